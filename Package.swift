@@ -1,0 +1,66 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "authsim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "authsim", targets: ["authsim"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "ScriptRuntime", targets: ["ScriptRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // System libraries
+        .systemLibrary(
+            name: "CJavaScriptCore",
+            pkgConfig: "javascriptcoregtk-4.1",
+            providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypt",
+            pkgConfig: "libxcrypt",
+            providers: [.apt(["libcrypt-dev"])]
+        ),
+
+        // Foundation layers
+        .target(name: "JSONCore"),
+        .target(name: "ScriptRuntime", dependencies: ["CJavaScriptCore"]),
+        .target(
+            name: "Directory",
+            dependencies: [
+                "JSONCore", "CCrypt",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "Tenant", dependencies: ["JSONCore"]),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "ScriptRuntime", "Directory", "Tenant", "JSONCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("JS")]
+        ),
+        .executableTarget(
+            name: "authsim",
+            dependencies: [
+                "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests
+        .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "AuthsimTests", dependencies: ["Pipeline"]),
+    ]
+)

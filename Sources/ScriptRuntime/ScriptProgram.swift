@@ -1,0 +1,129 @@
+/// One source file evaluated into a context, with the name and first line used in error
+/// locations and stack traces.
+public struct ScriptFile: Sendable {
+    public var name: String
+    public var source: String
+    public var startLine: Int
+
+    public init(name: String, source: String, startLine: Int = 1) {
+        self.name = name
+        self.source = source
+        self.startLine = startLine
+    }
+}
+
+/// Per-job data handed to host functions (whatever the embedder needs: a store, a flow state).
+public typealias JobEnvironment = (any Sendable)?
+
+/// A synchronous host function: JSON arguments in, JSON result out. Thrown errors become
+/// JavaScript `Error`s with the error's description as message.
+public typealias SyncHostFunction = @Sendable (_ argumentsJSON: String, _ environment: JobEnvironment) throws -> String
+
+/// An asynchronous host function: runs off the worker; its result resolves (or its error
+/// rejects) a promise on the worker's own event loop.
+public typealias AsyncHostFunction = @Sendable (_ argumentsJSON: String, _ environment: JobEnvironment) async throws -> String
+
+/// The scripts and host functions of one context. A worker compiles a program once and keeps
+/// the context (and its `globalThis`) for later jobs naming the same program `id`.
+public struct ScriptProgram: Sendable {
+    public var id: String
+    public var files: [ScriptFile]
+    public var syncFunctions: [String: SyncHostFunction]
+    public var asyncFunctions: [String: AsyncHostFunction]
+
+    public init(
+        id: String, files: [ScriptFile], syncFunctions: [String: SyncHostFunction] = [:],
+        asyncFunctions: [String: AsyncHostFunction] = [:]
+    ) {
+        self.id = id
+        self.files = files
+        self.syncFunctions = syncFunctions
+        self.asyncFunctions = asyncFunctions
+    }
+}
+
+/// One unit of work: call the global function `entry` with `input` (a string, usually JSON)
+/// and wait until the value it returns (or the promise it returns) settles.
+public struct ScriptJob: Sendable {
+    public var program: ScriptProgram
+    public var entry: String
+    public var input: String
+    /// Wall-clock time the whole job may take, timers and host calls included.
+    public var timeout: Duration
+    public var environment: JobEnvironment
+    /// A global function returning a string, called when the job times out while idle (not
+    /// while JavaScript is running) so the embedder can report partial progress.
+    public var timeoutProbe: String?
+
+    public init(
+        program: ScriptProgram, entry: String, input: String, timeout: Duration = .seconds(20),
+        environment: JobEnvironment = nil, timeoutProbe: String? = nil
+    ) {
+        self.program = program
+        self.entry = entry
+        self.input = input
+        self.timeout = timeout
+        self.environment = environment
+        self.timeoutProbe = timeoutProbe
+    }
+}
+
+public struct ScriptJobResult: Sendable {
+    /// What the entry function returned (strings as is, other values JSON-encoded).
+    public var output: String
+    /// Reasons of promise rejections nobody handled during the job.
+    public var unhandledRejections: [String]
+    /// Which worker ran the job (0-based) and whether its context was created for this job.
+    public var worker: Int
+    public var freshContext: Bool
+}
+
+/// Why a job did not produce a result.
+public enum ScriptFailure: Error, Sendable, CustomStringConvertible {
+    /// A file of the program failed to compile.
+    case compile(file: String, line: Int?, column: Int?, message: String)
+    /// The wall-clock deadline passed. `mark` is the last value the script passed to
+    /// `__rt_mark(n)`; `partial` what the timeout probe returned, if it could run.
+    case timeout(seconds: Double, mark: Int?, partial: String?)
+    /// The context's heap grew over the budget.
+    case heapBudgetExceeded(budget: Int, heapSize: Int, mark: Int?)
+    /// The entry function threw or its promise rejected.
+    case exception(ThrownValue)
+    /// The job was cancelled by its caller.
+    case cancelled
+    /// The runtime is shut down.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .compile(let file, let line, let column, let message):
+            var loc = file
+            if let line { loc += ":\(line)" }
+            if let column { loc += ":\(column)" }
+            return "\(loc): \(message)"
+        case .timeout(let seconds, _, _):
+            return "Script execution timed out after \(JSONNumber.format(seconds)) s"
+        case .heapBudgetExceeded(let budget, let heap, _):
+            return "Script heap budget exceeded (\(heap / 1_048_576) MiB used, budget \(budget / 1_048_576) MiB)"
+        case .exception(let thrown):
+            return thrown.message
+        case .cancelled:
+            return "Script job cancelled"
+        case .shutDown:
+            return "Script runtime is shut down"
+        }
+    }
+}
+
+enum JSONNumber {
+    static func format(_ d: Double) -> String {
+        d == d.rounded() ? String(Int(d)) : String(format3: d)
+    }
+}
+
+extension String {
+    init(format3 d: Double) {
+        let scaled = (d * 1000).rounded() / 1000
+        self = "\(scaled)"
+    }
+}

@@ -1,0 +1,334 @@
+import CJavaScriptCore
+import Foundation
+
+/// A dedicated OS thread owning one JavaScriptCore context group. It takes jobs from the
+/// shared queue one at a time and runs each job's event loop (timers, host completions,
+/// microtasks) until the job settles, its deadline passes or a limit is breached.
+final class Worker: @unchecked Sendable {
+    let index: Int
+    let configuration: RuntimeConfiguration
+    let queue: JobQueue
+
+    // Cross-thread inbox: completions of async host calls.
+    private let inboxCondition = NSCondition()
+    private var inbox: [HostCompletion] = []
+
+    // Everything below is touched only on the worker thread.
+    private var group: OpaquePointer?
+    private var contexts: [ScriptContext] = []  // most recently used last
+    var current: RunningJob?
+    private var deadline: UInt64 = 0
+    private var breach: ScriptFailure?
+    private var breachWhileRunning = false
+    private var nextOpID = 1
+    private var timers: [Timer] = []
+    private var timerSeq = 0
+    private lazy var heapSizeName: OpaquePointer = JSC.string("heapSize")
+
+    init(index: Int, configuration: RuntimeConfiguration, queue: JobQueue) {
+        self.index = index
+        self.configuration = configuration
+        self.queue = queue
+    }
+
+    func start() {
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = "authsim-js-\(index)"
+        thread.stackSize = configuration.stackSize
+        thread.start()
+    }
+
+    private func runLoop() {
+        while let pending = queue.pop() {
+            execute(pending)
+        }
+        discardGroup()
+    }
+
+    // MARK: - Group and contexts
+
+    private func ensureGroup() -> OpaquePointer {
+        if let group { return group }
+        let g = JSContextGroupCreate()!
+        group = g
+        armWatchdog(g)
+        return g
+    }
+
+    private func armWatchdog(_ g: OpaquePointer) {
+        JSContextGroupSetExecutionTimeLimit(g, configuration.watchdogPeriod, watchdogCallback, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    /// Throws every context and the group away (after a limit breach the VM may carry a
+    /// pending termination, so nothing of it is reused).
+    private func discardGroup() {
+        for c in contexts { c.release() }
+        contexts.removeAll()
+        if let group { JSContextGroupRelease(group) }
+        group = nil
+    }
+
+    private func context(for program: ScriptProgram) throws(ScriptFailure) -> (ScriptContext, Bool) {
+        if let i = contexts.lastIndex(where: { $0.programID == program.id }) {
+            let c = contexts.remove(at: i)
+            contexts.append(c)
+            return (c, false)
+        }
+        let c = try ScriptContext(group: ensureGroup(), program: program, worker: self)
+        contexts.append(c)
+        if contexts.count > configuration.contextsPerWorker {
+            contexts.removeFirst().release()
+        }
+        return (c, true)
+    }
+
+    // MARK: - Watchdog
+
+    /// Called by JavaScriptCore on this thread every `watchdogPeriod` of CPU time in the VM.
+    fileprivate func watchdogTick(_ ctx: OpaquePointer?) -> Bool {
+        if let job = current, let ctx {
+            if monotonicNanos() >= deadline {
+                breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
+                breachWhileRunning = true
+                return true
+            }
+            if job.pending.cancelled.load(ordering: .relaxed) {
+                breach = .cancelled
+                return true
+            }
+            let heap = heapSize(ctx)
+            if heap > configuration.heapBudget {
+                breach = .heapBudgetExceeded(budget: configuration.heapBudget, heapSize: heap, mark: job.mark)
+                return true
+            }
+        }
+        if let group { armWatchdog(group) }
+        return false
+    }
+
+    private func heapSize(_ ctx: OpaquePointer) -> Int {
+        guard let stats = JSGetMemoryUsageStatistics(ctx) else { return 0 }
+        var exc: JSValue?
+        guard let v = JSObjectGetProperty(ctx, stats, heapSizeName, &exc) else { return 0 }
+        return Int(JSValueToNumber(ctx, v, nil))
+    }
+
+    // MARK: - Timers and host calls (called from natives on this thread)
+
+    struct Timer {
+        var id: Int
+        var due: UInt64
+        var seq: Int
+    }
+
+    func addTimer(id: Int, delayMs: Double) {
+        timerSeq += 1
+        let delay = delayMs < 0 ? 0 : UInt64(min(delayMs, 1e9) * 1_000_000)
+        timers.append(Timer(id: id, due: monotonicNanos() + delay, seq: timerSeq))
+    }
+
+    func removeTimer(id: Int) {
+        timers.removeAll { $0.id == id }
+    }
+
+    func startHostCall(_ ctx: OpaquePointer, job: RunningJob, function: @escaping AsyncHostFunction, argumentsJSON: String) -> JSValue? {
+        var resolve: JSValue?
+        var reject: JSValue?
+        var exc: JSValue?
+        guard let promise = JSObjectMakeDeferredPromise(ctx, &resolve, &reject, &exc), let resolve, let reject,
+            let context = contexts.last(where: { $0.ctx == ctx })
+        else { return nil }
+        JSValueProtect(ctx, resolve)
+        JSValueProtect(ctx, reject)
+        let op = nextOpID
+        nextOpID += 1
+        context.pendingOps[op] = (resolve, reject)
+        job.pendingOps += 1
+        let environment = job.pending.job.environment
+        let serial = job.serial
+        Task.detached { [self] in
+            let result: Result<String, HostCallError>
+            do {
+                result = .success(try await function(argumentsJSON, environment))
+            } catch {
+                result = .failure(HostCallError(message: String(describing: error)))
+            }
+            self.post(HostCompletion(serial: serial, op: op, result: result))
+        }
+        return promise
+    }
+
+    struct HostCompletion {
+        var serial: Int
+        var op: Int
+        var result: Result<String, HostCallError>
+    }
+
+    private func post(_ c: HostCompletion) {
+        inboxCondition.lock()
+        inbox.append(c)
+        inboxCondition.signal()
+        inboxCondition.unlock()
+    }
+
+    // MARK: - Running a job
+
+    private var serial = 0
+
+    private func execute(_ pending: PendingJob) {
+        let job = pending.job
+        serial += 1
+        breach = nil
+        breachWhileRunning = false
+        timers.removeAll()
+        deadline = monotonicNanos() + job.timeout.nanoseconds
+        if pending.cancelled.load(ordering: .relaxed) { pending.finish(.failure(.cancelled)); return }
+
+        let context: ScriptContext
+        let fresh: Bool
+        do {
+            (context, fresh) = try self.context(for: job.program)
+        } catch {
+            pending.finish(.failure(error))
+            return
+        }
+        let running = RunningJob(serial: serial, pending: pending, timeoutSeconds: Double(job.timeout.nanoseconds) / 1e9)
+        current = running
+        defer { current = nil }
+
+        let ctx = context.ctx
+        var argv: [JSValue?] = [JSC.makeString(ctx, job.entry), JSC.makeString(ctx, job.input)]
+        var exc: JSValue?
+        _ = argv.withUnsafeMutableBufferPointer { JSObjectCallAsFunction(ctx, context.startFunction, nil, 2, $0.baseAddress, &exc) }
+        if let exc, breach == nil { running.outcome = .failure(.exception(JSC.describeException(ctx, exc))) }
+
+        while running.outcome == nil && breach == nil {
+            if pending.cancelled.load(ordering: .relaxed) { breach = .cancelled; break }
+            // Host completions.
+            inboxCondition.lock()
+            let completions = inbox
+            inbox.removeAll()
+            inboxCondition.unlock()
+            for c in completions {
+                settle(c, in: context, running: running)
+                if running.outcome != nil || breach != nil { break }
+            }
+            if running.outcome != nil || breach != nil { break }
+            // Due timers, earliest first; only those due now, so a self-rescheduling
+            // setImmediate cannot starve the loop.
+            let now = monotonicNanos()
+            let due = timers.filter { $0.due <= now }.sorted { ($0.due, $0.seq) < ($1.due, $1.seq) }
+            for t in due {
+                guard timers.contains(where: { $0.seq == t.seq }) else { continue }
+                timers.removeAll { $0.seq == t.seq }
+                let (_, thrown) = context.callGlobal("__rt_fire", [String(t.id)])
+                if breach != nil { break }
+                if let thrown, running.outcome == nil {
+                    running.outcome = .failure(.exception(JSC.describeException(ctx, thrown)))
+                }
+                if running.outcome != nil { break }
+            }
+            if running.outcome != nil || breach != nil { break }
+            let after = monotonicNanos()
+            if after >= deadline {
+                breach = .timeout(seconds: running.timeoutSeconds, mark: running.mark, partial: nil)
+                break
+            }
+            // Sleep until the next timer, a completion, or the deadline (in slices, so that
+            // a cancelled caller is noticed).
+            var wake = min(deadline, after + 50_000_000)
+            if let next = timers.map(\.due).min() { wake = min(wake, next) }
+            if wake > after {
+                inboxCondition.lock()
+                if inbox.isEmpty {
+                    _ = inboxCondition.wait(until: Date(timeIntervalSinceNow: Double(wake - after) / 1e9))
+                }
+                inboxCondition.unlock()
+            }
+        }
+
+        context.jobsRun += 1
+        if let failure = breach {
+            var failure = failure
+            if case .timeout(let s, let mark, _) = failure, !breachWhileRunning, let probe = job.timeoutProbe {
+                // Idle timeout: the context is still sound, so ask it what it got done.
+                let (value, thrown) = context.callGlobal(probe, [])
+                if thrown == nil, breach == nil || !breachWhileRunning, let value {
+                    failure = .timeout(seconds: s, mark: mark, partial: JSC.toString(ctx, value))
+                }
+            }
+            discardGroup()
+            pending.finish(.failure(failure))
+            return
+        }
+        if !timers.isEmpty {
+            timers.removeAll()
+            _ = context.callGlobal("__rt_dropTimers", [])
+        }
+        // Heap hygiene between jobs.
+        if context.jobsRun % configuration.garbageCollectionInterval == 0 {
+            JSGarbageCollect(ctx)
+        }
+        if context.jobsRun % 64 == 0, heapSize(ctx) > configuration.heapBudget {
+            JSGarbageCollect(ctx)
+            if heapSize(ctx) > configuration.heapBudget { discardGroup() }
+        }
+        let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
+        pending.finish(outcome.map {
+            ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
+        })
+    }
+
+    /// Resolves or rejects the promise of a finished host call, if its context still lives.
+    private func settle(_ c: HostCompletion, in context: ScriptContext, running: RunningJob) {
+        guard let fns = context.pendingOps.removeValue(forKey: c.op) else { return }
+        let ctx = context.ctx
+        defer {
+            JSValueUnprotect(ctx, fns.resolve)
+            JSValueUnprotect(ctx, fns.reject)
+        }
+        guard c.serial == running.serial else { return }
+        running.pendingOps -= 1
+        var arg: JSValue?
+        let fn: JSValue
+        switch c.result {
+        case .success(let s):
+            arg = JSC.makeString(ctx, s)
+            fn = fns.resolve
+        case .failure(let error):
+            arg = JSC.makeError(ctx, error.message)
+            fn = fns.reject
+        }
+        var exc: JSValue?
+        _ = withUnsafePointer(to: &arg) { JSObjectCallAsFunction(ctx, fn, nil, 1, $0, &exc) }
+        if let exc, breach == nil, running.outcome == nil {
+            running.outcome = .failure(.exception(JSC.describeException(ctx, exc)))
+        }
+    }
+}
+
+/// State of the job a worker is running.
+final class RunningJob {
+    let serial: Int
+    let pending: PendingJob
+    let timeoutSeconds: Double
+    var outcome: Result<String, ScriptFailure>?
+    var mark: Int?
+    var unhandledRejections: [String] = []
+    var pendingOps = 0
+
+    init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {
+        self.serial = serial
+        self.pending = pending
+        self.timeoutSeconds = timeoutSeconds
+    }
+}
+
+struct HostCallError: Error {
+    let message: String
+}
+
+private let watchdogCallback: JSShouldTerminateCallback = { ctx, info in
+    guard let info else { return false }
+    return Unmanaged<Worker>.fromOpaque(info).takeUnretainedValue().watchdogTick(ctx)
+}

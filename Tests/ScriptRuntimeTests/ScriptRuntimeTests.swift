@@ -1,0 +1,209 @@
+import Foundation
+import Testing
+
+@testable import ScriptRuntime
+
+/// One runtime for the suite: every test also proves the workers survive what the previous
+/// tests did to them.
+let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 64 << 20))
+
+func program(_ id: String, _ source: String, sync: [String: SyncHostFunction] = [:], async: [String: AsyncHostFunction] = [:]) -> ScriptProgram {
+    ScriptProgram(id: id, files: [ScriptFile(name: "test/\(id).js", source: source)], syncFunctions: sync, asyncFunctions: async)
+}
+
+func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(5), probe: String? = nil) async throws(ScriptFailure) -> String {
+    try await runtime.run(ScriptJob(program: p, entry: "main", input: input, timeout: timeout, timeoutProbe: probe)).output
+}
+
+@Suite struct ScriptRuntimeTests {
+    @Test func returnsWhatTheEntryReturns() async throws {
+        let p = program("echo", "function main(input) { var o = JSON.parse(input); return { doubled: o.n * 2, s: o.s + '!' }; }")
+        #expect(try await run(p, #"{"n": 21, "s": "hi"}"#) == #"{"doubled":42,"s":"hi!"}"#)
+    }
+
+    @Test func promisesAsyncFunctionsAndTimers() async throws {
+        let p = program("timers", """
+            async function main() {
+              const order = [];
+              await new Promise(r => setTimeout(() => { order.push('timeout'); r(); }, 20));
+              await new Promise(r => setImmediate(() => { order.push('immediate'); r(); }));
+              queueMicrotask(() => order.push('microtask'));
+              await null;
+              const t = setTimeout(() => order.push('cleared'), 1);
+              clearTimeout(t);
+              await new Promise(r => setTimeout(r, 5));
+              return order.join(',');
+            }
+            """)
+        #expect(try await run(p) == "timeout,immediate,microtask")
+    }
+
+    @Test func infiniteLoopIsStoppedAndTheWorkerRecovers() async throws {
+        let p = program("loop", "function main(i) { if (i === 'spin') { while (true) {} } return 'ok'; }")
+        await #expect {
+            _ = try await run(p, "spin", timeout: .milliseconds(300))
+        } throws: { error in
+            guard case .timeout = error as? ScriptFailure else { return false }
+            return true
+        }
+        // Every worker still serves.
+        for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
+    }
+
+    @Test func infiniteLoopInsidePromiseCallbackIsStopped() async throws {
+        let p = program("promiseLoop", "function main(i) { if (i === 'spin') { return Promise.resolve().then(() => { while (true) {} }); } return 'ok'; }")
+        await #expect {
+            _ = try await run(p, "spin", timeout: .milliseconds(300))
+        } throws: { error in
+            guard case .timeout = error as? ScriptFailure else { return false }
+            return true
+        }
+        for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
+    }
+
+    @Test func allocationBombHitsTheHeapBudget() async throws {
+        let p = program("bomb", "function main(i) { if (i === 'bomb') { var a = []; while (true) a.push(new Array(100000).fill(Math.random())); } return 'ok'; }")
+        await #expect {
+            _ = try await run(p, "bomb", timeout: .seconds(30))
+        } throws: { error in
+            guard case .heapBudgetExceeded(let budget, let heap, _) = error as? ScriptFailure else { return false }
+            return heap > budget
+        }
+        for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
+    }
+
+    @Test func deepRecursionIsACatchableRangeError() async throws {
+        let p = program("recursion", """
+            function f(n) { return f(n + 1) + 1; }
+            function main(i) {
+              if (i === 'catch') { try { f(0); } catch (e) { return e.constructor.name + ': ' + e.message; } }
+              return f(0);
+            }
+            """)
+        #expect(try await run(p, "catch") == "RangeError: Maximum call stack size exceeded.")
+        await #expect {
+            _ = try await run(p, "throw")
+        } throws: { error in
+            guard case .exception(let t) = error as? ScriptFailure else { return false }
+            return t.message.contains("Maximum call stack size exceeded")
+        }
+    }
+
+    @Test func syntaxErrorReportsFileAndLine() async throws {
+        let p = program("syntax", "function main() {\n  var x = 1;\n  return x +;\n}\n")
+        await #expect {
+            _ = try await run(p)
+        } throws: { error in
+            guard case .compile(let file, let line, _, let message) = error as? ScriptFailure else { return false }
+            return file == "test/syntax.js" && line == 3 && message.contains("SyntaxError")
+        }
+    }
+
+    @Test func hostFunctionsSyncAndAsync() async throws {
+        let p = program(
+            "host",
+            """
+            async function main() {
+              const sum = __rt_call('add', [2, 3]);
+              const later = await __rt_callAsync('slowUpper', 'abc');
+              let failed = null;
+              try { await __rt_callAsync('broken', null); } catch (e) { failed = e.message; }
+              let syncFailed = null;
+              try { __rt_call('broken2', null); } catch (e) { syncFailed = e.message; }
+              return [sum, later, failed, syncFailed];
+            }
+            """,
+            sync: [
+                "add": { json, _ in
+                    let nums = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [Int]
+                    return String(nums.reduce(0, +))
+                },
+                "broken2": { _, _ in throw HostFailure(text: "sync nope") },
+            ],
+            async: [
+                "slowUpper": { json, _ in
+                    try await Task.sleep(for: .milliseconds(20))
+                    return json.uppercased()
+                },
+                "broken": { _, _ in throw HostFailure(text: "nope") },
+            ])
+        #expect(try await run(p) == #"[5,"ABC","nope","sync nope"]"#)
+    }
+
+    @Test func callbackFromATimerAfterHostAwait() async throws {
+        let p = program("cbTimer", "function main() { return new Promise(function (resolve) { setTimeout(function () { resolve('late'); }, 30); }); }")
+        #expect(try await run(p) == "late")
+    }
+
+    @Test func idleTimeoutRunsTheProbe() async throws {
+        let p = program("idle", "var progress = 'none'; function main() { progress = 'started'; return new Promise(function () {}); } function probe() { return progress; }")
+        await #expect {
+            _ = try await run(p, timeout: .milliseconds(200), probe: "probe")
+        } throws: { error in
+            guard case .timeout(_, _, let partial) = error as? ScriptFailure else { return false }
+            return partial == "started"
+        }
+    }
+
+    @Test func consoleCaptureFormatsLikeNode() async throws {
+        let p = program("console", """
+            function main() {
+              const sink = [];
+              const c = __rt_makeConsole(sink);
+              c.log('hello %s, you are %d', 'ann', 42, { a: [1, 'x'], b: null });
+              c.warn(new Map([['k', 1]]));
+              return sink.map(l => l.level + ':' + l.message);
+            }
+            """)
+        #expect(try await run(p) == #"["log:hello ann, you are 42 { a: [ 1, 'x' ], b: null }","warn:Map(1) { 'k' => 1 }"]"#)
+    }
+
+    @Test func globalPersistsOnAWorkerAndProgramsAreIsolated() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let a = program("persistA", "function main() { global.count = (global.count || 0) + 1; return String(global.count); }")
+        let b = program("persistB", "function main() { return String(global.count); }")
+        var outputs: [String] = []
+        for _ in 0..<3 { outputs.append(try await single.run(ScriptJob(program: a, entry: "main", input: "")).output) }
+        #expect(outputs == ["1", "2", "3"])
+        #expect(try await single.run(ScriptJob(program: b, entry: "main", input: "")).output == "undefined")
+    }
+
+    @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {
+        let p = program("concurrent", """
+            function main(input) {
+              const n = Number(input);
+              return new Promise(r => setTimeout(() => { let s = 0; for (let i = 0; i <= n; i++) s += i; r(String(s)); }, 10));
+            }
+            """)
+        let results = try await withThrowingTaskGroup(of: (Int, String, Int).self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    let r = try await runtime.run(ScriptJob(program: p, entry: "main", input: String(n * 1000)))
+                    return (n, r.output, r.worker)
+                }
+            }
+            var all: [(Int, String, Int)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.count == 40)
+        for (n, out, _) in results { #expect(out == String((n * 1000) * (n * 1000 + 1) / 2)) }
+        #expect(Set(results.map(\.2)) == [0, 1])
+    }
+
+    @Test func uncaughtErrorInTimerFailsTheJob() async throws {
+        let p = program("timerThrow", "function main() { setTimeout(function () { null.x; }, 1); return new Promise(function () {}); }")
+        await #expect {
+            _ = try await run(p)
+        } throws: { error in
+            guard case .exception(let t) = error as? ScriptFailure else { return false }
+            return t.name == "TypeError"
+        }
+    }
+}
+
+struct HostFailure: Error, CustomStringConvertible {
+    let text: String
+    var description: String { text }
+}
