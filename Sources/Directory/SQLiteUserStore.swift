@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+import JSONCore
+
+/// The embedded store: one SQLite file in WAL mode. Each user is a row with its profile as
+/// JSON plus indexed lookup columns; read-modify-write updates run inside one write
+/// transaction, which SQLite serializes, so concurrent merges never lose a key.
+public final class SQLiteUserStore: UserStore {
+    let pool: DatabasePool
+    public let path: String
+
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        try migrator.migrate(pool)
+    }
+
+    private var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                      user_id TEXT PRIMARY KEY,
+                      connection TEXT NOT NULL,
+                      email TEXT,
+                      username TEXT,
+                      created_at REAL NOT NULL,
+                      profile TEXT NOT NULL
+                    );
+                    CREATE INDEX users_email ON users(email);
+                    CREATE UNIQUE INDEX users_connection_email ON users(connection, email) WHERE email IS NOT NULL;
+                    CREATE UNIQUE INDEX users_connection_username ON users(connection, username) WHERE username IS NOT NULL;
+                    CREATE INDEX users_created ON users(created_at, user_id);
+                    CREATE TABLE user_roles (user_id TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY (user_id, role));
+                    CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, private_pem TEXT NOT NULL, created_at REAL NOT NULL, status TEXT NOT NULL);
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
+        }
+        return m
+    }
+
+    static func decode(_ text: String) throws -> UserProfile {
+        try UserProfile(json: try JSONValue.parse(text))
+    }
+
+    private static func fetchUser(_ db: Database, id: String) throws -> UserProfile? {
+        guard let text = try String.fetchOne(db, sql: "SELECT profile FROM users WHERE user_id = ?", arguments: [id]) else { return nil }
+        return try decode(text)
+    }
+
+    private static func write(_ db: Database, _ user: UserProfile, insert: Bool) throws {
+        let text = try encodeChecked(user)
+        let email = user.email?.lowercased()
+        do {
+            if insert {
+                try db.execute(
+                    sql: "INSERT INTO users (user_id, connection, email, username, created_at, profile) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [user.userId, user.connection, email, user.username, user.createdAt, text])
+            } else {
+                try db.execute(
+                    sql: "UPDATE users SET connection = ?, email = ?, username = ?, profile = ? WHERE user_id = ?",
+                    arguments: [user.connection, email, user.username, text, user.userId])
+                if db.changesCount == 0 { throw DirectoryError.notFound(user.userId) }
+            }
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_CONSTRAINT {
+            throw DirectoryError.userExists(user.email ?? user.username ?? user.userId)
+        }
+    }
+
+    public func user(id: String) async throws -> UserProfile? {
+        try await pool.read { db in try Self.fetchUser(db, id: id) }
+    }
+
+    public func users(email: String) async throws -> [UserProfile] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT profile FROM users WHERE email = ? ORDER BY created_at, user_id", arguments: [email.lowercased()])
+                .map(Self.decode)
+        }
+    }
+
+    public func user(login: String, connection: String) async throws -> UserProfile? {
+        try await pool.read { db in
+            let text = try String.fetchOne(
+                db, sql: "SELECT profile FROM users WHERE connection = ? AND (email = ? OR username = ?) LIMIT 1",
+                arguments: [connection, login.lowercased(), login])
+            return try text.map(Self.decode)
+        }
+    }
+
+    public func insert(_ user: UserProfile) async throws {
+        try await pool.write { db in
+            if try Self.fetchUser(db, id: user.userId) != nil { throw DirectoryError.userExists(user.userId) }
+            try Self.write(db, user, insert: true)
+        }
+    }
+
+    public func replace(_ user: UserProfile) async throws {
+        try await pool.write { db in try Self.write(db, user, insert: false) }
+    }
+
+    public func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile {
+        try await pool.write { db in
+            guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
+            u.loginsCount += 1
+            u.lastLogin = at
+            if let ip { u.lastIP = ip }
+            u.updatedAt = at
+            try Self.write(db, u, insert: false)
+            return u
+        }
+    }
+
+    public func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile {
+        try await pool.write { db in
+            guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
+            if let app { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
+            if let user { u.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
+            u.updatedAt = max(Timestamp.now(), u.updatedAt + 0.001)
+            try Self.write(db, u, insert: false)
+            return u
+        }
+    }
+
+    public func delete(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM user_roles WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM users WHERE user_id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func list(offset: Int, limit: Int) async throws -> [UserProfile] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id LIMIT ? OFFSET ?", arguments: [limit, offset])
+                .map(Self.decode)
+        }
+    }
+
+    public func count() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func roles(userId: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", arguments: [userId])
+        }
+    }
+
+    public func assignRoles(userId: String, roles: [String]) async throws {
+        try await pool.write { db in
+            for r in roles {
+                try db.execute(sql: "INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?, ?)", arguments: [userId, r])
+            }
+        }
+    }
+
+    public func signingKeys() async throws -> [StoredSigningKey] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kid, private_pem, created_at, status FROM signing_keys ORDER BY created_at DESC").map {
+                StoredSigningKey(kid: $0["kid"], privateKeyPEM: $0["private_pem"], createdAt: $0["created_at"], status: $0["status"])
+            }
+        }
+    }
+
+    public func saveSigningKeys(_ keys: [StoredSigningKey]) async throws {
+        try await pool.write { db in
+            for k in keys {
+                try db.execute(
+                    sql: "INSERT INTO signing_keys (kid, private_pem, created_at, status) VALUES (?, ?, ?, ?) ON CONFLICT(kid) DO UPDATE SET status = excluded.status",
+                    arguments: [k.kid, k.privateKeyPEM, k.createdAt, k.status])
+            }
+        }
+    }
+
+    public func metaValue(_ key: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMetaValue(_ key: String, _ value: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import JSONCore
+
+/// A persisted RS256 signing key.
+public struct StoredSigningKey: Sendable, Equatable {
+    public var kid: String
+    public var privateKeyPEM: String
+    public var createdAt: Double
+    /// `current`, `previous` or `revoked`.
+    public var status: String
+
+    public init(kid: String, privateKeyPEM: String, createdAt: Double, status: String) {
+        self.kid = kid
+        self.privateKeyPEM = privateKeyPEM
+        self.createdAt = createdAt
+        self.status = status
+    }
+}
+
+/// Where users (and the daemon's small persistent state) live. Implementations make
+/// `mergeMetadata` and `recordLogin` atomic in the store itself.
+public protocol UserStore: Sendable {
+    func user(id: String) async throws -> UserProfile?
+    /// Users with this email at any connection (emails are compared lower-cased).
+    func users(email: String) async throws -> [UserProfile]
+    /// The user of `connection` whose email or username is `login`.
+    func user(login: String, connection: String) async throws -> UserProfile?
+    /// Inserts a new user; `DirectoryError.userExists` when the id, or the email at that
+    /// connection, is taken.
+    func insert(_ user: UserProfile) async throws
+    /// Replaces a stored user wholesale.
+    func replace(_ user: UserProfile) async throws
+    /// Counts a login: `logins_count + 1`, `last_login`, `last_ip`. Returns the updated user.
+    func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile
+    /// First-level merge of either or both metadata objects, atomically. Returns the updated user.
+    func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile
+    func delete(id: String) async throws -> Bool
+    /// Users ordered by creation time then id.
+    func list(offset: Int, limit: Int) async throws -> [UserProfile]
+    func count() async throws -> Int
+    /// Role names assigned to a user.
+    func roles(userId: String) async throws -> [String]
+    func assignRoles(userId: String, roles: [String]) async throws
+
+    func signingKeys() async throws -> [StoredSigningKey]
+    func saveSigningKeys(_ keys: [StoredSigningKey]) async throws
+
+    func metaValue(_ key: String) async throws -> String?
+    func setMetaValue(_ key: String, _ value: String) async throws
+}
+
+extension UserStore {
+    /// Stores the profile after checking Auth0's 1 MB profile limit.
+    static func encodeChecked(_ user: UserProfile) throws(DirectoryError) -> String {
+        let text = user.storedJSON.serialized()
+        if text.utf8.count > UserProfile.maximumSize { throw .profileTooLarge(text.utf8.count) }
+        return text
+    }
+}
