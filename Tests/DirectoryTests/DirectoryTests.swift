@@ -11,7 +11,7 @@ func temporaryStore() throws -> SQLiteUserStore {
 
 @Suite struct MetadataMergeTests {
     @Test func nullDeletesAKeyAndOthersSurvive() throws {
-        let merged = try MetadataMerge.apply(["a": nil, "c": 3], to: ["a": 1, "b": 2], kind: .user)
+        let merged = try MetadataMerge.apply(["a": .null, "c": 3], to: ["a": 1, "b": 2], kind: .user)
         #expect(merged == ["b": 2, "c": 3])
     }
 

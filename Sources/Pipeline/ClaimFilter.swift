@@ -1,0 +1,92 @@
+import Foundation
+import JSONCore
+
+/// Which custom claims set by rules/actions reach a token (tokens-and-oidc.md).
+public struct ClaimFilter: Sendable {
+    public enum Token: String, Sendable {
+        case idToken = "id_token"
+        case accessToken = "access_token"
+    }
+
+    public struct Dropped: Sendable, Equatable {
+        public var token: Token
+        public var claim: String
+        public var reason: String
+        /// The rule or action that set it, when known.
+        public var setBy: String?
+
+        public var json: JSONValue {
+            ["token": .string(token.rawValue), "claim": .string(claim), "reason": .string(reason), "setBy": setBy.map(JSONValue.string) ?? .null]
+        }
+    }
+
+    /// Always refused, whatever the namespace settings.
+    public static let restrictedClaims: Set<String> = [
+        "acr", "act", "active", "amr", "at_hash", "ath", "attest", "aud", "auth_time", "authorization_details", "azp",
+        "c_hash", "client_id", "cnf", "cty", "dest", "entitlements", "events", "exp", "groups", "gty", "htm", "htu", "iat",
+        "internalService", "iss", "jcard", "jku", "jti", "jwe", "jwk", "kid", "may_act", "mky", "nbf", "nonce",
+        "object_id", "org_id", "org_name", "orig", "origid", "permissions", "roles", "rph", "s_hash", "sid",
+        "sip_callid", "sip_cseq_num", "sip_date", "sip_from_tag", "sip_via_branch", "sub", "sub_jwk", "toe", "txn",
+        "typ", "uuid", "vot", "vtm", "x5t#S256",
+    ]
+
+    /// Custom claims may not exceed this many bytes (names + values) per token.
+    public static let maximumCustomClaimBytes = 100 * 1024
+
+    public var legacyNamespacedClaims: Bool
+    public var managementAudience: String
+
+    public init(legacyNamespacedClaims: Bool, managementAudience: String) {
+        self.legacyNamespacedClaims = legacyNamespacedClaims
+        self.managementAudience = managementAudience
+    }
+
+    /// A claim name is namespaced when it is a URL (http/https) or a URN.
+    static func isNamespaced(_ claim: String) -> Bool {
+        let l = claim.lowercased()
+        return l.hasPrefix("http://") || l.hasPrefix("https://") || l.hasPrefix("urn:")
+    }
+
+    /// The Auth0-owned namespaces no tenant may use.
+    static func isAuth0Namespace(_ claim: String) -> Bool {
+        let l = claim.lowercased()
+        if l.hasPrefix("urn:auth0") { return true }
+        guard l.hasPrefix("http://") || l.hasPrefix("https://"), let host = URLComponents(string: l)?.host else { return false }
+        return ["auth0.com", "webtask.io", "webtask.run"].contains { host == $0 || host.hasSuffix("." + $0) }
+    }
+
+    /// Why `claim` would be dropped from `token` for `audience`, or nil when it is kept.
+    public func dropReason(claim: String, token: Token, audience: String?) -> String? {
+        if ClaimFilter.restrictedClaims.contains(claim) { return "'\(claim)' is a restricted claim that rules and actions cannot set" }
+        if ClaimFilter.isAuth0Namespace(claim) { return "claims may not use the Auth0 namespaces (auth0.com, webtask.io, webtask.run, urn:auth0)" }
+        if ClaimFilter.isNamespaced(claim) { return nil }
+        if legacyNamespacedClaims { return "non-namespaced claims are dropped while the tenant has legacy_namespaced_claims enabled" }
+        if token == .accessToken, audience == managementAudience {
+            return "non-namespaced claims are not allowed on access tokens for the Management API"
+        }
+        return nil
+    }
+
+    /// Splits custom claims into kept and dropped; `sources` names who set each claim.
+    public func filter(_ claims: [String: JSONValue], token: Token, audience: String?, sources: [String: String]) -> (kept: [String: JSONValue], dropped: [Dropped]) {
+        var kept: [String: JSONValue] = [:]
+        var dropped: [Dropped] = []
+        for name in claims.keys.sorted() {
+            let value = claims[name]!
+            if let reason = dropReason(claim: name, token: token, audience: audience) {
+                dropped.append(Dropped(token: token, claim: name, reason: reason, setBy: sources[name]))
+            } else if case .null = value {
+                // `undefined` in the script: no claim.
+                continue
+            } else {
+                kept[name] = value
+            }
+        }
+        return (kept, dropped)
+    }
+
+    /// Byte size of custom claims as they would be serialized.
+    public static func size(of claims: [String: JSONValue]) -> Int {
+        JSONValue.object(claims).serialized().utf8.count
+    }
+}

@@ -1,0 +1,37 @@
+import Directory
+import JSONCore
+import Synchronization
+
+/// Per-flow state reachable from host functions (the runtime hands it back with each call).
+final class FlowEnvironment: Sendable {
+    let store: any UserStore
+    /// The flow's user when it is an inline profile: metadata writes to it stay in memory.
+    private let inline: Mutex<UserProfile?>
+
+    init(store: any UserStore, inlineUser: UserProfile?) {
+        self.store = store
+        self.inline = Mutex(inlineUser)
+    }
+
+    var inlineUser: UserProfile? { inline.withLock { $0 } }
+
+    /// `auth0.users.updateAppMetadata/updateUserMetadata`: the Management API PATCH merge.
+    func updateMetadata(kind: MetadataKind, userId: String, patch: JSONValue) async throws -> (persisted: Bool, user: UserProfile) {
+        let local: Result<UserProfile, DirectoryError>? = inline.withLock { u in
+            guard var profile = u, profile.userId == userId else { return nil }
+            do throws(DirectoryError) {
+                switch kind {
+                case .app: profile.appMetadata = try MetadataMerge.apply(patch, to: profile.appMetadata, kind: .app)
+                case .user: profile.userMetadata = try MetadataMerge.apply(patch, to: profile.userMetadata, kind: .user)
+                }
+            } catch {
+                return .failure(error)
+            }
+            u = profile
+            return .success(profile)
+        }
+        if let local { return (false, try local.get()) }
+        let updated = try await store.mergeMetadata(id: userId, app: kind == .app ? patch : nil, user: kind == .user ? patch : nil)
+        return (true, updated)
+    }
+}

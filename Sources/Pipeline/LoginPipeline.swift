@@ -1,0 +1,318 @@
+import Directory
+import Foundation
+import JSONCore
+import Logging
+import ScriptRuntime
+import Synchronization
+import Tenant
+
+/// The one implementation of a login: every door (CLI, HTTP, test runner, console) calls it.
+///
+/// user → blocked check → login stats → rules (one job, one deadline) → metadata writes
+/// (persisted during the flow by the rules' `auth0.users.*` calls) → token issuance → trace.
+public final class LoginPipeline: Sendable {
+    public let tenant: Tenant
+    public let store: any UserStore
+    public let runtime: ScriptRuntime
+    public let issuer: TokenIssuer
+    public let rulesRunner: RulesRunner
+    let logger: Logger
+    private let managementToken = Mutex<(token: String, expires: Double)?>(nil)
+
+    /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
+    static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
+
+    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline")) {
+        self.tenant = tenant
+        self.store = store
+        self.runtime = runtime
+        self.issuer = TokenIssuer(settings: tenant.settings, keys: keys)
+        self.rulesRunner = RulesRunner(tenant: tenant)
+        self.logger = logger
+    }
+
+    /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
+    /// `users/*.json` once per file content), the signing keys and a runtime.
+    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime) async throws -> LoginPipeline {
+        let tenant = try TenantLoader.load(directory: tenantDirectory)
+        let store = try SQLiteUserStore(path: storePath)
+        try await seed(store: store, tenant: tenant)
+        let keys = try await SigningKeys.load(from: store)
+        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys)
+    }
+
+    /// Imports each seed file once per content revision; users already present are kept.
+    public static func seed(store: any UserStore, tenant: Tenant) async throws {
+        for (connection, path) in tenant.seedUserFiles {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            var h = FNV1a()
+            h.add(text)
+            let key = "seed:\(connection):\(h.hex)"
+            if try await store.metaValue(key) != nil { continue }
+            let doc: JSONValue
+            do { doc = try JSONValue.parse(text) } catch {
+                throw TenantError(file: "users/\(connection).json", line: error.line, message: "invalid JSON: \(error.message)")
+            }
+            _ = await store.importUsers(doc, connection: connection)
+            try await store.setMetaValue(key, String(Timestamp.now()))
+        }
+    }
+
+    // MARK: - Entry points
+
+    /// A login without credentials, like the dashboard's "try this rule".
+    public func simulate(_ request: SimulationRequest) async throws(PipelineError) -> SimulationResult {
+        let started = monotonicSeconds()
+        let client = try resolveClient(request.client)
+        let user: UserProfile
+        let stored: Bool
+        switch request.user {
+        case .stored(let ref):
+            user = try await findUser(ref, connection: request.connection)
+            stored = true
+        case .inline(let json):
+            do {
+                var u = try UserProfile(json: json, defaultConnection: request.connection ?? defaultConnectionName)
+                u.applyDefaults()
+                user = u
+            } catch { throw .invalidRequest("inline user: \(error)") }
+            stored = false
+        }
+        let connection = try resolveConnection(request.connection ?? user.connection)
+        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started)
+    }
+
+    /// A resource-owner password login: verifies the password, then runs the same flow.
+    public func login(username: String, password: String, request base: SimulationRequest? = nil) async throws(PipelineError) -> SimulationResult {
+        let started = monotonicSeconds()
+        var request = base ?? SimulationRequest(user: .stored(username))
+        let client = try resolveClient(request.client)
+        let connection = try resolveConnection(request.connection ?? defaultConnectionName)
+        if request.protocolName == nil { request.protocolName = "oauth2-password" }
+        let found: UserProfile?
+        do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
+        guard let user = found, let hash = user.passwordHash, PasswordHasher.verify(password, hash: hash) else {
+            logger.info("failed login", metadata: ["username": .string(username), "connection": .string(connection.name)])
+            return SimulationResult(
+                outcome: .denied, error: FlowError("invalid_grant", "Wrong email or password."), user: .null, idToken: nil,
+                accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
+                metadataStored: false, droppedClaims: [], trace: [], warnings: [], client: client.name,
+                connection: connection.name, protocolName: request.protocolName!, durationMs: (monotonicSeconds() - started) * 1000)
+        }
+        request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
+        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
+    }
+
+    // MARK: - The flow
+
+    var defaultConnectionName: String {
+        tenant.settings.defaultDirectory ?? tenant.connections.first(where: \.isDatabase)?.name ?? TenantLoader.defaultDatabaseConnection
+    }
+
+    func resolveClient(_ name: String?) throws(PipelineError) -> Client {
+        guard let name else { return tenant.clients[0] }
+        guard let c = tenant.client(named: name) else { throw .unknownClient(name, known: tenant.clients.map(\.name)) }
+        return c
+    }
+
+    func resolveConnection(_ name: String) throws(PipelineError) -> Connection {
+        if let c = tenant.connection(named: name) { return c }
+        throw .unknownConnection(name, known: tenant.connections.map(\.name))
+    }
+
+    func findUser(_ ref: String, connection: String?) async throws(PipelineError) -> UserProfile {
+        do {
+            if let u = try await store.user(id: ref) { return u }
+            let byEmail = try await store.users(email: ref)
+            if let connection, let u = byEmail.first(where: { $0.connection == connection }) { return u }
+            if let u = byEmail.first { return u }
+        } catch {
+            throw .store(String(describing: error))
+        }
+        throw .userNotFound(ref)
+    }
+
+    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double) async throws(PipelineError) -> SimulationResult {
+        let protocolName = request.protocolName ?? "oidc-basic-profile"
+        let now = Timestamp.now()
+        let ip = request.ip ?? "127.0.0.1"
+        var user = initial
+        func finish(_ outcome: SimulationResult.Outcome, _ error: FlowError?, user: UserProfile, trace: [JSONValue] = [], warnings: [String] = [],
+                    tokens: TokenIssuer.Issued? = nil, multifactor: JSONValue? = nil, redirect: JSONValue? = nil) -> SimulationResult {
+            var trace = trace
+            if let dropped = tokens?.dropped, !dropped.isEmpty {
+                for i in trace.indices {
+                    guard case .object(var entry) = trace[i], let name = entry["name"]?.stringValue else { continue }
+                    let mine = dropped.filter { $0.setBy == name }
+                    if !mine.isEmpty {
+                        entry["droppedClaims"] = .array(mine.map(\.json))
+                        trace[i] = .object(entry)
+                    }
+                }
+            }
+            let result = SimulationResult(
+                outcome: outcome, error: error, user: user.json, idToken: tokens?.idToken, accessToken: tokens?.accessToken,
+                multifactor: multifactor, redirect: redirect, persistedAppMetadata: user.appMetadata, persistedUserMetadata: user.userMetadata,
+                metadataStored: stored, droppedClaims: tokens?.dropped ?? [], trace: trace, warnings: warnings, client: client.name,
+                connection: connection.name, protocolName: protocolName, durationMs: (monotonicSeconds() - started) * 1000)
+            logger.info(
+                "login \(outcome.rawValue)",
+                metadata: ["user_id": .string(user.userId), "client": .string(client.name), "protocol": .string(protocolName), "error": .string(error?.description ?? "")])
+            return result
+        }
+
+        if user.blocked {
+            return finish(.denied, FlowError("unauthorized", "user is blocked"), user: user)
+        }
+
+        // Login stats reflect this login before rules see the user.
+        var roles: [String] = []
+        do {
+            if stored {
+                user = try await store.recordLogin(id: user.userId, ip: ip, at: now)
+                roles = try await store.roles(userId: user.userId)
+            } else {
+                user.loginsCount += 1
+                user.lastLogin = now
+                user.lastIP = ip
+            }
+        } catch { throw .store(String(describing: error)) }
+
+        let sessionID = randomHexID()
+        let environment = FlowEnvironment(store: store, inlineUser: stored ? nil : user)
+        let outcome = try await rulesRunner.run(
+            user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
+            auth0: auth0Globals(), environment: environment, runtime: runtime)
+
+        // The stored (or in-memory) state after the rules' writes.
+        var after = user
+        do {
+            if stored, let fresh = try await store.user(id: user.userId) { after = fresh } else if let inline = environment.inlineUser { after = inline }
+        } catch { throw .store(String(describing: error)) }
+
+        switch outcome.outcome {
+        case "allowed": break
+        case "denied": return finish(.denied, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+        default: return finish(.error, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+        }
+
+        if let redirect = outcome.redirect, redirect["url"]?.stringValue != nil {
+            if LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none" {
+                return finish(.denied, FlowError("interaction_required", "a rule asked for a redirect, which is impossible in a \(request.prompt == "none" ? "prompt=none" : protocolName) flow"), user: after, trace: outcome.trace, warnings: outcome.warnings, redirect: redirect)
+            }
+            return finish(.redirect, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, multifactor: outcome.multifactor, redirect: redirect)
+        }
+
+        // Account linking: tokens for another user.
+        var subject = after
+        if let primary = outcome.primaryUser, primary != after.userId {
+            do {
+                guard let p = try await store.user(id: primary) else {
+                    return finish(.error, FlowError("server_error", "context.primaryUser '\(primary)' does not exist"), user: after, trace: outcome.trace, warnings: outcome.warnings)
+                }
+                subject = p
+            } catch { throw .store(String(describing: error)) }
+        }
+
+        let audience = request.audience ?? tenant.settings.defaultAudience
+        let resourceServer = audience.flatMap { tenant.resourceServer(identifier: $0) }
+        let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
+        var permissions: [String]?
+        if let rs = resourceServer, rs.enforcePolicies, rs.tokenDialect.hasSuffix("_authz") {
+            permissions = Array(Set(tenant.roles.filter { roles.contains($0.name) }.flatMap { $0.permissions.filter { $0.resourceServer == rs.identifier }.map(\.permission) })).sorted()
+        }
+        let scopeOverride = outcome.accessToken["scope"].flatMap { v -> [String]? in
+            if let a = v.arrayValue { return a.compactMap(\.stringValue) }
+            return v.stringValue.map { $0.split(separator: " ").map(String.init) }
+        }
+        let tokens: TokenIssuer.Issued
+        do {
+            tokens = try issuer.issue(
+                TokenIssuer.Request(
+                    user: subject, client: client, audience: audience, resourceServer: resourceServer, scopes: scopes,
+                    scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
+                    sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now))
+        } catch {
+            return finish(.error, error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+        }
+        for d in tokens.dropped {
+            logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "token": .string(d.token.rawValue), "rule": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
+        }
+        return finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor)
+    }
+
+    // MARK: - Script inputs
+
+    /// The `user` object rules see: `app_metadata` undefined when empty, its keys also on the root.
+    func scriptUser(_ user: UserProfile) -> JSONValue {
+        guard case .object(var o) = user.json else { return user.json }
+        if user.appMetadata.isEmpty {
+            o.removeValue(forKey: "app_metadata")
+        } else {
+            for (k, v) in user.appMetadata { o[k] = v }
+        }
+        return .object(o)
+    }
+
+    func scriptContext(user: UserProfile, client: Client, connection: Connection, protocolName: String, request: SimulationRequest, ip: String, roles: [String], sessionID: String, now: Double) -> JSONValue {
+        var req: [String: JSONValue] = [
+            "ip": .string(ip), "userAgent": .string(request.userAgent ?? "authsim/1.0"),
+            "hostname": .string(request.hostname ?? tenant.settings.domain), "query": .object(request.query),
+            "geoip": request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"] ?? [:],
+        ]
+        if LoginPipeline.nonInteractiveProtocols.contains(protocolName) || protocolName == "oauth2-resource-owner" {
+            req["body"] = .object(request.body ?? [:])
+        }
+        var options: [String: JSONValue] = [:]
+        for k in ["tenant_domain", "domain_aliases", "requires_username", "import_mode"] { if let v = connection.options[k] { options[k] = v } }
+        let method: JSONValue = connection.isDatabase ? "pwd" : "federated"
+        var ctx: [String: JSONValue] = [
+            "tenant": .string(tenant.name),
+            "clientID": .string(client.clientId), "clientName": .string(client.name),
+            "clientMetadata": .object(client.clientMetadata.mapValues(JSONValue.string)),
+            "connection": .string(connection.name), "connectionID": .string(connection.id),
+            "connectionStrategy": .string(connection.strategy), "connectionOptions": .object(options),
+            "connectionMetadata": .object(connection.metadata.mapValues(JSONValue.string)),
+            "protocol": .string(protocolName), "request": .object(req),
+            "stats": ["loginsCount": .number(Double(user.loginsCount))],
+            "sso": ["with_auth0": false, "with_dbconn": false, "current_clients": []],
+            "sessionID": .string(sessionID),
+            "idToken": [:], "accessToken": [:],
+            "authentication": ["methods": [["name": method, "timestamp": .number((now * 1000).rounded())]]],
+            "authorization": ["roles": .array(roles.map(JSONValue.string))],
+            "locale": .string(request.query["ui_locales"]?.stringValue ?? "en"),
+        ]
+        for (k, v) in request.context { ctx[k] = v }
+        return .object(ctx)
+    }
+
+    func auth0Globals() -> JSONValue {
+        let base = tenant.settings.effectiveIssuer
+        return ["accessToken": .string(rulesManagementToken()), "domain": .string(tenant.settings.domain), "baseUrl": .string(base + "api/v2")]
+    }
+
+    /// A Management API token for `auth0.accessToken`, signed once and reused until near expiry.
+    func rulesManagementToken() -> String {
+        let now = Timestamp.now()
+        return managementToken.withLock { cached in
+            if let c = cached, c.expires - now > 3600 { return c.token }
+            let claims: JSONValue = [
+                "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-rules@clients",
+                "aud": .string(tenant.settings.managementAudience), "iat": .number(now.rounded(.down)),
+                "exp": .number(now.rounded(.down) + 86400), "scope": "read:users update:users", "gty": "client-credentials",
+                "azp": "authsim-rules",
+            ]
+            let token = (try? JWT.signRS256(claims: claims, key: issuer.keys.current)) ?? ""
+            cached = (token, now + 86400)
+            return token
+        }
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+

@@ -1,0 +1,233 @@
+import JSONCore
+
+/// The JavaScript side of the rules pipeline, evaluated once per worker context before the
+/// rules themselves. It runs the enabled rules in order with Auth0's callback semantics and
+/// records, per rule, what it changed. Everything auth-specific in JavaScript lives here; the
+/// runtime only provides the event loop.
+enum RulesFlowScript {
+    static let fileName = "authsim:pipeline/rules-flow.js"
+
+    /// One rule wrapped so that it compiles once per context and gets its own globals per
+    /// flow. The rule's first line stays on line 1 so errors keep the file's line numbers.
+    static func wrap(ruleName: String, source: String) -> String {
+        let key = JSONStringLiteral.encode(ruleName)
+        return "__authsim_rules[\(key)] = function (auth0, configuration, global, console, require, UnauthorizedError) { var __authsim_rule = "
+            + source + "\n;return __authsim_rule; };\n"
+    }
+
+    static let source = #"""
+var __authsim_rules = Object.create(null);
+var __authsim_configuration = Object.freeze({});
+var __authsim_flow = null;
+
+function UnauthorizedError(message) {
+  if (!(this instanceof UnauthorizedError)) return new UnauthorizedError(message);
+  this.name = 'UnauthorizedError';
+  this.message = message === undefined ? '' : String(message);
+  this.statusCode = 401;
+  var e = new Error(this.message);
+  this.stack = e.stack;
+}
+UnauthorizedError.prototype = Object.create(Error.prototype);
+UnauthorizedError.prototype.constructor = UnauthorizedError;
+
+function __authsim_require(name) {
+  var e = new Error("Cannot find module '" + name + "'");
+  e.code = 'MODULE_NOT_FOUND';
+  throw e;
+}
+
+function __authsim_json(v) {
+  try { return v === undefined ? undefined : JSON.stringify(v); } catch (e) { return '"[unserializable: ' + String(e && e.message) + ']"'; }
+}
+
+function __authsim_plain(v) {
+  var s = __authsim_json(v);
+  return s === undefined ? null : JSON.parse(s);
+}
+
+// Per-key diff of two objects given as {key: json} maps.
+function __authsim_keyJSON(o) {
+  var m = {};
+  if (o && typeof o === 'object') for (var k in o) { if (Object.prototype.hasOwnProperty.call(o, k)) m[k] = __authsim_json(o[k]); }
+  return m;
+}
+function __authsim_diff(before, after, obj) {
+  var d = { added: {}, changed: {}, removed: [] };
+  var any = false;
+  for (var k in after) {
+    if (!(k in before)) { d.added[k] = __authsim_plain(obj[k]); any = true; }
+    else if (before[k] !== after[k]) { d.changed[k] = { from: before[k] === undefined ? null : JSON.parse(before[k]), to: __authsim_plain(obj[k]) }; any = true; }
+  }
+  for (var k2 in before) if (!(k2 in after)) { d.removed.push(k2); any = true; }
+  return any ? d : null;
+}
+
+function __authsim_errorOf(err) {
+  if (err instanceof UnauthorizedError || (err && err.name === 'UnauthorizedError')) {
+    return { error: 'unauthorized', error_description: String(err.message === undefined ? '' : err.message) };
+  }
+  var message;
+  if (err instanceof Error) message = err.message;
+  else if (typeof err === 'string') message = err;
+  else if (err && typeof err === 'object' && typeof err.message === 'string') message = err.message;
+  else message = String(err);
+  return { error: 'access_denied', error_description: message };
+}
+
+function __authsim_partial() {
+  var f = __authsim_flow;
+  if (!f) return '[]';
+  var trace = f.trace.slice();
+  if (f.currentEntry && trace.indexOf(f.currentEntry) < 0) {
+    f.currentEntry.outcome = 'timeout';
+    f.currentEntry.durationMs = __rt_now() - f.currentStart;
+    trace.push(f.currentEntry);
+  }
+  return JSON.stringify(trace);
+}
+
+async function __authsim_runRules(input) {
+  var req = JSON.parse(input);
+  var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
+  __authsim_flow = flow;
+  var user = req.user;
+  var context = req.context;
+  var outcome = 'allowed';
+  var error = null;
+
+  for (let i = 0; i < req.rules.length; i++) {
+    const rule = req.rules[i];
+    let factory = __authsim_rules[rule.name];
+    __rt_mark(i);
+    let logs = [];
+    let entry = {
+      name: rule.name, order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, changes: {}
+    };
+    flow.currentEntry = entry;
+    let writes = [];
+    let auth0 = {
+      accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
+      users: {
+        updateAppMetadata: function (id, md) { return __authsim_writeMetadata('app_metadata', id, md, writes); },
+        updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
+      }
+    };
+    let userBefore = __authsim_json(user);
+    let userKeys = __authsim_keyJSON(user);
+    let idBefore = __authsim_keyJSON(context.idToken);
+    let atBefore = __authsim_keyJSON(context.accessToken);
+    let mfaBefore = __authsim_json(context.multifactor);
+    let redirectBefore = __authsim_json(context.redirect);
+    let primaryBefore = context.primaryUser;
+    let start = __rt_now();
+    flow.currentStart = start;
+
+    let result = await new Promise(function (resolve) {
+      let calls = 0;
+      function callback(err, u, c) {
+        calls++;
+        if (calls > 1) {
+          entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
+          return;
+        }
+        resolve({ err: err, u: u, c: c, n: arguments.length });
+      }
+      globalThis.__rt_uncaught = function (e) { callback(e); };
+      try {
+        let fn = factory(auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __authsim_require, UnauthorizedError);
+        if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
+        let r = fn.call(undefined, user, context, callback);
+        if (r && typeof r.then === 'function') {
+          r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
+        }
+      } catch (e) {
+        callback(e);
+      }
+    });
+    globalThis.__rt_uncaught = function (e) { throw e; };
+    entry.durationMs = __rt_now() - start;
+
+    if (result.err !== null && result.err !== undefined) {
+      error = __authsim_errorOf(result.err);
+      outcome = 'denied';
+      entry.outcome = 'denied';
+      entry.error = error;
+    } else {
+      if (result.u && typeof result.u === 'object') user = result.u;
+      if (result.c && typeof result.c === 'object') context = result.c;
+      if (!context.idToken || typeof context.idToken !== 'object') context.idToken = {};
+      if (!context.accessToken || typeof context.accessToken !== 'object') context.accessToken = {};
+    }
+
+    // What the rule changed.
+    let ch = entry.changes;
+    let idDiff = __authsim_diff(idBefore, __authsim_keyJSON(context.idToken), context.idToken || {});
+    if (idDiff) {
+      ch.idToken = idDiff;
+      for (var k in idDiff.added) flow.claimSources.idToken[k] = rule.name;
+      for (var k3 in idDiff.changed) flow.claimSources.idToken[k3] = rule.name;
+      idDiff.removed.forEach(function (k4) { delete flow.claimSources.idToken[k4]; });
+    }
+    let atDiff = __authsim_diff(atBefore, __authsim_keyJSON(context.accessToken), context.accessToken || {});
+    if (atDiff) {
+      ch.accessToken = atDiff;
+      for (var k5 in atDiff.added) flow.claimSources.accessToken[k5] = rule.name;
+      for (var k6 in atDiff.changed) flow.claimSources.accessToken[k6] = rule.name;
+      atDiff.removed.forEach(function (k7) { delete flow.claimSources.accessToken[k7]; });
+    }
+    if (__authsim_json(user) !== userBefore) {
+      let uDiff = __authsim_diff(userKeys, __authsim_keyJSON(user), user);
+      if (uDiff) ch.user = uDiff;
+    }
+    if (writes.length) ch.metadataWrites = writes;
+    let mfaAfter = __authsim_json(context.multifactor);
+    if (mfaAfter !== mfaBefore) ch.multifactor = __authsim_plain(context.multifactor);
+    let redirectAfter = __authsim_json(context.redirect);
+    if (redirectAfter !== redirectBefore) ch.redirect = __authsim_plain(context.redirect);
+    if (context.primaryUser !== primaryBefore) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
+
+    flow.trace.push(entry);
+    flow.currentEntry = null;
+    if (outcome !== 'allowed') break;
+  }
+
+  // Writes still pending from a rule that called back before its promise settled.
+  __authsim_flow = null;
+  return JSON.stringify({
+    outcome: outcome,
+    error: error,
+    idToken: __authsim_plain(context.idToken) || {},
+    accessToken: __authsim_plain(context.accessToken) || {},
+    multifactor: __authsim_plain(context.multifactor) || null,
+    redirect: __authsim_plain(context.redirect) || null,
+    primaryUser: context.primaryUser === undefined ? null : context.primaryUser,
+    user: __authsim_plain(user),
+    claimSources: flow.claimSources,
+    trace: flow.trace
+  });
+}
+
+function __authsim_writeMetadata(kind, id, md, writes) {
+  var w = { kind: kind, userId: id === undefined ? null : id, metadata: __authsim_plain(md), persisted: false };
+  writes.push(w);
+  return __rt_callAsync('updateMetadata', { kind: kind, userId: w.userId, metadata: w.metadata }).then(function (r) {
+    w.persisted = r.persisted;
+    return r.user;
+  }, function (e) {
+    w.error = e.message;
+    throw e;
+  });
+}
+"""#
+}
+
+/// JSON string literal encoding for embedding names in generated JavaScript.
+enum JSONStringLiteral {
+    static func encode(_ s: String) -> String {
+        var out = ""
+        JSONValue.writeString(s, into: &out)
+        return out
+    }
+}

@@ -1,0 +1,104 @@
+import JSONCore
+
+/// What a simulated login is made of (the `--request` file of `authsim simulate`, and the body
+/// of the simulation API).
+public struct SimulationRequest: Sendable {
+    public enum UserReference: Sendable, Equatable {
+        /// A stored user, by email or `user_id`.
+        case stored(String)
+        /// A profile that is not stored: its metadata writes are reported, not saved.
+        case inline(JSONValue)
+    }
+
+    public var user: UserReference
+    public var client: String?
+    public var connection: String?
+    public var protocolName: String?
+    public var audience: String?
+    public var scope: String?
+    public var nonce: String?
+    public var prompt: String?
+    public var ip: String?
+    public var userAgent: String?
+    public var hostname: String?
+    public var query: [String: JSONValue]
+    public var body: [String: JSONValue]?
+    public var geoip: JSONValue?
+    /// Extra `context` fields (riskAssessment, organization, authentication, locale, …).
+    public var context: [String: JSONValue]
+
+    public init(user: UserReference) {
+        self.user = user
+        self.query = [:]
+        self.context = [:]
+    }
+
+    public init(json: JSONValue) throws(PipelineError) {
+        guard case .object(let o) = json else { throw .invalidRequest("a simulation request must be a JSON object") }
+        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context"]
+        if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .invalidRequest("unknown field '\(unknown)' in the simulation request (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        switch o["user"] {
+        case .string(let s)?: self.init(user: .stored(s))
+        case .object?: self.init(user: .inline(o["user"]!))
+        case nil: throw .invalidRequest("the simulation request needs 'user' (an email, a user_id or an inline profile)")
+        case let other?: throw .invalidRequest("'user' must be a string or an object, not \(other.typeName)")
+        }
+        func string(_ k: String, in obj: [String: JSONValue], prefix: String = "") throws(PipelineError) -> String? {
+            guard let v = obj[k] else { return nil }
+            guard case .string(let s) = v else { throw .invalidRequest("'\(prefix)\(k)' must be a string") }
+            return s
+        }
+        client = try string("client", in: o)
+        connection = try string("connection", in: o)
+        protocolName = try string("protocol", in: o)
+        audience = try string("audience", in: o)
+        scope = try string("scope", in: o)
+        nonce = try string("nonce", in: o)
+        prompt = try string("prompt", in: o)
+        if let r = o["request"] {
+            guard case .object(let ro) = r else { throw .invalidRequest("'request' must be an object") }
+            ip = try string("ip", in: ro, prefix: "request.")
+            userAgent = try string("userAgent", in: ro, prefix: "request.")
+            hostname = try string("hostname", in: ro, prefix: "request.")
+            if let q = ro["query"] {
+                guard case .object(let qo) = q else { throw .invalidRequest("'request.query' must be an object") }
+                query = qo
+            }
+            if let b = ro["body"] {
+                guard case .object(let bo) = b else { throw .invalidRequest("'request.body' must be an object") }
+                body = bo
+            }
+            if let g = ro["geoip"] {
+                guard case .object = g else { throw .invalidRequest("'request.geoip' must be an object") }
+                geoip = g
+            }
+        }
+        if let c = o["context"] {
+            guard case .object(let co) = c else { throw .invalidRequest("'context' must be an object") }
+            context = co
+        }
+    }
+}
+
+public enum PipelineError: Error, CustomStringConvertible, Sendable {
+    case invalidRequest(String)
+    case userNotFound(String)
+    case unknownClient(String, known: [String])
+    case unknownConnection(String, known: [String])
+    /// A script failed to compile: the file and line of the problem.
+    case script(file: String, line: Int?, message: String)
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case .invalidRequest(let m): return "Invalid simulation request: \(m)"
+        case .userNotFound(let u): return "No user '\(u)' in the store (give an email or a user_id, or an inline profile)"
+        case .unknownClient(let c, let known): return "Unknown client '\(c)'; the tenant has: \(known.joined(separator: ", "))"
+        case .unknownConnection(let c, let known): return "Unknown connection '\(c)'; the tenant has: \(known.joined(separator: ", "))"
+        case .script(let file, let line, let message): return "\(file)\(line.map { ":\($0)" } ?? ""): \(message)"
+        case .store(let m): return "Store error: \(m)"
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import JSONCore
+
+extension SimulationResult {
+    /// A readable report: each rule with a time bar, logs and changes; the outcome; the
+    /// decoded token claims.
+    public func report() -> String {
+        var out: [String] = []
+        let userID = user["user_id"]?.stringValue ?? "?"
+        let email = user["email"]?.stringValue.map { "\($0) " } ?? ""
+        out.append("Login of \(email)(\(userID)) via \(client) / \(connection) [\(protocolName)]")
+        out.append("")
+        if trace.isEmpty {
+            out.append("No rule ran.")
+        } else {
+            out.append("Rules")
+            let durations = trace.map { $0["durationMs"]?.doubleValue ?? 0 }
+            let longest = max(durations.max() ?? 0, 0.001)
+            let nameWidth = min(36, trace.map { ($0["name"]?.stringValue ?? "").count }.max() ?? 10)
+            for (i, entry) in trace.enumerated() {
+                let name = entry["name"]?.stringValue ?? "?"
+                let ms = durations[i]
+                let bar = String(repeating: "█", count: max(1, Int((ms / longest * 24).rounded())))
+                let padded = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
+                out.append("  \(i + 1). \(padded) \(formatMs(ms).leftPad(9)) \(bar.padding(toLength: 24, withPad: " ", startingAt: 0)) \(entry["outcome"]?.stringValue ?? "")")
+                if let err = entry["error"], !err.isNull {
+                    out.append("       error: \(err["error"]?.stringValue ?? "") — \(err["error_description"]?.stringValue ?? "")")
+                }
+                for w in entry["warnings"]?.arrayValue ?? [] { out.append("       warning: \(w.stringValue ?? "")") }
+                for line in entry["console"]?.arrayValue ?? [] {
+                    out.append("       console.\(line["level"]?.stringValue ?? "log"): \(line["message"]?.stringValue ?? "")")
+                }
+                let changes = entry["changes"]?.objectValue ?? [:]
+                for token in ["idToken", "accessToken", "user"] {
+                    guard let d = changes[token] else { continue }
+                    for (k, v) in (d["added"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) { out.append("       \(token) + \(k) = \(v.serialized())") }
+                    for (k, v) in (d["changed"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+                        out.append("       \(token) ~ \(k): \((v["from"] ?? .null).serialized()) → \((v["to"] ?? .null).serialized())")
+                    }
+                    for k in d["removed"]?.arrayValue ?? [] { out.append("       \(token) - \(k.stringValue ?? "")") }
+                }
+                for w in changes["metadataWrites"]?.arrayValue ?? [] {
+                    let state = w["error"].map { "failed: \($0.stringValue ?? "")" } ?? ((w["persisted"]?.boolValue ?? false) ? "persisted" : "not persisted (inline user)")
+                    out.append("       \(w["kind"]?.stringValue ?? "") write for \(w["userId"]?.stringValue ?? "?") \(state): \((w["metadata"] ?? .null).serialized())")
+                }
+                if let m = changes["multifactor"] { out.append("       multifactor requested: \(m.serialized())") }
+                if let r = changes["redirect"] { out.append("       redirect requested: \(r.serialized())") }
+                if let p = changes["primaryUser"] { out.append("       primaryUser: \(p.serialized())") }
+                for d in entry["droppedClaims"]?.arrayValue ?? [] {
+                    out.append("       dropped \(d["token"]?.stringValue ?? "") claim \(d["claim"]?.stringValue ?? ""): \(d["reason"]?.stringValue ?? "")")
+                }
+            }
+        }
+        out.append("")
+        var outcomeLine = "Outcome: \(outcome.rawValue)"
+        if let error { outcomeLine += " — \(error.error): \(error.description)" }
+        outcomeLine += "  (\(formatMs(durationMs)) total)"
+        out.append(outcomeLine)
+        if let redirect { out.append("Redirect: \(redirect.serialized())") }
+        if let multifactor { out.append("MFA: \(multifactor.serialized())") }
+        for w in warnings { out.append("Warning: \(w)") }
+        if let idToken { out.append(""); out.append(contentsOf: Self.describe("ID token", idToken)) }
+        if let accessToken { out.append(""); out.append(contentsOf: Self.describe("Access token", accessToken)) }
+        if !droppedClaims.isEmpty {
+            out.append("")
+            out.append("Dropped claims")
+            for d in droppedClaims { out.append("  \(d.token.rawValue) \(d.claim) (set by \(d.setBy ?? "?")): \(d.reason)") }
+        }
+        out.append("")
+        out.append("Metadata after the flow (\(metadataStored ? "stored" : "inline user, not stored"))")
+        out.append("  app_metadata:  \(JSONValue.object(persistedAppMetadata).serialized())")
+        out.append("  user_metadata: \(JSONValue.object(persistedUserMetadata).serialized())")
+        return out.joined(separator: "\n")
+    }
+
+    static func describe(_ title: String, _ token: IssuedToken) -> [String] {
+        var lines: [String] = []
+        if token.jwt == nil, let opaque = token.opaque {
+            lines.append("\(title) (opaque, for /userinfo only): \(opaque)")
+            return lines
+        }
+        lines.append("\(title) (\(token.header["alg"]?.stringValue ?? "?"), kid \(token.header["kid"]?.stringValue ?? "-"))")
+        lines.append(contentsOf: ClaimsFormatter.lines(token.claims))
+        if let jwt = token.jwt { lines.append("  jwt: \(jwt)") }
+        return lines
+    }
+}
+
+/// Claims one per line, times shown as dates.
+public enum ClaimsFormatter {
+    static let timeClaims: Set<String> = ["iat", "exp", "nbf", "auth_time", "updated_at_epoch"]
+
+    public static func lines(_ claims: JSONValue) -> [String] {
+        let o = claims.objectValue ?? [:]
+        let width = min(40, o.keys.map(\.count).max() ?? 0)
+        return o.keys.sorted().map { k in
+            let v = o[k]!
+            var line = "  \(k.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.stringValue ?? v.serialized())"
+            if timeClaims.contains(k), let t = v.doubleValue { line += "  (\(Timestamp.format(t)))" }
+            return line
+        }
+    }
+}
+
+func formatMs(_ ms: Double) -> String {
+    if ms < 1 { return String(Int((ms * 1000).rounded())) + " µs" }
+    return String((ms * 100).rounded() / 100) + " ms"
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,80 @@
+import JSONCore
+
+/// An OAuth-style error (`error`, `error_description`).
+public struct FlowError: Sendable, Equatable, Error {
+    public var error: String
+    public var description: String
+
+    public init(_ error: String, _ description: String) {
+        self.error = error
+        self.description = description
+    }
+
+    public var json: JSONValue { ["error": .string(error), "error_description": .string(description)] }
+}
+
+/// A signed token with its decoded parts.
+public struct IssuedToken: Sendable {
+    /// The compact JWT, or nil for an opaque token.
+    public var jwt: String?
+    public var opaque: String?
+    public var header: JSONValue
+    public var claims: JSONValue
+
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["header": header, "claims": claims]
+        o["jwt"] = jwt.map(JSONValue.string) ?? .null
+        if let opaque { o["opaque"] = .string(opaque) }
+        return .object(o)
+    }
+}
+
+/// The result of one login flow, as printed by the CLI and returned by the simulation API.
+public struct SimulationResult: Sendable {
+    public enum Outcome: String, Sendable {
+        case allowed, denied, redirect, error
+    }
+
+    public var outcome: Outcome
+    public var error: FlowError?
+    public var user: JSONValue
+    public var idToken: IssuedToken?
+    public var accessToken: IssuedToken?
+    public var multifactor: JSONValue?
+    public var redirect: JSONValue?
+    public var persistedAppMetadata: [String: JSONValue]
+    public var persistedUserMetadata: [String: JSONValue]
+    /// Whether metadata writes went to the store (false for inline profiles).
+    public var metadataStored: Bool
+    public var droppedClaims: [ClaimFilter.Dropped]
+    /// One entry per rule that ran (see rules.md, "What the trace must show").
+    public var trace: [JSONValue]
+    public var warnings: [String]
+    public var client: String
+    public var connection: String
+    public var protocolName: String
+    public var durationMs: Double
+
+    public var json: JSONValue {
+        [
+            "outcome": .string(outcome.rawValue),
+            "error": error?.json ?? .null,
+            "user": user,
+            "idToken": idToken?.json ?? .null,
+            "accessToken": accessToken?.json ?? .null,
+            "multifactor": multifactor ?? .null,
+            "redirect": redirect ?? .null,
+            "persisted": [
+                "app_metadata": .object(persistedAppMetadata), "user_metadata": .object(persistedUserMetadata),
+                "stored": .bool(metadataStored),
+            ],
+            "droppedClaims": .array(droppedClaims.map(\.json)),
+            "trace": .array(trace),
+            "warnings": .array(warnings.map(JSONValue.string)),
+            "client": .string(client),
+            "connection": .string(connection),
+            "protocol": .string(protocolName),
+            "durationMs": .number((durationMs * 1000).rounded() / 1000),
+        ]
+    }
+}

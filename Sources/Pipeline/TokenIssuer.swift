@@ -1,0 +1,137 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import Tenant
+
+/// Builds and signs ID and access tokens (tokens-and-oidc.md).
+public struct TokenIssuer: Sendable {
+    public let settings: TenantSettings
+    public let keys: SigningKeys
+    public let filter: ClaimFilter
+
+    public init(settings: TenantSettings, keys: SigningKeys) {
+        self.settings = settings
+        self.keys = keys
+        self.filter = ClaimFilter(legacyNamespacedClaims: settings.legacyNamespacedClaims, managementAudience: settings.managementAudience)
+    }
+
+    static let oidcScopes: Set<String> = ["openid", "profile", "email", "phone", "address", "offline_access"]
+
+    public struct Request {
+        public var user: UserProfile
+        public var client: Client
+        public var audience: String?
+        public var resourceServer: ResourceServer?
+        public var scopes: [String]
+        /// `context.accessToken.scope` when a rule set it: replaces the granted scopes.
+        public var scopeOverride: [String]?
+        public var customIdClaims: [String: JSONValue]
+        public var customAccessClaims: [String: JSONValue]
+        public var sources: (id: [String: String], access: [String: String])
+        public var nonce: String?
+        public var sessionID: String
+        public var authTime: Double
+        public var permissions: [String]?
+        public var now: Double
+        /// Skip signatures (benchmarks of the rules alone).
+        public var sign: Bool = true
+    }
+
+    public struct Issued {
+        public var idToken: IssuedToken
+        public var accessToken: IssuedToken
+        public var scope: String
+        public var dropped: [ClaimFilter.Dropped]
+    }
+
+    public func issue(_ r: Request) throws(FlowError) -> Issued {
+        let now = r.now.rounded(.down)
+        let iss = settings.effectiveIssuer
+        var dropped: [ClaimFilter.Dropped] = []
+
+        // ID token
+        var id: [String: JSONValue] = [
+            "iss": .string(iss), "sub": .string(r.user.userId), "aud": .string(r.client.clientId),
+            "iat": .number(now), "exp": .number(now + Double(r.client.idTokenLifetime)),
+            "auth_time": .number(r.authTime.rounded(.down)), "sid": .string(r.sessionID),
+        ]
+        if let nonce = r.nonce { id["nonce"] = .string(nonce) }
+        let scopeSet = Set(r.scopes)
+        let profile = r.user.json
+        if scopeSet.contains("profile") {
+            for k in ["name", "nickname", "given_name", "family_name", "picture", "updated_at", "locale"] {
+                if let v = profile[k] { id[k] = v }
+            }
+        }
+        if scopeSet.contains("email") {
+            for k in ["email", "email_verified"] { if let v = profile[k] { id[k] = v } }
+        }
+        if scopeSet.contains("phone") {
+            if let v = profile["phone_number"] { id["phone_number"] = v }
+            if let v = profile["phone_verified"] { id["phone_number_verified"] = v }
+        }
+        let (idCustom, idDropped) = filter.filter(r.customIdClaims, token: .idToken, audience: r.client.clientId, sources: r.sources.id)
+        dropped += idDropped
+        let idSize = ClaimFilter.size(of: idCustom)
+        if idSize > ClaimFilter.maximumCustomClaimBytes {
+            throw FlowError("access_denied", "Custom claims of the ID token are \(idSize) bytes; the limit is 100 KB")
+        }
+        id.merge(idCustom) { _, custom in custom }
+
+        // Access token
+        let granted: [String]
+        if let override = r.scopeOverride {
+            granted = override
+        } else if let rs = r.resourceServer {
+            granted = r.scopes.filter { TokenIssuer.oidcScopes.contains($0) || rs.scopes.contains($0) }
+        } else {
+            granted = r.scopes.filter { TokenIssuer.oidcScopes.contains($0) }
+        }
+        let scope = granted.joined(separator: " ")
+        let (atCustom, atDropped) = filter.filter(r.customAccessClaims.filter { $0.key != "scope" }, token: .accessToken, audience: r.audience, sources: r.sources.access)
+        dropped += atDropped
+        let atSize = ClaimFilter.size(of: atCustom)
+        if atSize > ClaimFilter.maximumCustomClaimBytes {
+            throw FlowError("access_denied", "Custom claims of the access token are \(atSize) bytes; the limit is 100 KB")
+        }
+
+        let idToken: IssuedToken
+        do {
+            let claims = JSONValue.object(id)
+            if r.client.idTokenAlgorithm == "HS256", let secret = r.client.clientSecret {
+                idToken = IssuedToken(jwt: r.sign ? JWT.signHS256(claims: claims, secret: secret) : nil, header: ["alg": "HS256", "typ": "JWT"], claims: claims)
+            } else {
+                idToken = IssuedToken(jwt: r.sign ? try JWT.signRS256(claims: claims, key: keys.current) : nil, header: ["alg": "RS256", "typ": "JWT", "kid": .string(keys.current.kid)], claims: claims)
+            }
+        } catch {
+            throw FlowError("server_error", "signing the ID token failed: \(error)")
+        }
+
+        let accessToken: IssuedToken
+        if let audience = r.audience {
+            var at: [String: JSONValue] = [
+                "iss": .string(iss), "sub": .string(r.user.userId),
+                "aud": scopeSet.contains("openid") ? .array([.string(audience), .string(iss + "userinfo")]) : .string(audience),
+                "iat": .number(now), "exp": .number(now + Double(r.resourceServer?.tokenLifetime ?? 86400)),
+                "azp": .string(r.client.clientId), "scope": .string(scope),
+            ]
+            if let permissions = r.permissions { at["permissions"] = .array(permissions.map(JSONValue.string)) }
+            at.merge(atCustom) { standard, _ in standard }
+            let claims = JSONValue.object(at)
+            do {
+                accessToken = IssuedToken(
+                    jwt: r.sign ? try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt") : nil,
+                    header: ["alg": "RS256", "typ": "at+jwt", "kid": .string(keys.current.kid)], claims: claims)
+            } catch {
+                throw FlowError("server_error", "signing the access token failed: \(error)")
+            }
+        } else {
+            // No API audience: an opaque token, usable only at /userinfo.
+            var bytes = [UInt8](repeating: 0, count: 24)
+            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
+            accessToken = IssuedToken(jwt: nil, opaque: Base64URL.encode(bytes), header: .null, claims: .object(atCustom.merging(["scope": .string(scope)]) { a, _ in a }))
+        }
+        return Issued(idToken: idToken, accessToken: accessToken, scope: scope, dropped: dropped)
+    }
+}

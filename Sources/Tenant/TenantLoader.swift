@@ -1,0 +1,260 @@
+import Foundation
+import JSONCore
+
+/// A problem with a tenant directory, located to the file (and line when known).
+public struct TenantError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+}
+
+/// Reads an Auth0 deploy-cli style directory:
+///
+///     tenant.json                      settings (plus authsim's own keys, see README)
+///     rules/<name>.js, <name>.json     rules and their order/enabled/stage
+///     rules-configs/<key>.json         {"key", "value"} → `configuration`
+///     clients/<name>.json              applications
+///     database-connections/<name>/database.json, connections/<name>.json
+///     resource-servers/<name>.json     APIs
+///     roles/<name>.json                roles and permissions
+///     users/<connection>.json          seed users (bulk-import format)
+///     geoip.json                       simulated geo-IP records by IP
+public enum TenantLoader {
+    public static let defaultDatabaseConnection = "Username-Password-Authentication"
+
+    public static func load(directory: String) throws(TenantError) -> Tenant {
+        var hasher = FNV1a()
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw TenantError(file: directory, message: "tenant directory not found")
+        }
+        func path(_ rel: String) -> String { (directory as NSString).appendingPathComponent(rel) }
+        func read(_ rel: String) throws(TenantError) -> String {
+            guard let data = fm.contents(atPath: path(rel)) else { throw TenantError(file: rel, message: "cannot read file") }
+            guard let text = String(data: data, encoding: .utf8) else { throw TenantError(file: rel, message: "file is not UTF-8 text") }
+            hasher.add(rel)
+            hasher.add(text)
+            return text
+        }
+        func readJSON(_ rel: String) throws(TenantError) -> JSONValue {
+            let text = try read(rel)
+            do { return try JSONValue.parse(text) } catch {
+                throw TenantError(file: rel, line: error.line, message: "invalid JSON: \(error.message) (column \(error.column))")
+            }
+        }
+        func list(_ rel: String, ext: String) -> [String] {
+            let names = (try? fm.contentsOfDirectory(atPath: path(rel))) ?? []
+            return names.filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") }.sorted()
+        }
+        func object(_ v: JSONValue, _ rel: String) throws(TenantError) -> [String: JSONValue] {
+            guard case .object(let o) = v else { throw TenantError(file: rel, message: "expected a JSON object") }
+            return o
+        }
+
+        // Settings
+        var settings = TenantSettings()
+        if fm.fileExists(atPath: path("tenant.json")) {
+            let o = try object(try readJSON("tenant.json"), "tenant.json")
+            settings.friendlyName = o["friendly_name"]?.stringValue
+            settings.defaultAudience = o["default_audience"]?.stringValue
+            settings.defaultDirectory = o["default_directory"]?.stringValue
+            let flags = o["flags"]?.objectValue ?? [:]
+            let own = o["authsim"]?.objectValue ?? [:]
+            func flag(_ k: String) -> Bool? { own[k]?.boolValue ?? o[k]?.boolValue ?? flags[k]?.boolValue }
+            settings.legacyNamespacedClaims = flag("legacy_namespaced_claims") ?? false
+            settings.legacyGlobals = flag("legacy_globals") ?? false
+            if let d = own["domain"]?.stringValue ?? o["domain"]?.stringValue { settings.domain = d }
+            settings.issuer = own["issuer"]?.stringValue
+            if let t = own["flow_timeout_seconds"]?.doubleValue {
+                guard t > 0, t <= 600 else { throw TenantError(file: "tenant.json", message: "authsim.flow_timeout_seconds must be between 0 and 600") }
+                settings.flowTimeoutSeconds = t
+            }
+            if let hosts = own["allowed_outbound_hosts"]?.arrayValue ?? o["allowed_outbound_hosts"]?.arrayValue {
+                settings.allowedOutboundHosts = hosts.compactMap(\.stringValue)
+            }
+        }
+
+        // Rules
+        var rules: [Rule] = []
+        for js in list("rules", ext: "js") {
+            let stem = String(js.dropLast(3))
+            let rel = "rules/" + js
+            let source = try read(rel)
+            var rule = Rule(name: stem, file: rel, source: source)
+            let metaRel = "rules/\(stem).json"
+            if fm.fileExists(atPath: path(metaRel)) {
+                let o = try object(try readJSON(metaRel), metaRel)
+                if let n = o["name"]?.stringValue { rule.name = n }
+                if let order = o["order"] {
+                    guard let n = order.intValue else { throw TenantError(file: metaRel, message: "'order' must be an integer") }
+                    rule.order = n
+                }
+                if let e = o["enabled"] {
+                    guard let b = e.boolValue else { throw TenantError(file: metaRel, message: "'enabled' must be a boolean") }
+                    rule.enabled = b
+                }
+                if let s = o["stage"] {
+                    guard let st = s.stringValue.flatMap(Rule.Stage.init(rawValue:)) else {
+                        throw TenantError(file: metaRel, message: "'stage' must be one of login_success, login_failure, pre_authorize")
+                    }
+                    rule.stage = st
+                }
+            }
+            guard Rule.isValidName(rule.name) else {
+                throw TenantError(file: rel, message: "invalid rule name '\(rule.name)': use letters, digits, spaces and hyphens, not starting or ending with a space or hyphen")
+            }
+            if rules.contains(where: { $0.name == rule.name }) {
+                throw TenantError(file: rel, message: "duplicate rule name '\(rule.name)'")
+            }
+            rules.append(rule)
+        }
+        // Ordered rules first by order (then file), unordered after them by file name.
+        rules.sort { a, b in
+            switch (a.order, b.order) {
+            case let (x?, y?): return x != y ? x < y : a.file < b.file
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.file < b.file
+            }
+        }
+
+        // rules-configs
+        var configuration: [String: String] = [:]
+        for f in list("rules-configs", ext: "json") {
+            let rel = "rules-configs/" + f
+            let o = try object(try readJSON(rel), rel)
+            guard let key = o["key"]?.stringValue, let value = o["value"] else {
+                throw TenantError(file: rel, message: "expected {\"key\": string, \"value\": string}")
+            }
+            configuration[key] = value.stringValue ?? value.serialized()
+        }
+
+        // Clients
+        var clients: [Client] = []
+        for f in list("clients", ext: "json") {
+            let rel = "clients/" + f
+            let o = try object(try readJSON(rel), rel)
+            let name = o["name"]?.stringValue ?? String(f.dropLast(5))
+            let jwt = o["jwt_configuration"]?.objectValue ?? [:]
+            var metadata: [String: String] = [:]
+            for (k, v) in o["client_metadata"]?.objectValue ?? [:] {
+                guard let s = v.stringValue else { throw TenantError(file: rel, message: "client_metadata values must be strings ('\(k)')") }
+                metadata[k] = s
+            }
+            clients.append(
+                Client(
+                    name: name, clientId: o["client_id"]?.stringValue ?? stableID(prefix: "", name, length: 32),
+                    clientSecret: o["client_secret"]?.stringValue, appType: o["app_type"]?.stringValue ?? "regular_web",
+                    callbacks: (o["callbacks"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    allowedLogoutURLs: (o["allowed_logout_urls"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    clientMetadata: metadata, idTokenLifetime: jwt["lifetime_in_seconds"]?.intValue ?? 36000,
+                    idTokenAlgorithm: jwt["alg"]?.stringValue ?? "RS256",
+                    grantTypes: (o["grant_types"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    isFirstParty: o["is_first_party"]?.boolValue ?? true, raw: o))
+        }
+        if clients.isEmpty {
+            clients.append(
+                Client(
+                    name: "Default App", clientId: stableID(prefix: "", "Default App", length: 32), clientSecret: nil,
+                    appType: "regular_web", callbacks: [], allowedLogoutURLs: [], clientMetadata: [:], idTokenLifetime: 36000,
+                    idTokenAlgorithm: "RS256", grantTypes: [], isFirstParty: true, raw: [:]))
+        }
+
+        // Connections
+        var connections: [Connection] = []
+        let dbDirs = ((try? fm.contentsOfDirectory(atPath: path("database-connections"))) ?? []).sorted()
+        for d in dbDirs where !d.hasPrefix(".") {
+            let rel = "database-connections/\(d)/database.json"
+            guard fm.fileExists(atPath: path(rel)) else { continue }
+            let o = try object(try readJSON(rel), rel)
+            let name = o["name"]?.stringValue ?? d
+            connections.append(connection(from: o, name: name, defaultStrategy: "auth0"))
+        }
+        for f in list("connections", ext: "json") {
+            let rel = "connections/" + f
+            let o = try object(try readJSON(rel), rel)
+            let name = o["name"]?.stringValue ?? String(f.dropLast(5))
+            guard o["strategy"]?.stringValue != nil else { throw TenantError(file: rel, message: "'strategy' is required") }
+            connections.append(connection(from: o, name: name, defaultStrategy: "auth0"))
+        }
+        if !connections.contains(where: { $0.name == defaultDatabaseConnection }) && !connections.contains(where: \.isDatabase) {
+            connections.insert(connection(from: [:], name: defaultDatabaseConnection, defaultStrategy: "auth0"), at: 0)
+        }
+
+        // Resource servers
+        var apis: [ResourceServer] = []
+        for f in list("resource-servers", ext: "json") {
+            let rel = "resource-servers/" + f
+            let o = try object(try readJSON(rel), rel)
+            guard let identifier = o["identifier"]?.stringValue else { throw TenantError(file: rel, message: "'identifier' is required") }
+            apis.append(
+                ResourceServer(
+                    name: o["name"]?.stringValue ?? String(f.dropLast(5)), identifier: identifier,
+                    tokenLifetime: o["token_lifetime"]?.intValue ?? 86400,
+                    scopes: (o["scopes"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue ?? $0.stringValue },
+                    enforcePolicies: o["enforce_policies"]?.boolValue ?? false,
+                    tokenDialect: o["token_dialect"]?.stringValue ?? "access_token"))
+        }
+
+        // Roles
+        var roles: [Role] = []
+        for f in list("roles", ext: "json") {
+            let rel = "roles/" + f
+            let o = try object(try readJSON(rel), rel)
+            let perms = (o["permissions"]?.arrayValue ?? []).compactMap { p -> (String, String)? in
+                guard let rs = p["resource_server_identifier"]?.stringValue, let n = p["permission_name"]?.stringValue else { return nil }
+                return (rs, n)
+            }
+            roles.append(Role(name: o["name"]?.stringValue ?? String(f.dropLast(5)), description: o["description"]?.stringValue ?? "", permissions: perms))
+        }
+
+        // Seed users and geoip
+        var seeds: [(connection: String, path: String)] = []
+        for f in list("users", ext: "json") {
+            hasher.add("users/" + f)
+            seeds.append((String(f.dropLast(5)), path("users/" + f)))
+        }
+        var geoip: [String: JSONValue] = [:]
+        if fm.fileExists(atPath: path("geoip.json")) {
+            geoip = try object(try readJSON("geoip.json"), "geoip.json")
+        }
+
+        return Tenant(
+            directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
+            connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
+            revision: hasher.hex)
+    }
+
+    static func connection(from o: [String: JSONValue], name: String, defaultStrategy: String) -> Connection {
+        var metadata: [String: String] = [:]
+        for (k, v) in o["metadata"]?.objectValue ?? [:] { metadata[k] = v.stringValue ?? v.serialized() }
+        return Connection(
+            name: name, id: o["id"]?.stringValue ?? stableID(prefix: "con_", name, length: 16),
+            strategy: o["strategy"]?.stringValue ?? defaultStrategy, options: o["options"]?.objectValue ?? [:],
+            metadata: metadata, enabledClients: o["enabled_clients"]?.arrayValue?.compactMap(\.stringValue))
+    }
+}
+
+/// A deterministic id derived from a name, so ids stay the same across loads.
+func stableID(prefix: String, _ name: String, length: Int) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    var h = FNV1a()
+    h.add(name)
+    var state = h.state
+    var out = prefix
+    for _ in 0..<length {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        out.append(alphabet[Int((state >> 33) % UInt64(alphabet.count))])
+    }
+    return out
+}
+

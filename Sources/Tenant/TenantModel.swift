@@ -1,0 +1,154 @@
+import JSONCore
+
+/// A rule as deployed (deploy-cli `rules/<name>.js` + optional `rules/<name>.json`).
+public struct Rule: Sendable, Equatable {
+    public enum Stage: String, Sendable, CaseIterable {
+        case loginSuccess = "login_success"
+        case loginFailure = "login_failure"
+        case preAuthorize = "pre_authorize"
+    }
+    public var name: String
+    /// Path of the script relative to the tenant directory, used in error locations.
+    public var file: String
+    public var source: String
+    public var order: Int?
+    public var enabled: Bool
+    public var stage: Stage
+
+    public init(name: String, file: String, source: String, order: Int? = nil, enabled: Bool = true, stage: Stage = .loginSuccess) {
+        self.name = name
+        self.file = file
+        self.source = source
+        self.order = order
+        self.enabled = enabled
+        self.stage = stage
+    }
+
+    /// Letters, digits, spaces and hyphens; not starting or ending with a space or hyphen.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.first, let last = name.last else { return false }
+        if first == " " || first == "-" || last == " " || last == "-" { return false }
+        return name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == " " || $0 == "-" }
+    }
+}
+
+public struct Client: Sendable, Equatable {
+    public var name: String
+    public var clientId: String
+    public var clientSecret: String?
+    public var appType: String
+    public var callbacks: [String]
+    public var allowedLogoutURLs: [String]
+    public var clientMetadata: [String: String]
+    public var idTokenLifetime: Int
+    public var idTokenAlgorithm: String
+    public var grantTypes: [String]
+    public var isFirstParty: Bool
+    public var raw: [String: JSONValue]
+}
+
+public struct Connection: Sendable, Equatable {
+    public var name: String
+    public var id: String
+    public var strategy: String
+    public var options: [String: JSONValue]
+    public var metadata: [String: String]
+    public var enabledClients: [String]?
+
+    public var isDatabase: Bool { strategy == "auth0" }
+    public var isSocial: Bool { !["auth0", "email", "sms", "samlp", "waad", "adfs", "ad", "oidc", "okta", "pingfederate", "google-apps"].contains(strategy) }
+}
+
+public struct ResourceServer: Sendable, Equatable {
+    public var name: String
+    public var identifier: String
+    public var tokenLifetime: Int
+    public var scopes: [String]
+    public var enforcePolicies: Bool
+    public var tokenDialect: String
+}
+
+public struct Role: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var permissions: [(resourceServer: String, permission: String)]
+
+    public static func == (a: Role, b: Role) -> Bool {
+        a.name == b.name && a.description == b.description
+            && a.permissions.map { $0.resourceServer + " " + $0.permission } == b.permissions.map { $0.resourceServer + " " + $0.permission }
+    }
+}
+
+public struct TenantSettings: Sendable, Equatable {
+    public var friendlyName: String?
+    /// The tenant's domain; the issuer defaults to `https://<domain>/`.
+    public var domain: String
+    /// Overrides the issuer (e.g. `http://127.0.0.1:8080/` for a local daemon).
+    public var issuer: String?
+    /// Only namespaced custom claims are kept anywhere (Auth0's pre-2022 behaviour).
+    public var legacyNamespacedClaims: Bool
+    /// Wall-clock limit of one login flow (all rules and actions).
+    public var flowTimeoutSeconds: Double
+    public var defaultAudience: String?
+    public var defaultDirectory: String?
+    public var allowedOutboundHosts: [String]
+    public var legacyGlobals: Bool
+
+    public init() {
+        domain = "authsim.local"
+        legacyNamespacedClaims = false
+        flowTimeoutSeconds = 20
+        allowedOutboundHosts = ["localhost", "127.0.0.1", "::1"]
+        legacyGlobals = false
+    }
+
+    public var effectiveIssuer: String {
+        var i = issuer ?? "https://\(domain)/"
+        if !i.hasSuffix("/") { i += "/" }
+        return i
+    }
+
+    public var managementAudience: String { effectiveIssuer + "api/v2/" }
+}
+
+/// A loaded tenant directory.
+public struct Tenant: Sendable {
+    public var directory: String
+    public var settings: TenantSettings
+    /// All rules, in execution order (disabled ones included; the pipeline skips them).
+    public var rules: [Rule]
+    /// `rules-configs/*.json` as the `configuration` object of rules.
+    public var configuration: [String: String]
+    public var clients: [Client]
+    public var connections: [Connection]
+    public var resourceServers: [ResourceServer]
+    public var roles: [Role]
+    /// Bulk-import seed files: `users/<connection>.json`.
+    public var seedUserFiles: [(connection: String, path: String)]
+    /// Simulated geo-IP records by IP address (`geoip.json`).
+    public var geoip: [String: JSONValue]
+    /// Changes whenever any loaded file changes.
+    public var revision: String
+
+    public var name: String { settings.friendlyName ?? lastPathComponent(directory) }
+
+    public func client(named nameOrId: String) -> Client? {
+        clients.first { $0.clientId == nameOrId } ?? clients.first { $0.name == nameOrId }
+    }
+
+    public func connection(named name: String) -> Connection? {
+        connections.first { $0.name == name || $0.id == name }
+    }
+
+    public func resourceServer(identifier: String) -> ResourceServer? {
+        resourceServers.first { $0.identifier == identifier }
+    }
+
+    /// Enabled `login_success` rules in order.
+    public var loginRules: [Rule] { rules.filter { $0.enabled && $0.stage == .loginSuccess } }
+}
+
+func lastPathComponent(_ path: String) -> String {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+}

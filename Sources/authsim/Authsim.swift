@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Authsim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "authsim",
+        abstract: "A local Auth0-compatible rules engine: run real Auth0 rules against a simulated tenant.",
+        discussion: """
+            The tenant is an Auth0 deploy-cli directory (rules/, rules-configs/, clients/, …); the
+            current directory by default. Users, signing keys and other state live in a SQLite file
+            (./.authsim/authsim.sqlite unless --store is given).
+
+            Exit codes: 0 the command ran (a denied login included), 1 it could not run (bad tenant,
+            script syntax error, unknown user), 2 usage error.
+            """,
+        subcommands: [Simulate.self, Login.self, Token.self, Users.self, Keys.self, Bench.self]
+    )
+
+    /// ArgumentParser exits 64 on usage errors; authsim promises 2.
+    static func main() async {
+        bootstrapLogging(default: .warning)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// A command that could not do its work (exit status 1).
+struct CommandFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+    init(_ error: any Error) { self.message = String(describing: error) }
+}
+
+struct TenantOptions: ParsableArguments {
+    @Option(name: .long, help: "The tenant directory (Auth0 deploy-cli layout).")
+    var tenant: String = "."
+
+    @Option(name: .long, help: "The SQLite store file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite).")
+    var store: String?
+
+    var storePath: String {
+        if let store { return store }
+        let dir = ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim"
+        return (dir as NSString).appendingPathComponent("authsim.sqlite")
+    }
+}
+
+func printJSON(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+import Logging
+
+/// CLI commands log warnings and errors only, unless AUTHSIM_LOG_LEVEL says otherwise.
+func bootstrapLogging(default level: Logger.Level) {
+    let chosen = ProcessInfo.processInfo.environment["AUTHSIM_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? level
+    LoggingSystem.bootstrap { label in
+        var h = StreamLogHandler.standardError(label: label)
+        h.logLevel = chosen
+        return h
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import JSONCore
+import Pipeline
+import ScriptRuntime
+
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the login pipeline for a user without credentials (like the dashboard's \"try this rule\").",
+        discussion: """
+            --request takes a simulation request file:
+              {"user": "<email or user_id>" | {inline profile, not stored},
+               "client", "connection", "protocol", "audience", "scope", "nonce", "prompt",
+               "request": {"ip", "userAgent", "hostname", "query", "body", "geoip": {…}},
+               "context": {riskAssessment, organization, authentication, … extra context fields}}
+            Flags given on the command line override the file.
+            """)
+
+    @OptionGroup var tenantOptions: TenantOptions
+
+    @Option(name: .long, help: "The user: an email or a user_id.")
+    var user: String?
+
+    @Option(name: .long, help: "The application, by name or client_id (default: the first client).")
+    var client: String?
+
+    @Option(name: .long, help: "The connection name (default: the user's).")
+    var connection: String?
+
+    @Option(name: .customLong("protocol"), help: "context.protocol (default: oidc-basic-profile).")
+    var protocolName: String?
+
+    @Option(name: .long, help: "The client IP of the simulated request (geoip comes from geoip.json).")
+    var ip: String?
+
+    @Option(name: .long, help: "A simulation request JSON file.")
+    var request: String?
+
+    @Flag(name: .long, help: "Print one JSON object instead of the report.")
+    var json = false
+
+    func validate() throws {
+        if user == nil && request == nil { throw ValidationError("give --user EMAIL|USER_ID or --request FILE") }
+    }
+
+    func run() async throws {
+        var req: SimulationRequest
+        if let path = request {
+            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+            do {
+                req = try SimulationRequest(json: try JSONValue.parse(String(decoding: data, as: UTF8.self)))
+            } catch let e as JSONParseError {
+                throw CommandFailure("\(path): invalid JSON: \(e)")
+            } catch {
+                throw CommandFailure("\(path): \(error)")
+            }
+        } else {
+            req = SimulationRequest(user: .stored(user!))
+        }
+        if let user { req.user = .stored(user) }
+        if let client { req.client = client }
+        if let connection { req.connection = connection }
+        if let protocolName { req.protocolName = protocolName }
+        if let ip { req.ip = ip }
+        let pipeline = try await openPipeline(tenantOptions)
+        let result: SimulationResult
+        do { result = try await pipeline.simulate(req) } catch { throw CommandFailure(error) }
+        printJSON(json ? result.json.serialized(pretty: true) : result.report())
+    }
+}
+
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Log a user in with a real password check, then run the same pipeline as simulate.")
+
+    @OptionGroup var tenantOptions: TenantOptions
+
+    @Option(name: .long, help: "Email or username.")
+    var username: String
+
+    @Option(name: .long, help: "The password (checked against the stored bcrypt hash).")
+    var password: String
+
+    @Option(name: .long, help: "The application, by name or client_id.")
+    var client: String?
+
+    @Option(name: .long, help: "The database connection (default: the tenant's default directory).")
+    var connection: String?
+
+    @Option(name: .customLong("protocol"), help: "context.protocol (default: oauth2-password).")
+    var protocolName: String?
+
+    @Option(name: .long, help: "The client IP of the simulated request.")
+    var ip: String?
+
+    @Flag(name: .long, help: "Print one JSON object instead of the report.")
+    var json = false
+
+    func run() async throws {
+        var req = SimulationRequest(user: .stored(username))
+        req.client = client
+        req.connection = connection
+        req.protocolName = protocolName
+        req.ip = ip
+        let pipeline = try await openPipeline(tenantOptions)
+        let result: SimulationResult
+        do { result = try await pipeline.login(username: username, password: password, request: req) } catch { throw CommandFailure(error) }
+        printJSON(json ? result.json.serialized(pretty: true) : result.report())
+    }
+}
+
+/// Loads the tenant, opens (and seeds) the store, loads the keys.
+func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
+    let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
+    do {
+        return try await LoginPipeline.open(tenantDirectory: options.tenant, storePath: options.storePath, runtime: runtime)
+    } catch {
+        throw CommandFailure(error)
+    }
+}
