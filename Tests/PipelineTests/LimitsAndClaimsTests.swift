@@ -1,0 +1,185 @@
+import Directory
+import Foundation
+import JSONCore
+import Testing
+
+@testable import Pipeline
+
+/// Hostile rules: each must fail its own login cleanly and leave the workers serving.
+@Suite struct HostileRuleTests {
+    func hostile(_ name: String, _ body: String, timeout: Double = 1) async throws -> (SimulationResult, SimulationResult) {
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": \#(timeout)}}"#
+        f.rules = [(name, "function (user, context, callback) { if (context.request.query.hostile) { \(body) } context.idToken['https://t/ok'] = true; callback(null, user, context); }")]
+        let p = try await makePipeline(f)
+        let bad = try await simulate(p) { $0.query = ["hostile": "1"] }
+        // The next logins succeed, on every worker.
+        var good: SimulationResult?
+        for _ in 0..<4 {
+            good = try await simulate(p)
+            #expect(good?.outcome == .allowed)
+            #expect(good?.idClaims["https://t/ok"] == true)
+        }
+        return (bad, good!)
+    }
+
+    @Test func infiniteLoopInASyncRule() async throws {
+        let (bad, _) = try await hostile("spin", "while (true) {}")
+        #expect(bad.outcome == .error)
+        #expect(bad.error?.description.contains("rule 'spin'") == true)
+        #expect(bad.error?.description.contains("time exceeded") == true)
+    }
+
+    @Test func infiniteLoopInsideAPromiseCallback() async throws {
+        let (bad, _) = try await hostile("promise-spin", "return Promise.resolve().then(function () { while (true) {} });")
+        #expect(bad.outcome == .error)
+        #expect(bad.error?.description.contains("rule 'promise-spin'") == true)
+    }
+
+    @Test func allocationBombStopsAtTheHeapBudget() async throws {
+        let (bad, _) = try await hostile("bomb", "var a = []; while (true) { a.push(new Array(100000).fill(1.5)); }", timeout: 30)
+        #expect(bad.outcome == .error)
+        #expect(bad.error?.description.contains("memory limit exceeded in rule 'bomb'") == true)
+    }
+
+    @Test func deepRecursionIsReportedCleanly() async throws {
+        let (bad, _) = try await hostile("recurse", "function f(n) { return f(n + 1) + 1; } f(0);")
+        #expect(bad.outcome == .denied)
+        #expect(bad.error == FlowError("access_denied", "Maximum call stack size exceeded."))
+    }
+
+    @Test func syntaxErrorNamesFileAndLine() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("good", "function (user, context, callback) { callback(null, user, context); }"),
+            ("broken", "function (user, context, callback) {\n  const x = {;\n  callback(null, user, context);\n}\n"),
+        ]
+        let p = try await makePipeline(f)
+        await #expect {
+            _ = try await simulate(p)
+        } throws: { error in
+            guard case .script(let file, let line, let message) = error as? PipelineError else { return false }
+            return file == "rules/broken.js" && line == 2 && message.contains("SyntaxError")
+        }
+    }
+}
+
+@Suite struct MetadataThroughRulesTests {
+    @Test func mergeSemanticsFromRules() async throws {
+        var f = TenantFixture()
+        f.rules = [("merge", """
+            async function (user, context, callback) {
+              const results = {};
+              await auth0.users.updateUserMetadata(user.user_id, { lang: null, prefs: { theme: 'light' }, added: 1 });
+              try { await auth0.users.updateUserMetadata(user.user_id, { 'a.b': 1 }); } catch (e) { results.dot = e.message; }
+              try { await auth0.users.updateAppMetadata(user.user_id, { email: 'x' }); } catch (e) { results.reserved = e.message; }
+              await auth0.users.updateAppMetadata(user.user_id, {});
+              context.idToken['https://t/results'] = results;
+              callback(null, user, context);
+            }
+            """)]
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        #expect(r.outcome == .allowed)
+        #expect(r.persistedUserMetadata == ["prefs": ["theme": "light"], "added": 1])
+        #expect(r.persistedAppMetadata == [:])
+        let results = try #require(r.idClaims["https://t/results"])
+        #expect(results["dot"]?.stringValue?.contains("may not contain '.' or '$'") == true)
+        #expect(results["reserved"]?.stringValue?.contains("reserved name 'email'") == true)
+        let writes = r.traceEntry("merge")?["changes"]?["metadataWrites"]?.arrayValue ?? []
+        #expect(writes.count == 4)
+        #expect(writes.filter { $0["error"] != nil }.count == 2)
+    }
+}
+
+@Suite struct ClaimFilterTests {
+    func run(_ body: String, tenant: String? = nil, audience: String? = nil) async throws -> SimulationResult {
+        var f = TenantFixture()
+        if let tenant { f.tenantJSON = tenant }
+        f.rules = [("claims", "function (user, context, callback) { \(body) callback(null, user, context); }")]
+        return try await simulate(try await makePipeline(f)) { $0.audience = audience }
+    }
+
+    @Test func restrictedAndAuth0NamespacedClaimsAreDroppedAndReported() async throws {
+        let r = try await run("""
+            context.idToken.sub = 'hijack'; context.idToken.roles = ['x']; context.accessToken.permissions = ['all'];
+            context.idToken['https://auth0.com/claim'] = 1; context.idToken['https://my.webtask.io/c'] = 2; context.idToken['urn:auth0:x'] = 3;
+            context.idToken['https://example.com/ok'] = 4; context.idToken.favorite_color = 'blue'; context.accessToken.tier = 'gold';
+            """)
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["sub"] == .string(TestUsers.ann().userId))
+        #expect(r.idClaims["roles"] == nil)
+        #expect(r.accessClaims["permissions"] == nil)
+        #expect(r.idClaims["https://auth0.com/claim"] == nil)
+        #expect(r.idClaims["https://my.webtask.io/c"] == nil)
+        #expect(r.idClaims["urn:auth0:x"] == nil)
+        #expect(r.idClaims["https://example.com/ok"] == 4)
+        #expect(r.idClaims["favorite_color"] == "blue")
+        #expect(r.accessClaims["tier"] == "gold")
+        #expect(Set(r.droppedClaims.map(\.claim)) == ["sub", "roles", "permissions", "https://auth0.com/claim", "https://my.webtask.io/c", "urn:auth0:x"])
+        #expect(r.droppedClaims.allSatisfy { $0.setBy == "claims" })
+        #expect(r.traceEntry("claims")?["droppedClaims"]?.arrayValue?.count == 6)
+    }
+
+    @Test func nonNamespacedClaimsAreDroppedOnManagementAPITokens() async throws {
+        let r = try await run("context.accessToken.tier = 'gold'; context.accessToken['https://t/ns'] = 1;", audience: "https://test.authsim.local/api/v2/")
+        #expect(r.accessClaims["tier"] == nil)
+        #expect(r.accessClaims["https://t/ns"] == 1)
+        #expect(r.droppedClaims.map(\.claim) == ["tier"])
+    }
+
+    @Test func legacyFlagKeepsOnlyNamespacedClaims() async throws {
+        let r = try await run(
+            "context.idToken.favorite_color = 'blue'; context.idToken['https://t/ns'] = 1; context.accessToken.tier = 'gold';",
+            tenant: #"{"flags": {"legacy_namespaced_claims": true}, "default_audience": "https://api.test"}"#)
+        #expect(r.idClaims["favorite_color"] == nil)
+        #expect(r.accessClaims["tier"] == nil)
+        #expect(r.idClaims["https://t/ns"] == 1)
+        #expect(r.droppedClaims.count == 2)
+    }
+
+    @Test func customClaimsOver100KBFailTheLoginNamingTheToken() async throws {
+        let r = try await run("context.idToken['https://t/big'] = 'x'.repeat(101 * 1024);")
+        #expect(r.outcome == .error)
+        #expect(r.error?.description.contains("ID token") == true)
+        #expect(r.idToken == nil)
+        let fine = try await run("context.idToken['https://t/big'] = 'x'.repeat(90 * 1024);")
+        #expect(fine.outcome == .allowed)
+    }
+
+    @Test func scopeOverrideReplacesGrantedScopes() async throws {
+        let r = try await run("context.accessToken.scope = ['openid', 'read:things'];")
+        #expect(r.accessClaims["scope"] == "openid read:things")
+        #expect(r.accessClaims["aud"] == ["https://api.test", "https://test.authsim.local/userinfo"])
+    }
+}
+
+@Suite struct ConcurrencyTests {
+    @Test func concurrentSimulationsOnAllWorkersAreIndependent() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("stash", "function (user, context, callback) { setTimeout(function () { context.idToken['https://t/who'] = user.email; callback(null, user, context); }, 5); }"),
+            ("echo", "async function (user, context, callback) { await auth0.users.updateUserMetadata(user.user_id, { n: user.user_metadata.n }); context.idToken['https://t/n'] = user.user_metadata.n; callback(null, user, context); }"),
+        ]
+        let users = (0..<24).map { i -> UserProfile in
+            var u = UserProfile(userId: "auth0|user\(i)", connection: "Username-Password-Authentication", email: "u\(i)@test.local")
+            u.emailVerified = true
+            u.userMetadata = ["n": .number(Double(i))]
+            return u
+        }
+        let p = try await makePipeline(f, users: users)
+        let results = try await withThrowingTaskGroup(of: (Int, SimulationResult).self) { group in
+            for i in 0..<24 { group.addTask { (i, try await simulate(p, user: "u\(i)@test.local")) } }
+            var all: [(Int, SimulationResult)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        #expect(results.count == 24)
+        for (i, r) in results {
+            #expect(r.outcome == .allowed)
+            #expect(r.idClaims["https://t/who"] == .string("u\(i)@test.local"))
+            #expect(r.idClaims["https://t/n"] == .number(Double(i)))
+            #expect(r.idClaims["sub"] == .string("auth0|user\(i)"))
+        }
+    }
+}

@@ -1,0 +1,259 @@
+import Directory
+import Foundation
+import JSONCore
+import Testing
+
+@testable import Pipeline
+
+@Suite struct SampleTenantTests {
+    @Test func sampleRulesSetTheirClaimsAndEachAppearsInTheTrace() async throws {
+        let p = try await makePipeline(directory: sampleTenantDirectory)
+        let r = try await simulate(p, user: "ann@example.com") { $0.ip = "203.0.113.10" }
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://example.com/roles"] == ["admin", "editor"])
+        #expect(r.idClaims["https://example.com/plan"] == "enterprise")
+        #expect(r.idClaims["https://example.com/lang"] == "en")
+        #expect(r.idClaims["https://example.com/country"] == "FR")
+        #expect(r.idClaims["https://example.com/first_login"] == true)
+        #expect(r.accessClaims["https://example.com/roles"] == ["admin", "editor"])
+        #expect(r.trace.map { $0["name"]?.stringValue } == ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"])
+        #expect(r.traceEntry("add-roles-to-tokens")?["changes"]?["idToken"]?["added"]?["https://example.com/roles"] == ["admin", "editor"])
+        #expect(r.traceEntry("geoip-country")?["console"]?.arrayValue?.first?["message"] == "login from France (FR)")
+        let write = try #require(r.traceEntry("track-first-login")?["changes"]?["metadataWrites"]?.arrayValue?.first)
+        #expect(write["persisted"] == true)
+        // Persisted: the second login is no longer a first login.
+        #expect(r.persistedUserMetadata["first_login_at"] != nil)
+        let again = try await simulate(p, user: "ann@example.com")
+        #expect(again.idClaims["https://example.com/first_login"] == false)
+        #expect(again.idClaims["https://example.com/country"] == "US")
+        #expect(again.user["logins_count"] == 2)
+        // Tokens verify against the JWKS.
+        let jwt = try #require(r.idToken?.jwt)
+        #expect(throws: Never.self) { try JWT.verifyRS256(JWT.decode(jwt), jwks: p.issuer.keys.jwks).get() }
+    }
+
+    @Test func unverifiedUserIsStoppedByTheGate() async throws {
+        let p = try await makePipeline(directory: sampleTenantDirectory)
+        let r = try await simulate(p, user: "unverified@example.com")
+        #expect(r.outcome == .denied)
+        #expect(r.error == FlowError("unauthorized", "Please verify your email before logging in."))
+        #expect(r.trace.count == 2)
+        #expect(r.idToken == nil)
+    }
+
+    @Test func blockedUserFailsBeforeRules() async throws {
+        let p = try await makePipeline(directory: sampleTenantDirectory)
+        let r = try await simulate(p, user: "blocked@example.com")
+        #expect(r.outcome == .denied)
+        #expect(r.error == FlowError("unauthorized", "user is blocked"))
+        #expect(r.trace.isEmpty)
+        // Also on a real password login.
+        let l = try await p.login(username: "blocked@example.com", password: "Passw0rd!")
+        #expect(l.error == FlowError("unauthorized", "user is blocked"))
+    }
+
+    @Test func passwordLoginChecksTheBcryptHash() async throws {
+        let p = try await makePipeline(directory: sampleTenantDirectory)
+        let wrong = try await p.login(username: "bob@example.com", password: "nope")
+        #expect(wrong.outcome == .denied)
+        #expect(wrong.error?.error == "invalid_grant")
+        #expect(wrong.trace.isEmpty)
+        let right = try await p.login(username: "BOB@example.com", password: "Passw0rd!")
+        #expect(right.outcome == .allowed)
+        #expect(right.protocolName == "oauth2-password")
+        #expect(right.idClaims["https://example.com/plan"] == "pro")
+    }
+}
+
+@Suite struct CallbackSemanticsTests {
+    @Test func callbackWithNullContinuesWithCurrentObjects() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("first", "function (user, context, callback) { context.idToken['https://t/a'] = 1; user.seen = true; callback(null); }"),
+            ("second", "function (user, context, callback) { context.idToken['https://t/b'] = user.seen && context.idToken['https://t/a'] === 1; callback(null, user, context); }"),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/b"] == true)
+    }
+
+    @Test(arguments: [
+        ("callback(new UnauthorizedError('go away'));", "unauthorized", "go away"),
+        ("callback(new Error('nope'));", "access_denied", "nope"),
+        ("callback('bare string');", "access_denied", "bare string"),
+        ("throw new TypeError('thrown');", "access_denied", "thrown"),
+        ("null.boom;", "access_denied", "null is not an object (evaluating 'null.boom')"),
+    ])
+    func errorsStopTheFlow(body: String, code: String, message: String) async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("gate", "function (user, context, callback) { \(body) }"),
+            ("never", "function (user, context, callback) { context.idToken['https://t/x'] = 1; callback(null, user, context); }"),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .denied)
+        #expect(r.error == FlowError(code, message))
+        #expect(r.trace.count == 1)
+        #expect(r.trace[0]["outcome"] == "denied")
+        #expect(r.idToken == nil)
+    }
+
+    @Test func rejectedAsyncRuleIsAccessDenied() async throws {
+        var f = TenantFixture()
+        f.rules = [("async-reject", "async function (user, context, callback) { await null; throw new Error('async failure'); }")]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == FlowError("access_denied", "async failure"))
+    }
+
+    @Test func neverCallingBackTimesOutNamingTheRule() async throws {
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 0.5}}"#
+        f.rules = [
+            ("fine", "function (user, context, callback) { console.log('ok'); callback(null, user, context); }"),
+            ("forgetful", "function (user, context, callback) { console.log('forgot to call back'); }"),
+        ]
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        #expect(r.outcome == .error)
+        #expect(r.error?.description.contains("rule 'forgetful'") == true)
+        #expect(r.trace.map { $0["name"]?.stringValue } == ["fine", "forgetful"])
+        #expect(r.trace.last?["outcome"] == "timeout")
+        #expect(r.trace.last?["console"]?.arrayValue?.first?["message"] == "forgot to call back")
+    }
+
+    @Test func callingBackTwiceIsAWarning() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("twice", "function (user, context, callback) { context.idToken['https://t/n'] = 1; callback(null, user, context); callback(new Error('ignored')); }"),
+            ("after", "function (user, context, callback) { context.idToken['https://t/after'] = true; callback(null, user, context); }"),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/after"] == true)
+        #expect(r.trace[0]["warnings"]?.arrayValue?.count == 1)
+        #expect(r.warnings.contains { $0.contains("twice") })
+    }
+
+    @Test func callbackFromSetTimeout() async throws {
+        var f = TenantFixture()
+        f.rules = [("later", "function (user, context, callback) { setTimeout(function () { context.idToken['https://t/late'] = 'yes'; callback(null, user, context); }, 30); }")]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/late"] == "yes")
+        #expect((r.trace[0]["durationMs"]?.doubleValue ?? 0) >= 25)
+    }
+
+    @Test func asyncRuleAwaitsUpdateUserMetadataAndItPersists() async throws {
+        var f = TenantFixture()
+        f.rules = [("persist", """
+            async function (user, context, callback) {
+              user.user_metadata = user.user_metadata || {};
+              user.user_metadata.visits = (user.user_metadata.visits || 0) + 1;
+              const updated = await auth0.users.updateUserMetadata(user.user_id, user.user_metadata);
+              context.idToken['https://t/visits'] = updated.user_metadata.visits;
+              callback(null, user, context);
+            }
+            """)]
+        let p = try await makePipeline(f)
+        let r1 = try await simulate(p)
+        #expect(r1.idClaims["https://t/visits"] == 1)
+        let r2 = try await simulate(p)
+        #expect(r2.idClaims["https://t/visits"] == 2)
+        let stored = try #require(try await p.store.user(id: TestUsers.ann().userId))
+        #expect(stored.userMetadata["visits"] == 2)
+        #expect(stored.userMetadata["lang"] == "en")
+        #expect(r2.traceEntry("persist")?["changes"]?["metadataWrites"]?.arrayValue?.first?["persisted"] == true)
+    }
+
+    @Test func disabledRulesNeverRunAndOrderIsRespected() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("a", "function (u, c, cb) { c.idToken['https://t/order'] = (c.idToken['https://t/order'] || '') + 'a'; cb(null, u, c); }"),
+            ("off", "function (u, c, cb) { cb(new Error('disabled rule ran')); }"),
+            ("b", "function (u, c, cb) { c.idToken['https://t/order'] += 'b'; cb(null, u, c); }"),
+        ]
+        f.disabled = ["off"]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/order"] == "ab")
+    }
+
+    @Test func userAndContextObjectsLookLikeAuth0s() async throws {
+        var f = TenantFixture()
+        f.rules = [("inspect", """
+            function (user, context, callback) {
+              context.idToken['https://t/facts'] = {
+                plan: user.plan, appMeta: typeof user.app_metadata, logins: user.logins_count, stats: context.stats.loginsCount,
+                client: context.clientName, meta: context.clientMetadata.k, strategy: context.connectionStrategy,
+                protocol: context.protocol, ip: context.request.ip, config: configuration.GREETING,
+                hasToken: typeof auth0.accessToken === 'string' && auth0.accessToken.split('.').length === 3,
+                baseUrl: auth0.baseUrl, roles: context.authorization.roles, risk: context.riskAssessment && context.riskAssessment.confidence
+              };
+              callback(null, user, context);
+            }
+            """)]
+        var empty = TestUsers.ann()
+        empty.appMetadata = [:]
+        empty.email = "empty@test.local"
+        empty.userId = "auth0|empty"
+        let p = try await makePipeline(f, users: [TestUsers.ann(), empty])
+        let r = try await simulate(p) {
+            $0.ip = "10.1.2.3"
+            $0.context = ["riskAssessment": ["confidence": "low"]]
+        }
+        let facts = try #require(r.idClaims["https://t/facts"])
+        #expect(facts["plan"] == "pro")
+        #expect(facts["appMeta"] == "object")
+        #expect(facts["logins"] == 1)
+        #expect(facts["stats"] == 1)
+        #expect(facts["client"] == "Test App")
+        #expect(facts["meta"] == "v")
+        #expect(facts["strategy"] == "auth0")
+        #expect(facts["protocol"] == "oidc-basic-profile")
+        #expect(facts["ip"] == "10.1.2.3")
+        #expect(facts["config"] == "hello")
+        #expect(facts["hasToken"] == true)
+        #expect(facts["baseUrl"] == "https://test.authsim.local/api/v2")
+        #expect(facts["risk"] == "low")
+        let r2 = try await simulate(p, user: "empty@test.local")
+        #expect(r2.idClaims["https://t/facts"]?["appMeta"] == "undefined")
+    }
+
+    @Test func userEditsAreNeverPersisted() async throws {
+        var f = TenantFixture()
+        f.rules = [("edit", "function (user, context, callback) { user.name = 'Changed'; user.app_metadata.plan = 'free'; callback(null, user, context); }")]
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        #expect(r.traceEntry("edit")?["changes"]?["user"]?["changed"]?["name"]?["to"] == "Changed")
+        let stored = try #require(try await p.store.user(id: TestUsers.ann().userId))
+        #expect(stored.name == "Ann Test")
+        #expect(stored.appMetadata["plan"] == "pro")
+    }
+
+    @Test func redirectIsImpossibleInPasswordFlows() async throws {
+        var f = TenantFixture()
+        f.rules = [("mfa-redirect", "function (user, context, callback) { context.redirect = { url: 'https://example.com/consent' }; context.multifactor = { provider: 'any' }; callback(null, user, context); }")]
+        let p = try await makePipeline(f)
+        let code = try await simulate(p)
+        #expect(code.outcome == .redirect)
+        #expect(code.redirect?["url"] == "https://example.com/consent")
+        #expect(code.traceEntry("mfa-redirect")?["changes"]?["multifactor"]?["provider"] == "any")
+        let password = try await simulate(p) { $0.protocolName = "oauth2-password" }
+        #expect(password.outcome == .denied)
+        #expect(password.error?.error == "interaction_required")
+    }
+
+    @Test func inlineUserMetadataWritesAreReportedNotSaved() async throws {
+        var f = TenantFixture()
+        f.rules = [("write", "function (user, context, callback) { auth0.users.updateAppMetadata(user.user_id, { tier: 'gold' }).then(function () { callback(null, user, context); }, callback); }")]
+        let p = try await makePipeline(f, users: [])
+        var req = SimulationRequest(user: .inline(["user_id": "auth0|inline1", "email": "inline@test.local", "email_verified": true]))
+        req.client = "Test App"
+        let r = try await p.simulate(req)
+        #expect(r.outcome == .allowed)
+        #expect(r.persistedAppMetadata == ["tier": "gold"])
+        #expect(r.metadataStored == false)
+        #expect(r.traceEntry("write")?["changes"]?["metadataWrites"]?.arrayValue?.first?["persisted"] == false)
+        #expect(try await p.store.count() == 0)
+    }
+}
