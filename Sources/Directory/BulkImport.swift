@@ -132,11 +132,13 @@ public enum BulkImport {
 /// 24 lowercase hex characters, the shape of Auth0 database user ids.
 public func randomHexID() -> String {
     var g = SystemRandomNumberGenerator()
-    return (0..<12).map { _ in
-        let b = UInt8.random(in: 0...255, using: &g)
-        let h = String(b, radix: 16)
-        return b < 16 ? "0" + h : h
-    }.joined()
+    let a = g.next() as UInt64, b = g.next() as UInt64
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    return String(unsafeUninitializedCapacity: 24) { buf in
+        for i in 0..<16 { buf[i] = digits[Int((a >> (UInt64(i) * 4)) & 0xF)] }
+        for i in 0..<8 { buf[16 + i] = digits[Int((b >> (UInt64(i) * 4)) & 0xF)] }
+        return 24
+    }
 }
 
 extension UserStore {

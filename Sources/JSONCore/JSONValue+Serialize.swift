@@ -2,9 +2,46 @@ extension JSONValue {
     /// Compact JSON text with object keys sorted. `pretty` indents by two spaces.
     public func serialized(pretty: Bool = false) -> String {
         var out = ""
-        out.reserveCapacity(64)
+        out.reserveCapacity(256)
         write(into: &out, pretty: pretty, indent: 0)
         return out
+    }
+
+    /// Compact JSON in dictionary order: for text only machines read (faster than sorting).
+    public func serializedUnsorted() -> String {
+        var out = ""
+        out.reserveCapacity(1024)
+        writeFast(into: &out)
+        return out
+    }
+
+    public func writeFast(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .number(let n): out += JSONValue.format(number: n)
+        case .string(let s): JSONValue.writeString(s, into: &out)
+        case .array(let a):
+            out += "["
+            var first = true
+            for v in a {
+                if !first { out += "," }
+                first = false
+                v.writeFast(into: &out)
+            }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            var first = true
+            for (k, v) in o {
+                if !first { out += "," }
+                first = false
+                JSONValue.writeString(k, into: &out)
+                out += ":"
+                v.writeFast(into: &out)
+            }
+            out += "}"
+        }
     }
 
     func write(into out: inout String, pretty: Bool, indent: Int) {

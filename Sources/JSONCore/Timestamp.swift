@@ -16,11 +16,30 @@ public enum Timestamp {
         var t = time_t(whole)
         var tm = tm()
         gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        return String(unsafeUninitializedCapacity: 24) { buf in
+            func put(_ v: Int, _ digits: Int, at i: Int) {
+                var v = v
+                for k in stride(from: i + digits - 1, through: i, by: -1) {
+                    buf[k] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(Int(tm.tm_year) + 1900, 4, at: 0)
+            buf[4] = 45
+            put(Int(tm.tm_mon) + 1, 2, at: 5)
+            buf[7] = 45
+            put(Int(tm.tm_mday), 2, at: 8)
+            buf[10] = 84
+            put(Int(tm.tm_hour), 2, at: 11)
+            buf[13] = 58
+            put(Int(tm.tm_min), 2, at: 14)
+            buf[16] = 58
+            put(Int(tm.tm_sec), 2, at: 17)
+            buf[19] = 46
+            put(ms, 3, at: 20)
+            buf[23] = 90
+            return 24
         }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`; nil when it is not such a timestamp.

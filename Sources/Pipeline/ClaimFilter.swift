@@ -51,7 +51,12 @@ public struct ClaimFilter: Sendable {
     static func isAuth0Namespace(_ claim: String) -> Bool {
         let l = claim.lowercased()
         if l.hasPrefix("urn:auth0") { return true }
-        guard l.hasPrefix("http://") || l.hasPrefix("https://"), let host = URLComponents(string: l)?.host else { return false }
+        let rest: Substring
+        if l.hasPrefix("https://") { rest = l.dropFirst(8) } else if l.hasPrefix("http://") { rest = l.dropFirst(7) } else { return false }
+        // authority = up to the first '/', '?' or '#'; host = after any userinfo, before any port.
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host = authority.prefix { $0 != ":" }
         return ["auth0.com", "webtask.io", "webtask.run"].contains { host == $0 || host.hasSuffix("." + $0) }
     }
 

@@ -17,7 +17,8 @@ public final class LoginPipeline: Sendable {
     public let issuer: TokenIssuer
     public let rulesRunner: RulesRunner
     let logger: Logger
-    private let managementToken = Mutex<(token: String, expires: Double)?>(nil)
+    /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
+    private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
@@ -62,7 +63,8 @@ public final class LoginPipeline: Sendable {
     // MARK: - Entry points
 
     /// A login without credentials, like the dashboard's "try this rule".
-    public func simulate(_ request: SimulationRequest) async throws(PipelineError) -> SimulationResult {
+    /// `signTokens: false` builds the tokens' claims without signatures (benchmarks only).
+    public func simulate(_ request: SimulationRequest, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let client = try resolveClient(request.client)
         let user: UserProfile
@@ -80,7 +82,7 @@ public final class LoginPipeline: Sendable {
             stored = false
         }
         let connection = try resolveConnection(request.connection ?? user.connection)
-        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started)
+        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens)
     }
 
     /// A resource-owner password login: verifies the password, then runs the same flow.
@@ -133,7 +135,7 @@ public final class LoginPipeline: Sendable {
         throw .userNotFound(ref)
     }
 
-    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double) async throws(PipelineError) -> SimulationResult {
+    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
         let protocolName = request.protocolName ?? "oidc-basic-profile"
         let now = Timestamp.now()
         let ip = request.ip ?? "127.0.0.1"
@@ -183,7 +185,7 @@ public final class LoginPipeline: Sendable {
         let environment = FlowEnvironment(store: store, inlineUser: stored ? nil : user)
         let outcome = try await rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
-            auth0: auth0Globals(), environment: environment, runtime: runtime)
+            auth0JSON: auth0GlobalsJSON(), environment: environment, runtime: runtime)
 
         // The stored (or in-memory) state after the rules' writes.
         var after = user
@@ -232,7 +234,8 @@ public final class LoginPipeline: Sendable {
                 TokenIssuer.Request(
                     user: subject, client: client, audience: audience, resourceServer: resourceServer, scopes: scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
-                    sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now))
+                    sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now,
+                    sign: signTokens))
         } catch {
             return finish(.error, error, user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
@@ -287,25 +290,25 @@ public final class LoginPipeline: Sendable {
         return .object(ctx)
     }
 
-    func auth0Globals() -> JSONValue {
-        let base = tenant.settings.effectiveIssuer
-        return ["accessToken": .string(rulesManagementToken()), "domain": .string(tenant.settings.domain), "baseUrl": .string(base + "api/v2")]
-    }
-
-    /// A Management API token for `auth0.accessToken`, signed once and reused until near expiry.
-    func rulesManagementToken() -> String {
+    /// `auth0` for rules: a Management API token (scopes read:users update:users) signed once
+    /// and reused until it is within an hour of expiry, plus the domain and API base URL.
+    func auth0GlobalsJSON() -> String {
         let now = Timestamp.now()
-        return managementToken.withLock { cached in
-            if let c = cached, c.expires - now > 3600 { return c.token }
+        return auth0Globals.withLock { cached in
+            if let c = cached, c.expires - now > 3600 { return c.json }
+            let iat = now.rounded(.down)
             let claims: JSONValue = [
                 "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-rules@clients",
-                "aud": .string(tenant.settings.managementAudience), "iat": .number(now.rounded(.down)),
-                "exp": .number(now.rounded(.down) + 86400), "scope": "read:users update:users", "gty": "client-credentials",
-                "azp": "authsim-rules",
+                "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + 86400),
+                "scope": "read:users update:users", "gty": "client-credentials", "azp": "authsim-rules",
             ]
             let token = (try? JWT.signRS256(claims: claims, key: issuer.keys.current)) ?? ""
-            cached = (token, now + 86400)
-            return token
+            let json = JSONValue.object([
+                "accessToken": .string(token), "domain": .string(tenant.settings.domain),
+                "baseUrl": .string(tenant.settings.effectiveIssuer + "api/v2"),
+            ]).serialized()
+            cached = (json, iat + 86400)
+            return json
         }
     }
 }

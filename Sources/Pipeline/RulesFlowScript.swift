@@ -15,6 +15,12 @@ enum RulesFlowScript {
             + source + "\n;return __authsim_rule; };\n"
     }
 
+    /// The rule alone as a script that parses exactly when the rule is one function expression
+    /// (async functions included), for syntax errors located in the rule's own lines.
+    static func standalone(source: String) -> String {
+        "var __authsim_rule = " + source + "\n;"
+    }
+
     static let source = #"""
 var __authsim_rules = Object.create(null);
 var __authsim_configuration = Object.freeze({});
@@ -87,6 +93,79 @@ function __authsim_partial() {
   return JSON.stringify(trace);
 }
 
+// Runs one rule: resolves with {err, u, c} when it calls back (or throws / rejects).
+function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
+  return new Promise(function (resolve) {
+    var calls = 0;
+    function callback(err, u, c) {
+      calls++;
+      if (calls > 1) {
+        entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
+        return;
+      }
+      resolve({ err: err, u: u, c: c });
+    }
+    globalThis.__rt_uncaught = function (e) { callback(e); };
+    var auth0 = {
+      accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
+      users: {
+        updateAppMetadata: function (id, md) { return __authsim_writeMetadata('app_metadata', id, md, writes); },
+        updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
+      }
+    };
+    try {
+      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __authsim_require, UnauthorizedError);
+      if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
+      var r = fn.call(undefined, user, context, callback);
+      if (r && typeof r.then === 'function') {
+        r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
+      }
+    } catch (e) {
+      callback(e);
+    }
+  });
+}
+
+// Snapshot of what a rule may change, taken before it runs.
+function __authsim_snapshot(user, context) {
+  return {
+    user: __authsim_json(user), userKeys: null, userObj: user,
+    id: __authsim_keyJSON(context.idToken), at: __authsim_keyJSON(context.accessToken),
+    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser
+  };
+}
+
+// Records in entry.changes what the rule changed since `before`.
+function __authsim_recordChanges(flow, rule, entry, before, user, context, writes) {
+  var ch = entry.changes;
+  var sources = flow.claimSources;
+  var idDiff = __authsim_diff(before.id, __authsim_keyJSON(context.idToken), context.idToken || {});
+  if (idDiff) {
+    ch.idToken = idDiff;
+    for (var k in idDiff.added) sources.idToken[k] = rule.name;
+    for (var k2 in idDiff.changed) sources.idToken[k2] = rule.name;
+    for (var j = 0; j < idDiff.removed.length; j++) delete sources.idToken[idDiff.removed[j]];
+  }
+  var atDiff = __authsim_diff(before.at, __authsim_keyJSON(context.accessToken), context.accessToken || {});
+  if (atDiff) {
+    ch.accessToken = atDiff;
+    for (var k3 in atDiff.added) sources.accessToken[k3] = rule.name;
+    for (var k4 in atDiff.changed) sources.accessToken[k4] = rule.name;
+    for (var j2 = 0; j2 < atDiff.removed.length; j2++) delete sources.accessToken[atDiff.removed[j2]];
+  }
+  var userNow = __authsim_json(user);
+  if (userNow !== before.user) {
+    // The rule may have replaced the object or edited it in place: diff the JSON texts.
+    var was = before.user === undefined ? {} : JSON.parse(before.user);
+    var uDiff = __authsim_diff(__authsim_keyJSON(was), __authsim_keyJSON(user), user);
+    if (uDiff) ch.user = uDiff;
+  }
+  if (writes.length) ch.metadataWrites = writes;
+  if (__authsim_json(context.multifactor) !== before.mfa) ch.multifactor = __authsim_plain(context.multifactor);
+  if (__authsim_json(context.redirect) !== before.redirect) ch.redirect = __authsim_plain(context.redirect);
+  if (context.primaryUser !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
+}
+
 async function __authsim_runRules(input) {
   var req = JSON.parse(input);
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
@@ -95,58 +174,23 @@ async function __authsim_runRules(input) {
   var context = req.context;
   var outcome = 'allowed';
   var error = null;
+  var rules = req.rules;
 
-  for (let i = 0; i < req.rules.length; i++) {
-    const rule = req.rules[i];
-    let factory = __authsim_rules[rule.name];
+  for (var i = 0; i < rules.length; i++) {
+    var rule = rules[i];
     __rt_mark(i);
-    let logs = [];
-    let entry = {
+    var logs = [];
+    var writes = [];
+    var entry = {
       name: rule.name, order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, changes: {}
     };
     flow.currentEntry = entry;
-    let writes = [];
-    let auth0 = {
-      accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
-      users: {
-        updateAppMetadata: function (id, md) { return __authsim_writeMetadata('app_metadata', id, md, writes); },
-        updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
-      }
-    };
-    let userBefore = __authsim_json(user);
-    let userKeys = __authsim_keyJSON(user);
-    let idBefore = __authsim_keyJSON(context.idToken);
-    let atBefore = __authsim_keyJSON(context.accessToken);
-    let mfaBefore = __authsim_json(context.multifactor);
-    let redirectBefore = __authsim_json(context.redirect);
-    let primaryBefore = context.primaryUser;
-    let start = __rt_now();
+    var before = __authsim_snapshot(user, context);
+    var start = __rt_now();
     flow.currentStart = start;
-
-    let result = await new Promise(function (resolve) {
-      let calls = 0;
-      function callback(err, u, c) {
-        calls++;
-        if (calls > 1) {
-          entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
-          return;
-        }
-        resolve({ err: err, u: u, c: c, n: arguments.length });
-      }
-      globalThis.__rt_uncaught = function (e) { callback(e); };
-      try {
-        let fn = factory(auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __authsim_require, UnauthorizedError);
-        if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
-        let r = fn.call(undefined, user, context, callback);
-        if (r && typeof r.then === 'function') {
-          r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
-        }
-      } catch (e) {
-        callback(e);
-      }
-    });
-    globalThis.__rt_uncaught = function (e) { throw e; };
+    var result = await __authsim_callRule(rule, req, user, context, entry, logs, writes);
+    globalThis.__rt_uncaught = __authsim_rethrow;
     entry.durationMs = __rt_now() - start;
 
     if (result.err !== null && result.err !== undefined) {
@@ -160,54 +204,28 @@ async function __authsim_runRules(input) {
       if (!context.idToken || typeof context.idToken !== 'object') context.idToken = {};
       if (!context.accessToken || typeof context.accessToken !== 'object') context.accessToken = {};
     }
-
-    // What the rule changed.
-    let ch = entry.changes;
-    let idDiff = __authsim_diff(idBefore, __authsim_keyJSON(context.idToken), context.idToken || {});
-    if (idDiff) {
-      ch.idToken = idDiff;
-      for (var k in idDiff.added) flow.claimSources.idToken[k] = rule.name;
-      for (var k3 in idDiff.changed) flow.claimSources.idToken[k3] = rule.name;
-      idDiff.removed.forEach(function (k4) { delete flow.claimSources.idToken[k4]; });
-    }
-    let atDiff = __authsim_diff(atBefore, __authsim_keyJSON(context.accessToken), context.accessToken || {});
-    if (atDiff) {
-      ch.accessToken = atDiff;
-      for (var k5 in atDiff.added) flow.claimSources.accessToken[k5] = rule.name;
-      for (var k6 in atDiff.changed) flow.claimSources.accessToken[k6] = rule.name;
-      atDiff.removed.forEach(function (k7) { delete flow.claimSources.accessToken[k7]; });
-    }
-    if (__authsim_json(user) !== userBefore) {
-      let uDiff = __authsim_diff(userKeys, __authsim_keyJSON(user), user);
-      if (uDiff) ch.user = uDiff;
-    }
-    if (writes.length) ch.metadataWrites = writes;
-    let mfaAfter = __authsim_json(context.multifactor);
-    if (mfaAfter !== mfaBefore) ch.multifactor = __authsim_plain(context.multifactor);
-    let redirectAfter = __authsim_json(context.redirect);
-    if (redirectAfter !== redirectBefore) ch.redirect = __authsim_plain(context.redirect);
-    if (context.primaryUser !== primaryBefore) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
-
+    __authsim_recordChanges(flow, rule, entry, before, user, context, writes);
     flow.trace.push(entry);
     flow.currentEntry = null;
     if (outcome !== 'allowed') break;
   }
 
-  // Writes still pending from a rule that called back before its promise settled.
   __authsim_flow = null;
   return JSON.stringify({
     outcome: outcome,
     error: error,
-    idToken: __authsim_plain(context.idToken) || {},
-    accessToken: __authsim_plain(context.accessToken) || {},
-    multifactor: __authsim_plain(context.multifactor) || null,
-    redirect: __authsim_plain(context.redirect) || null,
+    idToken: context.idToken || {},
+    accessToken: context.accessToken || {},
+    multifactor: context.multifactor || null,
+    redirect: context.redirect || null,
     primaryUser: context.primaryUser === undefined ? null : context.primaryUser,
-    user: __authsim_plain(user),
+    user: user,
     claimSources: flow.claimSources,
     trace: flow.trace
   });
 }
+
+function __authsim_rethrow(e) { throw e; }
 
 function __authsim_writeMetadata(kind, id, md, writes) {
   var w = { kind: kind, userId: id === undefined ? null : id, metadata: __authsim_plain(md), persisted: false };

@@ -8,14 +8,20 @@ public struct RulesRunner: Sendable {
     public let rules: [Rule]
     let program: ScriptProgram
     let timeout: Duration
+    /// The `rules` part of every job input, serialized once.
+    let rulesJSON: String
 
     public init(tenant: Tenant) {
         rules = tenant.loginRules
+        rulesJSON = JSONValue.array(rules.map { ["name": .string($0.name), "order": $0.order.map { .number(Double($0)) } ?? .null, "file": .string($0.file)] }).serialized()
         timeout = .milliseconds(Int64(tenant.settings.flowTimeoutSeconds * 1000))
         let configuration = JSONValue.object(tenant.configuration.mapValues(JSONValue.string)).serialized()
         var files = [ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n")]
         for rule in tenant.rules where rule.enabled {
-            files.append(ScriptFile(name: rule.file, source: RulesFlowScript.wrap(ruleName: rule.name, source: rule.source)))
+            files.append(
+                ScriptFile(
+                    name: rule.file, source: RulesFlowScript.wrap(ruleName: rule.name, source: rule.source),
+                    syntaxCheck: RulesFlowScript.standalone(source: rule.source)))
         }
         program = ScriptProgram(
             id: "rules:" + tenant.revision, files: files,
@@ -47,12 +53,15 @@ public struct RulesRunner: Sendable {
         var warnings: [String]
     }
 
-    func run(user: JSONValue, context: JSONValue, auth0: JSONValue, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
-        let input: JSONValue = [
-            "user": user, "context": context, "auth0": auth0,
-            "rules": .array(rules.map { ["name": .string($0.name), "order": $0.order.map { .number(Double($0)) } ?? .null, "file": .string($0.file)] }),
-        ]
-        let job = ScriptJob(program: program, entry: "__authsim_runRules", input: input.serialized(), timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
+    /// `auth0JSON` is the serialized `auth0` globals object (constant for long stretches).
+    func run(user: JSONValue, context: JSONValue, auth0JSON: String, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
+        var input = "{\"user\":"
+        input.reserveCapacity(4096)
+        user.writeFast(into: &input)
+        input += ",\"context\":"
+        context.writeFast(into: &input)
+        input += ",\"auth0\":" + auth0JSON + ",\"rules\":" + rulesJSON + "}"
+        let job = ScriptJob(program: program, entry: "__authsim_runRules", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
         do {
             let result = try await runtime.run(job)
             let out = try JSONValue.parse(result.output)

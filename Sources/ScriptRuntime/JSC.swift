@@ -11,10 +11,21 @@ enum JSC {
         JSStringCreateWithUTF8CString(s)
     }
 
+    /// Converts through JavaScriptCore's own UTF-8 encoder: Swift's generic UTF-16 decoding
+    /// path costs several times more for the large JSON strings crossing every job.
     static func swiftString(_ s: OpaquePointer) -> String {
-        let n = JSStringGetLength(s)
-        guard n > 0, let chars = JSStringGetCharactersPtr(s) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: chars, count: n), as: UTF16.self)
+        let max = JSStringGetMaximumUTF8CStringSize(s)
+        if max <= 1 { return "" }
+        if max <= 1024 {
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: max) { buf in
+                let n = JSStringGetUTF8CString(s, buf.baseAddress, max)
+                return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress, count: Swift.max(0, n - 1)), as: UTF8.self)
+            }
+        }
+        let buf = UnsafeMutablePointer<CChar>.allocate(capacity: max)
+        defer { buf.deallocate() }
+        let n = JSStringGetUTF8CString(s, buf, max)
+        return String(decoding: UnsafeRawBufferPointer(start: buf, count: Swift.max(0, n - 1)), as: UTF8.self)
     }
 
     /// `String(v)` in JavaScript terms; nil if conversion threw.

@@ -26,6 +26,15 @@ final class ScriptContext {
             let url = JSC.string(file.name)
             defer { JSStringRelease(src); JSStringRelease(url) }
             var exc: JSValue?
+            if let check = file.syntaxCheck {
+                let checkSource = JSC.string(check)
+                defer { JSStringRelease(checkSource) }
+                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(file.startLine), &exc), let exc {
+                    let t = JSC.describeException(ctx, exc)
+                    JSGlobalContextRelease(ctx)
+                    throw .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
+                }
+            }
             _ = JSEvaluateScript(ctx, src, nil, url, Int32(file.startLine), &exc)
             if let exc {
                 let t = JSC.describeException(ctx, exc)

@@ -4,11 +4,15 @@ public struct ScriptFile: Sendable {
     public var name: String
     public var source: String
     public var startLine: Int
+    /// When `source` wraps user code, the user code alone (in a form that parses standalone):
+    /// its syntax is checked first so errors point at the user's own lines, not the wrapper's.
+    public var syntaxCheck: String?
 
-    public init(name: String, source: String, startLine: Int = 1) {
+    public init(name: String, source: String, startLine: Int = 1, syntaxCheck: String? = nil) {
         self.name = name
         self.source = source
         self.startLine = startLine
+        self.syntaxCheck = syntaxCheck
     }
 }
 

@@ -269,7 +269,7 @@ final class Worker: @unchecked Sendable {
         if context.jobsRun % configuration.garbageCollectionInterval == 0 {
             JSGarbageCollect(ctx)
         }
-        if context.jobsRun % 64 == 0, heapSize(ctx) > configuration.heapBudget {
+        if context.jobsRun % 1024 == 0, heapSize(ctx) > configuration.heapBudget {
             JSGarbageCollect(ctx)
             if heapSize(ctx) > configuration.heapBudget { discardGroup() }
         }

@@ -1,7 +1,161 @@
 import ArgumentParser
 import Foundation
+import JSONCore
+import Pipeline
+import ScriptRuntime
+import Tenant
 
+/// `make bench`: figures for the pipeline, printed; never asserted.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure the pipeline (see `make bench`).")
-    func run() async throws { print("bench: not yet") }
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the login pipeline on the tenant's rules and print the figures.",
+        discussion: """
+            Reports: in-process pipeline executions per second per worker (inline user, no store
+            writes) without signing and with RS256 signing of both tokens, microseconds per rule
+            (against the same tenant with no rules), the RS256 signing bound, and the wall time of
+            cold `authsim simulate` processes.
+            """)
+
+    @Option(name: .long, help: "The tenant directory.") var tenant: String = "."
+    @Option(name: .long, help: "Seconds per measurement.") var seconds: Double = 3
+    @Option(name: .long, help: "Cold process runs.") var coldRuns: Int = 10
+    @Option(name: .long, help: "The user (email) whose profile the inline simulations use.") var user: String = "ann@example.com"
+
+    func run() async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+        let tenantModel: Tenant
+        do { tenantModel = try TenantLoader.load(directory: tenant) } catch { throw CommandFailure(error) }
+        let ruleCount = tenantModel.loginRules.count
+        print("authsim bench — tenant \(tenantModel.name), \(ruleCount) enabled rule(s), \(cores) core(s), \(Int(seconds)) s per figure")
+
+        // An inline profile of the user after a first login, so the flow is the steady state
+        // (no first-login write) and nothing touches the store.
+        let setup = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/setup.sqlite", runtime: ScriptRuntime(configuration: RuntimeConfiguration(workers: 1)))
+        _ = try await setup.simulate(SimulationRequest(user: .stored(user)))
+        let profile = try await setup.simulate(SimulationRequest(user: .stored(user))).user
+        let request = SimulationRequest(user: .inline(profile))
+
+        func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String) async throws -> Double {
+            let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers))
+            defer { runtime.shutdown() }
+            let p = try await LoginPipeline.open(tenantDirectory: tenantDir, storePath: scratch + "/\(UUID().uuidString).sqlite", runtime: runtime)
+            // Warm up: compile on every worker, let the JIT settle.
+            for _ in 0..<2000 { _ = try await p.simulate(request, signTokens: sign) }
+            let deadline = Date().addingTimeInterval(seconds)
+            let start = Date()
+            let count = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        var n = 0
+                        while Date() < deadline {
+                            let r = try await p.simulate(request, signTokens: sign)
+                            guard r.outcome == .allowed else { throw CommandFailure("bench flow was \(r.outcome.rawValue): \(r.error?.description ?? "")") }
+                            n += 1
+                        }
+                        return n
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            return Double(count) / Date().timeIntervalSince(start)
+        }
+
+        // A copy of the tenant without rules: the fixed cost of a flow.
+        let empty = scratch + "/empty-tenant"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        for item in ["tenant.json", "clients", "resource-servers", "database-connections", "geoip.json", "rules-configs"] {
+            let src = (tenant as NSString).appendingPathComponent(item)
+            if FileManager.default.fileExists(atPath: src) { try FileManager.default.copyItem(atPath: src, toPath: empty + "/" + item) }
+        }
+
+        // The runtime alone: a job that returns its input, to separate dispatch from pipeline work.
+        let echo = ScriptProgram(id: "bench-echo", files: [ScriptFile(name: "echo.js", source: "function echo(s) { return s; }")])
+        let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        let echoInput = String(repeating: "x", count: 2000)
+        for _ in 0..<2000 { _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput)) }
+        let echoRate: Double = try await withThrowingTaskGroup(of: Int.self) { group in
+            let deadline = Date().addingTimeInterval(seconds)
+            for _ in 0..<2 {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
+                        n += 1
+                    }
+                    return n
+                }
+            }
+            return Double(try await group.reduce(0, +)) / seconds
+        }
+        echoRuntime.shutdown()
+        print("")
+        print("Runtime job round trip (2 KB string in and out, 1 worker): \(fmt(echoRate)) jobs/s (\(fmt(1e6 / echoRate)) µs each)")
+
+        let oneWorker = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant)
+        let noRules = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: empty)
+        let allWorkers = try await measure(workers: cores, concurrency: cores * 2, sign: false, tenantDir: tenant)
+        print("")
+        print("Pipeline without signing (inline user, \(ruleCount) rules):")
+        print("  1 worker:              \(fmt(oneWorker)) executions/s  (\(fmt(1e6 / oneWorker)) µs each)")
+        print("  \(cores) workers:             \(fmt(allWorkers)) executions/s  (\(fmt(allWorkers / Double(cores))) per worker)")
+        print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
+        if ruleCount > 0 {
+            print("  per rule:              \(fmt((1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount))) µs")
+        }
+
+        // The RS256 bound: signing two tokens, nothing else, on all cores.
+        let keys = setup.issuer.keys
+        let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
+        let signBound: Double = try await withThrowingTaskGroup(of: Int.self) { group in
+            let deadline = Date().addingTimeInterval(seconds)
+            for _ in 0..<cores {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        _ = try JWT.signRS256(claims: claims, key: keys.current)
+                        _ = try JWT.signRS256(claims: claims, key: keys.current)
+                        n += 1
+                    }
+                    return n
+                }
+            }
+            return Double(try await group.reduce(0, +)) / seconds
+        }
+        let signed = try await measure(workers: cores, concurrency: cores * 2, sign: true, tenantDir: tenant)
+        print("")
+        print("With RS256 signing of ID and access token:")
+        print("  signing bound (2 signatures, \(cores) cores): \(fmt(signBound)) pairs/s")
+        print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
+
+        // Cold processes.
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+        let coldStore = scratch + "/cold.sqlite"
+        var times: [Double] = []
+        for i in 0...coldRuns {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["simulate", "--tenant", tenant, "--store", coldStore, "--user", user, "--json"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            let t0 = Date()
+            try p.run()
+            p.waitUntilExit()
+            let dt = Date().timeIntervalSince(t0)
+            guard p.terminationStatus == 0 else { throw CommandFailure("cold simulate exited \(p.terminationStatus)") }
+            if i > 0 { times.append(dt * 1000) }  // the first run creates the store and the key
+        }
+        times.sort()
+        print("")
+        print("Cold `authsim simulate --json` process (existing store, \(coldRuns) runs):")
+        print("  median \(fmt(times[times.count / 2])) ms, min \(fmt(times.first!)) ms, max \(fmt(times.last!)) ms")
+    }
+
+    func fmt(_ v: Double) -> String {
+        if v >= 100 { return String(Int(v.rounded())) }
+        return String((v * 10).rounded() / 10)
+    }
 }

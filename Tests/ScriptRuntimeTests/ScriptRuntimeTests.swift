@@ -170,6 +170,9 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
     }
 
     @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {
+        // Its own runtime: other tests may hold a shared worker in a long job meanwhile.
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2))
+        defer { runtime.shutdown() }
         let p = program("concurrent", """
             function main(input) {
               const n = Number(input);

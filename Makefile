@@ -1,0 +1,46 @@
+# authsim — `make run` and `make test` set up a fresh Debian 12 machine (as root) and go.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+
+# System packages the build links against (installed with apt-get only when missing).
+APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libsqlite3-dev sqlite3
+TENANT ?= .
+PORT ?= 8080
+HOST ?= 127.0.0.1
+
+.PHONY: all deps build build-release run test bench clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v swift >/dev/null || { echo "swift not found (expected in /opt/swift/usr/bin)"; exit 1; }
+
+build: deps
+	swift build
+
+build-release: deps
+	swift build -c release --product authsim
+
+run: build-release
+	@echo "Sample tenant: $(TENANT). Next, in another terminal: .build/release/authsim simulate --user ann@example.com"
+	.build/release/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
+
+# The CLI tests run the built executable, so build everything first.
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+bench: build-release
+	.build/release/authsim bench --tenant $(TENANT)
+
+clean:
+	rm -rf .build .authsim

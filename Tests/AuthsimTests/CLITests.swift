@@ -1,0 +1,158 @@
+import Foundation
+import JSONCore
+import Testing
+
+/// End-to-end tests of the `authsim` executable, run as a separate process on the sample tenant.
+@Suite struct CLITests {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("repository root not found")
+    }()
+
+    /// The executable built next to the test bundle (`swift build` builds it; `make test` runs that first).
+    static let binary: String = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = testBinary.deletingLastPathComponent()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("authsim").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/authsim").path
+    }()
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func authsim(_ args: [String], store: String) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        p.currentDirectoryURL = Self.root
+        var env = ProcessInfo.processInfo.environment
+        env["AUTHSIM_DATA_DIR"] = (store as NSString).deletingLastPathComponent
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func freshStore() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-cli-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("authsim.sqlite").path
+    }
+
+    @Test func simulateJSONReturnsTheSampleRulesClaimsAndTrace() throws {
+        let store = freshStore()
+        let r = try authsim(["simulate", "--user", "ann@example.com", "--ip", "198.51.100.7", "--json"], store: store)
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try JSONValue.parse(r.stdout)
+        #expect(out["outcome"] == "allowed")
+        #expect(out["error"] == .null)
+        let claims = try #require(out["idToken"]?["claims"])
+        #expect(claims["https://example.com/roles"] == ["admin", "editor"])
+        #expect(claims["https://example.com/country"] == "JP")
+        #expect(claims["https://example.com/plan"] == "enterprise")
+        #expect(out["idToken"]?["jwt"]?.stringValue?.split(separator: ".").count == 3)
+        #expect(out["accessToken"]?["claims"]?["https://example.com/plan"] == "enterprise")
+        let trace = try #require(out["trace"]?.arrayValue)
+        #expect(trace.count == 5)
+        for entry in trace {
+            #expect(entry["outcome"] == "continued")
+            #expect(entry["durationMs"]?.doubleValue != nil)
+        }
+        #expect(trace[0]["changes"]?["idToken"]?["added"]?["https://example.com/roles"] == ["admin", "editor"])
+        #expect(out["persisted"]?["user_metadata"]?["first_login_at"]?.stringValue != nil)
+
+        // The token verifies against the store's keys with `token decode`.
+        let jwt = try #require(out["idToken"]?["jwt"]?.stringValue)
+        let decoded = try authsim(["token", "decode", jwt, "--store", store, "--json"], store: store)
+        #expect(decoded.status == 0)
+        #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
+        // A tampered token does not.
+        var parts = jwt.split(separator: ".").map(String.init)
+        parts[2] = String(parts[2].reversed())
+        let tampered = try authsim(["token", "decode", parts.joined(separator: "."), "--store", store, "--json"], store: store)
+        #expect(try JSONValue.parse(tampered.stdout)["signatureValid"] == false)
+    }
+
+    @Test func readableReportShowsEachRule() throws {
+        let r = try authsim(["simulate", "--user", "bob@example.com"], store: freshStore())
+        #expect(r.status == 0)
+        for rule in ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"] {
+            #expect(r.stdout.contains(rule))
+        }
+        #expect(r.stdout.contains("Outcome: allowed"))
+        #expect(r.stdout.contains("https://example.com/lang"))
+    }
+
+    @Test func deniedLoginStillExitsZero() throws {
+        let r = try authsim(["simulate", "--user", "unverified@example.com", "--json"], store: freshStore())
+        #expect(r.status == 0)
+        #expect(try JSONValue.parse(r.stdout)["outcome"] == "denied")
+    }
+
+    @Test func loginChecksThePassword() throws {
+        let store = freshStore()
+        let bad = try authsim(["login", "--username", "ann@example.com", "--password", "wrong", "--json"], store: store)
+        #expect(bad.status == 0)
+        #expect(try JSONValue.parse(bad.stdout)["error"]?["error"] == "invalid_grant")
+        let good = try authsim(["login", "--username", "ann@example.com", "--password", "Passw0rd!", "--json"], store: store)
+        #expect(try JSONValue.parse(good.stdout)["outcome"] == "allowed")
+    }
+
+    @Test func usageErrorsExitTwoAndRunFailuresExitOne() throws {
+        let store = freshStore()
+        let usage = try authsim(["simulate"], store: store)
+        #expect(usage.status == 2)
+        let unknownFlag = try authsim(["simulate", "--user", "x", "--bogus"], store: store)
+        #expect(unknownFlag.status == 2)
+        let noUser = try authsim(["simulate", "--user", "nobody@example.com"], store: store)
+        #expect(noUser.status == 1)
+        #expect(noUser.stderr.contains("nobody@example.com"))
+        let badTenant = try authsim(["simulate", "--user", "x", "--tenant", "/nonexistent"], store: store)
+        #expect(badTenant.status == 1)
+    }
+
+    @Test func syntaxErrorInARuleExitsOneNamingFileAndLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-tenant-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("rules"), withIntermediateDirectories: true)
+        try "function (user, context, callback) {\n  callback(null, user, context)\n  }}\n".write(to: dir.appendingPathComponent("rules/oops.js"), atomically: true, encoding: .utf8)
+        let store = freshStore()
+        let inline = dir.appendingPathComponent("req.json")
+        try #"{"user": {"user_id": "auth0|x", "email": "x@example.com"}}"#.write(to: inline, atomically: true, encoding: .utf8)
+        let r = try authsim(["simulate", "--tenant", dir.path, "--request", inline.path], store: store)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("rules/oops.js:3"), "\(r.stderr)")
+    }
+
+    @Test func usersImportExportAndList() throws {
+        let store = freshStore()
+        let file = (store as NSString).deletingLastPathComponent + "/import.json"
+        try #"[{"email": "new@example.com", "email_verified": true}, {"email": "broken"}]"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let imported = try authsim(["users", "import", file, "--connection", "Username-Password-Authentication"], store: store)
+        #expect(imported.status == 0)
+        #expect(imported.stdout.contains("imported 1 user"))
+        #expect(imported.stdout.contains("user[1]"))
+        let list = try authsim(["users", "list"], store: store)
+        #expect(list.stdout.contains("new@example.com"))
+        #expect(list.stdout.contains("ann@example.com"))
+        let export = try authsim(["users", "export"], store: store)
+        let users = try #require(try JSONValue.parse(export.stdout).arrayValue)
+        #expect(users.count == 5)
+        #expect(users.contains { $0["email"] == "ann@example.com" && $0["password_hash"]?.stringValue?.hasPrefix("$2b$") == true })
+    }
+}
