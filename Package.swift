@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
     ],
     targets: [
         // System libraries
@@ -48,10 +49,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Pipeline", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline",
+                "Pipeline", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,6 +69,6 @@ let package = Package(
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline"]),
     ]
 )

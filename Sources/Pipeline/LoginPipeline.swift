@@ -34,8 +34,10 @@ public final class LoginPipeline: Sendable {
 
     /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
     /// `users/*.json` once per file content), the signing keys and a runtime.
-    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime) async throws -> LoginPipeline {
-        let tenant = try TenantLoader.load(directory: tenantDirectory)
+    /// `issuer` overrides the tenant's issuer (the daemon uses its own URL).
+    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil) async throws -> LoginPipeline {
+        var tenant = try TenantLoader.load(directory: tenantDirectory)
+        if let issuer { tenant.settings.issuer = issuer }
         let store = try SQLiteUserStore(path: storePath)
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)

@@ -14,14 +14,15 @@ struct Authsim: AsyncParsableCommand {
             Exit codes: 0 the command ran (a denied login included), 1 it could not run (bad tenant,
             script syntax error, unknown user), 2 usage error.
             """,
-        subcommands: [Simulate.self, Login.self, Token.self, Users.self, Keys.self, Bench.self]
+        subcommands: [Serve.self, Simulate.self, Login.self, Token.self, Users.self, Keys.self, Bench.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; authsim promises 2.
     static func main() async {
-        bootstrapLogging(default: .warning)
         do {
             var command = try parseAsRoot()
+            // The daemon logs requests and logins; one-shot commands only warnings.
+            bootstrapLogging(default: command is Serve ? .info : .warning)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -183,3 +183,40 @@ import Testing
         }
     }
 }
+
+@Suite struct AccessTokenVerifierTests {
+    @Test func scopesAudienceAndSignatureAreChecked() async throws {
+        let p = try await makePipeline(TenantFixture())
+        let verifier = p.managementTokenVerifier
+        let full = try p.localManagementToken(scopes: ["read:users", "simulate:logins"])
+        #expect(throws: Never.self) { try verifier.verify(authorizationHeader: "Bearer " + full, requiredScope: "simulate:logins") }
+        let narrow = try p.localManagementToken(scopes: ["read:users"])
+        #expect(throws: AccessTokenVerifier.Failure.self) { try verifier.verify(authorizationHeader: "Bearer " + narrow, requiredScope: "simulate:logins") }
+        do {
+            _ = try verifier.verify(authorizationHeader: "Bearer " + narrow, requiredScope: "simulate:logins")
+        } catch {
+            #expect(error.status == 403)
+        }
+        let expired = try p.localManagementToken(scopes: ["simulate:logins"], lifetime: -10)
+        do {
+            _ = try verifier.verify(authorizationHeader: "Bearer " + expired, requiredScope: "simulate:logins")
+            Issue.record("an expired token was accepted")
+        } catch {
+            #expect(error.status == 401)
+            #expect(error.errorCode == "token_expired")
+        }
+        // An ID token (audience = client) is not a Management API token.
+        let r = try await simulate(p)
+        do {
+            _ = try verifier.verify(authorizationHeader: "Bearer " + (r.idToken?.jwt ?? ""), requiredScope: "simulate:logins")
+            Issue.record("an ID token was accepted")
+        } catch {
+            #expect(error.errorCode == "invalid_audience")
+        }
+        do {
+            _ = try verifier.verify(authorizationHeader: nil, requiredScope: "simulate:logins")
+        } catch {
+            #expect(error.status == 401)
+        }
+    }
+}

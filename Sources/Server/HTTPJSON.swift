@@ -1,0 +1,56 @@
+import Hummingbird
+import JSONCore
+import NIOCore
+
+/// JSON bodies in and out, and Auth0's error body (`statusCode`, `error`, `message`, `errorCode`).
+enum HTTPJSON {
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, errorCode: String? = nil) -> Response {
+        var body: [String: JSONValue] = [
+            "statusCode": .number(Double(status.code)), "error": .string(reason(status.code)), "message": .string(message),
+        ]
+        if let errorCode { body["errorCode"] = .string(errorCode) }
+        return response(.object(body), status: status)
+    }
+
+    /// Reads a JSON body of at most `limit` bytes; the failure is the response to send.
+    static func body(_ request: Request, limit: Int) async -> Result<JSONValue, ErrorResponse> {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            return .failure(ErrorResponse(response: HTTPJSON.error(.contentTooLarge, "Request body is larger than \(limit) bytes", errorCode: "payload_too_large")))
+        }
+        let text = String(buffer: buffer)
+        do {
+            return .success(try JSONValue.parse(text))
+        } catch {
+            return .failure(ErrorResponse(response: HTTPJSON.error(.badRequest, "Invalid JSON body: \(error)", errorCode: "invalid_body")))
+        }
+    }
+
+    /// Auth0 puts the standard reason phrase in `error`.
+    static func reason(_ code: Int) -> String {
+        switch code {
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 409: return "Conflict"
+        case 413: return "Payload Too Large"
+        case 422: return "Unprocessable Entity"
+        case 429: return "Too Many Requests"
+        case 500: return "Internal Server Error"
+        default: return HTTPResponse.Status(code: code).reasonPhrase
+        }
+    }
+
+    struct ErrorResponse: Error {
+        let response: Response
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import ScriptRuntime
+import Server
+import Tenant
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: JWKS, health and the simulation API over HTTP on the tenant.",
+        discussion: """
+            On start it prints the URL it listens on and a Management API token for local use
+            (scopes read:users update:users simulate:logins, valid 24 h), also written to
+            <store directory>/management-token. SIGINT/SIGTERM stop it gracefully.
+            """)
+
+    @OptionGroup var tenantOptions: TenantOptions
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free one).") var port: Int = 8080
+    @Option(name: .long, help: "Address to bind.") var host: String = "127.0.0.1"
+    @Option(name: .long, help: "Issuer URL of tokens (default: the tenant's authsim.issuer, else http://HOST:PORT/).") var issuer: String?
+    @Option(name: .long, help: "Script worker threads (default: one per core).") var workers: Int?
+    @Option(name: .long, help: "Largest accepted request body, in bytes.") var maxBodyBytes: Int = 1 << 20
+
+    func run() async throws {
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
+        // A fixed port gives a known issuer up front; with port 0 the tenant's issuer (or the
+        // domain) is used, since the port is only known once bound.
+        let defaultIssuer = port == 0 ? nil : "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
+        let pipeline: LoginPipeline
+        do {
+            let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
+            pipeline = try await LoginPipeline.open(
+                tenantDirectory: tenantOptions.tenant, storePath: tenantOptions.storePath, runtime: runtime,
+                issuer: issuer ?? tenantIssuer ?? defaultIssuer)
+        } catch {
+            throw CommandFailure(error)
+        }
+        let token: String
+        do { token = try pipeline.localManagementToken(scopes: ["read:users", "update:users", "simulate:logins"]) } catch { throw CommandFailure(error) }
+        let tokenFile = ((tenantOptions.storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("management-token")
+        FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+
+        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes))
+        let tenantName = pipeline.tenant.name
+        let storePath = tenantOptions.storePath
+        try await server.run { boundPort in
+            let base = "http://\(host):\(boundPort)"
+            printJSON("""
+                authsim listening on \(base) (tenant \(tenantName), \(pipeline.rulesRunner.rules.count) rules, store \(storePath))
+                issuer: \(pipeline.tenant.settings.effectiveIssuer)
+                Management token (24 h) written to \(tokenFile)
+                Try:
+                  curl -s \(base)/healthz
+                  curl -s -H "Authorization: Bearer $(cat \(tokenFile))" -d '{"user": "ann@example.com"}' \(base)/api/authsim/simulate
+                """)
+        }
+        runtime.shutdown()
+    }
+}
+

@@ -1,0 +1,117 @@
+import Foundation
+import JSONCore
+import Pipeline
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real daemon (`authsim serve`) on a free loopback port, driven over HTTP.
+final class Daemon: @unchecked Sendable {
+    let process = Process()
+    let base: URL
+    let token: String
+    let storeDir: String
+    private let output = Pipe()
+
+    init(extraArguments: [String] = []) throws {
+        storeDir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-daemon-\(UUID().uuidString)").path
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = ["serve", "--port", "0", "--store", storeDir + "/authsim.sqlite", "--workers", "2"] + extraArguments
+        process.currentDirectoryURL = CLITests.root
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the "listening on" line.
+        var seen = ""
+        let handle = output.fileHandleForReading
+        let deadline = Date().addingTimeInterval(30)
+        while !seen.contains("Management token"), Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05); continue }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = seen.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
+            process.terminate()
+            throw DaemonError(message: "daemon did not start: \(seen)")
+        }
+        base = URL(string: String(seen[range]))!
+        token = try String(contentsOfFile: storeDir + "/management-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    struct DaemonError: Error { let message: String }
+
+    func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
+        var r = URLRequest(url: base.appendingPathComponent(path))
+        r.httpMethod = method
+        r.httpBody = body
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        return (status, (try? JSONValue.parse(String(decoding: data, as: UTF8.self))) ?? .string(String(decoding: data, as: UTF8.self)))
+    }
+
+    /// SIGTERM, then the exit status.
+    func stop() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct DaemonTests {
+    @Test func healthJWKSAndSimulationOverHTTP() async throws {
+        let d = try Daemon()
+        let (hs, health) = try await d.request("healthz")
+        #expect(hs == 200)
+        #expect(health["status"] == "ok")
+        #expect(health["rules"] == 5)
+
+        let (js, jwks) = try await d.request(".well-known/jwks.json")
+        #expect(js == 200)
+        #expect(jwks["keys"]?.arrayValue?.first?["kty"] == "RSA")
+
+        let body = Data(#"{"user": "ann@example.com", "request": {"ip": "203.0.113.10"}}"#.utf8)
+        let (ss, result) = try await d.request("api/authsim/simulate", method: "POST", body: body, token: d.token)
+        #expect(ss == 200)
+        #expect(result["outcome"] == "allowed")
+        #expect(result["idToken"]?["claims"]?["https://example.com/country"] == "FR")
+        #expect(result["trace"]?.arrayValue?.count == 5)
+        // The ID token verifies against the daemon's JWKS.
+        let jwt = try #require(result["idToken"]?["jwt"]?.stringValue)
+        #expect(throws: Never.self) { try JWT.verifyRS256(JWT.decode(jwt), jwks: jwks).get() }
+        #expect(d.stop() == 0)
+    }
+
+    @Test func badInputGetsAuth0ErrorsAndTheDaemonKeepsServing() async throws {
+        let d = try Daemon(extraArguments: ["--max-body-bytes", "2000"])
+        let (noAuth, e1) = try await d.request("api/authsim/simulate", method: "POST", body: Data("{}".utf8))
+        #expect(noAuth == 401)
+        #expect(e1["statusCode"] == 401)
+        #expect(e1["error"] == "Unauthorized")
+
+        let (badToken, _) = try await d.request("api/authsim/simulate", method: "POST", body: Data("{}".utf8), token: d.token + "x")
+        #expect(badToken == 401)
+
+        let (malformed, e2) = try await d.request("api/authsim/simulate", method: "POST", body: Data("{\"user\": ".utf8), token: d.token)
+        #expect(malformed == 400)
+        #expect(e2["message"]?.stringValue?.contains("Invalid JSON") == true)
+
+        let (unknown, e3) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "nobody@example.com"}"#.utf8), token: d.token)
+        #expect(unknown == 400)
+        #expect(e3["message"]?.stringValue?.contains("nobody@example.com") == true)
+
+        let big = Data(("{\"user\": \"" + String(repeating: "x", count: 5000) + "\"}").utf8)
+        let (tooBig, e4) = try await d.request("api/authsim/simulate", method: "POST", body: big, token: d.token)
+        #expect(tooBig == 413)
+        #expect(e4["statusCode"] == 413)
+
+        let (still, _) = try await d.request("healthz")
+        #expect(still == 200)
+        let (ok, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
+        #expect(ok == 200)
+        #expect(r["outcome"] == "allowed")
+        #expect(d.stop() == 0)
+    }
+}
