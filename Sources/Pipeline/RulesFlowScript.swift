@@ -192,6 +192,7 @@ async function __authsim_runRules(input) {
     var result = await __authsim_callRule(rule, req, user, context, entry, logs, writes);
     globalThis.__rt_uncaught = __authsim_rethrow;
     entry.durationMs = __rt_now() - start;
+    entry.endedAt = new Date().toISOString();
 
     if (result.err !== null && result.err !== undefined) {
       error = __authsim_errorOf(result.err);

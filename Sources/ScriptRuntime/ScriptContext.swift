@@ -26,21 +26,18 @@ final class ScriptContext {
             let url = JSC.string(file.name)
             defer { JSStringRelease(src); JSStringRelease(url) }
             var exc: JSValue?
+            func compileFailure(_ exc: JSValue) -> ScriptFailure {
+                let t = JSC.describeException(ctx, exc)
+                JSGlobalContextRelease(ctx)
+                return .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
+            }
             if let check = file.syntaxCheck {
                 let checkSource = JSC.string(check)
                 defer { JSStringRelease(checkSource) }
-                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(file.startLine), &exc), let exc {
-                    let t = JSC.describeException(ctx, exc)
-                    JSGlobalContextRelease(ctx)
-                    throw .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
-                }
+                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(file.startLine), &exc), let exc { throw compileFailure(exc) }
             }
             _ = JSEvaluateScript(ctx, src, nil, url, Int32(file.startLine), &exc)
-            if let exc {
-                let t = JSC.describeException(ctx, exc)
-                JSGlobalContextRelease(ctx)
-                throw .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
-            }
+            if let exc { throw compileFailure(exc) }
         }
         try evaluate(ScriptFile(name: "authsim:runtime/prelude.js", source: Prelude.source))
         for file in program.files { try evaluate(file) }

@@ -21,23 +21,10 @@ struct Simulate: AsyncParsableCommand {
     @Option(name: .long, help: "The user: an email or a user_id.")
     var user: String?
 
-    @Option(name: .long, help: "The application, by name or client_id (default: the first client).")
-    var client: String?
-
-    @Option(name: .long, help: "The connection name (default: the user's).")
-    var connection: String?
-
-    @Option(name: .customLong("protocol"), help: "context.protocol (default: oidc-basic-profile).")
-    var protocolName: String?
-
-    @Option(name: .long, help: "The client IP of the simulated request (geoip comes from geoip.json).")
-    var ip: String?
-
     @Option(name: .long, help: "A simulation request JSON file.")
     var request: String?
 
-    @Flag(name: .long, help: "Print one JSON object instead of the report.")
-    var json = false
+    @OptionGroup var flow: FlowOptions
 
     func validate() throws {
         if user == nil && request == nil { throw ValidationError("give --user EMAIL|USER_ID or --request FILE") }
@@ -58,14 +45,11 @@ struct Simulate: AsyncParsableCommand {
             req = SimulationRequest(user: .stored(user!))
         }
         if let user { req.user = .stored(user) }
-        if let client { req.client = client }
-        if let connection { req.connection = connection }
-        if let protocolName { req.protocolName = protocolName }
-        if let ip { req.ip = ip }
+        flow.apply(to: &req)
         let pipeline = try await openPipeline(tenantOptions)
         let result: SimulationResult
         do { result = try await pipeline.simulate(req) } catch { throw CommandFailure(error) }
-        printJSON(json ? result.json.serialized(pretty: true) : result.report())
+        flow.print(result)
     }
 }
 
@@ -81,30 +65,44 @@ struct Login: AsyncParsableCommand {
     @Option(name: .long, help: "The password (checked against the stored bcrypt hash).")
     var password: String
 
-    @Option(name: .long, help: "The application, by name or client_id.")
+    @OptionGroup var flow: FlowOptions
+
+    func run() async throws {
+        var req = SimulationRequest(user: .stored(username))
+        flow.apply(to: &req)
+        let pipeline = try await openPipeline(tenantOptions)
+        let result: SimulationResult
+        do { result = try await pipeline.login(username: username, password: password, request: req) } catch { throw CommandFailure(error) }
+        flow.print(result)
+    }
+}
+
+/// What `simulate` and `login` share: the flow's client, connection, protocol and IP, and the output form.
+struct FlowOptions: ParsableArguments {
+    @Option(name: .long, help: "The application, by name or client_id (default: the first client).")
     var client: String?
 
-    @Option(name: .long, help: "The database connection (default: the tenant's default directory).")
+    @Option(name: .long, help: "The connection name (default: the user's, or the tenant's default directory).")
     var connection: String?
 
-    @Option(name: .customLong("protocol"), help: "context.protocol (default: oauth2-password).")
+    @Option(name: .customLong("protocol"), help: "context.protocol (default: oidc-basic-profile; oauth2-password for login).")
     var protocolName: String?
 
-    @Option(name: .long, help: "The client IP of the simulated request.")
+    @Option(name: .long, help: "The client IP of the simulated request (geoip comes from geoip.json).")
     var ip: String?
 
     @Flag(name: .long, help: "Print one JSON object instead of the report.")
     var json = false
 
-    func run() async throws {
-        var req = SimulationRequest(user: .stored(username))
-        req.client = client
-        req.connection = connection
-        req.protocolName = protocolName
-        req.ip = ip
-        let pipeline = try await openPipeline(tenantOptions)
-        let result: SimulationResult
-        do { result = try await pipeline.login(username: username, password: password, request: req) } catch { throw CommandFailure(error) }
+    /// Command-line values override the request's.
+    func apply(to request: inout SimulationRequest) {
+        if let client { request.client = client }
+        if let connection { request.connection = connection }
+        if let protocolName { request.protocolName = protocolName }
+        if let ip { request.ip = ip }
+    }
+
+    func print(_ result: SimulationResult) {
         printJSON(json ? result.json.serialized(pretty: true) : result.report())
     }
 }

@@ -18,6 +18,12 @@ import Testing
         #expect(r.accessClaims["https://example.com/roles"] == ["admin", "editor"])
         #expect(r.trace.map { $0["name"]?.stringValue } == ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"])
         #expect(r.traceEntry("add-roles-to-tokens")?["changes"]?["idToken"]?["added"]?["https://example.com/roles"] == ["admin", "editor"])
+        for entry in r.trace {
+            #expect(entry["order"]?.intValue != nil)
+            #expect(entry["startedAt"]?.stringValue.flatMap(Timestamp.parse) != nil)
+            #expect(entry["endedAt"]?.stringValue.flatMap(Timestamp.parse) != nil)
+            #expect(entry["file"]?.stringValue?.hasPrefix("rules/") == true)
+        }
         #expect(r.traceEntry("geoip-country")?["console"]?.arrayValue?.first?["message"] == "login from France (FR)")
         let write = try #require(r.traceEntry("track-first-login")?["changes"]?["metadataWrites"]?.arrayValue?.first)
         #expect(write["persisted"] == true)
