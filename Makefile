@@ -31,7 +31,7 @@ build-release: deps
 	swift build -c release --product authsim
 
 run: build-release
-	@echo "Sample tenant: $(TENANT). Next, in another terminal: .build/release/authsim simulate --user ann@example.com"
+	@echo "Tenant directory: $(TENANT)  (next, in another terminal: .build/release/authsim simulate --user ann@example.com)"
 	.build/release/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
 
 # The CLI tests run the built executable, so build everything first.
