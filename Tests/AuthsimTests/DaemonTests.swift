@@ -81,6 +81,10 @@ final class Daemon: @unchecked Sendable {
         // The ID token verifies against the daemon's JWKS.
         let jwt = try #require(result["idToken"]?["jwt"]?.stringValue)
         #expect(throws: Never.self) { try JWT.verifyRS256(JWT.decode(jwt), jwks: jwks).get() }
+        // `authsim token decode --jwks URL` fetches the daemon's JWKS.
+        let decoded = try CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
+        #expect(decoded.status == 0)
+        #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
         #expect(d.stop() == 0)
     }
 

@@ -61,6 +61,35 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
     }
 
+    @Test func afterABreachTheSameWorkerRebuildsItsContextAndServes() async throws {
+        // One worker, so "the next job" runs on the worker that was stopped.
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1, heapBudget: 64 << 20))
+        defer { single.shutdown() }
+        let p = program("rebuild", """
+            function main(i) {
+              if (i === 'spin') { while (true) {} }
+              if (i === 'promise') { return Promise.resolve().then(function () { while (true) {} }); }
+              if (i === 'bomb') { var a = []; while (true) a.push(new Array(100000).fill(1.5)); }
+              global.runs = (global.runs || 0) + 1;
+              return String(global.runs);
+            }
+            """)
+        let first = try await single.run(ScriptJob(program: p, entry: "main", input: "ok"))
+        #expect(first.output == "1")
+        let warm = try await single.run(ScriptJob(program: p, entry: "main", input: "ok"))
+        #expect(warm.output == "2")
+        #expect(!warm.freshContext)
+        for hostile in ["spin", "promise", "bomb"] {
+            await #expect(throws: ScriptFailure.self) {
+                _ = try await single.run(ScriptJob(program: p, entry: "main", input: hostile, timeout: .milliseconds(300)))
+            }
+            let next = try await single.run(ScriptJob(program: p, entry: "main", input: "ok"))
+            #expect(next.worker == 0)
+            #expect(next.freshContext, "the context must be rebuilt after \(hostile)")
+            #expect(next.output == "1", "global starts over in the rebuilt context")
+        }
+    }
+
     @Test func allocationBombHitsTheHeapBudget() async throws {
         let p = program("bomb", "function main(i) { if (i === 'bomb') { var a = []; while (true) a.push(new Array(100000).fill(Math.random())); } return 'ok'; }")
         await #expect {
