@@ -44,6 +44,18 @@ public final class SQLiteUserStore: UserStore {
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                     """)
         }
+        m.registerMigration("v2-traces-refresh-tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE traces (id TEXT PRIMARY KEY, user_id TEXT, client_id TEXT NOT NULL, created_at REAL NOT NULL, json TEXT NOT NULL);
+                    CREATE INDEX traces_user ON traces(user_id, created_at);
+                    CREATE TABLE refresh_tokens (
+                      hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, client_id TEXT NOT NULL, audience TEXT,
+                      scope TEXT NOT NULL, created_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
+                    """)
+        }
         return m
     }
 
@@ -177,6 +189,43 @@ public final class SQLiteUserStore: UserStore {
                     sql: "INSERT INTO signing_keys (kid, private_pem, created_at, status) VALUES (?, ?, ?, ?) ON CONFLICT(kid) DO UPDATE SET status = excluded.status",
                     arguments: [k.kid, k.privateKeyPEM, k.createdAt, k.status])
             }
+        }
+    }
+
+    public func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO traces (id, user_id, client_id, created_at, json) VALUES (?, ?, ?, ?, ?)",
+                arguments: [id, userId, clientId, createdAt, json])
+        }
+    }
+
+    public func trace(id: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM traces WHERE id = ?", arguments: [id]) }
+    }
+
+    public func saveRefreshToken(_ t: RefreshTokenRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO refresh_tokens (hash, user_id, client_id, audience, scope, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [t.hash, t.userId, t.clientId, t.audience, t.scope, t.createdAt, t.revoked])
+        }
+    }
+
+    public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM refresh_tokens WHERE hash = ?", arguments: [hash]).map {
+                RefreshTokenRecord(
+                    hash: $0["hash"], userId: $0["user_id"], clientId: $0["client_id"], audience: $0["audience"],
+                    scope: $0["scope"], createdAt: $0["created_at"], revoked: $0["revoked"])
+            }
+        }
+    }
+
+    public func revokeRefreshToken(hash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE hash = ?", arguments: [hash])
+            return db.changesCount > 0
         }
     }
 

@@ -102,7 +102,8 @@ public final class LoginPipeline: Sendable {
                 outcome: .denied, error: FlowError("invalid_grant", "Wrong email or password."), user: .null, idToken: nil,
                 accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
                 metadataStored: false, droppedClaims: [], trace: [], warnings: [], client: client.name,
-                connection: connection.name, protocolName: request.protocolName!, durationMs: (monotonicSeconds() - started) * 1000)
+                connection: connection.name, protocolName: request.protocolName!, durationMs: (monotonicSeconds() - started) * 1000,
+                traceId: randomHexID())
         }
         request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
         return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
@@ -138,12 +139,27 @@ public final class LoginPipeline: Sendable {
     }
 
     private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
+        let traceId = randomHexID()
+        let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId)
+        // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
+        if signTokens {
+            do {
+                try await store.saveTrace(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, createdAt: Timestamp.now(), json: result.json.serialized())
+            } catch {
+                logger.error("could not store trace \(traceId): \(error)")
+            }
+        }
+        return result
+    }
+
+    private func runFlow(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool, traceId: String) async throws(PipelineError) -> SimulationResult {
         let protocolName = request.protocolName ?? "oidc-basic-profile"
         let now = Timestamp.now()
         let ip = request.ip ?? "127.0.0.1"
         var user = initial
         func finish(_ outcome: SimulationResult.Outcome, _ error: FlowError?, user: UserProfile, trace: [JSONValue] = [], warnings: [String] = [],
-                    tokens: TokenIssuer.Issued? = nil, multifactor: JSONValue? = nil, redirect: JSONValue? = nil) -> SimulationResult {
+                    tokens: TokenIssuer.Issued? = nil, multifactor: JSONValue? = nil, redirect: JSONValue? = nil,
+                    sources: (id: [String: String], access: [String: String]) = ([:], [:])) -> SimulationResult {
             var trace = trace
             if let dropped = tokens?.dropped, !dropped.isEmpty {
                 for i in trace.indices {
@@ -155,11 +171,17 @@ public final class LoginPipeline: Sendable {
                     }
                 }
             }
-            let result = SimulationResult(
+            var result = SimulationResult(
                 outcome: outcome, error: error, user: user.json, idToken: tokens?.idToken, accessToken: tokens?.accessToken,
                 multifactor: multifactor, redirect: redirect, persistedAppMetadata: user.appMetadata, persistedUserMetadata: user.userMetadata,
                 metadataStored: stored, droppedClaims: tokens?.dropped ?? [], trace: trace, warnings: warnings, client: client.name,
-                connection: connection.name, protocolName: protocolName, durationMs: (monotonicSeconds() - started) * 1000)
+                connection: connection.name, protocolName: protocolName, durationMs: (monotonicSeconds() - started) * 1000,
+                traceId: traceId)
+            if let tokens {
+                let idClaims = tokens.idToken.claims.objectValue ?? [:]
+                let atClaims = tokens.accessToken.claims.objectValue ?? [:]
+                result.claimSources = (sources.id.filter { idClaims[$0.key] != nil }, sources.access.filter { atClaims[$0.key] != nil })
+            }
             logger.info(
                 "login \(outcome.rawValue)",
                 metadata: ["user_id": .string(user.userId), "client": .string(client.name), "protocol": .string(protocolName), "error": .string(error?.description ?? "")])
@@ -237,14 +259,14 @@ public final class LoginPipeline: Sendable {
                     user: subject, client: client, audience: audience, resourceServer: resourceServer, scopes: scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
                     sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now,
-                    sign: signTokens))
+                    sign: signTokens, jti: traceId))
         } catch {
             return finish(.error, error, user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
         for d in tokens.dropped {
             logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "token": .string(d.token.rawValue), "rule": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
         }
-        return finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor)
+        return finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor, sources: outcome.claimSources)
     }
 
     // MARK: - Script inputs

@@ -89,13 +89,15 @@ extension SimulationResult {
 public enum ClaimsFormatter {
     static let timeClaims: Set<String> = ["iat", "exp", "nbf", "auth_time", "updated_at_epoch"]
 
-    public static func lines(_ claims: JSONValue) -> [String] {
+    /// `setBy` names the rule that set a claim, shown after its value.
+    public static func lines(_ claims: JSONValue, setBy: [String: String] = [:]) -> [String] {
         let o = claims.objectValue ?? [:]
         let width = min(40, o.keys.map(\.count).max() ?? 0)
         return o.keys.sorted().map { k in
             let v = o[k]!
             var line = "  \(k.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.stringValue ?? v.serialized())"
             if timeClaims.contains(k), let t = v.doubleValue { line += "  (\(Timestamp.format(t)))" }
+            if let rule = setBy[k] { line += "  ← set by \(rule)" }
             return line
         }
     }

@@ -54,6 +54,10 @@ public struct SimulationResult: Sendable {
     public var connection: String
     public var protocolName: String
     public var durationMs: Double
+    /// Id of the stored trace; issued tokens carry it as `jti`.
+    public var traceId: String
+    /// Which rule set each custom claim that reached the tokens.
+    public var claimSources: (idToken: [String: String], accessToken: [String: String]) = ([:], [:])
 
     public var json: JSONValue {
         [
@@ -75,6 +79,11 @@ public struct SimulationResult: Sendable {
             "connection": .string(connection),
             "protocol": .string(protocolName),
             "durationMs": .number((durationMs * 1000).rounded() / 1000),
+            "traceId": .string(traceId),
+            "claimSources": [
+                "idToken": .object(claimSources.idToken.mapValues(JSONValue.string)),
+                "accessToken": .object(claimSources.accessToken.mapValues(JSONValue.string)),
+            ],
         ]
     }
 }

@@ -36,6 +36,8 @@ public struct TokenIssuer: Sendable {
         public var now: Double
         /// Skip signatures (benchmarks of the rules alone).
         public var sign: Bool = true
+        /// The flow's trace id, put in both tokens as `jti`.
+        public var jti: String?
     }
 
     public struct Issued {
@@ -57,6 +59,7 @@ public struct TokenIssuer: Sendable {
             "auth_time": .number(r.authTime.rounded(.down)), "sid": .string(r.sessionID),
         ]
         if let nonce = r.nonce { id["nonce"] = .string(nonce) }
+        if let jti = r.jti { id["jti"] = .string(jti) }
         let scopeSet = Set(r.scopes)
         let profile = r.user.json
         if scopeSet.contains("profile") {
@@ -117,6 +120,7 @@ public struct TokenIssuer: Sendable {
                 "azp": .string(r.client.clientId), "scope": .string(scope),
             ]
             if let permissions = r.permissions { at["permissions"] = .array(permissions.map(JSONValue.string)) }
+            if let jti = r.jti { at["jti"] = .string(jti) }
             at.merge(atCustom) { standard, _ in standard }
             let claims = JSONValue.object(at)
             do {

@@ -9,13 +9,31 @@ struct SimulationRoutes: Sendable {
     let pipeline: LoginPipeline
     let maximumBodySize: Int
 
+    /// The error response when the request lacks a token with the scope, else nil.
+    func unauthorized(_ request: Request) -> Response? {
+        do {
+            _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], requiredScope: Self.scope)
+            return nil
+        } catch {
+            return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
+        }
+    }
+
     func register(on router: Router<BasicRequestContext>) {
-        router.post("api/authsim/simulate") { request, _ -> Response in
+        router.get("api/authsim/traces/:id") { request, context -> Response in
+            if let denied = unauthorized(request) { return denied }
+            let id = context.parameters.get("id") ?? ""
             do {
-                _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], requiredScope: Self.scope)
-            } catch let failure as AccessTokenVerifier.Failure {
-                return HTTPJSON.error(HTTPResponse.Status(code: failure.status), failure.message, errorCode: failure.errorCode)
+                guard let text = try await pipeline.store.trace(id: id) else {
+                    return HTTPJSON.error(.notFound, "No trace with id \(id)", errorCode: "inexistent_trace")
+                }
+                return HTTPJSON.response(try JSONValue.parse(text))
+            } catch {
+                return HTTPJSON.error(.internalServerError, String(describing: error), errorCode: "store_error")
             }
+        }
+        router.post("api/authsim/simulate") { request, _ -> Response in
+            if let denied = unauthorized(request) { return denied }
             let body: JSONValue
             switch await HTTPJSON.body(request, limit: maximumBodySize) {
             case .success(let b): body = b

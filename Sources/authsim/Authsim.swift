@@ -56,8 +56,10 @@ struct TenantOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite store file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite).")
     var store: String?
 
-    var storePath: String {
-        if let store { return store }
+    var storePath: String { store ?? Self.defaultStorePath }
+
+    /// `$AUTHSIM_DATA_DIR/authsim.sqlite`, or `./.authsim/authsim.sqlite`.
+    static var defaultStorePath: String {
         let dir = ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim"
         return (dir as NSString).appendingPathComponent("authsim.sqlite")
     }

@@ -32,6 +32,7 @@ struct Token: AsyncParsableCommand {
             let decoded: JWT.Decoded
             do { decoded = try JWT.decode(jwt) } catch { throw CommandFailure(error) }
             let keys = try await loadJWKS()
+            let sources = await explain(decoded)
             let verification: String
             var verified = false
             switch keys.map({ JWT.verifyRS256(decoded, jwks: $0.document) }) {
@@ -44,18 +45,33 @@ struct Token: AsyncParsableCommand {
                 verification = "not checked (no JWKS: pass --jwks or --store)"
             }
             if json {
-                printJSON(JSONValue.object(["header": decoded.header, "claims": decoded.claims, "signatureValid": .bool(verified), "verification": .string(verification)]).serialized(pretty: true))
+                var o: [String: JSONValue] = ["header": decoded.header, "claims": decoded.claims, "signatureValid": .bool(verified), "verification": .string(verification)]
+                if let sources { o["setBy"] = .object(sources.mapValues(JSONValue.string)) }
+                printJSON(JSONValue.object(o).serialized(pretty: true))
                 return
             }
             var lines = ["Header"]
             lines += ClaimsFormatter.lines(decoded.header)
             lines.append("Claims")
-            lines += ClaimsFormatter.lines(decoded.claims)
+            lines += ClaimsFormatter.lines(decoded.claims, setBy: sources ?? [:])
+            if sources != nil { lines.append("(set by: from the stored trace \(decoded.claims["jti"]?.stringValue ?? ""))") }
             if let exp = decoded.claims["exp"]?.doubleValue {
                 lines.append(exp < Timestamp.now() ? "Expired at \(Timestamp.format(exp))" : "Expires at \(Timestamp.format(exp))")
             }
             lines.append("Signature: \(verification)")
             printJSON(lines.joined(separator: "\n"))
+        }
+
+        /// When the token came from this store's daemon, which rule set each custom claim.
+        func explain(_ token: JWT.Decoded) async -> [String: String]? {
+            let path = store ?? TenantOptions.defaultStorePath
+            guard let jti = token.claims["jti"]?.stringValue, FileManager.default.fileExists(atPath: path),
+                let s = try? SQLiteUserStore(path: path), let text = try? await s.trace(id: jti),
+                let trace = try? JSONValue.parse(text)
+            else { return nil }
+            // An access token has `scope`/`azp`; an ID token does not.
+            let kind = token.claims["azp"] != nil && token.claims["scope"] != nil ? "accessToken" : "idToken"
+            return (trace["claimSources"]?[kind]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         }
 
         func loadJWKS() async throws -> (document: JSONValue, source: String)? {
@@ -73,7 +89,7 @@ struct Token: AsyncParsableCommand {
                 }
                 do { return (try JSONValue.parse(text), jwks) } catch { throw CommandFailure("\(jwks): invalid JSON: \(error)") }
             }
-            let path = store ?? TenantOptions().storePath
+            let path = store ?? TenantOptions.defaultStorePath
             guard FileManager.default.fileExists(atPath: path) else { return nil }
             do {
                 let s = try SQLiteUserStore(path: path)

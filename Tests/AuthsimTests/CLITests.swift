@@ -81,7 +81,12 @@ import Testing
         let jwt = try #require(out["idToken"]?["jwt"]?.stringValue)
         let decoded = try authsim(["token", "decode", jwt, "--store", store, "--json"], store: store)
         #expect(decoded.status == 0)
-        #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
+        let explained = try JSONValue.parse(decoded.stdout)
+        #expect(explained["signatureValid"] == true)
+        // The stored trace (found by jti) says which rule set each custom claim.
+        #expect(explained["setBy"]?["https://example.com/roles"] == "add-roles-to-tokens")
+        #expect(explained["setBy"]?["https://example.com/country"] == "geoip-country")
+        #expect(explained["claims"]?["jti"] == out["traceId"])
         // A tampered token does not.
         var parts = jwt.split(separator: ".").map(String.init)
         parts[2] = String(parts[2].reversed())

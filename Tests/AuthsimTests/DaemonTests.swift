@@ -81,6 +81,17 @@ final class Daemon: @unchecked Sendable {
         // The ID token verifies against the daemon's JWKS.
         let jwt = try #require(result["idToken"]?["jwt"]?.stringValue)
         #expect(throws: Never.self) { try JWT.verifyRS256(JWT.decode(jwt), jwks: jwks).get() }
+        // The login's trace can be fetched later by the id its tokens carry.
+        let traceId = try #require(result["idToken"]?["claims"]?["jti"]?.stringValue)
+        let (ts, trace) = try await d.request("api/authsim/traces/" + traceId, token: d.token)
+        #expect(ts == 200)
+        #expect(trace["traceId"] == .string(traceId))
+        #expect(trace["trace"]?.arrayValue?.count == 5)
+        #expect(trace["claimSources"]?["idToken"]?["https://example.com/country"] == "geoip-country")
+        let (missing, _) = try await d.request("api/authsim/traces/nope", token: d.token)
+        #expect(missing == 404)
+        let (noToken, _) = try await d.request("api/authsim/traces/" + traceId)
+        #expect(noToken == 401)
         // `authsim token decode --jwks URL` fetches the daemon's JWKS.
         let decoded = try CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
         #expect(decoded.status == 0)
