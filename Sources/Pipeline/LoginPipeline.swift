@@ -16,7 +16,7 @@ public final class LoginPipeline: Sendable {
     public let runtime: ScriptRuntime
     public let issuer: TokenIssuer
     public let rulesRunner: RulesRunner
-    let logger: Logger
+    public let logger: Logger
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
@@ -138,9 +138,23 @@ public final class LoginPipeline: Sendable {
         throw .userNotFound(ref)
     }
 
-    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
+    /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login
+    /// count does not change.
+    public func refresh(userId: String, client: Client, audience: String?, scope: String, ip: String?) async throws(PipelineError) -> SimulationResult {
+        let started = monotonicSeconds()
+        let user = try await findUser(userId, connection: nil)
+        var request = SimulationRequest(user: .stored(userId))
+        request.protocolName = "oauth2-refresh-token"
+        request.audience = audience
+        request.scope = scope
+        request.ip = ip
+        let connection = try resolveConnection(user.connection)
+        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
+    }
+
+    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true, countLogin: Bool = true) async throws(PipelineError) -> SimulationResult {
         let traceId = randomHexID()
-        let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId)
+        let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
         // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
         if signTokens {
             do {
@@ -152,7 +166,7 @@ public final class LoginPipeline: Sendable {
         return result
     }
 
-    private func runFlow(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool, traceId: String) async throws(PipelineError) -> SimulationResult {
+    private func runFlow(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool, traceId: String, countLogin: Bool) async throws(PipelineError) -> SimulationResult {
         let protocolName = request.protocolName ?? "oidc-basic-profile"
         let now = Timestamp.now()
         let ip = request.ip ?? "127.0.0.1"
@@ -196,7 +210,7 @@ public final class LoginPipeline: Sendable {
         var roles: [String] = []
         do {
             if stored {
-                user = try await store.recordLogin(id: user.userId, ip: ip, at: now)
+                if countLogin { user = try await store.recordLogin(id: user.userId, ip: ip, at: now) }
                 roles = try await store.roles(userId: user.userId)
             } else {
                 user.loginsCount += 1

@@ -47,6 +47,17 @@ public struct TokenIssuer: Sendable {
         public var dropped: [ClaimFilter.Dropped]
     }
 
+    /// A client-credentials access token (no user, no rules).
+    public func issueClientCredentials(client: Client, audience: String, scope: [String], lifetime: Int, now: Double) throws -> String {
+        let iat = now.rounded(.down)
+        let claims: JSONValue = [
+            "iss": .string(settings.effectiveIssuer), "sub": .string(client.clientId + "@clients"), "aud": .string(audience),
+            "iat": .number(iat), "exp": .number(iat + Double(lifetime)), "scope": .string(scope.joined(separator: " ")),
+            "gty": "client-credentials", "azp": .string(client.clientId), "jti": .string(randomHexID()),
+        ]
+        return try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt")
+    }
+
     public func issue(_ r: Request) throws(FlowError) -> Issued {
         let now = r.now.rounded(.down)
         let iss = settings.effectiveIssuer
@@ -131,10 +142,20 @@ public struct TokenIssuer: Sendable {
                 throw FlowError("server_error", "signing the access token failed: \(error)")
             }
         } else {
-            // No API audience: an opaque token, usable only at /userinfo.
-            var bytes = [UInt8](repeating: 0, count: 24)
-            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
-            accessToken = IssuedToken(jwt: nil, opaque: Base64URL.encode(bytes), header: .null, claims: .object(atCustom.merging(["scope": .string(scope)]) { a, _ in a }))
+            // No API audience: a token usable only at /userinfo (its only audience). Clients treat
+            // it as opaque; it is a signed JWT so the daemon needs no token table to honour it.
+            var at: [String: JSONValue] = [
+                "iss": .string(iss), "sub": .string(r.user.userId), "aud": .string(iss + "userinfo"),
+                "iat": .number(now), "exp": .number(now + 86400), "azp": .string(r.client.clientId), "scope": .string(scope),
+            ]
+            if let jti = r.jti { at["jti"] = .string(jti) }
+            let claims = JSONValue.object(at)
+            do {
+                let token = r.sign ? try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt") : Base64URL.encode(Array(randomHexID().utf8))
+                accessToken = IssuedToken(jwt: nil, opaque: token, header: .null, claims: .object(atCustom.merging(["scope": .string(scope)]) { a, _ in a }))
+            } catch {
+                throw FlowError("server_error", "signing the access token failed: \(error)")
+            }
         }
         return Issued(idToken: idToken, accessToken: accessToken, scope: scope, dropped: dropped)
     }

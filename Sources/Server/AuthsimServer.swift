@@ -35,6 +35,7 @@ public struct AuthsimServer: Sendable {
         HealthRoutes(pipeline: pipeline).register(on: router)
         WellKnownRoutes(pipeline: pipeline).register(on: router)
         SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
+        OAuthRoutes(oauth: OAuthService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize).register(on: router)
         return router
     }
 

@@ -217,6 +217,18 @@ public enum TenantLoader {
             roles.append(Role(name: o["name"]?.stringValue ?? String(f.dropLast(5)), description: o["description"]?.stringValue ?? "", permissions: perms))
         }
 
+        // Client grants (client_id may name the client instead of its id)
+        var grants: [ClientGrant] = []
+        for f in list("client-grants", ext: "json") {
+            let rel = "client-grants/" + f
+            let o = try object(try readJSON(rel), rel)
+            guard let cid = o["client_id"]?.stringValue, let audience = o["audience"]?.stringValue else {
+                throw TenantError(file: rel, message: "'client_id' and 'audience' are required")
+            }
+            let clientId = clients.first(where: { $0.clientId == cid || $0.name == cid })?.clientId ?? cid
+            grants.append(ClientGrant(clientId: clientId, audience: audience, scope: (o["scope"]?.arrayValue ?? []).compactMap(\.stringValue)))
+        }
+
         // Seed users and geoip
         var seeds: [(connection: String, path: String)] = []
         for f in list("users", ext: "json") {
@@ -228,10 +240,12 @@ public enum TenantLoader {
             geoip = try object(try readJSON("geoip.json"), "geoip.json")
         }
 
-        return Tenant(
+        var tenant = Tenant(
             directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
             connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
             revision: hasher.hex)
+        tenant.clientGrants = grants
+        return tenant
     }
 
     static func connection(from o: [String: JSONValue], name: String, defaultStrategy: String) -> Connection {

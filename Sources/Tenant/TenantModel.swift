@@ -45,6 +45,30 @@ public struct Client: Sendable, Equatable {
     public var grantTypes: [String]
     public var isFirstParty: Bool
     public var raw: [String: JSONValue]
+
+    /// `none` for public clients (SPAs, native apps), which authenticate with PKCE instead of a secret.
+    public var tokenEndpointAuthMethod: String {
+        raw["token_endpoint_auth_method"]?.stringValue ?? (["spa", "native"].contains(appType) || clientSecret == nil ? "none" : "client_secret_post")
+    }
+
+    public var isPublic: Bool { tokenEndpointAuthMethod == "none" }
+
+    /// Grant types the client may use (Auth0's defaults when the file lists none).
+    public var allowedGrantTypes: [String] {
+        if !grantTypes.isEmpty { return grantTypes }
+        switch appType {
+        case "non_interactive": return ["client_credentials"]
+        case "spa": return ["authorization_code", "implicit", "refresh_token"]
+        default: return ["authorization_code", "implicit", "refresh_token", "client_credentials"]
+        }
+    }
+}
+
+/// Which APIs a client may get client-credentials tokens for (`client-grants/*.json`).
+public struct ClientGrant: Sendable, Equatable {
+    public var clientId: String
+    public var audience: String
+    public var scope: [String]
 }
 
 public struct Connection: Sendable, Equatable {
@@ -123,6 +147,7 @@ public struct Tenant: Sendable {
     public var connections: [Connection]
     public var resourceServers: [ResourceServer]
     public var roles: [Role]
+    public var clientGrants: [ClientGrant] = []
     /// Bulk-import seed files: `users/<connection>.json`.
     public var seedUserFiles: [(connection: String, path: String)]
     /// Simulated geo-IP records by IP address (`geoip.json`).
@@ -142,6 +167,18 @@ public struct Tenant: Sendable {
 
     public func resourceServer(identifier: String) -> ResourceServer? {
         resourceServers.first { $0.identifier == identifier }
+    }
+
+    /// Whether `audience` names this tenant's Management API (by the issuer or by the domain).
+    public func isManagementAudience(_ audience: String) -> Bool {
+        audience == settings.managementAudience || audience == "https://\(settings.domain)/api/v2/"
+    }
+
+    /// The client grant allowing `clientId` to get tokens for `audience`.
+    public func clientGrant(clientId: String, audience: String) -> ClientGrant? {
+        clientGrants.first { g in
+            g.clientId == clientId && (g.audience == audience || (isManagementAudience(g.audience) && isManagementAudience(audience)))
+        }
     }
 
     /// Enabled `login_success` rules in order.

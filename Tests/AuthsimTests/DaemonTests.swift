@@ -43,6 +43,10 @@ final class Daemon: @unchecked Sendable {
     struct DaemonError: Error { let message: String }
 
     func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
+        try await Self.send(base: base, path, method: method, body: body, token: token)
+    }
+
+    static func send(base: URL, _ path: String, method: String, body: Data?, token: String?) async throws -> (Int, JSONValue) {
         var r = URLRequest(url: base.appendingPathComponent(path))
         r.httpMethod = method
         r.httpBody = body

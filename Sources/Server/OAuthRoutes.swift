@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import JSONCore
+import Pipeline
+
+/// `POST /oauth/token`, `GET|POST /userinfo`, `POST /oauth/revoke`: decoding and encoding only;
+/// the grants live in `OAuthService`.
+struct OAuthRoutes: Sendable {
+    let oauth: OAuthService
+    let maximumBodySize: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("oauth/token") { request, _ -> Response in
+            switch await decode(request) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await oauth.token(r) {
+                case .success(let body): return HTTPJSON.response(body)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
+        router.post("oauth/revoke") { request, _ -> Response in
+            switch await decode(request) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await oauth.revoke(r) {
+                case .success: return Response(status: .ok)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
+        let userinfo: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+            switch await oauth.userinfo(authorizationHeader: request.headers[.authorization]) {
+            case .success(let body): return HTTPJSON.response(body)
+            case .failure(let e):
+                var response = Self.error(e)
+                response.headers[.wwwAuthenticate] = "Bearer error=\"\(e.error)\", error_description=\"\(e.description.replacingOccurrences(of: "\"", with: "'"))\""
+                return response
+            }
+        }
+        router.get("userinfo", use: userinfo)
+        router.post("userinfo", use: userinfo)
+    }
+
+    static func error(_ e: OAuthError) -> Response {
+        HTTPJSON.response(e.json, status: HTTPResponse.Status(code: e.status, reasonPhrase: HTTPJSON.reason(e.status)))
+    }
+
+    /// Form-encoded or JSON parameters, plus Basic client credentials and the caller's address.
+    func decode(_ request: Request) async -> Result<OAuthRequest, OAuthError> {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: maximumBodySize) } catch {
+            return .failure(OAuthError(413, "invalid_request", "Request body is larger than \(maximumBodySize) bytes"))
+        }
+        let text = String(buffer: buffer)
+        var parameters: [String: String] = [:]
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if contentType.hasPrefix("application/json") {
+            guard let json = try? JSONValue.parse(text), case .object(let o) = json else {
+                return .failure(OAuthError(400, "invalid_request", "The body must be a JSON object"))
+            }
+            for (k, v) in o { parameters[k] = v.stringValue ?? (v.isNull ? nil : v.serialized()) }
+        } else {
+            parameters = FormEncoding.decode(text)
+        }
+        var basic: (String, String)?
+        if let auth = request.headers[.authorization], auth.lowercased().hasPrefix("basic ") {
+            guard let data = Data(base64Encoded: String(auth.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                let pair = String(data: data, encoding: .utf8), let colon = pair.firstIndex(of: ":")
+            else {
+                return .failure(OAuthError(401, "invalid_client", "Malformed Basic authorization header"))
+            }
+            basic = (FormEncoding.percentDecode(String(pair[..<colon])), FormEncoding.percentDecode(String(pair[pair.index(after: colon)...])))
+        }
+        let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        return .success(OAuthRequest(parameters: parameters, basicCredentials: basic, ip: forwarded ?? "127.0.0.1", userAgent: request.headers[.userAgent]))
+    }
+}
+
+/// `application/x-www-form-urlencoded`.
+enum FormEncoding {
+    static func decode(_ text: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = percentDecode(String(parts[0]))
+            let value = parts.count > 1 ? percentDecode(String(parts[1])) : ""
+            if !key.isEmpty { out[key] = value }
+        }
+        return out
+    }
+
+    static func percentDecode(_ s: String) -> String {
+        let spaced = s.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}
