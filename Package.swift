@@ -69,6 +69,6 @@ let package = Package(
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline"]),
+        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

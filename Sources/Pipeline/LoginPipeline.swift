@@ -111,7 +111,7 @@ public final class LoginPipeline: Sendable {
 
     // MARK: - The flow
 
-    var defaultConnectionName: String {
+    public var defaultConnectionName: String {
         tenant.settings.defaultDirectory ?? tenant.connections.first(where: \.isDatabase)?.name ?? TenantLoader.defaultDatabaseConnection
     }
 
@@ -136,6 +136,17 @@ public final class LoginPipeline: Sendable {
             throw .store(String(describing: error))
         }
         throw .userNotFound(ref)
+    }
+
+    /// A login from an SSO session (silent authentication): rules run, the login count does not move.
+    public func silentLogin(userId: String, request: SimulationRequest) async throws(PipelineError) -> SimulationResult {
+        let started = monotonicSeconds()
+        let user = try await findUser(userId, connection: nil)
+        var request = request
+        request.user = .stored(userId)
+        let client = try resolveClient(request.client)
+        let connection = try resolveConnection(user.connection)
+        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
     }
 
     /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login

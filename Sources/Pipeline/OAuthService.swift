@@ -48,7 +48,7 @@ public struct OAuthService: Sendable {
     public init(pipeline: LoginPipeline) { self.pipeline = pipeline }
 
     static let passwordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
-    public static let supportedGrants = ["password", passwordRealmGrant, "client_credentials", "refresh_token"]
+    public static let supportedGrants = ["authorization_code", "password", passwordRealmGrant, "client_credentials", "refresh_token"]
 
     var tenant: Tenant { pipeline.tenant }
 
@@ -95,6 +95,7 @@ public struct OAuthService: Sendable {
                 throw OAuthError(403, "unauthorized_client", "Grant type '\(grant)' not allowed for the client.")
             }
             switch grant {
+            case "authorization_code": throw OAuthError(400, "invalid_request", "authorization_code is exchanged by the authorization service")
             case "client_credentials": return .success(try clientCredentials(r, client: client))
             case "refresh_token": return .success(try await refreshToken(r, client: client))
             default: return .success(try await password(r, client: client, realm: grant == Self.passwordRealmGrant ? r["realm"] : nil))

@@ -35,7 +35,9 @@ public struct AuthsimServer: Sendable {
         HealthRoutes(pipeline: pipeline).register(on: router)
         WellKnownRoutes(pipeline: pipeline).register(on: router)
         SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
-        OAuthRoutes(oauth: OAuthService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize).register(on: router)
+        let authorization = AuthorizationService(pipeline: pipeline)
+        OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
+        AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
         return router
     }
 

@@ -6,7 +6,8 @@ import Pipeline
 /// `POST /oauth/token`, `GET|POST /userinfo`, `POST /oauth/revoke`: decoding and encoding only;
 /// the grants live in `OAuthService`.
 struct OAuthRoutes: Sendable {
-    let oauth: OAuthService
+    let authorization: AuthorizationService
+    var oauth: OAuthService { authorization.oauth }
     let maximumBodySize: Int
 
     func register(on router: Router<BasicRequestContext>) {
@@ -14,7 +15,7 @@ struct OAuthRoutes: Sendable {
             switch await decode(request) {
             case .failure(let e): return Self.error(e)
             case .success(let r):
-                switch await oauth.token(r) {
+                switch await authorization.token(r) {
                 case .success(let body): return HTTPJSON.response(body)
                 case .failure(let e): return Self.error(e)
                 }

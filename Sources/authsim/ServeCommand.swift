@@ -24,9 +24,10 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
-        // A fixed port gives a known issuer up front; with port 0 the tenant's issuer (or the
-        // domain) is used, since the port is only known once bound.
-        let defaultIssuer = port == 0 ? nil : "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
+        // The issuer must be known before the pipeline exists, so port 0 is resolved to a free
+        // port here rather than by the listener.
+        let port = self.port == 0 ? try FreePort.find(host: host) : self.port
+        let defaultIssuer = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
         let pipeline: LoginPipeline
         do {
             let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
@@ -59,3 +60,25 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asks the kernel for a free TCP port on `host` (bind to port 0, read it back, close).
+enum FreePort {
+    static func find(host: String) throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CommandFailure("socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0 else { throw CommandFailure("cannot bind \(host) to find a free port") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -1,0 +1,287 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import Synchronization
+import Tenant
+
+/// The browser side of OAuth: `/authorize` transactions, the login form, SSO sessions,
+/// single-use authorization codes (bound to client and redirect_uri, PKCE-checked) and logout.
+/// State is in memory: one daemon's sessions and codes (a restart logs everyone out).
+public final class AuthorizationService: Sendable {
+    public let pipeline: LoginPipeline
+    public let oauth: OAuthService
+
+    /// How long a code may wait for its exchange, and a login page for its submission.
+    static let codeLifetime: Double = 60
+    static let transactionLifetime: Double = 600
+
+    public struct Parameters: Sendable {
+        public var clientId: String
+        public var redirectURI: String
+        public var responseType: String
+        public var scope: String
+        public var state: String?
+        public var nonce: String?
+        public var audience: String?
+        public var connection: String?
+        public var prompt: String?
+        public var codeChallenge: String?
+        public var codeChallengeMethod: String?
+        public var loginHint: String?
+        public var responseMode: String?
+    }
+
+    struct Transaction {
+        var parameters: Parameters
+        var created: Double
+    }
+
+    struct Code {
+        var result: SimulationResult
+        var clientId: String
+        var redirectURI: String
+        var scope: String
+        var audience: String?
+        var challenge: String?
+        var method: String?
+        var expires: Double
+    }
+
+    struct Session {
+        var userId: String
+        var connection: String
+        var authTime: Double
+        var clients: Set<String>
+    }
+
+    struct State {
+        var transactions: [String: Transaction] = [:]
+        var codes: [String: Code] = [:]
+        var sessions: [String: Session] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    public init(pipeline: LoginPipeline) {
+        self.pipeline = pipeline
+        self.oauth = OAuthService(pipeline: pipeline)
+    }
+
+    /// What the browser gets next.
+    public enum Step: Sendable {
+        /// Render the login page for this transaction.
+        case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?)
+        /// Send the browser to this URL (the app's callback, with a code or an error).
+        case redirect(String, session: String?)
+        /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).
+        case invalid(String)
+    }
+
+    // MARK: - GET /authorize
+
+    public func authorize(_ q: [String: String], sessionCookie: String?, ip: String?, userAgent: String?) async -> Step {
+        let tenant = pipeline.tenant
+        guard let clientId = q["client_id"], let client = tenant.clients.first(where: { $0.clientId == clientId }) else {
+            return .invalid("Unknown client: \(q["client_id"] ?? "(missing client_id)")")
+        }
+        guard let redirect = q["redirect_uri"] else { return .invalid("Missing redirect_uri") }
+        guard client.callbacks.contains(redirect) else {
+            return .invalid("The redirect_uri \(redirect) is not in the allowed callback URLs of \(client.name)")
+        }
+        let p = Parameters(
+            clientId: clientId, redirectURI: redirect, responseType: q["response_type"] ?? "", scope: q["scope"] ?? "openid",
+            state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
+            codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
+            responseMode: q["response_mode"])
+        guard ["code", "id_token", "id_token token", "token id_token"].contains(p.responseType) else {
+            return errorRedirect(p, "unsupported_response_type", "Unsupported response type: \(p.responseType)")
+        }
+        if p.responseType != "code", p.nonce == nil {
+            return errorRedirect(p, "invalid_request", "nonce is required for implicit flows")
+        }
+        if let m = p.codeChallengeMethod, !["S256", "plain"].contains(m) {
+            return errorRedirect(p, "invalid_request", "Unsupported code_challenge_method \(m)")
+        }
+        if client.isPublic, p.responseType == "code", p.codeChallenge == nil {
+            return errorRedirect(p, "invalid_request", "Public clients must use PKCE (code_challenge)")
+        }
+        if let c = p.connection, tenant.connection(named: c) == nil {
+            return errorRedirect(p, "invalid_request", "Unknown connection \(c)")
+        }
+        let session = sessionCookie.flatMap { id in state.withLock { $0.sessions[id] } }
+        if let session, p.prompt != "login" {
+            // An SSO session: log in silently, without counting a login.
+            return await complete(p, client: client, sessionID: sessionCookie!) { request in
+                var request = request
+                request.context["sso"] = ["with_auth0": true, "with_dbconn": true, "current_clients": .array(session.clients.sorted().map(JSONValue.string))]
+                request.ip = ip
+                request.userAgent = userAgent
+                return try await self.pipeline.silentLogin(userId: session.userId, request: request)
+            }
+        }
+        if p.prompt == "none" { return errorRedirect(p, "login_required", "Login required") }
+        let tx = randomHexID()
+        state.withLock { $0.transactions[tx] = Transaction(parameters: p, created: Timestamp.now()) }
+        return .login(transaction: tx, client: client, connection: p.connection ?? pipeline.defaultConnectionName, loginHint: p.loginHint, error: nil)
+    }
+
+    // MARK: - POST of the login form
+
+    public func submitLogin(transaction tx: String, username: String, password: String, ip: String?, userAgent: String?) async -> Step {
+        let now = Timestamp.now()
+        guard let t = state.withLock({ $0.transactions[tx] }), now - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else {
+            return .invalid("This login page has expired. Start again from the application.")
+        }
+        let p = t.parameters
+        let connection = p.connection ?? pipeline.defaultConnectionName
+        let sessionID = randomHexID()
+        var failed: String?
+        let step = await complete(p, client: client, sessionID: sessionID) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            request.connection = connection
+            let result = try await self.pipeline.login(username: username, password: password, request: request)
+            if result.error?.error == "invalid_grant" { failed = result.error?.description }
+            return result
+        }
+        if let failed {
+            return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed)
+        }
+        state.withLock { _ = $0.transactions.removeValue(forKey: tx) }
+        return step
+    }
+
+    /// Runs the flow and turns its result into the redirect to the app.
+    private func complete(_ p: Parameters, client: Client, sessionID: String, flow: (SimulationRequest) async throws -> SimulationResult) async -> Step {
+        var request = SimulationRequest(user: .stored(""))
+        request.client = client.clientId
+        request.audience = p.audience
+        request.scope = p.scope
+        request.nonce = p.nonce
+        request.prompt = p.prompt
+        request.protocolName = p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
+        let result: SimulationResult
+        do { result = try await flow(request) } catch {
+            return errorRedirect(p, "server_error", String(describing: error))
+        }
+        switch result.outcome {
+        case .allowed: break
+        case .redirect:
+            // Rule redirects resume through /continue, which is not there yet.
+            return errorRedirect(p, "interaction_required", "A rule asked for a redirect; authsim does not support /continue yet")
+        case .denied, .error:
+            let e = result.error ?? FlowError("access_denied", "login failed")
+            return errorRedirect(p, e.error == "server_error" ? "server_error" : e.error, e.description)
+        }
+        guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
+        let now = Timestamp.now()
+        state.withLock { s in
+            var session = s.sessions[sessionID] ?? Session(userId: userId, connection: result.connection, authTime: now, clients: [])
+            session.clients.insert(client.clientId)
+            s.sessions[sessionID] = session
+        }
+        var params: [(String, String)] = []
+        if p.responseType == "code" {
+            let code = OAuthService.newToken()
+            state.withLock { s in
+                s.codes = s.codes.filter { $0.value.expires > now }
+                s.codes[code] = Code(
+                    result: result, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope, audience: p.audience ?? pipeline.tenant.settings.defaultAudience,
+                    challenge: p.codeChallenge, method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
+            }
+            params.append(("code", code))
+        } else {
+            if let id = result.idToken?.jwt { params.append(("id_token", id)) }
+            if p.responseType.contains("token"), let at = result.accessToken {
+                params.append(("access_token", at.jwt ?? at.opaque ?? ""))
+                params.append(("token_type", "Bearer"))
+                params.append(("expires_in", String(Int(max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
+            }
+        }
+        if let s = p.state { params.append(("state", s)) }
+        return .redirect(Self.callbackURL(p, params), session: sessionID)
+    }
+
+    func errorRedirect(_ p: Parameters, _ error: String, _ description: String) -> Step {
+        var params = [("error", error), ("error_description", description)]
+        if let s = p.state { params.append(("state", s)) }
+        return .redirect(Self.callbackURL(p, params), session: nil)
+    }
+
+    /// Query for the code flow, fragment for implicit flows (unless response_mode says otherwise).
+    static func callbackURL(_ p: Parameters, _ params: [(String, String)]) -> String {
+        let encoded = params.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
+        let implicit = ["id_token", "id_token token", "token id_token"].contains(p.responseType)
+        let useFragment = p.responseMode == "fragment" || (p.responseMode == nil && implicit)
+        if useFragment { return p.redirectURI + "#" + encoded }
+        return p.redirectURI + (p.redirectURI.contains("?") ? "&" : "?") + encoded
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    // MARK: - POST /oauth/token
+
+    /// The token endpoint: `authorization_code` here (this service owns the codes), every other
+    /// grant in `OAuthService`.
+    public func token(_ r: OAuthRequest) async -> Result<JSONValue, OAuthError> {
+        guard r["grant_type"] == "authorization_code" else { return await oauth.token(r) }
+        do throws(OAuthError) {
+            let client = try oauth.authenticateClient(r)
+            guard client.allowedGrantTypes.contains("authorization_code") else {
+                throw OAuthError(403, "unauthorized_client", "Grant type 'authorization_code' not allowed for the client.")
+            }
+            guard let code = r["code"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: code") }
+            return .success(try await exchange(code: code, client: client, redirectURI: r["redirect_uri"], verifier: r["code_verifier"]))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: - authorization_code grant
+
+    /// Exchanges a code once: same client, same redirect_uri, PKCE verifier when a challenge was sent.
+    func exchange(code: String, client: Client, redirectURI: String?, verifier: String?) async throws(OAuthError) -> JSONValue {
+        let now = Timestamp.now()
+        // Removing it first makes the code single-use even under concurrent exchanges.
+        guard let c = state.withLock({ $0.codes.removeValue(forKey: code) }), c.expires > now else {
+            throw OAuthError(403, "invalid_grant", "Invalid authorization code")
+        }
+        guard c.clientId == client.clientId else { throw OAuthError(403, "invalid_grant", "Invalid authorization code") }
+        guard redirectURI == c.redirectURI else {
+            throw OAuthError(403, "invalid_grant", "redirect_uri does not match the one used to get the code")
+        }
+        if let challenge = c.challenge {
+            guard let verifier else { throw OAuthError(403, "invalid_grant", "Missing code_verifier") }
+            let computed: String
+            if c.method == "S256" {
+                computed = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
+            } else {
+                computed = verifier
+            }
+            guard OAuthService.constantTimeEquals(computed, challenge) else {
+                throw OAuthError(403, "invalid_grant", "Failed to verify code verifier")
+            }
+        } else if client.isPublic {
+            throw OAuthError(403, "invalid_grant", "Public clients must use PKCE")
+        }
+        return try await oauth.tokenResponse(c.result, client: client, scope: c.scope, audience: c.audience)
+    }
+
+    // MARK: - /v2/logout
+
+    /// Ends the SSO session; returns where to send the browser (nil: show a page).
+    public func logout(sessionCookie: String?, returnTo: String?, clientId: String?) -> String? {
+        if let id = sessionCookie { state.withLock { _ = $0.sessions.removeValue(forKey: id) } }
+        guard let returnTo else { return nil }
+        let clients = clientId.map { id in pipeline.tenant.clients.filter { $0.clientId == id } } ?? pipeline.tenant.clients
+        return clients.contains { $0.allowedLogoutURLs.contains(returnTo) } ? returnTo : nil
+    }
+}

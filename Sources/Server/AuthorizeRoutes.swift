@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import JSONCore
+import Pipeline
+import Tenant
+
+/// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /v2/logout`,
+/// and the OIDC discovery document. The flow logic is `AuthorizationService`'s.
+struct AuthorizeRoutes: Sendable {
+    static let sessionCookie = "authsim_session"
+    let authorization: AuthorizationService
+    let maximumBodySize: Int
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("authorize") { request, _ -> Response in
+            let q = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
+            let step = await authorization.authorize(q, sessionCookie: request.cookies[Self.sessionCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            return render(step)
+        }
+        router.post("authorize/login") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            let form = FormEncoding.decode(String(buffer: buffer))
+            let step = await authorization.submitLogin(
+                transaction: form["tx"] ?? "", username: form["username"] ?? "", password: form["password"] ?? "",
+                ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            return render(step)
+        }
+        router.get("v2/logout") { request, _ -> Response in
+            let target = authorization.logout(
+                sessionCookie: request.cookies[Self.sessionCookie]?.value, returnTo: request.uri.queryParameters["returnTo"].map(String.init),
+                clientId: request.uri.queryParameters["client_id"].map(String.init))
+            var response = target.map { Response(status: .found, headers: [.location: $0]) } ?? LoginPage.message("You are logged out.")
+            response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+            return response
+        }
+        router.get(".well-known/openid-configuration") { _, _ -> Response in
+            HTTPJSON.response(Discovery.document(authorization.pipeline.tenant.settings.effectiveIssuer))
+        }
+    }
+
+    func render(_ step: AuthorizationService.Step) -> Response {
+        switch step {
+        case .invalid(let message):
+            return LoginPage.error(message, status: .badRequest)
+        case .login(let tx, let client, let connection, let hint, let error):
+            return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error)
+        case .redirect(let url, let session):
+            var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+            if let session {
+                response.setCookie(Cookie(name: Self.sessionCookie, value: session, path: "/", httpOnly: true, sameSite: .lax))
+            }
+            return response
+        }
+    }
+}
+
+enum Discovery {
+    static func document(_ issuer: String) -> JSONValue {
+        [
+            "issuer": .string(issuer),
+            "authorization_endpoint": .string(issuer + "authorize"),
+            "token_endpoint": .string(issuer + "oauth/token"),
+            "userinfo_endpoint": .string(issuer + "userinfo"),
+            "jwks_uri": .string(issuer + ".well-known/jwks.json"),
+            "revocation_endpoint": .string(issuer + "oauth/revoke"),
+            "end_session_endpoint": .string(issuer + "v2/logout"),
+            "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
+            "response_types_supported": ["code", "id_token", "token id_token"],
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": .array(OAuthService.supportedGrants.map(JSONValue.string)),
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "HS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "code_challenge_methods_supported": ["S256", "plain"],
+            "claims_supported": [
+                "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "locale", "name",
+                "nickname", "phone_number", "phone_number_verified", "picture", "sub", "updated_at",
+            ],
+            "request_uri_parameter_supported": false,
+        ]
+    }
+}
+
+/// The plain HTML login page (no scripts, no external resources).
+enum LoginPage {
+    static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "'", with: "&#39;")
+    }
+
+    static func page(_ title: String, _ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title))</title>
+            <style>
+            body{font-family:system-ui,sans-serif;background:#f4f5f7;display:flex;justify-content:center;padding-top:8vh;margin:0}
+            main{background:#fff;padding:2rem 2.5rem;border-radius:8px;box-shadow:0 2px 12px rgba(0,0,0,.08);width:22rem}
+            h1{font-size:1.3rem;margin:0 0 .3rem} p.sub{color:#667;margin:0 0 1.4rem;font-size:.9rem}
+            label{display:block;font-size:.85rem;margin:.8rem 0 .3rem} input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #ccd;border-radius:4px;font-size:1rem}
+            button{margin-top:1.4rem;width:100%;padding:.7rem;border:0;border-radius:4px;background:#3b5bdb;color:#fff;font-size:1rem;cursor:pointer}
+            .error{background:#fff0f0;color:#a11;padding:.6rem .8rem;border-radius:4px;font-size:.9rem}
+            </style></head><body><main>\(body)</main></body></html>
+            """
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func form(transaction: String, client: Client, connection: String, loginHint: String?, error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        return page(
+            "Log in to \(client.name)",
+            """
+            <h1>Log in</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong> · \(escape(connection))</p>
+            \(err)
+            <form method="post" action="/authorize/login">
+            <input type="hidden" name="tx" value="\(escape(transaction))">
+            <label for="username">Email or username</label><input id="username" name="username" autocomplete="username" value="\(escape(loginHint ?? ""))" required autofocus>
+            <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+            <button type="submit">Continue</button>
+            </form>
+            """)
+    }
+
+    static func error(_ message: String, status: HTTPResponse.Status) -> Response {
+        page("Error", "<h1>Something is wrong</h1><p class=\"error\">\(escape(message))</p>", status: status)
+    }
+
+    static func message(_ text: String) -> Response {
+        page("authsim", "<h1>\(escape(text))</h1>")
+    }
+}
