@@ -1,0 +1,324 @@
+import JSONCore
+
+/// Auth0's user search query language (search engine v3 subset), parsed once and matched
+/// against profile JSON:
+///
+///     field:value  field:"quoted value"  value*  _exists_:field
+///     field:[a TO b]  field:{a TO b}  (numbers or dates; `*` is an open end)
+///     AND  OR  NOT  -term  ( … )      (terms next to each other are ANDed)
+///     app_metadata.plan:"pro"  identities.connection:"x"  email.domain:"example.com"
+public indirect enum UserQuery: Sendable, Equatable {
+    case all
+    case and(UserQuery, UserQuery)
+    case or(UserQuery, UserQuery)
+    case not(UserQuery)
+    /// `exact`: a quoted value must equal the whole field; an unquoted one may also match one
+    /// word of a text field (`name:ann` finds "Ann Admin").
+    case match(field: String?, value: String, wildcard: Bool, exact: Bool = false)
+    case exists(field: String)
+    case range(field: String, low: String?, lowInclusive: Bool, high: String?, highInclusive: Bool)
+
+    public struct SyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var position: Int
+        public var message: String
+        public var description: String { "\(message) at position \(position)" }
+    }
+
+    /// Fields matched without regard to case.
+    static let caseInsensitiveFields: Set<String> = ["email", "name", "given_name", "family_name", "nickname"]
+    /// Free-text fields, where an unquoted term may match one word.
+    static let textFields: Set<String> = ["name", "given_name", "family_name", "nickname"]
+    /// Fields searched by a term without a field name.
+    static let freeTextFields = ["email", "name", "nickname", "given_name", "family_name", "username"]
+
+    public static func parse(_ text: String) throws(SyntaxError) -> UserQuery {
+        var p = Parser(tokens: try tokenize(text))
+        if p.tokens.isEmpty { return .all }
+        let q = try p.parseOr()
+        if let t = p.peek { throw SyntaxError(position: t.position, message: "Unexpected '\(t.text)'") }
+        return q
+    }
+
+    // MARK: Tokens
+
+    struct Token: Equatable {
+        enum Kind { case word, quoted, lparen, rparen, lbracket, rbracket, lbrace, rbrace, colon, minus }
+        var kind: Kind
+        var text: String
+        var position: Int
+    }
+
+    static func tokenize(_ s: String) throws(SyntaxError) -> [Token] {
+        var tokens: [Token] = []
+        let chars = Array(s)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c.isWhitespace { i += 1; continue }
+            let single: [Character: Token.Kind] = ["(": .lparen, ")": .rparen, "[": .lbracket, "]": .rbracket, "{": .lbrace, "}": .rbrace, ":": .colon]
+            if let kind = single[c] {
+                tokens.append(Token(kind: kind, text: String(c), position: i))
+                i += 1
+                continue
+            }
+            if c == "-", tokens.last.map({ $0.kind != .colon }) ?? true {
+                tokens.append(Token(kind: .minus, text: "-", position: i))
+                i += 1
+                continue
+            }
+            if c == "\"" {
+                let start = i
+                i += 1
+                var value = ""
+                while i < chars.count, chars[i] != "\"" {
+                    if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+                    value.append(chars[i])
+                    i += 1
+                }
+                guard i < chars.count else { throw SyntaxError(position: start, message: "Unterminated quoted string") }
+                i += 1
+                tokens.append(Token(kind: .quoted, text: value, position: start))
+                continue
+            }
+            let start = i
+            var word = ""
+            while i < chars.count, !chars[i].isWhitespace, !"()[]{}:\"".contains(chars[i]) {
+                if chars[i] == "\\", i + 1 < chars.count { i += 1 }
+                word.append(chars[i])
+                i += 1
+            }
+            tokens.append(Token(kind: .word, text: word, position: start))
+        }
+        return tokens
+    }
+
+    struct Parser {
+        var tokens: [Token]
+        var i = 0
+        var peek: Token? { i < tokens.count ? tokens[i] : nil }
+        func isKeyword(_ k: String) -> Bool { peek?.kind == .word && peek?.text == k }
+
+        mutating func parseOr() throws(SyntaxError) -> UserQuery {
+            var q = try parseAnd()
+            while isKeyword("OR") {
+                i += 1
+                q = .or(q, try parseAnd())
+            }
+            return q
+        }
+
+        mutating func parseAnd() throws(SyntaxError) -> UserQuery {
+            var q = try parseNot()
+            while let t = peek, t.kind != .rparen, !isKeyword("OR") {
+                if isKeyword("AND") { i += 1 }
+                q = .and(q, try parseNot())
+            }
+            return q
+        }
+
+        mutating func parseNot() throws(SyntaxError) -> UserQuery {
+            if isKeyword("NOT") || peek?.kind == .minus {
+                i += 1
+                return .not(try parseNot())
+            }
+            return try parsePrimary()
+        }
+
+        mutating func expect(_ kind: Token.Kind, _ what: String) throws(SyntaxError) -> Token {
+            guard let t = peek else { throw SyntaxError(position: tokens.last.map { $0.position + $0.text.count } ?? 0, message: "Expected \(what) but the query ended") }
+            guard t.kind == kind else { throw SyntaxError(position: t.position, message: "Expected \(what) but found '\(t.text)'") }
+            i += 1
+            return t
+        }
+
+        mutating func parsePrimary() throws(SyntaxError) -> UserQuery {
+            guard let t = peek else { throw SyntaxError(position: tokens.last.map { $0.position + $0.text.count } ?? 0, message: "Expected a term but the query ended") }
+            switch t.kind {
+            case .lparen:
+                i += 1
+                let q = try parseOr()
+                _ = try expect(.rparen, "')'")
+                return q
+            case .quoted:
+                i += 1
+                return .match(field: nil, value: t.text, wildcard: false, exact: true)
+            case .word:
+                i += 1
+                if peek?.kind == .colon {
+                    i += 1
+                    return try parseValue(field: t.text, at: t.position)
+                }
+                return try UserQuery.term(field: nil, t.text, quoted: false, at: t.position)
+            default:
+                throw SyntaxError(position: t.position, message: "Unexpected '\(t.text)'")
+            }
+        }
+
+        mutating func parseValue(field: String, at position: Int) throws(SyntaxError) -> UserQuery {
+            guard let v = peek else {
+                throw SyntaxError(position: tokens.last.map { $0.position + $0.text.count } ?? position, message: "Expected a value after '\(field):'")
+            }
+            switch v.kind {
+            case .quoted:
+                i += 1
+                return .match(field: field, value: v.text, wildcard: false, exact: true)
+            case .word:
+                i += 1
+                if field == "_exists_" { return .exists(field: v.text) }
+                return try UserQuery.term(field: field, v.text, quoted: false, at: v.position)
+            case .lbracket, .lbrace:
+                i += 1
+                let low = try rangeBound()
+                guard isKeyword("TO") else { throw SyntaxError(position: peek?.position ?? v.position, message: "Expected 'TO' in range") }
+                i += 1
+                let high = try rangeBound()
+                guard let close = peek, close.kind == .rbracket || close.kind == .rbrace else {
+                    throw SyntaxError(position: peek?.position ?? v.position, message: "Expected ']' or '}' to close the range")
+                }
+                i += 1
+                return .range(field: field, low: low, lowInclusive: v.kind == .lbracket, high: high, highInclusive: close.kind == .rbracket)
+            case .lparen:
+                // field:(a OR b) — distribute the field over the group.
+                i += 1
+                let inner = try parseOr()
+                _ = try expect(.rparen, "')'")
+                return inner.withField(field)
+            default:
+                throw SyntaxError(position: v.position, message: "Expected a value after '\(field):'")
+            }
+        }
+
+        mutating func rangeBound() throws(SyntaxError) -> String? {
+            guard let t = peek, t.kind == .word || t.kind == .quoted else {
+                throw SyntaxError(position: peek?.position ?? 0, message: "Expected a range bound")
+            }
+            i += 1
+            return t.text == "*" && t.kind == .word ? nil : t.text
+        }
+    }
+
+    static func term(field: String?, _ text: String, quoted: Bool, at position: Int) throws(SyntaxError) -> UserQuery {
+        if text.hasSuffix("*") {
+            let stem = String(text.dropLast())
+            if stem.isEmpty, field != nil { return .exists(field: field!) }
+            guard stem.count >= 3 else {
+                throw SyntaxError(position: position, message: "Wildcards need at least 3 characters before '*'")
+            }
+            guard !stem.contains("*") else { throw SyntaxError(position: position, message: "Only suffix wildcards are supported") }
+            return .match(field: field, value: stem, wildcard: true)
+        }
+        guard !text.contains("*") else { throw SyntaxError(position: position, message: "Only suffix wildcards are supported") }
+        return .match(field: field, value: text, wildcard: false)
+    }
+
+    func withField(_ field: String) -> UserQuery {
+        switch self {
+        case .match(nil, let v, let w, let e): return .match(field: field, value: v, wildcard: w, exact: e)
+        case .and(let a, let b): return .and(a.withField(field), b.withField(field))
+        case .or(let a, let b): return .or(a.withField(field), b.withField(field))
+        case .not(let a): return .not(a.withField(field))
+        default: return self
+        }
+    }
+
+    // MARK: Matching
+
+    public func matches(_ user: JSONValue) -> Bool {
+        switch self {
+        case .all: return true
+        case .and(let a, let b): return a.matches(user) && b.matches(user)
+        case .or(let a, let b): return a.matches(user) || b.matches(user)
+        case .not(let a): return !a.matches(user)
+        case .exists(let field): return !UserQuery.values(of: field, in: user).filter { !$0.isNull }.isEmpty
+        case .match(let field, let value, let wildcard, let exact):
+            let fields = field.map { [$0] } ?? UserQuery.freeTextFields
+            return fields.contains { f in
+                let insensitive = field == nil || UserQuery.caseInsensitiveFields.contains(f) || f == "email.domain"
+                let words = !exact && UserQuery.textFields.contains(f)
+                return UserQuery.values(of: f, in: user).contains { v in
+                    if UserQuery.compare(v, value, wildcard: wildcard, insensitive: insensitive) { return true }
+                    guard words, case .string(let s) = v else { return false }
+                    return s.split(separator: " ").contains { UserQuery.compare(.string(String($0)), value, wildcard: wildcard, insensitive: insensitive) }
+                }
+            }
+        case .range(let field, let low, let li, let high, let hi):
+            return UserQuery.values(of: field, in: user).contains { v in
+                if let low, let c = UserQuery.order(v, low) { if c < 0 || (c == 0 && !li) { return false } } else if low != nil { return false }
+                if let high, let c = UserQuery.order(v, high) { if c > 0 || (c == 0 && !hi) { return false } } else if high != nil { return false }
+                return true
+            }
+        }
+    }
+
+    /// The values at a dotted path; arrays along the way fan out.
+    static func values(of path: String, in user: JSONValue) -> [JSONValue] {
+        if path == "email.domain" {
+            guard let email = user["email"]?.stringValue, let at = email.lastIndex(of: "@") else { return [] }
+            return [.string(String(email[email.index(after: at)...]))]
+        }
+        var current: [JSONValue] = [user]
+        for part in path.split(separator: ".") {
+            var next: [JSONValue] = []
+            for v in current {
+                switch v {
+                case .object(let o): if let x = o[String(part)] { next.append(x) }
+                case .array(let a): for e in a { if let x = e[String(part)] { next.append(x) } }
+                default: break
+                }
+            }
+            current = next
+        }
+        return current.flatMap { v -> [JSONValue] in
+            if case .array(let a) = v { return a }
+            return [v]
+        }
+    }
+
+    static func compare(_ v: JSONValue, _ text: String, wildcard: Bool, insensitive: Bool) -> Bool {
+        let s: String
+        switch v {
+        case .string(let x): s = x
+        case .number(let n): s = JSONValue.format(number: n)
+        case .bool(let b): s = b ? "true" : "false"
+        default: return false
+        }
+        let a = insensitive ? s.lowercased() : s
+        let b = insensitive ? text.lowercased() : text
+        return wildcard ? a.hasPrefix(b) : a == b
+    }
+
+    /// -1/0/1 comparing a value with a bound: numerically when both are numbers, by time when
+    /// both are dates, else as text.
+    static func order(_ v: JSONValue, _ bound: String) -> Int? {
+        if case .number(let n) = v, let b = Double(bound) { return n < b ? -1 : (n > b ? 1 : 0) }
+        guard case .string(let s) = v else { return nil }
+        if let t = Timestamp.parse(s), let b = Timestamp.parse(bound.count == 10 ? bound + "T00:00:00Z" : bound) {
+            return t < b ? -1 : (t > b ? 1 : 0)
+        }
+        return s < bound ? -1 : (s > bound ? 1 : 0)
+    }
+
+    /// Sorts by a dotted path (`field:1` ascending, `field:-1` descending); missing values last.
+    public static func sort(_ users: [JSONValue], by spec: String) throws(SyntaxError) -> [JSONValue] {
+        let parts = spec.split(separator: ":")
+        guard parts.count == 2, let dir = Int(parts[1]), dir == 1 || dir == -1 else {
+            throw SyntaxError(position: 0, message: "sort must be field:1 or field:-1")
+        }
+        let field = String(parts[0])
+        return users.sorted { a, b in
+            let x = values(of: field, in: a).first, y = values(of: field, in: b).first
+            switch (x, y) {
+            case (nil, nil): return false
+            case (nil, _): return false
+            case (_, nil): return true
+            case let (x?, y?):
+                let c: Int
+                if case .number(let m) = x, case .number(let n) = y { c = m < n ? -1 : (m > n ? 1 : 0) } else {
+                    let s = x.stringValue ?? x.serialized(), t = y.stringValue ?? y.serialized()
+                    c = s < t ? -1 : (s > t ? 1 : 0)
+                }
+                return dir == 1 ? c < 0 : c > 0
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import JSONCore
+import Testing
+
+@testable import Directory
+
+@Suite struct UserQueryTests {
+    let users: [JSONValue] = [
+        ["user_id": "auth0|1", "email": "Ann@Example.com", "name": "Ann Admin", "logins_count": 5, "email_verified": true,
+         "created_at": "2024-01-10T00:00:00.000Z", "app_metadata": ["plan": "pro", "roles": ["admin", "editor"]],
+         "identities": [["connection": "Username-Password-Authentication", "provider": "auth0"]]],
+        ["user_id": "auth0|2", "email": "bob@corp.io", "name": "Bob", "logins_count": 1, "email_verified": false,
+         "created_at": "2024-06-01T00:00:00.000Z", "app_metadata": ["plan": "free"],
+         "identities": [["connection": "legacy-db", "provider": "auth0"]]],
+        ["user_id": "google-oauth2|3", "email": "carol@example.com", "name": "Carol", "logins_count": 12,
+         "created_at": "2025-02-01T00:00:00.000Z", "user_metadata": ["lang": "fr"],
+         "identities": [["connection": "google-oauth2", "provider": "google-oauth2"]]],
+    ]
+
+    func ids(_ q: String) throws -> [String] {
+        let query = try UserQuery.parse(q)
+        return users.filter { query.matches($0) }.compactMap { $0["user_id"]?.stringValue }
+    }
+
+    @Test func fieldsQuotesAndCase() throws {
+        #expect(try ids(#"email:"ann@example.com""#) == ["auth0|1"])
+        #expect(try ids("name:bob") == ["auth0|2"])
+        #expect(try ids("user_id:AUTH0|1") == [])
+        #expect(try ids("email_verified:true") == ["auth0|1"])
+        #expect(try ids("logins_count:12") == ["google-oauth2|3"])
+        #expect(try ids("") == ["auth0|1", "auth0|2", "google-oauth2|3"])
+    }
+
+    @Test func booleanOperatorsAndGroups() throws {
+        #expect(try ids("name:ann OR name:bob") == ["auth0|1", "auth0|2"])
+        #expect(try ids("email.domain:example.com AND NOT name:carol") == ["auth0|1"])
+        #expect(try ids("email.domain:example.com -name:carol") == ["auth0|1"])
+        #expect(try ids("(name:ann OR name:bob) AND app_metadata.plan:free") == ["auth0|2"])
+        #expect(try ids("name:(ann OR carol)") == ["auth0|1", "google-oauth2|3"])
+    }
+
+    @Test func nestedPathsExistsWildcardsAndRanges() throws {
+        #expect(try ids(#"app_metadata.plan:"pro""#) == ["auth0|1"])
+        #expect(try ids("app_metadata.roles:editor") == ["auth0|1"])
+        #expect(try ids(#"identities.connection:"legacy-db""#) == ["auth0|2"])
+        #expect(try ids("_exists_:user_metadata.lang") == ["google-oauth2|3"])
+        #expect(try ids("email:car*") == ["google-oauth2|3"])
+        #expect(try ids("logins_count:[2 TO 12]") == ["auth0|1", "google-oauth2|3"])
+        #expect(try ids("logins_count:{5 TO *]") == ["google-oauth2|3"])
+        #expect(try ids("created_at:[2024-03-01 TO 2025-12-31]") == ["auth0|2", "google-oauth2|3"])
+    }
+
+    @Test(arguments: [("name:", 5), ("(name:ann", 9), ("email:ab*", 6), (#"name:"open"#, 5), ("logins_count:[1 2]", 16), ("name:ann)", 8)])
+    func badSyntaxNamesThePosition(query: String, position: Int) {
+        #expect(throws: UserQuery.SyntaxError.self) { try UserQuery.parse(query) }
+        do { _ = try UserQuery.parse(query) } catch { #expect(error.position == position, "\(query): \(error)") }
+    }
+
+    @Test func sorting() throws {
+        let byLogins = try UserQuery.sort(users, by: "logins_count:-1").compactMap { $0["user_id"]?.stringValue }
+        #expect(byLogins == ["google-oauth2|3", "auth0|1", "auth0|2"])
+        let byPlan = try UserQuery.sort(users, by: "app_metadata.plan:1").compactMap { $0["user_id"]?.stringValue }
+        #expect(byPlan == ["auth0|2", "auth0|1", "google-oauth2|3"])
+        #expect(throws: UserQuery.SyntaxError.self) { try UserQuery.sort(users, by: "name:up") }
+    }
+}
