@@ -131,13 +131,43 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile {
-        try await pool.write { db in
-            guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
+        try await update(id: id) { u in
             if let app { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
             if let user { u.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
+        }
+    }
+
+    public func update(id: String, _ change: @Sendable (inout UserProfile) throws -> Void) async throws -> UserProfile {
+        try await pool.write { db in
+            guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
+            try change(&u)
             u.updatedAt = max(Timestamp.now(), u.updatedAt + 0.001)
             try Self.write(db, u, insert: false)
             return u
+        }
+    }
+
+    /// Matches in memory over all profiles: fine for a local store's size.
+    public func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int) {
+        let texts = try await pool.read { db in try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id") }
+        var matches: [JSONValue] = []
+        for text in texts {
+            guard case .object(var o) = try JSONValue.parse(text) else { continue }
+            // Hashes are never searchable (nor returned).
+            o.removeValue(forKey: "password_hash")
+            let json = JSONValue.object(o)
+            if query.matches(json) { matches.append(json) }
+        }
+        if let sort { matches = try UserQuery.sort(matches, by: sort) }
+        let page = matches.dropFirst(offset).prefix(limit)
+        return (try page.map { try UserProfile(json: $0) }, matches.count)
+    }
+
+    public func removeRoles(userId: String, roles: [String]) async throws {
+        try await pool.write { db in
+            for r in roles {
+                try db.execute(sql: "DELETE FROM user_roles WHERE user_id = ? AND role = ?", arguments: [userId, r])
+            }
         }
     }
 

@@ -33,6 +33,12 @@ public protocol UserStore: Sendable {
     func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile
     /// First-level merge of either or both metadata objects, atomically. Returns the updated user.
     func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile
+    /// Reads, changes and writes one user atomically (the store serializes the whole step).
+    /// `updated_at` is advanced. Errors thrown by `change` abort without writing.
+    func update(id: String, _ change: @Sendable (inout UserProfile) throws -> Void) async throws -> UserProfile
+    /// Users matching a query, sorted, paged; `total` counts all matches.
+    func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int)
+    func removeRoles(userId: String, roles: [String]) async throws
     func delete(id: String) async throws -> Bool
     /// Users ordered by creation time then id.
     func list(offset: Int, limit: Int) async throws -> [UserProfile]

@@ -38,6 +38,7 @@ public struct AuthsimServer: Sendable {
         let authorization = AuthorizationService(pipeline: pipeline)
         OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
         AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
+        ManagementRoutes(management: ManagementService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize).register(on: router)
         return router
     }
 

@@ -93,6 +93,8 @@ public struct ResourceServer: Sendable, Equatable {
 }
 
 public struct Role: Sendable, Equatable {
+    /// A stable id derived from the name (`rol_…`), as the Management API uses ids.
+    public var id: String { stableID(prefix: "rol_", name, length: 16) }
     public var name: String
     public var description: String
     public var permissions: [(resourceServer: String, permission: String)]

@@ -10,7 +10,7 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the daemon: JWKS, health and the simulation API over HTTP on the tenant.",
         discussion: """
             On start it prints the URL it listens on and a Management API token for local use
-            (scopes read:users update:users simulate:logins, valid 24 h), also written to
+            (all management scopes, simulate:logins included; valid 24 h), also written to
             <store directory>/management-token. SIGINT/SIGTERM stop it gracefully.
             """)
 
@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
             throw CommandFailure(error)
         }
         let token: String
-        do { token = try pipeline.localManagementToken(scopes: ["read:users", "update:users", "simulate:logins"]) } catch { throw CommandFailure(error) }
+        do { token = try pipeline.localManagementToken(scopes: ManagementService.allScopes) } catch { throw CommandFailure(error) }
         let tokenFile = ((tenantOptions.storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("management-token")
         FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
 

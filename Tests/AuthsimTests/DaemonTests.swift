@@ -47,7 +47,8 @@ final class Daemon: @unchecked Sendable {
     }
 
     static func send(base: URL, _ path: String, method: String, body: Data?, token: String?) async throws -> (Int, JSONValue) {
-        var r = URLRequest(url: base.appendingPathComponent(path))
+        // Built as text: appendingPathComponent would escape the query and %-encoded ids.
+        var r = URLRequest(url: URL(string: base.absoluteString + "/" + path)!)
         r.httpMethod = method
         r.httpBody = body
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }

@@ -1,0 +1,312 @@
+import Directory
+import Foundation
+import JSONCore
+import Tenant
+
+/// A Management API error in Auth0's shape.
+public struct ManagementError: Error, Sendable, Equatable {
+    public var status: Int
+    public var message: String
+    public var errorCode: String
+
+    public init(_ status: Int, _ message: String, _ errorCode: String) {
+        self.status = status
+        self.message = message
+        self.errorCode = errorCode
+    }
+
+    static func invalidBody(_ message: String) -> ManagementError { ManagementError(400, "Payload validation error: \(message)", "invalid_body") }
+    static let userNotFound = ManagementError(404, "The user does not exist.", "inexistent_user")
+}
+
+/// The Management API's users and roles (management-api.md). Routes decode and encode; every
+/// rule about what may be read or changed is here.
+public struct ManagementService: Sendable {
+    public let pipeline: LoginPipeline
+    var store: any UserStore { pipeline.store }
+    var tenant: Tenant { pipeline.tenant }
+
+    public init(pipeline: LoginPipeline) { self.pipeline = pipeline }
+
+    /// Scopes a management token may carry (the local token printed by `serve` has them all).
+    public static let allScopes = [
+        "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
+        "read:logs", "simulate:logins",
+    ]
+
+    /// Checks the bearer token for any of `scopes`.
+    public func authorize(_ header: String?, anyOf scopes: [String]) throws(ManagementError) {
+        var lastError: AccessTokenVerifier.Failure?
+        for scope in scopes {
+            do {
+                _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: header, requiredScope: scope)
+                return
+            } catch {
+                lastError = error
+                if error.status == 401 { break }
+            }
+        }
+        let e = lastError!
+        if e.status == 403 {
+            throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
+        }
+        throw ManagementError(401, e.message, "invalid_token")
+    }
+
+    // MARK: - Reading users
+
+    /// `GET /users`: `q`, `page`, `per_page`, `include_totals`, `sort`, `fields`, `include_fields`.
+    public func listUsers(_ p: [String: String]) async throws(ManagementError) -> JSONValue {
+        let page = try intParameter(p, "page", default: 0)
+        let perPage = try intParameter(p, "per_page", default: 50)
+        guard page >= 0, perPage >= 0, perPage <= 100 else { throw ManagementError(400, "per_page must be between 0 and 100", "invalid_query_string") }
+        guard (page + 1) * perPage <= 1000 else {
+            throw ManagementError(400, "Requesting page exceeds the allowed maximum of 1000 records", "invalid_paging")
+        }
+        let query: UserQuery
+        do { query = try UserQuery.parse(p["q"] ?? "") } catch {
+            throw ManagementError(400, "Query validation error: '\(error.message)' at position \(error.position)", "invalid_query_string")
+        }
+        if let engine = p["search_engine"], !["v3", "v2"].contains(engine) {
+            throw ManagementError(400, "Query validation error: unknown search_engine \(engine)", "invalid_query_string")
+        }
+        let result: (users: [UserProfile], total: Int)
+        do { result = try await store.search(query, sort: p["sort"], offset: page * perPage, limit: perPage) } catch let e as UserQuery.SyntaxError {
+            throw ManagementError(400, "Query validation error: '\(e.message)'", "invalid_query_string")
+        } catch {
+            throw ManagementError(500, String(describing: error), "internal_error")
+        }
+        let users = JSONValue.array(result.users.map { project($0.json, p) })
+        if p["include_totals"] == "true" {
+            return ["start": .number(Double(page * perPage)), "limit": .number(Double(perPage)), "length": .number(Double(result.users.count)), "total": .number(Double(result.total)), "users": users]
+        }
+        return users
+    }
+
+    public func getUser(_ id: String, _ p: [String: String]) async throws(ManagementError) -> JSONValue {
+        project(try await existing(id).json, p)
+    }
+
+    public func usersByEmail(_ p: [String: String]) async throws(ManagementError) -> JSONValue {
+        guard let email = p["email"], !email.isEmpty else { throw ManagementError(400, "Query validation error: email is required", "invalid_query_string") }
+        do { return .array(try await store.users(email: email).map { project($0.json, p) }) } catch {
+            throw ManagementError(500, String(describing: error), "internal_error")
+        }
+    }
+
+    func existing(_ id: String) async throws(ManagementError) -> UserProfile {
+        let user: UserProfile?
+        do { user = try await store.user(id: id) } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+        guard let user else { throw .userNotFound }
+        return user
+    }
+
+    /// `fields` + `include_fields`.
+    func project(_ user: JSONValue, _ p: [String: String]) -> JSONValue {
+        guard let fields = p["fields"], !fields.isEmpty, case .object(let o) = user else { return user }
+        let names = Set(fields.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let include = p["include_fields"] != "false"
+        return .object(o.filter { names.contains($0.key) == include })
+    }
+
+    func intParameter(_ p: [String: String], _ name: String, default value: Int) throws(ManagementError) -> Int {
+        guard let s = p[name] else { return value }
+        guard let n = Int(s) else { throw ManagementError(400, "Query validation error: '\(name)' must be an integer", "invalid_query_string") }
+        return n
+    }
+
+    // MARK: - Creating, changing, deleting
+
+    static let createFields: Set<String> = [
+        "connection", "email", "phone_number", "username", "password", "user_id", "email_verified", "verify_email",
+        "phone_verified", "given_name", "family_name", "name", "nickname", "picture", "blocked", "app_metadata", "user_metadata",
+    ]
+
+    public func createUser(_ body: JSONValue) async throws(ManagementError) -> JSONValue {
+        guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
+        if let extra = o.keys.sorted().first(where: { !Self.createFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
+        guard let connectionName = o["connection"]?.stringValue else { throw .invalidBody("Missing required property: connection") }
+        guard let connection = tenant.connection(named: connectionName) else { throw ManagementError(400, "The connection does not exist.", "inexistent_connection") }
+        guard connection.isDatabase else { throw ManagementError(400, "Users can only be created in database connections.", "operation_not_supported") }
+        let email = try optionalString(o, "email")
+        guard email != nil || o["username"] != nil else { throw .invalidBody("Missing required property: email") }
+        if let email, !email.contains("@") { throw .invalidBody("Object didn't pass validation for format email: \(email)") }
+        guard let password = try optionalString(o, "password") else { throw .invalidBody("Missing required property: password") }
+        let local = try optionalString(o, "user_id").map { $0.hasPrefix("auth0|") ? String($0.dropFirst(6)) : $0 } ?? randomHexID()
+        var u = UserProfile(userId: "auth0|" + local, connection: connection.name, email: email?.lowercased())
+        try apply(o.filter { !["connection", "password", "user_id", "verify_email"].contains($0.key) }, to: &u)
+        do { u.passwordHash = try PasswordHasher.hash(password) } catch { throw ManagementError(500, error.description, "internal_error") }
+        u.applyDefaults()
+        do { try await store.insert(u) } catch let e as DirectoryError {
+            if case .userExists = e { throw ManagementError(409, "The user already exists.", "auth0_idp_error") }
+            throw ManagementError(400, e.description, "invalid_body")
+        } catch {
+            throw ManagementError(500, String(describing: error), "internal_error")
+        }
+        return u.json
+    }
+
+    static let patchFields: Set<String> = [
+        "app_metadata", "user_metadata", "blocked", "email", "email_verified", "family_name", "given_name", "name",
+        "nickname", "password", "phone_number", "phone_verified", "picture", "username", "verify_email",
+        "verify_phone_number", "connection", "client_id",
+    ]
+    static let profileAttributes: Set<String> = ["name", "nickname", "given_name", "family_name", "picture"]
+
+    /// `PATCH /users/{id}`: root fields replaced (null unsets), metadata merged at the first
+    /// level, all in one atomic store update. `metadataOnly` callers (scope
+    /// `update:users_app_metadata`) may only send metadata.
+    public func patchUser(_ id: String, _ body: JSONValue, metadataOnly: Bool = false) async throws(ManagementError) -> JSONValue {
+        guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
+        if let extra = o.keys.sorted().first(where: { !Self.patchFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
+        if metadataOnly, let other = o.keys.sorted().first(where: { $0 != "app_metadata" && $0 != "user_metadata" }) {
+            throw ManagementError(403, "Insufficient scope to change '\(other)': update:users is needed", "insufficient_scope")
+        }
+        let current = try await existing(id)
+        try checkWhoMayUpdate(current, fields: Set(o.keys))
+        for kind in MetadataKind.allCases {
+            if let patch = o[kind.rawValue] {
+                do { try MetadataMerge.validate(patch, kind: kind) } catch { throw .invalidBody(error.description) }
+            }
+        }
+        var passwordHash: String?
+        if let p = o["password"] {
+            guard let s = p.stringValue, !s.isEmpty else { throw .invalidBody("password must be a non-empty string") }
+            do { passwordHash = try PasswordHasher.hash(s) } catch { throw ManagementError(500, error.description, "internal_error") }
+        }
+        // Validate root-field types before entering the store's transaction.
+        var probe = current
+        try apply(o.filter { !MetadataKind.allCases.map(\.rawValue).contains($0.key) }, to: &probe)
+        let fields = o
+        let newHash = passwordHash
+        do {
+            let updated = try await store.update(id: id) { u in
+                try ManagementService.applyRoot(fields, to: &u)
+                if let app = fields["app_metadata"] { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
+                if let meta = fields["user_metadata"] { u.userMetadata = try MetadataMerge.apply(meta, to: u.userMetadata, kind: .user) }
+                if let newHash {
+                    u.passwordHash = newHash
+                    u.lastPasswordReset = Timestamp.now()
+                }
+            }
+            return updated.json
+        } catch let e as DirectoryError {
+            switch e {
+            case .userExists: throw ManagementError(409, "The specified new email already exists", "email_conflict")
+            case .notFound: throw .userNotFound
+            default: throw .invalidBody(e.description)
+            }
+        } catch let e as ManagementError {
+            throw e
+        } catch {
+            throw ManagementError(500, String(describing: error), "internal_error")
+        }
+    }
+
+    /// The product's rules on which connection may change which fields.
+    func checkWhoMayUpdate(_ user: UserProfile, fields: Set<String>) throws(ManagementError) {
+        guard let connection = tenant.connection(named: user.connection) else { return }
+        let metadata: Set<String> = ["app_metadata", "user_metadata", "blocked"]
+        let customized = connection.options["enabled_database_customization"]?.boolValue == true
+        if connection.isDatabase && customized && connection.options["import_mode"]?.boolValue != true {
+            if let f = fields.subtracting(metadata).subtracting(["connection", "client_id"]).sorted().first {
+                throw ManagementError(400, "'\(f)' cannot be changed here: users of the custom database \(connection.name) (import mode off) must be changed in their own database", "operation_not_supported")
+            }
+        }
+        if !connection.isDatabase {
+            let sync = connection.options["set_user_root_attributes"]?.stringValue ?? "on_each_login"
+            if sync != "on_first_login", let f = fields.intersection(Self.profileAttributes).sorted().first {
+                throw ManagementError(400, "'\(f)' is overwritten from \(connection.name) at each login (set_user_root_attributes is on_each_login)", "operation_not_supported")
+            }
+        }
+    }
+
+    func optionalString(_ o: [String: JSONValue], _ k: String) throws(ManagementError) -> String? {
+        guard let v = o[k], !v.isNull else { return nil }
+        guard case .string(let s) = v else { throw .invalidBody("Expected type string for \(k) but found \(v.typeName)") }
+        return s
+    }
+
+    /// Root fields (no metadata) with type checks; used to validate before the transaction.
+    func apply(_ o: [String: JSONValue], to u: inout UserProfile) throws(ManagementError) {
+        do { try Self.applyRoot(o, to: &u) } catch let e as ManagementError { throw e } catch {
+            throw .invalidBody(String(describing: error))
+        }
+        for kind in MetadataKind.allCases {
+            if let patch = o[kind.rawValue] {
+                do {
+                    let merged = try MetadataMerge.apply(patch, to: kind == .app ? u.appMetadata : u.userMetadata, kind: kind)
+                    if kind == .app { u.appMetadata = merged } else { u.userMetadata = merged }
+                } catch { throw .invalidBody(error.description) }
+            }
+        }
+    }
+
+    static func applyRoot(_ o: [String: JSONValue], to u: inout UserProfile) throws {
+        func string(_ k: String) throws -> String?? {
+            guard let v = o[k] else { return .none }
+            if v.isNull { return .some(nil) }
+            guard case .string(let s) = v else { throw ManagementError.invalidBody("Expected type string for \(k) but found \(v.typeName)") }
+            return .some(s)
+        }
+        func bool(_ k: String) throws -> Bool? {
+            guard let v = o[k] else { return nil }
+            guard case .bool(let b) = v else { throw ManagementError.invalidBody("Expected type boolean for \(k) but found \(v.typeName)") }
+            return b
+        }
+        if let v = try string("email") {
+            guard let e = v, e.contains("@") else { throw ManagementError.invalidBody("email must be an email address") }
+            u.email = e.lowercased()
+        }
+        if let v = try string("username") { u.username = v }
+        if let v = try string("phone_number") { u.phoneNumber = v }
+        if let v = try string("name") { u.name = v }
+        if let v = try string("nickname") { u.nickname = v }
+        if let v = try string("given_name") { u.givenName = v }
+        if let v = try string("family_name") { u.familyName = v }
+        if let v = try string("picture") { u.picture = v }
+        if let v = try bool("email_verified") { u.emailVerified = v }
+        if let v = try bool("phone_verified") { u.phoneVerified = v }
+        if let v = try bool("blocked") { u.blocked = v }
+        _ = try bool("verify_email")
+        _ = try bool("verify_phone_number")
+    }
+
+    public func deleteUser(_ id: String) async throws(ManagementError) {
+        do {
+            guard try await store.delete(id: id) else { throw ManagementError.userNotFound }
+        } catch let e as ManagementError { throw e } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+    }
+
+    // MARK: - Roles
+
+    func roleJSON(_ r: Role) -> JSONValue { ["id": .string(r.id), "name": .string(r.name), "description": .string(r.description)] }
+
+    public func listRoles() -> JSONValue { .array(tenant.roles.map(roleJSON)) }
+
+    public func userRoles(_ id: String) async throws(ManagementError) -> JSONValue {
+        _ = try await existing(id)
+        do {
+            let names = try await store.roles(userId: id)
+            return .array(names.map { n in tenant.roles.first { $0.name == n }.map(roleJSON) ?? ["id": .null, "name": .string(n), "description": ""] })
+        } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+    }
+
+    /// `POST`/`DELETE /users/{id}/roles` with `{"roles": ["rol_…"]}`.
+    public func changeRoles(_ id: String, _ body: JSONValue, assign: Bool) async throws(ManagementError) {
+        _ = try await existing(id)
+        guard let ids = body["roles"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty else {
+            throw .invalidBody("Missing required property: roles (a non-empty array of role ids)")
+        }
+        var names: [String] = []
+        for rid in ids {
+            guard let role = tenant.roles.first(where: { $0.id == rid || $0.name == rid }) else {
+                throw ManagementError(404, "The role does not exist: \(rid)", "inexistent_role")
+            }
+            names.append(role.name)
+        }
+        do {
+            if assign { try await store.assignRoles(userId: id, roles: names) } else { try await store.removeRoles(userId: id, roles: names) }
+        } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+    }
+}

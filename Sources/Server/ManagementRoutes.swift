@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import JSONCore
+import Pipeline
+
+/// `/api/v2/users…` and `/api/v2/roles`: scope check, decode, call `ManagementService`, encode.
+struct ManagementRoutes: Sendable {
+    let management: ManagementService
+    let maximumBodySize: Int
+
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws(ManagementError) -> Response
+
+    /// Wraps a handler with the scope check and Auth0's error body.
+    func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+        { request, context in
+            do {
+                try management.authorize(request.headers[.authorization], anyOf: scopes)
+                return try await body(request, context)
+            } catch let error as ManagementError {
+                return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
+            }
+        }
+    }
+
+    static func query(_ r: Request) -> [String: String] {
+        Dictionary(r.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func userID(_ context: BasicRequestContext) -> String {
+        let raw = context.parameters.get("id") ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
+    func json(_ request: Request) async throws(ManagementError) -> JSONValue {
+        switch await HTTPJSON.body(request, limit: maximumBodySize) {
+        case .success(let v): return v
+        case .failure(let e): throw ManagementError(Int(e.response.status.code), e.response.status.code == 413 ? "Request entity too large" : "Payload validation error: invalid JSON", e.response.status.code == 413 ? "payload_too_large" : "invalid_body")
+        }
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let api = router.group("api/v2")
+        api.get("users", use: guarded(["read:users"]) { request, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.listUsers(Self.query(request)))
+        })
+        api.get("users-by-email", use: guarded(["read:users"]) { request, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.usersByEmail(Self.query(request)))
+        })
+        api.post("users", use: guarded(["create:users"]) { request, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.createUser(try await json(request)), status: .created)
+        })
+        api.get("users/:id", use: guarded(["read:users"]) { request, context throws(ManagementError) in
+            HTTPJSON.response(try await management.getUser(Self.userID(context), Self.query(request)))
+        })
+        api.patch("users/:id", use: guarded(["update:users", "update:users_app_metadata"]) { request, context throws(ManagementError) in
+            let full = (try? management.authorize(request.headers[.authorization], anyOf: ["update:users"])) != nil
+            return HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), metadataOnly: !full))
+        })
+        api.delete("users/:id", use: guarded(["delete:users"]) { _, context throws(ManagementError) in
+            try await management.deleteUser(Self.userID(context))
+            return Response(status: .noContent)
+        })
+        api.get("users/:id/roles", use: guarded(["read:roles"]) { _, context throws(ManagementError) in
+            HTTPJSON.response(try await management.userRoles(Self.userID(context)))
+        })
+        api.post("users/:id/roles", use: guarded(["update:users"]) { request, context throws(ManagementError) in
+            try await management.changeRoles(Self.userID(context), try await json(request), assign: true)
+            return Response(status: .noContent)
+        })
+        api.delete("users/:id/roles", use: guarded(["update:users"]) { request, context throws(ManagementError) in
+            try await management.changeRoles(Self.userID(context), try await json(request), assign: false)
+            return Response(status: .noContent)
+        })
+        api.get("roles", use: guarded(["read:roles"]) { _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listRoles())
+        })
+    }
+}
