@@ -135,7 +135,8 @@ import FoundationNetworking
         ]).serialized()
         let (s, t, _) = try await post(d, "oauth/token", Data(body.utf8), contentType: "application/json")
         #expect(s == 200)
-        #expect(t["scope"] == "read:users update:users simulate:logins")
+        // All of the grant's scopes when none are asked for.
+        #expect(t["scope"] == "read:users create:users update:users update:users_app_metadata delete:users read:roles read:logs simulate:logins")
         let token = try #require(t["access_token"]?.stringValue)
         let claims = try JWT.decode(token).claims
         #expect(claims["gty"] == "client-credentials")
