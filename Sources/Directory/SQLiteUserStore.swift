@@ -56,6 +56,13 @@ public final class SQLiteUserStore: UserStore {
                     CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id);
                     """)
         }
+        m.registerMigration("v3-logs") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE logs (seq INTEGER PRIMARY KEY AUTOINCREMENT, user_id TEXT, json TEXT NOT NULL);
+                    CREATE INDEX logs_user ON logs(user_id, seq);
+                    """)
+        }
         return m
     }
 
@@ -232,6 +239,26 @@ public final class SQLiteUserStore: UserStore {
 
     public func trace(id: String) async throws -> String? {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM traces WHERE id = ?", arguments: [id]) }
+    }
+
+    public func appendLog(_ event: TenantLogEvent, capacity: Int) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO logs (user_id, json) VALUES (?, ?)", arguments: [event.userId, event.json.serialized()])
+            let last = db.lastInsertedRowID
+            if last % 64 == 0 || capacity < 64 {
+                try db.execute(sql: "DELETE FROM logs WHERE seq <= ?", arguments: [last - Int64(capacity)])
+            }
+        }
+    }
+
+    public func logs(userId: String?, offset: Int, limit: Int) async throws -> (events: [TenantLogEvent], total: Int) {
+        try await pool.read { db in
+            let filter = userId == nil ? "" : "WHERE user_id = ?"
+            let args: StatementArguments = userId.map { [$0] } ?? []
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM logs \(filter)", arguments: args) ?? 0
+            let texts = try String.fetchAll(db, sql: "SELECT json FROM logs \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?", arguments: args + [limit, offset])
+            return (try texts.map { TenantLogEvent(json: try JSONValue.parse($0)) }, total)
+        }
     }
 
     public func saveRefreshToken(_ t: RefreshTokenRecord) async throws {

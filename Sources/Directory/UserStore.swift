@@ -57,6 +57,11 @@ public protocol UserStore: Sendable {
     func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws
     func trace(id: String) async throws -> String?
 
+    /// Appends to the tenant log, keeping at most `capacity` events (oldest dropped first).
+    func appendLog(_ event: TenantLogEvent, capacity: Int) async throws
+    /// Newest first; only a user's events when `userId` is given.
+    func logs(userId: String?, offset: Int, limit: Int) async throws -> (events: [TenantLogEvent], total: Int)
+
     func saveRefreshToken(_ token: RefreshTokenRecord) async throws
     /// The record for a token hash, revoked ones included.
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?

@@ -98,6 +98,9 @@ public final class LoginPipeline: Sendable {
         do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
         guard let user = found, let hash = user.passwordHash, PasswordHasher.verify(password, hash: hash) else {
             logger.info("failed login", metadata: ["username": .string(username), "connection": .string(connection.name)])
+            await log(TenantLogEvent(
+                type: found == nil ? "fu" : "fp", description: "Wrong email or password.", clientId: client.clientId, clientName: client.name,
+                connection: connection.name, userId: found?.userId, userName: username, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent))
             return SimulationResult(
                 outcome: .denied, error: FlowError("invalid_grant", "Wrong email or password."), user: .null, idToken: nil,
                 accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
@@ -166,6 +169,7 @@ public final class LoginPipeline: Sendable {
     private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true, countLogin: Bool = true) async throws(PipelineError) -> SimulationResult {
         let traceId = randomHexID()
         let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
+        if signTokens { await logLogin(result, client: client, request: request) }
         // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
         if signTokens {
             do {
@@ -175,6 +179,33 @@ public final class LoginPipeline: Sendable {
             }
         }
         return result
+    }
+
+    /// Appends a tenant log event; a failure to log never fails the caller.
+    public func log(_ event: TenantLogEvent) async {
+        do { try await store.appendLog(event, capacity: tenant.settings.logCapacity) } catch {
+            logger.error("could not write log event \(event.type): \(error)")
+        }
+    }
+
+    /// `s` or `f` for a login, and a `depnote` per dropped claim.
+    func logLogin(_ result: SimulationResult, client: Client, request: SimulationRequest) async {
+        let userId = result.user["user_id"]?.stringValue
+        let userName = result.user["email"]?.stringValue ?? result.user["username"]?.stringValue
+        func event(_ type: String, _ description: String, details: JSONValue? = nil) -> TenantLogEvent {
+            TenantLogEvent(
+                type: type, description: description, clientId: client.clientId, clientName: client.name, connection: result.connection,
+                userId: userId, userName: userName, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent,
+                details: details ?? ["protocol": .string(result.protocolName), "traceId": .string(result.traceId)])
+        }
+        switch result.outcome {
+        case .allowed: await log(event("s", "Success Login"))
+        case .denied, .error: await log(event("f", result.error?.description ?? "Login failed"))
+        case .redirect: break
+        }
+        for d in result.droppedClaims {
+            await log(event("depnote", "Custom claim '\(d.claim)' was dropped from the \(d.token.rawValue): \(d.reason)", details: d.json))
+        }
     }
 
     private func runFlow(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool, traceId: String, countLogin: Bool) async throws(PipelineError) -> SimulationResult {

@@ -96,7 +96,15 @@ public struct OAuthService: Sendable {
             }
             switch grant {
             case "authorization_code": throw OAuthError(400, "invalid_request", "authorization_code is exchanged by the authorization service")
-            case "client_credentials": return .success(try clientCredentials(r, client: client))
+            case "client_credentials":
+                do {
+                    let body = try clientCredentials(r, client: client)
+                    await pipeline.log(TenantLogEvent(type: "seccft", description: "Client Credentials for Access Token", clientId: client.clientId, clientName: client.name, ip: r.ip, userAgent: r.userAgent, details: ["audience": .string(r["audience"] ?? tenant.settings.defaultAudience ?? "")]))
+                    return .success(body)
+                } catch {
+                    await pipeline.log(TenantLogEvent(type: "feccft", description: error.description, clientId: client.clientId, clientName: client.name, ip: r.ip, userAgent: r.userAgent))
+                    throw error
+                }
             case "refresh_token": return .success(try await refreshToken(r, client: client))
             default: return .success(try await password(r, client: client, realm: grant == Self.passwordRealmGrant ? r["realm"] : nil))
             }

@@ -13,12 +13,16 @@ struct ManagementRoutes: Sendable {
     /// Wraps a handler with the scope check and Auth0's error body.
     func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
         { request, context in
+            let response: Response
             do {
                 try management.authorize(request.headers[.authorization], anyOf: scopes)
-                return try await body(request, context)
+                response = try await body(request, context)
             } catch let error as ManagementError {
-                return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
+                response = HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
             }
+            let path = String(request.uri.path.dropFirst("/api/v2/".count))
+            await management.recordCall(method: request.method.rawValue, path: path, status: response.status.code, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            return response
         }
     }
 
@@ -70,6 +74,12 @@ struct ManagementRoutes: Sendable {
         api.delete("users/:id/roles", use: guarded(["update:users"]) { request, context throws(ManagementError) in
             try await management.changeRoles(Self.userID(context), try await json(request), assign: false)
             return Response(status: .noContent)
+        })
+        api.get("logs", use: guarded(["read:logs"]) { request, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
+        })
+        api.get("users/:id/logs", use: guarded(["read:logs"]) { request, context throws(ManagementError) in
+            HTTPJSON.response(try await management.logs(userId: Self.userID(context), Self.query(request)))
         })
         api.get("roles", use: guarded(["read:roles"]) { _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())

@@ -78,6 +78,10 @@ public enum TenantLoader {
                 guard t > 0, t <= 600 else { throw TenantError(file: "tenant.json", message: "authsim.flow_timeout_seconds must be between 0 and 600") }
                 settings.flowTimeoutSeconds = t
             }
+            if let n = own["log_capacity"] {
+                guard let c = n.intValue, c > 0 else { throw TenantError(file: "tenant.json", message: "authsim.log_capacity must be a positive integer") }
+                settings.logCapacity = c
+            }
             if let hosts = own["allowed_outbound_hosts"]?.arrayValue ?? o["allowed_outbound_hosts"]?.arrayValue {
                 settings.allowedOutboundHosts = hosts.compactMap(\.stringValue)
             }

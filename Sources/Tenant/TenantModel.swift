@@ -119,6 +119,8 @@ public struct TenantSettings: Sendable, Equatable {
     public var defaultDirectory: String?
     public var allowedOutboundHosts: [String]
     public var legacyGlobals: Bool
+    /// Tenant log events kept (a ring: the oldest go first).
+    public var logCapacity: Int = 10000
 
     public init() {
         domain = "authsim.local"

@@ -40,7 +40,9 @@ struct Serve: AsyncParsableCommand {
         let token: String
         do { token = try pipeline.localManagementToken(scopes: ManagementService.allScopes) } catch { throw CommandFailure(error) }
         let tokenFile = ((tenantOptions.storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("management-token")
-        FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        if !FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) {
+            FileHandle.standardError.write(Data("warning: could not write \(tokenFile)\n".utf8))
+        }
 
         let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes))
         let tenantName = pipeline.tenant.name

@@ -162,3 +162,52 @@ import FoundationNetworking
         #expect(d.stop() == 0)
     }
 }
+
+@Suite(.serialized) struct TenantLogTests {
+    @Test func loginsClientCredentialsAndAPICallsAreLogged() async throws {
+        let d = try Daemon()
+        let m = ManagementAPITests()
+        let app = (id: "sampleAppClientId00000000000000", secret: "sample-app-client-secret-change-me")
+        func password(_ user: String, _ pw: String) async throws {
+            let body = "grant_type=password&username=\(user.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&password=\(pw.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&client_id=\(app.id)&client_secret=\(app.secret)&scope=openid"
+            var r = URLRequest(url: URL(string: d.base.absoluteString + "/oauth/token")!)
+            r.httpMethod = "POST"
+            r.httpBody = Data(body.utf8)
+            r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            _ = try await URLSession.shared.data(for: r)
+        }
+        try await password("ann@example.com", "Passw0rd!")
+        try await password("ann@example.com", "wrong")
+        try await password("ghost@example.com", "whatever")
+        try await password("unverified@example.com", "Passw0rd!")
+        let t = try await m.m2mToken(d)
+        let (missing, _) = try await m.send(d, "GET", "users/auth0%7Cnope", token: t)
+        #expect(missing == 404)
+
+        let (ls, logs) = try await m.send(d, "GET", "logs?per_page=100&include_totals=true", token: t)
+        #expect(ls == 200)
+        let events = try #require(logs["logs"]?.arrayValue)
+        let types = events.compactMap { $0["type"]?.stringValue }
+        for type in ["s", "fp", "fu", "f", "seccft", "fapi"] { #expect(types.contains(type), "no '\(type)' event in \(types)") }
+        let success = try #require(events.first { $0["type"] == "s" })
+        #expect(success["user_id"] == "auth0|5f7c8ec7c33c6c004bbafe82")
+        #expect(success["client_name"] == "My App")
+        #expect(success["connection"] == "Username-Password-Authentication")
+        #expect(success["date"]?.stringValue.flatMap(Timestamp.parse) != nil)
+        let failed = try #require(events.first { $0["type"] == "f" })
+        #expect(failed["description"] == "Please verify your email before logging in.")
+        // Newest first.
+        let dates = events.compactMap { $0["date"]?.stringValue }
+        #expect(dates == dates.sorted(by: >))
+
+        let (_, annLogs) = try await m.send(d, "GET", "users/\(ManagementAPITests.ann)/logs", token: t)
+        let annTypes = Set(annLogs.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [])
+        #expect(annTypes == ["s", "fp"])
+        let (noScope, _) = try await m.send(d, "GET", "logs", token: try await m.m2mToken(d, scope: "read:users"))
+        #expect(noScope == 403)
+        // The earlier 403 is itself logged as a failed API call.
+        let (_, after) = try await m.send(d, "GET", "logs?per_page=5", token: t)
+        #expect(after.arrayValue?.contains { $0["type"] == "fapi" && $0["description"]?.stringValue?.contains("403") == true } == true)
+        #expect(d.stop() == 0)
+    }
+}

@@ -220,3 +220,22 @@ import Testing
         }
     }
 }
+
+@Suite struct LoginLogTests {
+    @Test func droppedClaimsWriteDepnoteEvents() async throws {
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"log_capacity": 3}}"#
+        f.rules = [("claims", "function (user, context, callback) { context.idToken.roles = ['x']; context.idToken['https://auth0.com/y'] = 1; callback(null, user, context); }")]
+        let p = try await makePipeline(f)
+        _ = try await simulate(p)
+        let (events, total) = try await p.store.logs(userId: TestUsers.ann().userId, offset: 0, limit: 10)
+        #expect(total == 3)
+        #expect(Set(events.map(\.type)) == ["s", "depnote"])
+        #expect(events.filter { $0.type == "depnote" }.count == 2)
+        #expect(events.first { $0.type == "depnote" }?.details?["setBy"] == "claims")
+        // The ring keeps at most log_capacity events.
+        for _ in 0..<3 { _ = try await simulate(p) }
+        let (_, after) = try await p.store.logs(userId: nil, offset: 0, limit: 100)
+        #expect(after == 3)
+    }
+}
