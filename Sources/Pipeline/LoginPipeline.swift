@@ -11,25 +11,54 @@ import Tenant
 /// user → blocked check → login stats → rules (one job, one deadline) → metadata writes
 /// (persisted during the flow by the rules' `auth0.users.*` calls) → token issuance → trace.
 public final class LoginPipeline: Sendable {
-    public let tenant: Tenant
     public let store: any UserStore
     public let runtime: ScriptRuntime
-    public let issuer: TokenIssuer
-    public let rulesRunner: RulesRunner
     public let logger: Logger
+    /// The issuer given by the daemon, kept across reloads.
+    let issuerOverride: String?
+
+    /// What a tenant revision brings; replaced whole by `reload()`.
+    struct Revision: Sendable {
+        var tenant: Tenant
+        var rulesRunner: RulesRunner
+        var issuer: TokenIssuer
+    }
+    private let revision: Mutex<Revision>
+
+    public var tenant: Tenant { revision.withLock { $0.tenant } }
+    public var issuer: TokenIssuer { revision.withLock { $0.issuer } }
+    public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
 
-    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline")) {
-        self.tenant = tenant
+    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil) {
         self.store = store
         self.runtime = runtime
-        self.issuer = TokenIssuer(settings: tenant.settings, keys: keys)
-        self.rulesRunner = RulesRunner(tenant: tenant)
         self.logger = logger
+        self.issuerOverride = issuerOverride
+        self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))
+    }
+
+    /// Reloads the tenant directory. The new revision replaces the current one only when it
+    /// loads and every rule compiles; otherwise the last good revision keeps serving and the
+    /// error (file and line) is thrown. Returns whether anything changed.
+    @discardableResult
+    public func reload() async throws -> Bool {
+        let current = revision.withLock { $0 }
+        var fresh = try TenantLoader.load(directory: current.tenant.directory)
+        if let issuerOverride { fresh.settings.issuer = issuerOverride }
+        guard fresh.revision != current.tenant.revision else { return false }
+        let runner = RulesRunner(tenant: fresh)
+        try await runner.validate(on: runtime)
+        try await LoginPipeline.seed(store: store, tenant: fresh)
+        let next = Revision(tenant: fresh, rulesRunner: runner, issuer: TokenIssuer(settings: fresh.settings, keys: current.issuer.keys))
+        revision.withLock { $0 = next }
+        auth0Globals.withLock { $0 = nil }
+        logger.info("tenant reloaded", metadata: ["revision": .string(fresh.revision), "rules": .string(String(runner.rules.count))])
+        return true
     }
 
     /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
@@ -41,7 +70,7 @@ public final class LoginPipeline: Sendable {
         let store = try SQLiteUserStore(path: storePath)
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)
-        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys)
+        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer)
     }
 
     /// Imports each seed file once per content revision; users already present are kept.
@@ -263,7 +292,10 @@ public final class LoginPipeline: Sendable {
 
         let sessionID = randomHexID()
         let environment = FlowEnvironment(store: store, inlineUser: stored ? nil : user)
-        let outcome = try await rulesRunner.run(
+        // One revision for the whole flow, even if a reload lands meanwhile.
+        let rev = revision.withLock { $0 }
+        let tenant = rev.tenant
+        let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
             auth0JSON: auth0GlobalsJSON(), environment: environment, runtime: runtime)
 
@@ -310,7 +342,7 @@ public final class LoginPipeline: Sendable {
         }
         let tokens: TokenIssuer.Issued
         do {
-            tokens = try issuer.issue(
+            tokens = try rev.issuer.issue(
                 TokenIssuer.Request(
                     user: subject, client: client, audience: audience, resourceServer: resourceServer, scopes: scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,

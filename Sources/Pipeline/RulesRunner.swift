@@ -39,6 +39,17 @@ public struct RulesRunner: Sendable {
         return JSONValue.object(["persisted": .bool(persisted), "user": user.json]).serialized()
     }
 
+    /// Compiles the rules on a worker without running a flow; a syntax error comes back with
+    /// its file and line.
+    func validate(on runtime: ScriptRuntime) async throws(PipelineError) {
+        do {
+            _ = try await runtime.run(ScriptJob(program: program, entry: "__rt_ping", input: "", timeout: .seconds(10)))
+        } catch {
+            if case .compile(let file, let line, _, let message) = error { throw .script(file: file, line: line, message: message) }
+            throw .script(file: "(rules)", line: nil, message: error.description)
+        }
+    }
+
     /// What the rules decided, before tokens are issued.
     struct Outcome {
         var outcome: String

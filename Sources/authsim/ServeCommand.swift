@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
         let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes))
         let tenantName = pipeline.tenant.name
         let storePath = tenantOptions.storePath
+        // Edits to the tenant directory take effect for the next login.
+        let reloader = Task { await HotReloader(pipeline: pipeline).run() }
+        defer { reloader.cancel() }
         try await server.run { boundPort in
             let base = "http://\(host):\(boundPort)"
             printJSON("""

@@ -15,13 +15,18 @@ final class Daemon: @unchecked Sendable {
     let storeDir: String
     private let output = Pipe()
 
+    /// The daemon's standard error (its logs).
+    var logPath: String { storeDir + "/daemon.log" }
+
     init(extraArguments: [String] = []) throws {
         storeDir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-daemon-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: storeDir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: storeDir + "/daemon.log", contents: nil)
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = ["serve", "--port", "0", "--store", storeDir + "/authsim.sqlite", "--workers", "2"] + extraArguments
         process.currentDirectoryURL = CLITests.root
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: storeDir + "/daemon.log")
         try process.run()
         // Wait for the "listening on" line.
         var seen = ""

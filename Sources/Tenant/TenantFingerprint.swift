@@ -1,0 +1,30 @@
+import Foundation
+import JSONCore
+
+/// A cheap summary of the tenant files (paths, sizes, modification times) for change polling.
+public enum TenantFingerprint {
+    /// What the loader reads; anything else in the directory (build output, stores) is ignored.
+    static let entries = [
+        "tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
+        "database-connections", "resource-servers", "roles", "users",
+    ]
+
+    public static func of(directory: String) -> String {
+        let fm = FileManager.default
+        var h = FNV1a()
+        func visit(_ path: String, _ rel: String) {
+            guard let attrs = try? fm.attributesOfItem(atPath: path) else { return }
+            if (attrs[.type] as? FileAttributeType) == .typeDirectory {
+                for child in ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted() where !child.hasPrefix(".") {
+                    visit(path + "/" + child, rel + "/" + child)
+                }
+                return
+            }
+            h.add(rel)
+            h.add(String((attrs[.size] as? NSNumber)?.int64Value ?? -1))
+            h.add(String((attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
+        }
+        for e in entries { visit((directory as NSString).appendingPathComponent(e), e) }
+        return h.hex
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import JSONCore
+import Testing
+
+/// Editing the tenant directory while the daemon runs.
+@Suite(.serialized) struct HotReloadTests {
+    /// A copy of the sample tenant to edit.
+    func copyOfSampleTenant() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-reload-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "database-connections", "resource-servers", "roles", "users"] {
+            try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent(item).path, toPath: dir + "/" + item)
+        }
+        return dir
+    }
+
+    func simulate(_ d: Daemon) async throws -> JSONValue {
+        let (s, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
+        #expect(s == 200)
+        return r
+    }
+
+    /// Polls until `condition` holds (reloads are debounced polling), at most ~15 s.
+    func eventually(_ d: Daemon, _ condition: (JSONValue) -> Bool) async throws -> JSONValue {
+        var last: JSONValue = .null
+        for _ in 0..<75 {
+            last = try await simulate(d)
+            if condition(last) { return last }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return last
+    }
+
+    @Test func ruleEditsApplyAndBrokenEditsKeepTheLastGoodRevision() async throws {
+        let tenant = try copyOfSampleTenant()
+        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let before = try await simulate(d)
+        #expect(before["idToken"]?["claims"]?["https://example.com/reloaded"] == nil)
+        let (_, health1) = try await d.request("healthz")
+
+        // Edit a rule: the next logins see it without a restart.
+        let rule = tenant + "/rules/geoip-country.js"
+        var source = try String(contentsOfFile: rule, encoding: .utf8)
+        source = source.replacingOccurrences(of: "callback(null, user, context);\n}", with: "context.idToken['https://example.com/reloaded'] = 'yes';\n  callback(null, user, context);\n}")
+        try source.write(toFile: rule, atomically: true, encoding: .utf8)
+        let after = try await eventually(d) { $0["idToken"]?["claims"]?["https://example.com/reloaded"] == "yes" }
+        #expect(after["idToken"]?["claims"]?["https://example.com/reloaded"] == "yes")
+        let (_, health2) = try await d.request("healthz")
+        #expect(health2["revision"] != health1["revision"])
+
+        // A broken edit: the last good revision keeps serving; the log names file and line.
+        try "function (user, context, callback) {\n  callback(null, user, context\n}\n".write(toFile: tenant + "/rules/metadata-claims.js", atomically: true, encoding: .utf8)
+        var logged = ""
+        for _ in 0..<75 where !logged.contains("rules/metadata-claims.js:") {
+            try await Task.sleep(for: .milliseconds(200))
+            logged = (try? String(contentsOfFile: d.logPath, encoding: .utf8)) ?? ""
+        }
+        #expect(logged.contains("tenant reload failed"))
+        #expect(logged.contains("rules/metadata-claims.js:3"))
+        let still = try await simulate(d)
+        #expect(still["outcome"] == "allowed")
+        #expect(still["idToken"]?["claims"]?["https://example.com/plan"] == "pro")
+        #expect(still["idToken"]?["claims"]?["https://example.com/reloaded"] == "yes")
+        let (_, health3) = try await d.request("healthz")
+        #expect(health3["revision"] == health2["revision"])
+
+        // A broken JSON file is reported with its line too, and fixing it reloads.
+        try "{\n  \"name\": \"metadata-claims\",\n  \"order\": 3,,\n}\n".write(toFile: tenant + "/rules/metadata-claims.json", atomically: true, encoding: .utf8)
+        logged = ""
+        for _ in 0..<75 where !logged.contains("rules/metadata-claims.json:3") {
+            try await Task.sleep(for: .milliseconds(200))
+            logged = (try? String(contentsOfFile: d.logPath, encoding: .utf8)) ?? ""
+        }
+        #expect(logged.contains("rules/metadata-claims.json:3"))
+        try #"{ "name": "metadata-claims", "order": 3, "enabled": false }"#.write(toFile: tenant + "/rules/metadata-claims.json", atomically: true, encoding: .utf8)
+        let fixed = try await eventually(d) { $0["trace"]?.arrayValue?.count == 4 }
+        #expect(fixed["trace"]?.arrayValue?.count == 4)
+        #expect(fixed["idToken"]?["claims"]?["https://example.com/plan"] == nil)
+        #expect(d.stop() == 0)
+    }
+}
