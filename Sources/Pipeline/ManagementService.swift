@@ -31,7 +31,7 @@ public struct ManagementService: Sendable {
     /// Scopes a management token may carry (the local token printed by `serve` has them all).
     public static let allScopes = [
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
-        "read:logs", "simulate:logins",
+        "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
     ]
 
     /// Checks the bearer token for any of `scopes`.
@@ -334,5 +334,117 @@ public struct ManagementService: Sendable {
         do {
             if assign { try await store.assignRoles(userId: id, roles: names) } else { try await store.removeRoles(userId: id, roles: names) }
         } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+    }
+}
+
+// MARK: - Rules and clients
+
+extension ManagementService {
+    func ruleJSON(_ r: Rule) -> JSONValue {
+        ["id": .string(r.id), "name": .string(r.name), "script": .string(r.source), "order": r.order.map { .number(Double($0)) } ?? .null,
+         "enabled": .bool(r.enabled), "stage": .string(r.stage.rawValue)]
+    }
+
+    func rule(_ id: String) throws(ManagementError) -> Rule {
+        guard let r = tenant.rules.first(where: { $0.id == id }) else { throw ManagementError(404, "The rule does not exist.", "inexistent_rule") }
+        return r
+    }
+
+    public func listRules() -> JSONValue { .array(tenant.rules.map(ruleJSON)) }
+
+    public func getRule(_ id: String) throws(ManagementError) -> JSONValue { ruleJSON(try rule(id)) }
+
+    static let ruleFields: Set<String> = ["name", "script", "order", "enabled", "stage"]
+
+    /// `POST /rules` (existing nil) and `PATCH /rules/{id}`: written to the tenant directory,
+    /// then reloaded; a rule that does not compile is rolled back and reported with its line.
+    public func saveRule(_ body: JSONValue, existing id: String?) async throws(ManagementError) -> JSONValue {
+        guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
+        if let extra = o.keys.sorted().first(where: { !Self.ruleFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
+        let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i) }
+        guard let name = o["name"]?.stringValue ?? current?.name else { throw .invalidBody("Missing required property: name") }
+        guard let script = o["script"]?.stringValue ?? current?.source else { throw .invalidBody("Missing required property: script") }
+        guard Rule.isValidName(name) else {
+            throw .invalidBody("name must contain only letters, digits, spaces and hyphens, not starting or ending with a space or hyphen")
+        }
+        if tenant.rules.contains(where: { $0.name == name && $0.id != current?.id }) {
+            throw ManagementError(409, "A rule with the same name already exists", "rule_conflict")
+        }
+        var order = current?.order
+        if let v = o["order"] {
+            guard let n = v.intValue else { throw .invalidBody("order must be an integer") }
+            order = n
+        }
+        let enabled = o["enabled"].map { $0.boolValue } ?? current?.enabled
+        if o["enabled"] != nil, enabled == nil { throw .invalidBody("enabled must be a boolean") }
+        let stage = o["stage"]?.stringValue ?? current?.stage.rawValue ?? "login_success"
+        guard Rule.Stage(rawValue: stage) != nil else { throw .invalidBody("stage must be login_success, login_failure or pre_authorize") }
+        let stem = current?.stem ?? name.replacingOccurrences(of: " ", with: "-")
+        let directory = tenant.directory
+        try await applyChange(directory: directory) {
+            try TenantWriter.writeRule(directory: directory, stem: stem, name: name, script: script, order: order, enabled: enabled ?? true, stage: stage)
+        }
+        guard let saved = tenant.rules.first(where: { $0.name == name }) else { throw ManagementError(500, "the rule was written but not loaded", "internal_error") }
+        return ruleJSON(saved)
+    }
+
+    public func deleteRule(_ id: String) async throws(ManagementError) {
+        let r = try rule(id)
+        let directory = tenant.directory
+        try await applyChange(directory: directory) { try TenantWriter.deleteRule(directory: directory, stem: r.stem) }
+    }
+
+    /// Serialized: write files, reload, roll back if the reload fails.
+    func applyChange(directory: String, _ write: () throws -> TenantWriter.Snapshot) async throws(ManagementError) {
+        await Self.changes.acquire()
+        let outcome: Result<Void, ManagementError>
+        do {
+            let before = try write()
+            do {
+                try await pipeline.reload()
+                outcome = .success(())
+            } catch {
+                TenantWriter.restore(directory: directory, before)
+                outcome = .failure(ManagementError(400, "The rule does not compile: \(error)", "invalid_body"))
+            }
+        } catch {
+            outcome = .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))
+        }
+        await Self.changes.release()
+        try outcome.get()
+    }
+
+    static let changes = AsyncLock()
+
+    func clientJSON(_ c: Client) -> JSONValue {
+        [
+            "client_id": .string(c.clientId), "name": .string(c.name), "app_type": .string(c.appType),
+            "callbacks": .array(c.callbacks.map(JSONValue.string)), "allowed_logout_urls": .array(c.allowedLogoutURLs.map(JSONValue.string)),
+            "grant_types": .array(c.allowedGrantTypes.map(JSONValue.string)), "client_metadata": .object(c.clientMetadata.mapValues(JSONValue.string)),
+            "jwt_configuration": ["lifetime_in_seconds": .number(Double(c.idTokenLifetime)), "alg": .string(c.idTokenAlgorithm)],
+            "token_endpoint_auth_method": .string(c.tokenEndpointAuthMethod), "is_first_party": .bool(c.isFirstParty),
+        ]
+    }
+
+    public func listClients() -> JSONValue { .array(tenant.clients.map(clientJSON)) }
+
+    public func getClient(_ id: String) throws(ManagementError) -> JSONValue {
+        guard let c = tenant.clients.first(where: { $0.clientId == id }) else { throw ManagementError(404, "The client does not exist", "inexistent_client") }
+        return clientJSON(c)
+    }
+}
+
+/// A FIFO lock for async code (tenant writes must not interleave).
+actor AsyncLock {
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !locked { locked = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
     }
 }

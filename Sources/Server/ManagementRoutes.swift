@@ -30,6 +30,7 @@ struct ManagementRoutes: Sendable {
         Dictionary(r.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
     }
 
+    /// The `:id` path parameter, percent-decoded.
     static func userID(_ context: BasicRequestContext) -> String {
         let raw = context.parameters.get("id") ?? ""
         return raw.removingPercentEncoding ?? raw
@@ -80,6 +81,28 @@ struct ManagementRoutes: Sendable {
         })
         api.get("users/:id/logs", use: guarded(["read:logs"]) { request, context throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: Self.userID(context), Self.query(request)))
+        })
+        api.get("rules", use: guarded(["read:rules"]) { _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listRules())
+        })
+        api.get("rules/:id", use: guarded(["read:rules"]) { _, context throws(ManagementError) in
+            HTTPJSON.response(try management.getRule(Self.userID(context)))
+        })
+        api.post("rules", use: guarded(["create:rules"]) { request, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.saveRule(try await json(request), existing: nil), status: .created)
+        })
+        api.patch("rules/:id", use: guarded(["update:rules"]) { request, context throws(ManagementError) in
+            HTTPJSON.response(try await management.saveRule(try await json(request), existing: Self.userID(context)))
+        })
+        api.delete("rules/:id", use: guarded(["delete:rules"]) { _, context throws(ManagementError) in
+            try await management.deleteRule(Self.userID(context))
+            return Response(status: .noContent)
+        })
+        api.get("clients", use: guarded(["read:clients"]) { _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listClients())
+        })
+        api.get("clients/:id", use: guarded(["read:clients"]) { _, context throws(ManagementError) in
+            HTTPJSON.response(try management.getClient(Self.userID(context)))
         })
         api.get("roles", use: guarded(["read:roles"]) { _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())

@@ -79,3 +79,58 @@ import Testing
         #expect(d.stop() == 0)
     }
 }
+
+/// `/api/v2/rules` writes the tenant directory and the pipeline picks the change up at once.
+@Suite(.serialized) struct RulesAPITests {
+    @Test func createPatchDeleteRulesAndReadClients() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let m = ManagementAPITests()
+        let t = try await m.m2mToken(d)
+        let (ls, rules) = try await m.send(d, "GET", "rules", token: t)
+        #expect(ls == 200)
+        #expect(rules.arrayValue?.count == 6)
+        let geo = try #require(rules.arrayValue?.first { $0["name"] == "geoip-country" })
+        #expect(geo["script"]?.stringValue?.contains("geoip") == true)
+
+        let script = "function (user, context, callback) { context.idToken['https://example.com/api-rule'] = 42; callback(null, user, context); }"
+        let (cs, created) = try await m.send(d, "POST", "rules", JSONValue.object(["name": "from-api", "script": .string(script), "order": 10]).serialized(), token: t)
+        #expect(cs == 201)
+        let id = try #require(created["id"]?.stringValue)
+        #expect(FileManager.default.fileExists(atPath: tenant + "/rules/from-api.js"))
+        let r1 = try await HotReloadTests().simulate(d)
+        #expect(r1["idToken"]?["claims"]?["https://example.com/api-rule"] == 42)
+
+        let (dup, _) = try await m.send(d, "POST", "rules", JSONValue.object(["name": "from-api", "script": .string(script)]).serialized(), token: t)
+        #expect(dup == 409)
+        let (badName, _) = try await m.send(d, "POST", "rules", #"{"name": "-bad", "script": "function(u,c,cb){cb(null,u,c)}"}"#, token: t)
+        #expect(badName == 400)
+        // A script that does not compile is refused with its line, and nothing changes.
+        let (broken, e1) = try await m.send(d, "PATCH", "rules/\(id)", #"{"script": "function (user, context, callback) {\n  callback(null, user, context\n}"}"#, token: t)
+        #expect(broken == 400)
+        #expect(e1["message"]?.stringValue?.contains("rules/from-api.js:3") == true)
+        #expect(try String(contentsOfFile: tenant + "/rules/from-api.js", encoding: .utf8) == script)
+
+        let (ps, patched) = try await m.send(d, "PATCH", "rules/\(id)", #"{"enabled": false}"#, token: t)
+        #expect(ps == 200)
+        #expect(patched["enabled"] == false)
+        let r2 = try await HotReloadTests().simulate(d)
+        #expect(r2["idToken"]?["claims"]?["https://example.com/api-rule"] == nil)
+
+        let (del, _) = try await m.send(d, "DELETE", "rules/\(id)", token: t)
+        #expect(del == 204)
+        #expect(!FileManager.default.fileExists(atPath: tenant + "/rules/from-api.js"))
+        let (gone, _) = try await m.send(d, "GET", "rules/\(id)", token: t)
+        #expect(gone == 404)
+
+        let (cls, clients) = try await m.send(d, "GET", "clients", token: t)
+        #expect(cls == 200)
+        #expect(clients.arrayValue?.contains { $0["name"] == "My App" && $0["client_secret"] == nil } == true)
+        let (one, app) = try await m.send(d, "GET", "clients/sampleAppClientId00000000000000", token: t)
+        #expect(one == 200)
+        #expect(app["callbacks"] == ["http://localhost:3000/callback"])
+        let (noScope, _) = try await m.send(d, "GET", "rules", token: try await m.m2mToken(d, scope: "read:users"))
+        #expect(noScope == 403)
+        #expect(d.stop() == 0)
+    }
+}
