@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import Logging
+import Metrics
 import ScriptRuntime
 import Synchronization
 import Tenant
@@ -198,6 +199,12 @@ public final class LoginPipeline: Sendable {
     private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true, countLogin: Bool = true) async throws(PipelineError) -> SimulationResult {
         let traceId = randomHexID()
         let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
+        Counter(label: "authsim_logins_total", dimensions: [("outcome", result.outcome.rawValue)]).increment()
+        for entry in result.trace {
+            if let name = entry["name"]?.stringValue, let ms = entry["durationMs"]?.doubleValue {
+                Timer(label: "authsim_rule_duration_seconds", dimensions: [("rule", name)]).recordNanoseconds(Int64(ms * 1_000_000))
+            }
+        }
         if signTokens { await logLogin(result, client: client, request: request) }
         // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
         if signTokens {

@@ -34,6 +34,14 @@ public struct ManagementService: Sendable {
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
     ]
 
+    /// The rate-limit decision for the client a (verified) token was issued to.
+    public func rateLimit(_ header: String?, limiter: RateLimiter) -> RateLimiter.Decision? {
+        guard let header, header.lowercased().hasPrefix("bearer "), let t = try? JWT.decode(String(header.dropFirst(7))),
+            let azp = t.claims["azp"]?.stringValue, let client = tenant.clients.first(where: { $0.clientId == azp })
+        else { return nil }
+        return limiter.check(client)
+    }
+
     /// Checks the bearer token for any of `scopes`.
     public func authorize(_ header: String?, anyOf scopes: [String]) throws(ManagementError) {
         var lastError: AccessTokenVerifier.Failure?

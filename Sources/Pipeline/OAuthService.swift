@@ -44,8 +44,18 @@ public struct OAuthRequest: Sendable {
 /// decode requests into `OAuthRequest` and encode the results.
 public struct OAuthService: Sendable {
     public let pipeline: LoginPipeline
+    public let rateLimiter: RateLimiter
 
-    public init(pipeline: LoginPipeline) { self.pipeline = pipeline }
+    public init(pipeline: LoginPipeline, rateLimiter: RateLimiter = RateLimiter()) {
+        self.pipeline = pipeline
+        self.rateLimiter = rateLimiter
+    }
+
+    /// The rate-limit decision for the client a token request names (nil: no limit applies).
+    public func rateLimit(_ r: OAuthRequest) -> RateLimiter.Decision? {
+        guard let id = r.basicCredentials?.id ?? r["client_id"], let client = tenant.clients.first(where: { $0.clientId == id }) else { return nil }
+        return rateLimiter.check(client)
+    }
 
     static let passwordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
     public static let supportedGrants = ["authorization_code", "password", passwordRealmGrant, "client_credentials", "refresh_token"]

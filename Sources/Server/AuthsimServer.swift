@@ -3,6 +3,7 @@ import JSONCore
 import Logging
 import NIOCore
 import Pipeline
+import Prometheus
 
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -22,23 +23,29 @@ public struct AuthsimServer: Sendable {
     public let pipeline: LoginPipeline
     public let configuration: ServerConfiguration
     let logger: Logger
+    /// Where `/metrics` reads from; nil serves no metrics route.
+    let metrics: PrometheusCollectorRegistry?
 
-    public init(pipeline: LoginPipeline, configuration: ServerConfiguration, logger: Logger = Logger(label: "authsim.server")) {
+    public init(pipeline: LoginPipeline, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry? = nil, logger: Logger = Logger(label: "authsim.server")) {
         self.pipeline = pipeline
         self.configuration = configuration
+        self.metrics = metrics
         self.logger = logger
     }
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: MetricsMiddleware())
+        if let metrics { MetricsRoutes(registry: metrics, pipeline: pipeline).register(on: router) }
         HealthRoutes(pipeline: pipeline).register(on: router)
         WellKnownRoutes(pipeline: pipeline).register(on: router)
         SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
         let authorization = AuthorizationService(pipeline: pipeline)
         OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
         AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
-        ManagementRoutes(management: ManagementService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize).register(on: router)
+        ManagementRoutes(management: ManagementService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize, rateLimiter: authorization.oauth.rateLimiter)
+            .register(on: router)
         return router
     }
 

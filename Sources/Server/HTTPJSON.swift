@@ -1,6 +1,7 @@
 import Hummingbird
 import JSONCore
 import NIOCore
+import Pipeline
 
 /// JSON bodies in and out, and Auth0's error body (`statusCode`, `error`, `message`, `errorCode`).
 enum HTTPJSON {
@@ -32,6 +33,13 @@ enum HTTPJSON {
         } catch {
             return .failure(ErrorResponse(response: HTTPJSON.error(.badRequest, "Invalid JSON body: \(error)", errorCode: "invalid_body")))
         }
+    }
+
+    /// Auth0's rate-limit headers.
+    static func addRateLimitHeaders(_ response: inout Response, _ d: RateLimiter.Decision) {
+        response.headers[.init("X-RateLimit-Limit")!] = String(d.limit)
+        response.headers[.init("X-RateLimit-Remaining")!] = String(d.remaining)
+        response.headers[.init("X-RateLimit-Reset")!] = String(d.reset)
     }
 
     /// Auth0 puts the standard reason phrase in `error`.

@@ -7,19 +7,26 @@ import Pipeline
 struct ManagementRoutes: Sendable {
     let management: ManagementService
     let maximumBodySize: Int
+    let rateLimiter: RateLimiter
 
     typealias Handler = @Sendable (Request, BasicRequestContext) async throws(ManagementError) -> Response
 
     /// Wraps a handler with the scope check and Auth0's error body.
     func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
         { request, context in
-            let response: Response
+            var response: Response
+            var limit: RateLimiter.Decision?
             do {
                 try management.authorize(request.headers[.authorization], anyOf: scopes)
+                limit = management.rateLimit(request.headers[.authorization], limiter: rateLimiter)
+                if let limit, !limit.allowed {
+                    throw ManagementError(429, "Global limit has been reached", "too_many_requests")
+                }
                 response = try await body(request, context)
             } catch let error as ManagementError {
                 response = HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
             }
+            if let limit { HTTPJSON.addRateLimitHeaders(&response, limit) }
             let path = String(request.uri.path.dropFirst("/api/v2/".count))
             await management.recordCall(method: request.method.rawValue, path: path, status: response.status.code, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
             return response

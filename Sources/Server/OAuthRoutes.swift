@@ -15,10 +15,18 @@ struct OAuthRoutes: Sendable {
             switch await decode(request) {
             case .failure(let e): return Self.error(e)
             case .success(let r):
-                switch await authorization.token(r) {
-                case .success(let body): return HTTPJSON.response(body)
-                case .failure(let e): return Self.error(e)
+                let limit = oauth.rateLimit(r)
+                var response: Response
+                if let limit, !limit.allowed {
+                    response = HTTPJSON.response(["error": "too_many_requests", "error_description": "Global limit has been reached"], status: .tooManyRequests)
+                } else {
+                    switch await authorization.token(r) {
+                    case .success(let body): response = HTTPJSON.response(body)
+                    case .failure(let e): response = Self.error(e)
+                    }
                 }
+                if let limit { HTTPJSON.addRateLimitHeaders(&response, limit) }
+                return response
             }
         }
         router.post("oauth/revoke") { request, _ -> Response in

@@ -44,7 +44,9 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("warning: could not write \(tokenFile)\n".utf8))
         }
 
-        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes))
+        let server = AuthsimServer(
+            pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes),
+            metrics: AuthsimServer.bootstrapMetrics())
         let tenantName = pipeline.tenant.name
         let storePath = tenantOptions.storePath
         // Edits to the tenant directory take effect for the next login.

@@ -1,0 +1,59 @@
+import Foundation
+import JSONCore
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `/metrics` and per-client rate limits.
+@Suite(.serialized) struct OperationsTests {
+    @Test func metricsCountLoginsRuleDurationsAndRequests() async throws {
+        let d = try Daemon()
+        for user in ["ann@example.com", "unverified@example.com"] {
+            _ = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "\#(user)"}"#.utf8), token: d.token)
+        }
+        var r = URLRequest(url: URL(string: d.base.absoluteString + "/metrics")!)
+        r.httpMethod = "GET"
+        let (data, response) = try await URLSession.shared.data(for: r)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains(#"authsim_logins_total{outcome="allowed"} 1"#))
+        #expect(text.contains(#"authsim_logins_total{outcome="denied"} 1"#))
+        #expect(text.contains(#"authsim_rule_duration_seconds_count{rule="geoip-country"} 1"#))
+        #expect(text.contains(#"authsim_rule_duration_seconds_count{rule="require-verified-email"} 2"#))
+        #expect(text.contains("authsim_worker_queue_depth"))
+        #expect(text.contains("http_server_request_duration_bucket"))
+        #expect(text.contains("hb_requests"))
+        #expect(d.stop() == 0)
+    }
+
+    @Test func rateLimitedClientsGet429WithAuth0Headers() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        let clientFile = tenant + "/clients/authsim Management.json"
+        var client = try JSONValue.parse(try String(contentsOfFile: clientFile, encoding: .utf8)).objectValue ?? [:]
+        client["authsim"] = ["rate_limit_per_minute": 3]
+        try JSONValue.object(client).serialized(pretty: true).write(toFile: clientFile, atomically: true, encoding: .utf8)
+        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let m = ManagementAPITests()
+        let token = try await m.m2mToken(d)  // 1 of 3
+        var last: HTTPURLResponse?
+        var statuses: [Int] = []
+        for _ in 0..<3 {
+            var r = URLRequest(url: URL(string: d.base.absoluteString + "/api/v2/users?per_page=1")!)
+            r.setValue("Bearer " + token, forHTTPHeaderField: "Authorization")
+            let (_, response) = try await URLSession.shared.data(for: r)
+            last = response as? HTTPURLResponse
+            statuses.append(last?.statusCode ?? 0)
+        }
+        // The token request and two API calls fit; the fourth request is over the limit.
+        #expect(statuses == [200, 200, 429])
+        #expect(last?.value(forHTTPHeaderField: "X-RateLimit-Limit") == "3")
+        #expect(last?.value(forHTTPHeaderField: "X-RateLimit-Remaining") == "0")
+        #expect(Int(last?.value(forHTTPHeaderField: "X-RateLimit-Reset") ?? "") ?? 0 > Int(Date().timeIntervalSince1970) - 1)
+        // Other clients are not limited.
+        let (s, _) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com"}"#.utf8), token: d.token)
+        #expect(s == 200)
+        #expect(d.stop() == 0)
+    }
+}
