@@ -3,12 +3,14 @@ SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build links against (installed with apt-get only when missing).
-APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libsqlite3-dev sqlite3
+APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libsqlite3-dev sqlite3 python3 python3-venv
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
-.PHONY: all deps build build-release run test bench clean
+SDK_VENV := .build/sdk-venv
+
+.PHONY: all deps build build-release run test sdk-test bench clean
 
 all: build
 
@@ -34,10 +36,17 @@ run: build-release
 	@echo "Tenant directory: $(TENANT)  (next, in another terminal: .build/release/authsim simulate --user ann@example.com)"
 	.build/release/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
 
-# The CLI tests run the built executable, so build everything first.
+# The CLI tests run the built executable, so build everything first. Then real client
+# libraries (auth0-python, authlib) from PyPI run against the daemon.
 test: deps
 	swift build --build-tests
 	swift test --skip-build
+	$(MAKE) sdk-test
+
+sdk-test:
+	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/sdk/requirements.txt
+	AUTHSIM_BIN=$(CURDIR)/.build/debug/authsim $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
 
 bench: build-release
 	.build/release/authsim bench --tenant $(TENANT)

@@ -13,7 +13,8 @@ struct AuthorizeRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("authorize") { request, _ -> Response in
-            let q = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
+            // Form-style query: '+' is a space (clients send scope=openid+profile).
+            let q = FormEncoding.decode(request.uri.query ?? "")
             let step = await authorization.authorize(q, sessionCookie: request.cookies[Self.sessionCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
             return render(step)
         }

@@ -1,0 +1,52 @@
+"""Starts the real authsim daemon on a free loopback port for the SDK tests."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("AUTHSIM_BIN", os.path.join(ROOT, ".build", "debug", "authsim"))
+
+APP = {"id": "sampleAppClientId00000000000000", "secret": "sample-app-client-secret-change-me",
+       "callback": "http://localhost:3000/callback"}
+M2M = {"id": "sampleManagementClientId0000000", "secret": "sample-management-secret-change-me"}
+
+
+class Daemon:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="authsim-sdk-")
+        self.proc = subprocess.Popen(
+            [BINARY, "serve", "--tenant", ROOT, "--port", "0", "--store", os.path.join(self.dir, "authsim.sqlite"), "--workers", "2"],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        seen = ""
+        deadline = time.time() + 30
+        while "Management token" not in seen and time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                time.sleep(0.05)
+                continue
+            seen += line
+        match = re.search(r"http://127\.0\.0\.1:\d+", seen)
+        if not match:
+            self.proc.kill()
+            raise RuntimeError("daemon did not start: " + seen)
+        self.base = match.group(0)
+        self.host = self.base[len("http://"):]
+        self.issuer = self.base + "/"
+
+    def stop(self):
+        self.proc.terminate()
+        code = self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return code
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    d = Daemon()
+    yield d
+    assert d.stop() == 0
