@@ -3,7 +3,12 @@ import Foundation
 import JSONCore
 import Pipeline
 import ScriptRuntime
+import Server
 import Tenant
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// `make bench`: figures for the pipeline, printed; never asserted.
 struct Bench: AsyncParsableCommand {
@@ -131,6 +136,8 @@ struct Bench: AsyncParsableCommand {
         print("  signing bound (2 signatures, \(cores) cores): \(fmt(signBound)) pairs/s")
         print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
 
+        try await httpFigures(scratch: scratch)
+
         // Cold processes.
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
         let coldStore = scratch + "/cold.sqlite"
@@ -154,8 +161,90 @@ struct Bench: AsyncParsableCommand {
         print("  median \(fmt(times[times.count / 2])) ms, min \(fmt(times.first!)) ms, max \(fmt(times.last!)) ms")
     }
 
+    /// The daemon in-process on a free loopback port, driven over HTTP by 8 concurrent clients.
+    func httpFigures(scratch: String) async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let port = try FreePort.find(host: "127.0.0.1")
+        let base = "http://127.0.0.1:\(port)"
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: cores))
+        let pipeline = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/http.sqlite", runtime: runtime, issuer: base + "/")
+        let token = try pipeline.localManagementToken(scopes: ManagementService.allScopes)
+        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: "127.0.0.1", port: port))
+        let serving = Task { try await server.run() }
+        defer { serving.cancel() }
+        // Wait until it answers.
+        for _ in 0..<100 {
+            if (try? await URLSession.shared.data(from: URL(string: base + "/healthz")!)) != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let app = "client_id=sampleAppClientId00000000000000&client_secret=sample-app-client-secret-change-me"
+        let m2m = "client_id=sampleManagementClientId0000000&client_secret=sample-management-secret-change-me"
+        let login = try await post(base + "/oauth/token", "grant_type=password&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + app)
+        let accessToken = (try? JSONValue.parse(login))?["access_token"]?.stringValue ?? ""
+
+        struct Case: Sendable { var name: String; var request: URLRequest }
+        func request(_ path: String, method: String = "GET", body: String? = nil, bearer: String? = nil, form: Bool = true) -> URLRequest {
+            var r = URLRequest(url: URL(string: base + path)!)
+            r.httpMethod = method
+            if let body {
+                r.httpBody = Data(body.utf8)
+                r.setValue(form ? "application/x-www-form-urlencoded" : "application/json", forHTTPHeaderField: "Content-Type")
+            }
+            if let bearer { r.setValue("Bearer " + bearer, forHTTPHeaderField: "Authorization") }
+            return r
+        }
+        let cases = [
+            Case(name: "GET /healthz", request: request("/healthz")),
+            Case(name: "GET /.well-known/jwks.json", request: request("/.well-known/jwks.json")),
+            Case(name: "POST /oauth/token client_credentials", request: request("/oauth/token", method: "POST", body: "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com&" + m2m)),
+            Case(name: "GET /userinfo", request: request("/userinfo", bearer: accessToken)),
+            Case(name: "POST /api/authsim/simulate (5 rules, 2 signatures)", request: request("/api/authsim/simulate", method: "POST", body: #"{"user": "bob@example.com"}"#, bearer: token, form: false)),
+            Case(name: "POST /oauth/token password (bcrypt cost 10)", request: request("/oauth/token", method: "POST", body: "grant_type=password&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + app)),
+            Case(name: "GET /api/v2/users?q=… (4 users)", request: request("/api/v2/users?q=email.domain%3Aexample.com", bearer: token)),
+        ]
+        print("")
+        print("HTTP over loopback (in-process daemon, \(cores) workers, 8 concurrent clients, URLSession):")
+        for c in cases {
+            for _ in 0..<20 { _ = try await URLSession.shared.data(for: c.request) }
+            let deadline = Date().addingTimeInterval(min(seconds, 3))
+            let started = Date()
+            let latencies: [Double] = try await withThrowingTaskGroup(of: [Double].self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        var l: [Double] = []
+                        while Date() < deadline {
+                            let t0 = Date()
+                            let (_, response) = try await URLSession.shared.data(for: c.request)
+                            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(c.name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
+                            l.append(Date().timeIntervalSince(t0) * 1000)
+                        }
+                        return l
+                    }
+                }
+                return try await group.reduce([], +)
+            }.sorted()
+            let rate = Double(latencies.count) / Date().timeIntervalSince(started)
+            let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+            print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPadded(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
+        }
+        runtime.shutdown()
+    }
+
+    func post(_ url: String, _ body: String) async throws -> String {
+        var r = URLRequest(url: URL(string: url)!)
+        r.httpMethod = "POST"
+        r.httpBody = Data(body.utf8)
+        r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        let (data, _) = try await URLSession.shared.data(for: r)
+        return String(decoding: data, as: UTF8.self)
+    }
+
     func fmt(_ v: Double) -> String {
         if v >= 100 { return String(Int(v.rounded())) }
         return String((v * 10).rounded() / 10)
     }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
