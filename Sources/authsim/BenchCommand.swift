@@ -225,7 +225,7 @@ struct Bench: AsyncParsableCommand {
             }.sorted()
             let rate = Double(latencies.count) / Date().timeIntervalSince(started)
             let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
-            print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPadded(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
+            print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPad(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
         }
         runtime.shutdown()
     }
@@ -243,8 +243,4 @@ struct Bench: AsyncParsableCommand {
         if v >= 100 { return String(Int(v.rounded())) }
         return String((v * 10).rounded() / 10)
     }
-}
-
-extension String {
-    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
 }
