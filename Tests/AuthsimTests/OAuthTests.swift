@@ -142,6 +142,11 @@ import FoundationNetworking
         let claims = try JWT.decode(token).claims
         #expect(claims["gty"] == "client-credentials")
         #expect(claims["sub"] == .string(Self.m2m.id + "@clients"))
+        // No rules ran: none of the sample rules' claims, and no login trace for this token.
+        #expect(claims["https://example.com/roles"] == nil)
+        #expect(claims["https://example.com/plan"] == nil)
+        let (noTrace, _) = try await d.request("api/authsim/traces/" + (claims["jti"]?.stringValue ?? "x"), token: d.token)
+        #expect(noTrace == 404)
         let (sim, result) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com"}"#.utf8), token: token)
         #expect(sim == 200)
         #expect(result["outcome"] == "allowed")
