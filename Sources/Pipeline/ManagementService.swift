@@ -161,6 +161,13 @@ public struct ManagementService: Sendable {
     ]
     static let profileAttributes: Set<String> = ["name", "nickname", "given_name", "family_name", "picture"]
 
+    /// `PATCH /users/{id}` for the caller's token: without `update:users` (only
+    /// `update:users_app_metadata`) just the metadata may change.
+    public func patchUser(_ id: String, _ body: JSONValue, authorizationHeader: String?) async throws(ManagementError) -> JSONValue {
+        let full = (try? authorize(authorizationHeader, anyOf: ["update:users"])) != nil
+        return try await patchUser(id, body, metadataOnly: !full)
+    }
+
     /// `PATCH /users/{id}`: root fields replaced (null unsets), metadata merged at the first
     /// level, all in one atomic store update. `metadataOnly` callers (scope
     /// `update:users_app_metadata`) may only send metadata.

@@ -65,8 +65,7 @@ struct ManagementRoutes: Sendable {
             HTTPJSON.response(try await management.getUser(Self.userID(context), Self.query(request)))
         })
         api.patch("users/:id", use: guarded(["update:users", "update:users_app_metadata"]) { request, context throws(ManagementError) in
-            let full = (try? management.authorize(request.headers[.authorization], anyOf: ["update:users"])) != nil
-            return HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), metadataOnly: !full))
+            HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), authorizationHeader: request.headers[.authorization]))
         })
         api.delete("users/:id", use: guarded(["delete:users"]) { _, context throws(ManagementError) in
             try await management.deleteUser(Self.userID(context))
