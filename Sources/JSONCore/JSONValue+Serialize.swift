@@ -3,48 +3,20 @@ extension JSONValue {
     public func serialized(pretty: Bool = false) -> String {
         var out = ""
         out.reserveCapacity(256)
-        write(into: &out, pretty: pretty, indent: 0)
+        write(into: &out, pretty: pretty, sortKeys: true)
         return out
     }
 
-    /// Compact JSON in dictionary order: for text only machines read (faster than sorting).
-    public func serializedUnsorted() -> String {
-        var out = ""
-        out.reserveCapacity(1024)
-        writeFast(into: &out)
-        return out
+    /// Appends compact JSON with keys in dictionary order: for text only machines read, where
+    /// sorting would be wasted work (the rules job input).
+    public func writeUnsorted(into out: inout String) {
+        write(into: &out, pretty: false, sortKeys: false)
     }
 
-    public func writeFast(into out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let n): out += JSONValue.format(number: n)
-        case .string(let s): JSONValue.writeString(s, into: &out)
-        case .array(let a):
-            out += "["
-            var first = true
-            for v in a {
-                if !first { out += "," }
-                first = false
-                v.writeFast(into: &out)
-            }
-            out += "]"
-        case .object(let o):
-            out += "{"
-            var first = true
-            for (k, v) in o {
-                if !first { out += "," }
-                first = false
-                JSONValue.writeString(k, into: &out)
-                out += ":"
-                v.writeFast(into: &out)
-            }
-            out += "}"
+    func write(into out: inout String, pretty: Bool, sortKeys: Bool, indent: Int = 0) {
+        func newline(_ level: Int) {
+            if pretty { out += "\n"; out += String(repeating: "  ", count: level) }
         }
-    }
-
-    func write(into out: inout String, pretty: Bool, indent: Int) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
@@ -55,24 +27,24 @@ extension JSONValue {
             out += "["
             for (i, v) in a.enumerated() {
                 if i > 0 { out += "," }
-                if pretty { out += "\n"; out += String(repeating: "  ", count: indent + 1) }
-                v.write(into: &out, pretty: pretty, indent: indent + 1)
+                newline(indent + 1)
+                v.write(into: &out, pretty: pretty, sortKeys: sortKeys, indent: indent + 1)
             }
-            if pretty { out += "\n"; out += String(repeating: "  ", count: indent) }
+            newline(indent)
             out += "]"
         case .object(let o):
             if o.isEmpty { out += "{}"; return }
             out += "{"
             var first = true
-            for k in o.keys.sorted() {
+            for k in sortKeys ? o.keys.sorted() : Array(o.keys) {
                 if !first { out += "," }
                 first = false
-                if pretty { out += "\n"; out += String(repeating: "  ", count: indent + 1) }
+                newline(indent + 1)
                 JSONValue.writeString(k, into: &out)
                 out += pretty ? ": " : ":"
-                o[k]!.write(into: &out, pretty: pretty, indent: indent + 1)
+                o[k]!.write(into: &out, pretty: pretty, sortKeys: sortKeys, indent: indent + 1)
             }
-            if pretty { out += "\n"; out += String(repeating: "  ", count: indent) }
+            newline(indent)
             out += "}"
         }
     }

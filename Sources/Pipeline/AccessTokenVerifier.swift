@@ -24,6 +24,11 @@ public struct AccessTokenVerifier: Sendable {
 
     /// Verifies `Authorization: Bearer <jwt>` and returns the token's claims.
     public func verify(authorizationHeader: String?, requiredScope: String, now: Double = Timestamp.now()) throws(Failure) -> JSONValue {
+        try verify(authorizationHeader: authorizationHeader, anyOf: [requiredScope], now: now)
+    }
+
+    /// The same, accepting a token that has any of `scopes` (the signature is checked once).
+    public func verify(authorizationHeader: String?, anyOf requiredScopes: [String], now: Double = Timestamp.now()) throws(Failure) -> JSONValue {
         guard let header = authorizationHeader, header.lowercased().hasPrefix("bearer ") else {
             throw Failure(status: 401, message: "Missing authentication", errorCode: "missing_authentication")
         }
@@ -47,8 +52,8 @@ public struct AccessTokenVerifier: Sendable {
             throw Failure(status: 401, message: "Expired token", errorCode: "token_expired")
         }
         let scopes = (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init)
-        guard scopes.contains(requiredScope) else {
-            throw Failure(status: 403, message: "Insufficient scope, expected any of: \(requiredScope)", errorCode: "insufficient_scope")
+        guard requiredScopes.contains(where: scopes.contains) else {
+            throw Failure(status: 403, message: "Insufficient scope, expected any of: \(requiredScopes.joined(separator: ","))", errorCode: "insufficient_scope")
         }
         return claims
     }

@@ -34,31 +34,23 @@ public struct ManagementService: Sendable {
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
     ]
 
-    /// The rate-limit decision for the client a (verified) token was issued to.
-    public func rateLimit(_ header: String?, limiter: RateLimiter) -> RateLimiter.Decision? {
-        guard let header, header.lowercased().hasPrefix("bearer "), let t = try? JWT.decode(String(header.dropFirst(7))),
-            let azp = t.claims["azp"]?.stringValue, let client = tenant.clients.first(where: { $0.clientId == azp })
-        else { return nil }
+    /// The rate-limit decision for the client a verified token was issued to (its `azp`).
+    public func rateLimit(claims: JSONValue, limiter: RateLimiter) -> RateLimiter.Decision? {
+        guard let azp = claims["azp"]?.stringValue, let client = tenant.clients.first(where: { $0.clientId == azp }) else { return nil }
         return limiter.check(client)
     }
 
-    /// Checks the bearer token for any of `scopes`.
-    public func authorize(_ header: String?, anyOf scopes: [String]) throws(ManagementError) {
-        var lastError: AccessTokenVerifier.Failure?
-        for scope in scopes {
-            do {
-                _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: header, requiredScope: scope)
-                return
-            } catch {
-                lastError = error
-                if error.status == 401 { break }
-            }
+    /// Checks the bearer token (signature once) for any of `scopes`; returns its claims.
+    public func authorize(_ header: String?, anyOf scopes: [String]) throws(ManagementError) -> JSONValue {
+        do {
+            return try pipeline.managementTokenVerifier.verify(authorizationHeader: header, anyOf: scopes)
+        } catch {
+            throw ManagementError(error.status, error.message, error.status == 403 ? "insufficient_scope" : "invalid_token")
         }
-        let e = lastError!
-        if e.status == 403 {
-            throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
-        }
-        throw ManagementError(401, e.message, "invalid_token")
+    }
+
+    static func scopes(of claims: JSONValue) -> Set<String> {
+        Set((claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
     }
 
     // MARK: - Reading users
@@ -161,11 +153,10 @@ public struct ManagementService: Sendable {
     ]
     static let profileAttributes: Set<String> = ["name", "nickname", "given_name", "family_name", "picture"]
 
-    /// `PATCH /users/{id}` for the caller's token: without `update:users` (only
+    /// `PATCH /users/{id}` for a verified token: without `update:users` (only
     /// `update:users_app_metadata`) just the metadata may change.
-    public func patchUser(_ id: String, _ body: JSONValue, authorizationHeader: String?) async throws(ManagementError) -> JSONValue {
-        let full = (try? authorize(authorizationHeader, anyOf: ["update:users"])) != nil
-        return try await patchUser(id, body, metadataOnly: !full)
+    public func patchUser(_ id: String, _ body: JSONValue, claims: JSONValue) async throws(ManagementError) -> JSONValue {
+        try await patchUser(id, body, metadataOnly: !Self.scopes(of: claims).contains("update:users"))
     }
 
     /// `PATCH /users/{id}`: root fields replaced (null unsets), metadata merged at the first

@@ -129,30 +129,28 @@ function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
 // Snapshot of what a rule may change, taken before it runs.
 function __authsim_snapshot(user, context) {
   return {
-    user: __authsim_json(user), userKeys: null, userObj: user,
+    user: __authsim_json(user),
     id: __authsim_keyJSON(context.idToken), at: __authsim_keyJSON(context.accessToken),
     mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser
   };
+}
+
+// Diffs one token's claims and remembers which rule set each claim still present.
+function __authsim_recordClaims(ch, key, before, claims, sources, ruleName) {
+  var diff = __authsim_diff(before, __authsim_keyJSON(claims), claims || {});
+  if (!diff) return;
+  ch[key] = diff;
+  for (var k in diff.added) sources[k] = ruleName;
+  for (var k2 in diff.changed) sources[k2] = ruleName;
+  for (var j = 0; j < diff.removed.length; j++) delete sources[diff.removed[j]];
 }
 
 // Records in entry.changes what the rule changed since `before`.
 function __authsim_recordChanges(flow, rule, entry, before, user, context, writes) {
   var ch = entry.changes;
   var sources = flow.claimSources;
-  var idDiff = __authsim_diff(before.id, __authsim_keyJSON(context.idToken), context.idToken || {});
-  if (idDiff) {
-    ch.idToken = idDiff;
-    for (var k in idDiff.added) sources.idToken[k] = rule.name;
-    for (var k2 in idDiff.changed) sources.idToken[k2] = rule.name;
-    for (var j = 0; j < idDiff.removed.length; j++) delete sources.idToken[idDiff.removed[j]];
-  }
-  var atDiff = __authsim_diff(before.at, __authsim_keyJSON(context.accessToken), context.accessToken || {});
-  if (atDiff) {
-    ch.accessToken = atDiff;
-    for (var k3 in atDiff.added) sources.accessToken[k3] = rule.name;
-    for (var k4 in atDiff.changed) sources.accessToken[k4] = rule.name;
-    for (var j2 = 0; j2 < atDiff.removed.length; j2++) delete sources.accessToken[atDiff.removed[j2]];
-  }
+  __authsim_recordClaims(ch, 'idToken', before.id, context.idToken, sources.idToken, rule.name);
+  __authsim_recordClaims(ch, 'accessToken', before.at, context.accessToken, sources.accessToken, rule.name);
   var userNow = __authsim_json(user);
   if (userNow !== before.user) {
     // The rule may have replaced the object or edited it in place: diff the JSON texts.

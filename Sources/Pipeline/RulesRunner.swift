@@ -68,9 +68,9 @@ public struct RulesRunner: Sendable {
     func run(user: JSONValue, context: JSONValue, auth0JSON: String, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
         var input = "{\"user\":"
         input.reserveCapacity(4096)
-        user.writeFast(into: &input)
+        user.writeUnsorted(into: &input)
         input += ",\"context\":"
-        context.writeFast(into: &input)
+        context.writeUnsorted(into: &input)
         input += ",\"auth0\":" + auth0JSON + ",\"rules\":" + rulesJSON + "}"
         let job = ScriptJob(program: program, entry: "__authsim_runRules", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
         do {

@@ -143,7 +143,6 @@ final class Worker: @unchecked Sendable {
         let op = nextOpID
         nextOpID += 1
         context.pendingOps[op] = (resolve, reject)
-        job.pendingOps += 1
         let environment = job.pending.job.environment
         let serial = job.serial
         Task.detached { [self] in
@@ -253,7 +252,8 @@ final class Worker: @unchecked Sendable {
             if case .timeout(let s, let mark, _) = failure, !breachWhileRunning, let probe = job.timeoutProbe {
                 // Idle timeout: the context is still sound, so ask it what it got done.
                 let (value, thrown) = context.callGlobal(probe, [])
-                if thrown == nil, breach == nil || !breachWhileRunning, let value {
+                // Keep its answer only if the probe itself ran cleanly (the watchdog can stop it too).
+                if thrown == nil, !breachWhileRunning, let value {
                     failure = .timeout(seconds: s, mark: mark, partial: JSC.toString(ctx, value))
                 }
             }
@@ -288,7 +288,6 @@ final class Worker: @unchecked Sendable {
             JSValueUnprotect(ctx, fns.reject)
         }
         guard c.serial == running.serial else { return }
-        running.pendingOps -= 1
         var arg: JSValue?
         let fn: JSValue
         switch c.result {
@@ -315,7 +314,6 @@ final class RunningJob {
     var outcome: Result<String, ScriptFailure>?
     var mark: Int?
     var unhandledRejections: [String] = []
-    var pendingOps = 0
 
     init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {
         self.serial = serial

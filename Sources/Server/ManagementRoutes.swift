@@ -9,7 +9,8 @@ struct ManagementRoutes: Sendable {
     let maximumBodySize: Int
     let rateLimiter: RateLimiter
 
-    typealias Handler = @Sendable (Request, BasicRequestContext) async throws(ManagementError) -> Response
+    /// Gets the request, its context and the verified token's claims.
+    typealias Handler = @Sendable (Request, BasicRequestContext, JSONValue) async throws(ManagementError) -> Response
 
     /// Wraps a handler with the scope check and Auth0's error body.
     func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
@@ -17,12 +18,12 @@ struct ManagementRoutes: Sendable {
             var response: Response
             var limit: RateLimiter.Decision?
             do {
-                try management.authorize(request.headers[.authorization], anyOf: scopes)
-                limit = management.rateLimit(request.headers[.authorization], limiter: rateLimiter)
+                let claims = try management.authorize(request.headers[.authorization], anyOf: scopes)
+                limit = management.rateLimit(claims: claims, limiter: rateLimiter)
                 if let limit, !limit.allowed {
                     throw ManagementError(429, "Global limit has been reached", "too_many_requests")
                 }
-                response = try await body(request, context)
+                response = try await body(request, context, claims)
             } catch let error as ManagementError {
                 response = HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
             }
@@ -52,65 +53,65 @@ struct ManagementRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         let api = router.group("api/v2")
-        api.get("users", use: guarded(["read:users"]) { request, _ throws(ManagementError) in
+        api.get("users", use: guarded(["read:users"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.listUsers(Self.query(request)))
         })
-        api.get("users-by-email", use: guarded(["read:users"]) { request, _ throws(ManagementError) in
+        api.get("users-by-email", use: guarded(["read:users"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.usersByEmail(Self.query(request)))
         })
-        api.post("users", use: guarded(["create:users"]) { request, _ throws(ManagementError) in
+        api.post("users", use: guarded(["create:users"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.createUser(try await json(request)), status: .created)
         })
-        api.get("users/:id", use: guarded(["read:users"]) { request, context throws(ManagementError) in
+        api.get("users/:id", use: guarded(["read:users"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.getUser(Self.userID(context), Self.query(request)))
         })
-        api.patch("users/:id", use: guarded(["update:users", "update:users_app_metadata"]) { request, context throws(ManagementError) in
-            HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), authorizationHeader: request.headers[.authorization]))
+        api.patch("users/:id", use: guarded(["update:users", "update:users_app_metadata"]) { request, context, claims throws(ManagementError) in
+            HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), claims: claims))
         })
-        api.delete("users/:id", use: guarded(["delete:users"]) { _, context throws(ManagementError) in
+        api.delete("users/:id", use: guarded(["delete:users"]) { _, context, _ throws(ManagementError) in
             try await management.deleteUser(Self.userID(context))
             return Response(status: .noContent)
         })
-        api.get("users/:id/roles", use: guarded(["read:roles"]) { _, context throws(ManagementError) in
+        api.get("users/:id/roles", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.userRoles(Self.userID(context)))
         })
-        api.post("users/:id/roles", use: guarded(["update:users"]) { request, context throws(ManagementError) in
+        api.post("users/:id/roles", use: guarded(["update:users"]) { request, context, _ throws(ManagementError) in
             try await management.changeRoles(Self.userID(context), try await json(request), assign: true)
             return Response(status: .noContent)
         })
-        api.delete("users/:id/roles", use: guarded(["update:users"]) { request, context throws(ManagementError) in
+        api.delete("users/:id/roles", use: guarded(["update:users"]) { request, context, _ throws(ManagementError) in
             try await management.changeRoles(Self.userID(context), try await json(request), assign: false)
             return Response(status: .noContent)
         })
-        api.get("logs", use: guarded(["read:logs"]) { request, _ throws(ManagementError) in
+        api.get("logs", use: guarded(["read:logs"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
         })
-        api.get("users/:id/logs", use: guarded(["read:logs"]) { request, context throws(ManagementError) in
+        api.get("users/:id/logs", use: guarded(["read:logs"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: Self.userID(context), Self.query(request)))
         })
-        api.get("rules", use: guarded(["read:rules"]) { _, _ throws(ManagementError) in
+        api.get("rules", use: guarded(["read:rules"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRules())
         })
-        api.get("rules/:id", use: guarded(["read:rules"]) { _, context throws(ManagementError) in
+        api.get("rules/:id", use: guarded(["read:rules"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try management.getRule(Self.userID(context)))
         })
-        api.post("rules", use: guarded(["create:rules"]) { request, _ throws(ManagementError) in
+        api.post("rules", use: guarded(["create:rules"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.saveRule(try await json(request), existing: nil), status: .created)
         })
-        api.patch("rules/:id", use: guarded(["update:rules"]) { request, context throws(ManagementError) in
+        api.patch("rules/:id", use: guarded(["update:rules"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.saveRule(try await json(request), existing: Self.userID(context)))
         })
-        api.delete("rules/:id", use: guarded(["delete:rules"]) { _, context throws(ManagementError) in
+        api.delete("rules/:id", use: guarded(["delete:rules"]) { _, context, _ throws(ManagementError) in
             try await management.deleteRule(Self.userID(context))
             return Response(status: .noContent)
         })
-        api.get("clients", use: guarded(["read:clients"]) { _, _ throws(ManagementError) in
+        api.get("clients", use: guarded(["read:clients"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listClients())
         })
-        api.get("clients/:id", use: guarded(["read:clients"]) { _, context throws(ManagementError) in
+        api.get("clients/:id", use: guarded(["read:clients"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try management.getClient(Self.userID(context)))
         })
-        api.get("roles", use: guarded(["read:roles"]) { _, _ throws(ManagementError) in
+        api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())
         })
     }
