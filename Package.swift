@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System libraries
@@ -43,9 +44,18 @@ let package = Package(
         ),
         .target(name: "Tenant", dependencies: ["JSONCore"]),
         .target(
+            name: "NodeCompat",
+            dependencies: [
+                "ScriptRuntime", "JSONCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
             name: "Pipeline",
             dependencies: [
-                "ScriptRuntime", "Directory", "Tenant", "JSONCore",
+                "ScriptRuntime", "NodeCompat", "Directory", "Tenant", "JSONCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,6 +83,14 @@ let package = Package(
         // Tests
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(
+            name: "NodeCompatTests",
+            dependencies: [
+                "NodeCompat", "ScriptRuntime", "JSONCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
         .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", .product(name: "Crypto", package: "swift-crypto")]),
     ]

@@ -1,15 +1,19 @@
 import Directory
 import JSONCore
+import NodeCompat
 import Synchronization
 
 /// Per-flow state reachable from host functions (the runtime hands it back with each call).
-final class FlowEnvironment: Sendable {
+final class FlowEnvironment: OutboundEnvironment {
     let store: any UserStore
+    /// The tenant's `allowed_outbound_hosts`, for the scripts' HTTP clients.
+    let outboundPolicy: OutboundPolicy
     /// The flow's user when it is an inline profile: metadata writes to it stay in memory.
     private let inline: Mutex<UserProfile?>
 
-    init(store: any UserStore, inlineUser: UserProfile?) {
+    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy) {
         self.store = store
+        self.outboundPolicy = outboundPolicy
         self.inline = Mutex(inlineUser)
     }
 

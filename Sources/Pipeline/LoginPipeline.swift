@@ -3,6 +3,7 @@ import Foundation
 import JSONCore
 import Logging
 import Metrics
+import NodeCompat
 import ScriptRuntime
 import Synchronization
 import Tenant
@@ -17,6 +18,8 @@ public final class LoginPipeline: Sendable {
     public let logger: Logger
     /// The issuer given by the daemon, kept across reloads.
     let issuerOverride: String?
+    /// Module folders given on the command line (`--modules`), kept across reloads.
+    let modulePaths: [String]
 
     /// What a tenant revision brings; replaced whole by `reload()`.
     struct Revision: Sendable {
@@ -35,12 +38,15 @@ public final class LoginPipeline: Sendable {
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
 
-    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil) {
+    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
+        modulePaths: [String] = []
+    ) {
         self.store = store
+        self.modulePaths = modulePaths
         self.runtime = runtime
         self.logger = logger
         self.issuerOverride = issuerOverride
-        self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))
+        self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant, modulePaths: modulePaths), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))
     }
 
     /// Reloads the tenant directory. The new revision replaces the current one only when it
@@ -52,7 +58,7 @@ public final class LoginPipeline: Sendable {
         var fresh = try TenantLoader.load(directory: current.tenant.directory)
         if let issuerOverride { fresh.settings.issuer = issuerOverride }
         guard fresh.revision != current.tenant.revision else { return false }
-        let runner = RulesRunner(tenant: fresh)
+        let runner = RulesRunner(tenant: fresh, modulePaths: modulePaths)
         try await runner.validate(on: runtime)
         try await LoginPipeline.seed(store: store, tenant: fresh)
         let next = Revision(tenant: fresh, rulesRunner: runner, issuer: TokenIssuer(settings: fresh.settings, keys: current.issuer.keys))
@@ -65,13 +71,13 @@ public final class LoginPipeline: Sendable {
     /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
     /// `users/*.json` once per file content), the signing keys and a runtime.
     /// `issuer` overrides the tenant's issuer (the daemon uses its own URL).
-    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil) async throws -> LoginPipeline {
+    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = []) async throws -> LoginPipeline {
         var tenant = try TenantLoader.load(directory: tenantDirectory)
         if let issuer { tenant.settings.issuer = issuer }
         let store = try SQLiteUserStore(path: storePath)
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)
-        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer)
+        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer, modulePaths: modulePaths)
     }
 
     /// Imports each seed file once per content revision; users already present are kept.
@@ -298,10 +304,11 @@ public final class LoginPipeline: Sendable {
         } catch { throw .store(String(describing: error)) }
 
         let sessionID = randomHexID()
-        let environment = FlowEnvironment(store: store, inlineUser: stored ? nil : user)
         // One revision for the whole flow, even if a reload lands meanwhile.
         let rev = revision.withLock { $0 }
         let tenant = rev.tenant
+        let environment = FlowEnvironment(
+            store: store, inlineUser: stored ? nil : user, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
         let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
             auth0JSON: auth0GlobalsJSON(), environment: environment, runtime: runtime)

@@ -37,12 +37,6 @@ function UnauthorizedError(message) {
 UnauthorizedError.prototype = Object.create(Error.prototype);
 UnauthorizedError.prototype.constructor = UnauthorizedError;
 
-function __authsim_require(name) {
-  var e = new Error("Cannot find module '" + name + "'");
-  e.code = 'MODULE_NOT_FOUND';
-  throw e;
-}
-
 function __authsim_json(v) {
   try { return v === undefined ? undefined : JSON.stringify(v); } catch (e) { return '"[unserializable: ' + String(e && e.message) + ']"'; }
 }
@@ -114,7 +108,7 @@ function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
       }
     };
     try {
-      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __authsim_require, UnauthorizedError);
+      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __node_require, UnauthorizedError);
       if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
       var r = fn.call(undefined, user, context, callback);
       if (r && typeof r.then === 'function') {
@@ -181,9 +175,11 @@ async function __authsim_runRules(input) {
     var writes = [];
     var entry = {
       name: rule.name, order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
-      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, changes: {}
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {}
     };
     flow.currentEntry = entry;
+    // Outbound HTTP calls started while this rule runs are listed in its trace entry.
+    globalThis.__node_outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     var before = __authsim_snapshot(user, context);
     var start = __rt_now();
     flow.currentStart = start;
@@ -210,6 +206,7 @@ async function __authsim_runRules(input) {
   }
 
   __authsim_flow = null;
+  globalThis.__node_outbound = undefined;
   return JSON.stringify({
     outcome: outcome,
     error: error,

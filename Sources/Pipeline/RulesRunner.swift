@@ -1,5 +1,6 @@
 import Directory
 import JSONCore
+import NodeCompat
 import ScriptRuntime
 import Tenant
 
@@ -11,12 +12,16 @@ public struct RulesRunner: Sendable {
     /// The `rules` part of every job input, serialized once.
     let rulesJSON: String
 
-    public init(tenant: Tenant) {
+    /// `modulePaths`: extra module folders (the CLI's `--modules`) after the tenant's own
+    /// `node_modules/` and `authsim.module_paths`.
+    public init(tenant: Tenant, modulePaths: [String] = []) {
         rules = tenant.loginRules
         rulesJSON = JSONValue.array(rules.map { ["name": .string($0.name), "order": $0.order.map { .number(Double($0)) } ?? .null, "file": .string($0.file)] }).serialized()
         timeout = .milliseconds(Int64(tenant.settings.flowTimeoutSeconds * 1000))
         let configuration = JSONValue.object(tenant.configuration.mapValues(JSONValue.string)).serialized()
-        var files = [ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n")]
+        let node = NodeModules(configuration: RulesRunner.nodeConfiguration(tenant: tenant, extra: modulePaths))
+        var files = node.files
+        files.append(ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n"))
         for rule in tenant.rules where rule.enabled {
             files.append(
                 ScriptFile(
@@ -24,8 +29,16 @@ public struct RulesRunner: Sendable {
                     syntaxCheck: RulesFlowScript.standalone(source: rule.source)))
         }
         program = ScriptProgram(
-            id: "rules:" + tenant.revision, files: files,
-            asyncFunctions: ["updateMetadata": RulesRunner.updateMetadata])
+            id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions,
+            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata]) { a, _ in a })
+    }
+
+    /// Module folders in resolution order, and the legacy-globals setting.
+    static func nodeConfiguration(tenant: Tenant, extra: [String]) -> NodeModules.Configuration {
+        var paths = [tenant.directory + "/node_modules"]
+        paths += tenant.settings.modulePaths.map { $0.hasPrefix("/") ? $0 : tenant.directory + "/" + $0 }
+        paths += extra
+        return NodeModules.Configuration(modulePaths: paths, legacyGlobals: tenant.settings.legacyGlobals)
     }
 
     @Sendable static func updateMetadata(_ json: String, _ environment: JobEnvironment) async throws -> String {

@@ -29,6 +29,11 @@ extension SimulationResult {
                 for line in entry["console"]?.arrayValue ?? [] {
                     out.append("       console.\(line["level"]?.stringValue ?? "log"): \(line["message"]?.stringValue ?? "")")
                 }
+                for call in entry["http"]?.arrayValue ?? [] {
+                    let result = call["status"]?.intValue.map(String.init) ?? "failed: \(call["error"]?.stringValue ?? "no answer")"
+                    let time = call["durationMs"]?.doubleValue.map { " in " + formatMs($0) } ?? ""
+                    out.append("       http \(call["method"]?.stringValue ?? "GET") \(call["url"]?.stringValue ?? "") → \(result)\(time)")
+                }
                 let changes = entry["changes"]?.objectValue ?? [:]
                 for token in ["idToken", "accessToken", "user"] {
                     guard let d = changes[token] else { continue }

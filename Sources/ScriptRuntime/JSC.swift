@@ -117,7 +117,11 @@ final class NativeFunction {
             do {
                 return try native.body(ctx, args) ?? JSValueMakeUndefined(ctx)
             } catch {
-                exception?.pointee = JSC.makeError(ctx, (error as? NativeThrow)?.message ?? String(describing: error))
+                if let thrown = error as? NativeThrowValue {
+                    exception?.pointee = thrown.value
+                } else {
+                    exception?.pointee = JSC.makeError(ctx, (error as? NativeThrow)?.message ?? String(describing: error))
+                }
                 return nil
             }
         }
@@ -138,4 +142,9 @@ final class NativeFunction {
 struct NativeThrow: Error {
     let message: String
     init(_ message: String) { self.message = message }
+}
+
+/// Rethrows a JavaScript value (e.g. the SyntaxError of a nested evaluation) unchanged.
+struct NativeThrowValue: Error, @unchecked Sendable {
+    let value: JSValue
 }

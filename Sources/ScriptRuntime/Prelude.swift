@@ -41,6 +41,7 @@ enum Prelude {
   };
   g.global = g;
 
+  var inspectCustom = Symbol.for('nodejs.util.inspect.custom');
   function inspect(v, depth, seen) {
     if (v === null) return 'null';
     switch (typeof v) {
@@ -56,6 +57,9 @@ enum Prelude {
     if (v instanceof Error) return v.stack ? String(v.name || 'Error') + ': ' + v.message + '\n' + v.stack.split('\n').map(function (l) { return '    at ' + l; }).join('\n') : String(v);
     if (v instanceof Date) return isNaN(v) ? 'Invalid Date' : v.toISOString();
     if (v instanceof RegExp) return String(v);
+    var custom;
+    try { custom = v[inspectCustom]; } catch (e) {}
+    if (typeof custom === 'function') { try { return String(custom.call(v, 3 - depth, {})); } catch (e) {} }
     if (depth > 3) return Array.isArray(v) ? '[Array]' : '[Object]';
     seen = seen.concat([v]);
     if (Array.isArray(v)) {

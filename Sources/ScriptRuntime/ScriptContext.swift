@@ -80,6 +80,24 @@ final class ScriptContext {
             if let id = args.first ?? nil { w.removeTimer(id: Int(JSValueToNumber(ctx, id, nil))) }
             return nil
         }
+        // Remaining wall-clock time of the job, in milliseconds (host calls bound themselves by it).
+        install(ctx, global, "__rt_remaining") { ctx, _ in
+            JSValueMakeNumber(ctx, w.remainingMilliseconds)
+        }
+        // Evaluates `source` as a script named `file` and returns its completion value: how a
+        // module loader compiles a file so that errors and stacks name the file and its lines.
+        install(ctx, global, "__rt_compile") { ctx, args in
+            guard args.count >= 2, let source = JSC.toString(ctx, args[0]), let file = JSC.toString(ctx, args[1]) else {
+                throw NativeThrow("__rt_compile(source, file)")
+            }
+            let src = JSC.string(source)
+            let url = JSC.string(file)
+            defer { JSStringRelease(src); JSStringRelease(url) }
+            var exc: JSValue?
+            let value = JSEvaluateScript(ctx, src, nil, url, 1, &exc)
+            if let exc { throw NativeThrowValue(value: exc) }
+            return value
+        }
         install(ctx, global, "__rt_mark") { ctx, args in
             if let m = args.first ?? nil { w.current?.mark = Int(JSValueToNumber(ctx, m, nil)) }
             return nil

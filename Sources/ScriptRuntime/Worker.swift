@@ -131,6 +131,11 @@ final class Worker: @unchecked Sendable {
         timers.removeAll { $0.id == id }
     }
 
+    var remainingMilliseconds: Double {
+        let now = monotonicNanos()
+        return deadline > now ? Double(deadline - now) / 1_000_000 : 0
+    }
+
     func startHostCall(_ ctx: OpaquePointer, job: RunningJob, function: @escaping AsyncHostFunction, argumentsJSON: String) -> JSValue? {
         var resolve: JSValue?
         var reject: JSValue?
@@ -145,7 +150,7 @@ final class Worker: @unchecked Sendable {
         context.pendingOps[op] = (resolve, reject)
         let environment = job.pending.job.environment
         let serial = job.serial
-        Task.detached { [self] in
+        let task = Task.detached { [self] in
             let result: Result<String, HostCallError>
             do {
                 result = .success(try await function(argumentsJSON, environment))
@@ -154,6 +159,7 @@ final class Worker: @unchecked Sendable {
             }
             self.post(HostCompletion(serial: serial, op: op, result: result))
         }
+        job.hostTasks.append(task)
         return promise
     }
 
@@ -193,7 +199,11 @@ final class Worker: @unchecked Sendable {
         }
         let running = RunningJob(serial: serial, pending: pending, timeoutSeconds: Double(job.timeout.nanoseconds) / 1e9)
         current = running
-        defer { current = nil }
+        defer {
+            current = nil
+            // Host calls still running (an HTTP request nobody waits for any more) are cancelled.
+            for t in running.hostTasks { t.cancel() }
+        }
 
         let ctx = context.ctx
         var argv: [JSValue?] = [JSC.makeString(ctx, job.entry), JSC.makeString(ctx, job.input)]
@@ -314,6 +324,7 @@ final class RunningJob {
     var outcome: Result<String, ScriptFailure>?
     var mark: Int?
     var unhandledRejections: [String] = []
+    var hostTasks: [Task<Void, Never>] = []
 
     init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {
         self.serial = serial

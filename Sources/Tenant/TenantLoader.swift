@@ -85,6 +85,12 @@ public enum TenantLoader {
             if let hosts = own["allowed_outbound_hosts"]?.arrayValue ?? o["allowed_outbound_hosts"]?.arrayValue {
                 settings.allowedOutboundHosts = hosts.compactMap(\.stringValue)
             }
+            if let paths = own["module_paths"] {
+                guard let list = paths.arrayValue?.compactMap(\.stringValue), list.count == paths.arrayValue?.count else {
+                    throw TenantError(file: "tenant.json", message: "authsim.module_paths must be an array of folder paths")
+                }
+                settings.modulePaths = list
+            }
         }
 
         // Rules

@@ -119,6 +119,8 @@ public struct TenantSettings: Sendable, Equatable {
     public var defaultDirectory: String?
     public var allowedOutboundHosts: [String]
     public var legacyGlobals: Bool
+    /// Extra module folders for `require` (`authsim.module_paths`, relative to the tenant directory).
+    public var modulePaths: [String]
     /// Tenant log events kept (a ring: the oldest go first).
     public var logCapacity: Int = 10000
 
@@ -128,6 +130,7 @@ public struct TenantSettings: Sendable, Equatable {
         flowTimeoutSeconds = 20
         allowedOutboundHosts = ["localhost", "127.0.0.1", "::1"]
         legacyGlobals = false
+        modulePaths = []
     }
 
     public var effectiveIssuer: String {

@@ -56,6 +56,9 @@ struct TenantOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite store file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite).")
     var store: String?
 
+    @Option(name: .customLong("modules"), help: "A node_modules-style folder that scripts may require packages from (repeatable; searched after the tenant's own node_modules/).")
+    var modules: [String] = []
+
     var storePath: String { store ?? Self.defaultStorePath }
 
     /// `$AUTHSIM_DATA_DIR/authsim.sqlite`, or `./.authsim/authsim.sqlite`.

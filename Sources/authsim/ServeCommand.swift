@@ -33,7 +33,7 @@ struct Serve: AsyncParsableCommand {
             let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
             pipeline = try await LoginPipeline.open(
                 tenantDirectory: tenantOptions.tenant, storePath: tenantOptions.storePath, runtime: runtime,
-                issuer: issuer ?? tenantIssuer ?? defaultIssuer)
+                issuer: issuer ?? tenantIssuer ?? defaultIssuer, modulePaths: tenantOptions.modules)
         } catch {
             throw CommandFailure(error)
         }

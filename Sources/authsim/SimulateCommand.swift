@@ -111,7 +111,7 @@ struct FlowOptions: ParsableArguments {
 func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
     let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
     do {
-        return try await LoginPipeline.open(tenantDirectory: options.tenant, storePath: options.storePath, runtime: runtime)
+        return try await LoginPipeline.open(tenantDirectory: options.tenant, storePath: options.storePath, runtime: runtime, modulePaths: options.modules)
     } catch {
         throw CommandFailure(error)
     }

@@ -1,0 +1,293 @@
+extension NodeSources {
+    /// `buffer`: Buffer as a Uint8Array subclass with Node's encodings (utf8, hex, base64,
+    /// base64url, latin1/binary, ascii, utf16le), plus atob/btoa.
+    static let buffer = #"""
+__node_define('buffer', function (module, exports) {
+  'use strict';
+  var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  var B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  var B64REV = new Int16Array(256).fill(-1);
+  for (var i = 0; i < 64; i++) { B64REV[B64.charCodeAt(i)] = i; B64REV[B64URL.charCodeAt(i)] = i; }
+
+  function utf8Encode(str) {
+    var out = [];
+    for (var i = 0; i < str.length; i++) {
+      var c = str.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < str.length) {
+        var d = str.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+        else c = 0xfffd;
+      } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+      if (c < 0x80) out.push(c);
+      else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return out;
+  }
+
+  function utf8Decode(b, start, end) {
+    var s = '', chunk = [];
+    for (var i = start; i < end;) {
+      var c = b[i], cp = 0xfffd, n = 1;
+      if (c < 0x80) { cp = c; }
+      else if (c >= 0xc2 && c < 0xe0 && i + 1 < end && (b[i + 1] & 0xc0) === 0x80) { cp = ((c & 31) << 6) | (b[i + 1] & 63); n = 2; }
+      else if (c >= 0xe0 && c < 0xf0 && i + 2 < end && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80) {
+        cp = ((c & 15) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63); n = 3;
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) { cp = 0xfffd; n = 1; }
+      } else if (c >= 0xf0 && c < 0xf5 && i + 3 < end && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80 && (b[i + 3] & 0xc0) === 0x80) {
+        cp = ((c & 7) << 18) | ((b[i + 1] & 63) << 12) | ((b[i + 2] & 63) << 6) | (b[i + 3] & 63); n = 4;
+        if (cp < 0x10000 || cp > 0x10ffff) { cp = 0xfffd; n = 1; }
+      }
+      if (cp > 0xffff) { cp -= 0x10000; chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 1023)); }
+      else chunk.push(cp);
+      i += n;
+      if (chunk.length > 8000) { s += String.fromCharCode.apply(null, chunk); chunk = []; }
+    }
+    return s + String.fromCharCode.apply(null, chunk);
+  }
+
+  function base64Encode(b, start, end, url) {
+    var A = url ? B64URL : B64, out = '';
+    for (var i = start; i < end; i += 3) {
+      var n = (b[i] << 16) | ((i + 1 < end ? b[i + 1] : 0) << 8) | (i + 2 < end ? b[i + 2] : 0);
+      out += A[(n >> 18) & 63] + A[(n >> 12) & 63];
+      out += i + 1 < end ? A[(n >> 6) & 63] : (url ? '' : '=');
+      out += i + 2 < end ? A[n & 63] : (url ? '' : '=');
+    }
+    return out;
+  }
+
+  // Lenient like Node: both alphabets, whitespace and missing padding accepted; stops at '='.
+  function base64Decode(str) {
+    var out = [], bits = 0, acc = 0;
+    for (var i = 0; i < str.length; i++) {
+      var c = str.charCodeAt(i);
+      if (c === 61) break;
+      var v = c < 256 ? B64REV[c] : -1;
+      if (v < 0) continue;
+      acc = (acc << 6) | v; bits += 6;
+      if (bits >= 8) { bits -= 8; out.push((acc >> bits) & 255); }
+    }
+    return out;
+  }
+
+  function hexDecode(str) {
+    var out = [];
+    for (var i = 0; i + 1 < str.length; i += 2) {
+      var v = parseInt(str.substr(i, 2), 16);
+      if (isNaN(v) || !/^[0-9a-fA-F]{2}$/.test(str.substr(i, 2))) break;
+      out.push(v);
+    }
+    return out;
+  }
+
+  function normalizeEncoding(enc) {
+    if (enc === undefined || enc === null) return 'utf8';
+    var e = String(enc).toLowerCase();
+    switch (e) {
+      case 'utf8': case 'utf-8': return 'utf8';
+      case 'hex': return 'hex';
+      case 'base64': return 'base64';
+      case 'base64url': return 'base64url';
+      case 'latin1': case 'binary': return 'latin1';
+      case 'ascii': return 'ascii';
+      case 'ucs2': case 'ucs-2': case 'utf16le': case 'utf-16le': return 'utf16le';
+    }
+    var err = new TypeError('Unknown encoding: ' + enc);
+    err.code = 'ERR_UNKNOWN_ENCODING';
+    throw err;
+  }
+
+  function encode(str, enc) {
+    switch (normalizeEncoding(enc)) {
+      case 'utf8': return utf8Encode(str);
+      case 'hex': return hexDecode(str);
+      case 'base64': case 'base64url': return base64Decode(str);
+      case 'ascii': case 'latin1': {
+        var out = new Array(str.length);
+        for (var i = 0; i < str.length; i++) out[i] = str.charCodeAt(i) & 255;
+        return out;
+      }
+      case 'utf16le': {
+        var o = [];
+        for (var j = 0; j < str.length; j++) { var c = str.charCodeAt(j); o.push(c & 255, c >> 8); }
+        return o;
+      }
+    }
+  }
+
+  function decode(b, enc, start, end) {
+    switch (normalizeEncoding(enc)) {
+      case 'utf8': return utf8Decode(b, start, end);
+      case 'hex': {
+        var h = '';
+        for (var i = start; i < end; i++) h += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+        return h;
+      }
+      case 'base64': return base64Encode(b, start, end, false);
+      case 'base64url': return base64Encode(b, start, end, true);
+      case 'latin1': case 'ascii': {
+        var s = '', mask = normalizeEncoding(enc) === 'ascii' ? 127 : 255;
+        for (var j = start; j < end; j++) s += String.fromCharCode(b[j] & mask);
+        return s;
+      }
+      case 'utf16le': {
+        var u = '';
+        for (var k = start; k + 1 < end; k += 2) u += String.fromCharCode(b[k] | (b[k + 1] << 8));
+        return u;
+      }
+    }
+  }
+
+  class Buffer extends Uint8Array {
+    constructor(a, b, c) {
+      if (typeof a === 'string') { var bytes = encode(a, b); super(bytes.length); this.set(bytes); }
+      else if (typeof a === 'number') super(a);
+      else if (a instanceof ArrayBuffer) super(a, b || 0, c === undefined ? a.byteLength - (b || 0) : c);
+      else super(a);
+    }
+    static from(v, encOrOffset, length) {
+      if (typeof v === 'string') return new Buffer(v, encOrOffset);
+      if (v instanceof ArrayBuffer) return new Buffer(v, encOrOffset, length);
+      if (ArrayBuffer.isView(v)) { var copy = new Buffer(v.byteLength); copy.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return copy; }
+      if (Array.isArray(v)) { var arr = new Buffer(v.length); for (var i = 0; i < v.length; i++) arr[i] = v[i] & 255; return arr; }
+      if (v && typeof v === 'object') {
+        if (v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data);
+        if (typeof v.length === 'number') return Buffer.from(Array.prototype.slice.call(v));
+        if (typeof v.valueOf === 'function' && v.valueOf() !== v) return Buffer.from(v.valueOf(), encOrOffset, length);
+      }
+      throw new TypeError('The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received ' + (v === null ? 'null' : typeof v));
+    }
+    static alloc(n, fill, enc) {
+      var b = new Buffer(n);
+      if (fill !== undefined && fill !== 0) b.fill(fill, 0, n, enc);
+      return b;
+    }
+    static allocUnsafe(n) { return new Buffer(n); }
+    static allocUnsafeSlow(n) { return new Buffer(n); }
+    static isBuffer(b) { return b instanceof Buffer; }
+    static isEncoding(e) { try { normalizeEncoding(e); return typeof e === 'string'; } catch (x) { return false; } }
+    static byteLength(v, enc) {
+      if (typeof v !== 'string') return v.byteLength;
+      return encode(v, enc).length;
+    }
+    static concat(list, total) {
+      if (!Array.isArray(list)) throw new TypeError('The "list" argument must be an instance of Array');
+      if (total === undefined) { total = 0; for (var i = 0; i < list.length; i++) total += list[i].length; }
+      var out = Buffer.alloc(total), pos = 0;
+      for (var j = 0; j < list.length && pos < total; j++) {
+        var part = list[j];
+        var n = Math.min(part.length, total - pos);
+        out.set(n === part.length ? part : part.subarray(0, n), pos);
+        pos += n;
+      }
+      return out;
+    }
+    static compare(a, b) { return a.compare(b); }
+    toString(enc, start, end) {
+      start = start === undefined ? 0 : Math.max(0, start | 0);
+      end = end === undefined ? this.length : Math.min(this.length, end | 0);
+      if (end <= start) return '';
+      return decode(this, enc, start, end);
+    }
+    toJSON() { return { type: 'Buffer', data: Array.prototype.slice.call(this) }; }
+    toLocaleString(enc) { return this.toString(enc); }
+    equals(other) { return this.compare(other) === 0; }
+    compare(other, ts, te, ss, se) {
+      var a = this.subarray(ss || 0, se === undefined ? this.length : se);
+      var b = other.subarray(ts || 0, te === undefined ? other.length : te);
+      var n = Math.min(a.length, b.length);
+      for (var i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+      return a.length === b.length ? 0 : (a.length < b.length ? -1 : 1);
+    }
+    copy(target, targetStart, sourceStart, sourceEnd) {
+      targetStart = targetStart || 0; sourceStart = sourceStart || 0;
+      sourceEnd = sourceEnd === undefined ? this.length : sourceEnd;
+      var n = Math.max(0, Math.min(sourceEnd - sourceStart, target.length - targetStart));
+      target.set(this.subarray(sourceStart, sourceStart + n), targetStart);
+      return n;
+    }
+    slice(start, end) { return this.subarray(start, end); }
+    write(str, offset, length, enc) {
+      if (typeof offset === 'string') { enc = offset; offset = 0; length = undefined; }
+      else if (typeof length === 'string') { enc = length; length = undefined; }
+      offset = offset || 0;
+      var bytes = encode(str, enc);
+      var n = Math.min(bytes.length, this.length - offset, length === undefined ? Infinity : length);
+      for (var i = 0; i < n; i++) this[offset + i] = bytes[i];
+      return n;
+    }
+    fill(v, start, end, enc) {
+      if (typeof start === 'string') { enc = start; start = 0; end = this.length; }
+      start = start || 0; end = end === undefined ? this.length : end;
+      if (typeof v === 'number') return Uint8Array.prototype.fill.call(this, v & 255, start, end);
+      var bytes = typeof v === 'string' ? encode(v, enc) : Array.prototype.slice.call(v);
+      if (bytes.length === 0) return Uint8Array.prototype.fill.call(this, 0, start, end);
+      for (var i = start, j = 0; i < end; i++, j = (j + 1) % bytes.length) this[i] = bytes[j];
+      return this;
+    }
+    indexOf(v, from, enc) {
+      if (typeof v === 'number') return Uint8Array.prototype.indexOf.call(this, v & 255, from);
+      var needle = typeof v === 'string' ? encode(v, enc) : v;
+      from = from || 0;
+      if (from < 0) from = Math.max(0, this.length + from);
+      outer: for (var i = from; i <= this.length - needle.length; i++) {
+        for (var j = 0; j < needle.length; j++) if (this[i + j] !== needle[j]) continue outer;
+        return i;
+      }
+      return -1;
+    }
+    includes(v, from, enc) { return this.indexOf(v, from, enc) !== -1; }
+    readUInt8(o) { return this[o || 0]; }
+    readInt8(o) { var v = this[o || 0]; return v > 127 ? v - 256 : v; }
+    readUInt16BE(o) { o = o || 0; return (this[o] << 8) | this[o + 1]; }
+    readUInt16LE(o) { o = o || 0; return this[o] | (this[o + 1] << 8); }
+    readUInt32BE(o) { o = o || 0; return this[o] * 0x1000000 + ((this[o + 1] << 16) | (this[o + 2] << 8) | this[o + 3]); }
+    readUInt32LE(o) { o = o || 0; return this[o + 3] * 0x1000000 + ((this[o + 2] << 16) | (this[o + 1] << 8) | this[o]); }
+    readInt32BE(o) { o = o || 0; return (this[o] << 24) | (this[o + 1] << 16) | (this[o + 2] << 8) | this[o + 3]; }
+    readInt32LE(o) { o = o || 0; return (this[o + 3] << 24) | (this[o + 2] << 16) | (this[o + 1] << 8) | this[o]; }
+    writeUInt8(v, o) { o = o || 0; this[o] = v; return o + 1; }
+    writeUInt16BE(v, o) { o = o || 0; this[o] = v >>> 8; this[o + 1] = v; return o + 2; }
+    writeUInt16LE(v, o) { o = o || 0; this[o] = v; this[o + 1] = v >>> 8; return o + 2; }
+    writeUInt32BE(v, o) { o = o || 0; this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
+    writeUInt32LE(v, o) { o = o || 0; this[o + 3] = v >>> 24; this[o + 2] = v >>> 16; this[o + 1] = v >>> 8; this[o] = v; return o + 4; }
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+      var parts = [];
+      for (var i = 0; i < Math.min(this.length, 50); i++) parts.push((this[i] < 16 ? '0' : '') + this[i].toString(16));
+      return '<Buffer' + (parts.length ? ' ' + parts.join(' ') : '') + (this.length > 50 ? ' ... ' + (this.length - 50) + ' more bytes' : '') + '>';
+    }
+  }
+  Buffer.poolSize = 8192;
+  Object.defineProperty(Buffer.prototype, 'parent', { get: function () { return this.buffer; } });
+
+  function btoa(s) {
+    s = String(s);
+    var bytes = [];
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c > 255) { var e = new Error('Invalid character'); e.name = 'InvalidCharacterError'; throw e; }
+      bytes.push(c);
+    }
+    return base64Encode(bytes, 0, bytes.length, false);
+  }
+  function atob(s) {
+    s = String(s).replace(/[\t\n\f\r ]/g, '');
+    if (/[^A-Za-z0-9+/=]/.test(s) || s.length % 4 === 1) { var e = new Error('The string to be decoded is not correctly encoded.'); e.name = 'InvalidCharacterError'; throw e; }
+    var bytes = base64Decode(s), out = '';
+    for (var i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]);
+    return out;
+  }
+
+  exports.Buffer = Buffer;
+  exports.SlowBuffer = Buffer;
+  exports.atob = atob;
+  exports.btoa = btoa;
+  exports.kMaxLength = 0x7fffffff;
+  exports.constants = { MAX_LENGTH: 0x7fffffff, MAX_STRING_LENGTH: 0x1fffffe8 };
+  // Shared with the other modules (not part of Node's API).
+  exports.__utf8Encode = utf8Encode;
+  exports.__utf8Decode = utf8Decode;
+});
+"""#
+}

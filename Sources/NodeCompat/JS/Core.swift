@@ -1,0 +1,242 @@
+/// The JavaScript half of NodeCompat, one named file per module (errors and stacks name them
+/// `authsim:node/<name>.js`). Each module file registers a factory with `__node_define`; a
+/// factory runs once per context, on its first `require`.
+enum NodeSources {
+    static let all: [(name: String, source: String)] = [
+        ("core", core), ("buffer", buffer), ("events", events), ("util", util), ("querystring", querystring),
+        ("url", url), ("crypto", crypto), ("assert", assert), ("uuid", uuid), ("jsonwebtoken", jsonwebtoken),
+        ("http-client", httpClient), ("request", request), ("axios", axios), ("node-fetch", nodeFetch),
+    ]
+
+    /// The module registry, `require` with its resolution order, and the Node-style globals.
+    static let core = #"""
+(function (g) {
+  'use strict';
+  var factories = Object.create(null);
+  var kinds = Object.create(null);
+  var builtinCache = Object.create(null);
+  var fileCache = Object.create(null);
+
+  // kind 'core': always the host's (Node core modules, the HTTP clients); 'package': a copy
+  // installed in a module folder wins, the host's implementation is the fallback.
+  Object.defineProperty(g, '__node_define', { value: function (name, factory, kind) {
+    factories[name] = factory;
+    kinds[name] = kind || 'core';
+  }});
+
+  function builtin(name) {
+    var m = builtinCache[name];
+    if (m) return m.exports;
+    m = { id: name, exports: {}, loaded: false };
+    builtinCache[name] = m;
+    try { factories[name](m, m.exports, g.__node_require); }
+    catch (e) { delete builtinCache[name]; throw e; }
+    m.loaded = true;
+    return m.exports;
+  }
+
+  function notFound(request) {
+    var e = new Error("Cannot find module '" + request + "'");
+    e.code = 'MODULE_NOT_FOUND';
+    return e;
+  }
+
+  // 'lodash@4.17.19' -> 'lodash', '@scope/pkg@1.0.0/sub' -> '@scope/pkg/sub'.
+  function stripVersion(name) {
+    var at = name.indexOf('@', name.charAt(0) === '@' ? 1 : 0);
+    if (at <= 0) return name;
+    var slash = name.indexOf('/', at);
+    return name.slice(0, at) + (slash >= 0 ? name.slice(slash) : '');
+  }
+
+  function isPath(request) {
+    return request.charAt(0) === '/' || request === '.' || request === '..' || request.slice(0, 2) === './' || request.slice(0, 3) === '../';
+  }
+
+  function resolve(request, fromDir) {
+    if (typeof request !== 'string' || request === '') {
+      var t = new TypeError('The "id" argument must be of type string and not empty. Received ' + (typeof request === 'string' ? "''" : typeof request));
+      t.code = 'ERR_INVALID_ARG_VALUE';
+      throw t;
+    }
+    var path = isPath(request);
+    var name = path ? request : stripVersion(request);
+    if (!path && name.slice(0, 5) === 'node:') {
+      if (factories[name.slice(5)] && kinds[name.slice(5)] === 'core') return { builtin: name.slice(5) };
+      throw notFound(request);
+    }
+    if (!path && factories[name] && kinds[name] === 'core') return { builtin: name };
+    // Resolutions are remembered per context, so a rule's require() on every login costs a lookup.
+    var key = (fromDir || '') + '\u0000' + name;
+    var known = resolved.get(key);
+    if (known) return known;
+    var r = __rt_call('node.resolve', { request: name, from: fromDir || null });
+    if (!r) {
+      if (path || !factories[name]) throw notFound(request);
+      r = { builtin: name };
+    }
+    resolved.set(key, r);
+    return r;
+  }
+  var resolved = new Map();
+
+  function loadFile(r) {
+    var cached = fileCache[r.path];
+    if (cached) return cached.exports;
+    var source = r.source;
+    r.source = undefined;
+    if (source === undefined) source = __rt_call('node.resolve', { request: r.path, from: null }).source;
+    var module = { id: r.path, filename: r.path, path: r.dir, exports: {}, loaded: false, children: [], paths: [] };
+    fileCache[r.path] = module;
+    try {
+      if (r.json) {
+        try { module.exports = JSON.parse(source); }
+        catch (e) { throw new SyntaxError(r.path + ': ' + e.message); }
+      } else {
+        var fn;
+        try {
+          fn = __rt_compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.path);
+        } catch (e) {
+          if (e instanceof SyntaxError && !e.__located) {
+            e.message = r.path + ':' + (e.line || '?') + ': ' + e.message;
+            e.__located = true;
+          }
+          throw e;
+        }
+        var req = makeRequire(r.dir);
+        req.main = undefined;
+        module.require = req;
+        fn.call(module.exports, module.exports, req, module, r.path, r.dir);
+      }
+    } catch (e) {
+      delete fileCache[r.path];
+      throw e;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  function makeRequire(fromDir) {
+    function require(request) {
+      var r = resolve(request, fromDir);
+      return r.builtin ? builtin(r.builtin) : loadFile(r);
+    }
+    require.resolve = function (request) {
+      var r = resolve(request, fromDir);
+      return r.builtin || r.path;
+    };
+    require.cache = fileCache;
+    return require;
+  }
+
+  Object.defineProperty(g, '__node_require', { value: makeRequire(null) });
+
+  // Globals that Node defines, built on first use.
+  function lazyGlobal(name, get) {
+    Object.defineProperty(g, name, {
+      configurable: true, enumerable: false,
+      get: function () {
+        var v = get();
+        Object.defineProperty(g, name, { value: v, writable: true, configurable: true, enumerable: false });
+        return v;
+      },
+      set: function (v) {
+        Object.defineProperty(g, name, { value: v, writable: true, configurable: true, enumerable: false });
+      }
+    });
+  }
+  lazyGlobal('Buffer', function () { return builtin('buffer').Buffer; });
+  lazyGlobal('atob', function () { return builtin('buffer').atob; });
+  lazyGlobal('btoa', function () { return builtin('buffer').btoa; });
+  lazyGlobal('TextEncoder', function () { return builtin('util').TextEncoder; });
+  lazyGlobal('TextDecoder', function () { return builtin('util').TextDecoder; });
+  lazyGlobal('URL', function () { return builtin('url').URL; });
+  lazyGlobal('URLSearchParams', function () { return builtin('url').URLSearchParams; });
+  lazyGlobal('fetch', function () { return builtin('node-fetch'); });
+  lazyGlobal('Headers', function () { return builtin('node-fetch').Headers; });
+  lazyGlobal('Request', function () { return builtin('node-fetch').Request; });
+  lazyGlobal('Response', function () { return builtin('node-fetch').Response; });
+  lazyGlobal('structuredClone', function () {
+    return function structuredClone(v) { return clone(v, new Map()); };
+  });
+  function clone(v, seen) {
+    if (v === null || typeof v !== 'object') {
+      if (typeof v === 'function' || typeof v === 'symbol') {
+        var e = new Error(String(v) + ' could not be cloned.');
+        e.name = 'DataCloneError';
+        throw e;
+      }
+      return v;
+    }
+    if (seen.has(v)) return seen.get(v);
+    var out;
+    if (v instanceof Date) out = new Date(v.getTime());
+    else if (v instanceof RegExp) out = new RegExp(v.source, v.flags);
+    else if (ArrayBuffer.isView(v)) out = new v.constructor(v);
+    else if (v instanceof Map) { out = new Map(); seen.set(v, out); v.forEach(function (val, k) { out.set(clone(k, seen), clone(val, seen)); }); return out; }
+    else if (v instanceof Set) { out = new Set(); seen.set(v, out); v.forEach(function (val) { out.add(clone(val, seen)); }); return out; }
+    else if (Array.isArray(v)) { out = []; seen.set(v, out); for (var i = 0; i < v.length; i++) out[i] = clone(v[i], seen); return out; }
+    else {
+      out = {};
+      seen.set(v, out);
+      Object.keys(v).forEach(function (k) { out[k] = clone(v[k], seen); });
+      return out;
+    }
+    seen.set(v, out);
+    return out;
+  }
+
+  // A process object without any reach into the host: no real environment, no exit.
+  var started = __rt_now();
+  var hrtime = function (prev) {
+    var ns = Math.round(__rt_now() * 1e6);
+    var s = Math.floor(ns / 1e9), n = ns % 1e9;
+    if (prev) { s -= prev[0]; n -= prev[1]; if (n < 0) { s -= 1; n += 1e9; } }
+    return [s, n];
+  };
+  hrtime.bigint = function () { return BigInt(Math.round(__rt_now() * 1e6)); };
+  lazyGlobal('process', function () {
+    return {
+      env: {}, argv: ['node'], execArgv: [], version: 'v18.20.0',
+      versions: { node: '18.20.0', authsim: '1' }, platform: 'linux', arch: 'x64', pid: 1, title: 'node',
+      release: { name: 'node' },
+      nextTick: function (fn) {
+        var args = Array.prototype.slice.call(arguments, 1);
+        queueMicrotask(function () { fn.apply(undefined, args); });
+      },
+      hrtime: hrtime,
+      uptime: function () { return (__rt_now() - started) / 1000; },
+      cwd: function () { return '/'; },
+      emitWarning: function (w) { console.warn(String(w && w.message || w)); },
+      memoryUsage: function () { return { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }; },
+      on: function () { return this; }, once: function () { return this; }, off: function () { return this; },
+      removeListener: function () { return this; }, emit: function () { return false; }
+    };
+  });
+
+  // The bare globals rules saw before Node 16, for those `require` can resolve.
+  Object.defineProperty(g, '__node_installLegacyGlobals', { value: function () {
+    var names = {
+      _: 'lodash', async: 'async', request: 'request', jwt: 'jsonwebtoken', q: 'q', Q: 'q', uuid: 'uuid',
+      crypto: 'crypto', querystring: 'querystring', xmldom: 'xmldom', xpath: 'xpath', moment: 'moment',
+      xtend: 'xtend', bluebird: 'bluebird', Promise_: 'bluebird', util: 'util', url: 'url', qs: 'qs'
+    };
+    Object.keys(names).forEach(function (k) {
+      if (k === 'Promise_' || Object.prototype.hasOwnProperty.call(g, k)) return;
+      var loaded = false, value;
+      Object.defineProperty(g, k, {
+        configurable: true, enumerable: false,
+        get: function () {
+          if (!loaded) {
+            loaded = true;
+            try { value = g.__node_require(names[k]); } catch (e) { value = undefined; }
+          }
+          return value;
+        },
+        set: function (v) { loaded = true; value = v; }
+      });
+    });
+  }});
+})(globalThis);
+"""#
+}

@@ -1,0 +1,278 @@
+extension NodeSources {
+    /// `crypto`: hashes, HMAC, random values, PBKDF2, sign/verify and timingSafeEqual, backed
+    /// by swift-crypto in the host.
+    static let crypto = #"""
+__node_define('crypto', function (module, exports, require) {
+  'use strict';
+  var Buffer = require('buffer').Buffer;
+
+  function toBytes(data, enc, what) {
+    if (typeof data === 'string') return Buffer.from(data, enc || 'utf8');
+    if (data instanceof ArrayBuffer) return Buffer.from(data);
+    if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    var e = new TypeError('The "' + (what || 'data') + '" argument must be of type string or an instance of Buffer, TypedArray, or DataView. Received ' + (data === null ? 'null' : typeof data));
+    e.code = 'ERR_INVALID_ARG_TYPE';
+    throw e;
+  }
+  function b64(bytes) { return bytes.toString('base64'); }
+  function out(base64, enc) {
+    var b = Buffer.from(base64, 'base64');
+    return enc && enc !== 'buffer' ? b.toString(enc) : b;
+  }
+  var HASHES = ['md5', 'sha1', 'sha256', 'sha384', 'sha512'];
+  function checkAlgorithm(alg) {
+    var a = String(alg).toLowerCase().replace(/^rsa-/, '').replace('-', '');
+    if (HASHES.indexOf(a) < 0) { var e = new Error('Digest method not supported'); e.code = 'ERR_CRYPTO_INVALID_DIGEST'; throw e; }
+    return a;
+  }
+
+  function Hash(alg) { this._alg = checkAlgorithm(alg); this._chunks = []; this._done = false; }
+  Hash.prototype.update = function (data, enc) {
+    if (this._done) { var e = new Error('Digest already called'); e.code = 'ERR_CRYPTO_HASH_FINALIZED'; throw e; }
+    this._chunks.push(toBytes(data, enc));
+    return this;
+  };
+  Hash.prototype.digest = function (enc) {
+    if (this._done) { var e = new Error('Digest already called'); e.code = 'ERR_CRYPTO_HASH_FINALIZED'; throw e; }
+    this._done = true;
+    return out(__rt_call('node.hash', { algorithm: this._alg, data: b64(Buffer.concat(this._chunks)) }), enc);
+  };
+  Hash.prototype.copy = function () { var h = new Hash(this._alg); h._chunks = this._chunks.slice(); return h; };
+
+  function Hmac(alg, key) {
+    this._alg = checkAlgorithm(alg);
+    this._key = key && typeof key === 'object' && !ArrayBuffer.isView(key) && key.__secret ? key.__secret : toBytes(key, 'utf8', 'key');
+    this._chunks = []; this._done = false;
+  }
+  Hmac.prototype.update = Hash.prototype.update;
+  Hmac.prototype.digest = function (enc) {
+    if (this._done) { var e = new Error('Digest already called'); e.code = 'ERR_CRYPTO_HASH_FINALIZED'; throw e; }
+    this._done = true;
+    return out(__rt_call('node.hmac', { algorithm: this._alg, key: b64(this._key), data: b64(Buffer.concat(this._chunks)) }), enc);
+  };
+
+  function randomBytesSync(n) {
+    if (typeof n !== 'number' || n < 0 || n > 0x7fffffff || n !== Math.floor(n)) {
+      var e = new RangeError('The value of "size" is out of range. It must be >= 0 && <= 2147483647. Received ' + n);
+      e.code = 'ERR_OUT_OF_RANGE';
+      throw e;
+    }
+    var parts = [];
+    for (var left = n; left > 0; left -= 65536) parts.push(Buffer.from(__rt_call('node.random', { size: Math.min(left, 65536) }), 'base64'));
+    return Buffer.concat(parts, n);
+  }
+  function randomBytes(n, cb) {
+    if (typeof cb === 'function') {
+      var r, err = null;
+      try { r = randomBytesSync(n); } catch (e) { err = e; }
+      setImmediate(function () { cb(err, r); });
+      return;
+    }
+    return randomBytesSync(n);
+  }
+  function randomFillSync(buf, offset, size) {
+    offset = offset || 0;
+    var view = ArrayBuffer.isView(buf) ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf);
+    if (size === undefined) size = view.length - offset;
+    view.set(randomBytesSync(size), offset);
+    return buf;
+  }
+  function randomUUID() {
+    var b = randomBytesSync(16);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = b.toString('hex');
+    return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+  }
+  function randomInt(min, max, cb) {
+    if (max === undefined || typeof max === 'function') { cb = max; max = min; min = 0; }
+    var range = max - min;
+    if (!(range > 0) || range > 0xffffffffffff) throw new RangeError('The value of "max" is out of range. It must be greater than "min"');
+    var limit = Math.floor(0x1000000000000 / range) * range, x;
+    do { x = randomBytesSync(6).readUInt32BE(0) * 0x10000 + randomBytesSync(2).readUInt16BE(0); } while (x >= limit);
+    var v = min + (x % range);
+    if (typeof cb === 'function') { setImmediate(function () { cb(null, v); }); return; }
+    return v;
+  }
+
+  function timingSafeEqual(a, b) {
+    if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) {
+      var t = new TypeError('The "buf1" argument must be an instance of ArrayBuffer, Buffer, TypedArray, or DataView.');
+      t.code = 'ERR_INVALID_ARG_TYPE';
+      throw t;
+    }
+    var x = new Uint8Array(a.buffer, a.byteOffset, a.byteLength), y = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    if (x.length !== y.length) {
+      var e = new RangeError('Input buffers must have the same byte length');
+      e.code = 'ERR_CRYPTO_TIMING_SAFE_EQUAL_LENGTH';
+      throw e;
+    }
+    var diff = 0;
+    for (var i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+    return diff === 0;
+  }
+
+  function pbkdf2Sync(password, salt, iterations, keylen, digest) {
+    return Buffer.from(__rt_call('node.pbkdf2', {
+      password: b64(toBytes(password, 'utf8', 'password')), salt: b64(toBytes(salt, 'utf8', 'salt')),
+      iterations: iterations, keylen: keylen, digest: digest || 'sha1', remainingMs: __rt_remaining()
+    }), 'base64');
+  }
+  function pbkdf2(password, salt, iterations, keylen, digest, cb) {
+    var r, err = null;
+    try { r = pbkdf2Sync(password, salt, iterations, keylen, digest); } catch (e) { err = e; }
+    setImmediate(function () { cb(err, r); });
+  }
+
+  function keyPEM(key) {
+    if (typeof key === 'string') return key;
+    if (key && typeof key === 'object' && !ArrayBuffer.isView(key)) {
+      if (key.__pem) return key.__pem;
+      if (key.key !== undefined) return keyPEM(key.key);
+    }
+    if (ArrayBuffer.isView(key)) return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('utf8');
+    throw new TypeError('The "key" argument must be a PEM string, a Buffer or a KeyObject');
+  }
+  function Sign(alg) { this._alg = checkAlgorithm(alg); this._chunks = []; }
+  Sign.prototype.update = function (data, enc) { this._chunks.push(toBytes(data, enc)); return this; };
+  Sign.prototype.sign = function (key, enc) {
+    var format = key && typeof key === 'object' && key.dsaEncoding === 'ieee-p1363' ? 'jose' : 'der';
+    return out(__rt_call('node.sign', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), format: format }), enc);
+  };
+  Sign.prototype.end = function () { return this; };
+  function Verify(alg) { this._alg = checkAlgorithm(alg); this._chunks = []; }
+  Verify.prototype.update = Sign.prototype.update;
+  Verify.prototype.end = Sign.prototype.end;
+  Verify.prototype.verify = function (key, signature, enc) {
+    var format = key && typeof key === 'object' && key.dsaEncoding === 'ieee-p1363' ? 'jose' : 'der';
+    var sig = typeof signature === 'string' ? Buffer.from(signature, enc || 'utf8') : toBytes(signature, undefined, 'signature');
+    return __rt_call('node.verify', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), signature: b64(sig), format: format });
+  };
+  function oneShotSign(alg, data, key) {
+    var s = new Sign(alg || 'sha256'); s.update(data); return s.sign(key);
+  }
+  function oneShotVerify(alg, data, key, signature) {
+    var v = new Verify(alg || 'sha256'); v.update(data); return v.verify(key, signature);
+  }
+
+  function KeyObject(type, pem, secret) { this.type = type; this.__pem = pem; this.__secret = secret; }
+  KeyObject.prototype.export = function (options) {
+    if (this.type === 'secret') return Buffer.from(this.__secret);
+    return this.__pem;
+  };
+  function createSecretKey(key, enc) { var b = toBytes(key, enc, 'key'); var k = new KeyObject('secret', null, b); k.symmetricKeySize = b.length; return k; }
+  function createPrivateKey(key) { return new KeyObject('private', keyPEM(key)); }
+  function createPublicKey(key) { return new KeyObject('public', keyPEM(key)); }
+
+  exports.createHash = function (alg) { return new Hash(alg); };
+  exports.createHmac = function (alg, key) { return new Hmac(alg, key); };
+  exports.createSign = function (alg) { return new Sign(alg); };
+  exports.createVerify = function (alg) { return new Verify(alg); };
+  exports.sign = oneShotSign;
+  exports.verify = oneShotVerify;
+  exports.randomBytes = randomBytes;
+  exports.pseudoRandomBytes = randomBytes;
+  exports.randomFillSync = randomFillSync;
+  exports.randomFill = function (buf, offset, size, cb) {
+    if (typeof offset === 'function') { cb = offset; offset = 0; size = undefined; }
+    else if (typeof size === 'function') { cb = size; size = undefined; }
+    var err = null;
+    try { randomFillSync(buf, offset, size); } catch (e) { err = e; }
+    setImmediate(function () { cb(err, buf); });
+  };
+  exports.randomUUID = randomUUID;
+  exports.randomInt = randomInt;
+  exports.timingSafeEqual = timingSafeEqual;
+  exports.pbkdf2Sync = pbkdf2Sync;
+  exports.pbkdf2 = pbkdf2;
+  exports.createSecretKey = createSecretKey;
+  exports.createPrivateKey = createPrivateKey;
+  exports.createPublicKey = createPublicKey;
+  exports.KeyObject = KeyObject;
+  exports.getHashes = function () { return HASHES.concat(['RSA-SHA1', 'RSA-SHA256', 'RSA-SHA384', 'RSA-SHA512']); };
+  exports.getRandomValues = function (arr) { return randomFillSync(arr); };
+  exports.constants = {};
+});
+"""#
+
+    /// `assert`: the classic and strict assertion functions with Node's AssertionError.
+    static let assert = #"""
+__node_define('assert', function (module, exports, require) {
+  'use strict';
+  var util = require('util');
+  function AssertionError(options) {
+    var e = new Error(options.message);
+    Object.setPrototypeOf(e, AssertionError.prototype);
+    e.name = 'AssertionError';
+    e.code = 'ERR_ASSERTION';
+    e.actual = options.actual;
+    e.expected = options.expected;
+    e.operator = options.operator;
+    e.generatedMessage = !options.userMessage;
+    return e;
+  }
+  AssertionError.prototype = Object.create(Error.prototype, { constructor: { value: AssertionError } });
+  function fail(actual, expected, message, operator, fallback) {
+    if (message instanceof Error) throw message;
+    throw new AssertionError({ message: message !== undefined ? String(message) : fallback, actual: actual, expected: expected, operator: operator, userMessage: message !== undefined });
+  }
+  function show(v) { return util.inspect(v); }
+  function assert(value, message) { if (!value) fail(value, true, message, '==', 'The expression evaluated to a falsy value:\n\n  assert(' + show(value) + ')\n'); }
+  assert.ok = function ok(value, message) { if (!value) fail(value, true, message, '==', 'The expression evaluated to a falsy value:\n\n  assert.ok(' + show(value) + ')\n'); };
+  assert.equal = function (a, b, m) { if (!(a == b || (a !== a && b !== b))) fail(a, b, m, '==', show(a) + ' == ' + show(b)); };
+  assert.notEqual = function (a, b, m) { if (a == b || (a !== a && b !== b)) fail(a, b, m, '!=', show(a) + ' != ' + show(b)); };
+  assert.strictEqual = function (a, b, m) { if (!Object.is(a, b)) fail(a, b, m, 'strictEqual', 'Expected values to be strictly equal:\n\n' + show(a) + ' !== ' + show(b) + '\n'); };
+  assert.notStrictEqual = function (a, b, m) { if (Object.is(a, b)) fail(a, b, m, 'notStrictEqual', 'Expected "actual" to be strictly unequal to: ' + show(b)); };
+  assert.deepEqual = function (a, b, m) { if (!util.__deepEqual(a, b, false)) fail(a, b, m, 'deepEqual', 'Expected values to be loosely deep-equal:\n\n' + show(a) + '\n\nshould loosely deep-equal\n\n' + show(b)); };
+  assert.notDeepEqual = function (a, b, m) { if (util.__deepEqual(a, b, false)) fail(a, b, m, 'notDeepEqual', '"actual" should not loosely deep-equal "expected": ' + show(b)); };
+  assert.deepStrictEqual = function (a, b, m) { if (!util.__deepEqual(a, b, true)) fail(a, b, m, 'deepStrictEqual', 'Expected values to be strictly deep-equal:\n' + show(a) + '\n\nshould equal\n\n' + show(b)); };
+  assert.notDeepStrictEqual = function (a, b, m) { if (util.__deepEqual(a, b, true)) fail(a, b, m, 'notDeepStrictEqual', 'Expected "actual" not to be strictly deep-equal to: ' + show(b)); };
+  assert.fail = function (message) { fail(undefined, undefined, message === undefined ? 'Failed' : message, 'fail', 'Failed'); };
+  assert.match = function (s, re, m) { if (!re.test(s)) fail(s, re, m, 'match', 'The input did not match the regular expression ' + String(re) + '. Input:\n\n' + show(s) + '\n'); };
+  assert.doesNotMatch = function (s, re, m) { if (re.test(s)) fail(s, re, m, 'doesNotMatch', 'The input was expected to not match the regular expression ' + String(re) + '. Input:\n\n' + show(s) + '\n'); };
+  assert.ifError = function (v) { if (v !== null && v !== undefined) { if (v instanceof Error) throw v; fail(v, null, undefined, 'ifError', 'ifError got unwanted exception: ' + show(v)); } };
+  function matches(err, expected) {
+    if (expected === undefined) return true;
+    if (typeof expected === 'function') {
+      if (expected.prototype !== undefined && err instanceof expected) return true;
+      if (Error.isPrototypeOf(expected) || expected === Error) return false;
+      return expected.call({}, err) === true;
+    }
+    if (expected instanceof RegExp) return expected.test(String(err && err.message !== undefined ? err : err));
+    if (typeof expected === 'object') {
+      return Object.keys(expected).every(function (k) {
+        return expected[k] instanceof RegExp && typeof err[k] === 'string' ? expected[k].test(err[k]) : util.__deepEqual(err[k], expected[k], true);
+      });
+    }
+    return false;
+  }
+  assert.throws = function (fn, expected, message) {
+    if (typeof expected === 'string') { message = expected; expected = undefined; }
+    try { fn(); } catch (e) {
+      if (!matches(e, expected)) throw e;
+      return;
+    }
+    fail(undefined, expected, message, 'throws', 'Missing expected exception.');
+  };
+  assert.doesNotThrow = function (fn, expected, message) {
+    try { fn(); } catch (e) { fail(e, expected, typeof expected === 'string' ? expected : message, 'doesNotThrow', 'Got unwanted exception.\nActual message: "' + (e && e.message) + '"'); }
+  };
+  assert.rejects = function (p, expected, message) {
+    return Promise.resolve(typeof p === 'function' ? p() : p).then(function () {
+      fail(undefined, expected, message, 'rejects', 'Missing expected rejection.');
+    }, function (e) { if (!matches(e, expected)) throw e; });
+  };
+  assert.doesNotReject = function (p, message) {
+    return Promise.resolve(typeof p === 'function' ? p() : p).then(function () {}, function (e) {
+      fail(e, undefined, message, 'doesNotReject', 'Got unwanted rejection.\nActual message: "' + (e && e.message) + '"');
+    });
+  };
+  assert.AssertionError = AssertionError;
+  assert.strict = Object.assign(function strict(v, m) { return assert.ok(v, m); }, assert, {
+    equal: assert.strictEqual, notEqual: assert.notStrictEqual, deepEqual: assert.deepStrictEqual, notDeepEqual: assert.notDeepStrictEqual
+  });
+  assert.strict.strict = assert.strict;
+  module.exports = assert;
+});
+"""#
+}

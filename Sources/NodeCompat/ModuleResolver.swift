@@ -1,0 +1,134 @@
+import Foundation
+import JSONCore
+
+/// Node's `require` resolution, confined to a set of module folders: a request resolves to a
+/// file inside one of the roots or to nothing. Paths are compared lexically (after `.` and `..`
+/// are folded), so `require('../../etc/passwd')` cannot leave the roots, while symbolic links
+/// installed inside a root (Debian links `moment.js` into /usr/share/javascript) still work.
+struct ModuleResolver: Sendable {
+    let roots: [String]
+
+    init(roots: [String]) {
+        let cwd = FileManager.default.currentDirectoryPath
+        self.roots = roots.map { ModuleResolver.normalize($0.hasPrefix("/") ? $0 : cwd + "/" + $0) }
+    }
+
+    struct Resolved {
+        var path: String
+        var source: String
+        var isJSON: Bool
+    }
+
+    /// Host function: `{request, from}` → `{path, dir, source, json}` or `null`.
+    func resolve(argumentsJSON: String) throws -> String {
+        let args = try JSONValue.parse(argumentsJSON)
+        guard let request = args["request"]?.stringValue else { return "null" }
+        guard let found = try resolve(request, from: args["from"]?.stringValue) else { return "null" }
+        let dir = String(found.path[..<(found.path.lastIndex(of: "/") ?? found.path.endIndex)])
+        return JSONValue.object([
+            "path": .string(found.path), "dir": .string(dir), "source": .string(found.source), "json": .bool(found.isJSON),
+        ]).serialized()
+    }
+
+    func resolve(_ request: String, from: String?) throws -> Resolved? {
+        if request.hasPrefix("/") {
+            return try fileOrDirectory(ModuleResolver.normalize(request))
+        }
+        if request == "." || request == ".." || request.hasPrefix("./") || request.hasPrefix("../") {
+            guard let from else { return nil }
+            return try fileOrDirectory(ModuleResolver.normalize(from + "/" + request))
+        }
+        for dir in searchDirectories(from: from) {
+            if let r = try fileOrDirectory(dir + "/" + request) { return r }
+        }
+        return nil
+    }
+
+    /// `node_modules` folders above the requiring file (inside a root), then the roots.
+    private func searchDirectories(from: String?) -> [String] {
+        var dirs: [String] = []
+        if let from, let root = root(containing: from) {
+            var d = from
+            while d.count > root.count {
+                if !d.hasSuffix("/node_modules") { dirs.append(d + "/node_modules") }
+                d = String(d[..<(d.lastIndex(of: "/") ?? d.startIndex)])
+            }
+        }
+        for r in roots where !dirs.contains(r) { dirs.append(r) }
+        return dirs
+    }
+
+    private func root(containing path: String) -> String? {
+        roots.first { path == $0 || path.hasPrefix($0 + "/") }
+    }
+
+    private func fileOrDirectory(_ path: String) throws -> Resolved? {
+        let path = ModuleResolver.normalize(path)
+        guard root(containing: path) != nil else { return nil }
+        for candidate in [path, path + ".js", path + ".json", path + ".cjs"] where isFile(candidate) {
+            return try load(candidate)
+        }
+        guard isDirectory(path) else { return nil }
+        if isFile(path + "/package.json"), let main = packageMain(path + "/package.json") {
+            let target = ModuleResolver.normalize(path + "/" + main)
+            if target != path, let r = try fileOrDirectory(target) { return r }
+        }
+        for index in ["index.js", "index.json", "index.cjs"] where isFile(path + "/" + index) {
+            return try load(path + "/" + index)
+        }
+        return nil
+    }
+
+    /// `main`, or the CommonJS entry of a simple `exports` map.
+    private func packageMain(_ file: String) -> String? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), let pkg = try? JSONValue.parse(text) else { return nil }
+        if let main = pkg["main"]?.stringValue, !main.isEmpty { return main }
+        var exports = pkg["exports"]
+        if let dot = exports?["."] { exports = dot }
+        for _ in 0..<4 {
+            if let s = exports?.stringValue { return s }
+            guard let o = exports?.objectValue else { return nil }
+            exports = o["require"] ?? o["node"] ?? o["default"]
+        }
+        return nil
+    }
+
+    private func load(_ path: String) throws -> Resolved {
+        guard var source = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ModuleError("Cannot read module file \(path)")
+        }
+        if source.hasPrefix("#!") {
+            source = "//" + source.dropFirst(2)
+        }
+        return Resolved(path: path, source: source, isJSON: path.hasSuffix(".json"))
+    }
+
+    private func isFile(_ path: String) -> Bool {
+        var dir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && !dir.boolValue
+    }
+
+    private func isDirectory(_ path: String) -> Bool {
+        var dir: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &dir) && dir.boolValue
+    }
+
+    /// Folds `.`, `..` and repeated slashes without touching the file system.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for p in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if p == "." { continue }
+            if p == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
+            parts.append(p)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
+
+struct ModuleError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

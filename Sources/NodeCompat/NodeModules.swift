@@ -1,0 +1,58 @@
+import ScriptRuntime
+
+/// Node.js compatibility for scripts written for Auth0's Node sandbox: the globals (`Buffer`,
+/// `process`, `URL`, `TextEncoder`, `fetch`, …), the built-in modules implemented by the host
+/// (`crypto`, `url`, `querystring`, `util`, `buffer`, `events`, `assert`, `uuid`,
+/// `jsonwebtoken`, and the HTTP clients `request`, `axios`, `node-fetch`) and a CommonJS loader
+/// for pure-JavaScript packages in `node_modules` folders.
+///
+/// An embedder adds `files` to its program ahead of its own scripts and merges the host
+/// functions; scripts then get `require` as the global `__node_require`.
+public struct NodeModules: Sendable {
+    public struct Configuration: Sendable {
+        /// `node_modules`-style folders searched for packages, in order.
+        public var modulePaths: [String]
+        /// Expose the pre-Node-16 bare globals (`_`, `request`, `jwt`, `q`, `uuid`, …) that
+        /// `require` can resolve.
+        public var legacyGlobals: Bool
+
+        public init(modulePaths: [String] = [], legacyGlobals: Bool = false) {
+            self.modulePaths = modulePaths
+            self.legacyGlobals = legacyGlobals
+        }
+    }
+
+    public let configuration: Configuration
+    let resolver: ModuleResolver
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.resolver = ModuleResolver(roots: configuration.modulePaths)
+    }
+
+    /// The scripts that set the environment up, to evaluate before the embedder's own.
+    public var files: [ScriptFile] {
+        var files = NodeSources.all.map { ScriptFile(name: "authsim:node/\($0.name).js", source: $0.source) }
+        if configuration.legacyGlobals {
+            files.append(ScriptFile(name: "authsim:node/legacy-globals.js", source: "__node_installLegacyGlobals();\n"))
+        }
+        return files
+    }
+
+    public var syncFunctions: [String: SyncHostFunction] {
+        let resolver = self.resolver
+        return [
+            "node.resolve": { json, _ in try resolver.resolve(argumentsJSON: json) },
+            "node.hash": HostCrypto.hash,
+            "node.hmac": HostCrypto.hmac,
+            "node.random": HostCrypto.random,
+            "node.sign": HostCrypto.sign,
+            "node.verify": HostCrypto.verify,
+            "node.pbkdf2": HostCrypto.pbkdf2,
+        ]
+    }
+
+    public var asyncFunctions: [String: AsyncHostFunction] {
+        ["node.http": OutboundHTTP.send]
+    }
+}

@@ -1,0 +1,146 @@
+import AsyncHTTPClient
+import Foundation
+import JSONCore
+import NIOCore
+import NIOHTTP1
+
+/// Which hosts scripts may call. Entries are host names (`api.example.com`), wildcard
+/// subdomains (`*.example.com`) or `*` for any host; matching ignores case and port.
+public struct OutboundPolicy: Sendable {
+    public var allowedHosts: [String]
+
+    public init(allowedHosts: [String]) {
+        self.allowedHosts = allowedHosts.map { $0.lowercased() }
+    }
+
+    public static let loopbackOnly = OutboundPolicy(allowedHosts: ["localhost", "127.0.0.1", "::1"])
+
+    public func allows(host: String) -> Bool {
+        var h = host.lowercased()
+        if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
+        for entry in allowedHosts {
+            if entry == "*" || entry == h { return true }
+            if entry.hasPrefix("*."), h.hasSuffix(entry.dropFirst(1)) { return true }
+        }
+        return false
+    }
+}
+
+/// What an embedder's job environment offers the HTTP clients: the allow-list, and canned
+/// responses (a test runner answers calls itself instead of reaching the network).
+public protocol OutboundEnvironment: Sendable {
+    var outboundPolicy: OutboundPolicy { get }
+}
+
+/// The one HTTP client behind `request`, `axios`, `node-fetch` and `fetch`. Runs on the
+/// async-http-client event loops, off the script worker; redirects are followed here so that
+/// every hop is checked against the allow-list.
+enum OutboundHTTP {
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10))))
+
+    static let maxBody = 10 << 20
+
+    struct Failure: Error {
+        var code: String
+        var message: String
+    }
+
+    /// `{method, url, headers: [[name, value]], body: base64|null, timeoutMs, followRedirects, maxRedirects}`
+    /// → `{status, statusText, headers: [[name, value]], body: base64, url, redirects}` or `{error: {code, message}}`.
+    @Sendable static func send(_ json: String, _ environment: (any Sendable)?) async throws -> String {
+        let policy = (environment as? any OutboundEnvironment)?.outboundPolicy ?? .loopbackOnly
+        do {
+            return try await perform(JSONValue.parse(json), policy: policy)
+        } catch let f as Failure {
+            return JSONValue.object(["error": ["code": .string(f.code), "message": .string(f.message)]]).serialized()
+        }
+    }
+
+    static func perform(_ args: JSONValue, policy: OutboundPolicy) async throws(Failure) -> String {
+        var method = (args["method"]?.stringValue ?? "GET").uppercased()
+        var urlString = args["url"]?.stringValue ?? ""
+        var headers = (args["headers"]?.arrayValue ?? []).compactMap { pair -> (String, String)? in
+            guard let n = pair.arrayValue?.first?.stringValue, let v = pair.arrayValue?.dropFirst().first?.stringValue else { return nil }
+            return (n, v)
+        }
+        var body: Data? = args["body"]?.stringValue.flatMap { Data(base64Encoded: $0) }
+        let follow = args["followRedirects"]?.boolValue ?? true
+        let maxRedirects = args["maxRedirects"]?.intValue ?? 10
+        let deadline = NIODeadline.now() + .milliseconds(Int64(max(1, args["timeoutMs"]?.doubleValue ?? 20_000)))
+        var redirects = 0
+
+        while true {
+            guard let url = URL(string: urlString), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+                let host = url.host, !host.isEmpty
+            else { throw Failure(code: "ERR_INVALID_URL", message: "Invalid URL: \(urlString)") }
+            guard policy.allows(host: host) else {
+                throw Failure(
+                    code: "EHOSTNOTALLOWED",
+                    message: "Outbound HTTP to host '\(host)' is not allowed: add it to authsim.allowed_outbound_hosts in tenant.json (allowed now: \(policy.allowedHosts.joined(separator: ", ")))")
+            }
+            var request = HTTPClientRequest(url: urlString)
+            request.method = HTTPMethod(rawValue: method)
+            for (n, v) in headers { request.headers.add(name: n, value: v) }
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            let response: HTTPClientResponse
+            let collected: ByteBuffer
+            do {
+                let timeout = deadline - .now()
+                guard timeout > .zero else { throw HTTPClientError.deadlineExceeded }
+                response = try await client.execute(request, deadline: deadline)
+                collected = try await response.body.collect(upTo: maxBody)
+            } catch {
+                throw failure(error, url: urlString, host: host, port: url.port ?? (scheme == "https" ? 443 : 80))
+            }
+            let status = Int(response.status.code)
+            if follow, [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "location"),
+                let next = URL(string: location, relativeTo: url)?.absoluteURL.absoluteString
+            {
+                redirects += 1
+                if redirects > maxRedirects {
+                    throw Failure(code: "ERR_TOO_MANY_REDIRECTS", message: "Maximum number of redirects (\(maxRedirects)) exceeded at \(urlString)")
+                }
+                if status == 303 || ((status == 301 || status == 302) && method == "POST") {
+                    method = method == "HEAD" ? "HEAD" : "GET"
+                    body = nil
+                    headers.removeAll { ["content-type", "content-length"].contains($0.0.lowercased()) }
+                }
+                urlString = next
+                continue
+            }
+            return JSONValue.object([
+                "status": .number(Double(status)),
+                "statusText": .string(response.status.reasonPhrase),
+                "headers": .array(response.headers.map { [.string($0.name.lowercased()), .string($0.value)] }),
+                "body": .string(Data(collected.readableBytesView).base64EncodedString()),
+                "url": .string(urlString),
+                "redirects": .number(Double(redirects)),
+            ]).serialized()
+        }
+    }
+
+    static func failure(_ error: any Error, url: String, host: String, port: Int) -> Failure {
+        if error is NIOTooManyBytesError {
+            return Failure(code: "ERR_BODY_TOO_LARGE", message: "Response from \(url) is larger than \(maxBody >> 20) MiB")
+        }
+        if let e = error as? HTTPClientError {
+            if [.deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout].contains(e) {
+                return Failure(code: "ETIMEDOUT", message: "Request to \(url) timed out")
+            }
+            if e == .cancelled { return Failure(code: "ECONNABORTED", message: "Request to \(url) was cancelled") }
+        }
+        let text = String(describing: error)
+        if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
+            return Failure(code: "ECONNREFUSED", message: "connect ECONNREFUSED \(host):\(port)")
+        }
+        if text.lowercased().contains("resolve") || text.contains("NXDOMAIN") || text.contains("lookup") {
+            return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)")
+        }
+        if error is CancellationError {
+            return Failure(code: "ECONNABORTED", message: "Request to \(url) was cancelled")
+        }
+        return Failure(code: "ECONNRESET", message: "Request to \(url) failed: \(text)")
+    }
+}

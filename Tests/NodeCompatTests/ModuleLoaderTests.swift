@@ -1,0 +1,96 @@
+import Foundation
+import JSONCore
+import Testing
+
+/// The CommonJS loader against real third-party code (Debian's lodash, moment and uuid) and
+/// against small module trees written by the tests.
+@Suite struct ModuleLoaderTests {
+    @Test func debianLodashMomentAndUuidRun() async throws {
+        try requireDebianPackages()
+        let r = try await runNode(
+            """
+            var _ = require('lodash'), moment = require('moment'), uuid = require('uuid');
+            var again = require('lodash@4.17.19');
+            return {
+              chunk: _.chunk([1, 2, 3, 4, 5], 2), get: _.get({ a: { b: [{ c: 3 }] } }, 'a.b[0].c'),
+              merged: _.merge({ a: { x: 1 } }, { a: { y: 2 } }), sameInstance: again === _, version: require('lodash/package.json').version,
+              fp: typeof require('lodash/fp').map,
+              moment: moment.utc('2020-01-31T03:04:05Z').add(1, 'month').format('YYYY-MM-DD HH:mm'),
+              diff: moment.utc('2020-03-01').diff(moment.utc('2020-02-01'), 'days'), isValid: moment('not a date', 'YYYY-MM-DD', true).isValid(),
+              uuidPath: require.resolve('uuid'), v4: uuid.v4(), v5: uuid.v5('www.example.com', uuid.v5.DNS), v1: uuid.validate(uuid.v1())
+            };
+            """, modules: [debianModules])
+        #expect(r["chunk"] == [[1, 2], [3, 4], [5]])
+        #expect(r["get"] == 3)
+        #expect(r["merged"] == ["a": ["x": 1, "y": 2]])
+        #expect(r["sameInstance"] == true)
+        #expect(r["version"] == "4.17.21")
+        #expect(r["fp"] == "function")
+        #expect(r["moment"] == "2020-02-29 03:04")
+        #expect(r["diff"] == 29)
+        #expect(r["isValid"] == false)
+        // Debian's own uuid package (not the built-in fallback) ran: its md5/sha1/random go through our crypto.
+        #expect(r["uuidPath"] == "/usr/share/nodejs/uuid/dist/index.js")
+        #expect(r["v4"]?.stringValue?.range(of: "^[0-9a-f-]{36}$", options: .regularExpression) != nil)
+        #expect(r["v5"] == "2ed6657d-e927-568b-95e1-2665a8aea6a2")
+        #expect(r["v1"] == true)
+    }
+
+    @Test func resolutionRelativeJSONCyclesAndCache() async throws {
+        let root = try moduleFolder([
+            "pkg/package.json": #"{"name": "pkg", "main": "lib/main.js"}"#,
+            "pkg/lib/main.js": "var helper = require('./helper'); var data = require('../data.json'); module.exports = { value: helper.twice(data.n), dir: __dirname.split('/').slice(-2).join('/'), file: __filename.split('/').pop() };",
+            "pkg/lib/helper.js": "exports.twice = function (n) { return n * 2; };",
+            "pkg/data.json": #"{"n": 21}"#,
+            "cyc/index.js": "exports.early = 'a'; var b = require('./b'); exports.fromB = b.sawEarly; exports.done = true;",
+            "cyc/b.js": "var a = require('./index'); exports.sawEarly = a.early + ':' + String(a.done);",
+            "nested/index.js": "module.exports = require('dep');",
+            "nested/node_modules/dep/index.js": "module.exports = 'nested dep';",
+            "exportsmap/package.json": #"{"name": "exportsmap", "exports": {".": {"require": "./cjs/entry.js", "import": "./esm/entry.mjs"}}}"#,
+            "exportsmap/cjs/entry.js": "module.exports = 'cjs entry';",
+            "counter/index.js": "globalThis.__loads = (globalThis.__loads || 0) + 1; module.exports = {};",
+        ])
+        let r = try await runNode(
+            """
+            var pkg = require('pkg');
+            require('counter'); require('counter@1.0.0'); require('counter');
+            return { pkg: pkg, cyc: require('cyc'), nested: require('nested'), exportsMap: require('exportsmap'), loads: globalThis.__loads,
+              nodePrefix: require('node:crypto') === require('crypto') };
+            """, modules: [root])
+        #expect(r["pkg"] == ["value": 42, "dir": "pkg/lib", "file": "main.js"])
+        #expect(r["cyc"] == ["early": "a", "fromB": "a:undefined", "done": true])
+        #expect(r["nested"] == "nested dep")
+        #expect(r["exportsMap"] == "cjs entry")
+        #expect(r["loads"] == 1)
+        #expect(r["nodePrefix"] == true)
+    }
+
+    @Test func missingModulesAndEscapesFailWithNodesError() async throws {
+        let root = try moduleFolder([
+            "sneaky/index.js": "module.exports = require('../../../../../../../etc/hostname');",
+        ])
+        for name in ["fs", "child_process", "node:fs", "left-pad", "/etc/hostname", "../etc/hostname"] {
+            let message = try await nodeError("require(\(JSONValue.string(name).serialized()));", modules: [root])
+            #expect(message == "Cannot find module '\(name)'")
+        }
+        let sneaky = try await nodeError("require('sneaky');", modules: [root])
+        #expect(sneaky.hasPrefix("Cannot find module '../../"))
+        let code = try await runNode("try { require('fs'); } catch (e) { return e.code; }")
+        #expect(code == "MODULE_NOT_FOUND")
+    }
+
+    @Test func syntaxErrorsInModulesNameFileAndLine() async throws {
+        let root = try moduleFolder([
+            "broken/index.js": "var a = 1;\nvar b = 2;\nvar c = ;\n",
+            "badjson/package.json": #"{"main": "data.json"}"#,
+            "badjson/data.json": "{ nope }",
+        ])
+        let message = try await nodeError("require('broken');", modules: [root])
+        #expect(message.contains("broken/index.js:3:"))
+        let json = try await nodeError("require('badjson');", modules: [root])
+        #expect(json.contains("badjson/data.json"))
+        // A failed load is not cached as a half-initialised module.
+        let again = try await nodeError("try { require('broken'); } catch (e) {} require('broken');", modules: [root])
+        #expect(again.contains("broken/index.js:3:"))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import JSONCore
+import NodeCompat
+import ScriptRuntime
+import Testing
+
+/// One runtime for the suite: every test runs real JavaScript on it.
+enum Shared {
+    static let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 96 << 20))
+}
+
+/// Where Debian installs pure-JavaScript packages (`make test` installs node-lodash, node-moment, node-uuid…).
+let debianModules = "/usr/share/nodejs"
+
+/// Runs `body` (the inside of an async function with `require` in scope) with the Node
+/// environment, and returns what it returns, through JSON.
+func runNode(
+    _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = ""
+) async throws -> JSONValue {
+    let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: modules, legacyGlobals: legacyGlobals))
+    var files = node.files
+    files.append(
+        ScriptFile(
+            name: "test.js",
+            source: preamble + "\nasync function __test(input) { var require = __node_require; var r = await (async function () {\n" + body
+                + "\n})(); return JSON.stringify(r === undefined ? null : r); }\n"))
+    let program = ScriptProgram(id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+    let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout))
+    return try JSONValue.parse(result.output)
+}
+
+/// The message of what `body` threw (the test fails if it did not throw).
+func nodeError(_ body: String, modules: [String] = []) async throws -> String {
+    do {
+        let v = try await runNode(body, modules: modules)
+        Issue.record("expected an exception, got \(v)")
+        return ""
+    } catch let failure as ScriptFailure {
+        guard case .exception(let thrown) = failure else {
+            Issue.record("expected an exception, got \(failure)")
+            return ""
+        }
+        return thrown.message
+    }
+}
+
+/// A throwaway folder of module files (path → source).
+func moduleFolder(_ files: [String: String]) throws -> String {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-modules-\(UUID().uuidString)/node_modules")
+    for (path, source) in files {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try source.write(to: url, atomically: true, encoding: .utf8)
+    }
+    return root.path
+}
+
+/// Fails (never skips) when Debian's packages are missing: `make test` installs them.
+func requireDebianPackages() throws {
+    for pkg in ["lodash", "moment", "uuid"] where !FileManager.default.fileExists(atPath: "\(debianModules)/\(pkg)/package.json") {
+        throw DebianPackageMissing(package: pkg)
+    }
+}
+
+struct DebianPackageMissing: Error, CustomStringConvertible {
+    let package: String
+    var description: String { "\(debianModules)/\(package) is missing: run `make deps` (apt-get install node-\(package))" }
+}
