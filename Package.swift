@@ -91,7 +91,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", .product(name: "Hummingbird", package: "hummingbird")]),
         .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -223,17 +223,17 @@ enum NodeSources {
     };
     Object.keys(names).forEach(function (k) {
       if (k === 'Promise_' || Object.prototype.hasOwnProperty.call(g, k)) return;
-      var loaded = false, value;
+      // Not memoised: a package reading its own global while it loads (lodash reads `root._`)
+      // must not pin a half-built module; require's caches make each access a lookup.
+      var missing = false, assigned = false, value;
       Object.defineProperty(g, k, {
         configurable: true, enumerable: false,
         get: function () {
-          if (!loaded) {
-            loaded = true;
-            try { value = g.__node_require(names[k]); } catch (e) { value = undefined; }
-          }
-          return value;
+          if (assigned) return value;
+          if (missing) return undefined;
+          try { return g.__node_require(names[k]); } catch (e) { missing = true; return undefined; }
         },
-        set: function (v) { loaded = true; value = v; }
+        set: function (v) { assigned = true; value = v; }
       });
     });
   }});

@@ -1,0 +1,214 @@
+import Foundation
+import JSONCore
+import Testing
+
+@testable import Pipeline
+
+/// Real rules using Node modules and HTTP clients, run through the login pipeline against a
+/// real HTTP server on a loopback port.
+@Suite struct OutboundHTTPRuleTests {
+    @Test func requestPostWithJSONGetsTheParsedBodyAndTheTraceListsTheCall() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        var f = TenantFixture()
+        f.rules = [
+            (
+                "call-api",
+                """
+                function (user, context, callback) {
+                  const request = require('request');
+                  request.post({ url: '\(server.base)/echo', json: { user: user.email }, headers: { 'x-rule': 'yes' } }, function (err, response, body) {
+                    if (err) return callback(err);
+                    context.idToken['https://t/echo'] = { status: response.statusCode, method: body.method, sent: JSON.parse(body.body),
+                      type: body.headers['content-type'], header: body.headers['x-rule'] };
+                    callback(null, user, context);
+                  });
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/echo"] == ["status": 200, "method": "POST", "sent": ["user": "ann@test.local"], "type": "application/json", "header": "yes"])
+        let calls = try #require(r.traceEntry("call-api")?["http"]?.arrayValue)
+        #expect(calls.count == 1)
+        #expect(calls[0]["method"] == "POST")
+        #expect(calls[0]["url"] == .string("\(server.base)/echo"))
+        #expect(calls[0]["status"] == 200)
+        #expect((calls[0]["durationMs"]?.doubleValue ?? -1) >= 0)
+        #expect(r.report().contains("http POST \(server.base)/echo → 200"))
+    }
+
+    @Test func axiosFetchAndRequestVariants() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        var f = TenantFixture()
+        f.rules = [
+            (
+                "clients",
+                """
+                async function (user, context, callback) {
+                  const axios = require('axios'), fetch = require('node-fetch'), request = require('request');
+                  const base = '\(server.base)';
+                  const got = await axios.get(base + '/echo', { params: { a: 1, b: 'x y' }, auth: { username: 'u', password: 'p' } });
+                  const posted = await axios.post(base + '/echo', { n: 1 });
+                  let notFound;
+                  try { await axios.get(base + '/status/404'); } catch (e) { notFound = { message: e.message, status: e.response.status, data: e.response.data, isAxios: axios.isAxiosError(e) }; }
+                  const redirected = await fetch(base + '/redirect');
+                  const redirectedBody = await redirected.json();
+                  const globalFetch = await globalThis.fetch(base + '/echo', { method: 'PUT', body: new URLSearchParams({ k: 'v w' }) });
+                  const putBody = await globalFetch.json();
+                  const viaRequest = await new Promise((resolve, reject) => request.get({ uri: base + '/echo', qs: { q: 'z' }, json: true }, (err, res, body) => err ? reject(err) : resolve(body)));
+                  const form = await new Promise((resolve, reject) => request.post(base + '/echo', { form: { a: 'b c' } }, (err, res, body) => err ? reject(err) : resolve(JSON.parse(body))));
+                  context.idToken['https://t/r'] = {
+                    query: got.data.query, auth: got.data.headers.authorization, postedType: posted.data.headers['content-type'], postedBody: posted.data.body,
+                    notFound: notFound, redirectedUrl: redirected.url.replace(base, ''), redirected: redirected.redirected, redirectedQuery: redirectedBody.query,
+                    putMethod: putBody.method, putBody: putBody.body, putType: putBody.headers['content-type'],
+                    requestQuery: viaRequest.query, formBody: form.body, formType: form.headers['content-type']
+                  };
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == nil)
+        let c = try #require(r.idClaims["https://t/r"])
+        #expect(c["query"] == "a=1&b=x+y")
+        #expect(c["auth"] == "Basic dTpw")
+        #expect(c["postedType"] == "application/json")
+        #expect(c["postedBody"] == #"{"n":1}"#)
+        #expect(c["notFound"] == ["message": "Request failed with status code 404", "status": 404, "data": "status 404", "isAxios": true])
+        #expect(c["redirectedUrl"] == "/echo?from=redirect")
+        #expect(c["redirected"] == true)
+        #expect(c["redirectedQuery"] == "from=redirect")
+        #expect(c["putMethod"] == "PUT")
+        #expect(c["putBody"] == "k=v+w")
+        #expect(c["putType"] == "application/x-www-form-urlencoded;charset=UTF-8")
+        #expect(c["requestQuery"] == "q=z")
+        // request encodes forms with qs (RFC 3986): spaces are %20.
+        #expect(c["formBody"] == "a=b%20c")
+        #expect(c["formType"] == "application/x-www-form-urlencoded")
+        #expect(r.traceEntry("clients")?["http"]?.arrayValue?.count == 7)
+    }
+
+    @Test func hostsOutsideTheAllowListFailInsideTheScript() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            (
+                "external",
+                """
+                function (user, context, callback) {
+                  require('request').get('https://api.example.com/users', function (err) { callback(err); });
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .denied)
+        let message = r.error?.description ?? ""
+        #expect(message.contains("'api.example.com' is not allowed"))
+        #expect(message.contains("allowed_outbound_hosts"))
+        let call = r.traceEntry("external")?["http"]?.arrayValue?.first
+        #expect(call?["url"] == "https://api.example.com/users")
+        #expect(call?["status"] == .null)
+        #expect(call?["error"]?.stringValue?.contains("not allowed") == true)
+    }
+
+    @Test func allowListAcceptsWildcardsFromTheTenant() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        var f = TenantFixture()
+        // Loopback is not the default once the tenant lists its own hosts.
+        f.tenantJSON = #"{"authsim": {"allowed_outbound_hosts": ["*.example.com"]}}"#
+        f.rules = [
+            (
+                "loopback",
+                """
+                async function (user, context, callback) {
+                  try { await require('axios').get('\(server.base)/echo'); context.idToken['https://t/r'] = 'reached'; }
+                  catch (e) { context.idToken['https://t/r'] = e.code; }
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.idClaims["https://t/r"] == "EHOSTNOTALLOWED")
+    }
+
+    @Test func aServerThatNeverAnswersIsCutOffByTheFlowDeadline() async throws {
+        let silent = try SilentServer()
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 1}}"#
+        f.rules = [
+            (
+                "own-timeout",
+                """
+                function (user, context, callback) {
+                  require('request').get({ url: 'http://127.0.0.1:\(silent.port)/', timeout: 100 }, function (err) {
+                    context.idToken['https://t/code'] = err && err.code;
+                    callback(null, user, context);
+                  });
+                }
+                """
+            ),
+            (
+                "hangs",
+                """
+                function (user, context, callback) {
+                  require('request').get('http://127.0.0.1:\(silent.port)/slow', function (err) { if (!err) callback(null, user, context); });
+                }
+                """
+            ),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .error)
+        #expect(r.error?.description.contains("rule 'hangs' did not call back within 1 s") == true)
+        #expect(r.traceEntry("own-timeout")?["http"]?.arrayValue?.first?["error"]?.stringValue?.contains("timed out") == true)
+        #expect(r.traceEntry("hangs")?["http"]?.arrayValue?.first?["url"] == .string("http://127.0.0.1:\(silent.port)/slow"))
+        // The first rule's own 100 ms timeout fired inside the flow.
+        let own = try await simulate(try await makePipeline({ var g = f; g.rules.removeLast(); return g }()))
+        #expect(own.idClaims["https://t/code"] == "ETIMEDOUT")
+    }
+}
+
+@Suite struct ModuleRuleTests {
+    @Test func rulesRequireDebianPackagesAndSeeLegacyGlobals() async throws {
+        for pkg in ["lodash", "moment", "uuid"] where !FileManager.default.fileExists(atPath: "/usr/share/nodejs/\(pkg)/package.json") {
+            Issue.record("/usr/share/nodejs/\(pkg) is missing: run `make deps`")
+            return
+        }
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"module_paths": ["/usr/share/nodejs"], "legacy_globals": true}}"#
+        f.rules = [
+            (
+                "modules",
+                """
+                function (user, context, callback) {
+                  const _ = require('lodash@4.17.19');
+                  const moment = require('moment');
+                  const { v5 } = require('uuid');
+                  const crypto = require('crypto');
+                  context.idToken['https://t/m'] = {
+                    roles: _.sortBy(user.app_metadata.roles.concat(['b', 'a'])), year: moment.utc(user.created_at).year() >= 2020,
+                    id: v5(user.email, v5.URL).length, sameLegacy: _ === global._ && typeof jwt.sign === 'function',
+                    digest: crypto.createHash('sha256').update(user.email).digest('hex')
+                  };
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == nil)
+        #expect(r.idClaims["https://t/m"] == ["roles": ["a", "admin", "b"], "year": true, "id": 36, "sameLegacy": true, "digest": "f999b0400496c4c26a65a02e17d6f4952d20c7e01d98698a4d8f5abc3757355e"])
+    }
+
+    @Test func unknownModulesFailTheRuleWithNodesMessage() async throws {
+        var f = TenantFixture()
+        f.rules = [("fs", "function (user, context, callback) { const fs = require('fs'); callback(null, user, context); }")]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == FlowError("access_denied", "Cannot find module 'fs'"))
+    }
+}
