@@ -4,19 +4,29 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build links against (installed with apt-get only when missing).
 APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libsqlite3-dev sqlite3 python3 python3-venv
+# Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules.
+TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
 SDK_VENV := .build/sdk-venv
 
-.PHONY: all deps build build-release run test sdk-test bench clean
+.PHONY: all deps test-deps apt-install build build-release run test sdk-test bench clean
 
 all: build
 
 deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+	@command -v swift >/dev/null || { echo "swift not found (expected in /opt/swift/usr/bin)"; exit 1; }
+
+test-deps: deps
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(TEST_APT_PACKAGES)"
+
+# Installs those of $(PACKAGES) that are missing.
+apt-install:
 	@missing=""; \
-	for p in $(APT_PACKAGES); do \
+	for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -24,7 +34,6 @@ deps:
 	  if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@command -v swift >/dev/null || { echo "swift not found (expected in /opt/swift/usr/bin)"; exit 1; }
 
 build: deps
 	swift build
@@ -38,7 +47,7 @@ run: build-release
 
 # The CLI tests run the built executable, so build everything first. Then real client
 # libraries (auth0-python, authlib) from PyPI run against the daemon.
-test: deps
+test: test-deps
 	swift build --build-tests
 	swift test --skip-build
 	$(MAKE) sdk-test

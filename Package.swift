@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline", "Server",
+                "Pipeline", "Server", "NodeCompat", "ScriptRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

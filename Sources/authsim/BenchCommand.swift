@@ -228,6 +228,7 @@ struct Bench: AsyncParsableCommand {
             print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPad(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
         }
         runtime.shutdown()
+        try await scriptEnvironmentFigures(base: base)
     }
 
     func post(_ url: String, _ body: String) async throws -> String {

@@ -94,3 +94,71 @@ import Testing
         #expect(again.contains("broken/index.js:3:"))
     }
 }
+
+/// More of the packages public rules use, from Debian, and a scoped package (the shape of
+/// `@auth0/rule-utilities`) loading through the ordinary loader.
+@Suite struct RealPackagesTests {
+    @Test func ipaddrXmldomAndQ() async throws {
+        try requireDebianPackages()
+        let r = try await runNode(
+            """
+            var ipaddr = require('ipaddr.js'), xmldom = require('@xmldom/xmldom'), Q = require('q');
+            var doc = new xmldom.DOMParser().parseFromString('<Assertion><Attribute Name="role">admin</Attribute></Assertion>', 'text/xml');
+            var attr = doc.getElementsByTagName('Attribute')[0];
+            var deferred = Q.defer();
+            setTimeout(function () { deferred.resolve('q resolved'); }, 1);
+            return {
+              kind: ipaddr.parse('192.168.1.10').kind(), inRange: ipaddr.parse('10.1.2.3').match(ipaddr.parseCIDR('10.0.0.0/8')),
+              v6: ipaddr.parse('::ffff:127.0.0.1').toIPv4Address().toString(),
+              xmlName: attr.getAttribute('Name'), xmlText: attr.textContent, serialized: new xmldom.XMLSerializer().serializeToString(attr),
+              q: await deferred.promise
+            };
+            """, modules: [debianModules])
+        #expect(r["kind"] == "ipv4")
+        #expect(r["inRange"] == true)
+        #expect(r["v6"] == "127.0.0.1")
+        #expect(r["xmlName"] == "role")
+        #expect(r["xmlText"] == "admin")
+        #expect(r["serialized"] == #"<Attribute Name="role">admin</Attribute>"#)
+        #expect(r["q"] == "q resolved")
+    }
+
+    @Test func scopedPackageWithRedirectHelperLoadsWithoutSpecialCasing() async throws {
+        let root = try moduleFolder([
+            "@auth0/rule-utilities/package.json": #"{"name": "@auth0/rule-utilities", "version": "0.2.0", "main": "src/index.js"}"#,
+            "@auth0/rule-utilities/src/index.js": "exports.Auth0RedirectRuleUtilities = require('./redirect');",
+            "@auth0/rule-utilities/src/redirect.js": """
+                const jwt = require('jsonwebtoken');
+                const url = require('url');
+                const querystring = require('querystring');
+                class Auth0RedirectRuleUtilities {
+                  constructor(user, context, configuration) { this.user = user; this.context = context; this.configuration = configuration; }
+                  get isRedirectCallback() { return this.context.protocol === 'redirect-callback'; }
+                  doRedirect(target, claims) {
+                    const token = jwt.sign(Object.assign({ sub: this.user.user_id }, claims || {}), this.configuration.SESSION_TOKEN_SECRET, { expiresIn: '5m', issuer: 'https://tenant/' });
+                    const u = url.parse(target, true);
+                    u.query = Object.assign({}, u.query, { session_token: token });
+                    delete u.search;
+                    this.context.redirect = { url: url.format(u) };
+                  }
+                  get queryParams() { return querystring.parse(this.context.request.query || ''); }
+                }
+                module.exports = Auth0RedirectRuleUtilities;
+                """,
+        ])
+        let r = try await runNode(
+            """
+            var Auth0RedirectRuleUtilities = require('@auth0/rule-utilities@0.2.0').Auth0RedirectRuleUtilities;
+            var context = { protocol: 'oidc-basic-profile', request: {} };
+            var util = new Auth0RedirectRuleUtilities({ user_id: 'auth0|1' }, context, { SESSION_TOKEN_SECRET: 's' });
+            util.doRedirect('https://app.test/consent?x=1', { step: 'consent' });
+            var token = new URL(context.redirect.url).searchParams.get('session_token');
+            return { isCallback: util.isRedirectCallback, path: context.redirect.url.split('?')[0], x: new URL(context.redirect.url).searchParams.get('x'),
+              claims: require('jsonwebtoken').verify(token, 's').step };
+            """, modules: [root])
+        #expect(r["isCallback"] == false)
+        #expect(r["path"] == "https://app.test/consent")
+        #expect(r["x"] == "1")
+        #expect(r["claims"] == "consent")
+    }
+}

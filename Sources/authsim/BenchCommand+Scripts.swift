@@ -1,0 +1,65 @@
+import Foundation
+import NodeCompat
+import ScriptRuntime
+
+extension Bench {
+    /// What the Node environment costs: a fresh context with and without it, a warm job using
+    /// built-in modules, and an outbound HTTP call from a script to the in-process daemon.
+    func scriptEnvironmentFigures(base: String) async throws {
+        let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: ["/usr/share/nodejs"]))
+        let entry = ScriptFile(name: "bench.js", source: """
+            function plain() { return 'ok'; }
+            function modules() {
+              var crypto = __node_require('crypto'), url = __node_require('url');
+              var u = new url.URL('https://example.com/a?b=' + Math.random());
+              return crypto.createHash('sha256').update(u.href).digest('hex') + Buffer.from(u.search).toString('base64');
+            }
+            async function outbound(base) { var r = await __node_require('axios').get(base + '/healthz'); return String(r.status); }
+            """)
+        // Fresh contexts: one worker keeping a single context, so each new program id builds one.
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1, contextsPerWorker: 1))
+        defer { runtime.shutdown() }
+        func coldContexts(_ files: [ScriptFile], functions: NodeModules?) async throws -> Double {
+            let n = 40
+            let start = Date()
+            for i in 0..<n {
+                let program = ScriptProgram(
+                    id: "bench-cold-\(i)-\(UUID().uuidString)", files: files, syncFunctions: functions?.syncFunctions ?? [:],
+                    asyncFunctions: functions?.asyncFunctions ?? [:])
+                _ = try await runtime.run(ScriptJob(program: program, entry: "plain", input: ""))
+            }
+            return Date().timeIntervalSince(start) * 1000 / Double(n)
+        }
+        let bare = try await coldContexts([entry], functions: nil)
+        let withNode = try await coldContexts(node.files + [entry], functions: node)
+
+        let program = ScriptProgram(id: "bench-node", files: node.files + [entry], syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+        func rate(_ fn: String, input: String, concurrency: Int) async throws -> Double {
+            for _ in 0..<200 { _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input)) }
+            let deadline = Date().addingTimeInterval(min(seconds, 3))
+            let start = Date()
+            let count = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<concurrency {
+                    group.addTask {
+                        var n = 0
+                        while Date() < deadline {
+                            _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input))
+                            n += 1
+                        }
+                        return n
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            return Double(count) / Date().timeIntervalSince(start)
+        }
+        let modules = try await rate("modules", input: "", concurrency: 2)
+        let outbound = try await rate("outbound", input: base, concurrency: 8)
+        print("")
+        print("Script environment (1 worker):")
+        print("  fresh context, bare:                 \(fmt(bare)) ms")
+        print("  fresh context with the Node globals: \(fmt(withNode)) ms  (modules compile lazily on first require)")
+        print("  job using crypto, URL and Buffer:    \(fmt(modules)) jobs/s  (\(fmt(1e6 / modules)) µs each)")
+        print("  axios GET to the daemon, 8 in flight: \(fmt(outbound)) calls/s  (\(fmt(1e6 / outbound)) µs each)")
+    }
+}
