@@ -55,8 +55,19 @@ public final class AuthorizationService: Sendable {
         var clients: Set<String>
     }
 
+    /// A login suspended by a rule or action redirect, waiting for `/continue?state=…`.
+    struct Suspended {
+        var parameters: Parameters
+        var clientId: String
+        var sessionID: String
+        var userId: String
+        var resume: JSONValue
+        var created: Double
+    }
+
     struct State {
         var transactions: [String: Transaction] = [:]
+        var suspended: [String: Suspended] = [:]
         var codes: [String: Code] = [:]
         var sessions: [String: Session] = [:]
     }
@@ -155,6 +166,28 @@ public final class AuthorizationService: Sendable {
         return step
     }
 
+    // MARK: - GET /continue
+
+    /// Resumes a login suspended by a redirect: rules re-run with `protocol = redirect-callback`
+    /// (a rule redirect), or the redirecting action's `onContinuePostLogin` runs and then the
+    /// actions after it. The continue request's query is the flow's request query.
+    public func resume(query: [String: String], ip: String?, userAgent: String?) async -> Step {
+        guard let id = query["state"], let suspended = state.withLock({ $0.suspended.removeValue(forKey: id) }),
+            Timestamp.now() - suspended.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == suspended.clientId })
+        else {
+            return .invalid("This login can no longer be continued: the state is unknown, used or expired. Start again from the application.")
+        }
+        return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            request.query = query.mapValues(JSONValue.string)
+            request.resume = suspended.resume
+            return try await self.pipeline.silentLogin(userId: suspended.userId, request: request)
+        }
+    }
+
     /// Runs the flow and turns its result into the redirect to the app.
     private func complete(_ p: Parameters, client: Client, sessionID: String, flow: (SimulationRequest) async throws -> SimulationResult) async -> Step {
         var request = SimulationRequest(user: .stored(""))
@@ -171,8 +204,17 @@ public final class AuthorizationService: Sendable {
         switch result.outcome {
         case .allowed: break
         case .redirect:
-            // Rule redirects resume through /continue, which is not there yet.
-            return errorRedirect(p, "interaction_required", "A rule asked for a redirect; authsim does not support /continue yet")
+            // Suspend: the browser goes to the script's URL with `state`, and comes back to /continue.
+            guard let target = result.redirect?["url"]?.stringValue, let userId = result.user["user_id"]?.stringValue, let resume = result.resume else {
+                return errorRedirect(p, "server_error", "a redirect without a target")
+            }
+            let id = OAuthService.newToken()
+            let now = Timestamp.now()
+            state.withLock { s in
+                s.suspended = s.suspended.filter { now - $0.value.created < Self.transactionLifetime }
+                s.suspended[id] = Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now)
+            }
+            return .redirect(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(id), session: nil)
         case .denied, .error:
             let e = result.error ?? FlowError("access_denied", "login failed")
             return errorRedirect(p, e.error == "server_error" ? "server_error" : e.error, e.description)

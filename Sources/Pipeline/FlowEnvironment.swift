@@ -38,4 +38,21 @@ final class FlowEnvironment: OutboundEnvironment {
         let updated = try await store.mergeMetadata(id: userId, app: kind == .app ? patch : nil, user: kind == .user ? patch : nil)
         return (true, updated)
     }
+
+    /// The actions' queued writes: both kinds in one update.
+    func saveMetadata(userId: String, app: JSONValue?, user: JSONValue?) async throws -> (persisted: Bool, user: UserProfile) {
+        let local: Result<UserProfile, DirectoryError>? = inline.withLock { u in
+            guard var profile = u, profile.userId == userId else { return nil }
+            do throws(DirectoryError) {
+                if let app { profile.appMetadata = try MetadataMerge.apply(app, to: profile.appMetadata, kind: .app) }
+                if let user { profile.userMetadata = try MetadataMerge.apply(user, to: profile.userMetadata, kind: .user) }
+            } catch {
+                return .failure(error)
+            }
+            u = profile
+            return .success(profile)
+        }
+        if let local { return (false, try local.get()) }
+        return (true, try await store.mergeMetadata(id: userId, app: app, user: user))
+    }
 }

@@ -309,9 +309,19 @@ public final class LoginPipeline: Sendable {
         let tenant = rev.tenant
         let environment = FlowEnvironment(
             store: store, inlineUser: stored ? nil : user, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
+        let audience = request.audience ?? tenant.settings.defaultAudience
+        let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
+        let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
+        let runsActions = request.actions.map { !$0.isEmpty } ?? !rev.rulesRunner.postLoginActions.isEmpty
+        let inputs = RulesRunner.FlowInputs(
+            auth0JSON: auth0GlobalsJSON(), selection: RulesRunner.Selection(rules: request.rules, actions: request.actions),
+            event: runsActions
+                ? actionEvent(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles,
+                    sessionID: sessionID, now: now, scopes: scopes, audience: audience) : nil,
+            canRedirect: canRedirect, resume: request.resume, now: request.now, domain: tenant.settings.domain)
         let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
-            auth0JSON: auth0GlobalsJSON(), environment: environment, runtime: runtime)
+            inputs: inputs, environment: environment, runtime: runtime)
 
         // The stored (or in-memory) state after the rules' writes.
         var after = user
@@ -326,10 +336,13 @@ public final class LoginPipeline: Sendable {
         }
 
         if let redirect = outcome.redirect, redirect["url"]?.stringValue != nil {
-            if LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none" {
-                return finish(.denied, FlowError("interaction_required", "a rule asked for a redirect, which is impossible in a \(request.prompt == "none" ? "prompt=none" : protocolName) flow"), user: after, trace: outcome.trace, warnings: outcome.warnings, redirect: redirect)
+            let asker = redirect["action"]?.stringValue.map { "action '\($0)'" } ?? "a rule"
+            if !canRedirect {
+                return finish(.denied, FlowError("interaction_required", "\(asker) asked for a redirect, which is impossible in a \(request.prompt == "none" ? "prompt=none" : protocolName) flow"), user: after, trace: outcome.trace, warnings: outcome.warnings, redirect: redirect)
             }
-            return finish(.redirect, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, multifactor: outcome.multifactor, redirect: redirect)
+            var result = finish(.redirect, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, multifactor: outcome.multifactor, redirect: redirect)
+            result.resume = outcome.resume
+            return result
         }
 
         // Account linking: tokens for another user.
@@ -343,9 +356,7 @@ public final class LoginPipeline: Sendable {
             } catch { throw .store(String(describing: error)) }
         }
 
-        let audience = request.audience ?? tenant.settings.defaultAudience
         let resourceServer = audience.flatMap { tenant.resourceServer(identifier: $0) }
-        let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
         var permissions: [String]?
         if let rs = resourceServer, rs.enforcePolicies, rs.tokenDialect.hasSuffix("_authz") {
             permissions = Array(Set(tenant.roles.filter { roles.contains($0.name) }.flatMap { $0.permissions.filter { $0.resourceServer == rs.identifier }.map(\.permission) })).sorted()

@@ -108,7 +108,7 @@ public struct OAuthService: Sendable {
             case "authorization_code": throw OAuthError(400, "invalid_request", "authorization_code is exchanged by the authorization service")
             case "client_credentials":
                 do {
-                    let body = try clientCredentials(r, client: client)
+                    let body = try await clientCredentials(r, client: client)
                     await pipeline.log(TenantLogEvent(type: "seccft", description: "Client Credentials for Access Token", clientId: client.clientId, clientName: client.name, ip: r.ip, userAgent: r.userAgent, details: ["audience": .string(r["audience"] ?? tenant.settings.defaultAudience ?? "")]))
                     return .success(body)
                 } catch {
@@ -176,7 +176,7 @@ public struct OAuthService: Sendable {
         return try await tokenResponse(result, client: client, scope: scope, audience: record.audience, issueRefreshToken: false)
     }
 
-    func clientCredentials(_ r: OAuthRequest, client: Client) throws(OAuthError) -> JSONValue {
+    func clientCredentials(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
         guard let audience = r["audience"] ?? tenant.settings.defaultAudience else {
             throw OAuthError(403, "access_denied", "No audience parameter was provided, and no default audience has been configured")
         }
@@ -192,8 +192,26 @@ public struct OAuthService: Sendable {
             scope = wanted
         }
         let lifetime = tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400
+        // credentials-exchange actions: custom claims, or a denial.
+        let exchange: RulesRunner.TriggerOutcome
         do {
-            let token = try pipeline.issuer.issueClientCredentials(client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now())
+            exchange = try await pipeline.credentialsExchange(client: client, audience: audience, scopes: scope, ip: r.ip, userAgent: r.userAgent)
+        } catch {
+            throw OAuthError(500, "server_error", error.description)
+        }
+        if let denied = exchange.denied {
+            throw OAuthError(403, denied.error == "access_denied" || denied.error.isEmpty ? "access_denied" : denied.error, denied.description)
+        }
+        var sources: [String: String] = [:]
+        for entry in exchange.trace {
+            for k in (entry["changes"]?["accessToken"]?["added"]?.objectValue ?? [:]).keys { sources[k] = entry["name"]?.stringValue }
+        }
+        do {
+            let (token, dropped) = try pipeline.issuer.issueClientCredentials(
+                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: sources)
+            for d in dropped {
+                pipeline.logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "action": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
+            }
             pipeline.logger.info("client credentials token", metadata: ["client": .string(client.name), "audience": .string(audience)])
             return ["access_token": .string(token), "token_type": "Bearer", "expires_in": .number(Double(lifetime)), "scope": .string(scope.joined(separator: " "))]
         } catch {

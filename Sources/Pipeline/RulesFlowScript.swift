@@ -158,15 +158,31 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   if (context.primaryUser !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
 }
 
-async function __authsim_runRules(input) {
+async function __authsim_runFlow(input) {
   var req = JSON.parse(input);
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
   __authsim_flow = flow;
+  __authsim_setClock(req.now);
   var user = req.user;
   var context = req.context;
   var outcome = 'allowed';
   var error = null;
-  var rules = req.rules;
+  var rules = req.resume && req.resume.kind === 'action' ? [] : req.rules;
+  var resumingRules = !!(req.resume && req.resume.kind === 'rules');
+  if (req.resume && req.resume.kind === 'action' && req.resume.context) {
+    var saved = req.resume.context;
+    context.idToken = saved.idToken || {};
+    context.accessToken = saved.accessToken || {};
+    if (saved.multifactor) context.multifactor = saved.multifactor;
+    if (saved.primaryUser !== null && saved.primaryUser !== undefined) context.primaryUser = saved.primaryUser;
+    if (saved.claimSources) flow.claimSources = saved.claimSources;
+  }
+  if (resumingRules) context.protocol = 'redirect-callback';
+  var executedRuleIds = (req.resume && req.resume.executedRuleIds) || [];
+  var event = req.event || null;
+  // The metadata later steps see: the profile's, then each persisted rule write's result.
+  flow.subject = event ? event.user.user_id : null;
+  flow.metadata = event ? { app: __authsim_copy(event.user.app_metadata || {}), user: __authsim_copy(event.user.user_metadata || {}) } : null;
 
   for (var i = 0; i < rules.length; i++) {
     var rule = rules[i];
@@ -174,7 +190,7 @@ async function __authsim_runRules(input) {
     var logs = [];
     var writes = [];
     var entry = {
-      name: rule.name, order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
+      name: rule.name, kind: 'rule', order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {}
     };
     flow.currentEntry = entry;
@@ -187,6 +203,7 @@ async function __authsim_runRules(input) {
     globalThis.__rt_uncaught = __authsim_rethrow;
     entry.durationMs = __rt_now() - start;
     entry.endedAt = new Date().toISOString();
+    if (executedRuleIds.indexOf(rule.id) < 0) executedRuleIds.push(rule.id);
 
     if (result.err !== null && result.err !== undefined) {
       error = __authsim_errorOf(result.err);
@@ -200,25 +217,61 @@ async function __authsim_runRules(input) {
       if (!context.accessToken || typeof context.accessToken !== 'object') context.accessToken = {};
     }
     __authsim_recordChanges(flow, rule, entry, before, user, context, writes);
+    if (resumingRules && context.redirect) {
+      entry.warnings.push('context.redirect is ignored after a redirect (protocol redirect-callback)');
+      delete context.redirect;
+    }
     flow.trace.push(entry);
     flow.currentEntry = null;
     if (outcome !== 'allowed') break;
   }
+  globalThis.__node_outbound = undefined;
+
+  var st = { flow: flow, user: user, context: context, outcome: outcome, error: error, executedRuleIds: executedRuleIds, resume: null,
+    appMetadata: flow.metadata ? flow.metadata.app : {}, userMetadata: flow.metadata ? flow.metadata.user : {}, transactionMetadata: {} };
+  if (outcome === 'allowed' && !context.redirect && event && req.actions.length) {
+    await __authsim_runPostLogin(req, st);
+  } else if (context.redirect && !st.resume) {
+    st.resume = { kind: 'rules' };
+  }
+  if (st.resume) st.resume.executedRuleIds = executedRuleIds;
 
   __authsim_flow = null;
-  globalThis.__node_outbound = undefined;
+  __authsim_setClock(null);
   return JSON.stringify({
-    outcome: outcome,
-    error: error,
+    outcome: st.outcome,
+    error: st.error,
     idToken: context.idToken || {},
     accessToken: context.accessToken || {},
     multifactor: context.multifactor || null,
     redirect: context.redirect || null,
     primaryUser: context.primaryUser === undefined ? null : context.primaryUser,
+    resume: st.resume,
     user: user,
     claimSources: flow.claimSources,
     trace: flow.trace
   });
+}
+
+// A fixed clock for a flow (`now` in the simulation request): Date and Date.now() read it.
+var __authsim_fixedNow = null;
+(function () {
+  var RealDate = Date;
+  function AuthsimDate() {
+    var args = Array.prototype.slice.call(arguments);
+    if (!new.target) return __authsim_fixedNow === null ? RealDate() : new RealDate(__authsim_fixedNow).toString();
+    if (args.length === 0 && __authsim_fixedNow !== null) args = [__authsim_fixedNow];
+    return Reflect.construct(RealDate, args, new.target);
+  }
+  AuthsimDate.prototype = RealDate.prototype;
+  Object.defineProperty(RealDate.prototype, 'constructor', { value: AuthsimDate, writable: true, configurable: true });
+  AuthsimDate.now = function () { return __authsim_fixedNow === null ? RealDate.now() : __authsim_fixedNow; };
+  AuthsimDate.parse = RealDate.parse;
+  AuthsimDate.UTC = RealDate.UTC;
+  globalThis.Date = AuthsimDate;
+})();
+function __authsim_setClock(now) {
+  __authsim_fixedNow = now === null || now === undefined ? null : Number(now);
 }
 
 function __authsim_rethrow(e) { throw e; }
@@ -228,6 +281,11 @@ function __authsim_writeMetadata(kind, id, md, writes) {
   writes.push(w);
   return __rt_callAsync('updateMetadata', { kind: kind, userId: w.userId, metadata: w.metadata }).then(function (r) {
     w.persisted = r.persisted;
+    var f = __authsim_flow;
+    if (f && f.metadata && r.user && r.user.user_id === f.subject) {
+      f.metadata.app = r.user.app_metadata || {};
+      f.metadata.user = r.user.user_metadata || {};
+    }
     return r.user;
   }, function (e) {
     w.error = e.message;

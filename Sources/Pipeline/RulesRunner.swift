@@ -4,24 +4,37 @@ import NodeCompat
 import ScriptRuntime
 import Tenant
 
-/// Runs a tenant's enabled login rules as one job on the script runtime.
+/// Runs a login flow's scripts as one job on the script runtime: the enabled login rules, then
+/// the bound post-login actions (one deadline for both); and the other action triggers.
 public struct RulesRunner: Sendable {
     public let rules: [Rule]
+    /// Every action of the tenant (compiled, so that unbound ones can be compared and tested).
+    public let actions: [Action]
+    /// Bound post-login actions, in order.
+    public let postLoginActions: [Action]
     let program: ScriptProgram
     let timeout: Duration
     /// The `rules` part of every job input, serialized once.
     let rulesJSON: String
+    let postLoginJSON: String
 
     /// `modulePaths`: extra module folders (the CLI's `--modules`) after the tenant's own
     /// `node_modules/` and `authsim.module_paths`.
     public init(tenant: Tenant, modulePaths: [String] = []) {
         rules = tenant.loginRules
-        rulesJSON = JSONValue.array(rules.map { ["name": .string($0.name), "order": $0.order.map { .number(Double($0)) } ?? .null, "file": .string($0.file)] }).serialized()
+        actions = tenant.actions
+        postLoginActions = tenant.boundActions("post-login")
+        rulesJSON = RulesRunner.describe(rules)
+        postLoginJSON = RulesRunner.describe(postLoginActions)
         timeout = .milliseconds(Int64(tenant.settings.flowTimeoutSeconds * 1000))
         let configuration = JSONValue.object(tenant.configuration.mapValues(JSONValue.string)).serialized()
         let node = NodeModules(configuration: RulesRunner.nodeConfiguration(tenant: tenant, extra: modulePaths))
         var files = node.files
         files.append(ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n"))
+        files.append(ScriptFile(name: ActionsFlowScript.fileName, source: ActionsFlowScript.source))
+        for action in tenant.actions {
+            files.append(ScriptFile(name: action.file, source: ActionsFlowScript.wrap(action: action.name, source: action.source, secrets: action.secrets)))
+        }
         for rule in tenant.rules where rule.enabled {
             files.append(
                 ScriptFile(
@@ -30,7 +43,63 @@ public struct RulesRunner: Sendable {
         }
         program = ScriptProgram(
             id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions,
-            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata]) { a, _ in a })
+            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a })
+    }
+
+    static func describe(_ rules: [Rule]) -> String {
+        JSONValue.array(rules.map { ["name": .string($0.name), "id": .string($0.id), "order": $0.order.map { .number(Double($0)) } ?? .null, "file": .string($0.file)] }).serialized()
+    }
+
+    static func describe(_ actions: [Action]) -> String {
+        JSONValue.array(actions.map { ["name": .string($0.name), "id": .string($0.id), "file": .string($0.file)] }).serialized()
+    }
+
+    /// The scripts a flow runs: all enabled rules and bound post-login actions, or the named ones.
+    public struct Selection: Sendable {
+        public var rules: [String]?
+        public var actions: [String]?
+        public init(rules: [String]? = nil, actions: [String]? = nil) {
+            self.rules = rules
+            self.actions = actions
+        }
+    }
+
+    func selectedJSON(_ selection: Selection) throws(PipelineError) -> (rules: String, actions: String) {
+        var r = rulesJSON
+        var a = postLoginJSON
+        if let names = selection.rules {
+            var chosen: [Rule] = []
+            for n in names {
+                guard let rule = rules.first(where: { $0.name == n || $0.id == n }) else {
+                    throw .invalidRequest("unknown or disabled rule '\(n)' (enabled rules: \(rules.map(\.name).joined(separator: ", ")))")
+                }
+                chosen.append(rule)
+            }
+            r = RulesRunner.describe(chosen)
+        }
+        if let names = selection.actions {
+            var chosen: [Action] = []
+            for n in names {
+                guard let action = actions.first(where: { $0.name == n || $0.id == n }) else {
+                    throw .invalidRequest("unknown action '\(n)' (actions: \(actions.map(\.name).joined(separator: ", ")))")
+                }
+                guard action.supportedTriggers.contains("post-login") else { throw .invalidRequest("action '\(n)' does not support the post-login trigger") }
+                chosen.append(action)
+            }
+            a = RulesRunner.describe(chosen)
+        }
+        return (r, a)
+    }
+
+    /// One write of everything the actions queued: `{userId, app, user}` (first-level merges, `null` deletes).
+    @Sendable static func saveMetadata(_ json: String, _ environment: JobEnvironment) async throws -> String {
+        guard let flow = environment as? FlowEnvironment else { throw FlowError("server_error", "metadata writes are not available here") }
+        let args = try JSONValue.parse(json)
+        guard let userId = args["userId"]?.stringValue else { throw FlowError("invalid_request", "no user to save metadata for") }
+        let app = args["app"].flatMap { $0.isNull ? nil : $0 }
+        let user = args["user"].flatMap { $0.isNull ? nil : $0 }
+        let (persisted, profile) = try await flow.saveMetadata(userId: userId, app: app, user: user)
+        return JSONValue.object(["persisted": .bool(persisted), "user": profile.json]).serialized()
     }
 
     /// Module folders in resolution order, and the legacy-globals setting.
@@ -72,27 +141,55 @@ public struct RulesRunner: Sendable {
         var multifactor: JSONValue?
         var redirect: JSONValue?
         var primaryUser: String?
+        /// Set when the flow stopped for a redirect: what `/continue` needs to resume it.
+        var resume: JSONValue?
         var claimSources: (id: [String: String], access: [String: String])
         var trace: [JSONValue]
         var warnings: [String]
     }
 
     /// `auth0JSON` is the serialized `auth0` globals object (constant for long stretches).
-    func run(user: JSONValue, context: JSONValue, auth0JSON: String, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
+    /// What else a flow's job needs besides the rules' `user` and `context`.
+    struct FlowInputs {
+        var auth0JSON: String
+        var selection = Selection()
+        /// The post-login actions' `event` (without secrets), or nil when no action runs.
+        var event: JSONValue?
+        var canRedirect = true
+        /// Where a `/continue` resumes: `{kind: "rules"}` or `{kind: "action", action, …}`.
+        var resume: JSONValue?
+        /// A fixed clock for the scripts (milliseconds since 1970).
+        var now: Double?
+        var domain: String
+    }
+
+    func run(user: JSONValue, context: JSONValue, inputs: FlowInputs, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
+        let selected = try selectedJSON(inputs.selection)
+        let runsActions = selected.actions != "[]"
         var input = "{\"user\":"
         input.reserveCapacity(4096)
         user.writeUnsorted(into: &input)
         input += ",\"context\":"
         context.writeUnsorted(into: &input)
-        input += ",\"auth0\":" + auth0JSON + ",\"rules\":" + rulesJSON + "}"
-        let job = ScriptJob(program: program, entry: "__authsim_runRules", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
+        input += ",\"auth0\":" + inputs.auth0JSON + ",\"rules\":" + selected.rules + ",\"actions\":" + selected.actions
+        if runsActions, let event = inputs.event {
+            input += ",\"event\":"
+            event.writeUnsorted(into: &input)
+        }
+        input += ",\"canRedirect\":" + (inputs.canRedirect ? "true" : "false") + ",\"domain\":" + JSONStringLiteral.encode(inputs.domain)
+        if let resume = inputs.resume { input += ",\"resume\":" + resume.serialized() }
+        if let now = inputs.now { input += ",\"now\":" + JSONValue.format(number: now) }
+        input += "}"
+        let job = ScriptJob(program: program, entry: "__authsim_runFlow", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
         do {
             let result = try await runtime.run(job)
             let out = try JSONValue.parse(result.output)
             var warnings = result.unhandledRejections.map { "unhandled promise rejection: \($0)" }
             let trace = out["trace"]?.arrayValue ?? []
             for entry in trace {
-                for w in entry["warnings"]?.arrayValue ?? [] { warnings.append("rule '\(entry["name"]?.stringValue ?? "?")': \(w.stringValue ?? "")") }
+                for w in entry["warnings"]?.arrayValue ?? [] {
+                    warnings.append("\(entry["kind"]?.stringValue ?? "rule") '\(entry["name"]?.stringValue ?? "?")': \(w.stringValue ?? "")")
+                }
             }
             let sources = out["claimSources"]
             return Outcome(
@@ -100,25 +197,59 @@ public struct RulesRunner: Sendable {
                 error: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
                 idToken: out["idToken"]?.objectValue ?? [:], accessToken: out["accessToken"]?.objectValue ?? [:],
                 multifactor: out["multifactor"].flatMap { $0.isNull ? nil : $0 }, redirect: out["redirect"].flatMap { $0.isNull ? nil : $0 },
-                primaryUser: out["primaryUser"]?.stringValue,
+                primaryUser: out["primaryUser"]?.stringValue, resume: out["resume"].flatMap { $0.isNull ? nil : $0 },
                 claimSources: (
                     (sources?["idToken"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
                     (sources?["accessToken"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
                 ),
                 trace: trace, warnings: warnings)
         } catch let failure as ScriptFailure {
-            return try failed(failure)
+            return try failed(failure, rules: selected.rules, actions: selected.actions)
         } catch {
-            return Outcome(outcome: "error", error: FlowError("server_error", "could not read the rules' result: \(error)"), idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
+            return Outcome(outcome: "error", error: FlowError("server_error", "could not read the scripts' result: \(error)"), idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
         }
     }
 
-    private func ruleName(_ mark: Int?) -> String {
-        guard let mark, mark >= 0, mark < rules.count else { return "(before the first rule)" }
-        return rules[mark].name
+    /// What a non-login trigger's actions decided.
+    public struct TriggerOutcome: Sendable {
+        public var denied: FlowError?
+        public var accessTokenClaims: [String: JSONValue]
+        public var appMetadata: [String: JSONValue]
+        public var userMetadata: [String: JSONValue]
+        public var trace: [JSONValue]
     }
 
-    private func failed(_ failure: ScriptFailure) throws(PipelineError) -> Outcome {
+    /// Runs the actions bound to `trigger` (not post-login) with `event`.
+    func runTrigger(_ trigger: String, event: JSONValue, actions bound: [Action], environment: FlowEnvironment?, runtime: ScriptRuntime) async throws(PipelineError) -> TriggerOutcome {
+        let list = RulesRunner.describe(bound)
+        let input = JSONValue.object(["trigger": .string(trigger), "event": event, "actions": (try? JSONValue.parse(list)) ?? []]).serialized()
+        let job = ScriptJob(program: program, entry: "__authsim_runTrigger", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
+        do {
+            let out = try JSONValue.parse(try await runtime.run(job).output)
+            return TriggerOutcome(
+                denied: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
+                accessTokenClaims: out["accessToken"]?.objectValue ?? [:], appMetadata: out["appMetadata"]?.objectValue ?? [:],
+                userMetadata: out["userMetadata"]?.objectValue ?? [:], trace: out["trace"]?.arrayValue ?? [])
+        } catch let failure as ScriptFailure {
+            let o = try failed(failure, rules: "[]", actions: list)
+            return TriggerOutcome(denied: o.error, accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: o.trace)
+        } catch {
+            return TriggerOutcome(denied: FlowError("server_error", "could not read the actions' result: \(error)"), accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: [])
+        }
+    }
+
+    /// The step a `__rt_mark` value names: rules count from 0, actions from 1000 (in the flow's own lists).
+    private func step(_ mark: Int?, rules ruleList: String, actions actionList: String) -> (kind: String, name: String) {
+        guard let mark, mark >= 0 else { return ("rule", "(before the first rule)") }
+        if mark >= 1000 {
+            let list = (try? JSONValue.parse(actionList))?.arrayValue ?? []
+            return ("action", mark - 1000 < list.count ? list[mark - 1000]["name"]?.stringValue ?? "?" : "?")
+        }
+        let list = (try? JSONValue.parse(ruleList))?.arrayValue ?? []
+        return ("rule", mark < list.count ? list[mark]["name"]?.stringValue ?? "?" : "?")
+    }
+
+    private func failed(_ failure: ScriptFailure, rules ruleList: String, actions actionList: String) throws(PipelineError) -> Outcome {
         var trace: [JSONValue] = []
         let error: FlowError
         switch failure {
@@ -126,15 +257,16 @@ public struct RulesRunner: Sendable {
             throw .script(file: file, line: line, message: message)
         case .timeout(let seconds, let mark, let partial):
             if let partial, let t = try? JSONValue.parse(partial).arrayValue { trace = t }
-            let name = ruleName(mark)
+            let (kind, name) = step(mark, rules: ruleList, actions: actionList)
             if trace.isEmpty || trace.last?["name"]?.stringValue != name {
-                trace.append(["name": .string(name), "outcome": "timeout", "console": [], "changes": [:], "warnings": []])
+                trace.append(["name": .string(name), "kind": .string(kind), "outcome": "timeout", "console": [], "changes": [:], "warnings": []])
             }
-            error = FlowError("access_denied", "Script execution time exceeded: rule '\(name)' did not call back within \(JSONValue.format(number: seconds)) s")
+            let what = kind == "rule" ? "did not call back" : "did not finish"
+            error = FlowError("access_denied", "Script execution time exceeded: \(kind) '\(name)' \(what) within \(JSONValue.format(number: seconds)) s")
         case .heapBudgetExceeded(let budget, let heap, let mark):
-            let name = ruleName(mark)
-            trace.append(["name": .string(name), "outcome": "error", "console": [], "changes": [:], "warnings": []])
-            error = FlowError("access_denied", "Script memory limit exceeded in rule '\(name)' (\(heap >> 20) MiB used, budget \(budget >> 20) MiB)")
+            let (kind, name) = step(mark, rules: ruleList, actions: actionList)
+            trace.append(["name": .string(name), "kind": .string(kind), "outcome": "error", "console": [], "changes": [:], "warnings": []])
+            error = FlowError("access_denied", "Script memory limit exceeded in \(kind) '\(name)' (\(heap >> 20) MiB used, budget \(budget >> 20) MiB)")
         case .exception(let thrown):
             error = FlowError("access_denied", thrown.message)
         case .cancelled, .shutDown:

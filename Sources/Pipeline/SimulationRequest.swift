@@ -26,6 +26,14 @@ public struct SimulationRequest: Sendable {
     public var geoip: JSONValue?
     /// Extra `context` fields (riskAssessment, organization, authentication, locale, …).
     public var context: [String: JSONValue]
+    /// Run only these rules / post-login actions (names or ids), instead of all enabled rules
+    /// and bound actions; `[]` runs none.
+    public var rules: [String]?
+    public var actions: [String]?
+    /// Fixes the scripts' clock (`Date`, `Date.now()`), in milliseconds since 1970.
+    public var now: Double?
+    /// Set by `/continue`: where the flow resumes after a redirect.
+    public var resume: JSONValue?
 
     public init(user: UserReference) {
         self.user = user
@@ -35,7 +43,7 @@ public struct SimulationRequest: Sendable {
 
     public init(json: JSONValue) throws(PipelineError) {
         guard case .object(let o) = json else { throw .invalidRequest("a simulation request must be a JSON object") }
-        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context"]
+        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidRequest("unknown field '\(unknown)' in the simulation request (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -78,6 +86,21 @@ public struct SimulationRequest: Sendable {
         if let c = o["context"] {
             guard case .object(let co) = c else { throw .invalidRequest("'context' must be an object") }
             context = co
+        }
+        func names(_ k: String) throws(PipelineError) -> [String]? {
+            guard let v = o[k] else { return nil }
+            guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else { throw .invalidRequest("'\(k)' must be an array of names") }
+            return list.compactMap(\.stringValue)
+        }
+        rules = try names("rules")
+        actions = try names("actions")
+        switch o["now"] {
+        case nil: break
+        case .number(let n)?: now = n
+        case .string(let text)?:
+            guard let t = Timestamp.parse(text) else { throw .invalidRequest("'now' must be an ISO-8601 time or milliseconds since 1970") }
+            now = (t * 1000).rounded()
+        default: throw .invalidRequest("'now' must be an ISO-8601 time or milliseconds since 1970")
         }
     }
 }

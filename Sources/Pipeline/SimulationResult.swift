@@ -58,6 +58,8 @@ public struct SimulationResult: Sendable {
     public var traceId: String
     /// Which rule set each custom claim that reached the tokens.
     public var claimSources: (idToken: [String: String], accessToken: [String: String]) = ([:], [:])
+    /// For a redirect: where `/continue` resumes the flow (not part of the JSON result).
+    public var resume: JSONValue? = nil
 
     public var json: JSONValue {
         [

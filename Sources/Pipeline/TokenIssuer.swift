@@ -47,15 +47,21 @@ public struct TokenIssuer: Sendable {
         public var dropped: [ClaimFilter.Dropped]
     }
 
-    /// A client-credentials access token (no user, no rules).
-    public func issueClientCredentials(client: Client, audience: String, scope: [String], lifetime: Int, now: Double) throws -> String {
+    /// A client-credentials access token (no user, no rules); `customClaims` come from
+    /// credentials-exchange actions and are filtered like any access token's custom claims.
+    public func issueClientCredentials(
+        client: Client, audience: String, scope: [String], lifetime: Int, now: Double, customClaims: [String: JSONValue] = [:],
+        sources: [String: String] = [:]
+    ) throws -> (token: String, dropped: [ClaimFilter.Dropped]) {
         let iat = now.rounded(.down)
-        let claims: JSONValue = [
+        var claims: [String: JSONValue] = [
             "iss": .string(settings.effectiveIssuer), "sub": .string(client.clientId + "@clients"), "aud": .string(audience),
             "iat": .number(iat), "exp": .number(iat + Double(lifetime)), "scope": .string(scope.joined(separator: " ")),
             "gty": "client-credentials", "azp": .string(client.clientId), "jti": .string(randomHexID()),
         ]
-        return try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt")
+        let (kept, dropped) = filter.filter(customClaims, token: .accessToken, audience: audience, sources: sources)
+        for (k, v) in kept where claims[k] == nil { claims[k] = v }
+        return (try JWT.signRS256(claims: .object(claims), key: keys.current, type: "at+jwt"), dropped)
     }
 
     public func issue(_ r: Request) throws(FlowError) -> Issued {

@@ -4,7 +4,8 @@ import JSONCore
 import Pipeline
 import Tenant
 
-/// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /v2/logout`,
+/// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /continue`
+/// (resume after a rule/action redirect), `GET /v2/logout`,
 /// and the OIDC discovery document. The flow logic is `AuthorizationService`'s.
 struct AuthorizeRoutes: Sendable {
     static let sessionCookie = "authsim_session"
@@ -27,6 +28,10 @@ struct AuthorizeRoutes: Sendable {
                 transaction: form["tx"] ?? "", username: form["username"] ?? "", password: form["password"] ?? "",
                 ip: "127.0.0.1", userAgent: request.headers[.userAgent])
             return render(step)
+        }
+        router.get("continue") { request, _ -> Response in
+            let q = FormEncoding.decode(request.uri.query ?? "")
+            return render(await authorization.resume(query: q, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
         }
         router.get("v2/logout") { request, _ -> Response in
             let target = authorization.logout(

@@ -43,15 +43,39 @@ struct SimulationRoutes: Sendable {
                 let simulation = try SimulationRequest(json: body)
                 return HTTPJSON.response(try await pipeline.simulate(simulation).json)
             } catch let error as PipelineError {
-                switch error {
-                case .invalidRequest, .userNotFound, .unknownClient, .unknownConnection:
-                    return HTTPJSON.error(.badRequest, error.description, errorCode: "invalid_body")
-                case .script(let file, let line, let message):
-                    return HTTPJSON.error(.unprocessableContent, "\(file)\(line.map { ":\($0)" } ?? ""): \(message)", errorCode: "script_error")
-                case .store(let message):
-                    return HTTPJSON.error(.internalServerError, message, errorCode: "store_error")
-                }
+                return Self.failure(error)
             }
+        }
+        // The Rules → Actions comparison: {"rules": [names], "actions": [names], "request": {simulation request}}.
+        router.post("api/authsim/compare") { request, _ -> Response in
+            if let denied = unauthorized(request) { return denied }
+            let body: JSONValue
+            switch await HTTPJSON.body(request, limit: maximumBodySize) {
+            case .success(let b): body = b
+            case .failure(let e): return e.response
+            }
+            guard let rules = body["rules"]?.arrayValue?.compactMap(\.stringValue), let actions = body["actions"]?.arrayValue?.compactMap(\.stringValue),
+                let inner = body["request"]
+            else {
+                return HTTPJSON.error(.badRequest, "expected {\"rules\": [names], \"actions\": [names], \"request\": {simulation request}}", errorCode: "invalid_body")
+            }
+            do {
+                let simulation = try SimulationRequest(json: inner)
+                return HTTPJSON.response(try await pipeline.compare(simulation, rules: rules, actions: actions).json)
+            } catch let error as PipelineError {
+                return Self.failure(error)
+            }
+        }
+    }
+
+    static func failure(_ error: PipelineError) -> Response {
+        switch error {
+        case .invalidRequest, .userNotFound, .unknownClient, .unknownConnection:
+            return HTTPJSON.error(.badRequest, error.description, errorCode: "invalid_body")
+        case .script(let file, let line, let message):
+            return HTTPJSON.error(.unprocessableContent, "\(file)\(line.map { ":\($0)" } ?? ""): \(message)", errorCode: "script_error")
+        case .store(let message):
+            return HTTPJSON.error(.internalServerError, message, errorCode: "store_error")
         }
     }
 }

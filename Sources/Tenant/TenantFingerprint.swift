@@ -6,7 +6,7 @@ public enum TenantFingerprint {
     /// What the loader reads; anything else in the directory (build output, stores) is ignored.
     static let entries = [
         "tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
-        "database-connections", "resource-servers", "roles", "users",
+        "database-connections", "resource-servers", "roles", "users", "actions", "triggers",
     ]
 
     public static func of(directory: String) -> String {

@@ -250,12 +250,79 @@ public enum TenantLoader {
             geoip = try object(try readJSON("geoip.json"), "geoip.json")
         }
 
+        // Actions before the revision is taken: they are part of it.
+        let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: { fm.fileExists(atPath: path($0)) })
         var tenant = Tenant(
             directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
             connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
             revision: hasher.hex)
         tenant.clientGrants = grants
+        tenant.actions = actions
+        tenant.triggerBindings = bindings
         return tenant
+    }
+
+    /// `actions/<name>.json` (+ `actions/<name>/code.js`, or the file its `code` names) and
+    /// `triggers/triggers.json`.
+    static func loadActions(
+        read: (String) throws(TenantError) -> String, readJSON: (String) throws(TenantError) -> JSONValue,
+        list: (String, String) -> [String], exists: (String) -> Bool
+    ) throws(TenantError) -> ([Action], [String: [String]]) {
+        var actions: [Action] = []
+        for f in list("actions", "json") {
+            let rel = "actions/" + f
+            guard case .object(let o) = try readJSON(rel) else { throw TenantError(file: rel, message: "expected a JSON object") }
+            let name = o["name"]?.stringValue ?? String(f.dropLast(5))
+            var codeRel = "actions/\(String(f.dropLast(5)))/code.js"
+            if let code = o["code"]?.stringValue, code.hasSuffix(".js") {
+                var c = code
+                while c.hasPrefix("./") { c.removeFirst(2) }
+                codeRel = c.hasPrefix("actions/") ? c : "actions/" + c
+            }
+            guard exists(codeRel) else { throw TenantError(file: rel, message: "the action's code file \(codeRel) does not exist") }
+            var secrets: [String: String] = [:]
+            for s in o["secrets"]?.arrayValue ?? [] {
+                guard let n = s["name"]?.stringValue else { throw TenantError(file: rel, message: "each secret needs a 'name'") }
+                let value = s["value"]?.stringValue ?? ""
+                guard n.count <= 128, value.count <= 4096 else { throw TenantError(file: rel, message: "secret '\(n)': names are limited to 128 characters and values to 4096") }
+                secrets[n] = value
+            }
+            let deps = (o["dependencies"]?.arrayValue ?? []).compactMap { d -> (name: String, version: String)? in
+                guard let n = d["name"]?.stringValue else { return nil }
+                return (n, d["version"]?.stringValue ?? "latest")
+            }
+            let triggers = (o["supported_triggers"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+            let action = Action(
+                name: name, file: codeRel, source: try read(codeRel), runtime: o["runtime"]?.stringValue ?? "node18", dependencies: deps,
+                secrets: secrets, supportedTriggers: triggers.isEmpty ? ["post-login"] : triggers, deployed: o["deployed"]?.boolValue ?? true)
+            if actions.contains(where: { $0.name == name }) { throw TenantError(file: rel, message: "duplicate action name '\(name)'") }
+            actions.append(action)
+        }
+        var bindings: [String: [String]] = [:]
+        let triggersRel = "triggers/triggers.json"
+        if exists(triggersRel) {
+            var doc = try readJSON(triggersRel)
+            if let inner = doc["triggers"], inner.objectValue != nil { doc = inner }
+            guard case .object(let o) = doc else { throw TenantError(file: triggersRel, message: "expected a JSON object of trigger id → bindings") }
+            for (trigger, list) in o {
+                guard let items = list.arrayValue else { throw TenantError(file: triggersRel, message: "'\(trigger)' must be an array of bindings") }
+                var names: [String] = []
+                for item in items {
+                    guard let n = item["action_name"]?.stringValue ?? item.stringValue else {
+                        throw TenantError(file: triggersRel, message: "each '\(trigger)' binding needs an 'action_name'")
+                    }
+                    guard let action = actions.first(where: { $0.name == n }) else {
+                        throw TenantError(file: triggersRel, message: "'\(trigger)' binds unknown action '\(n)' (known: \(actions.map(\.name).joined(separator: ", ")))")
+                    }
+                    guard action.supportedTriggers.contains(trigger) else {
+                        throw TenantError(file: triggersRel, message: "action '\(n)' does not support the '\(trigger)' trigger (it supports \(action.supportedTriggers.joined(separator: ", ")))")
+                    }
+                    names.append(n)
+                }
+                bindings[trigger] = names
+            }
+        }
+        return (actions, bindings)
     }
 
     static func connection(from o: [String: JSONValue], name: String, defaultStrategy: String) -> Connection {

@@ -32,6 +32,44 @@ public struct Rule: Sendable, Equatable {
     }
 }
 
+/// An Action as deployed (deploy-cli `actions/<name>/code.js` + `actions/<name>.json`).
+public struct Action: Sendable, Equatable {
+    public var name: String
+    /// A stable id derived from the name (`act_…`).
+    public var id: String { stableID(prefix: "act_", name, length: 20) }
+    /// Path of the code relative to the tenant directory, used in error locations.
+    public var file: String
+    public var source: String
+    public var runtime: String
+    public var dependencies: [(name: String, version: String)]
+    /// The action's own secrets (`event.secrets`), never shared with other actions.
+    public var secrets: [String: String]
+    /// Trigger ids this action supports (`post-login`, `credentials-exchange`, …).
+    public var supportedTriggers: [String]
+    public var deployed: Bool
+
+    public init(name: String, file: String, source: String, runtime: String = "node18", dependencies: [(name: String, version: String)] = [],
+                secrets: [String: String] = [:], supportedTriggers: [String] = ["post-login"], deployed: Bool = true) {
+        self.name = name
+        self.file = file
+        self.source = source
+        self.runtime = runtime
+        self.dependencies = dependencies
+        self.secrets = secrets
+        self.supportedTriggers = supportedTriggers
+        self.deployed = deployed
+    }
+
+    public static func == (a: Action, b: Action) -> Bool {
+        a.name == b.name && a.file == b.file && a.source == b.source && a.runtime == b.runtime && a.secrets == b.secrets
+            && a.supportedTriggers == b.supportedTriggers && a.deployed == b.deployed
+            && a.dependencies.map { $0.name + "@" + $0.version } == b.dependencies.map { $0.name + "@" + $0.version }
+    }
+
+    /// Triggers authsim runs.
+    public static let triggers = ["post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password"]
+}
+
 public struct Client: Sendable, Equatable {
     public var name: String
     public var clientId: String
@@ -155,6 +193,9 @@ public struct Tenant: Sendable {
     public var resourceServers: [ResourceServer]
     public var roles: [Role]
     public var clientGrants: [ClientGrant] = []
+    /// `actions/`, and their bindings from `triggers/triggers.json` (trigger id → action names in order).
+    public var actions: [Action] = []
+    public var triggerBindings: [String: [String]] = [:]
     /// Bulk-import seed files: `users/<connection>.json`.
     public var seedUserFiles: [(connection: String, path: String)]
     /// Simulated geo-IP records by IP address (`geoip.json`).
@@ -187,6 +228,13 @@ public struct Tenant: Sendable {
             g.clientId == clientId && (g.audience == audience || (isManagementAudience(g.audience) && isManagementAudience(audience)))
         }
     }
+
+    /// Actions bound to `trigger`, in binding order.
+    public func boundActions(_ trigger: String) -> [Action] {
+        (triggerBindings[trigger] ?? []).compactMap { name in actions.first { $0.name == name } }
+    }
+
+    public func action(named name: String) -> Action? { actions.first { $0.name == name || $0.id == name } }
 
     /// Enabled `login_success` rules in order.
     public var loginRules: [Rule] { rules.filter { $0.enabled && $0.stage == .loginSuccess } }

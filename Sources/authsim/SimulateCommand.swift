@@ -31,20 +31,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var req: SimulationRequest
-        if let path = request {
-            guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
-            do {
-                req = try SimulationRequest(json: try JSONValue.parse(String(decoding: data, as: UTF8.self)))
-            } catch let e as JSONParseError {
-                throw CommandFailure("\(path): invalid JSON: \(e)")
-            } catch {
-                throw CommandFailure("\(path): \(error)")
-            }
-        } else {
-            req = SimulationRequest(user: .stored(user!))
-        }
-        if let user { req.user = .stored(user) }
+        var req = try loadSimulationRequest(path: request, user: user)
         flow.apply(to: &req)
         let pipeline = try await openPipeline(tenantOptions)
         let result: SimulationResult
@@ -105,6 +92,25 @@ struct FlowOptions: ParsableArguments {
     func print(_ result: SimulationResult) {
         printJSON(json ? result.json.serialized(pretty: true) : result.report())
     }
+}
+
+/// The simulation request from `--request FILE` and/or `--user`.
+func loadSimulationRequest(path: String?, user: String?) throws -> SimulationRequest {
+    var req: SimulationRequest
+    if let path {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
+        do {
+            req = try SimulationRequest(json: try JSONValue.parse(String(decoding: data, as: UTF8.self)))
+        } catch let e as JSONParseError {
+            throw CommandFailure("\(path): invalid JSON: \(e)")
+        } catch {
+            throw CommandFailure("\(path): \(error)")
+        }
+    } else {
+        req = SimulationRequest(user: .stored(user ?? ""))
+    }
+    if let user { req.user = .stored(user) }
+    return req
 }
 
 /// Loads the tenant, opens (and seeds) the store, loads the keys.

@@ -79,7 +79,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     }
 
     @Test func codeFlowWithPKCEAndSSO() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let b = Browser()
         let (ds, discovery) = try await d.request(".well-known/openid-configuration")
         #expect(ds == 200)
@@ -153,7 +153,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
     }
 
     @Test func authorizeRefusesWhatItCannotRedirectSafely() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let b = Browser()
         let evil = try await b.go(authorizeURL(d, ["redirect_uri": "https://evil.example/cb"]))
         #expect(evil.status == 400)

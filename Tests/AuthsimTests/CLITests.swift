@@ -31,11 +31,15 @@ import Testing
         var stderr: String
     }
 
-    func authsim(_ args: [String], store: String) throws -> Run {
+    func authsim(_ args: [String], store: String) async throws -> Run {
+        try await offThePool { try CLITests.runBlocking(args, store: store) }
+    }
+
+    static func runBlocking(_ args: [String], store: String) throws -> Run {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        p.currentDirectoryURL = Self.root
+        p.currentDirectoryURL = root
         var env = ProcessInfo.processInfo.environment
         env["AUTHSIM_DATA_DIR"] = (store as NSString).deletingLastPathComponent
         p.environment = env
@@ -55,9 +59,9 @@ import Testing
         return dir.appendingPathComponent("authsim.sqlite").path
     }
 
-    @Test func simulateJSONReturnsTheSampleRulesClaimsAndTrace() throws {
+    @Test func simulateJSONReturnsTheSampleRulesClaimsAndTrace() async throws {
         let store = freshStore()
-        let r = try authsim(["simulate", "--user", "ann@example.com", "--ip", "198.51.100.7", "--json"], store: store)
+        let r = try await authsim(["simulate", "--user", "ann@example.com", "--ip", "198.51.100.7", "--json"], store: store)
         #expect(r.status == 0, "\(r.stderr)")
         let out = try JSONValue.parse(r.stdout)
         #expect(out["outcome"] == "allowed")
@@ -79,7 +83,7 @@ import Testing
 
         // The token verifies against the store's keys with `token decode`.
         let jwt = try #require(out["idToken"]?["jwt"]?.stringValue)
-        let decoded = try authsim(["token", "decode", jwt, "--store", store, "--json"], store: store)
+        let decoded = try await authsim(["token", "decode", jwt, "--store", store, "--json"], store: store)
         #expect(decoded.status == 0)
         let explained = try JSONValue.parse(decoded.stdout)
         #expect(explained["signatureValid"] == true)
@@ -90,12 +94,12 @@ import Testing
         // A tampered token does not.
         var parts = jwt.split(separator: ".").map(String.init)
         parts[2] = String(parts[2].reversed())
-        let tampered = try authsim(["token", "decode", parts.joined(separator: "."), "--store", store, "--json"], store: store)
+        let tampered = try await authsim(["token", "decode", parts.joined(separator: "."), "--store", store, "--json"], store: store)
         #expect(try JSONValue.parse(tampered.stdout)["signatureValid"] == false)
     }
 
-    @Test func readableReportShowsEachRule() throws {
-        let r = try authsim(["simulate", "--user", "bob@example.com"], store: freshStore())
+    @Test func readableReportShowsEachRule() async throws {
+        let r = try await authsim(["simulate", "--user", "bob@example.com"], store: freshStore())
         #expect(r.status == 0)
         for rule in ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"] {
             #expect(r.stdout.contains(rule))
@@ -104,58 +108,58 @@ import Testing
         #expect(r.stdout.contains("https://example.com/lang"))
     }
 
-    @Test func deniedLoginStillExitsZero() throws {
-        let r = try authsim(["simulate", "--user", "unverified@example.com", "--json"], store: freshStore())
+    @Test func deniedLoginStillExitsZero() async throws {
+        let r = try await authsim(["simulate", "--user", "unverified@example.com", "--json"], store: freshStore())
         #expect(r.status == 0)
         #expect(try JSONValue.parse(r.stdout)["outcome"] == "denied")
     }
 
-    @Test func loginChecksThePassword() throws {
+    @Test func loginChecksThePassword() async throws {
         let store = freshStore()
-        let bad = try authsim(["login", "--username", "ann@example.com", "--password", "wrong", "--json"], store: store)
+        let bad = try await authsim(["login", "--username", "ann@example.com", "--password", "wrong", "--json"], store: store)
         #expect(bad.status == 0)
         #expect(try JSONValue.parse(bad.stdout)["error"]?["error"] == "invalid_grant")
-        let good = try authsim(["login", "--username", "ann@example.com", "--password", "Passw0rd!", "--json"], store: store)
+        let good = try await authsim(["login", "--username", "ann@example.com", "--password", "Passw0rd!", "--json"], store: store)
         #expect(try JSONValue.parse(good.stdout)["outcome"] == "allowed")
     }
 
-    @Test func usageErrorsExitTwoAndRunFailuresExitOne() throws {
+    @Test func usageErrorsExitTwoAndRunFailuresExitOne() async throws {
         let store = freshStore()
-        let usage = try authsim(["simulate"], store: store)
+        let usage = try await authsim(["simulate"], store: store)
         #expect(usage.status == 2)
-        let unknownFlag = try authsim(["simulate", "--user", "x", "--bogus"], store: store)
+        let unknownFlag = try await authsim(["simulate", "--user", "x", "--bogus"], store: store)
         #expect(unknownFlag.status == 2)
-        let noUser = try authsim(["simulate", "--user", "nobody@example.com"], store: store)
+        let noUser = try await authsim(["simulate", "--user", "nobody@example.com"], store: store)
         #expect(noUser.status == 1)
         #expect(noUser.stderr.contains("nobody@example.com"))
-        let badTenant = try authsim(["simulate", "--user", "x", "--tenant", "/nonexistent"], store: store)
+        let badTenant = try await authsim(["simulate", "--user", "x", "--tenant", "/nonexistent"], store: store)
         #expect(badTenant.status == 1)
     }
 
-    @Test func syntaxErrorInARuleExitsOneNamingFileAndLine() throws {
+    @Test func syntaxErrorInARuleExitsOneNamingFileAndLine() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-tenant-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("rules"), withIntermediateDirectories: true)
         try "function (user, context, callback) {\n  callback(null, user, context)\n  }}\n".write(to: dir.appendingPathComponent("rules/oops.js"), atomically: true, encoding: .utf8)
         let store = freshStore()
         let inline = dir.appendingPathComponent("req.json")
         try #"{"user": {"user_id": "auth0|x", "email": "x@example.com"}}"#.write(to: inline, atomically: true, encoding: .utf8)
-        let r = try authsim(["simulate", "--tenant", dir.path, "--request", inline.path], store: store)
+        let r = try await authsim(["simulate", "--tenant", dir.path, "--request", inline.path], store: store)
         #expect(r.status == 1)
         #expect(r.stderr.contains("rules/oops.js:3"), "\(r.stderr)")
     }
 
-    @Test func usersImportExportAndList() throws {
+    @Test func usersImportExportAndList() async throws {
         let store = freshStore()
         let file = (store as NSString).deletingLastPathComponent + "/import.json"
         try #"[{"email": "new@example.com", "email_verified": true}, {"email": "broken"}]"#.write(toFile: file, atomically: true, encoding: .utf8)
-        let imported = try authsim(["users", "import", file, "--connection", "Username-Password-Authentication"], store: store)
+        let imported = try await authsim(["users", "import", file, "--connection", "Username-Password-Authentication"], store: store)
         #expect(imported.status == 0)
         #expect(imported.stdout.contains("imported 1 user"))
         #expect(imported.stdout.contains("user[1]"))
-        let list = try authsim(["users", "list"], store: store)
+        let list = try await authsim(["users", "list"], store: store)
         #expect(list.stdout.contains("new@example.com"))
         #expect(list.stdout.contains("ann@example.com"))
-        let export = try authsim(["users", "export"], store: store)
+        let export = try await authsim(["users", "export"], store: store)
         let users = try #require(try JSONValue.parse(export.stdout).arrayValue)
         #expect(users.count == 5)
         #expect(users.contains { $0["email"] == "ann@example.com" && $0["password_hash"]?.stringValue?.hasPrefix("$2b$") == true })

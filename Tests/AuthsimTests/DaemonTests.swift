@@ -7,6 +7,13 @@ import Testing
 import FoundationNetworking
 #endif
 
+/// Runs blocking work (process start-up, pipes) on its own thread.
+func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try body() }) }.start()
+    }
+}
+
 /// The real daemon (`authsim serve`) on a free loopback port, driven over HTTP.
 final class Daemon: @unchecked Sendable {
     let process = Process()
@@ -47,6 +54,12 @@ final class Daemon: @unchecked Sendable {
 
     struct DaemonError: Error { let message: String }
 
+    /// Starts the daemon on a thread of its own: waiting for it must not hold one of the few
+    /// cooperative threads that the script runtime's host calls also need.
+    static func start(extraArguments: [String] = []) async throws -> Daemon {
+        try await offThePool { try Daemon(extraArguments: extraArguments) }
+    }
+
     func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
         try await Self.send(base: base, path, method: method, body: body, token: token)
     }
@@ -72,7 +85,7 @@ final class Daemon: @unchecked Sendable {
 
 @Suite(.serialized) struct DaemonTests {
     @Test func healthJWKSAndSimulationOverHTTP() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let (hs, health) = try await d.request("healthz")
         #expect(hs == 200)
         #expect(health["status"] == "ok")
@@ -103,14 +116,14 @@ final class Daemon: @unchecked Sendable {
         let (noToken, _) = try await d.request("api/authsim/traces/" + traceId)
         #expect(noToken == 401)
         // `authsim token decode --jwks URL` fetches the daemon's JWKS.
-        let decoded = try CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
+        let decoded = try await CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
         #expect(decoded.status == 0)
         #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
         #expect(d.stop() == 0)
     }
 
     @Test func badInputGetsAuth0ErrorsAndTheDaemonKeepsServing() async throws {
-        let d = try Daemon(extraArguments: ["--max-body-bytes", "2000"])
+        let d = try await Daemon.start(extraArguments: ["--max-body-bytes", "2000"])
         let (noAuth, e1) = try await d.request("api/authsim/simulate", method: "POST", body: Data("{}".utf8))
         #expect(noAuth == 401)
         #expect(e1["statusCode"] == 401)

@@ -8,7 +8,7 @@ import Testing
     func copyOfSampleTenant() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-reload-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "database-connections", "resource-servers", "roles", "users"] {
+        for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "database-connections", "resource-servers", "roles", "users", "actions", "triggers"] {
             try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent(item).path, toPath: dir + "/" + item)
         }
         return dir
@@ -33,7 +33,7 @@ import Testing
 
     @Test func ruleEditsApplyAndBrokenEditsKeepTheLastGoodRevision() async throws {
         let tenant = try copyOfSampleTenant()
-        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
         let before = try await simulate(d)
         #expect(before["idToken"]?["claims"]?["https://example.com/reloaded"] == nil)
         let (_, health1) = try await d.request("healthz")
@@ -84,7 +84,7 @@ import Testing
 @Suite(.serialized) struct RulesAPITests {
     @Test func createPatchDeleteRulesAndReadClients() async throws {
         let tenant = try HotReloadTests().copyOfSampleTenant()
-        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
         let m = ManagementAPITests()
         let t = try await m.m2mToken(d)
         let (ls, rules) = try await m.send(d, "GET", "rules", token: t)

@@ -28,7 +28,7 @@ import FoundationNetworking
     }
 
     @Test func readAndSearchUsers() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let t = try await m2mToken(d)
         let (s1, page) = try await send(d, "GET", "users?include_totals=true&per_page=2&sort=email:1", token: t)
         #expect(s1 == 200)
@@ -67,7 +67,7 @@ import FoundationNetworking
     }
 
     @Test func createPatchDeleteAndRoles() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let t = try await m2mToken(d)
         let (cs, created) = try await send(d, "POST", "users", #"{"connection": "Username-Password-Authentication", "email": "New@Example.com", "password": "S3cret!pw", "user_metadata": {"lang": "de"}}"#, token: t)
         #expect(cs == 201)
@@ -144,7 +144,7 @@ import FoundationNetworking
     }
 
     @Test func concurrentPatchesOfDifferentKeysAllSurvive() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let t = try await m2mToken(d)
         try await withThrowingTaskGroup(of: Int.self) { group in
             for i in 0..<30 {
@@ -165,7 +165,7 @@ import FoundationNetworking
 
 @Suite(.serialized) struct TenantLogTests {
     @Test func loginsClientCredentialsAndAPICallsAreLogged() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let m = ManagementAPITests()
         let app = (id: "sampleAppClientId00000000000000", secret: "sample-app-client-secret-change-me")
         func password(_ user: String, _ pw: String) async throws {

@@ -37,7 +37,7 @@ import FoundationNetworking
     }
 
     @Test func passwordGrantUserinfoRefreshAndRevoke() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let (_, jwks) = try await d.request(".well-known/jwks.json")
         let (status, tokens) = try await passwordGrant(d)
         #expect(status == 200)
@@ -92,7 +92,7 @@ import FoundationNetworking
     }
 
     @Test func passwordGrantErrors() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         let (wrong, e1) = try await passwordGrant(d, password: "nope")
         #expect(wrong == 403)
         #expect(e1 == ["error": "invalid_grant", "error_description": "Wrong email or password."])
@@ -128,7 +128,7 @@ import FoundationNetworking
     }
 
     @Test func clientCredentialsTokensReachTheSimulationAPI() async throws {
-        let d = try Daemon(extraArguments: ["--issuer", "https://sample.authsim.local/"])
+        let d = try await Daemon.start(extraArguments: ["--issuer", "https://sample.authsim.local/"])
         let body = try JSONValue.object([
             "grant_type": "client_credentials", "client_id": .string(Self.m2m.id), "client_secret": .string(Self.m2m.secret),
             "audience": "https://sample.authsim.local/api/v2/",
@@ -142,6 +142,8 @@ import FoundationNetworking
         let claims = try JWT.decode(token).claims
         #expect(claims["gty"] == "client-credentials")
         #expect(claims["sub"] == .string(Self.m2m.id + "@clients"))
+        // The sample tenant's credentials-exchange action added its claim.
+        #expect(claims["https://example.com/client_name"] == "authsim Management")
         // No rules ran: none of the sample rules' claims, and no login trace for this token.
         #expect(claims["https://example.com/roles"] == nil)
         #expect(claims["https://example.com/plan"] == nil)

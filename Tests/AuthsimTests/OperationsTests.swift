@@ -9,7 +9,7 @@ import FoundationNetworking
 /// `/metrics` and per-client rate limits.
 @Suite(.serialized) struct OperationsTests {
     @Test func metricsCountLoginsRuleDurationsAndRequests() async throws {
-        let d = try Daemon()
+        let d = try await Daemon.start()
         for user in ["ann@example.com", "unverified@example.com"] {
             _ = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "\#(user)"}"#.utf8), token: d.token)
         }
@@ -34,7 +34,7 @@ import FoundationNetworking
         var client = try JSONValue.parse(try String(contentsOfFile: clientFile, encoding: .utf8)).objectValue ?? [:]
         client["authsim"] = ["rate_limit_per_minute": 3]
         try JSONValue.object(client).serialized(pretty: true).write(toFile: clientFile, atomically: true, encoding: .utf8)
-        let d = try Daemon(extraArguments: ["--tenant", tenant])
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
         let m = ManagementAPITests()
         let token = try await m.m2mToken(d)  // 1 of 3
         var last: HTTPURLResponse?

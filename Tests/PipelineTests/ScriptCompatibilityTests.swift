@@ -43,6 +43,7 @@ import Testing
         let server = try await TestHTTPServer.start()
         defer { server.stop() }
         var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 20}}"#
         f.rules = [
             (
                 "clients",

@@ -1,0 +1,100 @@
+import Directory
+import JSONCore
+import NodeCompat
+import Tenant
+
+extension LoginPipeline {
+    /// The post-login `event` (spec/actions.md) for the same login the rules' `context` describes.
+    /// Secrets are added per action in the job, never here.
+    func actionEvent(
+        user: UserProfile, client: Client, connection: Connection, protocolName: String, request: SimulationRequest, ip: String,
+        roles: [String], sessionID: String, now: Double, scopes: [String], audience: String?
+    ) -> JSONValue {
+        guard case .object(var u) = user.json else { return .null }
+        for k in ["logins_count", "last_login", "last_ip"] { u.removeValue(forKey: k) }
+        u["app_metadata"] = .object(user.appMetadata)
+        u["user_metadata"] = .object(user.userMetadata)
+
+        var geo: [String: JSONValue] = [:]
+        let rawGeo = request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"] ?? [:]
+        for (k, v) in rawGeo.objectValue ?? [:] { geo[LoginPipeline.camelCase(k)] = v }
+        let query = request.query
+        func list(_ k: String) -> JSONValue {
+            .array((query[k]?.stringValue ?? "").split(separator: " ").map { .string(String($0)) })
+        }
+        var req: [String: JSONValue] = [
+            "ip": .string(ip), "hostname": .string(request.hostname ?? tenant.settings.domain),
+            "method": LoginPipeline.nonInteractiveProtocols.contains(protocolName) ? "POST" : "GET",
+            "query": .object(query), "language": .string(query["ui_locales"]?.stringValue ?? "en"),
+            "user_agent": .string(request.userAgent ?? "authsim/1.0"), "geoip": .object(geo),
+        ]
+        if let body = request.body { req["body"] = .object(body) }
+        var transaction: [String: JSONValue] = [
+            "id": .string(sessionID), "protocol": .string(protocolName), "locale": .string(query["ui_locales"]?.stringValue ?? "en"),
+            "requested_scopes": .array(scopes.map(JSONValue.string)), "acr_values": list("acr_values"), "prompt": list("prompt"),
+            "response_type": list("response_type"), "ui_locales": list("ui_locales"), "metadata": [:],
+        ]
+        for k in ["redirect_uri", "response_mode", "state", "login_hint"] { if let v = query[k] { transaction[k] = v } }
+        let method: JSONValue = connection.isDatabase ? "pwd" : "federated"
+        var event: [String: JSONValue] = [
+            "user": .object(u),
+            "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
+            "connection": [
+                "id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy),
+                "metadata": .object(connection.metadata.mapValues(JSONValue.string)),
+            ],
+            "request": .object(req),
+            "authentication": [
+                "methods": [["name": method, "timestamp": .string(Timestamp.format(now))]],
+                "riskAssessment": request.context["riskAssessment"] ?? .null,
+            ],
+            "authorization": ["roles": .array(roles.map(JSONValue.string))],
+            "stats": ["logins_count": .number(Double(user.loginsCount))],
+            "tenant": ["id": .string(tenant.name)],
+            "transaction": .object(transaction),
+            "session": ["id": .string(sessionID)],
+        ]
+        if let audience { event["resource_server"] = ["identifier": .string(audience)] }
+        if let org = request.context["organization"] { event["organization"] = org }
+        return .object(event)
+    }
+
+    static func camelCase(_ snake: String) -> String {
+        var out = ""
+        var upper = false
+        for ch in snake {
+            if ch == "_" { upper = true; continue }
+            out.append(upper ? Character(ch.uppercased()) : ch)
+            upper = false
+        }
+        return out
+    }
+}
+
+extension LoginPipeline {
+    /// Runs the `credentials-exchange` actions for a client-credentials grant.
+    public func credentialsExchange(client: Client, audience: String, scopes: [String], ip: String?, userAgent: String?) async throws(PipelineError) -> RulesRunner.TriggerOutcome {
+        let rev = rulesRunner
+        let tenant = self.tenant
+        let bound = tenant.boundActions("credentials-exchange")
+        guard !bound.isEmpty else { return RulesRunner.TriggerOutcome(denied: nil, accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: []) }
+        let ip = ip ?? "127.0.0.1"
+        var geo: [String: JSONValue] = [:]
+        for (k, v) in (tenant.geoip[ip] ?? tenant.geoip["default"])?.objectValue ?? [:] { geo[LoginPipeline.camelCase(k)] = v }
+        let event: JSONValue = [
+            "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
+            "resource_server": ["identifier": .string(audience)],
+            "request": [
+                "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
+                "geoip": .object(geo), "language": "en",
+            ],
+            "transaction": ["requested_scopes": .array(scopes.map(JSONValue.string))],
+            "tenant": ["id": .string(tenant.name)],
+            "accessToken": ["customClaims": [:], "scope": .array(scopes.map(JSONValue.string))],
+        ]
+        let environment = FlowEnvironment(store: store, inlineUser: nil, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
+        let outcome = try await rev.runTrigger("credentials-exchange", event: event, actions: bound, environment: environment, runtime: runtime)
+        logger.info("credentials-exchange actions ran", metadata: ["client": .string(client.name), "actions": .string(bound.map(\.name).joined(separator: ","))])
+        return outcome
+    }
+}

@@ -1,0 +1,159 @@
+import Crypto
+import Foundation
+import JSONCore
+import Pipeline
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Rule and action redirects through `/continue` in a browser flow, `interaction_required` for
+/// password grants, and the migration comparison through the CLI and the simulation API.
+@Suite(.serialized) struct ActionsHTTPTests {
+    static let secret = "consent-site-shared-secret"
+
+    /// A copy of the sample tenant with a consent rule and a post-login action that redirect.
+    func redirectingTenant() throws -> String {
+        let dir = try HotReloadTests().copyOfSampleTenant()
+        try """
+            function consent(user, context, callback) {
+              if (context.protocol === 'redirect-callback') {
+                context.idToken['https://example.com/consented'] = context.request.query.consent === 'yes';
+                return callback(null, user, context);
+              }
+              context.redirect = { url: 'https://consent.example/ask' };
+              callback(null, user, context);
+            }
+            """.write(toFile: dir + "/rules/consent.js", atomically: true, encoding: .utf8)
+        try #"{"name": "consent", "order": 10, "enabled": true}"#.write(toFile: dir + "/rules/consent.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/actions/survey", withIntermediateDirectories: true)
+        try """
+            exports.onExecutePostLogin = async (event, api) => {
+              api.user.setUserMetadata('survey_started', true);
+              api.redirect.sendUserTo('https://survey.example/start', { query: { user: event.user.email } });
+            };
+            exports.onContinuePostLogin = async (event, api) => {
+              const payload = api.redirect.validateToken({ secret: event.secrets.SURVEY_SECRET, tokenParameterName: 'session_token' });
+              api.idToken.setCustomClaim('https://example.com/survey', payload.answer);
+            };
+            """.write(toFile: dir + "/actions/survey/code.js", atomically: true, encoding: .utf8)
+        try """
+            {"name": "survey", "code": "./actions/survey/code.js", "secrets": [{"name": "SURVEY_SECRET", "value": "\(Self.secret)"}],
+             "supported_triggers": [{"id": "post-login", "version": "v3"}]}
+            """.write(toFile: dir + "/actions/survey.json", atomically: true, encoding: .utf8)
+        try """
+            {"post-login": [{"action_name": "survey"}], "credentials-exchange": [{"action_name": "add-client-claims"}]}
+            """.write(toFile: dir + "/triggers/triggers.json", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// An HS256 token as the redirect target would sign it.
+    func sessionToken(_ claims: JSONValue) -> String {
+        func b64(_ d: Data) -> String {
+            d.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let input = b64(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8)) + "." + b64(Data(claims.serialized().utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(Self.secret.utf8)))
+        return input + "." + b64(Data(mac))
+    }
+
+    @Test func ruleThenActionRedirectsResumeThroughContinue() async throws {
+        let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
+        defer { _ = d.stop() }
+        let flow = AuthorizeFlowTests()
+        let b = Browser()
+        let login = try await b.go(flow.authorizeURL(d, ["state": "app-state", "nonce": "n"]))
+        let tx = try #require(flow.tx(login))
+        let toConsent = try await b.go(d.base.appendingPathComponent("authorize/login"), form: "tx=\(tx)&username=ann%40example.com&password=Passw0rd%21")
+        #expect(toConsent.status == 302)
+        let consentURL = try #require(toConsent.location)
+        #expect(consentURL.hasPrefix("https://consent.example/ask?state="))
+        let ruleState = try #require(flow.query(consentURL)["state"])
+
+        // Back from the consent page: rules re-run as redirect-callback, then the action redirects.
+        let toSurvey = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(ruleState)&consent=yes")!)
+        #expect(toSurvey.status == 302)
+        let surveyURL = try #require(toSurvey.location)
+        #expect(surveyURL.hasPrefix("https://survey.example/start?"))
+        let surveyQuery = flow.query(surveyURL)
+        #expect(surveyQuery["user"] == "ann@example.com")
+        let actionState = try #require(surveyQuery["state"])
+        // The metadata the action queued was saved before the redirect.
+        let (_, users) = try await d.request("api/v2/users-by-email?email=ann%40example.com", token: d.token)
+        #expect(users.arrayValue?.first?["user_metadata"]?["survey_started"] == true)
+
+        // A token for another transaction is refused by validateToken.
+        let forged = sessionToken(["state": "someone-else", "answer": "no", "exp": .number(Date().timeIntervalSince1970 + 60)])
+        let refused = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(actionState)&session_token=\(forged)")!)
+        #expect(refused.status == 302)
+        #expect(flow.query(refused.location)["error"] == "access_denied")
+        // The state was used up: the same continue cannot be replayed.
+        let replay = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(actionState)")!)
+        #expect(replay.status == 400)
+
+        // Again, this time answering properly.
+        let login2 = try await b.go(flow.authorizeURL(d, ["state": "app-state-2", "nonce": "n2", "prompt": "login"]))
+        let tx2 = try #require(flow.tx(login2))
+        let c2 = try await b.go(d.base.appendingPathComponent("authorize/login"), form: "tx=\(tx2)&username=ann%40example.com&password=Passw0rd%21")
+        let s2 = try #require(flow.query(c2.location)["state"])
+        let v2 = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(s2)&consent=yes")!)
+        let a2 = try #require(flow.query(v2.location)["state"])
+        let token = sessionToken(["state": .string(a2), "answer": "42", "exp": .number(Date().timeIntervalSince1970 + 60)])
+        let done = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(a2)&session_token=\(token)")!)
+        #expect(done.status == 302)
+        #expect(done.location?.hasPrefix(AuthorizeFlowTests.callback) == true)
+        let back = flow.query(done.location)
+        #expect(back["state"] == "app-state-2")
+        let (status, tokens) = try await flow.exchange(d, code: try #require(back["code"]), verifier: nil)
+        #expect(status == 200)
+        let claims = try JWT.decode(try #require(tokens["id_token"]?.stringValue)).claims
+        #expect(claims["https://example.com/consented"] == true)
+        #expect(claims["https://example.com/survey"] == "42")
+        #expect(claims["https://example.com/roles"] == ["admin", "editor"])
+    }
+
+    @Test func passwordGrantGetsInteractionRequired() async throws {
+        let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
+        defer { _ = d.stop() }
+        var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
+        r.httpMethod = "POST"
+        r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        r.httpBody = Data("grant_type=password&username=ann%40example.com&password=Passw0rd%21&client_id=sampleAppClientId00000000000000&client_secret=sample-app-client-secret-change-me".utf8)
+        let (data, response) = try await URLSession.shared.data(for: r)
+        let body = try JSONValue.parse(String(decoding: data, as: UTF8.self))
+        #expect((response as! HTTPURLResponse).statusCode == 400)
+        #expect(body["error"] == "interaction_required")
+        #expect(body["error_description"]?.stringValue?.contains("a rule asked for a redirect") == true)
+    }
+
+    @Test func compareThroughTheAPIAndTheCLI() async throws {
+        let d = try await Daemon.start()
+        defer { _ = d.stop() }
+        let body = #"""
+            {"rules": ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"],
+             "actions": ["require-verified-email", "add-roles-to-tokens", "metadata-claims", "geoip-country", "track-first-login"],
+             "request": {"user": "ann@example.com", "request": {"ip": "81.2.69.160"}}}
+            """#
+        let (s, r) = try await d.request("api/authsim/compare", method: "POST", body: Data(body.utf8), token: d.token)
+        #expect(s == 200)
+        #expect(r["same"] == true)
+        #expect(r["differences"] == [])
+        #expect(r["actions"]?["trace"]?.arrayValue?.count == 5)
+        let (bad, e) = try await d.request("api/authsim/compare", method: "POST", body: Data(#"{"rules": ["nope"], "actions": [], "request": {"user": "ann@example.com"}}"#.utf8), token: d.token)
+        #expect(bad == 400)
+        #expect(e["message"]?.stringValue?.contains("unknown or disabled rule 'nope'") == true)
+
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-cmp-\(UUID().uuidString).sqlite").path
+        let cli = CLITests()
+        let same = try await cli.authsim(["compare", "--tenant", CLITests.root.path, "--store", store, "--user", "bob@example.com",
+            "--rules", "add-roles-to-tokens,metadata-claims", "--actions", "add-roles-to-tokens,metadata-claims"], store: store)
+        #expect(same.status == 0)
+        #expect(same.stdout.contains("No difference"))
+        let differs = try await cli.authsim(["compare", "--tenant", CLITests.root.path, "--store", store, "--user", "bob@example.com",
+            "--rules", "add-roles-to-tokens,metadata-claims", "--actions", "add-roles-to-tokens", "--strict"], store: store)
+        #expect(differs.status == 1)
+        #expect(differs.stdout.contains("access_token https://example.com/plan"))
+        #expect(differs.stdout.contains("id_token https://example.com/plan"))
+    }
+}
