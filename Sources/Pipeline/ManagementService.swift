@@ -32,6 +32,7 @@ public struct ManagementService: Sendable {
     public static let allScopes = [
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
+        "read:actions", "create:actions", "update:actions", "delete:actions",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).
@@ -401,7 +402,7 @@ extension ManagementService {
     }
 
     /// Serialized: write files, reload, roll back if the reload fails.
-    func applyChange(directory: String, _ write: () throws -> TenantWriter.Snapshot) async throws(ManagementError) {
+    func applyChange(directory: String, what: String = "rule", _ write: () throws -> TenantWriter.Snapshot) async throws(ManagementError) {
         await Self.changes.acquire()
         let outcome: Result<Void, ManagementError>
         do {
@@ -411,7 +412,7 @@ extension ManagementService {
                 outcome = .success(())
             } catch {
                 TenantWriter.restore(directory: directory, before)
-                outcome = .failure(ManagementError(400, "The rule does not compile: \(error)", "invalid_body"))
+                outcome = .failure(ManagementError(400, "The \(what) does not compile: \(error)", "invalid_body"))
             }
         } catch {
             outcome = .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))

@@ -105,6 +105,31 @@ struct ManagementRoutes: Sendable {
             try await management.deleteRule(Self.userID(context))
             return Response(status: .noContent)
         })
+        api.get("actions/actions", use: guarded(["read:actions"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listActions(Self.query(request)))
+        })
+        api.get("actions/actions/:id", use: guarded(["read:actions"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.getAction(Self.userID(context)))
+        })
+        api.post("actions/actions", use: guarded(["create:actions"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.createAction(try await json(request)), status: .created)
+        })
+        api.patch("actions/actions/:id", use: guarded(["update:actions"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.updateAction(Self.userID(context), try await json(request)))
+        })
+        api.post("actions/actions/:id/deploy", use: guarded(["create:actions"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.deployAction(Self.userID(context)), status: .created)
+        })
+        api.delete("actions/actions/:id", use: guarded(["delete:actions"]) { request, context, _ throws(ManagementError) in
+            try await management.deleteAction(Self.userID(context), force: Self.query(request)["force"] == "true")
+            return Response(status: .noContent)
+        })
+        api.get("actions/triggers/:id/bindings", use: guarded(["read:actions"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.getBindings(Self.userID(context)))
+        })
+        api.patch("actions/triggers/:id/bindings", use: guarded(["update:actions"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.updateBindings(Self.userID(context), try await json(request)))
+        })
         api.get("clients", use: guarded(["read:clients"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listClients())
         })

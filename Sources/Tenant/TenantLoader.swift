@@ -295,8 +295,12 @@ public enum TenantLoader {
             let action = Action(
                 name: name, file: codeRel, source: try read(codeRel), runtime: o["runtime"]?.stringValue ?? "node18", dependencies: deps,
                 secrets: secrets, supportedTriggers: triggers.isEmpty ? ["post-login"] : triggers, deployed: o["deployed"]?.boolValue ?? true)
+            var loaded = action
+            let draftRel = codeRel.replacingOccurrences(of: "/code.js", with: "/code.draft.js")
+            if draftRel != codeRel, exists(draftRel) { loaded.draft = try read(draftRel) }
+            loaded.version = o["authsim_version"]?.intValue ?? 0
             if actions.contains(where: { $0.name == name }) { throw TenantError(file: rel, message: "duplicate action name '\(name)'") }
-            actions.append(action)
+            actions.append(loaded)
         }
         var bindings: [String: [String]] = [:]
         let triggersRel = "triggers/triggers.json"

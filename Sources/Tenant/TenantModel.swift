@@ -47,6 +47,10 @@ public struct Action: Sendable, Equatable {
     /// Trigger ids this action supports (`post-login`, `credentials-exchange`, …).
     public var supportedTriggers: [String]
     public var deployed: Bool
+    /// Code saved through the Management API but not deployed yet (`actions/<name>/code.draft.js`).
+    public var draft: String?
+    /// Deployments made through the Management API.
+    public var version: Int = 0
 
     public init(name: String, file: String, source: String, runtime: String = "node18", dependencies: [(name: String, version: String)] = [],
                 secrets: [String: String] = [:], supportedTriggers: [String] = ["post-login"], deployed: Bool = true) {
@@ -58,11 +62,18 @@ public struct Action: Sendable, Equatable {
         self.secrets = secrets
         self.supportedTriggers = supportedTriggers
         self.deployed = deployed
+        self.draft = nil
+    }
+
+    /// The action's stem: `actions/<stem>.json`, `actions/<stem>/code.js`.
+    public var stem: String {
+        let parts = file.split(separator: "/")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : name
     }
 
     public static func == (a: Action, b: Action) -> Bool {
         a.name == b.name && a.file == b.file && a.source == b.source && a.runtime == b.runtime && a.secrets == b.secrets
-            && a.supportedTriggers == b.supportedTriggers && a.deployed == b.deployed
+            && a.supportedTriggers == b.supportedTriggers && a.deployed == b.deployed && a.draft == b.draft && a.version == b.version
             && a.dependencies.map { $0.name + "@" + $0.version } == b.dependencies.map { $0.name + "@" + $0.version }
     }
 

@@ -27,6 +27,22 @@ public enum TenantWriter {
         return before
     }
 
+    /// Writes (or, for nil, deletes) files given by relative path; returns what was there before.
+    public static func write(directory: String, files: [String: String?]) throws -> Snapshot {
+        var before: Snapshot = [:]
+        for rel in files.keys { before[rel] = .some(try? String(contentsOfFile: directory + "/" + rel, encoding: .utf8)) }
+        for (rel, content) in files {
+            let path = directory + "/" + rel
+            if let content {
+                try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try content.write(toFile: path, atomically: true, encoding: .utf8)
+            } else if FileManager.default.fileExists(atPath: path) {
+                try FileManager.default.removeItem(atPath: path)
+            }
+        }
+        return before
+    }
+
     /// Puts files back as a snapshot had them.
     public static func restore(directory: String, _ snapshot: Snapshot) {
         for (rel, content) in snapshot {

@@ -157,3 +157,80 @@ import FoundationNetworking
         #expect(differs.stdout.contains("id_token https://example.com/plan"))
     }
 }
+
+/// Actions managed at run time through the Management API: written to the tenant directory,
+/// deployed, bound and picked up without a restart.
+@Suite(.serialized) struct ActionsManagementAPITests {
+    func simulateClaim(_ d: Daemon) async throws -> JSONValue? {
+        let (s, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
+        #expect(s == 200)
+        return r["idToken"]?["claims"]?["https://example.com/greet"]
+    }
+
+    func send(_ d: Daemon, _ path: String, _ method: String, _ body: String) async throws -> (Int, JSONValue) {
+        try await d.request(path, method: method, body: Data(body.utf8), token: d.token)
+    }
+
+    @Test func createDeployBindUpdateAndRedeploy() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { _ = d.stop() }
+        let code = { (v: String) in #"exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/greet', '\#(v)' + ':' + event.secrets.GREETING); };"# }
+        let create = JSONValue.object([
+            "name": "greet", "code": .string(code("v1")), "supported_triggers": [["id": "post-login", "version": "v3"]],
+            "secrets": [["name": "GREETING", "value": "hello"]],
+        ]).serialized()
+        let (created, action) = try await send(d, "api/v2/actions/actions", "POST", create)
+        #expect(created == 201)
+        #expect(action["deployed"] == false)
+        #expect(action["secrets"] == [["name": "GREETING"]])
+        let id = try #require(action["id"]?.stringValue)
+        let (dup, _) = try await send(d, "api/v2/actions/actions", "POST", create)
+        #expect(dup == 409)
+
+        let bind = #"{"bindings": [{"ref": {"type": "action_name", "value": "greet"}, "display_name": "greet"}]}"#
+        let (notDeployed, e) = try await send(d, "api/v2/actions/triggers/post-login/bindings", "PATCH", bind)
+        #expect(notDeployed == 400)
+        #expect(e["message"]?.stringValue?.contains("deploy it first") == true)
+
+        let (deployed, version) = try await send(d, "api/v2/actions/actions/\(id)/deploy", "POST", "{}")
+        #expect(deployed == 201)
+        #expect(version["number"] == 1)
+        let (bound, bindings) = try await send(d, "api/v2/actions/triggers/post-login/bindings", "PATCH", bind)
+        #expect(bound == 200)
+        #expect(bindings["bindings"]?.arrayValue?.first?["action"]?["name"] == "greet")
+        #expect(try await simulateClaim(d) == "v1:hello")
+
+        // A saved change is a draft: the bound action keeps running the deployed code.
+        let (patched, draft) = try await send(d, "api/v2/actions/actions/\(id)", "PATCH", JSONValue.object(["code": .string(code("v2"))]).serialized())
+        #expect(patched == 200)
+        #expect(draft["all_changes_deployed"] == false)
+        #expect(draft["code"]?.stringValue?.contains("v2") == true)
+        #expect(try await simulateClaim(d) == "v1:hello")
+        let (_, v2) = try await send(d, "api/v2/actions/actions/\(id)/deploy", "POST", "{}")
+        #expect(v2["number"] == 2)
+        #expect(try await simulateClaim(d) == "v2:hello")
+
+        // Code that does not compile is refused at deploy, and the deployed version stays.
+        _ = try await send(d, "api/v2/actions/actions/\(id)", "PATCH", #"{"code": "exports.onExecutePostLogin = async (event, api) => { const = 1; };"}"#)
+        let (broken, be) = try await send(d, "api/v2/actions/actions/\(id)/deploy", "POST", "{}")
+        #expect(broken == 400)
+        #expect(be["message"]?.stringValue?.contains("actions/greet/code.js") == true)
+        #expect(try await simulateClaim(d) == "v2:hello")
+
+        // Persisted as deploy-cli files; listed; bound actions are not deleted by accident.
+        let onDisk = try String(contentsOfFile: tenant + "/actions/greet/code.js", encoding: .utf8)
+        #expect(onDisk.contains("v2"))
+        let triggers = try JSONValue.parse(try String(contentsOfFile: tenant + "/triggers/triggers.json", encoding: .utf8))
+        #expect(triggers["post-login"]?.arrayValue?.first?["action_name"] == "greet")
+        let (_, list) = try await d.request("api/v2/actions/actions?triggerId=post-login", token: d.token)
+        #expect(list["actions"]?.arrayValue?.contains { $0["name"] == "greet" } == true)
+        let (_, gotBindings) = try await d.request("api/v2/actions/triggers/post-login/bindings", token: d.token)
+        #expect(gotBindings["total"] == 1)
+        let (refused, _) = try await d.request("api/v2/actions/actions/\(id)", method: "DELETE", token: d.token)
+        #expect(refused == 409)
+        let (forced, _) = try await d.request("api/v2/actions/actions/\(id)?force=true", method: "DELETE", token: d.token)
+        #expect(forced == 204)
+        #expect(try await simulateClaim(d) == nil)
+    }
+}
