@@ -83,6 +83,8 @@ public final class AuthorizationService: Sendable {
     public enum Step: Sendable {
         /// Render the login page for this transaction.
         case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?)
+        /// Render the sign-up page for this transaction.
+        case signup(transaction: String, client: Client, connection: String, error: String?)
         /// Send the browser to this URL (the app's callback, with a code or an error).
         case redirect(String, session: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).
@@ -164,6 +166,30 @@ public final class AuthorizationService: Sendable {
         }
         state.withLock { _ = $0.transactions.removeValue(forKey: tx) }
         return step
+    }
+
+    // MARK: - Sign-up from the login page
+
+    /// The sign-up form of a login transaction.
+    public func signupPage(transaction tx: String) -> Step {
+        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else { return .invalid("This login page has expired. Start again from the application.") }
+        return .signup(transaction: tx, client: client, connection: t.parameters.connection ?? pipeline.defaultConnectionName, error: nil)
+    }
+
+    /// Creates the user (sign-up triggers included), then logs them in within the same transaction.
+    public func submitSignup(transaction tx: String, email: String, password: String, ip: String?, userAgent: String?) async -> Step {
+        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else { return .invalid("This login page has expired. Start again from the application.") }
+        let connection = t.parameters.connection ?? pipeline.defaultConnectionName
+        do {
+            _ = try await pipeline.signup(clientId: client.clientId, connection: connection, email: email, password: password, ip: ip, userAgent: userAgent)
+        } catch {
+            return .signup(transaction: tx, client: client, connection: connection, error: error.message)
+        }
+        return await submitLogin(transaction: tx, username: email, password: password, ip: ip, userAgent: userAgent)
     }
 
     // MARK: - GET /continue

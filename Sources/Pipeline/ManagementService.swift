@@ -196,6 +196,7 @@ public struct ManagementService: Sendable {
                     u.lastPasswordReset = Timestamp.now()
                 }
             }
+            if newHash != nil { await pipeline.passwordChanged(updated, ip: nil) }
             return updated.json
         } catch let e as DirectoryError {
             switch e {

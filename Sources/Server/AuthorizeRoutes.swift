@@ -29,6 +29,47 @@ struct AuthorizeRoutes: Sendable {
                 ip: "127.0.0.1", userAgent: request.headers[.userAgent])
             return render(step)
         }
+        router.get("authorize/signup") { request, _ -> Response in
+            render(authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
+        }
+        router.post("authorize/signup") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            let form = FormEncoding.decode(String(buffer: buffer))
+            let step = await authorization.submitSignup(
+                transaction: form["tx"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "", ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            return render(step)
+        }
+        // The Authentication API's database sign-up (JSON or form body).
+        router.post("dbconnections/signup") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return HTTPJSON.error(.contentTooLarge, "Request body is larger than \(maximumBodySize) bytes", errorCode: "payload_too_large")
+            }
+            let text = String(buffer: buffer)
+            var fields: [String: JSONValue] = [:]
+            if request.headers[.contentType]?.hasPrefix("application/json") == true || text.first == "{" {
+                guard let body = try? JSONValue.parse(text), let o = body.objectValue else {
+                    return HTTPJSON.error(.badRequest, "Invalid JSON body", errorCode: "invalid_body")
+                }
+                fields = o
+            } else {
+                fields = FormEncoding.decode(text).mapValues(JSONValue.string)
+            }
+            do throws(SignupError) {
+                let user = try await authorization.pipeline.signup(
+                    clientId: fields["client_id"]?.stringValue ?? "", connection: fields["connection"]?.stringValue ?? authorization.pipeline.defaultConnectionName,
+                    email: fields["email"]?.stringValue ?? "", password: fields["password"]?.stringValue ?? "", fields: fields,
+                    ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                var out: [String: JSONValue] = ["_id": .string(String(user.userId.dropFirst("auth0|".count))), "email": .string(user.email ?? ""), "email_verified": .bool(user.emailVerified)]
+                for k in ["username", "given_name", "family_name", "name", "nickname", "picture", "user_metadata"] {
+                    if let v = user.json[k], !v.isNull { out[k] = v }
+                }
+                return HTTPJSON.response(.object(out))
+            } catch {
+                return HTTPJSON.response(error.json, status: HTTPResponse.Status(code: error.status))
+            }
+        }
         router.get("continue") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.resume(query: q, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
@@ -52,6 +93,8 @@ struct AuthorizeRoutes: Sendable {
             return LoginPage.error(message, status: .badRequest)
         case .login(let tx, let client, let connection, let hint, let error):
             return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error)
+        case .signup(let tx, let client, let connection, let error):
+            return LoginPage.signupForm(transaction: tx, client: client, connection: connection, error: error)
         case .redirect(let url, let session):
             var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
             if let session {
@@ -126,6 +169,23 @@ enum LoginPage {
             <label for="username">Email or username</label><input id="username" name="username" autocomplete="username" value="\(escape(loginHint ?? ""))" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
             <button type="submit">Continue</button>
+            </form>
+            <p class="sub" style="margin-top:1.2rem">No account? <a href="/authorize/signup?tx=\(escape(transaction))">Sign up</a></p>
+            """)
+    }
+
+    static func signupForm(transaction: String, client: Client, connection: String, error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        return page(
+            "Sign up for \(client.name)",
+            """
+            <h1>Sign up</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong> · \(escape(connection))</p>
+            \(err)
+            <form method="post" action="/authorize/signup">
+            <input type="hidden" name="tx" value="\(escape(transaction))">
+            <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
+            <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
+            <button type="submit">Sign up</button>
             </form>
             """)
     }

@@ -234,3 +234,113 @@ import FoundationNetworking
         #expect(try await simulateClaim(d) == nil)
     }
 }
+
+/// Sign-up (API and login page) with pre/post-user-registration actions, and post-change-password.
+@Suite(.serialized) struct RegistrationTriggersTests {
+    func tenant() throws -> String {
+        let dir = try HotReloadTests().copyOfSampleTenant()
+        let actions: [(String, String, String)] = [
+            ("screen", "pre-user-registration", """
+                exports.onExecutePreUserRegistration = async (event, api) => {
+                  if (event.user.email.endsWith('@blocked.example')) return api.access.deny('blocked_domain', 'Sign-ups from this domain are closed.');
+                  api.user.setAppMetadata('plan', 'trial');
+                  api.user.setUserMetadata('signed_up_from', event.client.name);
+                };
+                """),
+            ("welcome", "post-user-registration", "exports.onExecutePostUserRegistration = async (event) => { console.log('welcome', event.user.email); };"),
+            ("audit-password", "post-change-password", "exports.onExecutePostChangePassword = async (event) => { console.log('password changed for', event.user.user_id); };"),
+        ]
+        var bindings: [String: JSONValue] = [:]
+        for (name, trigger, code) in actions {
+            try FileManager.default.createDirectory(atPath: dir + "/actions/\(name)", withIntermediateDirectories: true)
+            try code.write(toFile: dir + "/actions/\(name)/code.js", atomically: true, encoding: .utf8)
+            try #"{"name": "\#(name)", "supported_triggers": [{"id": "\#(trigger)", "version": "v2"}]}"#.write(toFile: dir + "/actions/\(name).json", atomically: true, encoding: .utf8)
+            bindings[trigger] = [["action_name": .string(name)]]
+        }
+        try JSONValue.object(bindings).serialized().write(toFile: dir + "/triggers/triggers.json", atomically: true, encoding: .utf8)
+        // New users have not verified their email: let them log in for these tests.
+        try #"{"name": "require-verified-email", "order": 2, "enabled": false}"#.write(toFile: dir + "/rules/require-verified-email.json", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func signup(_ d: Daemon, _ email: String, password: String = "correct-horse-battery") async throws -> (Int, JSONValue) {
+        let body = JSONValue.object([
+            "client_id": "sampleAppClientId00000000000000", "connection": "Username-Password-Authentication", "email": .string(email),
+            "password": .string(password), "given_name": "New",
+        ]).serialized()
+        return try await d.request("dbconnections/signup", method: "POST", body: Data(body.utf8))
+    }
+
+    @Test func signupRunsRegistrationActions() async throws {
+        let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
+        defer { _ = d.stop() }
+        let (s, created) = try await signup(d, "new@example.com")
+        #expect(s == 200)
+        #expect(created["email"] == "new@example.com")
+        #expect(created["given_name"] == "New")
+        let (_, users) = try await d.request("api/v2/users-by-email?email=new%40example.com", token: d.token)
+        let user = try #require(users.arrayValue?.first)
+        #expect(user["app_metadata"] == ["plan": "trial"])
+        #expect(user["user_metadata"] == ["signed_up_from": "My App"])
+        #expect(user["user_id"] == .string("auth0|" + (created["_id"]?.stringValue ?? "")))
+
+        // The ss log event points at a trace with both registration actions.
+        let (_, logs) = try await d.request("api/v2/logs?per_page=100", token: d.token)
+        let traceId = try #require(logs.arrayValue?.first { $0["type"] == "ss" }?["details"]?["traceId"]?.stringValue)
+        let (_, trace) = try await d.request("api/authsim/traces/\(traceId)", token: d.token)
+        #expect(trace["trace"]?.arrayValue?.map { $0["trigger"]?.stringValue ?? "" } == ["pre-user-registration", "post-user-registration"])
+        #expect(trace["trace"]?.arrayValue?.last?["console"]?.arrayValue?.first?["message"] == "welcome new@example.com")
+
+        // Refusals: the action's deny, a duplicate, a weak password.
+        let (denied, de) = try await signup(d, "x@blocked.example")
+        #expect(denied == 400)
+        #expect(de["code"] == "extensibility_error")
+        #expect(de["description"] == "Sign-ups from this domain are closed.")
+        let (dup, dupe) = try await signup(d, "new@example.com")
+        #expect(dup == 400)
+        #expect(dupe["code"] == "invalid_signup")
+        let (weak, we) = try await signup(d, "weak@example.com", password: "short")
+        #expect(weak == 400)
+        #expect(we["code"] == "invalid_password")
+        let (_, failures) = try await d.request("api/v2/logs?per_page=100", token: d.token)
+        #expect(failures.arrayValue?.filter { $0["type"] == "fs" }.count == 3)
+
+        // The new user logs in with the password.
+        var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
+        r.httpMethod = "POST"
+        r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        r.httpBody = Data("grant_type=password&username=new%40example.com&password=correct-horse-battery&client_id=sampleAppClientId00000000000000&client_secret=sample-app-client-secret-change-me".utf8)
+        let (_, response) = try await URLSession.shared.data(for: r)
+        #expect((response as! HTTPURLResponse).statusCode == 200)
+    }
+
+    @Test func signupFromTheLoginPageThenPasswordChange() async throws {
+        let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
+        defer { _ = d.stop() }
+        let flow = AuthorizeFlowTests()
+        let b = Browser()
+        let login = try await b.go(flow.authorizeURL(d, ["state": "s1", "nonce": "n1"]))
+        let tx = try #require(flow.tx(login))
+        #expect(login.body.contains("/authorize/signup?tx=\(tx)"))
+        let form = try await b.go(URL(string: d.base.absoluteString + "/authorize/signup?tx=\(tx)")!)
+        #expect(form.status == 200)
+        #expect(form.body.contains("Sign up"))
+        let refused = try await b.go(d.base.appendingPathComponent("authorize/signup"), form: "tx=\(tx)&email=a%40blocked.example&password=long-enough-pw")
+        #expect(refused.status == 200)
+        #expect(refused.body.contains("Sign-ups from this domain are closed."))
+        let done = try await b.go(d.base.appendingPathComponent("authorize/signup"), form: "tx=\(tx)&email=browser%40example.com&password=long-enough-pw")
+        #expect(done.status == 302)
+        #expect(flow.query(done.location)["code"] != nil)
+        #expect(flow.query(done.location)["state"] == "s1")
+
+        let (_, users) = try await d.request("api/v2/users-by-email?email=browser%40example.com", token: d.token)
+        let id = try #require(users.arrayValue?.first?["user_id"]?.stringValue)
+        let path = "api/v2/users/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id)
+        let (patched, _) = try await d.request(path, method: "PATCH", body: Data(#"{"password": "another-long-pw", "connection": "Username-Password-Authentication"}"#.utf8), token: d.token)
+        #expect(patched == 200)
+        let (_, logs) = try await d.request("api/v2/logs?per_page=100", token: d.token)
+        let traceId = try #require(logs.arrayValue?.first { $0["type"] == "scp" }?["details"]?["traceId"]?.stringValue)
+        let (_, trace) = try await d.request("api/authsim/traces/\(traceId)", token: d.token)
+        #expect(trace["trace"]?.arrayValue?.first?["console"]?.arrayValue?.first?["message"] == .string("password changed for \(id)"))
+    }
+}

@@ -1,0 +1,150 @@
+import Directory
+import Foundation
+import JSONCore
+import NodeCompat
+import Tenant
+
+/// Why a sign-up was refused, in the Authentication API's shape.
+public struct SignupError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: Int
+    public var name: String
+    public var code: String
+    public var message: String
+
+    public var description: String { message }
+    public var json: JSONValue {
+        ["name": .string(name), "code": .string(code), "description": .string(message), "statusCode": .number(Double(status))]
+    }
+}
+
+extension LoginPipeline {
+    /// Database sign-up (`POST /dbconnections/signup`, the login page's sign-up form):
+    /// `pre-user-registration` actions may add metadata or refuse; the user is created with a
+    /// bcrypt hash; `post-user-registration` actions run after. Logs `ss` or `fs`.
+    public func signup(
+        clientId: String, connection connectionName: String, email: String, password: String, fields: [String: JSONValue] = [:],
+        ip: String?, userAgent: String?
+    ) async throws(SignupError) -> UserProfile {
+        let tenant = self.tenant
+        func fail(_ status: Int, _ name: String, _ code: String, _ message: String) async -> SignupError {
+            await log(TenantLogEvent(
+                type: "fs", description: message, clientId: clientId, clientName: tenant.client(named: clientId)?.name, connection: connectionName,
+                userName: email, ip: ip ?? "127.0.0.1", userAgent: userAgent))
+            return SignupError(status: status, name: name, code: code, message: message)
+        }
+        guard let client = tenant.clients.first(where: { $0.clientId == clientId }) else {
+            throw await fail(400, "BadRequestError", "invalid_client", "Unknown client: \(clientId)")
+        }
+        guard let connection = tenant.connection(named: connectionName), connection.isDatabase else {
+            throw await fail(400, "BadRequestError", "invalid_connection", "Connection \(connectionName) is not a database connection of this tenant")
+        }
+        let emailOK = email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil
+        guard emailOK else { throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: the email address is not valid") }
+        guard password.count >= 8 else {
+            throw await fail(400, "PasswordStrengthError", "invalid_password", "Password is too weak: use at least 8 characters")
+        }
+        do {
+            if try await store.user(login: email, connection: connection.name) != nil {
+                throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up")
+            }
+        } catch let e as SignupError {
+            throw e
+        } catch {
+            throw SignupError(status: 500, name: "ServerError", code: "server_error", message: String(describing: error))
+        }
+
+        var user = UserProfile(userId: "auth0|" + randomHexID(), connection: connection.name, email: email)
+        for (k, v) in fields {
+            switch k {
+            case "username": user.username = v.stringValue
+            case "name": user.name = v.stringValue
+            case "nickname": user.nickname = v.stringValue
+            case "given_name": user.givenName = v.stringValue
+            case "family_name": user.familyName = v.stringValue
+            case "picture": user.picture = v.stringValue
+            case "user_metadata": user.userMetadata = v.objectValue ?? [:]
+            default: break
+            }
+        }
+        user.applyDefaults()
+
+        // pre-user-registration: metadata or a refusal, before anything is stored.
+        let request: JSONValue = [
+            "ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
+            "language": "en",
+        ]
+        func event(_ u: UserProfile) -> JSONValue {
+            [
+                "user": u.json, "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
+                "connection": ["id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy), "metadata": .object(connection.metadata.mapValues(JSONValue.string))],
+                "request": request, "tenant": ["id": .string(tenant.name)], "transaction": ["locale": "en"],
+            ]
+        }
+        let pre: RulesRunner.TriggerOutcome
+        do {
+            pre = try await rulesRunner.runTrigger("pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: nil, runtime: runtime)
+        } catch {
+            throw SignupError(status: 500, name: "ServerError", code: "server_error", message: error.description)
+        }
+        if let denied = pre.denied {
+            throw await fail(400, "ExtensibilityError", "extensibility_error", denied.description)
+        }
+        do {
+            user.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: user.appMetadata, kind: .app)
+            user.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: user.userMetadata, kind: .user)
+            user.passwordHash = try PasswordHasher.hash(password)
+            try await store.insert(user)
+        } catch {
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
+        }
+        let traceId = randomHexID()
+        await log(TenantLogEvent(
+            type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
+            userId: user.userId, userName: email, ip: ip ?? "127.0.0.1", userAgent: userAgent, details: ["traceId": .string(traceId)]))
+
+        // post-user-registration: runs after the user exists; its failures are logged, not returned.
+        var trace = pre.trace
+        if !tenant.boundActions("post-user-registration").isEmpty {
+            do {
+                let post = try await rulesRunner.runTrigger(
+                    "post-user-registration", event: event(user), actions: tenant.boundActions("post-user-registration"), environment: environment(), runtime: runtime)
+                trace += post.trace
+                if let e = post.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
+            } catch {
+                logger.warning("post-user-registration actions could not run: \(error)")
+            }
+        }
+        try? await store.saveTrace(
+            id: traceId, userId: user.userId, clientId: client.clientId, createdAt: Timestamp.now(),
+            json: JSONValue.object(["trigger": "signup", "user": user.json, "trace": .array(trace)]).serialized())
+        return user
+    }
+
+    /// `post-change-password` actions, after a password change (Management API or reset).
+    public func passwordChanged(_ user: UserProfile, ip: String?) async {
+        let bound = tenant.boundActions("post-change-password")
+        guard !bound.isEmpty, let connection = tenant.connection(named: user.connection) else { return }
+        let event: JSONValue = [
+            "user": user.json,
+            "connection": ["id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy), "metadata": .object(connection.metadata.mapValues(JSONValue.string))],
+            "request": ["ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "PATCH"],
+            "tenant": ["id": .string(tenant.name)],
+        ]
+        do {
+            let outcome = try await rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: environment(), runtime: runtime)
+            let traceId = randomHexID()
+            try? await store.saveTrace(
+                id: traceId, userId: user.userId, clientId: "", createdAt: Timestamp.now(),
+                json: JSONValue.object(["trigger": "post-change-password", "user": user.json, "trace": .array(outcome.trace)]).serialized())
+            await log(TenantLogEvent(type: "scp", description: "Change password", connection: user.connection, userId: user.userId, userName: user.email, ip: ip ?? "127.0.0.1", details: ["traceId": .string(traceId)]))
+            if let e = outcome.denied { logger.warning("post-change-password action failed", metadata: ["error": .string(e.description)]) }
+        } catch {
+            logger.warning("post-change-password actions could not run: \(error)")
+        }
+    }
+
+    /// A job environment for triggers without a login (outbound HTTP allowed per tenant).
+    func environment() -> FlowEnvironment {
+        FlowEnvironment(store: store, inlineUser: nil, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
+    }
+}
