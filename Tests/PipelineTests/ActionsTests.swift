@@ -160,12 +160,18 @@ extension TenantFixture {
                       api.accessToken.addScope('read:things');
                       api.accessToken.removeScope('email');
                       api.multifactor.enable('guardian', { allowRememberBrowser: true });
-                      api.authentication.challengeWith({ type: 'otp' });
+                      api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'email' }] });
+                      api.authentication.challengeWithAny([{ type: 'otp' }, { type: 'phone' }]);
+                      api.authentication.enrollWith({ type: 'webauthn-roaming' });
+                      api.authentication.enrollWithAny([{ type: 'otp' }]);
+                      let recordOutsideContinue = null;
+                      try { api.authentication.recordMethod('https://idp.test/method'); } catch (e) { recordOutsideContinue = e.message; }
                       const token = api.redirect.encodeToken({ secret: 's3', payload: { step: 2 }, expiresInSeconds: 60 });
                       const payload = require('jsonwebtoken').verify(token, 's3');
                       api.idToken.setCustomClaim('https://t/misc', {
                         canRedirect: api.redirect.canRedirect(), ran: api.rules.wasExecuted('\(ruleID("ran"))'), notRan: api.rules.wasExecuted('rul_nope'),
-                        token: [payload.sub, payload.step, payload.exp - payload.iat, payload.ip]
+                        token: [payload.sub, payload.step, payload.exp - payload.iat, payload.ip], recordOutsideContinue: recordOutsideContinue,
+                        organization: event.organization && event.organization.name
                       });
                     };
                     """)
@@ -173,16 +179,21 @@ extension TenantFixture {
         let r = try await simulate(try await makePipeline(f)) { r in
             r.scope = "openid email"
             r.audience = "https://api.test"
+            r.context["organization"] = ["id": "org_1", "name": "acme", "display_name": "Acme", "metadata": [:]]
         }
         #expect(r.error == nil)
         #expect(r.accessClaims["https://t/at"] == "x")
         #expect(r.accessClaims["scope"] == "openid read:things")
         #expect(r.multifactor?["provider"] == "guardian")
         #expect(r.multifactor?["allowRememberBrowser"] == true)
-        #expect(r.idClaims["https://t/misc"] == ["canRedirect": true, "ran": true, "notRan": false, "token": ["auth0|ann0000000000000000000001", 2, 60, "127.0.0.1"]])
+        #expect(r.idClaims["https://t/misc"] == [
+            "canRedirect": true, "ran": true, "notRan": false, "token": ["auth0|ann0000000000000000000001", 2, 60, "127.0.0.1"],
+            "recordOutsideContinue": "api.authentication.recordMethod() can only be used in onContinuePostLogin", "organization": "acme",
+        ])
         let changes = try #require(r.traceEntry("all")?["changes"])
         #expect(changes["scopes"] == ["added": ["read:things"], "removed": ["email"]])
-        #expect(changes["authentication"]?.arrayValue?.first?["method"] == "challengeWith")
+        #expect(changes["authentication"]?.arrayValue?.map { $0["method"]?.stringValue ?? "" } == ["challengeWith", "challengeWithAny", "enrollWith", "enrollWithAny"])
+        #expect(changes["authentication"]?.arrayValue?.first?["options"]?["additionalFactors"] == [["type": "email"]])
         #expect(changes["multifactor"]?["provider"] == "guardian")
     }
 
@@ -289,6 +300,31 @@ extension TenantFixture {
             #expect(file == "actions/broken/code.js")
             #expect(line == 2)
         }
+    }
+}
+
+@Suite struct OtherTriggersTests {
+    @Test func credentialsExchangeAddsClaimsOrDenies() async throws {
+        var f = TenantFixture()
+        f.add(
+            actions: [
+                ActionSource(name: "m2m", code: """
+                    exports.onExecuteCredentialsExchange = async (event, api) => {
+                      if (event.client.metadata.k !== 'v') return api.access.deny('invalid_request', 'wrong client');
+                      if (event.transaction.requested_scopes.indexOf('admin') >= 0) return api.access.deny('unauthorized_client', 'no admin for machines');
+                      api.accessToken.setCustomClaim('https://t/aud', event.resource_server.identifier);
+                    };
+                    """, triggers: ["credentials-exchange"])
+            ], bindings: ["credentials-exchange": ["m2m"]])
+        let p = try await makePipeline(f)
+        let client = try #require(p.tenant.client(named: "testclient"))
+        let ok = try await p.credentialsExchange(client: client, audience: "https://api.test", scopes: ["read:things"], ip: nil, userAgent: nil)
+        #expect(ok.denied == nil)
+        #expect(ok.accessTokenClaims["https://t/aud"] == "https://api.test")
+        #expect(ok.trace.first?["trigger"] == "credentials-exchange")
+        let no = try await p.credentialsExchange(client: client, audience: "https://api.test", scopes: ["admin"], ip: nil, userAgent: nil)
+        #expect(no.denied == FlowError("unauthorized_client", "no admin for machines"))
+        #expect(no.accessTokenClaims.isEmpty)
     }
 }
 
