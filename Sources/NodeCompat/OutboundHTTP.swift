@@ -50,7 +50,8 @@ enum OutboundHTTP {
     /// `{method, url, headers: [[name, value]], body: base64|null, timeoutMs, followRedirects, maxRedirects}`
     /// → `{status, statusText, headers: [[name, value]], body: base64, url, redirects}` or `{error: {code, message}}`.
     @Sendable static func send(_ json: String, _ environment: (any Sendable)?) async throws -> String {
-        let policy = (environment as? any OutboundEnvironment)?.outboundPolicy ?? .loopbackOnly
+        // Without a job environment that states a policy, nothing is allowed.
+        let policy = (environment as? any OutboundEnvironment)?.outboundPolicy ?? OutboundPolicy(allowedHosts: [])
         do {
             return try await perform(JSONValue.parse(json), policy: policy)
         } catch let f as Failure {
@@ -106,6 +107,13 @@ enum OutboundHTTP {
                     method = method == "HEAD" ? "HEAD" : "GET"
                     body = nil
                     headers.removeAll { ["content-type", "content-length"].contains($0.0.lowercased()) }
+                }
+                // Credentials do not follow a redirect to another host or from https to http.
+                if let nextURL = URL(string: next) {
+                    let sameOrigin = nextURL.host?.lowercased() == host.lowercased() && nextURL.port == url.port && nextURL.scheme?.lowercased() == scheme
+                    if !sameOrigin {
+                        headers.removeAll { ["authorization", "cookie", "proxy-authorization"].contains($0.0.lowercased()) }
+                    }
                 }
                 urlString = next
                 continue

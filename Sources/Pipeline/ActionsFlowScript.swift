@@ -11,30 +11,54 @@ enum ActionsFlowScript {
     /// on line 1 so errors keep the file's line numbers. Its secrets are frozen beside it.
     static func wrap(action name: String, source: String, secrets: [String: String]) -> String {
         let key = JSONStringLiteral.encode(name)
-        return "__authsim_actionFactories[\(key)] = function (exports, require, module, __filename, __dirname) {" + source
-            + "\n};\n__authsim_actionSecrets[\(key)] = Object.freeze(\(JSONValue.object(secrets.mapValues(JSONValue.string)).serialized()));\n"
+        return "__authsim_defineAction(\(key), function (exports, require, module, __filename, __dirname) {" + source
+            + "\n}, \(JSONValue.object(secrets.mapValues(JSONValue.string)).serialized()));\n"
     }
 
-    static let source = #"""
-var __authsim_actionFactories = Object.create(null);
-var __authsim_actionSecrets = Object.create(null);
-var __authsim_actionModules = Object.create(null);
+    /// The driver, inside one function scope: only the entry points become globals, so scripts
+    /// sharing the context cannot reach the secrets table or the module cache by name.
+    static let source = "(function () {\n" + body + """
+
+        Object.defineProperty(globalThis, '__authsim_defineAction', { value: __authsim_defineAction });
+        Object.defineProperty(globalThis, '__authsim_runPostLogin', { value: __authsim_runPostLogin });
+        Object.defineProperty(globalThis, '__authsim_runTrigger', { value: __authsim_runTrigger });
+        })();
+
+        """
+
+    static let body = #"""
+var __authsim_defineAction, __authsim_actionExports, __authsim_secretsOf;
+(function () {
+  var factories = Object.create(null), secrets = Object.create(null), modules = Object.create(null);
+  var defined = false;
+  __authsim_defineAction = function (name, factory, own) {
+    if (defined) throw new Error('actions are defined when the context is built');
+    factories[name] = factory;
+    secrets[name] = Object.freeze(own || {});
+  };
+  // The action's module, evaluated on first use in this context (top-level require runs once).
+  __authsim_actionExports = function (a) {
+    defined = true;
+    var cached = modules[a.name];
+    if (cached) return cached;
+    var factory = factories[a.name];
+    if (!factory) throw new Error("action '" + a.name + "' is not deployed in this revision");
+    var module = { exports: {}, id: a.file, filename: a.file, loaded: false };
+    factory.call(module.exports, module.exports, __node_require, module, a.file, 'actions');
+    module.loaded = true;
+    modules[a.name] = module.exports;
+    return module.exports;
+  };
+  // Handed to the driver only for the action it is about to run.
+  __authsim_secretsOf = function (name) { defined = true; return secrets[name] || Object.freeze({}); };
+})();
 var __authsim_actionCaches = Object.create(null);
 
-// The action's module, evaluated on first use in this context (top-level require runs once).
-function __authsim_actionExports(a) {
-  var cached = __authsim_actionModules[a.name];
-  if (cached) return cached;
-  var factory = __authsim_actionFactories[a.name];
-  if (!factory) throw new Error("action '" + a.name + "' is not deployed in this revision");
-  var module = { exports: {}, id: a.file, filename: a.file, loaded: false };
-  factory.call(module.exports, module.exports, __node_require, module, a.file, 'actions');
-  module.loaded = true;
-  __authsim_actionModules[a.name] = module.exports;
-  return module.exports;
-}
+// While actions run, `console` is this one object (so a module that keeps `console.log` at
+// load time still writes to the running action's lines); its sink is switched per action.
+var __authsim_actionLogs = null;
+var __authsim_actionConsole = __rt_makeConsole({ push: function (line) { if (__authsim_actionLogs) __authsim_actionLogs.push(line); } });
 
-function __authsim_copy(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
 
 // api.cache: per action, kept in the worker's context (best effort, like Auth0's).
 function __authsim_cacheAPI(name) {
@@ -61,6 +85,22 @@ function __authsim_cacheAPI(name) {
   };
 }
 
+// Runs one action handler with the action console pointed at `logs`; an exception thrown
+// later from one of its timers or callbacks fails the action at once (as in Node).
+function __authsim_runHandler(a, logs, call) {
+  var previousConsole = globalThis.console;
+  globalThis.console = __authsim_actionConsole;
+  __authsim_actionLogs = logs;
+  return new Promise(function (resolve, reject) {
+    globalThis.__rt_uncaught = reject;
+    Promise.resolve().then(function () { return call(__authsim_actionExports(a)); }).then(resolve, reject);
+  }).finally(function () {
+    globalThis.console = previousConsole;
+    __authsim_actionLogs = null;
+    globalThis.__rt_uncaught = __authsim_rethrow;
+  });
+}
+
 function __authsim_snake(o) {
   var out = {};
   Object.keys(o || {}).forEach(function (k) { out[k.replace(/_([a-z0-9])/g, function (m, c) { return c.toUpperCase(); })] = o[k]; });
@@ -81,12 +121,18 @@ async function __authsim_runPostLogin(req, st) {
   function currentScopes() {
     if (scopes) return scopes;
     var s = context.accessToken.scope;
-    scopes = Array.isArray(s) ? s.slice() : typeof s === 'string' ? s.split(' ').filter(Boolean) : base.transaction.requested_scopes.slice();
+    scopes = Array.isArray(s) ? s.slice() : typeof s === 'string' ? s.split(' ').filter(Boolean) : (req.grantedScopes || []).slice();
     return scopes;
   }
   var start = 0;
   if (req.resume && req.resume.kind === 'action') {
+    start = -1;
     for (var s = 0; s < actions.length; s++) if (actions[s].name === req.resume.action) { start = s; break; }
+    if (start < 0) {
+      st.outcome = 'error';
+      st.error = { error: 'server_error', error_description: "cannot continue: action '" + req.resume.action + "' is no longer bound to post-login" };
+      return;
+    }
   }
   for (var i = start; i < actions.length; i++) {
     var a = actions[i];
@@ -107,7 +153,7 @@ async function __authsim_runPostLogin(req, st) {
     var event = __authsim_copy(base);
     event.user.app_metadata = __authsim_copy(st.appMetadata);
     event.user.user_metadata = __authsim_copy(st.userMetadata);
-    event.secrets = __authsim_actionSecrets[a.name] || Object.freeze({});
+    event.secrets = __authsim_secretsOf(a.name);
     event.transaction.metadata = Object.assign({}, txMetadata);
     event.transaction.requested_scopes = base.transaction.requested_scopes.slice();
     function queue(kind, key, value) {
@@ -171,7 +217,7 @@ async function __authsim_runPostLogin(req, st) {
           if (!token) throw new Error("The '" + param + "' parameter is missing");
           var payload = __node_require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
           var state = (event.request.query && event.request.query.state) || (event.request.body && event.request.body.state);
-          if (payload.state !== undefined && payload.state !== state) throw new Error("The token's state does not match this transaction");
+          if (payload.state !== state) throw new Error("The token's state does not match this transaction");
           return payload;
         },
         canRedirect: function () { return !!req.canRedirect; }
@@ -182,19 +228,16 @@ async function __authsim_runPostLogin(req, st) {
     };
 
     var started = __rt_now();
-    var previousConsole = globalThis.console;
-    globalThis.console = __rt_makeConsole(logs);
-    globalThis.__rt_uncaught = function (e) { throw e; };
+    st.flow.currentStart = started;
     var failure = null;
     try {
-      var exportsOf = __authsim_actionExports(a);
-      var handler = resuming ? exportsOf.onContinuePostLogin : exportsOf.onExecutePostLogin;
-      if (typeof handler === 'function') await handler(event, api);
-      else if (!resuming) entry.warnings.push('the module exports no onExecutePostLogin');
+      await __authsim_runHandler(a, logs, function (exportsOf) {
+        var handler = resuming ? exportsOf.onContinuePostLogin : exportsOf.onExecutePostLogin;
+        if (typeof handler === 'function') return handler(event, api);
+        if (!resuming) entry.warnings.push('the module exports no onExecutePostLogin');
+      });
     } catch (e) {
       failure = e;
-    } finally {
-      globalThis.console = previousConsole;
     }
     entry.durationMs = __rt_now() - started;
     entry.endedAt = new Date().toISOString();
@@ -244,26 +287,37 @@ async function __authsim_runPostLogin(req, st) {
 async function __authsim_saveQueued(req, st, queued, entries) {
   var kinds = ['app_metadata', 'user_metadata'];
   for (var k = 0; k < kinds.length; k++) {
-    var size = JSON.stringify(queued[kinds[k]]).length;
+    var size = new TextEncoder().encode(JSON.stringify(queued[kinds[k]])).length;
     if (size > 32768) {
       st.outcome = 'error';
       st.error = { error: 'server_error', error_description: kinds[k] + ' writes of this login are ' + size + ' bytes; the limit is 32 KB' };
       return;
     }
   }
-  var r = await __rt_callAsync('saveMetadata', {
-    userId: req.event.user.user_id,
-    app: Object.keys(queued.app_metadata).length ? queued.app_metadata : null,
-    user: Object.keys(queued.user_metadata).length ? queued.user_metadata : null
-  });
-  entries.forEach(function (w) { w.persisted = r.persisted; });
+  try {
+    var r = await __rt_callAsync('saveMetadata', {
+      userId: req.event.user.user_id,
+      app: Object.keys(queued.app_metadata).length ? queued.app_metadata : null,
+      user: Object.keys(queued.user_metadata).length ? queued.user_metadata : null
+    });
+    entries.forEach(function (w) { w.persisted = r.persisted; });
+  } catch (e) {
+    entries.forEach(function (w) { w.error = e.message; });
+    st.outcome = 'error';
+    st.error = { error: 'server_error', error_description: 'the actions\' metadata writes were refused: ' + e.message };
+  }
 }
 
 // Non-login triggers: credentials-exchange, pre-user-registration, post-user-registration,
 // post-change-password. Input {trigger, event, actions}; output {outcome, error, accessToken,
 // appMetadata, userMetadata, trace}.
 async function __authsim_runTrigger(input) {
-  var req = JSON.parse(input);
+  __authsim_setClock(null);
+  try { return await __authsim_runTriggerActions(JSON.parse(input)); }
+  finally { __authsim_flow = null; globalThis.__node_outbound = undefined; }
+}
+
+async function __authsim_runTriggerActions(req) {
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
   __authsim_flow = flow;
   var handlerName = 'onExecute' + req.trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
@@ -278,7 +332,7 @@ async function __authsim_runTrigger(input) {
     flow.currentEntry = entry;
     globalThis.__node_outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     var event = __authsim_copy(req.event);
-    event.secrets = __authsim_actionSecrets[a.name] || Object.freeze({});
+    event.secrets = __authsim_secretsOf(a.name);
     var denied = null;
     var claimsBefore = __authsim_keyJSON(claims);
     var api = { cache: __authsim_cacheAPI(a.name) };
@@ -293,15 +347,15 @@ async function __authsim_runTrigger(input) {
       };
     }
     var started = __rt_now();
-    var previousConsole = globalThis.console;
-    globalThis.console = __rt_makeConsole(logs);
+    flow.currentStart = started;
     var failure = null;
     try {
-      var handler = __authsim_actionExports(a)[handlerName];
-      if (typeof handler === 'function') await handler(event, api);
-      else entry.warnings.push('the module exports no ' + handlerName);
+      await __authsim_runHandler(a, logs, function (exportsOf) {
+        var handler = exportsOf[handlerName];
+        if (typeof handler === 'function') return handler(event, api);
+        entry.warnings.push('the module exports no ' + handlerName);
+      });
     } catch (e) { failure = e; }
-    finally { globalThis.console = previousConsole; }
     entry.durationMs = __rt_now() - started;
     var diff = __authsim_diff(claimsBefore, __authsim_keyJSON(claims), claims);
     if (diff) entry.changes.accessToken = diff;

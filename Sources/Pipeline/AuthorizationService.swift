@@ -63,6 +63,8 @@ public final class AuthorizationService: Sendable {
         var userId: String
         var resume: JSONValue
         var created: Double
+        /// The suspending browser's `authsim_continue` cookie: only it may continue.
+        var browser: String
     }
 
     struct State {
@@ -83,6 +85,8 @@ public final class AuthorizationService: Sendable {
     public enum Step: Sendable {
         /// Render the login page for this transaction.
         case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?)
+        /// Send the browser to a script's redirect target, remembering it with a cookie.
+        case suspend(String, browser: String)
         /// Render the sign-up page for this transaction.
         case signup(transaction: String, client: Client, connection: String, error: String?)
         /// Send the browser to this URL (the app's callback, with a code or an error).
@@ -197,12 +201,16 @@ public final class AuthorizationService: Sendable {
     /// Resumes a login suspended by a redirect: rules re-run with `protocol = redirect-callback`
     /// (a rule redirect), or the redirecting action's `onContinuePostLogin` runs and then the
     /// actions after it. The continue request's query is the flow's request query.
-    public func resume(query: [String: String], ip: String?, userAgent: String?) async -> Step {
-        guard let id = query["state"], let suspended = state.withLock({ $0.suspended.removeValue(forKey: id) }),
-            Timestamp.now() - suspended.created < Self.transactionLifetime,
+    public func resume(query: [String: String], browserCookie: String?, ip: String?, userAgent: String?) async -> Step {
+        // The state is single-use, and only the browser that was sent away may bring it back.
+        let taken: Suspended? = state.withLock { s in
+            guard let id = query["state"], let found = s.suspended[id], found.browser == browserCookie else { return nil }
+            return s.suspended.removeValue(forKey: id)
+        }
+        guard let suspended = taken, Timestamp.now() - suspended.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == suspended.clientId })
         else {
-            return .invalid("This login can no longer be continued: the state is unknown, used or expired. Start again from the application.")
+            return .invalid("This login can no longer be continued: the state is unknown, used, expired or from another browser. Start again from the application.")
         }
         return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID) { request in
             var request = request
@@ -223,6 +231,16 @@ public final class AuthorizationService: Sendable {
         request.nonce = p.nonce
         request.prompt = p.prompt
         request.protocolName = p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
+        var authorize: [String: JSONValue] = [
+            "client_id": .string(p.clientId), "redirect_uri": .string(p.redirectURI), "response_type": .string(p.responseType), "scope": .string(p.scope),
+        ]
+        let optional: [(String, String?)] = [
+            ("state", p.state), ("nonce", p.nonce), ("audience", p.audience), ("connection", p.connection), ("prompt", p.prompt),
+            ("login_hint", p.loginHint), ("response_mode", p.responseMode), ("code_challenge_method", p.codeChallengeMethod),
+        ]
+        for (k, v) in optional { if let v { authorize[k] = .string(v) } }
+        request.query = authorize
+        request.authorizeParameters = authorize
         let result: SimulationResult
         do { result = try await flow(request) } catch {
             return errorRedirect(p, "server_error", String(describing: error))
@@ -235,12 +253,13 @@ public final class AuthorizationService: Sendable {
                 return errorRedirect(p, "server_error", "a redirect without a target")
             }
             let id = OAuthService.newToken()
+            let browser = OAuthService.newToken()
             let now = Timestamp.now()
             state.withLock { s in
                 s.suspended = s.suspended.filter { now - $0.value.created < Self.transactionLifetime }
-                s.suspended[id] = Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now)
+                s.suspended[id] = Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser)
             }
-            return .redirect(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(id), session: nil)
+            return .suspend(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(id), browser: browser)
         case .denied, .error:
             let e = result.error ?? FlowError("access_denied", "login failed")
             return errorRedirect(p, e.error == "server_error" ? "server_error" : e.error, e.description)

@@ -19,8 +19,10 @@ extension LoginPipeline {
         let rawGeo = request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"] ?? [:]
         for (k, v) in rawGeo.objectValue ?? [:] { geo[LoginPipeline.camelCase(k)] = v }
         let query = request.query
+        // The transaction is the /authorize request's, also when a /continue resumes it.
+        let tx = request.authorizeParameters ?? query
         func list(_ k: String) -> JSONValue {
-            .array((query[k]?.stringValue ?? "").split(separator: " ").map { .string(String($0)) })
+            .array((tx[k]?.stringValue ?? "").split(separator: " ").map { .string(String($0)) })
         }
         var req: [String: JSONValue] = [
             "ip": .string(ip), "hostname": .string(request.hostname ?? tenant.settings.domain),
@@ -30,11 +32,11 @@ extension LoginPipeline {
         ]
         if let body = request.body { req["body"] = .object(body) }
         var transaction: [String: JSONValue] = [
-            "id": .string(sessionID), "protocol": .string(protocolName), "locale": .string(query["ui_locales"]?.stringValue ?? "en"),
+            "id": .string(sessionID), "protocol": .string(protocolName), "locale": .string(tx["ui_locales"]?.stringValue ?? "en"),
             "requested_scopes": .array(scopes.map(JSONValue.string)), "acr_values": list("acr_values"), "prompt": list("prompt"),
             "response_type": list("response_type"), "ui_locales": list("ui_locales"), "metadata": [:],
         ]
-        for k in ["redirect_uri", "response_mode", "state", "login_hint"] { if let v = query[k] { transaction[k] = v } }
+        for k in ["redirect_uri", "response_mode", "state", "login_hint"] { if let v = tx[k] { transaction[k] = v } }
         let method: JSONValue = connection.isDatabase ? "pwd" : "federated"
         var event: [String: JSONValue] = [
             "user": .object(u),

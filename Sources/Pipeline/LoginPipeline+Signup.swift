@@ -82,7 +82,7 @@ extension LoginPipeline {
         }
         let pre: RulesRunner.TriggerOutcome
         do {
-            pre = try await rulesRunner.runTrigger("pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: nil, runtime: runtime)
+            pre = try await rulesRunner.runTrigger("pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: environment(), runtime: runtime)
         } catch {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: error.description)
         }

@@ -300,6 +300,7 @@ public final class LoginPipeline: Sendable {
                 user.loginsCount += 1
                 user.lastLogin = now
                 user.lastIP = ip
+                roles = request.roles ?? []
             }
         } catch { throw .store(String(describing: error)) }
 
@@ -318,7 +319,8 @@ public final class LoginPipeline: Sendable {
             event: runsActions
                 ? actionEvent(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles,
                     sessionID: sessionID, now: now, scopes: scopes, audience: audience) : nil,
-            canRedirect: canRedirect, resume: request.resume, now: request.now, domain: tenant.settings.domain)
+            canRedirect: canRedirect, resume: request.resume, now: request.now, domain: tenant.settings.domain,
+            grantedScopes: TokenIssuer.grantedScopes(scopes, resourceServer: audience.flatMap { tenant.resourceServer(identifier: $0) }))
         let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
             inputs: inputs, environment: environment, runtime: runtime)

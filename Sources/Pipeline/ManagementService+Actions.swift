@@ -79,6 +79,9 @@ extension ManagementService {
         guard Rule.isValidName(name) else { throw .invalidBody("name must contain only letters, digits, spaces and hyphens") }
         if tenant.actions.contains(where: { $0.name == name }) { throw ManagementError(409, "An action with the same name already exists", "action_conflict") }
         let stem = name.replacingOccurrences(of: " ", with: "-")
+        if tenant.actions.contains(where: { $0.stem == stem }) || FileManager.default.fileExists(atPath: tenant.directory + "/actions/\(stem).json") {
+            throw ManagementError(409, "An action stored as actions/\(stem).json already exists", "action_conflict")
+        }
         let file = actionFile(
             name: name, stem: stem, runtime: o["runtime"]?.stringValue ?? "node18", dependencies: o["dependencies"] ?? [],
             secrets: try parseSecrets(o["secrets"], current: [:]), triggers: triggers, deployed: false, version: 0)

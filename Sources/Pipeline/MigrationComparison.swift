@@ -88,7 +88,9 @@ extension LoginPipeline {
     public func compare(_ request: SimulationRequest, rules: [String], actions: [String]) async throws(PipelineError) -> MigrationComparison {
         var base = request
         if case .stored(let ref) = request.user {
-            base.user = .inline(try await findUser(ref, connection: request.connection).json)
+            let user = try await findUser(ref, connection: request.connection)
+            base.user = .inline(user.json)
+            do { base.roles = try await store.roles(userId: user.userId) } catch { throw .store(String(describing: error)) }
         }
         if base.now == nil { base.now = (Timestamp.now() * 1000).rounded() }
         var withRules = base

@@ -41,6 +41,8 @@ function __authsim_json(v) {
   try { return v === undefined ? undefined : JSON.stringify(v); } catch (e) { return '"[unserializable: ' + String(e && e.message) + ']"'; }
 }
 
+function __authsim_copy(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
+
 function __authsim_plain(v) {
   var s = __authsim_json(v);
   return s === undefined ? null : JSON.parse(s);
@@ -158,8 +160,18 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   if (context.primaryUser !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
 }
 
+// Per-flow globals are reset however the flow ends (a timeout leaves them for the probe).
 async function __authsim_runFlow(input) {
-  var req = JSON.parse(input);
+  try { return await __authsim_runFlowBody(JSON.parse(input)); }
+  finally {
+    __authsim_flow = null;
+    globalThis.__node_outbound = undefined;
+    globalThis.__rt_uncaught = __authsim_rethrow;
+    __authsim_setClock(null);
+  }
+}
+
+async function __authsim_runFlowBody(req) {
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
   __authsim_flow = flow;
   __authsim_setClock(req.now);

@@ -161,6 +161,8 @@ public struct RulesRunner: Sendable {
         /// A fixed clock for the scripts (milliseconds since 1970).
         var now: Double?
         var domain: String
+        /// The scopes the access token gets unless a script changes them.
+        var grantedScopes: [String] = []
     }
 
     func run(user: JSONValue, context: JSONValue, inputs: FlowInputs, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
@@ -177,6 +179,7 @@ public struct RulesRunner: Sendable {
             event.writeUnsorted(into: &input)
         }
         input += ",\"canRedirect\":" + (inputs.canRedirect ? "true" : "false") + ",\"domain\":" + JSONStringLiteral.encode(inputs.domain)
+        input += ",\"grantedScopes\":" + JSONValue.array(inputs.grantedScopes.map(JSONValue.string)).serialized()
         if let resume = inputs.resume { input += ",\"resume\":" + resume.serialized() }
         if let now = inputs.now { input += ",\"now\":" + JSONValue.format(number: now) }
         input += "}"

@@ -34,6 +34,10 @@ public struct SimulationRequest: Sendable {
     public var now: Double?
     /// Set by `/continue`: where the flow resumes after a redirect.
     public var resume: JSONValue?
+    /// Roles of an inline user (stored users' roles come from the store).
+    public var roles: [String]?
+    /// The `/authorize` parameters of a browser flow (for `event.transaction`).
+    public var authorizeParameters: [String: JSONValue]?
 
     public init(user: UserReference) {
         self.user = user

@@ -64,6 +64,11 @@ public struct TokenIssuer: Sendable {
         return (try JWT.signRS256(claims: .object(claims), key: keys.current, type: "at+jwt"), dropped)
     }
 
+    /// The requested scopes a login is granted: OIDC scopes, plus the API's own scopes.
+    public static func grantedScopes(_ requested: [String], resourceServer: ResourceServer?) -> [String] {
+        requested.filter { oidcScopes.contains($0) || (resourceServer?.scopes.contains($0) ?? false) }
+    }
+
     public func issue(_ r: Request) throws(FlowError) -> Issued {
         let now = r.now.rounded(.down)
         let iss = settings.effectiveIssuer
@@ -100,14 +105,7 @@ public struct TokenIssuer: Sendable {
         id.merge(idCustom) { _, custom in custom }
 
         // Access token
-        let granted: [String]
-        if let override = r.scopeOverride {
-            granted = override
-        } else if let rs = r.resourceServer {
-            granted = r.scopes.filter { TokenIssuer.oidcScopes.contains($0) || rs.scopes.contains($0) }
-        } else {
-            granted = r.scopes.filter { TokenIssuer.oidcScopes.contains($0) }
-        }
+        let granted = r.scopeOverride ?? TokenIssuer.grantedScopes(r.scopes, resourceServer: r.resourceServer)
         let scope = granted.joined(separator: " ")
         let (atCustom, atDropped) = filter.filter(r.customAccessClaims.filter { $0.key != "scope" }, token: .accessToken, audience: r.audience, sources: r.sources.access)
         dropped += atDropped

@@ -9,6 +9,7 @@ import Tenant
 /// and the OIDC discovery document. The flow logic is `AuthorizationService`'s.
 struct AuthorizeRoutes: Sendable {
     static let sessionCookie = "authsim_session"
+    static let continueCookie = "authsim_continue"
     let authorization: AuthorizationService
     let maximumBodySize: Int
 
@@ -72,7 +73,8 @@ struct AuthorizeRoutes: Sendable {
         }
         router.get("continue") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
-            return render(await authorization.resume(query: q, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
+            return render(await authorization.resume(
+                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
         }
         router.get("v2/logout") { request, _ -> Response in
             let target = authorization.logout(
@@ -93,6 +95,10 @@ struct AuthorizeRoutes: Sendable {
             return LoginPage.error(message, status: .badRequest)
         case .login(let tx, let client, let connection, let hint, let error):
             return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error)
+        case .suspend(let url, let browser):
+            var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+            response.setCookie(Cookie(name: Self.continueCookie, value: browser, maxAge: 600, path: "/", httpOnly: true, sameSite: .lax))
+            return response
         case .signup(let tx, let client, let connection, let error):
             return LoginPage.signupForm(transaction: tx, client: client, connection: connection, error: error)
         case .redirect(let url, let session):

@@ -36,6 +36,7 @@ import FoundationNetworking
             exports.onContinuePostLogin = async (event, api) => {
               const payload = api.redirect.validateToken({ secret: event.secrets.SURVEY_SECRET, tokenParameterName: 'session_token' });
               api.idToken.setCustomClaim('https://example.com/survey', payload.answer);
+              api.idToken.setCustomClaim('https://example.com/tx', [event.transaction.state, event.transaction.redirect_uri]);
             };
             """.write(toFile: dir + "/actions/survey/code.js", atomically: true, encoding: .utf8)
         try """
@@ -60,7 +61,7 @@ import FoundationNetworking
 
     @Test func ruleThenActionRedirectsResumeThroughContinue() async throws {
         let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         let flow = AuthorizeFlowTests()
         let b = Browser()
         let login = try await b.go(flow.authorizeURL(d, ["state": "app-state", "nonce": "n"]))
@@ -83,6 +84,9 @@ import FoundationNetworking
         let (_, users) = try await d.request("api/v2/users-by-email?email=ann%40example.com", token: d.token)
         #expect(users.arrayValue?.first?["user_metadata"]?["survey_started"] == true)
 
+        // Another browser cannot use the state.
+        let stranger = try await Browser().go(URL(string: d.base.absoluteString + "/continue?state=\(actionState)")!)
+        #expect(stranger.status == 400)
         // A token for another transaction is refused by validateToken.
         let forged = sessionToken(["state": "someone-else", "answer": "no", "exp": .number(Date().timeIntervalSince1970 + 60)])
         let refused = try await b.go(URL(string: d.base.absoluteString + "/continue?state=\(actionState)&session_token=\(forged)")!)
@@ -110,12 +114,13 @@ import FoundationNetworking
         let claims = try JWT.decode(try #require(tokens["id_token"]?.stringValue)).claims
         #expect(claims["https://example.com/consented"] == true)
         #expect(claims["https://example.com/survey"] == "42")
+        #expect(claims["https://example.com/tx"] == ["app-state-2", .string(AuthorizeFlowTests.callback)])
         #expect(claims["https://example.com/roles"] == ["admin", "editor"])
     }
 
     @Test func passwordGrantGetsInteractionRequired() async throws {
         let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
         r.httpMethod = "POST"
         r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
@@ -129,7 +134,7 @@ import FoundationNetworking
 
     @Test func compareThroughTheAPIAndTheCLI() async throws {
         let d = try await Daemon.start()
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         let body = #"""
             {"rules": ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"],
              "actions": ["require-verified-email", "add-roles-to-tokens", "metadata-claims", "geoip-country", "track-first-login"],
@@ -174,7 +179,7 @@ import FoundationNetworking
     @Test func createDeployBindUpdateAndRedeploy() async throws {
         let tenant = try HotReloadTests().copyOfSampleTenant()
         let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         let code = { (v: String) in #"exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/greet', '\#(v)' + ':' + event.secrets.GREETING); };"# }
         let create = JSONValue.object([
             "name": "greet", "code": .string(code("v1")), "supported_triggers": [["id": "post-login", "version": "v3"]],
@@ -273,7 +278,7 @@ import FoundationNetworking
 
     @Test func signupRunsRegistrationActions() async throws {
         let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         let (s, created) = try await signup(d, "new@example.com")
         #expect(s == 200)
         #expect(created["email"] == "new@example.com")
@@ -316,7 +321,7 @@ import FoundationNetworking
 
     @Test func signupFromTheLoginPageThenPasswordChange() async throws {
         let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
-        defer { _ = d.stop() }
+        defer { d.terminate() }
         let flow = AuthorizeFlowTests()
         let b = Browser()
         let login = try await b.go(flow.authorizeURL(d, ["state": "s1", "nonce": "n1"]))

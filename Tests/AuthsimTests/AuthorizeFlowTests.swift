@@ -149,7 +149,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         let after = try await b.go(authorizeURL(d, ["state": "st-5", "prompt": "none"]))
         #expect(query(after.location)["error"] == "login_required")
         #expect(query(after.location)["state"] == "st-5")
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 
     @Test func authorizeRefusesWhatItCannotRedirectSafely() async throws {
@@ -169,6 +169,6 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         #expect(q["error"] == "unauthorized")
         #expect(q["error_description"] == "Please verify your email before logging in.")
         #expect(q["state"] == "deny")
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }

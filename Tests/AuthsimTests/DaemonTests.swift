@@ -76,10 +76,19 @@ final class Daemon: @unchecked Sendable {
     }
 
     /// SIGTERM, then the exit status.
-    func stop() -> Int32 {
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// SIGTERM, then the exit status; the wait happens off the cooperative pool, which the
+    /// script runtime's host calls in this same test process need.
+    func stop() async -> Int32 {
+        (try? await offThePool { [self] () -> Int32 in
+            process.terminate()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }) ?? -1
+    }
+
+    /// SIGTERM without waiting (for `defer`).
+    func terminate() {
+        if process.isRunning { process.terminate() }
     }
 }
 
@@ -119,7 +128,7 @@ final class Daemon: @unchecked Sendable {
         let decoded = try await CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
         #expect(decoded.status == 0)
         #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 
     @Test func badInputGetsAuth0ErrorsAndTheDaemonKeepsServing() async throws {
@@ -150,6 +159,6 @@ final class Daemon: @unchecked Sendable {
         let (ok, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
         #expect(ok == 200)
         #expect(r["outcome"] == "allowed")
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }

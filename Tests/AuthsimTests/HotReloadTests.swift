@@ -76,7 +76,7 @@ import Testing
         let fixed = try await eventually(d) { $0["trace"]?.arrayValue?.count == 4 }
         #expect(fixed["trace"]?.arrayValue?.count == 4)
         #expect(fixed["idToken"]?["claims"]?["https://example.com/plan"] == nil)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }
 
@@ -131,6 +131,6 @@ import Testing
         #expect(app["callbacks"] == ["http://localhost:3000/callback"])
         let (noScope, _) = try await m.send(d, "GET", "rules", token: try await m.m2mToken(d, scope: "read:users"))
         #expect(noScope == 403)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }

@@ -63,7 +63,7 @@ import FoundationNetworking
         let (_, login) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
         let (wrongAud, _) = try await send(d, "GET", "users", token: login["accessToken"]?["jwt"]?.stringValue)
         #expect(wrongAud == 401)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 
     @Test func createPatchDeleteAndRoles() async throws {
@@ -140,7 +140,7 @@ import FoundationNetworking
         #expect(gone == 404)
         let (again, _) = try await send(d, "DELETE", "users/\(id)", token: t)
         #expect(again == 404)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 
     @Test func concurrentPatchesOfDifferentKeysAllSurvive() async throws {
@@ -159,7 +159,7 @@ import FoundationNetworking
         let meta = try #require(user["user_metadata"]?.objectValue)
         for i in 0..<30 { #expect(meta["k\(i)"] == .number(Double(i))) }
         #expect(meta["preferred_language"] == "en")
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }
 
@@ -208,6 +208,6 @@ import FoundationNetworking
         // The earlier 403 is itself logged as a failed API call.
         let (_, after) = try await m.send(d, "GET", "logs?per_page=5", token: t)
         #expect(after.arrayValue?.contains { $0["type"] == "fapi" && $0["description"]?.stringValue?.contains("403") == true } == true)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }

@@ -25,7 +25,7 @@ import FoundationNetworking
         #expect(text.contains("authsim_worker_queue_depth"))
         #expect(text.contains("http_server_request_duration_bucket"))
         #expect(text.contains("hb_requests"))
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 
     @Test func rateLimitedClientsGet429WithAuth0Headers() async throws {
@@ -54,6 +54,6 @@ import FoundationNetworking
         // Other clients are not limited.
         let (s, _) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com"}"#.utf8), token: d.token)
         #expect(s == 200)
-        #expect(d.stop() == 0)
+        #expect(await d.stop() == 0)
     }
 }

@@ -113,7 +113,7 @@ import Testing
 
     @Test func neverCallingBackTimesOutNamingTheRule() async throws {
         var f = TenantFixture()
-        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 0.5}}"#
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 2}}"#
         f.rules = [
             ("fine", "function (user, context, callback) { console.log('ok'); callback(null, user, context); }"),
             ("forgetful", "function (user, context, callback) { console.log('forgot to call back'); }"),

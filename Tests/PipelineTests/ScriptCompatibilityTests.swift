@@ -141,7 +141,7 @@ import Testing
     @Test func aServerThatNeverAnswersIsCutOffByTheFlowDeadline() async throws {
         let silent = try SilentServer()
         var f = TenantFixture()
-        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 1}}"#
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 3}}"#
         f.rules = [
             (
                 "own-timeout",
@@ -165,12 +165,57 @@ import Testing
         ]
         let r = try await simulate(try await makePipeline(f))
         #expect(r.outcome == .error)
-        #expect(r.error?.description.contains("rule 'hangs' did not call back within 1 s") == true)
+        #expect(r.error?.description.contains("rule 'hangs' did not call back within 3 s") == true)
         #expect(r.traceEntry("own-timeout")?["http"]?.arrayValue?.first?["error"]?.stringValue?.contains("timed out") == true)
         #expect(r.traceEntry("hangs")?["http"]?.arrayValue?.first?["url"] == .string("http://127.0.0.1:\(silent.port)/slow"))
         // The first rule's own 100 ms timeout fired inside the flow.
         let own = try await simulate(try await makePipeline({ var g = f; g.rules.removeLast(); return g }()))
         #expect(own.idClaims["https://t/code"] == "ETIMEDOUT")
+    }
+}
+
+@Suite struct OutboundHTTPSafetyTests {
+    @Test func callbackExceptionsFailTheRuleAtOnceAndInstancesKeepTheirHeaders() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 20, "allowed_outbound_hosts": ["127.0.0.1", "localhost"]}}"#
+        f.rules = [
+            (
+                "headers",
+                """
+                async function (user, context, callback) {
+                  const axios = require('axios');
+                  const api = axios.create({ baseURL: '\(server.base)' });
+                  api.defaults.headers.common.Authorization = 'Bearer instance-token';
+                  const viaInstance = await api.get('/echo');
+                  const viaRoot = await axios.get('\(server.base)/echo');
+                  const crossHost = await axios.get('\(server.base)/redirect-other-host', { headers: { Authorization: 'Bearer secret' } });
+                  context.idToken['https://t/h'] = [viaInstance.data.headers.authorization, viaRoot.data.headers.authorization || null,
+                    crossHost.data.query, crossHost.data.headers.authorization || null];
+                  callback(null, user, context);
+                }
+                """
+            ),
+            (
+                "throws-in-callback",
+                """
+                function (user, context, callback) {
+                  require('request').get('\(server.base)/status/500', function (err, res, body) {
+                    JSON.parse(body);
+                    callback(null, user, context);
+                  });
+                }
+                """
+            ),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.idClaims.isEmpty || r.outcome == .denied)
+        #expect(r.traceEntry("headers")?["changes"]?["idToken"]?["added"]?["https://t/h"] == ["Bearer instance-token", .null, "from=other-host", .null])
+        // The exception thrown in the request callback denied the login (not a timeout).
+        #expect(r.outcome == .denied)
+        #expect(r.error?.description.contains("JSON") == true)
+        #expect(r.traceEntry("throws-in-callback")?["outcome"] == "denied")
     }
 }
 
@@ -211,5 +256,50 @@ import Testing
         f.rules = [("fs", "function (user, context, callback) { const fs = require('fs'); callback(null, user, context); }")]
         let r = try await simulate(try await makePipeline(f))
         #expect(r.error == FlowError("access_denied", "Cannot find module 'fs'"))
+    }
+}
+
+/// One real rule using every built-in module, through the login pipeline, against known values.
+@Suite struct BuiltinModulesInARuleTests {
+    @Test func aRuleUsesEachBuiltInModule() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            (
+                "modules",
+                """
+                function (user, context, callback) {
+                  const crypto = require('crypto'), qs = require('querystring'), url = require('url'), util = require('util');
+                  const { Buffer: B } = require('buffer'), EventEmitter = require('events'), uuid = require('uuid@8.3.2');
+                  const jwt = require('jsonwebtoken'), assert = require('assert');
+                  const emitter = new EventEmitter();
+                  let heard = null;
+                  emitter.on('login', (who) => { heard = who; });
+                  emitter.emit('login', user.email);
+                  assert.deepStrictEqual({ a: [1] }, { a: [1] });
+                  const token = jwt.sign({ sub: 'u1', iat: 1700000000 }, 'shh');
+                  context.idToken['https://t/modules'] = {
+                    sha256: crypto.createHash('sha256').update('hello').digest('hex'),
+                    hmac: crypto.createHmac('sha256', 'key').update('The quick brown fox jumps over the lazy dog').digest('hex'),
+                    qs: qs.stringify({ a: [1, 2], b: 'x y' }), parsed: qs.parse('a=1&b=x+y').b,
+                    host: url.parse('https://user@Example.com:8443/p?q=1').hostname, whatwg: new URL('/x?y=1', 'https://a.test').href,
+                    format: util.format('%s=%d', 'n', 42), base64: B.from('hello world').toString('base64'), fromHex: Buffer.from('6869', 'hex').toString(),
+                    heard: heard, v5: uuid.v5('www.example.com', uuid.v5.DNS), token: token, verified: jwt.verify(token, 'shh').sub,
+                    assertCode: (() => { try { assert.strictEqual(1, 2); } catch (e) { return e.code; } })()
+                  };
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == nil)
+        #expect(r.idClaims["https://t/modules"] == [
+            "sha256": "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+            "hmac": "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+            "qs": "a=1&a=2&b=x%20y", "parsed": "x y", "host": "example.com", "whatwg": "https://a.test/x?y=1", "format": "n=42",
+            "base64": "aGVsbG8gd29ybGQ=", "fromHex": "hi", "heard": "ann@test.local", "v5": "2ed6657d-e927-568b-95e1-2665a8aea6a2",
+            "token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1MSIsImlhdCI6MTcwMDAwMDAwMH0.7M6BsPBTfeDKurYhvOQmGzJooYt2LW46XezN9PswEVk",
+            "verified": "u1", "assertCode": "ERR_ASSERTION",
+        ])
     }
 }

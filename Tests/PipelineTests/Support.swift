@@ -36,7 +36,7 @@ let sampleTenantDirectory: String = {
 struct TenantFixture {
     var rules: [(name: String, source: String)] = []
     var disabled: Set<String> = []
-    var tenantJSON: String = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": 2}, "default_audience": "https://api.test"}"#
+    var tenantJSON: String = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": 10}, "default_audience": "https://api.test"}"#
     var extraFiles: [String: String] = [:]
 
     func write() throws -> String {

@@ -32,6 +32,11 @@ final class TestHTTPServer: Sendable {
             }
         }
         router.get("/redirect") { _, _ in Response(status: .found, headers: [.location: "/echo?from=redirect"]) }
+        // The same server under another host name: credentials must not follow.
+        router.get("/redirect-other-host") { request, _ -> Response in
+            let port = request.head.authority?.split(separator: ":").last.map(String.init) ?? "80"
+            return Response(status: .found, headers: [.location: "http://localhost:\(port)/echo?from=other-host"])
+        }
         router.get("/status/{code}") { _, context -> Response in
             let code = Int(context.parameters.get("code") ?? "500") ?? 500
             return Response(status: .init(code: code), headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "status \(code)")))

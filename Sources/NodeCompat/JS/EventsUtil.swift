@@ -115,9 +115,7 @@ __node_define('util', function (module, exports, require) {
       var self = this, args = Array.prototype.slice.call(arguments);
       return new Promise(function (resolve, reject) {
         args.push(function (err, value) {
-          if (err) reject(err);
-          else if (arguments.length > 2) resolve(Array.prototype.slice.call(arguments, 1));
-          else resolve(value);
+          if (err) reject(err); else resolve(value);
         });
         fn.apply(self, args);
       });

@@ -134,15 +134,19 @@ __node_define('request', function (module, exports, require) {
         toJSON: function () { return { statusCode: r.status, body: parsed, headers: r.headers, request: { uri: { href: r.url }, method: method, headers: headers } }; }
       };
       self.response = response;
-      self.emit('response', response);
-      self.emit('data', r.body);
-      self.emit('end');
-      self.emit('complete', response, parsed);
-      if (o.callback) o.callback(null, response, parsed);
+      // Outside the promise chain, like Node's callbacks: an exception thrown by the script's
+      // callback is an uncaught exception (it fails the rule now, not at the deadline).
+      setImmediate(function () {
+        self.emit('response', response);
+        self.emit('data', r.body);
+        self.emit('end');
+        self.emit('complete', response, parsed);
+        if (o.callback) o.callback(null, response, parsed);
+      });
     }, function (e) {
       if (self._aborted) return;
       if (e.code === 'ETIMEDOUT' && e.timeout) { e.connect = false; }
-      fail(self, o, e);
+      setImmediate(function () { fail(self, o, e); });
     });
   }
   Object.setPrototypeOf(Request.prototype, EventEmitter.prototype);
@@ -289,8 +293,11 @@ __node_define('axios', function (module, exports, require) {
     };
     if (instanceDefaults) {
       Object.keys(instanceDefaults).forEach(function (k) {
-        if (k === 'headers') Object.assign(defaults.headers, instanceDefaults.headers);
-        else defaults[k] = instanceDefaults[k];
+        if (k !== 'headers') { defaults[k] = instanceDefaults[k]; return; }
+        Object.keys(instanceDefaults.headers).forEach(function (h) {
+          var v = instanceDefaults.headers[h];
+          defaults.headers[h] = v && typeof v === 'object' ? Object.assign({}, defaults.headers[h], v) : v;
+        });
       });
     }
     var interceptors = { request: new InterceptorManager(), response: new InterceptorManager() };
@@ -319,8 +326,17 @@ __node_define('axios', function (module, exports, require) {
     axios.defaults = defaults;
     axios.interceptors = interceptors;
     axios.create = function (more) {
+      // Instances never share header objects with their parent (as in axios).
       var d = Object.assign({}, defaults, more || {});
-      d.headers = Object.assign({}, defaults.headers, (more && more.headers) || {});
+      d.headers = {};
+      Object.keys(defaults.headers).forEach(function (k) {
+        var v = defaults.headers[k];
+        d.headers[k] = v && typeof v === 'object' ? Object.assign({}, v) : v;
+      });
+      Object.keys((more && more.headers) || {}).forEach(function (k) {
+        var v = more.headers[k];
+        d.headers[k] = v && typeof v === 'object' ? Object.assign({}, d.headers[k], v) : v;
+      });
       return create(d);
     };
     axios.getUri = function (config) { return (config.baseURL || '') + (config.url || '') + (config.params ? '?' + serializeParams(config.params) : ''); };
