@@ -44,7 +44,7 @@ struct Bench: AsyncParsableCommand {
         let profile = try await setup.simulate(SimulationRequest(user: .stored(user))).user
         let request = SimulationRequest(user: .inline(profile))
 
-        func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String) async throws -> Double {
+        func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String, request: SimulationRequest = request) async throws -> Double {
             let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers))
             defer { runtime.shutdown() }
             let p = try await LoginPipeline.open(tenantDirectory: tenantDir, storePath: scratch + "/\(UUID().uuidString).sqlite", runtime: runtime)
@@ -110,6 +110,15 @@ struct Bench: AsyncParsableCommand {
         print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
         if ruleCount > 0 {
             print("  per rule:              \(fmt((1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount))) µs")
+        }
+        // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
+        let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)
+        if !actionNames.isEmpty {
+            var withActions = request
+            withActions.rules = []
+            withActions.actions = actionNames
+            let actionsRate = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant, request: withActions)
+            print("  \(actionNames.count) actions, no rules:  \(fmt(actionsRate)) executions/s  (\(fmt(1e6 / actionsRate)) µs each, \(fmt((1e6 / actionsRate - 1e6 / noRules) / Double(actionNames.count))) µs per action)")
         }
 
         // The RS256 bound: signing two tokens, nothing else, on all cores.
