@@ -50,6 +50,7 @@ run: build-release
 test: test-deps
 	swift build --build-tests
 	swift test --skip-build
+	.build/debug/authsim test --tenant .
 	$(MAKE) sdk-test
 
 sdk-test:

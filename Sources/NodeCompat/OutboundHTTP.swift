@@ -30,6 +30,35 @@ public struct OutboundPolicy: Sendable {
 /// responses (a test runner answers calls itself instead of reaching the network).
 public protocol OutboundEnvironment: Sendable {
     var outboundPolicy: OutboundPolicy { get }
+    /// When not nil, calls are answered from this list (by method and URL) and nothing reaches
+    /// the network; a call with no canned answer fails with `ENOCANNEDRESPONSE`.
+    var cannedResponses: [CannedResponse]? { get }
+}
+
+extension OutboundEnvironment {
+    public var cannedResponses: [CannedResponse]? { nil }
+}
+
+/// A response a test gives for an outbound call (`method` `*` matches any method; a `url`
+/// ending in `*` matches by prefix).
+public struct CannedResponse: Sendable {
+    public var method: String
+    public var url: String
+    public var status: Int
+    public var headers: [String: String]
+    public var body: String
+
+    public init(method: String, url: String, status: Int = 200, headers: [String: String] = [:], body: String = "") {
+        self.method = method.uppercased()
+        self.url = url
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    func matches(method m: String, url u: String) -> Bool {
+        (method == "*" || method == m.uppercased()) && (url.hasSuffix("*") ? u.hasPrefix(String(url.dropLast())) : u == url)
+    }
 }
 
 /// The one HTTP client behind `request`, `axios`, `node-fetch` and `fetch`. Runs on the
@@ -51,7 +80,21 @@ enum OutboundHTTP {
     /// → `{status, statusText, headers: [[name, value]], body: base64, url, redirects}` or `{error: {code, message}}`.
     @Sendable static func send(_ json: String, _ environment: (any Sendable)?) async throws -> String {
         // Without a job environment that states a policy, nothing is allowed.
-        let policy = (environment as? any OutboundEnvironment)?.outboundPolicy ?? OutboundPolicy(allowedHosts: [])
+        let env = environment as? any OutboundEnvironment
+        let policy = env?.outboundPolicy ?? OutboundPolicy(allowedHosts: [])
+        if let canned = env?.cannedResponses {
+            let args = (try? JSONValue.parse(json)) ?? .null
+            let method = (args["method"]?.stringValue ?? "GET").uppercased()
+            let url = args["url"]?.stringValue ?? ""
+            guard let r = canned.first(where: { $0.matches(method: method, url: url) }) else {
+                return JSONValue.object(["error": ["code": "ENOCANNEDRESPONSE", "message": .string("No canned response for \(method) \(url) in this test")]]).serialized()
+            }
+            return JSONValue.object([
+                "status": .number(Double(r.status)), "statusText": .string(HTTPResponseStatus(statusCode: r.status).reasonPhrase),
+                "headers": .array(r.headers.sorted { $0.key < $1.key }.map { [.string($0.key.lowercased()), .string($0.value)] }),
+                "body": .string(Data(r.body.utf8).base64EncodedString()), "url": .string(url), "redirects": 0,
+            ]).serialized()
+        }
         do {
             return try await perform(JSONValue.parse(json), policy: policy)
         } catch let f as Failure {

@@ -8,12 +8,15 @@ final class FlowEnvironment: OutboundEnvironment {
     let store: any UserStore
     /// The tenant's `allowed_outbound_hosts`, for the scripts' HTTP clients.
     let outboundPolicy: OutboundPolicy
+    /// A test's answers to outbound calls (nil: real calls).
+    let cannedResponses: [CannedResponse]?
     /// The flow's user when it is an inline profile: metadata writes to it stay in memory.
     private let inline: Mutex<UserProfile?>
 
-    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy) {
+    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil) {
         self.store = store
         self.outboundPolicy = outboundPolicy
+        self.cannedResponses = cannedResponses
         self.inline = Mutex(inlineUser)
     }
 

@@ -309,7 +309,8 @@ public final class LoginPipeline: Sendable {
         let rev = revision.withLock { $0 }
         let tenant = rev.tenant
         let environment = FlowEnvironment(
-            store: store, inlineUser: stored ? nil : user, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
+            store: store, inlineUser: stored ? nil : user, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts),
+            cannedResponses: request.cannedResponses)
         let audience = request.audience ?? tenant.settings.defaultAudience
         let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")

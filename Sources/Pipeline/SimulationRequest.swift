@@ -1,4 +1,5 @@
 import JSONCore
+import NodeCompat
 
 /// What a simulated login is made of (the `--request` file of `authsim simulate`, and the body
 /// of the simulation API).
@@ -34,6 +35,8 @@ public struct SimulationRequest: Sendable {
     public var now: Double?
     /// Set by `/continue`: where the flow resumes after a redirect.
     public var resume: JSONValue?
+    /// Answers to the scripts' outbound HTTP calls (a test's `http`); nil: real calls.
+    public var cannedResponses: [CannedResponse]?
     /// Roles of an inline user (stored users' roles come from the store).
     public var roles: [String]?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).

@@ -1,0 +1,85 @@
+import Foundation
+import JSONCore
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `authsim test` on the sample tenant's own test suite, on a deliberately broken rule, on bad
+/// test files, with canned HTTP answers, and its JUnit XML.
+@Suite struct ScriptTestRunnerTests {
+    let cli = CLITests()
+
+    func store() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("authsim-t-\(UUID().uuidString)/s.sqlite").path }
+
+    func junitCounts(_ path: String) throws -> (tests: Int, failures: Int, cases: Int, failureElements: Int) {
+        let doc = try XMLDocument(contentsOf: URL(fileURLWithPath: path))
+        let suite = try #require(try doc.nodes(forXPath: "/testsuites/testsuite").first as? XMLElement)
+        let cases = try doc.nodes(forXPath: "/testsuites/testsuite/testcase").count
+        let failures = try doc.nodes(forXPath: "/testsuites/testsuite/testcase/failure").count
+        return (Int(suite.attribute(forName: "tests")?.stringValue ?? "") ?? -1, Int(suite.attribute(forName: "failures")?.stringValue ?? "") ?? -1, cases, failures)
+    }
+
+    @Test func theSampleTenantsSuitePassesAndWritesJUnit() async throws {
+        let junit = FileManager.default.temporaryDirectory.appendingPathComponent("junit-\(UUID().uuidString).xml").path
+        let r = try await cli.authsim(["test", "--tenant", CLITests.root.path, "--junit", junit], store: store())
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("9 tests, 9 passed, 0 failed"))
+        let counts = try junitCounts(junit)
+        #expect(counts.tests == 9 && counts.cases == 9 && counts.failures == 0 && counts.failureElements == 0)
+    }
+
+    @Test func aBrokenRuleFailsWithAReadableDiff() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent("tests").path, toPath: tenant + "/tests")
+        let rule = tenant + "/rules/metadata-claims.js"
+        let broken = try String(contentsOfFile: rule, encoding: .utf8).replacingOccurrences(of: "appMetadata.plan || 'free'", with: "'gold'")
+        try broken.write(toFile: rule, atomically: true, encoding: .utf8)
+        let junit = tenant + "/junit.xml"
+        let r = try await cli.authsim(["test", "--tenant", tenant, "--junit", junit, "--filter", "metadata-claims"], store: store())
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("✗ metadata-claims projects plan and language"))
+        #expect(r.stdout.contains("idToken.claims.https://example.com/plan\n      expected: \"pro\"\n      actual:   \"gold\""))
+        #expect(r.stdout.contains("✗ metadata-claims defaults the plan to free"))
+        #expect(r.stdout.contains("2 tests, 0 passed, 2 failed"))
+        let counts = try junitCounts(junit)
+        #expect(counts.tests == 2 && counts.failures == 2 && counts.failureElements == 2)
+    }
+
+    @Test func badTestFilesNameTheFieldAtFault() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-badtests-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"name": "x", "input": {"user": "ann@example.com"}, "expect": {"outcomes": "allowed"}}"#.write(toFile: dir + "/typo.test.json", atomically: true, encoding: .utf8)
+        try #"{"tests": [{"name": "ok", "input": {"user": "ann@example.com"}}, {"name": "y", "input": {"user": "ann@example.com", "http": [{"status": 200}]}}]}"#
+            .write(toFile: dir + "/nourl.test.json", atomically: true, encoding: .utf8)
+        try "{ not json".write(toFile: dir + "/broken.test.json", atomically: true, encoding: .utf8)
+        let r = try await cli.authsim(["test", "--tenant", CLITests.root.path, dir], store: store())
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("typo.test.json: expect.outcomes: unknown expectation"))
+        #expect(r.stderr.contains("nourl.test.json: tests[1].input.http[0].url: required"))
+        #expect(r.stderr.contains("broken.test.json: (file): invalid JSON at line 1"))
+    }
+
+    @Test func cannedHTTPAnswersReplaceTheNetwork() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        try """
+            async function score(user, context, callback) {
+              const axios = require('axios');
+              const r = await axios.post('https://risk.example.com/score', { email: user.email });
+              context.idToken['https://example.com/risk'] = r.data.score;
+              try { await axios.get('https://risk.example.com/other'); } catch (e) { console.log('other:', e.code); }
+              callback(null, user, context);
+            }
+            """.write(toFile: tenant + "/rules/score.js", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: tenant + "/tests", withIntermediateDirectories: true)
+        try """
+            {"name": "risk score from the canned service", "scripts": {"rules": ["score"]},
+             "input": {"user": "ann@example.com", "http": [{"method": "POST", "url": "https://risk.example.com/score", "body": {"score": 0.25}}]},
+             "expect": {"idToken": {"claims": {"https://example.com/risk": 0.25}}, "console": ["/other: ENOCANNEDRESPONSE/"]}}
+            """.write(toFile: tenant + "/tests/risk.test.json", atomically: true, encoding: .utf8)
+        let r = try await cli.authsim(["test", "--tenant", tenant], store: store())
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("1 test, 1 passed, 0 failed"))
+    }
+}
