@@ -150,7 +150,7 @@ final class Worker: @unchecked Sendable {
         context.pendingOps[op] = (resolve, reject)
         let environment = job.pending.job.environment
         let serial = job.serial
-        let task = Task.detached { [self] in
+        let task = Task.detached(executorPreference: HostCallExecutor.shared) { [self] in
             let result: Result<String, HostCallError>
             do {
                 result = .success(try await function(argumentsJSON, environment))
