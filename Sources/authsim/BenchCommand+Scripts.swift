@@ -2,6 +2,11 @@ import Foundation
 import NodeCompat
 import ScriptRuntime
 
+/// The bench's jobs may call the in-process daemon on loopback.
+struct BenchEnvironment: OutboundEnvironment {
+    let outboundPolicy = OutboundPolicy.loopbackOnly
+}
+
 extension Bench {
     /// What the Node environment costs: a fresh context with and without it, a warm job using
     /// built-in modules, and an outbound HTTP call from a script to the in-process daemon.
@@ -35,7 +40,7 @@ extension Bench {
 
         let program = ScriptProgram(id: "bench-node", files: node.files + [entry], syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
         func rate(_ fn: String, input: String, concurrency: Int) async throws -> Double {
-            for _ in 0..<200 { _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input)) }
+            for _ in 0..<200 { _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input, environment: BenchEnvironment())) }
             let deadline = Date().addingTimeInterval(min(seconds, 3))
             let start = Date()
             let count = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -43,7 +48,7 @@ extension Bench {
                     group.addTask {
                         var n = 0
                         while Date() < deadline {
-                            _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input))
+                            _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input, environment: BenchEnvironment()))
                             n += 1
                         }
                         return n
