@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries
@@ -42,7 +43,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "Tenant", dependencies: ["JSONCore"]),
+        .target(name: "Tenant", dependencies: ["JSONCore", .product(name: "Yams", package: "Yams")]),
         .target(
             name: "NodeCompat",
             dependencies: [

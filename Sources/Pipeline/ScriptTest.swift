@@ -1,6 +1,7 @@
 import Foundation
 import JSONCore
 import NodeCompat
+import Tenant
 
 /// One test of rules and actions, from a `tests/**/*.test.json` file beside the tenant:
 /// an input (a simulation request plus canned HTTP answers) and expectations on the result.
@@ -22,12 +23,21 @@ public struct ScriptTest: Sendable {
     static let expectFields: Set<String> = ["outcome", "error", "redirect", "idToken", "accessToken", "droppedClaims", "metadata", "console", "scopes", "multifactor"]
     static let tokenFields: Set<String> = ["claims", "includes", "absent", "matches"]
 
-    /// Loads a file: one test object, or `{"tests": [...]}`.
+    public static func isTestFile(_ path: String) -> Bool {
+        path.hasSuffix(".test.json") || path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml")
+    }
+
+    /// Loads a file (JSON or YAML): one test object, or `{"tests": [...]}`.
     public static func load(file: String, displayName: String) throws(FileError) -> [ScriptTest] {
         guard let data = FileManager.default.contents(atPath: file) else { throw FileError(file: displayName, field: "(file)", message: "cannot read the file") }
+        let text = String(decoding: data, as: UTF8.self)
         let doc: JSONValue
-        do { doc = try JSONValue.parse(String(decoding: data, as: UTF8.self)) } catch {
-            throw FileError(file: displayName, field: "(file)", message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
+        if file.hasSuffix(".yaml") || file.hasSuffix(".yml") {
+            do { doc = try YAMLDocument.parse(text) } catch { throw FileError(file: displayName, field: "(file)", message: "invalid YAML: \(error)") }
+        } else {
+            do { doc = try JSONValue.parse(text) } catch {
+                throw FileError(file: displayName, field: "(file)", message: "invalid JSON at line \(error.line), column \(error.column): \(error.message)")
+            }
         }
         if let list = doc["tests"] {
             guard let items = list.arrayValue else { throw FileError(file: displayName, field: "tests", message: "must be an array of tests") }

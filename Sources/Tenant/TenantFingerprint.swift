@@ -9,7 +9,8 @@ public enum TenantFingerprint {
         "database-connections", "resource-servers", "roles", "users", "actions", "triggers",
     ]
 
-    public static func of(directory: String) -> String {
+    /// `alsoWatching`: more files or folders (absolute paths), e.g. a test suite.
+    public static func of(directory: String, alsoWatching: [String] = []) -> String {
         let fm = FileManager.default
         var h = FNV1a()
         func visit(_ path: String, _ rel: String) {
@@ -25,6 +26,7 @@ public enum TenantFingerprint {
             h.add(String((attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
         }
         for e in entries { visit((directory as NSString).appendingPathComponent(e), e) }
+        for path in alsoWatching { visit(path, path) }
         return h.hex
     }
 }

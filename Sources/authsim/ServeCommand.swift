@@ -21,6 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Issuer URL of tokens (default: the tenant's authsim.issuer, else http://HOST:PORT/).") var issuer: String?
     @Option(name: .long, help: "Script worker threads (default: one per core).") var workers: Int?
     @Option(name: .long, help: "Largest accepted request body, in bytes.") var maxBodyBytes: Int = 1 << 20
+    @Flag(name: .long, help: "Run the tenant's tests (tests/) at start and after every change, printing what changed in the results.") var watch = false
 
     func run() async throws {
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
@@ -50,7 +51,22 @@ struct Serve: AsyncParsableCommand {
         let tenantName = pipeline.tenant.name
         let storePath = tenantOptions.storePath
         // Edits to the tenant directory take effect for the next login.
-        let reloader = Task { await HotReloader(pipeline: pipeline).run() }
+        let reloader: Task<Void, Never>
+        if watch {
+            let session = TestSession(tenant: tenantOptions.tenant, paths: [], filter: nil)
+            let testsDir = session.roots
+            reloader = Task {
+                guard FileManager.default.fileExists(atPath: testsDir[0]), let first = try? await session.run(pipeline) else {
+                    printJSON("watch: no tests in \(testsDir[0])")
+                    await HotReloader(pipeline: pipeline).run()
+                    return
+                }
+                printJSON((["tests:"] + first.fileErrors.map { "error: \($0)" } + first.report()).joined(separator: "\n"))
+                await session.watch(pipeline, from: first, brokenMessage: "the tenant does not load (still serving the last good revision)")
+            }
+        } else {
+            reloader = Task { await HotReloader(pipeline: pipeline).run() }
+        }
         defer { reloader.cancel() }
         try await server.run { boundPort in
             let base = "http://\(host):\(boundPort)"

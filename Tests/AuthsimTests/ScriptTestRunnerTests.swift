@@ -6,6 +6,44 @@ import Testing
 import FoundationXML
 #endif
 
+/// A long-running authsim process whose output is read as it comes.
+final class LiveProcess: @unchecked Sendable {
+    let process = Process()
+    private let lock = NSLock()
+    private var text = ""
+
+    init(_ args: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = args
+        process.currentDirectoryURL = CLITests.root
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        out.fileHandleForReading.readabilityHandler = { [self] h in
+            let chunk = h.availableData
+            lock.lock()
+            text += String(decoding: chunk, as: UTF8.self)
+            lock.unlock()
+        }
+        try process.run()
+    }
+
+    var output: String { lock.lock(); defer { lock.unlock() }; return text }
+
+    /// Waits (polling) until the output contains `needle` after `offset` characters; at most `seconds`.
+    func wait(for needle: String, after offset: Int = 0, seconds: Double = 20) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let o = output
+            if o.count > offset, o.dropFirst(offset).contains(needle) { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+
+    func stop() { if process.isRunning { process.terminate() } }
+}
+
 /// `authsim test` on the sample tenant's own test suite, on a deliberately broken rule, on bad
 /// test files, with canned HTTP answers, and its JUnit XML.
 @Suite struct ScriptTestRunnerTests {
@@ -25,9 +63,10 @@ import FoundationXML
         let junit = FileManager.default.temporaryDirectory.appendingPathComponent("junit-\(UUID().uuidString).xml").path
         let r = try await cli.authsim(["test", "--tenant", CLITests.root.path, "--junit", junit], store: store())
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
-        #expect(r.stdout.contains("9 tests, 9 passed, 0 failed"))
+        #expect(r.stdout.contains("10 tests, 10 passed, 0 failed"))
+        #expect(r.stdout.contains("✓ geoip-country uses the simulated geo-IP table"))
         let counts = try junitCounts(junit)
-        #expect(counts.tests == 9 && counts.cases == 9 && counts.failures == 0 && counts.failureElements == 0)
+        #expect(counts.tests == 10 && counts.cases == 10 && counts.failures == 0 && counts.failureElements == 0)
     }
 
     @Test func aBrokenRuleFailsWithAReadableDiff() async throws {
@@ -54,11 +93,13 @@ import FoundationXML
         try #"{"tests": [{"name": "ok", "input": {"user": "ann@example.com"}}, {"name": "y", "input": {"user": "ann@example.com", "http": [{"status": 200}]}}]}"#
             .write(toFile: dir + "/nourl.test.json", atomically: true, encoding: .utf8)
         try "{ not json".write(toFile: dir + "/broken.test.json", atomically: true, encoding: .utf8)
+        try "name: [unclosed".write(toFile: dir + "/broken.test.yaml", atomically: true, encoding: .utf8)
         let r = try await cli.authsim(["test", "--tenant", CLITests.root.path, dir], store: store())
         #expect(r.status == 1)
         #expect(r.stderr.contains("typo.test.json: expect.outcomes: unknown expectation"))
         #expect(r.stderr.contains("nourl.test.json: tests[1].input.http[0].url: required"))
         #expect(r.stderr.contains("broken.test.json: (file): invalid JSON at line 1"))
+        #expect(r.stderr.contains("broken.test.yaml: (file): invalid YAML"))
     }
 
     @Test func cannedHTTPAnswersReplaceTheNetwork() async throws {
@@ -81,5 +122,39 @@ import FoundationXML
         let r = try await cli.authsim(["test", "--tenant", tenant], store: store())
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("1 test, 1 passed, 0 failed"))
+    }
+
+    @Test func watchModeReRunsAndPrintsOnlyWhatChanged() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent("tests").path, toPath: tenant + "/tests")
+        let p = try LiveProcess(["test", "--tenant", tenant, "--watch"])
+        defer { p.stop() }
+        #expect(await p.wait(for: "10 tests, 10 passed, 0 failed"))
+        let mark = p.output.count
+        // Break a rule: only the two tests of that rule are printed, then the new summary.
+        let rule = tenant + "/rules/metadata-claims.js"
+        let original = try String(contentsOfFile: rule, encoding: .utf8)
+        try original.replacingOccurrences(of: "appMetadata.plan || 'free'", with: "'gold'").write(toFile: rule, atomically: true, encoding: .utf8)
+        #expect(await p.wait(for: "10 tests, 7 passed, 3 failed", after: mark))
+        let changed = String(p.output.dropFirst(mark))
+        #expect(changed.contains("✗ metadata-claims projects plan and language"))
+        #expect(!changed.contains("add-roles-to-tokens puts"))
+        // Fix it again.
+        let mark2 = p.output.count
+        try original.write(toFile: rule, atomically: true, encoding: .utf8)
+        #expect(await p.wait(for: "10 tests, 10 passed, 0 failed", after: mark2))
+        #expect(String(p.output.dropFirst(mark2)).contains("✓ metadata-claims projects plan and language"))
+    }
+
+    @Test func serveWatchRunsTheTestsAfterEachReload() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent("tests").path, toPath: tenant + "/tests")
+        let p = try LiveProcess(["serve", "--port", "0", "--tenant", tenant, "--store", tenant + "/store.sqlite", "--watch"])
+        defer { p.stop() }
+        #expect(await p.wait(for: "10 tests, 10 passed, 0 failed"))
+        let mark = p.output.count
+        try "function (user, context, callback) { callback(null, user, context) ".write(toFile: tenant + "/rules/geoip-country.js", atomically: true, encoding: .utf8)
+        #expect(await p.wait(for: "the tenant does not load (still serving the last good revision)", after: mark))
+        #expect(p.output.dropFirst(mark).contains("rules/geoip-country.js"))
     }
 }
