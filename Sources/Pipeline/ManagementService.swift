@@ -294,8 +294,23 @@ public struct ManagementService: Sendable {
         let page = try intParameter(p, "page", default: 0)
         let perPage = try intParameter(p, "per_page", default: 50)
         guard page >= 0, perPage >= 0, perPage <= 100 else { throw ManagementError(400, "per_page must be between 0 and 100", "invalid_query_string") }
+        // `q` uses the users' query language on the events' fields (`type:s`, `client_id:…`, ranges on `date`).
+        var query: UserQuery?
+        if let q = p["q"], !q.isEmpty {
+            do { query = try UserQuery.parse(q) } catch {
+                throw ManagementError(400, "Query validation error: \(error)", "invalid_query_string")
+            }
+        }
         do {
-            let (events, total) = try await store.logs(userId: userId, offset: page * perPage, limit: perPage)
+            var events: [TenantLogEvent]
+            var total: Int
+            if let query {
+                let all = try await store.logs(userId: userId, offset: 0, limit: 1_000_000).events.filter { query.matches($0.json) }
+                total = all.count
+                events = Array(all.dropFirst(page * perPage).prefix(perPage))
+            } else {
+                (events, total) = try await store.logs(userId: userId, offset: page * perPage, limit: perPage)
+            }
             let list = JSONValue.array(events.map(\.json))
             if p["include_totals"] == "true" {
                 return ["start": .number(Double(page * perPage)), "limit": .number(Double(perPage)), "length": .number(Double(events.count)), "total": .number(Double(total)), "logs": list]

@@ -307,8 +307,12 @@ import FoundationNetworking
         let (weak, we) = try await signup(d, "weak@example.com", password: "short")
         #expect(weak == 400)
         #expect(we["code"] == "invalid_password")
-        let (_, failures) = try await d.request("api/v2/logs?per_page=100", token: d.token)
-        #expect(failures.arrayValue?.filter { $0["type"] == "fs" }.count == 3)
+        let (_, failures) = try await d.request("api/v2/logs?q=type%3Afs&include_totals=true", token: d.token)
+        #expect(failures["total"] == 3)
+        #expect(failures["logs"]?.arrayValue?.allSatisfy { $0["type"] == "fs" } == true)
+        let (badQuery, bq) = try await d.request("api/v2/logs?q=type%3A(", token: d.token)
+        #expect(badQuery == 400)
+        #expect(bq["errorCode"] == "invalid_query_string")
 
         // The new user logs in with the password.
         var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
