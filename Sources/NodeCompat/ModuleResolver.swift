@@ -13,33 +13,38 @@ struct ModuleResolver: Sendable {
         self.roots = roots.map { ModuleResolver.normalize($0.hasPrefix("/") ? $0 : cwd + "/" + $0) }
     }
 
-    struct Resolved {
-        var path: String
-        var source: String
-        var isJSON: Bool
-    }
-
-    /// Host function: `{request, from}` → `{path, dir, source, json}` or `null`.
+    /// Host function: `{request, from}` → `{path, dir, json}` or `null`. Nothing is read: the
+    /// loader reads a file (`read`) only when its context has not loaded it yet.
     func resolve(argumentsJSON: String) throws -> String {
         let args = try JSONValue.parse(argumentsJSON)
         guard let request = args["request"]?.stringValue else { return "null" }
-        guard let found = try resolve(request, from: args["from"]?.stringValue) else { return "null" }
-        let dir = String(found.path[..<(found.path.lastIndex(of: "/") ?? found.path.endIndex)])
-        return JSONValue.object([
-            "path": .string(found.path), "dir": .string(dir), "source": .string(found.source), "json": .bool(found.isJSON),
-        ]).serialized()
+        guard let path = resolve(request, from: args["from"]?.stringValue) else { return "null" }
+        let dir = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        return JSONValue.object(["path": .string(path), "dir": .string(dir), "json": .bool(path.hasSuffix(".json"))]).serialized()
     }
 
-    func resolve(_ request: String, from: String?) throws -> Resolved? {
+    /// Host function: `{path}` (a resolved path) → the file's source.
+    func read(argumentsJSON: String) throws -> String {
+        let args = try JSONValue.parse(argumentsJSON)
+        guard let raw = args["path"]?.stringValue else { throw ModuleError("read needs a path") }
+        let path = ModuleResolver.normalize(raw)
+        guard root(containing: path) != nil, isFile(path), var source = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ModuleError("Cannot read module file \(raw)")
+        }
+        if source.hasPrefix("#!") { source = "//" + source.dropFirst(2) }
+        return JSONValue.string(source).serialized()
+    }
+
+    func resolve(_ request: String, from: String?) -> String? {
         if request.hasPrefix("/") {
-            return try fileOrDirectory(ModuleResolver.normalize(request))
+            return fileOrDirectory(ModuleResolver.normalize(request))
         }
         if request == "." || request == ".." || request.hasPrefix("./") || request.hasPrefix("../") {
             guard let from else { return nil }
-            return try fileOrDirectory(ModuleResolver.normalize(from + "/" + request))
+            return fileOrDirectory(ModuleResolver.normalize(from + "/" + request))
         }
         for dir in searchDirectories(from: from) {
-            if let r = try fileOrDirectory(dir + "/" + request) { return r }
+            if let r = fileOrDirectory(dir + "/" + request) { return r }
         }
         return nil
     }
@@ -62,19 +67,19 @@ struct ModuleResolver: Sendable {
         roots.first { path == $0 || path.hasPrefix($0 + "/") }
     }
 
-    private func fileOrDirectory(_ path: String) throws -> Resolved? {
+    private func fileOrDirectory(_ path: String) -> String? {
         let path = ModuleResolver.normalize(path)
         guard root(containing: path) != nil else { return nil }
         for candidate in [path, path + ".js", path + ".json", path + ".cjs"] where isFile(candidate) {
-            return try load(candidate)
+            return candidate
         }
         guard isDirectory(path) else { return nil }
         if isFile(path + "/package.json"), let main = packageMain(path + "/package.json") {
             let target = ModuleResolver.normalize(path + "/" + main)
-            if target != path, let r = try fileOrDirectory(target) { return r }
+            if target != path, let r = fileOrDirectory(target) { return r }
         }
         for index in ["index.js", "index.json", "index.cjs"] where isFile(path + "/" + index) {
-            return try load(path + "/" + index)
+            return path + "/" + index
         }
         return nil
     }
@@ -91,16 +96,6 @@ struct ModuleResolver: Sendable {
             exports = o["require"] ?? o["node"] ?? o["default"]
         }
         return nil
-    }
-
-    private func load(_ path: String) throws -> Resolved {
-        guard var source = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModuleError("Cannot read module file \(path)")
-        }
-        if source.hasPrefix("#!") {
-            source = "//" + source.dropFirst(2)
-        }
-        return Resolved(path: path, source: source, isJSON: path.hasSuffix(".json"))
     }
 
     private func isFile(_ path: String) -> Bool {

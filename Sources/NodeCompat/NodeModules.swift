@@ -43,6 +43,7 @@ public struct NodeModules: Sendable {
         let resolver = self.resolver
         return [
             "node.resolve": { json, _ in try resolver.resolve(argumentsJSON: json) },
+            "node.read": { json, _ in try resolver.read(argumentsJSON: json) },
             "node.hash": HostCrypto.hash,
             "node.hmac": HostCrypto.hmac,
             "node.random": HostCrypto.random,

@@ -322,7 +322,7 @@ async function __authsim_runTriggerActions(req) {
   __authsim_flow = flow;
   var handlerName = 'onExecute' + req.trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
   var claims = {};
-  var result = { outcome: 'allowed', error: null, accessToken: claims, appMetadata: {}, userMetadata: {}, trace: flow.trace };
+  var result = { outcome: 'allowed', error: null, accessToken: claims, claimSources: flow.claimSources.accessToken, appMetadata: {}, userMetadata: {}, trace: flow.trace };
   for (var i = 0; i < req.actions.length; i++) {
     var a = req.actions[i];
     __rt_mark(1000 + i);
@@ -357,8 +357,7 @@ async function __authsim_runTriggerActions(req) {
       });
     } catch (e) { failure = e; }
     entry.durationMs = __rt_now() - started;
-    var diff = __authsim_diff(claimsBefore, __authsim_keyJSON(claims), claims);
-    if (diff) entry.changes.accessToken = diff;
+    __authsim_recordClaims(entry.changes, 'accessToken', claimsBefore, claims, flow.claimSources.accessToken, a.name);
     flow.trace.push(entry);
     flow.currentEntry = null;
     if (failure || denied) {

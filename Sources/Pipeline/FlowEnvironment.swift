@@ -24,25 +24,11 @@ final class FlowEnvironment: OutboundEnvironment {
 
     /// `auth0.users.updateAppMetadata/updateUserMetadata`: the Management API PATCH merge.
     func updateMetadata(kind: MetadataKind, userId: String, patch: JSONValue) async throws -> (persisted: Bool, user: UserProfile) {
-        let local: Result<UserProfile, DirectoryError>? = inline.withLock { u in
-            guard var profile = u, profile.userId == userId else { return nil }
-            do throws(DirectoryError) {
-                switch kind {
-                case .app: profile.appMetadata = try MetadataMerge.apply(patch, to: profile.appMetadata, kind: .app)
-                case .user: profile.userMetadata = try MetadataMerge.apply(patch, to: profile.userMetadata, kind: .user)
-                }
-            } catch {
-                return .failure(error)
-            }
-            u = profile
-            return .success(profile)
-        }
-        if let local { return (false, try local.get()) }
-        let updated = try await store.mergeMetadata(id: userId, app: kind == .app ? patch : nil, user: kind == .user ? patch : nil)
-        return (true, updated)
+        try await saveMetadata(userId: userId, app: kind == .app ? patch : nil, user: kind == .user ? patch : nil)
     }
 
-    /// The actions' queued writes: both kinds in one update.
+    /// One first-level merge of either or both kinds: in memory for the flow's inline user, else
+    /// in the store (the actions' queued writes use it once per flow).
     func saveMetadata(userId: String, app: JSONValue?, user: JSONValue?) async throws -> (persisted: Bool, user: UserProfile) {
         let local: Result<UserProfile, DirectoryError>? = inline.withLock { u in
             guard var profile = u, profile.userId == userId else { return nil }

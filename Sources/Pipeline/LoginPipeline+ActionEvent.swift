@@ -15,9 +15,6 @@ extension LoginPipeline {
         u["app_metadata"] = .object(user.appMetadata)
         u["user_metadata"] = .object(user.userMetadata)
 
-        var geo: [String: JSONValue] = [:]
-        let rawGeo = request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"] ?? [:]
-        for (k, v) in rawGeo.objectValue ?? [:] { geo[LoginPipeline.camelCase(k)] = v }
         let query = request.query
         // The transaction is the /authorize request's, also when a /continue resumes it.
         let tx = request.authorizeParameters ?? query
@@ -28,7 +25,7 @@ extension LoginPipeline {
             "ip": .string(ip), "hostname": .string(request.hostname ?? tenant.settings.domain),
             "method": LoginPipeline.nonInteractiveProtocols.contains(protocolName) ? "POST" : "GET",
             "query": .object(query), "language": .string(query["ui_locales"]?.stringValue ?? "en"),
-            "user_agent": .string(request.userAgent ?? "authsim/1.0"), "geoip": .object(geo),
+            "user_agent": .string(request.userAgent ?? "authsim/1.0"), "geoip": LoginPipeline.eventGeoip(request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"]),
         ]
         if let body = request.body { req["body"] = .object(body) }
         var transaction: [String: JSONValue] = [
@@ -40,11 +37,7 @@ extension LoginPipeline {
         let method: JSONValue = connection.isDatabase ? "pwd" : "federated"
         var event: [String: JSONValue] = [
             "user": .object(u),
-            "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
-            "connection": [
-                "id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy),
-                "metadata": .object(connection.metadata.mapValues(JSONValue.string)),
-            ],
+            "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
             "request": .object(req),
             "authentication": [
                 "methods": [["name": method, "timestamp": .string(Timestamp.format(now))]],
@@ -59,6 +52,31 @@ extension LoginPipeline {
         if let audience { event["resource_server"] = ["identifier": .string(audience)] }
         if let org = request.context["organization"] { event["organization"] = org }
         return .object(event)
+    }
+
+    /// `event.client` of every trigger.
+    static func eventJSON(_ client: Client) -> JSONValue {
+        ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))]
+    }
+
+    /// `event.connection` of every trigger.
+    static func eventJSON(_ connection: Connection) -> JSONValue {
+        [
+            "id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy),
+            "metadata": .object(connection.metadata.mapValues(JSONValue.string)),
+        ]
+    }
+
+    /// Actions see geo-IP keys in camelCase (`country_code` → `countryCode`).
+    static func eventGeoip(_ record: JSONValue?) -> JSONValue {
+        var geo: [String: JSONValue] = [:]
+        for (k, v) in record?.objectValue ?? [:] { geo[camelCase(k)] = v }
+        return .object(geo)
+    }
+
+    /// The job environment of a flow or trigger: the tenant's allow-list, and a test's canned answers.
+    func flowEnvironment(_ tenant: Tenant, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
+        FlowEnvironment(store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts), cannedResponses: canned)
     }
 
     static func camelCase(_ snake: String) -> String {
@@ -76,26 +94,22 @@ extension LoginPipeline {
 extension LoginPipeline {
     /// Runs the `credentials-exchange` actions for a client-credentials grant.
     public func credentialsExchange(client: Client, audience: String, scopes: [String], ip: String?, userAgent: String?) async throws(PipelineError) -> RulesRunner.TriggerOutcome {
-        let rev = rulesRunner
-        let tenant = self.tenant
+        let rev = current
+        let tenant = rev.tenant
         let bound = tenant.boundActions("credentials-exchange")
-        guard !bound.isEmpty else { return RulesRunner.TriggerOutcome(denied: nil, accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: []) }
+        guard !bound.isEmpty else { return RulesRunner.TriggerOutcome(denied: nil, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: []) }
         let ip = ip ?? "127.0.0.1"
-        var geo: [String: JSONValue] = [:]
-        for (k, v) in (tenant.geoip[ip] ?? tenant.geoip["default"])?.objectValue ?? [:] { geo[LoginPipeline.camelCase(k)] = v }
         let event: JSONValue = [
-            "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
+            "client": LoginPipeline.eventJSON(client),
             "resource_server": ["identifier": .string(audience)],
             "request": [
                 "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
-                "geoip": .object(geo), "language": "en",
+                "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]), "language": "en",
             ],
             "transaction": ["requested_scopes": .array(scopes.map(JSONValue.string))],
             "tenant": ["id": .string(tenant.name)],
-            "accessToken": ["customClaims": [:], "scope": .array(scopes.map(JSONValue.string))],
         ]
-        let environment = FlowEnvironment(store: store, inlineUser: nil, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
-        let outcome = try await rev.runTrigger("credentials-exchange", event: event, actions: bound, environment: environment, runtime: runtime)
+        let outcome = try await rev.rulesRunner.runTrigger("credentials-exchange", event: event, actions: bound, environment: flowEnvironment(tenant), runtime: runtime)
         logger.info("credentials-exchange actions ran", metadata: ["client": .string(client.name), "actions": .string(bound.map(\.name).joined(separator: ","))])
         return outcome
     }

@@ -25,7 +25,8 @@ extension LoginPipeline {
         clientId: String, connection connectionName: String, email: String, password: String, fields: [String: JSONValue] = [:],
         ip: String?, userAgent: String?
     ) async throws(SignupError) -> UserProfile {
-        let tenant = self.tenant
+        let rev = current
+        let tenant = rev.tenant
         func fail(_ status: Int, _ name: String, _ code: String, _ message: String) async -> SignupError {
             await log(TenantLogEvent(
                 type: "fs", description: message, clientId: clientId, clientName: tenant.client(named: clientId)?.name, connection: connectionName,
@@ -53,18 +54,13 @@ extension LoginPipeline {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: String(describing: error))
         }
 
-        var user = UserProfile(userId: "auth0|" + randomHexID(), connection: connection.name, email: email)
-        for (k, v) in fields {
-            switch k {
-            case "username": user.username = v.stringValue
-            case "name": user.name = v.stringValue
-            case "nickname": user.nickname = v.stringValue
-            case "given_name": user.givenName = v.stringValue
-            case "family_name": user.familyName = v.stringValue
-            case "picture": user.picture = v.stringValue
-            case "user_metadata": user.userMetadata = v.objectValue ?? [:]
-            default: break
-            }
+        var user = UserProfile(userId: "auth0|" + randomHexID(), connection: connection.name, email: email.lowercased())
+        // The profile fields a sign-up may set, checked like the Management API's.
+        do {
+            try ManagementService.applyRoot(fields.filter { Self.signupFields.contains($0.key) }, to: &user)
+            if let md = fields["user_metadata"] { user.userMetadata = try MetadataMerge.apply(md, to: [:], kind: .user) }
+        } catch {
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \((error as? ManagementError)?.message ?? String(describing: error))")
         }
         user.applyDefaults()
 
@@ -75,14 +71,14 @@ extension LoginPipeline {
         ]
         func event(_ u: UserProfile) -> JSONValue {
             [
-                "user": u.json, "client": ["client_id": .string(client.clientId), "name": .string(client.name), "metadata": .object(client.clientMetadata.mapValues(JSONValue.string))],
-                "connection": ["id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy), "metadata": .object(connection.metadata.mapValues(JSONValue.string))],
+                "user": u.json, "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
                 "request": request, "tenant": ["id": .string(tenant.name)], "transaction": ["locale": "en"],
             ]
         }
         let pre: RulesRunner.TriggerOutcome
         do {
-            pre = try await rulesRunner.runTrigger("pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: environment(), runtime: runtime)
+            pre = try await rev.rulesRunner.runTrigger(
+                "pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(tenant), runtime: runtime)
         } catch {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: error.description)
         }
@@ -97,45 +93,39 @@ extension LoginPipeline {
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }
-        let traceId = randomHexID()
-        await log(TenantLogEvent(
-            type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
-            userId: user.userId, userName: email, ip: ip ?? "127.0.0.1", userAgent: userAgent, details: ["traceId": .string(traceId)]))
-
         // post-user-registration: runs after the user exists; its failures are logged, not returned.
         var trace = pre.trace
-        if !tenant.boundActions("post-user-registration").isEmpty {
+        let post = tenant.boundActions("post-user-registration")
+        if !post.isEmpty {
             do {
-                let post = try await rulesRunner.runTrigger(
-                    "post-user-registration", event: event(user), actions: tenant.boundActions("post-user-registration"), environment: environment(), runtime: runtime)
-                trace += post.trace
-                if let e = post.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
+                let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event(user), actions: post, environment: flowEnvironment(tenant), runtime: runtime)
+                trace += outcome.trace
+                if let e = outcome.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
             } catch {
                 logger.warning("post-user-registration actions could not run: \(error)")
             }
         }
-        try? await store.saveTrace(
-            id: traceId, userId: user.userId, clientId: client.clientId, createdAt: Timestamp.now(),
-            json: JSONValue.object(["trigger": "signup", "user": user.json, "trace": .array(trace)]).serialized())
+        let traceId = await storeTriggerTrace("signup", user: user, clientId: client.clientId, trace: trace)
+        await log(TenantLogEvent(
+            type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
+            userId: user.userId, userName: email, ip: ip ?? "127.0.0.1", userAgent: userAgent, details: ["traceId": .string(traceId)]))
         return user
     }
 
     /// `post-change-password` actions, after a password change (Management API or reset).
     public func passwordChanged(_ user: UserProfile, ip: String?) async {
+        let rev = current
+        let tenant = rev.tenant
         let bound = tenant.boundActions("post-change-password")
         guard !bound.isEmpty, let connection = tenant.connection(named: user.connection) else { return }
         let event: JSONValue = [
-            "user": user.json,
-            "connection": ["id": .string(connection.id), "name": .string(connection.name), "strategy": .string(connection.strategy), "metadata": .object(connection.metadata.mapValues(JSONValue.string))],
+            "user": user.json, "connection": LoginPipeline.eventJSON(connection),
             "request": ["ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "PATCH"],
             "tenant": ["id": .string(tenant.name)],
         ]
         do {
-            let outcome = try await rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: environment(), runtime: runtime)
-            let traceId = randomHexID()
-            try? await store.saveTrace(
-                id: traceId, userId: user.userId, clientId: "", createdAt: Timestamp.now(),
-                json: JSONValue.object(["trigger": "post-change-password", "user": user.json, "trace": .array(outcome.trace)]).serialized())
+            let outcome = try await rev.rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: flowEnvironment(tenant), runtime: runtime)
+            let traceId = await storeTriggerTrace("post-change-password", user: user, clientId: "", trace: outcome.trace)
             await log(TenantLogEvent(type: "scp", description: "Change password", connection: user.connection, userId: user.userId, userName: user.email, ip: ip ?? "127.0.0.1", details: ["traceId": .string(traceId)]))
             if let e = outcome.denied { logger.warning("post-change-password action failed", metadata: ["error": .string(e.description)]) }
         } catch {
@@ -143,8 +133,19 @@ extension LoginPipeline {
         }
     }
 
-    /// A job environment for triggers without a login (outbound HTTP allowed per tenant).
-    func environment() -> FlowEnvironment {
-        FlowEnvironment(store: store, inlineUser: nil, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts))
+    /// Profile fields `POST /dbconnections/signup` accepts besides email and password.
+    static let signupFields: Set<String> = ["username", "given_name", "family_name", "name", "nickname", "picture"]
+
+    /// Keeps a trigger run's trace (the log event points at it by id); returns the id.
+    func storeTriggerTrace(_ trigger: String, user: UserProfile, clientId: String, trace: [JSONValue]) async -> String {
+        let id = randomHexID()
+        do {
+            try await store.saveTrace(
+                id: id, userId: user.userId, clientId: clientId, createdAt: Timestamp.now(),
+                json: JSONValue.object(["trigger": .string(trigger), "user": user.json, "trace": .array(trace)]).serialized())
+        } catch {
+            logger.error("could not store the \(trigger) trace: \(error)")
+        }
+        return id
     }
 }

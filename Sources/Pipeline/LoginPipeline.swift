@@ -30,6 +30,8 @@ public final class LoginPipeline: Sendable {
     private let revision: Mutex<Revision>
 
     public var tenant: Tenant { revision.withLock { $0.tenant } }
+    /// One consistent revision (tenant and compiled scripts) for a whole operation.
+    var current: Revision { revision.withLock { $0 } }
     public var issuer: TokenIssuer { revision.withLock { $0.issuer } }
     public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
@@ -306,12 +308,11 @@ public final class LoginPipeline: Sendable {
 
         let sessionID = randomHexID()
         // One revision for the whole flow, even if a reload lands meanwhile.
-        let rev = revision.withLock { $0 }
+        let rev = current
         let tenant = rev.tenant
-        let environment = FlowEnvironment(
-            store: store, inlineUser: stored ? nil : user, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts),
-            cannedResponses: request.cannedResponses)
+        let environment = flowEnvironment(tenant, inlineUser: stored ? nil : user, canned: request.cannedResponses)
         let audience = request.audience ?? tenant.settings.defaultAudience
+        let resourceServer = audience.flatMap { tenant.resourceServer(identifier: $0) }
         let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
         let runsActions = request.actions.map { !$0.isEmpty } ?? !rev.rulesRunner.postLoginActions.isEmpty
@@ -321,7 +322,7 @@ public final class LoginPipeline: Sendable {
                 ? actionEvent(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles,
                     sessionID: sessionID, now: now, scopes: scopes, audience: audience) : nil,
             canRedirect: canRedirect, resume: request.resume, now: request.now, domain: tenant.settings.domain,
-            grantedScopes: TokenIssuer.grantedScopes(scopes, resourceServer: audience.flatMap { tenant.resourceServer(identifier: $0) }))
+            grantedScopes: TokenIssuer.grantedScopes(scopes, resourceServer: resourceServer))
         let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
             inputs: inputs, environment: environment, runtime: runtime)
@@ -359,7 +360,6 @@ public final class LoginPipeline: Sendable {
             } catch { throw .store(String(describing: error)) }
         }
 
-        let resourceServer = audience.flatMap { tenant.resourceServer(identifier: $0) }
         var permissions: [String]?
         if let rs = resourceServer, rs.enforcePolicies, rs.tokenDialect.hasSuffix("_authz") {
             permissions = Array(Set(tenant.roles.filter { roles.contains($0.name) }.flatMap { $0.permissions.filter { $0.resourceServer == rs.identifier }.map(\.permission) })).sorted()

@@ -8,12 +8,21 @@ import Tenant
 extension ManagementService {
     static let actionFields: Set<String> = ["name", "code", "runtime", "dependencies", "secrets", "supported_triggers"]
 
+    static func dependenciesJSON(_ a: Action) -> JSONValue {
+        .array(a.dependencies.map { ["name": .string($0.name), "version": .string($0.version)] })
+    }
+
+    /// `supported_triggers` with the trigger versions authsim implements.
+    static func triggersJSON(_ ids: [String]) -> JSONValue {
+        .array(ids.map { ["id": .string($0), "version": .string($0 == "post-login" ? "v3" : "v2")] })
+    }
+
     func actionJSON(_ a: Action) -> JSONValue {
         [
             "id": .string(a.id), "name": .string(a.name), "code": .string(a.draft ?? a.source), "runtime": .string(a.runtime),
-            "dependencies": .array(a.dependencies.map { ["name": .string($0.name), "version": .string($0.version)] }),
+            "dependencies": Self.dependenciesJSON(a),
             "secrets": .array(a.secrets.keys.sorted().map { ["name": .string($0)] }),
-            "supported_triggers": .array(a.supportedTriggers.map { ["id": .string($0), "version": .string($0 == "post-login" ? "v3" : "v2")] }),
+            "supported_triggers": Self.triggersJSON(a.supportedTriggers),
             "deployed": .bool(a.deployed), "all_changes_deployed": .bool(a.deployed && a.draft == nil), "status": "built",
             "deployed_version": a.deployed ? ["number": .number(Double(max(1, a.version)))] : .null,
         ]
@@ -39,7 +48,7 @@ extension ManagementService {
         JSONValue.object([
             "name": .string(name), "code": .string("./actions/\(stem)/code.js"), "runtime": .string(runtime), "dependencies": dependencies,
             "secrets": .array(secrets.keys.sorted().map { ["name": .string($0), "value": .string(secrets[$0] ?? "")] }),
-            "supported_triggers": .array(triggers.map { ["id": .string($0), "version": .string($0 == "post-login" ? "v3" : "v2")] }),
+            "supported_triggers": Self.triggersJSON(triggers),
             "deployed": .bool(deployed), "authsim_version": .number(Double(version)),
         ]).serialized(pretty: true) + "\n"
     }
@@ -100,7 +109,7 @@ extension ManagementService {
         let a = try action(id)
         if let n = o["name"]?.stringValue, n != a.name { throw .invalidBody("an action cannot be renamed") }
         let triggers = try parseTriggers(o["supported_triggers"]) ?? a.supportedTriggers
-        let deps = o["dependencies"] ?? .array(a.dependencies.map { ["name": .string($0.name), "version": .string($0.version)] })
+        let deps = o["dependencies"] ?? Self.dependenciesJSON(a)
         var files: [String: String?] = [
             "actions/\(a.stem).json": actionFile(
                 name: a.name, stem: a.stem, runtime: o["runtime"]?.stringValue ?? a.runtime, dependencies: deps,
@@ -118,7 +127,7 @@ extension ManagementService {
         let version = a.version + 1
         var files: [String: String?] = [
             "actions/\(a.stem).json": actionFile(
-                name: a.name, stem: a.stem, runtime: a.runtime, dependencies: .array(a.dependencies.map { ["name": .string($0.name), "version": .string($0.version)] }),
+                name: a.name, stem: a.stem, runtime: a.runtime, dependencies: Self.dependenciesJSON(a),
                 secrets: a.secrets, triggers: a.supportedTriggers, deployed: true, version: version)
         ]
         if let draft = a.draft {

@@ -83,16 +83,23 @@ public struct MigrationComparison: Sendable {
 }
 
 extension LoginPipeline {
+    /// `request` made side-effect free and repeatable: a stored user becomes an in-memory copy
+    /// (with its roles), and the scripts' clock is fixed. Comparisons and tests run on it.
+    func detached(_ request: SimulationRequest) async throws(PipelineError) -> SimulationRequest {
+        var r = request
+        if case .stored(let ref) = request.user {
+            let user = try await findUser(ref, connection: request.connection)
+            r.user = .inline(user.json)
+            do { r.roles = try await store.roles(userId: user.userId) } catch { throw .store(String(describing: error)) }
+        }
+        if r.now == nil { r.now = (Timestamp.now() * 1000).rounded() }
+        return r
+    }
+
     /// Runs `request` twice on the same in-memory copy of its user: only `rules`, then only
     /// `actions`. Nothing is stored; both runs see the same clock.
     public func compare(_ request: SimulationRequest, rules: [String], actions: [String]) async throws(PipelineError) -> MigrationComparison {
-        var base = request
-        if case .stored(let ref) = request.user {
-            let user = try await findUser(ref, connection: request.connection)
-            base.user = .inline(user.json)
-            do { base.roles = try await store.roles(userId: user.userId) } catch { throw .store(String(describing: error)) }
-        }
-        if base.now == nil { base.now = (Timestamp.now() * 1000).rounded() }
+        let base = try await detached(request)
         var withRules = base
         withRules.rules = rules
         withRules.actions = []

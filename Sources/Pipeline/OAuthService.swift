@@ -202,13 +202,9 @@ public struct OAuthService: Sendable {
         if let denied = exchange.denied {
             throw OAuthError(403, denied.error == "access_denied" || denied.error.isEmpty ? "access_denied" : denied.error, denied.description)
         }
-        var sources: [String: String] = [:]
-        for entry in exchange.trace {
-            for k in (entry["changes"]?["accessToken"]?["added"]?.objectValue ?? [:]).keys { sources[k] = entry["name"]?.stringValue }
-        }
         do {
             let (token, dropped) = try pipeline.issuer.issueClientCredentials(
-                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: sources)
+                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: exchange.claimSources)
             for d in dropped {
                 pipeline.logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "action": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
             }

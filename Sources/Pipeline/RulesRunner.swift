@@ -217,6 +217,8 @@ public struct RulesRunner: Sendable {
     public struct TriggerOutcome: Sendable {
         public var denied: FlowError?
         public var accessTokenClaims: [String: JSONValue]
+        /// Which action set each access-token claim.
+        public var claimSources: [String: String]
         public var appMetadata: [String: JSONValue]
         public var userMetadata: [String: JSONValue]
         public var trace: [JSONValue]
@@ -231,13 +233,14 @@ public struct RulesRunner: Sendable {
             let out = try JSONValue.parse(try await runtime.run(job).output)
             return TriggerOutcome(
                 denied: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
-                accessTokenClaims: out["accessToken"]?.objectValue ?? [:], appMetadata: out["appMetadata"]?.objectValue ?? [:],
+                accessTokenClaims: out["accessToken"]?.objectValue ?? [:],
+                claimSources: (out["claimSources"]?.objectValue ?? [:]).compactMapValues(\.stringValue), appMetadata: out["appMetadata"]?.objectValue ?? [:],
                 userMetadata: out["userMetadata"]?.objectValue ?? [:], trace: out["trace"]?.arrayValue ?? [])
         } catch let failure as ScriptFailure {
             let o = try failed(failure, rules: "[]", actions: list)
-            return TriggerOutcome(denied: o.error, accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: o.trace)
+            return TriggerOutcome(denied: o.error, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: o.trace)
         } catch {
-            return TriggerOutcome(denied: FlowError("server_error", "could not read the actions' result: \(error)"), accessTokenClaims: [:], appMetadata: [:], userMetadata: [:], trace: [])
+            return TriggerOutcome(denied: FlowError("server_error", "could not read the actions' result: \(error)"), accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: [])
         }
     }
 

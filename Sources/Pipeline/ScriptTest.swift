@@ -120,15 +120,8 @@ extension LoginPipeline {
     /// every expectation.
     public func run(test: ScriptTest) async -> ScriptTestResult {
         let started = monotonicSeconds()
-        var request = test.request
-        if request.now == nil { request.now = (Timestamp.now() * 1000).rounded() }
         do {
-            if case .stored(let ref) = request.user {
-                let user = try await findUser(ref, connection: request.connection)
-                request.user = .inline(user.json)
-                do { request.roles = try await store.roles(userId: user.userId) } catch { throw PipelineError.store(String(describing: error)) }
-            }
-            let result = try await simulate(request, signTokens: false)
+            let result = try await simulate(try await detached(test.request), signTokens: false)
             return ScriptTestResult(test: test, failures: ScriptTestCheck.check(test.expect, against: result), result: result, durationMs: (monotonicSeconds() - started) * 1000)
         } catch {
             return ScriptTestResult(test: test, failures: [("(run)", "the flow to run", String(describing: error))], result: nil, durationMs: (monotonicSeconds() - started) * 1000)

@@ -41,22 +41,9 @@ extension Bench {
         let program = ScriptProgram(id: "bench-node", files: node.files + [entry], syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
         func rate(_ fn: String, input: String, concurrency: Int) async throws -> Double {
             for _ in 0..<200 { _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input, environment: BenchEnvironment())) }
-            let deadline = Date().addingTimeInterval(min(seconds, 3))
-            let start = Date()
-            let count = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<concurrency {
-                    group.addTask {
-                        var n = 0
-                        while Date() < deadline {
-                            _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input, environment: BenchEnvironment()))
-                            n += 1
-                        }
-                        return n
-                    }
-                }
-                return try await group.reduce(0, +)
+            return try await throughput(concurrency: concurrency, seconds: min(seconds, 3)) {
+                _ = try await runtime.run(ScriptJob(program: program, entry: fn, input: input, environment: BenchEnvironment()))
             }
-            return Double(count) / Date().timeIntervalSince(start)
         }
         let modules = try await rate("modules", input: "", concurrency: 2)
         let outbound = try await rate("outbound", input: base, concurrency: 8)

@@ -50,23 +50,10 @@ struct Bench: AsyncParsableCommand {
             let p = try await LoginPipeline.open(tenantDirectory: tenantDir, storePath: scratch + "/\(UUID().uuidString).sqlite", runtime: runtime)
             // Warm up: compile on every worker, let the JIT settle.
             for _ in 0..<2000 { _ = try await p.simulate(request, signTokens: sign) }
-            let deadline = Date().addingTimeInterval(seconds)
-            let start = Date()
-            let count = try await withThrowingTaskGroup(of: Int.self) { group in
-                for _ in 0..<concurrency {
-                    group.addTask {
-                        var n = 0
-                        while Date() < deadline {
-                            let r = try await p.simulate(request, signTokens: sign)
-                            guard r.outcome == .allowed else { throw CommandFailure("bench flow was \(r.outcome.rawValue): \(r.error?.description ?? "")") }
-                            n += 1
-                        }
-                        return n
-                    }
-                }
-                return try await group.reduce(0, +)
+            return try await throughput(concurrency: concurrency, seconds: seconds) {
+                let r = try await p.simulate(request, signTokens: sign)
+                guard r.outcome == .allowed else { throw CommandFailure("bench flow was \(r.outcome.rawValue): \(r.error?.description ?? "")") }
             }
-            return Double(count) / Date().timeIntervalSince(start)
         }
 
         // A copy of the tenant without rules: the fixed cost of a flow.
@@ -82,19 +69,8 @@ struct Bench: AsyncParsableCommand {
         let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         let echoInput = String(repeating: "x", count: 2000)
         for _ in 0..<2000 { _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput)) }
-        let echoRate: Double = try await withThrowingTaskGroup(of: Int.self) { group in
-            let deadline = Date().addingTimeInterval(seconds)
-            for _ in 0..<2 {
-                group.addTask {
-                    var n = 0
-                    while Date() < deadline {
-                        _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
-                        n += 1
-                    }
-                    return n
-                }
-            }
-            return Double(try await group.reduce(0, +)) / seconds
+        let echoRate = try await throughput(concurrency: 2, seconds: seconds) {
+            _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
         }
         echoRuntime.shutdown()
         print("")
@@ -124,20 +100,9 @@ struct Bench: AsyncParsableCommand {
         // The RS256 bound: signing two tokens, nothing else, on all cores.
         let keys = setup.issuer.keys
         let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
-        let signBound: Double = try await withThrowingTaskGroup(of: Int.self) { group in
-            let deadline = Date().addingTimeInterval(seconds)
-            for _ in 0..<cores {
-                group.addTask {
-                    var n = 0
-                    while Date() < deadline {
-                        _ = try JWT.signRS256(claims: claims, key: keys.current)
-                        _ = try JWT.signRS256(claims: claims, key: keys.current)
-                        n += 1
-                    }
-                    return n
-                }
-            }
-            return Double(try await group.reduce(0, +)) / seconds
+        let signBound = try await throughput(concurrency: cores, seconds: seconds) {
+            _ = try JWT.signRS256(claims: claims, key: keys.current)
+            _ = try JWT.signRS256(claims: claims, key: keys.current)
         }
         let signed = try await measure(workers: cores, concurrency: cores * 2, sign: true, tenantDir: tenant)
         print("")
@@ -247,6 +212,26 @@ struct Bench: AsyncParsableCommand {
         r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         let (data, _) = try await URLSession.shared.data(for: r)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Operations per second of `op`, run by `concurrency` tasks until `seconds` have passed.
+    func throughput(concurrency: Int, seconds: Double, _ op: @escaping @Sendable () async throws -> Void) async throws -> Double {
+        let deadline = Date().addingTimeInterval(seconds)
+        let start = Date()
+        let count = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        try await op()
+                        n += 1
+                    }
+                    return n
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        return Double(count) / Date().timeIntervalSince(start)
     }
 
     func fmt(_ v: Double) -> String {

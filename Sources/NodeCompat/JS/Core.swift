@@ -83,9 +83,7 @@ enum NodeSources {
   function loadFile(r) {
     var cached = fileCache[r.path];
     if (cached) return cached.exports;
-    var source = r.source;
-    r.source = undefined;
-    if (source === undefined) source = __rt_call('node.resolve', { request: r.path, from: null }).source;
+    var source = __rt_call('node.read', { path: r.path });
     var module = { id: r.path, filename: r.path, path: r.dir, exports: {}, loaded: false, children: [], paths: [] };
     fileCache[r.path] = module;
     try {
