@@ -4,13 +4,15 @@ export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build links against (installed with apt-get only when missing).
 APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libsqlite3-dev sqlite3 python3 python3-venv
-# Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules.
-TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q
+# Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules,
+# and the headless browser (with its WebDriver) that drives the web console in the tests.
+TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
 
 SDK_VENV := .build/sdk-venv
+ARTIFACTS := $(CURDIR)/.build/test-artifacts
 
 .PHONY: all deps test-deps apt-install build build-release run test sdk-test bench clean
 
@@ -46,7 +48,9 @@ run: build-release
 	.build/release/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
 
 # The CLI tests run the built executable, so build everything first. Then real client
-# libraries (auth0-python, authlib) from PyPI run against the daemon.
+# libraries (auth0-python, authlib, PyJWT) from PyPI run against the daemon, and Selenium drives
+# the web console in headless Chromium; its screenshot of the simulation page is kept in
+# $(ARTIFACTS)/console-simulation.png.
 test: test-deps
 	swift build --build-tests
 	swift test --skip-build
@@ -56,7 +60,7 @@ test: test-deps
 sdk-test:
 	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/sdk/requirements.txt
-	AUTHSIM_BIN=$(CURDIR)/.build/debug/authsim $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
+	AUTHSIM_BIN=$(CURDIR)/.build/debug/authsim AUTHSIM_ARTIFACTS=$(ARTIFACTS) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
 
 bench: build-release
 	.build/release/authsim bench --tenant $(TENANT)

@@ -32,7 +32,7 @@ public struct ManagementService: Sendable {
     public static let allScopes = [
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
-        "read:actions", "create:actions", "update:actions", "delete:actions",
+        "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).
@@ -454,6 +454,26 @@ extension ManagementService {
     public func getClient(_ id: String) throws(ManagementError) -> JSONValue {
         guard let c = tenant.clients.first(where: { $0.clientId == id }) else { throw ManagementError(404, "The client does not exist", "inexistent_client") }
         return clientJSON(c)
+    }
+
+    /// `GET /api/v2/connections`: Auth0's connection shape. Script `configuration` values are
+    /// secrets, so only their names are listed (Auth0 returns them encrypted).
+    func connectionJSON(_ c: Connection) -> JSONValue {
+        var options = c.options
+        if case .object(let configuration)? = options["configuration"] {
+            options["configuration"] = .object(configuration.mapValues { _ in "[redacted]" })
+        }
+        let enabled = c.enabledClients ?? tenant.clients.map(\.clientId)
+        return [
+            "id": .string(c.id), "name": .string(c.name), "strategy": .string(c.strategy), "options": .object(options),
+            "enabled_clients": .array(enabled.map(JSONValue.string)), "realms": [.string(c.name)],
+            "metadata": .object(c.metadata.mapValues(JSONValue.string)), "is_domain_connection": false,
+        ]
+    }
+
+    public func listConnections(_ query: [String: String]) -> JSONValue {
+        let strategies = query["strategy"].map { Set($0.split(separator: ",").map(String.init)) }
+        return .array(tenant.connections.filter { strategies?.contains($0.strategy) ?? true }.map(connectionJSON))
     }
 }
 

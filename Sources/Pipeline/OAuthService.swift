@@ -316,7 +316,8 @@ public struct OAuthService: Sendable {
 
     // MARK: - Helpers
 
-    static func newToken() -> String {
+    /// 32 random bytes, base64url: codes, refresh tokens, one-time links.
+    public static func newToken() -> String {
         var g = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: 32)
         for i in bytes.indices { bytes[i] = g.next() }

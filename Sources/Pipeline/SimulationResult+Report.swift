@@ -12,16 +12,24 @@ extension SimulationResult {
         if trace.isEmpty {
             out.append("No rule ran.")
         } else {
-            out.append("Rules")
+            out.append(trace.contains { $0["kind"]?.stringValue == "action" } ? "Rules and actions" : "Rules")
+            // The console's timeline as text: the steps run one after another, so each bar
+            // starts where the previous one ended, on a scale of the whole flow.
             let durations = trace.map { $0["durationMs"]?.doubleValue ?? 0 }
-            let longest = max(durations.max() ?? 0, 0.001)
+            let total = max(durations.reduce(0, +), 0.001)
+            let columns = 32
             let nameWidth = min(36, trace.map { ($0["name"]?.stringValue ?? "").count }.max() ?? 10)
+            var elapsed = 0.0
             for (i, entry) in trace.enumerated() {
                 let name = entry["name"]?.stringValue ?? "?"
                 let ms = durations[i]
-                let bar = String(repeating: "█", count: max(1, Int((ms / longest * 24).rounded())))
+                let start = min(columns - 1, Int((elapsed / total * Double(columns)).rounded(.down)))
+                let width = min(columns - start, max(1, Int((ms / total * Double(columns)).rounded())))
+                elapsed += ms
+                let bar = String(repeating: " ", count: start) + String(repeating: "█", count: width) + String(repeating: " ", count: columns - start - width)
                 let padded = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                out.append("  \(i + 1). \(padded) \(formatMs(ms).leftPad(9)) \(bar.padding(toLength: 24, withPad: " ", startingAt: 0)) \(entry["outcome"]?.stringValue ?? "")")
+                let kind = entry["kind"]?.stringValue == "action" ? " (action)" : ""
+                out.append("  \(i + 1). \(padded) \(formatMs(ms).leftPad(9)) │\(bar)│ \(entry["outcome"]?.stringValue ?? "")\(kind)")
                 if let err = entry["error"], !err.isNull {
                     out.append("       error: \(err["error"]?.stringValue ?? "") — \(err["error_description"]?.stringValue ?? "")")
                 }

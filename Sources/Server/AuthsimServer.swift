@@ -25,6 +25,8 @@ public struct AuthsimServer: Sendable {
     let logger: Logger
     /// Where `/metrics` reads from; nil serves no metrics route.
     let metrics: PrometheusCollectorRegistry?
+    /// The web console's one-time sign-in links.
+    public let consoleSignIn = ConsoleSignIn()
 
     public init(pipeline: LoginPipeline, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry? = nil, logger: Logger = Logger(label: "authsim.server")) {
         self.pipeline = pipeline
@@ -41,6 +43,7 @@ public struct AuthsimServer: Sendable {
         HealthRoutes(pipeline: pipeline).register(on: router)
         WellKnownRoutes(pipeline: pipeline).register(on: router)
         SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
+        ConsoleRoutes(pipeline: pipeline, signIn: consoleSignIn).register(on: router)
         let authorization = AuthorizationService(pipeline: pipeline)
         OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
         AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)

@@ -130,6 +130,9 @@ struct ManagementRoutes: Sendable {
         api.patch("actions/triggers/:id/bindings", use: guarded(["update:actions"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.updateBindings(Self.userID(context), try await json(request)))
         })
+        api.get("connections", use: guarded(["read:connections"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listConnections(Self.query(request)))
+        })
         api.get("clients", use: guarded(["read:clients"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listClients())
         })

@@ -19,6 +19,12 @@ struct SimulationRoutes: Sendable {
         }
     }
 
+    /// The JSON body of a request whose token has the scope; the failure is the response to send.
+    func authorizedBody(_ request: Request) async -> Result<JSONValue, HTTPJSON.ErrorResponse> {
+        if let denied = unauthorized(request) { return .failure(HTTPJSON.ErrorResponse(response: denied)) }
+        return await HTTPJSON.body(request, limit: maximumBodySize)
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.get("api/authsim/traces/:id") { request, context -> Response in
             if let denied = unauthorized(request) { return denied }
@@ -32,10 +38,26 @@ struct SimulationRoutes: Sendable {
                 return HTTPJSON.error(.internalServerError, String(describing: error), errorCode: "store_error")
             }
         }
-        router.post("api/authsim/simulate") { request, _ -> Response in
-            if let denied = unauthorized(request) { return denied }
+        // The console's token inspector: {"token": JWT} → decoded, verified against this
+        // daemon's JWKS, and explained from its stored trace when it came from here.
+        router.post("api/authsim/tokens/inspect") { request, _ -> Response in
             let body: JSONValue
-            switch await HTTPJSON.body(request, limit: maximumBodySize) {
+            switch await authorizedBody(request) {
+            case .success(let b): body = b
+            case .failure(let e): return e.response
+            }
+            guard let token = body["token"]?.stringValue else {
+                return HTTPJSON.error(.badRequest, "expected {\"token\": \"<JWT>\"}", errorCode: "invalid_body")
+            }
+            do {
+                return HTTPJSON.response(try await pipeline.inspectToken(token).json)
+            } catch {
+                return HTTPJSON.error(.badRequest, "Not a JWT: \(error)", errorCode: "invalid_token")
+            }
+        }
+        router.post("api/authsim/simulate") { request, _ -> Response in
+            let body: JSONValue
+            switch await authorizedBody(request) {
             case .success(let b): body = b
             case .failure(let e): return e.response
             }
@@ -48,9 +70,8 @@ struct SimulationRoutes: Sendable {
         }
         // The Rules → Actions comparison: {"rules": [names], "actions": [names], "request": {simulation request}}.
         router.post("api/authsim/compare") { request, _ -> Response in
-            if let denied = unauthorized(request) { return denied }
             let body: JSONValue
-            switch await HTTPJSON.body(request, limit: maximumBodySize) {
+            switch await authorizedBody(request) {
             case .success(let b): body = b
             case .failure(let e): return e.response
             }

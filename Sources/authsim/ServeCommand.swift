@@ -9,9 +9,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon: JWKS, health and the simulation API over HTTP on the tenant.",
         discussion: """
-            On start it prints the URL it listens on and a Management API token for local use
+            On start it prints the URL it listens on, a Management API token for local use
             (all management scopes, simulate:logins included; valid 24 h), also written to
-            <store directory>/management-token. SIGINT/SIGTERM stop it gracefully.
+            <store directory>/management-token, and a one-time sign-in link to the web console
+            (/console). SIGINT/SIGTERM stop it gracefully.
             """)
 
     @OptionGroup var tenantOptions: TenantOptions
@@ -74,6 +75,7 @@ struct Serve: AsyncParsableCommand {
                 authsim listening on \(base) (tenant \(tenantName), \(pipeline.rulesRunner.rules.count) rules, store \(storePath))
                 issuer: \(pipeline.tenant.settings.effectiveIssuer)
                 Management token (24 h) written to \(tokenFile)
+                Console: \(base)\(server.consoleSignIn.link())  (one-time sign-in link)
                 Try:
                   curl -s \(base)/healthz
                   curl -s -H "Authorization: Bearer $(cat \(tokenFile))" -d '{"user": "ann@example.com"}' \(base)/api/authsim/simulate

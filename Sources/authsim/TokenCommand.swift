@@ -29,49 +29,13 @@ struct Token: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let decoded: JWT.Decoded
-            do { decoded = try JWT.decode(jwt) } catch { throw CommandFailure(error) }
             let keys = try await loadJWKS()
-            let sources = await explain(decoded)
-            let verification: String
-            var verified = false
-            switch keys.map({ JWT.verifyRS256(decoded, jwks: $0.document) }) {
-            case .success(let kid)?:
-                verification = "valid (RS256, kid \(kid), from \(keys!.source))"
-                verified = true
-            case .failure(let e)?:
-                verification = "INVALID: \(e) (keys from \(keys!.source))"
-            case nil:
-                verification = "not checked (no JWKS: pass --jwks or --store)"
-            }
-            if json {
-                var o: [String: JSONValue] = ["header": decoded.header, "claims": decoded.claims, "signatureValid": .bool(verified), "verification": .string(verification)]
-                if let sources { o["setBy"] = .object(sources.mapValues(JSONValue.string)) }
-                printJSON(JSONValue.object(o).serialized(pretty: true))
-                return
-            }
-            var lines = ["Header"]
-            lines += ClaimsFormatter.lines(decoded.header)
-            lines.append("Claims")
-            lines += ClaimsFormatter.lines(decoded.claims, setBy: sources ?? [:])
-            if sources != nil { lines.append("(set by: from the stored trace \(decoded.claims["jti"]?.stringValue ?? ""))") }
-            if let exp = decoded.claims["exp"]?.doubleValue {
-                lines.append(exp < Timestamp.now() ? "Expired at \(Timestamp.format(exp))" : "Expires at \(Timestamp.format(exp))")
-            }
-            lines.append("Signature: \(verification)")
-            printJSON(lines.joined(separator: "\n"))
-        }
-
-        /// When the token came from this store's daemon, which rule set each custom claim.
-        func explain(_ token: JWT.Decoded) async -> [String: String]? {
             let path = store ?? TenantOptions.defaultStorePath
-            guard let jti = token.claims["jti"]?.stringValue, FileManager.default.fileExists(atPath: path),
-                let s = try? SQLiteUserStore(path: path), let text = try? await s.trace(id: jti),
-                let trace = try? JSONValue.parse(text)
-            else { return nil }
-            // An access token has `scope`/`azp`; an ID token does not.
-            let kind = token.claims["azp"] != nil && token.claims["scope"] != nil ? "accessToken" : "idToken"
-            return (trace["claimSources"]?[kind]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            // When the token came from this store's daemon, its stored trace says which script set each claim.
+            let traces = FileManager.default.fileExists(atPath: path) ? try? SQLiteUserStore(path: path) : nil
+            let inspection: TokenInspection
+            do { inspection = try await TokenInspection.inspect(jwt, jwks: keys, traces: traces) } catch { throw CommandFailure(error) }
+            printJSON(json ? inspection.json.serialized(pretty: true) : inspection.report())
         }
 
         func loadJWKS() async throws -> (document: JSONValue, source: String)? {

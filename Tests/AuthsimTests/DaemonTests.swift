@@ -20,6 +20,8 @@ final class Daemon: @unchecked Sendable {
     let base: URL
     let token: String
     let storeDir: String
+    /// The console's one-time sign-in link printed at start.
+    let consoleLink: String?
     private let output = Pipe()
 
     /// The daemon's standard error (its logs).
@@ -39,7 +41,7 @@ final class Daemon: @unchecked Sendable {
         var seen = ""
         let handle = output.fileHandleForReading
         let deadline = Date().addingTimeInterval(30)
-        while !seen.contains("Management token"), Date() < deadline {
+        while !seen.contains("Console:"), Date() < deadline {
             let chunk = handle.availableData
             if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05); continue }
             seen += String(decoding: chunk, as: UTF8.self)
@@ -49,6 +51,7 @@ final class Daemon: @unchecked Sendable {
             throw DaemonError(message: "daemon did not start: \(seen)")
         }
         base = URL(string: String(seen[range]))!
+        consoleLink = seen.range(of: #"Console: \S+"#, options: .regularExpression).map { String(seen[$0].dropFirst("Console: ".count)) }
         token = try String(contentsOfFile: storeDir + "/management-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -75,7 +78,6 @@ final class Daemon: @unchecked Sendable {
         return (status, (try? JSONValue.parse(String(decoding: data, as: UTF8.self))) ?? .string(String(decoding: data, as: UTF8.self)))
     }
 
-    /// SIGTERM, then the exit status.
     /// SIGTERM, then the exit status; the wait happens off the cooperative pool, which the
     /// script runtime's host calls in this same test process need.
     func stop() async -> Int32 {

@@ -262,3 +262,30 @@ import Testing
         #expect(try await p.store.count() == 0)
     }
 }
+
+/// The text report's timeline: bars laid end to end on the scale of the whole flow, as the
+/// console draws them.
+@Suite struct ReportTimelineTests {
+    @Test func barsStartWhereThePreviousStepEnded() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("slow", "function (user, context, callback) { const end = Date.now() + 30; while (Date.now() < end) {} callback(null, user, context); }"),
+            ("quick", "function (user, context, callback) { callback(null, user, context); }"),
+            ("slow-again", "function (user, context, callback) { const end = Date.now() + 30; while (Date.now() < end) {} callback(null, user, context); }"),
+        ]
+        let report = try await simulate(try await makePipeline(f)).report()
+        let bars = report.split(separator: "\n").compactMap { line -> (start: Int, width: Int)? in
+            guard let open = line.firstIndex(of: "│"), let close = line.lastIndex(of: "│"), open < close else { return nil }
+            let inside = Array(line[line.index(after: open)..<close])
+            guard let first = inside.firstIndex(of: "█") else { return nil }
+            return (first, inside.filter { $0 == "█" }.count)
+        }
+        try #require(bars.count == 3)
+        #expect(bars[0].start == 0)
+        #expect(bars[0].width >= 10, "the first of two equal slow rules takes about half the scale")
+        #expect(bars[1].start >= bars[0].start + bars[0].width - 1)
+        #expect(bars[2].start >= bars[1].start)
+        #expect(bars[2].start + bars[2].width <= 32)
+        #expect(bars[2].width >= 10)
+    }
+}

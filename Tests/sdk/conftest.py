@@ -24,7 +24,7 @@ class Daemon:
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         seen = ""
         deadline = time.time() + 30
-        while "Management token" not in seen and time.time() < deadline:
+        while "Console:" not in seen and time.time() < deadline:
             line = self.proc.stdout.readline()
             if not line:
                 time.sleep(0.05)
@@ -37,6 +37,9 @@ class Daemon:
         self.base = match.group(0)
         self.host = self.base[len("http://"):]
         self.issuer = self.base + "/"
+        console = re.search(r"Console: (\S+)", seen)
+        self.console_link = console.group(1) if console else None
+        self.token_file = os.path.join(self.dir, "management-token")
 
     def stop(self):
         self.proc.terminate()
