@@ -6,13 +6,24 @@ public enum PasswordHasher {
 
     /// A new bcrypt hash of `password` with a random salt.
     public static func hash(_ password: String, cost: Int = defaultCost) throws(DirectoryError) -> String {
-        var setting = [CChar](repeating: 0, count: 128)
-        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else {
-            throw .storage("crypt_gensalt failed for bcrypt")
-        }
-        let setting_ = String(decoding: setting.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard let h = crypt(password, with: setting_), h.hasPrefix("$2") else { throw .storage("bcrypt hashing failed") }
+        guard let h = hash(password, setting: try salt(cost: cost)) else { throw .storage("bcrypt hashing failed") }
         return h
+    }
+
+    /// bcrypt with a given salt setting (`$2b$10$` + 22 salt characters), as Node's
+    /// `bcrypt.hash(password, salt)`; nil when the setting is not a bcrypt salt.
+    public static func hash(_ password: String, setting: String) -> String? {
+        guard setting.hasPrefix("$2"), setting.utf8.count >= 29, let h = crypt(password, with: String(setting.prefix(29))), isBcrypt(h) else { return nil }
+        return h
+    }
+
+    /// A new random bcrypt salt setting of `cost`.
+    public static func salt(cost: Int = defaultCost) throws(DirectoryError) -> String {
+        var setting = [CChar](repeating: 0, count: 128)
+        guard (4...31).contains(cost), crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else {
+            throw .storage("bcrypt rounds must be 4 to 31 (got \(cost))")
+        }
+        return String(decoding: setting.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether `password` matches a bcrypt hash (`$2a$`, `$2b$`, `$2y$`). Other formats never match.

@@ -13,8 +13,12 @@ final class FlowEnvironment: OutboundEnvironment {
     /// The flow's user when it is an inline profile: metadata writes to it stay in memory.
     private let inline: Mutex<UserProfile?>
 
-    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil) {
+    /// The tenant's "own database" tables for `authsim:legacy-db`.
+    let legacyDatabase: LegacyDatabase?
+
+    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil, legacyDatabase: LegacyDatabase? = nil) {
         self.store = store
+        self.legacyDatabase = legacyDatabase
         self.outboundPolicy = outboundPolicy
         self.cannedResponses = cannedResponses
         self.inline = Mutex(inlineUser)

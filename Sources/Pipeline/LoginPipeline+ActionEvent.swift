@@ -76,7 +76,9 @@ extension LoginPipeline {
 
     /// The job environment of a flow or trigger: the tenant's allow-list, and a test's canned answers.
     func flowEnvironment(_ tenant: Tenant, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
-        FlowEnvironment(store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts), cannedResponses: canned)
+        FlowEnvironment(
+            store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts), cannedResponses: canned,
+            legacyDatabase: LegacyDatabase(tenantDirectory: tenant.directory))
     }
 
     static func camelCase(_ snake: String) -> String {

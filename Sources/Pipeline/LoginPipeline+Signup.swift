@@ -85,16 +85,32 @@ extension LoginPipeline {
         if let denied = pre.denied {
             throw await fail(400, "ExtensibilityError", "extensibility_error", denied.description)
         }
+        var trace = pre.trace
         do {
             user.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: user.appMetadata, kind: .app)
             user.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: user.userMetadata, kind: .user)
-            user.passwordHash = try PasswordHasher.hash(password)
-            try await store.insert(user)
+        } catch {
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
+        }
+        if connection.usesCustomScripts {
+            // get_user → create → login; the login script's profile is what gets cached.
+            do {
+                trace += try await customDatabaseSignup(&user, password: password, connection: connection, clientId: client.clientId, revision: rev)
+            } catch {
+                throw await fail(error.status, error.name, error.code, error.message)
+            }
+        }
+        do {
+            if connection.usesCustomScripts && !connection.importMode {
+                user = try await cache(user)
+            } else {
+                user.passwordHash = try PasswordHasher.hash(password)
+                try await store.insert(user)
+            }
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }
         // post-user-registration: runs after the user exists; its failures are logged, not returned.
-        var trace = pre.trace
         let post = tenant.boundActions("post-user-registration")
         if !post.isEmpty {
             do {

@@ -109,9 +109,19 @@ public final class LoginPipeline: Sendable {
         let client = try resolveClient(request.client)
         let user: UserProfile
         let stored: Bool
+        var prelude: [JSONValue] = []
         switch request.user {
         case .stored(let ref):
-            user = try await findUser(ref, connection: request.connection)
+            do {
+                user = try await findUser(ref, connection: request.connection)
+            } catch .userNotFound(let missing) {
+                // A custom database's get_user script may know them (and caches them).
+                guard let name = request.connection, let c = tenant.connection(named: name), let (found, entry) = try await userFromScript(ref, connection: c) else {
+                    throw .userNotFound(missing)
+                }
+                user = found
+                prelude = [entry]
+            }
             stored = true
         case .inline(let json):
             do {
@@ -122,7 +132,7 @@ public final class LoginPipeline: Sendable {
             stored = false
         }
         let connection = try resolveConnection(request.connection ?? user.connection)
-        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens)
+        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, prelude: prelude)
     }
 
     /// A resource-owner password login: verifies the password, then runs the same flow.
@@ -132,22 +142,46 @@ public final class LoginPipeline: Sendable {
         let client = try resolveClient(request.client)
         let connection = try resolveConnection(request.connection ?? defaultConnectionName)
         if request.protocolName == nil { request.protocolName = "oauth2-password" }
+        request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
+        if connection.usesCustomScripts {
+            return try await customDatabaseLogin(username: username, password: password, connection: connection, client: client, request: request, started: started)
+        }
         let found: UserProfile?
         do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
         guard let user = found, let hash = user.passwordHash, PasswordHasher.verify(password, hash: hash) else {
-            logger.info("failed login", metadata: ["username": .string(username), "connection": .string(connection.name)])
-            await log(TenantLogEvent(
-                type: found == nil ? "fu" : "fp", description: "Wrong email or password.", clientId: client.clientId, clientName: client.name,
-                connection: connection.name, userId: found?.userId, userName: username, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent))
-            return SimulationResult(
-                outcome: .denied, error: FlowError("invalid_grant", "Wrong email or password."), user: .null, idToken: nil,
-                accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
-                metadataStored: false, droppedClaims: [], trace: [], warnings: [], client: client.name,
-                connection: connection.name, protocolName: request.protocolName!, durationMs: (monotonicSeconds() - started) * 1000,
-                traceId: randomHexID())
+            return await refusedLogin(
+                logType: found == nil ? "fu" : "fp", description: "Wrong email or password.", username: username, userId: found?.userId,
+                client: client, connection: connection, request: request, started: started)
         }
-        request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
         return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
+    }
+
+    /// A password login refused before the flow: logged (`fp`, `fu`, `f`) with the trace of
+    /// whatever ran (a custom database's script), which is kept when there is one.
+    func refusedLogin(
+        logType: String, description: String, error: FlowError = FlowError("invalid_grant", "Wrong email or password."), username: String, userId: String?,
+        client: Client, connection: Connection, request: SimulationRequest, started: Double, trace: [JSONValue] = []
+    ) async -> SimulationResult {
+        logger.info("failed login", metadata: ["username": .string(username), "connection": .string(connection.name), "type": .string(logType)])
+        let result = SimulationResult(
+            outcome: .denied, error: error, user: .null, idToken: nil,
+            accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
+            metadataStored: false, droppedClaims: [], trace: trace, warnings: [], client: client.name,
+            connection: connection.name, protocolName: request.protocolName ?? "oauth2-password", durationMs: (monotonicSeconds() - started) * 1000,
+            traceId: randomHexID())
+        var details: JSONValue? = nil
+        if !trace.isEmpty {
+            do {
+                try await store.saveTrace(id: result.traceId, userId: userId, clientId: client.clientId, createdAt: Timestamp.now(), json: result.json.serialized())
+                details = ["traceId": .string(result.traceId)]
+            } catch {
+                logger.error("could not store trace \(result.traceId): \(error)")
+            }
+        }
+        await log(TenantLogEvent(
+            type: logType, description: description, clientId: client.clientId, clientName: client.name,
+            connection: connection.name, userId: userId, userName: username, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent, details: details))
+        return result
     }
 
     // MARK: - The flow
@@ -204,9 +238,14 @@ public final class LoginPipeline: Sendable {
         return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
     }
 
-    private func run(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true, countLogin: Bool = true) async throws(PipelineError) -> SimulationResult {
+    /// `prelude`: trace entries of what ran before the flow (a custom database's scripts).
+    func run(
+        user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true,
+        countLogin: Bool = true, prelude: [JSONValue] = []
+    ) async throws(PipelineError) -> SimulationResult {
         let traceId = randomHexID()
-        let result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
+        var result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
+        if !prelude.isEmpty { result.trace = prelude + result.trace }
         Counter(label: "authsim_logins_total", dimensions: [("outcome", result.outcome.rawValue)]).increment()
         for entry in result.trace {
             if let name = entry["name"]?.stringValue, let ms = entry["durationMs"]?.doubleValue {

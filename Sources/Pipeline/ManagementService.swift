@@ -177,26 +177,36 @@ public struct ManagementService: Sendable {
             }
         }
         var passwordHash: String?
+        var passwordChangedByScript = false
+        let connection = tenant.connection(named: current.connection)
         if let p = o["password"] {
             guard let s = p.stringValue, !s.isEmpty else { throw .invalidBody("password must be a non-empty string") }
-            do { passwordHash = try PasswordHasher.hash(s) } catch { throw ManagementError(500, error.description, "internal_error") }
+            if let connection, connection.usesCustomScripts && !connection.importMode {
+                // The password lives in the user's own database: its change_password script changes it.
+                _ = try await pipeline.changeScriptPassword(current, to: s, connection: connection)
+                passwordChangedByScript = true
+            } else {
+                do { passwordHash = try PasswordHasher.hash(s) } catch { throw ManagementError(500, error.description, "internal_error") }
+            }
+        }
+        if let connection, connection.usesCustomScripts && connection.importMode, let email = o["email"]?.stringValue, email.lowercased() != current.email {
+            try await pipeline.checkLegacyEmailFree(email, connection: connection)
         }
         // Validate root-field types before entering the store's transaction.
         var probe = current
         try apply(o.filter { !MetadataKind.allCases.map(\.rawValue).contains($0.key) }, to: &probe)
         let fields = o
         let newHash = passwordHash
+        let byScript = passwordChangedByScript
         do {
             let updated = try await store.update(id: id) { u in
                 try ManagementService.applyRoot(fields, to: &u)
                 if let app = fields["app_metadata"] { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
                 if let meta = fields["user_metadata"] { u.userMetadata = try MetadataMerge.apply(meta, to: u.userMetadata, kind: .user) }
-                if let newHash {
-                    u.passwordHash = newHash
-                    u.lastPasswordReset = Timestamp.now()
-                }
+                if let newHash { u.passwordHash = newHash }
+                if newHash != nil || byScript { u.lastPasswordReset = Timestamp.now() }
             }
-            if newHash != nil { await pipeline.passwordChanged(updated, ip: nil) }
+            if newHash != nil || byScript { await pipeline.passwordChanged(updated, ip: nil) }
             return updated.json
         } catch let e as DirectoryError {
             switch e {
@@ -214,11 +224,15 @@ public struct ManagementService: Sendable {
     /// The product's rules on which connection may change which fields.
     func checkWhoMayUpdate(_ user: UserProfile, fields: Set<String>) throws(ManagementError) {
         guard let connection = tenant.connection(named: user.connection) else { return }
-        let metadata: Set<String> = ["app_metadata", "user_metadata", "blocked"]
-        let customized = connection.options["enabled_database_customization"]?.boolValue == true
-        if connection.isDatabase && customized && connection.options["import_mode"]?.boolValue != true {
-            if let f = fields.subtracting(metadata).subtracting(["connection", "client_id"]).sorted().first {
-                throw ManagementError(400, "'\(f)' cannot be changed here: users of the custom database \(connection.name) (import mode off) must be changed in their own database", "operation_not_supported")
+        let metadata: Set<String> = ["app_metadata", "user_metadata", "blocked", "connection", "client_id", "password"]
+        if connection.usesCustomScripts && !connection.importMode {
+            if let f = fields.subtracting(metadata).sorted().first {
+                throw ManagementError(400, "'\(f)' cannot be changed here: users of the custom database \(connection.name) (import mode off) must be changed in their own database; only app_metadata, user_metadata and blocked (and the password, through its change_password script) can be", "operation_not_supported")
+            }
+        }
+        if connection.usesCustomScripts && connection.importMode {
+            if let f = fields.subtracting(metadata).subtracting(Self.migratedUserFields).sorted().first {
+                throw ManagementError(400, "'\(f)' cannot be changed for users migrated from the custom database \(connection.name): only app_metadata, user_metadata, blocked, password, \(Self.migratedUserFields.sorted().joined(separator: ", ")) can be", "operation_not_supported")
             }
         }
         if !connection.isDatabase {
@@ -228,6 +242,9 @@ public struct ManagementService: Sendable {
             }
         }
     }
+
+    /// What the Management API may change on a user migrated by import mode, besides metadata.
+    static let migratedUserFields: Set<String> = ["name", "nickname", "given_name", "family_name", "picture", "email", "email_verified"]
 
     func optionalString(_ o: [String: JSONValue], _ k: String) throws(ManagementError) -> String? {
         guard let v = o[k], !v.isNull else { return nil }

@@ -35,6 +35,17 @@ public struct RulesRunner: Sendable {
         for action in tenant.actions {
             files.append(ScriptFile(name: action.file, source: ActionsFlowScript.wrap(action: action.name, source: action.source, secrets: action.secrets)))
         }
+        // Custom-database scripts share the program (and so the module environment) with rules.
+        files.append(ScriptFile(name: CustomDatabaseScript.fileName, source: CustomDatabaseScript.source))
+        for connection in tenant.connections where connection.usesCustomScripts {
+            for script in connection.scripts.values.sorted(by: { $0.kind < $1.kind }) {
+                files.append(
+                    ScriptFile(
+                        name: script.file, source: CustomDatabaseScript.wrap(connection: connection.name, script: script),
+                        syntaxCheck: RulesFlowScript.standalone(source: script.source)))
+            }
+        }
+        let legacy = LegacyDatabase.hostFunctions()
         for rule in tenant.rules where rule.enabled {
             files.append(
                 ScriptFile(
@@ -42,8 +53,9 @@ public struct RulesRunner: Sendable {
                     syntaxCheck: RulesFlowScript.standalone(source: rule.source)))
         }
         program = ScriptProgram(
-            id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions,
-            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a })
+            id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions.merging(legacy.sync) { a, _ in a },
+            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a }
+                .merging(legacy.async) { a, _ in a })
     }
 
     static func describe(_ rules: [Rule]) -> String {
@@ -241,6 +253,68 @@ public struct RulesRunner: Sendable {
             return TriggerOutcome(denied: o.error, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: o.trace)
         } catch {
             return TriggerOutcome(denied: FlowError("server_error", "could not read the actions' result: \(error)"), accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: [])
+        }
+    }
+
+    /// What one custom-database script returned: its callback's error (as `{name, message,
+    /// code, email}`) or value, and its trace entry.
+    public struct DatabaseScriptOutcome: Sendable {
+        public var error: JSONValue?
+        public var result: JSONValue?
+        public var trace: JSONValue
+
+        /// `{error, result, trace}` as the API returns it.
+        public var json: JSONValue { ["error": error ?? .null, "result": result ?? .null, "trace": trace] }
+
+        /// `WrongUsernameOrPasswordError`, `ValidationError`, …
+        public var errorName: String? { error?["name"]?.stringValue }
+        public var errorMessage: String { error?["message"]?.stringValue ?? "" }
+    }
+
+    /// Runs a connection's script (`login`, `get_user`, …) with `args`; the callback is added.
+    func runDatabaseScript(
+        _ script: ConnectionScript, connection: Connection, args: [JSONValue], now: Double? = nil, environment: FlowEnvironment?, runtime: ScriptRuntime
+    ) async throws(PipelineError) -> DatabaseScriptOutcome {
+        var input: [String: JSONValue] = [
+            "connection": .string(connection.name), "kind": .string(script.kind), "file": .string(script.file), "args": .array(args),
+            "configuration": .object(connection.scriptConfiguration), "table": .string(connection.options["legacy_table"]?.stringValue ?? connection.name),
+            "context": ["connection": ["id": .string(connection.id), "name": .string(connection.name)]],
+        ]
+        if let now { input["now"] = .number(now) }
+        let job = ScriptJob(
+            program: program, entry: "__authsim_runDatabaseScript", input: JSONValue.object(input).serialized(), timeout: timeout, environment: environment,
+            timeoutProbe: "__authsim_dbPartial")
+        func entry(_ outcome: String, _ message: String) -> JSONValue {
+            [
+                "name": .string(connection.name + " " + script.kind), "kind": "database", "script": .string(script.kind), "connection": .string(connection.name),
+                "file": .string(script.file), "outcome": .string(outcome), "console": [], "http": [], "changes": [:], "warnings": [],
+                "error": ["name": "Error", "message": .string(message)], "durationMs": 0,
+            ]
+        }
+        do {
+            let out = try JSONValue.parse(try await runtime.run(job).output)
+            let error = out["error"].flatMap { $0.isNull ? nil : $0 }
+            let defined = out["defined"]?.boolValue ?? false
+            return DatabaseScriptOutcome(error: error, result: defined ? out["result"] : nil, trace: out["trace"] ?? .null)
+        } catch let failure as ScriptFailure {
+            switch failure {
+            case .compile(let file, let line, _, let message):
+                throw .script(file: file, line: line, message: message)
+            case .timeout(let seconds, _, let partial):
+                var e = (partial.flatMap { try? JSONValue.parse($0).arrayValue?.first }) ?? entry("timeout", "")
+                let message = "Script execution time exceeded: \(script.file) did not call back within \(JSONValue.format(number: seconds)) s"
+                if case .object(var o) = e { o["error"] = ["name": "Error", "message": .string(message)]; e = .object(o) }
+                return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(message)], result: nil, trace: e)
+            case .heapBudgetExceeded(let budget, let heap, _):
+                let message = "Script memory limit exceeded in \(script.file) (\(heap >> 20) MiB used, budget \(budget >> 20) MiB)"
+                return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(message)], result: nil, trace: entry("error", message))
+            case .exception(let thrown):
+                return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(thrown.message)], result: nil, trace: entry("error", thrown.message))
+            case .cancelled, .shutDown:
+                return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(failure.description)], result: nil, trace: entry("error", failure.description))
+            }
+        } catch {
+            return DatabaseScriptOutcome(error: ["name": "Error", "message": .string("could not read the script's result: \(error)")], result: nil, trace: entry("error", "\(error)"))
         }
     }
 

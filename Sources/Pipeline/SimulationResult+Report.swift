@@ -12,7 +12,7 @@ extension SimulationResult {
         if trace.isEmpty {
             out.append("No rule ran.")
         } else {
-            out.append(trace.contains { $0["kind"]?.stringValue == "action" } ? "Rules and actions" : "Rules")
+            out.append(trace.allSatisfy { ($0["kind"]?.stringValue ?? "rule") == "rule" } ? "Rules" : "Steps")
             // The console's timeline as text: the steps run one after another, so each bar
             // starts where the previous one ended, on a scale of the whole flow.
             let durations = trace.map { $0["durationMs"]?.doubleValue ?? 0 }
@@ -28,7 +28,7 @@ extension SimulationResult {
                 elapsed += ms
                 let bar = String(repeating: " ", count: start) + String(repeating: "█", count: width) + String(repeating: " ", count: columns - start - width)
                 let padded = name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)
-                let kind = entry["kind"]?.stringValue == "action" ? " (action)" : ""
+                let kind = (entry["kind"]?.stringValue).map { $0 == "rule" ? "" : " (\($0))" } ?? ""
                 out.append("  \(i + 1). \(padded) \(formatMs(ms).leftPad(9)) │\(bar)│ \(entry["outcome"]?.stringValue ?? "")\(kind)")
                 if let err = entry["error"], !err.isNull {
                     out.append("       error: \(err["error"]?.stringValue ?? "") — \(err["error_description"]?.stringValue ?? "")")

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import JSONCore
 import Pipeline
@@ -53,6 +54,23 @@ struct SimulationRoutes: Sendable {
                 return HTTPJSON.response(try await pipeline.inspectToken(token).json)
             } catch {
                 return HTTPJSON.error(.badRequest, "Not a JWT: \(error)", errorCode: "invalid_token")
+            }
+        }
+        // "Try" for custom-database scripts: {"args": [...]} → {error, result, trace}.
+        router.post("api/authsim/connections/:connection/scripts/:script") { request, context -> Response in
+            let body: JSONValue
+            switch await authorizedBody(request) {
+            case .success(let b): body = b
+            case .failure(let e): return e.response
+            }
+            guard let args = body["args"]?.arrayValue else {
+                return HTTPJSON.error(.badRequest, "expected {\"args\": [the script's arguments before its callback]}", errorCode: "invalid_body")
+            }
+            let connection = context.parameters.get("connection").flatMap { $0.removingPercentEncoding } ?? ""
+            do {
+                return HTTPJSON.response(try await pipeline.tryConnectionScript(connection: connection, script: context.parameters.get("script") ?? "", args: args).json)
+            } catch let error as PipelineError {
+                return Self.failure(error)
             }
         }
         router.post("api/authsim/simulate") { request, _ -> Response in

@@ -187,7 +187,26 @@ public enum TenantLoader {
             guard fm.fileExists(atPath: path(rel)) else { continue }
             let o = try object(try readJSON(rel), rel)
             let name = o["name"]?.stringValue ?? d
-            connections.append(connection(from: o, name: name, defaultStrategy: "auth0"))
+            var c = connection(from: o, name: name, defaultStrategy: "auth0")
+            // deploy-cli keeps each script beside database.json (options.customScripts names them).
+            let named = (o["options"]?["customScripts"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            for kind in ConnectionScript.kinds {
+                // The Management API's own shape carries the source inline.
+                if let inline = named[kind], inline.contains("function") || inline.contains("\n") {
+                    c.scripts[kind] = ConnectionScript(kind: kind, file: rel + "#options.customScripts.\(kind)", source: inline)
+                    continue
+                }
+                let file = named[kind].map { Self.normalize("database-connections/\(d)/" + $0) } ?? "database-connections/\(d)/\(kind).js"
+                guard fm.fileExists(atPath: path(file)) else {
+                    if named[kind] != nil { throw TenantError(file: rel, message: "options.customScripts.\(kind) names \(file), which does not exist") }
+                    continue
+                }
+                c.scripts[kind] = ConnectionScript(kind: kind, file: file, source: try read(file))
+            }
+            if c.usesCustomScripts && c.scripts["login"] == nil {
+                throw TenantError(file: rel, message: "enabled_database_customization is on but there is no login.js beside it")
+            }
+            connections.append(c)
         }
         for f in list("connections", ext: "json") {
             let rel = "connections/" + f
@@ -327,6 +346,17 @@ public enum TenantLoader {
             }
         }
         return (actions, bindings)
+    }
+
+    /// A relative path with `.` and `..` segments resolved (`a/b/../c` → `a/c`).
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for segment in path.split(separator: "/") {
+            if segment == "." { continue }
+            if segment == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(segment)
+        }
+        return parts.joined(separator: "/")
     }
 
     static func connection(from o: [String: JSONValue], name: String, defaultStrategy: String) -> Connection {

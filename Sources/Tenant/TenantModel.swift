@@ -128,8 +128,29 @@ public struct Connection: Sendable, Equatable {
     public var metadata: [String: String]
     public var enabledClients: [String]?
 
+    /// Custom-database scripts by kind (`login`, `get_user`, …), from `database-connections/<name>/<kind>.js`.
+    public var scripts: [String: ConnectionScript] = [:]
+
     public var isDatabase: Bool { strategy == "auth0" }
+    /// "Use my own database": the connection's scripts authenticate its users.
+    public var usesCustomScripts: Bool { isDatabase && options["enabled_database_customization"]?.boolValue == true }
+    /// Lazy migration: users move to the local store at their first login.
+    public var importMode: Bool { options["import_mode"]?.boolValue == true }
+    /// The scripts' `configuration` object (`options.configuration`).
+    public var scriptConfiguration: [String: JSONValue] { options["configuration"]?.objectValue ?? [:] }
     public var isSocial: Bool { !["auth0", "email", "sms", "samlp", "waad", "adfs", "ad", "oidc", "okta", "pingfederate", "google-apps"].contains(strategy) }
+}
+
+/// One custom-database script.
+public struct ConnectionScript: Sendable, Equatable {
+    /// `login`, `get_user`, `create`, `verify`, `change_password`, `delete` or `change_email`.
+    public var kind: String
+    /// Path relative to the tenant directory (error messages and traces name it).
+    public var file: String
+    public var source: String
+
+    /// The script kinds Auth0 defines, with the function names of its templates.
+    public static let kinds = ["login", "get_user", "create", "verify", "change_password", "delete", "change_email"]
 }
 
 public struct ResourceServer: Sendable, Equatable {

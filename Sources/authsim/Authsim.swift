@@ -14,7 +14,7 @@ struct Authsim: AsyncParsableCommand {
             Exit codes: 0 the command ran (a denied login included), 1 it could not run (bad tenant,
             script syntax error, unknown user), 2 usage error.
             """,
-        subcommands: [Serve.self, Simulate.self, Login.self, Compare.self, TestScripts.self, Token.self, Users.self, Keys.self, Bench.self]
+        subcommands: [Serve.self, Simulate.self, Login.self, Compare.self, TestScripts.self, TryScript.self, Token.self, Users.self, Keys.self, Bench.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; authsim promises 2.

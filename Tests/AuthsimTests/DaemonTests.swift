@@ -15,6 +15,17 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 }
 
 /// The real daemon (`authsim serve`) on a free loopback port, driven over HTTP.
+/// A copy of the sample tenant in a temporary folder, for tests that change it (rules written
+/// through the API, the legacy database's tables written by custom-database scripts).
+func sampleTenantCopy() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-tenant-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db"] {
+        try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent(item).path, toPath: dir + "/" + item)
+    }
+    return dir
+}
+
 final class Daemon: @unchecked Sendable {
     let process = Process()
     let base: URL

@@ -4,15 +4,7 @@ import Testing
 
 /// Editing the tenant directory while the daemon runs.
 @Suite(.serialized) struct HotReloadTests {
-    /// A copy of the sample tenant to edit.
-    func copyOfSampleTenant() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-reload-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "database-connections", "resource-servers", "roles", "users", "actions", "triggers"] {
-            try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent(item).path, toPath: dir + "/" + item)
-        }
-        return dir
-    }
+    func copyOfSampleTenant() throws -> String { try sampleTenantCopy() }
 
     func simulate(_ d: Daemon) async throws -> JSONValue {
         let (s, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
