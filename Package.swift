@@ -28,6 +28,11 @@ let package = Package(
             providers: [.apt(["libjavascriptcoregtk-4.1-dev"])]
         ),
         .systemLibrary(
+            name: "CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
+        .systemLibrary(
             name: "CCrypt",
             pkgConfig: "libxcrypt",
             providers: [.apt(["libcrypt-dev"])]
@@ -39,8 +44,10 @@ let package = Package(
         .target(
             name: "Directory",
             dependencies: [
-                "JSONCore", "CCrypt",
+                "JSONCore", "CCrypt", "CArgon2",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(name: "Tenant", dependencies: ["JSONCore", .product(name: "Yams", package: "Yams")]),

@@ -86,11 +86,7 @@ public enum BulkImport {
         }
         if let custom = o["custom_password_hash"] {
             guard o["password_hash"] == nil else { throw .invalidProfile("give either 'password_hash' or 'custom_password_hash', not both") }
-            let algorithm = custom["algorithm"]?.stringValue ?? "(none)"
-            guard algorithm == "bcrypt", let value = custom["hash"]?["value"]?.stringValue, PasswordHasher.isBcrypt(value) else {
-                throw .invalidProfile("custom_password_hash algorithm '\(algorithm)' is not supported by authsim yet (bcrypt is)")
-            }
-            u.passwordHash = value
+            u.passwordHash = try ImportedPasswordHash.stored(from: custom)
         }
         if let factors = o["mfa_factors"]?.arrayValue {
             u.multifactor = factors.compactMap { $0.objectValue?.keys.first }
@@ -116,7 +112,13 @@ public enum BulkImport {
             put("nickname", u.nickname)
             put("picture", u.picture)
             put("phone_number", u.phoneNumber)
-            put("password_hash", u.passwordHash)
+            // Imported hashes not yet replaced by bcrypt (at the user's first login) go back out as given.
+            if let hash = u.passwordHash, ImportedPasswordHash.isImported(hash),
+                let custom = try? JSONValue.parse(String(hash.dropFirst(ImportedPasswordHash.prefix.count))) {
+                o["custom_password_hash"] = custom
+            } else {
+                put("password_hash", u.passwordHash)
+            }
             if !u.appMetadata.isEmpty { o["app_metadata"] = .object(u.appMetadata) }
             if !u.userMetadata.isEmpty { o["user_metadata"] = .object(u.userMetadata) }
             return .object(o)

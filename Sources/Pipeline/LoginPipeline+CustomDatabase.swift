@@ -98,10 +98,12 @@ extension LoginPipeline {
             let note = Self.skippedScript(
                 connection, "login",
                 "import mode: \(migrated.email ?? migrated.userId) was migrated to the local store; the login script is not called and changes in the legacy database no longer reach this user")
-            guard PasswordHasher.verify(password, hash: hash) else {
+            let check = PasswordHasher.check(password, hash: hash)
+            guard check.valid else {
                 return await refusedLogin(logType: "fp", description: "Wrong email or password.", username: username, userId: migrated.userId, client: client, connection: connection, request: request, started: started, trace: [note])
             }
-            return try await run(user: migrated, stored: true, client: client, connection: connection, request: request, started: started, prelude: [note])
+            let user = check.rehash ? await rehash(migrated, password: password) : migrated
+            return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, prelude: [note])
         }
 
         guard let outcome = try await runScript("login", of: connection, [.string(username), .string(password)], revision: rev) else {

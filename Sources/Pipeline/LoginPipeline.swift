@@ -148,12 +148,24 @@ public final class LoginPipeline: Sendable {
         }
         let found: UserProfile?
         do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
-        guard let user = found, let hash = user.passwordHash, PasswordHasher.verify(password, hash: hash) else {
+        guard var user = found, let hash = user.passwordHash, case let check = PasswordHasher.check(password, hash: hash), check.valid else {
             return await refusedLogin(
                 logType: found == nil ? "fu" : "fp", description: "Wrong email or password.", username: username, userId: found?.userId,
                 client: client, connection: connection, request: request, started: started)
         }
+        if check.rehash { user = await rehash(user, password: password) }
         return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
+    }
+
+    /// An imported password hash (md5, sha*, pbkdf2, argon2) checked at login is replaced by bcrypt.
+    func rehash(_ user: UserProfile, password: String) async -> UserProfile {
+        do {
+            let hash = try PasswordHasher.hash(password)
+            return try await store.update(id: user.userId) { u in u.passwordHash = hash }
+        } catch {
+            logger.error("could not re-hash the imported password of \(user.userId): \(error)")
+            return user
+        }
     }
 
     /// A password login refused before the flow: logged (`fp`, `fu`, `f`) with the trace of

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import JSONCore
+import NIOCore
 import Pipeline
 
 /// `/api/v2/users…` and `/api/v2/roles`: scope check, decode, call `ManagementService`, encode.
@@ -138,6 +139,43 @@ struct ManagementRoutes: Sendable {
         })
         api.get("clients/:id", use: guarded(["read:clients"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try management.getClient(Self.userID(context)))
+        })
+        // Bulk import: multipart/form-data with `users` (the JSON file), `connection_id`, `upsert`
+        // (also accepted as a JSON body {connection_id, users: [...]}).
+        api.post("jobs/users-imports", use: guarded(["create:users"]) { request, _, _ throws(ManagementError) in
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: maximumBodySize) } catch {
+                throw ManagementError(413, "Request entity too large", "payload_too_large")
+            }
+            let text = String(buffer: buffer)
+            var fields: [String: String] = [:]
+            var users: JSONValue?
+            if let boundary = Multipart.boundary(request.headers[.contentType]) {
+                for part in Multipart.parse(text, boundary: boundary) {
+                    if part.name == "users" {
+                        do { users = try JSONValue.parse(part.content) } catch { throw ManagementError(400, "the users file is not valid JSON: \(error)", "invalid_body") }
+                    } else {
+                        fields[part.name] = part.content
+                    }
+                }
+            } else {
+                guard let body = try? JSONValue.parse(text), case .object(let o) = body else {
+                    throw ManagementError(400, "expected multipart/form-data with a users file and connection_id", "invalid_body")
+                }
+                users = o["users"]
+                fields["connection_id"] = o["connection_id"]?.stringValue
+                fields["upsert"] = o["upsert"]?.boolValue.map { $0 ? "true" : "false" }
+            }
+            guard let users else { throw ManagementError(400, "the users file is missing (form field 'users')", "invalid_body") }
+            guard let connectionId = fields["connection_id"] else { throw ManagementError(400, "connection_id is required", "invalid_body") }
+            return HTTPJSON.response(
+                try await management.importUsersJob(connectionId: connectionId, document: users, upsert: fields["upsert"] == "true"), status: .created)
+        })
+        api.get("jobs/:id", use: guarded(["create:users", "read:users"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.job(context.parameters.get("id") ?? ""))
+        })
+        api.get("jobs/:id/errors", use: guarded(["create:users", "read:users"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.jobErrors(context.parameters.get("id") ?? ""))
         })
         api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())

@@ -182,3 +182,33 @@ func temporaryStore() throws -> SQLiteUserStore {
         #expect(Timestamp.parse("2023-11-14T23:13:20+01:00") == 1_700_000_000)
     }
 }
+
+/// Imported password hashes (Auth0's custom_password_hash), checked against known values made
+/// outside authsim (Python hashlib, libargon2).
+@Suite struct ImportedPasswordHashTests {
+    static let formats: [String] = [
+        #"{"algorithm": "argon2", "hash": {"value": "$argon2id$v=19$m=4096,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$5MmgGXWwVbhOSOyNMiE7gQw5hjWYouljS8thguLOjJ0", "encoding": "utf8"}}"#,
+        #"{"algorithm": "pbkdf2", "hash": {"value": "$pbkdf2-sha256$i=1000,l=32$MDEyMzQ1Njc4OWFiY2RlZg$2/6i32L0Bi6MtP2OuJMPcqA89+m4kdqqE3/bAThGMxs", "encoding": "utf8"}}"#,
+        #"{"algorithm": "sha256", "hash": {"value": "3fd7ad7bb0a3f49219870418d01e4d750b11ec27d452dec33a8309b6de961da8"}, "salt": {"value": "NaCl", "position": "prefix"}}"#,
+        #"{"algorithm": "sha512", "hash": {"value": "98J08+wY9IjNYFDYd4OX45fs3NKkgH7AAdFIkzsr1GAodnYf9ZZbh9qB4DBgKh+DldZgzpkYSDrPQ2OUE/1qjg==", "encoding": "base64"}, "salt": {"value": "AQJzYWx0eXNhbHQ=", "encoding": "base64", "position": "suffix"}}"#,
+        #"{"algorithm": "md5", "hash": {"value": "47b7bfb65fa83ac9a71dcb0f6296bb6e"}}"#,
+        #"{"algorithm": "hmac", "hash": {"value": "77388bd8f68c13686b8960ae765143f92c3f5a59cae54590eb47ac72cd778e34", "digest": "sha256", "key": {"value": "server-key"}}}"#,
+    ]
+
+    @Test(arguments: formats) func rightPasswordOnly(_ json: String) throws {
+        let stored = try ImportedPasswordHash.stored(from: try JSONValue.parse(json))
+        #expect(PasswordHasher.check("Passw0rd!", hash: stored) == (true, true))
+        #expect(PasswordHasher.check("Passw0rd", hash: stored).valid == false)
+        #expect(PasswordHasher.check("passw0rd!", hash: stored).valid == false)
+    }
+
+    @Test func malformedHashesAreRefusedAtImport() {
+        for bad in [
+            #"{"algorithm": "scrypt", "hash": {"value": "x"}}"#, #"{"algorithm": "md5", "hash": {"value": "xyz"}}"#,
+            #"{"algorithm": "pbkdf2", "hash": {"value": "$pbkdf2-sha999$i=1,l=1$a$b"}}"#, #"{"algorithm": "argon2", "hash": {"value": "plain"}}"#,
+            #"{"algorithm": "sha256", "hash": {"value": "00"}, "salt": {"value": "s", "position": "middle"}}"#, #"{"hash": {"value": "00"}}"#,
+        ] {
+            #expect(throws: DirectoryError.self) { try ImportedPasswordHash.stored(from: try JSONValue.parse(bad)) }
+        }
+    }
+}
