@@ -87,6 +87,8 @@ public final class AuthorizationService: Sendable {
         case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?)
         /// Send the browser to a script's redirect target, remembering it with a cookie.
         case suspend(String, browser: String)
+        /// Render a simulated upstream IdP's page: pick one of its users (or paste a profile).
+        case idp(transaction: String, client: Client, connection: Connection, users: [JSONValue], error: String?)
         /// Render the sign-up page for this transaction.
         case signup(transaction: String, client: Client, connection: String, error: String?)
         /// Send the browser to this URL (the app's callback, with a code or an error).
@@ -140,7 +142,64 @@ public final class AuthorizationService: Sendable {
         if p.prompt == "none" { return errorRedirect(p, "login_required", "Login required") }
         let tx = randomHexID()
         state.withLock { $0.transactions[tx] = Transaction(parameters: p, created: Timestamp.now()) }
+        if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {
+            return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
+        }
         return .login(transaction: tx, client: client, connection: p.connection ?? pipeline.defaultConnectionName, loginHint: p.loginHint, error: nil)
+    }
+
+    /// Social and enterprise connections: their users come from a (simulated) upstream IdP.
+    public static func isFederated(_ connection: Connection) -> Bool {
+        !connection.isDatabase && !["email", "sms"].contains(connection.strategy)
+    }
+
+    // MARK: - The simulated upstream IdP
+
+    /// Switches a login transaction to a social/enterprise connection's IdP page.
+    public func idpPage(transaction tx: String, connection name: String) -> Step {
+        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else { return .invalid("This login page has expired. Start again from the application.") }
+        guard let connection = pipeline.tenant.connection(named: name), Self.isFederated(connection) else {
+            return .invalid("\(name) is not a social or enterprise connection of this tenant")
+        }
+        state.withLock { $0.transactions[tx]?.parameters.connection = connection.name }
+        return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
+    }
+
+    /// The IdP page's answer: the chosen simulated user (by index) or a pasted raw profile.
+    public func submitIdP(transaction tx: String, userIndex: Int?, profile: String?, ip: String?, userAgent: String?) async -> Step {
+        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId }),
+            let name = t.parameters.connection, let connection = pipeline.tenant.connection(named: name)
+        else { return .invalid("This login page has expired. Start again from the application.") }
+        let users = pipeline.simulatedIdPUsers(connection)
+        let raw: JSONValue
+        if let userIndex, users.indices.contains(userIndex) {
+            raw = users[userIndex]
+        } else if let profile, !profile.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            guard let parsed = try? JSONValue.parse(profile), parsed.objectValue != nil else {
+                return .idp(transaction: tx, client: client, connection: connection, users: users, error: "The profile is not a JSON object.")
+            }
+            raw = parsed
+        } else {
+            return .idp(transaction: tx, client: client, connection: connection, users: users, error: "Pick a user or paste a profile.")
+        }
+        var invalid: String?
+        let step = await complete(t.parameters, client: client, sessionID: randomHexID()) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            do {
+                return try await self.pipeline.idpLogin(connection: connection.name, profile: raw, request: request)
+            } catch let error as PipelineError {
+                if case .invalidRequest(let message) = error { invalid = message }
+                throw error
+            }
+        }
+        if let invalid { return .idp(transaction: tx, client: client, connection: connection, users: users, error: invalid) }
+        state.withLock { _ = $0.transactions.removeValue(forKey: tx) }
+        return step
     }
 
     // MARK: - POST of the login form

@@ -34,6 +34,8 @@ public final class LoginPipeline: Sendable {
     var current: Revision { revision.withLock { $0 } }
     public var issuer: TokenIssuer { revision.withLock { $0.issuer } }
     public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
+    /// One-time codes of passwordless connections (in memory).
+    public let passwordless = PasswordlessCodes()
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
@@ -105,6 +107,9 @@ public final class LoginPipeline: Sendable {
     /// A login without credentials, like the dashboard's "try this rule".
     /// `signTokens: false` builds the tokens' claims without signatures (benchmarks only).
     public func simulate(_ request: SimulationRequest, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
+        if let idp = request.idpProfile, let connection = request.connection {
+            return try await idpLogin(connection: connection, profile: idp, request: request)
+        }
         let started = monotonicSeconds()
         let client = try resolveClient(request.client)
         let user: UserProfile
@@ -460,7 +465,7 @@ public final class LoginPipeline: Sendable {
         }
         var options: [String: JSONValue] = [:]
         for k in ["tenant_domain", "domain_aliases", "requires_username", "import_mode"] { if let v = connection.options[k] { options[k] = v } }
-        let method: JSONValue = connection.isDatabase ? "pwd" : "federated"
+        let method: JSONValue = connection.isDatabase ? "pwd" : ["email", "sms"].contains(connection.strategy) ? .string(connection.strategy) : "federated"
         var ctx: [String: JSONValue] = [
             "tenant": .string(tenant.name),
             "clientID": .string(client.clientId), "clientName": .string(client.name),

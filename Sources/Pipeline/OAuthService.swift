@@ -58,7 +58,8 @@ public struct OAuthService: Sendable {
     }
 
     static let passwordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
-    public static let supportedGrants = ["authorization_code", "password", passwordRealmGrant, "client_credentials", "refresh_token"]
+    static let passwordlessGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
+    public static let supportedGrants = ["authorization_code", "password", passwordRealmGrant, passwordlessGrant, "client_credentials", "refresh_token"]
 
     var tenant: Tenant { pipeline.tenant }
 
@@ -116,6 +117,7 @@ public struct OAuthService: Sendable {
                     throw error
                 }
             case "refresh_token": return .success(try await refreshToken(r, client: client))
+            case Self.passwordlessGrant: return .success(try await passwordlessOTP(r, client: client))
             default: return .success(try await password(r, client: client, realm: grant == Self.passwordRealmGrant ? r["realm"] : nil))
             }
         } catch {
@@ -144,6 +146,41 @@ public struct OAuthService: Sendable {
         request.body = r.parameters.filter { $0.key != "password" && $0.key != "client_secret" }.mapValues(JSONValue.string)
         let result: SimulationResult
         do { result = try await pipeline.login(username: username, password: password, request: request) } catch {
+            throw OAuthError(400, "invalid_request", error.description)
+        }
+        return try await tokenResponse(result, client: client, scope: request.scope!, audience: request.audience ?? tenant.settings.defaultAudience)
+    }
+
+    /// `POST /passwordless/start`: the client authenticates as at the token endpoint.
+    public func passwordlessStart(_ r: OAuthRequest) async -> Result<JSONValue, OAuthError> {
+        do throws(OAuthError) {
+            let client = try authenticateClient(r)
+            do {
+                return .success(try await pipeline.passwordlessStart(
+                    clientId: client.clientId, connection: r["connection"] ?? "", email: r["email"], phoneNumber: r["phone_number"], send: r["send"],
+                    ip: r.ip, userAgent: r.userAgent))
+            } catch {
+                throw OAuthError(error.status, error.error, error.description)
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `username` (email or phone number), `otp` (from `/passwordless/start`), `realm` (`email` or `sms`).
+    func passwordlessOTP(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
+        guard let username = r["username"], let otp = r.parameters["otp"], let realm = r["realm"] else {
+            throw OAuthError(400, "invalid_request", "Missing required parameters: username, otp and realm")
+        }
+        var request = SimulationRequest(user: .stored(username))
+        request.client = client.clientId
+        request.audience = r["audience"]
+        request.scope = r["scope"] ?? "openid"
+        request.ip = r.ip
+        request.userAgent = r.userAgent
+        request.body = r.parameters.filter { $0.key != "otp" && $0.key != "client_secret" }.mapValues(JSONValue.string)
+        let result: SimulationResult
+        do { result = try await pipeline.passwordlessLogin(username: username, otp: otp, realm: realm, request: request) } catch {
             throw OAuthError(400, "invalid_request", error.description)
         }
         return try await tokenResponse(result, client: client, scope: request.scope!, audience: request.audience ?? tenant.settings.defaultAudience)

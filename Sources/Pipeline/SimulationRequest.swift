@@ -39,6 +39,9 @@ public struct SimulationRequest: Sendable {
     public var cannedResponses: [CannedResponse]?
     /// Roles of an inline user (stored users' roles come from the store).
     public var roles: [String]?
+    /// A raw upstream IdP profile: the login goes through `connection` (social or enterprise)
+    /// as that IdP user, instead of `user`.
+    public var idpProfile: JSONValue?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
 
@@ -50,14 +53,15 @@ public struct SimulationRequest: Sendable {
 
     public init(json: JSONValue) throws(PipelineError) {
         guard case .object(let o) = json else { throw .invalidRequest("a simulation request must be a JSON object") }
-        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now"]
+        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now", "idpProfile"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidRequest("unknown field '\(unknown)' in the simulation request (known: \(known.sorted().joined(separator: ", ")))")
         }
         switch o["user"] {
         case .string(let s)?: self.init(user: .stored(s))
         case .object?: self.init(user: .inline(o["user"]!))
-        case nil: throw .invalidRequest("the simulation request needs 'user' (an email, a user_id or an inline profile)")
+        case nil where o["idpProfile"] != nil: self.init(user: .stored(""))
+        case nil: throw .invalidRequest("the simulation request needs 'user' (an email, a user_id or an inline profile) or 'idpProfile' with a social/enterprise 'connection'")
         case let other?: throw .invalidRequest("'user' must be a string or an object, not \(other.typeName)")
         }
         func string(_ k: String, in obj: [String: JSONValue], prefix: String = "") throws(PipelineError) -> String? {
@@ -98,6 +102,11 @@ public struct SimulationRequest: Sendable {
             guard let v = o[k] else { return nil }
             guard let list = v.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else { throw .invalidRequest("'\(k)' must be an array of names") }
             return list.compactMap(\.stringValue)
+        }
+        if let idp = o["idpProfile"] {
+            guard case .object = idp else { throw .invalidRequest("'idpProfile' must be an object (the upstream IdP's raw profile)") }
+            guard connection != nil else { throw .invalidRequest("'idpProfile' needs 'connection' (a social or enterprise connection)") }
+            idpProfile = idp
         }
         rules = try names("rules")
         actions = try names("actions")

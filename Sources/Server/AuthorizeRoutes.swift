@@ -30,6 +30,20 @@ struct AuthorizeRoutes: Sendable {
                 ip: "127.0.0.1", userAgent: request.headers[.userAgent])
             return render(step)
         }
+        router.get("authorize/idp") { request, _ -> Response in
+            let q = FormEncoding.decode(request.uri.query ?? "")
+            return render(authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? ""))
+        }
+        router.post("authorize/idp") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            let form = FormEncoding.decode(String(buffer: buffer))
+            let step = await authorization.submitIdP(
+                transaction: form["tx"] ?? "", userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"], ip: "127.0.0.1",
+                userAgent: request.headers[.userAgent])
+            return render(step)
+        }
         router.get("authorize/signup") { request, _ -> Response in
             render(authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
         }
@@ -94,7 +108,10 @@ struct AuthorizeRoutes: Sendable {
         case .invalid(let message):
             return LoginPage.error(message, status: .badRequest)
         case .login(let tx, let client, let connection, let hint, let error):
-            return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error)
+            let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
+            return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error, federated: federated)
+        case .idp(let tx, let client, let connection, let users, let error):
+            return LoginPage.idp(transaction: tx, client: client, connection: connection, users: users, error: error)
         case .suspend(let url, let browser):
             var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
             response.setCookie(Cookie(name: Self.continueCookie, value: browser, maxAge: 600, path: "/", httpOnly: true, sameSite: .lax))
@@ -163,8 +180,11 @@ enum LoginPage {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func form(transaction: String, client: Client, connection: String, loginHint: String?, error: String?) -> Response {
+    static func form(transaction: String, client: Client, connection: String, loginHint: String?, error: String?, federated: [String] = []) -> Response {
         let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let others = federated.map { name in
+            "<p class=\"sub\"><a class=\"idp\" href=\"/authorize/idp?tx=\(escape(transaction))&amp;connection=\(escape(name))\">Continue with \(escape(name))</a></p>"
+        }.joined()
         return page(
             "Log in to \(client.name)",
             """
@@ -177,6 +197,29 @@ enum LoginPage {
             <button type="submit">Continue</button>
             </form>
             <p class="sub" style="margin-top:1.2rem">No account? <a href="/authorize/signup?tx=\(escape(transaction))">Sign up</a></p>
+            \(others)
+            """)
+    }
+
+    /// A simulated upstream IdP: its users as buttons, and a box for any raw profile.
+    static func idp(transaction: String, client: Client, connection: Connection, users: [JSONValue], error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let buttons = users.enumerated().map { i, u in
+            let label = u["email"]?.stringValue ?? u["name"]?.stringValue ?? u["login"]?.stringValue ?? u["sub"]?.stringValue ?? "user \(i + 1)"
+            return "<button type=\"submit\" name=\"user\" value=\"\(i)\" class=\"idp-user\">\(escape(label))</button>"
+        }.joined(separator: "\n")
+        return page(
+            "\(connection.name) (simulated)",
+            """
+            <h1>\(escape(connection.name))</h1><p class="sub">simulated \(escape(connection.strategy)) sign-in for <strong>\(escape(client.name))</strong></p>
+            \(err)
+            <form method="post" action="/authorize/idp">
+            <input type="hidden" name="tx" value="\(escape(transaction))">
+            \(users.isEmpty ? "<p class=\"sub\">This connection lists no simulated users (options.simulated_users).</p>" : buttons)
+            <label for="profile">Or sign in as this IdP profile (JSON)</label>
+            <textarea id="profile" name="profile" rows="4" style="width:100%;box-sizing:border-box"></textarea>
+            <button type="submit">Sign in with this profile</button>
+            </form>
             """)
     }
 

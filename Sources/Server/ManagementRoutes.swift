@@ -73,6 +73,14 @@ struct ManagementRoutes: Sendable {
             try await management.deleteUser(Self.userID(context))
             return Response(status: .noContent)
         })
+        api.post("users/:id/identities", use: guarded(["update:users"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.linkIdentity(Self.userID(context), try await json(request)), status: .created)
+        })
+        api.delete("users/:id/identities/:provider/:identity", use: guarded(["update:users"]) { _, context, _ throws(ManagementError) in
+            let identity = context.parameters.get("identity") ?? ""
+            return HTTPJSON.response(try await management.unlinkIdentity(
+                Self.userID(context), provider: context.parameters.get("provider") ?? "", userId: identity.removingPercentEncoding ?? identity))
+        })
         api.get("users/:id/roles", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.userRoles(Self.userID(context)))
         })

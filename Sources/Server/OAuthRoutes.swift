@@ -29,6 +29,16 @@ struct OAuthRoutes: Sendable {
                 return response
             }
         }
+        router.post("passwordless/start") { request, _ -> Response in
+            switch await decode(request) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await oauth.passwordlessStart(r) {
+                case .success(let body): return HTTPJSON.response(body)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
         router.post("oauth/revoke") { request, _ -> Response in
             switch await decode(request) {
             case .failure(let e): return Self.error(e)

@@ -73,6 +73,21 @@ struct SimulationRoutes: Sendable {
                 return Self.failure(error)
             }
         }
+        // The code /passwordless/start sent (there is no mail or SMS here): ?email= or ?phone_number=, optional connection.
+        router.get("api/authsim/passwordless/code") { request, _ -> Response in
+            if let denied = unauthorized(request) { return denied }
+            let q = request.uri.queryParameters
+            guard let identifier = (q["email"] ?? q["phone_number"]).map(String.init) else {
+                return HTTPJSON.error(.badRequest, "give ?email= or ?phone_number=", errorCode: "invalid_query_string")
+            }
+            guard let code = pipeline.passwordless.current(connection: q["connection"].map(String.init), identifier: identifier) else {
+                return HTTPJSON.error(.notFound, "No current passwordless code for \(identifier)", errorCode: "inexistent_code")
+            }
+            return HTTPJSON.response([
+                "code": .string(code.code), "connection": .string(code.connection), "identifier": .string(code.identifier),
+                "client_id": .string(code.clientId), "expires_at": .string(Timestamp.format(code.expires)),
+            ])
+        }
         router.post("api/authsim/simulate") { request, _ -> Response in
             let body: JSONValue
             switch await authorizedBody(request) {

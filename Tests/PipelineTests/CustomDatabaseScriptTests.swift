@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import JSONCore
+@testable import Tenant
 import Testing
 
 @testable import Pipeline
@@ -181,5 +182,56 @@ import Testing
         #expect(r["duplicate"]?.stringValue?.contains("already exists") == true)
         let file = p.tenant.directory + "/legacy-db/other.json"
         #expect(FileManager.default.fileExists(atPath: file))
+    }
+}
+
+/// What rules see of a social or enterprise login, and how IdP profiles map.
+@Suite struct IdPProfileTests {
+    @Test func rulesSeeTheConnectionAsAuth0DescribesIt() async throws {
+        var f = TenantFixture()
+        f.rules = [("ctx", """
+            function (user, context, callback) {
+              context.idToken['https://t/ctx'] = {
+                strategy: context.connectionStrategy, connection: context.connection, options: context.connectionOptions,
+                methods: context.authentication.methods.map(function (m) { return m.name; }),
+                identities: user.identities.map(function (i) { return i.provider + '|' + i.user_id + '|' + i.isSocial; })
+              };
+              callback(null, user, context);
+            }
+            """)]
+        f.extraFiles["connections/corp.json"] = #"{"name": "corp", "strategy": "samlp", "options": {"tenant_domain": "corp.example", "domain_aliases": ["corp.example"]}}"#
+        let p = try await makePipeline(f)
+        let r = try await p.simulate({
+            var q = SimulationRequest(user: .stored(""))
+            q.connection = "corp"
+            q.idpProfile = ["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": "emp-17", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress": "Emp@Corp.example", "name": "Employee 17"]
+            return q
+        }())
+        #expect(r.outcome == .allowed)
+        #expect(r.user["user_id"] == "samlp|corp|emp-17")
+        #expect(r.user["email"] == "emp@corp.example")
+        let ctx = try #require(r.idToken?.claims["https://t/ctx"])
+        #expect(ctx["strategy"] == "samlp")
+        #expect(ctx["connection"] == "corp")
+        #expect(ctx["options"]?["tenant_domain"] == "corp.example")
+        #expect(ctx["methods"] == ["federated"])
+        #expect(ctx["identities"] == ["samlp|corp|emp-17|false"])
+    }
+
+    @Test func strategyMappings() throws {
+        func map(_ strategy: String, _ raw: JSONValue) throws -> LoginPipeline.IdPUser {
+            try LoginPipeline.mapIdPProfile(raw, connection: Connection(name: strategy, id: "con_x", strategy: strategy, options: [:], metadata: [:], enabledClients: nil))
+        }
+        let fb = try map("facebook", ["id": "77", "first_name": "Fay", "last_name": "Book", "name": "Fay Book", "picture": ["data": ["url": "https://p/fb.png"]]])
+        #expect(fb.userId == "facebook|77")
+        #expect(fb.attributes["given_name"] == "Fay")
+        #expect(fb.attributes["picture"] == "https://p/fb.png")
+        let aad = try map("waad", ["oid": "0000-aaaa", "upn": "Ann@Contoso.example", "name": "Ann"])
+        #expect(aad.userId == "waad|0000-aaaa")
+        #expect(aad.attributes["email"] == "ann@contoso.example")
+        let gh = try map("github", ["id": 12, "login": "octo"])
+        #expect(gh.userId == "github|12")
+        #expect(gh.attributes["name"] == "octo", "GitHub's name falls back to the login")
+        #expect(throws: PipelineError.self) { try map("google-oauth2", ["email": "no-id@example.com"]) }
     }
 }
