@@ -20,9 +20,8 @@ public enum PasswordHasher {
     /// A new random bcrypt salt setting of `cost`.
     public static func salt(cost: Int = defaultCost) throws(DirectoryError) -> String {
         var setting = [CChar](repeating: 0, count: 128)
-        guard (4...31).contains(cost), crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else {
-            throw .storage("bcrypt rounds must be 4 to 31 (got \(cost))")
-        }
+        guard (4...31).contains(cost) else { throw .storage("bcrypt rounds must be 4 to 31 (got \(cost))") }
+        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &setting, Int32(setting.count)) != nil else { throw .storage("crypt_gensalt failed for bcrypt") }
         return String(decoding: setting.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

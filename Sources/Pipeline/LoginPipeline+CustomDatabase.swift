@@ -34,6 +34,9 @@ extension LoginPipeline {
         return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev.tenant), runtime: runtime)
     }
 
+    /// Fields of a script's profile that are never stored.
+    static let secretFields: Set<String> = ["password", "password_hash", "passwordhash", "hash", "salt", "pwd"]
+
     /// A profile returned by a Login or get_user script, normalized: `user_id` "x" becomes
     /// `auth0|x` with the connection's identity; the email is lower-cased.
     static func scriptProfile(_ value: JSONValue, connection: Connection, script: String) throws(PipelineError) -> UserProfile {
@@ -43,7 +46,9 @@ extension LoginPipeline {
         let local = raw.hasPrefix("auth0|") ? String(raw.dropFirst(6)) : raw
         o["user_id"] = .string("auth0|" + local)
         o.removeValue(forKey: "id")
-        for k in ["identities", "created_at", "updated_at", "last_login", "logins_count", "last_ip", "password_hash", "blocked"] { o.removeValue(forKey: k) }
+        for k in ["identities", "created_at", "updated_at", "last_login", "logins_count", "last_ip", "blocked"] { o.removeValue(forKey: k) }
+        // A script that returns its table row must not put the legacy password (or hash) in the profile.
+        for k in o.keys where Self.secretFields.contains(k.lowercased()) { o.removeValue(forKey: k) }
         if let email = o["email"]?.stringValue { o["email"] = .string(email.lowercased()) }
         var user: UserProfile
         do { user = try UserProfile(json: .object(o), defaultConnection: connection.name) } catch {
@@ -57,9 +62,13 @@ extension LoginPipeline {
     /// The profile cache: a new user is stored as the script returned it; a known one gets its
     /// root attributes replaced and keeps its metadata, counters, roles and blocked flag.
     func cache(_ fresh: UserProfile) async throws -> UserProfile {
-        guard try await store.user(id: fresh.userId) != nil else {
-            try await store.insert(fresh)
-            return fresh
+        if try await store.user(id: fresh.userId) == nil {
+            do {
+                try await store.insert(fresh)
+                return fresh
+            } catch DirectoryError.userExists {
+                // A concurrent first login stored it: refresh that one instead.
+            }
         }
         return try await store.update(id: fresh.userId) { u in
             var next = fresh
@@ -73,6 +82,8 @@ extension LoginPipeline {
             next.appMetadata = u.appMetadata
             next.userMetadata = u.userMetadata
             next.passwordHash = u.passwordHash
+            // Linked identities stay; only the connection's own identity is refreshed.
+            next.identities = [fresh.identities[0]] + u.identities.dropFirst()
             u = next
         }
     }

@@ -18,7 +18,23 @@ public final class PasswordlessCodes: Sendable {
     }
 
     private let codes = Mutex<[String: Code]>([:])
+    /// When codes were last requested per identifier (a new code resets the tries, so starts are limited).
+    private let starts = Mutex<[String: [Double]]>([:])
     static let maximumFailures = 3
+    static let maximumStarts = 5
+    static let startWindow: Double = 600
+
+    /// At most five codes per identifier in ten minutes.
+    func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) -> Bool {
+        starts.withLock { all in
+            let key = Self.key(connection, identifier)
+            let recent = (all[key] ?? []).filter { now - $0 < Self.startWindow }
+            guard recent.count < Self.maximumStarts else { return false }
+            all[key] = recent + [now]
+            if all.count > 10_000 { all = all.filter { $0.value.contains { now - $0 < Self.startWindow } } }
+            return true
+        }
+    }
 
     public init() {}
 
@@ -68,6 +84,12 @@ public struct PasswordlessError: Error, Sendable {
 }
 
 extension LoginPipeline {
+    static func isPasswordlessEmail(_ s: String) -> Bool {
+        s.count <= 254 && s.range(of: #"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"#, options: .regularExpression) != nil
+    }
+
+    static func isPhoneNumber(_ s: String) -> Bool { s.range(of: #"^\+[1-9][0-9]{6,14}$"#, options: .regularExpression) != nil }
+
     /// `POST /passwordless/start`: issues a one-time code for an email address or phone
     /// number, prints it in the daemon log (there is no mail or SMS here) and logs `cls`.
     public func passwordlessStart(clientId: String, connection name: String, email: String?, phoneNumber: String?, send: String?, ip: String?, userAgent: String?) async throws(PasswordlessError) -> JSONValue {
@@ -83,15 +105,18 @@ extension LoginPipeline {
         }
         let identifier: String
         if connection.strategy == "email" {
-            guard let email, email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil else {
+            guard let email, Self.isPasswordlessEmail(email) else {
                 throw PasswordlessError(status: 400, error: "bad.email", description: "email is required and must be an email address")
             }
             identifier = email.lowercased()
         } else {
-            guard let phoneNumber, phoneNumber.range(of: #"^\+[1-9][0-9]{6,14}$"#, options: .regularExpression) != nil else {
+            guard let phoneNumber, Self.isPhoneNumber(phoneNumber) else {
                 throw PasswordlessError(status: 400, error: "bad.phone_number", description: "phone_number is required in E.164 form (+15551234567)")
             }
             identifier = phoneNumber
+        }
+        guard passwordless.allowStart(connection: connection.name, identifier: identifier) else {
+            throw PasswordlessError(status: 429, error: "too_many_requests", description: "Too many codes requested for \(identifier): wait a few minutes")
         }
         let lifetime = connection.options["otp_lifetime_seconds"]?.doubleValue ?? 300
         let code = passwordless.issue(
@@ -118,6 +143,9 @@ extension LoginPipeline {
         if request.protocolName == nil { request.protocolName = "oauth2-password" }
         let isEmail = connection.strategy == "email"
         let identifier = isEmail ? username.lowercased() : username
+        guard isEmail ? Self.isPasswordlessEmail(identifier) : Self.isPhoneNumber(identifier) else {
+            throw .invalidRequest("username must be \(isEmail ? "an email address" : "a phone number in E.164 form")")
+        }
         guard passwordless.redeem(connection: connection.name, identifier: identifier, code: otp, clientId: client.clientId) else {
             let what = isEmail ? "email" : "phone number"
             return await refusedLogin(
@@ -126,9 +154,15 @@ extension LoginPipeline {
         }
         let user: UserProfile
         do {
-            let field = isEmail ? "email" : "phone_number"
-            let query = try UserQuery.parse("\(field):\"\(identifier)\" AND identities.connection:\"\(connection.name)\"")
-            if let found = try await store.search(query, sort: nil, offset: 0, limit: 1).users.first {
+            // Both identifiers are checked to a strict shape above, so they quote safely.
+            let found: UserProfile?
+            if isEmail {
+                found = try await store.user(login: identifier, connection: connection.name)
+            } else {
+                let query = try UserQuery.parse("phone_number:\"\(identifier)\"")
+                found = try await store.search(query, sort: nil, offset: 0, limit: 50).users.first { $0.connection == connection.name }
+            }
+            if let found {
                 user = try await store.update(id: found.userId) { u in
                     if isEmail { u.emailVerified = true } else { u.phoneVerified = true }
                 }

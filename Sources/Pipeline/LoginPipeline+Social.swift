@@ -75,6 +75,12 @@ extension LoginPipeline {
         return IdPUser(provider: connection.strategy, id: identity, attributes: a, raw: o)
     }
 
+    /// `set_user_root_attributes`: `on_each_login` (default), `on_first_login` or `never_on_login`.
+    public static func rootAttributeSync(_ connection: Connection) -> String {
+        let v = connection.options["set_user_root_attributes"]?.stringValue ?? "on_each_login"
+        return ["on_each_login", "on_first_login", "never_on_login"].contains(v) ? v : "on_each_login"
+    }
+
     /// Root attributes an IdP login sets (sync never touches metadata).
     static let syncedAttributes = ["email", "email_verified", "name", "nickname", "given_name", "family_name", "picture", "locale"]
 
@@ -82,7 +88,7 @@ extension LoginPipeline {
     /// attributes; known ones get them again when `set_user_root_attributes` is `on_each_login`
     /// (the default). A linked identity logs in as its primary user.
     func upsertIdPUser(_ idp: IdPUser, connection: Connection) async throws(PipelineError) -> UserProfile {
-        let eachLogin = (connection.options["set_user_root_attributes"]?.stringValue ?? "on_each_login") != "on_first_login"
+        let eachLogin = Self.rootAttributeSync(connection) == "on_each_login"
         let raw = idp.raw
         @Sendable func apply(_ attributes: [String: JSONValue], to u: inout UserProfile) throws {
             var o = u.json.objectValue ?? [:]
@@ -100,12 +106,14 @@ extension LoginPipeline {
                 return try await store.update(id: existing.userId) { u in
                     if eachLogin && u.userId == idp.userId { try apply(idp.attributes, to: &u) }
                     if let i = u.identities.firstIndex(where: { $0.provider == idp.provider && $0.userId == idp.id }) {
-                        u.identities[i].profileData = raw
+                        // A linked identity keeps the mapped attributes too (unlinking rebuilds a user from them).
+                        u.identities[i].profileData = i == 0 ? raw : raw.merging(idp.attributes) { _, mapped in mapped }
                     }
                 }
             }
             var user = UserProfile(userId: idp.userId, connection: connection.name, provider: idp.provider, isSocial: connection.isSocial)
-            try apply(idp.attributes, to: &user)
+            // never_on_login: only the id and email come from the IdP, even at creation.
+            try apply(Self.rootAttributeSync(connection) == "never_on_login" ? idp.attributes.filter { ["email", "email_verified"].contains($0.key) } : idp.attributes, to: &user)
             user.identities = [Identity(provider: idp.provider, connection: connection.name, userId: idp.id, isSocial: connection.isSocial, profileData: raw)]
             try await store.insert(user)
             return user

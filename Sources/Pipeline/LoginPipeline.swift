@@ -36,6 +36,8 @@ public final class LoginPipeline: Sendable {
     public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
     /// One-time codes of passwordless connections (in memory).
     public let passwordless = PasswordlessCodes()
+    /// Password-reset tickets (in memory).
+    public let passwordResets = PasswordResetTickets()
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 

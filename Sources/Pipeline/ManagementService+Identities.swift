@@ -15,9 +15,12 @@ extension ManagementService {
         guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
         let secondaryId: String
         if let token = o["link_with"]?.stringValue {
+            // An unexpired RS256 ID token of this tenant for one of its clients.
             guard let decoded = try? JWT.decode(token), case .success = JWT.verifyRS256(decoded, jwks: pipeline.issuer.keys.jwks),
-                decoded.claims["iss"]?.stringValue == tenant.settings.effectiveIssuer, let sub = decoded.claims["sub"]?.stringValue
-            else { throw ManagementError(400, "link_with must be an ID token issued by this tenant", "invalid_body") }
+                decoded.header["typ"]?.stringValue != "at+jwt", decoded.claims["iss"]?.stringValue == tenant.settings.effectiveIssuer,
+                let aud = decoded.claims["aud"]?.stringValue, tenant.clients.contains(where: { $0.clientId == aud }),
+                let exp = decoded.claims["exp"]?.doubleValue, exp > Timestamp.now(), let sub = decoded.claims["sub"]?.stringValue
+            else { throw ManagementError(400, "link_with must be an unexpired RS256 ID token this tenant issued to one of its clients", "invalid_body") }
             secondaryId = sub
         } else {
             guard let provider = o["provider"]?.stringValue, let uid = o["user_id"]?.stringValue ?? o["user_id"]?.intValue.map(String.init) else {
@@ -59,15 +62,18 @@ extension ManagementService {
         }
         guard index > 0 else { throw ManagementError(400, "The main identity cannot be unlinked", "invalid_body") }
         let identity = primary.identities[index]
-        var o = identity.profileData ?? [:]
+        var o = (identity.profileData ?? [:]).filter { Self.linkedAttributes.contains($0.key) }
         o["user_id"] = .string(identity.provider + "|" + identity.userId)
         o["identities"] = [Identity(provider: identity.provider, connection: identity.connection, userId: identity.userId, isSocial: identity.isSocial).json]
         do {
             var restored = try UserProfile(json: .object(o), defaultConnection: identity.connection)
             restored.applyDefaults()
-            let updated = try await store.update(id: primaryId) { u in u.identities.removeAll { $0.provider == provider && $0.userId == userId } }
+            // The user first, so that a refusal (the id or email is taken again) changes nothing.
             try await store.insert(restored)
+            let updated = try await store.update(id: primaryId) { u in u.identities.removeAll { $0.provider == provider && $0.userId == userId } }
             return .array(updated.identities.map(\.json))
+        } catch DirectoryError.userExists(let what) {
+            throw ManagementError(409, "The identity cannot become a user of its own again: \(what) exists", "identity_conflict")
         } catch {
             throw ManagementError(500, "\(error)", "internal_error")
         }

@@ -11,6 +11,9 @@ extension ManagementService {
             throw ManagementError(400, "The connection does not exist: \(connectionId)", "inexistent_connection")
         }
         guard connection.isDatabase else { throw ManagementError(400, "Users can only be imported into database connections", "invalid_body") }
+        if connection.usesCustomScripts && !connection.importMode {
+            throw ManagementError(400, "\(connection.name) authenticates with its own database (import mode off): users cannot be imported into it", "invalid_body")
+        }
         if upsert { throw ManagementError(400, "upsert is not supported by authsim: existing users are reported as errors", "invalid_body") }
         let report = await store.importUsers(document, connection: connection.name)
         let entries = document.arrayValue ?? []

@@ -32,7 +32,7 @@ public struct ManagementService: Sendable {
     public static let allScopes = [
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
-        "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections",
+        "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections", "create:user_tickets",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).
@@ -176,6 +176,9 @@ public struct ManagementService: Sendable {
                 do { try MetadataMerge.validate(patch, kind: kind) } catch { throw .invalidBody(error.description) }
             }
         }
+        // Validate root-field types before entering the store's transaction.
+        var probe = current
+        try apply(o.filter { !MetadataKind.allCases.map(\.rawValue).contains($0.key) }, to: &probe)
         var passwordHash: String?
         var passwordChangedByScript = false
         let connection = tenant.connection(named: current.connection)
@@ -192,9 +195,6 @@ public struct ManagementService: Sendable {
         if let connection, connection.usesCustomScripts && connection.importMode, let email = o["email"]?.stringValue, email.lowercased() != current.email {
             try await pipeline.checkLegacyEmailFree(email, connection: connection)
         }
-        // Validate root-field types before entering the store's transaction.
-        var probe = current
-        try apply(o.filter { !MetadataKind.allCases.map(\.rawValue).contains($0.key) }, to: &probe)
         let fields = o
         let newHash = passwordHash
         let byScript = passwordChangedByScript
@@ -235,10 +235,9 @@ public struct ManagementService: Sendable {
                 throw ManagementError(400, "'\(f)' cannot be changed for users migrated from the custom database \(connection.name): only app_metadata, user_metadata, blocked, password, \(Self.migratedUserFields.sorted().joined(separator: ", ")) can be", "operation_not_supported")
             }
         }
-        if !connection.isDatabase {
-            let sync = connection.options["set_user_root_attributes"]?.stringValue ?? "on_each_login"
-            if sync != "on_first_login", let f = fields.intersection(Self.profileAttributes).sorted().first {
-                throw ManagementError(400, "'\(f)' is overwritten from \(connection.name) at each login (set_user_root_attributes is on_each_login)", "operation_not_supported")
+        if !connection.isDatabase, !["email", "sms"].contains(connection.strategy) {
+            if LoginPipeline.rootAttributeSync(connection) == "on_each_login", let f = fields.intersection(Self.profileAttributes).sorted().first {
+                throw ManagementError(400, "'\(f)' is overwritten from \(connection.name) at each login (set_user_root_attributes is on_each_login; on_first_login or never_on_login make it editable)", "operation_not_supported")
             }
         }
     }

@@ -181,6 +181,7 @@ public struct OAuthService: Sendable {
         request.body = r.parameters.filter { $0.key != "otp" && $0.key != "client_secret" }.mapValues(JSONValue.string)
         let result: SimulationResult
         do { result = try await pipeline.passwordlessLogin(username: username, otp: otp, realm: realm, request: request) } catch {
+            if case .store = error { throw OAuthError(500, "server_error", error.description) }
             throw OAuthError(400, "invalid_request", error.description)
         }
         return try await tokenResponse(result, client: client, scope: request.scope!, audience: request.audience ?? tenant.settings.defaultAudience)

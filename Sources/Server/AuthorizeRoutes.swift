@@ -85,6 +85,47 @@ struct AuthorizeRoutes: Sendable {
                 return HTTPJSON.response(error.json, status: HTTPResponse.Status(code: error.status))
             }
         }
+        // Password reset: the request (the link goes to the daemon log), the page, the new password.
+        router.post("dbconnections/change_password") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return HTTPJSON.error(.contentTooLarge, "Request body is larger than \(maximumBodySize) bytes", errorCode: "payload_too_large")
+            }
+            let text = String(buffer: buffer)
+            let fields = (try? JSONValue.parse(text))?.objectValue?.compactMapValues(\.stringValue) ?? FormEncoding.decode(text)
+            do throws(PasswordResetError) {
+                let message = try await authorization.pipeline.requestPasswordReset(
+                    clientId: fields["client_id"] ?? "", connection: fields["connection"] ?? authorization.pipeline.defaultConnectionName,
+                    email: fields["email"] ?? "", ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: message)))
+            } catch {
+                return HTTPJSON.response(["error": "bad.request", "error_description": .string(error.description)], status: .badRequest)
+            }
+        }
+        router.get("lo/reset") { request, _ -> Response in
+            let ticket = request.uri.queryParameters["ticket"].map(String.init) ?? ""
+            guard let t = authorization.pipeline.passwordResets.peek(ticket) else {
+                return LoginPage.error("This link has expired or was already used: ask for a new one.", status: .badRequest)
+            }
+            return LoginPage.resetForm(ticket: ticket, email: t.email, error: nil)
+        }
+        router.post("lo/reset") { request, _ -> Response in
+            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            let form = FormEncoding.decode(String(buffer: buffer))
+            let ticket = form["ticket"] ?? ""
+            let email = authorization.pipeline.passwordResets.peek(ticket)?.email
+            do throws(PasswordResetError) {
+                let result = try await authorization.pipeline.resetPassword(ticket: ticket, password: form["password"] ?? "", ip: "127.0.0.1")
+                if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
+                return LoginPage.message("Your password has been changed.")
+            } catch {
+                if let email, authorization.pipeline.passwordResets.peek(ticket) != nil {
+                    return LoginPage.resetForm(ticket: ticket, email: email, error: error.description)
+                }
+                return LoginPage.error(error.description, status: .badRequest)
+            }
+        }
         router.get("continue") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.resume(
@@ -235,6 +276,21 @@ enum LoginPage {
             <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
             <button type="submit">Sign up</button>
+            </form>
+            """)
+    }
+
+    static func resetForm(ticket: String, email: String, error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        return page(
+            "Change your password",
+            """
+            <h1>Change your password</h1><p class="sub">for <strong>\(escape(email))</strong></p>
+            \(err)
+            <form method="post" action="/lo/reset">
+            <input type="hidden" name="ticket" value="\(escape(ticket))">
+            <label for="password">New password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required autofocus>
+            <button type="submit">Change password</button>
             </form>
             """)
     }

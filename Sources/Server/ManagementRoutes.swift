@@ -185,6 +185,13 @@ struct ManagementRoutes: Sendable {
         api.get("jobs/:id/errors", use: guarded(["create:users", "read:users"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.jobErrors(context.parameters.get("id") ?? ""))
         })
+        api.post("tickets/password-change", use: guarded(["create:user_tickets"]) { request, _, _ throws(ManagementError) in
+            let body = try await json(request)
+            let ticket = try await management.pipeline.passwordChangeTicket(
+                userId: body["user_id"]?.stringValue, email: body["email"]?.stringValue, connectionId: body["connection_id"]?.stringValue,
+                resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
+            return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
+        })
         api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())
         })

@@ -57,7 +57,13 @@ struct SimulationRoutes: Sendable {
             }
         }
         // "Try" for custom-database scripts: {"args": [...]} → {error, result, trace}.
+        // The scripts may write the legacy database: this needs update:users besides the simulation scope.
         router.post("api/authsim/connections/:connection/scripts/:script") { request, context -> Response in
+            do {
+                _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], requiredScope: "update:users")
+            } catch let error as AccessTokenVerifier.Failure {
+                return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
+            }
             let body: JSONValue
             switch await authorizedBody(request) {
             case .success(let b): body = b

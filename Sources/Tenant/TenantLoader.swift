@@ -192,11 +192,14 @@ public enum TenantLoader {
             let named = (o["options"]?["customScripts"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             for kind in ConnectionScript.kinds {
                 // The Management API's own shape carries the source inline.
-                if let inline = named[kind], inline.contains("function") || inline.contains("\n") {
+                if let inline = named[kind], inline.contains("function") || inline.contains("=>") || inline.contains("\n") {
                     c.scripts[kind] = ConnectionScript(kind: kind, file: rel + "#options.customScripts.\(kind)", source: inline)
                     continue
                 }
                 let file = named[kind].map { Self.normalize("database-connections/\(d)/" + $0) } ?? "database-connections/\(d)/\(kind).js"
+                guard !file.hasPrefix("..") && !file.hasPrefix("/") else {
+                    throw TenantError(file: rel, message: "options.customScripts.\(kind) points outside the tenant directory")
+                }
                 guard fm.fileExists(atPath: path(file)) else {
                     if named[kind] != nil { throw TenantError(file: rel, message: "options.customScripts.\(kind) names \(file), which does not exist") }
                     continue

@@ -58,6 +58,11 @@ import FoundationNetworking
         #expect(failed == [8, 9, 10], "invalid entries are reported by index")
         #expect(errors.arrayValue?.first?["errors"]?.arrayValue?.first?["message"]?.stringValue?.contains("scrypt") == true)
         #expect(try await d.request("api/v2/jobs/job_nope", token: d.token).0 == 404)
+        // A custom database without import mode keeps its users in its own database.
+        let (refused, why) = try await d.request(
+            "api/v2/jobs/users-imports", method: "POST", body: Data(#"{"connection_id": "legacy-users", "users": [{"email": "x@import.test"}]}"#.utf8), token: d.token)
+        #expect(refused == 400)
+        #expect(why["message"]?.stringValue?.contains("import mode off") == true)
 
         // Each imported user logs in with the password; a wrong password is still refused.
         let oauth = OAuthTests()

@@ -154,6 +154,17 @@ import FoundationNetworking
         #expect(smsUser["phone_verified"] == true)
         #expect(smsUser["identities"]?.arrayValue?.first?["connection"] == "sms")
 
+        // Identifiers must have a strict shape (they never reach a query unchecked), and starts are limited.
+        let (injected, injectedBody) = try await otp(#"z"OR(email:pat*)OR"@b.co"#, "000000", realm: "email")
+        #expect(injected == 400)
+        #expect(injectedBody["error"] == "invalid_request")
+        #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "email", "email": "z\"OR(email:pat*)@b.co"}"#).0 == 400)
+        var limited = 0
+        for _ in 0..<6 {
+            if try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "email", "email": "flood@example.com"}"#).0 == 429 { limited += 1 }
+        }
+        #expect(limited == 1, "the sixth code in ten minutes is refused")
+
         // Bad requests.
         #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "email", "email": "not-an-email"}"#).0 == 400)
         #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "Username-Password-Authentication", "email": "a@b.co"}"#).0 == 400)
@@ -195,6 +206,12 @@ import FoundationNetworking
         #expect(restored["identities"]?.arrayValue?.count == 1)
         #expect(try await d.request(annPath + "/identities/auth0/5f7c8ec7c33c6c004bbafe82", method: "DELETE", token: d.token).0 == 400, "the main identity stays")
         #expect(try await d.request(annPath + "/identities/google-oauth2/4242", method: "DELETE", token: d.token).0 == 404)
+
+        // link_with: only an ID token (not an access token) of this tenant.
+        let annLogin = try await simulate(d, #"{"user": "ann@example.com"}"#)
+        let accessToken = try #require(annLogin["accessToken"]?["jwt"]?.stringValue)
+        #expect(try await d.request(
+            "api/v2/users/google-oauth2%7C4242/identities", method: "POST", body: Data(#"{"link_with": "\#(accessToken)"}"#.utf8), token: d.token).0 == 400)
 
         // link_with: the secondary's own ID token.
         let bob = try await simulate(d, #"{"user": "bob@example.com"}"#)

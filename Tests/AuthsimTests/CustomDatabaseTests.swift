@@ -104,6 +104,9 @@ import FoundationNetworking
         #expect(try await patch(d, "auth0|1001", #"{"email_verified": false}"#).0 == 400)
         #expect(try await patch(d, "auth0|1001", #"{"app_metadata": {"tier": 2}, "blocked": false}"#).0 == 200)
         let before = try record(tenant, "legacy-users", email: jane)?["password_hash"]
+        // An invalid PATCH changes nothing, not even the legacy password.
+        #expect(try await patch(d, "auth0|1001", #"{"password": "Other-passw0rd", "blocked": "yes"}"#).0 == 400)
+        #expect(try record(tenant, "legacy-users", email: jane)?["password_hash"] == before)
         #expect(try await patch(d, "auth0|1001", #"{"password": "N3w-passw0rd"}"#).0 == 200)
         #expect(try record(tenant, "legacy-users", email: jane)?["password_hash"] != before, "change_password wrote the legacy table")
         #expect(try await login(d, jane, "N3w-passw0rd", realm: "legacy-users").0 == 200)
@@ -228,6 +231,71 @@ import FoundationNetworking
         #expect(try await run("nope", "[]").0 == 400)
         let (_, missing) = try await d.request("api/authsim/connections/Username-Password-Authentication/scripts/login", method: "POST", body: Data(#"{"args": ["a", "b"]}"#.utf8), token: d.token)
         #expect(missing["message"]?.stringValue?.contains("not a custom-database connection") == true)
+        #expect(await d.stop() == 0)
+    }
+}
+
+/// The password-reset flow against custom databases: the link goes to the daemon log (or comes
+/// from a Management API ticket); `/lo/reset` sets the password through change_password (import
+/// mode off) or migrates the user found by get_user and sets it locally (import mode on).
+@Suite(.serialized) struct PasswordResetTests {
+    let db = CustomDatabaseTests()
+
+    func resetLink(_ d: Daemon, email: String) throws -> URL? {
+        let log = try String(contentsOfFile: d.logPath, encoding: .utf8)
+        guard let line = log.split(separator: "\n").last(where: { $0.contains("password reset link for \(email)") }),
+            let r = line.range(of: #"http://[^ ]+/lo/reset\?ticket=[A-Za-z0-9_-]+"#, options: .regularExpression)
+        else { return nil }
+        return URL(string: String(line[r]))
+    }
+
+    @Test func resetThroughGetUserAndChangePassword() async throws {
+        let tenant = try sampleTenantCopy()
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { d.terminate() }
+        func request(_ email: String, _ connection: String) async throws -> (Int, String) {
+            var r = URLRequest(url: d.base.appendingPathComponent("dbconnections/change_password"))
+            r.httpMethod = "POST"
+            r.httpBody = Data(#"{"client_id": "\#(OAuthTests.app.id)", "email": "\#(email)", "connection": "\#(connection)"}"#.utf8)
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            let (data, response) = try await URLSession.shared.data(for: r)
+            return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+        }
+
+        // Import mode: get_user finds Mia (not migrated yet); the reset migrates her with the new password.
+        let (status, message) = try await request("mia@legacy.example.com", "legacy-migration")
+        #expect(status == 200)
+        #expect(message == "We've just sent you an email to reset your password.")
+        let link = try #require(try resetLink(d, email: "mia@legacy.example.com"))
+        let b = Browser()
+        let page = try await b.go(link)
+        #expect(page.status == 200 && page.body.contains("mia@legacy.example.com"))
+        let ticket = try #require(URLComponents(url: link, resolvingAgainstBaseURL: false)?.queryItems?.first?.value)
+        let weak = try await b.go(d.base.appendingPathComponent("lo/reset"), form: "ticket=\(ticket)&password=short")
+        #expect(weak.body.contains("too weak"), "a weak password keeps the ticket")
+        let done = try await b.go(d.base.appendingPathComponent("lo/reset"), form: "ticket=\(ticket)&password=Res3t-passw0rd")
+        #expect(done.status == 200 && done.body.contains("Your password has been changed."))
+        #expect(try await b.go(link).status == 400, "a ticket works once")
+        #expect(try await d.request("api/v2/users/auth0%7C2001", token: d.token).0 == 200, "migrated by the reset")
+        #expect(try await db.login(d, "mia@legacy.example.com", "Res3t-passw0rd", realm: "legacy-migration").0 == 200)
+        #expect(try db.record(tenant, "legacy-migration", email: "mia@legacy.example.com")?["legacy_logins"] == nil, "the login script never ran")
+
+        // Import mode off: a Management API ticket; change_password writes the legacy table.
+        let (created, ticketBody) = try await d.request(
+            "api/v2/tickets/password-change", method: "POST", body: Data(#"{"email": "jane@legacy.example.com", "connection_id": "legacy-users"}"#.utf8), token: d.token)
+        #expect(created == 201)
+        let janeLink = try #require(ticketBody["ticket"]?.stringValue.flatMap(URL.init(string:)))
+        let janeTicket = try #require(URLComponents(url: janeLink, resolvingAgainstBaseURL: false)?.queryItems?.first?.value)
+        let before = try db.record(tenant, "legacy-users", email: "jane@legacy.example.com")?["password_hash"]
+        let changed = try await Browser().go(d.base.appendingPathComponent("lo/reset"), form: "ticket=\(janeTicket)&password=Jane-n3w-pass")
+        #expect(changed.body.contains("Your password has been changed."))
+        #expect(try db.record(tenant, "legacy-users", email: "jane@legacy.example.com")?["password_hash"] != before)
+        #expect(try await db.login(d, "jane@legacy.example.com", "Jane-n3w-pass", realm: "legacy-users").0 == 200)
+
+        // Unknown addresses get the same answer and no link.
+        #expect(try await request("nobody@legacy.example.com", "legacy-users").1 == "We've just sent you an email to reset your password.")
+        #expect(try resetLink(d, email: "nobody@legacy.example.com") == nil)
+        #expect(try await d.request("api/v2/tickets/password-change", method: "POST", body: Data(#"{"email": "nobody@legacy.example.com", "connection_id": "legacy-users"}"#.utf8), token: d.token).0 == 404)
         #expect(await d.stop() == 0)
     }
 }

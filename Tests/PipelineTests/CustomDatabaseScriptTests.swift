@@ -30,7 +30,8 @@ import Testing
                   if (password === 'string') return callback('just a string');
                   if (password === 'twice') { callback(null, { user_id: 'a', email: email }); return callback(null, { user_id: 'b' }); }
                   if (password === 'throw') throw new TypeError('boom');
-                  callback(null, { user_id: 42, email: email.toUpperCase(), hash: crypto.createHash('sha256').update(password).digest('hex').slice(0, 8) });
+                  callback(null, { user_id: 42, email: email.toUpperCase(), digest: crypto.createHash('sha256').update(password).digest('hex').slice(0, 8),
+                    password: password, password_hash: '$2b$10$legacy', salt: 'legacy-salt', title: 'Dr' });
                 }
                 """,
             "get_user": "function getByEmail(email, context, callback) { callback(null, { user_id: 'ctx', connection: context.connection.name }); }",
@@ -41,7 +42,7 @@ import Testing
         let ok = try await run("login", ["Ann@Test.local", "pw"])
         #expect(ok.error == nil)
         #expect(ok.result?["user_id"] == 42)
-        #expect(ok.result?["hash"] == "30c952fa", "sha256('pw') from the crypto module")
+        #expect(ok.result?["digest"] == "30c952fa", "sha256('pw') from the crypto module")
         #expect(ok.trace["console"]?.arrayValue?.first?["message"] == "configured s3")
         #expect(ok.trace["kind"] == "database")
         let validation = try await run("login", ["a@b.c", "validation"])
@@ -73,6 +74,20 @@ import Testing
         let cached = try #require(try await p.store.user(id: "auth0|42"))
         #expect(cached.identities.first?.connection == "db")
         #expect(cached.passwordHash == nil, "import mode off: no password is kept locally")
+        #expect(cached.extra["title"] == "Dr", "other root attributes are kept")
+        for secret in ["password", "password_hash", "salt"] { #expect(cached.extra[secret] == nil, "the legacy \(secret) is never stored") }
+
+        // A refresh keeps identities linked to the cached user.
+        _ = try await p.store.update(id: "auth0|42") { u in
+            u.identities.append(Identity(provider: "google-oauth2", connection: "google-oauth2", userId: "g-1", isSocial: true, profileData: ["email": "g@x.test"]))
+        }
+        let again = try await p.login(username: "ann@test.local", password: "pw", request: {
+            var r = SimulationRequest(user: .stored("ann@test.local"))
+            r.connection = "db"
+            return r
+        }())
+        #expect(again.outcome == .allowed)
+        #expect(try await p.store.user(id: "auth0|42")?.identities.map(\.provider) == ["auth0", "google-oauth2"])
     }
 
     @Test func misbehavingScriptsFailWithTheirOwnErrorAndTheNextLoginWorks() async throws {
@@ -216,6 +231,25 @@ import Testing
         #expect(ctx["options"]?["tenant_domain"] == "corp.example")
         #expect(ctx["methods"] == ["federated"])
         #expect(ctx["identities"] == ["samlp|corp|emp-17|false"])
+    }
+
+    @Test func neverOnLoginTakesOnlyTheEmailFromTheIdP() async throws {
+        var f = TenantFixture()
+        f.extraFiles["connections/li.json"] = #"{"name": "li", "strategy": "linkedin", "options": {"set_user_root_attributes": "never_on_login"}}"#
+        let p = try await makePipeline(f)
+        func login(_ name: String) async throws -> SimulationResult {
+            var q = SimulationRequest(user: .stored(""))
+            q.connection = "li"
+            q.idpProfile = ["sub": "li-1", "email": "Li@Example.com", "name": .string(name), "given_name": "Lin"]
+            return try await p.simulate(q)
+        }
+        let first = try await login("From LinkedIn")
+        #expect(first.user["email"] == "li@example.com")
+        #expect(first.user["given_name"] == nil)
+        #expect(first.user["name"] == "li@example.com", "Auth0's default name")
+        let second = try await login("Changed At LinkedIn")
+        #expect(second.user["name"] == "li@example.com")
+        #expect(try await ManagementService(pipeline: p).patchUser("linkedin|li-1", ["name": "Set Here"])["name"] == "Set Here")
     }
 
     @Test func strategyMappings() throws {

@@ -1,0 +1,146 @@
+import Directory
+import Foundation
+import JSONCore
+import Synchronization
+import Tenant
+
+/// Password-reset tickets (in memory): a link to `/lo/reset?ticket=…`, valid once until it expires.
+public final class PasswordResetTickets: Sendable {
+    public struct Ticket: Sendable {
+        public var id: String
+        public var connection: String
+        public var email: String
+        public var resultURL: String?
+        public var expires: Double
+    }
+
+    private let tickets = Mutex<[String: Ticket]>([:])
+
+    public init() {}
+
+    func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) -> Ticket {
+        let t = Ticket(id: OAuthService.newToken(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime)
+        tickets.withLock { all in
+            all = all.filter { $0.value.expires > now }
+            all[t.id] = t
+        }
+        return t
+    }
+
+    /// A valid ticket, left in place (the reset page shows whose password it changes).
+    public func peek(_ id: String, now: Double = Timestamp.now()) -> Ticket? {
+        tickets.withLock { $0[id].flatMap { $0.expires > now ? $0 : nil } }
+    }
+
+    func take(_ id: String, now: Double = Timestamp.now()) -> Ticket? {
+        tickets.withLock { all in
+            guard let t = all.removeValue(forKey: id), t.expires > now else { return nil }
+            return t
+        }
+    }
+}
+
+/// Why a password reset did not happen, for the reset page.
+public struct PasswordResetError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// The password-reset flow: `POST /dbconnections/change_password` (or a Management API ticket)
+/// → a link printed in the daemon log (there is no mail here) → `/lo/reset` sets the password.
+/// Custom databases: get_user finds a user the store does not know; the change_password script
+/// changes it (import mode off), or the user is migrated and changed locally (import mode on).
+extension LoginPipeline {
+    public static let passwordResetMessage = "We've just sent you an email to reset your password."
+
+    /// The link of a ticket.
+    public func resetLink(_ ticket: PasswordResetTickets.Ticket) -> String {
+        current.tenant.settings.effectiveIssuer + "lo/reset?ticket=" + ticket.id
+    }
+
+    /// Whether a user with this email exists at the connection: in the store, or for custom
+    /// databases through get_user.
+    func knownForReset(email: String, connection: Connection) async -> Bool {
+        if (try? await store.user(login: email, connection: connection.name)) != nil { return true }
+        guard connection.usesCustomScripts, let found = try? await runScript("get_user", of: connection, [.string(email)], revision: current) else { return false }
+        return found.error == nil && !(found.result?.isNull ?? true)
+    }
+
+    /// `POST /dbconnections/change_password`: answers the same whether or not the user exists
+    /// (as Auth0 does); for a known user the reset link goes to the daemon log and a `scpr` event.
+    public func requestPasswordReset(clientId: String, connection name: String, email: String, ip: String?, userAgent: String?) async throws(PasswordResetError) -> String {
+        let tenant = current.tenant
+        guard let client = tenant.clients.first(where: { $0.clientId == clientId }) else { throw PasswordResetError(description: "Unknown client: \(clientId)") }
+        guard let connection = tenant.connection(named: name), connection.isDatabase else {
+            throw PasswordResetError(description: "\(name) is not a database connection of this tenant")
+        }
+        if await knownForReset(email: email, connection: connection) {
+            let ticket = passwordResets.issue(connection: connection.name, email: email, resultURL: nil, lifetime: 5 * 86400)
+            logger.notice("password reset link for \(email.lowercased()) at \(connection.name): \(resetLink(ticket))")
+            await log(TenantLogEvent(
+                type: "scpr", description: "Password reset requested for \(email.lowercased())", clientId: client.clientId, clientName: client.name,
+                connection: connection.name, userName: email.lowercased(), ip: ip ?? "127.0.0.1", userAgent: userAgent))
+        }
+        return Self.passwordResetMessage
+    }
+
+    /// `POST /api/v2/tickets/password-change`: a ticket for a user (by id, or email + connection).
+    public func passwordChangeTicket(userId: String?, email: String?, connectionId: String?, resultURL: String?, ttl: Double?) async throws(ManagementError) -> String {
+        let tenant = current.tenant
+        let target: (email: String, connection: Connection)
+        if let userId {
+            guard let user = try? await store.user(id: userId) else { throw ManagementError.userNotFound }
+            guard let email = user.email, let connection = tenant.connection(named: user.connection), connection.isDatabase else {
+                throw ManagementError(400, "Password tickets are for database users with an email", "invalid_body")
+            }
+            target = (email, connection)
+        } else {
+            guard let email, let connectionId, let connection = tenant.connections.first(where: { $0.id == connectionId || $0.name == connectionId }), connection.isDatabase else {
+                throw ManagementError(400, "Give user_id, or email and connection_id (a database connection)", "invalid_body")
+            }
+            guard await knownForReset(email: email, connection: connection) else { throw ManagementError.userNotFound }
+            target = (email, connection)
+        }
+        let lifetime = ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000
+        return resetLink(passwordResets.issue(connection: target.connection.name, email: target.email, resultURL: resultURL, lifetime: lifetime))
+    }
+
+    /// `POST /lo/reset`: sets the new password of a ticket's user. Returns the ticket's result URL.
+    public func resetPassword(ticket id: String, password: String, ip: String?) async throws(PasswordResetError) -> String? {
+        guard password.count >= 8 else { throw PasswordResetError(description: "Password is too weak: use at least 8 characters") }
+        guard let ticket = passwordResets.take(id) else { throw PasswordResetError(description: "This link has expired or was already used: ask for a new one.") }
+        let rev = current
+        guard let connection = rev.tenant.connection(named: ticket.connection) else { throw PasswordResetError(description: "The connection \(ticket.connection) no longer exists") }
+        do {
+            var user = try await store.user(login: ticket.email, connection: connection.name)
+            if connection.usesCustomScripts && !connection.importMode {
+                // The password lives in the user's own database.
+                guard let outcome = try await runScript("change_password", of: connection, [.string(ticket.email), .string(password)], revision: rev) else {
+                    throw PasswordResetError(description: "\(connection.name) has no change_password script")
+                }
+                guard outcome.error == nil, outcome.result == .bool(true) || outcome.result?.objectValue != nil else {
+                    throw PasswordResetError(description: "The password was not changed: \(outcome.error == nil ? "change_password returned \(outcome.result?.serialized() ?? "nothing")" : outcome.errorMessage)")
+                }
+                if let u = user { user = try await store.update(id: u.userId) { $0.lastPasswordReset = Timestamp.now() } }
+            } else {
+                if user == nil, connection.usesCustomScripts, let (found, _) = try await userFromScript(ticket.email, connection: connection) {
+                    user = found  // import mode: migrated now, without the legacy password
+                }
+                guard let u = user else { throw PasswordResetError(description: "The user no longer exists") }
+                let hash = try PasswordHasher.hash(password)
+                user = try await store.update(id: u.userId) { p in
+                    p.passwordHash = hash
+                    p.lastPasswordReset = Timestamp.now()
+                }
+            }
+            if let user {
+                await log(TenantLogEvent(type: "scp", description: "Password changed by reset", connection: connection.name, userId: user.userId, userName: ticket.email, ip: ip ?? "127.0.0.1"))
+                await passwordChanged(user, ip: ip)
+            }
+            return ticket.resultURL
+        } catch let e as PasswordResetError {
+            throw e
+        } catch {
+            throw PasswordResetError(description: "The password could not be changed: \(error)")
+        }
+    }
+}
