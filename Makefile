@@ -5,8 +5,9 @@ export PATH := $(PATH):/opt/swift/usr/bin
 # System packages the build links against (installed with apt-get only when missing).
 APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libargon2-dev libsqlite3-dev sqlite3 python3 python3-venv
 # Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules,
-# and the headless browser (with its WebDriver) that drives the web console in the tests.
-TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver
+# the headless browser (with its WebDriver) that drives the web console in the tests, and
+# PostgreSQL for the store suite and the two-daemon test (a throw-away cluster, scripts/test-postgres.sh).
+TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver postgresql
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
@@ -53,7 +54,8 @@ run: build-release
 # $(ARTIFACTS)/console-simulation.png.
 test: test-deps
 	swift build --build-tests
-	swift test --skip-build
+	scripts/test-postgres.sh start
+	AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) swift test --skip-build; rc=$$?; scripts/test-postgres.sh stop; exit $$rc
 	.build/debug/authsim test --tenant .
 	$(MAKE) sdk-test
 

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // System libraries
@@ -51,6 +52,15 @@ let package = Package(
             ]
         ),
         .target(name: "Tenant", dependencies: ["JSONCore", .product(name: "Yams", package: "Yams")]),
+        // The shared store for several daemons (`--store postgres://…`).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Directory", "JSONCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "NodeCompat",
             dependencies: [
@@ -84,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline", "Server", "NodeCompat", "ScriptRuntime",
+                "Pipeline", "Server", "NodeCompat", "ScriptRuntime", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,6 +103,7 @@ let package = Package(
         // Tests
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
+        .testTarget(name: "StoreTests", dependencies: ["Directory", "PostgresStore", "JSONCore"]),
         .testTarget(
             name: "NodeCompatTests",
             dependencies: [

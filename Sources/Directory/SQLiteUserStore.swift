@@ -63,6 +63,9 @@ public final class SQLiteUserStore: UserStore {
                     CREATE INDEX logs_user ON logs(user_id, seq);
                     """)
         }
+        m.registerMigration("v4-ephemeral") { db in
+            try db.execute(sql: "CREATE TABLE ephemeral (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
+        }
         return m
     }
 
@@ -288,6 +291,29 @@ public final class SQLiteUserStore: UserStore {
 
     public func metaValue(_ key: String) async throws -> String? {
         try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func claimMetaValue(_ key: String, _ value: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            return db.changesCount > 0
+        }
+    }
+
+    public func putEphemeral(_ key: String, _ value: String, expires: Double) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM ephemeral WHERE expires < ?", arguments: [Timestamp.now()])
+            try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires) VALUES (?, ?, ?)", arguments: [key, value, expires])
+        }
+    }
+
+    public func takeEphemeral(_ key: String, now: Double) async throws -> String? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT value, expires FROM ephemeral WHERE key = ?", arguments: [key]) else { return nil }
+            try db.execute(sql: "DELETE FROM ephemeral WHERE key = ?", arguments: [key])
+            let expires: Double = row["expires"]
+            return expires > now ? row["value"] : nil
+        }
     }
 
     public func setMetaValue(_ key: String, _ value: String) async throws {

@@ -52,6 +52,14 @@ public protocol UserStore: Sendable {
 
     func metaValue(_ key: String) async throws -> String?
     func setMetaValue(_ key: String, _ value: String) async throws
+    /// Sets `key` only when it has no value yet; true for the one caller that set it.
+    func claimMetaValue(_ key: String, _ value: String) async throws -> Bool
+
+    /// Short-lived values shared by every daemon on the store (authorization codes): kept until
+    /// `expires`, taken at most once.
+    func putEphemeral(_ key: String, _ value: String, expires: Double) async throws
+    /// Removes and returns an unexpired value (nil when absent, expired or already taken).
+    func takeEphemeral(_ key: String, now: Double) async throws -> String?
 
     /// Keeps a login's trace (the simulation result JSON) under an id tokens refer to.
     func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws
@@ -93,7 +101,14 @@ public struct RefreshTokenRecord: Sendable, Equatable {
 extension UserStore {
     /// Stores the profile after checking Auth0's 1 MB profile limit.
     static func encodeChecked(_ user: UserProfile) throws(DirectoryError) -> String {
-        let text = user.storedJSON.serialized()
+        try user.storageText()
+    }
+}
+
+extension UserProfile {
+    /// The JSON a store keeps (the password hash included), within Auth0's 1 MB profile limit.
+    public func storageText() throws(DirectoryError) -> String {
+        let text = storedJSON.serialized()
         if text.utf8.count > UserProfile.maximumSize { throw .profileTooLarge(text.utf8.count) }
         return text
     }

@@ -7,7 +7,8 @@ import Tenant
 
 /// The browser side of OAuth: `/authorize` transactions, the login form, SSO sessions,
 /// single-use authorization codes (bound to client and redirect_uri, PKCE-checked) and logout.
-/// State is in memory: one daemon's sessions and codes (a restart logs everyone out).
+/// Codes are in the store (any daemon on it redeems them); transactions and SSO sessions are in
+/// memory (a restart logs browsers out).
 public final class AuthorizationService: Sendable {
     public let pipeline: LoginPipeline
     public let oauth: OAuthService
@@ -37,8 +38,11 @@ public final class AuthorizationService: Sendable {
         var created: Double
     }
 
+    /// An authorization code, kept in the store so that any daemon on it can redeem it.
     struct Code {
-        var result: SimulationResult
+        var idToken: IssuedToken
+        var accessToken: IssuedToken
+        var userId: String?
         var clientId: String
         var redirectURI: String
         var scope: String
@@ -46,6 +50,37 @@ public final class AuthorizationService: Sendable {
         var challenge: String?
         var method: String?
         var expires: Double
+
+        var json: JSONValue {
+            [
+                "idToken": idToken.json, "accessToken": accessToken.json, "userId": userId.map(JSONValue.string) ?? .null, "clientId": .string(clientId),
+                "redirectURI": .string(redirectURI), "scope": .string(scope), "audience": audience.map(JSONValue.string) ?? .null,
+                "challenge": challenge.map(JSONValue.string) ?? .null, "method": method.map(JSONValue.string) ?? .null, "expires": .number(expires),
+            ]
+        }
+
+        init(idToken: IssuedToken, accessToken: IssuedToken, userId: String?, clientId: String, redirectURI: String, scope: String, audience: String?, challenge: String?, method: String?, expires: Double) {
+            self.idToken = idToken
+            self.accessToken = accessToken
+            self.userId = userId
+            self.clientId = clientId
+            self.redirectURI = redirectURI
+            self.scope = scope
+            self.audience = audience
+            self.challenge = challenge
+            self.method = method
+            self.expires = expires
+        }
+
+        init?(json: JSONValue) {
+            guard let id = json["idToken"].flatMap(IssuedToken.init(json:)), let at = json["accessToken"].flatMap(IssuedToken.init(json:)),
+                let clientId = json["clientId"]?.stringValue, let redirectURI = json["redirectURI"]?.stringValue, let scope = json["scope"]?.stringValue,
+                let expires = json["expires"]?.doubleValue
+            else { return nil }
+            self.init(
+                idToken: id, accessToken: at, userId: json["userId"]?.stringValue, clientId: clientId, redirectURI: redirectURI, scope: scope,
+                audience: json["audience"]?.stringValue, challenge: json["challenge"]?.stringValue, method: json["method"]?.stringValue, expires: expires)
+        }
     }
 
     struct Session {
@@ -70,7 +105,6 @@ public final class AuthorizationService: Sendable {
     struct State {
         var transactions: [String: Transaction] = [:]
         var suspended: [String: Suspended] = [:]
-        var codes: [String: Code] = [:]
         var sessions: [String: Session] = [:]
     }
 
@@ -332,12 +366,17 @@ public final class AuthorizationService: Sendable {
         }
         var params: [(String, String)] = []
         if p.responseType == "code" {
+            guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
             let code = OAuthService.newToken()
-            state.withLock { s in
-                s.codes = s.codes.filter { $0.value.expires > now }
-                s.codes[code] = Code(
-                    result: result, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope, audience: p.audience ?? pipeline.tenant.settings.defaultAudience,
-                    challenge: p.codeChallenge, method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
+            let record = Code(
+                idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
+                audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
+                method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
+            do {
+                // Only the code's hash is a key in the store.
+                try await pipeline.store.putEphemeral("code:" + OAuthService.hash(code), record.json.serialized(), expires: record.expires)
+            } catch {
+                return errorRedirect(p, "server_error", "could not keep the authorization code: \(error)")
             }
             params.append(("code", code))
         } else {
@@ -396,8 +435,12 @@ public final class AuthorizationService: Sendable {
     /// Exchanges a code once: same client, same redirect_uri, PKCE verifier when a challenge was sent.
     func exchange(code: String, client: Client, redirectURI: String?, verifier: String?) async throws(OAuthError) -> JSONValue {
         let now = Timestamp.now()
-        // Removing it first makes the code single-use even under concurrent exchanges.
-        guard let c = state.withLock({ $0.codes.removeValue(forKey: code) }), c.expires > now else {
+        // Taking it from the store first makes the code single-use, even across daemons.
+        let stored: String?
+        do { stored = try await pipeline.store.takeEphemeral("code:" + OAuthService.hash(code), now: now) } catch {
+            throw OAuthError(500, "server_error", "could not read the authorization code: \(error)")
+        }
+        guard let text = stored, let json = try? JSONValue.parse(text), let c = Code(json: json), c.expires > now else {
             throw OAuthError(403, "invalid_grant", "Invalid authorization code")
         }
         guard c.clientId == client.clientId else { throw OAuthError(403, "invalid_grant", "Invalid authorization code") }
@@ -418,7 +461,7 @@ public final class AuthorizationService: Sendable {
         } else if client.isPublic {
             throw OAuthError(403, "invalid_grant", "Public clients must use PKCE")
         }
-        return try await oauth.tokenResponse(c.result, client: client, scope: c.scope, audience: c.audience)
+        return try await oauth.tokenResponse(idToken: c.idToken, accessToken: c.accessToken, userId: c.userId, client: client, scope: c.scope, audience: c.audience)
     }
 
     // MARK: - /v2/logout

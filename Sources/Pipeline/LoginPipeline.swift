@@ -78,9 +78,13 @@ public final class LoginPipeline: Sendable {
     /// `users/*.json` once per file content), the signing keys and a runtime.
     /// `issuer` overrides the tenant's issuer (the daemon uses its own URL).
     public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = []) async throws -> LoginPipeline {
+        try await open(tenantDirectory: tenantDirectory, store: try SQLiteUserStore(path: storePath), runtime: runtime, issuer: issuer, modulePaths: modulePaths)
+    }
+
+    /// The same over any store (the daemon's `--store postgres://…`).
+    public static func open(tenantDirectory: String, store: any UserStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = []) async throws -> LoginPipeline {
         var tenant = try TenantLoader.load(directory: tenantDirectory)
         if let issuer { tenant.settings.issuer = issuer }
-        let store = try SQLiteUserStore(path: storePath)
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)
         return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer, modulePaths: modulePaths)

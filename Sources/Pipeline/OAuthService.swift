@@ -270,15 +270,18 @@ public struct OAuthService: Sendable {
             }
         }
         guard let id = result.idToken, let at = result.accessToken else { throw OAuthError(500, "server_error", "no tokens were issued") }
+        return try await tokenResponse(idToken: id, accessToken: at, userId: result.user["user_id"]?.stringValue, client: client, scope: scope, audience: audience, issueRefreshToken: issueRefreshToken)
+    }
+
+    /// The token response for a login's tokens (a refresh token too with `offline_access`).
+    func tokenResponse(idToken id: IssuedToken, accessToken at: IssuedToken, userId: String?, client: Client, scope: String, audience: String?, issueRefreshToken: Bool = true) async throws(OAuthError) -> JSONValue {
         var out: [String: JSONValue] = ["token_type": "Bearer"]
         out["access_token"] = .string(at.jwt ?? at.opaque ?? "")
         out["expires_in"] = .number(at.claims["exp"]?.doubleValue.map { max(0, $0 - Timestamp.now().rounded(.down)) } ?? 86400)
         out["scope"] = at.claims["scope"] ?? .string(scope)
         let scopes = Set(scope.split(separator: " ").map(String.init))
         if scopes.contains("openid"), let jwt = id.jwt { out["id_token"] = .string(jwt) }
-        if issueRefreshToken, scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"),
-            let userId = result.user["user_id"]?.stringValue
-        {
+        if issueRefreshToken, scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), let userId {
             let token = Self.newToken()
             do {
                 try await pipeline.store.saveRefreshToken(

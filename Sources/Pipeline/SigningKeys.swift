@@ -29,9 +29,17 @@ public struct SigningKeys: Sendable {
             let prev = stored.first(where: { $0.status == "previous" })
             return SigningKeys(current: try key(cur), previous: try prev.map(key))
         }
+        // Several daemons may start on a new shared store at once: one of them makes the key.
         let fresh = try generate()
-        try await store.saveSigningKeys([fresh.stored(status: "current")])
-        return SigningKeys(current: fresh, previous: nil)
+        if try await store.claimMetaValue("signing-keys:first", fresh.kid) {
+            try await store.saveSigningKeys([fresh.stored(status: "current")])
+            return SigningKeys(current: fresh, previous: nil)
+        }
+        for _ in 0..<200 {
+            if let cur = try await store.signingKeys().first(where: { $0.status == "current" }) { return SigningKeys(current: try key(cur), previous: nil) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw DirectoryError.storage("another daemon claimed the first signing key but did not save it")
     }
 
     /// Makes a new current key; the current one becomes previous and the old previous is revoked.

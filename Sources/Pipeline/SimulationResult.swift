@@ -27,6 +27,19 @@ public struct IssuedToken: Sendable {
         if let opaque { o["opaque"] = .string(opaque) }
         return .object(o)
     }
+
+    /// Reads `json` back (an authorization code kept in the store carries its tokens).
+    public init?(json: JSONValue) {
+        guard let header = json["header"], let claims = json["claims"] else { return nil }
+        self.init(jwt: json["jwt"]?.stringValue, opaque: json["opaque"]?.stringValue, header: header, claims: claims)
+    }
+
+    public init(jwt: String?, opaque: String? = nil, header: JSONValue, claims: JSONValue) {
+        self.jwt = jwt
+        self.opaque = opaque
+        self.header = header
+        self.claims = claims
+    }
 }
 
 /// The result of one login flow, as printed by the CLI and returned by the simulation API.

@@ -53,13 +53,19 @@ struct TenantOptions: ParsableArguments {
     @Option(name: .long, help: "The tenant directory (Auth0 deploy-cli layout).")
     var tenant: String = "."
 
-    @Option(name: .long, help: "The SQLite store file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite).")
+    @Option(name: .long, help: "The store: a SQLite file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite) or a postgres://user:password@host:port/database URL.")
     var store: String?
 
     @Option(name: .customLong("modules"), help: "A node_modules-style folder that scripts may require packages from (repeatable; searched after the tenant's own node_modules/).")
     var modules: [String] = []
 
     var storePath: String { store ?? Self.defaultStorePath }
+
+    /// Where local files go (the daemon's management-token): beside a SQLite store, else the data directory.
+    var dataDirectory: String {
+        if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) { return (store as NSString).deletingLastPathComponent }
+        return ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim"
+    }
 
     /// `$AUTHSIM_DATA_DIR/authsim.sqlite`, or `./.authsim/authsim.sqlite`.
     static var defaultStorePath: String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import PostgresStore
 import ScriptRuntime
 import Server
 import Tenant
@@ -34,14 +35,15 @@ struct Serve: AsyncParsableCommand {
         do {
             let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
             pipeline = try await LoginPipeline.open(
-                tenantDirectory: tenantOptions.tenant, storePath: tenantOptions.storePath, runtime: runtime,
+                tenantDirectory: tenantOptions.tenant, store: try await StoreLocation.open(tenantOptions.storePath), runtime: runtime,
                 issuer: issuer ?? tenantIssuer ?? defaultIssuer, modulePaths: tenantOptions.modules)
         } catch {
             throw CommandFailure(error)
         }
         let token: String
         do { token = try pipeline.localManagementToken(scopes: ManagementService.allScopes) } catch { throw CommandFailure(error) }
-        let tokenFile = ((tenantOptions.storePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("management-token")
+        try? FileManager.default.createDirectory(atPath: tenantOptions.dataDirectory, withIntermediateDirectories: true)
+        let tokenFile = (tenantOptions.dataDirectory as NSString).appendingPathComponent("management-token")
         if !FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) {
             FileHandle.standardError.write(Data("warning: could not write \(tokenFile)\n".utf8))
         }
@@ -50,7 +52,7 @@ struct Serve: AsyncParsableCommand {
             pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes),
             metrics: AuthsimServer.bootstrapMetrics())
         let tenantName = pipeline.tenant.name
-        let storePath = tenantOptions.storePath
+        let storePath = StoreLocation.isPostgres(tenantOptions.storePath) ? "PostgreSQL" : tenantOptions.storePath
         // Edits to the tenant directory take effect for the next login.
         let reloader: Task<Void, Never>
         if watch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JSONCore
 import Pipeline
+import PostgresStore
 import ScriptRuntime
 
 struct Simulate: AsyncParsableCommand {
@@ -117,7 +118,7 @@ func loadSimulationRequest(path: String?, user: String?) throws -> SimulationReq
 func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
     let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
     do {
-        return try await LoginPipeline.open(tenantDirectory: options.tenant, storePath: options.storePath, runtime: runtime, modulePaths: options.modules)
+        return try await LoginPipeline.open(tenantDirectory: options.tenant, store: try await StoreLocation.open(options.storePath), runtime: runtime, modulePaths: options.modules)
     } catch {
         throw CommandFailure(error)
     }

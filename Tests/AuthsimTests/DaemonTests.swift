@@ -38,12 +38,16 @@ final class Daemon: @unchecked Sendable {
     /// The daemon's standard error (its logs).
     var logPath: String { storeDir + "/daemon.log" }
 
-    init(extraArguments: [String] = []) throws {
+    /// `store`: a PostgreSQL URL (default: a new SQLite file in the daemon's folder).
+    init(extraArguments: [String] = [], store: String? = nil) throws {
         storeDir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-daemon-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: storeDir, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: storeDir + "/daemon.log", contents: nil)
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["serve", "--port", "0", "--store", storeDir + "/authsim.sqlite", "--workers", "2"] + extraArguments
+        process.arguments = ["serve", "--port", "0", "--store", store ?? storeDir + "/authsim.sqlite", "--workers", "2"] + extraArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["AUTHSIM_DATA_DIR"] = storeDir
+        process.environment = environment
         process.currentDirectoryURL = CLITests.root
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: storeDir + "/daemon.log")
@@ -70,8 +74,8 @@ final class Daemon: @unchecked Sendable {
 
     /// Starts the daemon on a thread of its own: waiting for it must not hold one of the few
     /// cooperative threads that the script runtime's host calls also need.
-    static func start(extraArguments: [String] = []) async throws -> Daemon {
-        try await offThePool { try Daemon(extraArguments: extraArguments) }
+    static func start(extraArguments: [String] = [], store: String? = nil) async throws -> Daemon {
+        try await offThePool { try Daemon(extraArguments: extraArguments, store: store) }
     }
 
     func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {

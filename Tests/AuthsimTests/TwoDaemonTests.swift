@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+import JSONCore
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Two `authsim serve` processes on one PostgreSQL store behave as one tenant. Needs
+/// AUTHSIM_TEST_POSTGRES (`make test` starts a throw-away cluster).
+@Suite(.serialized) struct TwoDaemonTests {
+    @Test func twoDaemonsOnOnePostgresStore() async throws {
+        guard let base = ProcessInfo.processInfo.environment["AUTHSIM_TEST_POSTGRES"] else {
+            Issue.record("AUTHSIM_TEST_POSTGRES is not set: run `make test` (it starts a PostgreSQL cluster)")
+            return
+        }
+        let url = base + (base.contains("?") ? "&" : "?") + "schema=two_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        // Started together: they must agree on one signing key and migrate once. Behind one
+        // load balancer they share one issuer URL.
+        let issuer = ["--issuer", "https://auth.two-daemons.test/"]
+        async let first = Daemon.start(extraArguments: issuer, store: url)
+        async let second = Daemon.start(extraArguments: issuer, store: url)
+        let (d1, d2) = try await (first, second)
+        defer { d1.terminate(); d2.terminate() }
+
+        let (_, jwks1) = try await d1.request(".well-known/jwks.json")
+        let (_, jwks2) = try await d2.request(".well-known/jwks.json")
+        #expect(jwks1["keys"]?.arrayValue?.first?["kid"] != nil)
+        #expect(jwks1 == jwks2, "one key set for both daemons")
+
+        // Logins on one, metadata PATCHes on the other, at the same time: no key is lost.
+        let oauth = OAuthTests()
+        let ann = "auth0%7C5f7c8ec7c33c6c004bbafe82"
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<24 {
+                group.addTask { try await oauth.passwordGrant(d1, user: "ann@example.com", scope: "openid").0 }
+                group.addTask {
+                    try await d2.request("api/v2/users/\(ann)", method: "PATCH", body: Data(#"{"user_metadata": {"k\#(i)": \#(i)}}"#.utf8), token: d2.token).0
+                }
+            }
+            var out: [Int] = []
+            for try await s in group { out.append(s) }
+            return out
+        }
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        let (_, user) = try await d1.request("api/v2/users/\(ann)", token: d1.token)
+        for i in 0..<24 { #expect(user["user_metadata"]?["k\(i)"] == .number(Double(i)), "k\(i) survived") }
+        #expect(user["user_metadata"]?["first_login_at"] != nil, "the rule's own write survived too")
+        #expect((user["logins_count"]?.intValue ?? 0) >= 24)
+
+        // A token from one verifies at the other (its userinfo), and a management token too.
+        let (_, tokens) = try await oauth.passwordGrant(d1, user: "bob@example.com", scope: "openid profile email")
+        let accessToken = try #require(tokens["access_token"]?.stringValue)
+        var r = URLRequest(url: d2.base.appendingPathComponent("userinfo"))
+        r.setValue("Bearer \(accessToken)", forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: r)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(try JSONValue.parse(String(decoding: data, as: UTF8.self))["email"] == "bob@example.com")
+        #expect(try await d2.request("api/v2/users?q=bob*", token: d1.token).0 == 200)
+
+        // A code issued by one is redeemed at the other, once.
+        let flow = AuthorizeFlowTests()
+        let b = Browser()
+        let verifier = "two-daemons-verifier-0123456789-abcdefghijklmnopqrstu"
+        let challenge = Data(SHA256.hash(data: Data(verifier.utf8))).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let page = try await b.go(flow.authorizeURL(d1, ["state": "two", "code_challenge": challenge, "code_challenge_method": "S256"]))
+        let tx = try #require(flow.tx(page))
+        let done = try await b.go(d1.base.appendingPathComponent("authorize/login"), form: "tx=\(tx)&username=bob%40example.com&password=Passw0rd%21")
+        let code = try #require(flow.query(done.location)["code"])
+        let (redeemed, exchanged) = try await flow.exchange(d2, code: code, verifier: verifier)
+        #expect(redeemed == 200, "\(exchanged)")
+        #expect(exchanged["id_token"] != nil)
+        #expect(try await flow.exchange(d1, code: code, verifier: verifier).0 == 403, "the code was used at the other daemon")
+
+        #expect(await d1.stop() == 0)
+        #expect(await d2.stop() == 0)
+    }
+}
