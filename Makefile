@@ -64,8 +64,11 @@ sdk-test:
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/sdk/requirements.txt
 	AUTHSIM_BIN=$(CURDIR)/.build/debug/authsim AUTHSIM_ARTIFACTS=$(ARTIFACTS) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
 
+# Figures as a table, and as JSON in .build/bench.json; the PATCH/search figures also run on a
+# throw-away PostgreSQL cluster when Debian's postgresql is installed.
 bench: build-release
-	.build/release/authsim bench --tenant $(TENANT)
+	@if [ -x "$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)/initdb" ]; then scripts/test-postgres.sh start; fi
+	.build/release/authsim bench --tenant $(TENANT) --json .build/bench.json $$( [ -f .build/test-postgres.url ] && echo --postgres $$(cat .build/test-postgres.url) ); rc=$$?; scripts/test-postgres.sh stop; exit $$rc
 
 clean:
 	rm -rf .build .authsim

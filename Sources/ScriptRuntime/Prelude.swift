@@ -35,6 +35,15 @@ enum Prelude {
   g.clearTimeout = cancel;
   g.clearInterval = cancel;
   g.clearImmediate = cancel;
+  // A chain of microtasks that each schedule the next never gives the watchdog a long enough
+  // stretch of VM time to fire (its clock restarts at each microtask), so `then` itself refuses
+  // to schedule more once the job is past its deadline; queueMicrotask goes through it too.
+  var nativeThen = Promise.prototype.then;
+  var remaining = __rt_remaining;
+  Object.defineProperty(Promise.prototype, 'then', { writable: true, configurable: true, value: function then(onFulfilled, onRejected) {
+    if (remaining() <= 0) throw new Error('Script execution time exceeded');
+    return nativeThen.call(this, onFulfilled, onRejected);
+  }});
   g.queueMicrotask = function (fn) {
     if (typeof fn !== 'function') throw new TypeError('The "callback" argument must be of type function');
     Promise.resolve().then(function () { try { fn(); } catch (e) { g.__rt_uncaught(e); } });
@@ -132,6 +141,50 @@ enum Prelude {
   }});
   Object.defineProperty(g, '__rt_callAsync', { value: function (name, args) {
     return __rt_hostAsync(name, JSON.stringify(args === undefined ? null : args)).then(JSON.parse);
+  }});
+
+  // Shared objects a script could tamper with for the next jobs on this context (prototype
+  // pollution, replaced built-ins, a hijacked global function): snapshotted once the program is
+  // loaded and restored after every job. Keys that scripts add to the global object (Auth0's
+  // `global` cache) stay; keys added to built-ins go. A built-in made non-extensible or frozen
+  // cannot be restored: the worker then drops the context.
+  var getDescriptor = Object.getOwnPropertyDescriptor, defineProperty = Object.defineProperty, ownKeys = Reflect.ownKeys;
+  var deleteProperty = Reflect.deleteProperty, isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf;
+  var snapshots = null;
+  function capture(target, keepAdded) {
+    var keys = ownKeys(target), saved = [];
+    for (var i = 0; i < keys.length; i++) saved.push([keys[i], getDescriptor(target, keys[i])]);
+    return { target: target, saved: saved, keys: new Set(keys), keepAdded: keepAdded };
+  }
+  defineProperty(g, '__rt_snapshotIntrinsics', { value: function () {
+    var typed = getPrototypeOf(Uint8Array.prototype);
+    var list = [Object, Object.prototype, Function.prototype, Array, Array.prototype, String, String.prototype, Number, Number.prototype,
+      Boolean.prototype, Symbol, Symbol.prototype, RegExp, RegExp.prototype, g.Date, g.Date.prototype, Promise, Promise.prototype,
+      Map.prototype, Set.prototype, WeakMap.prototype, WeakSet.prototype, Error, Error.prototype, TypeError.prototype, RangeError.prototype,
+      SyntaxError.prototype, JSON, Math, Reflect, ArrayBuffer.prototype, Uint8Array.prototype, typed, getPrototypeOf(typed)];
+    snapshots = list.map(function (t) { return capture(t, false); });
+    snapshots.push(capture(g, true));
+  }});
+  defineProperty(g, '__rt_restoreIntrinsics', { value: function () {
+    if (!snapshots) return 'ok';
+    var changed = 0;
+    for (var i = 0; i < snapshots.length; i++) {
+      var s = snapshots[i], t = s.target;
+      if (!isExtensible(t)) return 'poisoned';
+      if (!s.keepAdded) {
+        var now = ownKeys(t);
+        for (var j = 0; j < now.length; j++) {
+          if (!s.keys.has(now[j])) { if (!deleteProperty(t, now[j])) return 'poisoned'; changed++; }
+        }
+      }
+      for (var k = 0; k < s.saved.length; k++) {
+        var key = s.saved[k][0], was = s.saved[k][1], is = getDescriptor(t, key);
+        if (is && is.value === was.value && is.get === was.get && is.set === was.set && is.writable === was.writable && is.configurable === was.configurable) continue;
+        if (!is && !was.configurable) return 'poisoned';
+        try { defineProperty(t, key, was); changed++; } catch (e) { return 'poisoned'; }
+      }
+    }
+    return changed ? 'restored' : 'ok';
   }});
 
   // A no-op entry: running it proves a program compiles.

@@ -42,6 +42,11 @@ final class ScriptContext {
         try evaluate(ScriptFile(name: "authsim:runtime/prelude.js", source: Prelude.source))
         for file in program.files { try evaluate(file) }
         let start = JSC.property(ctx, global, "__rt_start")!
+        // What jobs must not change for the jobs after them (see the prelude).
+        var snapshotException: JSValue?
+        if let snapshot = JSC.property(ctx, global, "__rt_snapshotIntrinsics") {
+            _ = JSObjectCallAsFunction(ctx, snapshot, nil, 0, nil, &snapshotException)
+        }
         JSValueProtect(ctx, start)
         self.startFunction = start
     }

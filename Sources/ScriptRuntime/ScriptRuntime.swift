@@ -36,17 +36,55 @@ public struct RuntimeConfiguration: Sendable {
 public final class ScriptRuntime: Sendable {
     public let configuration: RuntimeConfiguration
     let queue: JobQueue
-    let workers: [Worker]
+    let workers: Mutex<[Worker]>
+    /// Workers found stuck past their job's deadline (see `reap`), replaced by new ones.
+    public var lostWorkers: Int { workers.withLock { $0.filter(\.lost).count } }
 
     public init(configuration: RuntimeConfiguration = RuntimeConfiguration()) {
         self.configuration = configuration
         let queue = JobQueue()
         self.queue = queue
-        self.workers = (0..<configuration.workers).map { Worker(index: $0, configuration: configuration, queue: queue) }
-        for w in workers { w.start() }
+        let initial = (0..<configuration.workers).map { Worker(index: $0, configuration: configuration, queue: queue) }
+        self.workers = Mutex(initial)
+        for w in initial { w.start() }
+        let reaper = Thread { [weak self] in
+            while true {
+                Thread.sleep(forTimeInterval: 0.25)
+                guard let runtime = self, !runtime.queue.isClosed else { return }
+                runtime.reap()
+            }
+        }
+        reaper.name = "authsim-js-reaper"
+        reaper.start()
     }
 
     deinit { queue.close() }
+
+    /// How long past its deadline a job may keep a worker before the worker counts as lost.
+    /// Long: a busy machine can make a sound job late by seconds, and a written-off worker is
+    /// only replaced, never stopped.
+    static let grace: UInt64 = 10_000_000_000
+
+    /// A worker the watchdog cannot stop (a chain of microtasks that never gives the VM a long
+    /// enough stretch, e.g. `for (;;) await null`) would hold its job's caller forever: past the
+    /// deadline and a grace period the job fails with a timeout, the worker is written off (its
+    /// thread keeps spinning until it finishes, if ever) and a new worker takes its place.
+    func reap() {
+        let now = monotonicNanos()
+        var replacements: [Worker] = []
+        workers.withLock { all in
+            for w in all where !w.lost {
+                guard let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace else { continue }
+                w.lost = true
+                let seconds = Double(pending.job.timeout.nanoseconds) / 1e9
+                pending.finish(.failure(.timeout(seconds: seconds, mark: nil, partial: nil)))
+                let fresh = Worker(index: all.count + replacements.count, configuration: configuration, queue: queue)
+                replacements.append(fresh)
+            }
+            all.append(contentsOf: replacements)
+        }
+        for w in replacements { w.start() }
+    }
 
     /// Runs a job on the next free worker and returns its output.
     public func run(_ job: ScriptJob) async throws(ScriptFailure) -> ScriptJobResult {
@@ -62,6 +100,15 @@ public final class ScriptRuntime: Sendable {
         return try result.get()
     }
 
+    /// Resident memory of this process (Linux `/proc/self/status`), in MiB; 0 when unknown.
+    public static func residentMiB() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? "")
+        else { return 0 }
+        return kb / 1024
+    }
+
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }
 
@@ -72,13 +119,23 @@ public final class ScriptRuntime: Sendable {
 final class PendingJob: @unchecked Sendable {
     let job: ScriptJob
     let cancelled = Atomic<Bool>(false)
-    var continuation: CheckedContinuation<Result<ScriptJobResult, ScriptFailure>, Never>?
+    private let lock = NSLock()
+    private var waiter: CheckedContinuation<Result<ScriptJobResult, ScriptFailure>, Never>?
 
     init(job: ScriptJob) { self.job = job }
 
+    var continuation: CheckedContinuation<Result<ScriptJobResult, ScriptFailure>, Never>? {
+        get { lock.withLock { waiter } }
+        set { lock.withLock { waiter = newValue } }
+    }
+
+    /// The first result wins (the worker's, or the reaper's for a worker that never came back).
     func finish(_ result: Result<ScriptJobResult, ScriptFailure>) {
-        continuation?.resume(returning: result)
-        continuation = nil
+        let c: CheckedContinuation<Result<ScriptJobResult, ScriptFailure>, Never>? = lock.withLock {
+            defer { waiter = nil }
+            return waiter
+        }
+        c?.resume(returning: result)
     }
 }
 
@@ -123,6 +180,12 @@ final class JobQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return jobs.count - head
+    }
+
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
     }
 
     func close() {

@@ -1,5 +1,6 @@
 import CJavaScriptCore
 import Foundation
+import Synchronization
 
 /// A dedicated OS thread owning one JavaScriptCore context group. It takes jobs from the
 /// shared queue one at a time and runs each job's event loop (timers, host completions,
@@ -8,6 +9,15 @@ final class Worker: @unchecked Sendable {
     let index: Int
     let configuration: RuntimeConfiguration
     let queue: JobQueue
+
+    /// The job running and its deadline, read by the runtime's reaper thread.
+    let watch = Mutex<(PendingJob, UInt64)?>(nil)
+    /// Set by the reaper when this worker overran its job's deadline: it takes no more jobs.
+    var lost: Bool {
+        get { lostFlag.load(ordering: .relaxed) }
+        set { lostFlag.store(newValue, ordering: .relaxed) }
+    }
+    private let lostFlag = Atomic<Bool>(false)
 
     // Cross-thread inbox: completions of async host calls.
     private let inboxCondition = NSCondition()
@@ -39,8 +49,10 @@ final class Worker: @unchecked Sendable {
     }
 
     private func runLoop() {
-        while let pending = queue.pop() {
+        while !lost, let pending = queue.pop() {
+            watch.withLock { $0 = (pending, monotonicNanos() + pending.job.timeout.nanoseconds) }
             execute(pending)
+            watch.withLock { $0 = nil }
         }
         discardGroup()
     }
@@ -86,7 +98,12 @@ final class Worker: @unchecked Sendable {
 
     /// Called by JavaScriptCore on this thread every `watchdogPeriod` of CPU time in the VM.
     fileprivate func watchdogTick(_ ctx: OpaquePointer?) -> Bool {
+        // Re-armed even when it terminates: a termination inside a microtask ends that microtask
+        // only, and an endless chain of them (a promise loop) keeps draining; each later tick
+        // terminates the next one until the chain breaks.
+        if let group { armWatchdog(group) }
         if let job = current, let ctx {
+            if breach != nil { return true }
             if monotonicNanos() >= deadline {
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
@@ -102,7 +119,6 @@ final class Worker: @unchecked Sendable {
                 return true
             }
         }
-        if let group { armWatchdog(group) }
         return false
     }
 
@@ -257,6 +273,11 @@ final class Worker: @unchecked Sendable {
         }
 
         context.jobsRun += 1
+        // Past the deadline, a failure is the deadline's (the prelude's `then` refuses to chain
+        // more microtasks then, which surfaces as an exception).
+        if breach == nil, case .failure(.exception)? = running.outcome, monotonicNanos() >= deadline {
+            breach = .timeout(seconds: running.timeoutSeconds, mark: running.mark, partial: nil)
+        }
         if let failure = breach {
             var failure = failure
             if case .timeout(let s, let mark, _) = failure, !breachWhileRunning, let probe = job.timeoutProbe {
@@ -274,6 +295,16 @@ final class Worker: @unchecked Sendable {
         if !timers.isEmpty {
             timers.removeAll()
             _ = context.callGlobal("__rt_dropTimers", [])
+        }
+        // Undo what the job did to shared built-ins; a context that cannot be restored is dropped.
+        let (restored, restoreThrew) = context.callGlobal("__rt_restoreIntrinsics", [])
+        if restoreThrew != nil || breach != nil || restored.map({ JSC.toString(ctx, $0) }) == "poisoned" {
+            let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
+            discardGroup()
+            pending.finish(outcome.map {
+                ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
+            })
+            return
         }
         // Heap hygiene between jobs.
         if context.jobsRun % configuration.garbageCollectionInterval == 0 {

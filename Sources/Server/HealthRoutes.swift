@@ -13,6 +13,8 @@ struct HealthRoutes: Sendable {
                 "rules": .number(Double(pipeline.rulesRunner.rules.count)),
                 "workers": .number(Double(pipeline.runtime.configuration.workers)),
                 "queueDepth": .number(Double(pipeline.runtime.queueDepth)),
+                // Workers written off because a script kept them past its deadline (replaced).
+                "lostWorkers": .number(Double(pipeline.runtime.lostWorkers)),
             ])
         }
     }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Directory
 import Foundation
 import JSONCore
 import Pipeline
+import PostgresStore
 import ScriptRuntime
 import Server
 import Tenant
@@ -17,14 +19,22 @@ struct Bench: AsyncParsableCommand {
         discussion: """
             Reports: in-process pipeline executions per second per worker (inline user, no store
             writes) without signing and with RS256 signing of both tokens, microseconds per rule
-            (against the same tenant with no rules), the RS256 signing bound, and the wall time of
-            cold `authsim simulate` processes.
+            (against the same tenant with no rules), the Node vm comparison, the RS256 signing
+            bound, HTTP figures (simulations at 1, 16 and 64 connections with p50/p99), the wall
+            time of cold `authsim simulate` processes, resident memory after many simulations, and
+            Management API PATCH/search figures with many users on SQLite (and PostgreSQL with
+            --postgres). Ends with a summary table; --json FILE writes the figures.
             """)
 
     @Option(name: .long, help: "The tenant directory.") var tenant: String = "."
     @Option(name: .long, help: "Seconds per measurement.") var seconds: Double = 3
     @Option(name: .long, help: "Cold process runs.") var coldRuns: Int = 10
     @Option(name: .long, help: "The user (email) whose profile the inline simulations use.") var user: String = "ann@example.com"
+    @Option(name: .long, help: "Also write the figures as JSON to this file.") var json: String?
+    @Option(name: .long, help: "The Node vm comparison runner (default bench/node-vm-rules.js).") var nodeRunner: String?
+    @Option(name: .long, help: "Simulations between the two resident-memory readings (0 skips).") var memorySimulations: Int = 1_000_000
+    @Option(name: .long, help: "Users in the Management API PATCH/search figures (0 skips).") var users: Int = 100_000
+    @Option(name: .long, help: "A PostgreSQL URL: the PATCH/search figures also run on PostgreSQL (make bench starts a cluster).") var postgres: String?
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -86,7 +96,12 @@ struct Bench: AsyncParsableCommand {
         print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
         if ruleCount > 0 {
             print("  per rule:              \(fmt((1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount))) µs")
+            benchFigures.add("per-rule overhead", (1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount), "µs")
         }
+        benchFigures.add("pipeline, 1 worker, \(ruleCount) rules, no signing", oneWorker, "/s")
+        benchFigures.add("pipeline, \(cores) workers, \(ruleCount) rules, no signing", allWorkers, "/s")
+        benchFigures.add("pipeline, 1 worker, no rules", noRules, "/s")
+        nodeComparison(profile: profile, authsimRate: oneWorker, scratch: scratch)
         // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
         let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)
         if !actionNames.isEmpty {
@@ -109,6 +124,8 @@ struct Bench: AsyncParsableCommand {
         print("With RS256 signing of ID and access token:")
         print("  signing bound (2 signatures, \(cores) cores): \(fmt(signBound)) pairs/s")
         print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
+        benchFigures.add("RS256 signing bound (2 signatures)", signBound, "/s")
+        benchFigures.add("pipeline with RS256 signing, \(cores) workers", signed, "/s")
 
         try await httpFigures(scratch: scratch)
 
@@ -133,6 +150,29 @@ struct Bench: AsyncParsableCommand {
         print("")
         print("Cold `authsim simulate --json` process (existing store, \(coldRuns) runs):")
         print("  median \(fmt(times[times.count / 2])) ms, min \(fmt(times.first!)) ms, max \(fmt(times.last!)) ms")
+        benchFigures.add("cold `authsim simulate` process (median)", times[times.count / 2], "ms")
+
+        try await memoryFigures(request: request, scratch: scratch)
+        if users > 0 {
+            try await scaleFigures(store: try SQLiteUserStore(path: scratch + "/scale.sqlite"), label: "SQLite", count: users)
+            if let postgres {
+                let schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+                try await scaleFigures(
+                    store: try await StoreLocation.open(postgres + (postgres.contains("?") ? "&" : "?") + "schema=" + schema), label: "PostgreSQL", count: users)
+            }
+        }
+
+        print("")
+        print("Summary")
+        let width = min(72, benchFigures.all.map(\.name.count).max() ?? 40)
+        for row in benchFigures.all {
+            print("  \(row.name.padding(toLength: width, withPad: " ", startingAt: 0))  \(fmt(row.value).leftPad(9)) \(row.unit)")
+        }
+        if let json {
+            let doc: JSONValue = ["tenant": .string(tenantModel.name), "cores": .number(Double(cores)), "seconds": .number(seconds), "figures": benchFigures.json]
+            guard FileManager.default.createFile(atPath: json, contents: Data(doc.serialized(pretty: true).utf8)) else { throw CommandFailure("cannot write \(json)") }
+            print("Figures written to \(json)")
+        }
     }
 
     /// The daemon in-process on a free loopback port, driven over HTTP by 8 concurrent clients.
@@ -180,29 +220,51 @@ struct Bench: AsyncParsableCommand {
         print("HTTP over loopback (in-process daemon, \(cores) workers, 8 concurrent clients, URLSession):")
         for c in cases {
             for _ in 0..<20 { _ = try await URLSession.shared.data(for: c.request) }
-            let deadline = Date().addingTimeInterval(min(seconds, 3))
-            let started = Date()
-            let latencies: [Double] = try await withThrowingTaskGroup(of: [Double].self) { group in
-                for _ in 0..<8 {
-                    group.addTask {
-                        var l: [Double] = []
-                        while Date() < deadline {
-                            let t0 = Date()
-                            let (_, response) = try await URLSession.shared.data(for: c.request)
-                            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(c.name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
-                            l.append(Date().timeIntervalSince(t0) * 1000)
-                        }
-                        return l
-                    }
-                }
-                return try await group.reduce([], +)
-            }.sorted()
-            let rate = Double(latencies.count) / Date().timeIntervalSince(started)
-            let p50 = latencies[latencies.count / 2], p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+            let (rate, p50, p99) = try await load(c.request, name: c.name, clients: 8, session: URLSession.shared)
             print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPad(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
+            benchFigures.add("HTTP \(c.name), 8 clients", rate, "req/s")
+        }
+        // Simulations over HTTP at 1, 16 and 64 connections.
+        let simulate = request("/api/authsim/simulate", method: "POST", body: #"{"user": "bob@example.com"}"#, bearer: token, form: false)
+        print("")
+        print("POST /api/authsim/simulate by concurrent connections:")
+        for connections in [1, 16, 64] {
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpMaximumConnectionsPerHost = connections
+            let session = URLSession(configuration: configuration)
+            for _ in 0..<10 { _ = try await session.data(for: simulate) }
+            let (rate, p50, p99) = try await load(simulate, name: "simulate", clients: connections, session: session)
+            print("  \(String(connections).leftPad(2)) connection(s): \(fmt(rate).leftPad(7)) simulations/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
+            benchFigures.add("HTTP simulations, \(connections) connection(s)", rate, "/s")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), p50", p50, "ms")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), p99", p99, "ms")
+            session.invalidateAndCancel()
         }
         runtime.shutdown()
         try await scriptEnvironmentFigures(base: base)
+    }
+
+    /// `clients` loops sending `request` for the measurement time: requests/s, p50 and p99 (ms).
+    func load(_ request: URLRequest, name: String, clients: Int, session: URLSession) async throws -> (rate: Double, p50: Double, p99: Double) {
+        let deadline = Date().addingTimeInterval(min(seconds, 3))
+        let started = Date()
+        let latencies: [Double] = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    var l: [Double] = []
+                    while Date() < deadline {
+                        let t0 = Date()
+                        let (_, response) = try await session.data(for: request)
+                        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
+                        l.append(Date().timeIntervalSince(t0) * 1000)
+                    }
+                    return l
+                }
+            }
+            return try await group.reduce([], +)
+        }.sorted()
+        let rate = Double(latencies.count) / Date().timeIntervalSince(started)
+        return (rate, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }
 
     func post(_ url: String, _ body: String) async throws -> String {

@@ -67,7 +67,9 @@ final class Daemon: @unchecked Sendable {
         }
         base = URL(string: String(seen[range]))!
         consoleLink = seen.range(of: #"Console: \S+"#, options: .regularExpression).map { String(seen[$0].dropFirst("Console: ".count)) }
-        token = try String(contentsOfFile: storeDir + "/management-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // `serve` writes the token beside a SQLite store, else in AUTHSIM_DATA_DIR (storeDir here).
+        let tokenDir = store.flatMap { $0.hasPrefix("postgres") ? nil : ($0 as NSString).deletingLastPathComponent } ?? storeDir
+        token = try String(contentsOfFile: tokenDir + "/management-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     struct DaemonError: Error { let message: String }

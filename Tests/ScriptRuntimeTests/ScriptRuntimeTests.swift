@@ -61,6 +61,26 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
     }
 
+    /// Endless chains of microtasks, each scheduling the next before it ends: the watchdog's clock
+    /// restarts at each microtask, so it never fires. `then` chains stop at the deadline (bare
+    /// `await` chains are contained by writing their worker off: a daemon test, since the
+    /// written-off thread spins until its process ends).
+    @Test(arguments: [
+        "(function loop() { return Promise.resolve().then(loop); })();",
+        "(function loop() { queueMicrotask(loop); })();",
+        "(function loop() { new Promise(function (r) { r(); }).then(function () { loop(); }); })();",
+    ])
+    func endlessMicrotaskChainsAreStopped(_ chain: String) async throws {
+        let p = program("chain-\(chain.hashValue)", "function main(i) { if (i === 'spin') { \(chain) return new Promise(function () {}); } return 'ok'; }")
+        await #expect {
+            _ = try await run(p, "spin", timeout: .milliseconds(300))
+        } throws: { error in
+            guard case .timeout = error as? ScriptFailure else { return false }
+            return true
+        }
+        for _ in 0..<4 { #expect(try await run(p, "x") == "ok") }
+    }
+
     @Test func afterABreachTheSameWorkerRebuildsItsContextAndServes() async throws {
         // One worker, so "the next job" runs on the worker that was stopped.
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1, heapBudget: 64 << 20))
@@ -227,7 +247,7 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
     @Test func uncaughtErrorInTimerFailsTheJob() async throws {
         let p = program("timerThrow", "function main() { setTimeout(function () { null.x; }, 1); return new Promise(function () {}); }")
         await #expect {
-            _ = try await run(p)
+            _ = try await run(p, timeout: .seconds(30))
         } throws: { error in
             guard case .exception(let t) = error as? ScriptFailure else { return false }
             return t.name == "TypeError"

@@ -1,0 +1,136 @@
+import Directory
+import Foundation
+import JSONCore
+import Pipeline
+import PostgresStore
+import ScriptRuntime
+import Synchronization
+
+/// The figures of one bench run, for the closing table and `--json FILE`.
+final class FigureTable: Sendable {
+    private let rows = Mutex<[(name: String, value: Double, unit: String)]>([])
+
+    func add(_ name: String, _ value: Double, _ unit: String) {
+        rows.withLock { $0.append((name, value, unit)) }
+    }
+
+    var all: [(name: String, value: Double, unit: String)] { rows.withLock { $0 } }
+
+    var json: JSONValue {
+        .array(all.map { ["name": .string($0.name), "value": .number(($0.value * 1000).rounded() / 1000), "unit": .string($0.unit)] })
+    }
+}
+
+let benchFigures = FigureTable()
+
+
+extension Bench {
+    /// The same rules run by Node's `vm` module, one fresh context per rule per login.
+    func nodeComparison(profile: JSONValue, authsimRate: Double, scratch: String) {
+        let runner = nodeRunner ?? "bench/node-vm-rules.js"
+        guard FileManager.default.fileExists(atPath: runner) else {
+            print("  Node vm comparison: \(runner) not found (run from the repository root or pass --node-runner)")
+            return
+        }
+        let profileFile = scratch + "/node-profile.json"
+        FileManager.default.createFile(atPath: profileFile, contents: Data(profile.serialized().utf8))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["node", runner, tenant, profileFile, String(seconds)]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch {
+            print("  Node vm comparison: node could not start (\(error))")
+            return
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, let r = try? JSONValue.parse(String(decoding: data, as: UTF8.self)), let nodeRate = r["executionsPerSecond"]?.doubleValue else {
+            print("  Node vm comparison: the runner failed (exit \(p.terminationStatus))")
+            return
+        }
+        print("  Node \(r["node"]?.stringValue ?? "") vm, fresh context per rule: \(fmt(nodeRate)) executions/s  → authsim (1 worker) is \(fmt(authsimRate / nodeRate))× faster")
+        benchFigures.add("node vm: executions/s (fresh context per rule per login)", nodeRate, "/s")
+        benchFigures.add("authsim / node vm ratio (1 worker)", authsimRate / nodeRate, "×")
+    }
+
+    /// Resident memory at rest and after many simulations (inline user, no signing).
+    func memoryFigures(request: SimulationRequest, scratch: String) async throws {
+        guard memorySimulations > 0 else { return }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: cores))
+        defer { runtime.shutdown() }
+        let p = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/memory.sqlite", runtime: runtime)
+        for _ in 0..<2000 { _ = try await p.simulate(request, signTokens: false) }
+        let atRest = ScriptRuntime.residentMiB()
+        let perTask = memorySimulations / (cores * 2)
+        let start = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<(cores * 2) {
+                group.addTask { for _ in 0..<perTask { _ = try await p.simulate(request, signTokens: false) } }
+            }
+            try await group.waitForAll()
+        }
+        let after = ScriptRuntime.residentMiB()
+        let done = perTask * cores * 2
+        print("")
+        print("Resident memory (\(cores) workers): \(fmt(atRest)) MiB at rest, \(fmt(after)) MiB after \(done) simulations (\(fmt((after / atRest - 1) * 100)) % growth; \(fmt(Double(done) / Date().timeIntervalSince(start))) simulations/s)")
+        benchFigures.add("resident memory at rest", atRest, "MiB")
+        benchFigures.add("resident memory after \(done) simulations", after, "MiB")
+    }
+
+    /// Management API PATCH/s and search latency with `count` users, on one store.
+    func scaleFigures(store: any UserStore, label: String, count: Int) async throws {
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { runtime.shutdown() }
+        let pipeline = try await LoginPipeline.open(tenantDirectory: tenant, store: store, runtime: runtime)
+        let management = ManagementService(pipeline: pipeline)
+        let existing = try await store.count()
+        let start = Date()
+        if existing < count {
+            let missing = count - existing
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for t in 0..<16 {
+                    group.addTask {
+                        var i = t
+                        while i < missing {
+                            var u = UserProfile(userId: "auth0|bench\(existing + i)", connection: "Username-Password-Authentication", email: "user\(existing + i)@bench.test")
+                            u.appMetadata = ["plan": i % 10 == 0 ? "pro" : "free"]
+                            u.applyDefaults()
+                            try await store.insert(u)
+                            i += 16
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let inserted = Double(max(0, count - existing)) / max(Date().timeIntervalSince(start), 0.001)
+        let total = try await store.count()
+        let patches = try await throughput(concurrency: 8, seconds: min(seconds, 3)) {
+            let id = "auth0|bench\(Int.random(in: 0..<count))"
+            _ = try await management.patchUser(id, ["user_metadata": ["n": .number(Double(Int.random(in: 0..<1000)))]])
+        }
+        func latency(_ q: String) async throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<5 {
+                let t0 = Date()
+                _ = try await management.listUsers(["q": q, "search_engine": "v3", "per_page": "50"])
+                times.append(Date().timeIntervalSince(t0) * 1000)
+            }
+            return times.sorted()[2]
+        }
+        let exact = try await latency(#"email:"user\#(count / 2)@bench.test""#)
+        let plan = try await latency(#"app_metadata.plan:"pro""#)
+        print("")
+        print("\(label), \(total) users:")
+        print("  inserts:                          \(fmt(inserted)) users/s (16 in flight)")
+        print("  Management API PATCH (metadata):  \(fmt(patches)) /s (8 in flight)")
+        print("  search by exact email:            \(fmt(exact)) ms (median of 5)")
+        print("  search app_metadata.plan:\"pro\":   \(fmt(plan)) ms (median of 5, first page of 50)")
+        benchFigures.add("\(label): PATCH /users/{id} metadata, \(total) users", patches, "/s")
+        benchFigures.add("\(label): search by email, \(total) users", exact, "ms")
+        benchFigures.add("\(label): search app_metadata.plan, \(total) users", plan, "ms")
+    }
+}
