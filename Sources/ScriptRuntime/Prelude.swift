@@ -150,11 +150,15 @@ enum Prelude {
   // cannot be restored: the worker then drops the context.
   var getDescriptor = Object.getOwnPropertyDescriptor, defineProperty = Object.defineProperty, ownKeys = Reflect.ownKeys;
   var deleteProperty = Reflect.deleteProperty, isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf;
+  var apply = Reflect.apply, setHas = Set.prototype.has;
   var snapshots = null;
   function capture(target, keepAdded) {
     var keys = ownKeys(target), saved = [];
-    for (var i = 0; i < keys.length; i++) saved.push([keys[i], getDescriptor(target, keys[i])]);
-    return { target: target, saved: saved, keys: new Set(keys), keepAdded: keepAdded };
+    for (var i = 0; i < keys.length; i++) {
+      var d = getDescriptor(target, keys[i]);
+      saved.push({ key: keys[i], d: d, data: d.get === undefined && d.set === undefined });
+    }
+    return { target: target, saved: saved, keys: new Set(keys), count: keys.length, keepAdded: keepAdded };
   }
   defineProperty(g, '__rt_snapshotIntrinsics', { value: function () {
     var typed = getPrototypeOf(Uint8Array.prototype);
@@ -165,23 +169,29 @@ enum Prelude {
     snapshots = list.map(function (t) { return capture(t, false); });
     snapshots.push(capture(g, true));
   }});
+  // Cheap when nothing changed (one property read per saved key, one key count per object);
+  // descriptors are compared only where a value differs or the property is an accessor.
   defineProperty(g, '__rt_restoreIntrinsics', { value: function () {
     if (!snapshots) return 'ok';
     var changed = 0;
     for (var i = 0; i < snapshots.length; i++) {
       var s = snapshots[i], t = s.target;
       if (!isExtensible(t)) return 'poisoned';
-      if (!s.keepAdded) {
-        var now = ownKeys(t);
-        for (var j = 0; j < now.length; j++) {
-          if (!s.keys.has(now[j])) { if (!deleteProperty(t, now[j])) return 'poisoned'; changed++; }
-        }
-      }
       for (var k = 0; k < s.saved.length; k++) {
-        var key = s.saved[k][0], was = s.saved[k][1], is = getDescriptor(t, key);
+        var e = s.saved[k], was = e.d;
+        if (e.data && t[e.key] === was.value) continue;
+        var is = getDescriptor(t, e.key);
         if (is && is.value === was.value && is.get === was.get && is.set === was.set && is.writable === was.writable && is.configurable === was.configurable) continue;
         if (!is && !was.configurable) return 'poisoned';
-        try { defineProperty(t, key, was); changed++; } catch (e) { return 'poisoned'; }
+        try { defineProperty(t, e.key, was); changed++; } catch (x) { return 'poisoned'; }
+      }
+      if (!s.keepAdded) {
+        var now = ownKeys(t);
+        if (now.length !== s.count) {
+          for (var j = 0; j < now.length; j++) {
+            if (!apply(setHas, s.keys, [now[j]])) { if (!deleteProperty(t, now[j])) return 'poisoned'; changed++; }
+          }
+        }
       }
     }
     return changed ? 'restored' : 'ok';

@@ -35,6 +35,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Simulations between the two resident-memory readings (0 skips).") var memorySimulations: Int = 1_000_000
     @Option(name: .long, help: "Users in the Management API PATCH/search figures (0 skips).") var users: Int = 100_000
     @Option(name: .long, help: "A PostgreSQL URL: the PATCH/search figures also run on PostgreSQL (make bench starts a cluster).") var postgres: String?
+    @Option(name: .long, help: "Only these parts, comma-separated: pipeline (everything up to the cold processes), memory, scale.") var only: String?
+
+    func runs(_ part: String) -> Bool { only.map { $0.split(separator: ",").map(String.init).contains(part) } ?? true }
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -74,86 +77,89 @@ struct Bench: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: src) { try FileManager.default.copyItem(atPath: src, toPath: empty + "/" + item) }
         }
 
-        // The runtime alone: a job that returns its input, to separate dispatch from pipeline work.
-        let echo = ScriptProgram(id: "bench-echo", files: [ScriptFile(name: "echo.js", source: "function echo(s) { return s; }")])
-        let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
-        let echoInput = String(repeating: "x", count: 2000)
-        for _ in 0..<2000 { _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput)) }
-        let echoRate = try await throughput(concurrency: 2, seconds: seconds) {
-            _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
-        }
-        echoRuntime.shutdown()
-        print("")
-        print("Runtime job round trip (2 KB string in and out, 1 worker): \(fmt(echoRate)) jobs/s (\(fmt(1e6 / echoRate)) µs each)")
+        if runs("pipeline") {
+            // The runtime alone: a job that returns its input, to separate dispatch from pipeline work.
+            let echo = ScriptProgram(id: "bench-echo", files: [ScriptFile(name: "echo.js", source: "function echo(s) { return s; }")])
+            let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+            let echoInput = String(repeating: "x", count: 2000)
+            for _ in 0..<2000 { _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput)) }
+            let echoRate = try await throughput(concurrency: 2, seconds: seconds) {
+                _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
+            }
+            echoRuntime.shutdown()
+            print("")
+            print("Runtime job round trip (2 KB string in and out, 1 worker): \(fmt(echoRate)) jobs/s (\(fmt(1e6 / echoRate)) µs each)")
 
-        let oneWorker = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant)
-        let noRules = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: empty)
-        let allWorkers = try await measure(workers: cores, concurrency: cores * 2, sign: false, tenantDir: tenant)
-        print("")
-        print("Pipeline without signing (inline user, \(ruleCount) rules):")
-        print("  1 worker:              \(fmt(oneWorker)) executions/s  (\(fmt(1e6 / oneWorker)) µs each)")
-        print("  \(cores) workers:             \(fmt(allWorkers)) executions/s  (\(fmt(allWorkers / Double(cores))) per worker)")
-        print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
-        if ruleCount > 0 {
-            print("  per rule:              \(fmt((1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount))) µs")
-            benchFigures.add("per-rule overhead", (1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount), "µs")
-        }
-        benchFigures.add("pipeline, 1 worker, \(ruleCount) rules, no signing", oneWorker, "/s")
-        benchFigures.add("pipeline, \(cores) workers, \(ruleCount) rules, no signing", allWorkers, "/s")
-        benchFigures.add("pipeline, 1 worker, no rules", noRules, "/s")
-        nodeComparison(profile: profile, authsimRate: oneWorker, scratch: scratch)
-        // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
-        let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)
-        if !actionNames.isEmpty {
-            var withActions = request
-            withActions.rules = []
-            withActions.actions = actionNames
-            let actionsRate = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant, request: withActions)
-            print("  \(actionNames.count) actions, no rules:  \(fmt(actionsRate)) executions/s  (\(fmt(1e6 / actionsRate)) µs each, \(fmt((1e6 / actionsRate - 1e6 / noRules) / Double(actionNames.count))) µs per action)")
+            let oneWorker = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant)
+            let noRules = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: empty)
+            let allWorkers = try await measure(workers: cores, concurrency: cores * 2, sign: false, tenantDir: tenant)
+            print("")
+            print("Pipeline without signing (inline user, \(ruleCount) rules):")
+            print("  1 worker:              \(fmt(oneWorker)) executions/s  (\(fmt(1e6 / oneWorker)) µs each)")
+            print("  \(cores) workers:             \(fmt(allWorkers)) executions/s  (\(fmt(allWorkers / Double(cores))) per worker)")
+            print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
+            if ruleCount > 0 {
+                print("  per rule:              \(fmt((1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount))) µs")
+                benchFigures.add("per-rule overhead", (1e6 / oneWorker - 1e6 / noRules) / Double(ruleCount), "µs")
+            }
+            benchFigures.add("pipeline, 1 worker, \(ruleCount) rules, no signing", oneWorker, "/s")
+            benchFigures.add("pipeline, \(cores) workers, \(ruleCount) rules, no signing", allWorkers, "/s")
+            benchFigures.add("pipeline, 1 worker, no rules", noRules, "/s")
+            nodeComparison(profile: profile, authsimRate: oneWorker, scratch: scratch)
+            // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
+            let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)
+            if !actionNames.isEmpty {
+                var withActions = request
+                withActions.rules = []
+                withActions.actions = actionNames
+                let actionsRate = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant, request: withActions)
+                print("  \(actionNames.count) actions, no rules:  \(fmt(actionsRate)) executions/s  (\(fmt(1e6 / actionsRate)) µs each, \(fmt((1e6 / actionsRate - 1e6 / noRules) / Double(actionNames.count))) µs per action)")
+            }
+
+            // The RS256 bound: signing two tokens, nothing else, on all cores.
+            let keys = setup.issuer.keys
+            let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
+            let signBound = try await throughput(concurrency: cores, seconds: seconds) {
+                _ = try JWT.signRS256(claims: claims, key: keys.current)
+                _ = try JWT.signRS256(claims: claims, key: keys.current)
+            }
+            let signed = try await measure(workers: cores, concurrency: cores * 2, sign: true, tenantDir: tenant)
+            print("")
+            print("With RS256 signing of ID and access token:")
+            print("  signing bound (2 signatures, \(cores) cores): \(fmt(signBound)) pairs/s")
+            print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
+            benchFigures.add("RS256 signing bound (2 signatures)", signBound, "/s")
+            benchFigures.add("pipeline with RS256 signing, \(cores) workers", signed, "/s")
+
+            try await httpFigures(scratch: scratch)
+
+            // Cold processes.
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+            let coldStore = scratch + "/cold.sqlite"
+            var times: [Double] = []
+            for i in 0...coldRuns {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: binary)
+                p.arguments = ["simulate", "--tenant", tenant, "--store", coldStore, "--user", user, "--json"]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                let t0 = Date()
+                try p.run()
+                p.waitUntilExit()
+                let dt = Date().timeIntervalSince(t0)
+                guard p.terminationStatus == 0 else { throw CommandFailure("cold simulate exited \(p.terminationStatus)") }
+                if i > 0 { times.append(dt * 1000) }  // the first run creates the store and the key
+            }
+            times.sort()
+            print("")
+            print("Cold `authsim simulate --json` process (existing store, \(coldRuns) runs):")
+            print("  median \(fmt(times[times.count / 2])) ms, min \(fmt(times.first!)) ms, max \(fmt(times.last!)) ms")
+            benchFigures.add("cold `authsim simulate` process (median)", times[times.count / 2], "ms")
+
         }
 
-        // The RS256 bound: signing two tokens, nothing else, on all cores.
-        let keys = setup.issuer.keys
-        let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
-        let signBound = try await throughput(concurrency: cores, seconds: seconds) {
-            _ = try JWT.signRS256(claims: claims, key: keys.current)
-            _ = try JWT.signRS256(claims: claims, key: keys.current)
-        }
-        let signed = try await measure(workers: cores, concurrency: cores * 2, sign: true, tenantDir: tenant)
-        print("")
-        print("With RS256 signing of ID and access token:")
-        print("  signing bound (2 signatures, \(cores) cores): \(fmt(signBound)) pairs/s")
-        print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
-        benchFigures.add("RS256 signing bound (2 signatures)", signBound, "/s")
-        benchFigures.add("pipeline with RS256 signing, \(cores) workers", signed, "/s")
-
-        try await httpFigures(scratch: scratch)
-
-        // Cold processes.
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        let coldStore = scratch + "/cold.sqlite"
-        var times: [Double] = []
-        for i in 0...coldRuns {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["simulate", "--tenant", tenant, "--store", coldStore, "--user", user, "--json"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            let t0 = Date()
-            try p.run()
-            p.waitUntilExit()
-            let dt = Date().timeIntervalSince(t0)
-            guard p.terminationStatus == 0 else { throw CommandFailure("cold simulate exited \(p.terminationStatus)") }
-            if i > 0 { times.append(dt * 1000) }  // the first run creates the store and the key
-        }
-        times.sort()
-        print("")
-        print("Cold `authsim simulate --json` process (existing store, \(coldRuns) runs):")
-        print("  median \(fmt(times[times.count / 2])) ms, min \(fmt(times.first!)) ms, max \(fmt(times.last!)) ms")
-        benchFigures.add("cold `authsim simulate` process (median)", times[times.count / 2], "ms")
-
-        try await memoryFigures(request: request, scratch: scratch)
-        if users > 0 {
+        if runs("memory") { try await memoryFigures(request: request, scratch: scratch) }
+        if users > 0 && runs("scale") {
             try await scaleFigures(store: try SQLiteUserStore(path: scratch + "/scale.sqlite"), label: "SQLite", count: users)
             if let postgres {
                 let schema = "bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
