@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresStore
 
 @main
 struct Authsim: AsyncParsableCommand {
@@ -63,15 +64,15 @@ struct TenantOptions: ParsableArguments {
 
     /// Where local files go (the daemon's management-token): beside a SQLite store, else the data directory.
     var dataDirectory: String {
-        if let store, !(store.hasPrefix("postgres://") || store.hasPrefix("postgresql://")) { return (store as NSString).deletingLastPathComponent }
-        return ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim"
+        if let store, !StoreLocation.isPostgres(store) { return (store as NSString).deletingLastPathComponent }
+        return Self.defaultDataDirectory
     }
 
+    /// `$AUTHSIM_DATA_DIR`, or `./.authsim`.
+    static var defaultDataDirectory: String { ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim" }
+
     /// `$AUTHSIM_DATA_DIR/authsim.sqlite`, or `./.authsim/authsim.sqlite`.
-    static var defaultStorePath: String {
-        let dir = ProcessInfo.processInfo.environment["AUTHSIM_DATA_DIR"] ?? ".authsim"
-        return (dir as NSString).appendingPathComponent("authsim.sqlite")
-    }
+    static var defaultStorePath: String { (defaultDataDirectory as NSString).appendingPathComponent("authsim.sqlite") }
 }
 
 func printJSON(_ text: String) {

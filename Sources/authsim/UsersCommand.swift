@@ -3,15 +3,16 @@ import Directory
 import Foundation
 import JSONCore
 import Pipeline
+import PostgresStore
 import Tenant
 
 struct Users: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users in the store (Auth0 bulk-import JSON format).", subcommands: [Import.self, Export.self, List.self])
 
-    static func openStore(_ options: TenantOptions) async throws -> SQLiteUserStore {
+    static func openStore(_ options: TenantOptions) async throws -> any UserStore {
         do {
-            let store = try SQLiteUserStore(path: options.storePath)
+            let store = try await StoreLocation.open(options.storePath)
             if FileManager.default.fileExists(atPath: options.tenant) {
                 try await LoginPipeline.seed(store: store, tenant: try TenantLoader.load(directory: options.tenant))
             }
@@ -91,7 +92,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var tenantOptions: TenantOptions
         func run() async throws {
             do {
-                let keys = try await SigningKeys.rotate(in: try SQLiteUserStore(path: tenantOptions.storePath))
+                let keys = try await SigningKeys.rotate(in: try await StoreLocation.open(tenantOptions.storePath))
                 print("current key: \(keys.current.kid)")
                 if let p = keys.previous { print("previous key: \(p.kid)") }
             } catch { throw CommandFailure(error) }
@@ -103,7 +104,7 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var tenantOptions: TenantOptions
         func run() async throws {
             do {
-                printJSON(try await SigningKeys.load(from: try SQLiteUserStore(path: tenantOptions.storePath)).jwks.serialized(pretty: true))
+                printJSON(try await SigningKeys.load(from: try await StoreLocation.open(tenantOptions.storePath)).jwks.serialized(pretty: true))
             } catch { throw CommandFailure(error) }
         }
     }
