@@ -13,14 +13,24 @@ struct ModuleResolver: Sendable {
         self.roots = roots.map { ModuleResolver.normalize($0.hasPrefix("/") ? $0 : cwd + "/" + $0) }
     }
 
-    /// Host function: `{request, from}` → `{path, dir, json}` or `null`. Nothing is read: the
-    /// loader reads a file (`read`) only when its context has not loaded it yet.
+    /// Host function: `{request, from}` → `{path, dir, json, display}` or `null`. Nothing is
+    /// read: the loader reads a file (`read`) only when its context has not loaded it yet.
+    /// `display` names the file in stack traces and errors without the host's folders.
     func resolve(argumentsJSON: String) throws -> String {
         let args = try JSONValue.parse(argumentsJSON)
         guard let request = args["request"]?.stringValue else { return "null" }
         guard let path = resolve(request, from: args["from"]?.stringValue) else { return "null" }
         let dir = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-        return JSONValue.object(["path": .string(path), "dir": .string(dir), "json": .bool(path.hasSuffix(".json"))]).serialized()
+        return JSONValue.object([
+            "path": .string(path), "dir": .string(dir), "json": .bool(path.hasSuffix(".json")), "display": .string(display(path)),
+        ]).serialized()
+    }
+
+    /// A module file as scripts see it in errors: `node_modules/<its path under its module
+    /// folder>`, whichever folder on the host it was found in.
+    func display(_ path: String) -> String {
+        guard let root = root(containing: path) else { return "node_modules/" + (path.split(separator: "/").last.map(String.init) ?? "") }
+        return "node_modules/" + path.dropFirst(root.count).drop { $0 == "/" }
     }
 
     /// Host function: `{path}` (a resolved path) → the file's source.
@@ -29,7 +39,7 @@ struct ModuleResolver: Sendable {
         guard let raw = args["path"]?.stringValue else { throw ModuleError("read needs a path") }
         let path = ModuleResolver.normalize(raw)
         guard root(containing: path) != nil, isFile(path), var source = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModuleError("Cannot read module file \(raw)")
+            throw ModuleError("Cannot read module file \(display(path))")
         }
         if source.hasPrefix("#!") { source = "//" + source.dropFirst(2) }
         return JSONValue.string(source).serialized()

@@ -55,7 +55,8 @@ public struct RulesRunner: Sendable {
         program = ScriptProgram(
             id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions.merging(legacy.sync) { a, _ in a },
             asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a }
-                .merging(legacy.async) { a, _ in a })
+                .merging(legacy.async) { a, _ in a },
+            evalEnabled: tenant.settings.allowEval)
     }
 
     static func describe(_ rules: [Rule]) -> String {

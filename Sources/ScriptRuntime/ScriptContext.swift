@@ -47,6 +47,11 @@ final class ScriptContext {
         if let snapshot = JSC.property(ctx, global, "__rt_snapshotIntrinsics") {
             _ = JSObjectCallAsFunction(ctx, snapshot, nil, 0, nil, &snapshotException)
         }
+        if !program.evalEnabled {
+            let message = JSC.string(ScriptProgram.evalDisabledMessage)
+            JSGlobalContextSetEvalEnabled(ctx, false, message)
+            JSStringRelease(message)
+        }
         JSValueProtect(ctx, start)
         self.startFunction = start
     }

@@ -34,15 +34,21 @@ public struct ScriptProgram: Sendable {
     public var files: [ScriptFile]
     public var syncFunctions: [String: SyncHostFunction]
     public var asyncFunctions: [String: AsyncHostFunction]
+    /// When false, `eval`, `new Function` and the other function constructors throw
+    /// `EvalError: <evalDisabledMessage>` in jobs (the program's own files load first).
+    public var evalEnabled: Bool
+
+    public static let evalDisabledMessage = "eval and the Function constructor are disabled in this tenant (authsim.allow_eval)"
 
     public init(
         id: String, files: [ScriptFile], syncFunctions: [String: SyncHostFunction] = [:],
-        asyncFunctions: [String: AsyncHostFunction] = [:]
+        asyncFunctions: [String: AsyncHostFunction] = [:], evalEnabled: Bool = true
     ) {
         self.id = id
         self.files = files
         self.syncFunctions = syncFunctions
         self.asyncFunctions = asyncFunctions
+        self.evalEnabled = evalEnabled
     }
 }
 

@@ -19,6 +19,15 @@ enum HTTPJSON {
         return response(.object(body), status: status)
     }
 
+    /// Objects and arrays nested deeper than this in a request body are refused with 400.
+    static let maxNesting = 64
+
+    /// The body as text, or nil when it is not valid UTF-8 (refused rather than repaired, so a
+    /// stored value is never silently changed).
+    static func utf8(_ buffer: ByteBuffer) -> String? {
+        buffer.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) }
+    }
+
     /// Reads a JSON body of at most `limit` bytes; the failure is the response to send.
     static func body(_ request: Request, limit: Int) async -> Result<JSONValue, ErrorResponse> {
         let buffer: ByteBuffer
@@ -27,11 +36,13 @@ enum HTTPJSON {
         } catch {
             return .failure(ErrorResponse(response: HTTPJSON.error(.contentTooLarge, "Request body is larger than \(limit) bytes", errorCode: "payload_too_large")))
         }
-        let text = String(buffer: buffer)
+        guard let text = utf8(buffer) else {
+            return .failure(ErrorResponse(response: HTTPJSON.error(.badRequest, "Invalid JSON body: the body is not valid UTF-8", errorCode: "invalid_body"), detail: "the body is not valid UTF-8"))
+        }
         do {
-            return .success(try JSONValue.parse(text))
+            return .success(try JSONValue.parse(text, maxDepth: maxNesting))
         } catch {
-            return .failure(ErrorResponse(response: HTTPJSON.error(.badRequest, "Invalid JSON body: \(error)", errorCode: "invalid_body")))
+            return .failure(ErrorResponse(response: HTTPJSON.error(.badRequest, "Invalid JSON body: \(error)", errorCode: "invalid_body"), detail: "\(error)"))
         }
     }
 
@@ -60,5 +71,7 @@ enum HTTPJSON {
 
     struct ErrorResponse: Error {
         let response: Response
+        /// What was wrong with the body, for callers that answer in their own error shape.
+        var detail: String = ""
     }
 }

@@ -48,7 +48,8 @@ struct ManagementRoutes: Sendable {
     func json(_ request: Request) async throws(ManagementError) -> JSONValue {
         switch await HTTPJSON.body(request, limit: maximumBodySize) {
         case .success(let v): return v
-        case .failure(let e): throw ManagementError(Int(e.response.status.code), e.response.status.code == 413 ? "Request entity too large" : "Payload validation error: invalid JSON", e.response.status.code == 413 ? "payload_too_large" : "invalid_body")
+        case .failure(let e) where e.response.status.code == 413: throw ManagementError(413, "Request entity too large", "payload_too_large")
+        case .failure(let e): throw ManagementError(400, "Payload validation error: invalid JSON (\(e.detail))", "invalid_body")
         }
     }
 
@@ -155,7 +156,7 @@ struct ManagementRoutes: Sendable {
             do { buffer = try await request.body.collect(upTo: maximumBodySize) } catch {
                 throw ManagementError(413, "Request entity too large", "payload_too_large")
             }
-            let text = String(buffer: buffer)
+            guard let text = HTTPJSON.utf8(buffer) else { throw ManagementError(400, "the body is not valid UTF-8", "invalid_body") }
             var fields: [String: String] = [:]
             var users: JSONValue?
             if let boundary = Multipart.boundary(request.headers[.contentType]) {

@@ -72,11 +72,13 @@ struct OAuthRoutes: Sendable {
         do { buffer = try await request.body.collect(upTo: maximumBodySize) } catch {
             return .failure(OAuthError(413, "invalid_request", "Request body is larger than \(maximumBodySize) bytes"))
         }
-        let text = String(buffer: buffer)
+        guard let text = HTTPJSON.utf8(buffer) else {
+            return .failure(OAuthError(400, "invalid_request", "The body is not valid UTF-8"))
+        }
         var parameters: [String: String] = [:]
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         if contentType.hasPrefix("application/json") {
-            guard let json = try? JSONValue.parse(text), case .object(let o) = json else {
+            guard let json = try? JSONValue.parse(text, maxDepth: HTTPJSON.maxNesting), case .object(let o) = json else {
                 return .failure(OAuthError(400, "invalid_request", "The body must be a JSON object"))
             }
             for (k, v) in o { parameters[k] = v.stringValue ?? (v.isNull ? nil : v.serialized()) }

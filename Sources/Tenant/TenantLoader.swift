@@ -74,6 +74,10 @@ public enum TenantLoader {
             settings.legacyGlobals = flag("legacy_globals") ?? false
             if let d = own["domain"]?.stringValue ?? o["domain"]?.stringValue { settings.domain = d }
             settings.issuer = own["issuer"]?.stringValue
+            if let e = own["allow_eval"] {
+                guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.allow_eval must be true or false") }
+                settings.allowEval = b
+            }
             if let t = own["flow_timeout_seconds"]?.doubleValue {
                 guard t > 0, t <= 600 else { throw TenantError(file: "tenant.json", message: "authsim.flow_timeout_seconds must be between 0 and 600") }
                 settings.flowTimeoutSeconds = t

@@ -189,6 +189,8 @@ public struct TenantSettings: Sendable, Equatable {
     public var defaultDirectory: String?
     public var allowedOutboundHosts: [String]
     public var legacyGlobals: Bool
+    /// `eval` and `new Function` work in scripts (as in Auth0); `authsim.allow_eval: false` turns them off.
+    public var allowEval: Bool = true
     /// Extra module folders for `require` (`authsim.module_paths`, relative to the tenant directory).
     public var modulePaths: [String]
     /// Tenant log events kept (a ring: the oldest go first).

@@ -57,4 +57,104 @@ import FoundationNetworking
         #expect(cookie.lowercased().contains("samesite=lax"))
         #expect(await d.stop() == 0)
     }
+
+    @Test func publicClientsNeedPKCEAndRedirectsMatchExactly() async throws {
+        let tenant = try sampleTenantCopy()
+        let spa = "spaClientId000000000000000000000"
+        let callback = "http://localhost:4000/cb"
+        try #"{"name": "SPA", "client_id": "\#(spa)", "app_type": "spa", "callbacks": ["\#(callback)"], "allowed_logout_urls": ["http://localhost:4000/"], "grant_types": ["authorization_code", "refresh_token"]}"#
+            .write(toFile: tenant + "/clients/SPA.json", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { d.terminate() }
+        let flow = AuthorizeFlowTests()
+        let b = Browser()
+        let spaParameters = ["client_id": spa, "redirect_uri": callback, "scope": "openid", "state": "s1"]
+
+        // A public client without code_challenge is sent back with invalid_request.
+        let noPKCE = try await b.go(flow.authorizeURL(d, spaParameters))
+        #expect(noPKCE.location?.hasPrefix(callback + "?") == true)
+        #expect(flow.query(noPKCE.location)["error"] == "invalid_request")
+        #expect(flow.query(noPKCE.location)["error_description"] == "Public clients must use PKCE (code_challenge)")
+
+        // redirect_uri must match a registered callback exactly: near misses get a 400 page, no redirect.
+        for near in [callback + "/", "http://localhost:4001/cb", callback + "?x=1", "http://localhost:4000/c", "http://localhost:4000/cb#f", "https://localhost:4000/cb", "http://evil.example/?http://localhost:4000/cb"] {
+            let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["redirect_uri": near, "code_challenge": "x"]) { _, n in n }))
+            #expect(page.status == 400, "\(near) was accepted")
+            #expect(page.location == nil)
+        }
+
+        // With PKCE the code is issued; redeeming it needs the verifier (and no secret exists).
+        let verifier = "verifier-" + String(repeating: "v", count: 40)
+        let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["code_challenge": verifier, "code_challenge_method": "plain"]) { _, n in n }))
+        let login = try await b.go(d.base.appendingPathComponent("authorize/login"), form: "tx=\(try #require(flow.tx(page)))&username=ann%40example.com&password=Passw0rd%21")
+        let code = try #require(flow.query(login.location)["code"])
+        func redeem(_ extra: String) async throws -> (Int, JSONValue) {
+            var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
+            r.httpMethod = "POST"
+            r.httpBody = Data(("grant_type=authorization_code&client_id=\(spa)&code=\(code)&redirect_uri=" + callback.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + extra).utf8)
+            r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+            let (data, response) = try await URLSession.shared.data(for: r)
+            return ((response as! HTTPURLResponse).statusCode, (try? JSONValue.parse(String(decoding: data, as: UTF8.self))) ?? .null)
+        }
+        let (wrongStatus, wrong) = try await redeem("&code_verifier=not-the-verifier-at-all-xxxxxxxxxxxxxxxxxxxxxx")
+        #expect(wrongStatus == 403)
+        #expect(wrong["error"] == "invalid_grant")
+
+        // Logout: returnTo must be an allowed logout URL; anything else is not followed.
+        for evil in ["https://evil.example/", "http://localhost:4000.evil.example/", "//evil.example/", "http://localhost:4000/@evil.example", "javascript:alert(1)"] {
+            let out = try await b.go(URL(string: d.base.absoluteString + "/v2/logout?client_id=\(spa)&returnTo=" + evil.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)!)
+            #expect(out.location == nil, "logout redirected to \(evil)")
+            #expect(out.status == 200)
+        }
+        let home = try await b.go(URL(string: d.base.absoluteString + "/v2/logout?client_id=\(spa)&returnTo=http%3A%2F%2Flocalhost%3A4000%2F")!)
+        #expect(home.status == 302)
+        #expect(home.location == "http://localhost:4000/")
+        #expect(await d.stop() == 0)
+    }
+
+    /// Errors from rules, from packages on the host (Debian's /usr/share/nodejs) and from broken
+    /// modules in the tenant name files relative to the tenant or as node_modules/…, never by
+    /// the host's folders.
+    @Test func scriptErrorsNeverShowHostPaths() async throws {
+        let tenant = try sampleTenantCopy()
+        var settings = try JSONValue.parse(String(contentsOfFile: tenant + "/tenant.json", encoding: .utf8))
+        if case .object(var o) = settings, case .object(var own)? = o["authsim"] {
+            own["module_paths"] = ["/usr/share/nodejs"]
+            o["authsim"] = .object(own)
+            settings = .object(o)
+        }
+        try settings.serialized().write(toFile: tenant + "/tenant.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: tenant + "/node_modules/broken", withIntermediateDirectories: true)
+        try "module.exports = {\n  a: 1,\n  b: ,\n};\n".write(toFile: tenant + "/node_modules/broken/index.js", atomically: true, encoding: .utf8)
+        try "{ not json".write(toFile: tenant + "/node_modules/bad.json", atomically: true, encoding: .utf8)
+        try """
+            function leaky(user, context, callback) {
+              var seen = [];
+              try { require('ipaddr.js').parse('not an address'); } catch (e) { seen.push(e.stack); }
+              try { require('broken'); } catch (e) { seen.push(e.message, e.stack); }
+              try { require('bad.json'); } catch (e) { seen.push(e.message, e.stack); }
+              try { require('./missing-file'); } catch (e) { seen.push(e.message, e.stack); }
+              seen.push(new Error('here').stack);
+              callback(new Error(seen.join('\\n---\\n')));
+            }
+            """.write(toFile: tenant + "/rules/leaky.js", atomically: true, encoding: .utf8)
+        try #"{"name": "leaky", "order": 99, "enabled": true}"#.write(toFile: tenant + "/rules/leaky.json", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { d.terminate() }
+        let (status, result) = try await d.request(
+            "api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com", "rules": ["leaky"]}"#.utf8), token: d.token)
+        #expect(status == 200)
+        let text = result.serialized()
+        let message = result["error"]?["error_description"]?.stringValue ?? ""
+        // The errors are all there, named without the host's folders…
+        #expect(message.contains("node_modules/ipaddr.js/"))
+        #expect(message.contains("node_modules/broken/index.js:3"))
+        #expect(message.contains("node_modules/bad.json"))
+        #expect(message.contains("rules/leaky.js:"))
+        // …and no host folder appears anywhere in the answer.
+        for hostPath in [tenant, "/usr/share/nodejs", "/tmp/", FileManager.default.temporaryDirectory.path, CLITests.root.path, ".build/"] {
+            #expect(!text.contains(hostPath), "\(hostPath) leaked in: \(message.prefix(600))")
+        }
+        #expect(await d.stop() == 0)
+    }
 }

@@ -25,6 +25,10 @@ import Testing
         ("require-fs", "require('fs').readFileSync('/etc/passwd');"),
         ("process", "process.exit(1);"),
         ("escape", "var g = this.constructor.constructor('return this')(); g.__rt_call('node.read', { path: '/etc/passwd' });"),
+        ("escape-global", "var out = globalThis.__rt_call('node.read', JSON.stringify({ path: '/etc/passwd' })); context.idToken['https://t/leak'] = String(out); callback(new Error('reached: ' + out));  return;"),
+        ("eval", "eval('1 + 1');"),
+        ("function-constructor", "new Function('return 1')();"),
+        ("async-function-constructor", "(async function () {}).constructor('return 1')();"),
     ]
 
     /// What each hostile rule's login must end with.
@@ -41,14 +45,16 @@ import Testing
         case "pollute": return r.outcome == .allowed
         case "require-fs": return r.outcome == .denied && d.contains("Cannot find module 'fs'")
         case "process": return r.outcome == .denied && d.contains("exit")
-        case "escape": return r.outcome == .denied && !d.isEmpty
+        case "escape": return r.outcome == .denied && d.contains(ScriptProgram.evalDisabledMessage)
+        case "escape-global": return r.outcome == .denied && !d.contains("root:") && !d.hasPrefix("reached")
+        case "eval", "function-constructor", "async-function-constructor": return r.outcome == .denied && d == ScriptProgram.evalDisabledMessage
         default: return false
         }
     }
 
     @Test func goodLoginsKeepSucceedingWhileHostileRulesFail() async throws {
         var f = TenantFixture()
-        f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": 5}, "default_audience": "https://api.test"}"#
+        f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": 5, "allow_eval": false}, "default_audience": "https://api.test"}"#
         f.rules = [("good", """
             function (user, context, callback) {
               context.idToken['https://t/ok'] = [1, 2].includes(3) === false && JSON.parse('{"a":1}').a === 1;

@@ -11,7 +11,7 @@ func program(_ id: String, _ source: String, sync: [String: SyncHostFunction] = 
     ScriptProgram(id: id, files: [ScriptFile(name: "test/\(id).js", source: source)], syncFunctions: sync, asyncFunctions: async)
 }
 
-func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(5), probe: String? = nil) async throws(ScriptFailure) -> String {
+func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(30), probe: String? = nil) async throws(ScriptFailure) -> String {
     try await runtime.run(ScriptJob(program: p, entry: "main", input: input, timeout: timeout, timeoutProbe: probe)).output
 }
 
@@ -251,6 +251,22 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         } throws: { error in
             guard case .exception(let t) = error as? ScriptFailure else { return false }
             return t.name == "TypeError"
+        }
+    }
+
+    @Test func evalWorksUnlessTheProgramTurnsItOff() async throws {
+        let source = "function main(what) { return String(what === 'eval' ? eval('6 * 7') : new Function('return 6 * 7')()); }"
+        #expect(try await run(program("evalOn", source), "eval") == "42")
+        #expect(try await run(program("evalOn", source), "function") == "42")
+        var off = program("evalOff", source)
+        off.evalEnabled = false
+        for what in ["eval", "function"] {
+            await #expect {
+                _ = try await run(off, what)
+            } throws: { error in
+                guard case .exception(let t) = error as? ScriptFailure else { return false }
+                return t.name == "EvalError" && t.message == ScriptProgram.evalDisabledMessage
+            }
         }
     }
 }

@@ -89,14 +89,14 @@ enum NodeSources {
     try {
       if (r.json) {
         try { module.exports = JSON.parse(source); }
-        catch (e) { throw new SyntaxError(r.path + ': ' + e.message); }
+        catch (e) { throw new SyntaxError(r.display + ': ' + e.message); }
       } else {
         var fn;
         try {
-          fn = __rt_compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.path);
+          fn = __rt_compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.display);
         } catch (e) {
           if (e instanceof SyntaxError && !e.__located) {
-            e.message = r.path + ':' + (e.line || '?') + ': ' + e.message;
+            e.message = r.display + ':' + (e.line || '?') + ': ' + e.message;
             e.__located = true;
           }
           throw e;
