@@ -15,7 +15,7 @@ HOST ?= 127.0.0.1
 SDK_VENV := .build/sdk-venv
 ARTIFACTS := $(CURDIR)/.build/test-artifacts
 
-.PHONY: all deps test-deps apt-install build build-release run test sdk-test bench clean
+.PHONY: all deps test-deps apt-install build build-release run test sdk-test bench fuzz soak clean
 
 all: build
 
@@ -54,8 +54,9 @@ run: build-release
 # $(ARTIFACTS)/console-simulation.png.
 # The suites that load both cores on purpose (hostile scripts under 32 concurrent logins, kill -9
 # during 2,000 writes, two daemons) run on their own after the rest, so that their load cannot
-# push the ordinary tests past their time limits.
-LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests
+# push the ordinary tests past their time limits. FuzzTests runs each fuzz target briefly
+# (a fixed number of mutated inputs from a fixed seed).
+LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
 test: test-deps
 	swift build --build-tests
@@ -76,6 +77,36 @@ sdk-test:
 bench: build-release
 	@if [ -x "$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)/initdb" ]; then scripts/test-postgres.sh start; fi
 	.build/release/authsim bench --tenant $(TENANT) --json .build/bench.json $$( [ -f .build/test-postgres.url ] && echo --postgres $$(cat .build/test-postgres.url) ); rc=$$?; scripts/test-postgres.sh stop; exit $$rc
+
+# The fuzz targets (user query parser, metadata merge + JSON, JWT parser/verifier, tenant loader)
+# under libFuzzer: an AddressSanitizer build with coverage instrumentation in its own build
+# folder (.build/fuzz; the first build compiles every dependency again), each target for
+# FUZZ_SECONDS, starting from the seeds and dictionaries `authsim-fuzz --write-corpus` writes.
+# The corpus grows in .build/fuzz-corpus/<target>; crashing inputs land in .build/fuzz-artifacts.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= query merge jwt tenant
+FUZZER_LIB = $$(ls $$(dirname $$(dirname $$(readlink -f $$(command -v swift))))/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-$$(uname -m).a | tail -1)
+fuzz: deps
+	swift build -c release --scratch-path .build/fuzz --product authsim-fuzz -Xswiftc -DLIBFUZZER -Xswiftc -sanitize=address \
+	  -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++
+	.build/fuzz/release/authsim-fuzz --write-corpus .build/fuzz-corpus
+	mkdir -p .build/fuzz-artifacts
+	for t in $(FUZZ_TARGETS); do \
+	  ASAN_OPTIONS=detect_leaks=0 .build/fuzz/release/authsim-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	    -dict=.build/fuzz-corpus/$$t.dict -artifact_prefix=.build/fuzz-artifacts/$$t- .build/fuzz-corpus/$$t || exit 1; \
+	done
+
+# Long runs of the reliability suite: SOAK_ROUNDS rounds of hostile scripts under load and
+# SOAK_ROUNDS kill -9 cycles on each store, then the mutation fuzzer for SOAK_FUZZ_SECONDS.
+SOAK_ROUNDS ?= 20
+SOAK_FUZZ_SECONDS ?= 1200
+soak: test-deps
+	swift build --build-tests
+	scripts/test-postgres.sh start
+	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_SOAK_ROUNDS=$(SOAK_ROUNDS); \
+	  swift test --skip-build --filter 'HostileUnderLoadTests|CrashConsistencyTests'; \
+	  rc=$$?; scripts/test-postgres.sh stop; [ $$rc = 0 ] || exit $$rc
+	.build/debug/authsim-fuzz all --seconds $(SOAK_FUZZ_SECONDS)
 
 clean:
 	rm -rf .build .authsim

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "authsim", targets: ["authsim"]),
+        .executable(name: "authsim-fuzz", targets: ["authsim-fuzz"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "ScriptRuntime", targets: ["ScriptRuntime"]),
     ],
@@ -89,7 +90,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The web console: plain files, embedded in the binary (no build step, no CDN).
-            resources: [.embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css")]
+            resources: [.embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"), .embedInCode("OpenAPI/openapi.yaml")]
         ),
         .executableTarget(
             name: "authsim",
@@ -101,7 +102,13 @@ let package = Package(
         ),
 
         // Tests
+        // The fuzz targets (user query, metadata merge, JWT, tenant loader) and their drivers:
+        // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
+        .target(name: "Fuzzing", dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore"]),
+        .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
+
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing"]),
         .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
         .testTarget(name: "StoreTests", dependencies: ["Directory", "PostgresStore", "JSONCore"]),
         .testTarget(

@@ -154,6 +154,8 @@ struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         guard let d = Double(text) else { throw fail("Invalid number") }
+        // 1e400 would become Infinity, which JSON cannot hold (it would be written back as null).
+        guard d.isFinite else { throw fail("Number out of range") }
         return d
     }
 

@@ -414,6 +414,8 @@ extension ManagementService {
             guard let n = v.intValue else { throw .invalidBody("order must be an integer") }
             order = n
         }
+        // As in Auth0, a new rule without an order goes after the others.
+        if current == nil, order == nil { order = (tenant.rules.compactMap(\.order).max() ?? 0) + 1 }
         let enabled = o["enabled"].map { $0.boolValue } ?? current?.enabled
         if o["enabled"] != nil, enabled == nil { throw .invalidBody("enabled must be a boolean") }
         let stage = o["stage"]?.stringValue ?? current?.stage.rawValue ?? "login_success"

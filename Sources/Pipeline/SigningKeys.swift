@@ -56,7 +56,7 @@ public struct SigningKeys: Sendable {
         Key(kid: s.kid, privateKey: try _RSA.Signing.PrivateKey(pemRepresentation: s.privateKeyPEM))
     }
 
-    static func generate() throws -> Key {
+    public static func generate() throws -> Key {
         let pk = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         return Key(kid: try thumbprint(pk.publicKey), privateKey: pk)
     }

@@ -41,6 +41,7 @@ public struct AuthsimServer: Sendable {
         router.add(middleware: MetricsMiddleware())
         if let metrics { MetricsRoutes(registry: metrics, pipeline: pipeline).register(on: router) }
         HealthRoutes(pipeline: pipeline).register(on: router)
+        OpenAPIRoutes().register(on: router)
         WellKnownRoutes(pipeline: pipeline).register(on: router)
         SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
         ConsoleRoutes(pipeline: pipeline, signIn: consoleSignIn).register(on: router)

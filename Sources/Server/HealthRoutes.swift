@@ -1,5 +1,6 @@
 import Hummingbird
 import JSONCore
+import NIOCore
 import Pipeline
 
 /// `GET /healthz`: liveness plus what is loaded.
@@ -16,6 +17,18 @@ struct HealthRoutes: Sendable {
                 // Workers written off because a script kept them past its deadline (replaced).
                 "lostWorkers": .number(Double(pipeline.runtime.lostWorkers)),
             ])
+        }
+    }
+}
+
+/// `GET /api/authsim/openapi.yaml`: the OpenAPI 3 description of the Management API subset and
+/// the simulation API (what the schemathesis fuzz in `make test` runs against). No token needed.
+struct OpenAPIRoutes: Sendable {
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("api/authsim/openapi.yaml") { _, _ -> Response in
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
         }
     }
 }

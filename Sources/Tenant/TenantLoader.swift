@@ -303,7 +303,8 @@ public enum TenantLoader {
             if let code = o["code"]?.stringValue, code.hasSuffix(".js") {
                 var c = code
                 while c.hasPrefix("./") { c.removeFirst(2) }
-                codeRel = c.hasPrefix("actions/") ? c : "actions/" + c
+                codeRel = Self.normalize(c.hasPrefix("actions/") ? c : "actions/" + c)
+                guard !codeRel.hasPrefix("..") else { throw TenantError(file: rel, message: "the action's code file \(code) is outside the tenant directory") }
             }
             guard exists(codeRel) else { throw TenantError(file: rel, message: "the action's code file \(codeRel) does not exist") }
             var secrets: [String: String] = [:]

@@ -16,11 +16,24 @@ APP = {"id": "sampleAppClientId00000000000000", "secret": "sample-app-client-sec
 M2M = {"id": "sampleManagementClientId0000000", "secret": "sample-management-secret-change-me"}
 
 
+TENANT_ITEMS = ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
+                "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db"]
+
+
+def tenant_copy():
+    """A copy of the sample tenant that a test may change (rules written through the API land there)."""
+    d = tempfile.mkdtemp(prefix="authsim-sdk-tenant-")
+    for item in TENANT_ITEMS:
+        src = os.path.join(ROOT, item)
+        (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(d, item))
+    return d
+
+
 class Daemon:
-    def __init__(self):
+    def __init__(self, tenant=ROOT):
         self.dir = tempfile.mkdtemp(prefix="authsim-sdk-")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--tenant", ROOT, "--port", "0", "--store", os.path.join(self.dir, "authsim.sqlite"), "--workers", "2"],
+            [BINARY, "serve", "--tenant", tenant, "--port", "0", "--store", os.path.join(self.dir, "authsim.sqlite"), "--workers", "2"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         seen = ""
         deadline = time.time() + 30

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Each target's starting inputs and the tokens its mutations insert. `authsim-fuzz` writes
+/// them out as a libFuzzer corpus and dictionary, so both drivers start from the same place.
+public enum FuzzSeeds {
+    public static func seeds(_ target: FuzzTarget) -> [[UInt8]] {
+        switch target {
+        case .query:
+            return [
+                #"email:"ann@example.com""#, "name:ann*", "logins_count:[1 TO 5]", "app_metadata.plan:gold AND NOT blocked:true",
+                #"(email:*example.com OR user_id:"auth0|1") AND _exists_:user_metadata.lang"#, #"identities.connection:"github""#,
+                "created_at:{2020-01-01 TO *]", "user_metadata.n:>1", "email_verified:false", "-blocked:true", "bob", #""exact phrase""#,
+                "app_metadata.roles:admin OR app_metadata.roles:editor", "NOT (a:1 AND b:2) OR c:[* TO 3}",
+            ].map { Array($0.utf8) }
+        case .merge:
+            // Current metadata, then the patch, one per line.
+            let pairs: [(String, String)] = [
+                (#"{"a":1,"b":{"c":[1,2,3]}}"#, #"{"b":null,"d":"x"}"#), ("{}", "{}"), (#"{"keep":true}"#, "{}"),
+                (#"{"x":"\u00e9\ud83d\ude00"}"#, #"{"y":1e308,"z":-0.5,"w":[{"v":null}]}"#),
+                (#"{"plan":"gold"}"#, #"{"blocked":true,"clientID":"x"}"#), (#"{"a":{"b":{"c":{"d":1}}}}"#, #"{"a.b":1}"#),
+                (#"{"n":12345678901234567890,"s":"\\\"\/\b\f\n\r\t"}"#, #"{"$x":1}"#), ("[]", "[]"), (#"{"a":1}"#, "null"),
+            ]
+            return pairs.map { Array(($0.0 + "\n" + $0.1).utf8) }
+        case .jwt:
+            var seeds = [
+                "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4In0.", "a.b.c", "..", "e30.e30.",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6InJlYWQ6dXNlcnMifQ.c2ln",
+                "eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vcGUifQ.eyJleHAiOjF9.AAAA",
+            ].map { Array($0.utf8) }
+            if let t = FuzzTarget.reference?.token { seeds.append(Array(t.utf8)) }
+            return seeds
+        case .tenant:
+            func tenant(_ entries: [(Int, String)]) -> [UInt8] {
+                entries.map { [UInt8($0.0)] + Array($0.1.utf8) }.joined(separator: [0]).map { $0 }
+            }
+            return [
+                tenant([(20, #"{"friendly_name":"f","authsim":{"flow_timeout_seconds":5,"allow_eval":false}}"#)]),
+                tenant([
+                    (20, #"{"default_audience":"https://api"}"#), (1, "function (user, context, callback) { callback(null, user, context); }"),
+                    (2, #"{"name":"a","order":1,"enabled":true}"#), (5, #"{"key":"K","value":"V"}"#),
+                    (6, #"{"name":"app","client_id":"c1","callbacks":["http://x/cb"],"app_type":"spa"}"#),
+                ]),
+                tenant([
+                    (8, #"{"name":"db","strategy":"auth0","options":{"enabledDatabaseCustomization":true,"import_mode":true,"customScripts":{"login":"./login.js"}}}"#),
+                    (9, "function login(email, password, callback) { callback(null, { user_id: '1', email: email }); }"),
+                    (13, #"[{"email":"a@b.c","email_verified":true,"user_id":"u1"}]"#),
+                ]),
+                tenant([
+                    (14, #"{"name":"act","code":"./act/code.js","supported_triggers":[{"id":"post-login","version":"v3"}],"secrets":[{"name":"S","value":"v"}]}"#),
+                    (15, "exports.onExecutePostLogin = async (event, api) => {};"),
+                    (16, #"{"post-login":[{"action_name":"act","display_name":"act"}]}"#),
+                ]),
+                tenant([(7, #"{"name":"google-oauth2","strategy":"google-oauth2","options":{"simulated_users":[{"sub":"1","email":"g@x"}]}}"#), (11, #"{"identifier":"https://api","scopes":[{"value":"read:x"}],"token_lifetime":60}"#), (12, #"{"name":"r","permissions":[{"resource_server_identifier":"https://api","permission_name":"read:x"}]}"#)]),
+            ]
+        }
+    }
+
+    public static func dictionary(_ target: FuzzTarget) -> [String] {
+        switch target {
+        case .query:
+            return [" AND ", " OR ", "NOT ", "-", "(", ")", "[", "]", "{", "}", " TO ", "*", "?", ":", "\"", "\\", "_exists_:", ">", "<=", "app_metadata.", "user_metadata.", "identities.", "email", "logins_count", "2026-01-01"]
+        case .merge:
+            return ["{", "}", "[", "]", ",", ":", "\"", "null", "true", "false", "-0", "1e-7", "\\u0000", "\\ud800", "\"k\":", "\n", "{\"a\":", ".", "$"]
+        case .jwt:
+            return [".", "eyJ", "e30", "-", "_", "=", "eyJhbGciOiJSUzI1NiJ9", "eyJhbGciOiJub25lIn0", " ", "\n", "\u{00}", "AAAA"]
+        case .tenant:
+            return ["{", "}", "\"", "null", "\u{00}", "\u{14}", "\u{01}", "\u{02}", "\u{08}", "\u{09}", "\u{0E}", "\u{0F}", "\"name\":", "\"order\":", "\"enabled\":false",
+                    "\"customScripts\":", "../", "/etc/passwd.js", "\"code\":\"../../x.js\"", "function (user, context, callback) {", "\"strategy\":\"auth0\"", "\"options\":{", "\"authsim\":{", "\"flow_timeout_seconds\":1e9", "\"module_paths\":[\"/\"]"]
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import Directory
+import Foundation
+import JSONCore
+import Pipeline
+import Tenant
+
+/// A property that failed for one input: the input and what was wrong.
+public struct FuzzFailure: Error, CustomStringConvertible {
+    public var target: FuzzTarget
+    public var input: [UInt8]
+    public var message: String
+    public init(target: FuzzTarget, input: [UInt8], message: String) {
+        self.target = target
+        self.input = input
+        self.message = message
+    }
+
+    public var description: String {
+        "\(target.rawValue): \(message)\ninput (\(input.count) bytes, base64): \(Data(input).base64EncodedString())"
+    }
+}
+
+/// What one input did: parsed/loaded (accepted) or refused with the parser's own error.
+public enum FuzzOutcome: Sendable { case accepted, refused }
+
+/// The four fuzz targets: the user query parser, the metadata merge (with the JSON parser and
+/// serializer under it), the JWT parser and verifier, and the tenant directory loader. Each
+/// takes arbitrary bytes and checks properties that must hold for every input; a failed
+/// property is a `FuzzFailure` (the libFuzzer driver turns it into a crash).
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    case query, merge, jwt, tenant
+
+    public func run(_ input: [UInt8]) throws(FuzzFailure) -> FuzzOutcome {
+        func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(FuzzFailure) {
+            if !ok { throw FuzzFailure(target: self, input: input, message: message()) }
+        }
+        switch self {
+        case .query: return try Self.query(input, check)
+        case .merge: return try Self.merge(input, check)
+        case .jwt: return try Self.jwt(input, check)
+        case .tenant: return try Self.tenant(input, check)
+        }
+    }
+
+    typealias Check = (Bool, @autoclosure () -> String) throws(FuzzFailure) -> Void
+
+    // MARK: - user query
+
+    static let sampleUsers: [JSONValue] = [
+        (try? JSONValue.parse(#"{"user_id": "auth0|1", "email": "ann@example.com", "name": "Ann Admin", "logins_count": 3, "blocked": false, "email_verified": true, "created_at": "2026-01-02T03:04:05.000Z", "identities": [{"provider": "auth0", "connection": "Username-Password-Authentication"}], "app_metadata": {"plan": "gold", "roles": ["admin"]}, "user_metadata": {"lang": "en", "n": 1.5}}"#)) ?? .null,
+        (try? JSONValue.parse(#"{"user_id": "github|2", "email": "bob@example.org", "nickname": "bob", "logins_count": 0, "identities": [{"provider": "github", "connection": "github", "isSocial": true}], "app_metadata": {}, "user_metadata": {"lang": null}}"#)) ?? .null,
+        .object([:]),
+    ]
+
+    static func query(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let text = String(decoding: input, as: UTF8.self)
+        let parsed: UserQuery
+        do { parsed = try UserQuery.parse(text) } catch {
+            try check(error.position >= 0 && error.position <= text.utf8.count + 1, "syntax error position \(error.position) outside the input")
+            try check(!error.message.isEmpty, "syntax error without a message")
+            return .refused
+        }
+        // Parsing is a function of the text, and evaluating never traps.
+        try check((try? UserQuery.parse(text)) == parsed, "the same text parsed to two different queries")
+        for user in sampleUsers { _ = parsed.matches(user) }
+        _ = try? UserQuery.sort(sampleUsers, by: text)
+        return .accepted
+    }
+
+    // MARK: - metadata merge (and JSON)
+
+    /// Input: the current metadata and a patch, separated by the first newline.
+    static func merge(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let cut = input.firstIndex(of: 0x0A) ?? input.endIndex
+        let documents = [Array(input[..<cut]), cut < input.endIndex ? Array(input[(cut + 1)...]) : []]
+        var values: [JSONValue] = []
+        for bytes in documents {
+            guard let v = try? JSONValue.parse(bytes: bytes) else { return .refused }
+            // The serializer's output parses back to the same value.
+            let text = v.serialized()
+            let again = try? JSONValue.parse(text)
+            try check(again == v, "serialize/parse round trip changed \(text)")
+            values.append(v)
+        }
+        guard case .object(let current) = values[0] else { return .refused }
+        let patch = values[1]
+        for kind in MetadataKind.allCases {
+            let merged: [String: JSONValue]
+            do { merged = try MetadataMerge.apply(patch, to: current, kind: kind) } catch {
+                try check(!String(describing: error).isEmpty, "a refused patch without a message")
+                continue
+            }
+            guard case .object(let p) = patch else {
+                throw FuzzFailure(target: .merge, input: input, message: "a non-object patch was applied")
+            }
+            if p.isEmpty {
+                try check(merged.isEmpty, "an empty patch must clear the metadata")
+                continue
+            }
+            for (k, v) in p {
+                if v.isNull {
+                    try check(merged[k] == nil, "key \(k) set to null survived the merge")
+                } else {
+                    try check(merged[k] == v, "key \(k) does not hold the patch's value")
+                }
+            }
+            for (k, v) in current where p[k] == nil { try check(merged[k] == v, "key \(k), not in the patch, changed") }
+            for k in merged.keys { try check(p[k] != nil || current[k] != nil, "key \(k) came from nowhere") }
+            // Applying the same patch again changes nothing.
+            let twice = try? MetadataMerge.apply(patch, to: merged, kind: kind)
+            try check(twice == merged, "the merge is not idempotent")
+        }
+        return .accepted
+    }
+
+    // MARK: - JWT
+
+    /// One key for the whole process, and one token it signed (a seed for the drivers).
+    static let reference: (jwks: JSONValue, token: String)? = {
+        guard let key = try? SigningKeys.generate() else { return nil }
+        let jwks = JSONValue.object(["keys": .array([key.jwk])])
+        let claims: JSONValue = ["iss": "https://fuzz.local/", "sub": "auth0|fuzz", "aud": "fuzz", "iat": 1_700_000_000, "exp": 4_000_000_000, "scope": "read:users"]
+        guard let token = try? JWT.signRS256(claims: claims, key: key) else { return nil }
+        return (jwks, token)
+    }()
+
+    static func jwt(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let text = String(decoding: input, as: UTF8.self)
+        let decoded: JWT.Decoded
+        do { decoded = try JWT.decode(text) } catch {
+            try check(String(describing: error).hasPrefix("Malformed JWT"), "decode failed with \(error)")
+            return .refused
+        }
+        try check(decoded.signingInput.split(separator: ".", omittingEmptySubsequences: false).count == 2, "signing input is not two parts")
+        guard let reference else { return .accepted }
+        switch JWT.verifyRS256(decoded, jwks: reference.jwks) {
+        case .success:
+            // Only the one token the key signed (give or take surrounding white space) verifies.
+            let expected = try? JWT.decode(reference.token)
+            try check(decoded.signingInput == expected?.signingInput && decoded.signature == expected?.signature, "a token the key never signed verified")
+        case .failure: break
+        }
+        return .accepted
+    }
+
+    // MARK: - tenant directory
+
+    /// The files an input may write, by the number in its first byte of each entry.
+    static let tenantPaths = [
+        "tenant.json", "rules/a.js", "rules/a.json", "rules/b.js", "rules/b.json", "rules-configs/k.json", "clients/app.json",
+        "connections/c.json", "database-connections/db/database.json", "database-connections/db/login.js",
+        "database-connections/db/get_user.js", "resource-servers/api.json", "roles/r.json", "users/db.json", "actions/act.json",
+        "actions/act/code.js", "triggers/triggers.json", "client-grants/g.json", "geoip.json", "rules/c.json",
+    ]
+
+    /// Input: entries separated by 0x00, each a path number (one byte) and the file's content.
+    /// They are written into a fresh directory, which the loader then reads.
+    static func tenant(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let dir = TenantScratch.shared.fresh()
+        for entry in input.split(separator: 0, omittingEmptySubsequences: true) {
+            let rel = tenantPaths[Int(entry[entry.startIndex]) % tenantPaths.count]
+            let path = dir + "/" + rel
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: path, contents: Data(entry.dropFirst()))
+        }
+        let tenant: Tenant
+        do { tenant = try TenantLoader.load(directory: dir) } catch {
+            try check(!error.file.isEmpty && !error.message.isEmpty, "a tenant error without file or message")
+            try check(!error.file.hasPrefix("/") || error.file.hasPrefix(dir), "a tenant error names a file outside the tenant: \(error.file)")
+            return .refused
+        }
+        // Whatever loaded came from inside the directory.
+        let files = tenant.rules.map(\.file) + tenant.actions.map(\.file) + tenant.connections.flatMap { $0.scripts.values.map(\.file) }
+        for f in files {
+            let path = f.split(separator: "#").first.map(String.init) ?? f
+            try check(!path.hasPrefix("/") && !path.split(separator: "/").contains(".."), "a script file outside the tenant: \(f)")
+        }
+        return .accepted
+    }
+}
+
+/// One scratch directory per process for the tenant target, emptied before each input.
+final class TenantScratch: @unchecked Sendable {
+    static let shared = TenantScratch()
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-fuzz-tenant-\(getpid())").path
+    private var n = 0
+    private let lock = NSLock()
+
+    func fresh() -> String {
+        lock.withLock {
+            try? FileManager.default.removeItem(atPath: root)
+            n += 1
+            let dir = root + "/t\(n % 2)"
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return dir
+        }
+    }
+}
