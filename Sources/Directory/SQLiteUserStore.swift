@@ -307,6 +307,12 @@ public final class SQLiteUserStore: UserStore {
         }
     }
 
+    public func readEphemeral(_ key: String, now: Double) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM ephemeral WHERE key = ? AND expires > ?", arguments: [key, now])
+        }
+    }
+
     public func takeEphemeral(_ key: String, now: Double) async throws -> String? {
         try await pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT value, expires FROM ephemeral WHERE key = ?", arguments: [key]) else { return nil }

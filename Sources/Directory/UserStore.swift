@@ -55,9 +55,11 @@ public protocol UserStore: Sendable {
     /// Sets `key` only when it has no value yet; true for the one caller that set it.
     func claimMetaValue(_ key: String, _ value: String) async throws -> Bool
 
-    /// Short-lived values shared by every daemon on the store (authorization codes): kept until
-    /// `expires`, taken at most once.
+    /// Short-lived values shared by every daemon on the store (authorization codes, login
+    /// transactions, SSO sessions): kept until `expires`; putting a key again replaces it.
     func putEphemeral(_ key: String, _ value: String, expires: Double) async throws
+    /// An unexpired value, left in place (nil when absent or expired).
+    func readEphemeral(_ key: String, now: Double) async throws -> String?
     /// Removes and returns an unexpired value (nil when absent, expired or already taken).
     func takeEphemeral(_ key: String, now: Double) async throws -> String?
 

@@ -2,13 +2,12 @@ import Crypto
 import Directory
 import Foundation
 import JSONCore
-import Synchronization
 import Tenant
 
 /// The browser side of OAuth: `/authorize` transactions, the login form, SSO sessions,
 /// single-use authorization codes (bound to client and redirect_uri, PKCE-checked) and logout.
-/// Codes are in the store (any daemon on it redeems them); transactions and SSO sessions are in
-/// memory (a restart logs browsers out).
+/// Codes, transactions, SSO sessions and suspended logins are in the store, so any daemon on it
+/// carries on what another started (see AuthorizationService+SharedState).
 public final class AuthorizationService: Sendable {
     public let pipeline: LoginPipeline
     public let oauth: OAuthService
@@ -102,13 +101,6 @@ public final class AuthorizationService: Sendable {
         var browser: String
     }
 
-    struct State {
-        var transactions: [String: Transaction] = [:]
-        var suspended: [String: Suspended] = [:]
-        var sessions: [String: Session] = [:]
-    }
-
-    private let state = Mutex(State())
 
     public init(pipeline: LoginPipeline) {
         self.pipeline = pipeline
@@ -142,11 +134,7 @@ public final class AuthorizationService: Sendable {
         guard client.callbacks.contains(redirect) else {
             return .invalid("The redirect_uri \(redirect) is not in the allowed callback URLs of \(client.name)")
         }
-        let p = Parameters(
-            clientId: clientId, redirectURI: redirect, responseType: q["response_type"] ?? "", scope: q["scope"] ?? "openid",
-            state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
-            codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
-            responseMode: q["response_mode"])
+        guard let p = Parameters(query: q) else { return .invalid("Missing client_id or redirect_uri") }
         guard ["code", "id_token", "id_token token", "token id_token"].contains(p.responseType) else {
             return errorRedirect(p, "unsupported_response_type", "Unsupported response type: \(p.responseType)")
         }
@@ -162,7 +150,7 @@ public final class AuthorizationService: Sendable {
         if let c = p.connection, tenant.connection(named: c) == nil {
             return errorRedirect(p, "invalid_request", "Unknown connection \(c)")
         }
-        let session = sessionCookie.flatMap { id in state.withLock { $0.sessions[id] } }
+        let session: Session? = if let sessionCookie { await self.session(sessionCookie) } else { nil }
         if let session, p.prompt != "login" {
             // An SSO session: log in silently, without counting a login.
             return await complete(p, client: client, sessionID: sessionCookie!) { request in
@@ -175,7 +163,9 @@ public final class AuthorizationService: Sendable {
         }
         if p.prompt == "none" { return errorRedirect(p, "login_required", "Login required") }
         let tx = randomHexID()
-        state.withLock { $0.transactions[tx] = Transaction(parameters: p, created: Timestamp.now()) }
+        do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now())) } catch {
+            return .invalid("Could not start the login: \(error)")
+        }
         if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {
             return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
         }
@@ -190,20 +180,21 @@ public final class AuthorizationService: Sendable {
     // MARK: - The simulated upstream IdP
 
     /// Switches a login transaction to a social/enterprise connection's IdP page.
-    public func idpPage(transaction tx: String, connection name: String) -> Step {
-        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+    public func idpPage(transaction tx: String, connection name: String) async -> Step {
+        guard var t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
         else { return .invalid("This login page has expired. Start again from the application.") }
         guard let connection = pipeline.tenant.connection(named: name), Self.isFederated(connection) else {
             return .invalid("\(name) is not a social or enterprise connection of this tenant")
         }
-        state.withLock { $0.transactions[tx]?.parameters.connection = connection.name }
+        t.parameters.connection = connection.name
+        do { try await saveTransaction(tx, t) } catch { return .invalid("Could not keep the login: \(error)") }
         return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
     }
 
     /// The IdP page's answer: the chosen simulated user (by index) or a pasted raw profile.
     public func submitIdP(transaction tx: String, userIndex: Int?, profile: String?, ip: String?, userAgent: String?) async -> Step {
-        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+        guard let t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId }),
             let name = t.parameters.connection, let connection = pipeline.tenant.connection(named: name)
         else { return .invalid("This login page has expired. Start again from the application.") }
@@ -232,7 +223,7 @@ public final class AuthorizationService: Sendable {
             }
         }
         if let invalid { return .idp(transaction: tx, client: client, connection: connection, users: users, error: invalid) }
-        state.withLock { _ = $0.transactions.removeValue(forKey: tx) }
+        await dropTransaction(tx)
         return step
     }
 
@@ -240,7 +231,7 @@ public final class AuthorizationService: Sendable {
 
     public func submitLogin(transaction tx: String, username: String, password: String, ip: String?, userAgent: String?) async -> Step {
         let now = Timestamp.now()
-        guard let t = state.withLock({ $0.transactions[tx] }), now - t.created < Self.transactionLifetime,
+        guard let t = await transaction(tx), now - t.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
         else {
             return .invalid("This login page has expired. Start again from the application.")
@@ -261,15 +252,15 @@ public final class AuthorizationService: Sendable {
         if let failed {
             return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed)
         }
-        state.withLock { _ = $0.transactions.removeValue(forKey: tx) }
+        await dropTransaction(tx)
         return step
     }
 
     // MARK: - Sign-up from the login page
 
     /// The sign-up form of a login transaction.
-    public func signupPage(transaction tx: String) -> Step {
-        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+    public func signupPage(transaction tx: String) async -> Step {
+        guard let t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
         else { return .invalid("This login page has expired. Start again from the application.") }
         return .signup(transaction: tx, client: client, connection: t.parameters.connection ?? pipeline.defaultConnectionName, error: nil)
@@ -277,7 +268,7 @@ public final class AuthorizationService: Sendable {
 
     /// Creates the user (sign-up triggers included), then logs them in within the same transaction.
     public func submitSignup(transaction tx: String, email: String, password: String, ip: String?, userAgent: String?) async -> Step {
-        guard let t = state.withLock({ $0.transactions[tx] }), Timestamp.now() - t.created < Self.transactionLifetime,
+        guard let t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
         else { return .invalid("This login page has expired. Start again from the application.") }
         let connection = t.parameters.connection ?? pipeline.defaultConnectionName
@@ -296,10 +287,7 @@ public final class AuthorizationService: Sendable {
     /// actions after it. The continue request's query is the flow's request query.
     public func resume(query: [String: String], browserCookie: String?, ip: String?, userAgent: String?) async -> Step {
         // The state is single-use, and only the browser that was sent away may bring it back.
-        let taken: Suspended? = state.withLock { s in
-            guard let id = query["state"], let found = s.suspended[id], found.browser == browserCookie else { return nil }
-            return s.suspended.removeValue(forKey: id)
-        }
+        let taken: Suspended? = if let id = query["state"] { await takeSuspended(id, browser: browserCookie) } else { nil }
         guard let suspended = taken, Timestamp.now() - suspended.created < Self.transactionLifetime,
             let client = pipeline.tenant.clients.first(where: { $0.clientId == suspended.clientId })
         else {
@@ -348,9 +336,10 @@ public final class AuthorizationService: Sendable {
             let id = OAuthService.newToken()
             let browser = OAuthService.newToken()
             let now = Timestamp.now()
-            state.withLock { s in
-                s.suspended = s.suspended.filter { now - $0.value.created < Self.transactionLifetime }
-                s.suspended[id] = Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser)
+            do {
+                try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser))
+            } catch {
+                return errorRedirect(p, "server_error", "could not keep the suspended login: \(error)")
             }
             return .suspend(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(id), browser: browser)
         case .denied, .error:
@@ -359,10 +348,10 @@ public final class AuthorizationService: Sendable {
         }
         guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
         let now = Timestamp.now()
-        state.withLock { s in
-            var session = s.sessions[sessionID] ?? Session(userId: userId, connection: result.connection, authTime: now, clients: [])
-            session.clients.insert(client.clientId)
-            s.sessions[sessionID] = session
+        var session = await self.session(sessionID) ?? Session(userId: userId, connection: result.connection, authTime: now, clients: [])
+        session.clients.insert(client.clientId)
+        do { try await saveSession(sessionID, session) } catch {
+            return errorRedirect(p, "server_error", "could not keep the session: \(error)")
         }
         var params: [(String, String)] = []
         if p.responseType == "code" {
@@ -467,8 +456,8 @@ public final class AuthorizationService: Sendable {
     // MARK: - /v2/logout
 
     /// Ends the SSO session; returns where to send the browser (nil: show a page).
-    public func logout(sessionCookie: String?, returnTo: String?, clientId: String?) -> String? {
-        if let id = sessionCookie { state.withLock { _ = $0.sessions.removeValue(forKey: id) } }
+    public func logout(sessionCookie: String?, returnTo: String?, clientId: String?) async -> String? {
+        if let id = sessionCookie { await dropSession(id) }
         guard let returnTo else { return nil }
         let clients = clientId.map { id in pipeline.tenant.clients.filter { $0.clientId == id } } ?? pipeline.tenant.clients
         return clients.contains { $0.allowedLogoutURLs.contains(returnTo) } ? returnTo : nil

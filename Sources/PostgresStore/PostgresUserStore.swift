@@ -362,6 +362,12 @@ public final class PostgresUserStore: UserStore {
             logger: logger)
     }
 
+    public func readEphemeral(_ key: String, now: Double) async throws -> String? {
+        let rows = try await client.query("SELECT value FROM ephemeral WHERE key = \(key) AND expires > \(now)", logger: logger)
+        for try await value in rows.decode(String.self) { return value }
+        return nil
+    }
+
     /// One statement: two daemons racing for the same code cannot both get it.
     public func takeEphemeral(_ key: String, now: Double) async throws -> String? {
         let rows = try await client.query("DELETE FROM ephemeral WHERE key = \(key) RETURNING value, expires", logger: logger)

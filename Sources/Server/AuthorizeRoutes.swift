@@ -32,7 +32,7 @@ struct AuthorizeRoutes: Sendable {
         }
         router.get("authorize/idp") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
-            return render(authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? ""))
+            return render(await authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? ""))
         }
         router.post("authorize/idp") { request, _ -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
@@ -45,7 +45,7 @@ struct AuthorizeRoutes: Sendable {
             return render(step)
         }
         router.get("authorize/signup") { request, _ -> Response in
-            render(authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
+            render(await authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
         }
         router.post("authorize/signup") { request, _ -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
@@ -132,7 +132,7 @@ struct AuthorizeRoutes: Sendable {
                 query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
         }
         router.get("v2/logout") { request, _ -> Response in
-            let target = authorization.logout(
+            let target = await authorization.logout(
                 sessionCookie: request.cookies[Self.sessionCookie]?.value, returnTo: request.uri.queryParameters["returnTo"].map(String.init),
                 clientId: request.uri.queryParameters["client_id"].map(String.init))
             var response = target.map { Response(status: .found, headers: [.location: $0]) } ?? LoginPage.message("You are logged out.")

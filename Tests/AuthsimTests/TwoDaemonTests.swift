@@ -67,12 +67,22 @@ import FoundationNetworking
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let page = try await b.go(flow.authorizeURL(d1, ["state": "two", "code_challenge": challenge, "code_challenge_method": "S256"]))
         let tx = try #require(flow.tx(page))
-        let done = try await b.go(d1.base.appendingPathComponent("authorize/login"), form: "tx=\(tx)&username=bob%40example.com&password=Passw0rd%21")
-        let code = try #require(flow.query(done.location)["code"])
+        // The login page came from the first daemon; its form is posted to the second (no sticky sessions).
+        let done = try await b.go(d2.base.appendingPathComponent("authorize/login"), form: "tx=\(tx)&username=bob%40example.com&password=Passw0rd%21")
+        let code = try #require(flow.query(done.location)["code"], "\(done.status) \(done.body.prefix(300))")
         let (redeemed, exchanged) = try await flow.exchange(d2, code: code, verifier: verifier)
         #expect(redeemed == 200, "\(exchanged)")
         #expect(exchanged["id_token"] != nil)
         #expect(try await flow.exchange(d1, code: code, verifier: verifier).0 == 403, "the code was used at the other daemon")
+
+        // The SSO session started on the second daemon logs the browser in silently on the first…
+        let silent = try await b.go(flow.authorizeURL(d1, ["state": "sso", "prompt": "none", "code_challenge": challenge, "code_challenge_method": "S256"]))
+        let silentCode = try #require(flow.query(silent.location)["code"], "\(silent.location ?? silent.body)")
+        #expect(try await flow.exchange(d1, code: silentCode, verifier: verifier).0 == 200)
+        // …and a logout on the second ends it on both.
+        _ = try await b.go(URL(string: d2.base.absoluteString + "/v2/logout")!)
+        let after = try await b.go(flow.authorizeURL(d1, ["state": "after", "prompt": "none"]))
+        #expect(flow.query(after.location)["error"] == "login_required")
 
         #expect(await d1.stop() == 0)
         #expect(await d2.stop() == 0)

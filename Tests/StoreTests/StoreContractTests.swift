@@ -178,6 +178,16 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         #expect(takers == ["payload"], "a value is taken once, by one store")
         #expect(try await b.takeEphemeral("code:old", now: Timestamp.now()) == nil, "expired values are never returned")
         #expect(try await b.takeEphemeral("code:none", now: Timestamp.now()) == nil)
+
+        // Read leaves the value for the other store; put replaces it; expired values are not read.
+        try await a.putEphemeral("session:s", "v1", expires: now + 60)
+        #expect(try await b.readEphemeral("session:s", now: Timestamp.now()) == "v1")
+        #expect(try await b.readEphemeral("session:s", now: Timestamp.now()) == "v1")
+        try await b.putEphemeral("session:s", "v2", expires: now + 60)
+        #expect(try await a.readEphemeral("session:s", now: Timestamp.now()) == "v2")
+        #expect(try await a.readEphemeral("session:s", now: now + 61) == nil, "expired values are never read")
+        #expect(try await a.takeEphemeral("session:s", now: Timestamp.now()) == "v2")
+        #expect(try await b.readEphemeral("session:s", now: Timestamp.now()) == nil)
     }
 
     @Test(arguments: Backend.allCases) func aSecondOpenOfTheSameStoreSeesTheSameData(_ backend: Backend) async throws {
