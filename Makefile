@@ -89,7 +89,7 @@ FUZZER_LIB = $$(ls $$(dirname $$(dirname $$(readlink -f $$(command -v swift))))/
 fuzz: deps
 	swift build -c release --scratch-path .build/fuzz --product authsim-fuzz -Xswiftc -DLIBFUZZER -Xswiftc -sanitize=address \
 	  -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table -Xlinker $(FUZZER_LIB) -Xlinker -lstdc++
-	.build/fuzz/release/authsim-fuzz --write-corpus .build/fuzz-corpus
+	ASAN_OPTIONS=detect_leaks=0 .build/fuzz/release/authsim-fuzz --write-corpus .build/fuzz-corpus
 	mkdir -p .build/fuzz-artifacts
 	for t in $(FUZZ_TARGETS); do \
 	  ASAN_OPTIONS=detect_leaks=0 .build/fuzz/release/authsim-fuzz $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \

@@ -161,7 +161,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let rel = tenantPaths[Int(entry[entry.startIndex]) % tenantPaths.count]
             let path = dir + "/" + rel
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: path, contents: Data(entry.dropFirst()))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(entry.dropFirst()))
         }
         let tenant: Tenant
         do { tenant = try TenantLoader.load(directory: dir) } catch {

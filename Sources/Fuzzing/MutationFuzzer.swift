@@ -66,7 +66,7 @@ public struct MutationFuzzer {
             case 0 where !b.isEmpty: b[min(pos, b.count - 1)] ^= UInt8(1 << (random.next() % 8))
             case 1 where !b.isEmpty: b[min(pos, b.count - 1)] = UInt8(truncatingIfNeeded: random.next())
             case 2: b.insert(UInt8(truncatingIfNeeded: random.next()), at: pos)
-            case 3, 4 where !dictionary.isEmpty: b.insert(contentsOf: dictionary[Int(random.next() % UInt64(dictionary.count))], at: pos)
+            case 3 where !dictionary.isEmpty, 4 where !dictionary.isEmpty: b.insert(contentsOf: dictionary[Int(random.next() % UInt64(dictionary.count))], at: pos)
             case 5 where !b.isEmpty:
                 let end = min(b.count, pos + 1 + Int(random.next() % 16))
                 b.removeSubrange(min(pos, b.count - 1)..<end)

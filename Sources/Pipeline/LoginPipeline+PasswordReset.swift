@@ -1,10 +1,10 @@
 import Directory
 import Foundation
 import JSONCore
-import Synchronization
 import Tenant
 
-/// Password-reset tickets (in memory): a link to `/lo/reset?ticket=…`, valid once until it expires.
+/// Password-reset tickets, short-lived values in the store (by the hash of the id): a link to
+/// `/lo/reset?ticket=…`, valid once (on any daemon of a shared store) until it expires.
 public final class PasswordResetTickets: Sendable {
     public struct Ticket: Sendable {
         public var id: String
@@ -14,29 +14,38 @@ public final class PasswordResetTickets: Sendable {
         public var expires: Double
     }
 
-    private let tickets = Mutex<[String: Ticket]>([:])
+    let store: any UserStore
 
-    public init() {}
+    public init(store: any UserStore) {
+        self.store = store
+    }
 
-    func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) -> Ticket {
+    /// Tickets are short-lived values in the store, by the hash of their id (the link holds the id).
+    static func key(_ id: String) -> String { "reset:" + OAuthService.hash(id) }
+
+    func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) async throws -> Ticket {
         let t = Ticket(id: OAuthService.newToken(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime)
-        tickets.withLock { all in
-            all = all.filter { $0.value.expires > now }
-            all[t.id] = t
-        }
+        let json: JSONValue = [
+            "connection": .string(t.connection), "email": .string(t.email), "resultURL": t.resultURL.map(JSONValue.string) ?? .null, "expires": .number(t.expires),
+        ]
+        try await store.putEphemeral(Self.key(t.id), json.serialized(), expires: t.expires)
         return t
     }
 
-    /// A valid ticket, left in place (the reset page shows whose password it changes).
-    public func peek(_ id: String, now: Double = Timestamp.now()) -> Ticket? {
-        tickets.withLock { $0[id].flatMap { $0.expires > now ? $0 : nil } }
+    func ticket(_ id: String, _ text: String?) -> Ticket? {
+        guard let text, let j = try? JSONValue.parse(text), let connection = j["connection"]?.stringValue, let email = j["email"]?.stringValue,
+            let expires = j["expires"]?.doubleValue
+        else { return nil }
+        return Ticket(id: id, connection: connection, email: email, resultURL: j["resultURL"]?.stringValue, expires: expires)
     }
 
-    func take(_ id: String, now: Double = Timestamp.now()) -> Ticket? {
-        tickets.withLock { all in
-            guard let t = all.removeValue(forKey: id), t.expires > now else { return nil }
-            return t
-        }
+    /// A valid ticket, left in place (the reset page shows whose password it changes).
+    public func peek(_ id: String, now: Double = Timestamp.now()) async -> Ticket? {
+        ticket(id, try? await store.readEphemeral(Self.key(id), now: now))
+    }
+
+    func take(_ id: String, now: Double = Timestamp.now()) async -> Ticket? {
+        ticket(id, try? await store.takeEphemeral(Self.key(id), now: now))
     }
 }
 
@@ -74,7 +83,9 @@ extension LoginPipeline {
             throw PasswordResetError(description: "\(name) is not a database connection of this tenant")
         }
         if await knownForReset(email: email, connection: connection) {
-            let ticket = passwordResets.issue(connection: connection.name, email: email, resultURL: nil, lifetime: 5 * 86400)
+            guard let ticket = try? await passwordResets.issue(connection: connection.name, email: email, resultURL: nil, lifetime: 5 * 86400) else {
+                throw PasswordResetError(description: "Could not keep the reset ticket: try again")
+            }
             logger.notice("password reset link for \(email.lowercased()) at \(connection.name): \(resetLink(ticket))")
             await log(TenantLogEvent(
                 type: "scpr", description: "Password reset requested for \(email.lowercased())", clientId: client.clientId, clientName: client.name,
@@ -101,13 +112,17 @@ extension LoginPipeline {
             target = (email, connection)
         }
         let lifetime = ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000
-        return resetLink(passwordResets.issue(connection: target.connection.name, email: target.email, resultURL: resultURL, lifetime: lifetime))
+        do {
+            return resetLink(try await passwordResets.issue(connection: target.connection.name, email: target.email, resultURL: resultURL, lifetime: lifetime))
+        } catch {
+            throw ManagementError(500, "Could not keep the ticket: \(error)", "internal_error")
+        }
     }
 
     /// `POST /lo/reset`: sets the new password of a ticket's user. Returns the ticket's result URL.
     public func resetPassword(ticket id: String, password: String, ip: String?) async throws(PasswordResetError) -> String? {
         guard password.count >= 8 else { throw PasswordResetError(description: "Password is too weak: use at least 8 characters") }
-        guard let ticket = passwordResets.take(id) else { throw PasswordResetError(description: "This link has expired or was already used: ask for a new one.") }
+        guard let ticket = await passwordResets.take(id) else { throw PasswordResetError(description: "This link has expired or was already used: ask for a new one.") }
         let rev = current
         guard let connection = rev.tenant.connection(named: ticket.connection) else { throw PasswordResetError(description: "The connection \(ticket.connection) no longer exists") }
         do {

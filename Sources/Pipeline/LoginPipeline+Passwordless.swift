@@ -1,12 +1,14 @@
 import Directory
 import Foundation
 import JSONCore
-import Synchronization
 import Tenant
 
-/// One-time codes of passwordless connections (`email`, `sms`), kept in memory: a code is
-/// valid for the connection's `otp_lifetime_seconds` (default 300), once, and three wrong
-/// tries end it.
+/// One-time codes of passwordless connections (`email`, `sms`): a code is valid for the
+/// connection's `otp_lifetime_seconds` (default 300), once, and three wrong tries end it. Codes
+/// and the per-address start counts are short-lived values in the store, so every daemon on a
+/// shared store redeems them. A redeem takes the code (atomically) and puts it back, one
+/// failure more, when it did not match, so parallel guesses on several daemons still get three
+/// tries in all.
 public final class PasswordlessCodes: Sendable {
     public struct Code: Sendable {
         public var code: String
@@ -15,63 +17,78 @@ public final class PasswordlessCodes: Sendable {
         public var clientId: String
         public var expires: Double
         var failures = 0
+
+        var json: JSONValue {
+            [
+                "code": .string(code), "connection": .string(connection), "identifier": .string(identifier), "clientId": .string(clientId),
+                "expires": .number(expires), "failures": .number(Double(failures)),
+            ]
+        }
+
+        init(code: String, connection: String, identifier: String, clientId: String, expires: Double, failures: Int = 0) {
+            self.code = code
+            self.connection = connection
+            self.identifier = identifier
+            self.clientId = clientId
+            self.expires = expires
+            self.failures = failures
+        }
+
+        init?(json text: String) {
+            guard let j = try? JSONValue.parse(text), let code = j["code"]?.stringValue, let connection = j["connection"]?.stringValue,
+                let identifier = j["identifier"]?.stringValue, let clientId = j["clientId"]?.stringValue, let expires = j["expires"]?.doubleValue
+            else { return nil }
+            self.init(code: code, connection: connection, identifier: identifier, clientId: clientId, expires: expires, failures: j["failures"]?.intValue ?? 0)
+        }
     }
 
-    private let codes = Mutex<[String: Code]>([:])
-    /// When codes were last requested per identifier (a new code resets the tries, so starts are limited).
-    private let starts = Mutex<[String: [Double]]>([:])
+    let store: any UserStore
     static let maximumFailures = 3
     static let maximumStarts = 5
     static let startWindow: Double = 600
 
-    /// At most five codes per identifier in ten minutes.
-    func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) -> Bool {
-        starts.withLock { all in
-            let key = Self.key(connection, identifier)
-            let recent = (all[key] ?? []).filter { now - $0 < Self.startWindow }
-            guard recent.count < Self.maximumStarts else { return false }
-            all[key] = recent + [now]
-            if all.count > 10_000 { all = all.filter { $0.value.contains { now - $0 < Self.startWindow } } }
-            return true
-        }
+    public init(store: any UserStore) {
+        self.store = store
     }
-
-    public init() {}
 
     static func key(_ connection: String, _ identifier: String) -> String { connection + "\n" + identifier.lowercased() }
 
-    func issue(connection: String, identifier: String, clientId: String, length: Int, lifetime: Double, now: Double = Timestamp.now()) -> Code {
+    /// At most five codes per identifier in ten minutes.
+    func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) async -> Bool {
+        let key = "otp-starts:" + Self.key(connection, identifier)
+        let taken = (try? await store.takeEphemeral(key, now: now)).flatMap { try? JSONValue.parse($0) }
+        let recent = (taken?.arrayValue ?? []).compactMap(\.doubleValue).filter { now - $0 < Self.startWindow }
+        let allowed = recent.count < Self.maximumStarts
+        let kept = allowed ? recent + [now] : recent
+        try? await store.putEphemeral(key, JSONValue.array(kept.map(JSONValue.number)).serialized(), expires: (kept.min() ?? now) + Self.startWindow)
+        return allowed
+    }
+
+    func issue(connection: String, identifier: String, clientId: String, length: Int, lifetime: Double, now: Double = Timestamp.now()) async throws -> Code {
         var g = SystemRandomNumberGenerator()
         let digits = String((0..<max(4, min(length, 10))).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
         let code = Code(code: digits, connection: connection, identifier: identifier.lowercased(), clientId: clientId, expires: now + lifetime)
-        codes.withLock { all in
-            all = all.filter { $0.value.expires > now }
-            all[Self.key(connection, identifier)] = code
-        }
+        try await store.putEphemeral("otp:" + Self.key(connection, identifier), code.json.serialized(), expires: code.expires)
         return code
     }
 
-    /// The current code for an email or phone number (the simulation API shows it).
-    public func current(connection: String?, identifier: String, now: Double = Timestamp.now()) -> Code? {
-        codes.withLock { all in
-            all.values.filter { $0.identifier == identifier.lowercased() && (connection == nil || $0.connection == connection) && $0.expires > now }
-                .max { $0.expires < $1.expires }
+    /// The current code for an email or phone number at one of `connections` (the simulation API shows it).
+    public func current(connections: [String], identifier: String, now: Double = Timestamp.now()) async -> Code? {
+        var found: [Code] = []
+        for c in connections {
+            if let text = try? await store.readEphemeral("otp:" + Self.key(c, identifier), now: now), let code = Code(json: text) { found.append(code) }
         }
+        return found.max { $0.expires < $1.expires }
     }
 
     /// Consumes the code when it matches (same client); counts a failure otherwise.
-    func redeem(connection: String, identifier: String, code: String, clientId: String, now: Double = Timestamp.now()) -> Bool {
-        codes.withLock { all in
-            let key = Self.key(connection, identifier)
-            guard var entry = all[key], entry.expires > now, entry.clientId == clientId else { return false }
-            if OAuthService.constantTimeEquals(entry.code, code) {
-                all.removeValue(forKey: key)
-                return true
-            }
-            entry.failures += 1
-            if entry.failures >= Self.maximumFailures { all.removeValue(forKey: key) } else { all[key] = entry }
-            return false
-        }
+    func redeem(connection: String, identifier: String, code: String, clientId: String, now: Double = Timestamp.now()) async -> Bool {
+        let key = "otp:" + Self.key(connection, identifier)
+        guard let text = try? await store.takeEphemeral(key, now: now), var entry = Code(json: text) else { return false }
+        if entry.clientId == clientId, OAuthService.constantTimeEquals(entry.code, code) { return true }
+        entry.failures += 1
+        if entry.failures < Self.maximumFailures { try? await store.putEphemeral(key, entry.json.serialized(), expires: entry.expires) }
+        return false
     }
 }
 
@@ -115,12 +132,17 @@ extension LoginPipeline {
             }
             identifier = phoneNumber
         }
-        guard passwordless.allowStart(connection: connection.name, identifier: identifier) else {
+        guard await passwordless.allowStart(connection: connection.name, identifier: identifier) else {
             throw PasswordlessError(status: 429, error: "too_many_requests", description: "Too many codes requested for \(identifier): wait a few minutes")
         }
         let lifetime = connection.options["otp_lifetime_seconds"]?.doubleValue ?? 300
-        let code = passwordless.issue(
-            connection: connection.name, identifier: identifier, clientId: client.clientId, length: connection.options["otp_length"]?.intValue ?? 6, lifetime: lifetime)
+        let code: PasswordlessCodes.Code
+        do {
+            code = try await passwordless.issue(
+                connection: connection.name, identifier: identifier, clientId: client.clientId, length: connection.options["otp_length"]?.intValue ?? 6, lifetime: lifetime)
+        } catch {
+            throw PasswordlessError(status: 500, error: "server_error", description: "Could not keep the code: \(error)")
+        }
         logger.notice("passwordless code for \(identifier) at \(connection.name): \(code.code) (valid \(Int(lifetime)) s)")
         await log(TenantLogEvent(
             type: "cls", description: "Passwordless login code sent to \(identifier)", clientId: client.clientId, clientName: client.name,
@@ -146,7 +168,7 @@ extension LoginPipeline {
         guard isEmail ? Self.isPasswordlessEmail(identifier) : Self.isPhoneNumber(identifier) else {
             throw .invalidRequest("username must be \(isEmail ? "an email address" : "a phone number in E.164 form")")
         }
-        guard passwordless.redeem(connection: connection.name, identifier: identifier, code: otp, clientId: client.clientId) else {
+        guard await passwordless.redeem(connection: connection.name, identifier: identifier, code: otp, clientId: client.clientId) else {
             let what = isEmail ? "email" : "phone number"
             return await refusedLogin(
                 logType: "f", description: "Wrong \(what) or verification code.", error: FlowError("invalid_grant", "Wrong \(what) or verification code."),

@@ -34,10 +34,10 @@ public final class LoginPipeline: Sendable {
     var current: Revision { revision.withLock { $0 } }
     public var issuer: TokenIssuer { revision.withLock { $0.issuer } }
     public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
-    /// One-time codes of passwordless connections (in memory).
-    public let passwordless = PasswordlessCodes()
-    /// Password-reset tickets (in memory).
-    public let passwordResets = PasswordResetTickets()
+    /// One-time codes of passwordless connections (in the store).
+    public let passwordless: PasswordlessCodes
+    /// Password-reset tickets (in the store).
+    public let passwordResets: PasswordResetTickets
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
@@ -48,6 +48,8 @@ public final class LoginPipeline: Sendable {
         modulePaths: [String] = []
     ) {
         self.store = store
+        passwordless = PasswordlessCodes(store: store)
+        passwordResets = PasswordResetTickets(store: store)
         self.modulePaths = modulePaths
         self.runtime = runtime
         self.logger = logger

@@ -103,7 +103,7 @@ struct AuthorizeRoutes: Sendable {
         }
         router.get("lo/reset") { request, _ -> Response in
             let ticket = request.uri.queryParameters["ticket"].map(String.init) ?? ""
-            guard let t = authorization.pipeline.passwordResets.peek(ticket) else {
+            guard let t = await authorization.pipeline.passwordResets.peek(ticket) else {
                 return LoginPage.error("This link has expired or was already used: ask for a new one.", status: .badRequest)
             }
             return LoginPage.resetForm(ticket: ticket, email: t.email, error: nil)
@@ -114,13 +114,13 @@ struct AuthorizeRoutes: Sendable {
             }
             let form = FormEncoding.decode(String(buffer: buffer))
             let ticket = form["ticket"] ?? ""
-            let email = authorization.pipeline.passwordResets.peek(ticket)?.email
+            let email = await authorization.pipeline.passwordResets.peek(ticket)?.email
             do throws(PasswordResetError) {
                 let result = try await authorization.pipeline.resetPassword(ticket: ticket, password: form["password"] ?? "", ip: "127.0.0.1")
                 if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
                 return LoginPage.message("Your password has been changed.")
             } catch {
-                if let email, authorization.pipeline.passwordResets.peek(ticket) != nil {
+                if let email, await authorization.pipeline.passwordResets.peek(ticket) != nil {
                     return LoginPage.resetForm(ticket: ticket, email: email, error: error.description)
                 }
                 return LoginPage.error(error.description, status: .badRequest)

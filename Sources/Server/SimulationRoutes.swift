@@ -86,7 +86,9 @@ struct SimulationRoutes: Sendable {
             guard let identifier = (q["email"] ?? q["phone_number"]).map(String.init) else {
                 return HTTPJSON.error(.badRequest, "give ?email= or ?phone_number=", errorCode: "invalid_query_string")
             }
-            guard let code = pipeline.passwordless.current(connection: q["connection"].map(String.init), identifier: identifier) else {
+            let passwordlessConnections = pipeline.tenant.connections.filter { ["email", "sms"].contains($0.strategy) }.map(\.name)
+            let candidates = q["connection"].map { [String($0)] } ?? passwordlessConnections
+            guard let code = await pipeline.passwordless.current(connections: candidates, identifier: identifier) else {
                 return HTTPJSON.error(.notFound, "No current passwordless code for \(identifier)", errorCode: "inexistent_code")
             }
             return HTTPJSON.response([

@@ -52,13 +52,13 @@ import Fuzzing
             let folder = dir + "/" + t.rawValue
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             for (i, s) in FuzzSeeds.seeds(t).enumerated() {
-                FileManager.default.createFile(atPath: folder + "/seed-\(i)", contents: Data(s))
+                _ = FileManager.default.createFile(atPath: folder + "/seed-\(i)", contents: Data(s))
             }
             // libFuzzer dictionary lines: name="escaped bytes".
             let lines = FuzzSeeds.dictionary(t).enumerated().map { i, token in
                 "t\(i)=\"" + token.utf8.map { b in (0x20...0x7E).contains(b) && b != 0x22 && b != 0x5C ? String(UnicodeScalar(b)) : String(format: "\\x%02X", b) }.joined() + "\""
             }
-            FileManager.default.createFile(atPath: dir + "/\(t.rawValue).dict", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+            _ = FileManager.default.createFile(atPath: dir + "/\(t.rawValue).dict", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         exit(0)
     }

@@ -84,6 +84,38 @@ import FoundationNetworking
         let after = try await b.go(flow.authorizeURL(d1, ["state": "after", "prompt": "none"]))
         #expect(flow.query(after.location)["error"] == "login_required")
 
+        // A passwordless code started on one daemon is redeemed on the other, once; three wrong
+        // tries spread over both end a code.
+        let app = OAuthTests.app
+        func start(_ d: Daemon, _ email: String) async throws -> Int {
+            try await oauth.post(d, "passwordless/start", Data(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "email", "email": "\#(email)"}"#.utf8), contentType: "application/json").0
+        }
+        func otp(_ d: Daemon, _ email: String, _ code: String) async throws -> Int {
+            try await oauth.passwordGrant(d, user: email, password: "", scope: "openid", extra: ["grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp", "otp": code, "realm": "email"]).0
+        }
+        #expect(try await start(d1, "pat@two.example") == 200)
+        let otpCode = try #require(try await d2.request("api/authsim/passwordless/code?email=pat%40two.example", token: d1.token).1["code"]?.stringValue)
+        #expect(try await otp(d2, "pat@two.example", otpCode) == 200)
+        #expect(try await otp(d1, "pat@two.example", otpCode) == 403, "the code was used at the other daemon")
+        #expect(try await start(d2, "sam@two.example") == 200)
+        let samCode = try #require(try await d1.request("api/authsim/passwordless/code?email=sam%40two.example", token: d1.token).1["code"]?.stringValue)
+        let wrongCode = samCode == "000000" ? "111111" : "000000"
+        for d in [d1, d2, d1] { #expect(try await otp(d, "sam@two.example", wrongCode) == 403) }
+        #expect(try await otp(d2, "sam@two.example", samCode) == 403, "three wrong tries on two daemons ended the code")
+
+        // A password-reset ticket made on one daemon is used on the other.
+        let (ticketStatus, ticket) = try await d1.request(
+            "api/v2/tickets/password-change", method: "POST", body: Data(#"{"email": "bob@example.com", "connection_id": "Username-Password-Authentication"}"#.utf8), token: d1.token)
+        #expect(ticketStatus == 201, "\(ticket)")
+        let link = try #require(ticket["ticket"]?.stringValue)
+        let ticketID = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "ticket" }?.value)
+        let form = try await b.go(URL(string: d2.base.absoluteString + "/lo/reset?ticket=" + ticketID)!)
+        #expect(form.status == 200 && form.body.contains("bob@example.com"))
+        let reset = try await b.go(d2.base.appendingPathComponent("lo/reset"), form: "ticket=\(ticketID)&password=N3w-pass-two")
+        #expect(reset.status == 200, "\(reset.body.prefix(300))")
+        #expect(try await oauth.passwordGrant(d1, user: "bob@example.com", password: "N3w-pass-two", scope: "openid").0 == 200)
+        #expect(try await b.go(URL(string: d1.base.absoluteString + "/lo/reset?ticket=" + ticketID)!).status == 400, "a ticket works once, on any daemon")
+
         #expect(await d1.stop() == 0)
         #expect(await d2.stop() == 0)
     }
