@@ -66,6 +66,11 @@ public final class SQLiteUserStore: UserStore {
         m.registerMigration("v4-ephemeral") { db in
             try db.execute(sql: "CREATE TABLE ephemeral (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires REAL NOT NULL)")
         }
+        // Sessions (days) and codes share the table now: the cleanup of expired values on each
+        // put must not scan it.
+        m.registerMigration("v5-ephemeral-expires") { db in
+            try db.execute(sql: "CREATE INDEX ephemeral_expires ON ephemeral(expires)")
+        }
         return m
     }
 

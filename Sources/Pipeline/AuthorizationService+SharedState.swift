@@ -13,7 +13,7 @@ extension AuthorizationService {
     // MARK: transactions
 
     func transaction(_ tx: String) async -> Transaction? {
-        guard let text = try? await pipeline.store.readEphemeral("tx:" + tx, now: Timestamp.now()), let json = try? JSONValue.parse(text),
+        guard let text = try? await pipeline.store.readEphemeral("tx:" + OAuthService.hash(tx), now: Timestamp.now()), let json = try? JSONValue.parse(text),
             let query = json["parameters"]?.objectValue?.compactMapValues(\.stringValue), let created = json["created"]?.doubleValue,
             let parameters = Parameters(query: query)
         else { return nil }
@@ -22,11 +22,11 @@ extension AuthorizationService {
 
     func saveTransaction(_ tx: String, _ t: Transaction) async throws {
         let json: JSONValue = ["parameters": .object(t.parameters.query.mapValues(JSONValue.string)), "created": .number(t.created)]
-        try await pipeline.store.putEphemeral("tx:" + tx, json.serialized(), expires: t.created + Self.transactionLifetime)
+        try await pipeline.store.putEphemeral("tx:" + OAuthService.hash(tx), json.serialized(), expires: t.created + Self.transactionLifetime)
     }
 
     func dropTransaction(_ tx: String) async {
-        _ = try? await pipeline.store.takeEphemeral("tx:" + tx, now: Timestamp.now())
+        _ = try? await pipeline.store.takeEphemeral("tx:" + OAuthService.hash(tx), now: Timestamp.now())
     }
 
     // MARK: SSO sessions

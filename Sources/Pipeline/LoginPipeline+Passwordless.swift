@@ -8,7 +8,9 @@ import Tenant
 /// and the per-address start counts are short-lived values in the store, so every daemon on a
 /// shared store redeems them. A redeem takes the code (atomically) and puts it back, one
 /// failure more, when it did not match, so parallel guesses on several daemons still get three
-/// tries in all.
+/// tries in all. Within a daemon, starts, issues and redeems run one at a time (a lock), so a
+/// start count or a newer code is never overwritten by a concurrent request; across daemons
+/// those two read-modify-writes can still race (the store has no compare-and-swap yet).
 public final class PasswordlessCodes: Sendable {
     public struct Code: Sendable {
         public var code: String
@@ -43,6 +45,7 @@ public final class PasswordlessCodes: Sendable {
     }
 
     let store: any UserStore
+    private let lock = AsyncLock()
     static let maximumFailures = 3
     static let maximumStarts = 5
     static let startWindow: Double = 600
@@ -55,12 +58,14 @@ public final class PasswordlessCodes: Sendable {
 
     /// At most five codes per identifier in ten minutes.
     func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) async -> Bool {
+        await lock.acquire()
+        defer { Task { await lock.release() } }
         let key = "otp-starts:" + Self.key(connection, identifier)
         let taken = (try? await store.takeEphemeral(key, now: now)).flatMap { try? JSONValue.parse($0) }
         let recent = (taken?.arrayValue ?? []).compactMap(\.doubleValue).filter { now - $0 < Self.startWindow }
         let allowed = recent.count < Self.maximumStarts
         let kept = allowed ? recent + [now] : recent
-        try? await store.putEphemeral(key, JSONValue.array(kept.map(JSONValue.number)).serialized(), expires: (kept.min() ?? now) + Self.startWindow)
+        try? await store.putEphemeral(key, JSONValue.array(kept.map(JSONValue.number)).serialized(), expires: (kept.max() ?? now) + Self.startWindow)
         return allowed
     }
 
@@ -68,6 +73,8 @@ public final class PasswordlessCodes: Sendable {
         var g = SystemRandomNumberGenerator()
         let digits = String((0..<max(4, min(length, 10))).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
         let code = Code(code: digits, connection: connection, identifier: identifier.lowercased(), clientId: clientId, expires: now + lifetime)
+        await lock.acquire()
+        defer { Task { await lock.release() } }
         try await store.putEphemeral("otp:" + Self.key(connection, identifier), code.json.serialized(), expires: code.expires)
         return code
     }
@@ -84,6 +91,8 @@ public final class PasswordlessCodes: Sendable {
     /// Consumes the code when it matches (same client); counts a failure otherwise.
     func redeem(connection: String, identifier: String, code: String, clientId: String, now: Double = Timestamp.now()) async -> Bool {
         let key = "otp:" + Self.key(connection, identifier)
+        await lock.acquire()
+        defer { Task { await lock.release() } }
         guard let text = try? await store.takeEphemeral(key, now: now), var entry = Code(json: text) else { return false }
         if entry.clientId == clientId, OAuthService.constantTimeEquals(entry.code, code) { return true }
         entry.failures += 1

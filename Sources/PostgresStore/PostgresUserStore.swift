@@ -80,6 +80,8 @@ public final class PostgresUserStore: UserStore {
             "CREATE INDEX logs_user ON logs(user_id, seq)",
         ]),
         (2, ["CREATE TABLE ephemeral (key text PRIMARY KEY, value text NOT NULL, expires double precision NOT NULL)"]),
+        // The cleanup of expired values on each put uses it (sessions last days).
+        (3, ["CREATE INDEX ephemeral_expires ON ephemeral(expires)"]),
     ]
 
     func migrate() async throws {

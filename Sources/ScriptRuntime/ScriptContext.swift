@@ -41,6 +41,13 @@ final class ScriptContext {
         }
         try evaluate(ScriptFile(name: "authsim:runtime/prelude.js", source: Prelude.source))
         for file in program.files { try evaluate(file) }
+        // `__rt_compile` evaluates any source: with eval off, only what captured it while the
+        // program loaded (the module loader) keeps it.
+        if !program.evalEnabled {
+            let name = JSC.string("__rt_compile")
+            JSObjectDeleteProperty(ctx, global, name, nil)
+            JSStringRelease(name)
+        }
         let start = JSC.property(ctx, global, "__rt_start")!
         // What jobs must not change for the jobs after them (see the prelude).
         var snapshotException: JSValue?

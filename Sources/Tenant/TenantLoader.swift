@@ -304,7 +304,7 @@ public enum TenantLoader {
                 var c = code
                 while c.hasPrefix("./") { c.removeFirst(2) }
                 codeRel = Self.normalize(c.hasPrefix("actions/") ? c : "actions/" + c)
-                guard !codeRel.hasPrefix("..") else { throw TenantError(file: rel, message: "the action's code file \(code) is outside the tenant directory") }
+                guard codeRel.split(separator: "/").first != ".." else { throw TenantError(file: rel, message: "the action's code file \(code) is outside the tenant directory") }
             }
             guard exists(codeRel) else { throw TenantError(file: rel, message: "the action's code file \(codeRel) does not exist") }
             var secrets: [String: String] = [:]

@@ -36,6 +36,21 @@ import Testing
         #expect(r["v1"] == true)
     }
 
+    /// With eval off the loader still compiles module files, while scripts can reach neither
+    /// `eval` nor the loader's compiler.
+    @Test func modulesLoadWithEvalOffButTheCompilerIsNotReachable() async throws {
+        let root = try moduleFolder(["m/index.js": "module.exports = { six: 6 };"])
+        let r = try await runNode(
+            """
+            var out = { six: require('m').six, compiler: typeof __rt_compile };
+            try { eval('1'); out.eval = 'ran'; } catch (e) { out.eval = e.name; }
+            return out;
+            """, modules: [root], evalEnabled: false)
+        #expect(r["six"] == 6)
+        #expect(r["compiler"] == "undefined")
+        #expect(r["eval"] == "EvalError")
+    }
+
     @Test func resolutionRelativeJSONCyclesAndCache() async throws {
         let root = try moduleFolder([
             "pkg/package.json": #"{"name": "pkg", "main": "lib/main.js"}"#,

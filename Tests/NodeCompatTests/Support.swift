@@ -15,7 +15,7 @@ let debianModules = "/usr/share/nodejs"
 /// Runs `body` (the inside of an async function with `require` in scope) with the Node
 /// environment, and returns what it returns, through JSON.
 func runNode(
-    _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = ""
+    _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = "", evalEnabled: Bool = true
 ) async throws -> JSONValue {
     let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: modules, legacyGlobals: legacyGlobals))
     var files = node.files
@@ -24,7 +24,8 @@ func runNode(
             name: "test.js",
             source: preamble + "\nasync function __test(input) { var require = __node_require; var r = await (async function () {\n" + body
                 + "\n})(); return JSON.stringify(r === undefined ? null : r); }\n"))
-    let program = ScriptProgram(id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+    let program = ScriptProgram(
+        id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
     let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout))
     return try JSONValue.parse(result.output)
 }

@@ -29,6 +29,7 @@ import Testing
         ("eval", "eval('1 + 1');"),
         ("function-constructor", "new Function('return 1')();"),
         ("async-function-constructor", "(async function () {}).constructor('return 1')();"),
+        ("runtime-compile", "if (typeof __rt_compile !== 'undefined') { __rt_compile('1 + 1', 'x.js'); callback(new Error('compiled')); return; } throw new EvalError('no compiler');"),
     ]
 
     /// What each hostile rule's login must end with.
@@ -48,6 +49,7 @@ import Testing
         case "escape": return r.outcome == .denied && d.contains(ScriptProgram.evalDisabledMessage)
         case "escape-global": return r.outcome == .denied && !d.contains("root:") && !d.hasPrefix("reached")
         case "eval", "function-constructor", "async-function-constructor": return r.outcome == .denied && d == ScriptProgram.evalDisabledMessage
+        case "runtime-compile": return r.outcome == .denied && d == "no compiler"
         default: return false
         }
     }

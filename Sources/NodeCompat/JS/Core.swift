@@ -16,6 +16,8 @@ enum NodeSources {
   var kinds = Object.create(null);
   var builtinCache = Object.create(null);
   var fileCache = Object.create(null);
+  // Taken now: with eval off the runtime removes the global after the program has loaded.
+  var compile = g.__rt_compile;
 
   // kind 'core': always the host's (Node core modules, the HTTP clients); 'package': a copy
   // installed in a module folder wins, the host's implementation is the fallback.
@@ -93,7 +95,7 @@ enum NodeSources {
       } else {
         var fn;
         try {
-          fn = __rt_compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.display);
+          fn = compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.display);
         } catch (e) {
           if (e instanceof SyntaxError && !e.__located) {
             e.message = r.display + ':' + (e.line || '?') + ': ' + e.message;
