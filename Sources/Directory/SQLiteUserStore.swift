@@ -71,6 +71,13 @@ public final class SQLiteUserStore: UserStore {
         m.registerMigration("v5-ephemeral-expires") { db in
             try db.execute(sql: "CREATE INDEX ephemeral_expires ON ephemeral(expires)")
         }
+        m.registerMigration("v6-tenant-files") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_files (path TEXT PRIMARY KEY, content TEXT, revision INTEGER NOT NULL);
+                    INSERT INTO meta (key, value) VALUES ('tenant-files-revision', '0');
+                    """)
+        }
         return m
     }
 
@@ -324,6 +331,38 @@ public final class SQLiteUserStore: UserStore {
             try db.execute(sql: "DELETE FROM ephemeral WHERE key = ?", arguments: [key])
             let expires: Double = row["expires"]
             return expires > now ? row["value"] : nil
+        }
+    }
+
+    public func tenantChanges() async throws -> TenantChanges {
+        try await pool.read { db in
+            var files: [String: String?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT path, content FROM tenant_files") { files[row["path"]] = .some(row["content"]) }
+            return TenantChanges(revision: try Self.tenantChangesRevision(db), files: files)
+        }
+    }
+
+    static func tenantChangesRevision(_ db: Database) throws -> Int64 {
+        Int64(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'tenant-files-revision'") ?? "0") ?? 0
+    }
+
+    public func tenantChangesRevision() async throws -> Int64 {
+        try await pool.read { db in try Self.tenantChangesRevision(db) }
+    }
+
+    /// One write transaction: SQLite serializes it with every other writer of the file.
+    public func saveTenantChanges(_ files: [String: String?], expectedRevision: Int64) async throws -> Int64? {
+        try await pool.write { db in
+            let current = try Self.tenantChangesRevision(db)
+            guard current == expectedRevision else { return nil }
+            let next = current + 1
+            for (path, content) in files {
+                try db.execute(
+                    sql: "INSERT INTO tenant_files (path, content, revision) VALUES (?, ?, ?) ON CONFLICT(path) DO UPDATE SET content = excluded.content, revision = excluded.revision",
+                    arguments: [path, content, next])
+            }
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'tenant-files-revision'", arguments: [String(next)])
+            return next
         }
     }
 

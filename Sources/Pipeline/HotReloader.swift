@@ -1,8 +1,9 @@
 import Foundation
 import Tenant
 
-/// Polls the tenant directory and reloads the pipeline when files change (debounced: a change
-/// is acted on once the files have stayed the same for one more interval). A broken edit is
+/// Polls the tenant directory (and, when the store keeps the tenant's run-time changes, the
+/// store's revision of them) and reloads the pipeline on change. Directory edits are debounced:
+/// acted on once the files have stayed the same for one more interval. A broken edit is
 /// logged with its file and line and the last good revision keeps serving.
 public struct HotReloader: Sendable {
     public let pipeline: LoginPipeline
@@ -22,13 +23,15 @@ public struct HotReloader: Sendable {
     /// Runs until the task is cancelled.
     public func run() async {
         let directory = pipeline.tenant.directory
-        var applied = TenantFingerprint.of(directory: directory, alsoWatching: alsoWatching)
-        var pending: String?
+        var applied = await fingerprint(directory, previous: nil)
+        var pending: Fingerprint?
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
-            let now = TenantFingerprint.of(directory: directory, alsoWatching: alsoWatching)
+            let now = await fingerprint(directory, previous: applied.store)
             if now == applied { pending = nil; continue }
-            guard now == pending else { pending = now; continue }
+            // The store's changes are whole when saved; only directory edits need to settle.
+            let storeOnly = now.directory == applied.directory
+            guard now == pending || storeOnly else { pending = now; continue }
             applied = now
             pending = nil
             var failure: (any Error)?
@@ -39,6 +42,24 @@ public struct HotReloader: Sendable {
                 pipeline.logger.error("tenant reload failed, still serving revision \(pipeline.tenant.revision): \(error)")
             }
             await onChange?(failure)
+        }
+    }
+
+    struct Fingerprint: Equatable {
+        var directory: String
+        /// The store's tenant-changes revision (another daemon's change shows here).
+        var store: Int64?
+    }
+
+    func fingerprint(_ directory: String, previous: Int64?) async -> Fingerprint {
+        let files = TenantFingerprint.of(directory: directory, alsoWatching: alsoWatching)
+        guard pipeline.tenantChanges == .store else { return Fingerprint(directory: files) }
+        do {
+            return Fingerprint(directory: files, store: try await pipeline.store.tenantChangesRevision())
+        } catch {
+            // An unreachable store is not a change: keep the revision last seen.
+            pipeline.logger.warning("could not read the store's tenant changes: \(error)")
+            return Fingerprint(directory: files, store: previous)
         }
     }
 }

@@ -20,6 +20,8 @@ public final class LoginPipeline: Sendable {
     let issuerOverride: String?
     /// Module folders given on the command line (`--modules`), kept across reloads.
     let modulePaths: [String]
+    /// Where rules, actions and bindings saved through the Management API are kept.
+    public let tenantChanges: TenantChangeTarget
 
     /// What a tenant revision brings; replaced whole by `reload()`.
     struct Revision: Sendable {
@@ -45,9 +47,10 @@ public final class LoginPipeline: Sendable {
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
 
     public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
-        modulePaths: [String] = []
+        modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory
     ) {
         self.store = store
+        self.tenantChanges = tenantChanges
         passwordless = PasswordlessCodes(store: store)
         passwordResets = PasswordResetTickets(store: store)
         self.modulePaths = modulePaths
@@ -63,7 +66,7 @@ public final class LoginPipeline: Sendable {
     @discardableResult
     public func reload() async throws -> Bool {
         let current = revision.withLock { $0 }
-        var fresh = try TenantLoader.load(directory: current.tenant.directory)
+        var fresh = try await Self.loadTenant(directory: current.tenant.directory, store: store, changes: tenantChanges)
         if let issuerOverride { fresh.settings.issuer = issuerOverride }
         guard fresh.revision != current.tenant.revision else { return false }
         let runner = RulesRunner(tenant: fresh, modulePaths: modulePaths)
@@ -76,6 +79,21 @@ public final class LoginPipeline: Sendable {
         return true
     }
 
+    /// The tenant directory, with the store's run-time changes laid over it when the store keeps them.
+    static func loadTenant(directory: String, store: any UserStore, changes: TenantChangeTarget) async throws -> Tenant {
+        switch changes {
+        case .directory: return try TenantLoader.load(directory: directory)
+        case .store: return try TenantLoader.load(directory: directory, overlay: try await store.tenantChanges().files)
+        }
+    }
+
+    /// Loads the tenant with `overlay` laid over the directory and compiles its scripts, without
+    /// serving it: a change is checked before the store keeps it.
+    func check(overlay: [String: String?]) async throws {
+        let candidate = try TenantLoader.load(directory: tenant.directory, overlay: overlay)
+        try await RulesRunner(tenant: candidate, modulePaths: modulePaths).validate(on: runtime)
+    }
+
     /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
     /// `users/*.json` once per file content), the signing keys and a runtime.
     /// `issuer` overrides the tenant's issuer (the daemon uses its own URL).
@@ -84,12 +102,18 @@ public final class LoginPipeline: Sendable {
     }
 
     /// The same over any store (the daemon's `--store postgres://…`).
-    public static func open(tenantDirectory: String, store: any UserStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = []) async throws -> LoginPipeline {
-        var tenant = try TenantLoader.load(directory: tenantDirectory)
+    /// `tenantChanges`: where the Management API keeps the rules, actions and bindings it saves
+    /// (the store, for several daemons sharing one; else the tenant directory's files).
+    public static func open(
+        tenantDirectory: String, store: any UserStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = [],
+        tenantChanges: TenantChangeTarget = .directory
+    ) async throws -> LoginPipeline {
+        var tenant = try await loadTenant(directory: tenantDirectory, store: store, changes: tenantChanges)
         if let issuer { tenant.settings.issuer = issuer }
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)
-        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer, modulePaths: modulePaths)
+        return LoginPipeline(
+            tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer, modulePaths: modulePaths, tenantChanges: tenantChanges)
     }
 
     /// Imports each seed file once per content revision; users already present are kept.
@@ -515,6 +539,14 @@ public final class LoginPipeline: Sendable {
             return json
         }
     }
+}
+
+/// Where the Management API keeps the rules, actions and trigger bindings it saves.
+public enum TenantChangeTarget: String, Sendable, CaseIterable {
+    /// Files in the tenant directory (deploy-cli layout), to commit with the rest of the tenant.
+    case directory
+    /// The store, laid over the directory's files: every daemon on a shared store sees them.
+    case store
 }
 
 func monotonicSeconds() -> Double {

@@ -3,7 +3,8 @@ import JSONCore
 import Tenant
 
 /// `/api/v2/actions/actions` and `/api/v2/actions/triggers/{trigger}/bindings`: actions are
-/// written to the tenant directory in the deploy-cli layout and picked up by a reload. Saved code
+/// saved in the deploy-cli layout (as files of the tenant directory, or in the store) and picked
+/// up by a reload. Saved code
 /// is a draft (`code.draft.js`) until deployed; bound actions run their deployed code.
 extension ManagementService {
     static let actionFields: Set<String> = ["name", "code", "runtime", "dependencies", "secrets", "supported_triggers"]
@@ -86,17 +87,19 @@ extension ManagementService {
         guard let code = o["code"]?.stringValue else { throw .invalidBody("Missing required property: code") }
         guard let triggers = try parseTriggers(o["supported_triggers"]) else { throw .invalidBody("Missing required property: supported_triggers") }
         guard Rule.isValidName(name) else { throw .invalidBody("name must contain only letters, digits, spaces and hyphens") }
-        if tenant.actions.contains(where: { $0.name == name }) { throw ManagementError(409, "An action with the same name already exists", "action_conflict") }
+        let secrets = try parseSecrets(o["secrets"], current: [:])
         let stem = name.replacingOccurrences(of: " ", with: "-")
-        if tenant.actions.contains(where: { $0.stem == stem }) || FileManager.default.fileExists(atPath: tenant.directory + "/actions/\(stem).json") {
-            throw ManagementError(409, "An action stored as actions/\(stem).json already exists", "action_conflict")
-        }
-        let file = actionFile(
-            name: name, stem: stem, runtime: o["runtime"]?.stringValue ?? "node18", dependencies: o["dependencies"] ?? [],
-            secrets: try parseSecrets(o["secrets"], current: [:]), triggers: triggers, deployed: false, version: 0)
-        let directory = tenant.directory
-        try await applyChange(directory: directory, what: "action") {
-            try TenantWriter.write(directory: directory, files: ["actions/\(stem).json": file, "actions/\(stem)/code.js": code])
+        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
+            if tenant.actions.contains(where: { $0.name == name }) { throw ManagementError(409, "An action with the same name already exists", "action_conflict") }
+            if tenant.actions.contains(where: { $0.stem == stem })
+                || (pipeline.tenantChanges == .directory && FileManager.default.fileExists(atPath: tenant.directory + "/actions/\(stem).json"))
+            {
+                throw ManagementError(409, "An action stored as actions/\(stem).json already exists", "action_conflict")
+            }
+            let file = actionFile(
+                name: name, stem: stem, runtime: o["runtime"]?.stringValue ?? "node18", dependencies: o["dependencies"] ?? [],
+                secrets: secrets, triggers: triggers, deployed: false, version: 0)
+            return ["actions/\(stem).json": file, "actions/\(stem)/code.js": code]
         }
         guard let saved = tenant.actions.first(where: { $0.name == name }) else { throw ManagementError(500, "the action was written but not loaded", "internal_error") }
         return actionJSON(saved)
@@ -106,36 +109,39 @@ extension ManagementService {
     public func updateAction(_ id: String, _ body: JSONValue) async throws(ManagementError) -> JSONValue {
         guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
         if let extra = o.keys.sorted().first(where: { !Self.actionFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
-        let a = try action(id)
-        if let n = o["name"]?.stringValue, n != a.name { throw .invalidBody("an action cannot be renamed") }
-        let triggers = try parseTriggers(o["supported_triggers"]) ?? a.supportedTriggers
-        let deps = o["dependencies"] ?? Self.dependenciesJSON(a)
-        var files: [String: String?] = [
-            "actions/\(a.stem).json": actionFile(
-                name: a.name, stem: a.stem, runtime: o["runtime"]?.stringValue ?? a.runtime, dependencies: deps,
-                secrets: try parseSecrets(o["secrets"], current: a.secrets), triggers: triggers, deployed: a.deployed, version: a.version)
-        ]
-        if let code = o["code"]?.stringValue { files["actions/\(a.stem)/code.draft.js"] = code }
-        let directory = tenant.directory
-        try await applyChange(directory: directory, what: "action") { try TenantWriter.write(directory: directory, files: files) }
+        let newTriggers = try parseTriggers(o["supported_triggers"])
+        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
+            let a = try action(id)
+            if let n = o["name"]?.stringValue, n != a.name { throw .invalidBody("an action cannot be renamed") }
+            var files: [String: String?] = [
+                "actions/\(a.stem).json": actionFile(
+                    name: a.name, stem: a.stem, runtime: o["runtime"]?.stringValue ?? a.runtime, dependencies: o["dependencies"] ?? Self.dependenciesJSON(a),
+                    secrets: try parseSecrets(o["secrets"], current: a.secrets), triggers: newTriggers ?? a.supportedTriggers, deployed: a.deployed,
+                    version: a.version)
+            ]
+            if let code = o["code"]?.stringValue { files["actions/\(a.stem)/code.draft.js"] = code }
+            return files
+        }
         return actionJSON(try action(id))
     }
 
     /// `POST /actions/actions/{id}/deploy`: the draft becomes the code bound triggers run.
     public func deployAction(_ id: String) async throws(ManagementError) -> JSONValue {
-        let a = try action(id)
-        let version = a.version + 1
-        var files: [String: String?] = [
-            "actions/\(a.stem).json": actionFile(
-                name: a.name, stem: a.stem, runtime: a.runtime, dependencies: Self.dependenciesJSON(a),
-                secrets: a.secrets, triggers: a.supportedTriggers, deployed: true, version: version)
-        ]
-        if let draft = a.draft {
-            files["actions/\(a.stem)/code.js"] = draft
-            files.updateValue(nil, forKey: "actions/\(a.stem)/code.draft.js")
+        var version = 0
+        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
+            let a = try action(id)
+            version = a.version + 1
+            var files: [String: String?] = [
+                "actions/\(a.stem).json": actionFile(
+                    name: a.name, stem: a.stem, runtime: a.runtime, dependencies: Self.dependenciesJSON(a),
+                    secrets: a.secrets, triggers: a.supportedTriggers, deployed: true, version: version)
+            ]
+            if let draft = a.draft {
+                files["actions/\(a.stem)/code.js"] = draft
+                files.updateValue(nil, forKey: "actions/\(a.stem)/code.draft.js")
+            }
+            return files
         }
-        let directory = tenant.directory
-        try await applyChange(directory: directory, what: "action") { try TenantWriter.write(directory: directory, files: files) }
         let deployed = try action(id)
         return [
             "id": .string("\(deployed.id)-v\(version)"), "action_id": .string(deployed.id), "number": .number(Double(version)), "deployed": true,
@@ -145,20 +151,21 @@ extension ManagementService {
 
     /// `DELETE /actions/actions/{id}`: refused while the action is bound, unless `force`.
     public func deleteAction(_ id: String, force: Bool) async throws(ManagementError) {
-        let a = try action(id)
-        let boundTo = tenant.triggerBindings.filter { $0.value.contains(a.name) }.keys.sorted()
-        if !boundTo.isEmpty && !force {
-            throw ManagementError(409, "The action is bound to \(boundTo.joined(separator: ", ")); remove the bindings first or use force=true", "action_bound")
+        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
+            let a = try action(id)
+            let boundTo = tenant.triggerBindings.filter { $0.value.contains(a.name) }.keys.sorted()
+            if !boundTo.isEmpty && !force {
+                throw ManagementError(409, "The action is bound to \(boundTo.joined(separator: ", ")); remove the bindings first or use force=true", "action_bound")
+            }
+            let gone: String? = nil
+            var files: [String: String?] = ["actions/\(a.stem).json": gone, "actions/\(a.stem)/code.js": gone, "actions/\(a.stem)/code.draft.js": gone]
+            if !boundTo.isEmpty {
+                var bindings = tenant.triggerBindings
+                for t in boundTo { bindings[t] = bindings[t]?.filter { $0 != a.name } }
+                files["triggers/triggers.json"] = triggersFile(bindings)
+            }
+            return files
         }
-        let gone: String? = nil
-        var files: [String: String?] = ["actions/\(a.stem).json": gone, "actions/\(a.stem)/code.js": gone, "actions/\(a.stem)/code.draft.js": gone]
-        if !boundTo.isEmpty {
-            var bindings = tenant.triggerBindings
-            for t in boundTo { bindings[t] = bindings[t]?.filter { $0 != a.name } }
-            files["triggers/triggers.json"] = triggersFile(bindings)
-        }
-        let directory = tenant.directory
-        try await applyChange(directory: directory, what: "action") { try TenantWriter.write(directory: directory, files: files) }
     }
 
     func triggersFile(_ bindings: [String: [String]]) -> String {
@@ -185,6 +192,12 @@ extension ManagementService {
     public func updateBindings(_ trigger: String, _ body: JSONValue) async throws(ManagementError) -> JSONValue {
         guard Action.triggers.contains(trigger) else { throw ManagementError(404, "Unknown trigger \(trigger)", "inexistent_trigger") }
         guard let list = body["bindings"]?.arrayValue else { throw .invalidBody("Missing required property: bindings") }
+        try await applyChange(what: "binding") { () throws(ManagementError) -> [String: String?] in ["triggers/triggers.json": try bindingsFile(trigger, list)] }
+        return ["bindings": bindingsJSON(trigger)["bindings"] ?? []]
+    }
+
+    /// `triggers/triggers.json` with `trigger`'s bindings replaced by `list`.
+    func bindingsFile(_ trigger: String, _ list: [JSONValue]) throws(ManagementError) -> String {
         var names: [String] = []
         for b in list {
             guard let type = b["ref"]?["type"]?.stringValue, let value = b["ref"]?["value"]?.stringValue else {
@@ -203,9 +216,6 @@ extension ManagementService {
         }
         var bindings = tenant.triggerBindings
         bindings[trigger] = names
-        let file = triggersFile(bindings)
-        let directory = tenant.directory
-        try await applyChange(directory: directory, what: "binding") { try TenantWriter.write(directory: directory, files: ["triggers/triggers.json": file]) }
-        return ["bindings": bindingsJSON(trigger)["bindings"] ?? []]
+        return triggersFile(bindings)
     }
 }

@@ -395,64 +395,107 @@ extension ManagementService {
 
     static let ruleFields: Set<String> = ["name", "script", "order", "enabled", "stage"]
 
-    /// `POST /rules` (existing nil) and `PATCH /rules/{id}`: written to the tenant directory,
-    /// then reloaded; a rule that does not compile is rolled back and reported with its line.
+    /// `POST /rules` (existing nil) and `PATCH /rules/{id}`: saved (to the tenant directory or
+    /// the store), then reloaded; a rule that does not compile is refused with its line.
     public func saveRule(_ body: JSONValue, existing id: String?) async throws(ManagementError) -> JSONValue {
         guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
         if let extra = o.keys.sorted().first(where: { !Self.ruleFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
-        let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i) }
-        guard let name = o["name"]?.stringValue ?? current?.name else { throw .invalidBody("Missing required property: name") }
-        guard let script = o["script"]?.stringValue ?? current?.source else { throw .invalidBody("Missing required property: script") }
-        guard Rule.isValidName(name) else {
-            throw .invalidBody("name must contain only letters, digits, spaces and hyphens, not starting or ending with a space or hyphen")
+        var savedName = ""
+        try await applyChange { () throws(ManagementError) -> [String: String?] in
+            let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i) }
+            guard let name = o["name"]?.stringValue ?? current?.name else { throw .invalidBody("Missing required property: name") }
+            guard let script = o["script"]?.stringValue ?? current?.source else { throw .invalidBody("Missing required property: script") }
+            guard Rule.isValidName(name) else {
+                throw .invalidBody("name must contain only letters, digits, spaces and hyphens, not starting or ending with a space or hyphen")
+            }
+            if tenant.rules.contains(where: { $0.name == name && $0.id != current?.id }) {
+                throw ManagementError(409, "A rule with the same name already exists", "rule_conflict")
+            }
+            var order = current?.order
+            if let v = o["order"] {
+                guard let n = v.intValue else { throw .invalidBody("order must be an integer") }
+                order = n
+            }
+            // As in Auth0, a new rule without an order goes after the others.
+            if current == nil, order == nil { order = (tenant.rules.compactMap(\.order).max() ?? 0) + 1 }
+            let enabled = o["enabled"].map { $0.boolValue } ?? current?.enabled
+            if o["enabled"] != nil, enabled == nil { throw .invalidBody("enabled must be a boolean") }
+            let stage = o["stage"]?.stringValue ?? current?.stage.rawValue ?? "login_success"
+            guard Rule.Stage(rawValue: stage) != nil else { throw .invalidBody("stage must be login_success, login_failure or pre_authorize") }
+            let stem = current?.stem ?? name.replacingOccurrences(of: " ", with: "-")
+            savedName = name
+            return TenantWriter.ruleFiles(stem: stem, name: name, script: script, order: order, enabled: enabled ?? true, stage: stage)
         }
-        if tenant.rules.contains(where: { $0.name == name && $0.id != current?.id }) {
-            throw ManagementError(409, "A rule with the same name already exists", "rule_conflict")
-        }
-        var order = current?.order
-        if let v = o["order"] {
-            guard let n = v.intValue else { throw .invalidBody("order must be an integer") }
-            order = n
-        }
-        // As in Auth0, a new rule without an order goes after the others.
-        if current == nil, order == nil { order = (tenant.rules.compactMap(\.order).max() ?? 0) + 1 }
-        let enabled = o["enabled"].map { $0.boolValue } ?? current?.enabled
-        if o["enabled"] != nil, enabled == nil { throw .invalidBody("enabled must be a boolean") }
-        let stage = o["stage"]?.stringValue ?? current?.stage.rawValue ?? "login_success"
-        guard Rule.Stage(rawValue: stage) != nil else { throw .invalidBody("stage must be login_success, login_failure or pre_authorize") }
-        let stem = current?.stem ?? name.replacingOccurrences(of: " ", with: "-")
-        let directory = tenant.directory
-        try await applyChange(directory: directory) {
-            try TenantWriter.writeRule(directory: directory, stem: stem, name: name, script: script, order: order, enabled: enabled ?? true, stage: stage)
-        }
-        guard let saved = tenant.rules.first(where: { $0.name == name }) else { throw ManagementError(500, "the rule was written but not loaded", "internal_error") }
+        guard let saved = tenant.rules.first(where: { $0.name == savedName }) else { throw ManagementError(500, "the rule was written but not loaded", "internal_error") }
         return ruleJSON(saved)
     }
 
     public func deleteRule(_ id: String) async throws(ManagementError) {
-        let r = try rule(id)
-        let directory = tenant.directory
-        try await applyChange(directory: directory) { try TenantWriter.deleteRule(directory: directory, stem: r.stem) }
+        try await applyChange { () throws(ManagementError) -> [String: String?] in TenantWriter.ruleDeletion(stem: try rule(id).stem) }
     }
 
-    /// Serialized: write files, reload, roll back if the reload fails.
-    func applyChange(directory: String, what: String = "rule", _ write: () throws -> TenantWriter.Snapshot) async throws(ManagementError) {
+    /// One change to the tenant's rules, actions or bindings, serialized within the daemon.
+    /// `change` computes the files (relative path → content, nil: delete) from the tenant as it
+    /// is; it may refuse with the API's error.
+    /// - In the tenant directory: the files are written and the tenant reloaded; when the
+    ///   reload fails (a script that does not compile) the files are put back.
+    /// - In the store: the change is computed on the store's latest revision, checked (loaded
+    ///   and compiled) before anything is written, and saved only on the revision it was computed
+    ///   on; when another daemon's change landed in between, it is computed again on that.
+    func applyChange(what: String = "rule", _ change: () throws(ManagementError) -> [String: String?]) async throws(ManagementError) {
         await Self.changes.acquire()
         let outcome: Result<Void, ManagementError>
-        do {
-            let before = try write()
-            do {
-                try await pipeline.reload()
-                outcome = .success(())
-            } catch {
-                TenantWriter.restore(directory: directory, before)
-                outcome = .failure(ManagementError(400, "The \(what) does not compile: \(error)", "invalid_body"))
-            }
-        } catch {
-            outcome = .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))
+        switch pipeline.tenantChanges {
+        case .directory: outcome = await applyToDirectory(what: what, change)
+        case .store: outcome = await applyToStore(what: what, change)
         }
         await Self.changes.release()
         try outcome.get()
+    }
+
+    private func applyToDirectory(what: String, _ change: () throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
+        let directory = tenant.directory
+        let files: [String: String?]
+        do { files = try change() } catch { return .failure(error) }
+        let before: TenantWriter.Snapshot
+        do { before = try TenantWriter.write(directory: directory, files: files) } catch {
+            return .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))
+        }
+        do {
+            try await pipeline.reload()
+            return .success(())
+        } catch {
+            TenantWriter.restore(directory: directory, before)
+            return .failure(ManagementError(400, "The \(what) does not compile: \(error)", "invalid_body"))
+        }
+    }
+
+    private func applyToStore(what: String, _ change: () throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
+        for _ in 0..<8 {
+            let base: TenantChanges
+            do { base = try await store.tenantChanges() } catch {
+                return .failure(ManagementError(500, "could not read the tenant's changes from the store: \(error)", "internal_error"))
+            }
+            // Checks (names taken, bindings) must see every daemon's changes so far.
+            do { try await pipeline.reload() } catch {
+                return .failure(ManagementError(500, "the tenant does not load, so nothing can be changed: \(error)", "internal_error"))
+            }
+            let files: [String: String?]
+            do { files = try change() } catch { return .failure(error) }
+            var proposed = base.files
+            for (path, content) in files { proposed[path] = .some(content) }
+            do { try await pipeline.check(overlay: proposed) } catch {
+                return .failure(ManagementError(400, "The \(what) does not compile: \(error)", "invalid_body"))
+            }
+            do {
+                guard try await store.saveTenantChanges(files, expectedRevision: base.revision) != nil else { continue }
+                try await pipeline.reload()
+                return .success(())
+            } catch {
+                return .failure(ManagementError(500, "could not save the tenant's change in the store: \(error)", "internal_error"))
+            }
+        }
+        return .failure(ManagementError(409, "The tenant kept changing while this \(what) was saved; try again", "conflict"))
     }
 
     static let changes = AsyncLock()

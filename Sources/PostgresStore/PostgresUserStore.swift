@@ -82,6 +82,11 @@ public final class PostgresUserStore: UserStore {
         (2, ["CREATE TABLE ephemeral (key text PRIMARY KEY, value text NOT NULL, expires double precision NOT NULL)"]),
         // The cleanup of expired values on each put uses it (sessions last days).
         (3, ["CREATE INDEX ephemeral_expires ON ephemeral(expires)"]),
+        // Rules, actions and bindings saved through the Management API, shared by every daemon.
+        (4, [
+            "CREATE TABLE tenant_files (path text PRIMARY KEY, content text, revision bigint NOT NULL)",
+            "INSERT INTO meta (key, value) VALUES ('tenant-files-revision', '0') ON CONFLICT DO NOTHING",
+        ]),
     ]
 
     func migrate() async throws {
@@ -375,6 +380,56 @@ public final class PostgresUserStore: UserStore {
         let rows = try await client.query("DELETE FROM ephemeral WHERE key = \(key) RETURNING value, expires", logger: logger)
         for try await (value, expires) in rows.decode((String, Double).self) { return expires > now ? value : nil }
         return nil
+    }
+
+    public func tenantChanges() async throws -> TenantChanges {
+        // One snapshot: the revision and the files it names.
+        do {
+            return try await client.withTransaction(logger: logger) { c in
+                try await c.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+                var revision: Int64 = 0
+                for try await v in try await c.query("SELECT value FROM meta WHERE key = 'tenant-files-revision'", logger: self.logger).decode(String.self) {
+                    revision = Int64(v) ?? 0
+                }
+                var files: [String: String?] = [:]
+                for try await (path, content) in try await c.query("SELECT path, content FROM tenant_files", logger: self.logger).decode((String, String?).self) {
+                    files[path] = .some(content)
+                }
+                return TenantChanges(revision: revision, files: files)
+            }
+        } catch {
+            throw Self.unwrap(error)
+        }
+    }
+
+    public func tenantChangesRevision() async throws -> Int64 {
+        Int64(try await metaValue("tenant-files-revision") ?? "0") ?? 0
+    }
+
+    /// The revision row's lock orders concurrent savers: the second sees the first's revision
+    /// and writes nothing.
+    public func saveTenantChanges(_ files: [String: String?], expectedRevision: Int64) async throws -> Int64? {
+        do {
+            return try await client.withTransaction(logger: logger) { c in
+                var current: Int64 = -1
+                for try await v in try await c.query("SELECT value FROM meta WHERE key = 'tenant-files-revision' FOR UPDATE", logger: self.logger).decode(String.self) {
+                    current = Int64(v) ?? -1
+                }
+                guard current == expectedRevision else { return nil }
+                let next = current + 1
+                for (path, content) in files {
+                    try await c.query(
+                        """
+                        INSERT INTO tenant_files (path, content, revision) VALUES (\(path), \(content), \(next))
+                        ON CONFLICT (path) DO UPDATE SET content = excluded.content, revision = excluded.revision
+                        """, logger: self.logger)
+                }
+                try await c.query("UPDATE meta SET value = \(String(next)) WHERE key = 'tenant-files-revision'", logger: self.logger)
+                return next
+            }
+        } catch {
+            throw Self.unwrap(error)
+        }
     }
 
     public func setMetaValue(_ key: String, _ value: String) async throws {

@@ -30,17 +30,32 @@ public struct TenantError: Error, CustomStringConvertible, Sendable {
 public enum TenantLoader {
     public static let defaultDatabaseConnection = "Username-Password-Authentication"
 
-    public static func load(directory: String) throws(TenantError) -> Tenant {
+    /// `overlay`: files kept elsewhere (the store's run-time changes) laid over the directory's,
+    /// by relative path; nil hides the directory's file. Only paths under `rules/`, `actions/`
+    /// and `triggers/` are taken from it.
+    public static func load(directory: String, overlay: [String: String?] = [:]) throws(TenantError) -> Tenant {
         var hasher = FNV1a()
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
             throw TenantError(file: directory, message: "tenant directory not found")
         }
+        let overlay = overlay.filter { isOverlayPath($0.key) }
         func path(_ rel: String) -> String { (directory as NSString).appendingPathComponent(rel) }
+        func exists(_ rel: String) -> Bool {
+            if let over = overlay[rel] { return over != nil }
+            return fm.fileExists(atPath: path(rel))
+        }
         func read(_ rel: String) throws(TenantError) -> String {
-            guard let data = fm.contents(atPath: path(rel)) else { throw TenantError(file: rel, message: "cannot read file") }
-            guard let text = String(data: data, encoding: .utf8) else { throw TenantError(file: rel, message: "file is not UTF-8 text") }
+            let text: String
+            if let over = overlay[rel] {
+                guard let over else { throw TenantError(file: rel, message: "cannot read file") }
+                text = over
+            } else {
+                guard let data = fm.contents(atPath: path(rel)) else { throw TenantError(file: rel, message: "cannot read file") }
+                guard let t = String(data: data, encoding: .utf8) else { throw TenantError(file: rel, message: "file is not UTF-8 text") }
+                text = t
+            }
             hasher.add(rel)
             hasher.add(text)
             return text
@@ -52,8 +67,13 @@ public enum TenantLoader {
             }
         }
         func list(_ rel: String, ext: String) -> [String] {
-            let names = (try? fm.contentsOfDirectory(atPath: path(rel))) ?? []
-            return names.filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") }.sorted()
+            var names = Set(((try? fm.contentsOfDirectory(atPath: path(rel))) ?? []).filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") })
+            for (key, content) in overlay where key.hasPrefix(rel + "/") && key.hasSuffix("." + ext) {
+                let name = String(key.dropFirst(rel.count + 1))
+                guard !name.contains("/") else { continue }
+                if content == nil { names.remove(name) } else { names.insert(name) }
+            }
+            return names.sorted()
         }
         func object(_ v: JSONValue, _ rel: String) throws(TenantError) -> [String: JSONValue] {
             guard case .object(let o) = v else { throw TenantError(file: rel, message: "expected a JSON object") }
@@ -105,7 +125,7 @@ public enum TenantLoader {
             let source = try read(rel)
             var rule = Rule(name: stem, file: rel, source: source)
             let metaRel = "rules/\(stem).json"
-            if fm.fileExists(atPath: path(metaRel)) {
+            if exists(metaRel) {
                 let o = try object(try readJSON(metaRel), metaRel)
                 if let n = o["name"]?.stringValue { rule.name = n }
                 if let order = o["order"] {
@@ -277,7 +297,7 @@ public enum TenantLoader {
         }
 
         // Actions before the revision is taken: they are part of it.
-        let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: { fm.fileExists(atPath: path($0)) })
+        let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: exists)
         var tenant = Tenant(
             directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
             connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
@@ -354,6 +374,15 @@ public enum TenantLoader {
             }
         }
         return (actions, bindings)
+    }
+
+    /// The paths run-time changes may take: files under `rules/`, `actions/` (one folder deep)
+    /// and `triggers/`, without `.`/`..` segments or hidden names.
+    public static func isOverlayPath(_ rel: String) -> Bool {
+        let parts = rel.split(separator: "/", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), ["rules", "actions", "triggers"].contains(parts[0]) else { return false }
+        if parts[0] != "actions", parts.count == 3 { return false }
+        return parts.dropFirst().allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") }
     }
 
     /// A relative path with `.` and `..` segments resolved (`a/b/../c` → `a/c`).

@@ -1,30 +1,24 @@
 import Foundation
 import JSONCore
 
-/// Writes tenant changes back in the deploy-cli layout, so changes made through the API are
-/// ordinary files (and can be committed with the rest of the tenant).
+/// Tenant changes in the deploy-cli layout: the files a rule is made of, and writing such files
+/// to the tenant directory, so that changes made through the API are ordinary files (and can be
+/// committed with the rest of the tenant). A store keeping the changes holds the same files.
 public enum TenantWriter {
     /// The files a rule lives in, relative paths → contents (nil: absent).
     public typealias Snapshot = [String: String?]
 
-    /// Writes `rules/<stem>.js` and `rules/<stem>.json`; returns what was there before.
-    public static func writeRule(directory: String, stem: String, name: String, script: String, order: Int?, enabled: Bool, stage: String) throws -> Snapshot {
-        let before = snapshot(directory: directory, stem: stem)
+    /// A rule's two files, `rules/<stem>.js` and `rules/<stem>.json`.
+    public static func ruleFiles(stem: String, name: String, script: String, order: Int?, enabled: Bool, stage: String) -> [String: String?] {
         var meta: [String: JSONValue] = ["name": .string(name), "enabled": .bool(enabled), "stage": .string(stage)]
         if let order { meta["order"] = .number(Double(order)) }
-        try FileManager.default.createDirectory(atPath: directory + "/rules", withIntermediateDirectories: true)
-        try script.write(toFile: directory + "/rules/\(stem).js", atomically: true, encoding: .utf8)
-        try (JSONValue.object(meta).serialized(pretty: true) + "\n").write(toFile: directory + "/rules/\(stem).json", atomically: true, encoding: .utf8)
-        return before
+        return ["rules/\(stem).js": script, "rules/\(stem).json": JSONValue.object(meta).serialized(pretty: true) + "\n"]
     }
 
-    public static func deleteRule(directory: String, stem: String) throws -> Snapshot {
-        let before = snapshot(directory: directory, stem: stem)
-        for ext in ["js", "json"] {
-            let path = directory + "/rules/\(stem).\(ext)"
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        }
-        return before
+    /// Deletions of a rule's two files.
+    public static func ruleDeletion(stem: String) -> [String: String?] {
+        let gone: String? = nil
+        return ["rules/\(stem).js": gone, "rules/\(stem).json": gone]
     }
 
     /// Writes (or, for nil, deletes) files given by relative path; returns what was there before.
@@ -49,15 +43,6 @@ public enum TenantWriter {
             let path = directory + "/" + rel
             if let content { try? content.write(toFile: path, atomically: true, encoding: .utf8) } else { try? FileManager.default.removeItem(atPath: path) }
         }
-    }
-
-    static func snapshot(directory: String, stem: String) -> Snapshot {
-        var s: Snapshot = [:]
-        for ext in ["js", "json"] {
-            let rel = "rules/\(stem).\(ext)"
-            s[rel] = .some(try? String(contentsOfFile: directory + "/" + rel, encoding: .utf8))
-        }
-        return s
     }
 }
 

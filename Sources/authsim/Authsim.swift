@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import PostgresStore
 
 @main
@@ -60,7 +61,15 @@ struct TenantOptions: ParsableArguments {
     @Option(name: .customLong("modules"), help: "A node_modules-style folder that scripts may require packages from (repeatable; searched after the tenant's own node_modules/).")
     var modules: [String] = []
 
+    @Option(
+        name: .long,
+        help: "Where the Management API keeps the rules, actions and trigger bindings it saves: directory (files of the tenant directory) or store (every daemon on the store shares them). Default: store with PostgreSQL, directory with SQLite.")
+    var tenantChanges: TenantChangeTarget?
+
     var storePath: String { store ?? Self.defaultStorePath }
+
+    /// `--tenant-changes`, else the store's kind decides: a shared PostgreSQL store keeps them.
+    var changesTarget: TenantChangeTarget { tenantChanges ?? (StoreLocation.isPostgres(storePath) ? .store : .directory) }
 
     /// Where local files go (the daemon's management-token): beside a SQLite store, else the data directory.
     var dataDirectory: String {
@@ -90,3 +99,5 @@ func bootstrapLogging(default level: Logger.Level) {
         return h
     }
 }
+
+extension TenantChangeTarget: ExpressibleByArgument {}

@@ -36,7 +36,7 @@ struct Serve: AsyncParsableCommand {
             let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
             pipeline = try await LoginPipeline.open(
                 tenantDirectory: tenantOptions.tenant, store: try await StoreLocation.open(tenantOptions.storePath), runtime: runtime,
-                issuer: issuer ?? tenantIssuer ?? defaultIssuer, modulePaths: tenantOptions.modules)
+                issuer: issuer ?? tenantIssuer ?? defaultIssuer, modulePaths: tenantOptions.modules, tenantChanges: tenantOptions.changesTarget)
         } catch {
             throw CommandFailure(error)
         }

@@ -118,7 +118,9 @@ func loadSimulationRequest(path: String?, user: String?) throws -> SimulationReq
 func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
     let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
     do {
-        return try await LoginPipeline.open(tenantDirectory: options.tenant, store: try await StoreLocation.open(options.storePath), runtime: runtime, modulePaths: options.modules)
+        return try await LoginPipeline.open(
+            tenantDirectory: options.tenant, store: try await StoreLocation.open(options.storePath), runtime: runtime, modulePaths: options.modules,
+            tenantChanges: options.changesTarget)
     } catch {
         throw CommandFailure(error)
     }

@@ -116,6 +116,46 @@ import FoundationNetworking
         #expect(try await oauth.passwordGrant(d1, user: "bob@example.com", password: "N3w-pass-two", scope: "openid").0 == 200)
         #expect(try await b.go(URL(string: d1.base.absoluteString + "/lo/reset?ticket=" + ticketID)!).status == 400, "a ticket works once, on any daemon")
 
+        // Rules and actions saved through the Management API of one daemon run on the other:
+        // they live in the store (the tenant directory is not written).
+        func claim(_ d: Daemon) async throws -> JSONValue? {
+            let (_, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
+            return r["idToken"]?["claims"]?["https://example.com/two-daemons"]
+        }
+        /// The other daemon notices the store's new revision within its reload poll (400 ms).
+        func eventually(_ d: Daemon, _ expected: JSONValue?) async throws -> JSONValue? {
+            var last = try await claim(d)
+            for _ in 0..<50 where last != expected {
+                try await Task.sleep(for: .milliseconds(200))
+                last = try await claim(d)
+            }
+            return last
+        }
+        let ruleScript = "function (user, context, callback) { context.idToken['https://example.com/two-daemons'] = 'rule'; callback(null, user, context); }"
+        let (ruleStatus, rule) = try await d1.request(
+            "api/v2/rules", method: "POST", body: Data(JSONValue.object(["name": "two-daemons", "script": .string(ruleScript)]).serialized().utf8), token: d1.token)
+        #expect(ruleStatus == 201, "\(rule)")
+        #expect(!FileManager.default.fileExists(atPath: CLITests.root.appendingPathComponent("rules/two-daemons.js").path))
+        #expect(try await eventually(d2, "rule") == "rule")
+        let actionCode = "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/two-daemons', 'action'); };"
+        let (actionStatus, action) = try await d2.request(
+            "api/v2/actions/actions", method: "POST",
+            body: Data(JSONValue.object(["name": "two-daemons-action", "code": .string(actionCode), "supported_triggers": [["id": "post-login", "version": "v3"]]]).serialized().utf8),
+            token: d2.token)
+        #expect(actionStatus == 201, "\(action)")
+        let actionID = try #require(action["id"]?.stringValue)
+        #expect(try await d2.request("api/v2/actions/actions/\(actionID)/deploy", method: "POST", token: d2.token).0 == 201)
+        let (bindStatus, bound) = try await d2.request(
+            "api/v2/actions/triggers/post-login/bindings", method: "PATCH",
+            body: Data(#"{"bindings": [{"ref": {"type": "action_name", "value": "two-daemons-action"}}]}"#.utf8), token: d2.token)
+        #expect(bindStatus == 200, "\(bound)")
+        #expect(try await eventually(d1, "action") == "action", "the action (after the rule) runs on the first daemon")
+        #expect(!FileManager.default.fileExists(atPath: CLITests.root.appendingPathComponent("actions/two-daemons-action.json").path))
+        // Unbound and deleted on the first daemon; the second stops running both.
+        #expect(try await d1.request("api/v2/actions/actions/\(actionID)?force=true", method: "DELETE", token: d1.token).0 == 204)
+        #expect(try await d1.request("api/v2/rules/\(rule["id"]?.stringValue ?? "")", method: "DELETE", token: d1.token).0 == 204)
+        #expect(try await eventually(d2, nil) == nil)
+
         #expect(await d1.stop() == 0)
         #expect(await d2.stop() == 0)
     }

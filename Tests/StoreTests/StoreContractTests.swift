@@ -190,6 +190,39 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         #expect(try await b.readEphemeral("session:s", now: Timestamp.now()) == nil)
     }
 
+    @Test(arguments: Backend.allCases) func tenantChangesAreSavedOnlyOnTheRevisionTheyWereMadeOn(_ backend: Backend) async throws {
+        let name = UUID().uuidString
+        let a = try await backend.open(name)
+        let b = try await backend.open(name)
+        #expect(try await a.tenantChanges() == TenantChanges(revision: 0, files: [:]))
+        let rule = "function (user, context, callback) { callback(null, user, context); }"
+        // A file and a deletion (nil hides the directory's file).
+        let r1 = try await a.saveTenantChanges(["rules/new.js": rule, "rules/old.js": nil], expectedRevision: 0)
+        #expect(r1 == 1)
+        #expect(try await b.tenantChangesRevision() == 1)
+        #expect(try await b.saveTenantChanges(["rules/late.js": "x"], expectedRevision: 0) == nil, "a change made on an old revision is refused")
+        let seen = try await b.tenantChanges()
+        #expect(seen.revision == 1)
+        #expect(seen.files == ["rules/new.js": rule, "rules/old.js": nil])
+
+        // Savers racing on one revision, from two stores: exactly one lands.
+        let landed = try await withThrowingTaskGroup(of: Int64?.self) { group in
+            for i in 0..<8 { group.addTask { try await (i % 2 == 0 ? a : b).saveTenantChanges(["rules/r\(i).js": "// \(i)"], expectedRevision: 1) } }
+            var out: [Int64] = []
+            for try await r in group { if let r { out.append(r) } }
+            return out
+        }
+        #expect(landed == [2])
+        let after = try await a.tenantChanges()
+        #expect(after.revision == 2)
+        #expect(after.files.count == 3)
+        // Changing a path again replaces it; a deleted path can come back.
+        #expect(try await a.saveTenantChanges(["rules/new.js": nil, "rules/old.js": "// back"], expectedRevision: 2) == 3)
+        let last = try await b.tenantChanges()
+        #expect(last.files["rules/new.js"] == .some(nil))
+        #expect(last.files["rules/old.js"] == "// back")
+    }
+
     @Test(arguments: Backend.allCases) func aSecondOpenOfTheSameStoreSeesTheSameData(_ backend: Backend) async throws {
         let name = UUID().uuidString
         let first = try await backend.open(name)
