@@ -169,20 +169,29 @@ public final class SQLiteUserStore: UserStore {
         }
     }
 
-    /// Matches in memory over all profiles: fine for a local store's size.
+    /// An exact `user_id`, `email` or `username` term is looked up by index; other queries
+    /// are matched over every profile. Without a query or sort, a page is read directly.
     public func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int) {
-        let texts = try await pool.read { db in try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id") }
-        var matches: [JSONValue] = []
-        for text in texts {
-            guard case .object(var o) = try JSONValue.parse(text) else { continue }
+        if query == .all, sort == nil {
+            let (page, total) = try await pool.read { db in
+                (try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id LIMIT ? OFFSET ?", arguments: [limit, offset]),
+                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0)
+            }
+            return (try page.map { var u = try Self.decode($0); u.passwordHash = nil; return u }, total)
+        }
+        let texts = try await pool.read { db -> [String] in
+            guard let c = query.candidates else { return try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id") }
+            let marks = Array(repeating: "?", count: c.values.count).joined(separator: ", ")
+            return try String.fetchAll(
+                db, sql: "SELECT profile FROM users WHERE \(c.column) IN (\(marks)) ORDER BY created_at, user_id", arguments: StatementArguments(c.values))
+        }
+        let profiles = try texts.map { text -> JSONValue in
+            guard case .object(var o) = try JSONValue.parse(text) else { return .null }
             // Hashes are never searchable (nor returned).
             o.removeValue(forKey: "password_hash")
-            let json = JSONValue.object(o)
-            if query.matches(json) { matches.append(json) }
+            return .object(o)
         }
-        if let sort { matches = try UserQuery.sort(matches, by: sort) }
-        let page = matches.dropFirst(offset).prefix(limit)
-        return (try page.map { try UserProfile(json: $0) }, matches.count)
+        return try query.page(of: profiles, sort: sort, offset: offset, limit: limit)
     }
 
     public func removeRoles(userId: String, roles: [String]) async throws {
@@ -363,6 +372,22 @@ public final class SQLiteUserStore: UserStore {
             }
             try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'tenant-files-revision'", arguments: [String(next)])
             return next
+        }
+    }
+
+    /// One write transaction, which SQLite serializes with every other writer of the file.
+    public func modifyEphemeral<T: Sendable>(
+        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+    ) async throws -> T {
+        try await pool.write { db in
+            let current = try String.fetchOne(db, sql: "SELECT value FROM ephemeral WHERE key = ? AND expires > ?", arguments: [key, now])
+            let (value, result) = try change(current)
+            if let value {
+                try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires) VALUES (?, ?, ?)", arguments: [key, value.0, value.expires])
+            } else {
+                try db.execute(sql: "DELETE FROM ephemeral WHERE key = ?", arguments: [key])
+            }
+            return result
         }
     }
 

@@ -62,6 +62,12 @@ public protocol UserStore: Sendable {
     func readEphemeral(_ key: String, now: Double) async throws -> String?
     /// Removes and returns an unexpired value (nil when absent, expired or already taken).
     func takeEphemeral(_ key: String, now: Double) async throws -> String?
+    /// Reads, changes and writes one short-lived value atomically, across every daemon on the
+    /// store (counters, tries): `change` gets the unexpired value (or nil) and returns the new
+    /// value with its expiry (nil removes it) and a result for the caller.
+    func modifyEphemeral<T: Sendable>(
+        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+    ) async throws -> T
 
     /// Keeps a login's trace (the simulation result JSON) under an id tokens refer to.
     func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws

@@ -6,11 +6,10 @@ import Tenant
 /// One-time codes of passwordless connections (`email`, `sms`): a code is valid for the
 /// connection's `otp_lifetime_seconds` (default 300), once, and three wrong tries end it. Codes
 /// and the per-address start counts are short-lived values in the store, so every daemon on a
-/// shared store redeems them. A redeem takes the code (atomically) and puts it back, one
-/// failure more, when it did not match, so parallel guesses on several daemons still get three
-/// tries in all. Within a daemon, starts, issues and redeems run one at a time (a lock), so a
-/// start count or a newer code is never overwritten by a concurrent request; across daemons
-/// those two read-modify-writes can still race (the store has no compare-and-swap yet).
+/// shared store redeems them. The start count and a code's tries change atomically in the store
+/// (`modifyEphemeral`), so parallel starts or guesses on several daemons still get five starts
+/// and three tries in all, and a right code is never refused because a wrong guess was being
+/// counted elsewhere at the same moment.
 public final class PasswordlessCodes: Sendable {
     public struct Code: Sendable {
         public var code: String
@@ -45,7 +44,6 @@ public final class PasswordlessCodes: Sendable {
     }
 
     let store: any UserStore
-    private let lock = AsyncLock()
     static let maximumFailures = 3
     static let maximumStarts = 5
     static let startWindow: Double = 600
@@ -58,23 +56,21 @@ public final class PasswordlessCodes: Sendable {
 
     /// At most five codes per identifier in ten minutes.
     func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) async -> Bool {
-        await lock.acquire()
-        defer { Task { await lock.release() } }
         let key = "otp-starts:" + Self.key(connection, identifier)
-        let taken = (try? await store.takeEphemeral(key, now: now)).flatMap { try? JSONValue.parse($0) }
-        let recent = (taken?.arrayValue ?? []).compactMap(\.doubleValue).filter { now - $0 < Self.startWindow }
-        let allowed = recent.count < Self.maximumStarts
-        let kept = allowed ? recent + [now] : recent
-        try? await store.putEphemeral(key, JSONValue.array(kept.map(JSONValue.number)).serialized(), expires: (kept.max() ?? now) + Self.startWindow)
-        return allowed
+        let allowed = try? await store.modifyEphemeral(key, now: now) { text in
+            let starts = text.flatMap { try? JSONValue.parse($0) }?.arrayValue ?? []
+            let recent = starts.compactMap(\.doubleValue).filter { now - $0 < Self.startWindow }
+            let allowed = recent.count < Self.maximumStarts
+            let kept = allowed ? recent + [now] : recent
+            return ((JSONValue.array(kept.map(JSONValue.number)).serialized(), (kept.max() ?? now) + Self.startWindow), allowed)
+        }
+        return allowed ?? false
     }
 
     func issue(connection: String, identifier: String, clientId: String, length: Int, lifetime: Double, now: Double = Timestamp.now()) async throws -> Code {
         var g = SystemRandomNumberGenerator()
         let digits = String((0..<max(4, min(length, 10))).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
         let code = Code(code: digits, connection: connection, identifier: identifier.lowercased(), clientId: clientId, expires: now + lifetime)
-        await lock.acquire()
-        defer { Task { await lock.release() } }
         try await store.putEphemeral("otp:" + Self.key(connection, identifier), code.json.serialized(), expires: code.expires)
         return code
     }
@@ -91,13 +87,13 @@ public final class PasswordlessCodes: Sendable {
     /// Consumes the code when it matches (same client); counts a failure otherwise.
     func redeem(connection: String, identifier: String, code: String, clientId: String, now: Double = Timestamp.now()) async -> Bool {
         let key = "otp:" + Self.key(connection, identifier)
-        await lock.acquire()
-        defer { Task { await lock.release() } }
-        guard let text = try? await store.takeEphemeral(key, now: now), var entry = Code(json: text) else { return false }
-        if entry.clientId == clientId, OAuthService.constantTimeEquals(entry.code, code) { return true }
-        entry.failures += 1
-        if entry.failures < Self.maximumFailures { try? await store.putEphemeral(key, entry.json.serialized(), expires: entry.expires) }
-        return false
+        let redeemed = try? await store.modifyEphemeral(key, now: now) { text in
+            guard let text, var entry = Code(json: text) else { return (nil, false) }
+            if entry.clientId == clientId, OAuthService.constantTimeEquals(entry.code, code) { return (nil, true) }
+            entry.failures += 1
+            return (entry.failures < Self.maximumFailures ? (entry.json.serialized(), entry.expires) : nil, false)
+        }
+        return redeemed ?? false
     }
 }
 

@@ -218,16 +218,26 @@ public final class PostgresUserStore: UserStore {
         }
     }
 
-    /// Matches in the daemon, as the SQLite store does (the query language is evaluated in Swift).
+    /// As the SQLite store: an exact `user_id`, `email` or `username` term is looked up by index,
+    /// other queries are evaluated in the daemon over every profile; without a query or sort, a
+    /// page is read directly.
     public func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int) {
-        var matches: [JSONValue] = []
-        let rows = try await client.query("SELECT (profile - 'password_hash')::text FROM users ORDER BY created_at, user_id", logger: logger)
-        for try await text in rows.decode(String.self) {
-            let json = try JSONValue.parse(text)
-            if query.matches(json) { matches.append(json) }
+        if query == .all, sort == nil {
+            let page = try await profiles("SELECT (profile - 'password_hash')::text FROM users ORDER BY created_at, user_id LIMIT \(limit) OFFSET \(offset)")
+            return (page, try await count())
         }
-        if let sort { matches = try UserQuery.sort(matches, by: sort) }
-        return (try matches.dropFirst(offset).prefix(limit).map { try UserProfile(json: $0) }, matches.count)
+        let rows: PostgresRowSequence
+        if let c = query.candidates {
+            let sql = "SELECT (profile - 'password_hash')::text FROM users WHERE \(c.column) = ANY($1) ORDER BY created_at, user_id"
+            var bindings = PostgresBindings()
+            bindings.append(c.values)
+            rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        } else {
+            rows = try await client.query("SELECT (profile - 'password_hash')::text FROM users ORDER BY created_at, user_id", logger: logger)
+        }
+        var candidates: [JSONValue] = []
+        for try await text in rows.decode(String.self) { candidates.append(try JSONValue.parse(text)) }
+        return try query.page(of: candidates, sort: sort, offset: offset, limit: limit)
     }
 
     public func removeRoles(userId: String, roles: [String]) async throws {
@@ -426,6 +436,35 @@ public final class PostgresUserStore: UserStore {
                 }
                 try await c.query("UPDATE meta SET value = \(String(next)) WHERE key = 'tenant-files-revision'", logger: self.logger)
                 return next
+            }
+        } catch {
+            throw Self.unwrap(error)
+        }
+    }
+
+    /// A transaction holding an advisory lock on the key (a row that does not exist yet cannot be
+    /// locked), so two daemons changing the same value take turns.
+    public func modifyEphemeral<T: Sendable>(
+        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { c in
+                try await c.query("SELECT pg_advisory_xact_lock(5150116, hashtext(\(key)))", logger: self.logger)
+                var current: String?
+                for try await v in try await c.query("SELECT value FROM ephemeral WHERE key = \(key) AND expires > \(now)", logger: self.logger).decode(String.self) {
+                    current = v
+                }
+                let (value, result) = try change(current)
+                if let value {
+                    try await c.query(
+                        """
+                        INSERT INTO ephemeral (key, value, expires) VALUES (\(key), \(value.0), \(value.expires))
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires
+                        """, logger: self.logger)
+                } else {
+                    try await c.query("DELETE FROM ephemeral WHERE key = \(key)", logger: self.logger)
+                }
+                return result
             }
         } catch {
             throw Self.unwrap(error)

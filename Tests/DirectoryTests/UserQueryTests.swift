@@ -55,6 +55,22 @@ import Testing
         do { _ = try UserQuery.parse(query) } catch { #expect(error.position == position, "\(query): \(error)") }
     }
 
+    @Test func indexLookupsOnlyWhereEveryMatchNeedsThem() throws {
+        func c(_ q: String) throws -> UserQueryCandidates? { try UserQuery.parse(q).candidates }
+        #expect(try c(#"email:"Ann@Example.com""#) == .emails(["ann@example.com"]))
+        #expect(try c("user_id:auth0|1 AND app_metadata.plan:pro") == .userIds(["auth0|1"]))
+        #expect(try c("app_metadata.plan:pro AND username:ann") == .usernames(["ann"]))
+        #expect(try c("email:a@x.com OR email:b@x.com") == .emails(["a@x.com", "b@x.com"]))
+        // Anything a match may not need cannot narrow the rows.
+        #expect(try c("email:a@x.com OR user_id:auth0|1") == nil)
+        #expect(try c("email:a@x.com OR name:ann") == nil)
+        #expect(try c("NOT email:a@x.com") == nil)
+        #expect(try c("email:ann*") == nil)
+        #expect(try c("ann@x.com") == nil)
+        #expect(try c("_exists_:email") == nil)
+        #expect(try c("app_metadata.email:a@x.com") == nil)
+    }
+
     @Test func sorting() throws {
         let byLogins = try UserQuery.sort(users, by: "logins_count:-1").compactMap { $0["user_id"]?.stringValue }
         #expect(byLogins == ["google-oauth2|3", "auth0|1", "auth0|2"])

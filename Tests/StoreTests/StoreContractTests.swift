@@ -115,6 +115,22 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         #expect(try await store.search(try UserQuery.parse(#"email:"s1@example.com""#), sort: nil, offset: 0, limit: 10).users.map(\.userId) == ["auth0|s1"])
         let (page, all) = try await store.search(try UserQuery.parse("_exists_:email"), sort: nil, offset: 1, limit: 1)
         #expect(all == 3 && page.count == 1)
+        // Index lookups (user_id, email, username, their ORs, ANDed with anything) give what a
+        // scan of every profile gives.
+        for q in [
+            #"email:"S2@Example.com""#, #"user_id:"auth0|s1" OR user_id:"auth0|s2""#, #"email:"s0@example.com" AND app_metadata.plan:"free""#,
+            #"email:"s0@example.com" OR email:"s1@example.com" OR email:"none@example.com""#, #"username:"nobody""#,
+            #"user_id:"auth0|s0" AND NOT app_metadata.plan:"pro""#, #"email:"s1@example.com" OR app_metadata.plan:"pro""#,
+        ] {
+            let query = try UserQuery.parse(q)
+            let scanned = try await store.list(offset: 0, limit: 100).filter { query.matches($0.json) }.map(\.userId)
+            let found = try await store.search(query, sort: nil, offset: 0, limit: 100)
+            #expect(found.users.map(\.userId) == scanned, "\(q)")
+            #expect(found.total == scanned.count, "\(q)")
+        }
+        #expect(try await store.search(try UserQuery.parse(#"user_id:"auth0|s1" OR user_id:"auth0|s2""#), sort: nil, offset: 0, limit: 10).total == 2)
+        let (firstPage, everyone) = try await store.search(.all, sort: nil, offset: 1, limit: 1)
+        #expect(everyone == 3 && firstPage.map(\.userId) == ["auth0|s1"] && firstPage[0].passwordHash == nil)
         try await store.assignRoles(userId: "auth0|s0", roles: ["editor", "admin", "editor"])
         #expect(try await store.roles(userId: "auth0|s0") == ["admin", "editor"])
         try await store.removeRoles(userId: "auth0|s0", roles: ["admin"])
@@ -188,6 +204,28 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         #expect(try await a.readEphemeral("session:s", now: now + 61) == nil, "expired values are never read")
         #expect(try await a.takeEphemeral("session:s", now: Timestamp.now()) == "v2")
         #expect(try await b.readEphemeral("session:s", now: Timestamp.now()) == nil)
+
+        // Read-change-write of one value from two stores at once: no change is lost.
+        let counted = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    try await (i % 2 == 0 ? a : b).modifyEphemeral("counter", now: Timestamp.now()) { text in
+                        let n = (text.flatMap { Int($0) } ?? 0) + 1
+                        return ((String(n), Timestamp.now() + 60), n)
+                    }
+                }
+            }
+            var seen: [Int] = []
+            for try await n in group { seen.append(n) }
+            return seen.sorted()
+        }
+        #expect(counted == Array(1...40), "each change saw the one before it")
+        #expect(try await a.readEphemeral("counter", now: Timestamp.now()) == "40")
+        // nil removes the value; an expired value reads as nil.
+        #expect(try await b.modifyEphemeral("counter", now: Timestamp.now()) { _ in (nil, true) })
+        #expect(try await a.readEphemeral("counter", now: Timestamp.now()) == nil)
+        try await a.putEphemeral("stale", "old", expires: Timestamp.now() - 1)
+        #expect(try await b.modifyEphemeral("stale", now: Timestamp.now()) { text in (nil, text) } == nil)
     }
 
     @Test(arguments: Backend.allCases) func tenantChangesAreSavedOnlyOnTheRevisionTheyWereMadeOn(_ backend: Backend) async throws {
