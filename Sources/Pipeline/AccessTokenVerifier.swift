@@ -65,8 +65,10 @@ extension LoginPipeline {
         AccessTokenVerifier(keys: issuer.keys, issuer: tenant.settings.effectiveIssuer, audience: tenant.settings.managementAudience)
     }
 
-    /// A Management API token for local use (printed by `authsim serve`), signed by the tenant key.
-    public func localManagementToken(scopes: [String], lifetime: Double = 86400) throws -> String {
+    /// A Management API token for local use (printed by `authsim serve`), signed by the tenant
+    /// key; `lifetime` defaults to the tenant's management token lifetime.
+    public func localManagementToken(scopes: [String], lifetime: Double? = nil) throws -> String {
+        let lifetime = lifetime ?? tenant.settings.managementTokenLifetime
         let iat = Timestamp.now().rounded(.down)
         let claims: JSONValue = [
             "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-local@clients",

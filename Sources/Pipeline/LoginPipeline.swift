@@ -518,16 +518,18 @@ public final class LoginPipeline: Sendable {
         return .object(ctx)
     }
 
-    /// `auth0` for rules: a Management API token (scopes read:users update:users) signed once
-    /// and reused until it is within an hour of expiry, plus the domain and API base URL.
+    /// `auth0` for rules: a Management API token (scopes read:users update:users, the tenant's
+    /// management token lifetime) signed once and reused until half its lifetime is left, plus
+    /// the domain and API base URL.
     func auth0GlobalsJSON() -> String {
         let now = Timestamp.now()
+        let lifetime = tenant.settings.managementTokenLifetime
         return auth0Globals.withLock { cached in
-            if let c = cached, c.expires - now > 3600 { return c.json }
+            if let c = cached, c.expires - now > lifetime / 2 { return c.json }
             let iat = now.rounded(.down)
             let claims: JSONValue = [
                 "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-rules@clients",
-                "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + 86400),
+                "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + lifetime),
                 "scope": "read:users update:users", "gty": "client-credentials", "azp": "authsim-rules",
             ]
             let token = (try? JWT.signRS256(claims: claims, key: issuer.keys.current)) ?? ""
@@ -535,7 +537,7 @@ public final class LoginPipeline: Sendable {
                 "accessToken": .string(token), "domain": .string(tenant.settings.domain),
                 "baseUrl": .string(tenant.settings.effectiveIssuer + "api/v2"),
             ]).serialized()
-            cached = (json, iat + 86400)
+            cached = (json, iat + lifetime)
             return json
         }
     }

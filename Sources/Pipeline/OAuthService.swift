@@ -229,7 +229,8 @@ public struct OAuthService: Sendable {
             }
             scope = wanted
         }
-        let lifetime = tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400
+        let lifetime = tenant.isManagementAudience(audience)
+            ? Int(tenant.settings.managementTokenLifetime) : (tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400)
         // credentials-exchange actions: custom claims, or a denial.
         let exchange: RulesRunner.TriggerOutcome
         do {

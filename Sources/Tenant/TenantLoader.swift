@@ -102,6 +102,12 @@ public enum TenantLoader {
                 guard t > 0, t <= 600 else { throw TenantError(file: "tenant.json", message: "authsim.flow_timeout_seconds must be between 0 and 600") }
                 settings.flowTimeoutSeconds = t
             }
+            if let n = own["management_token_lifetime_seconds"] {
+                guard let t = n.doubleValue, t >= 60, t <= 86400 else {
+                    throw TenantError(file: "tenant.json", message: "authsim.management_token_lifetime_seconds must be between 60 and 86400")
+                }
+                settings.managementTokenLifetime = t
+            }
             if let n = own["log_capacity"] {
                 guard let c = n.intValue, c > 0 else { throw TenantError(file: "tenant.json", message: "authsim.log_capacity must be a positive integer") }
                 settings.logCapacity = c

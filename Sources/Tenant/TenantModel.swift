@@ -195,6 +195,9 @@ public struct TenantSettings: Sendable, Equatable {
     public var modulePaths: [String]
     /// Tenant log events kept (a ring: the oldest go first).
     public var logCapacity: Int = 10000
+    /// Lifetime of Management API tokens this tenant issues (client credentials, the rules'
+    /// `auth0.accessToken`, the daemon's local token): short, as tokens with these powers should be.
+    public var managementTokenLifetime: Double = 3600
 
     public init() {
         domain = "authsim.local"

@@ -10,10 +10,11 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the daemon: JWKS, health and the simulation API over HTTP on the tenant.",
         discussion: """
-            On start it prints the URL it listens on, a Management API token for local use
-            (all management scopes, simulate:logins included; valid 24 h), also written to
-            <store directory>/management-token, and a one-time sign-in link to the web console
-            (/console). SIGINT/SIGTERM stop it gracefully.
+            On start it prints the URL it listens on, writes a Management API token for local use
+            (all management scopes, simulate:logins included; valid for the tenant's management
+            token lifetime, 1 h by default, and renewed in the file at half of it) to
+            <store directory>/management-token, and prints a one-time sign-in link to the web
+            console (/console). SIGINT/SIGTERM stop it gracefully.
             """)
 
     @OptionGroup var tenantOptions: TenantOptions
@@ -40,13 +41,18 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
-        let token: String
-        do { token = try pipeline.localManagementToken(scopes: ManagementService.allScopes) } catch { throw CommandFailure(error) }
         try? FileManager.default.createDirectory(atPath: tenantOptions.dataDirectory, withIntermediateDirectories: true)
         let tokenFile = (tenantOptions.dataDirectory as NSString).appendingPathComponent("management-token")
-        if !FileManager.default.createFile(atPath: tokenFile, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) {
-            FileHandle.standardError.write(Data("warning: could not write \(tokenFile)\n".utf8))
+        do { try Self.writeToken(pipeline, to: tokenFile) } catch { throw CommandFailure(error) }
+        // Management tokens are short-lived: the file always holds one with at least half its life left.
+        let renewer = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(pipeline.tenant.settings.managementTokenLifetime / 2))
+                if Task.isCancelled { break }
+                do { try Self.writeToken(pipeline, to: tokenFile) } catch { pipeline.logger.error("could not renew \(tokenFile): \(error)") }
+            }
         }
+        defer { renewer.cancel() }
 
         let server = AuthsimServer(
             pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes),
@@ -76,7 +82,7 @@ struct Serve: AsyncParsableCommand {
             printJSON("""
                 authsim listening on \(base) (tenant \(tenantName), \(pipeline.rulesRunner.rules.count) rules, store \(storePath))
                 issuer: \(pipeline.tenant.settings.effectiveIssuer)
-                Management token (24 h) written to \(tokenFile)
+                Management token (valid \(Self.duration(pipeline.tenant.settings.managementTokenLifetime)), renewed every \(Self.duration(pipeline.tenant.settings.managementTokenLifetime / 2))) written to \(tokenFile)
                 Console: \(base)\(server.consoleSignIn.link())  (one-time sign-in link)
                 Try:
                   curl -s \(base)/healthz
@@ -84,6 +90,20 @@ struct Serve: AsyncParsableCommand {
                 """)
         }
         runtime.shutdown()
+    }
+
+    /// A fresh local token in `file`, readable by its owner only.
+    static func writeToken(_ pipeline: LoginPipeline, to file: String) throws {
+        let token = try pipeline.localManagementToken(scopes: ManagementService.allScopes)
+        let temporary = file + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CommandFailure("could not write \(file)")
+        }
+        guard rename(temporary, file) == 0 else { throw CommandFailure("could not write \(file)") }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        seconds.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(seconds / 3600)) h" : "\(Int(seconds / 60)) min"
     }
 }
 

@@ -38,6 +38,37 @@ import FoundationNetworking
         }
     }
 
+    /// Management tokens live an hour (the tenant's `management_token_lifetime_seconds`) and
+    /// carry only their grant's or request's scopes.
+    @Test func managementTokensAreScopedAndShortLived() async throws {
+        let d = try await Daemon.start()
+        defer { d.terminate() }
+        let audience = (d.base.absoluteString + "/api/v2/").addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let (status, granted, _) = try await OAuthTests().post(
+            d, "oauth/token",
+            Data("grant_type=client_credentials&client_id=sampleManagementClientId0000000&client_secret=sample-management-secret-change-me&audience=\(audience)&scope=read%3Ausers".utf8))
+        #expect(status == 200, "\(granted)")
+        #expect(granted["expires_in"] == 3600)
+        let claims = try CustomDatabaseTests().claims(granted["access_token"]?.stringValue)
+        #expect(claims["scope"] == "read:users")
+        #expect((claims["exp"]?.doubleValue ?? 0) - (claims["iat"]?.doubleValue ?? 0) == 3600)
+        let local = try CustomDatabaseTests().claims(d.token)
+        #expect((local["exp"]?.doubleValue ?? 0) - (local["iat"]?.doubleValue ?? 0) == 3600, "the daemon's own token too")
+
+        let readOnly = try #require(granted["access_token"]?.stringValue)
+        #expect(try await d.request("api/v2/users", token: readOnly).0 == 200)
+        let ann = "api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe82"
+        #expect(try await d.request(ann, method: "PATCH", body: Data(#"{"user_metadata": {"x": 1}}"#.utf8), token: readOnly).0 == 403)
+        #expect(try await d.request(ann, method: "DELETE", token: readOnly).0 == 403)
+        #expect(try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com"}"#.utf8), token: readOnly).0 == 403)
+        // A scope the client was not granted is refused outright.
+        let (wider, _, _) = try await OAuthTests().post(
+            d, "oauth/token",
+            Data("grant_type=client_credentials&client_id=sampleManagementClientId0000000&client_secret=sample-management-secret-change-me&audience=\(audience)&scope=read%3Ausers%20create%3Aeverything".utf8))
+        #expect(wider == 403)
+        #expect(await d.stop() == 0)
+    }
+
     @Test func sessionCookiesAreHttpOnlyAndSameSiteLax() async throws {
         let d = try await Daemon.start()
         defer { d.terminate() }
