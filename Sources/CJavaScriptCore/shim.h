@@ -2,6 +2,7 @@
 #define AUTHSIM_CJAVASCRIPTCORE_SHIM_H
 
 #include <JavaScriptCore/JavaScript.h>
+#include <malloc.h>  // malloc_trim: the runtime returns free allocator pages when idle
 #include <stdbool.h>
 
 // Exported by libjavascriptcoregtk-4.1 but absent from its public headers

@@ -49,7 +49,17 @@ final class Worker: @unchecked Sendable {
     }
 
     private func runLoop() {
-        while !lost, let pending = queue.pop() {
+        var collectedSinceLastJob = true
+        while !lost {
+            // After a second without work, one full collection: what the last jobs left behind
+            // (their objects, code of functions no longer run) is freed while nobody waits.
+            guard let next = queue.pop(idleAfter: collectedSinceLastJob ? nil : 1) else { break }
+            guard case .job(let pending) = next else {
+                for c in contexts { JSGarbageCollect(c.ctx) }
+                collectedSinceLastJob = true
+                continue
+            }
+            collectedSinceLastJob = false
             watch.withLock { $0 = (pending, monotonicNanos() + pending.job.timeout.nanoseconds) }
             execute(pending)
             watch.withLock { $0 = nil }

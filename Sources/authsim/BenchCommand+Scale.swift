@@ -58,34 +58,48 @@ extension Bench {
         benchFigures.add("authsim / node vm ratio (1 worker)", authsimRate / nodeRate, "×")
     }
 
-    /// Resident memory at rest and after many simulations (inline user, no signing).
+    /// Resident memory at rest, before and after many simulations (inline user, no signing).
+    /// "At rest": the runtime idle for two seconds (it hands free allocator pages back to the
+    /// system after a second of quiet). The baseline is taken after a warm-up at the same
+    /// concurrency as the load, so that every worker's JIT tiers and heap have been filled once.
     func memoryFigures(request: SimulationRequest, scratch: String) async throws {
         guard memorySimulations > 0 else { return }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: cores))
         defer { runtime.shutdown() }
         let p = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/memory.sqlite", runtime: runtime)
-        for _ in 0..<20_000 { _ = try await p.simulate(request, signTokens: false) }
-        let atRest = ScriptRuntime.residentMiB()
-        // Four quarters, with a reading after each: growth that stops is warm-up, not a leak.
-        let perTask = memorySimulations / (cores * 2) / 4
+        func load(_ total: Int) async throws {
+            let tasks = cores * 2
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<tasks { group.addTask { for _ in 0..<(total / tasks) { _ = try await p.simulate(request, signTokens: false) } } }
+                try await group.waitForAll()
+            }
+        }
+        func atRest() async -> Double {
+            try? await Task.sleep(for: .seconds(2))
+            return ScriptRuntime.residentMiB()
+        }
+        let started = await atRest()
+        try await load(20_000)
+        let warm = await atRest()
+        // Four quarters, read under load at the end of each: growth that stops is warm-up.
         var readings: [Double] = []
         let start = Date()
         for _ in 0..<4 {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<(cores * 2) {
-                    group.addTask { for _ in 0..<perTask { _ = try await p.simulate(request, signTokens: false) } }
-                }
-                try await group.waitForAll()
-            }
+            try await load(memorySimulations / 4)
             readings.append(ScriptRuntime.residentMiB())
         }
-        let after = readings.last ?? atRest
-        let done = perTask * cores * 2 * 4
+        let rate = Double(memorySimulations) / Date().timeIntervalSince(start)
+        let after = await atRest()
         print("")
-        print("Resident memory (\(cores) workers): \(fmt(atRest)) MiB at rest (after 20,000 simulations), then \(readings.map { fmt($0) }.joined(separator: " → ")) MiB over \(done) simulations (\(fmt((after / atRest - 1) * 100)) % growth; last quarter \(fmt((after / readings[2] - 1) * 100)) %; \(fmt(Double(done) / Date().timeIntervalSince(start))) simulations/s)")
-        benchFigures.add("resident memory at rest", atRest, "MiB")
-        benchFigures.add("resident memory after \(done) simulations", after, "MiB")
+        print("Resident memory (\(cores) workers, \(cores * 2) concurrent simulations): \(fmt(started)) MiB at rest after start, \(fmt(warm)) MiB at rest after a 20,000-simulation warm-up;")
+        print("  under load after each quarter of \(memorySimulations) simulations: \(readings.map { fmt($0) }.joined(separator: " → ")) MiB (\(fmt(rate)) simulations/s);")
+        print("  at rest after them: \(fmt(after)) MiB (\(fmt((after / warm - 1) * 100)) % against the warmed-up rest)")
+        benchFigures.add("resident memory at rest after start", started, "MiB")
+        benchFigures.add("resident memory at rest after warm-up", warm, "MiB")
+        benchFigures.add("resident memory under load after \(memorySimulations) simulations", readings.last ?? 0, "MiB")
+        benchFigures.add("resident memory at rest after \(memorySimulations) simulations", after, "MiB")
+        benchFigures.add("resident memory growth at rest", (after / warm - 1) * 100, "%")
     }
 
     /// Management API PATCH/s and search latency with `count` users, on one store.
