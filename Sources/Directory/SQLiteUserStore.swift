@@ -169,8 +169,9 @@ public final class SQLiteUserStore: UserStore {
         }
     }
 
-    /// An exact `user_id`, `email` or `username` term is looked up by index; other queries
-    /// are matched over every profile. Without a query or sort, a page is read directly.
+    /// An exact `user_id`, `email` or `username` term is looked up by index, and profiles whose
+    /// text cannot match are skipped by `LIKE` before they are parsed and matched; without a
+    /// query or sort, a page is read directly.
     public func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int) {
         if query == .all, sort == nil {
             let (page, total) = try await pool.read { db in
@@ -180,10 +181,18 @@ public final class SQLiteUserStore: UserStore {
             return (try page.map { var u = try Self.decode($0); u.passwordHash = nil; return u }, total)
         }
         let texts = try await pool.read { db -> [String] in
-            guard let c = query.candidates else { return try String.fetchAll(db, sql: "SELECT profile FROM users ORDER BY created_at, user_id") }
-            let marks = Array(repeating: "?", count: c.values.count).joined(separator: ", ")
-            return try String.fetchAll(
-                db, sql: "SELECT profile FROM users WHERE \(c.column) IN (\(marks)) ORDER BY created_at, user_id", arguments: StatementArguments(c.values))
+            var conditions: [String] = []
+            var arguments: [String] = []
+            if let c = query.candidates {
+                conditions.append("\(c.column) IN (\(Array(repeating: "?", count: c.values.count).joined(separator: ", ")))")
+                arguments += c.values
+            }
+            if let f = query.textFilter {
+                conditions.append(f.sql { _ in #"profile LIKE ? ESCAPE '\'"# })
+                arguments += f.patterns
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try String.fetchAll(db, sql: "SELECT profile FROM users \(filter) ORDER BY created_at, user_id", arguments: StatementArguments(arguments))
         }
         let profiles = try texts.map { text -> JSONValue in
             guard case .object(var o) = try JSONValue.parse(text) else { return .null }

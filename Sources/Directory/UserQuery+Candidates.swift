@@ -67,3 +67,66 @@ extension UserQuery {
         return (try matches.dropFirst(offset).prefix(limit).map { try UserProfile(json: $0) }, matches.count)
     }
 }
+
+/// A text filter a store can run over each stored profile's JSON text (SQL `LIKE`, ignoring
+/// ASCII case) before parsing it: every profile the query matches passes it, so only those that
+/// pass are parsed and matched. Patterns are SQL `LIKE` patterns escaped with `\`.
+public indirect enum UserQueryTextFilter: Sendable, Equatable {
+    case like(String)
+    case and(UserQueryTextFilter, UserQueryTextFilter)
+    case or(UserQueryTextFilter, UserQueryTextFilter)
+
+    /// SQL for the filter, `render` giving the condition for one pattern (e.g. `profile LIKE ?`).
+    public func sql(_ render: (String) -> String) -> String {
+        switch self {
+        case .like(let p): return render(p)
+        case .and(let a, let b): return "(\(a.sql(render)) AND \(b.sql(render)))"
+        case .or(let a, let b): return "(\(a.sql(render)) OR \(b.sql(render)))"
+        }
+    }
+
+    /// The patterns in the order `sql` renders them.
+    public var patterns: [String] {
+        switch self {
+        case .like(let p): return [p]
+        case .and(let a, let b), .or(let a, let b): return a.patterns + b.patterns
+        }
+    }
+}
+
+extension UserQuery {
+    /// The text filter for this query, when every match must contain some text: a term's value
+    /// as the profile's JSON spells it (a whole quoted string, a quoted prefix for `value*`, or
+    /// the bare word in names), for values of plain ASCII letters, digits and `@._+-|:` that do
+    /// not read as numbers or booleans (those are stored unquoted, and may be written
+    /// differently). Ranges, `_exists_` and `NOT` give none.
+    public var textFilter: UserQueryTextFilter? {
+        switch self {
+        case .match(let field, let value, let wildcard, let exact):
+            guard Self.isPlainText(value) else { return nil }
+            let escaped = value.replacingOccurrences(of: "_", with: "\\_")
+            // A word (or word prefix) of a name, or any of the free-text fields: inside a string.
+            if field == nil || (!exact && Self.textFields.contains(field!)) { return .like("%" + escaped + "%") }
+            if field == "email.domain" { return .like("%@" + escaped + (wildcard ? "%" : "\"%")) }
+            return .like("%\"" + escaped + (wildcard ? "%" : "\"%"))
+        case .and(let a, let b):
+            switch (a.textFilter, b.textFilter) {
+            case (let x?, let y?): return .and(x, y)
+            case (let x?, nil), (nil, let x?): return x
+            case (nil, nil): return nil
+            }
+        case .or(let a, let b):
+            guard let x = a.textFilter, let y = b.textFilter else { return nil }
+            return .or(x, y)
+        default:
+            return nil
+        }
+    }
+
+    static func isPlainText(_ value: String) -> Bool {
+        guard !value.isEmpty, Double(value) == nil, !["true", "false", "null"].contains(value.lowercased()) else { return false }
+        return value.unicodeScalars.allSatisfy { s in
+            (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A) || (s.value >= 0x61 && s.value <= 0x7A) || "@._+-|:".unicodeScalars.contains(s)
+        }
+    }
+}

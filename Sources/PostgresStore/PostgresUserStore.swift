@@ -219,22 +219,28 @@ public final class PostgresUserStore: UserStore {
     }
 
     /// As the SQLite store: an exact `user_id`, `email` or `username` term is looked up by index,
-    /// other queries are evaluated in the daemon over every profile; without a query or sort, a
-    /// page is read directly.
+    /// profiles whose text cannot match are skipped (`ILIKE`), and the query language is
+    /// evaluated in the daemon on the rest; without a query or sort, a page is read directly.
     public func search(_ query: UserQuery, sort: String?, offset: Int, limit: Int) async throws -> (users: [UserProfile], total: Int) {
         if query == .all, sort == nil {
             let page = try await profiles("SELECT (profile - 'password_hash')::text FROM users ORDER BY created_at, user_id LIMIT \(limit) OFFSET \(offset)")
             return (page, try await count())
         }
-        let rows: PostgresRowSequence
+        var conditions: [String] = []
+        var bindings = PostgresBindings()
         if let c = query.candidates {
-            let sql = "SELECT (profile - 'password_hash')::text FROM users WHERE \(c.column) = ANY($1) ORDER BY created_at, user_id"
-            var bindings = PostgresBindings()
             bindings.append(c.values)
-            rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        } else {
-            rows = try await client.query("SELECT (profile - 'password_hash')::text FROM users ORDER BY created_at, user_id", logger: logger)
+            conditions.append("\(c.column) = ANY($\(bindings.count))")
         }
+        if let f = query.textFilter {
+            conditions.append(f.sql { pattern in
+                bindings.append(pattern)
+                return #"profile::text ILIKE $\#(bindings.count) ESCAPE '\'"#
+            })
+        }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT (profile - 'password_hash')::text FROM users \(filter) ORDER BY created_at, user_id", binds: bindings), logger: logger)
         var candidates: [JSONValue] = []
         for try await text in rows.decode(String.self) { candidates.append(try JSONValue.parse(text)) }
         return try query.page(of: candidates, sort: sort, offset: offset, limit: limit)

@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 import Testing
 
@@ -69,6 +70,42 @@ import Testing
         #expect(try c("ann@x.com") == nil)
         #expect(try c("_exists_:email") == nil)
         #expect(try c("app_metadata.email:a@x.com") == nil)
+    }
+
+    @Test func textFiltersSpellValuesAsTheProfileTextDoes() throws {
+        func f(_ q: String) throws -> UserQueryTextFilter? { try UserQuery.parse(q).textFilter }
+        #expect(try f(#"app_metadata.plan:"pro""#) == .like(#"%"pro"%"#))
+        #expect(try f("app_metadata.plan:pro*") == .like(#"%"pro%"#))
+        #expect(try f("name:ann") == .like("%ann%"), "a word of a name sits inside the string")
+        #expect(try f("ann") == .like("%ann%"))
+        #expect(try f(#"email.domain:"example.com""#) == .like(#"%@example.com"%"#))
+        #expect(try f("user_id:auth0|a_b") == .like(#"%"auth0|a\_b"%"#), "LIKE's _ is escaped")
+        #expect(try f("name:ann AND app_metadata.plan:pro") == .and(.like("%ann%"), .like(#"%"pro"%"#)))
+        #expect(try f("name:ann OR app_metadata.plan:pro") == .or(.like("%ann%"), .like(#"%"pro"%"#)))
+        // Numbers and booleans are stored unquoted; other characters may be escaped: no filter.
+        for q in ["logins_count:5", "email_verified:true", "name:ann OR logins_count:5", "NOT name:ann", "_exists_:name", #"name:"é""#, #"app_metadata.x:"a/b""#, "logins_count:[1 TO 5]"] {
+            #expect(try f(q) == nil, "\(q)")
+        }
+        #expect(try f("name:ann AND logins_count:5") == .like("%ann%"))
+        // Every match passes its filter (SQL LIKE: % any text, \_ an underscore, ASCII case ignored).
+        func like(_ text: String, _ pattern: String) -> Bool {
+            let regex = "^" + NSRegularExpression.escapedPattern(for: pattern.lowercased())
+                .replacingOccurrences(of: "%", with: ".*").replacingOccurrences(of: "\\\\_", with: "_") + "$"
+            return text.lowercased().range(of: regex, options: .regularExpression) != nil
+        }
+        func passes(_ f: UserQueryTextFilter, _ text: String) -> Bool {
+            switch f {
+            case .like(let p): return like(text, p)
+            case .and(let a, let b): return passes(a, text) && passes(b, text)
+            case .or(let a, let b): return passes(a, text) || passes(b, text)
+            }
+        }
+        for q in [#"app_metadata.plan:"pro""#, "name:admin", "name:ADM*", "email.domain:corp.io", "ann@example.com", "app_metadata.roles:editor", "identities.connection:legacy-db", "carol*"] {
+            let query = try UserQuery.parse(q)
+            let filter = try #require(query.textFilter, "\(q)")
+            for u in users where query.matches(u) { #expect(passes(filter, u.serialized()), "\(q) on \(u)") }
+            #expect(users.contains { query.matches($0) }, "\(q) matches someone")
+        }
     }
 
     @Test func sorting() throws {

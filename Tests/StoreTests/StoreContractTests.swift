@@ -121,6 +121,10 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
             #"email:"S2@Example.com""#, #"user_id:"auth0|s1" OR user_id:"auth0|s2""#, #"email:"s0@example.com" AND app_metadata.plan:"free""#,
             #"email:"s0@example.com" OR email:"s1@example.com" OR email:"none@example.com""#, #"username:"nobody""#,
             #"user_id:"auth0|s0" AND NOT app_metadata.plan:"pro""#, #"email:"s1@example.com" OR app_metadata.plan:"pro""#,
+            // Text filters (LIKE before parsing): quoted values, prefixes, words of names, case.
+            #"app_metadata.plan:"pro""#, "app_metadata.plan:fre*", "app_metadata.plan:PRO", "name:user", #"name:"USER AUTH0|S1""#,
+            #"email.domain:"EXAMPLE.com""#, "email.domain:exam*", "s1@example.com", "S2@EXAMPLE.COM", "user*",
+            #"app_metadata.plan:"pro" AND NOT email:"s0@example.com""#, "logins_count:9", "email:s_@example.com",
         ] {
             let query = try UserQuery.parse(q)
             let scanned = try await store.list(offset: 0, limit: 100).filter { query.matches($0.json) }.map(\.userId)
