@@ -173,7 +173,7 @@ public struct UserProfile: Sendable, Equatable {
     }
 
     /// JSON kept in the store: the API profile plus the password hash.
-    var storedJSON: JSONValue {
+    public var storedJSON: JSONValue {
         guard case .object(var o) = json else { return json }
         if let passwordHash { o["password_hash"] = .string(passwordHash) }
         return .object(o)

@@ -199,6 +199,10 @@ public struct ManagementService: Sendable {
         let newHash = passwordHash
         let byScript = passwordChangedByScript
         do {
+            // Metadata alone: the store's merge (one statement on PostgreSQL).
+            if Set(fields.keys).isSubset(of: MetadataKind.allCases.map(\.rawValue)) {
+                return try await store.mergeMetadata(id: id, app: fields["app_metadata"], user: fields["user_metadata"]).json
+            }
             let updated = try await store.update(id: id) { u in
                 try ManagementService.applyRoot(fields, to: &u)
                 if let app = fields["app_metadata"] { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }

@@ -181,20 +181,62 @@ public final class PostgresUserStore: UserStore {
         try await client.withConnection { c in try await self.write(user, on: c) }
     }
 
+    /// One statement: the count is incremented on the row as it is when the update locks it.
     public func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile {
-        try await change(id: id, stamp: false) { u in
-            u.loginsCount += 1
-            u.lastLogin = at
-            if let ip { u.lastIP = ip }
-            u.updatedAt = at
-        }
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        bindings.append(Timestamp.format(at))
+        if let ip { bindings.append(ip) } else { bindings.appendNull() }
+        let sql = """
+            UPDATE users SET profile = profile || jsonb_build_object(
+              'logins_count', coalesce((profile->>'logins_count')::bigint, 0) + 1, 'last_login', $2::text,
+              'last_ip', coalesce(to_jsonb($3::text), profile->'last_ip', 'null'::jsonb), 'updated_at', $2::text)
+            WHERE user_id = $1 RETURNING profile::text
+            """
+        guard let u = try await profiles(PostgresQuery(unsafeSQL: sql, binds: bindings)).first else { throw DirectoryError.notFound(id) }
+        return u
     }
 
+    /// Auth0's first-level merge as one statement on the row (`(metadata - removed keys) ||
+    /// set keys`, `{}` for an empty patch): PostgreSQL applies it to the row as it is when the
+    /// update takes its lock, so concurrent merges from any daemon never lose a key and no
+    /// read crosses the network first. `updated_at` advances past its stored value.
     public func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile {
-        try await update(id: id) { u in
-            if let app { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
-            if let user { u.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        var merged = "profile"
+        for (kind, patch) in [(MetadataKind.app, app), (.user, user)] {
+            guard let patch else { continue }
+            try MetadataMerge.validate(patch, kind: kind)
+            guard case .object(let o) = patch else { continue }
+            let value: String
+            if o.isEmpty {
+                value = "'{}'::jsonb"
+            } else {
+                bindings.append(o.filter { $0.value.isNull }.keys.sorted())
+                let removed = bindings.count
+                bindings.append(JSONValue.object(o.filter { !$0.value.isNull }).serialized())
+                value = "(coalesce(profile->'\(kind.rawValue)', '{}'::jsonb) - $\(removed)::text[]) || $\(bindings.count)::jsonb"
+            }
+            merged = "jsonb_set(\(merged), '{\(kind.rawValue)}', \(value))"
         }
+        bindings.append(Timestamp.format(Timestamp.now()))
+        let now = "$\(bindings.count)::text"
+        let stamp = """
+            CASE WHEN profile->>'updated_at' >= \(now)
+              THEN to_char(((profile->>'updated_at')::timestamptz + interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+              ELSE \(now) END
+            """
+        let next = "\(merged) || jsonb_build_object('updated_at', \(stamp))"
+        bindings.append(UserProfile.maximumSize)
+        let sql = "UPDATE users SET profile = \(next) WHERE user_id = $1 AND octet_length((\(next))::text) <= $\(bindings.count) RETURNING profile::text"
+        if let u = try await profiles(PostgresQuery(unsafeSQL: sql, binds: bindings)).first { return u }
+        guard let u = try await self.user(id: id) else { throw DirectoryError.notFound(id) }
+        // Over Auth0's profile limit: the merge is refused, the stored profile unchanged.
+        var tooLarge = u
+        if let app { tooLarge.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
+        if let user { tooLarge.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
+        throw DirectoryError.profileTooLarge(tooLarge.storedJSON.serialized().utf8.count)
     }
 
     public func update(id: String, _ change: @Sendable (inout UserProfile) throws -> Void) async throws -> UserProfile {

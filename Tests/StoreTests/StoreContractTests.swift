@@ -99,6 +99,29 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         struct Stop: Error {}
         await #expect(throws: Stop.self) { _ = try await store.update(id: "auth0|busy") { u in u.name = "half"; throw Stop() } }
         #expect(try await store.user(id: "auth0|busy")?.name == "User auth0|busy")
+
+        // The rest of the merge's contract, the same on both stores.
+        let before = try #require(try await store.user(id: "auth0|busy"))
+        let both = try await store.mergeMetadata(id: "auth0|busy", app: ["plan": "pro", "k1": .null], user: ["lang": "fr"])
+        #expect(both.appMetadata["plan"] == "pro" && both.appMetadata["k1"] == nil && both.appMetadata["k2"] == 2)
+        #expect(both.userMetadata["lang"] == "fr" && both.userMetadata["u1"] == true)
+        #expect(both.updatedAt > before.updatedAt, "updated_at advances")
+        #expect(both.loginsCount == 40 && both.lastIP != nil, "the rest of the profile is kept")
+        #expect(try await store.user(id: "auth0|busy")?.appMetadata == both.appMetadata, "what is returned is what is stored")
+        let cleared = try await store.mergeMetadata(id: "auth0|busy", app: nil, user: [:])
+        #expect(cleared.userMetadata.isEmpty && cleared.appMetadata == both.appMetadata, "an empty object clears that metadata only")
+        await #expect(throws: DirectoryError.self) { _ = try await store.mergeMetadata(id: "auth0|busy", app: ["blocked": true], user: nil) }
+        await #expect(throws: DirectoryError.self) { _ = try await store.mergeMetadata(id: "auth0|nobody", app: ["a": 1], user: nil) }
+        // Over the 1 MB profile limit: refused, nothing stored.
+        let big = String(repeating: "x", count: 600_000)
+        _ = try await store.mergeMetadata(id: "auth0|busy", app: ["big1": .string(big)], user: nil)
+        await #expect(throws: DirectoryError.self) { _ = try await store.mergeMetadata(id: "auth0|busy", app: nil, user: ["big2": .string(big)]) }
+        let kept = try #require(try await store.user(id: "auth0|busy"))
+        #expect(kept.userMetadata["big2"] == nil && kept.appMetadata["big1"] != nil)
+        // A login keeps an earlier IP when it has none.
+        let ip = kept.lastIP
+        #expect(try await store.recordLogin(id: "auth0|busy", ip: nil, at: Timestamp.now()).lastIP == ip)
+        await #expect(throws: DirectoryError.self) { _ = try await store.recordLogin(id: "auth0|nobody", ip: nil, at: Timestamp.now()) }
     }
 
     @Test(arguments: Backend.allCases) func searchRolesAndOrdering(_ backend: Backend) async throws {
