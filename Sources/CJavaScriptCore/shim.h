@@ -30,4 +30,8 @@ JS_EXPORT void JSGlobalContextSetEvalEnabled(JSGlobalContextRef ctx, bool enable
 /// Returns an object whose `heapSize` property is the heap size in bytes.
 JS_EXPORT JSObjectRef JSGetMemoryUsageStatistics(JSContextRef ctx);
 
+/// A full collection of the context's VM, now (JSGarbageCollect only hints that one is due: it
+/// happens at the next allocation, which an idle worker never makes).
+JS_EXPORT void JSSynchronousGarbageCollectForDebugging(JSContextRef ctx);
+
 #endif

@@ -78,6 +78,10 @@ public final class SQLiteUserStore: UserStore {
                     INSERT INTO meta (key, value) VALUES ('tenant-files-revision', '0');
                     """)
         }
+        // Searches look usernames up at any connection.
+        m.registerMigration("v7-username-index") { db in
+            try db.execute(sql: "CREATE INDEX users_username ON users(username)")
+        }
         return m
     }
 

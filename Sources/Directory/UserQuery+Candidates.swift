@@ -14,11 +14,13 @@ public enum UserQueryCandidates: Sendable, Equatable {
 
 extension UserQuery {
     /// The index lookup that narrows this query, if any: an exact `user_id`, `email` or
-    /// `username` term that every match must satisfy (in an `AND`, either side's; in an `OR`,
-    /// both sides' of the same column).
+    /// `username` term with an ASCII value that every match must satisfy (in an `AND`, either
+    /// side's; in an `OR`, both sides' of the same column).
     public var candidates: UserQueryCandidates? {
         switch self {
         case .match(let field?, let value, false, _):
+            // SQL compares bytes; Swift compares canonically equivalent text as equal.
+            guard value.unicodeScalars.allSatisfy(\.isASCII) else { return nil }
             switch field {
             case "user_id": return .userIds([value])
             case "email": return .emails([value.lowercased()])

@@ -65,15 +65,16 @@ extension LoginPipeline {
         AccessTokenVerifier(keys: issuer.keys, issuer: tenant.settings.effectiveIssuer, audience: tenant.settings.managementAudience)
     }
 
-    /// A Management API token for local use (printed by `authsim serve`), signed by the tenant
-    /// key; `lifetime` defaults to the tenant's management token lifetime.
-    public func localManagementToken(scopes: [String], lifetime: Double? = nil) throws -> String {
+    /// A Management API token for local use (written by `authsim serve`, or a console session's),
+    /// signed by the tenant key; `lifetime` defaults to the tenant's management token lifetime,
+    /// `client` names who it was made for (`azp`).
+    public func localManagementToken(scopes: [String], lifetime: Double? = nil, client: String = "authsim-local") throws -> String {
         let lifetime = lifetime ?? tenant.settings.managementTokenLifetime
         let iat = Timestamp.now().rounded(.down)
         let claims: JSONValue = [
-            "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-local@clients",
+            "iss": .string(tenant.settings.effectiveIssuer), "sub": .string(client + "@clients"),
             "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + lifetime),
-            "scope": .string(scopes.joined(separator: " ")), "gty": "client-credentials", "azp": "authsim-local",
+            "scope": .string(scopes.joined(separator: " ")), "gty": "client-credentials", "azp": .string(client),
         ]
         return try JWT.signRS256(claims: claims, key: issuer.keys.current)
     }

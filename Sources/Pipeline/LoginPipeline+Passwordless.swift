@@ -54,25 +54,25 @@ public final class PasswordlessCodes: Sendable {
 
     static func key(_ connection: String, _ identifier: String) -> String { connection + "\n" + identifier.lowercased() }
 
-    /// At most five codes per identifier in ten minutes.
-    func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) async -> Bool {
+    /// At most five codes per identifier in ten minutes (a store failure is thrown, not a refusal).
+    func allowStart(connection: String, identifier: String, now: Double = Timestamp.now()) async throws -> Bool {
         let key = "otp-starts:" + Self.key(connection, identifier)
-        let allowed = try? await store.modifyEphemeral(key, now: now) { text in
+        return try await store.modifyEphemeral(key, now: now) { text in
             let starts = text.flatMap { try? JSONValue.parse($0) }?.arrayValue ?? []
             let recent = starts.compactMap(\.doubleValue).filter { now - $0 < Self.startWindow }
             let allowed = recent.count < Self.maximumStarts
             let kept = allowed ? recent + [now] : recent
             return ((JSONValue.array(kept.map(JSONValue.number)).serialized(), (kept.max() ?? now) + Self.startWindow), allowed)
         }
-        return allowed ?? false
     }
 
     func issue(connection: String, identifier: String, clientId: String, length: Int, lifetime: Double, now: Double = Timestamp.now()) async throws -> Code {
         var g = SystemRandomNumberGenerator()
         let digits = String((0..<max(4, min(length, 10))).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
         let code = Code(code: digits, connection: connection, identifier: identifier.lowercased(), clientId: clientId, expires: now + lifetime)
-        try await store.putEphemeral("otp:" + Self.key(connection, identifier), code.json.serialized(), expires: code.expires)
-        return code
+        // Through the same atomic step as a redeem: a wrong guess being counted at this moment
+        // cannot put the old code back over the new one.
+        return try await store.modifyEphemeral("otp:" + Self.key(connection, identifier), now: now) { _ in ((code.json.serialized(), code.expires), code) }
     }
 
     /// The current code for an email or phone number at one of `connections` (the simulation API shows it).
@@ -137,7 +137,11 @@ extension LoginPipeline {
             }
             identifier = phoneNumber
         }
-        guard await passwordless.allowStart(connection: connection.name, identifier: identifier) else {
+        let allowed: Bool
+        do { allowed = try await passwordless.allowStart(connection: connection.name, identifier: identifier) } catch {
+            throw PasswordlessError(status: 500, error: "server_error", description: "Could not count the codes requested: \(error)")
+        }
+        guard allowed else {
             throw PasswordlessError(status: 429, error: "too_many_requests", description: "Too many codes requested for \(identifier): wait a few minutes")
         }
         let lifetime = connection.options["otp_lifetime_seconds"]?.doubleValue ?? 300

@@ -40,6 +40,9 @@ public final class LoginPipeline: Sendable {
     public let passwordless: PasswordlessCodes
     /// Password-reset tickets (in the store).
     public let passwordResets: PasswordResetTickets
+    /// Reloads one at a time: each loads the newest files, so a slower reload never installs an
+    /// older revision over a newer one.
+    private let reloading = AsyncLock()
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
 
@@ -65,6 +68,18 @@ public final class LoginPipeline: Sendable {
     /// error (file and line) is thrown. Returns whether anything changed.
     @discardableResult
     public func reload() async throws -> Bool {
+        await reloading.acquire()
+        do {
+            let changed = try await reloadNow()
+            await reloading.release()
+            return changed
+        } catch {
+            await reloading.release()
+            throw error
+        }
+    }
+
+    private func reloadNow() async throws -> Bool {
         let current = revision.withLock { $0 }
         var fresh = try await Self.loadTenant(directory: current.tenant.directory, store: store, changes: tenantChanges)
         if let issuerOverride { fresh.settings.issuer = issuerOverride }

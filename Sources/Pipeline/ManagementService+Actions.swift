@@ -29,8 +29,8 @@ extension ManagementService {
         ]
     }
 
-    func action(_ id: String) throws(ManagementError) -> Action {
-        guard let a = tenant.actions.first(where: { $0.id == id }) else { throw ManagementError(404, "The action does not exist.", "inexistent_action") }
+    func action(_ id: String, in tenant: Tenant? = nil) throws(ManagementError) -> Action {
+        guard let a = (tenant ?? self.tenant).actions.first(where: { $0.id == id }) else { throw ManagementError(404, "The action does not exist.", "inexistent_action") }
         return a
     }
 
@@ -45,9 +45,9 @@ extension ManagementService {
     public func getAction(_ id: String) throws(ManagementError) -> JSONValue { actionJSON(try action(id)) }
 
     /// The action's JSON file as the loader reads it.
-    func actionFile(name: String, stem: String, runtime: String, dependencies: JSONValue, secrets: [String: String], triggers: [String], deployed: Bool, version: Int) -> String {
+    func actionFile(name: String, code: String, runtime: String, dependencies: JSONValue, secrets: [String: String], triggers: [String], deployed: Bool, version: Int) -> String {
         JSONValue.object([
-            "name": .string(name), "code": .string("./actions/\(stem)/code.js"), "runtime": .string(runtime), "dependencies": dependencies,
+            "name": .string(name), "code": .string("./" + code), "runtime": .string(runtime), "dependencies": dependencies,
             "secrets": .array(secrets.keys.sorted().map { ["name": .string($0), "value": .string(secrets[$0] ?? "")] }),
             "supported_triggers": Self.triggersJSON(triggers),
             "deployed": .bool(deployed), "authsim_version": .number(Double(version)),
@@ -89,15 +89,14 @@ extension ManagementService {
         guard Rule.isValidName(name) else { throw .invalidBody("name must contain only letters, digits, spaces and hyphens") }
         let secrets = try parseSecrets(o["secrets"], current: [:])
         let stem = name.replacingOccurrences(of: " ", with: "-")
-        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
+        try await applyChange(what: "action") { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
             if tenant.actions.contains(where: { $0.name == name }) { throw ManagementError(409, "An action with the same name already exists", "action_conflict") }
-            if tenant.actions.contains(where: { $0.stem == stem })
-                || (pipeline.tenantChanges == .directory && FileManager.default.fileExists(atPath: tenant.directory + "/actions/\(stem).json"))
-            {
+            // Also an action file whose code lives under another name (its stem is the code's folder).
+            if tenant.actions.contains(where: { $0.stem == stem || $0.definitionFile == "actions/\(stem).json" }) {
                 throw ManagementError(409, "An action stored as actions/\(stem).json already exists", "action_conflict")
             }
             let file = actionFile(
-                name: name, stem: stem, runtime: o["runtime"]?.stringValue ?? "node18", dependencies: o["dependencies"] ?? [],
+                name: name, code: "actions/\(stem)/code.js", runtime: o["runtime"]?.stringValue ?? "node18", dependencies: o["dependencies"] ?? [],
                 secrets: secrets, triggers: triggers, deployed: false, version: 0)
             return ["actions/\(stem).json": file, "actions/\(stem)/code.js": code]
         }
@@ -110,16 +109,16 @@ extension ManagementService {
         guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
         if let extra = o.keys.sorted().first(where: { !Self.actionFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
         let newTriggers = try parseTriggers(o["supported_triggers"])
-        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
-            let a = try action(id)
+        try await applyChange(what: "action") { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
+            let a = try action(id, in: tenant)
             if let n = o["name"]?.stringValue, n != a.name { throw .invalidBody("an action cannot be renamed") }
             var files: [String: String?] = [
-                "actions/\(a.stem).json": actionFile(
-                    name: a.name, stem: a.stem, runtime: o["runtime"]?.stringValue ?? a.runtime, dependencies: o["dependencies"] ?? Self.dependenciesJSON(a),
+                a.definitionFile: actionFile(
+                    name: a.name, code: a.file, runtime: o["runtime"]?.stringValue ?? a.runtime, dependencies: o["dependencies"] ?? Self.dependenciesJSON(a),
                     secrets: try parseSecrets(o["secrets"], current: a.secrets), triggers: newTriggers ?? a.supportedTriggers, deployed: a.deployed,
                     version: a.version)
             ]
-            if let code = o["code"]?.stringValue { files["actions/\(a.stem)/code.draft.js"] = code }
+            if let code = o["code"]?.stringValue { files[a.draftFile] = code }
             return files
         }
         return actionJSON(try action(id))
@@ -128,17 +127,17 @@ extension ManagementService {
     /// `POST /actions/actions/{id}/deploy`: the draft becomes the code bound triggers run.
     public func deployAction(_ id: String) async throws(ManagementError) -> JSONValue {
         var version = 0
-        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
-            let a = try action(id)
+        try await applyChange(what: "action") { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
+            let a = try action(id, in: tenant)
             version = a.version + 1
             var files: [String: String?] = [
-                "actions/\(a.stem).json": actionFile(
-                    name: a.name, stem: a.stem, runtime: a.runtime, dependencies: Self.dependenciesJSON(a),
+                a.definitionFile: actionFile(
+                    name: a.name, code: a.file, runtime: a.runtime, dependencies: Self.dependenciesJSON(a),
                     secrets: a.secrets, triggers: a.supportedTriggers, deployed: true, version: version)
             ]
             if let draft = a.draft {
-                files["actions/\(a.stem)/code.js"] = draft
-                files.updateValue(nil, forKey: "actions/\(a.stem)/code.draft.js")
+                files[a.file] = draft
+                files.updateValue(nil, forKey: a.draftFile)
             }
             return files
         }
@@ -151,14 +150,14 @@ extension ManagementService {
 
     /// `DELETE /actions/actions/{id}`: refused while the action is bound, unless `force`.
     public func deleteAction(_ id: String, force: Bool) async throws(ManagementError) {
-        try await applyChange(what: "action") { () throws(ManagementError) -> [String: String?] in
-            let a = try action(id)
+        try await applyChange(what: "action") { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
+            let a = try action(id, in: tenant)
             let boundTo = tenant.triggerBindings.filter { $0.value.contains(a.name) }.keys.sorted()
             if !boundTo.isEmpty && !force {
                 throw ManagementError(409, "The action is bound to \(boundTo.joined(separator: ", ")); remove the bindings first or use force=true", "action_bound")
             }
             let gone: String? = nil
-            var files: [String: String?] = ["actions/\(a.stem).json": gone, "actions/\(a.stem)/code.js": gone, "actions/\(a.stem)/code.draft.js": gone]
+            var files: [String: String?] = [a.definitionFile: gone, a.file: gone, a.draftFile: gone]
             if !boundTo.isEmpty {
                 var bindings = tenant.triggerBindings
                 for t in boundTo { bindings[t] = bindings[t]?.filter { $0 != a.name } }
@@ -192,12 +191,14 @@ extension ManagementService {
     public func updateBindings(_ trigger: String, _ body: JSONValue) async throws(ManagementError) -> JSONValue {
         guard Action.triggers.contains(trigger) else { throw ManagementError(404, "Unknown trigger \(trigger)", "inexistent_trigger") }
         guard let list = body["bindings"]?.arrayValue else { throw .invalidBody("Missing required property: bindings") }
-        try await applyChange(what: "binding") { () throws(ManagementError) -> [String: String?] in ["triggers/triggers.json": try bindingsFile(trigger, list)] }
+        try await applyChange(what: "binding") { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
+            ["triggers/triggers.json": try bindingsFile(trigger, list, in: tenant)]
+        }
         return ["bindings": bindingsJSON(trigger)["bindings"] ?? []]
     }
 
     /// `triggers/triggers.json` with `trigger`'s bindings replaced by `list`.
-    func bindingsFile(_ trigger: String, _ list: [JSONValue]) throws(ManagementError) -> String {
+    func bindingsFile(_ trigger: String, _ list: [JSONValue], in tenant: Tenant) throws(ManagementError) -> String {
         var names: [String] = []
         for b in list {
             guard let type = b["ref"]?["type"]?.stringValue, let value = b["ref"]?["value"]?.stringValue else {

@@ -388,8 +388,8 @@ extension ManagementService {
          "enabled": .bool(r.enabled), "stage": .string(r.stage.rawValue)]
     }
 
-    func rule(_ id: String) throws(ManagementError) -> Rule {
-        guard let r = tenant.rules.first(where: { $0.id == id }) else { throw ManagementError(404, "The rule does not exist.", "inexistent_rule") }
+    func rule(_ id: String, in tenant: Tenant? = nil) throws(ManagementError) -> Rule {
+        guard let r = (tenant ?? self.tenant).rules.first(where: { $0.id == id }) else { throw ManagementError(404, "The rule does not exist.", "inexistent_rule") }
         return r
     }
 
@@ -405,8 +405,8 @@ extension ManagementService {
         guard case .object(let o) = body else { throw .invalidBody("the body must be a JSON object") }
         if let extra = o.keys.sorted().first(where: { !Self.ruleFields.contains($0) }) { throw .invalidBody("Additional properties not allowed: \(extra)") }
         var savedName = ""
-        try await applyChange { () throws(ManagementError) -> [String: String?] in
-            let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i) }
+        try await applyChange { (tenant: Tenant) throws(ManagementError) -> [String: String?] in
+            let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i, in: tenant) }
             guard let name = o["name"]?.stringValue ?? current?.name else { throw .invalidBody("Missing required property: name") }
             guard let script = o["script"]?.stringValue ?? current?.source else { throw .invalidBody("Missing required property: script") }
             guard Rule.isValidName(name) else {
@@ -435,18 +435,21 @@ extension ManagementService {
     }
 
     public func deleteRule(_ id: String) async throws(ManagementError) {
-        try await applyChange { () throws(ManagementError) -> [String: String?] in TenantWriter.ruleDeletion(stem: try rule(id).stem) }
+        try await applyChange { (tenant: Tenant) throws(ManagementError) -> [String: String?] in TenantWriter.ruleDeletion(stem: try rule(id, in: tenant).stem) }
     }
 
     /// One change to the tenant's rules, actions or bindings, serialized within the daemon.
-    /// `change` computes the files (relative path → content, nil: delete) from the tenant as it
-    /// is; it may refuse with the API's error.
-    /// - In the tenant directory: the files are written and the tenant reloaded; when the
-    ///   reload fails (a script that does not compile) the files are put back.
-    /// - In the store: the change is computed on the store's latest revision, checked (loaded
-    ///   and compiled) before anything is written, and saved only on the revision it was computed
-    ///   on; when another daemon's change landed in between, it is computed again on that.
-    func applyChange(what: String = "rule", _ change: () throws(ManagementError) -> [String: String?]) async throws(ManagementError) {
+    /// `change` computes the files (relative path → content, nil: delete) from the tenant it is
+    /// given; it may refuse with the API's error.
+    /// - In the tenant directory: computed on the tenant being served; the files are written and
+    ///   the tenant reloaded; when the reload fails (a script that does not compile) the files
+    ///   are put back.
+    /// - In the store: computed on the tenant as the store's latest revision makes it (loaded,
+    ///   not compiled: a change that mends a script that no longer compiles must go through),
+    ///   then checked (loaded and compiled with the change) before anything is written, and
+    ///   saved only on the revision it was computed on; when another daemon's change landed in
+    ///   between, it is computed again on that.
+    func applyChange(what: String = "rule", _ change: (Tenant) throws(ManagementError) -> [String: String?]) async throws(ManagementError) {
         await Self.changes.acquire()
         let outcome: Result<Void, ManagementError>
         switch pipeline.tenantChanges {
@@ -457,10 +460,10 @@ extension ManagementService {
         try outcome.get()
     }
 
-    private func applyToDirectory(what: String, _ change: () throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
+    private func applyToDirectory(what: String, _ change: (Tenant) throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
         let directory = tenant.directory
         let files: [String: String?]
-        do { files = try change() } catch { return .failure(error) }
+        do { files = try change(tenant) } catch { return .failure(error) }
         let before: TenantWriter.Snapshot
         do { before = try TenantWriter.write(directory: directory, files: files) } catch {
             return .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))
@@ -474,30 +477,32 @@ extension ManagementService {
         }
     }
 
-    private func applyToStore(what: String, _ change: () throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
+    private func applyToStore(what: String, _ change: (Tenant) throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
         for _ in 0..<8 {
             let base: TenantChanges
             do { base = try await store.tenantChanges() } catch {
                 return .failure(ManagementError(500, "could not read the tenant's changes from the store: \(error)", "internal_error"))
             }
-            // Checks (names taken, bindings) must see every daemon's changes so far.
-            do { try await pipeline.reload() } catch {
+            let current: Tenant
+            do { current = try TenantLoader.load(directory: tenant.directory, overlay: base.files) } catch {
                 return .failure(ManagementError(500, "the tenant does not load, so nothing can be changed: \(error)", "internal_error"))
             }
             let files: [String: String?]
-            do { files = try change() } catch { return .failure(error) }
+            do { files = try change(current) } catch { return .failure(error) }
             var proposed = base.files
             for (path, content) in files { proposed[path] = .some(content) }
             do { try await pipeline.check(overlay: proposed) } catch {
                 return .failure(ManagementError(400, "The \(what) does not compile: \(error)", "invalid_body"))
             }
-            do {
-                guard try await store.saveTenantChanges(files, expectedRevision: base.revision) != nil else { continue }
-                try await pipeline.reload()
-                return .success(())
-            } catch {
+            let saved: Int64?
+            do { saved = try await store.saveTenantChanges(files, expectedRevision: base.revision) } catch {
                 return .failure(ManagementError(500, "could not save the tenant's change in the store: \(error)", "internal_error"))
             }
+            guard saved != nil else { continue }
+            do { try await pipeline.reload() } catch {
+                return .failure(ManagementError(500, "The \(what) was saved, but this daemon could not load the tenant: \(error)", "internal_error"))
+            }
+            return .success(())
         }
         return .failure(ManagementError(409, "The tenant kept changing while this \(what) was saved; try again", "conflict"))
     }

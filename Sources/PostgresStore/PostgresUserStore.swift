@@ -87,6 +87,8 @@ public final class PostgresUserStore: UserStore {
             "CREATE TABLE tenant_files (path text PRIMARY KEY, content text, revision bigint NOT NULL)",
             "INSERT INTO meta (key, value) VALUES ('tenant-files-revision', '0') ON CONFLICT DO NOTHING",
         ]),
+        // Searches look usernames up at any connection.
+        (5, ["CREATE INDEX users_username ON users(username)"]),
     ]
 
     func migrate() async throws {
@@ -231,12 +233,13 @@ public final class PostgresUserStore: UserStore {
         bindings.append(UserProfile.maximumSize)
         let sql = "UPDATE users SET profile = \(next) WHERE user_id = $1 AND octet_length((\(next))::text) <= $\(bindings.count) RETURNING profile::text"
         if let u = try await profiles(PostgresQuery(unsafeSQL: sql, binds: bindings)).first { return u }
-        guard let u = try await self.user(id: id) else { throw DirectoryError.notFound(id) }
-        // Over Auth0's profile limit: the merge is refused, the stored profile unchanged.
-        var tooLarge = u
-        if let app { tooLarge.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
-        if let user { tooLarge.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
-        throw DirectoryError.profileTooLarge(tooLarge.storedJSON.serialized().utf8.count)
+        // No row: an unknown user, or a profile near Auth0's 1 MB limit by jsonb's spelling
+        // (which is longer than the stored text the limit is about). The row-locked path decides
+        // as the SQLite store does: it merges, or refuses with the profile's real size.
+        return try await update(id: id) { u in
+            if let app { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
+            if let user { u.userMetadata = try MetadataMerge.apply(user, to: u.userMetadata, kind: .user) }
+        }
     }
 
     public func update(id: String, _ change: @Sendable (inout UserProfile) throws -> Void) async throws -> UserProfile {
@@ -491,31 +494,45 @@ public final class PostgresUserStore: UserStore {
     }
 
     /// A transaction holding an advisory lock on the key (a row that does not exist yet cannot be
-    /// locked), so two daemons changing the same value take turns.
+    /// locked), so two daemons changing the same value take turns. The lock is tried, not waited
+    /// for: a busy key frees its pooled connection and tries again shortly, so a flood of
+    /// requests for one key cannot hold every connection of the pool.
     public func modifyEphemeral<T: Sendable>(
         _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
     ) async throws -> T {
-        do {
-            return try await client.withTransaction(logger: logger) { c in
-                try await c.query("SELECT pg_advisory_xact_lock(5150116, hashtext(\(key)))", logger: self.logger)
-                var current: String?
-                for try await v in try await c.query("SELECT value FROM ephemeral WHERE key = \(key) AND expires > \(now)", logger: self.logger).decode(String.self) {
-                    current = v
+        var pause: UInt64 = 1_000_000
+        let giveUp = ContinuousClock.now + .seconds(10)
+        while true {
+            do {
+                return try await client.withTransaction(logger: logger) { c in
+                    var locked = false
+                    for try await got in try await c.query("SELECT pg_try_advisory_xact_lock(5150116, hashtext(\(key)))", logger: self.logger).decode(Bool.self) {
+                        locked = got
+                    }
+                    guard locked else { throw EphemeralKeyBusy() }
+                    var current: String?
+                    for try await v in try await c.query("SELECT value FROM ephemeral WHERE key = \(key) AND expires > \(now)", logger: self.logger).decode(String.self) {
+                        current = v
+                    }
+                    let (value, result) = try change(current)
+                    if let value {
+                        try await c.query(
+                            """
+                            INSERT INTO ephemeral (key, value, expires) VALUES (\(key), \(value.0), \(value.expires))
+                            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires
+                            """, logger: self.logger)
+                    } else {
+                        try await c.query("DELETE FROM ephemeral WHERE key = \(key)", logger: self.logger)
+                    }
+                    return result
                 }
-                let (value, result) = try change(current)
-                if let value {
-                    try await c.query(
-                        """
-                        INSERT INTO ephemeral (key, value, expires) VALUES (\(key), \(value.0), \(value.expires))
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires
-                        """, logger: self.logger)
-                } else {
-                    try await c.query("DELETE FROM ephemeral WHERE key = \(key)", logger: self.logger)
-                }
-                return result
+            } catch {
+                let e = Self.unwrap(error)
+                guard e is EphemeralKeyBusy else { throw e }
+                guard ContinuousClock.now < giveUp else { throw DirectoryError.storage("the value \(key) stayed locked for 10 s") }
+                try await Task.sleep(nanoseconds: pause + UInt64.random(in: 0...pause))
+                pause = min(pause * 2, 50_000_000)
             }
-        } catch {
-            throw Self.unwrap(error)
         }
     }
 
@@ -523,3 +540,6 @@ public final class PostgresUserStore: UserStore {
         try await client.query("INSERT INTO meta (key, value) VALUES (\(key), \(value)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger: logger)
     }
 }
+
+/// Another transaction holds the advisory lock of an ephemeral value's key.
+struct EphemeralKeyBusy: Error {}

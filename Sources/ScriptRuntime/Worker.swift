@@ -55,7 +55,8 @@ final class Worker: @unchecked Sendable {
             // (their objects, code of functions no longer run) is freed while nobody waits.
             guard let next = queue.pop(idleAfter: collectedSinceLastJob ? nil : 1) else { break }
             guard case .job(let pending) = next else {
-                for c in contexts { JSGarbageCollect(c.ctx) }
+                // One context is enough: they share the group's VM and heap.
+                if let c = contexts.last { JSSynchronousGarbageCollectForDebugging(c.ctx) }
                 collectedSinceLastJob = true
                 continue
             }
@@ -321,7 +322,7 @@ final class Worker: @unchecked Sendable {
             JSGarbageCollect(ctx)
         }
         if context.jobsRun % 1024 == 0, heapSize(ctx) > configuration.heapBudget {
-            JSGarbageCollect(ctx)
+            JSSynchronousGarbageCollectForDebugging(ctx)
             if heapSize(ctx) > configuration.heapBudget { discardGroup() }
         }
         let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))

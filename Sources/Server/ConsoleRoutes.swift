@@ -5,10 +5,11 @@ import Pipeline
 import Synchronization
 
 /// One-time sign-in links for the web console. `authsim serve` prints one at start; opening it
-/// trades the code for a Management API token (all scopes, `lifetime` seconds) once.
+/// trades the code for a Management API token (all scopes, the tenant's management token
+/// lifetime) once; the console renews its token while it is open.
 public final class ConsoleSignIn: Sendable {
     private let codes = Mutex<[String: Double]>([:])
-    /// How long an unused code stays valid, and how long the token it buys lasts.
+    /// How long an unused code stays valid.
     public let lifetime: Double
 
     public init(lifetime: Double = 12 * 3600) {
@@ -34,12 +35,26 @@ public final class ConsoleSignIn: Sendable {
     }
 }
 
-/// `/console`: the static web console (HTML, CSS and JavaScript embedded in the binary) and
-/// `POST /console/session`, which trades a one-time code for a management token. Everything
-/// else the console shows comes from the public APIs with that token.
+/// `/console`: the static web console (HTML, CSS and JavaScript embedded in the binary),
+/// `POST /console/session`, which trades a one-time code for a management token, and
+/// `POST /console/session/renew`, which trades a console token still valid for a fresh one (so
+/// the tokens stay short-lived while a console stays open). Everything else the console shows
+/// comes from the public APIs with that token.
 struct ConsoleRoutes: Sendable {
     let pipeline: LoginPipeline
     let signIn: ConsoleSignIn
+    /// The `azp` of console tokens: only these are renewed.
+    static let client = "authsim-console"
+
+    func session(scopes: [String]) -> Response {
+        do {
+            let lifetime = pipeline.tenant.settings.managementTokenLifetime
+            let token = try pipeline.localManagementToken(scopes: scopes, lifetime: lifetime, client: Self.client)
+            return HTTPJSON.response(["access_token": .string(token), "token_type": "Bearer", "expires_in": .number(lifetime)])
+        } catch {
+            return HTTPJSON.error(.internalServerError, "could not sign a token: \(error)", errorCode: "server_error")
+        }
+    }
 
     static let files: [String: (bytes: [UInt8], type: String)] = [
         "": (PackageResources.index_html, "text/html; charset=utf-8"),
@@ -70,12 +85,21 @@ struct ConsoleRoutes: Sendable {
             guard signIn.redeem(code) else {
                 return HTTPJSON.error(.unauthorized, "This sign-in link was already used or has expired: restart authsim serve for a new one, or sign in with the token in the management-token file", errorCode: "invalid_code")
             }
-            do {
-                let token = try pipeline.localManagementToken(scopes: ManagementService.allScopes, lifetime: signIn.lifetime)
-                return HTTPJSON.response(["access_token": .string(token), "token_type": "Bearer", "expires_in": .number(signIn.lifetime)])
+            return session(scopes: ManagementService.allScopes)
+        }
+        router.post("console/session/renew") { request, _ -> Response in
+            let claims: JSONValue
+            do throws(AccessTokenVerifier.Failure) {
+                claims = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], anyOf: ManagementService.allScopes)
             } catch {
-                return HTTPJSON.error(.internalServerError, "could not sign a token: \(error)", errorCode: "server_error")
+                return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
             }
+            // Only a console session is renewed, with the scopes it had: other tokens cannot
+            // buy a longer life or more scopes here.
+            guard claims["azp"]?.stringValue == Self.client else {
+                return HTTPJSON.error(.forbidden, "Only console session tokens are renewed", errorCode: "insufficient_scope")
+            }
+            return session(scopes: (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
         }
     }
 

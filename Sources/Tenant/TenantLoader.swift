@@ -349,8 +349,8 @@ public enum TenantLoader {
                 name: name, file: codeRel, source: try read(codeRel), runtime: o["runtime"]?.stringValue ?? "node18", dependencies: deps,
                 secrets: secrets, supportedTriggers: triggers.isEmpty ? ["post-login"] : triggers, deployed: o["deployed"]?.boolValue ?? true)
             var loaded = action
-            let draftRel = codeRel.replacingOccurrences(of: "/code.js", with: "/code.draft.js")
-            if draftRel != codeRel, exists(draftRel) { loaded.draft = try read(draftRel) }
+            loaded.definitionFile = rel
+            if exists(loaded.draftFile) { loaded.draft = try read(loaded.draftFile) }
             loaded.version = o["authsim_version"]?.intValue ?? 0
             if actions.contains(where: { $0.name == name }) { throw TenantError(file: rel, message: "duplicate action name '\(name)'") }
             actions.append(loaded)

@@ -51,6 +51,9 @@ public struct Action: Sendable, Equatable {
     public var draft: String?
     /// Deployments made through the Management API.
     public var version: Int = 0
+    /// The JSON file the action is defined in (`actions/<name>.json`; its code may live under
+    /// another name).
+    public var definitionFile: String = ""
 
     public init(name: String, file: String, source: String, runtime: String = "node18", dependencies: [(name: String, version: String)] = [],
                 secrets: [String: String] = [:], supportedTriggers: [String] = ["post-login"], deployed: Bool = true) {
@@ -63,6 +66,14 @@ public struct Action: Sendable, Equatable {
         self.supportedTriggers = supportedTriggers
         self.deployed = deployed
         self.draft = nil
+        self.definitionFile = "actions/\(stem).json"
+    }
+
+    /// Where saved, undeployed code is kept: beside the code, `.draft.js` for `.js`.
+    public var draftFile: String { Self.draftFile(for: file) }
+
+    static func draftFile(for code: String) -> String {
+        code.hasSuffix(".js") ? String(code.dropLast(3)) + ".draft.js" : code + ".draft.js"
     }
 
     /// The action's stem: `actions/<stem>.json`, `actions/<stem>/code.js`.

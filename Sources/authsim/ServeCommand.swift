@@ -43,7 +43,9 @@ struct Serve: AsyncParsableCommand {
         }
         try? FileManager.default.createDirectory(atPath: tenantOptions.dataDirectory, withIntermediateDirectories: true)
         let tokenFile = (tenantOptions.dataDirectory as NSString).appendingPathComponent("management-token")
-        do { try Self.writeToken(pipeline, to: tokenFile) } catch { throw CommandFailure(error) }
+        do { try Self.writeToken(pipeline, to: tokenFile) } catch {
+            FileHandle.standardError.write(Data("warning: \(error) (the Management API needs a client-credentials token then)\n".utf8))
+        }
         // Management tokens are short-lived: the file always holds one with at least half its life left.
         let renewer = Task {
             while !Task.isCancelled {
@@ -92,14 +94,20 @@ struct Serve: AsyncParsableCommand {
         runtime.shutdown()
     }
 
-    /// A fresh local token in `file`, readable by its owner only.
+    /// A fresh local token in `file`, readable by its owner only from the moment it exists, put
+    /// in place at once (several daemons may share the data directory).
     static func writeToken(_ pipeline: LoginPipeline, to file: String) throws {
         let token = try pipeline.localManagementToken(scopes: ManagementService.allScopes)
-        let temporary = file + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        let temporary = file + ".\(getpid()).\(UUID().uuidString.prefix(8))"
+        let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard fd >= 0 else { throw CommandFailure("could not write \(file): \(String(cString: strerror(errno)))") }
+        let bytes = Array((token + "\n").utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, file) == 0 else {
+            unlink(temporary)
             throw CommandFailure("could not write \(file)")
         }
-        guard rename(temporary, file) == 0 else { throw CommandFailure("could not write \(file)") }
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -40,6 +40,15 @@ import FoundationNetworking
         let token = try #require(session["access_token"]?.stringValue)
         #expect(try await d.request("api/v2/users", token: token).0 == 200)
         #expect(try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: token).0 == 200)
+        // The token is short-lived; the console trades it for a fresh one while it is valid.
+        #expect(session["expires_in"] == 3600)
+        let (renewed, fresh) = try await d.request("console/session/renew", method: "POST", token: token)
+        #expect(renewed == 200, "\(fresh)")
+        let freshToken = try #require(fresh["access_token"]?.stringValue)
+        #expect(try await d.request("api/v2/users", token: freshToken).0 == 200)
+        // Only console sessions are renewed: not the daemon's own token, not a client-credentials one.
+        #expect(try await d.request("console/session/renew", method: "POST", token: d.token).0 == 403)
+        #expect(try await d.request("console/session/renew", method: "POST").0 == 401)
         let (second, refused) = try await d.request("console/session", method: "POST", body: body)
         #expect(second == 401)
         #expect(refused["errorCode"] == "invalid_code")

@@ -66,6 +66,7 @@ import Testing
         await #expect(throws: ManagementError(409, "A rule with the same name already exists", "rule_conflict")) {
             _ = try await ma.saveRule(["name": "second", "script": .string(script)], existing: nil)
         }
+        _ = try await a.reload()
         #expect(a.tenant.rules.map(\.name) == ["from-files", "from-api", "second"])
 
         // Deleting a rule of the directory hides it in the store; its files stay.
@@ -77,6 +78,16 @@ import Testing
         #expect(a.tenant.rules.map(\.name) == ["from-api", "second"])
         #expect(try directoryFiles(directory) == filesBefore, "the tenant directory is never written")
 
+        // A rule in the store that no longer compiles (written by hand, or by a daemon with other
+        // modules) stops every reload; deleting it through the API still works.
+        let before = try await a.store.tenantChanges()
+        let brokenFiles: [String: String?] = ["rules/broken.js": "function (user, context, callback) {", "rules/broken.json": #"{"name": "broken", "order": 9}"#]
+        #expect(try await a.store.saveTenantChanges(brokenFiles, expectedRevision: before.revision) != nil)
+        await #expect(throws: (any Error).self) { try await a.reload() }
+        let brokenID = try #require(try TenantLoader.load(directory: directory, overlay: try await a.store.tenantChanges().files).rules.first { $0.name == "broken" }?.id)
+        try await ma.deleteRule(brokenID)
+        #expect(a.tenant.rules.map(\.name) == ["from-api", "second"])
+
         // A third daemon starting on the store sees the same tenant.
         let c = try await LoginPipeline.open(
             tenantDirectory: directory, store: a.store, runtime: Shared.runtime, tenantChanges: .store)
@@ -85,7 +96,13 @@ import Testing
     }
 
     @Test func actionsAndBindingsLiveInTheStoreToo() async throws {
-        let (directory, a, b) = try await twoDaemons(TenantFixture())
+        var f = TenantFixture()
+        // An action of the directory whose definition and code folder have different names.
+        f.extraFiles = [
+            "actions/foo.json": #"{"name": "Bar", "code": "./actions/bar/code.js", "supported_triggers": [{"id": "post-login", "version": "v3"}]}"#,
+            "actions/bar/code.js": "exports.onExecutePostLogin = async (event, api) => {};",
+        ]
+        let (directory, a, b) = try await twoDaemons(f)
         let filesBefore = try directoryFiles(directory)
         let ma = ManagementService(pipeline: a), mb = ManagementService(pipeline: b)
         let code = "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://t/action', event.user.email); };"
@@ -106,9 +123,20 @@ import Testing
         await #expect(throws: ManagementError.self) { _ = try await ma.deployAction(id) }
         #expect(try await simulate(a).idClaims["https://t/action"] == "ann@test.local", "the deployed code keeps running")
 
+        // The directory's actions/foo.json is taken (by "Bar"); a change to Bar stays in its own file.
+        await #expect(throws: ManagementError.self) {
+            _ = try await ma.createAction(["name": "foo", "code": "exports.onExecutePostLogin = async () => {};", "supported_triggers": [["id": "post-login", "version": "v3"]]])
+        }
+        let bar = try #require(a.tenant.actions.first { $0.name == "Bar" })
+        _ = try await ma.updateAction(bar.id, ["code": "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://t/bar', 1); };"])
+        let stored = try await a.store.tenantChanges().files
+        #expect(stored["actions/foo.json"] != nil && stored["actions/bar.json"] == nil)
+        #expect(stored["actions/bar/code.draft.js"] != nil)
+        #expect(a.tenant.actions.map(\.name).sorted() == ["Bar", "stamp"])
+
         try await mb.deleteAction(id, force: true)
         _ = try await a.reload()
-        #expect(a.tenant.actions.isEmpty)
+        #expect(a.tenant.actions.map(\.name) == ["Bar"])
         #expect(a.tenant.boundActions("post-login").isEmpty)
         #expect(try await simulate(a).idClaims["https://t/action"] == nil)
         #expect(try directoryFiles(directory) == filesBefore)

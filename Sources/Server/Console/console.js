@@ -76,15 +76,36 @@ async function redeem(code) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.message || ('HTTP ' + response.status));
-  return body.access_token;
+  return body;
 }
 
-function signIn(token) {
+// Console sessions hold short-lived management tokens: the console trades its token for a
+// fresh one at half its lifetime (and when the page is opened again), while it is still valid.
+let renewal = null;
+
+function keepFresh(expiresIn) {
+  clearTimeout(renewal);
+  if (expiresIn > 0) renewal = setTimeout(renew, expiresIn * 500);
+}
+
+async function renew() {
+  if (!state.token) return;
+  const response = await fetch('/console/session/renew', { method: 'POST', headers: { Authorization: 'Bearer ' + state.token } });
+  const body = await response.json().catch(() => ({}));
+  // A pasted token that is not a console session's is not renewed: it lasts as it was issued.
+  if (response.status === 403) return;
+  if (!response.ok) { signOut('Your session ended (' + (body.message || 'HTTP ' + response.status) + '). Sign in again.'); return; }
+  signIn(body.access_token, body.expires_in);
+}
+
+function signIn(token, expiresIn) {
   state.token = token;
   sessionStorage.setItem(TOKEN_KEY, token);
+  keepFresh(expiresIn);
 }
 
 function signOut(message) {
+  clearTimeout(renewal);
   state.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $('signin-error').textContent = message || '';
@@ -97,7 +118,12 @@ async function boot() {
   if (login) {
     // The code is single-use: drop it from the address bar and history first.
     history.replaceState(null, '', '/console/#/simulate');
-    try { signIn(await redeem(login[1])); } catch (e) { $('signin-error').textContent = e.message; }
+    try {
+      const session = await redeem(login[1]);
+      signIn(session.access_token, session.expires_in);
+    } catch (e) { $('signin-error').textContent = e.message; }
+  } else if (state.token) {
+    await renew();
   }
   $('signin-form').addEventListener('submit', async (event) => {
     event.preventDefault();
