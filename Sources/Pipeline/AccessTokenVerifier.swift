@@ -78,4 +78,33 @@ extension LoginPipeline {
         ]
         return try JWT.signRS256(claims: claims, key: issuer.keys.current)
     }
+
+    /// The `azp` of web console sessions.
+    static let consoleClient = "authsim-console"
+
+    /// A web console session: a management token with every scope, for the tenant's management
+    /// token lifetime.
+    public func consoleSession() throws -> (token: String, lifetime: Double) {
+        try consoleSession(scopes: ManagementService.allScopes)
+    }
+
+    func consoleSession(scopes: [String]) throws -> (token: String, lifetime: Double) {
+        let lifetime = tenant.settings.managementTokenLifetime
+        return (try localManagementToken(scopes: scopes, lifetime: lifetime, client: Self.consoleClient), lifetime)
+    }
+
+    /// Trades a console session's token, still valid, for a fresh one with the same scopes (the
+    /// console does it at half the lifetime). Other tokens are refused: they cannot buy a longer
+    /// life or more scopes here.
+    public func renewConsoleSession(authorizationHeader: String?) throws(AccessTokenVerifier.Failure) -> (token: String, lifetime: Double) {
+        let claims = try managementTokenVerifier.verify(authorizationHeader: authorizationHeader, anyOf: ManagementService.allScopes)
+        guard claims["azp"]?.stringValue == Self.consoleClient else {
+            throw AccessTokenVerifier.Failure(status: 403, message: "Only console session tokens are renewed", errorCode: "insufficient_scope")
+        }
+        do {
+            return try consoleSession(scopes: (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
+        } catch {
+            throw AccessTokenVerifier.Failure(status: 500, message: "could not sign a token: \(error)", errorCode: "server_error")
+        }
+    }
 }

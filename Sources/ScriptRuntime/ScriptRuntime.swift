@@ -1,4 +1,3 @@
-import CJavaScriptCore
 import Foundation
 import Synchronization
 
@@ -61,20 +60,10 @@ public final class ScriptRuntime: Sendable {
         self.workers = Mutex(initial)
         for w in initial { w.start() }
         let reaper = Thread { [weak self] in
-            var trimmedAt = 0, lastTaken = 0, quietTicks = 0
             while true {
                 Thread.sleep(forTimeInterval: 0.25)
                 guard let runtime = self, !runtime.queue.isClosed else { return }
                 runtime.reap()
-                // Once the workers have been idle for a second after work, the allocator gives
-                // what it holds free back to the system: memory at rest returns to its level.
-                let taken = runtime.queue.taken
-                quietTicks = (taken == lastTaken && !runtime.busy) ? quietTicks + 1 : 0
-                lastTaken = taken
-                if quietTicks >= 4, taken != trimmedAt {
-                    trimmedAt = taken
-                    ScriptRuntime.releaseFreeMemory()
-                }
             }
         }
         reaper.name = "authsim-js-reaper"
@@ -135,15 +124,6 @@ public final class ScriptRuntime: Sendable {
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }
 
-    /// Whether a job is waiting or running.
-    var busy: Bool { queue.count > 0 || workers.withLock { $0.contains { !$0.lost && $0.watch.withLock { $0 != nil } } } }
-
-    /// Returns the allocator's free pages to the system (glibc keeps them per thread arena after
-    /// bursts of work). The daemon does it on its own when the workers fall idle.
-    public static func releaseFreeMemory() {
-        _ = malloc_trim(0)
-    }
-
     /// Stops the workers after their current jobs; queued jobs fail with `.shutDown`.
     public func shutdown() { queue.close() }
 }
@@ -177,10 +157,6 @@ final class JobQueue: @unchecked Sendable {
     private var jobs: [PendingJob] = []
     private var head = 0
     private var closed = false
-    private let takenCount = Atomic<Int>(0)
-
-    /// Jobs taken by workers so far.
-    var taken: Int { takenCount.load(ordering: .relaxed) }
 
     func push(_ job: PendingJob) -> Bool {
         condition.lock()
@@ -219,7 +195,6 @@ final class JobQueue: @unchecked Sendable {
         }
         let j = jobs[head]
         head += 1
-        takenCount.add(1, ordering: .relaxed)
         if head > 256 && head * 2 > jobs.count {
             jobs.removeFirst(head)
             head = 0

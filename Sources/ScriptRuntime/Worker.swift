@@ -52,11 +52,14 @@ final class Worker: @unchecked Sendable {
         var collectedSinceLastJob = true
         while !lost {
             // After a second without work, one full collection: what the last jobs left behind
-            // (their objects, code of functions no longer run) is freed while nobody waits.
+            // (their objects, code of functions no longer run) is freed while nobody waits, and
+            // the allocator hands its free pages back to the system (glibc keeps them per thread
+            // arena after bursts of work), so memory at rest returns to its level.
             guard let next = queue.pop(idleAfter: collectedSinceLastJob ? nil : 1) else { break }
             guard case .job(let pending) = next else {
                 // One context is enough: they share the group's VM and heap.
                 if let c = contexts.last { JSSynchronousGarbageCollectForDebugging(c.ctx) }
+                _ = malloc_trim(0)
                 collectedSinceLastJob = true
                 continue
             }

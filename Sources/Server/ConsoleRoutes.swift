@@ -43,17 +43,9 @@ public final class ConsoleSignIn: Sendable {
 struct ConsoleRoutes: Sendable {
     let pipeline: LoginPipeline
     let signIn: ConsoleSignIn
-    /// The `azp` of console tokens: only these are renewed.
-    static let client = "authsim-console"
 
-    func session(scopes: [String]) -> Response {
-        do {
-            let lifetime = pipeline.tenant.settings.managementTokenLifetime
-            let token = try pipeline.localManagementToken(scopes: scopes, lifetime: lifetime, client: Self.client)
-            return HTTPJSON.response(["access_token": .string(token), "token_type": "Bearer", "expires_in": .number(lifetime)])
-        } catch {
-            return HTTPJSON.error(.internalServerError, "could not sign a token: \(error)", errorCode: "server_error")
-        }
+    static func session(_ s: (token: String, lifetime: Double)) -> Response {
+        HTTPJSON.response(["access_token": .string(s.token), "token_type": "Bearer", "expires_in": .number(s.lifetime)])
     }
 
     static let files: [String: (bytes: [UInt8], type: String)] = [
@@ -85,21 +77,16 @@ struct ConsoleRoutes: Sendable {
             guard signIn.redeem(code) else {
                 return HTTPJSON.error(.unauthorized, "This sign-in link was already used or has expired: restart authsim serve for a new one, or sign in with the token in the management-token file", errorCode: "invalid_code")
             }
-            return session(scopes: ManagementService.allScopes)
+            do { return Self.session(try pipeline.consoleSession()) } catch {
+                return HTTPJSON.error(.internalServerError, "could not sign a token: \(error)", errorCode: "server_error")
+            }
         }
         router.post("console/session/renew") { request, _ -> Response in
-            let claims: JSONValue
             do throws(AccessTokenVerifier.Failure) {
-                claims = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], anyOf: ManagementService.allScopes)
+                return Self.session(try pipeline.renewConsoleSession(authorizationHeader: request.headers[.authorization]))
             } catch {
                 return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
             }
-            // Only a console session is renewed, with the scopes it had: other tokens cannot
-            // buy a longer life or more scopes here.
-            guard claims["azp"]?.stringValue == Self.client else {
-                return HTTPJSON.error(.forbidden, "Only console session tokens are renewed", errorCode: "insufficient_scope")
-            }
-            return session(scopes: (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
         }
     }
 
