@@ -82,6 +82,20 @@ public final class SQLiteUserStore: UserStore {
         m.registerMigration("v7-username-index") { db in
             try db.execute(sql: "CREATE INDEX users_username ON users(username)")
         }
+        // Traces and logs are pruned by age and count: both need their creation time indexed.
+        // Log events kept only their date inside the JSON; existing ones get it from there (a
+        // row without a readable date counts as written now, so it goes by count or in a week).
+        m.registerMigration("v8-prune-by-age") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE logs ADD COLUMN created_at REAL;
+                    UPDATE logs SET created_at = COALESCE(
+                      CASE WHEN json_valid(json) THEN (julianday(json_extract(json, '$.date')) - 2440587.5) * 86400.0 END,
+                      (julianday('now') - 2440587.5) * 86400.0);
+                    CREATE INDEX IF NOT EXISTS logs_created ON logs(created_at);
+                    CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at);
+                    """)
+        }
         return m
     }
 
@@ -280,7 +294,7 @@ public final class SQLiteUserStore: UserStore {
 
     public func appendLog(_ event: TenantLogEvent, capacity: Int) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO logs (user_id, json) VALUES (?, ?)", arguments: [event.userId, event.json.serialized()])
+            try db.execute(sql: "INSERT INTO logs (user_id, created_at, json) VALUES (?, ?, ?)", arguments: [event.userId, event.date, event.json.serialized()])
             let last = db.lastInsertedRowID
             if last % 64 == 0 || capacity < 64 {
                 try db.execute(sql: "DELETE FROM logs WHERE seq <= ?", arguments: [last - Int64(capacity)])
@@ -295,6 +309,45 @@ public final class SQLiteUserStore: UserStore {
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM logs \(filter)", arguments: args) ?? 0
             let texts = try String.fetchAll(db, sql: "SELECT json FROM logs \(filter) ORDER BY seq DESC LIMIT ? OFFSET ?", arguments: args + [limit, offset])
             return (try texts.map { TenantLogEvent(json: try JSONValue.parse($0)) }, total)
+        }
+    }
+
+    public func pruneTraces(olderThan: Double, keepAtMost: Int) async throws -> Int {
+        var removed = try await deleteInBatches("DELETE FROM traces WHERE id IN (SELECT id FROM traces WHERE created_at < ? LIMIT ?)", [olderThan])
+        // The newest one beyond the bound: it and everything older go.
+        let cut = try await pool.read { db in
+            try Double.fetchOne(db, sql: "SELECT created_at FROM traces ORDER BY created_at DESC LIMIT 1 OFFSET ?", arguments: [max(keepAtMost, 0)])
+        }
+        if let cut {
+            removed += try await deleteInBatches("DELETE FROM traces WHERE id IN (SELECT id FROM traces WHERE created_at <= ? LIMIT ?)", [cut])
+        }
+        return removed
+    }
+
+    public func pruneLogs(olderThan: Double, keepAtMost: Int) async throws -> Int {
+        var removed = try await deleteInBatches("DELETE FROM logs WHERE seq IN (SELECT seq FROM logs WHERE created_at < ? LIMIT ?)", [olderThan])
+        let cut = try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM logs ORDER BY seq DESC LIMIT 1 OFFSET ?", arguments: [max(keepAtMost, 0)])
+        }
+        if let cut {
+            removed += try await deleteInBatches("DELETE FROM logs WHERE seq IN (SELECT seq FROM logs WHERE seq <= ? LIMIT ?)", [cut])
+        }
+        return removed
+    }
+
+    /// Runs a `DELETE … LIMIT ?` (the batch size is the last argument) until it deletes less
+    /// than a batch: each batch is its own short write transaction, so a large backlog never
+    /// holds SQLite's single writer lock long enough to stall logins.
+    private func deleteInBatches(_ sql: String, _ arguments: StatementArguments) async throws -> Int {
+        let batch = 2000
+        var total = 0
+        while true {
+            let n = try await pool.write { db in
+                try db.execute(sql: sql, arguments: arguments + [batch])
+                return db.changesCount
+            }
+            total += n
+            if n < batch { return total }
         }
     }
 

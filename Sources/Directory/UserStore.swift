@@ -78,6 +78,14 @@ public protocol UserStore: Sendable {
     /// Newest first; only a user's events when `userId` is given.
     func logs(userId: String?, offset: Int, limit: Int) async throws -> (events: [TenantLogEvent], total: Int)
 
+    /// Deletes traces created before `olderThan` (seconds since 1970), then all but the newest
+    /// `keepAtMost`; returns how many went. Indexed by creation time: cheap when there is
+    /// nothing to delete, so the daemon can run it often.
+    func pruneTraces(olderThan: Double, keepAtMost: Int) async throws -> Int
+    /// Deletes log events dated before `olderThan`, then all but the newest `keepAtMost`;
+    /// returns how many went.
+    func pruneLogs(olderThan: Double, keepAtMost: Int) async throws -> Int
+
     /// Tenant files changed at run time (rules, actions and trigger bindings saved through the
     /// Management API) when the store, not the tenant directory, keeps them: every daemon on the
     /// store loads its directory with these files laid over it.

@@ -156,9 +156,9 @@ extension LoginPipeline {
     func storeTriggerTrace(_ trigger: String, user: UserProfile, clientId: String, trace: [JSONValue]) async -> String {
         let id = randomHexID()
         do {
-            try await store.saveTrace(
-                id: id, userId: user.userId, clientId: clientId, createdAt: Timestamp.now(),
-                json: JSONValue.object(["trigger": .string(trigger), "user": user.json, "trace": .array(trace)]).serialized())
+            try await storeTrace(
+                id: id, userId: user.userId, clientId: clientId,
+                document: JSONValue.object(["trigger": .string(trigger), "user": user.json, "trace": .array(trace)]))
         } catch {
             logger.error("could not store the \(trigger) trace: \(error)")
         }

@@ -236,7 +236,7 @@ public final class LoginPipeline: Sendable {
         var details: JSONValue? = nil
         if !trace.isEmpty {
             do {
-                try await store.saveTrace(id: result.traceId, userId: userId, clientId: client.clientId, createdAt: Timestamp.now(), json: result.json.serialized())
+                try await storeTrace(id: result.traceId, userId: userId, clientId: client.clientId, document: result.json)
                 details = ["traceId": .string(result.traceId)]
             } catch {
                 logger.error("could not store trace \(result.traceId): \(error)")
@@ -320,7 +320,7 @@ public final class LoginPipeline: Sendable {
         // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
         if signTokens {
             do {
-                try await store.saveTrace(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, createdAt: Timestamp.now(), json: result.json.serialized())
+                try await storeTrace(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, document: result.json)
             } catch {
                 logger.error("could not store trace \(traceId): \(error)")
             }

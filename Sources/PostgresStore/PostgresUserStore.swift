@@ -89,6 +89,23 @@ public final class PostgresUserStore: UserStore {
         ]),
         // Searches look usernames up at any connection.
         (5, ["CREATE INDEX users_username ON users(username)"]),
+        // Traces and logs are pruned by age and count: both need their creation time indexed.
+        // Log events kept only their date inside the JSON; existing ones get it from there (a row
+        // without a readable date counts as written now, so it goes by count or in a week). The
+        // date is matched in the text, not read with `->>`, which fails on a whole document when
+        // any string in it holds `\u0000`. Keys are stored sorted: the top-level `date` comes
+        // before `details`, and a `"date":"` inside a string value is escaped, so never matches.
+        (6, [
+            "ALTER TABLE logs ADD COLUMN IF NOT EXISTS created_at double precision",
+            #"""
+            UPDATE logs SET created_at = COALESCE(
+              extract(epoch FROM substring(json FROM '"date":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)"')::timestamptz),
+              extract(epoch FROM now()))
+            WHERE created_at IS NULL
+            """#,
+            "CREATE INDEX IF NOT EXISTS logs_created ON logs(created_at)",
+            "CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at)",
+        ]),
     ]
 
     func migrate() async throws {
@@ -367,7 +384,8 @@ public final class PostgresUserStore: UserStore {
 
     public func appendLog(_ event: TenantLogEvent, capacity: Int) async throws {
         var seq: Int64 = 0
-        let rows = try await client.query("INSERT INTO logs (user_id, json) VALUES (\(event.userId), \(event.json.serialized())) RETURNING seq", logger: logger)
+        let rows = try await client.query(
+            "INSERT INTO logs (user_id, created_at, json) VALUES (\(event.userId), \(event.date), \(event.json.serialized())) RETURNING seq", logger: logger)
         for try await s in rows.decode(Int64.self) { seq = s }
         if seq % 64 == 0 || capacity < 64 {
             try await client.query("DELETE FROM logs WHERE seq <= \(seq - Int64(capacity))", logger: logger)
@@ -385,6 +403,36 @@ public final class PostgresUserStore: UserStore {
             for try await t in try await client.query("SELECT json FROM logs ORDER BY seq DESC LIMIT \(limit) OFFSET \(offset)", logger: logger).decode(String.self) { texts.append(t) }
         }
         return (try texts.map { TenantLogEvent(json: try JSONValue.parse($0)) }, total)
+    }
+
+    public func pruneTraces(olderThan: Double, keepAtMost: Int) async throws -> Int {
+        let keep = max(keepAtMost, 0)
+        // By age, then everything from the newest trace beyond the bound down.
+        return try await deleted("WITH d AS (DELETE FROM traces WHERE created_at < \(olderThan) RETURNING 1) SELECT count(*)::bigint FROM d")
+            + deleted(
+                """
+                WITH cut AS (SELECT created_at FROM traces ORDER BY created_at DESC OFFSET \(keep) LIMIT 1),
+                d AS (DELETE FROM traces WHERE created_at <= (SELECT created_at FROM cut) RETURNING 1)
+                SELECT count(*)::bigint FROM d
+                """)
+    }
+
+    public func pruneLogs(olderThan: Double, keepAtMost: Int) async throws -> Int {
+        let keep = max(keepAtMost, 0)
+        return try await deleted("WITH d AS (DELETE FROM logs WHERE created_at < \(olderThan) RETURNING 1) SELECT count(*)::bigint FROM d")
+            + deleted(
+                """
+                WITH cut AS (SELECT seq FROM logs ORDER BY seq DESC OFFSET \(keep) LIMIT 1),
+                d AS (DELETE FROM logs WHERE seq <= (SELECT seq FROM cut) RETURNING 1)
+                SELECT count(*)::bigint FROM d
+                """)
+    }
+
+    /// Runs a `WITH d AS (DELETE … RETURNING 1) SELECT count(*)` and returns the count.
+    func deleted(_ query: PostgresQuery) async throws -> Int {
+        var n: Int64 = 0
+        for try await c in try await client.query(query, logger: logger).decode(Int64.self) { n = c }
+        return Int(n)
     }
 
     public func saveRefreshToken(_ t: RefreshTokenRecord) async throws {

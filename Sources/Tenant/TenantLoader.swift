@@ -112,6 +112,22 @@ public enum TenantLoader {
                 guard let c = n.intValue, c > 0 else { throw TenantError(file: "tenant.json", message: "authsim.log_capacity must be a positive integer") }
                 settings.logCapacity = c
             }
+            if let n = own["trace_capacity"] {
+                guard let c = n.intValue, c > 0 else { throw TenantError(file: "tenant.json", message: "authsim.trace_capacity must be a positive integer") }
+                settings.traceCapacity = c
+            }
+            if let n = own["trace_max_bytes"] {
+                // The floor leaves room for the cut marker and the trace's summary fields.
+                guard let c = n.intValue, c >= 4096, c <= 64 << 20 else {
+                    throw TenantError(file: "tenant.json", message: "authsim.trace_max_bytes must be between 4096 and 67108864")
+                }
+                settings.traceMaxBytes = c
+            }
+            for (key, path) in [("trace_retention_days", \TenantSettings.traceRetentionDays), ("log_retention_days", \TenantSettings.logRetentionDays)] {
+                guard let n = own[key] else { continue }
+                guard let d = n.doubleValue, d > 0, d <= 3650 else { throw TenantError(file: "tenant.json", message: "authsim.\(key) must be a number of days between 0 and 3650") }
+                settings[keyPath: path] = d
+            }
             if let hosts = own["allowed_outbound_hosts"]?.arrayValue ?? o["allowed_outbound_hosts"]?.arrayValue {
                 settings.allowedOutboundHosts = hosts.compactMap(\.stringValue)
             }

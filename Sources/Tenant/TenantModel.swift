@@ -206,6 +206,14 @@ public struct TenantSettings: Sendable, Equatable {
     public var modulePaths: [String]
     /// Tenant log events kept (a ring: the oldest go first).
     public var logCapacity: Int = 10000
+    /// Log events older than this many days are pruned by the daemon (Auth0 keeps 1–30 days by plan).
+    public var logRetentionDays: Double = 7
+    /// Largest stored trace of one login, in bytes: a bigger one is cut (console lines, long
+    /// strings first) and marked, so one chatty script cannot grow the store without bound.
+    public var traceMaxBytes: Int = 256 * 1024
+    /// Stored traces kept: at most this many, none older than `traceRetentionDays` (pruned by the daemon).
+    public var traceCapacity: Int = 10000
+    public var traceRetentionDays: Double = 7
     /// Lifetime of Management API tokens this tenant issues (client credentials, the rules'
     /// `auth0.accessToken`, the daemon's local token): short, as tokens with these powers should be.
     public var managementTokenLifetime: Double = 3600

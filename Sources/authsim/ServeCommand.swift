@@ -55,6 +55,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { renewer.cancel() }
+        // Traces and log events are kept for the tenant's retention only (age and count).
+        let pruner = Task { await StorePruner(pipeline: pipeline).run() }
+        defer { pruner.cancel() }
 
         let server = AuthsimServer(
             pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes),
