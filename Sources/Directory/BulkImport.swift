@@ -81,7 +81,9 @@ public enum BulkImport {
         if let app = o["app_metadata"] { u.appMetadata = try MetadataMerge.apply(app, to: [:], kind: .app) }
         if let meta = o["user_metadata"] { u.userMetadata = try MetadataMerge.apply(meta, to: [:], kind: .user) }
         if let hash = try string("password_hash") {
-            guard PasswordHasher.isBcrypt(hash) else { throw .invalidProfile("'password_hash' must be a bcrypt hash ($2a$, $2b$ or $2y$)") }
+            guard PasswordHasher.isBcrypt(hash), let cost = PasswordHasher.cost(of: hash) else { throw .invalidProfile("'password_hash' must be a bcrypt hash ($2a$, $2b$ or $2y$)") }
+            // Refused here rather than at every login attempt, where it would be refused anyway.
+            guard PasswordHasher.costs.contains(cost) else { throw .invalidProfile("'password_hash': \(PasswordHashError.bcryptCost(cost))") }
             u.passwordHash = hash
         }
         if let custom = o["custom_password_hash"] {

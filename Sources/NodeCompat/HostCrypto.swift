@@ -74,6 +74,26 @@ enum HostCrypto {
         return result(d)
     }
 
+    /// `pbkdf2Sync`'s most iterations. Node accepts up to 2^31 - 1; authsim stops at a million
+    /// (Django's 2025 default, above OWASP's 600,000 for sha256), the same limit as imported
+    /// pbkdf2 hashes: beyond it one call holds the script's worker for seconds per key block.
+    static let pbkdf2MaximumIterations = 1_000_000
+    /// `pbkdf2Sync`'s longest key, in bytes (Node's common examples ask for 64 to 512).
+    static let pbkdf2MaximumKeyLength = 1024
+    /// The longest a host computation trusts the script's `remainingMs` (the 600 s a flow may last at most).
+    static let longestRemainingMs = 600_000.0
+
+    /// A whole number in `range` from the JSON arguments, or Node's out-of-range error. JSON
+    /// turns NaN and Infinity into null; 1e300, -1 and 2^63 arrive as numbers: none of them
+    /// converts (`intValue` is an exact, range-checked conversion), so none can trap.
+    static func integer(_ a: JSONValue, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let n = a[name]?.intValue, range.contains(n) else {
+            let received = a[name].map { $0.isNull ? "NaN or Infinity" : $0.serialized() } ?? "undefined"
+            throw CryptoFailure("The value of \"\(name)\" is out of range. It must be >= \(range.lowerBound) && <= \(range.upperBound) (authsim's limit). Received \(received)")
+        }
+        return n
+    }
+
     /// PBKDF2 with HMAC; checks the job's remaining time (passed by the caller) as it goes,
     /// since a host call cannot be stopped by the script watchdog.
     @Sendable static func pbkdf2(_ json: String, _ env: (any Sendable)?) throws -> String {
@@ -81,10 +101,11 @@ enum HostCrypto {
         let h = try HashName(node: a["digest"]?.stringValue ?? "sha1")
         let password = try bytes(a["password"], "password")
         let salt = try bytes(a["salt"], "salt")
-        guard let iterations = a["iterations"]?.intValue, iterations > 0, let length = a["keylen"]?.intValue, length >= 0, length <= 1 << 20 else {
-            throw CryptoFailure("pbkdf2: iterations must be positive and keylen between 0 and 1048576")
-        }
-        let deadline = Date().addingTimeInterval((a["remainingMs"]?.doubleValue ?? 20_000) / 1000)
+        let iterations = try integer(a, "iterations", in: 1...pbkdf2MaximumIterations)
+        let length = try integer(a, "keylen", in: 0...pbkdf2MaximumKeyLength)
+        // A missing or absurd remaining time (the script can pass its own) still stops the loop.
+        let remaining = a["remainingMs"]?.doubleValue.flatMap { $0.isFinite ? min(max($0, 0), longestRemainingMs) : nil } ?? 20_000
+        let deadline = Date().addingTimeInterval(remaining / 1000)
         var out = Data()
         var block: UInt32 = 1
         while out.count < length {

@@ -15,10 +15,20 @@ final class FlowEnvironment: OutboundEnvironment {
 
     /// The tenant's "own database" tables for `authsim:legacy-db`.
     let legacyDatabase: LegacyDatabase?
+    /// Where scripts' `bcrypt` hashes are computed: the pipeline's pool.
+    let kdfPool: KDFPool
+    /// How long a synchronous `bcrypt` call may wait for a hashing thread: the flow's time
+    /// limit (the worker is blocked meanwhile, and the script cannot outlive it anyway).
+    let hashWaitLimit: Duration
 
-    init(store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil, legacyDatabase: LegacyDatabase? = nil) {
+    init(
+        store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil, legacyDatabase: LegacyDatabase? = nil,
+        kdfPool: KDFPool = .shared, hashWaitLimit: Duration = .seconds(20)
+    ) {
         self.store = store
         self.legacyDatabase = legacyDatabase
+        self.kdfPool = kdfPool
+        self.hashWaitLimit = hashWaitLimit
         self.outboundPolicy = outboundPolicy
         self.cannedResponses = cannedResponses
         self.inline = Mutex(inlineUser)

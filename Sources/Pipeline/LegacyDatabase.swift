@@ -118,28 +118,79 @@ public struct LegacyDatabase: Sendable {
             guard let table = a["table"]?.stringValue, let op = a["op"]?.stringValue else { throw Failure(description: "legacyDB: bad call") }
             return try db.perform(table: table, op: op, args: a["args"]?.arrayValue ?? []).serialized()
         }
-        let hash: SyncHostFunction = { json, _ in try Self.bcryptHash(json) }
-        let compare: SyncHostFunction = { json, _ in
-            let a = try JSONValue.parse(json)
-            return PasswordHasher.verify(a["password"]?.stringValue ?? "", hash: a["hash"]?.stringValue ?? "") ? "true" : "false"
+        // Hashes run on the flow's KDF pool: the synchronous calls block the script's worker
+        // (as Node's hashSync blocks its thread) for at most the flow's time limit; the async
+        // ones free their host-call thread while they wait.
+        let hash: SyncHostFunction = { json, environment in
+            let work = try BcryptCall.hash(json)
+            return try Self.pool(environment).runWaiting(atMost: Self.waitLimit(environment), work)
         }
-        let salt: SyncHostFunction = { json, _ in
-            let rounds = try JSONValue.parse(json)["rounds"]?.intValue ?? PasswordHasher.defaultCost
-            return JSONValue.string(try PasswordHasher.salt(cost: rounds)).serialized()
+        let compare: SyncHostFunction = { json, environment in
+            let work = try BcryptCall.compare(json)
+            return try Self.pool(environment).runWaiting(atMost: Self.waitLimit(environment), work)
         }
+        let salt: SyncHostFunction = { json, _ in try BcryptCall.salt(json) }
         return (
             ["bcrypt.hash": hash, "bcrypt.compare": compare, "bcrypt.salt": salt],
-            ["legacyDB": legacy, "bcrypt.hashAsync": { json, env in try hash(json, env) }, "bcrypt.compareAsync": { json, env in try compare(json, env) }]
+            [
+                "legacyDB": legacy,
+                "bcrypt.hashAsync": { json, environment in try await Self.pool(environment).run(try BcryptCall.hash(json)) },
+                "bcrypt.compareAsync": { json, environment in try await Self.pool(environment).run(try BcryptCall.compare(json)) },
+            ]
         )
     }
 
-    static func bcryptHash(_ json: String) throws -> String {
+    static func pool(_ environment: JobEnvironment) -> KDFPool { (environment as? FlowEnvironment)?.kdfPool ?? .shared }
+    static func waitLimit(_ environment: JobEnvironment) -> Duration { (environment as? FlowEnvironment)?.hashWaitLimit ?? .seconds(20) }
+}
+
+/// The `bcrypt` module's host calls: arguments checked on the calling thread (a cost above the
+/// limit is refused there, before any queueing), the hashing itself returned as work for the
+/// pool. Results are JSON.
+enum BcryptCall {
+    /// `hash`/`hashSync` with `{password, rounds}` or `{password, salt}`.
+    static func hash(_ json: String) throws -> @Sendable () throws(PasswordHashError) -> String {
         let a = try JSONValue.parse(json)
         let password = a["password"]?.stringValue ?? ""
         if let salt = a["salt"]?.stringValue {
-            guard let h = PasswordHasher.hash(password, setting: salt) else { throw Failure(description: "Invalid salt. Salt must be in the form of: $Vers$log2(NumRounds)$saltvalue") }
-            return JSONValue.string(h).serialized()
+            let invalid = LegacyDatabase.Failure(description: "Invalid salt. Salt must be in the form of: $Vers$log2(NumRounds)$saltvalue")
+            guard salt.utf8.count >= 29, let cost = PasswordHasher.cost(of: salt) else { throw invalid }
+            guard PasswordHasher.costs.contains(cost) else { throw PasswordHashError.bcryptCost(cost) }
+            return { () throws(PasswordHashError) in
+                guard let h = try PasswordHasher.hash(password, setting: salt) else { throw .failed(invalid.description) }
+                return JSONValue.string(h).serialized()
+            }
         }
-        return JSONValue.string(try PasswordHasher.hash(password, cost: a["rounds"]?.intValue ?? PasswordHasher.defaultCost)).serialized()
+        let cost = try rounds(a)
+        guard PasswordHasher.costs.contains(cost) else { throw PasswordHashError.bcryptCost(cost) }
+        return { () throws(PasswordHashError) in JSONValue.string(try PasswordHasher.hash(password, cost: cost)).serialized() }
+    }
+
+    /// `compare`/`compareSync` with `{password, hash}`: false for anything not bcrypt, an
+    /// error for a bcrypt hash whose cost is above the limit.
+    static func compare(_ json: String) throws -> @Sendable () throws(PasswordHashError) -> String {
+        let a = try JSONValue.parse(json)
+        let password = a["password"]?.stringValue ?? ""
+        let hash = a["hash"]?.stringValue ?? ""
+        if PasswordHasher.isBcrypt(hash), let cost = PasswordHasher.cost(of: hash), !PasswordHasher.costs.contains(cost) {
+            throw PasswordHashError.bcryptCost(cost)
+        }
+        return { () throws(PasswordHashError) in try PasswordHasher.compare(password, hash: hash) ? "true" : "false" }
+    }
+
+    /// `genSalt`/`genSaltSync` with `{rounds}`: no hashing, but a cost above the limit is
+    /// refused here, where the script chose it, rather than at the hash that would use it.
+    static func salt(_ json: String) throws -> String {
+        JSONValue.string(try PasswordHasher.salt(cost: try rounds(try JSONValue.parse(json)))).serialized()
+    }
+
+    /// `rounds`, when given, must be a whole number (JSON carries NaN and Infinity as null,
+    /// which means the default, as a missing value does).
+    static func rounds(_ a: JSONValue) throws -> Int {
+        guard let v = a["rounds"], !v.isNull else { return PasswordHasher.defaultCost }
+        guard let n = v.intValue else {
+            throw LegacyDatabase.Failure(description: "bcrypt rounds must be a whole number from \(PasswordHasher.minimumCost) to \(PasswordHasher.maximumCost)")
+        }
+        return n
     }
 }

@@ -78,7 +78,7 @@ extension LoginPipeline {
     func flowEnvironment(_ tenant: Tenant, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
         FlowEnvironment(
             store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts), cannedResponses: canned,
-            legacyDatabase: LegacyDatabase(tenantDirectory: tenant.directory))
+            legacyDatabase: LegacyDatabase(tenantDirectory: tenant.directory), kdfPool: kdfPool, hashWaitLimit: current.rulesRunner.timeout)
     }
 
     static func camelCase(_ snake: String) -> String {

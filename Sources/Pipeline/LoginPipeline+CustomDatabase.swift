@@ -109,7 +109,11 @@ extension LoginPipeline {
             let note = Self.skippedScript(
                 connection, "login",
                 "import mode: \(migrated.email ?? migrated.userId) was migrated to the local store; the login script is not called and changes in the legacy database no longer reach this user")
-            let check = PasswordHasher.check(password, hash: hash)
+            let check: (valid: Bool, rehash: Bool)
+            do { check = try await checkPassword(password, against: hash) } catch {
+                return await uncheckedPasswordLogin(
+                    error, username: username, userId: migrated.userId, client: client, connection: connection, request: request, started: started, trace: [note])
+            }
             guard check.valid else {
                 return await refusedLogin(logType: "fp", description: "Wrong email or password.", username: username, userId: migrated.userId, client: client, connection: connection, request: request, started: started, trace: [note])
             }
@@ -153,10 +157,10 @@ extension LoginPipeline {
                             logType: "f", description: message, error: FlowError("access_denied", message), username: username, userId: partial.userId, client: client,
                             connection: connection, request: request, started: started, trace: prelude)
                     }
-                    let hash = try PasswordHasher.hash(password)
+                    let hash = try await hashPassword(password)
                     user = try await store.update(id: partial.userId) { u in u.passwordHash = hash }
                 } else {
-                    user.passwordHash = try PasswordHasher.hash(password)
+                    user.passwordHash = try await hashPassword(password)
                     try await store.insert(user)
                 }
             } else {

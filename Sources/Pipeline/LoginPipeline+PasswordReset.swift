@@ -141,7 +141,7 @@ extension LoginPipeline {
                     user = found  // import mode: migrated now, without the legacy password
                 }
                 guard let u = user else { throw PasswordResetError(description: "The user no longer exists") }
-                let hash = try PasswordHasher.hash(password)
+                let hash = try await hashPassword(password)
                 user = try await store.update(id: u.userId) { p in
                     p.passwordHash = hash
                     p.lastPasswordReset = Timestamp.now()

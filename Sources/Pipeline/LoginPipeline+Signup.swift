@@ -104,9 +104,11 @@ extension LoginPipeline {
             if connection.usesCustomScripts && !connection.importMode {
                 user = try await cache(user)
             } else {
-                user.passwordHash = try PasswordHasher.hash(password)
+                user.passwordHash = try await hashPassword(password)
                 try await store.insert(user)
             }
+        } catch let e as PasswordHashError where e.isBusy {
+            throw await fail(503, "ServiceUnavailableError", "temporarily_unavailable", "Invalid sign up: \(e)")
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }

@@ -40,6 +40,9 @@ public final class LoginPipeline: Sendable {
     public let passwordless: PasswordlessCodes
     /// Password-reset tickets (in the store).
     public let passwordResets: PasswordResetTickets
+    /// Where every password hash of this pipeline is computed (logins, sign-ups, password
+    /// changes, scripts' `bcrypt`): bounded threads off the cooperative pool.
+    public let kdfPool: KDFPool
     /// Reloads one at a time: each loads the newest files, so a slower reload never installs an
     /// older revision over a newer one.
     private let reloading = AsyncLock()
@@ -50,9 +53,10 @@ public final class LoginPipeline: Sendable {
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
 
     public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
-        modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory
+        modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory, kdfPool: KDFPool = .shared
     ) {
         self.store = store
+        self.kdfPool = kdfPool
         self.tenantChanges = tenantChanges
         passwordless = PasswordlessCodes(store: store)
         passwordResets = PasswordResetTickets(store: store)
@@ -200,7 +204,13 @@ public final class LoginPipeline: Sendable {
         }
         let found: UserProfile?
         do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
-        guard var user = found, let hash = user.passwordHash, case let check = PasswordHasher.check(password, hash: hash), check.valid else {
+        var check: (valid: Bool, rehash: Bool) = (false, false)
+        if let found, let hash = found.passwordHash {
+            do { check = try await checkPassword(password, against: hash) } catch {
+                return await uncheckedPasswordLogin(error, username: username, userId: found.userId, client: client, connection: connection, request: request, started: started)
+            }
+        }
+        guard var user = found, check.valid else {
             return await refusedLogin(
                 logType: found == nil ? "fu" : "fp", description: "Wrong email or password.", username: username, userId: found?.userId,
                 client: client, connection: connection, request: request, started: started)
@@ -212,7 +222,7 @@ public final class LoginPipeline: Sendable {
     /// An imported password hash (md5, sha*, pbkdf2, argon2) checked at login is replaced by bcrypt.
     func rehash(_ user: UserProfile, password: String) async -> UserProfile {
         do {
-            let hash = try PasswordHasher.hash(password)
+            let hash = try await hashPassword(password)
             return try await store.update(id: user.userId) { u in u.passwordHash = hash }
         } catch {
             logger.error("could not re-hash the imported password of \(user.userId): \(error)")

@@ -136,7 +136,7 @@ public struct ManagementService: Sendable {
         let local = try optionalString(o, "user_id").map { $0.hasPrefix("auth0|") ? String($0.dropFirst(6)) : $0 } ?? randomHexID()
         var u = UserProfile(userId: "auth0|" + local, connection: connection.name, email: email?.lowercased())
         try apply(o.filter { !["connection", "password", "user_id", "verify_email"].contains($0.key) }, to: &u)
-        do { u.passwordHash = try PasswordHasher.hash(password) } catch { throw ManagementError(500, error.description, "internal_error") }
+        u.passwordHash = try await hashPassword(password)
         u.applyDefaults()
         do { try await store.insert(u) } catch let e as DirectoryError {
             if case .userExists = e { throw ManagementError(409, "The user already exists.", "auth0_idp_error") }
@@ -189,7 +189,7 @@ public struct ManagementService: Sendable {
                 _ = try await pipeline.changeScriptPassword(current, to: s, connection: connection)
                 passwordChangedByScript = true
             } else {
-                do { passwordHash = try PasswordHasher.hash(s) } catch { throw ManagementError(500, error.description, "internal_error") }
+                passwordHash = try await hashPassword(s)
             }
         }
         if let connection, connection.usesCustomScripts && connection.importMode, let email = o["email"]?.stringValue, email.lowercased() != current.email {

@@ -267,6 +267,7 @@ public struct OAuthService: Sendable {
             case "unauthorized": throw OAuthError(401, "unauthorized", e.description)
             case "interaction_required": throw OAuthError(400, "interaction_required", e.description)
             case "server_error": throw OAuthError(500, "server_error", e.description)
+            case "temporarily_unavailable": throw OAuthError(503, "temporarily_unavailable", e.description)
             default: throw OAuthError(403, e.error, e.description)
             }
         }

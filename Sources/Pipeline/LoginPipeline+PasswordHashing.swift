@@ -1,0 +1,62 @@
+import Directory
+import Foundation
+import JSONCore
+import Tenant
+
+/// Password hashing for logins, sign-ups and password changes: always on the pipeline's
+/// `KDFPool`, never on the task that asked (a cooperative-pool thread).
+extension LoginPipeline {
+    /// A new bcrypt hash of `password` at Auth0's cost.
+    func hashPassword(_ password: String) async throws(PasswordHashError) -> String {
+        try await kdfPool.run { () throws(PasswordHashError) in try PasswordHasher.hash(password) }
+    }
+
+    /// Checks `password` against a stored hash (bcrypt or imported). Throws, without hashing,
+    /// when the stored hash is above authsim's limits or the pool is busy.
+    func checkPassword(_ password: String, against hash: String) async throws(PasswordHashError) -> (valid: Bool, rehash: Bool) {
+        try await kdfPool.run { () throws(PasswordHashError) in try PasswordHasher.check(password, hash: hash) }
+    }
+
+    /// A password login whose stored hash was not checked: the hash is above the limits (the
+    /// user cannot log in until an administrator sets a new password), or every hashing
+    /// thread is busy (the client may retry). Logged (`f`) with the reason.
+    func uncheckedPasswordLogin(
+        _ error: PasswordHashError, username: String, userId: String, client: Client, connection: Connection, request: SimulationRequest, started: Double,
+        trace: [JSONValue] = []
+    ) async -> SimulationResult {
+        let description: String
+        let flowError: FlowError
+        if error.isBusy {
+            description = error.description
+            flowError = FlowError("temporarily_unavailable", error.description)
+        } else {
+            description = "the stored password hash of \(userId) was not checked: \(error)"
+            flowError = FlowError("server_error", description)
+        }
+        logger.warning("password not checked", metadata: ["username": .string(username), "userId": .string(userId), "reason": .string(error.description)])
+        return await refusedLogin(
+            logType: "f", description: description, error: flowError, username: username, userId: userId, client: client, connection: connection, request: request,
+            started: started, trace: trace)
+    }
+}
+
+extension ManagementService {
+    /// A new bcrypt hash for a user created or changed through the Management API; a busy
+    /// pool answers 429 as Auth0's rate limits do.
+    func hashPassword(_ password: String) async throws(ManagementError) -> String {
+        do { return try await pipeline.hashPassword(password) } catch {
+            if error.isBusy { throw ManagementError(429, error.description, "too_many_requests") }
+            throw ManagementError(500, error.description, "internal_error")
+        }
+    }
+}
+
+extension PasswordHashError {
+    /// The pool refused or gave up: a retry later may succeed (unlike a hash over the limits).
+    var isBusy: Bool {
+        switch self {
+        case .busy, .timedOut, .cancelled: return true
+        case .bcryptCost, .parameters, .failed: return false
+        }
+    }
+}
