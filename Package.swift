@@ -42,7 +42,11 @@ let package = Package(
 
         // Foundation layers
         .target(name: "JSONCore"),
-        .target(name: "ScriptRuntime", dependencies: ["CJavaScriptCore"]),
+        .target(
+            name: "ScriptRuntime", dependencies: ["CJavaScriptCore"],
+            // The runtime's own JavaScript, embedded in the binary.
+            resources: [.embedInCode("JS/prelude.js")]
+        ),
         .target(
             name: "Directory",
             dependencies: [
@@ -104,7 +108,7 @@ let package = Package(
         // Tests
         // The fuzz targets (user query, metadata merge, JWT, tenant loader) and their drivers:
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
-        .target(name: "Fuzzing", dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore"]),
+        .target(name: "Fuzzing", dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore", "ScriptRuntime"]),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),

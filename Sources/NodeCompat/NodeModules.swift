@@ -7,7 +7,10 @@ import ScriptRuntime
 /// for pure-JavaScript packages in `node_modules` folders.
 ///
 /// An embedder adds `files` to its program ahead of its own scripts and merges the host
-/// functions; scripts then get `require` as the global `__node_require`.
+/// functions. The files are runtime files: they put `rt.require` (the loader, for the embedder's
+/// own runtime files to hand to user code), `rt.define` and `rt.outbound` (a function told of
+/// each outbound HTTP call, for the trace) on the runtime's private object; scripts get
+/// `require` only as the embedder passes it to them.
 public struct NodeModules: Sendable {
     public struct Configuration: Sendable {
         /// `node_modules`-style folders searched for packages, in order.
@@ -32,9 +35,9 @@ public struct NodeModules: Sendable {
 
     /// The scripts that set the environment up, to evaluate before the embedder's own.
     public var files: [ScriptFile] {
-        var files = NodeSources.all.map { ScriptFile(name: "authsim:node/\($0.name).js", source: $0.source) }
+        var files = NodeSources.all.map { ScriptFile(name: "authsim:node/\($0.name).js", source: $0.source, kind: .runtime) }
         if configuration.legacyGlobals {
-            files.append(ScriptFile(name: "authsim:node/legacy-globals.js", source: "__node_installLegacyGlobals();\n"))
+            files.append(ScriptFile(name: "authsim:node/legacy-globals.js", source: "rt.installLegacyGlobals();\n", kind: .runtime))
         }
         return files
     }

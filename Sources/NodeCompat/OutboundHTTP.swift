@@ -111,8 +111,11 @@ enum OutboundHTTP {
         }
         var body: Data? = args["body"]?.stringValue.flatMap { Data(base64Encoded: $0) }
         let follow = args["followRedirects"]?.boolValue ?? true
-        let maxRedirects = args["maxRedirects"]?.intValue ?? 10
-        let deadline = NIODeadline.now() + .milliseconds(Int64(max(1, args["timeoutMs"]?.doubleValue ?? 20_000)))
+        let maxRedirects = min(max(args["maxRedirects"]?.intValue ?? 10, 0), 20)
+        // A script's number: NaN, Infinity or 1e300 must not reach Int64(_:); a call never
+        // outlives the longest flow deadline anyway.
+        let timeoutMs = args["timeoutMs"]?.doubleValue ?? 20_000
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs >= 1 && timeoutMs <= 600_000 ? timeoutMs : timeoutMs > 600_000 ? 600_000 : 1))
         var redirects = 0
 
         while true {

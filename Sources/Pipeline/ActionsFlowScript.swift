@@ -1,4 +1,6 @@
 import JSONCore
+import ScriptRuntime
+import Tenant
 
 /// The JavaScript side of Actions: each action is a CommonJS module compiled once per worker
 /// context; `__authsim_runPostLogin` runs the bound post-login actions after the rules (same
@@ -7,34 +9,53 @@ import JSONCore
 enum ActionsFlowScript {
     static let fileName = "authsim:pipeline/actions-flow.js"
 
-    /// The action's code as the body of a CommonJS module function; the code's first line stays
-    /// on line 1 so errors keep the file's line numbers. Its secrets are frozen beside it.
-    static func wrap(action name: String, source: String, secrets: [String: String]) -> String {
-        let key = JSONStringLiteral.encode(name)
-        return "__authsim_defineAction(\(key), function (exports, require, module, __filename, __dirname) {" + source
-            + "\n}, \(JSONValue.object(secrets.mapValues(JSONValue.string)).serialized()));\n"
+    /// The action's code as a user file (slot `action:<name>`): the function expression of a
+    /// CommonJS module, evaluated at global scope; the code's first line stays on line 1 so
+    /// errors keep the file's line numbers.
+    static func file(_ action: Action) -> ScriptFile {
+        ScriptFile(
+            name: action.file, source: "(function (exports, require, module, __filename, __dirname) {" + action.source + "\n})\n",
+            kind: .user(slot: "action:" + action.name))
     }
 
-    /// The driver, inside one function scope: only the entry points become globals, so scripts
-    /// sharing the context cannot reach the secrets table or the module cache by name.
-    static let source = "(function () {\n" + body + """
+    /// Every action's secrets, as a runtime file: they never pass through user code, and the
+    /// driver hands each action only its own, frozen, without a prototype.
+    static func secretsFile(_ actions: [Action]) -> ScriptFile {
+        let table = JSONValue.object(Dictionary(actions.map { ($0.name, JSONValue.object($0.secrets.mapValues(JSONValue.string))) }) { a, _ in a })
+        return ScriptFile(name: "authsim:pipeline/action-secrets.js", source: "rt.defineSecrets(\(table.serialized()));\n", kind: .runtime)
+    }
 
-        Object.defineProperty(globalThis, '__authsim_defineAction', { value: __authsim_defineAction });
-        Object.defineProperty(globalThis, '__authsim_runPostLogin', { value: __authsim_runPostLogin });
-        Object.defineProperty(globalThis, '__authsim_runTrigger', { value: __authsim_runTrigger });
-        })();
+    /// The driver, a runtime file: the secrets table and the module cache are its locals, and
+    /// what the rules driver and the jobs call is on `rt`.
+    static let source = body + """
+
+        rt.runPostLogin = __authsim_runPostLogin;
+        rt.entries.__authsim_runTrigger = __authsim_runTrigger;
 
         """
 
     static let body = #"""
-var __authsim_defineAction, __authsim_actionExports, __authsim_secretsOf;
+var K = rt.flowKit, P = rt.primordials;
+var __authsim_copy = K.copy, __authsim_plain = K.plain, __authsim_keyJSON = K.keyJSON, __authsim_errorOf = K.errorOf;
+var __authsim_snapshot = K.snapshot, __authsim_recordChanges = K.recordChanges, __authsim_recordClaims = K.recordClaims;
+var __authsim_setClock = K.setClock, __authsim_rethrow = K.rethrow;
+var __authsim_actionExports, __authsim_secretsOf;
 (function () {
   var factories = Object.create(null), secrets = Object.create(null), modules = Object.create(null);
+  var noSecrets = P.freeze(P.create(null));
   var defined = false;
-  __authsim_defineAction = function (name, factory, own) {
+  rt.onInstall('action', function (name, factory) {
     if (defined) throw new Error('actions are defined when the context is built');
     factories[name] = factory;
-    secrets[name] = Object.freeze(own || {});
+  });
+  // Frozen objects without a prototype: a getter or setter a script put on Object.prototype
+  // never sees them, and nothing can be added to them.
+  rt.defineSecrets = function (table) {
+    Object.keys(table).forEach(function (name) {
+      var own = P.create(null), values = table[name];
+      Object.keys(values).forEach(function (k) { P.defineProperty(own, k, { value: values[k], enumerable: true }); });
+      secrets[name] = P.freeze(own);
+    });
   };
   // The action's module, evaluated on first use in this context (top-level require runs once).
   __authsim_actionExports = function (a) {
@@ -44,20 +65,20 @@ var __authsim_defineAction, __authsim_actionExports, __authsim_secretsOf;
     var factory = factories[a.name];
     if (!factory) throw new Error("action '" + a.name + "' is not deployed in this revision");
     var module = { exports: {}, id: a.file, filename: a.file, loaded: false };
-    factory.call(module.exports, module.exports, __node_require, module, a.file, 'actions');
+    P.apply(factory, module.exports, [module.exports, rt.require, module, a.file, 'actions']);
     module.loaded = true;
     modules[a.name] = module.exports;
     return module.exports;
   };
   // Handed to the driver only for the action it is about to run.
-  __authsim_secretsOf = function (name) { defined = true; return secrets[name] || Object.freeze({}); };
+  __authsim_secretsOf = function (name) { defined = true; return secrets[name] || noSecrets; };
 })();
 var __authsim_actionCaches = Object.create(null);
 
 // While actions run, `console` is this one object (so a module that keeps `console.log` at
 // load time still writes to the running action's lines); its sink is switched per action.
 var __authsim_actionLogs = null;
-var __authsim_actionConsole = __rt_makeConsole({ push: function (line) { if (__authsim_actionLogs) __authsim_actionLogs.push(line); } });
+var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__authsim_actionLogs) __authsim_actionLogs.push(line); } });
 
 
 // api.cache: per action, kept in the worker's context (best effort, like Auth0's).
@@ -92,12 +113,12 @@ function __authsim_runHandler(a, logs, call) {
   globalThis.console = __authsim_actionConsole;
   __authsim_actionLogs = logs;
   return new Promise(function (resolve, reject) {
-    globalThis.__rt_uncaught = reject;
+    rt.uncaught = reject;
     Promise.resolve().then(function () { return call(__authsim_actionExports(a)); }).then(resolve, reject);
   }).finally(function () {
     globalThis.console = previousConsole;
     __authsim_actionLogs = null;
-    globalThis.__rt_uncaught = __authsim_rethrow;
+    rt.uncaught = __authsim_rethrow;
   });
 }
 
@@ -137,7 +158,7 @@ async function __authsim_runPostLogin(req, st) {
   for (var i = start; i < actions.length; i++) {
     var a = actions[i];
     var resuming = req.resume && req.resume.kind === 'action' && i === start;
-    __rt_mark(1000 + i);
+    rt.mark(1000 + i);
     var logs = [];
     var entry = {
       name: a.name, kind: 'action', trigger: 'post-login', file: a.file, order: i + 1, startedAt: new Date().toISOString(),
@@ -145,15 +166,15 @@ async function __authsim_runPostLogin(req, st) {
     };
     if (resuming) entry.handler = 'onContinuePostLogin';
     st.flow.currentEntry = entry;
-    globalThis.__node_outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     var before = __authsim_snapshot(st.user, context);
-    var scopesBefore = JSON.stringify(currentScopes());
+    var scopesBefore = P.stringify(currentScopes());
     var denied = null, redirect = null, writes = [], authentication = [];
 
     var event = __authsim_copy(base);
     event.user.app_metadata = __authsim_copy(st.appMetadata);
     event.user.user_metadata = __authsim_copy(st.userMetadata);
-    event.secrets = __authsim_secretsOf(a.name);
+    P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
     event.transaction.metadata = Object.assign({}, txMetadata);
     event.transaction.requested_scopes = base.transaction.requested_scopes.slice();
     function queue(kind, key, value) {
@@ -209,13 +230,13 @@ async function __authsim_runPostLogin(req, st) {
           var claims = Object.assign({}, options.payload || {}, {
             sub: event.user.user_id, iss: req.domain, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip
           });
-          return __node_require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
+          return rt.require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
         },
         validateToken: function (options) {
           var param = (options && options.tokenParameterName) || 'session_token';
           var token = (event.request.query && event.request.query[param]) || (event.request.body && event.request.body[param]);
           if (!token) throw new Error("The '" + param + "' parameter is missing");
-          var payload = __node_require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
+          var payload = rt.require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
           var state = (event.request.query && event.request.query.state) || (event.request.body && event.request.body.state);
           if (payload.state !== state) throw new Error("The token's state does not match this transaction");
           return payload;
@@ -227,7 +248,7 @@ async function __authsim_runPostLogin(req, st) {
       rules: { wasExecuted: function (id) { return executedRules.indexOf(id) >= 0; } }
     };
 
-    var started = __rt_now();
+    var started = rt.now();
     st.flow.currentStart = started;
     var failure = null;
     try {
@@ -239,13 +260,13 @@ async function __authsim_runPostLogin(req, st) {
     } catch (e) {
       failure = e;
     }
-    entry.durationMs = __rt_now() - started;
+    entry.durationMs = rt.now() - started;
     entry.endedAt = new Date().toISOString();
     __authsim_recordChanges(st.flow, a, entry, before, st.user, context, []);
     if (writes.length) entry.changes.metadataWrites = writes;
     if (authentication.length) entry.changes.authentication = authentication;
-    if (scopes && JSON.stringify(scopes) !== scopesBefore) {
-      var was = JSON.parse(scopesBefore);
+    if (scopes && P.stringify(scopes) !== scopesBefore) {
+      var was = P.parse(scopesBefore);
       entry.changes.scopes = { added: scopes.filter(function (x) { return was.indexOf(x) < 0; }), removed: was.filter(function (x) { return scopes.indexOf(x) < 0; }) };
       context.accessToken.scope = scopes.slice();
     }
@@ -278,7 +299,7 @@ async function __authsim_runPostLogin(req, st) {
       break;
     }
   }
-  globalThis.__node_outbound = undefined;
+  rt.outbound = undefined;
   // One write for everything the actions queued, also after a denial and before a redirect.
   if (queuedEntries.length) await __authsim_saveQueued(req, st, queued, queuedEntries);
   st.transactionMetadata = txMetadata;
@@ -287,7 +308,7 @@ async function __authsim_runPostLogin(req, st) {
 async function __authsim_saveQueued(req, st, queued, entries) {
   var kinds = ['app_metadata', 'user_metadata'];
   for (var k = 0; k < kinds.length; k++) {
-    var size = new TextEncoder().encode(JSON.stringify(queued[kinds[k]])).length;
+    var size = new TextEncoder().encode(P.stringify(queued[kinds[k]])).length;
     if (size > 32768) {
       st.outcome = 'error';
       st.error = { error: 'server_error', error_description: kinds[k] + ' writes of this login are ' + size + ' bytes; the limit is 32 KB' };
@@ -295,7 +316,7 @@ async function __authsim_saveQueued(req, st, queued, entries) {
     }
   }
   try {
-    var r = await __rt_callAsync('saveMetadata', {
+    var r = await rt.callAsync('saveMetadata', {
       userId: req.event.user.user_id,
       app: Object.keys(queued.app_metadata).length ? queued.app_metadata : null,
       user: Object.keys(queued.user_metadata).length ? queued.user_metadata : null
@@ -313,26 +334,26 @@ async function __authsim_saveQueued(req, st, queued, entries) {
 // appMetadata, userMetadata, trace}.
 async function __authsim_runTrigger(input) {
   __authsim_setClock(null);
-  try { return await __authsim_runTriggerActions(JSON.parse(input)); }
-  finally { __authsim_flow = null; globalThis.__node_outbound = undefined; }
+  try { return await __authsim_runTriggerActions(P.parse(input)); }
+  finally { rt.currentFlow = null; rt.outbound = undefined; }
 }
 
 async function __authsim_runTriggerActions(req) {
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
-  __authsim_flow = flow;
+  rt.currentFlow = flow;
   var handlerName = 'onExecute' + req.trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
   var claims = {};
   var result = { outcome: 'allowed', error: null, accessToken: claims, claimSources: flow.claimSources.accessToken, appMetadata: {}, userMetadata: {}, trace: flow.trace };
   for (var i = 0; i < req.actions.length; i++) {
     var a = req.actions[i];
-    __rt_mark(1000 + i);
+    rt.mark(1000 + i);
     var logs = [];
     var entry = { name: a.name, kind: 'action', trigger: req.trigger, file: a.file, order: i + 1, startedAt: new Date().toISOString(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {} };
     flow.currentEntry = entry;
-    globalThis.__node_outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     var event = __authsim_copy(req.event);
-    event.secrets = __authsim_secretsOf(a.name);
+    P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
     var denied = null;
     var claimsBefore = __authsim_keyJSON(claims);
     var api = { cache: __authsim_cacheAPI(a.name) };
@@ -346,7 +367,7 @@ async function __authsim_runTriggerActions(req) {
         setUserMetadata: function (k, v) { result.userMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; }
       };
     }
-    var started = __rt_now();
+    var started = rt.now();
     flow.currentStart = started;
     var failure = null;
     try {
@@ -356,7 +377,7 @@ async function __authsim_runTriggerActions(req) {
         entry.warnings.push('the module exports no ' + handlerName);
       });
     } catch (e) { failure = e; }
-    entry.durationMs = __rt_now() - started;
+    entry.durationMs = rt.now() - started;
     __authsim_recordClaims(entry.changes, 'accessToken', claimsBefore, claims, flow.claimSources.accessToken, a.name);
     flow.trace.push(entry);
     flow.currentEntry = null;
@@ -368,9 +389,9 @@ async function __authsim_runTriggerActions(req) {
       break;
     }
   }
-  globalThis.__node_outbound = undefined;
-  __authsim_flow = null;
-  return JSON.stringify(result);
+  rt.outbound = undefined;
+  rt.currentFlow = null;
+  return P.stringify(result);
 }
 """#
 }

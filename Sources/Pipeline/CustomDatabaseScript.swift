@@ -1,3 +1,4 @@
+import ScriptRuntime
 import Tenant
 
 /// The JavaScript side of custom-database connections: runs one script (`login`, `get_user`, …)
@@ -9,15 +10,22 @@ enum CustomDatabaseScript {
 
     static func key(connection: String, kind: String) -> String { connection + "/" + kind }
 
-    /// One script wrapped so that it compiles once per context; its first line stays on line 1.
-    static func wrap(connection: String, script: ConnectionScript) -> String {
-        let key = JSONStringLiteral.encode(key(connection: connection, kind: script.kind))
-        return "__authsim_dbScripts[\(key)] = function (configuration, global, console, require, WrongUsernameOrPasswordError, ValidationError, UnauthorizedError) { var __authsim_script = "
-            + script.source + "\n;return __authsim_script; };\n"
+    /// One script as a user file (slot `db:<connection>/<kind>`): a function expression that
+    /// makes the script with its own globals per run; its first line stays on line 1.
+    static func file(connection: String, script: ConnectionScript) -> ScriptFile {
+        ScriptFile(
+            name: script.file,
+            source: "(function (configuration, global, console, require, WrongUsernameOrPasswordError, ValidationError, UnauthorizedError) { var __authsim_script = "
+                + script.source + "\n;return __authsim_script; })\n",
+            kind: .user(slot: "db:" + key(connection: connection, kind: script.kind)), syntaxCheck: RulesFlowScript.standalone(source: script.source))
     }
 
     static let source = #"""
+var K = rt.flowKit, P = rt.primordials;
+var __authsim_json = K.json, __authsim_plain = K.plain, __authsim_setClock = K.setClock, __authsim_rethrow = K.rethrow;
+var UnauthorizedError = K.UnauthorizedError;
 var __authsim_dbScripts = Object.create(null);
+rt.onInstall('db', function (key, make) { __authsim_dbScripts[key] = make; });
 var __authsim_dbRun = null;
 
 function WrongUsernameOrPasswordError(email, message) {
@@ -60,24 +68,24 @@ function __authsim_dbPartial() {
   var r = __authsim_dbRun;
   if (!r) return '[]';
   r.entry.outcome = 'timeout';
-  r.entry.durationMs = __rt_now() - r.start;
-  return JSON.stringify([r.entry]);
+  r.entry.durationMs = rt.now() - r.start;
+  return P.stringify([r.entry]);
 }
 
 // {connection, kind, file, args, configuration, context, table, now} -> {error, result, defined, trace}
 async function __authsim_runDatabaseScript(input) {
-  var req = JSON.parse(input);
+  var req = P.parse(input);
   __authsim_setClock(req.now);
   var logs = [];
   var entry = {
     name: req.connection + ' ' + req.kind, kind: 'database', script: req.kind, connection: req.connection, file: req.file,
     startedAt: new Date().toISOString(), durationMs: 0, outcome: 'completed', error: null, warnings: [], console: logs, http: [], changes: {}
   };
-  var run = { entry: entry, start: __rt_now() };
+  var run = { entry: entry, start: rt.now() };
   __authsim_dbRun = run;
-  globalThis.__node_outbound = function (call) { entry.http.push(call); };
-  globalThis.__authsim_legacyTable = req.table;
-  __rt_mark(0);
+  rt.outbound = function (call) { entry.http.push(call); };
+  rt.legacyTable = req.table;
+  rt.mark(0);
   try {
     var result = await new Promise(function (resolve) {
       var calls = 0;
@@ -89,18 +97,18 @@ async function __authsim_runDatabaseScript(input) {
         }
         resolve({ err: err, value: value });
       }
-      globalThis.__rt_uncaught = function (e) { callback(e); };
+      rt.uncaught = function (e) { callback(e); };
       try {
         var make = __authsim_dbScripts[req.connection + '/' + req.kind];
         if (!make) throw new Error('the connection ' + req.connection + ' has no ' + req.kind + ' script');
-        var fn = make(Object.freeze(req.configuration || {}), globalThis, __rt_makeConsole(logs), __node_require,
+        var fn = make(Object.freeze(req.configuration || {}), globalThis, rt.makeConsole(logs), rt.require,
           WrongUsernameOrPasswordError, ValidationError, UnauthorizedError);
         if (typeof fn !== 'function') throw new TypeError(req.file + ' is not a function (got ' + typeof fn + ')');
         var args = req.args.slice();
         // The organizations variant takes a context object just before the callback.
         if (fn.length === args.length + 2) args.push(req.context || {});
         args.push(callback);
-        var r = fn.apply(undefined, args);
+        var r = P.apply(fn, undefined, args);
         if (r && typeof r.then === 'function') {
           r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('script promise rejected') : e); });
         }
@@ -108,31 +116,31 @@ async function __authsim_runDatabaseScript(input) {
         callback(e);
       }
     });
-    entry.durationMs = __rt_now() - run.start;
+    entry.durationMs = rt.now() - run.start;
     entry.endedAt = new Date().toISOString();
     var error = __authsim_dbError(result.err);
     if (error) {
       entry.outcome = 'error';
       entry.error = error;
     }
-    return JSON.stringify({ error: error, result: result.value === undefined ? null : __authsim_plain(result.value), defined: result.value !== undefined, trace: entry });
+    return P.stringify({ error: error, result: result.value === undefined ? null : __authsim_plain(result.value), defined: result.value !== undefined, trace: entry });
   } finally {
     __authsim_dbRun = null;
-    globalThis.__node_outbound = undefined;
-    globalThis.__authsim_legacyTable = undefined;
-    globalThis.__rt_uncaught = __authsim_rethrow;
+    rt.outbound = undefined;
+    rt.legacyTable = undefined;
+    rt.uncaught = __authsim_rethrow;
     __authsim_setClock(null);
   }
 }
 
 // "Your own database": a user table kept in <tenant>/legacy-db/<table>.json. Every call reads the
 // file, so hand edits show at once. Promise API, or a Node-style callback as the last argument.
-__node_define('authsim:legacy-db', function (module, exports, require) {
+rt.define('authsim:legacy-db', function (module, exports, require) {
   'use strict';
   function table(name) {
     function call(op, args, cb) {
-      var t = name || globalThis.__authsim_legacyTable;
-      var p = t ? __rt_callAsync('legacyDB', { table: t, op: op, args: args })
+      var t = name || rt.legacyTable;
+      var p = t ? rt.callAsync('legacyDB', { table: t, op: op, args: args })
         : Promise.reject(new Error("authsim:legacy-db: no default table here; use require('authsim:legacy-db').table(name)"));
       if (typeof cb === 'function') {
         p.then(function (r) { cb(null, r); }, function (e) { cb(e); });
@@ -169,7 +177,7 @@ __node_define('authsim:legacy-db', function (module, exports, require) {
       return { rounds: 10 };
     }
     var api = {
-      genSaltSync: function (rounds) { return __rt_call('bcrypt.salt', { rounds: rounds === undefined ? 10 : Number(rounds) }); },
+      genSaltSync: function (rounds) { return rt.call('bcrypt.salt', { rounds: rounds === undefined ? 10 : Number(rounds) }); },
       genSalt: function (rounds, cb) {
         if (typeof rounds === 'function') { cb = rounds; rounds = 10; }
         return settle(Promise.resolve().then(function () { return api.genSaltSync(rounds); }), cb);
@@ -177,23 +185,26 @@ __node_define('authsim:legacy-db', function (module, exports, require) {
       hashSync: function (data, salt) {
         var a = saltArg(salt);
         a.password = String(data);
-        return __rt_call('bcrypt.hash', a);
+        return rt.call('bcrypt.hash', a);
       },
       hash: function (data, salt, cb) {
         var a = saltArg(salt);
         a.password = String(data);
-        return settle(__rt_callAsync('bcrypt.hashAsync', a), cb);
+        return settle(rt.callAsync('bcrypt.hashAsync', a), cb);
       },
-      compareSync: function (data, hash) { return __rt_call('bcrypt.compare', { password: String(data), hash: String(hash) }); },
+      compareSync: function (data, hash) { return rt.call('bcrypt.compare', { password: String(data), hash: String(hash) }); },
       compare: function (data, hash, cb) {
-        return settle(__rt_callAsync('bcrypt.compareAsync', { password: String(data), hash: String(hash) }), cb);
+        return settle(rt.callAsync('bcrypt.compareAsync', { password: String(data), hash: String(hash) }), cb);
       },
       getRounds: function (hash) { return Number(String(hash).split('$')[2]); }
     };
     module.exports = api;
   }
-  __node_define('bcrypt', factory, 'package');
-  __node_define('bcryptjs', factory, 'package');
+  rt.define('bcrypt', factory, 'package');
+  rt.define('bcryptjs', factory, 'package');
 })();
+
+rt.entries.__authsim_runDatabaseScript = __authsim_runDatabaseScript;
+rt.entries.__authsim_dbPartial = __authsim_dbPartial;
 """#
 }

@@ -1,4 +1,6 @@
 import JSONCore
+import ScriptRuntime
+import Tenant
 
 /// The JavaScript side of the rules pipeline, evaluated once per worker context before the
 /// rules themselves. It runs the enabled rules in order with Auth0's callback semantics and
@@ -7,12 +9,15 @@ import JSONCore
 enum RulesFlowScript {
     static let fileName = "authsim:pipeline/rules-flow.js"
 
-    /// One rule wrapped so that it compiles once per context and gets its own globals per
-    /// flow. The rule's first line stays on line 1 so errors keep the file's line numbers.
-    static func wrap(ruleName: String, source: String) -> String {
-        let key = JSONStringLiteral.encode(ruleName)
-        return "__authsim_rules[\(key)] = function (auth0, configuration, global, console, require, UnauthorizedError) { var __authsim_rule = "
-            + source + "\n;return __authsim_rule; };\n"
+    /// One rule as a user file (slot `rule:<name>`): a function expression, evaluated at global
+    /// scope, that makes the rule with its own globals per flow. The rule's first line stays on
+    /// line 1 so errors keep the file's line numbers.
+    static func file(_ rule: Rule) -> ScriptFile {
+        ScriptFile(
+            name: rule.file,
+            source: "(function (auth0, configuration, global, console, require, UnauthorizedError) { var __authsim_rule = "
+                + rule.source + "\n;return __authsim_rule; })\n",
+            kind: .user(slot: "rule:" + rule.name), syntaxCheck: standalone(source: rule.source))
     }
 
     /// The rule alone as a script that parses exactly when the rule is one function expression
@@ -22,9 +27,11 @@ enum RulesFlowScript {
     }
 
     static let source = #"""
+var P = rt.primordials;
 var __authsim_rules = Object.create(null);
+rt.onInstall('rule', function (name, make) { __authsim_rules[name] = make; });
 var __authsim_configuration = Object.freeze({});
-var __authsim_flow = null;
+rt.currentFlow = null;
 
 function UnauthorizedError(message) {
   if (!(this instanceof UnauthorizedError)) return new UnauthorizedError(message);
@@ -37,15 +44,17 @@ function UnauthorizedError(message) {
 UnauthorizedError.prototype = Object.create(Error.prototype);
 UnauthorizedError.prototype.constructor = UnauthorizedError;
 
+// Copies go through the primordial JSON functions: a script that replaced JSON.parse earlier in
+// the login must not get to build (or proxy) the objects handed to the next script.
 function __authsim_json(v) {
-  try { return v === undefined ? undefined : JSON.stringify(v); } catch (e) { return '"[unserializable: ' + String(e && e.message) + ']"'; }
+  try { return v === undefined ? undefined : P.stringify(v); } catch (e) { return '"[unserializable: ' + String(e && e.message) + ']"'; }
 }
 
-function __authsim_copy(v) { return v === undefined ? undefined : JSON.parse(JSON.stringify(v)); }
+function __authsim_copy(v) { return v === undefined ? undefined : P.parse(P.stringify(v)); }
 
 function __authsim_plain(v) {
   var s = __authsim_json(v);
-  return s === undefined ? null : JSON.parse(s);
+  return s === undefined ? null : P.parse(s);
 }
 
 // Per-key diff of two objects given as {key: json} maps.
@@ -59,7 +68,7 @@ function __authsim_diff(before, after, obj) {
   var any = false;
   for (var k in after) {
     if (!(k in before)) { d.added[k] = __authsim_plain(obj[k]); any = true; }
-    else if (before[k] !== after[k]) { d.changed[k] = { from: before[k] === undefined ? null : JSON.parse(before[k]), to: __authsim_plain(obj[k]) }; any = true; }
+    else if (before[k] !== after[k]) { d.changed[k] = { from: before[k] === undefined ? null : P.parse(before[k]), to: __authsim_plain(obj[k]) }; any = true; }
   }
   for (var k2 in before) if (!(k2 in after)) { d.removed.push(k2); any = true; }
   return any ? d : null;
@@ -74,19 +83,21 @@ function __authsim_errorOf(err) {
   else if (typeof err === 'string') message = err;
   else if (err && typeof err === 'object' && typeof err.message === 'string') message = err.message;
   else message = String(err);
+  // What a script fails with goes into the response and the logs: cut like a console line.
+  if (message.length > 65536) message = message.slice(0, 65536) + '… [' + (message.length - 65536) + ' more characters cut]';
   return { error: 'access_denied', error_description: message };
 }
 
 function __authsim_partial() {
-  var f = __authsim_flow;
+  var f = rt.currentFlow;
   if (!f) return '[]';
   var trace = f.trace.slice();
   if (f.currentEntry && trace.indexOf(f.currentEntry) < 0) {
     f.currentEntry.outcome = 'timeout';
-    f.currentEntry.durationMs = __rt_now() - f.currentStart;
+    f.currentEntry.durationMs = rt.now() - f.currentStart;
     trace.push(f.currentEntry);
   }
-  return JSON.stringify(trace);
+  return P.stringify(trace);
 }
 
 // Runs one rule: resolves with {err, u, c} when it calls back (or throws / rejects).
@@ -101,7 +112,7 @@ function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
       }
       resolve({ err: err, u: u, c: c });
     }
-    globalThis.__rt_uncaught = function (e) { callback(e); };
+    rt.uncaught = function (e) { callback(e); };
     var auth0 = {
       accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
       users: {
@@ -110,9 +121,9 @@ function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
       }
     };
     try {
-      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __rt_makeConsole(logs), __node_require, UnauthorizedError);
+      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, rt.makeConsole(logs), rt.require, UnauthorizedError);
       if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
-      var r = fn.call(undefined, user, context, callback);
+      var r = P.apply(fn, undefined, [user, context, callback]);
       if (r && typeof r.then === 'function') {
         r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
       }
@@ -150,7 +161,7 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   var userNow = __authsim_json(user);
   if (userNow !== before.user) {
     // The rule may have replaced the object or edited it in place: diff the JSON texts.
-    var was = before.user === undefined ? {} : JSON.parse(before.user);
+    var was = before.user === undefined ? {} : P.parse(before.user);
     var uDiff = __authsim_diff(__authsim_keyJSON(was), __authsim_keyJSON(user), user);
     if (uDiff) ch.user = uDiff;
   }
@@ -162,18 +173,18 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
 
 // Per-flow globals are reset however the flow ends (a timeout leaves them for the probe).
 async function __authsim_runFlow(input) {
-  try { return await __authsim_runFlowBody(JSON.parse(input)); }
+  try { return await __authsim_runFlowBody(P.parse(input)); }
   finally {
-    __authsim_flow = null;
-    globalThis.__node_outbound = undefined;
-    globalThis.__rt_uncaught = __authsim_rethrow;
+    rt.currentFlow = null;
+    rt.outbound = undefined;
+    rt.uncaught = __authsim_rethrow;
     __authsim_setClock(null);
   }
 }
 
 async function __authsim_runFlowBody(req) {
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
-  __authsim_flow = flow;
+  rt.currentFlow = flow;
   __authsim_setClock(req.now);
   var user = req.user;
   var context = req.context;
@@ -198,7 +209,7 @@ async function __authsim_runFlowBody(req) {
 
   for (var i = 0; i < rules.length; i++) {
     var rule = rules[i];
-    __rt_mark(i);
+    rt.mark(i);
     var logs = [];
     var writes = [];
     var entry = {
@@ -207,13 +218,13 @@ async function __authsim_runFlowBody(req) {
     };
     flow.currentEntry = entry;
     // Outbound HTTP calls started while this rule runs are listed in its trace entry.
-    globalThis.__node_outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     var before = __authsim_snapshot(user, context);
-    var start = __rt_now();
+    var start = rt.now();
     flow.currentStart = start;
     var result = await __authsim_callRule(rule, req, user, context, entry, logs, writes);
-    globalThis.__rt_uncaught = __authsim_rethrow;
-    entry.durationMs = __rt_now() - start;
+    rt.uncaught = __authsim_rethrow;
+    entry.durationMs = rt.now() - start;
     entry.endedAt = new Date().toISOString();
     if (executedRuleIds.indexOf(rule.id) < 0) executedRuleIds.push(rule.id);
 
@@ -237,20 +248,20 @@ async function __authsim_runFlowBody(req) {
     flow.currentEntry = null;
     if (outcome !== 'allowed') break;
   }
-  globalThis.__node_outbound = undefined;
+  rt.outbound = undefined;
 
   var st = { flow: flow, user: user, context: context, outcome: outcome, error: error, executedRuleIds: executedRuleIds, resume: null,
     appMetadata: flow.metadata ? flow.metadata.app : {}, userMetadata: flow.metadata ? flow.metadata.user : {}, transactionMetadata: {} };
   if (outcome === 'allowed' && !context.redirect && event && req.actions.length) {
-    await __authsim_runPostLogin(req, st);
+    await rt.runPostLogin(req, st);
   } else if (context.redirect && !st.resume) {
     st.resume = { kind: 'rules' };
   }
   if (st.resume) st.resume.executedRuleIds = executedRuleIds;
 
-  __authsim_flow = null;
+  rt.currentFlow = null;
   __authsim_setClock(null);
-  return JSON.stringify({
+  return P.stringify({
     outcome: st.outcome,
     error: st.error,
     idToken: context.idToken || {},
@@ -286,14 +297,14 @@ function __authsim_setClock(now) {
   __authsim_fixedNow = now === null || now === undefined ? null : Number(now);
 }
 
-function __authsim_rethrow(e) { throw e; }
+var __authsim_rethrow = rt.rethrow;
 
 function __authsim_writeMetadata(kind, id, md, writes) {
-  var w = { kind: kind, userId: id === undefined ? null : id, metadata: __authsim_plain(md), persisted: false };
+  var w = { kind: kind, userId: id === undefined ? null : __authsim_plain(id), metadata: __authsim_plain(md), persisted: false };
   writes.push(w);
-  return __rt_callAsync('updateMetadata', { kind: kind, userId: w.userId, metadata: w.metadata }).then(function (r) {
+  return rt.callAsync('updateMetadata', { kind: kind, userId: w.userId, metadata: w.metadata }).then(function (r) {
     w.persisted = r.persisted;
-    var f = __authsim_flow;
+    var f = rt.currentFlow;
     if (f && f.metadata && r.user && r.user.user_id === f.subject) {
       f.metadata.app = r.user.app_metadata || {};
       f.metadata.user = r.user.user_metadata || {};
@@ -304,6 +315,15 @@ function __authsim_writeMetadata(kind, id, md, writes) {
     throw e;
   });
 }
+
+rt.entries.__authsim_runFlow = __authsim_runFlow;
+rt.entries.__authsim_partial = __authsim_partial;
+// What the actions and custom-database drivers share with this one.
+rt.flowKit = Object.freeze({
+  json: __authsim_json, copy: __authsim_copy, plain: __authsim_plain, keyJSON: __authsim_keyJSON, errorOf: __authsim_errorOf,
+  snapshot: __authsim_snapshot, recordChanges: __authsim_recordChanges, recordClaims: __authsim_recordClaims,
+  setClock: __authsim_setClock, rethrow: __authsim_rethrow, UnauthorizedError: UnauthorizedError
+});
 """#
 }
 

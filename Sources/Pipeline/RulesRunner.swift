@@ -29,29 +29,22 @@ public struct RulesRunner: Sendable {
         timeout = .milliseconds(Int64(tenant.settings.flowTimeoutSeconds * 1000))
         let configuration = JSONValue.object(tenant.configuration.mapValues(JSONValue.string)).serialized()
         let node = NodeModules(configuration: RulesRunner.nodeConfiguration(tenant: tenant, extra: modulePaths))
+        // The runtime files (Node, the drivers, the secrets) first; then the user files, which
+        // see only globals and hand their functions to the drivers (`ScriptFile.Kind`).
         var files = node.files
-        files.append(ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n"))
-        files.append(ScriptFile(name: ActionsFlowScript.fileName, source: ActionsFlowScript.source))
-        for action in tenant.actions {
-            files.append(ScriptFile(name: action.file, source: ActionsFlowScript.wrap(action: action.name, source: action.source, secrets: action.secrets)))
-        }
+        files.append(ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n", kind: .runtime))
+        files.append(ScriptFile(name: ActionsFlowScript.fileName, source: ActionsFlowScript.source, kind: .runtime))
+        files.append(ActionsFlowScript.secretsFile(tenant.actions))
         // Custom-database scripts share the program (and so the module environment) with rules.
-        files.append(ScriptFile(name: CustomDatabaseScript.fileName, source: CustomDatabaseScript.source))
+        files.append(ScriptFile(name: CustomDatabaseScript.fileName, source: CustomDatabaseScript.source, kind: .runtime))
+        files += tenant.actions.map(ActionsFlowScript.file)
         for connection in tenant.connections where connection.usesCustomScripts {
             for script in connection.scripts.values.sorted(by: { $0.kind < $1.kind }) {
-                files.append(
-                    ScriptFile(
-                        name: script.file, source: CustomDatabaseScript.wrap(connection: connection.name, script: script),
-                        syntaxCheck: RulesFlowScript.standalone(source: script.source)))
+                files.append(CustomDatabaseScript.file(connection: connection.name, script: script))
             }
         }
         let legacy = LegacyDatabase.hostFunctions()
-        for rule in tenant.rules where rule.enabled {
-            files.append(
-                ScriptFile(
-                    name: rule.file, source: RulesFlowScript.wrap(ruleName: rule.name, source: rule.source),
-                    syntaxCheck: RulesFlowScript.standalone(source: rule.source)))
-        }
+        files += tenant.rules.filter(\.enabled).map(RulesFlowScript.file)
         program = ScriptProgram(
             id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions.merging(legacy.sync) { a, _ in a },
             asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a }

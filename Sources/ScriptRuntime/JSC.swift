@@ -37,6 +37,40 @@ enum JSC {
         return swiftString(s)
     }
 
+    /// A JavaScript number as an integer, when it is one a host may use: a number value (not an
+    /// object, so no `valueOf` or `Symbol.toPrimitive` of the script's runs), finite, whole and
+    /// within ±2^53. NaN, ±Infinity, 1e300 and fractions give nil instead of trapping in `Int(_:)`.
+    static func integer(_ ctx: JSContext, _ v: JSValue?) -> Int? {
+        guard let v, JSValueIsNumber(ctx, v) else { return nil }
+        return checkedInteger(JSValueToNumber(ctx, v, nil))
+    }
+
+    static func checkedInteger(_ d: Double) -> Int? {
+        guard d.isFinite, d == d.rounded(), abs(d) <= 9_007_199_254_740_992 else { return nil }
+        return Int(d)
+    }
+
+    /// A JavaScript number value that is finite (no conversion of objects).
+    static func finiteNumber(_ ctx: JSContext, _ v: JSValue?) -> Double? {
+        guard let v, JSValueIsNumber(ctx, v) else { return nil }
+        let d = JSValueToNumber(ctx, v, nil)
+        return d.isFinite ? d : nil
+    }
+
+    /// A JavaScript string value as a Swift string (nil for anything else: no `toString` runs).
+    static func stringValue(_ ctx: JSContext, _ v: JSValue?) -> String? {
+        guard let v, JSValueIsString(ctx, v) else { return nil }
+        return toString(ctx, v)
+    }
+
+    /// Evaluates `source` as a script named `file`, its first line numbered `line`.
+    static func evaluate(_ ctx: JSContext, _ source: String, file: String, line: Int, exception: inout JSValue?) -> JSValue? {
+        let src = string(source)
+        let url = string(file)
+        defer { JSStringRelease(src); JSStringRelease(url) }
+        return JSEvaluateScript(ctx, src, nil, url, Int32(clamping: line), &exception)
+    }
+
     static func makeString(_ ctx: JSContext, _ s: String) -> JSValue {
         let js = string(s)
         defer { JSStringRelease(js) }
@@ -64,6 +98,21 @@ enum JSC {
         return withUnsafePointer(to: &arg) { JSObjectMakeError(ctx, 1, $0, &exc) }
     }
 
+    /// UTF-16 units of a thrown value's texts that are kept (a script can throw a 500 MB string).
+    static let maximumMessage = 65_536
+
+    /// `String(v)` in JavaScript terms, at most `limit` UTF-16 units of it (the rest is never
+    /// copied out of JavaScriptCore); nil if conversion threw.
+    static func toString(_ ctx: JSContext, _ v: JSValue?, limit: Int) -> String? {
+        guard let v else { return nil }
+        var exc: JSValue?
+        guard let s = JSValueToStringCopy(ctx, v, &exc) else { return nil }
+        defer { JSStringRelease(s) }
+        let length = JSStringGetLength(s)
+        guard length > limit, let chars = JSStringGetCharactersPtr(s) else { return swiftString(s) }
+        return String(decoding: UnsafeBufferPointer(start: chars, count: limit), as: UTF16.self) + "… [\(length - limit) more characters cut]"
+    }
+
     /// A description of a thrown value: message, location and stack when it is an Error.
     static func describeException(_ ctx: JSContext, _ exc: JSValue) -> ThrownValue {
         let message: String
@@ -74,17 +123,18 @@ enum JSC {
         var name: String?
         if JSValueIsObject(ctx, exc) {
             if let m = property(ctx, exc, "message"), !JSValueIsUndefined(ctx, m) {
-                message = toString(ctx, m) ?? "Error"
+                message = toString(ctx, m, limit: maximumMessage) ?? "Error"
             } else {
-                message = toString(ctx, exc) ?? "Error"
+                message = toString(ctx, exc, limit: maximumMessage) ?? "Error"
             }
-            if let n = property(ctx, exc, "name"), JSValueIsString(ctx, n) { name = toString(ctx, n) }
-            if let l = property(ctx, exc, "line"), JSValueIsNumber(ctx, l) { line = Int(JSValueToNumber(ctx, l, nil)) }
-            if let c = property(ctx, exc, "column"), JSValueIsNumber(ctx, c) { column = Int(JSValueToNumber(ctx, c, nil)) }
-            if let s = property(ctx, exc, "sourceURL"), JSValueIsString(ctx, s) { source = toString(ctx, s) }
-            if let s = property(ctx, exc, "stack"), JSValueIsString(ctx, s) { stack = toString(ctx, s) }
+            if let n = property(ctx, exc, "name"), JSValueIsString(ctx, n) { name = toString(ctx, n, limit: 256) }
+            // Any object can be thrown or rejected with: `{line: NaN}` must not reach `Int(_:)`.
+            line = integer(ctx, property(ctx, exc, "line"))
+            column = integer(ctx, property(ctx, exc, "column"))
+            if let s = property(ctx, exc, "sourceURL"), JSValueIsString(ctx, s) { source = toString(ctx, s, limit: 1024) }
+            if let s = property(ctx, exc, "stack"), JSValueIsString(ctx, s) { stack = toString(ctx, s, limit: maximumMessage) }
         } else {
-            message = toString(ctx, exc) ?? "undefined"
+            message = toString(ctx, exc, limit: maximumMessage) ?? "undefined"
         }
         return ThrownValue(name: name, message: message, sourceURL: source, line: line, column: column, stack: stack)
     }

@@ -2,14 +2,28 @@ import CJavaScriptCore
 
 /// One global context in a worker's group, with the runtime prelude and a program evaluated
 /// into it. Confined to its worker thread.
+///
+/// The runtime's own state is one private object, `rt`: the natives installed here, and what
+/// the prelude and the program's runtime files add to it (entries, timers, the snapshot that
+/// undoes a job's changes). Only runtime files are handed `rt`; the context keeps it protected
+/// and calls into it directly, so nothing of the runtime is a global a script could reach.
 final class ScriptContext {
     let ctx: OpaquePointer
     let programID: String
     let program: ScriptProgram
-    let startFunction: JSValue
     var jobsRun = 0
     /// Async host calls still in flight: their promise resolve/reject functions (protected).
     var pendingOps: [Int: (resolve: JSValue, reject: JSValue)] = [:]
+
+    /// The private runtime object and the functions of it the worker calls.
+    private let rt: JSValue
+    let start: JSValue
+    let fire: JSValue
+    let dropTimers: JSValue
+    let restore: JSValue
+    let probe: JSValue
+
+    static let prelude = ScriptFile(name: "authsim:runtime/prelude.js", source: String(decoding: PackageResources.prelude_js, as: UTF8.self), kind: .runtime)
 
     init(group: OpaquePointer, program: ScriptProgram, worker: Worker) throws(ScriptFailure) {
         guard let ctx = JSGlobalContextCreateInGroup(group, nil) else {
@@ -18,49 +32,67 @@ final class ScriptContext {
         self.ctx = ctx
         self.programID = program.id
         self.program = program
-        let global = JSContextGetGlobalObject(ctx)!
-        ScriptContext.installNatives(ctx, global: global, program: program, worker: worker)
+        let rt = JSObjectMake(ctx, nil, nil)!
+        JSValueProtect(ctx, rt)
+        self.rt = rt
+        ScriptContext.installNatives(ctx, rt: rt, program: program, worker: worker)
 
+        func fail(_ file: ScriptFile, _ exc: JSValue) -> ScriptFailure {
+            let t = JSC.describeException(ctx, exc)
+            JSGlobalContextRelease(ctx)
+            return .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
+        }
         func evaluate(_ file: ScriptFile) throws(ScriptFailure) {
-            let src = JSC.string(file.source)
-            let url = JSC.string(file.name)
-            defer { JSStringRelease(src); JSStringRelease(url) }
             var exc: JSValue?
-            func compileFailure(_ exc: JSValue) -> ScriptFailure {
-                let t = JSC.describeException(ctx, exc)
-                JSGlobalContextRelease(ctx)
-                return .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
-            }
             if let check = file.syntaxCheck {
                 let checkSource = JSC.string(check)
-                defer { JSStringRelease(checkSource) }
-                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(file.startLine), &exc), let exc { throw compileFailure(exc) }
+                let url = JSC.string(file.name)
+                defer { JSStringRelease(checkSource); JSStringRelease(url) }
+                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(clamping: file.startLine), &exc), let exc { throw fail(file, exc) }
             }
-            _ = JSEvaluateScript(ctx, src, nil, url, Int32(file.startLine), &exc)
-            if let exc { throw compileFailure(exc) }
+            // Runtime files become a strict function of `rt`, opened on the file's first line so
+            // that its line numbers stay the file's own.
+            let source = file.kind == .runtime ? "(function (rt) { 'use strict'; " + file.source + "\n})" : file.source
+            let value = JSC.evaluate(ctx, source, file: file.name, line: file.startLine, exception: &exc)
+            if let exc { throw fail(file, exc) }
+            switch file.kind {
+            case .plain:
+                return
+            case .runtime:
+                guard let value, JSValueIsObject(ctx, value) else { throw fail(file, JSC.makeError(ctx, "runtime file did not evaluate to a function")!) }
+                var arg: JSValue? = rt
+                _ = withUnsafePointer(to: &arg) { JSObjectCallAsFunction(ctx, value, nil, 1, $0, &exc) }
+            case .user(let slot):
+                guard let install = JSC.property(ctx, rt, "install") else { return }
+                var argv: [JSValue?] = [JSC.makeString(ctx, slot), value ?? JSValueMakeUndefined(ctx)]
+                _ = argv.withUnsafeMutableBufferPointer { JSObjectCallAsFunction(ctx, install, nil, 2, $0.baseAddress, &exc) }
+            }
+            if let exc { throw fail(file, exc) }
         }
-        try evaluate(ScriptFile(name: "authsim:runtime/prelude.js", source: Prelude.source))
+        try evaluate(ScriptContext.prelude)
         for file in program.files { try evaluate(file) }
-        // `__rt_compile` evaluates any source: with eval off, only what captured it while the
-        // program loaded (the module loader) keeps it.
-        if !program.evalEnabled {
-            let name = JSC.string("__rt_compile")
-            JSObjectDeleteProperty(ctx, global, name, nil)
-            JSStringRelease(name)
+
+        func function(_ name: String) -> JSValue {
+            let f = JSC.property(ctx, rt, name)!
+            JSValueProtect(ctx, f)
+            return f
         }
-        let start = JSC.property(ctx, global, "__rt_start")!
+        start = function("start")
+        fire = function("fire")
+        dropTimers = function("dropTimers")
+        restore = function("restore")
+        probe = function("probe")
         // What jobs must not change for the jobs after them (see the prelude).
         var snapshotException: JSValue?
-        if let snapshot = JSC.property(ctx, global, "__rt_snapshotIntrinsics") {
+        if let snapshot = JSC.property(ctx, rt, "snapshot") {
             _ = JSObjectCallAsFunction(ctx, snapshot, nil, 0, nil, &snapshotException)
         }
+        if let snapshotException { throw fail(ScriptContext.prelude, snapshotException) }
         if !program.evalEnabled {
             let message = JSC.string(ScriptProgram.evalDisabledMessage)
             JSGlobalContextSetEvalEnabled(ctx, false, message)
             JSStringRelease(message)
         }
-        JSValueProtect(ctx, start)
-        self.startFunction = start
     }
 
     func release() {
@@ -69,71 +101,80 @@ final class ScriptContext {
         JSGlobalContextRelease(ctx)
     }
 
-    /// Calls a global function by name with string arguments; returns the thrown value if any.
-    func callGlobal(_ name: String, _ args: [String]) -> (JSValue?, JSValue?) {
-        let global = JSContextGetGlobalObject(ctx)!
-        guard let fn = JSC.property(ctx, global, name), JSValueIsObject(ctx, fn) else { return (nil, nil) }
-        var argv: [JSValue?] = args.map { JSC.makeString(ctx, $0) }
+    /// Calls one of the runtime's functions; returns its value and the thrown value if any.
+    @discardableResult
+    func call(_ fn: JSValue, _ args: [JSValue?] = []) -> (JSValue?, JSValue?) {
+        var argv = args
         var exc: JSValue?
         let r = argv.withUnsafeMutableBufferPointer { JSObjectCallAsFunction(ctx, fn, nil, args.count, $0.baseAddress, &exc) }
         return (r, exc)
     }
 
-    private static func install(_ ctx: JSContext, _ global: JSValue, _ name: String, _ body: @escaping NativeFunction.Body) {
-        JSC.setProperty(ctx, global, name, NativeFunction.make(ctx, body), readOnly: true)
+    private static func install(_ ctx: JSContext, _ rt: JSValue, _ name: String, _ body: @escaping NativeFunction.Body) {
+        JSC.setProperty(ctx, rt, name, NativeFunction.make(ctx, body), readOnly: true)
     }
 
-    private static func installNatives(_ ctx: JSContext, global: JSValue, program: ScriptProgram, worker: Worker) {
+    /// The host side of the runtime. Every argument is a script's value in the end, so each is
+    /// checked before use: numbers must be finite and in range (`JSC.integer`), strings are
+    /// converted only when they are strings.
+    private static func installNatives(_ ctx: JSContext, rt: JSValue, program: ScriptProgram, worker: Worker) {
         unowned let w = worker
-        install(ctx, global, "__rt_now") { ctx, _ in
+        install(ctx, rt, "now") { ctx, _ in
             JSValueMakeNumber(ctx, Double(monotonicNanos()) / 1_000_000)
         }
-        install(ctx, global, "__rt_setTimer") { ctx, args in
-            guard args.count >= 2, let id = args[0], let ms = args[1] else { throw NativeThrow("__rt_setTimer(id, ms)") }
-            w.addTimer(id: Int(JSValueToNumber(ctx, id, nil)), delayMs: JSValueToNumber(ctx, ms, nil))
+        install(ctx, rt, "setTimer") { ctx, args in
+            guard args.count >= 2, let id = JSC.integer(ctx, args[0]), let ms = JSC.finiteNumber(ctx, args[1]) else {
+                throw NativeThrow("setTimer(id, ms): id must be an integer and ms a finite number")
+            }
+            w.addTimer(id: id, delayMs: ms)
             return nil
         }
-        install(ctx, global, "__rt_clearTimer") { ctx, args in
-            if let id = args.first ?? nil { w.removeTimer(id: Int(JSValueToNumber(ctx, id, nil))) }
+        install(ctx, rt, "clearTimer") { ctx, args in
+            if let id = JSC.integer(ctx, args.first ?? nil) { w.removeTimer(id: id) }
             return nil
         }
         // Remaining wall-clock time of the job, in milliseconds (host calls bound themselves by it).
-        install(ctx, global, "__rt_remaining") { ctx, _ in
+        install(ctx, rt, "remaining") { ctx, _ in
             JSValueMakeNumber(ctx, w.remainingMilliseconds)
         }
-        // Evaluates `source` as a script named `file` and returns its completion value: how a
-        // module loader compiles a file so that errors and stacks name the file and its lines.
-        install(ctx, global, "__rt_compile") { ctx, args in
-            guard args.count >= 2, let source = JSC.toString(ctx, args[0]), let file = JSC.toString(ctx, args[1]) else {
-                throw NativeThrow("__rt_compile(source, file)")
+        // Bytes the heap budget has left, for allocations weighed before they are made.
+        install(ctx, rt, "heapRemaining") { ctx, _ in
+            JSValueMakeNumber(ctx, Double(max(0, w.configuration.heapBudget - w.heapSize(ctx))))
+        }
+        JSC.setProperty(ctx, rt, "heapBudget", JSValueMakeNumber(ctx, Double(worker.configuration.heapBudget)), readOnly: true)
+        // Evaluates `source` as a script named `file` and returns its completion value: how the
+        // module loader compiles a module file so that errors and stacks name the file and its
+        // lines. Only runtime files can reach it (with eval off, scripts have no way to compile).
+        install(ctx, rt, "compile") { ctx, args in
+            guard args.count >= 2, let a = args[0], let b = args[1], JSValueIsString(ctx, a), JSValueIsString(ctx, b),
+                let source = JSC.toString(ctx, a), let file = JSC.toString(ctx, b)
+            else {
+                throw NativeThrow("compile(source, file)")
             }
-            let src = JSC.string(source)
-            let url = JSC.string(file)
-            defer { JSStringRelease(src); JSStringRelease(url) }
             var exc: JSValue?
-            let value = JSEvaluateScript(ctx, src, nil, url, 1, &exc)
+            let value = JSC.evaluate(ctx, source, file: file, line: 1, exception: &exc)
             if let exc { throw NativeThrowValue(value: exc) }
             return value
         }
-        install(ctx, global, "__rt_mark") { ctx, args in
-            if let m = args.first ?? nil { w.current?.mark = Int(JSValueToNumber(ctx, m, nil)) }
+        install(ctx, rt, "mark") { ctx, args in
+            if let m = JSC.integer(ctx, args.first ?? nil) { w.current?.mark = m }
             return nil
         }
-        install(ctx, global, "__rt_done") { ctx, args in
+        install(ctx, rt, "done") { ctx, args in
             guard let job = w.current, job.outcome == nil else { return nil }
             job.outcome = .success(JSC.toString(ctx, args.first ?? nil) ?? "null")
             return nil
         }
-        install(ctx, global, "__rt_fail") { ctx, args in
+        install(ctx, rt, "fail") { ctx, args in
             guard let job = w.current, job.outcome == nil else { return nil }
             let thrown = (args.first ?? nil).map { JSC.describeException(ctx, $0) } ?? ThrownValue(message: "undefined")
             job.outcome = .failure(.exception(thrown))
             return nil
         }
         let syncFunctions = program.syncFunctions
-        install(ctx, global, "__rt_host") { ctx, args in
-            guard args.count >= 2, let name = JSC.toString(ctx, args[0]), let json = JSC.toString(ctx, args[1]) else {
-                throw NativeThrow("__rt_host(name, json)")
+        install(ctx, rt, "host") { ctx, args in
+            guard args.count >= 2, let name = JSC.stringValue(ctx, args[0]), let json = JSC.stringValue(ctx, args[1]) else {
+                throw NativeThrow("host(name, json)")
             }
             guard let fn = syncFunctions[name] else { throw NativeThrow("Unknown host function \(name)") }
             do {
@@ -143,9 +184,9 @@ final class ScriptContext {
             }
         }
         let asyncFunctions = program.asyncFunctions
-        install(ctx, global, "__rt_hostAsync") { ctx, args in
-            guard args.count >= 2, let name = JSC.toString(ctx, args[0]), let json = JSC.toString(ctx, args[1]) else {
-                throw NativeThrow("__rt_hostAsync(name, json)")
+        install(ctx, rt, "hostAsync") { ctx, args in
+            guard args.count >= 2, let name = JSC.stringValue(ctx, args[0]), let json = JSC.stringValue(ctx, args[1]) else {
+                throw NativeThrow("hostAsync(name, json)")
             }
             guard let fn = asyncFunctions[name] else { throw NativeThrow("Unknown async host function \(name)") }
             guard let job = w.current else { throw NativeThrow("No job is running") }
@@ -154,7 +195,7 @@ final class ScriptContext {
         let rejection = NativeFunction.make(ctx) { ctx, args in
             let reason = args.count > 1 ? args[1] : nil
             let text = reason.map { JSC.describeException(ctx, $0).message } ?? "undefined"
-            w.current?.unhandledRejections.append(text)
+            if let job = w.current, job.unhandledRejections.count < RunningJob.maximumUnhandledRejections { job.unhandledRejections.append(text) }
             return nil
         }
         var exc: JSValue?

@@ -1,17 +1,40 @@
 /// One source file evaluated into a context, with the name and first line used in error
 /// locations and stack traces.
+///
+/// What a file can reach depends on its kind. The runtime's own state (host functions, timers,
+/// the job entry points, the snapshots that undo a job's changes) lives in one private object
+/// that only `.runtime` files are handed; nothing of it is a global, so a script can neither
+/// name nor enumerate it.
 public struct ScriptFile: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// The embedder's own JavaScript: evaluated as the body of `function (rt) { … }` and
+        /// called with the runtime's private object before any user code loads. Its `var` and
+        /// `function` declarations stay local; what it shares, it puts on `rt` (entry points on
+        /// `rt.entries`, handlers for user code with `rt.onInstall`).
+        case runtime
+        /// User code (a rule, an action, a custom-database script): evaluated at global scope,
+        /// seeing only globals; its completion value (usually a function expression) is handed
+        /// to the runtime file that registered `slot`'s prefix (the part before the first `:`)
+        /// with `rt.onInstall(prefix, function (name, value) { … })`.
+        case user(slot: String)
+        /// A plain script at global scope whose global functions may be job entries (tests,
+        /// benchmarks). It gets no host access beyond the globals.
+        case plain
+    }
+
     public var name: String
     public var source: String
     public var startLine: Int
+    public var kind: Kind
     /// When `source` wraps user code, the user code alone (in a form that parses standalone):
     /// its syntax is checked first so errors point at the user's own lines, not the wrapper's.
     public var syntaxCheck: String?
 
-    public init(name: String, source: String, startLine: Int = 1, syntaxCheck: String? = nil) {
+    public init(name: String, source: String, startLine: Int = 1, kind: Kind = .plain, syntaxCheck: String? = nil) {
         self.name = name
         self.source = source
         self.startLine = startLine
+        self.kind = kind
         self.syntaxCheck = syntaxCheck
     }
 }
@@ -52,8 +75,9 @@ public struct ScriptProgram: Sendable {
     }
 }
 
-/// One unit of work: call the global function `entry` with `input` (a string, usually JSON)
-/// and wait until the value it returns (or the promise it returns) settles.
+/// One unit of work: call the entry function `entry` with `input` (a string, usually JSON)
+/// and wait until the value it returns (or the promise it returns) settles. The entry is one a
+/// runtime file put on `rt.entries`, or else a global function of a `.plain` file.
 public struct ScriptJob: Sendable {
     public var program: ScriptProgram
     public var entry: String
@@ -61,7 +85,7 @@ public struct ScriptJob: Sendable {
     /// Wall-clock time the whole job may take, timers and host calls included.
     public var timeout: Duration
     public var environment: JobEnvironment
-    /// A global function returning a string, called when the job times out while idle (not
+    /// An entry (as `entry`) returning a string, called when the job times out while idle (not
     /// while JavaScript is running) so the embedder can report partial progress.
     public var timeoutProbe: String?
 

@@ -47,8 +47,13 @@ public final class ScriptRuntime: Sendable {
     /// with the workers, and keep growing resident memory with code for hours (20–25 % over a
     /// million logins, against 5 % without them). CPU-bound scripts run about 25 % slower in the
     /// baseline JIT.
+    ///
+    /// WebAssembly is off, whatever the environment says: a wasm loop ignores the watchdog's
+    /// termination in this JavaScriptCore (checked with every trap and tier option), so one
+    /// script could keep a core busy for good.
     static let jscOptions: Void = {
         setenv("JSC_useDFGJIT", "false", 0)
+        setenv("JSC_useWasm", "false", 1)
     }()
 
     public init(configuration: RuntimeConfiguration = RuntimeConfiguration()) {

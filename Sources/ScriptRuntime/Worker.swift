@@ -136,11 +136,11 @@ final class Worker: @unchecked Sendable {
         return false
     }
 
-    private func heapSize(_ ctx: OpaquePointer) -> Int {
+    func heapSize(_ ctx: OpaquePointer) -> Int {
         guard let stats = JSGetMemoryUsageStatistics(ctx) else { return 0 }
         var exc: JSValue?
         guard let v = JSObjectGetProperty(ctx, stats, heapSizeName, &exc) else { return 0 }
-        return Int(JSValueToNumber(ctx, v, nil))
+        return JSC.checkedInteger(JSValueToNumber(ctx, v, nil).rounded()) ?? Int.max
     }
 
     // MARK: - Timers and host calls (called from natives on this thread)
@@ -151,6 +151,7 @@ final class Worker: @unchecked Sendable {
         var seq: Int
     }
 
+    /// `delayMs` is finite (checked by the native); negative means "immediate".
     func addTimer(id: Int, delayMs: Double) {
         timerSeq += 1
         let delay = delayMs < 0 ? 0 : UInt64(min(delayMs, 1e9) * 1_000_000)
@@ -236,9 +237,7 @@ final class Worker: @unchecked Sendable {
         }
 
         let ctx = context.ctx
-        var argv: [JSValue?] = [JSC.makeString(ctx, job.entry), JSC.makeString(ctx, job.input)]
-        var exc: JSValue?
-        _ = argv.withUnsafeMutableBufferPointer { JSObjectCallAsFunction(ctx, context.startFunction, nil, 2, $0.baseAddress, &exc) }
+        let (_, exc) = context.call(context.start, [JSC.makeString(ctx, job.entry), JSC.makeString(ctx, job.input)])
         if let exc, breach == nil { running.outcome = .failure(.exception(JSC.describeException(ctx, exc))) }
 
         while running.outcome == nil && breach == nil {
@@ -260,7 +259,7 @@ final class Worker: @unchecked Sendable {
             for t in due {
                 guard timers.contains(where: { $0.seq == t.seq }) else { continue }
                 timers.removeAll { $0.seq == t.seq }
-                let (_, thrown) = context.callGlobal("__rt_fire", [String(t.id)])
+                let (_, thrown) = context.call(context.fire, [JSValueMakeNumber(ctx, Double(t.id))])
                 if breach != nil { break }
                 if let thrown, running.outcome == nil {
                     running.outcome = .failure(.exception(JSC.describeException(ctx, thrown)))
@@ -296,9 +295,9 @@ final class Worker: @unchecked Sendable {
             var failure = failure
             if case .timeout(let s, let mark, _) = failure, !breachWhileRunning, let probe = job.timeoutProbe {
                 // Idle timeout: the context is still sound, so ask it what it got done.
-                let (value, thrown) = context.callGlobal(probe, [])
+                let (value, thrown) = context.call(context.probe, [JSC.makeString(ctx, probe)])
                 // Keep its answer only if the probe itself ran cleanly (the watchdog can stop it too).
-                if thrown == nil, !breachWhileRunning, let value {
+                if thrown == nil, !breachWhileRunning, let value, JSValueIsString(ctx, value) {
                     failure = .timeout(seconds: s, mark: mark, partial: JSC.toString(ctx, value))
                 }
             }
@@ -308,11 +307,13 @@ final class Worker: @unchecked Sendable {
         }
         if !timers.isEmpty {
             timers.removeAll()
-            _ = context.callGlobal("__rt_dropTimers", [])
+            context.call(context.dropTimers)
         }
         // Undo what the job did to shared built-ins; a context that cannot be restored is dropped.
-        let (restored, restoreThrew) = context.callGlobal("__rt_restoreIntrinsics", [])
-        if restoreThrew != nil || breach != nil || restored.map({ JSC.toString(ctx, $0) }) == "poisoned" {
+        let (restored, restoreThrew) = context.call(context.restore)
+        let restoredState = restored.flatMap { JSC.toString(ctx, $0) } ?? "threw"
+        if restoreThrew != nil || breach != nil || restoredState.hasPrefix("poisoned") {
+            if ProcessInfo.processInfo.environment["AUTHSIM_DEBUG_RESTORE"] != nil { FileHandle.standardError.write(Data("restore: \(restoredState) \(restoreThrew.map { JSC.describeException(ctx, $0).message } ?? "")\n".utf8)) }
             let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
             discardGroup()
             pending.finish(outcome.map {
@@ -368,7 +369,9 @@ final class RunningJob {
     let timeoutSeconds: Double
     var outcome: Result<String, ScriptFailure>?
     var mark: Int?
+    /// The first `maximumUnhandledRejections` reasons (a script can reject millions of promises).
     var unhandledRejections: [String] = []
+    static let maximumUnhandledRejections = 100
     var hostTasks: [Task<Void, Never>] = []
 
     init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {

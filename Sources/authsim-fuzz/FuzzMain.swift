@@ -5,6 +5,8 @@ import Fuzzing
 ///
 ///     authsim-fuzz <query|merge|jwt|tenant|all> [--seconds S] [--runs N] [--seed X]
 ///         the built-in mutation driver (what `make test` runs briefly)
+///     authsim-fuzz host [--runs N] [--seed X]
+///         the host-boundary target: host functions called with hostile values in real logins
 ///     authsim-fuzz --write-corpus DIR
 ///         each target's seeds as DIR/<target>/seed-N and its dictionary as DIR/<target>.dict
 ///
@@ -16,6 +18,7 @@ import Fuzzing
         guard let first = args.first else { usage() }
         if first == "--write-corpus", args.count == 2 { writeCorpus(args[1]) }
         args.removeFirst()
+        if first == "host" { host(args) }
         let targets = first == "all" ? FuzzTarget.allCases : [required(FuzzTarget(rawValue: first))]
         #if LIBFUZZER
         guard targets.count == 1 else { usage() }
@@ -45,6 +48,41 @@ import Fuzzing
         }
         exit(failed ? 1 : 0)
         #endif
+    }
+
+    /// The host target runs logins (async); the main thread waits for it.
+    static func host(_ args: [String]) -> Never {
+        var runs = 200
+        var seed: UInt64 = 1
+        var rest = args
+        while rest.count >= 2 {
+            switch rest[0] {
+            case "--runs": runs = required(Int(rest[1]))
+            case "--seed": seed = required(UInt64(rest[1]))
+            default: usage()
+            }
+            rest.removeFirst(2)
+        }
+        if !rest.isEmpty { usage() }
+        let done = DispatchSemaphore(value: 0)
+        let box = ReportBox()
+        Task.detached {
+            do { box.report = try await HostFuzz.run(runs: runs, seed: seed) } catch { box.error = "\(error)" }
+            done.signal()
+        }
+        done.wait()
+        guard let r = box.report else {
+            print("host: could not start: \(box.error ?? "")")
+            exit(1)
+        }
+        print("host: \(r.runs) logins, \(r.calls) host calls, \(r.completed) completed, \(r.limited) stopped by a script limit, failures \(r.failures.count)")
+        for f in r.failures { print("FAILED \(f)") }
+        exit(r.failures.isEmpty ? 0 : 1)
+    }
+
+    final class ReportBox: @unchecked Sendable {
+        var report: HostFuzz.Report?
+        var error: String?
     }
 
     static func writeCorpus(_ dir: String) -> Never {

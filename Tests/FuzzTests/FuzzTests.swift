@@ -19,6 +19,17 @@ import Testing
         #expect(report.accepted > 0 && report.refused > 0)
     }
 
+    /// The host boundary: every host function scripts reach, with hostile values, in real logins
+    /// on a real pipeline. The first 90 logins go through every function with every value.
+    @Test func hostFunctionsSurviveHostileValues() async throws {
+        let runs = 120
+        let report = try await HostFuzz.run(runs: runs, seed: 20261203)
+        print("fuzz host: \(report.runs) logins, \(report.calls) host calls, \(report.completed) completed, \(report.limited) stopped by a script limit")
+        #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")
+        #expect(report.runs == runs && report.calls == runs * 16)
+        #expect(report.completed > runs / 2, "most logins run every call to its end (\(report.completed) of \(runs))")
+    }
+
     /// The checks themselves catch what they are meant to: a broken input is reported, with
     /// the input, not swallowed.
     @Test func aViolatedPropertyIsReportedWithItsInput() throws {

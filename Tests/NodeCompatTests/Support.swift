@@ -19,11 +19,17 @@ func runNode(
 ) async throws -> JSONValue {
     let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: modules, legacyGlobals: legacyGlobals))
     var files = node.files
+    // The test body is user code: a global-scope function expression handed `require` the way
+    // the pipeline hands it to rules, through a runtime file that makes it the job's entry.
+    files.append(
+        ScriptFile(
+            name: "test-entry.js",
+            source: "rt.onInstall('test', function (_, fn) { rt.entries.__test = function (input) { return fn(rt.require); }; });\n", kind: .runtime))
     files.append(
         ScriptFile(
             name: "test.js",
-            source: preamble + "\nasync function __test(input) { var require = __node_require; var r = await (async function () {\n" + body
-                + "\n})(); return JSON.stringify(r === undefined ? null : r); }\n"))
+            source: preamble + "\n;(async function (require) { var r = await (async function () {\n" + body
+                + "\n})(); return JSON.stringify(r === undefined ? null : r); })\n", kind: .user(slot: "test")))
     let program = ScriptProgram(
         id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
     let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout))

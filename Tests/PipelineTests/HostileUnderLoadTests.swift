@@ -11,6 +11,20 @@ import Testing
 /// each hostile rule is injected; every good login succeeds, every bad one fails with its own
 /// error, and the process's memory does not keep what the bombs allocated.
 @Suite struct HostileUnderLoadTests {
+    /// The classes of the sealed-runtime issue, each with its hostile rules (for the note and
+    /// the summary line).
+    static let classes: [(name: String, rules: [String])] = [
+        ("runaway CPU and memory", ["spin", "promise-spin", "microtask-loop", "bomb", "recurse"]),
+        ("callback misuse and odd throws", ["silent", "twice", "throw-number", "throw-object"]),
+        ("numbers that used to trap in the host", ["nan-line", "throw-nan-line", "unhandled-nan", "timers-nan", "http-nan"]),
+        ("oversized values", ["huge-throw", "chatty"]),
+        ("runtime internals", ["internals", "escape", "escape-global", "runtime-compile"]),
+        ("code from strings", ["eval", "function-constructor", "async-function-constructor", "dynamic-import", "wasm"]),
+        ("what the next login sees", ["pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins"]),
+        ("buffer budgets", ["arraybuffer", "typed-fill", "buffer-alloc", "buffers-loop"]),
+        ("host access", ["require-fs", "process"]),
+    ]
+
     static let hostile: [(name: String, body: String)] = [
         ("spin", "while (true) {}"),
         ("promise-spin", "return Promise.resolve().then(function () { while (true) {} });"),
@@ -21,15 +35,55 @@ import Testing
         ("twice", "callback(null, user, context); callback(new Error('second'));  return;"),
         ("throw-number", "throw 42;"),
         ("throw-object", "throw { code: 'E_WEIRD' };"),
-        ("pollute", "Object.prototype.polluted = 'yes'; Array.prototype.includes = function () { return true; }; JSON.parse = function () { return {}; };"),
-        ("require-fs", "require('fs').readFileSync('/etc/passwd');"),
-        ("process", "process.exit(1);"),
+        ("nan-line", "return Promise.reject({ line: NaN, column: 1e300, message: 'nan-line' });"),
+        ("throw-nan-line", "throw { line: Infinity, column: -Infinity, sourceURL: 1e300, message: 'thrown-nan' };"),
+        ("unhandled-nan", "Promise.reject({ line: NaN, column: NaN, message: 'nobody handles me' }); callback(null, user, context); return;"),
+        ("timers-nan", """
+            setTimeout(function () {}, NaN); setInterval(function () {}, -Infinity); var t = setTimeout(function () {}, 1e300);
+            clearTimeout(t); clearTimeout(NaN); clearInterval({ __id: 1e300 });
+            setImmediate(function () { callback(null, user, context); }); return;
+            """),
+        ("http-nan", """
+            require('axios').get('http://not-allowed.example/x', { timeout: 1e300, maxRedirects: NaN })
+              .then(function () { callback(new Error('reached')); }, function (e) { callback(new Error('http refused: ' + e.code)); }); return;
+            """),
+        ("huge-throw", "throw new Error('x'.repeat(20 * 1024 * 1024));"),
+        ("chatty", "for (var i = 0; i < 200000; i++) console.log('line %d %s', i, 'x'.repeat(2000));"),
+        ("internals", """
+            var found = [];
+            for (var o = globalThis; o; o = Object.getPrototypeOf(o)) {
+              Reflect.ownKeys(o).forEach(function (k) { var n = String(k); if (/^__|^rt$|authsim|flow/i.test(n) && !/^__(proto__|(define|lookup)[GS]etter__)$/.test(n)) found.push(n); });
+            }
+            if (typeof rt !== 'undefined') found.push('rt');
+            callback(new Error(found.length ? 'found ' + found.join(',') : 'sealed')); return;
+            """),
         ("escape", "var g = this.constructor.constructor('return this')(); g.__rt_call('node.read', { path: '/etc/passwd' });"),
         ("escape-global", "var out = globalThis.__rt_call('node.read', JSON.stringify({ path: '/etc/passwd' })); context.idToken['https://t/leak'] = String(out); callback(new Error('reached: ' + out));  return;"),
+        ("runtime-compile", "if (typeof __rt_compile !== 'undefined') { __rt_compile('1 + 1', 'x.js'); callback(new Error('compiled')); return; } throw new EvalError('no compiler');"),
         ("eval", "eval('1 + 1');"),
         ("function-constructor", "new Function('return 1')();"),
         ("async-function-constructor", "(async function () {}).constructor('return 1')();"),
-        ("runtime-compile", "if (typeof __rt_compile !== 'undefined') { __rt_compile('1 + 1', 'x.js'); callback(new Error('compiled')); return; } throw new EvalError('no compiler');"),
+        ("dynamic-import", """
+            var p; try { p = import('data:text/javascript,globalThis.imported = 1'); } catch (e) { callback(new Error('import refused')); return; }
+            p.then(function () { callback(new Error(globalThis.imported ? 'imported' : 'import ran nothing')); }, function () { callback(new Error('import refused')); }); return;
+            """),
+        ("wasm", "if (typeof WebAssembly === 'undefined') throw new Error('no WebAssembly'); new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));"),
+        ("pollute", "Object.prototype.polluted = 'yes'; Array.prototype.includes = function () { return true; }; JSON.parse = function () { return {}; };"),
+        ("regexp-statics", "/^(.*)@(.*)$/.exec(user.email); 'secret-token-123'.match(/token-(\\d+)/);"),
+        ("module-wrap", """
+            var b = require('bcrypt'); var orig = b.compareSync;
+            b.compareSync = function pwned(p, h) { global.captured = p; return orig(p, h); };
+            require('crypto').createHash = function () { throw new Error('pwned'); };
+            Buffer.prototype.toString = function () { return 'pwned'; }; process.env.STOLEN = user.email;
+            """),
+        ("globals-replaced", "setTimeout = function () { throw new Error('pwned'); }; Date.now = function () { return 0; }; try { Object.setPrototypeOf(globalThis, { evil: 1 }); } catch (e) {}"),
+        ("freeze-builtins", "Object.freeze(Array.prototype); Object.preventExtensions(Object.prototype); Object.freeze(require('crypto'));"),
+        ("arraybuffer", "new ArrayBuffer(4e9);"),
+        ("typed-fill", "new Uint8Array(2e9).fill(1);"),
+        ("buffer-alloc", "Buffer.alloc(3e9, 1);"),
+        ("buffers-loop", "var keep = []; for (;;) keep.push(new Uint8Array(16 * 1024 * 1024).fill(7));"),
+        ("require-fs", "require('fs').readFileSync('/etc/passwd');"),
+        ("process", "process.exit(1);"),
     ]
 
     /// What each hostile rule's login must end with.
@@ -43,26 +97,60 @@ import Testing
         case "twice": return r.outcome == .allowed && r.warnings.contains { $0.contains("called 2 times") }
         case "throw-number": return r.outcome == .denied && d == "42"
         case "throw-object": return r.outcome == .denied && !d.isEmpty
-        case "pollute": return r.outcome == .allowed
-        case "require-fs": return r.outcome == .denied && d.contains("Cannot find module 'fs'")
-        case "process": return r.outcome == .denied && d.contains("exit")
+        case "nan-line": return r.outcome == .denied && d == "nan-line"
+        case "throw-nan-line": return r.outcome == .denied && d == "thrown-nan"
+        case "unhandled-nan", "timers-nan": return r.outcome == .allowed
+        case "http-nan": return r.outcome == .denied && d.contains("http refused") && d.contains("EHOSTNOTALLOWED")
+        case "huge-throw": return r.outcome == .denied && d.hasPrefix("xxxx") && d.utf8.count < 300_000 && d.contains("more characters cut")
+        case "chatty":
+            let lines = (r.trace.first?["console"]?.arrayValue ?? []).map { $0["message"]?.stringValue ?? "" }
+            return r.outcome == .allowed && lines.count <= 501 && lines.last?.contains("more console lines cut") == true
+                && lines.reduce(0) { $0 + $1.count } < 80_000
+        case "internals": return r.outcome == .denied && d == "sealed"
         case "escape": return r.outcome == .denied && d.contains(ScriptProgram.evalDisabledMessage)
         case "escape-global": return r.outcome == .denied && !d.contains("root:") && !d.hasPrefix("reached")
         case "eval", "function-constructor", "async-function-constructor": return r.outcome == .denied && d == ScriptProgram.evalDisabledMessage
         case "runtime-compile": return r.outcome == .denied && d == "no compiler"
+        case "dynamic-import": return r.outcome == .denied && d == "import refused"
+        case "wasm": return r.outcome == .denied && d == "no WebAssembly"
+        case "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins": return r.outcome == .allowed
+        case "arraybuffer", "typed-fill", "buffer-alloc": return r.outcome == .denied && d.contains("exceed the script heap budget")
+        case "buffers-loop": return (r.outcome == .denied && d.contains("exceed the script heap budget")) || (r.outcome == .error && d.contains("memory limit exceeded"))
+        case "require-fs": return r.outcome == .denied && d.contains("Cannot find module 'fs'")
+        case "process": return r.outcome == .denied && d.contains("exit")
         default: return false
         }
     }
 
+    /// The good rule checks, before anything of its own, that no earlier login left anything
+    /// behind in what every login shares.
+    static let goodRule = """
+        function (user, context, callback) {
+          var problems = [];
+          if (RegExp.input !== '' || RegExp.$1 !== '' || RegExp.lastMatch !== '') problems.push('RegExp statics: ' + RegExp.input);
+          if (({}).polluted !== undefined) problems.push('Object.prototype');
+          if ([1, 2].includes(3) !== false) problems.push('Array.prototype.includes');
+          if (JSON.parse('{"a":1}').a !== 1) problems.push('JSON.parse');
+          if (typeof evil !== 'undefined') problems.push('global prototype');
+          if (setTimeout.name !== 'setTimeout' || Date.now() < 1e12) problems.push('globals');
+          if (Object.isFrozen(Array.prototype) || !Object.isExtensible(Object.prototype)) problems.push('frozen built-ins');
+          if (Buffer.from('ok').toString() !== 'ok') problems.push('Buffer.prototype');
+          if (process.env.STOLEN !== undefined) problems.push('process.env');
+          if (Object.isFrozen(require('crypto')) || require('crypto').createHash('sha256').update('a').digest('hex') !== 'ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb') problems.push('crypto');
+          var bcrypt = require('bcrypt');
+          if (bcrypt.compareSync.name === 'pwned') problems.push('bcrypt wrapped');
+          bcrypt.compareSync('the-password-of-' + user.email, '$2b$04$abcdefghijklmnopqrstuu5Bk7a3/Kx1U0DbqVIq4bDtnAx6ZE2mW');
+          if (global.captured !== undefined) problems.push('password captured: ' + global.captured);
+          context.idToken['https://t/ok'] = problems.length === 0;
+          context.idToken['https://t/problems'] = problems;
+          callback(null, user, context);
+        }
+        """
+
     @Test func goodLoginsKeepSucceedingWhileHostileRulesFail() async throws {
         var f = TenantFixture()
         f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": 5, "allow_eval": false}, "default_audience": "https://api.test"}"#
-        f.rules = [("good", """
-            function (user, context, callback) {
-              context.idToken['https://t/ok'] = [1, 2].includes(3) === false && JSON.parse('{"a":1}').a === 1;
-              callback(null, user, context);
-            }
-            """)] + Self.hostile.map { h in
+        f.rules = [("good", Self.goodRule)] + Self.hostile.map { h in
                 (h.name, "function (user, context, callback) { \(h.body) callback(null, user, context); }")
             }
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 64 << 20))
@@ -87,7 +175,9 @@ import Testing
                     var failed: [String] = []
                     while !stop.stopped {
                         let r = try await login("good")
-                        if r.outcome == .allowed && r.idToken?.claims["https://t/ok"] == true { ok += 1 } else { failed.append(r.error?.description ?? "\(r.outcome)") }
+                        if r.outcome == .allowed && r.idToken?.claims["https://t/ok"] == true { ok += 1 } else {
+                            failed.append(r.error?.description ?? "\(r.outcome) \(r.idToken?.claims["https://t/problems"] ?? .null)")
+                        }
                     }
                     return (ok, failed)
                 }
@@ -100,7 +190,7 @@ import Testing
         // `make soak` repeats the worst of them (AUTHSIM_SOAK_ROUNDS rounds).
         let rounds = max(2, ProcessInfo.processInfo.environment["AUTHSIM_SOAK_ROUNDS"].flatMap(Int.init) ?? 2)
         for round in 0..<rounds {
-            for h in Self.hostile where (round == 0 || ["bomb", "spin", "pollute", "escape"].contains(h.name)) && (only?.contains(h.name) ?? true) {
+            for h in Self.hostile where (round == 0 || ["bomb", "spin", "pollute", "escape", "module-wrap", "buffers-loop"].contains(h.name)) && (only?.contains(h.name) ?? true) {
                 let r = try await login(h.name)
                 tried += 1
                 if !Self.check(h.name, r) { wrong.append("\(h.name): \(r.outcome) \(r.error?.description ?? "") \(r.warnings)") }
@@ -111,8 +201,10 @@ import Testing
         #expect(wrong.isEmpty, "hostile rules that did not fail as expected: \(wrong)")
         #expect(failed.isEmpty, "good logins failed: \(failed.prefix(5))")
         #expect(ok >= 32, "good logins ran throughout (\(ok))")
-        if only == nil { #expect(tried == Self.hostile.count + 4 * (rounds - 1)) }
-        print("hostile under load: \(Self.hostile.count) hostile scripts, \(tried) injections, \(ok) good logins alongside, \(wrong.count) wrong")
+        if only == nil { #expect(tried == Self.hostile.count + 6 * (rounds - 1)) }
+        #expect(Set(Self.classes.flatMap(\.rules)) == Set(Self.hostile.map(\.name)), "every hostile rule belongs to one class")
+        for c in Self.classes { print("hostile under load: class '\(c.name)': \(c.rules.count) scripts (\(c.rules.joined(separator: ", ")))") }
+        print("hostile under load: \(Self.hostile.count) hostile scripts in \(Self.classes.count) classes, \(tried) injections, \(ok) good logins alongside, \(wrong.count) wrong")
 
         // Afterwards: good logins on every worker, and the bombs' memory is not kept: at rest
         // (the runtime collects and trims after a second of quiet) memory is back near where it

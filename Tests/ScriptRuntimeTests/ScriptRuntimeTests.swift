@@ -7,8 +7,11 @@ import Testing
 /// tests did to them.
 let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 64 << 20))
 
-func program(_ id: String, _ source: String, sync: [String: SyncHostFunction] = [:], async: [String: AsyncHostFunction] = [:]) -> ScriptProgram {
-    ScriptProgram(id: id, files: [ScriptFile(name: "test/\(id).js", source: source)], syncFunctions: sync, asyncFunctions: async)
+func program(
+    _ id: String, _ source: String, kind: ScriptFile.Kind = .plain, sync: [String: SyncHostFunction] = [:], async: [String: AsyncHostFunction] = [:],
+    evalEnabled: Bool = true
+) -> ScriptProgram {
+    ScriptProgram(id: id, files: [ScriptFile(name: "test/\(id).js", source: source, kind: kind)], syncFunctions: sync, asyncFunctions: async, evalEnabled: evalEnabled)
 }
 
 func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(30), probe: String? = nil) async throws(ScriptFailure) -> String {
@@ -152,16 +155,16 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         let p = program(
             "host",
             """
-            async function main() {
-              const sum = __rt_call('add', [2, 3]);
-              const later = await __rt_callAsync('slowUpper', 'abc');
+            rt.entries.main = async function () {
+              const sum = rt.call('add', [2, 3]);
+              const later = await rt.callAsync('slowUpper', 'abc');
               let failed = null;
-              try { await __rt_callAsync('broken', null); } catch (e) { failed = e.message; }
+              try { await rt.callAsync('broken', null); } catch (e) { failed = e.message; }
               let syncFailed = null;
-              try { __rt_call('broken2', null); } catch (e) { syncFailed = e.message; }
+              try { rt.call('broken2', null); } catch (e) { syncFailed = e.message; }
               return [sum, later, failed, syncFailed];
-            }
-            """,
+            };
+            """, kind: .runtime,
             sync: [
                 "add": { json, _ in
                     let nums = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [Int]
@@ -196,14 +199,14 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
 
     @Test func consoleCaptureFormatsLikeNode() async throws {
         let p = program("console", """
-            function main() {
+            rt.entries.main = function () {
               const sink = [];
-              const c = __rt_makeConsole(sink);
+              const c = rt.makeConsole(sink);
               c.log('hello %s, you are %d', 'ann', 42, { a: [1, 'x'], b: null });
               c.warn(new Map([['k', 1]]));
               return sink.map(l => l.level + ':' + l.message);
-            }
-            """)
+            };
+            """, kind: .runtime)
         #expect(try await run(p) == #"["log:hello ann, you are 42 { a: [ 1, 'x' ], b: null }","warn:Map(1) { 'k' => 1 }"]"#)
     }
 

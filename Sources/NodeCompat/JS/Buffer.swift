@@ -2,7 +2,7 @@ extension NodeSources {
     /// `buffer`: Buffer as a Uint8Array subclass with Node's encodings (utf8, hex, base64,
     /// base64url, latin1/binary, ascii, utf16le), plus atob/btoa.
     static let buffer = #"""
-__node_define('buffer', function (module, exports) {
+rt.define('buffer', function (module, exports) {
   'use strict';
   var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   var B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

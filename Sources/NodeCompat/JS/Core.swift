@@ -1,6 +1,8 @@
 /// The JavaScript half of NodeCompat, one named file per module (errors and stacks name them
-/// `authsim:node/<name>.js`). Each module file registers a factory with `__node_define`; a
-/// factory runs once per context, on its first `require`.
+/// `authsim:node/<name>.js`). They are runtime files (`ScriptFile.Kind.runtime`): each gets the
+/// runtime's private object `rt` and registers a module factory with `rt.define`; a factory runs
+/// once per context, on its first `require`, inside `rt.loadModule`, so that what one login does
+/// to a module's exports is undone before the next.
 enum NodeSources {
     static let all: [(name: String, source: String)] = [
         ("core", core), ("buffer", buffer), ("events", events), ("util", util), ("querystring", querystring),
@@ -10,28 +12,27 @@ enum NodeSources {
 
     /// The module registry, `require` with its resolution order, and the Node-style globals.
     static let core = #"""
-(function (g) {
-  'use strict';
+  var g = globalThis;
+  var P = rt.primordials;
   var factories = Object.create(null);
   var kinds = Object.create(null);
   var builtinCache = Object.create(null);
   var fileCache = Object.create(null);
-  // Taken now: with eval off the runtime removes the global after the program has loaded.
-  var compile = g.__rt_compile;
+  var compile = rt.compile;
 
   // kind 'core': always the host's (Node core modules, the HTTP clients); 'package': a copy
   // installed in a module folder wins, the host's implementation is the fallback.
-  Object.defineProperty(g, '__node_define', { value: function (name, factory, kind) {
+  rt.define = function (name, factory, kind) {
     factories[name] = factory;
     kinds[name] = kind || 'core';
-  }});
+  };
 
   function builtin(name) {
     var m = builtinCache[name];
     if (m) return m.exports;
     m = { id: name, exports: {}, loaded: false };
     builtinCache[name] = m;
-    try { factories[name](m, m.exports, g.__node_require); }
+    try { rt.loadModule(function () { factories[name](m, m.exports, rt.require); return m.exports; }); }
     catch (e) { delete builtinCache[name]; throw e; }
     m.loaded = true;
     return m.exports;
@@ -72,7 +73,7 @@ enum NodeSources {
     var key = (fromDir || '') + '\u0000' + name;
     var known = resolved.get(key);
     if (known) return known;
-    var r = __rt_call('node.resolve', { request: name, from: fromDir || null });
+    var r = rt.call('node.resolve', { request: name, from: fromDir || null });
     if (!r) {
       if (path || !factories[name]) throw notFound(request);
       r = { builtin: name };
@@ -85,7 +86,7 @@ enum NodeSources {
   function loadFile(r) {
     var cached = fileCache[r.path];
     if (cached) return cached.exports;
-    var source = __rt_call('node.read', { path: r.path });
+    var source = rt.call('node.read', { path: r.path });
     var module = { id: r.path, filename: r.path, path: r.dir, exports: {}, loaded: false, children: [], paths: [] };
     fileCache[r.path] = module;
     try {
@@ -94,6 +95,9 @@ enum NodeSources {
         catch (e) { throw new SyntaxError(r.display + ': ' + e.message); }
       } else {
         var fn;
+        // The source comes from the module folders through the host (rt.call parses with the
+        // primordial JSON.parse): nothing a script does can put its own text here.
+        if (typeof source !== 'string') throw new TypeError('module source of ' + r.display + ' is not text');
         try {
           fn = compile('(function (exports, require, module, __filename, __dirname) {' + source + '\n})', r.display);
         } catch (e) {
@@ -106,7 +110,7 @@ enum NodeSources {
         var req = makeRequire(r.dir);
         req.main = undefined;
         module.require = req;
-        fn.call(module.exports, module.exports, req, module, r.path, r.dir);
+        rt.loadModule(function () { P.apply(fn, module.exports, [module.exports, req, module, r.path, r.dir]); return module.exports; });
       }
     } catch (e) {
       delete fileCache[r.path];
@@ -125,25 +129,29 @@ enum NodeSources {
       var r = resolve(request, fromDir);
       return r.builtin || r.path;
     };
-    require.cache = fileCache;
+    // Node's `require.cache`, as an empty object: the loader's own cache is not the scripts' to
+    // rewrite for every later login (deleting an entry to reload a module is a no-op here).
+    require.cache = Object.create(null);
     return require;
   }
 
-  Object.defineProperty(g, '__node_require', { value: makeRequire(null) });
+  rt.require = makeRequire(null);
 
-  // Globals that Node defines, built on first use.
+  // Globals that Node defines, built on first use (and loaded like a module, so what a job does
+  // to them is undone). The accessor stays, as every key the global object started with does; a
+  // script's assignment lasts until the end of its job.
   function lazyGlobal(name, get) {
+    var built = false, value, assigned = false, own;
     Object.defineProperty(g, name, {
       configurable: true, enumerable: false,
       get: function () {
-        var v = get();
-        Object.defineProperty(g, name, { value: v, writable: true, configurable: true, enumerable: false });
-        return v;
+        if (assigned) return own;
+        if (!built) { value = rt.loadModule(get); built = true; }
+        return value;
       },
-      set: function (v) {
-        Object.defineProperty(g, name, { value: v, writable: true, configurable: true, enumerable: false });
-      }
+      set: function (v) { assigned = true; own = v; }
     });
+    rt.onRestore(function () { assigned = false; own = undefined; });
   }
   lazyGlobal('Buffer', function () { return builtin('buffer').Buffer; });
   lazyGlobal('atob', function () { return builtin('buffer').atob; });
@@ -187,14 +195,14 @@ enum NodeSources {
   }
 
   // A process object without any reach into the host: no real environment, no exit.
-  var started = __rt_now();
+  var started = rt.now();
   var hrtime = function (prev) {
-    var ns = Math.round(__rt_now() * 1e6);
+    var ns = Math.round(rt.now() * 1e6);
     var s = Math.floor(ns / 1e9), n = ns % 1e9;
     if (prev) { s -= prev[0]; n -= prev[1]; if (n < 0) { s -= 1; n += 1e9; } }
     return [s, n];
   };
-  hrtime.bigint = function () { return BigInt(Math.round(__rt_now() * 1e6)); };
+  hrtime.bigint = function () { return BigInt(Math.round(rt.now() * 1e6)); };
   lazyGlobal('process', function () {
     return {
       env: {}, argv: ['node'], execArgv: [], version: 'v18.20.0',
@@ -205,7 +213,7 @@ enum NodeSources {
         queueMicrotask(function () { fn.apply(undefined, args); });
       },
       hrtime: hrtime,
-      uptime: function () { return (__rt_now() - started) / 1000; },
+      uptime: function () { return (rt.now() - started) / 1000; },
       cwd: function () { return '/'; },
       emitWarning: function (w) { console.warn(String(w && w.message || w)); },
       memoryUsage: function () { return { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 }; },
@@ -215,7 +223,7 @@ enum NodeSources {
   });
 
   // The bare globals rules saw before Node 16, for those `require` can resolve.
-  Object.defineProperty(g, '__node_installLegacyGlobals', { value: function () {
+  rt.installLegacyGlobals = function () {
     var names = {
       _: 'lodash', async: 'async', request: 'request', jwt: 'jsonwebtoken', q: 'q', Q: 'q', uuid: 'uuid',
       crypto: 'crypto', querystring: 'querystring', xmldom: 'xmldom', xpath: 'xpath', moment: 'moment',
@@ -231,12 +239,13 @@ enum NodeSources {
         get: function () {
           if (assigned) return value;
           if (missing) return undefined;
-          try { return g.__node_require(names[k]); } catch (e) { missing = true; return undefined; }
+          try { return rt.require(names[k]); } catch (e) { missing = true; return undefined; }
         },
         set: function (v) { assigned = true; value = v; }
       });
+      rt.onRestore(function () { assigned = false; value = undefined; });
     });
-  }});
-})(globalThis);
+  };
+
 """#
 }

@@ -2,7 +2,7 @@ extension NodeSources {
     /// `crypto`: hashes, HMAC, random values, PBKDF2, sign/verify and timingSafeEqual, backed
     /// by swift-crypto in the host.
     static let crypto = #"""
-__node_define('crypto', function (module, exports, require) {
+rt.define('crypto', function (module, exports, require) {
   'use strict';
   var Buffer = require('buffer').Buffer;
 
@@ -35,7 +35,7 @@ __node_define('crypto', function (module, exports, require) {
   Hash.prototype.digest = function (enc) {
     if (this._done) { var e = new Error('Digest already called'); e.code = 'ERR_CRYPTO_HASH_FINALIZED'; throw e; }
     this._done = true;
-    return out(__rt_call('node.hash', { algorithm: this._alg, data: b64(Buffer.concat(this._chunks)) }), enc);
+    return out(rt.call('node.hash', { algorithm: this._alg, data: b64(Buffer.concat(this._chunks)) }), enc);
   };
   Hash.prototype.copy = function () { var h = new Hash(this._alg); h._chunks = this._chunks.slice(); return h; };
 
@@ -48,7 +48,7 @@ __node_define('crypto', function (module, exports, require) {
   Hmac.prototype.digest = function (enc) {
     if (this._done) { var e = new Error('Digest already called'); e.code = 'ERR_CRYPTO_HASH_FINALIZED'; throw e; }
     this._done = true;
-    return out(__rt_call('node.hmac', { algorithm: this._alg, key: b64(this._key), data: b64(Buffer.concat(this._chunks)) }), enc);
+    return out(rt.call('node.hmac', { algorithm: this._alg, key: b64(this._key), data: b64(Buffer.concat(this._chunks)) }), enc);
   };
 
   function randomBytesSync(n) {
@@ -58,7 +58,7 @@ __node_define('crypto', function (module, exports, require) {
       throw e;
     }
     var parts = [];
-    for (var left = n; left > 0; left -= 65536) parts.push(Buffer.from(__rt_call('node.random', { size: Math.min(left, 65536) }), 'base64'));
+    for (var left = n; left > 0; left -= 65536) parts.push(Buffer.from(rt.call('node.random', { size: Math.min(left, 65536) }), 'base64'));
     return Buffer.concat(parts, n);
   }
   function randomBytes(n, cb) {
@@ -113,9 +113,9 @@ __node_define('crypto', function (module, exports, require) {
   }
 
   function pbkdf2Sync(password, salt, iterations, keylen, digest) {
-    return Buffer.from(__rt_call('node.pbkdf2', {
+    return Buffer.from(rt.call('node.pbkdf2', {
       password: b64(toBytes(password, 'utf8', 'password')), salt: b64(toBytes(salt, 'utf8', 'salt')),
-      iterations: iterations, keylen: keylen, digest: digest || 'sha1', remainingMs: __rt_remaining()
+      iterations: iterations, keylen: keylen, digest: digest || 'sha1', remainingMs: rt.remaining()
     }), 'base64');
   }
   function pbkdf2(password, salt, iterations, keylen, digest, cb) {
@@ -137,7 +137,7 @@ __node_define('crypto', function (module, exports, require) {
   Sign.prototype.update = function (data, enc) { this._chunks.push(toBytes(data, enc)); return this; };
   Sign.prototype.sign = function (key, enc) {
     var format = key && typeof key === 'object' && key.dsaEncoding === 'ieee-p1363' ? 'jose' : 'der';
-    return out(__rt_call('node.sign', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), format: format }), enc);
+    return out(rt.call('node.sign', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), format: format }), enc);
   };
   Sign.prototype.end = function () { return this; };
   function Verify(alg) { this._alg = checkAlgorithm(alg); this._chunks = []; }
@@ -146,7 +146,7 @@ __node_define('crypto', function (module, exports, require) {
   Verify.prototype.verify = function (key, signature, enc) {
     var format = key && typeof key === 'object' && key.dsaEncoding === 'ieee-p1363' ? 'jose' : 'der';
     var sig = typeof signature === 'string' ? Buffer.from(signature, enc || 'utf8') : toBytes(signature, undefined, 'signature');
-    return __rt_call('node.verify', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), signature: b64(sig), format: format });
+    return rt.call('node.verify', { algorithm: this._alg, key: keyPEM(key), data: b64(Buffer.concat(this._chunks)), signature: b64(sig), format: format });
   };
   function oneShotSign(alg, data, key) {
     var s = new Sign(alg || 'sha256'); s.update(data); return s.sign(key);
@@ -197,7 +197,7 @@ __node_define('crypto', function (module, exports, require) {
 
     /// `assert`: the classic and strict assertion functions with Node's AssertionError.
     static let assert = #"""
-__node_define('assert', function (module, exports, require) {
+rt.define('assert', function (module, exports, require) {
   'use strict';
   var util = require('util');
   function AssertionError(options) {

@@ -1,7 +1,7 @@
 extension NodeSources {
     /// `events`: EventEmitter.
     static let events = #"""
-__node_define('events', function (module) {
+rt.define('events', function (module) {
   'use strict';
   function EventEmitter() { EventEmitter.init.call(this); }
   EventEmitter.defaultMaxListeners = 10;
@@ -99,12 +99,12 @@ __node_define('events', function (module) {
     /// `util`: format, inspect, promisify, callbackify, inherits, deprecate, isDeepStrictEqual,
     /// types, TextEncoder/TextDecoder.
     static let util = #"""
-__node_define('util', function (module, exports, require) {
+rt.define('util', function (module, exports, require) {
   'use strict';
   var buffer = require('buffer');
   var customPromisify = Symbol.for('nodejs.util.promisify.custom');
 
-  function inspect(v, opts) { return __rt_inspect(v); }
+  function inspect(v, opts) { return rt.inspect(v); }
   inspect.custom = Symbol.for('nodejs.util.inspect.custom');
   inspect.defaultOptions = { depth: 2 };
 
@@ -223,7 +223,7 @@ __node_define('util', function (module, exports, require) {
   };
 
   var toString = Object.prototype.toString;
-  exports.format = function () { return __rt_format.apply(undefined, arguments); };
+  exports.format = function () { return rt.format.apply(undefined, arguments); };
   exports.inspect = inspect;
   exports.promisify = promisify;
   exports.callbackify = callbackify;

@@ -2,16 +2,16 @@ extension NodeSources {
     /// The one request primitive behind every HTTP client: the host performs the call (allow-list,
     /// redirects, time limit) and each call is reported to `__node_outbound` for the trace.
     static let httpClient = #"""
-__node_define('authsim:http', function (module, exports, require) {
+rt.define('authsim:http', function (module, exports, require) {
   'use strict';
   var Buffer = require('buffer').Buffer;
   function send(opts) {
-    var started = __rt_now();
+    var started = rt.now();
     var record = { method: String(opts.method || 'GET').toUpperCase(), url: String(opts.url), status: null, durationMs: null, error: null };
-    if (typeof globalThis.__node_outbound === 'function') {
-      try { globalThis.__node_outbound(record); } catch (e) {}
+    if (typeof rt.outbound === 'function') {
+      try { rt.outbound(record); } catch (e) {}
     }
-    var remaining = Math.max(1, __rt_remaining());
+    var remaining = Math.max(1, rt.remaining());
     var timeout = opts.timeout > 0 ? Math.min(opts.timeout, remaining) : remaining;
     var headers = [];
     var h = opts.headers || {};
@@ -25,11 +25,11 @@ __node_define('authsim:http', function (module, exports, require) {
     if (opts.body !== undefined && opts.body !== null) {
       body = (typeof opts.body === 'string' ? Buffer.from(opts.body, 'utf8') : Buffer.from(opts.body)).toString('base64');
     }
-    return __rt_callAsync('node.http', {
+    return rt.callAsync('node.http', {
       method: record.method, url: record.url, headers: headers, body: body, timeoutMs: timeout,
       followRedirects: opts.followRedirects !== false, maxRedirects: opts.maxRedirects === undefined ? 10 : opts.maxRedirects
     }).then(function (r) {
-      record.durationMs = __rt_now() - started;
+      record.durationMs = rt.now() - started;
       if (r.error) {
         var timedOut = r.error.code === 'ETIMEDOUT';
         var e = new Error(r.error.message);
@@ -48,7 +48,7 @@ __node_define('authsim:http', function (module, exports, require) {
       });
       return { status: r.status, statusText: r.statusText, headers: out, rawHeaders: raw, body: Buffer.from(r.body, 'base64'), url: r.url, redirected: r.redirects > 0 };
     }, function (e) {
-      record.durationMs = __rt_now() - started;
+      record.durationMs = rt.now() - started;
       record.error = e.message;
       throw e;
     });
@@ -67,7 +67,7 @@ __node_define('authsim:http', function (module, exports, require) {
     /// `request`: the callback API (`request(opts, cb)`, `.get/.post/.put/.patch/.del/.head`,
     /// `.defaults`) with url/uri, baseUrl, method, json, headers, qs, form, body, auth, timeout.
     static let request = #"""
-__node_define('request', function (module, exports, require) {
+rt.define('request', function (module, exports, require) {
   'use strict';
   var http = require('authsim:http');
   var Buffer = require('buffer').Buffer;
@@ -194,7 +194,7 @@ __node_define('request', function (module, exports, require) {
     /// `axios`: instance and verb methods, create/defaults, interceptors, params, auth,
     /// validateStatus, responseType and axios-shaped errors.
     static let axios = #"""
-__node_define('axios', function (module, exports, require) {
+rt.define('axios', function (module, exports, require) {
   'use strict';
   var http = require('authsim:http');
   var Buffer = require('buffer').Buffer;
@@ -353,7 +353,7 @@ __node_define('axios', function (module, exports, require) {
 
     /// `node-fetch` (v2 API) and the global `fetch`: Headers, Request, Response, FetchError.
     static let nodeFetch = #"""
-__node_define('node-fetch', function (module, exports, require) {
+rt.define('node-fetch', function (module, exports, require) {
   'use strict';
   var http = require('authsim:http');
   var Buffer = require('buffer').Buffer;

@@ -2,7 +2,7 @@ extension NodeSources {
     /// `uuid` (v1, v3, v4, v5, validate, version, parse, stringify, NIL), used when no `uuid`
     /// package is installed in a module folder.
     static let uuid = #"""
-__node_define('uuid', function (module, exports, require) {
+rt.define('uuid', function (module, exports, require) {
   'use strict';
   var crypto = require('crypto');
   var Buffer = require('buffer').Buffer;
@@ -75,7 +75,7 @@ __node_define('uuid', function (module, exports, require) {
 
     /// `jsonwebtoken` (sign, verify, decode; HS/RS/ES 256-512), used when no copy is installed.
     static let jsonwebtoken = #"""
-__node_define('jsonwebtoken', function (module, exports, require) {
+rt.define('jsonwebtoken', function (module, exports, require) {
   'use strict';
   var crypto = require('crypto');
   var Buffer = require('buffer').Buffer;

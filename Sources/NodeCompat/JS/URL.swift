@@ -1,7 +1,7 @@
 extension NodeSources {
     /// `querystring`: parse/stringify/escape/unescape (and the decode/encode aliases).
     static let querystring = #"""
-__node_define('querystring', function (module, exports) {
+rt.define('querystring', function (module, exports) {
   'use strict';
   function unescape(s) {
     try { return decodeURIComponent(s); }
@@ -55,7 +55,7 @@ __node_define('querystring', function (module, exports) {
 
     /// `url`: the WHATWG `URL` and `URLSearchParams`, and the legacy `parse`/`format`/`resolve`.
     static let url = #"""
-__node_define('url', function (module, exports, require) {
+rt.define('url', function (module, exports, require) {
   'use strict';
   var querystring = require('querystring');
   var SPECIAL = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21', 'file:': '' };

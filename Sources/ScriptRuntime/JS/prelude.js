@@ -1,0 +1,480 @@
+// The runtime's own JavaScript, evaluated first in every context as the body of
+// `function (rt) { 'use strict'; … }`. `rt` is the runtime's private object: the host's natives
+// (set by ScriptContext) and what this file adds — timers, the console factory, host calls, the
+// job trampoline and the snapshot that undoes what a job did to shared objects. Nothing here is
+// a global: scripts can neither name nor enumerate any of it, and every function here is strict,
+// so a script's function cannot reach it through `caller` either.
+
+var g = globalThis;
+
+// ---- Primordials -----------------------------------------------------------------------------
+// Taken before any user code runs. What the runtime does with data that is not the running
+// script's own (host results, module sources, other scripts' secrets) goes through these, so a
+// script that replaces JSON.parse or Promise.prototype.then during a login cannot read or steer
+// it. After every job the shared built-ins are restored anyway (see the snapshot below).
+var parse = JSON.parse, stringify = JSON.stringify;
+var apply = Reflect.apply, construct = Reflect.construct, ownKeys = Reflect.ownKeys, deleteProperty = Reflect.deleteProperty;
+var defineProperty = Object.defineProperty, getDescriptor = Object.getOwnPropertyDescriptor, freeze = Object.freeze;
+var create = Object.create, isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
+var nativeThen = Promise.prototype.then, promiseResolve = Promise.resolve.bind(Promise);
+var regExpExec = RegExp.prototype.exec, emptyPattern = /(?:)/;
+var MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete, mapClear = Map.prototype.clear;
+var SetCtor = Set, setHas = Set.prototype.has, setAdd = Set.prototype.add;
+var arraySlice = Array.prototype.slice, stringSlice = String.prototype.slice, stringIndexOf = String.prototype.indexOf;
+var ObjectCtor = Object, NumberCtor = Number, StringCtor = String, isArray = Array.isArray, mathMax = Math.max, mathMin = Math.min;
+var TypeErrorCtor = TypeError, RangeErrorCtor = RangeError, ErrorCtor = Error;
+
+rt.primordials = freeze({
+  parse: parse, stringify: stringify, apply: apply, defineProperty: defineProperty, freeze: freeze, create: create,
+  then: function (promise, onFulfilled, onRejected) { return apply(nativeThen, promise, [onFulfilled, onRejected]); }
+});
+
+// Appends without Array.prototype.push or an index setter a script may have put on Array.prototype.
+function append(list, value) {
+  defineProperty(list, list.length, { value: value, writable: true, enumerable: true, configurable: true });
+}
+rt.append = append;
+
+// ---- Entries and user code -------------------------------------------------------------------
+// Runtime files put job entry points here; user files' completion values go to the handler
+// registered for their slot's prefix.
+var entries = create(null);
+var installers = create(null);
+rt.entries = entries;
+rt.onInstall = function (prefix, handler) {
+  if (installers[prefix]) throw new ErrorCtor('user code slot ' + prefix + ' is registered twice');
+  installers[prefix] = handler;
+};
+rt.install = function (slot, value) {
+  var colon = apply(stringIndexOf, slot, [':']);
+  var prefix = colon < 0 ? slot : apply(stringSlice, slot, [0, colon]);
+  var handler = installers[prefix];
+  if (!handler) throw new ErrorCtor('no runtime file takes user code for ' + slot);
+  handler(colon < 0 ? '' : apply(stringSlice, slot, [colon + 1]), value);
+};
+function entry(name) {
+  var fn = entries[name];
+  if (typeof fn === 'function') return fn;
+  // Plain programs (tests, benchmarks) name a global function.
+  var d = getDescriptor(g, name);
+  return d && typeof d.value === 'function' ? d.value : undefined;
+}
+
+// ---- Timers ----------------------------------------------------------------------------------
+var timers = new MapCtor();
+var nextTimerId = 1;
+// A delay as Node takes it: not a finite number ≥ 1 → 1 ms; above 2^31-1 ms → 1 ms (Node warns
+// and does the same); so nothing a script passes reaches the host as NaN or Infinity.
+function delayOf(ms) {
+  var n = NumberCtor(ms);
+  if (!(n >= 1 && n <= 2147483647)) return 1;
+  return n;
+}
+function schedule(fn, ms, args, repeat, immediate) {
+  if (typeof fn !== 'function') throw new TypeErrorCtor('The "callback" argument must be of type function. Received ' + (fn === null ? 'null' : typeof fn));
+  var id = nextTimerId++;
+  var delay = immediate ? 0 : delayOf(ms);
+  apply(mapSet, timers, [id, { fn: fn, args: args, repeat: repeat ? delay : 0 }]);
+  rt.setTimer(id, immediate ? -1 : delay);
+  return id;
+}
+function timerId(id) {
+  if (id && typeof id === 'object') {
+    var d = getDescriptor(id, '__id');
+    id = d ? d.value : undefined;
+  }
+  return typeof id === 'number' ? id : NaN;
+}
+function cancel(id) {
+  id = timerId(id);
+  if (apply(mapDelete, timers, [id])) rt.clearTimer(id);
+}
+rt.fire = function (id) {
+  var t = apply(mapGet, timers, [id]);
+  if (!t) return;
+  if (t.repeat) rt.setTimer(id, t.repeat); else apply(mapDelete, timers, [id]);
+  try { apply(t.fn, undefined, t.args); }
+  catch (e) { rt.uncaught(e); }
+};
+rt.dropTimers = function () { apply(mapClear, timers, []); };
+// Where an exception thrown from a timer or a queued callback goes; flow drivers point it at
+// the running script's callback while it runs.
+rt.rethrow = function (e) { throw e; };
+rt.uncaught = rt.rethrow;
+
+g.setTimeout = function setTimeout(fn, ms) { return schedule(fn, ms, apply(arraySlice, arguments, [2]), false, false); };
+g.setInterval = function setInterval(fn, ms) { return schedule(fn, ms, apply(arraySlice, arguments, [2]), true, false); };
+g.setImmediate = function setImmediate(fn) { return schedule(fn, 0, apply(arraySlice, arguments, [1]), false, true); };
+g.clearTimeout = function clearTimeout(id) { cancel(id); };
+g.clearInterval = function clearInterval(id) { cancel(id); };
+g.clearImmediate = function clearImmediate(id) { cancel(id); };
+
+// A chain of microtasks that each schedule the next never gives the watchdog a long enough
+// stretch of VM time to fire (its clock restarts at each microtask), so `then` itself refuses
+// to schedule more once the job is past its deadline; queueMicrotask goes through it too.
+var remaining = rt.remaining;
+defineProperty(Promise.prototype, 'then', { writable: true, configurable: true, value: function then(onFulfilled, onRejected) {
+  if (remaining() <= 0) throw new ErrorCtor('Script execution time exceeded');
+  return apply(nativeThen, this, [onFulfilled, onRejected]);
+}});
+g.queueMicrotask = function queueMicrotask(fn) {
+  if (typeof fn !== 'function') throw new TypeErrorCtor('The "callback" argument must be of type function');
+  apply(nativeThen, promiseResolve(), [function () { try { fn(); } catch (e) { rt.uncaught(e); } }]);
+};
+g.global = g;
+
+// ---- Memory ----------------------------------------------------------------------------------
+// The watchdog stops a job whose heap outgrows the budget, but it only looks between stretches
+// of JavaScript: one `new ArrayBuffer(4e9)` or `new Uint8Array(n).fill(1)` would take gigabytes
+// first. So buffer allocations are weighed before they are made, against what the budget has
+// left (ArrayBuffer backing stores count in the heap size the watchdog reads).
+var allocationCheckFrom = 65536;
+function checkAllocation(bytes) {
+  if (!(bytes >= allocationCheckFrom)) return;
+  if (bytes > rt.heapRemaining()) {
+    throw new RangeErrorCtor('Array buffer allocation failed: ' + bytes + ' bytes would exceed the script heap budget (' + rt.heapBudget + ' bytes)');
+  }
+}
+function lengthOf(x) {
+  if (typeof x === 'number') return x;
+  if (x !== null && typeof x === 'object' && !(x instanceof ArrayBuffer) && !ArrayBuffer.isView(x)) {
+    var n = NumberCtor(x.length);
+    return n === n ? n : 0;
+  }
+  return 0;
+}
+function guardConstructor(name, bytesOf) {
+  var Original = g[name];
+  if (typeof Original !== 'function') return;
+  var guarded = new Proxy(Original, {
+    construct: function (target, args, newTarget) {
+      checkAllocation(bytesOf(args));
+      return construct(target, args, newTarget === guarded ? target : newTarget);
+    },
+    apply: function (target, self, args) { return apply(target, self, args); }
+  });
+  defineProperty(Original.prototype, 'constructor', { value: guarded, writable: true, enumerable: false, configurable: true });
+  defineProperty(g, name, { value: guarded, writable: true, enumerable: false, configurable: true });
+}
+guardConstructor('ArrayBuffer', function (args) { return NumberCtor(args[0]) || 0; });
+guardConstructor('SharedArrayBuffer', function (args) { return NumberCtor(args[0]) || 0; });
+['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array',
+  'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'].forEach(function (name) {
+  var size = g[name] && g[name].BYTES_PER_ELEMENT;
+  guardConstructor(name, function (args) { return lengthOf(args[0]) * size; });
+});
+(function () {
+  var proto = ArrayBuffer.prototype;
+  ['resize', 'transfer', 'transferToFixedLength'].forEach(function (method) {
+    var d = getDescriptor(proto, method);
+    if (!d || typeof d.value !== 'function') return;
+    var original = d.value;
+    d.value = { [method]: function (n) { checkAllocation(NumberCtor(n) || 0); return apply(original, this, arguments); } }[method];
+    defineProperty(proto, method, d);
+  });
+})();
+// WebAssembly runs code that the watchdog cannot stop (a wasm loop ignores termination here);
+// the runtime turns it off in JavaScriptCore, and the name goes too.
+deleteProperty(g, 'WebAssembly');
+
+// ---- Console ---------------------------------------------------------------------------------
+var inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+function inspect(v, depth, seen) {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'undefined': return 'undefined';
+    case 'string': return depth === 0 ? v : "'" + v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n') + "'";
+    case 'number': return Object.is(v, -0) ? '-0' : String(v);
+    case 'bigint': return String(v) + 'n';
+    case 'boolean': return String(v);
+    case 'symbol': return v.toString();
+    case 'function': return '[Function: ' + (v.name || '(anonymous)') + ']';
+  }
+  if (seen.indexOf(v) >= 0) return '[Circular *1]';
+  if (v instanceof Error) return v.stack ? String(v.name || 'Error') + ': ' + v.message + '\n' + v.stack.split('\n').map(function (l) { return '    at ' + l; }).join('\n') : String(v);
+  if (v instanceof Date) return isNaN(v) ? 'Invalid Date' : v.toISOString();
+  if (v instanceof RegExp) return String(v);
+  var custom;
+  try { custom = v[inspectCustom]; } catch (e) {}
+  if (typeof custom === 'function') { try { return String(custom.call(v, 3 - depth, {})); } catch (e) {} }
+  if (depth > 3) return Array.isArray(v) ? '[Array]' : '[Object]';
+  seen = seen.concat([v]);
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    var items = v.slice(0, 100).map(function (x) { return inspect(x, depth + 1, seen); });
+    if (v.length > 100) items.push('... ' + (v.length - 100) + ' more items');
+    return '[ ' + items.join(', ') + ' ]';
+  }
+  if (v instanceof Map) return 'Map(' + v.size + ') {' + (v.size ? ' ' + Array.from(v).map(function (e) { return inspect(e[0], depth + 1, seen) + ' => ' + inspect(e[1], depth + 1, seen); }).join(', ') + ' ' : '') + '}';
+  if (v instanceof Set) return 'Set(' + v.size + ') {' + (v.size ? ' ' + Array.from(v).map(function (e) { return inspect(e, depth + 1, seen); }).join(', ') + ' ' : '') + '}';
+  if (typeof v.then === 'function' && v instanceof Promise) return 'Promise { <pending> }';
+  var keys = Object.keys(v);
+  var ctor = v.constructor && v.constructor !== Object && v.constructor.name ? v.constructor.name + ' ' : '';
+  if (keys.length === 0) return ctor + '{}';
+  return ctor + '{ ' + keys.map(function (k) {
+    var name = /^[A-Za-z_$][\w$]*$/.test(k) ? k : "'" + k + "'";
+    return name + ': ' + inspect(v[k], depth + 1, seen);
+  }).join(', ') + ' }';
+}
+function format(args) {
+  var first = args[0];
+  var rest = 1;
+  var out = '';
+  if (typeof first === 'string') {
+    out = first.replace(/%[sdifjoOc%]/g, function (m) {
+      if (m === '%%') return '%';
+      if (rest >= args.length) return m;
+      var a = args[rest++];
+      switch (m) {
+        case '%s': return typeof a === 'string' ? a : inspect(a, 1, []);
+        case '%d': case '%i': return m === '%i' ? String(parseInt(a, 10)) : String(Number(a));
+        case '%f': return String(parseFloat(a));
+        case '%j': try { return JSON.stringify(a); } catch (e) { return '[Circular]'; }
+        case '%c': return '';
+        default: return inspect(a, 1, []);
+      }
+    });
+  } else {
+    rest = 0;
+  }
+  for (var i = rest; i < args.length; i++) {
+    out += (out.length || i > 0 ? ' ' : '') + inspect(args[i], 0, []);
+  }
+  return out;
+}
+rt.inspect = function (v) { return inspect(v, 1, []); };
+rt.format = function () { return format(apply(arraySlice, arguments, [])); };
+
+// What one script may write to its console in one login: each line is cut at `lineLimit`
+// characters and, once the script has written `totalLimit` characters or `lineCountLimit`
+// lines, one marker line says how much more was dropped. (Auth0 cuts too: its real-time logs
+// and log events carry at most a few KB per line.) The trace stays small whatever a script
+// prints, and formatting stops costing anything once the cap is reached.
+var lineLimit = 8192, totalLimit = 65536, lineCountLimit = 500;
+rt.consoleLimits = freeze({ lineCharacters: lineLimit, totalCharacters: totalLimit, lines: lineCountLimit });
+
+// A console whose lines go to `sink` (an array, or an object with `push`), so that each script
+// gets its own capture.
+rt.makeConsole = function (sink) {
+  var written = 0, lines = 0, dropped = 0, marker = null;
+  function push(level, message) {
+    if (lines >= lineCountLimit || written >= totalLimit) {
+      dropped++;
+      var text = '… ' + dropped + ' more console line' + (dropped === 1 ? '' : 's') + ' cut (a script may write ' + lineCountLimit + ' lines or ' + totalLimit + ' characters per login)';
+      if (marker) { marker.message = text; return; }
+      marker = { level: 'warn', message: text, t: rt.now() };
+      if (isArray(sink)) append(sink, marker); else sink.push(marker);
+      return;
+    }
+    if (message.length > lineLimit) message = apply(stringSlice, message, [0, lineLimit]) + '… [' + (message.length - lineLimit) + ' more characters cut]';
+    written += message.length;
+    lines++;
+    var line = { level: level, message: message, t: rt.now() };
+    if (isArray(sink)) append(sink, line); else sink.push(line);
+  }
+  function full() { return lines >= lineCountLimit || written >= totalLimit; }
+  function writer(level) {
+    return function () { if (full()) { push(level, ''); return; } push(level, format(apply(arraySlice, arguments, []))); };
+  }
+  var timersByLabel = create(null);
+  return {
+    log: writer('log'), info: writer('info'), warn: writer('warn'), error: writer('error'),
+    debug: writer('debug'), trace: writer('trace'),
+    dir: function (o) { push('log', full() ? '' : inspect(o, 0, [])); },
+    time: function (l) { timersByLabel[l || 'default'] = rt.now(); },
+    timeEnd: function (l) { l = l || 'default'; var s = timersByLabel[l]; if (s !== undefined) { push('log', l + ': ' + (rt.now() - s).toFixed(3) + 'ms'); delete timersByLabel[l]; } },
+    assert: function (c) { if (!c) push('error', 'Assertion failed' + (arguments.length > 1 ? ': ' + format(apply(arraySlice, arguments, [1])) : '')); }
+  };
+};
+g.console = rt.makeConsole([]);
+
+// ---- Host calls: JSON in, JSON out -----------------------------------------------------------
+rt.call = function (name, args) {
+  return parse(rt.host(name, stringify(args === undefined ? null : args)));
+};
+rt.callAsync = function (name, args) {
+  return apply(nativeThen, rt.hostAsync(name, stringify(args === undefined ? null : args)), [function (s) { return parse(s); }]);
+};
+
+// ---- What a job must not change for the jobs after it ----------------------------------------
+// Everything reachable from the global object once the program has loaded (the built-ins, the
+// Node globals) and from each module's exports when it loads is put, by kind, where no login can
+// leave a change behind for the next:
+//  - functions that are not constructors (built-in methods, the runtime's own functions) are
+//    frozen: nothing in them is anyone's to change;
+//  - constructors and namespaces (Array, Object, JSON, Math, Intl, …) keep their writable
+//    properties writable but can gain no new ones;
+//  - every other object (the prototypes, the global object, module exports, process.env, …) is
+//    recorded: after every job its values are put back and the keys the job added are deleted.
+// Recorded and constructor properties are made non-configurable (their values stay writable), so
+// no job can turn one into an accessor that hides a change from the check below, or delete it:
+// the check is then one plain read per property and one key count per extensible object. Keys
+// scripts add to the global object itself stay (Auth0's `global` is shared within a container).
+// A job that freezes or seals a recorded object, or makes one of its properties read-only with
+// another value, leaves a context that cannot be put back: the worker drops it and builds a new
+// one.
+var records = [];
+var visited = new SetCtor();
+var preventExtensions = Object.preventExtensions;
+var namespaces = [JSON, Math, Reflect, Atomics, Intl];
+// A constructor with methods of its own (Array, Promise, a module's class); a function whose
+// prototype is only `{constructor}` is a plain function.
+function isClass(f) {
+  var d = getDescriptor(f, 'prototype');
+  if (!d || !d.value || typeof d.value !== 'object') return false;
+  var keys = ownKeys(d.value);
+  return keys.length > 1 || (keys.length === 1 && keys[0] !== 'constructor') || getPrototypeOf(d.value) !== Object.prototype;
+}
+function lockKey(o, key) {
+  var d = getDescriptor(o, key);
+  if (d && d.configurable) { d.configurable = false; defineProperty(o, key, d); }
+}
+function lock(o) {
+  var keys = ownKeys(o);
+  for (var i = 0; i < keys.length; i++) lockKey(o, keys[i]);
+}
+function addKey(r, key) {
+  var d = getDescriptor(r.target, key);
+  if (d.get === undefined && d.set === undefined) { r.names[r.names.length] = key; r.values[r.values.length] = d.value; }
+  apply(setAdd, r.keys, [key]);
+  r.count++;
+}
+function record(o, keepAdded) {
+  lock(o);
+  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded };
+  var keys = ownKeys(o);
+  for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
+  records[records.length] = r;
+}
+// `deep`: how many steps on from `root` are walked. `module`: `root` is a module's exports; a
+// module keeps state on its own functions (debug.enable()), so only the exports object and
+// its objects and classes' prototypes are recorded, and nothing of a module is frozen.
+function walk(root, deep, module) {
+  var queue = [[root, deep]];
+  for (var q = 0; q < queue.length; q++) {
+    var o = queue[q][0], left = queue[q][1];
+    if (apply(setHas, visited, [o])) continue;
+    apply(setAdd, visited, [o]);
+    var next = o;
+    if (o === g) {
+      record(o, true);
+    } else if (typeof o === 'function' && module && o !== root) {
+      next = null;
+      if (isClass(o)) queue[queue.length] = [o.prototype, left];
+    } else if (typeof o === 'function' && !module && !isClass(o)) {
+      freeze(o);
+      next = null;
+    } else if (!module && (typeof o === 'function' || namespaces.indexOf(o) >= 0)) {
+      lock(o);
+      preventExtensions(o);
+      record(o, false);
+    } else {
+      record(o, false);
+    }
+    if (left === 0 || next === null) continue;
+    var keys = ownKeys(next), values = [getPrototypeOf(next)];
+    for (var i = 0; i < keys.length; i++) {
+      var d = getDescriptor(next, keys[i]);
+      if (d.get === undefined && d.set === undefined) values[values.length] = d.value;
+    }
+    for (var j = 0; j < values.length; j++) {
+      var v = values[j];
+      if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, left - 1];
+    }
+  }
+}
+// Called by the host once the program's files have loaded.
+rt.snapshot = function () {
+  walk(g, 4, false);
+};
+// What the restore covers, for benchmarks and the README: objects and saved keys.
+rt.snapshotSize = function () {
+  var keys = 0;
+  for (var i = 0; i < records.length; i++) keys += records[i].names.length;
+  return { objects: records.length, keys: keys };
+};
+// The module loader wraps each module's first evaluation in this: what the module itself adds
+// to or changes in recorded objects while it loads (a package that extends String.prototype)
+// becomes part of what every job starts from — only the module's own changes: keys and values
+// the running job had changed before the require are still the job's, and are undone. Then the
+// module's exports are walked.
+rt.loadModule = function (load) {
+  var before = [];
+  for (var i = 0; i < records.length; i++) before[i] = { keys: ownKeys(records[i].target), values: current(records[i]) };
+  var exports = load();
+  for (var k = 0; k < before.length; k++) {
+    var r = records[k], t = r.target, was = before[k];
+    var now = current(r), keys = ownKeys(t);
+    for (var n = 0; n < now.length; n++) if (!same(now[n], was.values[n])) r.values[n] = now[n];
+    if (keys.length === was.keys.length) continue;
+    var had = new SetCtor(was.keys);
+    for (var j = 0; j < keys.length; j++) {
+      if (apply(setHas, had, [keys[j]]) || apply(setHas, r.keys, [keys[j]])) continue;
+      lockKey(t, keys[j]);
+      addKey(r, keys[j]);
+    }
+  }
+  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, 2, true);
+  return exports;
+};
+function current(r) {
+  var out = [];
+  for (var i = 0; i < r.names.length; i++) out[i] = r.target[r.names[i]];
+  return out;
+}
+// Lazy globals and the like keep a value of their own: they register how to forget a job's.
+var resets = [];
+rt.onRestore = function (fn) { resets[resets.length] = fn; };
+// SameValue: NaN is NaN (the global `NaN` must not look changed).
+function same(a, b) { return a === b || (a !== a && b !== b); }
+// Cheap when nothing changed: one read per recorded property, one key count per extensible
+// object.
+rt.restore = function () {
+  var changed = 0;
+  for (var i = 0; i < records.length; i++) {
+    var r = records[i], t = r.target;
+    if (r.extensible && !isExtensible(t)) return 'poisoned: an object was made non-extensible';
+    if (getPrototypeOf(t) !== r.proto) {
+      try { setPrototypeOf(t, r.proto); changed++; } catch (x) { return 'poisoned: a prototype cannot be put back'; }
+    }
+    var names = r.names, values = r.values;
+    for (var k = 0; k < names.length; k++) {
+      if (same(t[names[k]], values[k])) continue;
+      try { t[names[k]] = values[k]; } catch (x) {}
+      if (!same(t[names[k]], values[k])) return 'poisoned: ' + String(names[k]) + ' cannot be put back';
+      changed++;
+    }
+    if (r.extensible && !r.keepAdded) {
+      var keys = ownKeys(t);
+      if (keys.length !== r.count) {
+        for (var j = 0; j < keys.length; j++) {
+          if (!apply(setHas, r.keys, [keys[j]])) { if (!deleteProperty(t, keys[j])) return 'poisoned: ' + String(keys[j]) + ' cannot be deleted'; changed++; }
+        }
+      }
+    }
+  }
+  for (var h = 0; h < resets.length; h++) resets[h]();
+  // RegExp's legacy statics (RegExp.input, lastMatch, $1…) hold the last match of the job: an
+  // empty match clears them so the next login cannot read this one's data.
+  apply(regExpExec, emptyPattern, ['']);
+  return changed ? 'restored' : 'ok';
+};
+
+// ---- Jobs ------------------------------------------------------------------------------------
+// A no-op entry: running it proves a program compiles.
+entries.__rt_ping = function () { return 'ok'; };
+
+rt.start = function (name, input) {
+  var fn = entry(name);
+  apply(nativeThen, new Promise(function (resolve) {
+    if (typeof fn !== 'function') throw new TypeErrorCtor('Entry function ' + name + ' is not defined');
+    resolve(fn(input));
+  }), [function (r) {
+    rt.done(typeof r === 'string' ? r : stringify(r === undefined ? null : r));
+  }, function (e) { rt.fail(e); }]);
+};
+// The timeout probe: an entry called without input when a job times out while idle.
+rt.probe = function (name) {
+  var fn = entry(name);
+  return typeof fn === 'function' ? StringCtor(fn()) : null;
+};

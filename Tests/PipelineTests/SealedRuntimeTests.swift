@@ -1,0 +1,136 @@
+import Directory
+import Foundation
+import JSONCore
+import ScriptRuntime
+import Tenant
+import Testing
+
+@testable import Pipeline
+
+/// What scripts see of the runtime and of each other: the documented globals and nothing of the
+/// runtime's own, secrets that no other script reaches, and nothing one login leaves for the next.
+@Suite struct SealedRuntimeTests {
+    /// Every name a script can reach on the global object and its prototype chain (own keys,
+    /// enumerable or not, symbols included) is one the README documents, and the other way round.
+    @Test func theGlobalsAreTheDocumentedOnes() async throws {
+        var f = TenantFixture()
+        f.rules = [("enumerate", """
+            function (user, context, callback) {
+              var levels = [];
+              for (var o = globalThis; o; o = Object.getPrototypeOf(o)) levels.push(Reflect.ownKeys(o).map(String).sort());
+              context.idToken['https://t/globals'] = levels;
+              callback(null, user, context);
+            }
+            """)]
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        let levels = try #require(r.idClaims["https://t/globals"]?.arrayValue).map { ($0.arrayValue ?? []).compactMap(\.stringValue) }
+        print("globals a script reaches (global object): \(levels.first?.joined(separator: " ") ?? "")")
+        let documented = try documentedGlobals()
+        #expect(Set(levels[0]) == documented.global, "undocumented: \(Set(levels[0]).subtracting(documented.global).sorted()), documented but absent: \(documented.global.subtracting(levels[0]).sorted())")
+        // Above the global object only Object.prototype, as in Node's vm contexts.
+        #expect(levels.count == 2)
+        #expect(Set(levels.dropFirst().first ?? []) == documented.objectPrototype)
+        for name in levels.joined() {
+            #expect(!name.hasPrefix("__rt") && !name.hasPrefix("__node") && !name.hasPrefix("__authsim") && name != "rt")
+        }
+    }
+
+    /// The README's list, between `<!-- globals -->` and `<!-- /globals -->`: one line for the
+    /// global object's names, one for Object.prototype's.
+    func documentedGlobals() throws -> (global: Set<String>, objectPrototype: Set<String>) {
+        let readme = try String(contentsOfFile: sampleTenantDirectory + "/README.md", encoding: .utf8)
+        guard let start = readme.range(of: "<!-- globals -->"), let end = readme.range(of: "<!-- /globals -->", range: start.upperBound..<readme.endIndex) else {
+            throw DocumentationMissing()
+        }
+        var sets: [Set<String>] = []
+        for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("- ") {
+            let names = line.split(separator: ":", maxSplits: 1).last.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "`.")) } } ?? []
+            sets.append(Set(names.filter { !$0.isEmpty }))
+        }
+        guard sets.count == 2 else { throw DocumentationMissing() }
+        return (sets[0], sets[1])
+    }
+
+    struct DocumentationMissing: Error {}
+
+    /// One action that installs every trap it can on what actions share (an Object.prototype
+    /// setter and getter, JSON.parse, Object.defineProperty, Object.freeze) runs before the
+    /// action holding the secret: nothing of the secret reaches it, the tokens or the trace,
+    /// while the second action reads its secret as usual.
+    @Test func anActionsSecretsReachNoOtherScript() async throws {
+        var f = TenantFixture()
+        f.add(
+            actions: [
+                ActionSource(name: "thief", code: """
+                    exports.onExecutePostLogin = async (event, api) => {
+                      const stringify = JSON.stringify;
+                      globalThis.loot = '';
+                      const grab = (v) => { try { globalThis.loot += stringify(v) + ' '; } catch (e) {} };
+                      Object.defineProperty(Object.prototype, 'secrets', { configurable: true, set(v) { grab(v); Object.defineProperty(this, 'secrets', { value: v, writable: true, enumerable: true, configurable: true }); } });
+                      Object.defineProperty(Object.prototype, 'MISSING', { configurable: true, get() { grab(this); return undefined; } });
+                      const parse = JSON.parse; JSON.parse = function (s) { grab(s); return parse(s); };
+                      const dp = Object.defineProperty; Object.defineProperty = function (o, k, d) { grab(d && d.value); return dp(o, k, d); };
+                      const freeze = Object.freeze; Object.freeze = function (o) { grab(o); return freeze(o); };
+                    };
+                    """),
+                ActionSource(name: "victim", code: """
+                    exports.onExecutePostLogin = async (event, api) => {
+                      api.idToken.setCustomClaim('https://t/victim', [event.secrets.KEY === 'sup3r-s3cret', event.secrets.MISSING === undefined,
+                        Object.getPrototypeOf(event.secrets) === null, Object.isFrozen(event.secrets), Object.keys(event.secrets).join()]);
+                    };
+                    """, secrets: ["KEY": "sup3r-s3cret"]),
+                ActionSource(name: "reporter", code: """
+                    exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://t/loot', String(globalThis.loot)); };
+                    """),
+            ], bindings: ["post-login": ["thief", "victim", "reporter"]])
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/victim"] == [true, true, true, true, "KEY"])
+        #expect(r.idClaims["https://t/loot"]?.stringValue?.contains("sup3r") == false)
+        let everything = String(describing: r.idToken?.claims ?? .null) + String(describing: r.accessToken?.claims ?? .null) + String(describing: r.trace)
+        #expect(!everything.contains("sup3r-s3cret"))
+    }
+
+    /// A rule that wraps bcrypt (module objects are shared by every script of the tenant) does
+    /// not see the password a later custom-database login checks: the wrap is gone when its job
+    /// ends. One worker, so both jobs share one context.
+    @Test func aRuleCannotWrapAModuleForLaterLogins() async throws {
+        var f = TenantFixture()
+        f.extraFiles["database-connections/db/database.json"] = #"{"name": "db", "options": {"enabled_database_customization": true}}"#
+        f.extraFiles["database-connections/Username-Password-Authentication/database.json"] = #"{"name": "Username-Password-Authentication"}"#
+        f.extraFiles["database-connections/db/login.js"] = """
+            function login(email, password, callback) {
+              const bcrypt = require('bcrypt');
+              const hash = bcrypt.hashSync('right', 4);
+              callback(null, { user_id: 'db1', email: email, ok: bcrypt.compareSync(password, hash) });
+            }
+            """
+        f.rules = [
+            ("wrap", """
+                function (user, context, callback) {
+                  const bcrypt = require('bcrypt');
+                  const compareSync = bcrypt.compareSync;
+                  bcrypt.compareSync = function (p, h) { global.captured = (global.captured || []).concat([p]); return compareSync(p, h); };
+                  require('crypto').timingSafeEqual = function () { return true; };
+                  context.idToken['https://t/captured'] = global.captured || null;
+                  callback(null, user, context);
+                }
+                """)
+        ]
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { runtime.shutdown() }
+        let tenant = try TenantLoader.load(directory: try f.write())
+        let store = try SQLiteUserStore(path: temporaryPath("store.sqlite"))
+        try await store.insert(TestUsers.ann())
+        let p = LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await Shared.keys.value)
+        let first = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
+        #expect(first.outcome == .allowed)
+        let db = try await p.tryConnectionScript(connection: "db", script: "login", args: ["victim@test.local", "the-victims-password"])
+        #expect(db.result?["ok"] == false)
+        let second = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
+        #expect(second.outcome == .allowed)
+        #expect(second.idClaims["https://t/captured"] == nil, "the second login's rule found \(second.idClaims["https://t/captured"] ?? .null)")
+    }
+}
