@@ -54,15 +54,16 @@ run: build-release
 # $(ARTIFACTS)/console-simulation.png.
 # The suites that load both cores on purpose (hostile scripts under 32 concurrent logins, kill -9
 # during 2,000 writes, two daemons) run on their own after the rest, so that their load cannot
-# push the ordinary tests past their time limits. FuzzTests runs each fuzz target briefly
-# (a fixed number of mutated inputs from a fixed seed).
+# push the ordinary tests past their time limits; they run one at a time (--no-parallel), so the
+# hostile suite's memory reading is its own. FuzzTests runs each fuzz target briefly (a fixed
+# number of mutated inputs from a fixed seed; the host target in real logins).
 LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
 test: test-deps
 	swift build --build-tests
 	scripts/test-postgres.sh start
 	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url); \
-	  swift test --skip-build --skip '$(LOAD_SUITES)' && swift test --skip-build --filter '$(LOAD_SUITES)'; \
+	  swift test --skip-build --skip '$(LOAD_SUITES)' && swift test --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
 	  rc=$$?; scripts/test-postgres.sh stop; exit $$rc
 	.build/debug/authsim test --tenant .
 	$(MAKE) sdk-test

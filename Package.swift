@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline", "Server", "NodeCompat", "ScriptRuntime", "PostgresStore",
+                "Pipeline", "Server", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,7 +108,10 @@ let package = Package(
         // Tests
         // The fuzz targets (user query, metadata merge, JWT, tenant loader) and their drivers:
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
-        .target(name: "Fuzzing", dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore", "ScriptRuntime"]),
+        .target(
+            name: "Fuzzing",
+            dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),

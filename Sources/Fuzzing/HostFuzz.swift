@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import JSONCore
+import Logging
 import Pipeline
 import ScriptRuntime
 import Tenant
@@ -101,7 +102,7 @@ public enum HostFuzz {
         """#
 
     /// A pipeline on a throw-away tenant holding only the fuzz rule, with no outbound host allowed.
-    static func pipeline() async throws -> LoginPipeline {
+    static func pipeline(runtime: ScriptRuntime) async throws -> LoginPipeline {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-hostfuzz-\(UUID().uuidString)")
         let fm = FileManager.default
         for sub in ["rules", "clients"] { try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true) }
@@ -113,14 +114,17 @@ public enum HostFuzz {
         try #"{"name": "fuzz", "order": 1, "enabled": true}"#.write(to: dir.appendingPathComponent("rules/fuzz.json"), atomically: true, encoding: .utf8)
         let tenant = try TenantLoader.load(directory: dir.path)
         let store = try SQLiteUserStore(path: dir.appendingPathComponent("store.sqlite").path)
-        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 64 << 20))
-        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await SigningKeys.load(from: store))
+        var quiet = Logger(label: "authsim.hostfuzz")
+        quiet.logLevel = .critical
+        return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await SigningKeys.load(from: store), logger: quiet)
     }
 
     /// `runs` logins of `callsPerRun` calls each, chosen by a generator seeded with `seed` (so a
     /// failure repeats); the first runs go through every function once with every value.
     public static func run(runs: Int, callsPerRun: Int = 16, seed: UInt64) async throws -> Report {
-        let p = try await pipeline()
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2, heapBudget: 64 << 20))
+        defer { runtime.shutdown() }
+        let p = try await pipeline(runtime: runtime)
         var random = SplitMix64(seed: seed)
         var report = Report()
         // Systematic first: each function with each value in its first argument.

@@ -312,7 +312,7 @@ public struct RulesRunner: Sendable {
         }
     }
 
-    /// The step a `__rt_mark` value names: rules count from 0, actions from 1000 (in the flow's own lists).
+    /// The step an `rt.mark` value names: rules count from 0, actions from 1000 (in the flow's own lists).
     private func step(_ mark: Int?, rules ruleList: String, actions actionList: String) -> (kind: String, name: String) {
         guard let mark, mark >= 0 else { return ("rule", "(before the first rule)") }
         if mark >= 1000 {

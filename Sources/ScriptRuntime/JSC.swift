@@ -63,6 +63,16 @@ enum JSC {
         return toString(ctx, v)
     }
 
+    /// The length in UTF-16 units of a JavaScript string value (nil for anything else), read
+    /// without copying it out.
+    static func stringLength(_ ctx: JSContext, _ v: JSValue?) -> Int? {
+        guard let v, JSValueIsString(ctx, v) else { return nil }
+        var exc: JSValue?
+        guard let s = JSValueToStringCopy(ctx, v, &exc) else { return nil }
+        defer { JSStringRelease(s) }
+        return JSStringGetLength(s)
+    }
+
     /// Evaluates `source` as a script named `file`, its first line numbered `line`.
     static func evaluate(_ ctx: JSContext, _ source: String, file: String, line: Int, exception: inout JSValue?) -> JSValue? {
         let src = string(source)

@@ -23,6 +23,10 @@ final class ScriptContext {
     let restore: JSValue
     let probe: JSValue
 
+    /// The largest JSON (UTF-16 units) one host call takes from a script: 32 Mi, above any
+    /// body a script may send or hash in one call.
+    static let maximumHostArguments = 32 << 20
+
     static let prelude = ScriptFile(name: "authsim:runtime/prelude.js", source: String(decoding: PackageResources.prelude_js, as: UTF8.self), kind: .runtime)
 
     init(group: OpaquePointer, program: ScriptProgram, worker: Worker) throws(ScriptFailure) {
@@ -171,11 +175,21 @@ final class ScriptContext {
             job.outcome = .failure(.exception(thrown))
             return nil
         }
-        let syncFunctions = program.syncFunctions
-        install(ctx, rt, "host") { ctx, args in
-            guard args.count >= 2, let name = JSC.stringValue(ctx, args[0]), let json = JSC.stringValue(ctx, args[1]) else {
+        // Arguments of one host call, in UTF-16 units of their JSON: a script's value is copied
+        // into Swift only below this.
+        let maximumArguments = ScriptContext.maximumHostArguments
+        func hostArguments(_ ctx: JSContext, _ args: UnsafeBufferPointer<JSValue?>) throws -> (String, String) {
+            guard args.count >= 2, let name = JSC.stringValue(ctx, args[0]), let length = JSC.stringLength(ctx, args[1]) else {
                 throw NativeThrow("host(name, json)")
             }
+            guard length <= maximumArguments else {
+                throw NativeThrow("The arguments of \(name) are \(length) characters of JSON; a host call takes at most \(maximumArguments)")
+            }
+            return (name, JSC.stringValue(ctx, args[1]) ?? "null")
+        }
+        let syncFunctions = program.syncFunctions
+        install(ctx, rt, "host") { ctx, args in
+            let (name, json) = try hostArguments(ctx, args)
             guard let fn = syncFunctions[name] else { throw NativeThrow("Unknown host function \(name)") }
             do {
                 return JSC.makeString(ctx, try fn(json, w.current?.pending.job.environment))
@@ -185,9 +199,7 @@ final class ScriptContext {
         }
         let asyncFunctions = program.asyncFunctions
         install(ctx, rt, "hostAsync") { ctx, args in
-            guard args.count >= 2, let name = JSC.stringValue(ctx, args[0]), let json = JSC.stringValue(ctx, args[1]) else {
-                throw NativeThrow("hostAsync(name, json)")
-            }
+            let (name, json) = try hostArguments(ctx, args)
             guard let fn = asyncFunctions[name] else { throw NativeThrow("Unknown async host function \(name)") }
             guard let job = w.current else { throw NativeThrow("No job is running") }
             return w.startHostCall(ctx, job: job, function: fn, argumentsJSON: json)

@@ -117,7 +117,7 @@ public enum ScriptFailure: Error, Sendable, CustomStringConvertible {
     /// A file of the program failed to compile.
     case compile(file: String, line: Int?, column: Int?, message: String)
     /// The wall-clock deadline passed. `mark` is the last value the script passed to
-    /// `__rt_mark(n)`; `partial` what the timeout probe returned, if it could run.
+    /// `rt.mark(n)`; `partial` what the timeout probe returned, if it could run.
     case timeout(seconds: Double, mark: Int?, partial: String?)
     /// The context's heap grew over the budget.
     case heapBudgetExceeded(budget: Int, heapSize: Int, mark: Int?)

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 import NodeCompat
 import ScriptRuntime
 
@@ -13,14 +14,15 @@ extension Bench {
     func scriptEnvironmentFigures(base: String) async throws {
         let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: ["/usr/share/nodejs"]))
         let entry = ScriptFile(name: "bench.js", source: """
-            function plain() { return 'ok'; }
-            function modules() {
-              var crypto = __node_require('crypto'), url = __node_require('url');
+            rt.entries.plain = function () { return 'ok'; };
+            rt.entries.modules = function () {
+              var crypto = rt.require('crypto'), url = rt.require('url');
               var u = new url.URL('https://example.com/a?b=' + Math.random());
               return crypto.createHash('sha256').update(u.href).digest('hex') + Buffer.from(u.search).toString('base64');
-            }
-            async function outbound(base) { var r = await __node_require('axios').get(base + '/healthz'); return String(r.status); }
-            """)
+            };
+            rt.entries.outbound = async function (base) { var r = await rt.require('axios').get(base + '/healthz'); return String(r.status); };
+            rt.entries.restored = function () { return JSON.stringify(rt.snapshotSize()); };
+            """, kind: .runtime)
         // Fresh contexts: one worker keeping a single context, so each new program id builds one.
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1, contextsPerWorker: 1))
         defer { runtime.shutdown() }
@@ -46,12 +48,14 @@ extension Bench {
             }
         }
         let modules = try await rate("modules", input: "", concurrency: 2)
+        let restored = try JSONValue.parse(try await runtime.run(ScriptJob(program: program, entry: "restored", input: "")).output)
         let outbound = try await rate("outbound", input: base, concurrency: 8)
         print("")
         print("Script environment (1 worker):")
         print("  fresh context, bare:                 \(fmt(bare)) ms")
         print("  fresh context with the Node globals: \(fmt(withNode)) ms  (modules compile lazily on first require)")
         print("  job using crypto, URL and Buffer:    \(fmt(modules)) jobs/s  (\(fmt(1e6 / modules)) µs each)")
+        print("  put back after every job (with those modules loaded): \(restored["objects"]?.intValue ?? 0) objects, \(restored["keys"]?.intValue ?? 0) properties")
         print("  axios GET to the daemon, 8 in flight: \(fmt(outbound)) calls/s  (\(fmt(1e6 / outbound)) µs each)")
     }
 }

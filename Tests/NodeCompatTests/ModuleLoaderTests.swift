@@ -1,5 +1,7 @@
 import Foundation
 import JSONCore
+import NodeCompat
+import ScriptRuntime
 import Testing
 
 /// The CommonJS loader against real third-party code (Debian's lodash, moment and uuid) and
@@ -107,6 +109,41 @@ import Testing
         // A failed load is not cached as a half-initialised module.
         let again = try await nodeError("try { require('broken'); } catch (e) {} require('broken');", modules: [root])
         #expect(again.contains("broken/index.js:3:"))
+    }
+}
+
+/// Modules are shared by every script of a context: what a job does to a module's exports is
+/// undone before the next job, while what a package itself does to shared objects as it loads
+/// stays. One worker, two jobs on the same context.
+@Suite struct ModuleStateTests {
+    @Test func exportsAreRestoredAndALoadTimeExtensionStays() async throws {
+        let root = try moduleFolder([
+            "shout/index.js": "String.prototype.shout = function () { return this.toUpperCase() + '!'; }; module.exports = { settings: { level: 1 }, greet: function () { return 'hi'; } };",
+        ])
+        let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: [root]))
+        var files = node.files
+        files.append(ScriptFile(name: "entry.js", source: """
+            rt.entries.main = function (input) {
+              var seen = [];
+              if (input === 'first') {
+                String.prototype.mine = function () { return 'mine'; };
+                var m = rt.require('shout');
+                m.settings.level = 99; m.greet = function () { return 'pwned'; }; m.extra = true;
+                seen.push('a'.shout(), 'a'.mine(), m.settings.level, m.greet());
+              } else {
+                var n = rt.require('shout');
+                seen.push('a'.shout(), typeof 'a'.mine, n.settings.level, n.greet(), String(n.extra));
+              }
+              return seen.join('|');
+            };
+            """, kind: .runtime))
+        let program = ScriptProgram(id: "module-state-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        #expect(try await single.run(ScriptJob(program: program, entry: "main", input: "first")).output == "A!|mine|99|pwned")
+        let second = try await single.run(ScriptJob(program: program, entry: "main", input: "second"))
+        #expect(second.output == "A!|undefined|1|hi|undefined")
+        #expect(!second.freshContext)
     }
 }
 

@@ -23,6 +23,7 @@ import Testing
         ("what the next login sees", ["pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins"]),
         ("buffer budgets", ["arraybuffer", "typed-fill", "buffer-alloc", "buffers-loop"]),
         ("host access", ["require-fs", "process"]),
+        ("key-derivation work", ["bcrypt-cost", "pbkdf2-huge"]),
     ]
 
     static let hostile: [(name: String, body: String)] = [
@@ -83,6 +84,8 @@ import Testing
         ("buffer-alloc", "Buffer.alloc(3e9, 1);"),
         ("buffers-loop", "var keep = []; for (;;) keep.push(new Uint8Array(16 * 1024 * 1024).fill(7));"),
         ("require-fs", "require('fs').readFileSync('/etc/passwd');"),
+        ("bcrypt-cost", "require('bcrypt').hashSync('pw', 21);"),
+        ("pbkdf2-huge", "require('crypto').pbkdf2Sync('pw', 'salt', 1e300, 32, 'sha256');"),
         ("process", "process.exit(1);"),
     ]
 
@@ -117,6 +120,8 @@ import Testing
         case "arraybuffer", "typed-fill", "buffer-alloc": return r.outcome == .denied && d.contains("exceed the script heap budget")
         case "buffers-loop": return (r.outcome == .denied && d.contains("exceed the script heap budget")) || (r.outcome == .error && d.contains("memory limit exceeded"))
         case "require-fs": return r.outcome == .denied && d.contains("Cannot find module 'fs'")
+        case "bcrypt-cost": return r.outcome == .denied && d.contains("bcrypt cost 21 is outside")
+        case "pbkdf2-huge": return r.outcome == .denied && d.contains("iterations")
         case "process": return r.outcome == .denied && d.contains("exit")
         default: return false
         }

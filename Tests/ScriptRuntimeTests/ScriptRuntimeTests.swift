@@ -221,6 +221,64 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(try await single.run(ScriptJob(program: b, entry: "main", input: "")).output == "undefined")
     }
 
+    /// What one job does to what jobs share is gone at the start of the next, on the same
+    /// context: changed and added built-in methods, accessors, prototypes, RegExp statics,
+    /// replaced globals; `global`'s new keys stay. One worker, so every job meets the same context.
+    @Test func eachJobStartsFromTheSameSharedState() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("restore", """
+            function main(input) {
+              var seen = [
+                [1, 2].map(function (x) { return x * 2; }).join(), typeof Object.prototype.admin, typeof Function.prototype.steal,
+                RegExp.input, RegExp.$1, typeof setTimeout, JSON.stringify({ a: 1 }), Object.getPrototypeOf(Array.prototype) === Object.prototype,
+                String(global.kept)
+              ];
+              if (input === 'tamper') {
+                Array.prototype.map = function () { return ['pwned']; };
+                Object.prototype.admin = true;
+                Function.prototype.steal = function () {};
+                /(secret-[0-9]+)/.exec('user secret-42');
+                setTimeout = 1;
+                JSON.stringify = function () { return 'x'; };
+                try { Object.defineProperty(Array.prototype, 'join', { get: function () { return function () { return 'hidden'; }; } }); seen.push('redefined'); } catch (e) { seen.push(e.name); }
+                try { delete Array.prototype.concat; seen.push(typeof Array.prototype.concat); } catch (e) { seen.push(e.name); }
+                try { Object.assign2 = 1; seen.push(String(Object.assign2)); } catch (e) { seen.push(e.name); }
+                global.kept = 'yes';
+              }
+              var out = String(seen[0]);
+              for (var i = 1; i < seen.length; i++) out += '|' + String(seen[i]);
+              return out;
+            }
+            """)
+        func run(_ input: String) async throws -> [String] {
+            try await single.run(ScriptJob(program: p, entry: "main", input: input)).output.components(separatedBy: "|")
+        }
+        let clean = try await run("look")
+        let tampered = try await run("tamper")
+        let after = try await run("look")
+        #expect(clean == ["2,4", "undefined", "undefined", "", "", "function", "{\"a\":1}", "true", "undefined"])
+        // Inside the tampering job (sloppy mode): no accessor can replace a shared method (a
+        // TypeError), a shared method cannot be deleted and a constructor takes no new key (both
+        // fail silently, as frozen-object writes do in sloppy code).
+        #expect(Array(tampered.suffix(3)) == ["TypeError", "function", "undefined"])
+        #expect(Array(after.dropLast()) == Array(clean.dropLast()))
+        #expect(after.last == "yes")
+    }
+
+    /// A job that freezes a shared prototype leaves a context that cannot be put back: the next
+    /// job gets a new one, with the prototype as it was.
+    @Test func aFrozenBuiltInGetsTheContextReplaced() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("freeze", "function main(i) { if (i === 'freeze') Object.freeze(Array.prototype); return String(Object.isFrozen(Array.prototype)); }")
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "x")).output == "false")
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "freeze")).output == "true")
+        let next = try await single.run(ScriptJob(program: p, entry: "main", input: "x"))
+        #expect(next.output == "false")
+        #expect(next.freshContext)
+    }
+
     @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {
         // Its own runtime: other tests may hold a shared worker in a long job meanwhile.
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2))

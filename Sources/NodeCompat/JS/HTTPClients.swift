@@ -1,6 +1,6 @@
 extension NodeSources {
     /// The one request primitive behind every HTTP client: the host performs the call (allow-list,
-    /// redirects, time limit) and each call is reported to `__node_outbound` for the trace.
+    /// redirects, time limit) and each call is reported to `rt.outbound` for the trace.
     static let httpClient = #"""
 rt.define('authsim:http', function (module, exports, require) {
   'use strict';

@@ -315,6 +315,7 @@ rt.callAsync = function (name, args) {
 // one.
 var records = [];
 var visited = new SetCtor();
+var FunctionPrototype = Function.prototype;
 var preventExtensions = Object.preventExtensions;
 var namespaces = [JSON, Math, Reflect, Atomics, Intl];
 // A constructor with methods of its own (Array, Promise, a module's class); a function whose
@@ -348,23 +349,33 @@ function record(o, keepAdded) {
 }
 // `deep`: how many steps on from `root` are walked. `module`: `root` is a module's exports; a
 // module keeps state on its own functions (debug.enable()), so only the exports object and
-// its objects and classes' prototypes are recorded, and nothing of a module is frozen.
+// its objects and classes' prototypes are recorded, and no module function is frozen. A module
+// records at most `moduleKeys` properties (each costs a read after every job): objects past
+// that (the entries of a large JSON file) are frozen instead.
+var moduleKeys = 4096;
 function walk(root, deep, module) {
   var queue = [[root, deep]];
+  var budget = moduleKeys;
   for (var q = 0; q < queue.length; q++) {
     var o = queue[q][0], left = queue[q][1];
     if (apply(setHas, visited, [o])) continue;
     apply(setAdd, visited, [o]);
     var next = o;
-    if (o === g) {
-      record(o, true);
+    if (o === g || o === FunctionPrototype) {
+      record(o, o === g);
     } else if (typeof o === 'function' && module && o !== root) {
       next = null;
       if (isClass(o)) queue[queue.length] = [o.prototype, left];
     } else if (typeof o === 'function' && !module && !isClass(o)) {
       freeze(o);
       next = null;
-    } else if (!module && (typeof o === 'function' || namespaces.indexOf(o) >= 0)) {
+    } else if (module && typeof o !== 'function' && ownKeys(o).length > budget) {
+      freeze(o);
+      next = null;
+    } else if (module) {
+      record(o, false);
+      budget -= records[records.length - 1].count;
+    } else if (typeof o === 'function' || namespaces.indexOf(o) >= 0) {
       lock(o);
       preventExtensions(o);
       record(o, false);
