@@ -32,7 +32,8 @@ enum NodeSources {
     if (m) return m.exports;
     m = { id: name, exports: {}, loaded: false };
     builtinCache[name] = m;
-    try { rt.loadModule(function () { factories[name](m, m.exports, rt.require); return m.exports; }); }
+    // The host's own modules: their objects take no new keys (see rt.loadModule).
+    try { rt.loadModule(function () { factories[name](m, m.exports, rt.require); return m.exports; }, true); }
     catch (e) { delete builtinCache[name]; throw e; }
     m.loaded = true;
     return m.exports;
@@ -140,13 +141,13 @@ enum NodeSources {
   // Globals that Node defines, built on first use (and loaded like a module, so what a job does
   // to them is undone). The accessor stays, as every key the global object started with does; a
   // script's assignment lasts until the end of its job.
-  function lazyGlobal(name, get) {
+  function lazyGlobal(name, get, open) {
     var built = false, value, assigned = false, own;
     Object.defineProperty(g, name, {
       configurable: true, enumerable: false,
       get: function () {
         if (assigned) return own;
-        if (!built) { value = rt.loadModule(get); built = true; }
+        if (!built) { value = rt.loadModule(get, !open); built = true; }
         return value;
       },
       set: function (v) { assigned = true; own = v; }
@@ -220,7 +221,7 @@ enum NodeSources {
       on: function () { return this; }, once: function () { return this; }, off: function () { return this; },
       removeListener: function () { return this; }, emit: function () { return false; }
     };
-  });
+  }, true);  // open: scripts set process.env.X and process.exitCode (undone after their job)
 
   // The bare globals rules saw before Node 16, for those `require` can resolve.
   rt.installLegacyGlobals = function () {

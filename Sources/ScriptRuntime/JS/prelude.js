@@ -318,6 +318,12 @@ var visited = new SetCtor();
 var FunctionPrototype = Function.prototype;
 var preventExtensions = Object.preventExtensions;
 var namespaces = [JSON, Math, Reflect, Atomics, Intl];
+// The built-in prototypes scripts (and old packages) add methods to — `String.prototype.capitalize`,
+// `Date.prototype.addDays`, `Array.prototype.unique`: they stay extensible, and the keys a job
+// adds to them are deleted after it. Every other shared object takes no new keys, which spares
+// the per-job key count that finding added keys costs.
+var extensible = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Date.prototype,
+  Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype];
 // A constructor with methods of its own (Array, Promise, a module's class); a function whose
 // prototype is only `{constructor}` is a plain function.
 function isClass(f) {
@@ -353,7 +359,7 @@ function record(o, keepAdded) {
 // records at most `moduleKeys` properties (each costs a read after every job): objects past
 // that (the entries of a large JSON file) are frozen instead.
 var moduleKeys = 4096;
-function walk(root, deep, module) {
+function walk(root, deep, module, sealed) {
   var queue = [[root, deep]];
   var budget = moduleKeys;
   for (var q = 0; q < queue.length; q++) {
@@ -373,6 +379,7 @@ function walk(root, deep, module) {
       freeze(o);
       next = null;
     } else if (module) {
+      if (sealed) preventExtensions(o);
       record(o, false);
       budget -= records[records.length - 1].count;
     } else if (typeof o === 'function' || namespaces.indexOf(o) >= 0) {
@@ -380,6 +387,7 @@ function walk(root, deep, module) {
       preventExtensions(o);
       record(o, false);
     } else {
+      if (extensible.indexOf(o) < 0) preventExtensions(o);
       record(o, false);
     }
     if (left === 0 || next === null) continue;
@@ -396,7 +404,7 @@ function walk(root, deep, module) {
 }
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
-  walk(g, 4, false);
+  walk(g, 4, false, false);
 };
 // What the restore covers, for benchmarks and the README: objects and saved keys.
 rt.snapshotSize = function () {
@@ -404,12 +412,13 @@ rt.snapshotSize = function () {
   for (var i = 0; i < records.length; i++) keys += records[i].names.length;
   return { objects: records.length, keys: keys };
 };
-// The module loader wraps each module's first evaluation in this: what the module itself adds
+// The module loader wraps each module's first evaluation in this (`sealed` for the host's own
+// modules, whose objects then take no new keys): what the module itself adds
 // to or changes in recorded objects while it loads (a package that extends String.prototype)
 // becomes part of what every job starts from — only the module's own changes: keys and values
 // the running job had changed before the require are still the job's, and are undone. Then the
 // module's exports are walked.
-rt.loadModule = function (load) {
+rt.loadModule = function (load, sealed) {
   var before = [];
   for (var i = 0; i < records.length; i++) before[i] = { keys: ownKeys(records[i].target), values: current(records[i]) };
   var exports = load();
@@ -425,7 +434,7 @@ rt.loadModule = function (load) {
       addKey(r, keys[j]);
     }
   }
-  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, 2, true);
+  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, 2, true, !!sealed);
   return exports;
 };
 function current(r) {
