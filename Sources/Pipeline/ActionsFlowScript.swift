@@ -78,15 +78,18 @@ var __authsim_actionCaches = Object.create(null);
 // While actions run, `console` is this one object (so a module that keeps `console.log` at
 // load time still writes to the running action's lines); its sink is switched per action.
 var __authsim_actionLogs = null;
-var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__authsim_actionLogs) __authsim_actionLogs.push(line); } });
+var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__authsim_actionLogs) rt.append(__authsim_actionLogs, line); } });
+// The global console is this one for good (set before the snapshot, so no job changes it):
+// between actions it writes nowhere.
+globalThis.console = __authsim_actionConsole;
 
 
 // api.cache: per action, kept in the worker's context (best effort, like Auth0's).
 function __authsim_cacheAPI(name) {
-  var store = __authsim_actionCaches[name] || (__authsim_actionCaches[name] = new Map());
+  var store = __authsim_actionCaches[name] || (__authsim_actionCaches[name] = new P.Map());
   function live(key) {
-    var e = store.get(key);
-    if (e && e.expires_at <= Date.now()) { store.delete(key); return undefined; }
+    var e = P.mapGet(store, key);
+    if (e && e.expires_at <= Date.now()) { P.mapDelete(store, key); return undefined; }
     return e;
   }
   return {
@@ -95,31 +98,30 @@ function __authsim_cacheAPI(name) {
       key = String(key); value = String(value);
       if (new TextEncoder().encode(key).length > 64) return { type: 'error', code: 'KEY_TOO_LARGE' };
       if (new TextEncoder().encode(value).length > 4096) return { type: 'error', code: 'VALUE_TOO_LARGE' };
-      store.forEach(function (_, k) { live(k); });
-      if (!store.has(key) && store.size >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
+      P.mapForEach(store, function (_, k) { live(k); });
+      if (!P.mapHas(store, key) && P.mapSize(store) >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
       var now = Date.now(), max = now + 24 * 3600 * 1000;
       var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 15 * 60 * 1000);
-      store.set(key, { value: value, expires_at: Math.min(expires, max) });
+      P.mapSet(store, key, { value: value, expires_at: Math.min(expires, max) });
       return { type: 'success' };
     },
-    delete: function (key) { store.delete(String(key)); return { type: 'success' }; }
+    delete: function (key) { P.mapDelete(store, String(key)); return { type: 'success' }; }
   };
 }
 
 // Runs one action handler with the action console pointed at `logs`; an exception thrown
 // later from one of its timers or callbacks fails the action at once (as in Node).
+// Built with the runtime's own Promise functions: an earlier script replacing Promise.resolve or
+// `then` must not get to skip or see the next action.
 function __authsim_runHandler(a, logs, call) {
-  var previousConsole = globalThis.console;
-  globalThis.console = __authsim_actionConsole;
+  rt.resetConsole(__authsim_actionConsole);
   __authsim_actionLogs = logs;
-  return new Promise(function (resolve, reject) {
+  function done() { __authsim_actionLogs = null; rt.uncaught = __authsim_rethrow; }
+  var run = new P.Promise(function (resolve, reject) {
     rt.uncaught = reject;
-    Promise.resolve().then(function () { return call(__authsim_actionExports(a)); }).then(resolve, reject);
-  }).finally(function () {
-    globalThis.console = previousConsole;
-    __authsim_actionLogs = null;
-    rt.uncaught = __authsim_rethrow;
+    P.then(P.then(P.resolve(), function () { return call(__authsim_actionExports(a)); }), resolve, reject);
   });
+  return P.then(run, function (v) { done(); return v; }, function (e) { done(); throw e; });
 }
 
 function __authsim_snake(o) {

@@ -102,7 +102,7 @@ function __authsim_partial() {
 
 // Runs one rule: resolves with {err, u, c} when it calls back (or throws / rejects).
 function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
-  return new Promise(function (resolve) {
+  return new P.Promise(function (resolve) {
     var calls = 0;
     function callback(err, u, c) {
       calls++;

@@ -113,37 +113,70 @@ import Testing
 }
 
 /// Modules are shared by every script of a context: what a job does to a module's exports is
-/// undone before the next job, while what a package itself does to shared objects as it loads
-/// stays. One worker, two jobs on the same context.
+/// undone before the next job. A module whose load changes shared objects (a package extending
+/// String.prototype), or that loads while the job has changed them, leaves a context that is
+/// dropped after the job, so the module loads again, cleanly, in the next job's context.
 @Suite struct ModuleStateTests {
-    @Test func exportsAreRestoredAndALoadTimeExtensionStays() async throws {
-        let root = try moduleFolder([
-            "shout/index.js": "String.prototype.shout = function () { return this.toUpperCase() + '!'; }; module.exports = { settings: { level: 1 }, greet: function () { return 'hi'; } };",
-        ])
+    func program(_ root: String) -> (ScriptProgram, NodeModules) {
         let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: [root]))
         var files = node.files
         files.append(ScriptFile(name: "entry.js", source: """
             rt.entries.main = function (input) {
               var seen = [];
-              if (input === 'first') {
-                String.prototype.mine = function () { return 'mine'; };
-                var m = rt.require('shout');
-                m.settings.level = 99; m.greet = function () { return 'pwned'; }; m.extra = true;
-                seen.push('a'.shout(), 'a'.mine(), m.settings.level, m.greet());
+              if (input === 'tamper') {
+                var m = rt.require('plain');
+                m.settings.level = 99; m.greet = function () { return 'pwned'; }; m.extra = true; m.list.push('x');
+                seen.push(m.settings.level, m.greet(), m.list.length);
+              } else if (input === 'look') {
+                var n = rt.require('plain');
+                seen.push(n.settings.level, n.greet(), String(n.extra), n.list.length);
+              } else if (input === 'shout') {
+                seen.push(rt.require('shout').loaded, 'a'.shout(), typeof 'a'.mine);
+              } else if (input === 'hook') {
+                // A replaced method that runs during a module's load: what it plants must not stay.
+                var toUpper = String.prototype.toUpperCase;
+                String.prototype.toUpperCase = function () { Array.prototype.planted = true; return toUpper.call(this); };
+                seen.push(rt.require('upper').value);
               } else {
-                var n = rt.require('shout');
-                seen.push('a'.shout(), typeof 'a'.mine, n.settings.level, n.greet(), String(n.extra));
+                seen.push(typeof Array.prototype.planted, 'b'.toUpperCase());
               }
               return seen.join('|');
             };
             """, kind: .runtime))
-        let program = ScriptProgram(id: "module-state-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+        return (ScriptProgram(id: "module-state-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions), node)
+    }
+
+    @Test func aJobsChangesToExportsAreUndone() async throws {
+        let root = try moduleFolder(["plain/index.js": "module.exports = { settings: { level: 1 }, greet: function () { return 'hi'; }, list: [] };"])
+        let (p, _) = program(root)
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
-        #expect(try await single.run(ScriptJob(program: program, entry: "main", input: "first")).output == "A!|mine|99|pwned")
-        let second = try await single.run(ScriptJob(program: program, entry: "main", input: "second"))
-        #expect(second.output == "A!|undefined|1|hi|undefined")
-        #expect(!second.freshContext)
+        _ = try await single.run(ScriptJob(program: p, entry: "main", input: "look"))
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "tamper")).output == "99|pwned|1")
+        let after = try await single.run(ScriptJob(program: p, entry: "main", input: "look"))
+        #expect(after.output == "1|hi|undefined|0")
+        #expect(!after.freshContext)
+    }
+
+    @Test func aPackageThatExtendsBuiltInsWorksInEveryJob() async throws {
+        let root = try moduleFolder(["shout/index.js": "String.prototype.shout = function () { return this.toUpperCase() + '!'; }; module.exports = { loaded: true };"])
+        let (p, _) = program(root)
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        for _ in 0..<3 {
+            let r = try await single.run(ScriptJob(program: p, entry: "main", input: "shout"))
+            #expect(r.output == "true|A!|undefined")
+            #expect(r.freshContext, "the context a load changed is not kept")
+        }
+    }
+
+    @Test func whatAHookPlantsDuringAModuleLoadDoesNotStay() async throws {
+        let root = try moduleFolder(["upper/index.js": "module.exports = { value: 'x'.toUpperCase() };"])
+        let (p, _) = program(root)
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "hook")).output == "X")
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "check")).output == "undefined|B")
     }
 }
 

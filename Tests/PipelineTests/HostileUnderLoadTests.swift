@@ -20,7 +20,10 @@ import Testing
         ("oversized values", ["huge-throw", "chatty"]),
         ("runtime internals", ["internals", "escape", "escape-global", "runtime-compile"]),
         ("code from strings", ["eval", "function-constructor", "async-function-constructor", "dynamic-import", "wasm"]),
-        ("what the next login sees", ["pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins"]),
+        ("what the next login sees", [
+            "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins", "iterator-proto", "generator-proto",
+            "load-hook", "host-class-proto", "interceptor", "resolve-cache",
+        ]),
         ("buffer budgets", ["arraybuffer", "typed-fill", "buffer-alloc", "buffers-loop"]),
         ("host access", ["require-fs", "process"]),
         ("key-derivation work", ["bcrypt-cost", "pbkdf2-huge"]),
@@ -79,6 +82,23 @@ import Testing
             """),
         ("globals-replaced", "setTimeout = function () { throw new Error('pwned'); }; Date.now = function () { return 0; }; try { Object.setPrototypeOf(globalThis, { evil: 1 }); } catch (e) {}"),
         ("freeze-builtins", "Object.freeze(Array.prototype); Object.preventExtensions(Object.prototype); Object.freeze(require('crypto'));"),
+        ("iterator-proto", "var I = Object.getPrototypeOf([][Symbol.iterator]()); var next = I.next; I.next = function () { return next.call(this); }; I.planted = 1; Object.getPrototypeOf(I).planted = 1;"),
+        ("generator-proto", "var G = Object.getPrototypeOf(function* () {}).prototype; G.next = function () { return { done: true }; }; Object.getPrototypeOf(async function () {}).planted = 1;"),
+        ("load-hook", """
+            var upper = String.prototype.toUpperCase, get = Map.prototype.get;
+            Map.prototype.get = function (k) { String.prototype.toUpperCase = function () { return 'PWNED'; }; return get.call(this, k); };
+            String.prototype.split = function () { Array.prototype.planted = true; return []; };
+            require('querystring'); require('assert'); require('uuid'); try { Buffer.from('x'); } catch (e) {}
+            Map.prototype.get = get;
+            """),
+        ("host-class-proto", "var H = Object.getPrototypeOf(require('crypto').createHash('sha256')); H.digest = function () { return 'pwned'; }; H.extra = 1;"),
+        ("interceptor", "require('axios').interceptors.request.use(function (c) { global.stolen = c; return c; }); require('axios').defaults.headers.common['X-Evil'] = '1';"),
+        ("resolve-cache", """
+            var get = Map.prototype.get;
+            Map.prototype.get = function (k) { if (typeof k === 'string' && k.indexOf('\\u0000') >= 0) Map.prototype.set.call(this, '\\u0000uuid', { builtin: 'crypto' }); return get.call(this, k); };
+            try { require('uuid'); require('jsonwebtoken'); } catch (e) {}
+            Map.prototype.get = get;
+            """),
         ("arraybuffer", "new ArrayBuffer(4e9);"),
         ("typed-fill", "new Uint8Array(2e9).fill(1);"),
         ("buffer-alloc", "Buffer.alloc(3e9, 1);"),
@@ -116,7 +136,9 @@ import Testing
         case "runtime-compile": return r.outcome == .denied && d == "no compiler"
         case "dynamic-import": return r.outcome == .denied && d == "import refused"
         case "wasm": return r.outcome == .denied && d == "no WebAssembly"
-        case "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins": return r.outcome == .allowed
+        case "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins", "iterator-proto", "generator-proto", "load-hook",
+            "host-class-proto", "interceptor", "resolve-cache":
+            return r.outcome == .allowed
         case "arraybuffer", "typed-fill", "buffer-alloc": return r.outcome == .denied && d.contains("exceed the script heap budget")
         case "buffers-loop": return (r.outcome == .denied && d.contains("exceed the script heap budget")) || (r.outcome == .error && d.contains("memory limit exceeded"))
         case "require-fs": return r.outcome == .denied && d.contains("Cannot find module 'fs'")
@@ -146,6 +168,15 @@ import Testing
           if (bcrypt.compareSync.name === 'pwned') problems.push('bcrypt wrapped');
           bcrypt.compareSync('the-password-of-' + user.email, '$2b$04$abcdefghijklmnopqrstuu5Bk7a3/Kx1U0DbqVIq4bDtnAx6ZE2mW');
           if (global.captured !== undefined) problems.push('password captured: ' + global.captured);
+          var I = Object.getPrototypeOf([][Symbol.iterator]());
+          if (I.next.name !== 'next' || I.planted !== undefined || Object.getPrototypeOf(I).planted !== undefined) problems.push('iterator prototype');
+          if (Object.getPrototypeOf(function* () {}).prototype.next.name !== 'next' || Object.getPrototypeOf(async function () {}).planted !== undefined) problems.push('generator prototypes');
+          if ('abc'.toUpperCase() !== 'ABC' || Array.prototype.planted !== undefined || 'a,b'.split(',').length !== 2) problems.push('planted during a module load');
+          var H = Object.getPrototypeOf(require('crypto').createHash('sha256'));
+          if (H.extra !== undefined) problems.push('crypto Hash prototype');
+          var axios = require('axios');
+          if (axios.interceptors.request.handlers.length !== 0 || axios.defaults.headers.common['X-Evil'] !== undefined || global.stolen !== undefined) problems.push('axios state');
+          if (typeof require('uuid').v4 !== 'function') problems.push('module resolution cache');
           context.idToken['https://t/ok'] = problems.length === 0;
           context.idToken['https://t/problems'] = problems;
           callback(null, user, context);
@@ -195,7 +226,7 @@ import Testing
         // `make soak` repeats the worst of them (AUTHSIM_SOAK_ROUNDS rounds).
         let rounds = max(2, ProcessInfo.processInfo.environment["AUTHSIM_SOAK_ROUNDS"].flatMap(Int.init) ?? 2)
         for round in 0..<rounds {
-            for h in Self.hostile where (round == 0 || ["bomb", "spin", "pollute", "escape", "module-wrap", "buffers-loop"].contains(h.name)) && (only?.contains(h.name) ?? true) {
+            for h in Self.hostile where (round == 0 || ["bomb", "spin", "pollute", "escape", "module-wrap", "buffers-loop", "load-hook", "iterator-proto"].contains(h.name)) && (only?.contains(h.name) ?? true) {
                 let r = try await login(h.name)
                 tried += 1
                 if !Self.check(h.name, r) { wrong.append("\(h.name): \(r.outcome) \(r.error?.description ?? "") \(r.warnings)") }
@@ -206,7 +237,7 @@ import Testing
         #expect(wrong.isEmpty, "hostile rules that did not fail as expected: \(wrong)")
         #expect(failed.isEmpty, "good logins failed: \(failed.prefix(5))")
         #expect(ok >= 32, "good logins ran throughout (\(ok))")
-        if only == nil { #expect(tried == Self.hostile.count + 6 * (rounds - 1)) }
+        if only == nil { #expect(tried == Self.hostile.count + 8 * (rounds - 1)) }
         #expect(Set(Self.classes.flatMap(\.rules)) == Set(Self.hostile.map(\.name)), "every hostile rule belongs to one class")
         for c in Self.classes { print("hostile under load: class '\(c.name)': \(c.rules.count) scripts (\(c.rules.joined(separator: ", ")))") }
         print("hostile under load: \(Self.hostile.count) hostile scripts in \(Self.classes.count) classes, \(tried) injections, \(ok) good logins alongside, \(wrong.count) wrong")

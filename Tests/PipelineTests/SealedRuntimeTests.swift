@@ -93,6 +93,26 @@ import Testing
         #expect(!everything.contains("sup3r-s3cret"))
     }
 
+    /// A script that replaces Promise.resolve (with a thenable that never calls back) cannot
+    /// make the driver skip the next action: the action that denies still runs and denies.
+    /// (Replacing Promise.prototype.then itself breaks every promise of that login, as in Node:
+    /// the login then fails on its deadline; it is never allowed.)
+    @Test func anEarlierScriptCannotSkipALaterAction() async throws {
+        var f = TenantFixture()
+        f.rules = [("skipper", """
+            function (user, context, callback) {
+              var fake = { then: function (ok) { return fake; }, finally: function () { return fake; } };
+              Promise.resolve = function () { return fake; };
+              callback(null, user, context);
+            }
+            """)]
+        f.add(actions: [ActionSource(name: "gate", code: "exports.onExecutePostLogin = async (event, api) => { api.access.deny('gated'); };")], bindings: ["post-login": ["gate"]])
+        let p = try await makePipeline(f)
+        let r = try await simulate(p)
+        #expect(r.outcome == .denied)
+        #expect(r.error?.description.contains("gated") == true)
+    }
+
     /// A rule that wraps bcrypt (module objects are shared by every script of the tenant) does
     /// not see the password a later custom-database login checks: the wrap is gone when its job
     /// ends. One worker, so both jobs share one context.

@@ -32,7 +32,8 @@ enum NodeSources {
     if (m) return m.exports;
     m = { id: name, exports: {}, loaded: false };
     builtinCache[name] = m;
-    // The host's own modules: their objects take no new keys (see rt.loadModule).
+    // The host's own modules are walked whole (see rt.loadModule); their objects stay
+    // extensible (axios.defaults.headers.common['X'] = …), and what a job adds goes after it.
     try { rt.loadModule(function () { factories[name](m, m.exports, rt.require); return m.exports; }, true); }
     catch (e) { delete builtinCache[name]; throw e; }
     m.loaded = true;
@@ -72,14 +73,14 @@ enum NodeSources {
     if (!path && factories[name] && kinds[name] === 'core') return { builtin: name };
     // Resolutions are remembered per context, so a rule's require() on every login costs a lookup.
     var key = (fromDir || '') + '\u0000' + name;
-    var known = resolved.get(key);
+    var known = P.mapGet(resolved, key);
     if (known) return known;
     var r = rt.call('node.resolve', { request: name, from: fromDir || null });
     if (!r) {
       if (path || !factories[name]) throw notFound(request);
       r = { builtin: name };
     }
-    resolved.set(key, r);
+    P.mapSet(resolved, key, r);
     return r;
   }
   var resolved = new Map();

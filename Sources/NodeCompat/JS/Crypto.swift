@@ -194,6 +194,7 @@ rt.define('crypto', function (module, exports, require) {
   exports.getHashes = function () { return HASHES.concat(['RSA-SHA1', 'RSA-SHA256', 'RSA-SHA384', 'RSA-SHA512']); };
   exports.getRandomValues = function (arr) { return randomFillSync(arr); };
   exports.constants = {};
+  rt.protectClasses([Hash, Hmac, Sign, Verify, KeyObject]);
 });
 """#
 

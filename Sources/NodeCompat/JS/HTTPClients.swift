@@ -188,6 +188,7 @@ rt.define('request', function (module, exports, require) {
     return request;
   }
   module.exports = make({});
+  rt.protectClasses([Request]);
 });
 """#
 
@@ -348,6 +349,7 @@ rt.define('axios', function (module, exports, require) {
     return axios;
   }
   module.exports = create();
+  rt.protectClasses([AxiosError, InterceptorManager]);
 });
 """#
 
@@ -489,6 +491,7 @@ rt.define('node-fetch', function (module, exports, require) {
   fetch.FetchError = FetchError;
   fetch.isRedirect = function (code) { return code === 301 || code === 302 || code === 303 || code === 307 || code === 308; };
   module.exports = fetch;
+  rt.protectClasses([FetchError, Headers]);
 });
 """#
 }

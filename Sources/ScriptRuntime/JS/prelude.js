@@ -24,9 +24,17 @@ var arraySlice = Array.prototype.slice, stringSlice = String.prototype.slice, st
 var ObjectCtor = Object, NumberCtor = Number, StringCtor = String, isArray = Array.isArray, mathMax = Math.max, mathMin = Math.min;
 var TypeErrorCtor = TypeError, RangeErrorCtor = RangeError, ErrorCtor = Error;
 
+var PromiseCtor = Promise;
 rt.primordials = freeze({
   parse: parse, stringify: stringify, apply: apply, defineProperty: defineProperty, freeze: freeze, create: create,
-  then: function (promise, onFulfilled, onRejected) { return apply(nativeThen, promise, [onFulfilled, onRejected]); }
+  Promise: PromiseCtor, resolve: promiseResolve, Map: MapCtor,
+  then: function (promise, onFulfilled, onRejected) { return apply(nativeThen, promise, [onFulfilled, onRejected]); },
+  mapGet: function (map, key) { return apply(mapGet, map, [key]); },
+  mapSet: function (map, key, value) { return apply(mapSet, map, [key, value]); },
+  mapHas: function (map, key) { return apply(Map.prototype.has, map, [key]); },
+  mapDelete: function (map, key) { return apply(mapDelete, map, [key]); },
+  mapForEach: function (map, fn) { return apply(Map.prototype.forEach, map, [fn]); },
+  mapSize: function (map) { return apply(getDescriptor(Map.prototype, 'size').get, map, []); }
 });
 
 // Appends without Array.prototype.push or an index setter a script may have put on Array.prototype.
@@ -255,6 +263,9 @@ rt.consoleLimits = freeze({ lineCharacters: lineLimit, totalCharacters: totalLim
 
 // A console whose lines go to `sink` (an array, or an object with `push`), so that each script
 // gets its own capture.
+var consoleResets = new WeakMap();
+// Starts a console's counts again (a console shared by several scripts, switched between them).
+rt.resetConsole = function (c) { var reset = consoleResets.get(c); if (reset) reset(); };
 rt.makeConsole = function (sink) {
   var written = 0, lines = 0, dropped = 0, marker = null;
   function push(level, message) {
@@ -277,7 +288,7 @@ rt.makeConsole = function (sink) {
     return function () { if (full()) { push(level, ''); return; } push(level, format(apply(arraySlice, arguments, []))); };
   }
   var timersByLabel = create(null);
-  return {
+  var c = {
     log: writer('log'), info: writer('info'), warn: writer('warn'), error: writer('error'),
     debug: writer('debug'), trace: writer('trace'),
     dir: function (o) { push('log', full() ? '' : inspect(o, 0, [])); },
@@ -285,6 +296,8 @@ rt.makeConsole = function (sink) {
     timeEnd: function (l) { l = l || 'default'; var s = timersByLabel[l]; if (s !== undefined) { push('log', l + ': ' + (rt.now() - s).toFixed(3) + 'ms'); delete timersByLabel[l]; } },
     assert: function (c) { if (!c) push('error', 'Assertion failed' + (arguments.length > 1 ? ': ' + format(apply(arraySlice, arguments, [1])) : '')); }
   };
+  consoleResets.set(c, function () { written = 0; lines = 0; dropped = 0; marker = null; timersByLabel = create(null); });
+  return c;
 };
 g.console = rt.makeConsole([]);
 
@@ -332,6 +345,12 @@ function isClass(f) {
   var keys = ownKeys(d.value);
   return keys.length > 1 || (keys.length === 1 && keys[0] !== 'constructor') || getPrototypeOf(d.value) !== Object.prototype;
 }
+var plainFunctionKeys = ['length', 'name', 'prototype', 'arguments', 'caller'];
+function hasOwnState(f) {
+  var keys = ownKeys(f);
+  for (var i = 0; i < keys.length; i++) if (plainFunctionKeys.indexOf(keys[i]) < 0) return true;
+  return false;
+}
 function lockKey(o, key) {
   var d = getDescriptor(o, key);
   if (d && d.configurable) { d.configurable = false; defineProperty(o, key, d); }
@@ -370,8 +389,10 @@ function walk(root, deep, module, sealed) {
     if (o === g || o === FunctionPrototype) {
       record(o, o === g);
     } else if (typeof o === 'function' && module && o !== root) {
-      next = null;
+      // A module's function: its class prototype, and the function itself when it carries
+      // state of its own (`util.inspect.defaultOptions`, `moment.duration.fn`).
       if (isClass(o)) queue[queue.length] = [o.prototype, left];
+      if (hasOwnState(o)) record(o, false); else next = null;
     } else if (typeof o === 'function' && !module && !isClass(o)) {
       freeze(o);
       next = null;
@@ -379,7 +400,7 @@ function walk(root, deep, module, sealed) {
       freeze(o);
       next = null;
     } else if (module) {
-      if (sealed) preventExtensions(o);
+      if (sealed === 'classes') preventExtensions(o);
       record(o, false);
       budget -= records[records.length - 1].count;
     } else if (typeof o === 'function' || namespaces.indexOf(o) >= 0) {
@@ -395,6 +416,7 @@ function walk(root, deep, module, sealed) {
     for (var i = 0; i < keys.length; i++) {
       var d = getDescriptor(next, keys[i]);
       if (d.get === undefined && d.set === undefined) values[values.length] = d.value;
+      else { values[values.length] = d.get; values[values.length] = d.set; }  // getters and setters are shared functions too
     }
     for (var j = 0; j < values.length; j++) {
       var v = values[j];
@@ -404,80 +426,97 @@ function walk(root, deep, module, sealed) {
 }
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
-  walk(g, 4, false, false);
+  walk(g, 1e9, false, false);
+  for (var i = 0; i < hidden.length; i++) if (hidden[i]) walk(hidden[i], 1e9, false, false);
 };
+// Built-ins no property path from the global object reaches: the iterator, generator and
+// async-function prototypes, Intl's segment objects.
+var hidden = (function () {
+  function proto(make) { try { return getPrototypeOf(make()); } catch (e) { return null; } }
+  var list = [
+    proto(function () { return [][Symbol.iterator](); }), proto(function () { return getPrototypeOf([][Symbol.iterator]()); }),
+    proto(function () { return new MapCtor()[Symbol.iterator](); }), proto(function () { return new SetCtor()[Symbol.iterator](); }),
+    proto(function () { return ''[Symbol.iterator](); }), proto(function () { return /a/g[Symbol.matchAll]('a'); }),
+    proto(function () { return function* () {}; }), proto(function () { return (function* () {})(); }),
+    proto(function () { return async function () {}; }), proto(function () { return async function* () {}; }),
+    proto(function () { return (async function* () {})(); }), proto(function () { return getPrototypeOf((async function* () {})()); }),
+    proto(function () { return [].values().map(function (x) { return x; }); }),
+    proto(function () { return Iterator.from({ next: function () { return { done: true }; } }); }),
+    proto(function () { return new Intl.Segmenter().segment('a'); }), proto(function () { return new Intl.Segmenter().segment('a')[Symbol.iterator](); })
+  ];
+  return list;
+})();
 // What the restore covers, for benchmarks and the README: objects and saved keys.
 rt.snapshotSize = function () {
   var keys = 0;
   for (var i = 0; i < records.length; i++) keys += records[i].names.length;
   return { objects: records.length, keys: keys };
 };
-// The module loader wraps each module's first evaluation in this (`sealed` for the host's own
-// modules, whose objects then take no new keys): what the module itself adds
-// to or changes in recorded objects while it loads (a package that extends String.prototype)
-// becomes part of what every job starts from — only the module's own changes: keys and values
-// the running job had changed before the require are still the job's, and are undone. Then the
-// module's exports are walked.
-rt.loadModule = function (load, sealed) {
-  var before = [];
-  for (var i = 0; i < records.length; i++) before[i] = { keys: ownKeys(records[i].target), values: current(records[i]) };
+// The module loader wraps each module's first evaluation in this (`whole` for the host's own
+// modules: everything their exports reach is walked; a file module's, three steps). A module that loads while the job has changed
+// anything shared (a replaced method may run during the load and plant something in the
+// module), or whose load changes anything shared itself (a package extending String.prototype),
+// leaves a context that is not trusted for the next job: it is dropped after this job, and the
+// module loads again, cleanly, in the next job's new context. Then the exports are walked.
+var taintedByLoad = false;
+rt.loadModule = function (load, whole) {
+  if (!taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
   var exports = load();
-  for (var k = 0; k < before.length; k++) {
-    var r = records[k], t = r.target, was = before[k];
-    var now = current(r), keys = ownKeys(t);
-    for (var n = 0; n < now.length; n++) if (!same(now[n], was.values[n])) r.values[n] = now[n];
-    if (keys.length === was.keys.length) continue;
-    var had = new SetCtor(was.keys);
-    for (var j = 0; j < keys.length; j++) {
-      if (apply(setHas, had, [keys[j]]) || apply(setHas, r.keys, [keys[j]])) continue;
-      lockKey(t, keys[j]);
-      addKey(r, keys[j]);
-    }
-  }
-  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, 2, true, !!sealed);
+  if (!taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
+  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false);
   return exports;
 };
-function current(r) {
-  var out = [];
-  for (var i = 0; i < r.names.length; i++) out[i] = r.target[r.names[i]];
-  return out;
-}
+// A host module's internal classes (their instances reach scripts): their prototypes are
+// recorded and take no new keys.
+rt.protectClasses = function (list) {
+  for (var i = 0; i < list.length; i++) walk(list[i].prototype, 1e9, true, 'classes');
+};
 // Lazy globals and the like keep a value of their own: they register how to forget a job's.
 var resets = [];
 rt.onRestore = function (fn) { resets[resets.length] = fn; };
 // SameValue: NaN is NaN (the global `NaN` must not look changed).
 function same(a, b) { return a === b || (a !== a && b !== b); }
 // Cheap when nothing changed: one read per recorded property, one key count per extensible
-// object.
-rt.restore = function () {
+// object. With `repair` false it only tells whether anything differs.
+function check(repair) {
   var changed = 0;
   for (var i = 0; i < records.length; i++) {
     var r = records[i], t = r.target;
     if (r.extensible && !isExtensible(t)) return 'poisoned: an object was made non-extensible';
     if (getPrototypeOf(t) !== r.proto) {
+      if (!repair) return 'changed';
       try { setPrototypeOf(t, r.proto); changed++; } catch (x) { return 'poisoned: a prototype cannot be put back'; }
     }
-    var names = r.names, values = r.values;
-    for (var k = 0; k < names.length; k++) {
-      if (same(t[names[k]], values[k])) continue;
+    var names = r.names, values = r.values, n = names.length;
+    for (var k = 0; k < n; k++) {
+      var v = t[names[k]], w = values[k];
+      if (v === w || (v !== v && w !== w)) continue;  // SameValue, inlined: this loop is per job
+      if (!repair) return 'changed';
       try { t[names[k]] = values[k]; } catch (x) {}
-      if (!same(t[names[k]], values[k])) return 'poisoned: ' + String(names[k]) + ' cannot be put back';
+      if (!same(t[names[k]], values[k])) return 'poisoned: ' + StringCtor(names[k]) + ' cannot be put back';
       changed++;
     }
     if (r.extensible && !r.keepAdded) {
       var keys = ownKeys(t);
       if (keys.length !== r.count) {
+        if (!repair) return 'changed';
         for (var j = 0; j < keys.length; j++) {
-          if (!apply(setHas, r.keys, [keys[j]])) { if (!deleteProperty(t, keys[j])) return 'poisoned: ' + String(keys[j]) + ' cannot be deleted'; changed++; }
+          if (!apply(setHas, r.keys, [keys[j]])) { if (!deleteProperty(t, keys[j])) return 'poisoned: ' + StringCtor(keys[j]) + ' cannot be deleted'; changed++; }
         }
       }
     }
   }
+  return changed ? 'restored' : 'ok';
+}
+rt.restore = function () {
+  if (taintedByLoad) return 'poisoned: a module loaded while shared objects were changed';
+  var state = check(true);
+  if (state.slice(0, 8) === 'poisoned') return state;
   for (var h = 0; h < resets.length; h++) resets[h]();
   // RegExp's legacy statics (RegExp.input, lastMatch, $1…) hold the last match of the job: an
   // empty match clears them so the next login cannot read this one's data.
   apply(regExpExec, emptyPattern, ['']);
-  return changed ? 'restored' : 'ok';
+  return state;
 };
 
 // ---- Jobs ------------------------------------------------------------------------------------
