@@ -51,9 +51,15 @@ public final class ScriptRuntime: Sendable {
     /// WebAssembly is off, whatever the environment says: a wasm loop ignores the watchdog's
     /// termination in this JavaScriptCore (checked with every trap and tier option), so one
     /// script could keep a core busy for good.
+    ///
+    /// Traps (the watchdog's termination) are polled at loop heads instead of being delivered by
+    /// JavaScriptCore's signal-sender thread: that thread once aborted the whole process while
+    /// workers were stopped and started under load (`make test`), and polling stops a loop just
+    /// the same, with no measurable cost in the baseline JIT.
     static let jscOptions: Void = {
         setenv("JSC_useDFGJIT", "false", 0)
         setenv("JSC_useWasm", "false", 1)
+        setenv("JSC_usePollingTraps", "true", 0)
     }()
 
     public init(configuration: RuntimeConfiguration = RuntimeConfiguration()) {

@@ -40,8 +40,12 @@ import Testing
     @Test func aWrongPortIsReportedByClaim() async throws {
         // A copy of the sample tenant whose metadata-claims port forgets the access token claim.
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-compare-\(UUID().uuidString)").path
-        try FileManager.default.copyItem(atPath: sampleTenantDirectory, toPath: dir)
-        for junk in [".git", ".build", ".authsim"] { try? FileManager.default.removeItem(atPath: dir + "/" + junk) }
+        // The tenant's files only: the repository's build folder (gigabytes) is not copied.
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for item in try fm.contentsOfDirectory(atPath: sampleTenantDirectory) where !item.hasPrefix(".") && !["Sources", "Tests"].contains(item) {
+            try fm.copyItem(atPath: sampleTenantDirectory + "/" + item, toPath: dir + "/" + item)
+        }
         try """
             exports.onExecutePostLogin = async (event, api) => {
               api.idToken.setCustomClaim('https://example.com/plan', event.user.app_metadata.plan || 'free');
