@@ -266,6 +266,27 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(after.last == "yes")
     }
 
+    /// What scripts and packages commonly add to built-ins works within the job (BigInt's
+    /// `toJSON`, a Map `toJSON`, an `Error.prepareStackTrace` hook) and is gone after it.
+    @Test func commonAdditionsToBuiltInsWorkForTheirJob() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("additions", """
+            function main(input) {
+              'use strict';
+              if (input === 'add') {
+                BigInt.prototype.toJSON = function () { return this.toString(); };
+                Map.prototype.toJSON = function () { return Array.from(this); };
+                Error.prepareStackTrace = function () { return 'custom'; };
+                return JSON.stringify({ n: 10n, m: new Map([['a', 1]]) }) + '|' + typeof Error.prepareStackTrace;
+              }
+              return typeof BigInt.prototype.toJSON + '|' + typeof Map.prototype.toJSON + '|' + typeof Error.prepareStackTrace;
+            }
+            """)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "add")).output == #"{"n":"10","m":[["a",1]]}|function"#)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "undefined|undefined|undefined")
+    }
+
     /// A job that freezes a shared prototype leaves a context that cannot be put back: the next
     /// job gets a new one, with the prototype as it was.
     @Test func aFrozenBuiltInGetsTheContextReplaced() async throws {

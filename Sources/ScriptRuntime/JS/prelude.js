@@ -336,7 +336,9 @@ var namespaces = [JSON, Math, Reflect, Atomics, Intl];
 // adds to them are deleted after it. Every other shared object takes no new keys, which spares
 // the per-job key count that finding added keys costs.
 var extensible = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Date.prototype,
-  Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype];
+  Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype, BigInt.prototype, Map.prototype, Set.prototype,
+  // Constructors scripts and packages set hooks on: Error.prepareStackTrace, Error.captureStackTrace.
+  Error];
 // A constructor with methods of its own (Array, Promise, a module's class); a function whose
 // prototype is only `{constructor}` is a plain function.
 function isClass(f) {
@@ -405,7 +407,7 @@ function walk(root, deep, module, sealed) {
       budget -= records[records.length - 1].count;
     } else if (typeof o === 'function' || namespaces.indexOf(o) >= 0) {
       lock(o);
-      preventExtensions(o);
+      if (extensible.indexOf(o) < 0) preventExtensions(o);
       record(o, false);
     } else {
       if (extensible.indexOf(o) < 0) preventExtensions(o);
