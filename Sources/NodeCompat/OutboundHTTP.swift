@@ -115,7 +115,8 @@ enum OutboundHTTP {
         // A script's number: NaN, Infinity or 1e300 must not reach Int64(_:); a call never
         // outlives the longest flow deadline anyway.
         let timeoutMs = args["timeoutMs"]?.doubleValue ?? 20_000
-        let deadline = NIODeadline.now() + .milliseconds(Int64(timeoutMs >= 1 && timeoutMs <= 600_000 ? timeoutMs : timeoutMs > 600_000 ? 600_000 : 1))
+        let clamped = timeoutMs.isNaN ? 1 : min(max(timeoutMs, 1), 600_000)
+        let deadline = NIODeadline.now() + .milliseconds(Int64(clamped))
         var redirects = 0
 
         while true {

@@ -313,7 +313,6 @@ final class Worker: @unchecked Sendable {
         let (restored, restoreThrew) = context.call(context.restore)
         let restoredState = restored.flatMap { JSC.toString(ctx, $0) } ?? "threw"
         if restoreThrew != nil || breach != nil || restoredState.hasPrefix("poisoned") {
-            if ProcessInfo.processInfo.environment["AUTHSIM_DEBUG_RESTORE"] != nil { FileHandle.standardError.write(Data("restore: \(restoredState) \(restoreThrew.map { JSC.describeException(ctx, $0).message } ?? "")\n".utf8)) }
             let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
             discardGroup()
             pending.finish(outcome.map {
