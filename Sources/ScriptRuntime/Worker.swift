@@ -30,6 +30,9 @@ final class Worker: @unchecked Sendable {
     private var deadline: UInt64 = 0
     private var breach: ScriptFailure?
     private var breachWhileRunning = false
+    /// When the watchdog last read the heap size (see `watchdogTick`).
+    private var lastHeapCheck: UInt64 = 0
+    static let heapCheckInterval: UInt64 = 50_000_000
     private var nextOpID = 1
     private var timers: [Timer] = []
     private var timerSeq = 0
@@ -118,18 +121,27 @@ final class Worker: @unchecked Sendable {
         if let group { armWatchdog(group) }
         if let job = current, let ctx {
             if breach != nil { return true }
-            if monotonicNanos() >= deadline {
+            // The heap first: a script that is over its budget when its time also runs out (a
+            // slow machine) failed because of its memory, and says so. Reading the heap size
+            // walks every object and gets in the way of a collection in progress, so it is read
+            // at most every `heapCheckInterval`: read on every tick, a collection could not
+            // finish and the size (what the last one marked) never grew while the heap did.
+            let now = monotonicNanos()
+            if now &- lastHeapCheck >= Worker.heapCheckInterval {
+                lastHeapCheck = now
+                let heap = heapSize(ctx)
+                if heap > configuration.heapBudget {
+                    breach = .heapBudgetExceeded(budget: configuration.heapBudget, heapSize: heap, mark: job.mark)
+                    return true
+                }
+            }
+            if now >= deadline {
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
                 return true
             }
             if job.pending.cancelled.load(ordering: .relaxed) {
                 breach = .cancelled
-                return true
-            }
-            let heap = heapSize(ctx)
-            if heap > configuration.heapBudget {
-                breach = .heapBudgetExceeded(budget: configuration.heapBudget, heapSize: heap, mark: job.mark)
                 return true
             }
         }
