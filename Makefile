@@ -7,7 +7,8 @@ APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libargon2-d
 # Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules,
 # the headless browser (with its WebDriver) that drives the web console in the tests, and
 # PostgreSQL for the store suite and the two-daemon test (a throw-away cluster, scripts/test-postgres.sh).
-TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver postgresql
+# MariaDB for the MySQL custom-database template tests (a throw-away server, scripts/test-mariadb.sh).
+TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver postgresql mariadb-server
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
@@ -21,6 +22,7 @@ all: build
 
 deps:
 	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+	@scripts/node-packages.sh
 	@command -v swift >/dev/null || { echo "swift not found (expected in /opt/swift/usr/bin)"; exit 1; }
 
 test-deps: deps
@@ -62,9 +64,10 @@ LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoD
 test: test-deps
 	swift build --build-tests
 	scripts/test-postgres.sh start
-	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url); \
+	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
+	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_TEST_MYSQL=$$(cat .build/test-mariadb.url); \
 	  swift test --skip-build --skip '$(LOAD_SUITES)' && swift test --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
-	  rc=$$?; scripts/test-postgres.sh stop; exit $$rc
+	  rc=$$?; scripts/test-postgres.sh stop; scripts/test-mariadb.sh stop; exit $$rc
 	.build/debug/authsim test --tenant .
 	$(MAKE) sdk-test
 

@@ -6,11 +6,17 @@ import JSONCore
 /// are folded), so `require('../../etc/passwd')` cannot leave the roots, while symbolic links
 /// installed inside a root (Debian links `moment.js` into /usr/share/javascript) still work.
 struct ModuleResolver: Sendable {
+    /// Every folder searched, in order: the embedder's, then the system's.
     let roots: [String]
+    /// Debian's package folders (see `SystemModules`).
+    let systemRoots: [String]
 
-    init(roots: [String]) {
+    init(roots: [String], systemRoots: [String] = []) {
         let cwd = FileManager.default.currentDirectoryPath
-        self.roots = roots.map { ModuleResolver.normalize($0.hasPrefix("/") ? $0 : cwd + "/" + $0) }
+        func absolute(_ p: String) -> String { ModuleResolver.normalize(p.hasPrefix("/") ? p : cwd + "/" + p) }
+        let own = roots.map(absolute)
+        self.systemRoots = systemRoots.map(absolute)
+        self.roots = own + self.systemRoots.filter { !own.contains($0) }
     }
 
     /// Host function: `{request, from}` → `{path, dir, json, display}` or `null`. Nothing is
@@ -19,7 +25,8 @@ struct ModuleResolver: Sendable {
     func resolve(argumentsJSON: String) throws -> String {
         let args = try JSONValue.parse(argumentsJSON)
         guard let request = args["request"]?.stringValue else { return "null" }
-        guard let path = resolve(request, from: args["from"]?.stringValue) else { return "null" }
+        let found = args["system"]?.boolValue == true ? resolveSystem(request) : resolve(request, from: args["from"]?.stringValue)
+        guard let path = found else { return "null" }
         let dir = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         return JSONValue.object([
             "path": .string(path), "dir": .string(dir), "json": .bool(path.hasSuffix(".json")), "display": .string(display(path)),
@@ -54,6 +61,16 @@ struct ModuleResolver: Sendable {
             return fileOrDirectory(ModuleResolver.normalize(from + "/" + request))
         }
         for dir in searchDirectories(from: from) {
+            if let r = fileOrDirectory(dir + "/" + request) { return r }
+        }
+        return nil
+    }
+
+    /// A package from the system folders only (what the runtime's own modules are built on, so
+    /// that a tenant's copy of another version cannot change them).
+    func resolveSystem(_ request: String) -> String? {
+        guard !request.hasPrefix("/"), !request.hasPrefix(".") else { return nil }
+        for dir in systemRoots {
             if let r = fileOrDirectory(dir + "/" + request) { return r }
         }
         return nil
@@ -136,4 +153,34 @@ struct ModuleResolver: Sendable {
 struct ModuleError: Error, CustomStringConvertible {
     let description: String
     init(_ message: String) { description = message }
+}
+
+/// Where Debian's JavaScript packages are: `/usr/share/nodejs` (what apt installs), and the folder
+/// `make` unpacks the packages apt will not install on this machine into (`apt-get download` and
+/// `dpkg -x`, because they depend on Debian's `nodejs`): `.build/debian-nodejs/usr/share/nodejs`,
+/// found from the running binary, or `AUTHSIM_NODE_PACKAGES` when set.
+public enum SystemModules {
+    public static let paths: [String] = {
+        var paths = ["/usr/share/nodejs"]
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["AUTHSIM_NODE_PACKAGES"], !env.isEmpty {
+            paths.append(env)
+            return paths
+        }
+        let tail = "debian-nodejs/usr/share/nodejs"
+        var candidates: [URL] = []
+        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+            for _ in 0..<4 {
+                candidates.append(dir.appendingPathComponent(tail))
+                candidates.append(dir.appendingPathComponent(".build/" + tail))
+                dir = dir.deletingLastPathComponent()
+            }
+        }
+        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent(".build/" + tail))
+        if let found = candidates.first(where: { var d: ObjCBool = false; return fm.fileExists(atPath: $0.path, isDirectory: &d) && d.boolValue }) {
+            paths.append(found.standardizedFileURL.path)
+        }
+        return paths
+    }()
 }

@@ -15,12 +15,16 @@ public struct NodeModules: Sendable {
     public struct Configuration: Sendable {
         /// `node_modules`-style folders searched for packages, in order.
         public var modulePaths: [String]
+        /// The folders of Debian's JavaScript packages, searched after `modulePaths`; the runtime's
+        /// own modules built on them (`stream` on `readable-stream`) look only here.
+        public var systemPaths: [String]
         /// Expose the pre-Node-16 bare globals (`_`, `request`, `jwt`, `q`, `uuid`, …) that
         /// `require` can resolve.
         public var legacyGlobals: Bool
 
-        public init(modulePaths: [String] = [], legacyGlobals: Bool = false) {
+        public init(modulePaths: [String] = [], legacyGlobals: Bool = false, systemPaths: [String] = SystemModules.paths) {
             self.modulePaths = modulePaths
+            self.systemPaths = systemPaths
             self.legacyGlobals = legacyGlobals
         }
     }
@@ -30,7 +34,7 @@ public struct NodeModules: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
-        self.resolver = ModuleResolver(roots: configuration.modulePaths)
+        self.resolver = ModuleResolver(roots: configuration.modulePaths, systemRoots: configuration.systemPaths)
     }
 
     /// The scripts that set the environment up, to evaluate before the embedder's own.
@@ -44,7 +48,7 @@ public struct NodeModules: Sendable {
 
     public var syncFunctions: [String: SyncHostFunction] {
         let resolver = self.resolver
-        return [
+        let own: [String: SyncHostFunction] = [
             "node.resolve": { json, _ in try resolver.resolve(argumentsJSON: json) },
             "node.read": { json, _ in try resolver.read(argumentsJSON: json) },
             "node.hash": HostCrypto.hash,
@@ -54,9 +58,11 @@ public struct NodeModules: Sendable {
             "node.verify": HostCrypto.verify,
             "node.pbkdf2": HostCrypto.pbkdf2,
         ]
+        return own.merging(NetSockets.functions.sync) { a, _ in a }
     }
 
     public var asyncFunctions: [String: AsyncHostFunction] {
-        ["node.http": OutboundHTTP.send]
+        let own: [String: AsyncHostFunction] = ["node.http": OutboundHTTP.send]
+        return own.merging(NetSockets.functions.async) { a, _ in a }
     }
 }

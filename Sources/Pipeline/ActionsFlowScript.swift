@@ -164,11 +164,12 @@ async function __authsim_runPostLogin(req, st) {
     var logs = [];
     var entry = {
       name: a.name, kind: 'action', trigger: 'post-login', file: a.file, order: i + 1, startedAt: new Date().toISOString(),
-      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {}
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
     };
     if (resuming) entry.handler = 'onContinuePostLogin';
     st.flow.currentEntry = entry;
     rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
     var before = __authsim_snapshot(st.user, context);
     var scopesBefore = P.stringify(currentScopes());
     var denied = null, redirect = null, writes = [], authentication = [];
@@ -301,7 +302,7 @@ async function __authsim_runPostLogin(req, st) {
       break;
     }
   }
-  rt.outbound = undefined;
+  rt.outbound = undefined; rt.netActivity = undefined;
   // One write for everything the actions queued, also after a denial and before a redirect.
   if (queuedEntries.length) await __authsim_saveQueued(req, st, queued, queuedEntries);
   st.transactionMetadata = txMetadata;
@@ -337,7 +338,7 @@ async function __authsim_saveQueued(req, st, queued, entries) {
 async function __authsim_runTrigger(input) {
   __authsim_setClock(null);
   try { return await __authsim_runTriggerActions(P.parse(input)); }
-  finally { rt.currentFlow = null; rt.outbound = undefined; }
+  finally { rt.currentFlow = null; rt.outbound = undefined; rt.netActivity = undefined; }
 }
 
 async function __authsim_runTriggerActions(req) {
@@ -351,9 +352,10 @@ async function __authsim_runTriggerActions(req) {
     rt.mark(1000 + i);
     var logs = [];
     var entry = { name: a.name, kind: 'action', trigger: req.trigger, file: a.file, order: i + 1, startedAt: new Date().toISOString(),
-      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {} };
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {} };
     flow.currentEntry = entry;
     rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
     var event = __authsim_copy(req.event);
     P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
     var denied = null;
@@ -391,7 +393,7 @@ async function __authsim_runTriggerActions(req) {
       break;
     }
   }
-  rt.outbound = undefined;
+  rt.outbound = undefined; rt.netActivity = undefined;
   rt.currentFlow = null;
   return P.stringify(result);
 }

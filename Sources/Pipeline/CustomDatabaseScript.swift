@@ -79,11 +79,12 @@ async function __authsim_runDatabaseScript(input) {
   var logs = [];
   var entry = {
     name: req.connection + ' ' + req.kind, kind: 'database', script: req.kind, connection: req.connection, file: req.file,
-    startedAt: new Date().toISOString(), durationMs: 0, outcome: 'completed', error: null, warnings: [], console: logs, http: [], changes: {}
+    startedAt: new Date().toISOString(), durationMs: 0, outcome: 'completed', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
   };
   var run = { entry: entry, start: rt.now() };
   __authsim_dbRun = run;
   rt.outbound = function (call) { entry.http.push(call); };
+  rt.netActivity = function (c) { entry.net.push(c); };
   rt.legacyTable = req.table;
   rt.mark(0);
   try {
@@ -126,7 +127,7 @@ async function __authsim_runDatabaseScript(input) {
     return P.stringify({ error: error, result: result.value === undefined ? null : __authsim_plain(result.value), defined: result.value !== undefined, trace: entry });
   } finally {
     __authsim_dbRun = null;
-    rt.outbound = undefined;
+    rt.outbound = undefined; rt.netActivity = undefined;
     rt.legacyTable = undefined;
     rt.uncaught = __authsim_rethrow;
     __authsim_setClock(null);

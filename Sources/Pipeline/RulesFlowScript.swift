@@ -176,7 +176,7 @@ async function __authsim_runFlow(input) {
   try { return await __authsim_runFlowBody(P.parse(input)); }
   finally {
     rt.currentFlow = null;
-    rt.outbound = undefined;
+    rt.outbound = undefined; rt.netActivity = undefined;
     rt.uncaught = __authsim_rethrow;
     __authsim_setClock(null);
   }
@@ -214,11 +214,12 @@ async function __authsim_runFlowBody(req) {
     var writes = [];
     var entry = {
       name: rule.name, kind: 'rule', order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
-      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], changes: {}
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
     };
     flow.currentEntry = entry;
     // Outbound HTTP calls started while this rule runs are listed in its trace entry.
     rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
     var before = __authsim_snapshot(user, context);
     var start = rt.now();
     flow.currentStart = start;
@@ -248,7 +249,7 @@ async function __authsim_runFlowBody(req) {
     flow.currentEntry = null;
     if (outcome !== 'allowed') break;
   }
-  rt.outbound = undefined;
+  rt.outbound = undefined; rt.netActivity = undefined;
 
   var st = { flow: flow, user: user, context: context, outcome: outcome, error: error, executedRuleIds: executedRuleIds, resume: null,
     appMetadata: flow.metadata ? flow.metadata.app : {}, userMetadata: flow.metadata ? flow.metadata.user : {}, transactionMetadata: {} };

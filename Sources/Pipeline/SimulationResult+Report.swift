@@ -42,6 +42,15 @@ extension SimulationResult {
                     let time = call["durationMs"]?.doubleValue.map { " in " + formatMs($0) } ?? ""
                     out.append("       http \(call["method"]?.stringValue ?? "GET") \(call["url"]?.stringValue ?? "") → \(result)\(time)")
                 }
+                for c in entry["net"]?.arrayValue ?? [] {
+                    let queries = c["queries"]?.intValue.map { q in
+                        ", \(q) quer\(q == 1 ? "y" : "ies")" + (c["queryMs"]?.doubleValue.map { " (" + formatMs($0) + ")" } ?? "")
+                    } ?? ""
+                    let time = c["durationMs"]?.doubleValue.map { " in " + formatMs($0) } ?? ""
+                    let failed = c["error"]?.stringValue.map { " failed: \($0)" } ?? ""
+                    out.append(
+                        "       net \(c["host"]?.stringValue ?? "?"):\(c["port"]?.intValue ?? 0) → \(c["bytesWritten"]?.intValue ?? 0) B out, \(c["bytesRead"]?.intValue ?? 0) B in\(queries)\(time)\(failed)")
+                }
                 let changes = entry["changes"]?.objectValue ?? [:]
                 for token in ["idToken", "accessToken", "user"] {
                     guard let d = changes[token] else { continue }

@@ -192,7 +192,8 @@ final class ScriptContext {
             let (name, json) = try hostArguments(ctx, args)
             guard let fn = syncFunctions[name] else { throw NativeThrow("Unknown host function \(name)") }
             do {
-                return JSC.makeString(ctx, try fn(json, w.current?.pending.job.environment))
+                let job = w.current
+                return JSC.makeString(ctx, try JobResources.$current.withValue(job?.resources) { try fn(json, job?.pending.job.environment) })
             } catch {
                 throw NativeThrow(String(describing: error))
             }

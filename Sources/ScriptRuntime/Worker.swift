@@ -193,10 +193,11 @@ final class Worker: @unchecked Sendable {
         context.pendingOps[op] = (resolve, reject)
         let environment = job.pending.job.environment
         let serial = job.serial
+        let resources = job.resources
         let task = Task.detached(executorPreference: HostCallExecutor.shared) { [self] in
             let result: Result<String, HostCallError>
             do {
-                result = .success(try await function(argumentsJSON, environment))
+                result = .success(try await JobResources.$current.withValue(resources) { try await function(argumentsJSON, environment) })
             } catch {
                 result = .failure(HostCallError(message: String(describing: error)))
             }
@@ -244,8 +245,10 @@ final class Worker: @unchecked Sendable {
         current = running
         defer {
             current = nil
-            // Host calls still running (an HTTP request nobody waits for any more) are cancelled.
+            // Host calls still running (an HTTP request nobody waits for any more) are cancelled,
+            // and what they opened is closed.
             for t in running.hostTasks { t.cancel() }
+            running.resources.closeAll()
         }
 
         let ctx = context.ctx
@@ -384,6 +387,8 @@ final class RunningJob {
     var unhandledRejections: [String] = []
     static let maximumUnhandledRejections = 100
     var hostTasks: [Task<Void, Never>] = []
+    /// What the job's host calls opened (sockets, …): closed when the job ends.
+    let resources = JobResources()
 
     init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {
         self.serial = serial

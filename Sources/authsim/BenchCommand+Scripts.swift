@@ -12,7 +12,7 @@ extension Bench {
     /// What the Node environment costs: a fresh context with and without it, a warm job using
     /// built-in modules, and an outbound HTTP call from a script to the in-process daemon.
     func scriptEnvironmentFigures(base: String) async throws {
-        let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: ["/usr/share/nodejs"]))
+        let node = NodeModules(configuration: NodeModules.Configuration())
         let entry = ScriptFile(name: "bench.js", source: """
             rt.entries.plain = function () { return 'ok'; };
             rt.entries.modules = function () {

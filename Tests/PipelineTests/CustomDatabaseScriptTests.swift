@@ -98,7 +98,7 @@ import Testing
                   if (password === 'silent') return;
                   if (password === 'bomb') { const a = []; while (true) a.push(new Array(1e6).fill(1)); }
                   if (password === 'deep') { const f = (n) => f(n + 1) + 1; f(0); }
-                  if (password === 'fs') { require('fs'); }
+                  if (password === 'fs') { require('fs').readFileSync('/etc/shadow'); }
                   callback(null, { user_id: 'ok', email: email });
                 }
                 """,
@@ -121,7 +121,7 @@ import Testing
         let deep = try await login("deep")
         #expect(deep.error?.description.contains("Maximum call stack") == true || deep.error?.description.contains("RangeError") == true)
         let fs = try await login("fs")
-        #expect(fs.error?.description.contains("Cannot find module 'fs'") == true)
+        #expect(fs.error?.description.contains("ENOENT: no such file or directory, open '/etc/shadow'") == true)
         #expect(try await login("fine").outcome == .allowed)
     }
 

@@ -239,19 +239,56 @@ rt.define('buffer', function (module, exports) {
       return -1;
     }
     includes(v, from, enc) { return this.indexOf(v, from, enc) !== -1; }
-    readUInt8(o) { return this[o || 0]; }
-    readInt8(o) { var v = this[o || 0]; return v > 127 ? v - 256 : v; }
-    readUInt16BE(o) { o = o || 0; return (this[o] << 8) | this[o + 1]; }
-    readUInt16LE(o) { o = o || 0; return this[o] | (this[o + 1] << 8); }
-    readUInt32BE(o) { o = o || 0; return this[o] * 0x1000000 + ((this[o + 1] << 16) | (this[o + 2] << 8) | this[o + 3]); }
-    readUInt32LE(o) { o = o || 0; return this[o + 3] * 0x1000000 + ((this[o + 2] << 16) | (this[o + 1] << 8) | this[o]); }
-    readInt32BE(o) { o = o || 0; return (this[o] << 24) | (this[o + 1] << 16) | (this[o + 2] << 8) | this[o + 3]; }
-    readInt32LE(o) { o = o || 0; return (this[o + 3] << 24) | (this[o + 2] << 16) | (this[o + 1] << 8) | this[o]; }
-    writeUInt8(v, o) { o = o || 0; this[o] = v; return o + 1; }
-    writeUInt16BE(v, o) { o = o || 0; this[o] = v >>> 8; this[o + 1] = v; return o + 2; }
-    writeUInt16LE(v, o) { o = o || 0; this[o] = v; this[o + 1] = v >>> 8; return o + 2; }
-    writeUInt32BE(v, o) { o = o || 0; this[o] = v >>> 24; this[o + 1] = v >>> 16; this[o + 2] = v >>> 8; this[o + 3] = v; return o + 4; }
-    writeUInt32LE(v, o) { o = o || 0; this[o + 3] = v >>> 24; this[o + 2] = v >>> 16; this[o + 1] = v >>> 8; this[o] = v; return o + 4; }
+    // Fixed-width numbers, through a DataView over the same bytes; offsets are checked as Node
+    // checks them (ERR_OUT_OF_RANGE / ERR_BUFFER_OUT_OF_BOUNDS).
+    _view() { return new DataView(this.buffer, this.byteOffset, this.byteLength); }
+    readUInt8(o) { return this._view().getUint8(at(this, o, 1)); }
+    readInt8(o) { return this._view().getInt8(at(this, o, 1)); }
+    readUInt16BE(o) { return this._view().getUint16(at(this, o, 2), false); }
+    readUInt16LE(o) { return this._view().getUint16(at(this, o, 2), true); }
+    readInt16BE(o) { return this._view().getInt16(at(this, o, 2), false); }
+    readInt16LE(o) { return this._view().getInt16(at(this, o, 2), true); }
+    readUInt32BE(o) { return this._view().getUint32(at(this, o, 4), false); }
+    readUInt32LE(o) { return this._view().getUint32(at(this, o, 4), true); }
+    readInt32BE(o) { return this._view().getInt32(at(this, o, 4), false); }
+    readInt32LE(o) { return this._view().getInt32(at(this, o, 4), true); }
+    readFloatBE(o) { return this._view().getFloat32(at(this, o, 4), false); }
+    readFloatLE(o) { return this._view().getFloat32(at(this, o, 4), true); }
+    readDoubleBE(o) { return this._view().getFloat64(at(this, o, 8), false); }
+    readDoubleLE(o) { return this._view().getFloat64(at(this, o, 8), true); }
+    readBigInt64BE(o) { return this._view().getBigInt64(at(this, o, 8), false); }
+    readBigInt64LE(o) { return this._view().getBigInt64(at(this, o, 8), true); }
+    readBigUInt64BE(o) { return this._view().getBigUint64(at(this, o, 8), false); }
+    readBigUInt64LE(o) { return this._view().getBigUint64(at(this, o, 8), true); }
+    readUIntBE(o, n) { o = at(this, o, width(n)); var v = 0; for (var i = 0; i < n; i++) v = v * 256 + this[o + i]; return v; }
+    readUIntLE(o, n) { o = at(this, o, width(n)); var v = 0; for (var i = n - 1; i >= 0; i--) v = v * 256 + this[o + i]; return v; }
+    readIntBE(o, n) { var v = this.readUIntBE(o, n), lim = Math.pow(2, 8 * n - 1); return v >= lim ? v - 2 * lim : v; }
+    readIntLE(o, n) { var v = this.readUIntLE(o, n), lim = Math.pow(2, 8 * n - 1); return v >= lim ? v - 2 * lim : v; }
+    writeUInt8(v, o) { o = at(this, o, 1); this._view().setUint8(o, inRange(v, 0, 255)); return o + 1; }
+    writeInt8(v, o) { o = at(this, o, 1); this._view().setInt8(o, inRange(v, -128, 127)); return o + 1; }
+    writeUInt16BE(v, o) { o = at(this, o, 2); this._view().setUint16(o, inRange(v, 0, 0xffff), false); return o + 2; }
+    writeUInt16LE(v, o) { o = at(this, o, 2); this._view().setUint16(o, inRange(v, 0, 0xffff), true); return o + 2; }
+    writeInt16BE(v, o) { o = at(this, o, 2); this._view().setInt16(o, inRange(v, -0x8000, 0x7fff), false); return o + 2; }
+    writeInt16LE(v, o) { o = at(this, o, 2); this._view().setInt16(o, inRange(v, -0x8000, 0x7fff), true); return o + 2; }
+    writeUInt32BE(v, o) { o = at(this, o, 4); this._view().setUint32(o, inRange(v, 0, 0xffffffff), false); return o + 4; }
+    writeUInt32LE(v, o) { o = at(this, o, 4); this._view().setUint32(o, inRange(v, 0, 0xffffffff), true); return o + 4; }
+    writeInt32BE(v, o) { o = at(this, o, 4); this._view().setInt32(o, inRange(v, -0x80000000, 0x7fffffff), false); return o + 4; }
+    writeInt32LE(v, o) { o = at(this, o, 4); this._view().setInt32(o, inRange(v, -0x80000000, 0x7fffffff), true); return o + 4; }
+    writeFloatBE(v, o) { o = at(this, o, 4); this._view().setFloat32(o, +v, false); return o + 4; }
+    writeFloatLE(v, o) { o = at(this, o, 4); this._view().setFloat32(o, +v, true); return o + 4; }
+    writeDoubleBE(v, o) { o = at(this, o, 8); this._view().setFloat64(o, +v, false); return o + 8; }
+    writeDoubleLE(v, o) { o = at(this, o, 8); this._view().setFloat64(o, +v, true); return o + 8; }
+    writeBigInt64BE(v, o) { o = at(this, o, 8); this._view().setBigInt64(o, v, false); return o + 8; }
+    writeBigInt64LE(v, o) { o = at(this, o, 8); this._view().setBigInt64(o, v, true); return o + 8; }
+    writeBigUInt64BE(v, o) { o = at(this, o, 8); this._view().setBigUint64(o, v, false); return o + 8; }
+    writeBigUInt64LE(v, o) { o = at(this, o, 8); this._view().setBigUint64(o, v, true); return o + 8; }
+    writeUIntBE(v, o, n) { o = at(this, o, width(n)); v = inRange(v, 0, Math.pow(2, 8 * n) - 1); for (var i = n - 1; i >= 0; i--) { this[o + i] = v % 256; v = Math.floor(v / 256); } return o + n; }
+    writeUIntLE(v, o, n) { o = at(this, o, width(n)); v = inRange(v, 0, Math.pow(2, 8 * n) - 1); for (var i = 0; i < n; i++) { this[o + i] = v % 256; v = Math.floor(v / 256); } return o + n; }
+    writeIntBE(v, o, n) { var lim = Math.pow(2, 8 * n - 1); v = inRange(v, -lim, lim - 1); return this.writeUIntBE(v < 0 ? v + 2 * lim : v, o, n); }
+    writeIntLE(v, o, n) { var lim = Math.pow(2, 8 * n - 1); v = inRange(v, -lim, lim - 1); return this.writeUIntLE(v < 0 ? v + 2 * lim : v, o, n); }
+    swap16() { if (this.length % 2) throw bufferSize(16); for (var i = 0; i < this.length; i += 2) { var t = this[i]; this[i] = this[i + 1]; this[i + 1] = t; } return this; }
+    swap32() { if (this.length % 4) throw bufferSize(32); for (var i = 0; i < this.length; i += 4) { this.subarray(i, i + 4).reverse(); } return this; }
+    swap64() { if (this.length % 8) throw bufferSize(64); for (var i = 0; i < this.length; i += 8) { this.subarray(i, i + 8).reverse(); } return this; }
     [Symbol.for('nodejs.util.inspect.custom')]() {
       var parts = [];
       for (var i = 0; i < Math.min(this.length, 50); i++) parts.push((this[i] < 16 ? '0' : '') + this[i].toString(16));
@@ -259,6 +296,34 @@ rt.define('buffer', function (module, exports) {
     }
   }
   Buffer.poolSize = 8192;
+  // Node's lower-case aliases (readUint8, writeUint32BE, …).
+  Object.getOwnPropertyNames(Buffer.prototype).forEach(function (k) {
+    if (/^(read|write)(Big)?UInt/.test(k)) {
+      Object.defineProperty(Buffer.prototype, k.replace('UInt', 'Uint'), { value: Buffer.prototype[k], writable: true, configurable: true, enumerable: false });
+    }
+  });
+  function outOfRange(name, range, received) {
+    var e = new RangeError('The value of "' + name + '" is out of range. It must be ' + range + '. Received ' + String(received));
+    e.code = 'ERR_OUT_OF_RANGE';
+    return e;
+  }
+  function at(buf, o, n) {
+    if (o === undefined) o = 0;
+    if (typeof o !== 'number') { var t = new TypeError('The "offset" argument must be of type number. Received ' + typeof o); t.code = 'ERR_INVALID_ARG_TYPE'; throw t; }
+    if (buf.length < n) { var b = new RangeError('Attempt to access memory outside buffer bounds'); b.code = 'ERR_BUFFER_OUT_OF_BOUNDS'; throw b; }
+    if (o !== Math.floor(o) || o < 0 || o > buf.length - n) throw outOfRange('offset', '>= 0 and <= ' + (buf.length - n), o);
+    return o;
+  }
+  function width(n) {
+    if (n !== Math.floor(n) || n < 1 || n > 6) throw outOfRange('byteLength', '>= 1 and <= 6', n);
+    return n;
+  }
+  function inRange(v, min, max) {
+    v = +v;
+    if (!(v >= min && v <= max)) throw outOfRange('value', '>= ' + min + ' and <= ' + max, v);
+    return Math.trunc(v);
+  }
+  function bufferSize(bits) { var e = new RangeError('Buffer size must be a multiple of ' + bits + '-bits'); e.code = 'ERR_INVALID_BUFFER_SIZE'; return e; }
   Object.defineProperty(Buffer.prototype, 'parent', { get: function () { return this.buffer; } });
 
   function btoa(s) {

@@ -8,6 +8,7 @@ enum NodeSources {
         ("core", core), ("buffer", buffer), ("events", events), ("util", util), ("querystring", querystring),
         ("url", url), ("crypto", crypto), ("assert", assert), ("uuid", uuid), ("jsonwebtoken", jsonwebtoken),
         ("http-client", httpClient), ("request", request), ("axios", axios), ("node-fetch", nodeFetch),
+        ("stream", stream), ("string_decoder", stringDecoder), ("net", net), ("tls", tls), ("dns", dns), ("path", path), ("drivers", drivers),
     ]
 
     /// The module registry, `require` with its resolution order, and the Node-style globals.
@@ -40,8 +41,22 @@ enum NodeSources {
     return m.exports;
   }
 
+  // Node 18's built-in module names (for a clear message about those authsim lacks).
+  var nodeCoreNames = ['assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto', 'dgram',
+    'diagnostics_channel', 'dns', 'domain', 'events', 'fs', 'http', 'http2', 'https', 'inspector', 'module', 'net', 'os', 'path',
+    'perf_hooks', 'process', 'punycode', 'querystring', 'readline', 'repl', 'stream', 'string_decoder', 'sys', 'timers', 'tls',
+    'trace_events', 'tty', 'url', 'util', 'v8', 'vm', 'wasi', 'worker_threads', 'zlib'];
   function notFound(request) {
-    var e = new Error("Cannot find module '" + request + "'");
+    var hint = '';
+    var bare = typeof request === 'string' ? stripVersion(request.slice(0, 5) === 'node:' ? request.slice(5) : request) : '';
+    if (nodeCoreNames.indexOf(bare) >= 0) {
+      hint = "\n'" + bare + "' is one of Node's built-in modules that authsim does not offer to scripts.";
+    } else if (typeof request === 'string' && !isPath(request) && request.slice(0, 5) !== 'node:') {
+      var pkg = stripVersion(request).split('/').slice(0, request.charAt(0) === '@' ? 2 : 1).join('/');
+      hint = "\nIt is not in the tenant's node_modules, the configured module folders or Debian's packages (/usr/share/nodejs): " +
+        'add it with `npm install ' + pkg + "` in the tenant's folder.";
+    }
+    var e = new Error("Cannot find module '" + request + "'" + hint);
     e.code = 'MODULE_NOT_FOUND';
     return e;
   }
@@ -112,7 +127,13 @@ enum NodeSources {
         var req = makeRequire(r.dir);
         req.main = undefined;
         module.require = req;
-        rt.loadModule(function () { P.apply(fn, module.exports, [module.exports, req, module, r.path, r.dir]); return module.exports; });
+        rt.loadModule(function () {
+          P.apply(fn, module.exports, [module.exports, req, module, r.path, r.dir]);
+          // What Auth0's sandbox offered under the package's name, on top of today's version.
+          var adapt = adapters[r.display];
+          if (adapt) module.exports = adapt(module.exports, req) || module.exports;
+          return module.exports;
+        });
       }
     } catch (e) {
       delete fileCache[r.path];
@@ -137,7 +158,11 @@ enum NodeSources {
     return require;
   }
 
+  var adapters = Object.create(null);
+  rt.adaptPackage = function (display, fn) { adapters[display] = fn; };
   rt.require = makeRequire(null);
+  // A file the runtime's own modules are built on (resolved with {system: true}).
+  rt.loadSystemFile = function (r) { return loadFile(r); };
 
   // Globals that Node defines, built on first use (and loaded like a module, so what a job does
   // to them is undone). The accessor stays, as every key the global object started with does; a
