@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throw-away MariaDB server for the MySQL template tests: its own data directory under /tmp, a
-# free loopback port, a database `authsim` and a user `authsim` with a password (the mysql driver
-# signs in with mysql_native_password, as against a real server). `start` writes the URL to
+# free loopback port, a database `authsim` and a user `authsim` with a password who may create
+# databases (the mysql driver signs in with mysql_native_password, as against a real server). `start` writes the URL to
 # .build/test-mariadb.url; `stop` stops it and removes the data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,8 +41,8 @@ start)
     CREATE DATABASE authsim;
     CREATE USER 'authsim'@'127.0.0.1' IDENTIFIED BY 'authsim-secret';
     CREATE USER 'authsim'@'localhost' IDENTIFIED BY 'authsim-secret';
-    GRANT ALL ON authsim.* TO 'authsim'@'127.0.0.1';
-    GRANT ALL ON authsim.* TO 'authsim'@'localhost';" || { cat "$dir/server.log" >&2; exit 1; }
+    GRANT ALL ON *.* TO 'authsim'@'127.0.0.1';
+    GRANT ALL ON *.* TO 'authsim'@'localhost';" || { cat "$dir/server.log" >&2; exit 1; }
   echo "mysql://authsim:authsim-secret@127.0.0.1:$port/authsim" > .build/test-mariadb.url
   ;;
 stop) stop ;;

@@ -301,6 +301,7 @@ public struct ManagementService: Sendable {
     }
 
     public func deleteUser(_ id: String) async throws(ManagementError) {
+        try await pipeline.deleteFromScriptDatabase(try await existing(id))
         do {
             guard try await store.delete(id: id) else { throw ManagementError.userNotFound }
         } catch let e as ManagementError { throw e } catch { throw ManagementError(500, String(describing: error), "internal_error") }

@@ -126,6 +126,16 @@ struct AuthorizeRoutes: Sendable {
                 return LoginPage.error(error.description, status: .badRequest)
             }
         }
+        router.get("lo/verify_email") { request, _ -> Response in
+            let ticket = request.uri.queryParameters["ticket"].map(String.init) ?? ""
+            do throws(PasswordResetError) {
+                let result = try await authorization.pipeline.verifyEmail(ticket: ticket, ip: "127.0.0.1")
+                if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
+                return LoginPage.message("Your email address was successfully verified.")
+            } catch {
+                return LoginPage.error(error.description, status: .badRequest)
+            }
+        }
         router.get("continue") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.resume(

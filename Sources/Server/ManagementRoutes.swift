@@ -193,6 +193,12 @@ struct ManagementRoutes: Sendable {
                 resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
             return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
         })
+        api.post("tickets/email-verification", use: guarded(["create:user_tickets"]) { request, _, _ throws(ManagementError) in
+            let body = try await json(request)
+            guard let userId = body["user_id"]?.stringValue else { throw ManagementError(400, "Payload validation error: user_id is required", "invalid_body") }
+            let ticket = try await management.pipeline.emailVerificationTicket(userId: userId, resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
+            return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
+        })
         api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())
         })
