@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(PATH):/opt/swift/usr/bin
 
 # System packages the build links against (installed with apt-get only when missing).
-APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libargon2-dev libsqlite3-dev sqlite3 python3 python3-venv
+APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libargon2-dev zlib1g-dev libsqlite3-dev sqlite3 python3 python3-venv
 # Pure-JavaScript packages from Debian (/usr/share/nodejs) that the tests `require` from rules,
 # the headless browser (with its WebDriver) that drives the web console in the tests, and
 # PostgreSQL for the store suite and the two-daemon test (a throw-away cluster, scripts/test-postgres.sh).

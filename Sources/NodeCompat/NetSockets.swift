@@ -2,6 +2,8 @@ import Foundation
 import JSONCore
 import NIOCore
 import NIOPosix
+import NIOSSL
+import NIOTLS
 import ScriptRuntime
 import Synchronization
 
@@ -45,7 +47,7 @@ enum NetSockets {
     }
 
     static func policy(_ environment: JobEnvironment) -> OutboundPolicy {
-        (environment as? OutboundEnvironment)?.outboundPolicy ?? .loopbackOnly
+        (environment as? OutboundEnvironment)?.outboundPolicy ?? OutboundPolicy(allowedHosts: [])
     }
 
     /// The checks every connection path shares: a host name or address and a port in range that
@@ -246,8 +248,58 @@ enum NetSockets {
         return out.filter { seen.insert($0.0).inserted }
     }
 
+    /// `{id, servername, rejectUnauthorized, ca: [pem]}` → `{authorized, authorizationError, protocol}` or `{error}`:
+    /// TLS on an open socket (what `tls.connect` does after connecting, and what drivers do
+    /// after asking the server for it: pg's SSLRequest). The certificate is verified against
+    /// the system's roots (or `ca`) and the name unless `rejectUnauthorized` is false.
+    @Sendable static func startTLS(_ json: String, _ environment: JobEnvironment) async throws -> String {
+        do throws(Failure) {
+            let args = try arguments(json)
+            let s = try socket(args)
+            let verify = args["rejectUnauthorized"]?.boolValue ?? true
+            var config = TLSConfiguration.makeClientConfiguration()
+            config.certificateVerification = verify ? .fullVerification : .none
+            if let pems = args["ca"]?.arrayValue?.compactMap(\.stringValue), !pems.isEmpty {
+                do {
+                    config.trustRoots = .certificates(try pems.flatMap { try NIOSSLCertificate.fromPEMBytes(Array($0.utf8)) })
+                } catch {
+                    throw Failure(code: "ERR_INVALID_ARG_VALUE", message: "options.ca is not a PEM certificate: \(error)")
+                }
+            }
+            let name = args["servername"]?.stringValue.flatMap { $0.isEmpty || isAddress($0) ? nil : $0 }
+            let negotiated = try await s.startTLS(config, serverHostname: name)
+            return JSONValue.object([
+                "authorized": .bool(verify), "authorizationError": .null, "protocol": .string(negotiated ?? ""),
+            ]).serialized()
+        } catch {
+            return error.json
+        }
+    }
+
+    static func isAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
+    }
+
+    /// Node's codes for what a TLS handshake can meet.
+    static func describeTLS(_ error: any Error, host: String) -> Failure {
+        let text = String(describing: error)
+        if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
+            return Failure(code: "ERR_TLS_CERT_ALTNAME_INVALID", message: "Hostname/IP does not match certificate's altnames: Host: \(host). \(text)")
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            let code = text.contains("self signed") || text.contains("self-signed") ? "DEPTH_ZERO_SELF_SIGNED_CERT" : "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
+            return Failure(code: code, message: code == "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : "unable to verify the first certificate")
+        }
+        return Failure(code: "ECONNRESET", message: "Client network socket disconnected before secure TLS connection was established (\(text))")
+    }
+
     static var functions: (sync: [String: SyncHostFunction], async: [String: AsyncHostFunction]) {
-        (["net.destroy": destroy], ["net.connect": connect, "net.read": read, "net.write": write, "net.end": end, "net.lookup": lookup])
+        (
+            ["net.destroy": destroy],
+            ["net.connect": connect, "net.read": read, "net.write": write, "net.end": end, "net.lookup": lookup, "net.startTLS": startTLS]
+        )
     }
 }
 
@@ -357,6 +409,28 @@ final class NetSocket: @unchecked Sendable {
         }
     }
 
+    /// Puts TLS in front of the connection and waits for the handshake.
+    func startTLS(_ config: TLSConfiguration, serverHostname: String?) async throws(NetSockets.Failure) -> String? {
+        guard let channel, channel.isActive else { throw NetSockets.Failure(code: "ERR_SOCKET_CLOSED", message: "Socket is closed") }
+        let promise = channel.eventLoop.makePromise(of: String?.self)
+        do {
+            let context = try NIOSSLContext(configuration: config)
+            let handler = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+            try await channel.pipeline.addHandler(TLSHandshakeWatcher(promise), position: .first).get()
+            try await channel.pipeline.addHandler(handler, position: .first).get()
+        } catch {
+            promise.fail(error)
+            throw NetSockets.describeTLS(error, host: serverHostname ?? host)
+        }
+        do {
+            return try await promise.futureResult.get()
+        } catch {
+            let failure = NetSockets.describeTLS(error, host: serverHostname ?? host)
+            close()
+            throw failure
+        }
+    }
+
     func shutdownOutput() async {
         guard let channel else { return }
         do { try await channel.close(mode: .output).get() } catch { close() }
@@ -404,5 +478,42 @@ final class NetInbound: ChannelInboundHandler, @unchecked Sendable {
         if let e = error as? IOError { code = NetSockets.errnoName(e.errnoCode).0 } else { code = "ECONNRESET" }
         socket.finished(NetSockets.Failure(code: code, message: "read \(code)"))
         context.close(promise: nil)
+    }
+}
+
+/// Reports the end of a TLS handshake (or its failure) to whoever started it.
+final class TLSHandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let promise: EventLoopPromise<String?>
+    var done = false
+
+    init(_ promise: EventLoopPromise<String?>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(data)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if !done, let e = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = e {
+            done = true
+            promise.succeed(negotiated)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !done {
+            done = true
+            promise.fail(error)
+        }
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !done {
+            done = true
+            promise.fail(ChannelError.ioOnClosedChannel)
+        }
+        context.fireChannelInactive()
     }
 }

@@ -212,4 +212,166 @@ import Testing
         #expect(r["intLE"] == -1)
         #expect(r["big"] == "256")
     }
+
+    @Test func zlibCompressesAndInflatesLikeNode() async throws {
+        // "hello hello hello" gzipped by Python's gzip module (mtime 0): the system zlib reads it.
+        let r = try await runNode(
+            """
+            const zlib = require('zlib');
+            const { promisify } = require('util');
+            const text = 'authsim '.repeat(200);
+            const rt = (c, d) => zlib[d](zlib[c](text)).toString() === text;
+            const foreign = zlib.gunzipSync(Buffer.from('H4sIAAAAAAACA8tIzcnJV8hAkACAiPnlEQAAAA==', 'base64')).toString();
+            let bad, big;
+            try { zlib.inflateSync(Buffer.from('not deflate data')); } catch (e) { bad = e.code; }
+            try { zlib.gunzipSync(zlib.gzipSync(Buffer.alloc(100000)), { maxOutputLength: 1000 }); } catch (e) { big = e.code; }
+            const viaCallback = await new Promise((ok, fail) => zlib.deflate(text, (e, b) => e ? fail(e) : zlib.inflate(b, (e2, t) => e2 ? fail(e2) : ok(t.toString() === text))));
+            const viaPromise = (await promisify(zlib.gunzip)(await promisify(zlib.gzip)(text))).toString() === text;
+            const { Readable, Writable, pipeline } = require('stream');
+            const out = [];
+            await new Promise((ok, fail) => pipeline(Readable.from([text.slice(0, 500), text.slice(500)]), zlib.createGzip(), zlib.createGunzip(),
+              new Writable({ write(c, e, cb) { out.push(c); cb(); } }), (e) => e ? fail(e) : ok()));
+            return {
+              gzip: rt('gzipSync', 'gunzipSync'), deflate: rt('deflateSync', 'inflateSync'), raw: rt('deflateRawSync', 'inflateRawSync'),
+              unzipGzip: rt('gzipSync', 'unzipSync'), unzipDeflate: rt('deflateSync', 'unzipSync'),
+              smaller: zlib.gzipSync(text).length < text.length, magic: zlib.gzipSync('x').slice(0, 2).toString('hex'),
+              foreign, bad, big, viaCallback, viaPromise, streamed: Buffer.concat(out).toString() === text, constant: zlib.constants.Z_BEST_COMPRESSION
+            };
+            """)
+        #expect(r["gzip"] == true)
+        #expect(r["deflate"] == true)
+        #expect(r["raw"] == true)
+        #expect(r["unzipGzip"] == true)
+        #expect(r["unzipDeflate"] == true)
+        #expect(r["smaller"] == true)
+        #expect(r["magic"] == "1f8b")
+        #expect(r["foreign"] == "hello hello hello")
+        #expect(r["bad"] == "Z_DATA_ERROR")
+        #expect(r["big"] == "ERR_BUFFER_TOO_LARGE")
+        #expect(r["viaCallback"] == true)
+        #expect(r["viaPromise"] == true)
+        #expect(r["streamed"] == true)
+        #expect(r["constant"] == 9)
+    }
+
+    @Test func httpRequestAndGetAreStreamsOverTheHostClient() async throws {
+        let server = try await LoopbackTCPServer(.http)
+        defer { server.stop() }
+        let r = try await runNode(
+            """
+            const http = require('http');
+            const body = (res) => new Promise((ok) => { let s = ''; res.setEncoding('utf8'); res.on('data', (c) => s += c); res.on('end', () => ok(s)); });
+            const got = await new Promise((ok, fail) => http.get('http://127.0.0.1:\(server.port)/path?q=1', { headers: { 'X-Test': 'yes' } }, (res) => {
+              body(res).then((text) => ok({ status: res.statusCode, message: res.statusMessage, type: res.headers['content-type'], seen: res.headers['x-seen-header'], text }));
+            }).on('error', fail));
+            const posted = await new Promise((ok, fail) => {
+              const req = http.request({ host: '127.0.0.1', port: \(server.port), method: 'POST', path: '/submit', headers: { 'Content-Type': 'text/plain' } }, (res) => body(res).then(ok));
+              req.on('error', fail);
+              req.write('part one, ');
+              req.end('part two');
+            });
+            const refused = await new Promise((ok) => http.get('http://example.com/', () => ok('answered')).on('error', (e) => ok(e.code)));
+            let https;
+            try { require('https').request('http://127.0.0.1/'); } catch (e) { https = e.code; }
+            return { got, posted, refused, https, codes: http.STATUS_CODES[404] };
+            """)
+        #expect(r["got"]?["status"] == 200)
+        #expect(r["got"]?["message"] == "OK")
+        #expect(r["got"]?["type"] == "text/plain")
+        #expect(r["got"]?["seen"] == "yes")
+        #expect(r["got"]?["text"] == "GET /path?q=1 ")
+        #expect(r["posted"] == "POST /submit part one, part two")
+        #expect(r["refused"] == "EHOSTNOTALLOWED")
+        #expect(r["https"] == "ERR_INVALID_PROTOCOL")
+        #expect(r["codes"] == "Not Found")
+    }
+
+    @Test func packagesResolveNamesThroughTheModuleBuiltin() async throws {
+        let r = try await runNode(
+            """
+            const Module = require('module');
+            const resolved = Module._resolveFilename('lodash', { filename: '/x/noop.js' });
+            let missing;
+            try { Module._resolveFilename('no-such-package', null); } catch (e) { missing = e.code; }
+            return { lodash: resolved.endsWith('/lodash/lodash.js') || resolved.endsWith('/lodash/index.js'), missing,
+              builtin: Module.isBuiltin('node:net'), paths: Module._nodeModulePaths('/a/b').slice(0, 2), viaCreate: typeof Module.createRequire('/x/y.js')('path').join };
+            """, modules: [debianModules])
+        #expect(r["lodash"] == true)
+        #expect(r["missing"] == "MODULE_NOT_FOUND")
+        #expect(r["builtin"] == true)
+        #expect(r["paths"] == ["/a/b/node_modules", "/a/node_modules"])
+        #expect(r["viaCreate"] == "function")
+    }
+
+    @Test func tlsVerifiesTheServerAndCarriesData() async throws {
+        let cert = TestCertificate.pair
+        #expect(cert.certificate.contains("BEGIN CERTIFICATE"))
+        let server = try await LoopbackTCPServer(.upperEcho, tls: cert)
+        defer { server.stop() }
+        let ca = JSONValue.string(cert.certificate).serialized()
+        let r = try await runNode(
+            """
+            const tls = require('tls'), net = require('net');
+            const ca = \(ca);
+            const talk = (s) => new Promise((ok) => {
+              let got = '';
+              s.on('secureConnect', () => { s.write('over tls'); s.end(); });
+              s.on('data', (d) => got += d);
+              s.on('error', (e) => ok('error:' + e.code));
+              s.on('close', () => { if (got) ok(got + (s.authorized ? ' (authorized)' : ' (not verified)')); });
+            });
+            const verified = await talk(tls.connect({ host: '127.0.0.1', port: \(server.port), servername: 'localhost', ca }));
+            const untrusted = await talk(tls.connect({ host: '127.0.0.1', port: \(server.port), servername: 'localhost' }));
+            const wrongName = await talk(tls.connect({ host: '127.0.0.1', port: \(server.port), servername: 'db.example.com', ca }));
+            const unchecked = await talk(tls.connect(\(server.port), '127.0.0.1', { rejectUnauthorized: false }));
+            // On an open socket, as pg does after the server agreed to TLS.
+            const plain = net.connect(\(server.port), '127.0.0.1');
+            await new Promise((ok) => plain.on('connect', ok));
+            const upgraded = await talk(tls.connect({ socket: plain, servername: 'localhost', ca }));
+            const refused = await talk(tls.connect({ host: 'example.com', port: 443 }));
+            return { verified, untrusted, wrongName, unchecked, upgraded, refused };
+            """)
+        #expect(r["verified"] == "OVER TLS (authorized)")
+        #expect(r["untrusted"]?.stringValue?.hasPrefix("error:") == true)
+        #expect(r["untrusted"] != "error:ECONNRESET", "a certificate error, named as Node names it: \(r["untrusted"] ?? .null)")
+        #expect(r["wrongName"] == "error:ERR_TLS_CERT_ALTNAME_INVALID")
+        #expect(r["unchecked"] == "OVER TLS (not verified)")
+        #expect(r["upgraded"] == "OVER TLS (authorized)")
+        #expect(r["refused"] == "error:EHOSTNOTALLOWED")
+    }
+
+    @Test func abortBlobAndFormDataGlobals() async throws {
+        let r = try await runNode(
+            """
+            const c = new AbortController();
+            const heard = [];
+            c.signal.addEventListener('abort', (e) => heard.push(e.type + ':' + c.signal.aborted));
+            c.signal.onabort = () => heard.push('onabort');
+            c.abort();
+            c.abort();
+            let thrown;
+            try { c.signal.throwIfAborted(); } catch (e) { thrown = e.name; }
+            const timedOut = await new Promise((ok) => { const s = AbortSignal.timeout(10); s.addEventListener('abort', () => ok(s.reason.name)); });
+            const blob = new Blob(['héllo ', Buffer.from('wörld')], { type: 'Text/Plain' });
+            const fd = new FormData();
+            fd.append('a', '1'); fd.append('a', '2'); fd.set('b', 'x'); fd.append('f', new Blob(['data']), 'f.txt');
+            fd.set('a', '3');
+            return { heard, thrown, timedOut, reason: AbortSignal.abort('why').reason, size: blob.size, type: blob.type, text: await blob.text(),
+              slice: await blob.slice(0, 6).text(), fdA: fd.getAll('a'), fdB: fd.get('b'), keys: [...fd.keys()], file: fd.get('f').name,
+              tag: Object.prototype.toString.call(fd) };
+            """)
+        #expect(r["heard"] == ["onabort", "abort:true"])
+        #expect(r["thrown"] == "AbortError")
+        #expect(r["timedOut"] == "TimeoutError")
+        #expect(r["reason"] == "why")
+        #expect(r["size"] == 13)
+        #expect(r["type"] == "text/plain")
+        #expect(r["text"] == "héllo wörld")
+        #expect(r["slice"] == "héllo")
+        #expect(r["fdA"] == ["3"])
+        #expect(r["fdB"] == "x")
+        #expect(r["keys"] == ["a", "b", "f"])
+        #expect(r["file"] == "f.txt")
+        #expect(r["tag"] == "[object FormData]")
+    }
 }

@@ -32,7 +32,7 @@ func runNode(
                 + "\n})(); return JSON.stringify(r === undefined ? null : r); })\n", kind: .user(slot: "test")))
     let program = ScriptProgram(
         id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
-    let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout))
+    let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout, environment: LoopbackEnvironment()))
     return try JSONValue.parse(result.output)
 }
 
@@ -72,4 +72,9 @@ func requireDebianPackages() throws {
 struct DebianPackageMissing: Error, CustomStringConvertible {
     let package: String
     var description: String { "\(debianModules)/\(package) is missing: run `make deps` (apt-get install node-\(package))" }
+}
+
+/// The tests' job environment: scripts may reach loopback hosts only.
+struct LoopbackEnvironment: OutboundEnvironment {
+    var outboundPolicy: OutboundPolicy { .loopbackOnly }
 }

@@ -251,6 +251,34 @@ import Testing
         #expect(r.idClaims["https://t/m"] == ["roles": ["a", "admin", "b"], "year": true, "id": 36, "sameLegacy": true, "digest": "f999b0400496c4c26a65a02e17d6f4952d20c7e01d98698a4d8f5abc3757355e"])
     }
 
+    /// The allow-list on a redirect hop: the first host is allowed, the one it redirects to is not.
+    @Test func aRedirectToAHostNotAllowedFailsThatHop() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 20, "allowed_outbound_hosts": ["127.0.0.1"]}}"#
+        f.rules = [
+            (
+                "hops",
+                """
+                async function (user, context, callback) {
+                  const followed = await require('axios').get('\(server.base)/redirect').then((r) => r.data.query, (e) => e.code);
+                  const refused = await require('axios').get('\(server.base)/redirect-other-host').then(() => 'followed', (e) => e.code + ' ' + e.message);
+                  const viaHttp = await new Promise((ok) => require('http').get('\(server.base)/redirect-other-host', (res) => ok(res.statusCode + ' ' + res.headers.location)));
+                  context.idToken['https://t/hops'] = [followed, refused, viaHttp];
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        let hops = try #require(r.idClaims["https://t/hops"]?.arrayValue)
+        #expect(hops.first == "from=redirect", "a redirect within allowed hosts is followed")
+        #expect(hops.dropFirst().first?.stringValue?.hasPrefix("EHOSTNOTALLOWED Outbound HTTP to host 'localhost' is not allowed") == true, "\(hops)")
+        // Node's http does not follow redirects: the script sees the 302 itself.
+        #expect(hops.last?.stringValue?.hasPrefix("302 http://localhost:") == true, "\(hops)")
+    }
+
     @Test func unknownModulesFailTheRuleWithNodesMessage() async throws {
         var f = TenantFixture()
         f.rules = [("tedious", "function (user, context, callback) { const t = require('tedious@11.0.0'); callback(null, user, context); }")]

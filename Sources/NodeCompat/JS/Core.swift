@@ -8,7 +8,7 @@ enum NodeSources {
         ("core", core), ("buffer", buffer), ("events", events), ("util", util), ("querystring", querystring),
         ("url", url), ("crypto", crypto), ("assert", assert), ("uuid", uuid), ("jsonwebtoken", jsonwebtoken),
         ("http-client", httpClient), ("request", request), ("axios", axios), ("node-fetch", nodeFetch),
-        ("stream", stream), ("string_decoder", stringDecoder), ("net", net), ("tls", tls), ("dns", dns), ("path", path), ("drivers", drivers),
+        ("stream", stream), ("string_decoder", stringDecoder), ("net", net), ("tls", tls), ("dns", dns), ("path", path), ("zlib", zlib), ("http", httpModules), ("web", web), ("drivers", drivers),
     ]
 
     /// The module registry, `require` with its resolution order, and the Node-style globals.
@@ -161,6 +161,28 @@ enum NodeSources {
   var adapters = Object.create(null);
   rt.adaptPackage = function (display, fn) { adapters[display] = fn; };
   rt.require = makeRequire(null);
+  // `module`: what packages use to resolve names themselves (resolve-from, require_optional).
+  rt.define('module', function (module) {
+    function dirOf(f) { var i = String(f).lastIndexOf('/'); return i > 0 ? String(f).slice(0, i) : '/'; }
+    function Module(id) { this.id = id; this.exports = {}; this.loaded = false; }
+    Module._resolveFilename = function (request, parent) {
+      var r = resolve(String(request), parent && parent.filename ? dirOf(parent.filename) : null);
+      return r.builtin || r.path;
+    };
+    Module._nodeModulePaths = function (dir) {
+      var parts = String(dir).split('/').filter(Boolean), out = [];
+      for (var i = parts.length; i >= 0; i--) {
+        if (parts[i - 1] === 'node_modules') continue;
+        out.push('/' + parts.slice(0, i).concat('node_modules').join('/'));
+      }
+      return out;
+    };
+    Module.createRequire = function (filename) { return makeRequire(dirOf(String(filename).replace(/^file:\/\//, ''))); };
+    Module.builtinModules = nodeCoreNames.filter(function (n) { return factories[n] && kinds[n] === 'core'; });
+    Module.isBuiltin = function (n) { n = String(n).replace(/^node:/, ''); return Module.builtinModules.indexOf(n) >= 0; };
+    Module.Module = Module;
+    module.exports = Module;
+  });
   // A file the runtime's own modules are built on (resolved with {system: true}).
   rt.loadSystemFile = function (r) { return loadFile(r); };
 
@@ -191,6 +213,9 @@ enum NodeSources {
   lazyGlobal('Headers', function () { return builtin('node-fetch').Headers; });
   lazyGlobal('Request', function () { return builtin('node-fetch').Request; });
   lazyGlobal('Response', function () { return builtin('node-fetch').Response; });
+  ['Event', 'EventTarget', 'AbortController', 'AbortSignal', 'Blob', 'FormData'].forEach(function (name) {
+    lazyGlobal(name, function () { return builtin('authsim:web')[name]; });
+  });
   lazyGlobal('structuredClone', function () {
     return function structuredClone(v) { return clone(v, new Map()); };
   });

@@ -181,33 +181,47 @@ rt.define('net', function (module, exports, require) {
       self.pending = false;
       self.remoteAddress = r.remoteAddress; self.remotePort = r.remotePort; self.remoteFamily = r.remoteFamily;
       self.localAddress = r.localAddress; self.localPort = r.localPort;
-      self._touch();
-      var queued = self._queued;
-      self._queued = [];
-      queued.forEach(function (q) { self._write(q[0], q[1], q[2]); });
-      if (self._finalPending) { var f = self._finalPending; self._finalPending = null; self._final(f); }
+      self._host = host;
+      self._connected();
       self.emit('connect');
       self.emit('ready');
-      if (self._wantRead) self._pump();
     }, function (e) { self.connecting = false; self.destroy(e); });
     return this;
   };
 
+  // Connected (or, for TLS, secured): what was written meanwhile goes out, reading starts.
+  Socket.prototype._connected = function () {
+    var self = this;
+    this._touch();
+    var queued = this._queued;
+    this._queued = [];
+    queued.forEach(function (q) { self._write(q[0], q[1], q[2]); });
+    if (this._finalPending) { var f = this._finalPending; this._finalPending = null; this._final(f); }
+    if (this._wantRead) this._pump();
+  };
+
   Socket.prototype._pump = function () {
     var self = this;
-    if (self._pumping || !self._id || self.destroyed) return;
+    if (self._pumping || !self._id || self.destroyed || self._takenOver || self.connecting) return;
     self._pumping = true;
     rt.callAsync('net.read', { id: self._id }).then(function (r) {
       self._pumping = false;
-      if (self.destroyed) return;
-      if (r.error) { if (self._record) self._record.error = r.error.code; self.destroy(netError(r.error, 'read')); return; }
-      if (r.end) { self._trace(); self.push(null); return; }
-      var buf = Buffer.from(r.data, 'base64');
-      self.bytesRead += buf.length;
-      self._trace();
-      self._touch();
-      if (self.push(buf)) self._pump(); else self._wantRead = false;
+      // A TLS socket took the connection over while this read waited: the data is its.
+      if (self._takenOver) { self._takenOver._deliver(r); return; }
+      self._deliver(r);
     }, function (e) { self._pumping = false; self.destroy(e); });
+  };
+
+  // What one read brought: data, the end, or an error.
+  Socket.prototype._deliver = function (r) {
+    if (this.destroyed) return;
+    if (r.error) { if (this._record) this._record.error = r.error.code; this.destroy(netError(r.error, 'read')); return; }
+    if (r.end) { this._trace(); this.push(null); return; }
+    var buf = Buffer.from(r.data, 'base64');
+    this.bytesRead += buf.length;
+    this._trace();
+    this._touch();
+    if (this.push(buf)) this._pump(); else this._wantRead = false;
   };
 
   Socket.prototype._read = function () {
@@ -237,7 +251,7 @@ rt.define('net', function (module, exports, require) {
 
   Socket.prototype._destroy = function (err, cb) {
     if (this._timer) { clearTimeout(this._timer); this._timer = null; }
-    if (this._id) { try { rt.call('net.destroy', { id: this._id }); } catch (e) {} }
+    if (this._id && !this._takenOver) { try { rt.call('net.destroy', { id: this._id }); } catch (e) {} }
     this._id = null;
     this.connecting = false;
     this._trace();
@@ -291,31 +305,111 @@ rt.define('net', function (module, exports, require) {
 });
 """#
 
-    /// `tls`: loads (drivers require it up front), but encrypted connections are not offered
-    /// yet: `connect` fails with a clear error (a driver asked for TLS never gets a plain
-    /// connection instead).
+    /// `tls`: TLS client sockets — `connect` (a new connection, or on an open `socket`, as pg
+    /// does after its SSLRequest) and `TLSSocket` — verifying the server's certificate against
+    /// the system's roots or `ca`, and its name, unless `rejectUnauthorized: false`.
     static let tls = #"""
 rt.define('tls', function (module, exports, require) {
   'use strict';
   var net = require('net');
-  function unavailable() {
-    var e = new Error('TLS connections are not available to scripts in authsim yet: connect without ssl/tls to a database on an allowed host');
-    e.code = 'ERR_TLS_UNAVAILABLE';
-    return e;
+  var util = require('util');
+
+  function pems(ca) {
+    if (ca === undefined || ca === null) return undefined;
+    return (Array.isArray(ca) ? ca : [ca]).map(function (c) { return Buffer.isBuffer(c) ? c.toString('utf8') : String(c); });
   }
-  function TLSSocket() { throw unavailable(); }
-  exports.TLSSocket = TLSSocket;
-  exports.connect = function () {
-    var s = new net.Socket();
-    var cb = arguments[arguments.length - 1];
-    process.nextTick(function () { s.destroy(unavailable()); });
-    if (typeof cb === 'function') s.once('secureConnect', cb);
-    return s;
+
+  // A TLS socket: a net.Socket whose bytes the host encrypts. Made on an open socket it takes
+  // that socket's connection over (data the old object had asked for comes here).
+  function TLSSocket(socket, options) {
+    if (!(this instanceof TLSSocket)) return new TLSSocket(socket, options);
+    options = options || {};
+    net.Socket.call(this, options);
+    this.encrypted = true;
+    this.authorized = false;
+    this.authorizationError = null;
+    this.alpnProtocol = false;
+    this._tlsOptions = options;
+    if (socket instanceof net.Socket) {
+      socket._takenOver = this;
+      this._id = socket._id;
+      this._record = socket._record;
+      this._started = socket._started;
+      this.remoteAddress = socket.remoteAddress; this.remotePort = socket.remotePort; this.remoteFamily = socket.remoteFamily;
+      this.localAddress = socket.localAddress; this.localPort = socket.localPort;
+      this.bytesRead = socket.bytesRead;
+      this._written = socket._written;
+      if (socket._id) this._secure(options.servername || socket._host);
+      else {
+        var self = this;
+        this.connecting = true;
+        socket.once('connect', function () { self._id = socket._id; self._secure(options.servername || socket._host); });
+        socket.once('error', function (e) { self.destroy(e); });
+      }
+    }
+  }
+  util.inherits(TLSSocket, net.Socket);
+
+  TLSSocket.prototype._secure = function (servername) {
+    var self = this, o = this._tlsOptions;
+    this.connecting = true;
+    this.servername = servername;
+    rt.callAsync('net.startTLS', { id: this._id, servername: servername || '', rejectUnauthorized: o.rejectUnauthorized !== false, ca: pems(o.ca) })
+      .then(function (r) {
+        if (self.destroyed) return;
+        self.connecting = false;
+        if (r.error) {
+          if (self._record) self._record.error = r.error.code;
+          var e = new Error(r.error.message);
+          e.code = r.error.code;
+          if (r.error.code !== 'ECONNRESET') e.reason = r.error.message;
+          self.destroy(e);
+          return;
+        }
+        self.authorized = r.authorized;
+        self.pending = false;
+        if (self._record) self._record.tls = true;
+        self._connected();
+        self.emit('secureConnect');
+        self.emit('secure');
+      }, function (e) { self.connecting = false; self.destroy(e); });
   };
+  TLSSocket.prototype.getPeerCertificate = function () { return {}; };
+  TLSSocket.prototype.getProtocol = function () { return this.authorized || this._id ? 'TLSv1.3' : null; };
+  TLSSocket.prototype.getCipher = function () { return null; };
+  TLSSocket.prototype.setServername = function (n) { this.servername = n; };
+
+  // connect(options[, cb]) | connect(port[, host][, options][, cb])
+  function connect() {
+    var args = Array.prototype.slice.call(arguments), cb;
+    if (typeof args[args.length - 1] === 'function') cb = args.pop();
+    var options = {};
+    if (typeof args[0] === 'object' && args[0] !== null) options = Object.assign({}, args[0]);
+    else {
+      options.port = args[0];
+      if (typeof args[1] === 'string') { options.host = args[1]; if (typeof args[2] === 'object') Object.assign(options, args[2]); }
+      else if (typeof args[1] === 'object') Object.assign(options, args[1]);
+    }
+    var s;
+    if (options.socket) {
+      s = new TLSSocket(options.socket, options);
+    } else {
+      var plain = new net.Socket();
+      s = new TLSSocket(plain, options);
+      plain.connect({ port: options.port, host: options.host || 'localhost' });
+    }
+    if (cb) s.once('secureConnect', cb);
+    return s;
+  }
+
+  exports.TLSSocket = TLSSocket;
+  exports.connect = connect;
   exports.createSecureContext = function (options) { return { context: {}, options: options || {} }; };
   exports.checkServerIdentity = function () { return undefined; };
+  exports.createServer = function () { var e = new Error('tls.createServer: scripts cannot listen for connections'); e.code = 'ERR_NOT_SUPPORTED'; throw e; };
   exports.DEFAULT_MIN_VERSION = 'TLSv1.2';
   exports.DEFAULT_MAX_VERSION = 'TLSv1.3';
+  exports.DEFAULT_ECDH_CURVE = 'auto';
   exports.rootCertificates = [];
 });
 """#
@@ -595,6 +689,369 @@ rt.adaptPackage('node_modules/mysql/index.js', function (mysql, require) {
   try { Connection = require('./lib/Connection'); } catch (e) { return mysql; }
   countQueries(Connection.prototype, function (c) { return c._socket; });
   return mysql;
+});
+"""#
+}
+
+extension NodeSources {
+    /// `zlib`: gzip, deflate (zlib and raw), their inverses and unzip, on the system's zlib: the
+    /// `*Sync` functions, the callback and promise forms, and the streams (Transforms that
+    /// collect their input and answer at its end).
+    static let zlib = #"""
+rt.define('zlib', function (module, exports, require) {
+  'use strict';
+  var Buffer = require('buffer').Buffer;
+  var stream = require('stream');
+  var util = require('util');
+  function toBuffer(v) {
+    if (Buffer.isBuffer(v)) return v;
+    if (typeof v === 'string') return Buffer.from(v, 'utf8');
+    if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return Buffer.from(v.buffer ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v);
+    var e = new TypeError('The "buffer" argument must be of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer. Received ' + (v === null ? 'null' : typeof v));
+    e.code = 'ERR_INVALID_ARG_TYPE';
+    throw e;
+  }
+  function run(op, input, options) {
+    options = options || {};
+    var r = rt.call('node.zlib', { op: op, data: toBuffer(input).toString('base64'), level: options.level === undefined ? -1 : options.level,
+      maxOutputLength: options.maxOutputLength });
+    if (r.error) {
+      var e = new Error(r.error.message);
+      e.code = r.error.code;
+      if (/^Z_/.test(r.error.code)) e.errno = r.error.code === 'Z_DATA_ERROR' ? -3 : r.error.code === 'Z_BUF_ERROR' ? -5 : -2;
+      throw e;
+    }
+    return Buffer.from(r.data, 'base64');
+  }
+  var ops = { gzip: 'Gzip', gunzip: 'Gunzip', deflate: 'Deflate', inflate: 'Inflate', deflateRaw: 'DeflateRaw', inflateRaw: 'InflateRaw', unzip: 'Unzip' };
+  Object.keys(ops).forEach(function (op) {
+    exports[op + 'Sync'] = function (buffer, options) { return run(op, buffer, options); };
+    exports[op] = function (buffer, options, cb) {
+      if (typeof options === 'function') { cb = options; options = {}; }
+      var out, err = null;
+      try { out = run(op, buffer, options); } catch (e) { err = e; }
+      process.nextTick(function () { if (err) cb(err); else cb(null, out); });
+    };
+    exports[op][util.promisify.custom] = function (buffer, options) {
+      return new Promise(function (ok, fail) { exports[op](buffer, options || {}, function (e, v) { if (e) fail(e); else ok(v); }); });
+    };
+    function Z(options) {
+      if (!(this instanceof Z)) return new Z(options);
+      stream.Transform.call(this, options);
+      this._zopts = options || {};
+      this._chunks = [];
+    }
+    util.inherits(Z, stream.Transform);
+    Z.prototype._transform = function (chunk, enc, cb) { this._chunks.push(toBuffer(chunk)); cb(); };
+    Z.prototype._flush = function (cb) {
+      var out;
+      try { out = run(op, Buffer.concat(this._chunks), this._zopts); } catch (e) { cb(e); return; }
+      this._chunks = [];
+      cb(null, out);
+    };
+    exports[ops[op]] = Z;
+    exports['create' + ops[op]] = function (options) { return new Z(options); };
+  });
+  exports.constants = {
+    Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5,
+    Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6,
+    Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1,
+    Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0
+  };
+  Object.keys(exports.constants).forEach(function (k) { exports[k] = exports.constants[k]; });
+});
+"""#
+}
+
+extension NodeSources {
+    /// `http` and `https` clients: `request`/`get` with a `ClientRequest` (a Writable that
+    /// collects the body) and an `IncomingMessage` (a Readable of the response body), over the
+    /// same host HTTP client as `request`/`axios`/`fetch` (allow-list, TLS with verification,
+    /// time limit). Redirects are not followed, as in Node. No servers.
+    static let httpModules = #"""
+(function () {
+  var STATUS_CODES = { 100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
+    301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+    410: 'Gone', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error',
+    501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+  function define(name, defaultProtocol, defaultPort) {
+    rt.define(name, function (module, exports, require) {
+      'use strict';
+      var stream = require('stream');
+      var util = require('util');
+      var EE = require('events');
+      var Buffer = require('buffer').Buffer;
+      var client = require('authsim:http');
+
+      function Agent(options) { EE.call(this); this.options = options || {}; this.keepAlive = !!this.options.keepAlive; this.maxSockets = Infinity; }
+      util.inherits(Agent, EE);
+      Agent.prototype.destroy = function () {};
+      var globalAgent = new Agent();
+
+      function IncomingMessage() {
+        stream.Readable.call(this);
+        this.headers = {}; this.rawHeaders = []; this.trailers = {}; this.rawTrailers = [];
+        this.statusCode = null; this.statusMessage = null; this.httpVersion = '1.1'; this.httpVersionMajor = 1; this.httpVersionMinor = 1;
+        this.complete = false; this.aborted = false; this.url = '';
+      }
+      util.inherits(IncomingMessage, stream.Readable);
+      IncomingMessage.prototype._read = function () {};
+      IncomingMessage.prototype.setTimeout = function (ms, cb) { if (cb) this.once('timeout', cb); return this; };
+
+      function ClientRequest(options, cb) {
+        stream.Writable.call(this);
+        var self = this;
+        this._chunks = [];
+        this._headers = {};
+        this._timeout = 0;
+        this.aborted = false;
+        this.destroyed = false;
+        this.method = String(options.method || 'GET').toUpperCase();
+        var protocol = options.protocol || defaultProtocol;
+        var host = options.hostname || (options.host ? String(options.host).replace(/:\d+$/, '') : 'localhost');
+        if (host.indexOf(':') >= 0 && host.charAt(0) !== '[') host = '[' + host + ']';
+        var port = options.port ? ':' + options.port : '';
+        this.path = options.path || '/';
+        this.host = host;
+        this.protocol = protocol;
+        this._url = protocol + '//' + host + port + this.path;
+        var h = options.headers || {};
+        Object.keys(h).forEach(function (k) { self._headers[k.toLowerCase()] = [k, h[k]]; });
+        if (options.auth && !this._headers.authorization) this._headers.authorization = ['Authorization', 'Basic ' + Buffer.from(String(options.auth)).toString('base64')];
+        if (options.timeout) this._timeout = Number(options.timeout) || 0;
+        if (cb) this.once('response', cb);
+        this.on('finish', function () { self._send(); });
+      }
+      util.inherits(ClientRequest, stream.Writable);
+      ClientRequest.prototype._write = function (chunk, enc, cb) { this._chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, enc)); cb(); };
+      ClientRequest.prototype.setHeader = function (k, v) { this._headers[String(k).toLowerCase()] = [k, v]; return this; };
+      ClientRequest.prototype.getHeader = function (k) { var e = this._headers[String(k).toLowerCase()]; return e && e[1]; };
+      ClientRequest.prototype.removeHeader = function (k) { delete this._headers[String(k).toLowerCase()]; };
+      ClientRequest.prototype.getHeaders = function () { var o = {}, h = this._headers; Object.keys(h).forEach(function (k) { o[k] = h[k][1]; }); return o; };
+      ClientRequest.prototype.flushHeaders = function () {};
+      ClientRequest.prototype.setNoDelay = function () {};
+      ClientRequest.prototype.setSocketKeepAlive = function () {};
+      ClientRequest.prototype.setTimeout = function (ms, cb) { this._timeout = Number(ms) || 0; if (cb) this.once('timeout', cb); return this; };
+      ClientRequest.prototype.abort = function () { this.aborted = true; this.destroy(); };
+      ClientRequest.prototype._destroy = function (err, cb) { this.aborted = true; cb(err); };
+      ClientRequest.prototype._send = function () {
+        var self = this;
+        if (this.aborted) return;
+        var headers = {};
+        Object.keys(this._headers).forEach(function (k) { headers[self._headers[k][0]] = self._headers[k][1]; });
+        var body = this._chunks.length ? Buffer.concat(this._chunks) : null;
+        client.send({ method: this.method, url: this._url, headers: headers, body: body, timeout: this._timeout || undefined, followRedirects: false })
+          .then(function (r) {
+            if (self.aborted) return;
+            var res = new IncomingMessage();
+            res.statusCode = r.status;
+            res.statusMessage = r.statusText || STATUS_CODES[r.status] || '';
+            res.headers = r.headers;
+            res.rawHeaders = r.rawHeaders;
+            res.url = r.url;
+            self.res = res;
+            self.emit('response', res);
+            if (r.body.length) res.push(r.body);
+            res.complete = true;
+            res.push(null);
+          }, function (e) {
+            if (self.aborted) return;
+            if (e.code === 'ETIMEDOUT' && self.listenerCount('timeout') > 0) self.emit('timeout');
+            self.emit('error', e);
+          });
+      };
+
+      function normalize(input, options, cb) {
+        if (typeof options === 'function') { cb = options; options = {}; }
+        var o = {};
+        if (typeof input === 'string' || (input && typeof input.href === 'string')) {
+          var u = new URL(String(input.href || input));
+          o = { protocol: u.protocol, hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, path: u.pathname + u.search };
+          if (u.username) o.auth = decodeURIComponent(u.username) + ':' + decodeURIComponent(u.password);
+          Object.assign(o, options || {});
+        } else {
+          o = Object.assign({}, input || {});
+        }
+        return [o, cb];
+      }
+      function request(input, options, cb) {
+        var n = normalize(input, options, cb);
+        if (n[0].protocol && n[0].protocol !== defaultProtocol) {
+          var e = new TypeError('Protocol "' + n[0].protocol + '" not supported. Expected "' + defaultProtocol + '"');
+          e.code = 'ERR_INVALID_PROTOCOL';
+          throw e;
+        }
+        return new ClientRequest(n[0], n[1]);
+      }
+      function get(input, options, cb) { var r = request(input, options, cb); r.end(); return r; }
+      function createServer() { var e = new Error(name + '.createServer: scripts cannot listen for connections'); e.code = 'ERR_NOT_SUPPORTED'; throw e; }
+
+      exports.request = request;
+      exports.get = get;
+      exports.Agent = Agent;
+      exports.globalAgent = globalAgent;
+      exports.ClientRequest = ClientRequest;
+      exports.IncomingMessage = IncomingMessage;
+      exports.STATUS_CODES = STATUS_CODES;
+      exports.METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+      exports.createServer = createServer;
+      exports.Server = createServer;
+      exports.maxHeaderSize = 16384;
+    });
+  }
+  define('http', 'http:', 80);
+  define('https', 'https:', 443);
+})();
+"""#
+}
+
+extension NodeSources {
+    /// Node 18's web globals scripts and packages reach for: `EventTarget`/`Event`,
+    /// `AbortController`/`AbortSignal` (with `abort()` and `timeout()`), `Blob` and `FormData`.
+    static let web = #"""
+rt.define('authsim:web', function (module, exports, require) {
+  'use strict';
+  var Buffer = require('buffer').Buffer;
+  var kListeners = Symbol('listeners');
+
+  function Event(type, init) {
+    if (!(this instanceof Event)) throw new TypeError("Class constructor Event cannot be invoked without 'new'");
+    this.type = String(type);
+    this.bubbles = !!(init && init.bubbles);
+    this.cancelable = !!(init && init.cancelable);
+    this.defaultPrevented = false;
+    this.timeStamp = rt.now();
+    this.target = null;
+    this.currentTarget = null;
+  }
+  Event.prototype.preventDefault = function () { if (this.cancelable) this.defaultPrevented = true; };
+  Event.prototype.stopPropagation = function () {};
+  Event.prototype.stopImmediatePropagation = function () { this._stopped = true; };
+
+  function EventTarget() { Object.defineProperty(this, kListeners, { value: Object.create(null) }); }
+  EventTarget.prototype.addEventListener = function (type, fn, options) {
+    if (typeof fn !== 'function' && !(fn && typeof fn.handleEvent === 'function')) return;
+    var list = this[kListeners][type] || (this[kListeners][type] = []);
+    if (list.some(function (l) { return l.fn === fn; })) return;
+    list.push({ fn: fn, once: !!(options && options.once) });
+  };
+  EventTarget.prototype.removeEventListener = function (type, fn) {
+    var list = this[kListeners][type];
+    if (list) this[kListeners][type] = list.filter(function (l) { return l.fn !== fn; });
+  };
+  EventTarget.prototype.dispatchEvent = function (event) {
+    event.target = event.currentTarget = this;
+    var handler = this['on' + event.type];
+    if (typeof handler === 'function') handler.call(this, event);
+    var list = (this[kListeners][event.type] || []).slice();
+    for (var i = 0; i < list.length && !event._stopped; i++) {
+      if (list[i].once) this.removeEventListener(event.type, list[i].fn);
+      if (typeof list[i].fn === 'function') list[i].fn.call(this, event); else list[i].fn.handleEvent(event);
+    }
+    return !event.defaultPrevented;
+  };
+
+  function abortError(reason) {
+    if (reason !== undefined) return reason;
+    var e = new Error('This operation was aborted');
+    e.name = 'AbortError';
+    e.code = 20;
+    return e;
+  }
+  function AbortSignal() { throw new TypeError('Illegal constructor'); }
+  AbortSignal.prototype = Object.create(EventTarget.prototype, { constructor: { value: AbortSignal, writable: true, configurable: true } });
+  function makeSignal() {
+    var s = Object.create(AbortSignal.prototype);
+    EventTarget.call(s);
+    s.aborted = false;
+    s.reason = undefined;
+    s.onabort = null;
+    return s;
+  }
+  function fire(signal, reason) {
+    if (signal.aborted) return;
+    signal.aborted = true;
+    signal.reason = abortError(reason);
+    signal.dispatchEvent(new Event('abort'));
+  }
+  AbortSignal.prototype.throwIfAborted = function () { if (this.aborted) throw this.reason; };
+  AbortSignal.abort = function (reason) { var s = makeSignal(); fire(s, reason); return s; };
+  AbortSignal.timeout = function (ms) {
+    var s = makeSignal();
+    setTimeout(function () {
+      var e = new Error('The operation was aborted due to timeout');
+      e.name = 'TimeoutError';
+      e.code = 23;
+      fire(s, e);
+    }, ms);
+    return s;
+  };
+  function AbortController() {
+    if (!(this instanceof AbortController)) throw new TypeError("Class constructor AbortController cannot be invoked without 'new'");
+    this.signal = makeSignal();
+  }
+  AbortController.prototype.abort = function (reason) { fire(this.signal, reason); };
+
+  function bytesOf(part) {
+    if (part instanceof Blob) return part._bytes;
+    if (part instanceof ArrayBuffer) return Buffer.from(new Uint8Array(part));
+    if (ArrayBuffer.isView(part)) return Buffer.from(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    return Buffer.from(String(part), 'utf8');
+  }
+  function Blob(parts, options) {
+    if (!(this instanceof Blob)) throw new TypeError("Class constructor Blob cannot be invoked without 'new'");
+    parts = parts === undefined ? [] : parts;
+    if (typeof parts !== 'object' || parts === null || typeof parts[Symbol.iterator] !== 'function') {
+      var e = new TypeError('The "sources" argument must be a sequence.');
+      e.code = 'ERR_INVALID_ARG_TYPE';
+      throw e;
+    }
+    this._bytes = Buffer.concat(Array.from(parts).map(bytesOf));
+    this.type = options && options.type ? String(options.type).toLowerCase() : '';
+    this.size = this._bytes.length;
+  }
+  Blob.prototype.text = function () { return Promise.resolve(this._bytes.toString('utf8')); };
+  Blob.prototype.arrayBuffer = function () { var b = this._bytes; return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
+  Blob.prototype.slice = function (start, end, type) {
+    var b = new Blob([this._bytes.slice(start === undefined ? 0 : start, end === undefined ? this.size : end)], { type: type || '' });
+    return b;
+  };
+  Object.defineProperty(Blob.prototype, Symbol.toStringTag, { value: 'Blob' });
+
+  function FormData() {
+    if (!(this instanceof FormData)) throw new TypeError("Class constructor FormData cannot be invoked without 'new'");
+    this._entries = [];
+  }
+  function entryValue(value, filename) {
+    if (value instanceof Blob) { if (filename !== undefined || !value.name) value.name = filename === undefined ? 'blob' : String(filename); return value; }
+    return String(value);
+  }
+  FormData.prototype.append = function (name, value, filename) { this._entries.push([String(name), entryValue(value, filename)]); };
+  FormData.prototype.set = function (name, value, filename) {
+    name = String(name);
+    var i = this._entries.findIndex(function (e) { return e[0] === name; });
+    var v = entryValue(value, filename);
+    this._entries = this._entries.filter(function (e, j) { return e[0] !== name || j === i; });
+    if (i >= 0) this._entries[this._entries.findIndex(function (e) { return e[0] === name; })][1] = v; else this._entries.push([name, v]);
+  };
+  FormData.prototype.get = function (name) { var e = this._entries.find(function (x) { return x[0] === String(name); }); return e ? e[1] : null; };
+  FormData.prototype.getAll = function (name) { return this._entries.filter(function (x) { return x[0] === String(name); }).map(function (x) { return x[1]; }); };
+  FormData.prototype.has = function (name) { return this._entries.some(function (x) { return x[0] === String(name); }); };
+  FormData.prototype.delete = function (name) { this._entries = this._entries.filter(function (x) { return x[0] !== String(name); }); };
+  FormData.prototype.entries = function () { return this._entries.map(function (e) { return [e[0], e[1]]; })[Symbol.iterator](); };
+  FormData.prototype.keys = function () { return this._entries.map(function (e) { return e[0]; })[Symbol.iterator](); };
+  FormData.prototype.values = function () { return this._entries.map(function (e) { return e[1]; })[Symbol.iterator](); };
+  FormData.prototype.forEach = function (fn, self) { var t = this; this._entries.forEach(function (e) { fn.call(self, e[1], e[0], t); }); };
+  FormData.prototype[Symbol.iterator] = FormData.prototype.entries;
+  Object.defineProperty(FormData.prototype, Symbol.toStringTag, { value: 'FormData' });
+
+  exports.Event = Event;
+  exports.EventTarget = EventTarget;
+  exports.AbortController = AbortController;
+  exports.AbortSignal = AbortSignal;
+  exports.Blob = Blob;
+  exports.FormData = FormData;
 });
 """#
 }

@@ -337,8 +337,11 @@ var namespaces = [JSON, Math, Reflect, Atomics, Intl];
 // the per-job key count that finding added keys costs.
 var extensible = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Date.prototype,
   Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype, BigInt.prototype, Map.prototype, Set.prototype,
-  // Constructors scripts and packages set hooks on: Error.prepareStackTrace, Error.captureStackTrace.
-  Error];
+  // Constructors scripts and packages set hooks or aliases on: Error.prepareStackTrace,
+  // Error.captureStackTrace, bson's `Map.Map = Map`, polyfills' `Promise.x`, `Object.x`. (A
+  // module whose load adds one leaves its context to be dropped after the job, like any load
+  // that changes something shared.)
+  Error, Object, Array, String, Number, Boolean, Date, Function, Promise, RegExp, Map, Set, WeakMap, WeakSet, Symbol, BigInt];
 // A constructor with methods of its own (Array, Promise, a module's class); a function whose
 // prototype is only `{constructor}` is a plain function.
 function isClass(f) {

@@ -1,0 +1,108 @@
+import CZlib
+import Foundation
+import JSONCore
+
+/// `zlib` for scripts, on the system's zlib: one host call compresses or decompresses a whole
+/// buffer (the streams in JavaScript collect their input first). Decompressed output is capped
+/// (`maxOutputLength`, at most `maximumOutput`), so a small "zip bomb" cannot take the heap.
+enum HostZlib {
+    static let maximumOutput = 16 << 20
+
+    struct Failure: Error, CustomStringConvertible {
+        var code: String
+        var message: String
+        var description: String { message }
+    }
+
+    /// `{op, data: base64, level, maxOutputLength}` → `{data: base64}` or `{error: {code, message}}`.
+    @Sendable static func process(_ json: String, _ environment: Any?) throws -> String {
+        let args = try JSONValue.parse(json)
+        guard let op = args["op"]?.stringValue, let b64 = args["data"]?.stringValue, let input = Data(base64Encoded: b64) else {
+            return failure("ERR_INVALID_ARG_TYPE", "zlib needs an operation and bytes")
+        }
+        let level = Int32(clamping: args["level"]?.intValue ?? -1)
+        guard level == -1 || (0...9).contains(level) else { return failure("ERR_OUT_OF_RANGE", "The value of \"options.level\" is out of range. It must be >= -1 and <= 9. Received \(level)") }
+        let cap = min(maximumOutput, max(1, args["maxOutputLength"]?.intValue ?? maximumOutput))
+        do {
+            let out: Data
+            switch op {
+            case "gzip": out = try deflate(input, windowBits: 15 + 16, level: level)
+            case "deflate": out = try deflate(input, windowBits: 15, level: level)
+            case "deflateRaw": out = try deflate(input, windowBits: -15, level: level)
+            case "gunzip": out = try inflate(input, windowBits: 15 + 16, cap: cap)
+            case "inflate": out = try inflate(input, windowBits: 15, cap: cap)
+            case "inflateRaw": out = try inflate(input, windowBits: -15, cap: cap)
+            case "unzip": out = try inflate(input, windowBits: 15 + 32, cap: cap)
+            default: return failure("ERR_INVALID_ARG_VALUE", "unknown zlib operation \(op)")
+            }
+            return JSONValue.object(["data": .string(out.base64EncodedString())]).serialized()
+        } catch let e as Failure {
+            return failure(e.code, e.message)
+        }
+    }
+
+    static func failure(_ code: String, _ message: String) -> String {
+        JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).serialized()
+    }
+
+    static func deflate(_ input: Data, windowBits: Int32, level: Int32) throws -> Data {
+        var s = z_stream()
+        guard authsim_deflateInit2(&s, level, windowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib could not start") }
+        defer { deflateEnd(&s) }
+        var out = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var input = input
+        let status: Int32 = input.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> Int32 in
+            s.next_in = raw.bindMemory(to: Bytef.self).baseAddress
+            s.avail_in = uInt(raw.count)
+            var rc: Int32 = Z_OK
+            repeat {
+                rc = chunk.withUnsafeMutableBufferPointer { c in
+                    s.next_out = c.baseAddress
+                    s.avail_out = uInt(c.count)
+                    let r = CZlib.deflate(&s, Z_FINISH)
+                    out.append(c.baseAddress!, count: c.count - Int(s.avail_out))
+                    return r
+                }
+            } while rc == Z_OK
+            return rc
+        }
+        guard status == Z_STREAM_END else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib: compression failed (\(status))") }
+        return out
+    }
+
+    static func inflate(_ input: Data, windowBits: Int32, cap: Int) throws -> Data {
+        var s = z_stream()
+        guard authsim_inflateInit2(&s, windowBits) == Z_OK else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib could not start") }
+        defer { inflateEnd(&s) }
+        var out = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var input = input
+        var tooBig = false
+        let status: Int32 = input.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> Int32 in
+            s.next_in = raw.bindMemory(to: Bytef.self).baseAddress
+            s.avail_in = uInt(raw.count)
+            var rc: Int32 = Z_OK
+            repeat {
+                rc = chunk.withUnsafeMutableBufferPointer { c in
+                    s.next_out = c.baseAddress
+                    s.avail_out = uInt(c.count)
+                    let r = CZlib.inflate(&s, Z_NO_FLUSH)
+                    out.append(c.baseAddress!, count: c.count - Int(s.avail_out))
+                    return r
+                }
+                if out.count > cap { tooBig = true; return Z_BUF_ERROR }
+            } while rc == Z_OK && (s.avail_in > 0 || s.avail_out == 0)
+            return rc
+        }
+        if tooBig {
+            throw Failure(code: "ERR_BUFFER_TOO_LARGE", message: "Cannot create a Buffer larger than \(cap) bytes (maxOutputLength)")
+        }
+        switch status {
+        case Z_STREAM_END: return out
+        case Z_DATA_ERROR: throw Failure(code: "Z_DATA_ERROR", message: windowBits == 15 + 16 ? "incorrect header check" : (s.msg.map { String(cString: $0) } ?? "invalid data"))
+        case Z_OK, Z_BUF_ERROR: throw Failure(code: "Z_BUF_ERROR", message: "unexpected end of file")
+        default: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { String(cString: $0) } ?? "invalid data")
+        }
+    }
+}
