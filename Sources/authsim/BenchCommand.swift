@@ -34,8 +34,8 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "The Node vm comparison runner (default bench/node-vm-rules.js).") var nodeRunner: String?
     @Option(name: .long, help: "Simulations between the two resident-memory readings (0 skips).") var memorySimulations: Int = 1_000_000
     @Option(name: .long, help: "Users in the Management API PATCH/search figures (0 skips).") var users: Int = 100_000
-    @Option(name: .long, help: "A PostgreSQL URL: the PATCH/search figures also run on PostgreSQL (make bench starts a cluster).") var postgres: String?
-    @Option(name: .long, help: "Only these parts, comma-separated: pipeline (everything up to the cold processes), memory, scale.") var only: String?
+    @Option(name: .long, help: "A PostgreSQL URL: the PATCH/search figures also run on PostgreSQL, and custom-database logins run against it (make bench starts a cluster).") var postgres: String?
+    @Option(name: .long, help: "Only these parts, comma-separated: pipeline (everything up to the cold processes), database (custom-database logins, with --postgres), memory, scale.") var only: String?
 
     func runs(_ part: String) -> Bool { only.map { $0.split(separator: ",").map(String.init).contains(part) } ?? true }
 
@@ -158,6 +158,7 @@ struct Bench: AsyncParsableCommand {
 
         }
 
+        if runs("database"), let postgres { try await databaseFigures(postgres: postgres, scratch: scratch) }
         if runs("memory") { try await memoryFigures(request: request, scratch: scratch) }
         if users > 0 && runs("scale") {
             try await scaleFigures(store: try SQLiteUserStore(path: scratch + "/scale.sqlite"), label: "SQLite", count: users)

@@ -256,6 +256,81 @@ import FoundationNetworking
     }
 }
 
+extension DatabaseTemplateTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples/postgres-users")
+
+    /// `examples/postgres-users`, as its README says to run it: its scripts are Auth0's templates
+    /// with only the connection string edited, and sign-up, login and a change made in the
+    /// database work against a real PostgreSQL.
+    @Test func theExampleTenantRunsAgainstPostgres() async throws {
+        for script in ["login", "create", "verify", "change_password", "get_user", "delete"] {
+            let example = try String(contentsOf: Self.example.appendingPathComponent("database-connections/postgres-users/\(script).js"), encoding: .utf8)
+            let template = try Self.template(.postgres, script).split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+            #expect(example == template, "\(script).js is the template with its connection string edited")
+        }
+        let url = try freshDatabase(.postgres)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-example-\(UUID().uuidString)").path
+        try FileManager.default.copyItem(atPath: Self.example.path, toPath: dir)
+        let config = dir + "/database-connections/postgres-users/database.json"
+        let original = try String(contentsOfFile: config, encoding: .utf8)
+        let configured = original.replacingOccurrences(of: #""POSTGRES_URL": "[^"]*""#, with: "\"POSTGRES_URL\": \"\(url)\"", options: .regularExpression)
+        #expect(configured != original)
+        try configured.write(toFile: config, atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", dir])
+        defer { d.terminate() }
+        let body = #"{"client_id": "pgExampleAppClientId0000000000", "connection": "postgres-users", "email": "ada@example.com", "password": "Passw0rd!"}"#
+        let (created, createdBody, _) = try await oauth.post(d, "dbconnections/signup", Data(body.utf8), contentType: "application/json")
+        #expect(created == 200, "\(createdBody)")
+        try sql(.postgres, url, "UPDATE users SET nickname = 'countess' WHERE email = 'ada@example.com'")
+        let form = "grant_type=http%3A%2F%2Fauth0.com%2Foauth%2Fgrant-type%2Fpassword-realm&realm=postgres-users&username=ada%40example.com"
+            + "&password=Passw0rd%21&scope=openid%20profile&client_id=pgExampleAppClientId0000000000&client_secret=pg-example-client-secret-change-me"
+        let (ok, tokens, _) = try await oauth.post(d, "oauth/token", Data(form.utf8))
+        #expect(ok == 200, "\(tokens)")
+        let claims = try db.claims(tokens["id_token"]?.stringValue)
+        #expect(claims["nickname"] == "countess")
+        #expect(claims["https://example.com/connection"] == "postgres-users")
+        #expect(await d.stop() == 0)
+    }
+}
+
+extension DatabaseTemplateTests {
+    /// Auth0's MongoDB login template loads (the driver from Debian's node-mongodb, its
+    /// `require('mongodb@3.1.4')` included) and, with no server there, fails at once with the
+    /// driver's own connection error, in the script's trace.
+    @Test func theMongoTemplateLoadsAndSaysWhenNoServerIsThere() async throws {
+        // A loopback port nothing listens on.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        close(probe)
+
+        let dir = try tenant(.postgres, url: "postgres://unused@127.0.0.1:1/x", name: "unused", importMode: false)
+        let folder = dir + "/database-connections/mongo-users"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try #"{"name": "mongo-users", "strategy": "auth0", "options": {"enabled_database_customization": true, "configuration": {"MONGO_URL": "mongodb://user:pass@127.0.0.1:\#(port)"}}}"#
+            .write(toFile: folder + "/database.json", atomically: true, encoding: .utf8)
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("mongo/login.js"), encoding: .utf8)
+        let edited = text.replacingOccurrences(of: "'mongodb://user:pass@localhost'", with: "configuration.MONGO_URL")
+        #expect(edited != text)
+        try edited.write(toFile: folder + "/login.js", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", dir])
+        defer { d.terminate() }
+        let (status, r) = try await d.request(
+            "api/authsim/connections/mongo-users/scripts/login", method: "POST", body: Data(#"{"args": ["ada@example.com", "Passw0rd!"]}"#.utf8), token: d.token)
+        #expect(status == 200)
+        #expect(r["error"]?["name"] == "MongoNetworkError", "\(r)")
+        #expect(r["error"]?["message"]?.stringValue?.contains("ECONNREFUSED 127.0.0.1:\(port)") == true)
+        #expect(r["trace"]?["net"]?.arrayValue?.first?["error"] == "ECONNREFUSED")
+        #expect(await d.stop() == 0)
+    }
+}
+
 struct TemplateTestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

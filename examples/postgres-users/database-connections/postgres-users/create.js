@@ -1,0 +1,25 @@
+function create(user, callback) {
+  //this example uses the "pg" library
+  //more info here: https://github.com/brianc/node-postgres
+
+  const bcrypt = require('bcrypt');
+  const postgres = require('pg');
+
+  const conString = configuration.POSTGRES_URL;
+  postgres.connect(conString, function (err, client, done) {
+    if (err) return callback(err);
+
+    bcrypt.hash(user.password, 10, function (err, hashedPassword) {
+      if (err) return callback(err);
+
+      const query = 'INSERT INTO users(email, password) VALUES ($1, $2)';
+      client.query(query, [user.email, hashedPassword], function (err, result) {
+        // NOTE: always call `done()` here to close
+        // the connection to the database
+        done();
+
+        return callback(err);
+      });
+    });
+  });
+}
