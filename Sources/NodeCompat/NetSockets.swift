@@ -222,6 +222,11 @@ enum NetSockets {
         return JSONValue.object(["address": .string(found[0].0), "family": .number(Double(found[0].1))]).serialized()
     }
 
+    /// A NUL-terminated C string in a buffer.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static func resolve(_ host: String, family: Int) -> [(String, Int)] {
         var hints = addrinfo()
         hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6 : AF_UNSPEC
@@ -236,11 +241,11 @@ enum NetSockets {
             if a.pointee.ai_family == AF_INET, let sa = a.pointee.ai_addr {
                 var sin = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
                 inet_ntop(AF_INET, &sin.sin_addr, &buffer, socklen_t(buffer.count))
-                out.append((String(cString: buffer), 4))
+                out.append((text(buffer), 4))
             } else if a.pointee.ai_family == AF_INET6, let sa = a.pointee.ai_addr {
                 var sin6 = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
                 inet_ntop(AF_INET6, &sin6.sin6_addr, &buffer, socklen_t(buffer.count))
-                out.append((String(cString: buffer), 6))
+                out.append((text(buffer), 6))
             }
             p = a.pointee.ai_next
         }
@@ -415,9 +420,11 @@ final class NetSocket: @unchecked Sendable {
         let promise = channel.eventLoop.makePromise(of: String?.self)
         do {
             let context = try NIOSSLContext(configuration: config)
-            let handler = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
-            try await channel.pipeline.addHandler(TLSHandshakeWatcher(promise), position: .first).get()
-            try await channel.pipeline.addHandler(handler, position: .first).get()
+            try await channel.eventLoop.submit {
+                let sync = channel.pipeline.syncOperations
+                try sync.addHandler(TLSHandshakeWatcher(promise), position: .first)
+                try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+            }.get()
         } catch {
             promise.fail(error)
             throw NetSockets.describeTLS(error, host: serverHostname ?? host)

@@ -3,6 +3,8 @@ import Foundation
 import JSONCore
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import Synchronization
 
 /// Which hosts scripts may call. Entries are host names (`api.example.com`), wildcard
 /// subdomains (`*.example.com`) or `*` for any host; matching ignores case and port.
@@ -134,6 +136,11 @@ enum OutboundHTTP {
             if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
             let response: HTTPClientResponse
             let collected: ByteBuffer
+            let port = url.port ?? (scheme == "https" ? 443 : 80)
+            // The client's connection pool retries a refused connection until its connect
+            // timeout (10 s for a local service that is down); one plain connect first reports
+            // it at once. Skipped for a host and port that answered recently.
+            try await Reachability.check(host: host, port: port, deadline: deadline)
             do {
                 let timeout = deadline - .now()
                 guard timeout > .zero else { throw HTTPClientError.deadlineExceeded }
@@ -197,5 +204,33 @@ enum OutboundHTTP {
             return Failure(code: "ECONNABORTED", message: "Request to \(url) was cancelled")
         }
         return Failure(code: "ECONNRESET", message: "Request to \(url) failed: \(text)")
+    }
+}
+
+/// Whether a host's port accepts connections, remembered for a while per host and port.
+enum Reachability {
+    static let memory: Double = 30
+    static let recent = Mutex<[String: Double]>([:])
+
+    static func check(host: String, port: Int, deadline: NIODeadline) async throws(OutboundHTTP.Failure) {
+        let key = host.lowercased() + ":" + String(port)
+        let now = Date().timeIntervalSince1970
+        if let seen = recent.withLock({ $0[key] }), now - seen < memory { return }
+        let remaining = deadline - .now()
+        guard remaining > .zero else { throw OutboundHTTP.Failure(code: "ETIMEDOUT", message: "connect ETIMEDOUT \(host):\(port)") }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(min(remaining, .seconds(10)))
+                .connect(host: bare, port: port).get()
+            channel.close(promise: nil)
+            recent.withLock { r in
+                if r.count > 1024 { r.removeAll() }
+                r[key] = now
+            }
+        } catch {
+            let f = NetSockets.describe(error, host: bare, port: port)
+            throw OutboundHTTP.Failure(code: f.code, message: f.message)
+        }
     }
 }

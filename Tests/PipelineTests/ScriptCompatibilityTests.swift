@@ -251,6 +251,39 @@ import Testing
         #expect(r.idClaims["https://t/m"] == ["roles": ["a", "admin", "b"], "year": true, "id": 36, "sameLegacy": true, "digest": "f999b0400496c4c26a65a02e17d6f4952d20c7e01d98698a4d8f5abc3757355e"])
     }
 
+    /// A local service that is down answers at once: the HTTP clients report ECONNREFUSED well
+    /// inside a 5 s flow (their connection pool alone would retry for its 10 s connect timeout).
+    @Test func aRefusedPortFailsTheCallNotTheFlow() async throws {
+        // A loopback port nothing listens on: bound, read, closed.
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
+        close(probe)
+        let base = "http://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 5, "allowed_outbound_hosts": ["127.0.0.1"]}}"#
+        f.rules = [
+            (
+                "down",
+                """
+                async function (user, context, callback) {
+                  const viaAxios = await require('axios').get('\(base)/echo').then(() => 'answered', (e) => e.code);
+                  const viaFetch = await fetch('\(base)/echo').then(() => 'answered', (e) => e.code);
+                  context.idToken['https://t/down'] = [viaAxios, viaFetch];
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed, "\(r.error?.description ?? "")")
+        #expect(r.idClaims["https://t/down"] == ["ECONNREFUSED", "ECONNREFUSED"])
+    }
+
     /// The allow-list on a redirect hop: the first host is allowed, the one it redirects to is not.
     @Test func aRedirectToAHostNotAllowedFailsThatHop() async throws {
         let server = try await TestHTTPServer.start()
