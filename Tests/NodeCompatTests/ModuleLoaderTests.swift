@@ -131,6 +131,9 @@ import Testing
               } else if (input === 'look') {
                 var n = rt.require('plain');
                 seen.push(n.settings.level, n.greet(), String(n.extra), n.list.length);
+              } else if (input === 'decorate') {
+                var d = rt.require('decorates');
+                seen.push(d.decorated, d.Readable === d, rt.require('decorates/child').decorated);
               } else if (input === 'shout') {
                 seen.push(rt.require('shout').loaded, 'a'.shout(), typeof 'a'.mine);
               } else if (input === 'hook') {
@@ -168,6 +171,25 @@ import Testing
             let r = try await single.run(ScriptJob(program: p, entry: "main", input: "shout"))
             #expect(r.output == "true|A!|undefined")
             #expect(r.freshContext, "the context a load changed is not kept")
+        }
+    }
+
+    /// `exports = module.exports = require('./child'); exports.x = …` (readable-stream's shape):
+    /// what a package does to what it required, while it loads, is its state; the context stays.
+    @Test func aPackageThatDecoratesWhatItRequiredKeepsItsContext() async throws {
+        let root = try moduleFolder([
+            "decorates/child.js": "module.exports = function Child() {}; module.exports.prototype.read = function () {};",
+            "decorates/index.js": "exports = module.exports = require('./child'); exports.Readable = exports; exports.decorated = true;",
+        ])
+        let (p, _) = program(root)
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let first = try await single.run(ScriptJob(program: p, entry: "main", input: "decorate"))
+        #expect(first.output == "true|true|true")
+        for _ in 0..<2 {
+            let r = try await single.run(ScriptJob(program: p, entry: "main", input: "decorate"))
+            #expect(r.output == "true|true|true")
+            #expect(!r.freshContext, "the load's own changes do not cost the context")
         }
     }
 

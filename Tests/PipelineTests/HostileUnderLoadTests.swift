@@ -22,7 +22,7 @@ import Testing
         ("code from strings", ["eval", "function-constructor", "async-function-constructor", "dynamic-import", "wasm"]),
         ("what the next login sees", [
             "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins", "iterator-proto", "generator-proto",
-            "load-hook", "host-class-proto", "interceptor", "resolve-cache",
+            "load-hook", "host-class-proto", "interceptor", "resolve-cache", "global-getter",
         ]),
         ("buffer budgets", ["arraybuffer", "typed-fill", "buffer-alloc", "buffers-loop"]),
         ("host access", ["require-fs", "process"]),
@@ -91,6 +91,15 @@ import Testing
             require('querystring'); require('assert'); require('uuid'); try { Buffer.from('x'); } catch (e) {}
             Map.prototype.get = get;
             """),
+        // A getter on a new global key, read by a package's feature test while it loads: script
+        // code running in the middle of a module load, changing a module loaded earlier in the
+        // same load and one from an earlier job.
+        ("global-getter", """
+            require('axios');
+            Object.defineProperty(globalThis, 'window', { configurable: true, get: function () {
+              require('probe-window/child').planted = 'yes'; require('axios').defaults.headers.common['X-Evil'] = 'planted'; return undefined; } });
+            require('probe-window/fresh');
+            """),
         ("host-class-proto", "var H = Object.getPrototypeOf(require('crypto').createHash('sha256')); H.digest = function () { return 'pwned'; }; H.extra = 1;"),
         ("interceptor", "require('axios').interceptors.request.use(function (c) { global.stolen = c; return c; }); require('axios').defaults.headers.common['X-Evil'] = '1';"),
         ("resolve-cache", """
@@ -139,7 +148,7 @@ import Testing
         case "runtime-compile": return r.outcome == .denied && d == "no compiler"
         case "dynamic-import": return r.outcome == .denied && d == "import refused"
         case "wasm": return r.outcome == .denied && d == "no WebAssembly"
-        case "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins", "iterator-proto", "generator-proto", "load-hook",
+        case "pollute", "regexp-statics", "module-wrap", "globals-replaced", "freeze-builtins", "iterator-proto", "generator-proto", "load-hook", "global-getter",
             "host-class-proto", "interceptor", "resolve-cache":
             return r.outcome == .allowed
         case "arraybuffer", "typed-fill", "buffer-alloc": return r.outcome == .denied && d.contains("exceed the script heap budget")
@@ -180,6 +189,8 @@ import Testing
           var axios = require('axios');
           if (axios.interceptors.request.handlers.length !== 0 || axios.defaults.headers.common['X-Evil'] !== undefined || global.stolen !== undefined) problems.push('axios state');
           if (typeof require('uuid').v4 !== 'function') problems.push('module resolution cache');
+          var probe = require('probe-window');
+          if (probe.child.planted !== undefined || probe.sawWindow || probe.child.decorated !== true) problems.push('planted during a load by a global getter');
           context.idToken['https://t/ok'] = problems.length === 0;
           context.idToken['https://t/problems'] = problems;
           callback(null, user, context);
@@ -194,6 +205,12 @@ import Testing
         func pipeline(timeout: Int, runtime: ScriptRuntime, store: SQLiteUserStore) async throws -> LoginPipeline {
             var f = TenantFixture()
             f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": \#(timeout), "allow_eval": false}, "default_audience": "https://api.test"}"#
+            // A package that requires a child, decorates it (as readable-stream does) and tests for a
+            // browser global while it loads.
+            f.extraFiles["node_modules/probe-window/child.js"] = "module.exports = { name: 'child' };"
+            f.extraFiles["node_modules/probe-window/fresh.js"] = "require('./child'); module.exports = { sawWindow: typeof window !== 'undefined' };"
+            f.extraFiles["node_modules/probe-window/index.js"] =
+                "var child = require('./child'); child.decorated = true; module.exports = { child: child, sawWindow: typeof window !== 'undefined' };"
             f.rules = [("good", Self.goodRule)] + Self.hostile.map { h in
                     (h.name, "function (user, context, callback) { \(h.body) callback(null, user, context); }")
                 }
@@ -255,7 +272,10 @@ import Testing
         // Afterwards: good logins on every worker, and the bombs' memory is not kept: at rest
         // (the runtime collects and trims after a second of quiet) memory is back near where it
         // was, well under one bomb's budget (64 MiB per worker) above it.
-        for _ in 0..<100 { #expect(try await login("good").outcome == .allowed) }
+        for _ in 0..<100 {
+            let r = try await login("good")
+            #expect(r.outcome == .allowed && r.idToken?.claims["https://t/ok"] == true, "after the injections: \(r.idToken?.claims["https://t/problems"] ?? .null)")
+        }
         try await Task.sleep(for: .seconds(3))
         let after = ScriptRuntime.residentMiB()
         print("hostile under load: resident memory \(Int(baseline)) MiB before, \(Int(after)) MiB at rest after")

@@ -370,12 +370,26 @@ function addKey(r, key) {
   apply(setAdd, r.keys, [key]);
   r.count++;
 }
-function record(o, keepAdded) {
+// `module`: the object belongs to a module's exports (see rt.loadModule).
+function record(o, keepAdded, module) {
   lock(o);
-  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded };
+  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module };
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
   records[records.length] = r;
+  if (o === g) globalRecord = r;
+}
+var globalRecord = null;
+// A module object's record taken again: what the module code of one load did to it (a package
+// decorating what it required: `exports = module.exports = require('./x'); exports.y = …`).
+function rerecord(r) {
+  var o = r.target;
+  lock(o);
+  r.proto = getPrototypeOf(o);
+  r.extensible = isExtensible(o);
+  r.names = []; r.values = []; r.keys = new SetCtor(); r.count = 0;
+  var keys = ownKeys(o);
+  for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
 }
 // `deep`: how many steps on from `root` are walked. `module`: `root` is a module's exports; a
 // module keeps state on its own functions (debug.enable()), so only the exports object and
@@ -397,7 +411,7 @@ function walk(root, deep, module, sealed) {
       // A module's function: its class prototype, and the function itself when it carries
       // state of its own (`util.inspect.defaultOptions`, `moment.duration.fn`).
       if (isClass(o)) queue[queue.length] = [o.prototype, left];
-      if (hasOwnState(o)) record(o, false); else next = null;
+      if (hasOwnState(o)) record(o, false, true); else next = null;
     } else if (typeof o === 'function' && !module && !isClass(o)) {
       freeze(o);
       next = null;
@@ -406,7 +420,7 @@ function walk(root, deep, module, sealed) {
       next = null;
     } else if (module) {
       if (sealed === 'classes') preventExtensions(o);
-      record(o, false);
+      record(o, false, true);
       budget -= records[records.length - 1].count;
     } else if (typeof o === 'function' || namespaces.indexOf(o) >= 0) {
       lock(o);
@@ -463,12 +477,31 @@ rt.snapshotSize = function () {
 // module), or whose load changes anything shared itself (a package extending String.prototype),
 // leaves a context that is not trusted for the next job: it is dropped after this job, and the
 // module loads again, cleanly, in the next job's new context. Then the exports are walked.
+// The checks are made around the outermost load only: the modules a load requires in turn are
+// part of it, and what its code does to their exports while it loads (readable-stream's
+// `exports.Readable = exports` on what `_stream_readable.js` exported) is taken as their state:
+// the records this load made are taken again at its end. That is only done when no script code
+// can have run during the load: nothing shared was changed when it began and the job had added
+// no key to the global object (a getter on `global.window`, read by a package's feature test,
+// would run script code in the middle of the load). Whatever else the load changed (a built-in,
+// a module loaded before) leaves the context to be dropped after the job, as does any change
+// when the load could have run script code.
 var taintedByLoad = false;
+var loadDepth = 0;
 rt.loadModule = function (load, whole) {
-  if (!taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
-  var exports = load();
-  if (!taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
+  var outer = loadDepth === 0, start = records.length, adoptable = false;
+  if (outer && !taintedByLoad) {
+    if (check(false) !== 'ok') taintedByLoad = true;
+    else adoptable = ownKeys(g).length === globalRecord.count;
+  }
+  var exports;
+  loadDepth++;
+  try { exports = load(); } finally { loadDepth--; }
   if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false);
+  if (outer && !taintedByLoad) {
+    if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
+    else if (adoptable) for (var i = start; i < records.length; i++) if (records[i].module) rerecord(records[i]);
+  }
   return exports;
 };
 // A host module's internal classes (their instances reach scripts): their prototypes are
@@ -483,9 +516,11 @@ rt.onRestore = function (fn) { resets[resets.length] = fn; };
 function same(a, b) { return a === b || (a !== a && b !== b); }
 // Cheap when nothing changed: one read per recorded property, one key count per extensible
 // object. With `repair` false it only tells whether anything differs.
-function check(repair) {
+// `upTo`: only the records before this index.
+function check(repair, upTo) {
   var changed = 0;
-  for (var i = 0; i < records.length; i++) {
+  var end = upTo === undefined ? records.length : upTo;
+  for (var i = 0; i < end; i++) {
     var r = records[i], t = r.target;
     if (r.extensible && !isExtensible(t)) return 'poisoned: an object was made non-extensible';
     if (getPrototypeOf(t) !== r.proto) {
