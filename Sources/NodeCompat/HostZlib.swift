@@ -20,9 +20,17 @@ enum HostZlib {
         guard let op = args["op"]?.stringValue, let b64 = args["data"]?.stringValue, let input = Data(base64Encoded: b64) else {
             return failure("ERR_INVALID_ARG_TYPE", "zlib needs an operation and bytes")
         }
-        let level = Int32(clamping: args["level"]?.intValue ?? -1)
-        guard level == -1 || (0...9).contains(level) else { return failure("ERR_OUT_OF_RANGE", "The value of \"options.level\" is out of range. It must be >= -1 and <= 9. Received \(level)") }
-        let cap = min(maximumOutput, max(1, args["maxOutputLength"]?.intValue ?? maximumOutput))
+        // Script numbers: checked as doubles before any conversion.
+        let rawLevel = args["level"]?.doubleValue ?? -1
+        guard rawLevel == rawLevel.rounded(), (-1...9).contains(rawLevel) else {
+            return failure("ERR_OUT_OF_RANGE", "The value of \"options.level\" is out of range. It must be >= -1 and <= 9. Received \(args["level"]?.serialized() ?? "")")
+        }
+        let level = Int32(rawLevel)
+        let rawCap = args["maxOutputLength"]?.doubleValue ?? Double(maximumOutput)
+        guard rawCap == rawCap.rounded(), rawCap >= 1, rawCap <= 4_294_967_296 else {
+            return failure("ERR_OUT_OF_RANGE", "The value of \"options.maxOutputLength\" is out of range. It must be >= 1 and <= 4294967296. Received \(args["maxOutputLength"]?.serialized() ?? "")")
+        }
+        let cap = min(maximumOutput, Int(rawCap))
         do {
             let out: Data
             switch op {
@@ -43,6 +51,14 @@ enum HostZlib {
 
     static func failure(_ code: String, _ message: String) -> String {
         JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).serialized()
+    }
+
+    /// zlib's message (a NUL-terminated C string).
+    static func message(_ p: UnsafePointer<CChar>) -> String {
+        var bytes: [UInt8] = []
+        var q = p
+        while q.pointee != 0, bytes.count < 256 { bytes.append(UInt8(bitPattern: q.pointee)); q += 1 }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func deflate(_ input: Data, windowBits: Int32, level: Int32) throws -> Data {
@@ -92,6 +108,11 @@ enum HostZlib {
                     return r
                 }
                 if out.count > cap { tooBig = true; return Z_BUF_ERROR }
+                // gzip files may hold several members, one after the other (Node reads them all).
+                if rc == Z_STREAM_END, windowBits > 15, s.avail_in > 0, s.next_in.pointee == 0x1f {
+                    guard inflateReset(&s) == Z_OK else { return Z_STREAM_ERROR }
+                    rc = Z_OK
+                }
             } while rc == Z_OK && (s.avail_in > 0 || s.avail_out == 0)
             return rc
         }
@@ -100,9 +121,9 @@ enum HostZlib {
         }
         switch status {
         case Z_STREAM_END: return out
-        case Z_DATA_ERROR: throw Failure(code: "Z_DATA_ERROR", message: windowBits == 15 + 16 ? "incorrect header check" : (s.msg.map { String(cString: $0) } ?? "invalid data"))
+        case Z_DATA_ERROR: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { message($0) } ?? "invalid data")
         case Z_OK, Z_BUF_ERROR: throw Failure(code: "Z_BUF_ERROR", message: "unexpected end of file")
-        default: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { String(cString: $0) } ?? "invalid data")
+        default: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { message($0) } ?? "invalid data")
         }
     }
 }

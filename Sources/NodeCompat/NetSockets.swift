@@ -53,7 +53,9 @@ enum NetSockets {
     /// The checks every connection path shares: a host name or address and a port in range that
     /// the tenant allows.
     static func check(host: String, port: Int, policy: OutboundPolicy) throws(Failure) {
-        guard !host.isEmpty, host.utf8.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+        guard !host.isEmpty, host.utf8.count <= 253, !host.contains(where: { $0.isWhitespace || $0 == "/" }),
+            !host.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f })
+        else {
             throw Failure(code: "ERR_INVALID_ARG_VALUE", message: "The host \"\(host.prefix(64))\" is not a host name or address")
         }
         guard (1...65535).contains(port) else {
@@ -82,16 +84,28 @@ enum NetSockets {
             throw Failure(code: "ERR_SOCKET_BAD_PORT", message: "Port should be > 0 and < 65536. Received \(args["port"]?.serialized() ?? "undefined").")
         }
         try check(host: host, port: port, policy: policy(environment))
-        guard owner.count < maxPerJob else {
-            throw Failure(code: "EMFILE", message: "connect EMFILE: a login may hold at most \(maxPerJob) sockets open")
-        }
         let timeoutMs = max(1, min(args["timeoutMs"]?.doubleValue ?? 10_000, 60_000))
         let noDelay = args["noDelay"]?.boolValue ?? true
         let socket = NetSocket(owner: owner, host: host, port: port)
+        // The slot is taken before connecting (connections in progress count), and the socket is
+        // in the table before it can be closed by the job's end.
+        table.withLock { $0[socket.id] = socket }
+        switch owner.admit(limit: maxPerJob, { [socket] in socket.close() }) {
+        case .added(let token): socket.token = token
+        case .full:
+            table.withLock { _ = $0.removeValue(forKey: socket.id) }
+            throw Failure(code: "EMFILE", message: "connect EMFILE: a login may hold at most \(maxPerJob) sockets open")
+        case .closed:
+            table.withLock { _ = $0.removeValue(forKey: socket.id) }
+            throw Failure(code: "ERR_SOCKET_CLOSED", message: "the login ended before the socket connected")
+        }
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.milliseconds(Int64(timeoutMs)))
             .channelOption(.socketOption(.tcp_nodelay), value: noDelay ? 1 : 0)
             .channelOption(.autoRead, value: true)
+            // Node's allowHalfOpen: the peer's end is read as the end of the data; what the
+            // script does next (end, write on) is its own.
+            .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(NetInbound(socket)) }
             }
@@ -99,14 +113,12 @@ enum NetSockets {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
+            socket.close()
             throw describe(error, host: host, port: port)
         }
-        socket.attach(channel)
-        guard let token = owner.add({ [socket] in socket.close() }) else {
+        guard socket.attach(channel) else {
             throw Failure(code: "ERR_SOCKET_CLOSED", message: "the login ended while the socket connected")
         }
-        socket.token = token
-        table.withLock { $0[socket.id] = socket }
         let remote = channel.remoteAddress
         let local = channel.localAddress
         return JSONValue.object([
@@ -206,7 +218,10 @@ enum NetSockets {
     @Sendable static func lookup(_ json: String, _ environment: JobEnvironment) async throws -> String {
         let args = try arguments(json)
         let host = args["host"]?.stringValue ?? ""
-        let family = Int(args["family"]?.doubleValue ?? 0)
+        // A script's number: only 0, 4 and 6 mean anything (Node refuses the rest).
+        guard let family = [0, 4, 6].first(where: { Double($0) == (args["family"]?.doubleValue ?? 0) }) else {
+            return Failure(code: "ERR_INVALID_ARG_VALUE", message: "The argument 'family' must be one of: 0, 4, 6").json
+        }
         guard policy(environment).allows(host: host) else {
             return Failure(code: "EHOSTNOTALLOWED", message: "getaddrinfo EHOSTNOTALLOWED \(host) (not in authsim.allowed_outbound_hosts)").json
         }
@@ -293,9 +308,10 @@ enum NetSockets {
         if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
             return Failure(code: "ERR_TLS_CERT_ALTNAME_INVALID", message: "Hostname/IP does not match certificate's altnames: Host: \(host). \(text)")
         }
+        // BoringSSL's error does not say why (Node would name a self-signed certificate
+        // DEPTH_ZERO_SELF_SIGNED_CERT): every chain that does not verify gets Node's general code.
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
-            let code = text.contains("self signed") || text.contains("self-signed") ? "DEPTH_ZERO_SELF_SIGNED_CERT" : "UNABLE_TO_VERIFY_LEAF_SIGNATURE"
-            return Failure(code: code, message: code == "DEPTH_ZERO_SELF_SIGNED_CERT" ? "self-signed certificate" : "unable to verify the first certificate")
+            return Failure(code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", message: "unable to verify the first certificate")
         }
         return Failure(code: "ECONNRESET", message: "Client network socket disconnected before secure TLS connection was established (\(text))")
     }
@@ -314,9 +330,10 @@ final class NetSocket: @unchecked Sendable {
     let owner: JobResources
     let host: String
     let port: Int
-    /// Set once, before the socket is in the table.
+    /// Set once, before the socket can be used.
     var token: Int?
-    private var channel: Channel?
+    private let channelBox = Mutex<Channel?>(nil)
+    private var channel: Channel? { channelBox.withLock { $0 } }
 
     private struct State {
         var chunks: [ByteBuffer] = []
@@ -324,7 +341,8 @@ final class NetSocket: @unchecked Sendable {
         var ended = false
         var closed = false
         var error: NetSockets.Failure?
-        var waiter: CheckedContinuation<Void, Never>?
+        /// Reads waiting for something to happen (usually one; a TLS takeover can leave two).
+        var waiters: [CheckedContinuation<Void, Never>] = []
     }
     private let state = Mutex(State())
 
@@ -334,28 +352,42 @@ final class NetSocket: @unchecked Sendable {
         self.port = port
     }
 
-    func attach(_ channel: Channel) { self.channel = channel }
+    /// The connection, once made; false (and the connection closed) if the socket was closed
+    /// meanwhile (its job ended).
+    func attach(_ channel: Channel) -> Bool {
+        let closed = state.withLock { $0.closed }
+        if closed {
+            channel.close(promise: nil)
+            return false
+        }
+        channelBox.withLock { $0 = channel }
+        if state.withLock({ $0.closed }) {
+            channel.close(promise: nil)
+            return false
+        }
+        return true
+    }
 
     // From the channel's event loop.
     func received(_ buffer: ByteBuffer) -> Bool {
-        let (waiter, full) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
+        let (waiters, full) = state.withLock { s -> ([CheckedContinuation<Void, Never>], Bool) in
             s.chunks.append(buffer)
             s.buffered += buffer.readableBytes
-            defer { s.waiter = nil }
-            return (s.waiter, s.buffered >= NetSockets.highWater)
+            defer { s.waiters = [] }
+            return (s.waiters, s.buffered >= NetSockets.highWater)
         }
-        waiter?.resume()
+        for w in waiters { w.resume() }
         return full
     }
 
     func finished(_ error: NetSockets.Failure?) {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             if s.error == nil, let error { s.error = error }
             s.ended = true
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        waiter?.resume()
+        for w in waiters { w.resume() }
     }
 
     func read() async -> JSONValue {
@@ -387,18 +419,18 @@ final class NetSocket: @unchecked Sendable {
                 await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                     let resumeNow = state.withLock { s -> Bool in
                         if !s.chunks.isEmpty || s.ended || s.closed || s.error != nil { return true }
-                        s.waiter = c
+                        s.waiters.append(c)
                         return false
                     }
                     if resumeNow { c.resume() }
                 }
             } onCancel: {
-                let w = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                let ws = state.withLock { s -> [CheckedContinuation<Void, Never>] in
                     s.closed = true
-                    defer { s.waiter = nil }
-                    return s.waiter
+                    defer { s.waiters = [] }
+                    return s.waiters
                 }
-                w?.resume()
+                for w in ws { w.resume() }
             }
         }
     }
@@ -445,12 +477,12 @@ final class NetSocket: @unchecked Sendable {
 
     /// Closes the connection and forgets the socket (idempotent).
     func close() {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.closed = true
-            defer { s.waiter = nil }
-            return s.waiter
+            defer { s.waiters = [] }
+            return s.waiters
         }
-        waiter?.resume()
+        for w in waiters { w.resume() }
         NetSockets.table.withLock { _ = $0.removeValue(forKey: id) }
         if let token { owner.remove(token) }
         channel?.close(promise: nil)

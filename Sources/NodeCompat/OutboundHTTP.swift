@@ -18,6 +18,9 @@ public struct OutboundPolicy: Sendable {
     public static let loopbackOnly = OutboundPolicy(allowedHosts: ["localhost", "127.0.0.1", "::1"])
 
     public func allows(host: String) -> Bool {
+        // NUL and control characters: the resolver reads a name only up to a NUL, so
+        // "127.0.0.2\0.example.com" must not pass as a subdomain of an allowed "*.example.com".
+        guard !host.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else { return false }
         var h = host.lowercased()
         if h.hasPrefix("[") && h.hasSuffix("]") { h = String(h.dropFirst().dropLast()) }
         for entry in allowedHosts {

@@ -25,7 +25,11 @@ extension LoginPipeline {
         guard user.email != nil else { throw ManagementError(400, "The user has no email address to verify", "invalid_body") }
         let id = OAuthService.newToken()
         let lifetime = ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000
-        let json: JSONValue = ["userId": .string(user.userId), "resultURL": resultURL.map(JSONValue.string) ?? .null, "expires": .number(now + lifetime)]
+        // The address is part of the ticket: a link sent to an old address cannot verify a new one.
+        let json: JSONValue = [
+            "userId": .string(user.userId), "email": .string(user.email ?? ""), "resultURL": resultURL.map(JSONValue.string) ?? .null,
+            "expires": .number(now + lifetime),
+        ]
         do { try await store.putEphemeral(Self.verificationKey(id), json.serialized(), expires: now + lifetime) } catch {
             throw ManagementError(500, "Could not keep the ticket: \(error)", "internal_error")
         }
@@ -42,6 +46,9 @@ extension LoginPipeline {
         do {
             guard let user = try await store.user(id: userId), let email = user.email else {
                 throw PasswordResetError(description: "The user no longer exists")
+            }
+            guard email == ticket["email"]?.stringValue else {
+                throw PasswordResetError(description: "This link was for another email address of this user: ask for a new one.")
             }
             if let connection = rev.tenant.connection(named: user.connection), connection.usesCustomScripts, !connection.importMode,
                 let outcome = try await runScript("verify", of: connection, [.string(email)], revision: rev)

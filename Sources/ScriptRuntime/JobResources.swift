@@ -31,6 +31,26 @@ public final class JobResources: Sendable {
         return token
     }
 
+    public enum Admission: Sendable, Equatable {
+        case added(Int)
+        /// `limit` resources are open already.
+        case full
+        /// The job has ended (nothing was registered; `close` was not called).
+        case closed
+    }
+
+    /// Registers `close` only while fewer than `limit` resources are open: the check and the
+    /// registration are one step, so concurrent calls cannot overshoot.
+    public func admit(limit: Int, _ close: @escaping @Sendable () -> Void) -> Admission {
+        state.withLock { s in
+            if s.closed { return .closed }
+            if s.closers.count >= limit { return .full }
+            s.next += 1
+            s.closers[s.next] = close
+            return .added(s.next)
+        }
+    }
+
     /// Forgets a closer (its resource was closed by the script).
     public func remove(_ token: Int) {
         _ = state.withLock { $0.closers.removeValue(forKey: token) }

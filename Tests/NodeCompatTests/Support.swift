@@ -15,7 +15,8 @@ let debianModules = "/usr/share/nodejs"
 /// Runs `body` (the inside of an async function with `require` in scope) with the Node
 /// environment, and returns what it returns, through JSON.
 func runNode(
-    _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = "", evalEnabled: Bool = true
+    _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = "", evalEnabled: Bool = true,
+    shared: String? = nil, runtime: ScriptRuntime = Shared.runtime
 ) async throws -> JSONValue {
     let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: modules, legacyGlobals: legacyGlobals))
     var files = node.files
@@ -30,9 +31,10 @@ func runNode(
             name: "test.js",
             source: preamble + "\n;(async function (require) { var r = await (async function () {\n" + body
                 + "\n})(); return JSON.stringify(r === undefined ? null : r); })\n", kind: .user(slot: "test")))
+    // `shared`: jobs with the same key run the same program (so a worker may reuse its context).
     let program = ScriptProgram(
-        id: "node-test-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
-    let result = try await Shared.runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout, environment: LoopbackEnvironment()))
+        id: "node-test-" + (shared ?? UUID().uuidString), files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
+    let result = try await runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout, environment: LoopbackEnvironment()))
     return try JSONValue.parse(result.output)
 }
 

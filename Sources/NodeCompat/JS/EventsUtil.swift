@@ -33,8 +33,10 @@ rt.define('events', function (module) {
     w.listener = fn;
     return w;
   }
-  EventEmitter.prototype.once = function (type, fn) { return add(this, type, onceWrapper(this, type, fn), false); };
-  EventEmitter.prototype.prependOnceListener = function (type, fn) { return add(this, type, onceWrapper(this, type, fn), true); };
+  // Through `on`/`prependListener`, as Node does: a stream's `on('data')` is what starts it
+  // reading, and `once('data')` must too.
+  EventEmitter.prototype.once = function (type, fn) { return this.on(type, onceWrapper(this, type, fn)); };
+  EventEmitter.prototype.prependOnceListener = function (type, fn) { return this.prependListener(type, onceWrapper(this, type, fn)); };
   EventEmitter.prototype.off = EventEmitter.prototype.removeListener = function (type, fn) {
     var list = this._events && this._events[type];
     if (!list) return this;

@@ -111,6 +111,15 @@ rt.define('net', function (module, exports, require) {
     return [options, cb];
   }
 
+  // The sockets connected in this job: when it ends the host closes their connections, and
+  // these objects (a script may keep one in `global`) learn it silently — no script code runs
+  // while a job ends —, so that a later login's write fails at once instead of waiting.
+  var live = [];
+  rt.onRestore(function () {
+    for (var i = 0; i < live.length; i++) { live[i]._jobEnded = true; live[i]._id = null; live[i]._pumping = false; }
+    live = [];
+  });
+
   function Socket(options) {
     if (!(this instanceof Socket)) return new Socket(options);
     options = options || {};
@@ -179,6 +188,7 @@ rt.define('net', function (module, exports, require) {
       }
       self._id = r.id;
       self.pending = false;
+      live.push(self);
       self.remoteAddress = r.remoteAddress; self.remotePort = r.remotePort; self.remoteFamily = r.remoteFamily;
       self.localAddress = r.localAddress; self.localPort = r.localPort;
       self._host = host;
@@ -207,7 +217,7 @@ rt.define('net', function (module, exports, require) {
     rt.callAsync('net.read', { id: self._id }).then(function (r) {
       self._pumping = false;
       // A TLS socket took the connection over while this read waited: the data is its.
-      if (self._takenOver) { self._takenOver._deliver(r); return; }
+      if (self._takenOver) { self._takenOver._pumping = false; self._takenOver._deliver(r); return; }
       self._deliver(r);
     }, function (e) { self._pumping = false; self.destroy(e); });
   };
@@ -224,23 +234,42 @@ rt.define('net', function (module, exports, require) {
     if (this.push(buf)) this._pump(); else this._wantRead = false;
   };
 
+  Socket.prototype._register = function () { live.push(this); };
   Socket.prototype._read = function () {
+    if (this._jobEnded) { this.destroy(netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, 'read')); return; }
     this._wantRead = true;
     this._pump();
   };
 
+  // Written in pieces of at most 1 MiB per host call; an error destroys the socket (so that
+  // 'error' is emitted, as in Node) before the write's callback hears of it.
+  var writePiece = 1 << 20;
   Socket.prototype._write = function (chunk, encoding, cb) {
     var self = this;
-    if (this.connecting || (!this._id && !this.destroyed)) { this._queued.push([chunk, encoding, cb]); return; }
+    if (this._jobEnded) {
+      var ended = netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, 'write');
+      this.destroy(ended);
+      cb(ended);
+      return;
+    }
+    if (this.connecting || (!this._id && !this.destroyed && this.pending)) { this._queued.push([chunk, encoding, cb]); return; }
     if (!this._id) { cb(netError({ code: 'EPIPE', message: 'This socket is closed' }, 'write')); return; }
     var buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, encoding);
-    rt.callAsync('net.write', { id: this._id, data: buf.toString('base64') }).then(function (r) {
-      if (r.error) { cb(netError(r.error, 'write')); return; }
-      self._written += buf.length;
-      self._trace();
-      self._touch();
-      cb();
-    }, cb);
+    var offset = 0;
+    function next() {
+      if (offset >= buf.length) { cb(); return; }
+      var piece = buf.subarray(offset, Math.min(buf.length, offset + writePiece));
+      offset += piece.length;
+      rt.callAsync('net.write', { id: self._id, data: piece.toString('base64') }).then(function (r) {
+        if (r.error) { var e = netError(r.error, 'write'); self.destroy(e); cb(e); return; }
+        self._written += piece.length;
+        self._trace();
+        self._touch();
+        next();
+      }, function (e) { self.destroy(e); cb(e); });
+    }
+    if (!self._id) return;
+    next();
   };
 
   Socket.prototype._final = function (cb) {
@@ -332,6 +361,8 @@ rt.define('tls', function (module, exports, require) {
     this._tlsOptions = options;
     if (socket instanceof net.Socket) {
       socket._takenOver = this;
+      // A read the plain socket has in flight delivers here; none other starts meanwhile.
+      if (socket._pumping) this._pumping = true;
       this._id = socket._id;
       this._record = socket._record;
       this._started = socket._started;
@@ -339,11 +370,11 @@ rt.define('tls', function (module, exports, require) {
       this.localAddress = socket.localAddress; this.localPort = socket.localPort;
       this.bytesRead = socket.bytesRead;
       this._written = socket._written;
-      if (socket._id) this._secure(options.servername || socket._host);
+      if (socket._id) { this._register(); this._secure(options.servername || socket._host); }
       else {
         var self = this;
         this.connecting = true;
-        socket.once('connect', function () { self._id = socket._id; self._secure(options.servername || socket._host); });
+        socket.once('connect', function () { self._id = socket._id; self._register(); self._secure(options.servername || socket._host); });
         socket.once('error', function (e) { self.destroy(e); });
       }
     }
@@ -650,7 +681,9 @@ rt.adaptPackage('node_modules/pg/lib/index.js', function (pg) {
     }
     var connected = client.connect().then(function () { return client; }, function (e) { done(); throw e; });
     if (typeof cb !== 'function') return connected;
-    connected.then(function (c) { cb(null, c, done); }, function (e) { cb(e, null, function () {}); });
+    // The callback runs outside the promise chain, so that what it throws fails the script (as
+    // with pg before 7) instead of becoming an unhandled rejection.
+    connected.then(function (c) { process.nextTick(cb, null, c, done); }, function (e) { process.nextTick(cb, e, null, function () {}); });
     return undefined;
   };
   pg.end = function end() {};
@@ -716,7 +749,7 @@ rt.define('zlib', function (module, exports, require) {
     var r = rt.call('node.zlib', { op: op, data: toBuffer(input).toString('base64'), level: options.level === undefined ? -1 : options.level,
       maxOutputLength: options.maxOutputLength });
     if (r.error) {
-      var e = new Error(r.error.message);
+      var e = /^ERR_(OUT_OF_RANGE|BUFFER_TOO_LARGE)$/.test(r.error.code) ? new RangeError(r.error.message) : new Error(r.error.message);
       e.code = r.error.code;
       if (/^Z_/.test(r.error.code)) e.errno = r.error.code === 'Z_DATA_ERROR' ? -3 : r.error.code === 'Z_BUF_ERROR' ? -5 : -2;
       throw e;
@@ -812,10 +845,12 @@ extension NodeSources {
         var host = options.hostname || (options.host ? String(options.host).replace(/:\d+$/, '') : 'localhost');
         if (host.indexOf(':') >= 0 && host.charAt(0) !== '[') host = '[' + host + ']';
         var port = options.port ? ':' + options.port : '';
-        this.path = options.path || '/';
+        this.path = options.path === undefined || options.path === null ? '/' : String(options.path);
+        if (/[\u0000-\u0020]/.test(this.path)) { var pe = new TypeError('Request path contains unescaped characters'); pe.code = 'ERR_UNESCAPED_CHARACTERS'; throw pe; }
         this.host = host;
         this.protocol = protocol;
-        this._url = protocol + '//' + host + port + this.path;
+        // The path never changes the host: it always follows a '/'.
+        this._url = protocol + '//' + host + port + (this.path.charAt(0) === '/' ? this.path : '/' + this.path);
         var h = options.headers || {};
         Object.keys(h).forEach(function (k) { self._headers[k.toLowerCase()] = [k, h[k]]; });
         if (options.auth && !this._headers.authorization) this._headers.authorization = ['Authorization', 'Basic ' + Buffer.from(String(options.auth)).toString('base64')];
