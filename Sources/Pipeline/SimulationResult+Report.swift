@@ -43,6 +43,11 @@ extension SimulationResult {
                     out.append("       http \(call["method"]?.stringValue ?? "GET") \(call["url"]?.stringValue ?? "") → \(result)\(time)")
                 }
                 for c in entry["net"]?.arrayValue ?? [] {
+                    if c["lookup"]?.boolValue == true {
+                        let answer = c["error"]?.stringValue.map { "failed: \($0)" } ?? c["address"]?.stringValue ?? "?"
+                        out.append("       dns \(c["host"]?.stringValue ?? "?") → \(answer)\(c["durationMs"]?.doubleValue.map { " in " + formatMs($0) } ?? "")")
+                        continue
+                    }
                     let queries = c["queries"]?.intValue.map { q in
                         ", \(q) quer\(q == 1 ? "y" : "ies")" + (c["queryMs"]?.doubleValue.map { " (" + formatMs($0) + ")" } ?? "")
                     } ?? ""

@@ -249,7 +249,15 @@ import FoundationNetworking
         #expect(step?["outcome"] == "skipped", "import mode: the login script did not run")
         #expect(step?["net"]?.arrayValue?.isEmpty ?? true, "and nothing reached the database")
         #expect(try await user(d, "auth0|" + id).1["nickname"] != "changed-later")
-        // Migrated users' email and email_verified are Auth0's now.
+        // Migrated users' email and email_verified are Auth0's now. A verification link issued
+        // before an email change does not verify the new address.
+        let (_, ticketBody) = try await d.request(
+            "api/v2/tickets/email-verification", method: "POST", body: Data(#"{"user_id": "auth0|\#(id)"}"#.utf8), token: d.token)
+        let link = try #require(ticketBody["ticket"]?.stringValue.flatMap(URL.init(string:)))
+        #expect(try await db.patch(d, "auth0|" + id, #"{"email": "grace.new@\#(engine.rawValue).example.com"}"#).0 == 200)
+        let stale = try await Browser().go(link)
+        #expect(stale.status == 400 && stale.body.contains("another email address"), "\(stale.body.prefix(300))")
+        #expect(try await user(d, "auth0|" + id).1["email_verified"] == false)
         #expect(try await db.patch(d, "auth0|" + id, #"{"email_verified": true}"#).0 == 200)
         #expect(try await user(d, "auth0|" + id).1["email_verified"] == true)
         #expect(await d.stop() == 0)

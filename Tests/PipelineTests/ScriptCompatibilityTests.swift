@@ -284,6 +284,45 @@ import Testing
         #expect(r.idClaims["https://t/down"] == ["ECONNREFUSED", "ECONNREFUSED"])
     }
 
+    /// A rule's look-ups and connections are in its trace step: the look-up's answer, the
+    /// connection's bytes each way, and a refused look-up's error.
+    @Test func lookupsAndConnectionsAreInTheTrace() async throws {
+        let server = try await TestHTTPServer.start()
+        defer { server.stop() }
+        let port = try #require(URLComponents(string: server.base)?.port)
+        var f = TenantFixture()
+        f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 20, "allowed_outbound_hosts": ["127.0.0.1", "localhost"]}}"#
+        f.rules = [
+            (
+                "raw-http",
+                """
+                async function (user, context, callback) {
+                  const dns = require('dns').promises, net = require('net');
+                  const a = await dns.lookup('localhost', { family: 4 });
+                  const reply = await new Promise((ok, fail) => {
+                    const s = net.connect(\(port), a.address, () => s.end('GET /echo HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n'));
+                    let text = '';
+                    s.on('data', (d) => text += d);
+                    s.on('error', fail);
+                    s.on('close', () => ok(text));
+                  });
+                  const refused = await dns.lookup('example.com').then(() => 'resolved', (e) => e.code);
+                  context.idToken['https://t/raw'] = [reply.split('\\r\\n')[0], refused];
+                  callback(null, user, context);
+                }
+                """
+            )
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.idClaims["https://t/raw"] == ["HTTP/1.1 200 OK", "EHOSTNOTALLOWED"], "\(r.error?.description ?? "")")
+        let net = try #require(r.traceEntry("raw-http")?["net"]?.arrayValue)
+        #expect(net.count == 3, "\(net)")
+        #expect(net.first?["lookup"] == true && net.first?["host"] == "localhost" && net.first?["address"] == "127.0.0.1")
+        let connection = try #require(net.first { $0["port"]?.intValue == port })
+        #expect((connection["bytesWritten"]?.intValue ?? 0) > 20 && (connection["bytesRead"]?.intValue ?? 0) > 20)
+        #expect(net.last?["lookup"] == true && net.last?["host"] == "example.com" && net.last?["error"] == "EHOSTNOTALLOWED")
+    }
+
     /// The allow-list on a redirect hop: the first host is allowed, the one it redirects to is not.
     @Test func aRedirectToAHostNotAllowedFailsThatHop() async throws {
         let server = try await TestHTTPServer.start()

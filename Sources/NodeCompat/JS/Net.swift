@@ -456,12 +456,19 @@ rt.define('dns', function (module, exports, require) {
     host = String(host);
     var ip = net.isIP(host);
     if (ip) return Promise.resolve(all ? [{ address: host, family: ip }] : { address: host, family: ip });
+    // Each look-up is in the step's trace beside its connections (`net`, with `lookup: true`).
+    var started = rt.now();
+    var record = { lookup: true, host: host, address: null, durationMs: null, error: null };
+    if (typeof rt.netActivity === 'function') { try { rt.netActivity(record); } catch (x) {} }
     return rt.callAsync('net.lookup', { host: host, family: family, all: all }).then(function (r) {
+      record.durationMs = rt.now() - started;
       if (r.error) {
+        record.error = r.error.code;
         var e = new Error(r.error.message);
         e.code = r.error.code; e.errno = r.error.code; e.syscall = 'getaddrinfo'; e.hostname = host;
         throw e;
       }
+      record.address = all ? r.all.map(function (a) { return a.address; }).join(', ') : r.address;
       return all ? r.all : { address: r.address, family: r.family };
     });
   }

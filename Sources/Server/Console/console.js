@@ -302,6 +302,11 @@ function renderSteps(trace) {
       lines.push(el('div', {}, el('code', {}, `http ${h.method} ${h.url} → ${h.status || ('failed: ' + (h.error || 'no answer'))}` + (h.durationMs !== undefined ? ' in ' + ms(h.durationMs) : ''))));
     }
     for (const c of step.net || []) {
+      if (c.lookup) {
+        lines.push(el('div', { class: c.error ? 'error' : undefined }, el('code', {},
+          `dns ${c.host} → ${c.error ? 'failed: ' + c.error : c.address}` + (c.durationMs !== undefined && c.durationMs !== null ? ' in ' + ms(c.durationMs) : ''))));
+        continue;
+      }
       const queries = c.queries ? `, ${c.queries} quer${c.queries === 1 ? 'y' : 'ies'}` + (c.queryMs !== undefined ? ' (' + ms(c.queryMs) + ')' : '') : '';
       lines.push(el('div', { class: c.error ? 'error' : undefined }, el('code', {},
         `net ${c.host}:${c.port} → ${c.bytesWritten || 0} B out, ${c.bytesRead || 0} B in${queries}` +
