@@ -65,7 +65,8 @@ test: test-deps
 	swift build --build-tests
 	scripts/test-postgres.sh start
 	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
-	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_TEST_MYSQL=$$(cat .build/test-mariadb.url); \
+	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_TEST_MYSQL=$$(cat .build/test-mariadb.url) \
+	  AUTHSIM_TEST_MYSQL_CA=$(CURDIR)/.build/test-mariadb.ca; \
 	  swift test --skip-build --skip '$(LOAD_SUITES)' && swift test --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
 	  rc=$$?; scripts/test-postgres.sh stop; scripts/test-mariadb.sh stop; exit $$rc
 	.build/debug/authsim test --tenant .

@@ -339,6 +339,53 @@ extension DatabaseTemplateTests {
     }
 }
 
+extension DatabaseTemplateTests {
+    /// The mysql driver asking the server for TLS (`ssl: {ca}`), as scripts against a managed
+    /// MySQL do: the server's certificate is verified against the given CA and the session is
+    /// encrypted (the server says which TLS version it runs).
+    @Test func theMysqlDriverSpeaksTLSWithTheServer() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["AUTHSIM_TEST_MYSQL"], "AUTHSIM_TEST_MYSQL is not set: run `make test`")
+        let caPath = try #require(ProcessInfo.processInfo.environment["AUTHSIM_TEST_MYSQL_CA"], "AUTHSIM_TEST_MYSQL_CA is not set: run `make test`")
+        let ca = try String(contentsOfFile: caPath, encoding: .utf8)
+        let u = try #require(URLComponents(string: base))
+        let dir = try tenant(.postgres, url: "postgres://unused@127.0.0.1:1/x", name: "unused", importMode: false)
+        let folder = dir + "/database-connections/mysql-tls"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let configuration: JSONValue = [
+            "HOST": "localhost", "PORT": .number(Double(u.port ?? 3306)), "USER": .string(u.user ?? ""), "PASSWORD": .string(u.password ?? ""),
+            "CA": .string(ca),
+        ]
+        try JSONValue.object([
+            "name": "mysql-tls", "strategy": "auth0",
+            "options": ["enabled_database_customization": true, "configuration": configuration],
+        ]).serialized().write(toFile: folder + "/database.json", atomically: true, encoding: .utf8)
+        try """
+            function login(email, password, callback) {
+              const mysql = require('mysql');
+              const connection = mysql.createConnection({
+                host: configuration.HOST, port: Number(configuration.PORT), user: configuration.USER, password: configuration.PASSWORD,
+                ssl: { ca: configuration.CA }
+              });
+              connection.connect();
+              connection.query("SHOW SESSION STATUS LIKE 'Ssl_version'", function (err, rows) {
+                connection.end();
+                if (err) return callback(err);
+                callback(null, { user_id: 'tls', email: email, nickname: rows[0] && rows[0].Value });
+              });
+            }
+            """.write(toFile: folder + "/login.js", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", dir])
+        defer { d.terminate() }
+        let (status, r) = try await d.request(
+            "api/authsim/connections/mysql-tls/scripts/login", method: "POST", body: Data(#"{"args": ["ada@example.com", "x"]}"#.utf8), token: d.token)
+        #expect(status == 200)
+        #expect(r["error"] == .null, "\(r["error"] ?? .null)")
+        #expect(r["result"]?["nickname"]?.stringValue?.hasPrefix("TLSv1.") == true, "the session is encrypted: \(r["result"] ?? .null)")
+        #expect(r["trace"]?["net"]?.arrayValue?.first?["tls"] == true)
+        #expect(await d.stop() == 0)
+    }
+}
+
 struct TemplateTestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

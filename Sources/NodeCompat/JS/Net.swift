@@ -358,7 +358,14 @@ rt.define('tls', function (module, exports, require) {
     this.authorized = false;
     this.authorizationError = null;
     this.alpnProtocol = false;
+    // A secureContext (tls.createSecureContext) carries the ca the driver was given.
+    if (options.ca === undefined && options.secureContext && options.secureContext.options) {
+      options = Object.assign({}, options, { ca: options.secureContext.options.ca });
+    }
     this._tlsOptions = options;
+    // What the mysql driver reads of Node's internal TLS socket: a verification failure ends
+    // the handshake here, so a secured socket has none to report.
+    this.ssl = { verifyError: function () { return null; } };
     if (socket instanceof net.Socket) {
       socket._takenOver = this;
       // A read the plain socket has in flight delivers here; none other starts meanwhile.
@@ -394,7 +401,9 @@ rt.define('tls', function (module, exports, require) {
           var e = new Error(r.error.message);
           e.code = r.error.code;
           if (r.error.code !== 'ECONNRESET') e.reason = r.error.message;
-          self.destroy(e);
+          // Node's TLSSocket reports a failed handshake as '_tlsError' to whoever listens for it
+          // (the mysql driver), and as 'error' otherwise.
+          if (self.listenerCount('_tlsError') > 0) { self.emit('_tlsError', e); self.destroy(); } else self.destroy(e);
           return;
         }
         self.authorized = r.authorized;
@@ -405,6 +414,7 @@ rt.define('tls', function (module, exports, require) {
         self.emit('secure');
       }, function (e) { self.connecting = false; self.destroy(e); });
   };
+  TLSSocket.prototype._start = function () {};  // the handshake starts when the socket is made
   TLSSocket.prototype.getPeerCertificate = function () { return {}; };
   TLSSocket.prototype.getProtocol = function () { return this.authorized || this._id ? 'TLSv1.3' : null; };
   TLSSocket.prototype.getCipher = function () { return null; };
