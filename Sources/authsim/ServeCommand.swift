@@ -29,8 +29,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
         // The issuer must be known before the pipeline exists, so port 0 is resolved to a free
-        // port here rather than by the listener.
-        let port = self.port == 0 ? try FreePort.find(host: host) : self.port
+        // port here rather than by the listener. The port stays bound (not listening) until just
+        // before the server binds it: found and released at once, another process could take it
+        // while the tenant loads (seen: "Address already in use" with --port 0).
+        let reservation = self.port == 0 ? try FreePort.reserve(host: host) : nil
+        let port = reservation?.port ?? self.port
         let defaultIssuer = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
         let pipeline: LoginPipeline
         do {
@@ -82,6 +85,7 @@ struct Serve: AsyncParsableCommand {
             reloader = Task { await HotReloader(pipeline: pipeline).run() }
         }
         defer { reloader.cancel() }
+        reservation?.release()
         try await server.run { boundPort in
             let base = "http://\(host):\(boundPort)"
             printJSON("""
@@ -123,12 +127,35 @@ struct Serve: AsyncParsableCommand {
 import Glibc
 #endif
 
-/// Asks the kernel for a free TCP port on `host` (bind to port 0, read it back, close).
+/// Asks the kernel for a free TCP port on `host` (bind to port 0, read it back).
 enum FreePort {
+    /// A port held by a bound socket until `release()`.
+    final class Reservation {
+        let port: Int
+        private var fd: Int32
+        init(port: Int, fd: Int32) { self.port = port; self.fd = fd }
+        func release() { if fd >= 0 { close(fd); fd = -1 } }
+        deinit { release() }
+    }
+
+    static func reserve(host: String) throws -> Reservation {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CommandFailure("socket() failed") }
+        do { return Reservation(port: try bindZero(fd, host: host), fd: fd) } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Bound and released at once (for a listener that binds right after).
     static func find(host: String) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw CommandFailure("socket() failed") }
         defer { close(fd) }
+        return try bindZero(fd, host: host)
+    }
+
+    private static func bindZero(_ fd: Int32, host: String) throws -> Int {
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0

@@ -52,18 +52,25 @@ final class Daemon: @unchecked Sendable {
         process.standardOutput = output
         process.standardError = FileHandle(forWritingAtPath: storeDir + "/daemon.log")
         try process.run()
-        // Wait for the "listening on" line.
+        // Wait for the "listening on" line: as soon as it comes, within a deadline generous
+        // enough for a loaded machine (a start took over 30 s once while a build ran beside the
+        // tests: signing-key generation and the first contexts compete for the two cores).
         var seen = ""
         let handle = output.fileHandleForReading
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(180)
         while !seen.contains("Console:"), Date() < deadline {
             let chunk = handle.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.05); continue }
+            if chunk.isEmpty {
+                if !process.isRunning { break }  // it ended: its log says why
+                Thread.sleep(forTimeInterval: 0.05)
+                continue
+            }
             seen += String(decoding: chunk, as: UTF8.self)
         }
         guard let range = seen.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else {
             process.terminate()
-            throw DaemonError(message: "daemon did not start: \(seen)")
+            let log = (try? String(contentsOfFile: storeDir + "/daemon.log", encoding: .utf8)) ?? ""
+            throw DaemonError(message: "daemon did not start: \(seen) \(log.suffix(2000))")
         }
         base = URL(string: String(seen[range]))!
         consoleLink = seen.range(of: #"Console: \S+"#, options: .regularExpression).map { String(seen[$0].dropFirst("Console: ".count)) }
