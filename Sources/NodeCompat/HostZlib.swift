@@ -61,67 +61,58 @@ enum HostZlib {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Runs `step` (one deflate or inflate call) over `input`, 64 KiB of output at a time, as
+    /// long as `next` returns nil; its non-nil answer is the final status.
+    private static func pump(
+        _ s: inout z_stream, _ input: Data, step: (inout z_stream) -> Int32, next: (Int32, inout z_stream, Int) -> Int32?
+    ) -> (status: Int32, out: Data) {
+        var out = Data()
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var input = input
+        let status = input.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> Int32 in
+            s.next_in = raw.bindMemory(to: Bytef.self).baseAddress
+            s.avail_in = uInt(raw.count)
+            while true {
+                let rc = chunk.withUnsafeMutableBufferPointer { c -> Int32 in
+                    s.next_out = c.baseAddress
+                    s.avail_out = uInt(c.count)
+                    let r = step(&s)
+                    out.append(c.baseAddress!, count: c.count - Int(s.avail_out))
+                    return r
+                }
+                if let done = next(rc, &s, out.count) { return done }
+            }
+        }
+        return (status, out)
+    }
+
     static func deflate(_ input: Data, windowBits: Int32, level: Int32) throws -> Data {
         var s = z_stream()
         guard authsim_deflateInit2(&s, level, windowBits, 8, Z_DEFAULT_STRATEGY) == Z_OK else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib could not start") }
         defer { deflateEnd(&s) }
-        var out = Data()
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        var input = input
-        let status: Int32 = input.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> Int32 in
-            s.next_in = raw.bindMemory(to: Bytef.self).baseAddress
-            s.avail_in = uInt(raw.count)
-            var rc: Int32 = Z_OK
-            repeat {
-                rc = chunk.withUnsafeMutableBufferPointer { c in
-                    s.next_out = c.baseAddress
-                    s.avail_out = uInt(c.count)
-                    let r = CZlib.deflate(&s, Z_FINISH)
-                    out.append(c.baseAddress!, count: c.count - Int(s.avail_out))
-                    return r
-                }
-            } while rc == Z_OK
-            return rc
-        }
+        let (status, out) = pump(&s, input, step: { CZlib.deflate(&$0, Z_FINISH) }, next: { rc, _, _ in rc == Z_OK ? nil : rc })
         guard status == Z_STREAM_END else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib: compression failed (\(status))") }
         return out
     }
+
+    /// `next`'s answer when the output outgrows the cap.
+    private static let overCap = Int32.min
 
     static func inflate(_ input: Data, windowBits: Int32, cap: Int) throws -> Data {
         var s = z_stream()
         guard authsim_inflateInit2(&s, windowBits) == Z_OK else { throw Failure(code: "Z_STREAM_ERROR", message: "zlib could not start") }
         defer { inflateEnd(&s) }
-        var out = Data()
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        var input = input
-        var tooBig = false
-        let status: Int32 = input.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) -> Int32 in
-            s.next_in = raw.bindMemory(to: Bytef.self).baseAddress
-            s.avail_in = uInt(raw.count)
-            var rc: Int32 = Z_OK
-            repeat {
-                rc = chunk.withUnsafeMutableBufferPointer { c in
-                    s.next_out = c.baseAddress
-                    s.avail_out = uInt(c.count)
-                    let r = CZlib.inflate(&s, Z_NO_FLUSH)
-                    out.append(c.baseAddress!, count: c.count - Int(s.avail_out))
-                    return r
-                }
-                if out.count > cap { tooBig = true; return Z_BUF_ERROR }
-                // gzip files may hold several members, one after the other (Node reads them all).
-                if rc == Z_STREAM_END, windowBits > 15, s.avail_in > 0, s.next_in.pointee == 0x1f {
-                    guard inflateReset(&s) == Z_OK else { return Z_STREAM_ERROR }
-                    rc = Z_OK
-                }
-            } while rc == Z_OK && (s.avail_in > 0 || s.avail_out == 0)
-            return rc
-        }
-        if tooBig {
-            throw Failure(code: "ERR_BUFFER_TOO_LARGE", message: "Cannot create a Buffer larger than \(cap) bytes (maxOutputLength)")
+        let (status, out) = pump(&s, input, step: { CZlib.inflate(&$0, Z_NO_FLUSH) }) { rc, s, produced in
+            if produced > cap { return overCap }
+            // gzip files may hold several members, one after the other (Node reads them all).
+            if rc == Z_STREAM_END, windowBits > 15, s.avail_in > 0, s.next_in.pointee == 0x1f {
+                return inflateReset(&s) == Z_OK ? nil : Z_STREAM_ERROR
+            }
+            return rc == Z_OK && (s.avail_in > 0 || s.avail_out == 0) ? nil : rc
         }
         switch status {
+        case overCap: throw Failure(code: "ERR_BUFFER_TOO_LARGE", message: "Cannot create a Buffer larger than \(cap) bytes (maxOutputLength)")
         case Z_STREAM_END: return out
-        case Z_DATA_ERROR: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { message($0) } ?? "invalid data")
         case Z_OK, Z_BUF_ERROR: throw Failure(code: "Z_BUF_ERROR", message: "unexpected end of file")
         default: throw Failure(code: "Z_DATA_ERROR", message: s.msg.map { message($0) } ?? "invalid data")
         }

@@ -143,25 +143,26 @@ enum NetSockets {
             return Failure(code: "ETIMEDOUT", message: "connect ETIMEDOUT \(target)")
         }
         if let e = error as? IOError {
-            let (code, text) = errnoName(e.errnoCode)
-            return Failure(code: code, message: "connect \(code) \(target)" + (text.isEmpty ? "" : ""))
+            let code = errnoName(e.errnoCode)
+            return Failure(code: code, message: "connect \(code) \(target)")
         }
-        if error is NIOConnectionError || String(describing: error).contains("resolution") {
+        if String(describing: error).contains("resolution") {
             return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)")
         }
         return Failure(code: "ECONNREFUSED", message: "connect ECONNREFUSED \(target) (\(error))")
     }
 
-    static func errnoName(_ n: Int32) -> (String, String) {
+    /// Node's name for an errno value.
+    static func errnoName(_ n: Int32) -> String {
         switch n {
-        case ECONNREFUSED: ("ECONNREFUSED", "")
-        case ECONNRESET: ("ECONNRESET", "")
-        case ETIMEDOUT: ("ETIMEDOUT", "")
-        case EHOSTUNREACH: ("EHOSTUNREACH", "")
-        case ENETUNREACH: ("ENETUNREACH", "")
-        case EPIPE: ("EPIPE", "")
-        case EADDRNOTAVAIL: ("EADDRNOTAVAIL", "")
-        default: ("E\(n)", "")
+        case ECONNREFUSED: "ECONNREFUSED"
+        case ECONNRESET: "ECONNRESET"
+        case ETIMEDOUT: "ETIMEDOUT"
+        case EHOSTUNREACH: "EHOSTUNREACH"
+        case ENETUNREACH: "ENETUNREACH"
+        case EPIPE: "EPIPE"
+        case EADDRNOTAVAIL: "EADDRNOTAVAIL"
+        default: "E\(n)"
         }
     }
 
@@ -229,6 +230,16 @@ enum NetSockets {
             return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)").json
         }
         let all = args["all"]?.boolValue ?? false
+        // A look-up holds a thread of the shared pool until getaddrinfo returns: it takes one of
+        // the job's slots (with its sockets) while it runs.
+        guard let owner = JobResources.current else { return Failure(code: "ERR_SOCKET_CLOSED", message: "look-ups need a running job").json }
+        let token: Int
+        switch owner.admit(limit: maxPerJob, {}) {
+        case .added(let t): token = t
+        case .full: return Failure(code: "EMFILE", message: "getaddrinfo EMFILE \(host): a login may have at most \(maxPerJob) sockets and look-ups at once").json
+        case .closed: return Failure(code: "ECANCELLED", message: "getaddrinfo ECANCELLED \(host)").json
+        }
+        defer { owner.remove(token) }
         let found: [(String, Int)] = try await NIOThreadPool.singleton.runIfActive { resolve(host, family: family) }
         guard !found.isEmpty else { return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)").json }
         if all {
@@ -452,10 +463,17 @@ final class NetSocket: @unchecked Sendable {
         let promise = channel.eventLoop.makePromise(of: String?.self)
         do {
             let context = try NIOSSLContext(configuration: config)
+            // The watcher completes the promise once it is in the pipeline; until then (and if
+            // it cannot stay there) this code does. A promise completed twice traps.
             try await channel.eventLoop.submit {
                 let sync = channel.pipeline.syncOperations
-                try sync.addHandler(TLSHandshakeWatcher(promise), position: .first)
-                try sync.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
+                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
+                let watcher = TLSHandshakeWatcher(promise)
+                try sync.addHandler(watcher, position: .first)
+                do { try sync.addHandler(tls, position: .first) } catch {
+                    watcher.done = true  // it stays, passing events on, and leaves the promise alone
+                    throw error
+                }
             }.get()
         } catch {
             promise.fail(error)
@@ -514,7 +532,7 @@ final class NetInbound: ChannelInboundHandler, @unchecked Sendable {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let code: String
-        if let e = error as? IOError { code = NetSockets.errnoName(e.errnoCode).0 } else { code = "ECONNRESET" }
+        if let e = error as? IOError { code = NetSockets.errnoName(e.errnoCode) } else { code = "ECONNRESET" }
         socket.finished(NetSockets.Failure(code: code, message: "read \(code)"))
         context.close(promise: nil)
     }

@@ -24,7 +24,7 @@ extension LoginPipeline {
         guard let user else { throw ManagementError.userNotFound }
         guard user.email != nil else { throw ManagementError(400, "The user has no email address to verify", "invalid_body") }
         let id = OAuthService.newToken()
-        let lifetime = ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000
+        let lifetime = Self.ticketLifetime(ttl)
         // The address is part of the ticket: a link sent to an old address cannot verify a new one.
         let json: JSONValue = [
             "userId": .string(user.userId), "email": .string(user.email ?? ""), "resultURL": resultURL.map(JSONValue.string) ?? .null,

@@ -94,6 +94,9 @@ extension LoginPipeline {
         return Self.passwordResetMessage
     }
 
+    /// A ticket's `ttl_sec`: unset or 0 means Auth0's 5 days.
+    static func ticketLifetime(_ ttl: Double?) -> Double { ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000 }
+
     /// `POST /api/v2/tickets/password-change`: a ticket for a user (by id, or email + connection).
     public func passwordChangeTicket(userId: String?, email: String?, connectionId: String?, resultURL: String?, ttl: Double?) async throws(ManagementError) -> String {
         let tenant = current.tenant
@@ -111,7 +114,7 @@ extension LoginPipeline {
             guard await knownForReset(email: email, connection: connection) else { throw ManagementError.userNotFound }
             target = (email, connection)
         }
-        let lifetime = ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000
+        let lifetime = Self.ticketLifetime(ttl)
         do {
             return resetLink(try await passwordResets.issue(connection: target.connection.name, email: target.email, resultURL: resultURL, lifetime: lifetime))
         } catch {

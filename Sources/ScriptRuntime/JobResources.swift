@@ -1,10 +1,10 @@
 import Synchronization
 
-/// What a job's host calls open that must not outlive the job (sockets, DNS look-ups, …).
+/// What a job's host calls open that must not outlive the job (sockets, look-ups in flight).
 /// The worker gives each job one; host functions find it as `JobResources.current` (for
-/// synchronous and asynchronous calls alike) and register a closer for each thing they open.
-/// When the job ends, whichever way (its result, a time limit, a crash of the script), the worker
-/// closes everything still registered; anything registered after that is closed at once.
+/// synchronous and asynchronous calls alike) and register a closer for each thing they open,
+/// within a limit (`admit`). When the job ends, whichever way (its result, a time limit, a crash
+/// of the script), the worker closes everything still registered; nothing is admitted after.
 public final class JobResources: Sendable {
     /// The running job's resources, inside a host function; nil outside one.
     @TaskLocal public static var current: JobResources?
@@ -17,19 +17,6 @@ public final class JobResources: Sendable {
     private let state = Mutex(State())
 
     public init() {}
-
-    /// Registers `close` and returns its token, or returns nil (having called `close`) when the
-    /// job has already ended.
-    public func add(_ close: @escaping @Sendable () -> Void) -> Int? {
-        let token: Int? = state.withLock { s in
-            if s.closed { return nil }
-            s.next += 1
-            s.closers[s.next] = close
-            return s.next
-        }
-        if token == nil { close() }
-        return token
-    }
 
     public enum Admission: Sendable, Equatable {
         case added(Int)
@@ -56,10 +43,7 @@ public final class JobResources: Sendable {
         _ = state.withLock { $0.closers.removeValue(forKey: token) }
     }
 
-    /// How many resources are open.
-    public var count: Int { state.withLock { $0.closers.count } }
-
-    /// Closes everything registered; later registrations are closed at once.
+    /// Closes everything registered; later admissions are refused.
     public func closeAll() {
         let closers = state.withLock { s in
             s.closed = true

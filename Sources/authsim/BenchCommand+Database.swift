@@ -38,26 +38,10 @@ extension Bench {
         let first = try await pipeline.login(username: "bench@example.com", password: "Passw0rd!", request: request)
         guard first.outcome == .allowed else { throw CommandFailure("custom-database login failed: \(first.error?.description ?? "")") }
 
-        let deadline = Date().addingTimeInterval(seconds)
-        let started = Date()
-        let latencies: [Double] = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<(cores * 2) {
-                group.addTask {
-                    var l: [Double] = []
-                    while Date() < deadline {
-                        let t0 = Date()
-                        let r = try await pipeline.login(username: "bench@example.com", password: "Passw0rd!", request: request)
-                        guard r.outcome == .allowed else { throw CommandFailure("custom-database login failed: \(r.error?.description ?? "")") }
-                        l.append(Date().timeIntervalSince(t0) * 1000)
-                    }
-                    return l
-                }
-            }
-            return try await group.reduce([], +)
-        }.sorted()
-        let rate = Double(latencies.count) / Date().timeIntervalSince(started)
-        let p50 = latencies[latencies.count / 2]
-        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        let (rate, p50, p99) = try await latencies(clients: cores * 2, seconds: seconds) {
+            let r = try await pipeline.login(username: "bench@example.com", password: "Passw0rd!", request: request)
+            guard r.outcome == .allowed else { throw CommandFailure("custom-database login failed: \(r.error?.description ?? "")") }
+        }
         runtime.shutdown()
         print("")
         print("Custom-database logins (Auth0's PostgreSQL login template, pg over the runtime's sockets, bcrypt cost 10, \(cores * 2) concurrent):")

@@ -270,7 +270,15 @@ struct Bench: AsyncParsableCommand {
 
     /// `clients` loops sending `request` for the measurement time: requests/s, p50 and p99 (ms).
     func load(_ request: URLRequest, name: String, clients: Int, session: URLSession) async throws -> (rate: Double, p50: Double, p99: Double) {
-        let deadline = Date().addingTimeInterval(min(seconds, 3))
+        try await latencies(clients: clients, seconds: min(seconds, 3)) {
+            let (_, response) = try await session.data(for: request)
+            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
+        }
+    }
+
+    /// `clients` loops running `op` for `seconds`: operations/s, p50 and p99 (ms).
+    func latencies(clients: Int, seconds: Double, _ op: @escaping @Sendable () async throws -> Void) async throws -> (rate: Double, p50: Double, p99: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
         let started = Date()
         let latencies: [Double] = try await withThrowingTaskGroup(of: [Double].self) { group in
             for _ in 0..<clients {
@@ -278,8 +286,7 @@ struct Bench: AsyncParsableCommand {
                     var l: [Double] = []
                     while Date() < deadline {
                         let t0 = Date()
-                        let (_, response) = try await session.data(for: request)
-                        guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
+                        try await op()
                         l.append(Date().timeIntervalSince(t0) * 1000)
                     }
                     return l
@@ -287,6 +294,7 @@ struct Bench: AsyncParsableCommand {
             }
             return try await group.reduce([], +)
         }.sorted()
+        guard !latencies.isEmpty else { throw CommandFailure("no operation finished within \(seconds) s") }
         let rate = Double(latencies.count) / Date().timeIntervalSince(started)
         return (rate, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }

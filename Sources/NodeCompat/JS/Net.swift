@@ -188,7 +188,7 @@ rt.define('net', function (module, exports, require) {
       }
       self._id = r.id;
       self.pending = false;
-      live.push(self);
+      self._register();
       self.remoteAddress = r.remoteAddress; self.remotePort = r.remotePort; self.remoteFamily = r.remoteFamily;
       self.localAddress = r.localAddress; self.localPort = r.localPort;
       self._host = host;
@@ -235,8 +235,11 @@ rt.define('net', function (module, exports, require) {
   };
 
   Socket.prototype._register = function () { live.push(this); };
+  function jobEnded(syscall) {
+    return netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, syscall);
+  }
   Socket.prototype._read = function () {
-    if (this._jobEnded) { this.destroy(netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, 'read')); return; }
+    if (this._jobEnded) { this.destroy(jobEnded('read')); return; }
     this._wantRead = true;
     this._pump();
   };
@@ -247,7 +250,7 @@ rt.define('net', function (module, exports, require) {
   Socket.prototype._write = function (chunk, encoding, cb) {
     var self = this;
     if (this._jobEnded) {
-      var ended = netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, 'write');
+      var ended = jobEnded('write');
       this.destroy(ended);
       cb(ended);
       return;
@@ -268,7 +271,6 @@ rt.define('net', function (module, exports, require) {
         next();
       }, function (e) { self.destroy(e); cb(e); });
     }
-    if (!self._id) return;
     next();
   };
 
