@@ -8,7 +8,7 @@ APT_PACKAGES := pkg-config libjavascriptcoregtk-4.1-dev libcrypt-dev libargon2-d
 # the headless browser (with its WebDriver) that drives the web console in the tests, and
 # PostgreSQL for the store suite and the two-daemon test (a throw-away cluster, scripts/test-postgres.sh).
 # MariaDB for the MySQL custom-database template tests (a throw-away server, scripts/test-mariadb.sh).
-TEST_APT_PACKAGES := node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver postgresql mariadb-server
+TEST_APT_PACKAGES := nodejs node-lodash node-moment node-uuid node-xmldom node-ipaddr.js node-q chromium chromium-driver postgresql mariadb-server
 TENANT ?= .
 PORT ?= 8080
 HOST ?= 127.0.0.1
@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1
 SDK_VENV := .build/sdk-venv
 ARTIFACTS := $(CURDIR)/.build/test-artifacts
 
-.PHONY: all deps test-deps apt-install build build-release run test sdk-test bench fuzz soak clean
+.PHONY: all deps test-deps apt-install build build-release run test js-check sdk-test bench fuzz soak clean
 
 all: build
 
@@ -61,7 +61,7 @@ run: build-release
 # number of mutated inputs from a fixed seed; the host target in real logins).
 LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
-test: test-deps
+test: test-deps js-check
 	swift build --build-tests
 	scripts/test-postgres.sh start
 	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
@@ -71,6 +71,12 @@ test: test-deps
 	  rc=$$?; scripts/test-postgres.sh stop; scripts/test-mariadb.sh stop; exit $$rc
 	.build/debug/authsim test --tenant .
 	$(MAKE) sdk-test
+
+# The runtime's JavaScript (prelude, Node built-ins, flow drivers) and the console's, each parsed
+# by Node as the syntax check a JavaScript file gets anywhere else.
+js-check:
+	@for f in $$(find Sources -name '*.js' | sort); do node --check $$f || { echo "syntax error in $$f"; exit 1; }; done
+	@echo "JavaScript syntax: $$(find Sources -name '*.js' | wc -l) files parse"
 
 sdk-test:
 	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)

@@ -84,6 +84,33 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            // Node's built-ins and the bundled packages, as JavaScript files embedded in the binary.
+            resources: [
+                .embedInCode("JS/core.js"),
+                .embedInCode("JS/buffer.js"),
+                .embedInCode("JS/events.js"),
+                .embedInCode("JS/util.js"),
+                .embedInCode("JS/querystring.js"),
+                .embedInCode("JS/url.js"),
+                .embedInCode("JS/crypto.js"),
+                .embedInCode("JS/assert.js"),
+                .embedInCode("JS/uuid.js"),
+                .embedInCode("JS/jsonwebtoken.js"),
+                .embedInCode("JS/http_client.js"),
+                .embedInCode("JS/request.js"),
+                .embedInCode("JS/axios.js"),
+                .embedInCode("JS/node_fetch.js"),
+                .embedInCode("JS/stream.js"),
+                .embedInCode("JS/string_decoder.js"),
+                .embedInCode("JS/net.js"),
+                .embedInCode("JS/tls.js"),
+                .embedInCode("JS/dns.js"),
+                .embedInCode("JS/path.js"),
+                .embedInCode("JS/zlib.js"),
+                .embedInCode("JS/http.js"),
+                .embedInCode("JS/web.js"),
+                .embedInCode("JS/drivers.js"),
             ]
         ),
         .target(
@@ -94,7 +121,9 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            // The flow drivers, JavaScript files embedded in the binary.
+            resources: [.embedInCode("JS/rules_flow.js"), .embedInCode("JS/actions_flow.js"), .embedInCode("JS/custom_database.js")]
         ),
         .target(
             name: "Server",

@@ -1,18 +1,4 @@
-/// The JavaScript half of NodeCompat, one named file per module (errors and stacks name them
-/// `authsim:node/<name>.js`). They are runtime files (`ScriptFile.Kind.runtime`): each gets the
-/// runtime's private object `rt` and registers a module factory with `rt.define`; a factory runs
-/// once per context, on its first `require`, inside `rt.loadModule`, so that what one login does
-/// to a module's exports is undone before the next.
-enum NodeSources {
-    static let all: [(name: String, source: String)] = [
-        ("core", core), ("buffer", buffer), ("events", events), ("util", util), ("querystring", querystring),
-        ("url", url), ("crypto", crypto), ("assert", assert), ("uuid", uuid), ("jsonwebtoken", jsonwebtoken),
-        ("http-client", httpClient), ("request", request), ("axios", axios), ("node-fetch", nodeFetch),
-        ("stream", stream), ("string_decoder", stringDecoder), ("net", net), ("tls", tls), ("dns", dns), ("path", path), ("zlib", zlib), ("http", httpModules), ("web", web), ("drivers", drivers),
-    ]
-
-    /// The module registry, `require` with its resolution order, and the Node-style globals.
-    static let core = #"""
+// The module registry, `require` with its resolution order, and the Node-style globals.
   var g = globalThis;
   var P = rt.primordials;
   var factories = Object.create(null);
@@ -299,5 +285,3 @@ enum NodeSources {
     });
   };
 
-"""#
-}

@@ -1,7 +1,5 @@
-extension NodeSources {
-    /// `buffer`: Buffer as a Uint8Array subclass with Node's encodings (utf8, hex, base64,
-    /// base64url, latin1/binary, ascii, utf16le), plus atob/btoa.
-    static let buffer = #"""
+// `buffer`: Buffer as a Uint8Array subclass with Node's encodings (utf8, hex, base64,
+// base64url, latin1/binary, ascii, utf16le), plus atob/btoa.
 rt.define('buffer', function (module, exports) {
   'use strict';
   var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -358,5 +356,3 @@ rt.define('buffer', function (module, exports) {
   exports.__utf8Encode = utf8Encode;
   exports.__utf8Decode = utf8Decode;
 });
-"""#
-}

@@ -1,0 +1,367 @@
+// The Actions driver (authsim:pipeline/actions-flow.js), a runtime file: runs the bound
+// post-login actions after the rules and the other triggers, with Auth0's `event` and `api`.
+var K = rt.flowKit, P = rt.primordials;
+var __authsim_copy = K.copy, __authsim_plain = K.plain, __authsim_keyJSON = K.keyJSON, __authsim_errorOf = K.errorOf;
+var __authsim_snapshot = K.snapshot, __authsim_recordChanges = K.recordChanges, __authsim_recordClaims = K.recordClaims;
+var __authsim_setClock = K.setClock, __authsim_rethrow = K.rethrow;
+var __authsim_actionExports, __authsim_secretsOf;
+(function () {
+  var factories = Object.create(null), secrets = Object.create(null), modules = Object.create(null);
+  var noSecrets = P.freeze(P.create(null));
+  var defined = false;
+  rt.onInstall('action', function (name, factory) {
+    if (defined) throw new Error('actions are defined when the context is built');
+    factories[name] = factory;
+  });
+  // Frozen objects without a prototype: a getter or setter a script put on Object.prototype
+  // never sees them, and nothing can be added to them.
+  rt.defineSecrets = function (table) {
+    Object.keys(table).forEach(function (name) {
+      var own = P.create(null), values = table[name];
+      Object.keys(values).forEach(function (k) { P.defineProperty(own, k, { value: values[k], enumerable: true }); });
+      secrets[name] = P.freeze(own);
+    });
+  };
+  // The action's module, evaluated on first use in this context (top-level require runs once).
+  __authsim_actionExports = function (a) {
+    defined = true;
+    var cached = modules[a.name];
+    if (cached) return cached;
+    var factory = factories[a.name];
+    if (!factory) throw new Error("action '" + a.name + "' is not deployed in this revision");
+    var module = { exports: {}, id: a.file, filename: a.file, loaded: false };
+    P.apply(factory, module.exports, [module.exports, rt.require, module, a.file, 'actions']);
+    module.loaded = true;
+    modules[a.name] = module.exports;
+    return module.exports;
+  };
+  // Handed to the driver only for the action it is about to run.
+  __authsim_secretsOf = function (name) { defined = true; return secrets[name] || noSecrets; };
+})();
+var __authsim_actionCaches = Object.create(null);
+
+// While actions run, `console` is this one object (so a module that keeps `console.log` at
+// load time still writes to the running action's lines); its sink is switched per action.
+var __authsim_actionLogs = null;
+var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__authsim_actionLogs) rt.append(__authsim_actionLogs, line); } });
+// The global console is this one for good (set before the snapshot, so no job changes it):
+// between actions it writes nowhere.
+globalThis.console = __authsim_actionConsole;
+
+
+// api.cache: per action, kept in the worker's context (best effort, like Auth0's).
+function __authsim_cacheAPI(name) {
+  var store = __authsim_actionCaches[name] || (__authsim_actionCaches[name] = new P.Map());
+  function live(key) {
+    var e = P.mapGet(store, key);
+    if (e && e.expires_at <= Date.now()) { P.mapDelete(store, key); return undefined; }
+    return e;
+  }
+  return {
+    get: function (key) { var e = live(String(key)); return e ? { value: e.value, expires_at: e.expires_at } : undefined; },
+    set: function (key, value, options) {
+      key = String(key); value = String(value);
+      if (new TextEncoder().encode(key).length > 64) return { type: 'error', code: 'KEY_TOO_LARGE' };
+      if (new TextEncoder().encode(value).length > 4096) return { type: 'error', code: 'VALUE_TOO_LARGE' };
+      P.mapForEach(store, function (_, k) { live(k); });
+      if (!P.mapHas(store, key) && P.mapSize(store) >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
+      var now = Date.now(), max = now + 24 * 3600 * 1000;
+      var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 15 * 60 * 1000);
+      P.mapSet(store, key, { value: value, expires_at: Math.min(expires, max) });
+      return { type: 'success' };
+    },
+    delete: function (key) { P.mapDelete(store, String(key)); return { type: 'success' }; }
+  };
+}
+
+// Runs one action handler with the action console pointed at `logs`; an exception thrown
+// later from one of its timers or callbacks fails the action at once (as in Node).
+// Built with the runtime's own Promise functions: an earlier script replacing Promise.resolve or
+// `then` must not get to skip or see the next action.
+function __authsim_runHandler(a, logs, call) {
+  rt.resetConsole(__authsim_actionConsole);
+  __authsim_actionLogs = logs;
+  function done() { __authsim_actionLogs = null; rt.uncaught = __authsim_rethrow; }
+  var run = new P.Promise(function (resolve, reject) {
+    rt.uncaught = reject;
+    P.then(P.then(P.resolve(), function () { return call(__authsim_actionExports(a)); }), resolve, reject);
+  });
+  return P.then(run, function (v) { done(); return v; }, function (e) { done(); throw e; });
+}
+
+function __authsim_snake(o) {
+  var out = {};
+  Object.keys(o || {}).forEach(function (k) { out[k.replace(/_([a-z0-9])/g, function (m, c) { return c.toUpperCase(); })] = o[k]; });
+  return out;
+}
+
+// Runs post-login actions. `st` is the flow state the rules left (context, user, claimSources,
+// trace); returns when the actions are done, denied or asked for a redirect.
+async function __authsim_runPostLogin(req, st) {
+  var actions = req.actions;
+  var context = st.context;
+  var base = req.event;
+  var txMetadata = Object.assign({}, (req.resume && req.resume.transactionMetadata) || {});
+  var queued = { app_metadata: {}, user_metadata: {} };
+  var queuedEntries = [];
+  var executedRules = st.executedRuleIds;
+  var scopes = null;
+  function currentScopes() {
+    if (scopes) return scopes;
+    var s = context.accessToken.scope;
+    scopes = Array.isArray(s) ? s.slice() : typeof s === 'string' ? s.split(' ').filter(Boolean) : (req.grantedScopes || []).slice();
+    return scopes;
+  }
+  var start = 0;
+  if (req.resume && req.resume.kind === 'action') {
+    start = -1;
+    for (var s = 0; s < actions.length; s++) if (actions[s].name === req.resume.action) { start = s; break; }
+    if (start < 0) {
+      st.outcome = 'error';
+      st.error = { error: 'server_error', error_description: "cannot continue: action '" + req.resume.action + "' is no longer bound to post-login" };
+      return;
+    }
+  }
+  for (var i = start; i < actions.length; i++) {
+    var a = actions[i];
+    var resuming = req.resume && req.resume.kind === 'action' && i === start;
+    rt.mark(1000 + i);
+    var logs = [];
+    var entry = {
+      name: a.name, kind: 'action', trigger: 'post-login', file: a.file, order: i + 1, startedAt: new Date().toISOString(),
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
+    };
+    if (resuming) entry.handler = 'onContinuePostLogin';
+    st.flow.currentEntry = entry;
+    rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
+    var before = __authsim_snapshot(st.user, context);
+    var scopesBefore = P.stringify(currentScopes());
+    var denied = null, redirect = null, writes = [], authentication = [];
+
+    var event = __authsim_copy(base);
+    event.user.app_metadata = __authsim_copy(st.appMetadata);
+    event.user.user_metadata = __authsim_copy(st.userMetadata);
+    P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
+    event.transaction.metadata = Object.assign({}, txMetadata);
+    event.transaction.requested_scopes = base.transaction.requested_scopes.slice();
+    function queue(kind, key, value) {
+      if (typeof key !== 'string' || key === '') throw new TypeError('api.user.set' + (kind === 'app_metadata' ? 'App' : 'User') + 'Metadata needs a key');
+      var v = value === undefined ? null : __authsim_plain(value);
+      queued[kind][key] = v;
+      var target = kind === 'app_metadata' ? st.appMetadata : st.userMetadata;
+      if (v === null) delete target[key]; else target[key] = v;
+      var w = { kind: kind, key: key, value: v, persisted: false };
+      writes.push(w);
+      queuedEntries.push(w);
+    }
+    var api = {
+      access: { deny: function (reason) { denied = { error: 'access_denied', error_description: reason === undefined ? '' : String(reason) }; return api; } },
+      idToken: { setCustomClaim: function (k, v) { context.idToken[k] = v; return api; } },
+      accessToken: {
+        setCustomClaim: function (k, v) { context.accessToken[k] = v; return api; },
+        addScope: function (sc) { var l = currentScopes(); if (l.indexOf(sc) < 0) l.push(String(sc)); return api; },
+        removeScope: function (sc) { scopes = currentScopes().filter(function (x) { return x !== sc; }); return api; }
+      },
+      user: {
+        setAppMetadata: function (k, v) { queue('app_metadata', k, v); return api; },
+        setUserMetadata: function (k, v) { queue('user_metadata', k, v); return api; }
+      },
+      multifactor: {
+        enable: function (provider, options) {
+          context.multifactor = Object.assign({ provider: provider || 'any', allowRememberBrowser: false }, options || {});
+          return api;
+        }
+      },
+      authentication: {
+        challengeWith: function (factor, options) { authentication.push({ method: 'challengeWith', factor: factor, options: options || null }); context.multifactor = context.multifactor || { provider: 'any' }; return api; },
+        challengeWithAny: function (factors) { authentication.push({ method: 'challengeWithAny', factors: factors || [] }); context.multifactor = context.multifactor || { provider: 'any' }; return api; },
+        enrollWith: function (factor, options) { authentication.push({ method: 'enrollWith', factor: factor, options: options || null }); return api; },
+        enrollWithAny: function (factors) { authentication.push({ method: 'enrollWithAny', factors: factors || [] }); return api; },
+        recordMethod: function (url) {
+          if (!resuming) throw new Error('api.authentication.recordMethod() can only be used in onContinuePostLogin');
+          authentication.push({ method: 'recordMethod', url: url }); return api;
+        },
+        setPrimaryUser: function (id) { context.primaryUser = String(id); return api; }
+      },
+      redirect: {
+        sendUserTo: function (url, options) {
+          var u = new URL(url);
+          var q = (options && options.query) || {};
+          Object.keys(q).forEach(function (k) { u.searchParams.set(k, String(q[k])); });
+          redirect = { url: u.href, action: a.name };
+          return api;
+        },
+        encodeToken: function (options) {
+          if (!options || !options.secret) throw new TypeError('api.redirect.encodeToken needs a secret');
+          var now = Math.floor(Date.now() / 1000);
+          var claims = Object.assign({}, options.payload || {}, {
+            sub: event.user.user_id, iss: req.domain, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip
+          });
+          return rt.require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
+        },
+        validateToken: function (options) {
+          var param = (options && options.tokenParameterName) || 'session_token';
+          var token = (event.request.query && event.request.query[param]) || (event.request.body && event.request.body[param]);
+          if (!token) throw new Error("The '" + param + "' parameter is missing");
+          var payload = rt.require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
+          var state = (event.request.query && event.request.query.state) || (event.request.body && event.request.body.state);
+          if (payload.state !== state) throw new Error("The token's state does not match this transaction");
+          return payload;
+        },
+        canRedirect: function () { return !!req.canRedirect; }
+      },
+      cache: __authsim_cacheAPI(a.name),
+      transaction: { setMetadata: function (k, v) { txMetadata[String(k)] = __authsim_plain(v); return api; } },
+      rules: { wasExecuted: function (id) { return executedRules.indexOf(id) >= 0; } }
+    };
+
+    var started = rt.now();
+    st.flow.currentStart = started;
+    var failure = null;
+    try {
+      await __authsim_runHandler(a, logs, function (exportsOf) {
+        var handler = resuming ? exportsOf.onContinuePostLogin : exportsOf.onExecutePostLogin;
+        if (typeof handler === 'function') return handler(event, api);
+        if (!resuming) entry.warnings.push('the module exports no onExecutePostLogin');
+      });
+    } catch (e) {
+      failure = e;
+    }
+    entry.durationMs = rt.now() - started;
+    entry.endedAt = new Date().toISOString();
+    __authsim_recordChanges(st.flow, a, entry, before, st.user, context, []);
+    if (writes.length) entry.changes.metadataWrites = writes;
+    if (authentication.length) entry.changes.authentication = authentication;
+    if (scopes && P.stringify(scopes) !== scopesBefore) {
+      var was = P.parse(scopesBefore);
+      entry.changes.scopes = { added: scopes.filter(function (x) { return was.indexOf(x) < 0; }), removed: was.filter(function (x) { return scopes.indexOf(x) < 0; }) };
+      context.accessToken.scope = scopes.slice();
+    }
+    st.flow.trace.push(entry);
+    st.flow.currentEntry = null;
+    if (failure) {
+      st.error = __authsim_errorOf(failure);
+      st.error.error = 'access_denied';
+      st.outcome = 'denied';
+      entry.outcome = 'error';
+      entry.error = st.error;
+      break;
+    }
+    if (denied) {
+      st.error = denied;
+      st.outcome = 'denied';
+      entry.outcome = 'denied';
+      entry.error = denied;
+      break;
+    }
+    if (redirect) {
+      context.redirect = redirect;
+      entry.outcome = 'redirect';
+      entry.changes.redirect = redirect;
+      // What the flow decided so far comes back with the continue: claims, MFA, primary user.
+      st.resume = { kind: 'action', action: a.name, transactionMetadata: txMetadata, context: {
+        idToken: context.idToken, accessToken: context.accessToken, multifactor: context.multifactor || null,
+        primaryUser: context.primaryUser === undefined ? null : context.primaryUser, claimSources: st.flow.claimSources
+      } };
+      break;
+    }
+  }
+  rt.outbound = undefined; rt.netActivity = undefined;
+  // One write for everything the actions queued, also after a denial and before a redirect.
+  if (queuedEntries.length) await __authsim_saveQueued(req, st, queued, queuedEntries);
+  st.transactionMetadata = txMetadata;
+}
+
+async function __authsim_saveQueued(req, st, queued, entries) {
+  var kinds = ['app_metadata', 'user_metadata'];
+  for (var k = 0; k < kinds.length; k++) {
+    var size = new TextEncoder().encode(P.stringify(queued[kinds[k]])).length;
+    if (size > 32768) {
+      st.outcome = 'error';
+      st.error = { error: 'server_error', error_description: kinds[k] + ' writes of this login are ' + size + ' bytes; the limit is 32 KB' };
+      return;
+    }
+  }
+  try {
+    var r = await rt.callAsync('saveMetadata', {
+      userId: req.event.user.user_id,
+      app: Object.keys(queued.app_metadata).length ? queued.app_metadata : null,
+      user: Object.keys(queued.user_metadata).length ? queued.user_metadata : null
+    });
+    entries.forEach(function (w) { w.persisted = r.persisted; });
+  } catch (e) {
+    entries.forEach(function (w) { w.error = e.message; });
+    st.outcome = 'error';
+    st.error = { error: 'server_error', error_description: 'the actions\' metadata writes were refused: ' + e.message };
+  }
+}
+
+// Non-login triggers: credentials-exchange, pre-user-registration, post-user-registration,
+// post-change-password. Input {trigger, event, actions}; output {outcome, error, accessToken,
+// appMetadata, userMetadata, trace}.
+async function __authsim_runTrigger(input) {
+  __authsim_setClock(null);
+  try { return await __authsim_runTriggerActions(P.parse(input)); }
+  finally { rt.currentFlow = null; rt.outbound = undefined; rt.netActivity = undefined; }
+}
+
+async function __authsim_runTriggerActions(req) {
+  var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
+  rt.currentFlow = flow;
+  var handlerName = 'onExecute' + req.trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
+  var claims = {};
+  var result = { outcome: 'allowed', error: null, accessToken: claims, claimSources: flow.claimSources.accessToken, appMetadata: {}, userMetadata: {}, trace: flow.trace };
+  for (var i = 0; i < req.actions.length; i++) {
+    var a = req.actions[i];
+    rt.mark(1000 + i);
+    var logs = [];
+    var entry = { name: a.name, kind: 'action', trigger: req.trigger, file: a.file, order: i + 1, startedAt: new Date().toISOString(),
+      durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {} };
+    flow.currentEntry = entry;
+    rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
+    rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
+    var event = __authsim_copy(req.event);
+    P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
+    var denied = null;
+    var claimsBefore = __authsim_keyJSON(claims);
+    var api = { cache: __authsim_cacheAPI(a.name) };
+    if (req.trigger === 'credentials-exchange') {
+      api.access = { deny: function (code, reason) { denied = { error: String(code || 'access_denied'), error_description: reason === undefined ? '' : String(reason) }; return api; } };
+      api.accessToken = { setCustomClaim: function (k, v) { claims[k] = v; return api; } };
+    } else if (req.trigger === 'pre-user-registration') {
+      api.access = { deny: function (reason, userMessage) { denied = { error: 'invalid_signup', error_description: userMessage === undefined ? String(reason === undefined ? '' : reason) : String(userMessage), reason: reason === undefined ? null : String(reason) }; return api; } };
+      api.user = {
+        setAppMetadata: function (k, v) { result.appMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; },
+        setUserMetadata: function (k, v) { result.userMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; }
+      };
+    }
+    var started = rt.now();
+    flow.currentStart = started;
+    var failure = null;
+    try {
+      await __authsim_runHandler(a, logs, function (exportsOf) {
+        var handler = exportsOf[handlerName];
+        if (typeof handler === 'function') return handler(event, api);
+        entry.warnings.push('the module exports no ' + handlerName);
+      });
+    } catch (e) { failure = e; }
+    entry.durationMs = rt.now() - started;
+    __authsim_recordClaims(entry.changes, 'accessToken', claimsBefore, claims, flow.claimSources.accessToken, a.name);
+    flow.trace.push(entry);
+    flow.currentEntry = null;
+    if (failure || denied) {
+      result.outcome = 'denied';
+      result.error = denied || { error: 'access_denied', error_description: __authsim_errorOf(failure).error_description };
+      entry.outcome = failure ? 'error' : 'denied';
+      entry.error = result.error;
+      break;
+    }
+  }
+  rt.outbound = undefined; rt.netActivity = undefined;
+  rt.currentFlow = null;
+  return P.stringify(result);
+}
+
+rt.runPostLogin = __authsim_runPostLogin;
+rt.entries.__authsim_runTrigger = __authsim_runTrigger;
