@@ -113,10 +113,19 @@ let package = Package(
                 .embedInCode("JS/drivers.js"),
             ]
         ),
+        // Tokens: JWTs, signing keys, the claim filter and the issuer, opaque token values.
+        .target(
+            name: "Tokens",
+            dependencies: [
+                "Directory", "Tenant", "JSONCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "Pipeline",
             dependencies: [
-                "ScriptRuntime", "NodeCompat", "Directory", "Tenant", "JSONCore",
+                "Tokens", "ScriptRuntime", "NodeCompat", "Directory", "Tenant", "JSONCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,10 +134,22 @@ let package = Package(
             // The flow drivers, JavaScript files embedded in the binary.
             resources: [.embedInCode("JS/rules_flow.js"), .embedInCode("JS/actions_flow.js"), .embedInCode("JS/custom_database.js")]
         ),
+        // The OIDC provider: /authorize and its pages, SSO sessions, codes and PKCE, the token
+        // endpoint's grants, userinfo, revocation, logout.
+        .target(
+            name: "OIDCProvider",
+            dependencies: ["Pipeline", "Tokens", "Directory", "Tenant", "JSONCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The Management API (`/api/v2`): users, roles, rules, actions, clients, logs, jobs, tickets;
+        // management tokens and console sessions.
+        .target(name: "ManagementAPI", dependencies: ["Pipeline", "Tokens", "Directory", "Tenant", "JSONCore"]),
+        // Author tools over the engine: the script test runner, token inspection, the Rules → Actions
+        // comparison, readable reports.
+        .target(name: "AuthorTools", dependencies: ["Pipeline", "Tokens", "NodeCompat", "Directory", "Tenant", "JSONCore"]),
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "JSONCore",
+                "Pipeline", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -139,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline", "Server", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
+                "Pipeline", "ManagementAPI", "AuthorTools", "Server", "Tokens", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -150,7 +171,7 @@ let package = Package(
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
         .target(
             name: "Fuzzing",
-            dependencies: ["Directory", "Tenant", "Pipeline", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Directory", "Tenant", "Pipeline", "ManagementAPI", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
@@ -170,9 +191,9 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", .product(name: "Hummingbird", package: "hummingbird")],
+            name: "PipelineTests", dependencies: ["Pipeline", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Hummingbird", package: "hummingbird")],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -3,6 +3,7 @@ import Foundation
 import JSONCore
 import Pipeline
 import Tenant
+import Tokens
 
 /// A property that failed for one input: the input and what was wrong.
 public struct FuzzFailure: Error, CustomStringConvertible {

@@ -5,6 +5,7 @@ import Logging
 import Pipeline
 import ScriptRuntime
 import Tenant
+import Tokens
 
 /// The host-boundary fuzz target: every host function scripts can reach (timers, outbound
 /// HTTP, crypto, the module loader, metadata writes, console, bcrypt, buffers, the Node

@@ -29,7 +29,7 @@ extension LoginPipeline {
     }
 
     /// Runs `kind` when the connection has it; nil when it does not.
-    func runScript(_ kind: String, of connection: Connection, _ args: [JSONValue], revision rev: Revision) async throws(PipelineError) -> RulesRunner.DatabaseScriptOutcome? {
+    package func runScript(_ kind: String, of connection: Connection, _ args: [JSONValue], revision rev: Revision) async throws(PipelineError) -> RulesRunner.DatabaseScriptOutcome? {
         guard let script = connection.scripts[kind] else { return nil }
         return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev.tenant), runtime: runtime)
     }
@@ -248,30 +248,5 @@ extension LoginPipeline {
         }
     }
 
-    /// A password change for a user of a custom-database connection: the change_password
-    /// script (import mode off; `false` or an error refuses it). Migrated users change locally.
-    func changeScriptPassword(_ user: UserProfile, to password: String, connection: Connection) async throws(ManagementError) -> JSONValue {
-        let rev = current
-        let outcome: RulesRunner.DatabaseScriptOutcome?
-        do { outcome = try await runScript("change_password", of: connection, [.string(user.email ?? ""), .string(password)], revision: rev) } catch {
-            throw ManagementError(400, error.description, "invalid_body")
-        }
-        guard let outcome else { throw ManagementError(400, "\(connection.name) has no change_password script: change the password in the user's own database", "operation_not_supported") }
-        if outcome.error != nil { throw ManagementError(400, "change_password failed: \(outcome.errorMessage)", "invalid_body") }
-        switch outcome.result {
-        case .bool(true)?, .object?: return outcome.trace
-        default: throw ManagementError(400, "change_password did not change the password (it returned \(outcome.result?.serialized() ?? "nothing"))", "invalid_body")
-        }
-    }
 
-    /// Import mode, email change: the new address must not belong to a user still in the legacy database.
-    func checkLegacyEmailFree(_ email: String, connection: Connection) async throws(ManagementError) {
-        let outcome: RulesRunner.DatabaseScriptOutcome?
-        do { outcome = try await runScript("get_user", of: connection, [.string(email)], revision: current) } catch {
-            throw ManagementError(400, error.description, "invalid_body")
-        }
-        guard let outcome else { return }
-        if outcome.error != nil { throw ManagementError(400, "get_user failed: \(outcome.errorMessage)", "invalid_body") }
-        if let v = outcome.result, !v.isNull { throw ManagementError(409, "The specified new email already exists (in \(connection.name)'s database)", "email_conflict") }
-    }
 }

@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import Tenant
+import Tokens
 
 /// Email verification: `POST /api/v2/tickets/email-verification` → a link (`/lo/verify_email`)
 /// → the user's email is verified. For a custom-database connection with import mode off the
@@ -10,31 +11,13 @@ import Tenant
 /// the user unverified and says why.
 extension LoginPipeline {
     /// Tickets are short-lived values in the store, by the hash of their id (the link holds the id).
-    static func verificationKey(_ id: String) -> String { "verify:" + OAuthService.hash(id) }
+    package static func verificationKey(_ id: String) -> String { "verify:" + OpaqueToken.hash(id) }
 
     /// The link of an email-verification ticket.
     public func verificationLink(_ id: String) -> String {
         current.tenant.settings.effectiveIssuer + "lo/verify_email?ticket=" + id
     }
 
-    /// `POST /api/v2/tickets/email-verification`: a ticket for a user with an email (by id).
-    public func emailVerificationTicket(userId: String, resultURL: String?, ttl: Double?, now: Double = Timestamp.now()) async throws(ManagementError) -> String {
-        let user: UserProfile?
-        do { user = try await store.user(id: userId) } catch { throw ManagementError(500, String(describing: error), "internal_error") }
-        guard let user else { throw ManagementError.userNotFound }
-        guard user.email != nil else { throw ManagementError(400, "The user has no email address to verify", "invalid_body") }
-        let id = OAuthService.newToken()
-        let lifetime = Self.ticketLifetime(ttl)
-        // The address is part of the ticket: a link sent to an old address cannot verify a new one.
-        let json: JSONValue = [
-            "userId": .string(user.userId), "email": .string(user.email ?? ""), "resultURL": resultURL.map(JSONValue.string) ?? .null,
-            "expires": .number(now + lifetime),
-        ]
-        do { try await store.putEphemeral(Self.verificationKey(id), json.serialized(), expires: now + lifetime) } catch {
-            throw ManagementError(500, "Could not keep the ticket: \(error)", "internal_error")
-        }
-        return verificationLink(id)
-    }
 
     /// `GET /lo/verify_email`: uses the ticket once and verifies its user's email. Returns the
     /// ticket's result URL.
@@ -69,19 +52,4 @@ extension LoginPipeline {
         }
     }
 
-    /// A Management API delete of a custom-database user: the connection's delete script removes
-    /// the user from its own database first (with the id it gave, without the `auth0|` prefix);
-    /// if it fails, the user stays everywhere.
-    func deleteFromScriptDatabase(_ user: UserProfile) async throws(ManagementError) {
-        let rev = current
-        guard let connection = rev.tenant.connection(named: user.connection), connection.usesCustomScripts else { return }
-        let id = user.identities.first { $0.connection == connection.name }?.userId ?? String(user.userId.drop { $0 != "|" }.dropFirst())
-        let outcome: RulesRunner.DatabaseScriptOutcome?
-        do { outcome = try await runScript("delete", of: connection, [.string(id)], revision: rev) } catch {
-            throw ManagementError(400, error.description, "invalid_body")
-        }
-        if let outcome, outcome.error != nil {
-            throw ManagementError(400, "The delete script of \(connection.name) failed, so the user was not deleted: \(outcome.errorMessage)", "invalid_body")
-        }
-    }
 }

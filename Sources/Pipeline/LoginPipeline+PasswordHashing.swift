@@ -7,7 +7,7 @@ import Tenant
 /// `KDFPool`, never on the task that asked (a cooperative-pool thread).
 extension LoginPipeline {
     /// A new bcrypt hash of `password` at Auth0's cost.
-    func hashPassword(_ password: String) async throws(PasswordHashError) -> String {
+    package func hashPassword(_ password: String) async throws(PasswordHashError) -> String {
         try await kdfPool.run { () throws(PasswordHashError) in try PasswordHasher.hash(password) }
     }
 
@@ -40,20 +40,9 @@ extension LoginPipeline {
     }
 }
 
-extension ManagementService {
-    /// A new bcrypt hash for a user created or changed through the Management API; a busy
-    /// pool answers 429 as Auth0's rate limits do.
-    func hashPassword(_ password: String) async throws(ManagementError) -> String {
-        do { return try await pipeline.hashPassword(password) } catch {
-            if error.isBusy { throw ManagementError(429, error.description, "too_many_requests") }
-            throw ManagementError(500, error.description, "internal_error")
-        }
-    }
-}
-
 extension PasswordHashError {
     /// The pool refused or gave up: a retry later may succeed (unlike a hash over the limits).
-    var isBusy: Bool {
+    package var isBusy: Bool {
         switch self {
         case .busy, .timedOut, .cancelled: return true
         case .bcryptCost, .parameters, .failed: return false

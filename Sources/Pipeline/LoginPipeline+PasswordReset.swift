@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import Tenant
+import Tokens
 
 /// Password-reset tickets, short-lived values in the store (by the hash of the id): a link to
 /// `/lo/reset?ticket=…`, valid once (on any daemon of a shared store) until it expires.
@@ -21,10 +22,10 @@ public final class PasswordResetTickets: Sendable {
     }
 
     /// Tickets are short-lived values in the store, by the hash of their id (the link holds the id).
-    static func key(_ id: String) -> String { "reset:" + OAuthService.hash(id) }
+    static func key(_ id: String) -> String { "reset:" + OpaqueToken.hash(id) }
 
-    func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) async throws -> Ticket {
-        let t = Ticket(id: OAuthService.newToken(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime)
+    package func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) async throws -> Ticket {
+        let t = Ticket(id: OpaqueToken.new(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime)
         let json: JSONValue = [
             "connection": .string(t.connection), "email": .string(t.email), "resultURL": t.resultURL.map(JSONValue.string) ?? .null, "expires": .number(t.expires),
         ]
@@ -68,7 +69,7 @@ extension LoginPipeline {
 
     /// Whether a user with this email exists at the connection: in the store, or for custom
     /// databases through get_user.
-    func knownForReset(email: String, connection: Connection) async -> Bool {
+    package func knownForReset(email: String, connection: Connection) async -> Bool {
         if (try? await store.user(login: email, connection: connection.name)) != nil { return true }
         guard connection.usesCustomScripts, let found = try? await runScript("get_user", of: connection, [.string(email)], revision: current) else { return false }
         return found.error == nil && !(found.result?.isNull ?? true)
@@ -95,32 +96,8 @@ extension LoginPipeline {
     }
 
     /// A ticket's `ttl_sec`: unset or 0 means Auth0's 5 days.
-    static func ticketLifetime(_ ttl: Double?) -> Double { ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000 }
+    package static func ticketLifetime(_ ttl: Double?) -> Double { ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000 }
 
-    /// `POST /api/v2/tickets/password-change`: a ticket for a user (by id, or email + connection).
-    public func passwordChangeTicket(userId: String?, email: String?, connectionId: String?, resultURL: String?, ttl: Double?) async throws(ManagementError) -> String {
-        let tenant = current.tenant
-        let target: (email: String, connection: Connection)
-        if let userId {
-            guard let user = try? await store.user(id: userId) else { throw ManagementError.userNotFound }
-            guard let email = user.email, let connection = tenant.connection(named: user.connection), connection.isDatabase else {
-                throw ManagementError(400, "Password tickets are for database users with an email", "invalid_body")
-            }
-            target = (email, connection)
-        } else {
-            guard let email, let connectionId, let connection = tenant.connections.first(where: { $0.id == connectionId || $0.name == connectionId }), connection.isDatabase else {
-                throw ManagementError(400, "Give user_id, or email and connection_id (a database connection)", "invalid_body")
-            }
-            guard await knownForReset(email: email, connection: connection) else { throw ManagementError.userNotFound }
-            target = (email, connection)
-        }
-        let lifetime = Self.ticketLifetime(ttl)
-        do {
-            return resetLink(try await passwordResets.issue(connection: target.connection.name, email: target.email, resultURL: resultURL, lifetime: lifetime))
-        } catch {
-            throw ManagementError(500, "Could not keep the ticket: \(error)", "internal_error")
-        }
-    }
 
     /// `POST /lo/reset`: sets the new password of a ticket's user. Returns the ticket's result URL.
     public func resetPassword(ticket id: String, password: String, ip: String?) async throws(PasswordResetError) -> String? {

@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import Tenant
+import Tokens
 
 /// One-time codes of passwordless connections (`email`, `sms`): a code is valid for the
 /// connection's `otp_lifetime_seconds` (default 300), once, and three wrong tries end it. Codes
@@ -89,7 +90,7 @@ public final class PasswordlessCodes: Sendable {
         let key = "otp:" + Self.key(connection, identifier)
         let redeemed = try? await store.modifyEphemeral(key, now: now) { text in
             guard let text, var entry = Code(json: text) else { return (nil, false) }
-            if entry.clientId == clientId, OAuthService.constantTimeEquals(entry.code, code) { return (nil, true) }
+            if entry.clientId == clientId, OpaqueToken.constantTimeEquals(entry.code, code) { return (nil, true) }
             entry.failures += 1
             return (entry.failures < Self.maximumFailures ? (entry.json.serialized(), entry.expires) : nil, false)
         }

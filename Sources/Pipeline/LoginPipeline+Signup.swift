@@ -57,10 +57,10 @@ extension LoginPipeline {
         var user = UserProfile(userId: "auth0|" + randomHexID(), connection: connection.name, email: email.lowercased())
         // The profile fields a sign-up may set, checked like the Management API's.
         do {
-            try ManagementService.applyRoot(fields.filter { Self.signupFields.contains($0.key) }, to: &user)
+            try user.applyRootAttributes(fields.filter { Self.signupFields.contains($0.key) })
             if let md = fields["user_metadata"] { user.userMetadata = try MetadataMerge.apply(md, to: [:], kind: .user) }
         } catch {
-            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \((error as? ManagementError)?.message ?? String(describing: error))")
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \((error as? UserAttributeError).map { "Payload validation error: " + $0.message } ?? String(describing: error))")
         }
         user.applyDefaults()
 

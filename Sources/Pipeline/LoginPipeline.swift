@@ -7,6 +7,7 @@ import NodeCompat
 import ScriptRuntime
 import Synchronization
 import Tenant
+import Tokens
 
 /// The one implementation of a login: every door (CLI, HTTP, test runner, console) calls it.
 ///
@@ -24,8 +25,8 @@ public final class LoginPipeline: Sendable {
     public let tenantChanges: TenantChangeTarget
 
     /// What a tenant revision brings; replaced whole by `reload()`.
-    struct Revision: Sendable {
-        var tenant: Tenant
+    package struct Revision: Sendable {
+        package var tenant: Tenant
         var rulesRunner: RulesRunner
         var issuer: TokenIssuer
     }
@@ -33,7 +34,7 @@ public final class LoginPipeline: Sendable {
 
     public var tenant: Tenant { revision.withLock { $0.tenant } }
     /// One consistent revision (tenant and compiled scripts) for a whole operation.
-    var current: Revision { revision.withLock { $0 } }
+    package var current: Revision { revision.withLock { $0 } }
     public var issuer: TokenIssuer { revision.withLock { $0.issuer } }
     public var rulesRunner: RulesRunner { revision.withLock { $0.rulesRunner } }
     /// One-time codes of passwordless connections (in the store).
@@ -108,7 +109,7 @@ public final class LoginPipeline: Sendable {
 
     /// Loads the tenant with `overlay` laid over the directory and compiles its scripts, without
     /// serving it: a change is checked before the store keeps it.
-    func check(overlay: [String: String?]) async throws {
+    package func check(overlay: [String: String?]) async throws {
         let candidate = try TenantLoader.load(directory: tenant.directory, overlay: overlay)
         try await RulesRunner(tenant: candidate, modulePaths: modulePaths).validate(on: runtime)
     }
@@ -490,7 +491,7 @@ public final class LoginPipeline: Sendable {
                     sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now,
                     sign: signTokens, jti: traceId))
         } catch {
-            return finish(.error, error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+            return finish(.error, FlowError(error.code, error.description), user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
         for d in tokens.dropped {
             logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "token": .string(d.token.rawValue), "rule": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
@@ -576,7 +577,7 @@ public enum TenantChangeTarget: String, Sendable, CaseIterable {
     case store
 }
 
-func monotonicSeconds() -> Double {
+package func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9

@@ -1,3 +1,5 @@
+import OIDCProvider
+import ManagementAPI
 import Hummingbird
 import JSONCore
 import Logging

@@ -1,8 +1,10 @@
+import ManagementAPI
 import Hummingbird
 import JSONCore
 import NIOCore
 import Pipeline
 import Synchronization
+import Tokens
 
 /// One-time sign-in links for the web console. `authsim serve` prints one at start; opening it
 /// trades the code for a Management API token (all scopes, the tenant's management token
@@ -18,7 +20,7 @@ public final class ConsoleSignIn: Sendable {
 
     /// A new single-use code.
     public func issue(now: Double = Timestamp.now()) -> String {
-        let code = OAuthService.newToken()
+        let code = OpaqueToken.new()
         codes.withLock { $0[code] = now + lifetime }
         return code
     }

@@ -1,3 +1,4 @@
+import ManagementAPI
 import Foundation
 import Hummingbird
 import JSONCore
@@ -188,7 +189,7 @@ struct ManagementRoutes: Sendable {
         })
         api.post("tickets/password-change", use: guarded(["create:user_tickets"]) { request, _, _ throws(ManagementError) in
             let body = try await json(request)
-            let ticket = try await management.pipeline.passwordChangeTicket(
+            let ticket = try await management.passwordChangeTicket(
                 userId: body["user_id"]?.stringValue, email: body["email"]?.stringValue, connectionId: body["connection_id"]?.stringValue,
                 resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
             return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
@@ -196,7 +197,7 @@ struct ManagementRoutes: Sendable {
         api.post("tickets/email-verification", use: guarded(["create:user_tickets"]) { request, _, _ throws(ManagementError) in
             let body = try await json(request)
             guard let userId = body["user_id"]?.stringValue else { throw ManagementError(400, "Payload validation error: user_id is required", "invalid_body") }
-            let ticket = try await management.pipeline.emailVerificationTicket(userId: userId, resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
+            let ticket = try await management.emailVerificationTicket(userId: userId, resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
             return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
         })
         api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in

@@ -1,3 +1,4 @@
+import OIDCProvider
 import Foundation
 import Hummingbird
 import JSONCore

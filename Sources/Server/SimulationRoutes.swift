@@ -1,7 +1,10 @@
+import ManagementAPI
+import AuthorTools
 import Foundation
 import Hummingbird
 import JSONCore
 import Pipeline
+import Tokens
 
 /// `POST /api/authsim/simulate`: the same simulation request and result as
 /// `authsim simulate --request FILE --json`, for a Management API token with `simulate:logins`.

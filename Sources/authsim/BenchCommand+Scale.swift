@@ -1,3 +1,4 @@
+import ManagementAPI
 import Directory
 import Foundation
 import JSONCore

@@ -1,3 +1,4 @@
+import ManagementAPI
 import ArgumentParser
 import Directory
 import Foundation
@@ -10,6 +11,7 @@ import Tenant
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Tokens
 #endif
 
 /// `make bench`: figures for the pipeline, printed; never asserted.

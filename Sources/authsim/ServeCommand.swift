@@ -1,3 +1,5 @@
+import ManagementAPI
+import AuthorTools
 import ArgumentParser
 import Foundation
 import Pipeline

@@ -1,3 +1,4 @@
+import AuthorTools
 import ArgumentParser
 import Foundation
 import JSONCore

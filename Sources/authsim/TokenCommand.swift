@@ -1,3 +1,4 @@
+import AuthorTools
 import ArgumentParser
 import Directory
 import Foundation
@@ -6,6 +7,7 @@ import Pipeline
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Tokens
 #endif
 
 struct Token: AsyncParsableCommand {

@@ -5,6 +5,7 @@ import JSONCore
 import Pipeline
 import PostgresStore
 import Tenant
+import Tokens
 
 struct Users: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

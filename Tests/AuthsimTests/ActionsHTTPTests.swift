@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Tokens
 #endif
 
 /// Rule and action redirects through `/continue` in a browser flow, `interaction_required` for

@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Tokens
 #endif
 
 /// The reliability suite's bad input over HTTP: deeply nested and invalid-UTF-8 JSON, huge

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+import Tokens
 #endif
 
 /// The OAuth endpoints of the real daemon, as an SDK would call them.

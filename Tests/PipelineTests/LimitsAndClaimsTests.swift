@@ -1,9 +1,11 @@
+import ManagementAPI
 import Directory
 import Foundation
 import JSONCore
 import Testing
 
 @testable import Pipeline
+import Tokens
 
 /// Hostile rules: each must fail its own login cleanly and leave the workers serving.
 @Suite struct HostileRuleTests {

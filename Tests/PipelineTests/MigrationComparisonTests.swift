@@ -1,3 +1,4 @@
+import AuthorTools
 import Directory
 import Foundation
 import JSONCore

@@ -1,9 +1,11 @@
+import AuthorTools
 import Directory
 import Foundation
 import JSONCore
 import Testing
 
 @testable import Pipeline
+import Tokens
 
 @Suite struct SampleTenantTests {
     @Test func sampleRulesSetTheirClaimsAndEachAppearsInTheTrace() async throws {

@@ -1,3 +1,4 @@
+import AuthorTools
 import Foundation
 import JSONCore
 import Testing

@@ -5,6 +5,7 @@ import ScriptRuntime
 import Tenant
 
 @testable import Pipeline
+import Tokens
 
 /// Shared across tests: one runtime (its workers must survive everything the tests throw at
 /// them) and one signing key (RSA generation is slow in debug builds).

@@ -2,7 +2,9 @@ import Crypto
 import Directory
 import Foundation
 import JSONCore
+import Pipeline
 import Tenant
+import Tokens
 
 /// An OAuth 2.0 error response: `{"error", "error_description"}` with its HTTP status.
 public struct OAuthError: Error, Sendable, Equatable {
@@ -77,19 +79,12 @@ public struct OAuthService: Sendable {
         guard let expected = client.clientSecret, let secret else {
             throw OAuthError(401, "invalid_client", "Client authentication is required for \(client.name)")
         }
-        guard Self.constantTimeEquals(secret, expected) else {
+        guard OpaqueToken.constantTimeEquals(secret, expected) else {
             throw OAuthError(401, "invalid_client", "Invalid client credentials")
         }
         return client
     }
 
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        var d: UInt8 = 0
-        for i in x.indices { d |= x[i] ^ y[i] }
-        return d == 0
-    }
 
     // MARK: - POST /oauth/token
 
@@ -190,7 +185,7 @@ public struct OAuthService: Sendable {
     func refreshToken(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
         guard let token = r["refresh_token"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: refresh_token") }
         let record: RefreshTokenRecord?
-        do { record = try await pipeline.store.refreshToken(hash: Self.hash(token)) } catch {
+        do { record = try await pipeline.store.refreshToken(hash: OpaqueToken.hash(token)) } catch {
             throw OAuthError(500, "server_error", String(describing: error))
         }
         guard let record, !record.revoked, record.clientId == client.clientId else {
@@ -284,10 +279,10 @@ public struct OAuthService: Sendable {
         let scopes = Set(scope.split(separator: " ").map(String.init))
         if scopes.contains("openid"), let jwt = id.jwt { out["id_token"] = .string(jwt) }
         if issueRefreshToken, scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), let userId {
-            let token = Self.newToken()
+            let token = OpaqueToken.new()
             do {
                 try await pipeline.store.saveRefreshToken(
-                    RefreshTokenRecord(hash: Self.hash(token), userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: Timestamp.now()))
+                    RefreshTokenRecord(hash: OpaqueToken.hash(token), userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: Timestamp.now()))
             } catch {
                 throw OAuthError(500, "server_error", String(describing: error))
             }
@@ -340,7 +335,7 @@ public struct OAuthService: Sendable {
         do throws(OAuthError) {
             let client = try authenticateClient(r)
             guard let token = r["token"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: token") }
-            let hash = Self.hash(token)
+            let hash = OpaqueToken.hash(token)
             do {
                 if let record = try await pipeline.store.refreshToken(hash: hash) {
                     guard record.clientId == client.clientId else { throw OAuthError(403, "invalid_request", "The token was issued to another client") }
@@ -359,15 +354,5 @@ public struct OAuthService: Sendable {
 
     // MARK: - Helpers
 
-    /// 32 random bytes, base64url: codes, refresh tokens, one-time links.
-    public static func newToken() -> String {
-        var g = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in bytes.indices { bytes[i] = g.next() }
-        return Base64URL.encode(bytes)
-    }
 
-    static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
 }

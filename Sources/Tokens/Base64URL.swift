@@ -1,14 +1,14 @@
 import Foundation
 
-enum Base64URL {
-    static func encode<D: DataProtocol>(_ data: D) -> String {
+public enum Base64URL {
+    public static func encode<D: DataProtocol>(_ data: D) -> String {
         Data(data).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
-    static func decode(_ s: String) -> Data? {
+    public static func decode(_ s: String) -> Data? {
         var b = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while b.count % 4 != 0 { b += "=" }
         return Data(base64Encoded: b)

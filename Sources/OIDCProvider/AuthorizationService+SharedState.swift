@@ -1,5 +1,7 @@
 import Foundation
 import JSONCore
+import Pipeline
+import Tokens
 
 /// The browser-side state of `/authorize` (login transactions, SSO sessions, logins suspended by
 /// a redirect) lives in the store's short-lived values, like authorization codes: every daemon on
@@ -13,7 +15,7 @@ extension AuthorizationService {
     // MARK: transactions
 
     func transaction(_ tx: String) async -> Transaction? {
-        guard let text = try? await pipeline.store.readEphemeral("tx:" + OAuthService.hash(tx), now: Timestamp.now()), let json = try? JSONValue.parse(text),
+        guard let text = try? await pipeline.store.readEphemeral("tx:" + OpaqueToken.hash(tx), now: Timestamp.now()), let json = try? JSONValue.parse(text),
             let query = json["parameters"]?.objectValue?.compactMapValues(\.stringValue), let created = json["created"]?.doubleValue,
             let parameters = Parameters(query: query)
         else { return nil }
@@ -22,17 +24,17 @@ extension AuthorizationService {
 
     func saveTransaction(_ tx: String, _ t: Transaction) async throws {
         let json: JSONValue = ["parameters": .object(t.parameters.query.mapValues(JSONValue.string)), "created": .number(t.created)]
-        try await pipeline.store.putEphemeral("tx:" + OAuthService.hash(tx), json.serialized(), expires: t.created + Self.transactionLifetime)
+        try await pipeline.store.putEphemeral("tx:" + OpaqueToken.hash(tx), json.serialized(), expires: t.created + Self.transactionLifetime)
     }
 
     func dropTransaction(_ tx: String) async {
-        _ = try? await pipeline.store.takeEphemeral("tx:" + OAuthService.hash(tx), now: Timestamp.now())
+        _ = try? await pipeline.store.takeEphemeral("tx:" + OpaqueToken.hash(tx), now: Timestamp.now())
     }
 
     // MARK: SSO sessions
 
     func session(_ cookie: String) async -> Session? {
-        guard let text = try? await pipeline.store.readEphemeral("session:" + OAuthService.hash(cookie), now: Timestamp.now()),
+        guard let text = try? await pipeline.store.readEphemeral("session:" + OpaqueToken.hash(cookie), now: Timestamp.now()),
             let json = try? JSONValue.parse(text), let userId = json["userId"]?.stringValue, let authTime = json["authTime"]?.doubleValue
         else { return nil }
         return Session(
@@ -45,11 +47,11 @@ extension AuthorizationService {
             "userId": .string(s.userId), "connection": .string(s.connection), "authTime": .number(s.authTime),
             "clients": .array(s.clients.sorted().map(JSONValue.string)),
         ]
-        try await pipeline.store.putEphemeral("session:" + OAuthService.hash(cookie), json.serialized(), expires: s.authTime + Self.sessionLifetime)
+        try await pipeline.store.putEphemeral("session:" + OpaqueToken.hash(cookie), json.serialized(), expires: s.authTime + Self.sessionLifetime)
     }
 
     func dropSession(_ cookie: String) async {
-        _ = try? await pipeline.store.takeEphemeral("session:" + OAuthService.hash(cookie), now: Timestamp.now())
+        _ = try? await pipeline.store.takeEphemeral("session:" + OpaqueToken.hash(cookie), now: Timestamp.now())
     }
 
     // MARK: suspended logins
@@ -57,19 +59,19 @@ extension AuthorizationService {
     func suspend(_ id: String, _ s: Suspended) async throws {
         let json: JSONValue = [
             "parameters": .object(s.parameters.query.mapValues(JSONValue.string)), "clientId": .string(s.clientId), "sessionID": .string(s.sessionID),
-            "userId": .string(s.userId), "resume": s.resume, "created": .number(s.created), "browser": .string(OAuthService.hash(s.browser)),
+            "userId": .string(s.userId), "resume": s.resume, "created": .number(s.created), "browser": .string(OpaqueToken.hash(s.browser)),
         ]
-        try await pipeline.store.putEphemeral("suspended:" + OAuthService.hash(id), json.serialized(), expires: s.created + Self.transactionLifetime)
+        try await pipeline.store.putEphemeral("suspended:" + OpaqueToken.hash(id), json.serialized(), expires: s.created + Self.transactionLifetime)
     }
 
     /// Takes a suspended login once, and only for the browser that was sent away (another
     /// browser's attempt leaves it in place).
     func takeSuspended(_ id: String, browser: String?) async -> Suspended? {
-        let key = "suspended:" + OAuthService.hash(id)
+        let key = "suspended:" + OpaqueToken.hash(id)
         guard let browser, let peek = try? await pipeline.store.readEphemeral(key, now: Timestamp.now()),
-            (try? JSONValue.parse(peek))?["browser"]?.stringValue == OAuthService.hash(browser),
+            (try? JSONValue.parse(peek))?["browser"]?.stringValue == OpaqueToken.hash(browser),
             let text = try? await pipeline.store.takeEphemeral(key, now: Timestamp.now()),
-            let json = try? JSONValue.parse(text), json["browser"]?.stringValue == OAuthService.hash(browser),
+            let json = try? JSONValue.parse(text), json["browser"]?.stringValue == OpaqueToken.hash(browser),
             let query = json["parameters"]?.objectValue?.compactMapValues(\.stringValue), let parameters = Parameters(query: query),
             let clientId = json["clientId"]?.stringValue, let sessionID = json["sessionID"]?.stringValue, let userId = json["userId"]?.stringValue,
             let resume = json["resume"], let created = json["created"]?.doubleValue

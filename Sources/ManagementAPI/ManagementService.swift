@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import JSONCore
+import Pipeline
 import Tenant
 
 /// A Management API error in Auth0's shape.
@@ -15,8 +16,8 @@ public struct ManagementError: Error, Sendable, Equatable {
         self.errorCode = errorCode
     }
 
-    static func invalidBody(_ message: String) -> ManagementError { ManagementError(400, "Payload validation error: \(message)", "invalid_body") }
-    static let userNotFound = ManagementError(404, "The user does not exist.", "inexistent_user")
+    package static func invalidBody(_ message: String) -> ManagementError { ManagementError(400, "Payload validation error: \(message)", "invalid_body") }
+    package static let userNotFound = ManagementError(404, "The user does not exist.", "inexistent_user")
 }
 
 /// The Management API's users and roles (management-api.md). Routes decode and encode; every
@@ -186,14 +187,14 @@ public struct ManagementService: Sendable {
             guard let s = p.stringValue, !s.isEmpty else { throw .invalidBody("password must be a non-empty string") }
             if let connection, connection.usesCustomScripts && !connection.importMode {
                 // The password lives in the user's own database: its change_password script changes it.
-                _ = try await pipeline.changeScriptPassword(current, to: s, connection: connection)
+                _ = try await changeScriptPassword(current, to: s, connection: connection)
                 passwordChangedByScript = true
             } else {
                 passwordHash = try await hashPassword(s)
             }
         }
         if let connection, connection.usesCustomScripts && connection.importMode, let email = o["email"]?.stringValue, email.lowercased() != current.email {
-            try await pipeline.checkLegacyEmailFree(email, connection: connection)
+            try await checkLegacyEmailFree(email, connection: connection)
         }
         let fields = o
         let newHash = passwordHash
@@ -204,7 +205,7 @@ public struct ManagementService: Sendable {
                 return try await store.mergeMetadata(id: id, app: fields["app_metadata"], user: fields["user_metadata"]).json
             }
             let updated = try await store.update(id: id) { u in
-                try ManagementService.applyRoot(fields, to: &u)
+                try u.applyRootAttributes(fields)
                 if let app = fields["app_metadata"] { u.appMetadata = try MetadataMerge.apply(app, to: u.appMetadata, kind: .app) }
                 if let meta = fields["user_metadata"] { u.userMetadata = try MetadataMerge.apply(meta, to: u.userMetadata, kind: .user) }
                 if let newHash { u.passwordHash = newHash }
@@ -220,6 +221,8 @@ public struct ManagementService: Sendable {
             }
         } catch let e as ManagementError {
             throw e
+        } catch let e as UserAttributeError {
+            throw .invalidBody(e.message)
         } catch {
             throw ManagementError(500, String(describing: error), "internal_error")
         }
@@ -257,9 +260,7 @@ public struct ManagementService: Sendable {
 
     /// Root fields (no metadata) with type checks; used to validate before the transaction.
     func apply(_ o: [String: JSONValue], to u: inout UserProfile) throws(ManagementError) {
-        do { try Self.applyRoot(o, to: &u) } catch let e as ManagementError { throw e } catch {
-            throw .invalidBody(String(describing: error))
-        }
+        do { try u.applyRootAttributes(o) } catch { throw .invalidBody(error.message) }
         for kind in MetadataKind.allCases {
             if let patch = o[kind.rawValue] {
                 do {
@@ -270,38 +271,9 @@ public struct ManagementService: Sendable {
         }
     }
 
-    static func applyRoot(_ o: [String: JSONValue], to u: inout UserProfile) throws {
-        func string(_ k: String) throws -> String?? {
-            guard let v = o[k] else { return .none }
-            if v.isNull { return .some(nil) }
-            guard case .string(let s) = v else { throw ManagementError.invalidBody("Expected type string for \(k) but found \(v.typeName)") }
-            return .some(s)
-        }
-        func bool(_ k: String) throws -> Bool? {
-            guard let v = o[k] else { return nil }
-            guard case .bool(let b) = v else { throw ManagementError.invalidBody("Expected type boolean for \(k) but found \(v.typeName)") }
-            return b
-        }
-        if let v = try string("email") {
-            guard let e = v, e.contains("@") else { throw ManagementError.invalidBody("email must be an email address") }
-            u.email = e.lowercased()
-        }
-        if let v = try string("username") { u.username = v }
-        if let v = try string("phone_number") { u.phoneNumber = v }
-        if let v = try string("name") { u.name = v }
-        if let v = try string("nickname") { u.nickname = v }
-        if let v = try string("given_name") { u.givenName = v }
-        if let v = try string("family_name") { u.familyName = v }
-        if let v = try string("picture") { u.picture = v }
-        if let v = try bool("email_verified") { u.emailVerified = v }
-        if let v = try bool("phone_verified") { u.phoneVerified = v }
-        if let v = try bool("blocked") { u.blocked = v }
-        _ = try bool("verify_email")
-        _ = try bool("verify_phone_number")
-    }
 
     public func deleteUser(_ id: String) async throws(ManagementError) {
-        try await pipeline.deleteFromScriptDatabase(try await existing(id))
+        try await deleteFromScriptDatabase(try await existing(id))
         do {
             guard try await store.delete(id: id) else { throw ManagementError.userNotFound }
         } catch let e as ManagementError { throw e } catch { throw ManagementError(500, String(describing: error), "internal_error") }
@@ -545,20 +517,5 @@ extension ManagementService {
     public func listConnections(_ query: [String: String]) -> JSONValue {
         let strategies = query["strategy"].map { Set($0.split(separator: ",").map(String.init)) }
         return .array(tenant.connections.filter { strategies?.contains($0.strategy) ?? true }.map(connectionJSON))
-    }
-}
-
-/// A FIFO lock for async code (tenant writes must not interleave).
-actor AsyncLock {
-    private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func acquire() async {
-        if !locked { locked = true; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
     }
 }

@@ -1,5 +1,7 @@
 import Directory
 import JSONCore
+import Pipeline
+import Tokens
 
 /// A JWT decoded, its signature checked against a JWKS, and — when the token came from this
 /// daemon — explained from the trace stored under its `jti`: which script set each custom claim.

@@ -6,6 +6,9 @@ public struct ClaimFilter: Sendable {
     public enum Token: String, Sendable {
         case idToken = "id_token"
         case accessToken = "access_token"
+
+        /// "ID token", "access token": for messages.
+        public var displayName: String { self == .idToken ? "ID token" : "access token" }
     }
 
     public struct Dropped: Sendable, Equatable {

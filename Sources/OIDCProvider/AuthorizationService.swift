@@ -2,7 +2,9 @@ import Crypto
 import Directory
 import Foundation
 import JSONCore
+import Pipeline
 import Tenant
+import Tokens
 
 /// The browser side of OAuth: `/authorize` transactions, the login form, SSO sessions,
 /// single-use authorization codes (bound to client and redirect_uri, PKCE-checked) and logout.
@@ -333,8 +335,8 @@ public final class AuthorizationService: Sendable {
             guard let target = result.redirect?["url"]?.stringValue, let userId = result.user["user_id"]?.stringValue, let resume = result.resume else {
                 return errorRedirect(p, "server_error", "a redirect without a target")
             }
-            let id = OAuthService.newToken()
-            let browser = OAuthService.newToken()
+            let id = OpaqueToken.new()
+            let browser = OpaqueToken.new()
             let now = Timestamp.now()
             do {
                 try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser))
@@ -356,14 +358,14 @@ public final class AuthorizationService: Sendable {
         var params: [(String, String)] = []
         if p.responseType == "code" {
             guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
-            let code = OAuthService.newToken()
+            let code = OpaqueToken.new()
             let record = Code(
                 idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
                 audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
                 method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
             do {
                 // Only the code's hash is a key in the store.
-                try await pipeline.store.putEphemeral("code:" + OAuthService.hash(code), record.json.serialized(), expires: record.expires)
+                try await pipeline.store.putEphemeral("code:" + OpaqueToken.hash(code), record.json.serialized(), expires: record.expires)
             } catch {
                 return errorRedirect(p, "server_error", "could not keep the authorization code: \(error)")
             }
@@ -426,7 +428,7 @@ public final class AuthorizationService: Sendable {
         let now = Timestamp.now()
         // Taking it from the store first makes the code single-use, even across daemons.
         let stored: String?
-        do { stored = try await pipeline.store.takeEphemeral("code:" + OAuthService.hash(code), now: now) } catch {
+        do { stored = try await pipeline.store.takeEphemeral("code:" + OpaqueToken.hash(code), now: now) } catch {
             throw OAuthError(500, "server_error", "could not read the authorization code: \(error)")
         }
         guard let text = stored, let json = try? JSONValue.parse(text), let c = Code(json: json), c.expires > now else {
@@ -444,7 +446,7 @@ public final class AuthorizationService: Sendable {
             } else {
                 computed = verifier
             }
-            guard OAuthService.constantTimeEquals(computed, challenge) else {
+            guard OpaqueToken.constantTimeEquals(computed, challenge) else {
                 throw OAuthError(403, "invalid_grant", "Failed to verify code verifier")
             }
         } else if client.isPublic {

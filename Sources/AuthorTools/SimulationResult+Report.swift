@@ -1,4 +1,6 @@
 import JSONCore
+import Pipeline
+import Tokens
 
 extension SimulationResult {
     /// A readable report: each rule with a time bar, logs and changes; the outcome; the

@@ -1,6 +1,8 @@
 import Directory
 import JSONCore
+import Pipeline
 import Tenant
+import Tokens
 
 /// Account linking: `POST /api/v2/users/{id}/identities` moves a secondary user's identity into
 /// the primary user (its profile kept as the identity's `profileData`) and removes the

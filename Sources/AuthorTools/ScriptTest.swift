@@ -1,5 +1,6 @@
 import Foundation
 import JSONCore
+import Pipeline
 import NodeCompat
 import Tenant
 

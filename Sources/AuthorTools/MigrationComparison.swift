@@ -1,4 +1,5 @@
 import JSONCore
+import Pipeline
 
 /// Rules → Actions migration check: the same login run once with only the given rules and once
 /// with only the given actions, on identical inputs (an in-memory copy of the user, one fixed
@@ -83,19 +84,6 @@ public struct MigrationComparison: Sendable {
 }
 
 extension LoginPipeline {
-    /// `request` made side-effect free and repeatable: a stored user becomes an in-memory copy
-    /// (with its roles), and the scripts' clock is fixed. Comparisons and tests run on it.
-    func detached(_ request: SimulationRequest) async throws(PipelineError) -> SimulationRequest {
-        var r = request
-        if case .stored(let ref) = request.user {
-            let user = try await findUser(ref, connection: request.connection)
-            r.user = .inline(user.json)
-            do { r.roles = try await store.roles(userId: user.userId) } catch { throw .store(String(describing: error)) }
-        }
-        if r.now == nil { r.now = (Timestamp.now() * 1000).rounded() }
-        return r
-    }
-
     /// Runs `request` twice on the same in-memory copy of its user: only `rules`, then only
     /// `actions`. Nothing is stored; both runs see the same clock.
     public func compare(_ request: SimulationRequest, rules: [String], actions: [String]) async throws(PipelineError) -> MigrationComparison {

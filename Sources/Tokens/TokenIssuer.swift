@@ -38,6 +38,30 @@ public struct TokenIssuer: Sendable {
         public var sign: Bool = true
         /// The flow's trace id, put in both tokens as `jti`.
         public var jti: String?
+
+        public init(
+            user: UserProfile, client: Client, audience: String?, resourceServer: ResourceServer?, scopes: [String],
+            scopeOverride: [String]?, customIdClaims: [String: JSONValue], customAccessClaims: [String: JSONValue],
+            sources: (id: [String: String], access: [String: String]), nonce: String?, sessionID: String, authTime: Double,
+            permissions: [String]?, now: Double, sign: Bool = true, jti: String?
+        ) {
+            self.user = user
+            self.client = client
+            self.audience = audience
+            self.resourceServer = resourceServer
+            self.scopes = scopes
+            self.scopeOverride = scopeOverride
+            self.customIdClaims = customIdClaims
+            self.customAccessClaims = customAccessClaims
+            self.sources = sources
+            self.nonce = nonce
+            self.sessionID = sessionID
+            self.authTime = authTime
+            self.permissions = permissions
+            self.now = now
+            self.sign = sign
+            self.jti = jti
+        }
     }
 
     public struct Issued {
@@ -69,7 +93,7 @@ public struct TokenIssuer: Sendable {
         requested.filter { oidcScopes.contains($0) || (resourceServer?.scopes.contains($0) ?? false) }
     }
 
-    public func issue(_ r: Request) throws(FlowError) -> Issued {
+    public func issue(_ r: Request) throws(TokenIssueError) -> Issued {
         let now = r.now.rounded(.down)
         let iss = settings.effectiveIssuer
         var dropped: [ClaimFilter.Dropped] = []
@@ -100,7 +124,7 @@ public struct TokenIssuer: Sendable {
         dropped += idDropped
         let idSize = ClaimFilter.size(of: idCustom)
         if idSize > ClaimFilter.maximumCustomClaimBytes {
-            throw FlowError("access_denied", "Custom claims of the ID token are \(idSize) bytes; the limit is 100 KB")
+            throw .customClaimsTooLarge(token: .idToken, bytes: idSize)
         }
         id.merge(idCustom) { _, custom in custom }
 
@@ -111,7 +135,7 @@ public struct TokenIssuer: Sendable {
         dropped += atDropped
         let atSize = ClaimFilter.size(of: atCustom)
         if atSize > ClaimFilter.maximumCustomClaimBytes {
-            throw FlowError("access_denied", "Custom claims of the access token are \(atSize) bytes; the limit is 100 KB")
+            throw .customClaimsTooLarge(token: .accessToken, bytes: atSize)
         }
 
         let idToken: IssuedToken
@@ -123,7 +147,7 @@ public struct TokenIssuer: Sendable {
                 idToken = IssuedToken(jwt: r.sign ? try JWT.signRS256(claims: claims, key: keys.current) : nil, header: ["alg": "RS256", "typ": "JWT", "kid": .string(keys.current.kid)], claims: claims)
             }
         } catch {
-            throw FlowError("server_error", "signing the ID token failed: \(error)")
+            throw .signingFailed(token: .idToken, reason: String(describing: error))
         }
 
         let accessToken: IssuedToken
@@ -143,7 +167,7 @@ public struct TokenIssuer: Sendable {
                     jwt: r.sign ? try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt") : nil,
                     header: ["alg": "RS256", "typ": "at+jwt", "kid": .string(keys.current.kid)], claims: claims)
             } catch {
-                throw FlowError("server_error", "signing the access token failed: \(error)")
+                throw .signingFailed(token: .accessToken, reason: String(describing: error))
             }
         } else {
             // No API audience: a token usable only at /userinfo (its only audience). Clients treat
@@ -158,9 +182,34 @@ public struct TokenIssuer: Sendable {
                 let token = r.sign ? try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt") : Base64URL.encode(Array(randomHexID().utf8))
                 accessToken = IssuedToken(jwt: nil, opaque: token, header: .null, claims: .object(atCustom.merging(["scope": .string(scope)]) { a, _ in a }))
             } catch {
-                throw FlowError("server_error", "signing the access token failed: \(error)")
+                throw .signingFailed(token: .accessToken, reason: String(describing: error))
             }
         }
         return Issued(idToken: idToken, accessToken: accessToken, scope: scope, dropped: dropped)
+    }
+}
+
+/// Why a login's tokens could not be issued.
+public enum TokenIssueError: Error, Sendable, Equatable {
+    /// The custom claims a script set weigh more than Auth0's limit (`ClaimFilter.maximumCustomClaimBytes`).
+    case customClaimsTooLarge(token: ClaimFilter.Token, bytes: Int)
+    case signingFailed(token: ClaimFilter.Token, reason: String)
+
+    /// The OAuth error code a client sees: the scripts' claims are the login's fault, a signing
+    /// failure the server's.
+    public var code: String {
+        switch self {
+        case .customClaimsTooLarge: "access_denied"
+        case .signingFailed: "server_error"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .customClaimsTooLarge(let token, let bytes):
+            "Custom claims of the \(token.displayName) are \(bytes) bytes; the limit is 100 KB"
+        case .signingFailed(let token, let reason):
+            "signing the \(token.displayName) failed: \(reason)"
+        }
     }
 }
