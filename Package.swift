@@ -7,7 +7,7 @@ let package = Package(
     products: [
         .executable(name: "authsim", targets: ["authsim"]),
         .executable(name: "authsim-fuzz", targets: ["authsim-fuzz"]),
-        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "LoginEngine", targets: ["LoginEngine"]),
         .library(name: "ScriptRuntime", targets: ["ScriptRuntime"]),
     ],
     dependencies: [
@@ -123,7 +123,7 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Pipeline",
+            name: "LoginEngine",
             dependencies: [
                 "Tokens", "ScriptRuntime", "NodeCompat", "Directory", "Tenant", "JSONCore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -138,18 +138,18 @@ let package = Package(
         // endpoint's grants, userinfo, revocation, logout.
         .target(
             name: "OIDCProvider",
-            dependencies: ["Pipeline", "Tokens", "Directory", "Tenant", "JSONCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LoginEngine", "Tokens", "Directory", "Tenant", "JSONCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The Management API (`/api/v2`): users, roles, rules, actions, clients, logs, jobs, tickets;
         // management tokens and console sessions.
-        .target(name: "ManagementAPI", dependencies: ["Pipeline", "Tokens", "Directory", "Tenant", "JSONCore"]),
+        .target(name: "ManagementAPI", dependencies: ["LoginEngine", "Tokens", "Directory", "Tenant", "JSONCore"]),
         // Author tools over the engine: the script test runner, token inspection, the Rules → Actions
         // comparison, readable reports.
-        .target(name: "AuthorTools", dependencies: ["Pipeline", "Tokens", "NodeCompat", "Directory", "Tenant", "JSONCore"]),
+        .target(name: "AuthorTools", dependencies: ["LoginEngine", "Tokens", "NodeCompat", "Directory", "Tenant", "JSONCore"]),
         .target(
             name: "Server",
             dependencies: [
-                "Pipeline", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "JSONCore",
+                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -160,7 +160,7 @@ let package = Package(
         .executableTarget(
             name: "authsim",
             dependencies: [
-                "Pipeline", "ManagementAPI", "AuthorTools", "Server", "Tokens", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
+                "LoginEngine", "ManagementAPI", "AuthorTools", "Server", "Tokens", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -171,7 +171,7 @@ let package = Package(
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
         .target(
             name: "Fuzzing",
-            dependencies: ["Directory", "Tenant", "Pipeline", "ManagementAPI", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Directory", "Tenant", "LoginEngine", "ManagementAPI", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
@@ -191,9 +191,9 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Hummingbird", package: "hummingbird")],
+            name: "LoginEngineTests", dependencies: ["LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Hummingbird", package: "hummingbird")],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "Pipeline", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

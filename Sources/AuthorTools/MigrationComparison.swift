@@ -1,5 +1,5 @@
 import JSONCore
-import Pipeline
+import LoginEngine
 
 /// Rules → Actions migration check: the same login run once with only the given rules and once
 /// with only the given actions, on identical inputs (an in-memory copy of the user, one fixed

@@ -1,5 +1,5 @@
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tokens
 
 extension SimulationResult {

@@ -1,6 +1,6 @@
 import Directory
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tokens
 
 /// A JWT decoded, its signature checked against a JWKS, and — when the token came from this

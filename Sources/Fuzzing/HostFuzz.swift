@@ -2,7 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import Logging
-import Pipeline
+import LoginEngine
 import ScriptRuntime
 import Tenant
 import Tokens

@@ -1,6 +1,6 @@
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 
 /// `/api/v2/actions/actions` and `/api/v2/actions/triggers/{trigger}/bindings`: actions are

@@ -1,6 +1,6 @@
 import Directory
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 
 /// `POST /api/v2/jobs/users-imports`, `GET /api/v2/jobs/{id}` and `GET /api/v2/jobs/{id}/errors`.

@@ -1,5 +1,5 @@
 import Directory
-import Pipeline
+import LoginEngine
 
 extension ManagementService {
     /// A new bcrypt hash for a user created or changed through the Management API; a busy

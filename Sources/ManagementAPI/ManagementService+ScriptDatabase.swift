@@ -1,6 +1,6 @@
 import Directory
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 
 /// What the Management API does to a user who lives in a custom database (import mode off):

@@ -1,7 +1,7 @@
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 import Tokens
 

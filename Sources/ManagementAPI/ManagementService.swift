@@ -1,7 +1,7 @@
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 
 /// A Management API error in Auth0's shape.

@@ -1,6 +1,6 @@
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tokens
 
 /// The browser-side state of `/authorize` (login transactions, SSO sessions, logins suspended by

@@ -2,7 +2,7 @@ import Crypto
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 import Tokens
 

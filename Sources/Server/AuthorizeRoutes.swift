@@ -2,7 +2,7 @@ import OIDCProvider
 import Foundation
 import Hummingbird
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tenant
 
 /// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /continue`

@@ -4,7 +4,7 @@ import Hummingbird
 import JSONCore
 import Logging
 import NIOCore
-import Pipeline
+import LoginEngine
 import Prometheus
 
 public struct ServerConfiguration: Sendable {

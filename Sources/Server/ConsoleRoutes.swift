@@ -2,7 +2,7 @@ import ManagementAPI
 import Hummingbird
 import JSONCore
 import NIOCore
-import Pipeline
+import LoginEngine
 import Synchronization
 import Tokens
 

@@ -1,7 +1,7 @@
 import Hummingbird
 import JSONCore
 import NIOCore
-import Pipeline
+import LoginEngine
 
 /// `GET /healthz`: liveness plus what is loaded.
 struct HealthRoutes: Sendable {

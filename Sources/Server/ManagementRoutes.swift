@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import JSONCore
 import NIOCore
-import Pipeline
+import LoginEngine
 
 /// `/api/v2/users…` and `/api/v2/roles`: scope check, decode, call `ManagementService`, encode.
 struct ManagementRoutes: Sendable {

@@ -2,7 +2,7 @@ import OIDCProvider
 import Foundation
 import Hummingbird
 import JSONCore
-import Pipeline
+import LoginEngine
 
 /// `POST /oauth/token`, `GET|POST /userinfo`, `POST /oauth/revoke`: decoding and encoding only;
 /// the grants live in `OAuthService`.

@@ -3,7 +3,7 @@ import AuthorTools
 import Foundation
 import Hummingbird
 import JSONCore
-import Pipeline
+import LoginEngine
 import Tokens
 
 /// `POST /api/authsim/simulate`: the same simulation request and result as

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Pipeline
+import LoginEngine
 import PostgresStore
 
 @main

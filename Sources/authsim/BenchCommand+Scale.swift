@@ -2,7 +2,7 @@ import ManagementAPI
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import PostgresStore
 import ScriptRuntime
 import Synchronization

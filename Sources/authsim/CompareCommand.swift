@@ -1,7 +1,7 @@
 import AuthorTools
 import ArgumentParser
 import Foundation
-import Pipeline
+import LoginEngine
 
 /// `authsim compare`: the Rules → Actions migration check.
 struct Compare: AsyncParsableCommand {

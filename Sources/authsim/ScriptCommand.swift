@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 
 /// `authsim try-script`: the Dashboard's "Try" button for custom-database scripts.
 struct TryScript: AsyncParsableCommand {

@@ -2,7 +2,7 @@ import ManagementAPI
 import AuthorTools
 import ArgumentParser
 import Foundation
-import Pipeline
+import LoginEngine
 import PostgresStore
 import ScriptRuntime
 import Server

@@ -2,7 +2,7 @@ import AuthorTools
 import ArgumentParser
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import PostgresStore
 import ScriptRuntime
 

@@ -1,7 +1,7 @@
 import AuthorTools
 import ArgumentParser
 import Foundation
-import Pipeline
+import LoginEngine
 import ScriptRuntime
 
 /// `authsim test`: the tenant's rule and action tests (`tests/**/*.test.json|yaml`).

@@ -3,7 +3,7 @@ import ArgumentParser
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -2,7 +2,7 @@ import ArgumentParser
 import Directory
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import PostgresStore
 import Tenant
 import Tokens

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Testing
 
 #if canImport(FoundationNetworking)

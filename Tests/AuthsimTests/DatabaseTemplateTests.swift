@@ -6,7 +6,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Auth0's own dashboard templates for "use my own database" (Tests/PipelineTests/Fixtures/
+/// Auth0's own dashboard templates for "use my own database" (Tests/LoginEngineTests/Fixtures/
 /// auth0-templates), unchanged but for the connection string a user puts in the connection's
 /// configuration, against the real PostgreSQL and MariaDB servers `make test` starts, through
 /// the daemon: sign-up (create), login, the profile cache refreshed from the database, password
@@ -20,7 +20,7 @@ import FoundationNetworking
     let resets = PasswordResetTests()
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("PipelineTests/Fixtures/auth0-templates")
+        .appendingPathComponent("LoginEngineTests/Fixtures/auth0-templates")
 
     /// A new, empty database with the table the templates use; its URL.
     func freshDatabase(_ engine: Engine) throws -> String {

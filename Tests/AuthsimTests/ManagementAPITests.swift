@@ -1,6 +1,6 @@
 import Foundation
 import JSONCore
-import Pipeline
+import LoginEngine
 import Testing
 
 #if canImport(FoundationNetworking)

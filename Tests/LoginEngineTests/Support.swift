@@ -4,7 +4,7 @@ import JSONCore
 import ScriptRuntime
 import Tenant
 
-@testable import Pipeline
+@testable import LoginEngine
 import Tokens
 
 /// Shared across tests: one runtime (its workers must survive everything the tests throw at

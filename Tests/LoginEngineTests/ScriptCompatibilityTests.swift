@@ -3,7 +3,7 @@ import Foundation
 import JSONCore
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// Real rules using Node modules and HTTP clients, run through the login pipeline against a
 /// real HTTP server on a loopback port.

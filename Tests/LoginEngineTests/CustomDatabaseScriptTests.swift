@@ -5,7 +5,7 @@ import JSONCore
 @testable import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// Custom-database scripts in the real runtime: Auth0's callback contract, the error globals,
 /// the module environment, and scripts that misbehave.

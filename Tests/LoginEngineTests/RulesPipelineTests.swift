@@ -4,7 +4,7 @@ import Foundation
 import JSONCore
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 import Tokens
 
 @Suite struct SampleTenantTests {

@@ -5,7 +5,7 @@ import JSONCore
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// Password-hash limits and the hashing pool as scripts and logins meet them. A refused hash
 /// is never computed (cost 21 would take minutes, a 2 GiB argon2 gigabytes: the suite's time

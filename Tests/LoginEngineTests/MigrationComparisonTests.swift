@@ -4,7 +4,7 @@ import Foundation
 import JSONCore
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// The sample tenant's rules and their action ports, compared on identical inputs.
 @Suite struct MigrationComparisonTests {

@@ -5,7 +5,7 @@ import JSONCore
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// With `tenantChanges: .store`, the Management API keeps the rules, actions and bindings it
 /// saves in the store, laid over the tenant directory, which it never writes. Two pipelines on

@@ -4,7 +4,7 @@ import JSONCore
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// A trace document shaped like a login's result: top-level summary fields, a user and one
 /// entry per rule with its console lines.

@@ -4,7 +4,7 @@ import JSONCore
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// An action for a fixture: code, secrets, triggers.
 struct ActionSource {

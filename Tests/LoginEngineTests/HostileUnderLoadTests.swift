@@ -5,7 +5,7 @@ import ScriptRuntime
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// The reliability suite's hostile scripts under load: 32 good logins run continuously while
 /// each hostile rule is injected; every good login succeeds, every bad one fails with its own

@@ -5,7 +5,7 @@ import ScriptRuntime
 import Tenant
 import Testing
 
-@testable import Pipeline
+@testable import LoginEngine
 
 /// What scripts see of the runtime and of each other: the documented globals and nothing of the
 /// runtime's own, secrets that no other script reaches, and nothing one login leaves for the next.
