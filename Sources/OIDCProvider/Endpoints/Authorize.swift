@@ -1,0 +1,62 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// `GET /authorize`: a transaction, then the login page, the upstream IdP, or a silent login on the SSO session.
+extension AuthorizationService {
+    public func authorize(_ q: [String: String], sessionCookie: String?, ip: String?, userAgent: String?) async -> Step {
+        let tenant = pipeline.tenant
+        guard let clientId = q["client_id"], let client = tenant.clients.first(where: { $0.clientId == clientId }) else {
+            return .invalid("Unknown client: \(q["client_id"] ?? "(missing client_id)")")
+        }
+        guard let redirect = q["redirect_uri"] else { return .invalid("Missing redirect_uri") }
+        guard client.callbacks.contains(redirect) else {
+            return .invalid("The redirect_uri \(redirect) is not in the allowed callback URLs of \(client.name)")
+        }
+        guard let p = Parameters(query: q) else { return .invalid("Missing client_id or redirect_uri") }
+        guard ["code", "id_token", "id_token token", "token id_token"].contains(p.responseType) else {
+            return errorRedirect(p, "unsupported_response_type", "Unsupported response type: \(p.responseType)")
+        }
+        if p.responseType != "code", p.nonce == nil {
+            return errorRedirect(p, "invalid_request", "nonce is required for implicit flows")
+        }
+        if let m = p.codeChallengeMethod, !["S256", "plain"].contains(m) {
+            return errorRedirect(p, "invalid_request", "Unsupported code_challenge_method \(m)")
+        }
+        if client.isPublic, p.responseType == "code", p.codeChallenge == nil {
+            return errorRedirect(p, "invalid_request", "Public clients must use PKCE (code_challenge)")
+        }
+        if let c = p.connection, tenant.connection(named: c) == nil {
+            return errorRedirect(p, "invalid_request", "Unknown connection \(c)")
+        }
+        let session: Session? = if let sessionCookie { await self.session(sessionCookie) } else { nil }
+        if let session, p.prompt != "login" {
+            // An SSO session: log in silently, without counting a login.
+            return await complete(p, client: client, sessionID: sessionCookie!) { request in
+                var request = request
+                request.context["sso"] = ["with_auth0": true, "with_dbconn": true, "current_clients": .array(session.clients.sorted().map(JSONValue.string))]
+                request.ip = ip
+                request.userAgent = userAgent
+                return try await self.pipeline.silentLogin(userId: session.userId, request: request)
+            }
+        }
+        if p.prompt == "none" { return errorRedirect(p, "login_required", "Login required") }
+        let tx = randomHexID()
+        do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now())) } catch {
+            return .invalid("Could not start the login: \(error)")
+        }
+        if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {
+            return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
+        }
+        return .login(transaction: tx, client: client, connection: p.connection ?? pipeline.defaultConnectionName, loginHint: p.loginHint, error: nil)
+    }
+
+    /// Social and enterprise connections: their users come from a (simulated) upstream IdP.
+    public static func isFederated(_ connection: Connection) -> Bool {
+        !connection.isDatabase && !["email", "sms"].contains(connection.strategy)
+    }
+}

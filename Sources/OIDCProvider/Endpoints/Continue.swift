@@ -1,0 +1,108 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// `GET /continue`: a login a rule redirected resumes; and how a finished login answers the client.
+extension AuthorizationService {
+    /// Resumes a login suspended by a redirect: rules re-run with `protocol = redirect-callback`
+    /// (a rule redirect), or the redirecting action's `onContinuePostLogin` runs and then the
+    /// actions after it. The continue request's query is the flow's request query.
+    public func resume(query: [String: String], browserCookie: String?, ip: String?, userAgent: String?) async -> Step {
+        // The state is single-use, and only the browser that was sent away may bring it back.
+        let taken: Suspended? = if let id = query["state"] { await takeSuspended(id, browser: browserCookie) } else { nil }
+        guard let suspended = taken, Timestamp.now() - suspended.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == suspended.clientId })
+        else {
+            return .invalid("This login can no longer be continued: the state is unknown, used, expired or from another browser. Start again from the application.")
+        }
+        return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            request.query = query.mapValues(JSONValue.string)
+            request.resume = suspended.resume
+            return try await self.pipeline.silentLogin(userId: suspended.userId, request: request)
+        }
+    }
+
+    /// Runs the flow and turns its result into the redirect to the app.
+    func complete(_ p: Parameters, client: Client, sessionID: String, flow: (SimulationRequest) async throws -> SimulationResult) async -> Step {
+        var request = SimulationRequest(user: .stored(""))
+        request.client = client.clientId
+        request.audience = p.audience
+        request.scope = p.scope
+        request.nonce = p.nonce
+        request.prompt = p.prompt
+        request.protocolName = p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
+        var authorize: [String: JSONValue] = [
+            "client_id": .string(p.clientId), "redirect_uri": .string(p.redirectURI), "response_type": .string(p.responseType), "scope": .string(p.scope),
+        ]
+        let optional: [(String, String?)] = [
+            ("state", p.state), ("nonce", p.nonce), ("audience", p.audience), ("connection", p.connection), ("prompt", p.prompt),
+            ("login_hint", p.loginHint), ("response_mode", p.responseMode), ("code_challenge_method", p.codeChallengeMethod),
+        ]
+        for (k, v) in optional { if let v { authorize[k] = .string(v) } }
+        request.query = authorize
+        request.authorizeParameters = authorize
+        let result: SimulationResult
+        do { result = try await flow(request) } catch {
+            return errorRedirect(p, "server_error", String(describing: error))
+        }
+        switch result.outcome {
+        case .allowed: break
+        case .redirect:
+            // Suspend: the browser goes to the script's URL with `state`, and comes back to /continue.
+            guard let target = result.redirect?["url"]?.stringValue, let userId = result.user["user_id"]?.stringValue, let resume = result.resume else {
+                return errorRedirect(p, "server_error", "a redirect without a target")
+            }
+            let id = OpaqueToken.new()
+            let browser = OpaqueToken.new()
+            let now = Timestamp.now()
+            do {
+                try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser))
+            } catch {
+                return errorRedirect(p, "server_error", "could not keep the suspended login: \(error)")
+            }
+            return .suspend(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(id), browser: browser)
+        case .denied, .error:
+            let e = result.error ?? FlowError("access_denied", "login failed")
+            return errorRedirect(p, e.error == "server_error" ? "server_error" : e.error, e.description)
+        }
+        guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
+        let now = Timestamp.now()
+        var session = await self.session(sessionID) ?? Session(userId: userId, connection: result.connection, authTime: now, clients: [])
+        session.clients.insert(client.clientId)
+        do { try await saveSession(sessionID, session) } catch {
+            return errorRedirect(p, "server_error", "could not keep the session: \(error)")
+        }
+        var params: [(String, String)] = []
+        if p.responseType == "code" {
+            guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
+            let code = OpaqueToken.new()
+            let record = Code(
+                idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
+                audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
+                method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
+            do {
+                // Only the code's hash is a key in the store.
+                try await pipeline.store.putEphemeral("code:" + OpaqueToken.hash(code), record.json.serialized(), expires: record.expires)
+            } catch {
+                return errorRedirect(p, "server_error", "could not keep the authorization code: \(error)")
+            }
+            params.append(("code", code))
+        } else {
+            if let id = result.idToken?.jwt { params.append(("id_token", id)) }
+            if p.responseType.contains("token"), let at = result.accessToken {
+                params.append(("access_token", at.jwt ?? at.opaque ?? ""))
+                params.append(("token_type", "Bearer"))
+                params.append(("expires_in", String(Int(max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
+            }
+        }
+        if let s = p.state { params.append(("state", s)) }
+        return .redirect(Self.callbackURL(p, params), session: sessionID)
+    }
+}

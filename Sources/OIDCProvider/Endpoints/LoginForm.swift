@@ -1,0 +1,37 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// `POST` of the login page's form: a password login in the transaction.
+extension AuthorizationService {
+    public func submitLogin(transaction tx: String, username: String, password: String, ip: String?, userAgent: String?) async -> Step {
+        let now = Timestamp.now()
+        guard let t = await transaction(tx), now - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else {
+            return .invalid("This login page has expired. Start again from the application.")
+        }
+        let p = t.parameters
+        let connection = p.connection ?? pipeline.defaultConnectionName
+        let sessionID = randomHexID()
+        var failed: String?
+        let step = await complete(p, client: client, sessionID: sessionID) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            request.connection = connection
+            let result = try await self.pipeline.login(username: username, password: password, request: request)
+            if result.error?.error == "invalid_grant" { failed = result.error?.description }
+            return result
+        }
+        if let failed {
+            return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed)
+        }
+        await dropTransaction(tx)
+        return step
+    }
+}

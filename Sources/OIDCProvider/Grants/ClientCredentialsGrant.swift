@@ -1,0 +1,50 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// The `client_credentials` grant, with credentials-exchange actions.
+extension OAuthService {
+    func clientCredentials(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
+        guard let audience = r["audience"] ?? tenant.settings.defaultAudience else {
+            throw OAuthError(403, "access_denied", "No audience parameter was provided, and no default audience has been configured")
+        }
+        guard let grant = tenant.clientGrant(clientId: client.clientId, audience: audience) else {
+            throw OAuthError(403, "access_denied", "Client has not been granted scopes: \(audience)")
+        }
+        var scope = grant.scope
+        if let asked = r["scope"] {
+            let wanted = asked.split(separator: " ").map(String.init)
+            if let missing = wanted.first(where: { !grant.scope.contains($0) }) {
+                throw OAuthError(403, "access_denied", "Client has not been granted scope: \(missing)")
+            }
+            scope = wanted
+        }
+        let lifetime = tenant.isManagementAudience(audience)
+            ? Int(tenant.settings.managementTokenLifetime) : (tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400)
+        // credentials-exchange actions: custom claims, or a denial.
+        let exchange: RulesRunner.TriggerOutcome
+        do {
+            exchange = try await pipeline.credentialsExchange(client: client, audience: audience, scopes: scope, ip: r.ip, userAgent: r.userAgent)
+        } catch {
+            throw OAuthError(500, "server_error", error.description)
+        }
+        if let denied = exchange.denied {
+            throw OAuthError(403, denied.error == "access_denied" || denied.error.isEmpty ? "access_denied" : denied.error, denied.description)
+        }
+        do {
+            let (token, dropped) = try pipeline.issuer.issueClientCredentials(
+                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: exchange.claimSources)
+            for d in dropped {
+                pipeline.logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "action": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
+            }
+            pipeline.logger.info("client credentials token", metadata: ["client": .string(client.name), "audience": .string(audience)])
+            return ["access_token": .string(token), "token_type": "Bearer", "expires_in": .number(Double(lifetime)), "scope": .string(scope.joined(separator: " "))]
+        } catch {
+            throw OAuthError(500, "server_error", "signing failed: \(error)")
+        }
+    }
+}

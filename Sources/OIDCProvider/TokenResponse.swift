@@ -1,0 +1,52 @@
+import Crypto
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// The token endpoint's answer: tokens, scope, expiry, a refresh token when asked for.
+extension OAuthService {
+    /// Turns a login result into the token response, or its OAuth error.
+    func tokenResponse(_ result: SimulationResult, client: Client, scope: String, audience: String?, issueRefreshToken: Bool = true) async throws(OAuthError) -> JSONValue {
+        switch result.outcome {
+        case .allowed: break
+        case .denied, .redirect, .error:
+            let e = result.error ?? FlowError("access_denied", "login failed")
+            switch e.error {
+            case "invalid_grant": throw OAuthError(403, "invalid_grant", e.description)
+            case "unauthorized" where e.description == "user is blocked" && result.trace.isEmpty:
+                throw OAuthError(403, "invalid_grant", "user is blocked")
+            case "unauthorized": throw OAuthError(401, "unauthorized", e.description)
+            case "interaction_required": throw OAuthError(400, "interaction_required", e.description)
+            case "server_error": throw OAuthError(500, "server_error", e.description)
+            case "temporarily_unavailable": throw OAuthError(503, "temporarily_unavailable", e.description)
+            default: throw OAuthError(403, e.error, e.description)
+            }
+        }
+        guard let id = result.idToken, let at = result.accessToken else { throw OAuthError(500, "server_error", "no tokens were issued") }
+        return try await tokenResponse(idToken: id, accessToken: at, userId: result.user["user_id"]?.stringValue, client: client, scope: scope, audience: audience, issueRefreshToken: issueRefreshToken)
+    }
+
+    /// The token response for a login's tokens (a refresh token too with `offline_access`).
+    func tokenResponse(idToken id: IssuedToken, accessToken at: IssuedToken, userId: String?, client: Client, scope: String, audience: String?, issueRefreshToken: Bool = true) async throws(OAuthError) -> JSONValue {
+        var out: [String: JSONValue] = ["token_type": "Bearer"]
+        out["access_token"] = .string(at.jwt ?? at.opaque ?? "")
+        out["expires_in"] = .number(at.claims["exp"]?.doubleValue.map { max(0, $0 - Timestamp.now().rounded(.down)) } ?? 86400)
+        out["scope"] = at.claims["scope"] ?? .string(scope)
+        let scopes = Set(scope.split(separator: " ").map(String.init))
+        if scopes.contains("openid"), let jwt = id.jwt { out["id_token"] = .string(jwt) }
+        if issueRefreshToken, scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), let userId {
+            let token = OpaqueToken.new()
+            do {
+                try await pipeline.store.saveRefreshToken(
+                    RefreshTokenRecord(hash: OpaqueToken.hash(token), userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: Timestamp.now()))
+            } catch {
+                throw OAuthError(500, "server_error", String(describing: error))
+            }
+            out["refresh_token"] = .string(token)
+        }
+        return .object(out)
+    }
+}
