@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1
 SDK_VENV := .build/sdk-venv
 ARTIFACTS := $(CURDIR)/.build/test-artifacts
 
-.PHONY: all deps test-deps apt-install build build-release run test js-check sdk-test bench fuzz soak clean
+.PHONY: all deps test-deps apt-install build build-release run test js-check check-imports sdk-test bench fuzz soak clean
 
 all: build
 
@@ -61,7 +61,7 @@ run: build-release
 # number of mutated inputs from a fixed seed; the host target in real logins).
 LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
-test: test-deps js-check
+test: test-deps js-check check-imports
 	swift build --build-tests
 	scripts/test-postgres.sh start
 	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
@@ -77,6 +77,10 @@ test: test-deps js-check
 js-check:
 	@for f in $$(find Sources -name '*.js' | sort); do node --check $$f || { echo "syntax error in $$f"; exit 1; }; done
 	@echo "JavaScript syntax: $$(find Sources -name '*.js' | wc -l) files parse"
+
+# Every module a target imports is declared in Package.swift.
+check-imports:
+	@python3 scripts/check-imports.py
 
 sdk-test:
 	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)

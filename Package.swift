@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // System libraries
@@ -84,6 +85,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // Node's built-ins and the bundled packages, as JavaScript files embedded in the binary.
             resources: [
@@ -149,13 +151,26 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "JSONCore",
+                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "Tenant", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The web console: plain files, embedded in the binary (no build step, no CDN).
             resources: [.embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"), .embedInCode("OpenAPI/openapi.yaml")]
+        ),
+        // The in-process test harness: the application on a tenant, driven through its router.
+        .target(
+            name: "AuthsimTesting",
+            dependencies: [
+                "Server", "LoginEngine", "ManagementAPI", "ScriptRuntime", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "authsim",
@@ -176,9 +191,9 @@ let package = Package(
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
         .testTarget(name: "ScriptRuntimeTests", dependencies: ["ScriptRuntime"]),
-        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing"]),
-        .testTarget(name: "DirectoryTests", dependencies: ["Directory"]),
-        .testTarget(name: "StoreTests", dependencies: ["Directory", "PostgresStore", "JSONCore"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "Tenant"]),
+        .testTarget(name: "DirectoryTests", dependencies: ["Directory", "JSONCore"]),
+        .testTarget(name: "StoreTests", dependencies: ["Directory", "PostgresStore", "JSONCore", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(
             name: "NodeCompatTests",
             dependencies: [
@@ -191,9 +206,14 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "LoginEngineTests", dependencies: ["LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Hummingbird", package: "hummingbird")],
+            name: "LoginEngineTests",
+            dependencies: [
+                "LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", "ScriptRuntime", "Directory", "Tenant", "JSONCore",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["JSONCore", "LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", "ScriptRuntime", "JSONCore", "LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -8,57 +8,57 @@ import Tenant
 /// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /continue`
 /// (resume after a rule/action redirect), `GET /v2/logout`,
 /// and the OIDC discovery document. The flow logic is `AuthorizationService`'s.
-struct AuthorizeRoutes: Sendable {
+struct AuthorizeRoutes: RouteGroup {
     static let sessionCookie = "authsim_session"
     static let continueCookie = "authsim_continue"
     let authorization: AuthorizationService
     let maximumBodySize: Int
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("authorize") { request, _ -> Response in
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
+        router.get("authorize") { request, context -> Response in
             // Form-style query: '+' is a space (clients send scope=openid+profile).
             let q = FormEncoding.decode(request.uri.query ?? "")
-            let step = await authorization.authorize(q, sessionCookie: request.cookies[Self.sessionCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            let step = await authorization.authorize(q, sessionCookie: request.cookies[Self.sessionCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent])
             return render(step)
         }
-        router.post("authorize/login") { request, _ -> Response in
+        router.post("authorize/login") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
             let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitLogin(
                 transaction: form["tx"] ?? "", username: form["username"] ?? "", password: form["password"] ?? "",
-                ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                ip: context.clientIP, userAgent: request.headers[.userAgent])
             return render(step)
         }
-        router.get("authorize/idp") { request, _ -> Response in
+        router.get("authorize/idp") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? ""))
         }
-        router.post("authorize/idp") { request, _ -> Response in
+        router.post("authorize/idp") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
             let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitIdP(
-                transaction: form["tx"] ?? "", userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"], ip: "127.0.0.1",
+                transaction: form["tx"] ?? "", userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"], ip: context.clientIP,
                 userAgent: request.headers[.userAgent])
             return render(step)
         }
-        router.get("authorize/signup") { request, _ -> Response in
+        router.get("authorize/signup") { request, context -> Response in
             render(await authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
         }
-        router.post("authorize/signup") { request, _ -> Response in
+        router.post("authorize/signup") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
             let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitSignup(
-                transaction: form["tx"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "", ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                transaction: form["tx"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent])
             return render(step)
         }
         // The Authentication API's database sign-up (JSON or form body).
-        router.post("dbconnections/signup") { request, _ -> Response in
+        router.post("dbconnections/signup") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return HTTPJSON.error(.contentTooLarge, "Request body is larger than \(maximumBodySize) bytes", errorCode: "payload_too_large")
             }
@@ -76,7 +76,7 @@ struct AuthorizeRoutes: Sendable {
                 let user = try await authorization.pipeline.signup(
                     clientId: fields["client_id"]?.stringValue ?? "", connection: fields["connection"]?.stringValue ?? authorization.pipeline.defaultConnectionName,
                     email: fields["email"]?.stringValue ?? "", password: fields["password"]?.stringValue ?? "", fields: fields,
-                    ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                    ip: context.clientIP, userAgent: request.headers[.userAgent])
                 var out: [String: JSONValue] = ["_id": .string(String(user.userId.dropFirst("auth0|".count))), "email": .string(user.email ?? ""), "email_verified": .bool(user.emailVerified)]
                 for k in ["username", "given_name", "family_name", "name", "nickname", "picture", "user_metadata"] {
                     if let v = user.json[k], !v.isNull { out[k] = v }
@@ -87,7 +87,7 @@ struct AuthorizeRoutes: Sendable {
             }
         }
         // Password reset: the request (the link goes to the daemon log), the page, the new password.
-        router.post("dbconnections/change_password") { request, _ -> Response in
+        router.post("dbconnections/change_password") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return HTTPJSON.error(.contentTooLarge, "Request body is larger than \(maximumBodySize) bytes", errorCode: "payload_too_large")
             }
@@ -96,20 +96,20 @@ struct AuthorizeRoutes: Sendable {
             do throws(PasswordResetError) {
                 let message = try await authorization.pipeline.requestPasswordReset(
                     clientId: fields["client_id"] ?? "", connection: fields["connection"] ?? authorization.pipeline.defaultConnectionName,
-                    email: fields["email"] ?? "", ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+                    email: fields["email"] ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent])
                 return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: message)))
             } catch {
                 return HTTPJSON.response(["error": "bad.request", "error_description": .string(error.description)], status: .badRequest)
             }
         }
-        router.get("lo/reset") { request, _ -> Response in
+        router.get("lo/reset") { request, context -> Response in
             let ticket = request.uri.queryParameters["ticket"].map(String.init) ?? ""
             guard let t = await authorization.pipeline.passwordResets.peek(ticket) else {
                 return LoginPage.error("This link has expired or was already used: ask for a new one.", status: .badRequest)
             }
             return LoginPage.resetForm(ticket: ticket, email: t.email, error: nil)
         }
-        router.post("lo/reset") { request, _ -> Response in
+        router.post("lo/reset") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
@@ -117,7 +117,7 @@ struct AuthorizeRoutes: Sendable {
             let ticket = form["ticket"] ?? ""
             let email = await authorization.pipeline.passwordResets.peek(ticket)?.email
             do throws(PasswordResetError) {
-                let result = try await authorization.pipeline.resetPassword(ticket: ticket, password: form["password"] ?? "", ip: "127.0.0.1")
+                let result = try await authorization.pipeline.resetPassword(ticket: ticket, password: form["password"] ?? "", ip: context.clientIP)
                 if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
                 return LoginPage.message("Your password has been changed.")
             } catch {
@@ -127,22 +127,22 @@ struct AuthorizeRoutes: Sendable {
                 return LoginPage.error(error.description, status: .badRequest)
             }
         }
-        router.get("lo/verify_email") { request, _ -> Response in
+        router.get("lo/verify_email") { request, context -> Response in
             let ticket = request.uri.queryParameters["ticket"].map(String.init) ?? ""
             do throws(PasswordResetError) {
-                let result = try await authorization.pipeline.verifyEmail(ticket: ticket, ip: "127.0.0.1")
+                let result = try await authorization.pipeline.verifyEmail(ticket: ticket, ip: context.clientIP)
                 if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
                 return LoginPage.message("Your email address was successfully verified.")
             } catch {
                 return LoginPage.error(error.description, status: .badRequest)
             }
         }
-        router.get("continue") { request, _ -> Response in
+        router.get("continue") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.resume(
-                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: "127.0.0.1", userAgent: request.headers[.userAgent]))
+                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent]))
         }
-        router.get("v2/logout") { request, _ -> Response in
+        router.get("v2/logout") { request, context -> Response in
             let target = await authorization.logout(
                 sessionCookie: request.cookies[Self.sessionCookie]?.value, returnTo: request.uri.queryParameters["returnTo"].map(String.init),
                 clientId: request.uri.queryParameters["client_id"].map(String.init))

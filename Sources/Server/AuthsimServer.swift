@@ -37,32 +37,57 @@ public struct AuthsimServer: Sendable {
         self.logger = logger
     }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// One route: method and path pattern (`/api/v2/users/:id`).
+    public struct Route: Sendable, Hashable, CustomStringConvertible {
+        public var method: String
+        public var path: String
+        public var description: String { method + " " + path }
+    }
+
+    /// Every route the daemon serves (`/metrics` only with a registry).
+    public var routeTable: [Route] {
+        let recorder = RouteRecorder()
+        for group in routeGroups() { group.register(on: recorder) }
+        return recorder.routes
+    }
+
+    func router() -> Router<AuthsimRequestContext> {
+        let router = Router(context: AuthsimRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
-        if let metrics { MetricsRoutes(registry: metrics, pipeline: pipeline).register(on: router) }
-        HealthRoutes(pipeline: pipeline).register(on: router)
-        OpenAPIRoutes().register(on: router)
-        WellKnownRoutes(pipeline: pipeline).register(on: router)
-        SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize).register(on: router)
-        ConsoleRoutes(pipeline: pipeline, signIn: consoleSignIn).register(on: router)
-        let authorization = AuthorizationService(pipeline: pipeline)
-        OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
-        AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize).register(on: router)
-        ManagementRoutes(management: ManagementService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize, rateLimiter: authorization.oauth.rateLimiter)
-            .register(on: router)
+        for group in routeGroups() { router.addRoutes(group.routes) }
         return router
+    }
+
+    func routeGroups() -> [any RouteGroup] {
+        let authorization = AuthorizationService(pipeline: pipeline)
+        var groups: [any RouteGroup] = [
+            HealthRoutes(pipeline: pipeline), OpenAPIRoutes(), WellKnownRoutes(pipeline: pipeline),
+            SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize),
+            ConsoleRoutes(pipeline: pipeline, signIn: consoleSignIn),
+            OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize),
+            AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize),
+            ManagementRoutes(
+                management: ManagementService(pipeline: pipeline), maximumBodySize: configuration.maximumBodySize,
+                rateLimiter: authorization.oauth.rateLimiter),
+        ]
+        if let metrics { groups.insert(MetricsRoutes(registry: metrics, pipeline: pipeline), at: 0) }
+        return groups
+    }
+
+    /// The application on `configuration`'s address: what `run` serves, and what the in-process
+    /// test harness (AuthsimTesting) drives without a socket.
+    public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "authsim"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
     }
 
     /// Serves until SIGINT/SIGTERM, then stops accepting, lets in-flight requests finish and
     /// returns. `onListening` gets the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = Application(
-            router: router(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "authsim"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        try await app.runService()
+        try await application(onListening: onListening).runService()
     }
 }

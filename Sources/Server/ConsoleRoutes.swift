@@ -42,7 +42,7 @@ public final class ConsoleSignIn: Sendable {
 /// `POST /console/session/renew`, which trades a console token still valid for a fresh one (so
 /// the tokens stay short-lived while a console stays open). Everything else the console shows
 /// comes from the public APIs with that token.
-struct ConsoleRoutes: Sendable {
+struct ConsoleRoutes: RouteGroup {
     let pipeline: LoginPipeline
     let signIn: ConsoleSignIn
 
@@ -62,7 +62,7 @@ struct ConsoleRoutes: Sendable {
         .init("X-Content-Type-Options")!: "nosniff", .init("Referrer-Policy")!: "no-referrer", .cacheControl: "no-cache",
     ]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         // The router ignores a trailing slash: this serves both /console and /console/.
         router.get("console") { _, _ in Self.file("") }
         router.get("console/:file") { _, context in Self.file(context.parameters.get("file") ?? "") }

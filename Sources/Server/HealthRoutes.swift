@@ -4,10 +4,10 @@ import NIOCore
 import LoginEngine
 
 /// `GET /healthz`: liveness plus what is loaded.
-struct HealthRoutes: Sendable {
+struct HealthRoutes: RouteGroup {
     let pipeline: LoginPipeline
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("healthz") { _, _ -> Response in
             HTTPJSON.response([
                 "status": "ok", "tenant": .string(pipeline.tenant.name), "revision": .string(pipeline.tenant.revision),
@@ -23,8 +23,8 @@ struct HealthRoutes: Sendable {
 
 /// `GET /api/authsim/openapi.yaml`: the OpenAPI 3 description of the Management API subset and
 /// the simulation API (what the schemathesis fuzz in `make test` runs against). No token needed.
-struct OpenAPIRoutes: Sendable {
-    func register(on router: Router<BasicRequestContext>) {
+struct OpenAPIRoutes: RouteGroup {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("api/authsim/openapi.yaml") { _, _ -> Response in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
@@ -34,10 +34,10 @@ struct OpenAPIRoutes: Sendable {
 }
 
 /// `GET /.well-known/jwks.json`: current and previous public keys.
-struct WellKnownRoutes: Sendable {
+struct WellKnownRoutes: RouteGroup {
     let pipeline: LoginPipeline
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get(".well-known/jwks.json") { _, _ -> Response in
             HTTPJSON.response(pipeline.issuer.keys.jwks)
         }

@@ -6,16 +6,16 @@ import NIOCore
 import LoginEngine
 
 /// `/api/v2/users…` and `/api/v2/roles`: scope check, decode, call `ManagementService`, encode.
-struct ManagementRoutes: Sendable {
+struct ManagementRoutes: RouteGroup {
     let management: ManagementService
     let maximumBodySize: Int
     let rateLimiter: RateLimiter
 
     /// Gets the request, its context and the verified token's claims.
-    typealias Handler = @Sendable (Request, BasicRequestContext, JSONValue) async throws(ManagementError) -> Response
+    typealias Handler = @Sendable (Request, AuthsimRequestContext, JSONValue) async throws(ManagementError) -> Response
 
     /// Wraps a handler with the scope check and Auth0's error body.
-    func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, BasicRequestContext) async throws -> Response {
+    func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, AuthsimRequestContext) async throws -> Response {
         { request, context in
             var response: Response
             var limit: RateLimiter.Decision?
@@ -31,7 +31,7 @@ struct ManagementRoutes: Sendable {
             }
             if let limit { HTTPJSON.addRateLimitHeaders(&response, limit) }
             let path = String(request.uri.path.dropFirst("/api/v2/".count))
-            await management.recordCall(method: request.method.rawValue, path: path, status: response.status.code, ip: "127.0.0.1", userAgent: request.headers[.userAgent])
+            await management.recordCall(method: request.method.rawValue, path: path, status: response.status.code, ip: context.clientIP, userAgent: request.headers[.userAgent])
             return response
         }
     }
@@ -41,7 +41,7 @@ struct ManagementRoutes: Sendable {
     }
 
     /// The `:id` path parameter, percent-decoded.
-    static func userID(_ context: BasicRequestContext) -> String {
+    static func userID(_ context: AuthsimRequestContext) -> String {
         let raw = context.parameters.get("id") ?? ""
         return raw.removingPercentEncoding ?? raw
     }
@@ -54,7 +54,7 @@ struct ManagementRoutes: Sendable {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         let api = router.group("api/v2")
         api.get("users", use: guarded(["read:users"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.listUsers(Self.query(request)))

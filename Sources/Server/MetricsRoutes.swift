@@ -5,11 +5,11 @@ import Prometheus
 
 /// `GET /metrics`: Prometheus text format. The registry is the one `MetricsSystem` was
 /// bootstrapped with (see `AuthsimServer.bootstrapMetrics`).
-struct MetricsRoutes: Sendable {
+struct MetricsRoutes: RouteGroup {
     let registry: PrometheusCollectorRegistry
     let pipeline: LoginPipeline
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("metrics") { _, _ -> Response in
             Gauge(label: "authsim_worker_queue_depth").record(pipeline.runtime.queueDepth)
             var buffer: [UInt8] = []

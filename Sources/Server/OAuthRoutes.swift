@@ -6,14 +6,14 @@ import LoginEngine
 
 /// `POST /oauth/token`, `GET|POST /userinfo`, `POST /oauth/revoke`: decoding and encoding only;
 /// the grants live in `OAuthService`.
-struct OAuthRoutes: Sendable {
+struct OAuthRoutes: RouteGroup {
     let authorization: AuthorizationService
     var oauth: OAuthService { authorization.oauth }
     let maximumBodySize: Int
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("oauth/token") { request, _ -> Response in
-            switch await decode(request) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
+        router.post("oauth/token") { request, context -> Response in
+            switch await decode(request, context) {
             case .failure(let e): return Self.error(e)
             case .success(let r):
                 let limit = oauth.rateLimit(r)
@@ -30,8 +30,8 @@ struct OAuthRoutes: Sendable {
                 return response
             }
         }
-        router.post("passwordless/start") { request, _ -> Response in
-            switch await decode(request) {
+        router.post("passwordless/start") { request, context -> Response in
+            switch await decode(request, context) {
             case .failure(let e): return Self.error(e)
             case .success(let r):
                 switch await oauth.passwordlessStart(r) {
@@ -40,8 +40,8 @@ struct OAuthRoutes: Sendable {
                 }
             }
         }
-        router.post("oauth/revoke") { request, _ -> Response in
-            switch await decode(request) {
+        router.post("oauth/revoke") { request, context -> Response in
+            switch await decode(request, context) {
             case .failure(let e): return Self.error(e)
             case .success(let r):
                 switch await oauth.revoke(r) {
@@ -50,7 +50,7 @@ struct OAuthRoutes: Sendable {
                 }
             }
         }
-        let userinfo: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+        let userinfo: @Sendable (Request, AuthsimRequestContext) async throws -> Response = { request, _ in
             switch await oauth.userinfo(authorizationHeader: request.headers[.authorization]) {
             case .success(let body): return HTTPJSON.response(body)
             case .failure(let e):
@@ -68,7 +68,7 @@ struct OAuthRoutes: Sendable {
     }
 
     /// Form-encoded or JSON parameters, plus Basic client credentials and the caller's address.
-    func decode(_ request: Request) async -> Result<OAuthRequest, OAuthError> {
+    func decode(_ request: Request, _ context: AuthsimRequestContext) async -> Result<OAuthRequest, OAuthError> {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: maximumBodySize) } catch {
             return .failure(OAuthError(413, "invalid_request", "Request body is larger than \(maximumBodySize) bytes"))
@@ -96,7 +96,7 @@ struct OAuthRoutes: Sendable {
             basic = (FormEncoding.percentDecode(String(pair[..<colon])), FormEncoding.percentDecode(String(pair[pair.index(after: colon)...])))
         }
         let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        return .success(OAuthRequest(parameters: parameters, basicCredentials: basic, ip: forwarded ?? "127.0.0.1", userAgent: request.headers[.userAgent]))
+        return .success(OAuthRequest(parameters: parameters, basicCredentials: basic, ip: forwarded ?? context.clientIP, userAgent: request.headers[.userAgent]))
     }
 }
 

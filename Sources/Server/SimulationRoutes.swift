@@ -8,7 +8,7 @@ import Tokens
 
 /// `POST /api/authsim/simulate`: the same simulation request and result as
 /// `authsim simulate --request FILE --json`, for a Management API token with `simulate:logins`.
-struct SimulationRoutes: Sendable {
+struct SimulationRoutes: RouteGroup {
     static let scope = "simulate:logins"
     let pipeline: LoginPipeline
     let maximumBodySize: Int
@@ -29,7 +29,7 @@ struct SimulationRoutes: Sendable {
         return await HTTPJSON.body(request, limit: maximumBodySize)
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("api/authsim/traces/:id") { request, context -> Response in
             if let denied = unauthorized(request) { return denied }
             let id = context.parameters.get("id") ?? ""

@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import HummingbirdTesting
+import JSONCore
+import LoginEngine
+import ManagementAPI
+import NIOCore
+import ScriptRuntime
+import Server
+
+/// The whole application — every route, the real engine, a real SQLite store, real signing keys
+/// and the JavaScriptCore runtime — on a tenant directory, driven in-process: requests go
+/// through the router (HummingbirdTesting's router mode) without a socket or a process.
+/// Tests that need a real process (signals, start-up, two daemons, the CLI) keep spawning one.
+public final class AuthsimTestApp: Sendable {
+    /// The issuer the application runs under (what `aud`/`iss` and links carry).
+    public static let issuer = "http://authsim.test/"
+
+    public let pipeline: LoginPipeline
+    public let server: AuthsimServer
+    /// The SQLite file of this application's store (its own, in a temporary folder).
+    public let storePath: String
+
+    init(pipeline: LoginPipeline, server: AuthsimServer, storePath: String) {
+        self.pipeline = pipeline
+        self.server = server
+        self.storePath = storePath
+    }
+
+    /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does.
+    public static func open(
+        tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = []
+    ) async throws -> AuthsimTestApp {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-app-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let storePath = folder + "/authsim.sqlite"
+        let pipeline = try await LoginPipeline.open(
+            tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths)
+        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize))
+        return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath)
+    }
+
+    /// A Management API token signed by the tenant's key (as the one `serve` writes).
+    public func managementToken(scopes: [String] = ManagementService.allScopes) throws -> String {
+        try pipeline.localManagementToken(scopes: scopes)
+    }
+
+    /// Runs `body` with a client of the application.
+    public func test<Value: Sendable>(_ body: @Sendable (AuthsimTestClient) async throws -> Value) async throws -> Value {
+        try await server.application().test(.router) { client in try await body(AuthsimTestClient(client: client)) }
+    }
+}
+
+/// Requests to the in-process application.
+public struct AuthsimTestClient: Sendable {
+    let client: any TestClientProtocol
+
+    /// `path` as a client sends it (with its query, `%`-encoded); `body` is sent as is, with
+    /// `contentType` (JSON when the body starts with `{` or `[`, else a form).
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, body: String? = nil, contentType: String? = nil, token: String? = nil,
+        headers: [String: String] = [:]
+    ) async throws -> AuthsimTestResponse {
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer " + token }
+        if let body {
+            let json = body.first == "{" || body.first == "["
+            fields[.contentType] = contentType ?? (json ? "application/json" : "application/x-www-form-urlencoded")
+        }
+        for (name, value) in headers {
+            guard let field = HTTPField.Name(name) else { continue }
+            fields[field] = value
+        }
+        let uri = path.hasPrefix("/") ? path : "/" + path
+        let response = try await client.executeRequest(uri: uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) })
+        return AuthsimTestResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
+    }
+
+    /// A form post (`application/x-www-form-urlencoded`).
+    public func form(_ path: String, _ fields: [String: String], token: String? = nil, headers: [String: String] = [:]) async throws -> AuthsimTestResponse {
+        let body = fields.sorted { $0.key < $1.key }.map { Self.formEncode($0.key) + "=" + Self.formEncode($0.value) }.joined(separator: "&")
+        return try await send(.post, path, body: body, contentType: "application/x-www-form-urlencoded", token: token, headers: headers)
+    }
+
+    /// A client-credentials token of `clientId` for `audience` (the Management API's by default).
+    public func clientCredentials(clientId: String, secret: String, audience: String = AuthsimTestApp.issuer + "api/v2/", scope: String? = nil) async throws -> String? {
+        var fields = ["grant_type": "client_credentials", "client_id": clientId, "client_secret": secret, "audience": audience]
+        if let scope { fields["scope"] = scope }
+        return try await form("oauth/token", fields).json["access_token"]?.stringValue
+    }
+
+    static func formEncode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+}
+
+/// One response: status, headers, body.
+public struct AuthsimTestResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPFields
+    public var text: String
+
+    /// The body as JSON (`.null` when it is not JSON).
+    public var json: JSONValue { (try? JSONValue.parse(text)) ?? .null }
+
+    public func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
+
+    /// The `Set-Cookie` values, by cookie name.
+    public var cookies: [String: String] {
+        var out: [String: String] = [:]
+        for field in headers where field.name == .setCookie {
+            let pair = field.value.split(separator: ";", maxSplits: 1).first ?? ""
+            guard let eq = pair.firstIndex(of: "=") else { continue }
+            out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        return out
+    }
+}

@@ -1,0 +1,507 @@
+import AuthsimTesting
+import Foundation
+import JSONCore
+import ScriptRuntime
+import Server
+import Testing
+
+/// One script runtime for the in-process applications of this target.
+enum InProcess {
+    static let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2))
+
+    /// The sample tenant (a copy: some routes write rules and actions) as an in-process app.
+    static func sampleApp() async throws -> AuthsimTestApp {
+        try await AuthsimTestApp.open(tenantDirectory: try sampleTenantCopy(), runtime: runtime)
+    }
+
+    static let appClient = "sampleAppClientId00000000000000"
+    static let appSecret = "sample-app-client-secret-change-me"
+    static let callback = "http://localhost:3000/callback"
+    static let ann = "auth0|5f7c8ec7c33c6c004bbafe82"
+    static let annPath = "auth0%7C5f7c8ec7c33c6c004bbafe82"
+    static let bobPath = "auth0%7C5f7c8ec7c33c6c004bbafe83"
+}
+
+/// Every route of the daemon, driven in-process through the router (no socket, no process):
+/// each has its own request and an assertion on what that route, and only it, answers. The
+/// table must name every route the server registers, so a new route cannot go untested.
+@Suite(.serialized) struct InProcessRouteTests {
+    /// What the checks share: the client, a Management token, values one route hands the next.
+    final class Run: @unchecked Sendable {
+        let c: AuthsimTestClient
+        let app: AuthsimTestApp
+        let token: String
+        var values: [String: String] = [:]
+        init(_ c: AuthsimTestClient, _ app: AuthsimTestApp, _ token: String) {
+            self.c = c
+            self.app = app
+            self.token = token
+        }
+
+        func value(_ key: String) throws -> String { try #require(values[key], "no \(key) yet") }
+
+        /// The hidden transaction id of a login or sign-up page.
+        static func tx(_ html: String) -> String? {
+            guard let r = html.range(of: #"name="tx" value="([a-f0-9]+)""#, options: .regularExpression) else { return nil }
+            return String(html[r].split(separator: "\"")[3])
+        }
+
+        func authorizeQuery(_ extra: String = "") -> String {
+            "authorize?response_type=code&client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid%20profile%20email%20offline_access&state=s1" + extra
+        }
+    }
+
+    typealias Check = (route: String, run: @Sendable (Run) async throws -> Void)
+
+    static let checks: [Check] = [
+        ("GET /healthz", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "healthz")
+            #expect(res.status == 200)
+            #expect(res.json["status"] == "ok")
+        }),
+        ("GET /api/authsim/openapi.yaml", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/authsim/openapi.yaml")
+            #expect(res.status == 200)
+            #expect(res.text.hasPrefix("openapi:"))
+        }),
+        ("GET /.well-known/jwks.json", { (r: Run) async throws in
+            let res = try await r.c.send(.get, ".well-known/jwks.json")
+            #expect(res.status == 200)
+            #expect(res.json["keys"]?.arrayValue?.first?["kid"]?.stringValue == r.app.pipeline.issuer.keys.current.kid)
+        }),
+        ("GET /.well-known/openid-configuration", { (r: Run) async throws in
+            let res = try await r.c.send(.get, ".well-known/openid-configuration")
+            #expect(res.status == 200)
+            #expect(res.json["issuer"]?.stringValue == AuthsimTestApp.issuer)
+            #expect(res.json["token_endpoint"]?.stringValue == AuthsimTestApp.issuer + "oauth/token")
+        }),
+        ("GET /authorize", { (r: Run) async throws in
+            let res = try await r.c.send(.get, r.authorizeQuery())
+            #expect(res.status == 200)
+            r.values["tx"] = Run.tx(res.text)
+            #expect(r.values["tx"] != nil)
+            let unknown = try await r.c.send(.get, "authorize?response_type=code&client_id=nope&redirect_uri=x")
+            #expect(unknown.status == 400)
+        }),
+        ("POST /authorize/login", { (r: Run) async throws in
+            let res = try await r.c.form("authorize/login", ["tx": try r.value("tx"), "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(res.status == 302)
+            let location = try #require(res.header("Location"))
+            #expect(location.hasPrefix(InProcess.callback + "?code="))
+            #expect(location.contains("state=s1"))
+            r.values["code"] = URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value
+            r.values["session"] = res.cookies["authsim_session"]
+        }),
+        ("POST /oauth/token", { (r: Run) async throws in
+            let res = try await r.c.form(
+                "oauth/token",
+                ["grant_type": "authorization_code", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "code": try r.value("code"),
+                 "redirect_uri": InProcess.callback])
+            #expect(res.status == 200)
+            #expect(res.json["token_type"] == "Bearer")
+            r.values["access"] = try #require(res.json["access_token"]?.stringValue)
+            r.values["id"] = try #require(res.json["id_token"]?.stringValue)
+            r.values["refresh"] = try #require(res.json["refresh_token"]?.stringValue)
+            let again = try await r.c.form(
+                "oauth/token",
+                ["grant_type": "authorization_code", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "code": try r.value("code"),
+                 "redirect_uri": InProcess.callback])
+            #expect(again.status == 403 || again.status == 400)
+            #expect(again.json["error"] == "invalid_grant")
+        }),
+        ("GET /userinfo", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "userinfo", token: try r.value("access"))
+            #expect(res.status == 200)
+            #expect(res.json["sub"]?.stringValue == InProcess.ann)
+            #expect(try await r.c.send(.get, "userinfo").status == 401)
+        }),
+        ("POST /userinfo", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "userinfo", token: try r.value("access"))
+            #expect(res.status == 200)
+            #expect(res.json["email"] == "ann@example.com")
+        }),
+        ("POST /oauth/revoke", { (r: Run) async throws in
+            let res = try await r.c.form("oauth/revoke", ["client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "token": try r.value("refresh")])
+            #expect(res.status == 200)
+            let refresh = try await r.c.form(
+                "oauth/token", ["grant_type": "refresh_token", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "refresh_token": try r.value("refresh")])
+            #expect(refresh.json["error"] == "invalid_grant")
+        }),
+        ("GET /authorize/idp", { (r: Run) async throws in
+            let start = try await r.c.send(.get, r.authorizeQuery("&connection=github"))
+            #expect(start.status == 200)
+            let tx = try #require(Run.tx(start.text))
+            r.values["idp-tx"] = tx
+            let res = try await r.c.send(.get, "authorize/idp?tx=\(tx)&connection=github")
+            #expect(res.status == 200)
+            #expect(res.text.contains("github"))
+        }),
+        ("POST /authorize/idp", { (r: Run) async throws in
+            let res = try await r.c.form("authorize/idp", ["tx": try r.value("idp-tx"), "user": "0"])
+            #expect(res.status == 302)
+            #expect(res.header("Location")?.hasPrefix(InProcess.callback + "?code=") == true)
+        }),
+        ("GET /authorize/signup", { (r: Run) async throws in
+            let start = try await r.c.send(.get, r.authorizeQuery())
+            let tx = try #require(Run.tx(start.text))
+            let res = try await r.c.send(.get, "authorize/signup?tx=\(tx)")
+            #expect(res.status == 200)
+            #expect(res.text.contains("name=\"email\""))
+            r.values["signup-tx"] = tx
+        }),
+        ("POST /authorize/signup", { (r: Run) async throws in
+            let res = try await r.c.form("authorize/signup", ["tx": try r.value("signup-tx"), "email": "page-signup@example.com", "password": "Sign-up-1234"])
+            // The sample tenant's rule refuses unverified users: the sign-up lands, the login is denied.
+            #expect(res.status == 302)
+            #expect(res.header("Location")?.hasPrefix(InProcess.callback + "?") == true)
+            #expect(res.header("Location")?.contains("error=unauthorized") == true, "\(res.header("Location") ?? "")")
+            #expect(try await r.app.pipeline.store.user(login: "page-signup@example.com", connection: "Username-Password-Authentication") != nil)
+        }),
+        ("POST /dbconnections/signup", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "dbconnections/signup",
+                body: #"{"client_id":"\#(InProcess.appClient)","email":"api-signup@example.com","password":"Sign-up-1234","connection":"Username-Password-Authentication","user_metadata":{"plan":"free"}}"#)
+            #expect(res.status == 200)
+            #expect(res.json["email"] == "api-signup@example.com")
+            let dup = try await r.c.send(
+                .post, "dbconnections/signup",
+                body: #"{"client_id":"\#(InProcess.appClient)","email":"api-signup@example.com","password":"Sign-up-1234","connection":"Username-Password-Authentication"}"#)
+            #expect(dup.status == 400)
+        }),
+        ("POST /dbconnections/change_password", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "dbconnections/change_password",
+                body: #"{"client_id":"\#(InProcess.appClient)","email":"bob@example.com","connection":"Username-Password-Authentication"}"#)
+            #expect(res.status == 200)
+            #expect(res.text.contains("email"))
+        }),
+        ("POST /api/v2/tickets/password-change", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/tickets/password-change", body: #"{"user_id":"auth0|5f7c8ec7c33c6c004bbafe83"}"#, token: r.token)
+            #expect(res.status == 201)
+            let link = try #require(res.json["ticket"]?.stringValue)
+            #expect(link.hasPrefix(AuthsimTestApp.issuer + "lo/reset?ticket="))
+            r.values["reset"] = String(link.split(separator: "=").last ?? "")
+        }),
+        ("GET /lo/reset", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "lo/reset?ticket=\(try r.value("reset"))")
+            #expect(res.status == 200)
+            #expect(res.text.contains("bob@example.com"))
+            #expect(try await r.c.send(.get, "lo/reset?ticket=nope").status == 400)
+        }),
+        ("POST /lo/reset", { (r: Run) async throws in
+            let res = try await r.c.form("lo/reset", ["ticket": try r.value("reset"), "password": "New-passw0rd-bob"])
+            #expect(res.status == 200)
+            #expect(res.text.contains("password has been changed"))
+            let login = try await r.c.form(
+                "oauth/token",
+                ["grant_type": "password", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "username": "bob@example.com",
+                 "password": "New-passw0rd-bob", "scope": "openid"])
+            #expect(login.status == 200)
+        }),
+        ("POST /api/v2/tickets/email-verification", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/tickets/email-verification", body: #"{"user_id":"auth0|5f7c8ec7c33c6c004bbafe84"}"#, token: r.token)
+            #expect(res.status == 201)
+            let link = try #require(res.json["ticket"]?.stringValue)
+            r.values["verify"] = String(link.split(separator: "=").last ?? "")
+        }),
+        ("GET /lo/verify_email", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "lo/verify_email?ticket=\(try r.value("verify"))")
+            #expect(res.status == 200)
+            #expect(try await r.app.pipeline.store.user(id: "auth0|5f7c8ec7c33c6c004bbafe84")?.emailVerified == true)
+            #expect(try await r.c.send(.get, "lo/verify_email?ticket=\(r.values["verify", default: ""])").status == 400)
+        }),
+        ("GET /continue", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "continue?state=unknown")
+            #expect(res.status == 400)
+            #expect(res.text.contains("can no longer be continued"))
+        }),
+        ("GET /v2/logout", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .get, "v2/logout?client_id=\(InProcess.appClient)&returnTo=http%3A%2F%2Flocalhost%3A3000%2F",
+                headers: ["Cookie": "authsim_session=" + (r.values["session"] ?? "")])
+            #expect(res.status == 302)
+            #expect(res.header("Location") == "http://localhost:3000/")
+        }),
+        ("GET /console", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "console")
+            #expect(res.status == 200)
+            #expect(res.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(res.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+        }),
+        ("GET /console/{file}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "console/console.js")
+            #expect(res.status == 200)
+            #expect(res.header("Content-Type")?.hasPrefix("text/javascript") == true)
+            #expect(try await r.c.send(.get, "console/nope.js").status == 404)
+        }),
+        ("POST /console/session", { (r: Run) async throws in
+            let code = r.app.server.consoleSignIn.issue()
+            let res = try await r.c.send(.post, "console/session", body: #"{"code":"\#(code)"}"#)
+            #expect(res.status == 200)
+            r.values["console"] = try #require(res.json["access_token"]?.stringValue)
+            #expect(try await r.c.send(.post, "console/session", body: #"{"code":"\#(code)"}"#).status == 401)
+        }),
+        ("POST /console/session/renew", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "console/session/renew", token: try r.value("console"))
+            #expect(res.status == 200)
+            #expect(res.json["access_token"]?.stringValue != nil)
+            #expect(try await r.c.send(.post, "console/session/renew", token: r.token).status == 403)
+        }),
+        ("POST /passwordless/start", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "passwordless/start", body: #"{"client_id":"\#(InProcess.appClient)","client_secret":"\#(InProcess.appSecret)","connection":"email","email":"otp@example.com","send":"code"}"#)
+            #expect(res.status == 200)
+            #expect(res.json["email"] == "otp@example.com")
+        }),
+        ("GET /api/authsim/passwordless/code", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/authsim/passwordless/code?email=otp%40example.com", token: r.token)
+            #expect(res.status == 200)
+            let code = try #require(res.json["code"]?.stringValue)
+            #expect(code.count == 6)
+            let login = try await r.c.form(
+                "oauth/token",
+                ["grant_type": "http://auth0.com/oauth/grant-type/passwordless/otp", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret,
+                 "realm": "email", "username": "otp@example.com", "otp": code, "scope": "openid"])
+            #expect(login.status == 200)
+        }),
+        ("POST /api/authsim/simulate", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/authsim/simulate", body: #"{"user":"ann@example.com"}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["outcome"] == "allowed")
+            r.values["trace"] = try #require(res.json["traceId"]?.stringValue)
+            r.values["simulated-id"] = res.json["idToken"]?["jwt"]?.stringValue
+            #expect(try await r.c.send(.post, "api/authsim/simulate", body: #"{"user":"ann@example.com"}"#).status == 401)
+        }),
+        ("GET /api/authsim/traces/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/authsim/traces/\(try r.value("trace"))", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["trace"]?.arrayValue?.contains { $0["name"] == "add-roles-to-tokens" } == true, "\(res.text.prefix(300))")
+            #expect(try await r.c.send(.get, "api/authsim/traces/nope", token: r.token).status == 404)
+        }),
+        ("POST /api/authsim/tokens/inspect", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/authsim/tokens/inspect", body: #"{"token":"\#(try r.value("id"))"}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["claims"]?["sub"]?.stringValue == InProcess.ann)
+            #expect(res.json["signatureValid"] == true)
+            #expect(res.json["trace"] != .null)
+            #expect(res.json["setBy"]?.objectValue?.isEmpty == false)
+        }),
+        ("POST /api/authsim/connections/{connection}/scripts/{script}", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/authsim/connections/legacy-users/scripts/get_user", body: #"{"args":["nobody-here@example.com"]}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["error"] == .null)
+            #expect(res.json["trace"] != nil)
+        }),
+        ("POST /api/authsim/compare", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/authsim/compare",
+                body: #"{"request":{"user":"ann@example.com"},"rules":["add-roles-to-tokens"],"actions":["add-roles-to-tokens"]}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["differences"]?.arrayValue != nil)
+        }),
+        ("GET /api/v2/users", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users?include_totals=true&sort=email:1&per_page=2", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["length"] == 2)
+            #expect(res.json["users"]?.arrayValue?.first?["email"] == "ann@example.com")
+            #expect(try await r.c.send(.get, "api/v2/users").status == 401)
+        }),
+        ("GET /api/v2/users-by-email", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users-by-email?email=ANN%40example.com", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.count == 1)
+        }),
+        ("POST /api/v2/users", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/users", body: #"{"connection":"Username-Password-Authentication","email":"made@example.com","password":"Made-1234-pw","app_metadata":{"k":1}}"#,
+                token: r.token)
+            #expect(res.status == 201)
+            #expect(res.json["app_metadata"] == ["k": 1])
+            r.values["made"] = try #require(res.json["user_id"]?.stringValue?.replacingOccurrences(of: "|", with: "%7C"))
+        }),
+        ("GET /api/v2/users/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)?fields=email,user_id", token: r.token)
+            #expect(res.json == ["email": "ann@example.com", "user_id": .string(InProcess.ann)])
+            #expect(try await r.c.send(.get, "api/v2/users/auth0%7Cnope", token: r.token).status == 404)
+        }),
+        ("PATCH /api/v2/users/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.patch, "api/v2/users/\(try r.value("made"))", body: #"{"user_metadata":{"lang":"fr"},"name":"Made"}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["user_metadata"] == ["lang": "fr"])
+            #expect(res.json["name"] == "Made")
+            #expect(try await r.c.send(.patch, "api/v2/users/\(r.values["made", default: ""])", body: #"{"blocked":"yes"}"#, token: r.token).status == 400)
+        }),
+        ("POST /api/v2/users/{id}/identities", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/users/\(try r.value("made"))/identities", body: #"{"provider":"auth0","user_id":"\#(InProcess.bobPath.replacingOccurrences(of: "auth0%7C", with: ""))"}"#,
+                token: r.token)
+            #expect(res.status == 201)
+            #expect(res.json.arrayValue?.count == 2)
+        }),
+        ("DELETE /api/v2/users/{id}/identities/{provider}/{identity}", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/users/\(try r.value("made"))/identities/auth0/5f7c8ec7c33c6c004bbafe83", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.count == 1)
+        }),
+        ("GET /api/v2/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/roles", token: r.token)
+            #expect(res.status == 200)
+            r.values["role"] = try #require(res.json.arrayValue?.first?["id"]?.stringValue)
+        }),
+        ("POST /api/v2/users/{id}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/users/\(try r.value("made"))/roles", body: #"{"roles":["\#(try r.value("role"))"]}"#, token: r.token)
+            #expect(res.status == 204)
+        }),
+        ("GET /api/v2/users/{id}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(try r.value("made"))/roles", token: r.token)
+            #expect(res.json.arrayValue?.map { $0["id"]?.stringValue } == [r.values["role", default: ""]])
+        }),
+        ("DELETE /api/v2/users/{id}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/users/\(try r.value("made"))/roles", body: #"{"roles":["\#(try r.value("role"))"]}"#, token: r.token)
+            #expect(res.status == 204)
+            #expect(try await r.c.send(.get, "api/v2/users/\(r.values["made", default: ""])/roles", token: r.token).json == [])
+        }),
+        ("GET /api/v2/logs", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/logs?per_page=100", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.contains { $0["type"] == "s" } == true)
+        }),
+        ("GET /api/v2/users/{id}/logs", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/logs", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.allSatisfy { $0["user_id"]?.stringValue == InProcess.ann } == true)
+            #expect(res.json.arrayValue?.isEmpty == false)
+        }),
+        ("DELETE /api/v2/users/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/users/\(r.values["made", default: ""])", token: r.token).status == 204)
+            #expect(try await r.c.send(.get, "api/v2/users/\(r.values["made", default: ""])", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/rules", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/rules", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.contains { $0["name"] == "add-roles-to-tokens" } == true)
+        }),
+        ("POST /api/v2/rules", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/rules", body: #"{"name":"in-process","script":"function (user, context, callback) { context.idToken['https://x/y'] = 1; callback(null, user, context); }","enabled":true}"#,
+                token: r.token)
+            #expect(res.status == 201)
+            r.values["rule"] = try #require(res.json["id"]?.stringValue)
+            let broken = try await r.c.send(.post, "api/v2/rules", body: #"{"name":"broken","script":"function (user, context, callback) {"}"#, token: r.token)
+            #expect(broken.status == 400)
+        }),
+        ("GET /api/v2/rules/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/rules/\(try r.value("rule"))", token: r.token)
+            #expect(res.json["name"] == "in-process")
+        }),
+        ("PATCH /api/v2/rules/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.patch, "api/v2/rules/\(try r.value("rule"))", body: #"{"enabled":false}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["enabled"] == false)
+        }),
+        ("DELETE /api/v2/rules/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/rules/\(r.values["rule", default: ""])", token: r.token).status == 204)
+            #expect(try await r.c.send(.get, "api/v2/rules/\(r.values["rule", default: ""])", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/actions/actions", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/actions/actions", token: r.token)
+            #expect(res.json["actions"]?.arrayValue?.isEmpty == false)
+        }),
+        ("POST /api/v2/actions/actions", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/actions/actions",
+                body: #"{"name":"in-process","code":"exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://x/a', 1); };","supported_triggers":[{"id":"post-login","version":"v3"}]}"#,
+                token: r.token)
+            #expect(res.status == 201)
+            r.values["action"] = try #require(res.json["id"]?.stringValue)
+        }),
+        ("GET /api/v2/actions/actions/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/actions/actions/\(try r.value("action"))", token: r.token)
+            #expect(res.json["name"] == "in-process")
+        }),
+        ("PATCH /api/v2/actions/actions/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .patch, "api/v2/actions/actions/\(try r.value("action"))",
+                body: #"{"code":"exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://x/a', 2); };"}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["code"]?.stringValue?.contains("'https://x/a', 2") == true)
+        }),
+        ("POST /api/v2/actions/actions/{id}/deploy", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/actions/actions/\(try r.value("action"))/deploy", token: r.token)
+            #expect(res.status == 201)
+        }),
+        ("GET /api/v2/actions/triggers/{id}/bindings", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/actions/triggers/post-login/bindings", token: r.token)
+            #expect(res.status == 200)
+            r.values["bindings"] = res.json["bindings"]?.serialized()
+        }),
+        ("PATCH /api/v2/actions/triggers/{id}/bindings", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .patch, "api/v2/actions/triggers/post-login/bindings", body: #"{"bindings":[{"ref":{"type":"action_name","value":"in-process"}}]}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["bindings"]?.arrayValue?.count == 1)
+            let sim = try await r.c.send(.post, "api/authsim/simulate", body: #"{"user":"ann@example.com","rules":[]}"#, token: r.token)
+            #expect(sim.json["idToken"]?["claims"]?["https://x/a"] == 2)
+            _ = try await r.c.send(.patch, "api/v2/actions/triggers/post-login/bindings", body: #"{"bindings":[]}"#, token: r.token)
+        }),
+        ("DELETE /api/v2/actions/actions/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/actions/actions/\(r.values["action", default: ""])", token: r.token).status == 204)
+            #expect(try await r.c.send(.get, "api/v2/actions/actions/\(r.values["action", default: ""])", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/connections", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/connections?strategy=auth0", token: r.token)
+            #expect(res.json.arrayValue?.contains { $0["name"] == "Username-Password-Authentication" } == true)
+            #expect(res.json.arrayValue?.allSatisfy { $0["strategy"] == "auth0" } == true)
+        }),
+        ("GET /api/v2/clients", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/clients", token: r.token)
+            #expect(res.json.arrayValue?.contains { $0["client_id"]?.stringValue == InProcess.appClient } == true)
+        }),
+        ("GET /api/v2/clients/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/clients/\(InProcess.appClient)", token: r.token)
+            #expect(res.json["name"] == "My App")
+            #expect(try await r.c.send(.get, "api/v2/clients/nope", token: r.token).status == 404)
+        }),
+        ("POST /api/v2/jobs/users-imports", { (r: Run) async throws in
+            let boundary = "authsimboundary"
+            let body = [
+                "--\(boundary)", "Content-Disposition: form-data; name=\"connection_id\"", "", "Username-Password-Authentication",
+                "--\(boundary)", "Content-Disposition: form-data; name=\"users\"; filename=\"users.json\"", "Content-Type: application/json", "",
+                #"[{"email":"imported@example.com","email_verified":true},{"email":"not-an-email"}]"#, "--\(boundary)--", "",
+            ].joined(separator: "\r\n")
+            let res = try await r.c.send(.post, "api/v2/jobs/users-imports", body: body, contentType: "multipart/form-data; boundary=\(boundary)", token: r.token)
+            #expect(res.status == 201)
+            r.values["job"] = try #require(res.json["id"]?.stringValue)
+        }),
+        ("GET /api/v2/jobs/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/jobs/\(try r.value("job"))", token: r.token)
+            #expect(res.json["status"] == "completed")
+            #expect(res.json["summary"]?["inserted"] == 1)
+        }),
+        ("GET /api/v2/jobs/{id}/errors", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/jobs/\(try r.value("job"))/errors", token: r.token)
+            #expect(res.json.arrayValue?.count == 1)
+        }),
+    ]
+
+    @Test func everyRouteIsInTheTable() async throws {
+        let app = try await InProcess.sampleApp()
+        let served = Set(app.server.routeTable.map(\.description))
+        let tested = Set(Self.checks.map(\.route))
+        #expect(served.subtracting(tested).sorted() == [], "routes without an in-process check")
+        #expect(tested.subtracting(served).sorted() == [], "checks for routes the server does not have")
+        #expect(Self.checks.count == tested.count, "a route checked twice")
+    }
+
+    @Test func everyRouteAnswersInProcess() async throws {
+        let app = try await InProcess.sampleApp()
+        let token = try app.managementToken()
+        try await app.test { c in
+            let run = Run(c, app, token)
+            for check in Self.checks {
+                try await check.run(run)
+            }
+        }
+    }
+}
