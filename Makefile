@@ -40,15 +40,22 @@ apt-install:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# One configuration for the daemon and the tests: release, with testable imports, so that
+# `make run` then `make test` on a fresh clone compile the dependency graph once (the tests
+# reuse every module `make run` built, and only add their own). `make build` is the quick
+# debug build for working on the code.
+CONFIG := -c release -Xswiftc -enable-testing
+BIN := .build/release
+
 build: deps
 	swift build
 
 build-release: deps
-	swift build -c release --product authsim
+	swift build $(CONFIG) --product authsim
 
 run: build-release
 	@echo "Tenant directory: $(TENANT)  (next, in another terminal: .build/release/authsim simulate --user ann@example.com)"
-	.build/release/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
+	$(BIN)/authsim serve --tenant $(TENANT) --host $(HOST) --port $(PORT)
 
 # The CLI tests run the built executable, so build everything first. Then real client
 # libraries (auth0-python, authlib, PyJWT) from PyPI run against the daemon, and Selenium drives
@@ -62,14 +69,14 @@ run: build-release
 LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
 test: test-deps js-check check-imports
-	swift build --build-tests
+	swift build $(CONFIG) --build-tests
 	scripts/test-postgres.sh start
 	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
 	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_TEST_MYSQL=$$(cat .build/test-mariadb.url) \
 	  AUTHSIM_TEST_MYSQL_CA=$(CURDIR)/.build/test-mariadb.ca; \
-	  swift test --skip-build --skip '$(LOAD_SUITES)' && swift test --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
+	  swift test $(CONFIG) --skip-build --skip '$(LOAD_SUITES)' && swift test $(CONFIG) --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
 	  rc=$$?; scripts/test-postgres.sh stop; scripts/test-mariadb.sh stop; exit $$rc
-	.build/debug/authsim test --tenant .
+	$(BIN)/authsim test --tenant .
 	$(MAKE) sdk-test
 
 # The runtime's JavaScript (prelude, Node built-ins, flow drivers) and the console's, each parsed
@@ -85,13 +92,13 @@ check-imports:
 sdk-test:
 	@test -x $(SDK_VENV)/bin/python || python3 -m venv $(SDK_VENV)
 	$(SDK_VENV)/bin/pip install -q --disable-pip-version-check -r Tests/sdk/requirements.txt
-	AUTHSIM_BIN=$(CURDIR)/.build/debug/authsim AUTHSIM_ARTIFACTS=$(ARTIFACTS) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
+	AUTHSIM_BIN=$(CURDIR)/$(BIN)/authsim AUTHSIM_ARTIFACTS=$(ARTIFACTS) $(SDK_VENV)/bin/python -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning Tests/sdk
 
 # Figures as a table, and as JSON in .build/bench.json; the PATCH/search figures also run on a
 # throw-away PostgreSQL cluster when Debian's postgresql is installed.
 bench: build-release
 	@if [ -x "$$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)/initdb" ]; then scripts/test-postgres.sh start; fi
-	.build/release/authsim bench --tenant $(TENANT) --json .build/bench.json $$( [ -f .build/test-postgres.url ] && echo --postgres $$(cat .build/test-postgres.url) ); rc=$$?; scripts/test-postgres.sh stop; exit $$rc
+	$(BIN)/authsim bench --tenant $(TENANT) --json .build/bench.json $$( [ -f .build/test-postgres.url ] && echo --postgres $$(cat .build/test-postgres.url) ); rc=$$?; scripts/test-postgres.sh stop; exit $$rc
 
 # The fuzz targets (user query parser, metadata merge + JSON, JWT parser/verifier, tenant loader)
 # under libFuzzer: an AddressSanitizer build with coverage instrumentation in its own build
@@ -116,12 +123,12 @@ fuzz: deps
 SOAK_ROUNDS ?= 20
 SOAK_FUZZ_SECONDS ?= 1200
 soak: test-deps
-	swift build --build-tests
+	swift build $(CONFIG) --build-tests
 	scripts/test-postgres.sh start
 	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_SOAK_ROUNDS=$(SOAK_ROUNDS); \
-	  swift test --skip-build --filter 'HostileUnderLoadTests|CrashConsistencyTests'; \
+	  swift test $(CONFIG) --skip-build --filter 'HostileUnderLoadTests|CrashConsistencyTests'; \
 	  rc=$$?; scripts/test-postgres.sh stop; [ $$rc = 0 ] || exit $$rc
-	.build/debug/authsim-fuzz all --seconds $(SOAK_FUZZ_SECONDS)
+	$(BIN)/authsim-fuzz all --seconds $(SOAK_FUZZ_SECONDS)
 
 clean:
 	rm -rf .build .authsim

@@ -128,8 +128,6 @@ let package = Package(
             name: "LoginEngine",
             dependencies: [
                 "Tokens", "ScriptRuntime", "NodeCompat", "Directory", "Tenant", "JSONCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -170,6 +168,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -186,7 +185,7 @@ let package = Package(
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
         .target(
             name: "Fuzzing",
-            dependencies: ["Directory", "Tenant", "LoginEngine", "ManagementAPI", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Directory", "Tenant", "LoginEngine", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 
@@ -214,6 +213,6 @@ let package = Package(
             ],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", "ScriptRuntime", "JSONCore", "LoginEngine", "ManagementAPI", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", .product(name: "Prometheus", package: "swift-prometheus"), "ScriptRuntime", "JSONCore", "LoginEngine", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -1,11 +1,12 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import JSONCore
 import LoginEngine
 import ManagementAPI
 import NIOCore
+import Prometheus
 import ScriptRuntime
 import Server
 
@@ -28,16 +29,18 @@ public final class AuthsimTestApp: Sendable {
         self.storePath = storePath
     }
 
-    /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does.
+    /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does;
+    /// `metrics` serves `/metrics` from that registry.
     public static func open(
-        tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = []
+        tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = [],
+        metrics: PrometheusCollectorRegistry? = nil
     ) async throws -> AuthsimTestApp {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-app-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let storePath = folder + "/authsim.sqlite"
         let pipeline = try await LoginPipeline.open(
             tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths)
-        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize))
+        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize), metrics: metrics)
         return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath)
     }
 

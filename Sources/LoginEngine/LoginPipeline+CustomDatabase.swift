@@ -248,5 +248,4 @@ extension LoginPipeline {
         }
     }
 
-
 }

@@ -4,8 +4,8 @@ import JSONCore
 import Tenant
 import Tokens
 
-/// Email verification: `POST /api/v2/tickets/email-verification` → a link (`/lo/verify_email`)
-/// → the user's email is verified. For a custom-database connection with import mode off the
+/// Email verification: a ticket (made by the Management API, `POST /api/v2/tickets/email-verification`)
+/// → a link (`/lo/verify_email`) → the user's email is verified. For a custom-database connection with import mode off the
 /// address lives in the user's own database: the connection's verify script marks it there, and
 /// only its `true` verifies the user here (as Auth0 does); an error or another answer leaves
 /// the user unverified and says why.
@@ -17,7 +17,6 @@ extension LoginPipeline {
     public func verificationLink(_ id: String) -> String {
         current.tenant.settings.effectiveIssuer + "lo/verify_email?ticket=" + id
     }
-
 
     /// `GET /lo/verify_email`: uses the ticket once and verifies its user's email. Returns the
     /// ticket's result URL.

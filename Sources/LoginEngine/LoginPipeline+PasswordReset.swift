@@ -98,7 +98,6 @@ extension LoginPipeline {
     /// A ticket's `ttl_sec`: unset or 0 means Auth0's 5 days.
     package static func ticketLifetime(_ ttl: Double?) -> Double { ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000 }
 
-
     /// `POST /lo/reset`: sets the new password of a ticket's user. Returns the ticket's result URL.
     public func resetPassword(ticket id: String, password: String, ip: String?) async throws(PasswordResetError) -> String? {
         guard password.count >= 8 else { throw PasswordResetError(description: "Password is too weak: use at least 8 characters") }

@@ -403,7 +403,7 @@ public final class LoginPipeline: Sendable {
         }
 
         if user.blocked {
-            return finish(.denied, FlowError("unauthorized", "user is blocked"), user: user)
+            return finish(.denied, .userBlocked, user: user)
         }
 
         // Login stats reflect this login before rules see the user.
@@ -447,10 +447,10 @@ public final class LoginPipeline: Sendable {
             if stored, let fresh = try await store.user(id: user.userId) { after = fresh } else if let inline = environment.inlineUser { after = inline }
         } catch { throw .store(String(describing: error)) }
 
-        switch outcome.outcome {
-        case "allowed": break
-        case "denied": return finish(.denied, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
-        default: return finish(.error, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+        switch outcome.decision {
+        case .allowed: break
+        case .denied: return finish(.denied, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
+        case .error: return finish(.error, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
 
         if let redirect = outcome.redirect, redirect["url"]?.stringValue != nil {

@@ -140,7 +140,12 @@ public struct RulesRunner: Sendable {
 
     /// What the rules decided, before tokens are issued.
     struct Outcome {
-        var outcome: String
+        /// The scripts' decision, as the driver reports it.
+        enum Decision: String {
+            case allowed, denied, error
+        }
+
+        var decision: Decision
         var error: FlowError?
         var idToken: [String: JSONValue]
         var accessToken: [String: JSONValue]
@@ -202,7 +207,7 @@ public struct RulesRunner: Sendable {
             }
             let sources = out["claimSources"]
             return Outcome(
-                outcome: out["outcome"]?.stringValue ?? "error",
+                decision: out["outcome"]?.stringValue.flatMap(Outcome.Decision.init(rawValue:)) ?? .error,
                 error: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
                 idToken: out["idToken"]?.objectValue ?? [:], accessToken: out["accessToken"]?.objectValue ?? [:],
                 multifactor: out["multifactor"].flatMap { $0.isNull ? nil : $0 }, redirect: out["redirect"].flatMap { $0.isNull ? nil : $0 },
@@ -215,7 +220,7 @@ public struct RulesRunner: Sendable {
         } catch let failure as ScriptFailure {
             return try failed(failure, rules: selected.rules, actions: selected.actions)
         } catch {
-            return Outcome(outcome: "error", error: FlowError("server_error", "could not read the scripts' result: \(error)"), idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
+            return Outcome(decision: .error, error: FlowError("server_error", "could not read the scripts' result: \(error)"), idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
         }
     }
 
@@ -346,7 +351,7 @@ public struct RulesRunner: Sendable {
         case .cancelled, .shutDown:
             error = FlowError("server_error", failure.description)
         }
-        return Outcome(outcome: "error", error: error, idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: trace, warnings: [])
+        return Outcome(decision: .error, error: error, idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: trace, warnings: [])
     }
 }
 

@@ -5,15 +5,26 @@ import Tokens
 public struct FlowError: Sendable, Equatable, Error {
     public var error: String
     public var description: String
+    /// Set when the engine itself refused (not a script), for callers that answer it their own way.
+    public var kind: Kind?
 
-    public init(_ error: String, _ description: String) {
+    /// Refusals the engine makes before any script runs.
+    public enum Kind: Sendable, Equatable {
+        case userBlocked
+    }
+
+    public init(_ error: String, _ description: String, kind: Kind? = nil) {
         self.error = error
         self.description = description
+        self.kind = kind
     }
+
+    /// A blocked user (`blocked: true`): Auth0 answers `unauthorized` in browser flows and
+    /// `invalid_grant` at the token endpoint.
+    public static let userBlocked = FlowError("unauthorized", "user is blocked", kind: .userBlocked)
 
     public var json: JSONValue { ["error": .string(error), "error_description": .string(description)] }
 }
-
 
 /// The result of one login flow, as printed by the CLI and returned by the simulation API.
 public struct SimulationResult: Sendable {

@@ -14,10 +14,9 @@ extension OAuthService {
         case .allowed: break
         case .denied, .redirect, .error:
             let e = result.error ?? FlowError("access_denied", "login failed")
+            if e.kind == .userBlocked { throw OAuthError(403, "invalid_grant", e.description) }
             switch e.error {
             case "invalid_grant": throw OAuthError(403, "invalid_grant", e.description)
-            case "unauthorized" where e.description == "user is blocked" && result.trace.isEmpty:
-                throw OAuthError(403, "invalid_grant", "user is blocked")
             case "unauthorized": throw OAuthError(401, "unauthorized", e.description)
             case "interaction_required": throw OAuthError(400, "interaction_required", e.description)
             case "server_error": throw OAuthError(500, "server_error", e.description)

@@ -1,8 +1,8 @@
-import OIDCProvider
 import Foundation
 import Hummingbird
 import JSONCore
 import LoginEngine
+import OIDCProvider
 import Tenant
 
 /// `GET /authorize` (login page or redirect), `POST /authorize/login` (the form), `GET /continue`

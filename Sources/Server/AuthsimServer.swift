@@ -1,10 +1,10 @@
-import OIDCProvider
-import ManagementAPI
 import Hummingbird
 import JSONCore
 import Logging
-import NIOCore
 import LoginEngine
+import ManagementAPI
+import NIOCore
+import OIDCProvider
 import Prometheus
 
 public struct ServerConfiguration: Sendable {
@@ -37,7 +37,7 @@ public struct AuthsimServer: Sendable {
         self.logger = logger
     }
 
-    /// One route: method and path pattern (`/api/v2/users/:id`).
+    /// One route: method and path pattern as Hummingbird prints it (`/api/v2/users/{id}`).
     public struct Route: Sendable, Hashable, CustomStringConvertible {
         public var method: String
         public var path: String

@@ -1,8 +1,8 @@
-import ManagementAPI
 import Hummingbird
 import JSONCore
-import NIOCore
 import LoginEngine
+import ManagementAPI
+import NIOCore
 import Synchronization
 import Tokens
 

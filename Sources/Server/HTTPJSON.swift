@@ -1,7 +1,7 @@
 import Hummingbird
 import JSONCore
-import NIOCore
 import LoginEngine
+import NIOCore
 
 /// JSON bodies in and out, and Auth0's error body (`statusCode`, `error`, `message`, `errorCode`).
 enum HTTPJSON {

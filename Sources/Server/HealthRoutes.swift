@@ -1,7 +1,7 @@
 import Hummingbird
 import JSONCore
-import NIOCore
 import LoginEngine
+import NIOCore
 
 /// `GET /healthz`: liveness plus what is loaded.
 struct HealthRoutes: RouteGroup {

@@ -1,9 +1,9 @@
-import ManagementAPI
 import Foundation
 import Hummingbird
 import JSONCore
-import NIOCore
 import LoginEngine
+import ManagementAPI
+import NIOCore
 
 /// `/api/v2/users…` and `/api/v2/roles`: scope check, decode, call `ManagementService`, encode.
 struct ManagementRoutes: RouteGroup {

@@ -1,6 +1,6 @@
 import Hummingbird
-import Metrics
 import LoginEngine
+import Metrics
 import Prometheus
 
 /// `GET /metrics`: Prometheus text format. The registry is the one `MetricsSystem` was

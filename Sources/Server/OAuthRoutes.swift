@@ -1,8 +1,8 @@
-import OIDCProvider
 import Foundation
 import Hummingbird
 import JSONCore
 import LoginEngine
+import OIDCProvider
 
 /// `POST /oauth/token`, `GET|POST /userinfo`, `POST /oauth/revoke`: decoding and encoding only;
 /// the grants live in `OAuthService`.

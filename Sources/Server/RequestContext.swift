@@ -13,7 +13,8 @@ public struct AuthsimRequestContext: RequestContext, RemoteAddressRequestContext
     }
 
     /// The peer's IP address ("127.0.0.1", "::1"); nil when no socket carried the request (the
-    /// in-process test harness), where the engine records its default.
+    /// in-process test harness): logins and log events then record the engine's default,
+    /// "127.0.0.1".
     public var clientIP: String? { remoteAddress?.ipAddress }
 }
 

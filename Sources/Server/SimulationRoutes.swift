@@ -1,9 +1,9 @@
-import ManagementAPI
 import AuthorTools
 import Foundation
 import Hummingbird
 import JSONCore
 import LoginEngine
+import ManagementAPI
 import Tokens
 
 /// `POST /api/authsim/simulate`: the same simulation request and result as

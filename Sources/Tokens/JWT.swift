@@ -1,7 +1,7 @@
 import Crypto
+import _CryptoExtras
 import Foundation
 import JSONCore
-import _CryptoExtras
 
 /// Compact JWS tokens (RS256 and HS256), built from and decoded into `JSONValue`s.
 public enum JWT {

@@ -1,8 +1,8 @@
 import Crypto
+import _CryptoExtras
 import Directory
 import Foundation
 import JSONCore
-import _CryptoExtras
 
 /// The tenant's RS256 keys: the current one signs, the previous one is still published in the
 /// JWKS so tokens signed before a rotation keep verifying. Generated on first start and kept in

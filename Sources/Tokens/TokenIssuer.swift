@@ -190,7 +190,7 @@ public struct TokenIssuer: Sendable {
 }
 
 /// Why a login's tokens could not be issued.
-public enum TokenIssueError: Error, Sendable, Equatable {
+public enum TokenIssueError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The custom claims a script set weigh more than Auth0's limit (`ClaimFilter.maximumCustomClaimBytes`).
     case customClaimsTooLarge(token: ClaimFilter.Token, bytes: Int)
     case signingFailed(token: ClaimFilter.Token, reason: String)

@@ -1,8 +1,8 @@
-import ManagementAPI
 import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import ManagementAPI
 import PostgresStore
 import ScriptRuntime
 import Synchronization
@@ -23,7 +23,6 @@ final class FigureTable: Sendable {
 }
 
 let benchFigures = FigureTable()
-
 
 extension Bench {
     /// The same rules run by Node's `vm` module, one fresh context per rule per login.

@@ -1,17 +1,17 @@
-import ManagementAPI
 import ArgumentParser
 import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import ManagementAPI
 import PostgresStore
 import ScriptRuntime
 import Server
 import Tenant
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// `make bench`: figures for the pipeline, printed; never asserted.

@@ -1,8 +1,8 @@
-import ManagementAPI
-import AuthorTools
 import ArgumentParser
+import AuthorTools
 import Foundation
 import LoginEngine
+import ManagementAPI
 import PostgresStore
 import ScriptRuntime
 import Server
@@ -123,7 +123,6 @@ struct Serve: AsyncParsableCommand {
         seconds.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(seconds / 3600)) h" : "\(Int(seconds / 60)) min"
     }
 }
-
 
 #if canImport(Glibc)
 import Glibc

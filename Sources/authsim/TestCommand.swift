@@ -1,5 +1,5 @@
-import AuthorTools
 import ArgumentParser
+import AuthorTools
 import Foundation
 import LoginEngine
 import ScriptRuntime

@@ -1,13 +1,13 @@
-import AuthorTools
 import ArgumentParser
+import AuthorTools
 import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 struct Token: AsyncParsableCommand {

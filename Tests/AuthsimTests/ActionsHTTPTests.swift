@@ -3,10 +3,10 @@ import Foundation
 import JSONCore
 import LoginEngine
 import Testing
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// Rule and action redirects through `/continue` in a browser flow, `interaction_required` for

@@ -3,10 +3,10 @@ import Foundation
 import JSONCore
 import LoginEngine
 import Testing
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// A browser: does not follow redirects, keeps the session cookie by hand.

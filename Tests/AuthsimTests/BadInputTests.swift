@@ -1,10 +1,10 @@
 import Foundation
 import JSONCore
 import Testing
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// The reliability suite's bad input over HTTP: deeply nested and invalid-UTF-8 JSON, huge

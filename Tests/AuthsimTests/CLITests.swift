@@ -22,7 +22,7 @@ import Testing
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             dir.deleteLastPathComponent()
         }
-        return root.appendingPathComponent(".build/debug/authsim").path
+        return root.appendingPathComponent(".build/release/authsim").path
     }()
 
     struct Run {

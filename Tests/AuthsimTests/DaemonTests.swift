@@ -2,10 +2,10 @@ import Foundation
 import JSONCore
 import LoginEngine
 import Testing
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// Runs blocking work (process start-up, pipes) on its own thread.

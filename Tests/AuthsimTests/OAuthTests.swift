@@ -2,10 +2,10 @@ import Foundation
 import JSONCore
 import LoginEngine
 import Testing
+import Tokens
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
-import Tokens
 #endif
 
 /// The OAuth endpoints of the real daemon, as an SDK would call them.

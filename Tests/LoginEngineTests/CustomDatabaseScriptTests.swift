@@ -1,7 +1,7 @@
-import ManagementAPI
 import Directory
 import Foundation
 import JSONCore
+import ManagementAPI
 @testable import Tenant
 import Testing
 

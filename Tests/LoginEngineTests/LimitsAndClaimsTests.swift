@@ -1,7 +1,7 @@
-import ManagementAPI
 import Directory
 import Foundation
 import JSONCore
+import ManagementAPI
 import Testing
 
 @testable import LoginEngine

@@ -9,7 +9,7 @@ import time
 import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BINARY = os.environ.get("AUTHSIM_BIN", os.path.join(ROOT, ".build", "debug", "authsim"))
+BINARY = os.environ.get("AUTHSIM_BIN", os.path.join(ROOT, ".build", "release", "authsim"))
 
 APP = {"id": "sampleAppClientId00000000000000", "secret": "sample-app-client-secret-change-me",
        "callback": "http://localhost:3000/callback"}

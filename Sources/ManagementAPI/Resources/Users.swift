@@ -221,7 +221,6 @@ extension ManagementService {
         }
     }
 
-
     public func deleteUser(_ id: String) async throws(ManagementError) {
         try await deleteFromScriptDatabase(try await existing(id))
         do {
