@@ -80,6 +80,14 @@ public struct AuthsimTestClient: Sendable {
         return AuthsimTestResponse(status: Int(response.status.code), headers: response.headers, text: String(buffer: response.body))
     }
 
+    /// `send` with the method by name ("GET", "PATCH", …).
+    public func send(
+        _ method: String, _ path: String, body: String? = nil, contentType: String? = nil, token: String? = nil, headers: [String: String] = [:]
+    ) async throws -> AuthsimTestResponse {
+        guard let m = HTTPRequest.Method(method) else { throw AuthsimTestError("not an HTTP method: \(method)") }
+        return try await send(m, path, body: body, contentType: contentType, token: token, headers: headers)
+    }
+
     /// A form post (`application/x-www-form-urlencoded`).
     public func form(_ path: String, _ fields: [String: String], token: String? = nil, headers: [String: String] = [:]) async throws -> AuthsimTestResponse {
         let body = fields.sorted { $0.key < $1.key }.map { Self.formEncode($0.key) + "=" + Self.formEncode($0.value) }.joined(separator: "&")
@@ -98,6 +106,12 @@ public struct AuthsimTestClient: Sendable {
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
+}
+
+/// A request the harness could not make.
+public struct AuthsimTestError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// One response: status, headers, body.

@@ -6,10 +6,9 @@ import Tenant
 extension LoginPipeline {
     /// The post-login `event` (spec/actions.md) for the same login the rules' `context` describes.
     /// Secrets are added per action in the job, never here.
-    func actionEvent(
-        user: UserProfile, client: Client, connection: Connection, protocolName: String, request: SimulationRequest, ip: String,
-        roles: [String], sessionID: String, now: Double, scopes: [String], audience: String?
-    ) -> JSONValue {
+    func actionEvent(_ login: LoginContext) -> JSONValue {
+        let (user, client, connection, request, tenant) = (login.user, login.client, login.connection, login.request, login.tenant)
+        let (protocolName, ip, roles, sessionID, now, scopes, audience) = (login.protocolName, login.ip, login.roles, login.sessionID, login.now, login.scopes, login.audience)
         guard case .object(var u) = user.json else { return .null }
         for k in ["logins_count", "last_login", "last_ip"] { u.removeValue(forKey: k) }
         u["app_metadata"] = .object(user.appMetadata)
@@ -74,11 +73,11 @@ extension LoginPipeline {
         return .object(geo)
     }
 
-    /// The job environment of a flow or trigger: the tenant's allow-list, and a test's canned answers.
-    func flowEnvironment(_ tenant: Tenant, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
+    /// The job environment of a flow or trigger on `rev`: the tenant's allow-list, and a test's canned answers.
+    func flowEnvironment(_ rev: Revision, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
         FlowEnvironment(
-            store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: tenant.settings.allowedOutboundHosts), cannedResponses: canned,
-            legacyDatabase: LegacyDatabase(tenantDirectory: tenant.directory), kdfPool: kdfPool, hashWaitLimit: current.rulesRunner.timeout)
+            store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: rev.tenant.settings.allowedOutboundHosts), cannedResponses: canned,
+            legacyDatabase: LegacyDatabase(tenantDirectory: rev.tenant.directory), kdfPool: kdfPool, hashWaitLimit: rev.rulesRunner.timeout)
     }
 
     static func camelCase(_ snake: String) -> String {
@@ -111,7 +110,7 @@ extension LoginPipeline {
             "transaction": ["requested_scopes": .array(scopes.map(JSONValue.string))],
             "tenant": ["id": .string(tenant.name)],
         ]
-        let outcome = try await rev.rulesRunner.runTrigger("credentials-exchange", event: event, actions: bound, environment: flowEnvironment(tenant), runtime: runtime)
+        let outcome = try await rev.rulesRunner.runTrigger("credentials-exchange", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
         logger.info("credentials-exchange actions ran", metadata: ["client": .string(client.name), "actions": .string(bound.map(\.name).joined(separator: ","))])
         return outcome
     }

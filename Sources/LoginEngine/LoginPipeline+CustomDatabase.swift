@@ -25,13 +25,13 @@ extension LoginPipeline {
         }
         guard let script = connection.scripts[kind] else { throw .invalidRequest("\(name) has no \(kind) script") }
         guard args.count == names.count else { throw .invalidRequest("\(kind) takes \(names.count) arguments (\(names.joined(separator: ", "))), got \(args.count)") }
-        return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev.tenant), runtime: runtime)
+        return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev), runtime: runtime)
     }
 
     /// Runs `kind` when the connection has it; nil when it does not.
     package func runScript(_ kind: String, of connection: Connection, _ args: [JSONValue], revision rev: Revision) async throws(PipelineError) -> RulesRunner.DatabaseScriptOutcome? {
         guard let script = connection.scripts[kind] else { return nil }
-        return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev.tenant), runtime: runtime)
+        return try await rev.rulesRunner.runDatabaseScript(script, connection: connection, args: args, environment: flowEnvironment(rev), runtime: runtime)
     }
 
     /// Fields of a script's profile that are never stored.
@@ -98,8 +98,9 @@ extension LoginPipeline {
     }
 
     /// A password login at a custom-database connection.
-    func customDatabaseLogin(username: String, password: String, connection: Connection, client: Client, request: SimulationRequest, started: Double) async throws(PipelineError) -> SimulationResult {
-        let rev = current
+    func customDatabaseLogin(
+        username: String, password: String, connection: Connection, client: Client, request: SimulationRequest, started: Double, revision rev: Revision
+    ) async throws(PipelineError) -> SimulationResult {
         var prelude: [JSONValue] = []
         let local: UserProfile?
         do { local = connection.importMode ? try await store.user(login: username, connection: connection.name) : nil } catch { throw .store(String(describing: error)) }
@@ -118,7 +119,7 @@ extension LoginPipeline {
                 return await refusedLogin(logType: "fp", description: "Wrong email or password.", username: username, userId: migrated.userId, client: client, connection: connection, request: request, started: started, trace: [note])
             }
             let user = check.rehash ? await rehash(migrated, password: password) : migrated
-            return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, prelude: [note])
+            return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, prelude: [note])
         }
 
         guard let outcome = try await runScript("login", of: connection, [.string(username), .string(password)], revision: rev) else {
@@ -174,14 +175,13 @@ extension LoginPipeline {
                 logType: "f", description: message, error: FlowError("server_error", message), username: username, userId: user.userId, client: client,
                 connection: connection, request: request, started: started, trace: prelude)
         }
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, prelude: prelude)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, prelude: prelude)
     }
 
     /// A simulation of a user the store does not know, at a custom-database connection: the
     /// get_user script finds them and the profile is cached (import mode off) or migrated
     /// without a password (import mode on, a partial profile the next password login completes).
-    func userFromScript(_ ref: String, connection: Connection) async throws(PipelineError) -> (UserProfile, JSONValue)? {
-        let rev = current
+    func userFromScript(_ ref: String, connection: Connection, revision rev: Revision) async throws(PipelineError) -> (UserProfile, JSONValue)? {
         guard connection.usesCustomScripts, let outcome = try await runScript("get_user", of: connection, [.string(ref)], revision: rev) else { return nil }
         if outcome.error != nil {
             throw .invalidRequest("\(connection.name) get_user failed: \(outcome.errorMessage)")

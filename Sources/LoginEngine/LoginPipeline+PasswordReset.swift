@@ -116,7 +116,7 @@ extension LoginPipeline {
                 }
                 if let u = user { user = try await store.update(id: u.userId) { $0.lastPasswordReset = Timestamp.now() } }
             } else {
-                if user == nil, connection.usesCustomScripts, let (found, _) = try await userFromScript(ticket.email, connection: connection) {
+                if user == nil, connection.usesCustomScripts, let (found, _) = try await userFromScript(ticket.email, connection: connection, revision: rev) {
                     user = found  // import mode: migrated now, without the legacy password
                 }
                 guard let u = user else { throw PasswordResetError(description: "The user no longer exists") }

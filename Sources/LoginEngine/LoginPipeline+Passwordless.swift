@@ -167,9 +167,10 @@ extension LoginPipeline {
     /// logs the user in, creating them at their first login.
     public func passwordlessLogin(username: String, otp: String, realm: String, request base: SimulationRequest) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
-        let connection = try resolveConnection(realm)
+        let rev = current
+        let connection = try resolveConnection(realm, in: rev.tenant)
         guard ["email", "sms"].contains(connection.strategy) else { throw .invalidRequest("\(realm) is not a passwordless connection (email or sms)") }
-        let client = try resolveClient(base.client)
+        let client = try resolveClient(base.client, in: rev.tenant)
         var request = base
         request.connection = connection.name
         if request.protocolName == nil { request.protocolName = "oauth2-password" }
@@ -212,6 +213,6 @@ extension LoginPipeline {
         } catch {
             throw .store("could not find or create the passwordless user: \(error)")
         }
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started)
     }
 }

@@ -78,7 +78,7 @@ extension LoginPipeline {
         let pre: RulesRunner.TriggerOutcome
         do {
             pre = try await rev.rulesRunner.runTrigger(
-                "pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(tenant), runtime: runtime)
+                "pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(rev), runtime: runtime)
         } catch {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: error.description)
         }
@@ -116,7 +116,7 @@ extension LoginPipeline {
         let post = tenant.boundActions("post-user-registration")
         if !post.isEmpty {
             do {
-                let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event(user), actions: post, environment: flowEnvironment(tenant), runtime: runtime)
+                let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event(user), actions: post, environment: flowEnvironment(rev), runtime: runtime)
                 trace += outcome.trace
                 if let e = outcome.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
             } catch {
@@ -142,7 +142,7 @@ extension LoginPipeline {
             "tenant": ["id": .string(tenant.name)],
         ]
         do {
-            let outcome = try await rev.rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: flowEnvironment(tenant), runtime: runtime)
+            let outcome = try await rev.rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
             let traceId = await storeTriggerTrace("post-change-password", user: user, clientId: "", trace: outcome.trace)
             await log(TenantLogEvent(type: "scp", description: "Change password", connection: user.connection, userId: user.userId, userName: user.email, ip: ip ?? "127.0.0.1", details: ["traceId": .string(traceId)]))
             if let e = outcome.denied { logger.warning("post-change-password action failed", metadata: ["error": .string(e.description)]) }

@@ -134,15 +134,16 @@ extension LoginPipeline {
     /// A login through a social or enterprise connection with this raw IdP profile.
     public func idpLogin(connection name: String, profile raw: JSONValue, request base: SimulationRequest) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
-        let connection = try resolveConnection(name)
+        let rev = current
+        let connection = try resolveConnection(name, in: rev.tenant)
         guard !connection.isDatabase, connection.strategy != "email", connection.strategy != "sms" else {
             throw .invalidRequest("\(name) is a \(connection.strategy) connection: an IdP profile is for social and enterprise connections")
         }
-        let client = try resolveClient(base.client)
+        let client = try resolveClient(base.client, in: rev.tenant)
         let user = try await upsertIdPUser(try Self.mapIdPProfile(raw, connection: connection), connection: connection)
         var request = base
         request.connection = connection.name
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started)
     }
 
     /// The simulated users a connection's IdP page offers.

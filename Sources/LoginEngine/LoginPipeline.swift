@@ -48,7 +48,7 @@ public final class LoginPipeline: Sendable {
     /// older revision over a newer one.
     private let reloading = AsyncLock()
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
-    private let auth0Globals = Mutex<(json: String, expires: Double)?>(nil)
+    let auth0Globals = Mutex<(key: String, json: String, expires: Double)?>(nil)
 
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
@@ -154,124 +154,23 @@ public final class LoginPipeline: Sendable {
         }
     }
 
-    // MARK: - Entry points
-
-    /// A login without credentials, like the dashboard's "try this rule".
-    /// `signTokens: false` builds the tokens' claims without signatures (benchmarks only).
-    public func simulate(_ request: SimulationRequest, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
-        if let idp = request.idpProfile, let connection = request.connection {
-            return try await idpLogin(connection: connection, profile: idp, request: request)
-        }
-        let started = monotonicSeconds()
-        let client = try resolveClient(request.client)
-        let user: UserProfile
-        let stored: Bool
-        var prelude: [JSONValue] = []
-        switch request.user {
-        case .stored(let ref):
-            do {
-                user = try await findUser(ref, connection: request.connection)
-            } catch .userNotFound(let missing) {
-                // A custom database's get_user script may know them (and caches them).
-                guard let name = request.connection, let c = tenant.connection(named: name), let (found, entry) = try await userFromScript(ref, connection: c) else {
-                    throw .userNotFound(missing)
-                }
-                user = found
-                prelude = [entry]
-            }
-            stored = true
-        case .inline(let json):
-            do {
-                var u = try UserProfile(json: json, defaultConnection: request.connection ?? defaultConnectionName)
-                u.applyDefaults()
-                user = u
-            } catch { throw .invalidRequest("inline user: \(error)") }
-            stored = false
-        }
-        let connection = try resolveConnection(request.connection ?? user.connection)
-        return try await run(user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, prelude: prelude)
-    }
-
-    /// A resource-owner password login: verifies the password, then runs the same flow.
-    public func login(username: String, password: String, request base: SimulationRequest? = nil) async throws(PipelineError) -> SimulationResult {
-        let started = monotonicSeconds()
-        var request = base ?? SimulationRequest(user: .stored(username))
-        let client = try resolveClient(request.client)
-        let connection = try resolveConnection(request.connection ?? defaultConnectionName)
-        if request.protocolName == nil { request.protocolName = "oauth2-password" }
-        request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
-        if connection.usesCustomScripts {
-            return try await customDatabaseLogin(username: username, password: password, connection: connection, client: client, request: request, started: started)
-        }
-        let found: UserProfile?
-        do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
-        var check: (valid: Bool, rehash: Bool) = (false, false)
-        if let found, let hash = found.passwordHash {
-            do { check = try await checkPassword(password, against: hash) } catch {
-                return await uncheckedPasswordLogin(error, username: username, userId: found.userId, client: client, connection: connection, request: request, started: started)
-            }
-        }
-        guard var user = found, check.valid else {
-            return await refusedLogin(
-                logType: found == nil ? "fu" : "fp", description: "Wrong email or password.", username: username, userId: found?.userId,
-                client: client, connection: connection, request: request, started: started)
-        }
-        if check.rehash { user = await rehash(user, password: password) }
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started)
-    }
-
-    /// An imported password hash (md5, sha*, pbkdf2, argon2) checked at login is replaced by bcrypt.
-    func rehash(_ user: UserProfile, password: String) async -> UserProfile {
-        do {
-            let hash = try await hashPassword(password)
-            return try await store.update(id: user.userId) { u in u.passwordHash = hash }
-        } catch {
-            logger.error("could not re-hash the imported password of \(user.userId): \(error)")
-            return user
-        }
-    }
-
-    /// A password login refused before the flow: logged (`fp`, `fu`, `f`) with the trace of
-    /// whatever ran (a custom database's script), which is kept when there is one.
-    func refusedLogin(
-        logType: String, description: String, error: FlowError = FlowError("invalid_grant", "Wrong email or password."), username: String, userId: String?,
-        client: Client, connection: Connection, request: SimulationRequest, started: Double, trace: [JSONValue] = []
-    ) async -> SimulationResult {
-        logger.info("failed login", metadata: ["username": .string(username), "connection": .string(connection.name), "type": .string(logType)])
-        let result = SimulationResult(
-            outcome: .denied, error: error, user: .null, idToken: nil,
-            accessToken: nil, multifactor: nil, redirect: nil, persistedAppMetadata: [:], persistedUserMetadata: [:],
-            metadataStored: false, droppedClaims: [], trace: trace, warnings: [], client: client.name,
-            connection: connection.name, protocolName: request.protocolName ?? "oauth2-password", durationMs: (monotonicSeconds() - started) * 1000,
-            traceId: randomHexID())
-        var details: JSONValue? = nil
-        if !trace.isEmpty {
-            do {
-                try await storeTrace(id: result.traceId, userId: userId, clientId: client.clientId, document: result.json)
-                details = ["traceId": .string(result.traceId)]
-            } catch {
-                logger.error("could not store trace \(result.traceId): \(error)")
-            }
-        }
-        await log(TenantLogEvent(
-            type: logType, description: description, clientId: client.clientId, clientName: client.name,
-            connection: connection.name, userId: userId, userName: username, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent, details: details))
-        return result
-    }
-
     // MARK: - The flow
 
-    public var defaultConnectionName: String {
+    public var defaultConnectionName: String { Self.defaultConnection(in: tenant) }
+
+    /// The connection of logins that name none: the tenant's default directory, else its first database.
+    static func defaultConnection(in tenant: Tenant) -> String {
         tenant.settings.defaultDirectory ?? tenant.connections.first(where: \.isDatabase)?.name ?? TenantLoader.defaultDatabaseConnection
     }
 
-    func resolveClient(_ name: String?) throws(PipelineError) -> Client {
+    /// The client a request names in `tenant` (the flow's revision's), or its first.
+    func resolveClient(_ name: String?, in tenant: Tenant) throws(PipelineError) -> Client {
         guard let name else { return tenant.clients[0] }
         guard let c = tenant.client(named: name) else { throw .unknownClient(name, known: tenant.clients.map(\.name)) }
         return c
     }
 
-    func resolveConnection(_ name: String) throws(PipelineError) -> Connection {
+    func resolveConnection(_ name: String, in tenant: Tenant) throws(PipelineError) -> Connection {
         if let c = tenant.connection(named: name) { return c }
         throw .unknownConnection(name, known: tenant.connections.map(\.name))
     }
@@ -294,9 +193,10 @@ public final class LoginPipeline: Sendable {
         let user = try await findUser(userId, connection: nil)
         var request = request
         request.user = .stored(userId)
-        let client = try resolveClient(request.client)
-        let connection = try resolveConnection(user.connection)
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
+        let rev = current
+        let client = try resolveClient(request.client, in: rev.tenant)
+        let connection = try resolveConnection(user.connection, in: rev.tenant)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
     }
 
     /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login
@@ -309,17 +209,20 @@ public final class LoginPipeline: Sendable {
         request.audience = audience
         request.scope = scope
         request.ip = ip
-        let connection = try resolveConnection(user.connection)
-        return try await run(user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
+        let rev = current
+        let connection = try resolveConnection(user.connection, in: rev.tenant)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
     }
 
-    /// `prelude`: trace entries of what ran before the flow (a custom database's scripts).
+    /// The flow of one login on `revision` (the one its client and connection were resolved
+    /// from). `prelude`: trace entries of what ran before the flow (a custom database's scripts).
     func run(
-        user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool = true,
-        countLogin: Bool = true, prelude: [JSONValue] = []
+        revision: Revision, user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double,
+        signTokens: Bool = true, countLogin: Bool = true, prelude: [JSONValue] = []
     ) async throws(PipelineError) -> SimulationResult {
-        let traceId = randomHexID()
-        var result = try await runFlow(user: initial, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, traceId: traceId, countLogin: countLogin)
+        let login = LoginContext(revision: revision, client: client, connection: connection, request: request, user: initial, stored: stored, started: started)
+        let traceId = login.traceId
+        var result = try await runFlow(login, signTokens: signTokens, countLogin: countLogin)
         if !prelude.isEmpty { result.trace = prelude + result.trace }
         Counter(label: "authsim_logins_total", dimensions: [("outcome", result.outcome.rawValue)]).increment()
         for entry in result.trace {
@@ -366,11 +269,12 @@ public final class LoginPipeline: Sendable {
         }
     }
 
-    private func runFlow(user initial: UserProfile, stored: Bool, client: Client, connection: Connection, request: SimulationRequest, started: Double, signTokens: Bool, traceId: String, countLogin: Bool) async throws(PipelineError) -> SimulationResult {
-        let protocolName = request.protocolName ?? "oidc-basic-profile"
-        let now = Timestamp.now()
-        let ip = request.ip ?? "127.0.0.1"
-        var user = initial
+    private func runFlow(_ login: LoginContext, signTokens: Bool, countLogin: Bool) async throws(PipelineError) -> SimulationResult {
+        var login = login
+        let (client, connection, request, stored) = (login.client, login.connection, login.request, login.stored)
+        let (protocolName, now, ip, started, traceId) = (login.protocolName, login.now, login.ip, login.started, login.traceId)
+        let rev = login.revision
+        let tenant = rev.tenant
         func finish(_ outcome: SimulationResult.Outcome, _ error: FlowError?, user: UserProfile, trace: [JSONValue] = [], warnings: [String] = [],
                     tokens: TokenIssuer.Issued? = nil, multifactor: JSONValue? = nil, redirect: JSONValue? = nil,
                     sources: (id: [String: String], access: [String: String]) = ([:], [:])) -> SimulationResult {
@@ -402,43 +306,33 @@ public final class LoginPipeline: Sendable {
             return result
         }
 
-        if user.blocked {
-            return finish(.denied, .userBlocked, user: user)
+        if login.user.blocked {
+            return finish(.denied, .userBlocked, user: login.user)
         }
 
         // Login stats reflect this login before rules see the user.
-        var roles: [String] = []
         do {
             if stored {
-                if countLogin { user = try await store.recordLogin(id: user.userId, ip: ip, at: now) }
-                roles = try await store.roles(userId: user.userId)
+                if countLogin { login.user = try await store.recordLogin(id: login.user.userId, ip: ip, at: now) }
+                login.roles = try await store.roles(userId: login.user.userId)
             } else {
-                user.loginsCount += 1
-                user.lastLogin = now
-                user.lastIP = ip
-                roles = request.roles ?? []
+                login.user.loginsCount += 1
+                login.user.lastLogin = now
+                login.user.lastIP = ip
+                login.roles = request.roles ?? []
             }
         } catch { throw .store(String(describing: error)) }
-
-        let sessionID = randomHexID()
-        // One revision for the whole flow, even if a reload lands meanwhile.
-        let rev = current
-        let tenant = rev.tenant
-        let environment = flowEnvironment(tenant, inlineUser: stored ? nil : user, canned: request.cannedResponses)
-        let audience = request.audience ?? tenant.settings.defaultAudience
-        let resourceServer = audience.flatMap { tenant.resourceServer(identifier: $0) }
-        let scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
+        let user = login.user
+        let environment = flowEnvironment(rev, inlineUser: stored ? nil : user, canned: request.cannedResponses)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
         let runsActions = request.actions.map { !$0.isEmpty } ?? !rev.rulesRunner.postLoginActions.isEmpty
         let inputs = RulesRunner.FlowInputs(
-            auth0JSON: auth0GlobalsJSON(), selection: RulesRunner.Selection(rules: request.rules, actions: request.actions),
-            event: runsActions
-                ? actionEvent(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles,
-                    sessionID: sessionID, now: now, scopes: scopes, audience: audience) : nil,
+            auth0JSON: auth0GlobalsJSON(rev), selection: RulesRunner.Selection(rules: request.rules, actions: request.actions),
+            event: runsActions ? actionEvent(login) : nil,
             canRedirect: canRedirect, resume: request.resume, now: request.now, domain: tenant.settings.domain,
-            grantedScopes: TokenIssuer.grantedScopes(scopes, resourceServer: resourceServer))
+            grantedScopes: TokenIssuer.grantedScopes(login.scopes, resourceServer: login.resourceServer))
         let outcome = try await rev.rulesRunner.run(
-            user: scriptUser(user), context: scriptContext(user: user, client: client, connection: connection, protocolName: protocolName, request: request, ip: ip, roles: roles, sessionID: sessionID, now: now),
+            user: scriptUser(user), context: scriptContext(login),
             inputs: inputs, environment: environment, runtime: runtime)
 
         // The stored (or in-memory) state after the rules' writes.
@@ -475,8 +369,8 @@ public final class LoginPipeline: Sendable {
         }
 
         var permissions: [String]?
-        if let rs = resourceServer, rs.enforcePolicies, rs.tokenDialect.hasSuffix("_authz") {
-            permissions = Array(Set(tenant.roles.filter { roles.contains($0.name) }.flatMap { $0.permissions.filter { $0.resourceServer == rs.identifier }.map(\.permission) })).sorted()
+        if let rs = login.resourceServer, rs.enforcePolicies, rs.tokenDialect.hasSuffix("_authz") {
+            permissions = Array(Set(tenant.roles.filter { login.roles.contains($0.name) }.flatMap { $0.permissions.filter { $0.resourceServer == rs.identifier }.map(\.permission) })).sorted()
         }
         let scopeOverride = outcome.accessToken["scope"].flatMap { v -> [String]? in
             if let a = v.arrayValue { return a.compactMap(\.stringValue) }
@@ -486,9 +380,9 @@ public final class LoginPipeline: Sendable {
         do {
             tokens = try rev.issuer.issue(
                 TokenIssuer.Request(
-                    user: subject, client: client, audience: audience, resourceServer: resourceServer, scopes: scopes,
+                    user: subject, client: client, audience: login.audience, resourceServer: login.resourceServer, scopes: login.scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
-                    sources: outcome.claimSources, nonce: request.nonce, sessionID: sessionID, authTime: now, permissions: permissions, now: now,
+                    sources: outcome.claimSources, nonce: request.nonce, sessionID: login.sessionID, authTime: now, permissions: permissions, now: now,
                     sign: signTokens, jti: traceId))
         } catch {
             return finish(.error, FlowError(error.code, error.description), user: after, trace: outcome.trace, warnings: outcome.warnings)
@@ -497,75 +391,6 @@ public final class LoginPipeline: Sendable {
             logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "token": .string(d.token.rawValue), "rule": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
         }
         return finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor, sources: outcome.claimSources)
-    }
-
-    // MARK: - Script inputs
-
-    /// The `user` object rules see: `app_metadata` undefined when empty, its keys also on the root.
-    func scriptUser(_ user: UserProfile) -> JSONValue {
-        guard case .object(var o) = user.json else { return user.json }
-        if user.appMetadata.isEmpty {
-            o.removeValue(forKey: "app_metadata")
-        } else {
-            for (k, v) in user.appMetadata { o[k] = v }
-        }
-        return .object(o)
-    }
-
-    func scriptContext(user: UserProfile, client: Client, connection: Connection, protocolName: String, request: SimulationRequest, ip: String, roles: [String], sessionID: String, now: Double) -> JSONValue {
-        var req: [String: JSONValue] = [
-            "ip": .string(ip), "userAgent": .string(request.userAgent ?? "authsim/1.0"),
-            "hostname": .string(request.hostname ?? tenant.settings.domain), "query": .object(request.query),
-            "geoip": request.geoip ?? tenant.geoip[ip] ?? tenant.geoip["default"] ?? [:],
-        ]
-        if LoginPipeline.nonInteractiveProtocols.contains(protocolName) || protocolName == "oauth2-resource-owner" {
-            req["body"] = .object(request.body ?? [:])
-        }
-        var options: [String: JSONValue] = [:]
-        for k in ["tenant_domain", "domain_aliases", "requires_username", "import_mode"] { if let v = connection.options[k] { options[k] = v } }
-        let method: JSONValue = connection.isDatabase ? "pwd" : ["email", "sms"].contains(connection.strategy) ? .string(connection.strategy) : "federated"
-        var ctx: [String: JSONValue] = [
-            "tenant": .string(tenant.name),
-            "clientID": .string(client.clientId), "clientName": .string(client.name),
-            "clientMetadata": .object(client.clientMetadata.mapValues(JSONValue.string)),
-            "connection": .string(connection.name), "connectionID": .string(connection.id),
-            "connectionStrategy": .string(connection.strategy), "connectionOptions": .object(options),
-            "connectionMetadata": .object(connection.metadata.mapValues(JSONValue.string)),
-            "protocol": .string(protocolName), "request": .object(req),
-            "stats": ["loginsCount": .number(Double(user.loginsCount))],
-            "sso": ["with_auth0": false, "with_dbconn": false, "current_clients": []],
-            "sessionID": .string(sessionID),
-            "idToken": [:], "accessToken": [:],
-            "authentication": ["methods": [["name": method, "timestamp": .number((now * 1000).rounded())]]],
-            "authorization": ["roles": .array(roles.map(JSONValue.string))],
-            "locale": .string(request.query["ui_locales"]?.stringValue ?? "en"),
-        ]
-        for (k, v) in request.context { ctx[k] = v }
-        return .object(ctx)
-    }
-
-    /// `auth0` for rules: a Management API token (scopes read:users update:users, the tenant's
-    /// management token lifetime) signed once and reused until half its lifetime is left, plus
-    /// the domain and API base URL.
-    func auth0GlobalsJSON() -> String {
-        let now = Timestamp.now()
-        let lifetime = tenant.settings.managementTokenLifetime
-        return auth0Globals.withLock { cached in
-            if let c = cached, c.expires - now > lifetime / 2 { return c.json }
-            let iat = now.rounded(.down)
-            let claims: JSONValue = [
-                "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-rules@clients",
-                "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + lifetime),
-                "scope": "read:users update:users", "gty": "client-credentials", "azp": "authsim-rules",
-            ]
-            let token = (try? JWT.signRS256(claims: claims, key: issuer.keys.current)) ?? ""
-            let json = JSONValue.object([
-                "accessToken": .string(token), "domain": .string(tenant.settings.domain),
-                "baseUrl": .string(tenant.settings.effectiveIssuer + "api/v2"),
-            ]).serialized()
-            cached = (json, iat + lifetime)
-            return json
-        }
     }
 }
 

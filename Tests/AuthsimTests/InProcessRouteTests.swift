@@ -23,6 +23,26 @@ enum InProcess {
     static let bobPath = "auth0%7C5f7c8ec7c33c6c004bbafe83"
 }
 
+/// The in-process application shaped like `Daemon` (a client, a Management token), for suites
+/// that moved off a spawned daemon: `request` answers as `Daemon.request` does.
+struct InProcessDaemon: Sendable {
+    let client: AuthsimTestClient
+    let app: AuthsimTestApp
+    let token: String
+
+    /// Runs `body` against a new in-process application on a copy of the sample tenant.
+    static func run(_ body: @Sendable (InProcessDaemon) async throws -> Void) async throws {
+        let app = try await InProcess.sampleApp()
+        let token = try app.managementToken()
+        try await app.test { c in try await body(InProcessDaemon(client: c, app: app, token: token)) }
+    }
+
+    func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
+        let r = try await client.send(method, path, body: body.map { String(decoding: $0, as: UTF8.self) }, token: token)
+        return (r.status, (try? JSONValue.parse(r.text)) ?? .string(r.text))
+    }
+}
+
 /// Every route of the daemon, driven in-process through the router (no socket, no process):
 /// each has its own request and an assertion on what that route, and only it, answers. The
 /// table must name every route the server registers, so a new route cannot go untested.

@@ -1,0 +1,50 @@
+import Directory
+import JSONCore
+import Tenant
+
+/// One login, resolved once when its flow starts and then passed as one value: the tenant
+/// revision every step reads (its clients, connections, settings, compiled scripts and signing
+/// keys: a hot reload during the flow changes nothing of it), who logs in with which client at
+/// which connection, and the request with what is derived from it. The rules' `context`, the
+/// Actions `event`, the `auth0` globals and the tokens are all built from it.
+package struct LoginContext: Sendable {
+    package let revision: LoginPipeline.Revision
+    package let client: Client
+    package let connection: Connection
+    package let request: SimulationRequest
+    /// The user as the flow starts (login stats updated once the flow counts the login).
+    package var user: UserProfile
+    /// Whether the user is in the store (else an in-memory copy, nothing is written).
+    package let stored: Bool
+    package var roles: [String] = []
+    package let protocolName: String
+    package let ip: String
+    /// Wall clock (seconds) when the flow started; `started` is the monotonic one for durations.
+    package let now: Double
+    package let started: Double
+    package let traceId: String
+    package let sessionID: String
+    package let scopes: [String]
+    package let audience: String?
+    package let resourceServer: ResourceServer?
+
+    package var tenant: Tenant { revision.tenant }
+
+    init(revision: LoginPipeline.Revision, client: Client, connection: Connection, request: SimulationRequest, user: UserProfile, stored: Bool, started: Double) {
+        self.revision = revision
+        self.client = client
+        self.connection = connection
+        self.request = request
+        self.user = user
+        self.stored = stored
+        self.started = started
+        protocolName = request.protocolName ?? "oidc-basic-profile"
+        ip = request.ip ?? "127.0.0.1"
+        now = Timestamp.now()
+        traceId = randomHexID()
+        sessionID = randomHexID()
+        scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
+        audience = request.audience ?? revision.tenant.settings.defaultAudience
+        resourceServer = audience.flatMap { revision.tenant.resourceServer(identifier: $0) }
+    }
+}
