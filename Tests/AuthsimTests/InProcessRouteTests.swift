@@ -223,7 +223,8 @@ struct InProcessDaemon: Sendable {
             let login = try await r.c.form(
                 "oauth/token",
                 ["grant_type": "password", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "username": "bob@example.com",
-                 "password": "New-passw0rd-bob", "scope": "openid"])
+                 "password": "New-passw0rd-bob", "scope": "openid"],
+                headers: ["X-Forwarded-For": "203.0.113.9"])
             #expect(login.status == 200)
         }),
         ("POST /api/v2/tickets/email-verification", { (r: Run) async throws in
@@ -401,6 +402,9 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.get, "api/v2/logs?per_page=100", token: r.token)
             #expect(res.status == 200)
             #expect(res.json.arrayValue?.contains { $0["type"] == "s" } == true)
+            // A client's X-Forwarded-For is not believed (the password login above sent one).
+            #expect(res.json.arrayValue?.contains { $0["type"] == "s" && $0["user_name"] == "bob@example.com" } == true)
+            #expect(res.json.arrayValue?.contains { $0["ip"] == "203.0.113.9" } == false)
         }),
         ("GET /api/v2/users/{id}/logs", { (r: Run) async throws in
             let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/logs", token: r.token)
