@@ -6,7 +6,8 @@ import LoginEngine
 import Tenant
 import Tokens
 
-/// The token, userinfo and revocation endpoints' logic (tokens-and-oidc.md). Routes only
+/// The grants (`Grants/`), userinfo and revocation (tokens-and-oidc.md); the token endpoint itself
+/// (client authentication, dispatch by grant) is `AuthorizationService.token`. Routes only
 /// decode requests into `OAuthRequest` and encode the results.
 public struct OAuthService: Sendable {
     public let pipeline: LoginPipeline

@@ -1,7 +1,7 @@
 import JSONCore
 
 /// A signed token with its decoded parts.
-public struct IssuedToken: Sendable {
+public struct IssuedToken: Sendable, Codable {
     /// The compact JWT, or nil for an opaque token.
     public var jwt: String?
     public var opaque: String?
@@ -13,12 +13,6 @@ public struct IssuedToken: Sendable {
         o["jwt"] = jwt.map(JSONValue.string) ?? .null
         if let opaque { o["opaque"] = .string(opaque) }
         return .object(o)
-    }
-
-    /// Reads `json` back (an authorization code kept in the store carries its tokens).
-    public init?(json: JSONValue) {
-        guard let header = json["header"], let claims = json["claims"] else { return nil }
-        self.init(jwt: json["jwt"]?.stringValue, opaque: json["opaque"]?.stringValue, header: header, claims: claims)
     }
 
     public init(jwt: String?, opaque: String? = nil, header: JSONValue, claims: JSONValue) {

@@ -89,7 +89,7 @@ extension AuthorizationService {
                 method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
             do {
                 // Only the code's hash is a key in the store.
-                try await pipeline.store.putEphemeral("code:" + OpaqueToken.hash(code), record.json.serialized(), expires: record.expires)
+                try await keep(record, as: .code, id: code, expires: record.expires)
             } catch {
                 return errorRedirect(p, "server_error", "could not keep the authorization code: \(error)")
             }

@@ -12,11 +12,11 @@ extension AuthorizationService {
     func exchange(code: String, client: Client, redirectURI: String?, verifier: String?) async throws(OAuthError) -> JSONValue {
         let now = Timestamp.now()
         // Taking it from the store first makes the code single-use, even across daemons.
-        let stored: String?
-        do { stored = try await pipeline.store.takeEphemeral("code:" + OpaqueToken.hash(code), now: now) } catch {
+        let stored: Code?
+        do { stored = try await kept(Code.self, as: .code, id: code, take: true) } catch {
             throw OAuthError(500, "server_error", "could not read the authorization code: \(error)")
         }
-        guard let text = stored, let json = try? JSONValue.parse(text), let c = Code(json: json), c.expires > now else {
+        guard let c = stored, c.expires > now else {
             throw OAuthError(403, "invalid_grant", "Invalid authorization code")
         }
         guard c.clientId == client.clientId else { throw OAuthError(403, "invalid_grant", "Invalid authorization code") }

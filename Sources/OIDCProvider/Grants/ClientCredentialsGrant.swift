@@ -8,6 +8,21 @@ import Tokens
 
 /// The `client_credentials` grant, with credentials-exchange actions.
 extension OAuthService {
+    /// The grant with its tenant log event: `seccft` when it succeeds, `feccft` when it fails.
+    func clientCredentialsLogged(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
+        do {
+            let body = try await clientCredentials(r, client: client)
+            await pipeline.log(TenantLogEvent(
+                type: "seccft", description: "Client Credentials for Access Token", clientId: client.clientId, clientName: client.name, ip: r.ip,
+                userAgent: r.userAgent, details: ["audience": .string(r["audience"] ?? tenant.settings.defaultAudience ?? "")]))
+            return body
+        } catch {
+            await pipeline.log(TenantLogEvent(
+                type: "feccft", description: error.description, clientId: client.clientId, clientName: client.name, ip: r.ip, userAgent: r.userAgent))
+            throw error
+        }
+    }
+
     func clientCredentials(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
         guard let audience = r["audience"] ?? tenant.settings.defaultAudience else {
             throw OAuthError(403, "access_denied", "No audience parameter was provided, and no default audience has been configured")

@@ -6,98 +6,73 @@ import Tokens
 /// The browser-side state of `/authorize` (login transactions, SSO sessions, logins suspended by
 /// a redirect) lives in the store's short-lived values, like authorization codes: every daemon on
 /// a shared store sees it, so a login page served by one daemon can be posted to another, and an
-/// SSO session started on one logs the browser in silently on the others. Session cookies and
-/// continue states are stored by hash only.
+/// SSO session started on one logs the browser in silently on the others. Each value is its
+/// model's JSON (`Codable`), under a key made of a kind and the hash of its id: session cookies,
+/// codes and continue states are never stored themselves.
 extension AuthorizationService {
     /// Auth0's default absolute session lifetime.
     static let sessionLifetime: Double = 7 * 24 * 3600
 
+    /// The kinds of kept values, the first part of their keys.
+    enum Kept: String {
+        case transaction = "tx", session, suspended, code
+    }
+
+    static func key(_ kind: Kept, _ id: String) -> String { kind.rawValue + ":" + OpaqueToken.hash(id) }
+
+    func keep<Value: Encodable>(_ value: Value, as kind: Kept, id: String, expires: Double) async throws {
+        let data = try JSONEncoder().encode(value)
+        try await pipeline.store.putEphemeral(Self.key(kind, id), String(decoding: data, as: UTF8.self), expires: expires)
+    }
+
+    /// The value kept under `id`, nil when there is none (expired, taken, unreadable); `take`
+    /// removes it in the same step (single use, also across daemons).
+    func kept<Value: Decodable>(_ type: Value.Type, as kind: Kept, id: String, take: Bool = false) async throws -> Value? {
+        let now = Timestamp.now()
+        let text = take ? try await pipeline.store.takeEphemeral(Self.key(kind, id), now: now) : try await pipeline.store.readEphemeral(Self.key(kind, id), now: now)
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    }
+
+    func drop(_ kind: Kept, id: String) async {
+        _ = try? await pipeline.store.takeEphemeral(Self.key(kind, id), now: Timestamp.now())
+    }
+
     // MARK: transactions
 
-    func transaction(_ tx: String) async -> Transaction? {
-        guard let text = try? await pipeline.store.readEphemeral("tx:" + OpaqueToken.hash(tx), now: Timestamp.now()), let json = try? JSONValue.parse(text),
-            let query = json["parameters"]?.objectValue?.compactMapValues(\.stringValue), let created = json["created"]?.doubleValue,
-            let parameters = Parameters(query: query)
-        else { return nil }
-        return Transaction(parameters: parameters, created: created)
-    }
+    func transaction(_ tx: String) async -> Transaction? { try? await kept(Transaction.self, as: .transaction, id: tx) }
 
     func saveTransaction(_ tx: String, _ t: Transaction) async throws {
-        let json: JSONValue = ["parameters": .object(t.parameters.query.mapValues(JSONValue.string)), "created": .number(t.created)]
-        try await pipeline.store.putEphemeral("tx:" + OpaqueToken.hash(tx), json.serialized(), expires: t.created + Self.transactionLifetime)
+        try await keep(t, as: .transaction, id: tx, expires: t.created + Self.transactionLifetime)
     }
 
-    func dropTransaction(_ tx: String) async {
-        _ = try? await pipeline.store.takeEphemeral("tx:" + OpaqueToken.hash(tx), now: Timestamp.now())
-    }
+    func dropTransaction(_ tx: String) async { await drop(.transaction, id: tx) }
 
     // MARK: SSO sessions
 
-    func session(_ cookie: String) async -> Session? {
-        guard let text = try? await pipeline.store.readEphemeral("session:" + OpaqueToken.hash(cookie), now: Timestamp.now()),
-            let json = try? JSONValue.parse(text), let userId = json["userId"]?.stringValue, let authTime = json["authTime"]?.doubleValue
-        else { return nil }
-        return Session(
-            userId: userId, connection: json["connection"]?.stringValue ?? "", authTime: authTime,
-            clients: Set((json["clients"]?.arrayValue ?? []).compactMap(\.stringValue)))
-    }
+    func session(_ cookie: String) async -> Session? { try? await kept(Session.self, as: .session, id: cookie) }
 
     func saveSession(_ cookie: String, _ s: Session) async throws {
-        let json: JSONValue = [
-            "userId": .string(s.userId), "connection": .string(s.connection), "authTime": .number(s.authTime),
-            "clients": .array(s.clients.sorted().map(JSONValue.string)),
-        ]
-        try await pipeline.store.putEphemeral("session:" + OpaqueToken.hash(cookie), json.serialized(), expires: s.authTime + Self.sessionLifetime)
+        try await keep(s, as: .session, id: cookie, expires: s.authTime + Self.sessionLifetime)
     }
 
-    func dropSession(_ cookie: String) async {
-        _ = try? await pipeline.store.takeEphemeral("session:" + OpaqueToken.hash(cookie), now: Timestamp.now())
-    }
+    func dropSession(_ cookie: String) async { await drop(.session, id: cookie) }
 
     // MARK: suspended logins
 
     func suspend(_ id: String, _ s: Suspended) async throws {
-        let json: JSONValue = [
-            "parameters": .object(s.parameters.query.mapValues(JSONValue.string)), "clientId": .string(s.clientId), "sessionID": .string(s.sessionID),
-            "userId": .string(s.userId), "resume": s.resume, "created": .number(s.created), "browser": .string(OpaqueToken.hash(s.browser)),
-        ]
-        try await pipeline.store.putEphemeral("suspended:" + OpaqueToken.hash(id), json.serialized(), expires: s.created + Self.transactionLifetime)
+        var kept = s
+        kept.browser = OpaqueToken.hash(s.browser)
+        try await keep(kept, as: .suspended, id: id, expires: s.created + Self.transactionLifetime)
     }
 
     /// Takes a suspended login once, and only for the browser that was sent away (another
     /// browser's attempt leaves it in place).
     func takeSuspended(_ id: String, browser: String?) async -> Suspended? {
-        let key = "suspended:" + OpaqueToken.hash(id)
-        guard let browser, let peek = try? await pipeline.store.readEphemeral(key, now: Timestamp.now()),
-            (try? JSONValue.parse(peek))?["browser"]?.stringValue == OpaqueToken.hash(browser),
-            let text = try? await pipeline.store.takeEphemeral(key, now: Timestamp.now()),
-            let json = try? JSONValue.parse(text), json["browser"]?.stringValue == OpaqueToken.hash(browser),
-            let query = json["parameters"]?.objectValue?.compactMapValues(\.stringValue), let parameters = Parameters(query: query),
-            let clientId = json["clientId"]?.stringValue, let sessionID = json["sessionID"]?.stringValue, let userId = json["userId"]?.stringValue,
-            let resume = json["resume"], let created = json["created"]?.doubleValue
+        guard let browser, let peek = try? await kept(Suspended.self, as: .suspended, id: id), peek.browser == OpaqueToken.hash(browser),
+            var s = try? await kept(Suspended.self, as: .suspended, id: id, take: true), s.browser == OpaqueToken.hash(browser)
         else { return nil }
-        return Suspended(parameters: parameters, clientId: clientId, sessionID: sessionID, userId: userId, resume: resume, created: created, browser: browser)
-    }
-}
-
-extension AuthorizationService.Parameters {
-    /// The `/authorize` query these parameters came from.
-    var query: [String: String] {
-        var q = ["client_id": clientId, "redirect_uri": redirectURI, "response_type": responseType, "scope": scope]
-        let optional: [(String, String?)] = [
-            ("state", state), ("nonce", nonce), ("audience", audience), ("connection", connection), ("prompt", prompt),
-            ("code_challenge", codeChallenge), ("code_challenge_method", codeChallengeMethod), ("login_hint", loginHint), ("response_mode", responseMode),
-        ]
-        for (k, v) in optional { if let v { q[k] = v } }
-        return q
-    }
-
-    init?(query q: [String: String]) {
-        guard let clientId = q["client_id"], let redirect = q["redirect_uri"] else { return nil }
-        self.init(
-            clientId: clientId, redirectURI: redirect, responseType: q["response_type"] ?? "", scope: q["scope"] ?? "openid",
-            state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
-            codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
-            responseMode: q["response_mode"])
+        s.browser = browser
+        return s
     }
 }

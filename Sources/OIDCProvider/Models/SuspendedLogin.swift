@@ -6,14 +6,14 @@ import Tokens
 /// A login a rule or action redirected, waiting for `/continue`.
 extension AuthorizationService {
     /// A login suspended by a rule or action redirect, waiting for `/continue?state=…`.
-    struct Suspended {
+    struct Suspended: Codable {
         var parameters: Parameters
         var clientId: String
         var sessionID: String
         var userId: String
         var resume: JSONValue
         var created: Double
-        /// The suspending browser's `authsim_continue` cookie: only it may continue.
+        /// The suspending browser's `authsim_continue` cookie (in the store: its hash): only it may continue.
         var browser: String
     }
 }
