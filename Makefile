@@ -81,7 +81,7 @@ test: test-deps js-check check-imports
 
 # The runtime's JavaScript (prelude, Node built-ins, flow drivers) and the console's, each parsed
 # by Node as the syntax check a JavaScript file gets anywhere else.
-js-check:
+js-check: test-deps
 	@for f in $$(find Sources -name '*.js' | sort); do node --check $$f || { echo "syntax error in $$f"; exit 1; }; done
 	@echo "JavaScript syntax: $$(find Sources -name '*.js' | wc -l) files parse"
 

@@ -20,14 +20,19 @@ public final class AuthsimTestApp: Sendable {
 
     public let pipeline: LoginPipeline
     public let server: AuthsimServer
-    /// The SQLite file of this application's store (its own, in a temporary folder).
+    /// The SQLite file of this application's store (its own, in a temporary folder, removed
+    /// with the application).
     public let storePath: String
+    let folder: String
 
-    init(pipeline: LoginPipeline, server: AuthsimServer, storePath: String) {
+    init(pipeline: LoginPipeline, server: AuthsimServer, storePath: String, folder: String) {
         self.pipeline = pipeline
         self.server = server
         self.storePath = storePath
+        self.folder = folder
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does;
     /// `metrics` serves `/metrics` from that registry.
@@ -41,7 +46,7 @@ public final class AuthsimTestApp: Sendable {
         let pipeline = try await LoginPipeline.open(
             tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths)
         let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize), metrics: metrics)
-        return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath)
+        return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath, folder: folder)
     }
 
     /// A Management API token signed by the tenant's key (as the one `serve` writes).

@@ -200,7 +200,8 @@ public final class LoginPipeline: Sendable {
     }
 
     /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login
-    /// count does not change.
+    /// count does not change. `client` (authenticated by the caller) is looked up again in the
+    /// flow's revision, so the flow sees that revision's settings of it.
     public func refresh(userId: String, client: Client, audience: String?, scope: String, ip: String?) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
@@ -210,6 +211,9 @@ public final class LoginPipeline: Sendable {
         request.scope = scope
         request.ip = ip
         let rev = current
+        guard let client = rev.tenant.clients.first(where: { $0.clientId == client.clientId }) else {
+            throw .unknownClient(client.name, known: rev.tenant.clients.map(\.name))
+        }
         let connection = try resolveConnection(user.connection, in: rev.tenant)
         return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
     }
