@@ -37,9 +37,15 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .long, help: "Simulations between the two resident-memory readings (0 skips).") var memorySimulations: Int = 1_000_000
     @Option(name: .long, help: "Users in the Management API PATCH/search figures (0 skips).") var users: Int = 100_000
     @Option(name: .long, help: "A PostgreSQL URL: the PATCH/search figures also run on PostgreSQL, and custom-database logins run against it (make bench starts a cluster).") var postgres: String?
-    @Option(name: .long, help: "Only these parts, comma-separated: pipeline (everything up to the cold processes), database (custom-database logins, with --postgres), memory, scale.") var only: String?
+    @Option(name: .long, help: "Only these parts, comma-separated: flow (in-process), http, simulations (over HTTP), cold (processes), pipeline (those four), database (custom-database logins, with --postgres), memory, scale.") var only: String?
 
-    func runs(_ part: String) -> Bool { only.map { $0.split(separator: ",").map(String.init).contains(part) } ?? true }
+    /// `pipeline` stands for its parts: `flow` (in-process), `http` (endpoints, password logins,
+    /// the script environment), `simulations` (HTTP simulations by connections) and `cold`.
+    func runs(_ part: String) -> Bool {
+        guard let only else { return true }
+        let parts = Set(only.split(separator: ",").map(String.init))
+        return parts.contains(part) || (["flow", "http", "simulations", "cold"].contains(part) && parts.contains("pipeline"))
+    }
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -79,7 +85,7 @@ struct Bench: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: src) { try FileManager.default.copyItem(atPath: src, toPath: empty + "/" + item) }
         }
 
-        if runs("pipeline") {
+        if runs("flow") {
             // The runtime alone: a job that returns its input, to separate dispatch from pipeline work.
             let echo = ScriptProgram(id: "bench-echo", files: [ScriptFile(name: "echo.js", source: "function echo(s) { return s; }")])
             let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
@@ -119,12 +125,7 @@ struct Bench: AsyncParsableCommand {
             }
 
             // The RS256 bound: signing two tokens, nothing else, on all cores.
-            let keys = setup.issuer.keys
-            let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
-            let signBound = try await throughput(concurrency: cores, seconds: seconds) {
-                _ = try JWT.signRS256(claims: claims, key: keys.current)
-                _ = try JWT.signRS256(claims: claims, key: keys.current)
-            }
+            let signBound = try await signingBound(setup.issuer.keys)
             let signed = try await measure(workers: cores, concurrency: cores * 2, sign: true, tenantDir: tenant)
             print("")
             print("With RS256 signing of ID and access token:")
@@ -132,9 +133,9 @@ struct Bench: AsyncParsableCommand {
             print("  pipeline with signing (\(cores) workers):     \(fmt(signed)) executions/s  (\(fmt(signBound / signed)) × the bound's time)")
             benchFigures.add("RS256 signing bound (2 signatures)", signBound, "/s")
             benchFigures.add("pipeline with RS256 signing, \(cores) workers", signed, "/s")
-
-            try await httpFigures(scratch: scratch)
-
+        }
+        if runs("http") || runs("simulations") { try await httpFigures(scratch: scratch) }
+        if runs("cold") {
             // Cold processes.
             let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
             let coldStore = scratch + "/cold.sqlite"
@@ -205,30 +206,39 @@ struct Bench: AsyncParsableCommand {
         let login = try await post(base + "/oauth/token", "grant_type=password&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + app)
         let accessToken = (try? JSONValue.parse(login))?["access_token"]?.stringValue ?? ""
 
-        struct Case: Sendable { var name: String; var request: URLRequest }
-        func request(_ path: String, method: String = "GET", body: String? = nil, bearer: String? = nil, form: Bool = true) -> URLRequest {
-            var r = URLRequest(url: URL(string: base + path)!)
-            r.httpMethod = method
-            if let body {
-                r.httpBody = Data(body.utf8)
-                r.setValue(form ? "application/x-www-form-urlencoded" : "application/json", forHTTPHeaderField: "Content-Type")
-            }
-            if let bearer { r.setValue("Bearer " + bearer, forHTTPHeaderField: "Authorization") }
-            return r
-        }
+        let daemon = BenchDaemon(port: port, pipeline: pipeline, managementToken: token, userAccessToken: accessToken, app: app, m2m: m2m)
+        if runs("http") { try await endpointFigures(daemon) }
+        if runs("simulations") { try await simulationFigures(daemon) }
+        runtime.shutdown()
+        if runs("http") { try await scriptEnvironmentFigures(base: base) }
+    }
+
+    /// What the in-process daemon of `httpFigures` gives the HTTP figures.
+    struct BenchDaemon {
+        var port: Int
+        var pipeline: LoginPipeline
+        var managementToken: String
+        var userAccessToken: String
+        /// Form credentials of the sample tenant's app and machine-to-machine clients.
+        var app: String
+        var m2m: String
+    }
+
+    /// Endpoints at 8 keep-alive connections, and password-realm logins against the bcrypt bound.
+    func endpointFigures(_ daemon: BenchDaemon) async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         let cases = [
-            Case(name: "GET /healthz", request: request("/healthz")),
-            Case(name: "GET /.well-known/jwks.json", request: request("/.well-known/jwks.json")),
-            Case(name: "POST /oauth/token client_credentials", request: request("/oauth/token", method: "POST", body: "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com&" + m2m)),
-            Case(name: "GET /userinfo", request: request("/userinfo", bearer: accessToken)),
-            Case(name: "POST /api/authsim/simulate (5 rules, 2 signatures)", request: request("/api/authsim/simulate", method: "POST", body: #"{"user": "bob@example.com"}"#, bearer: token, form: false)),
-            Case(name: "GET /api/v2/users?q=… (4 users)", request: request("/api/v2/users?q=email.domain%3Aexample.com", bearer: token)),
+            LoadRequest(name: "GET /healthz", path: "/healthz"),
+            LoadRequest(name: "GET /.well-known/jwks.json", path: "/.well-known/jwks.json"),
+            LoadRequest(name: "POST /oauth/token client_credentials", method: "POST", path: "/oauth/token", body: "grant_type=client_credentials&audience=https%3A%2F%2Fapi.example.com&" + daemon.m2m),
+            LoadRequest(name: "GET /userinfo", path: "/userinfo", bearer: daemon.userAccessToken),
+            LoadRequest(name: "POST /api/authsim/simulate (5 rules, 2 signatures)", method: "POST", path: "/api/authsim/simulate", body: #"{"user": "bob@example.com"}"#, contentType: "application/json", bearer: daemon.managementToken),
+            LoadRequest(name: "GET /api/v2/users?q=… (4 users)", path: "/api/v2/users?q=email.domain%3Aexample.com", bearer: daemon.managementToken),
         ]
         print("")
-        print("HTTP over loopback (in-process daemon, \(cores) workers, 8 concurrent clients, URLSession):")
+        print("HTTP over loopback (in-process daemon, \(cores) workers, 8 keep-alive connections):")
         for c in cases {
-            for _ in 0..<20 { _ = try await URLSession.shared.data(for: c.request) }
-            let (rate, p50, p99) = try await load(c.request, name: c.name, clients: 8, session: URLSession.shared)
+            let (rate, p50, p99) = try await load(c, port: daemon.port, clients: 8, seconds: min(seconds, 3))
             print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPad(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
             benchFigures.add("HTTP \(c.name), 8 clients", rate, "req/s")
         }
@@ -238,43 +248,45 @@ struct Bench: AsyncParsableCommand {
         let bcryptBound = try await throughput(concurrency: cores, seconds: min(seconds, 3)) {
             guard PasswordHasher.verify("Passw0rd!", hash: hash) else { throw CommandFailure("bcrypt did not verify") }
         }
-        let realm = request(
-            "/oauth/token", method: "POST",
-            body: "grant_type=http%3A%2F%2Fauth0.com%2Foauth%2Fgrant-type%2Fpassword-realm&realm=Username-Password-Authentication&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + app)
-        for _ in 0..<4 { _ = try await URLSession.shared.data(for: realm) }
-        let (realmRate, realmP50, realmP99) = try await load(realm, name: "password-realm", clients: 8, session: URLSession.shared)
+        let realm = LoadRequest(
+            name: "password-realm", method: "POST", path: "/oauth/token",
+            body: "grant_type=http%3A%2F%2Fauth0.com%2Foauth%2Fgrant-type%2Fpassword-realm&realm=Username-Password-Authentication&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + daemon.app)
+        let (realmRate, realmP50, realmP99) = try await load(realm, port: daemon.port, clients: 8, seconds: min(seconds, 3))
         print("")
         print("Password-realm logins (POST /oauth/token, bcrypt cost 10, 8 clients): \(fmt(realmRate)) logins/s   p50 \(fmt(realmP50)) ms   p99 \(fmt(realmP99)) ms")
         print("  bcrypt bound (verifications alone, \(cores) cores): \(fmt(bcryptBound))/s → logins reach \(fmt(realmRate / bcryptBound * 100)) % of it")
         benchFigures.add("bcrypt bound (cost 10, \(cores) cores)", bcryptBound, "/s")
         benchFigures.add("HTTP password-realm logins, 8 clients", realmRate, "/s")
         benchFigures.add("password-realm logins / bcrypt bound", realmRate / bcryptBound * 100, "%")
-
-        // Simulations over HTTP at 1, 16 and 64 connections.
-        let simulate = request("/api/authsim/simulate", method: "POST", body: #"{"user": "bob@example.com"}"#, bearer: token, form: false)
-        print("")
-        print("POST /api/authsim/simulate by concurrent connections:")
-        for connections in [1, 16, 64] {
-            let configuration = URLSessionConfiguration.ephemeral
-            configuration.httpMaximumConnectionsPerHost = connections
-            let session = URLSession(configuration: configuration)
-            for _ in 0..<10 { _ = try await session.data(for: simulate) }
-            let (rate, p50, p99) = try await load(simulate, name: "simulate", clients: connections, session: session)
-            print("  \(String(connections).leftPad(2)) connection(s): \(fmt(rate).leftPad(7)) simulations/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
-            benchFigures.add("HTTP simulations, \(connections) connection(s)", rate, "/s")
-            benchFigures.add("HTTP simulations, \(connections) connection(s), p50", p50, "ms")
-            benchFigures.add("HTTP simulations, \(connections) connection(s), p99", p99, "ms")
-            session.invalidateAndCancel()
-        }
-        runtime.shutdown()
-        try await scriptEnvironmentFigures(base: base)
     }
 
-    /// `clients` loops sending `request` for the measurement time: requests/s, p50 and p99 (ms).
-    func load(_ request: URLRequest, name: String, clients: Int, session: URLSession) async throws -> (rate: Double, p50: Double, p99: Double) {
-        try await latencies(clients: clients, seconds: min(seconds, 3)) {
-            let (_, response) = try await session.data(for: request)
-            guard (response as? HTTPURLResponse)?.statusCode == 200 else { throw CommandFailure("\(name) answered \((response as? HTTPURLResponse)?.statusCode ?? 0)") }
+    /// Simulations over HTTP at 1, 16 and 64 connections against the RS256 bound.
+    func simulationFigures(_ daemon: BenchDaemon) async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        // Simulations over HTTP at 1, 16 and 64 connections, against the RS256 bound (each
+        // simulation signs an ID and an access token).
+        let signBound = try await signingBound(daemon.pipeline.issuer.keys)
+        let simulate = LoadRequest(name: "simulate", method: "POST", path: "/api/authsim/simulate", body: #"{"user": "bob@example.com"}"#, contentType: "application/json", bearer: daemon.managementToken)
+        print("")
+        print("POST /api/authsim/simulate by concurrent connections (RS256 bound \(fmt(signBound)) pairs/s on \(cores) cores):")
+        for connections in [1, 16, 64] {
+            let (rate, p50, p99) = try await load(simulate, port: daemon.port, clients: connections, seconds: seconds)
+            print("  \(String(connections).leftPad(2)) connection(s): \(fmt(rate).leftPad(7)) simulations/s (\(fmt(rate / signBound * 100)) % of the bound)   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms (\(fmt(p99 / p50)) × p50)")
+            benchFigures.add("HTTP simulations, \(connections) connection(s)", rate, "/s")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), % of the RS256 bound", rate / signBound * 100, "%")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), p50", p50, "ms")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), p99", p99, "ms")
+            benchFigures.add("HTTP simulations, \(connections) connection(s), p99 / p50", p99 / p50, "×")
+        }
+    }
+
+    /// RS256 signatures of two small tokens on every core, nothing else: how fast a flow that
+    /// signs an ID and an access token could possibly go.
+    func signingBound(_ keys: SigningKeys) async throws -> Double {
+        let claims: JSONValue = ["sub": "auth0|bench", "aud": "bench", "iat": 1_700_000_000, "https://example.com/roles": ["admin"]]
+        return try await throughput(concurrency: ProcessInfo.processInfo.activeProcessorCount, seconds: seconds) {
+            _ = try JWT.signRS256(claims: claims, key: keys.current)
+            _ = try JWT.signRS256(claims: claims, key: keys.current)
         }
     }
 
