@@ -36,13 +36,19 @@ extension JSONValue {
             if o.isEmpty { out += "{}"; return }
             out += "{"
             var first = true
-            for k in sortKeys ? o.keys.sorted() : Array(o.keys) {
+            func member(_ k: String, _ v: JSONValue) {
                 if !first { out += "," }
                 first = false
                 newline(indent + 1)
                 JSONValue.writeString(k, into: &out)
                 out += pretty ? ": " : ":"
-                o[k]!.write(into: &out, pretty: pretty, sortKeys: sortKeys, indent: indent + 1)
+                v.write(into: &out, pretty: pretty, sortKeys: sortKeys, indent: indent + 1)
+            }
+            // Pairs, not keys then lookups: each key is hashed once less.
+            if sortKeys {
+                for (k, v) in o.sorted(by: { $0.key < $1.key }) { member(k, v) }
+            } else {
+                for (k, v) in o { member(k, v) }
             }
             newline(indent)
             out += "}"

@@ -36,6 +36,11 @@ final class FlowEnvironment: OutboundEnvironment {
 
     var inlineUser: UserProfile? { inline.withLock { $0 } }
 
+    /// How many metadata writes of this flow went to the store (when none did and no script
+    /// called out, the user the flow started with is still the stored one).
+    var storeWrites: Int { writes.load(ordering: .relaxed) }
+    private let writes = Atomic<Int>(0)
+
     /// `auth0.users.updateAppMetadata/updateUserMetadata`: the Management API PATCH merge.
     func updateMetadata(kind: MetadataKind, userId: String, patch: JSONValue) async throws -> (persisted: Bool, user: UserProfile) {
         try await saveMetadata(userId: userId, app: kind == .app ? patch : nil, user: kind == .user ? patch : nil)
@@ -56,6 +61,7 @@ final class FlowEnvironment: OutboundEnvironment {
             return .success(profile)
         }
         if let local { return (false, try local.get()) }
+        writes.add(1, ordering: .relaxed)
         return (true, try await store.mergeMetadata(id: userId, app: app, user: user))
     }
 }

@@ -339,10 +339,15 @@ public final class LoginPipeline: Sendable {
             user: scriptUser(user), context: scriptContext(login),
             inputs: inputs, environment: environment, runtime: runtime)
 
-        // The stored (or in-memory) state after the rules' writes.
+        // The stored (or in-memory) state after the rules' writes: read again only when a script
+        // wrote to the store or called out (the Management API over HTTP).
         var after = user
         do {
-            if stored, let fresh = try await store.user(id: user.userId) { after = fresh } else if let inline = environment.inlineUser { after = inline }
+            if stored {
+                if environment.storeWrites > 0 || outcome.calledOut, let fresh = try await store.user(id: user.userId) { after = fresh }
+            } else if let inline = environment.inlineUser {
+                after = inline
+            }
         } catch { throw .store(String(describing: error)) }
 
         switch outcome.decision {

@@ -157,6 +157,23 @@ public struct RulesRunner: Sendable {
         var claimSources: (id: [String: String], access: [String: String])
         var trace: [JSONValue]
         var warnings: [String]
+
+        /// Whether a script made a network call (HTTP or a socket): it may have changed the
+        /// user through the Management API, so the user is read again after the flow.
+        var calledOut: Bool {
+            trace.contains { entry in ["http", "net"].contains { entry[$0]?.arrayValue?.isEmpty == false } }
+        }
+
+        /// A flow with no script to run decides nothing: allowed, no claims, no trace. Only when
+        /// the context carries nothing a script would hand on (claims, MFA, a redirect, a primary
+        /// user, given by a simulation's `context`) and no flow is resumed; otherwise the drivers
+        /// run, so that what they do with those stays in one place.
+        static func withoutScripts(context: JSONValue, resume: JSONValue?) -> Outcome? {
+            guard resume == nil, case .object(let c) = context, c["idToken"] == [:], c["accessToken"] == [:],
+                c["multifactor"] == nil, c["redirect"] == nil, c["primaryUser"] == nil
+            else { return nil }
+            return Outcome(decision: .allowed, idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
+        }
     }
 
     /// `auth0JSON` is the serialized `auth0` globals object (constant for long stretches).
@@ -179,6 +196,9 @@ public struct RulesRunner: Sendable {
     func run(user: JSONValue, context: JSONValue, inputs: FlowInputs, environment: FlowEnvironment, runtime: ScriptRuntime) async throws(PipelineError) -> Outcome {
         let selected = try selectedJSON(inputs.selection)
         let runsActions = selected.actions != "[]"
+        if selected.rules == "[]" && !(runsActions && inputs.event != nil), let nothing = Outcome.withoutScripts(context: context, resume: inputs.resume) {
+            return nothing
+        }
         var input = "{\"user\":"
         input.reserveCapacity(4096)
         user.writeUnsorted(into: &input)

@@ -364,9 +364,11 @@ function lock(o) {
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) lockKey(o, keys[i]);
 }
+// A data property that is neither writable nor configurable can never change (the language
+// guarantees it, for every object): only its key is kept, it costs nothing after a job.
 function addKey(r, key) {
   var d = getDescriptor(r.target, key);
-  if (d.get === undefined && d.set === undefined) { r.names[r.names.length] = key; r.values[r.values.length] = d.value; }
+  if (d.get === undefined && d.set === undefined && (d.writable || d.configurable)) { r.names[r.names.length] = key; r.values[r.values.length] = d.value; }
   apply(setAdd, r.keys, [key]);
   r.count++;
 }
