@@ -281,10 +281,25 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws {
+        try await pool.write { db in try Self.insertTrace(db, id: id, userId: userId, clientId: clientId, createdAt: createdAt, json: json) }
+    }
+
+    static func insertTrace(_ db: Database, id: String, userId: String?, clientId: String, createdAt: Double, json: String) throws {
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO traces (id, user_id, client_id, created_at, json) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id, userId, clientId, createdAt, json])
+    }
+
+    /// One transaction for the whole batch.
+    public func appendRecords(_ records: [LoginRecord], logCapacity: Int) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO traces (id, user_id, client_id, created_at, json) VALUES (?, ?, ?, ?, ?)",
-                arguments: [id, userId, clientId, createdAt, json])
+            for record in records {
+                switch record {
+                case .log(let event): try Self.insertLog(db, event, capacity: logCapacity)
+                case .trace(let id, let userId, let clientId, let createdAt, let json):
+                    try Self.insertTrace(db, id: id, userId: userId, clientId: clientId, createdAt: createdAt, json: json)
+                }
+            }
         }
     }
 
@@ -293,12 +308,14 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func appendLog(_ event: TenantLogEvent, capacity: Int) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "INSERT INTO logs (user_id, created_at, json) VALUES (?, ?, ?)", arguments: [event.userId, event.date, event.json.serialized()])
-            let last = db.lastInsertedRowID
-            if last % 64 == 0 || capacity < 64 {
-                try db.execute(sql: "DELETE FROM logs WHERE seq <= ?", arguments: [last - Int64(capacity)])
-            }
+        try await pool.write { db in try Self.insertLog(db, event, capacity: capacity) }
+    }
+
+    static func insertLog(_ db: Database, _ event: TenantLogEvent, capacity: Int) throws {
+        try db.execute(sql: "INSERT INTO logs (user_id, created_at, json) VALUES (?, ?, ?)", arguments: [event.userId, event.date, event.json.serialized()])
+        let last = db.lastInsertedRowID
+        if last % 64 == 0 || capacity < 64 {
+            try db.execute(sql: "DELETE FROM logs WHERE seq <= ?", arguments: [last - Int64(capacity)])
         }
     }
 

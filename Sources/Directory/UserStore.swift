@@ -75,6 +75,9 @@ public protocol UserStore: Sendable {
 
     /// Appends to the tenant log, keeping at most `capacity` events (oldest dropped first).
     func appendLog(_ event: TenantLogEvent, capacity: Int) async throws
+    /// Log events and traces of one or more logins in one write (one transaction where the
+    /// store has them): the daemon batches what concurrent logins record.
+    func appendRecords(_ records: [LoginRecord], logCapacity: Int) async throws
     /// Newest first; only a user's events when `userId` is given.
     func logs(userId: String?, offset: Int, limit: Int) async throws -> (events: [TenantLogEvent], total: Int)
 
@@ -102,6 +105,25 @@ public protocol UserStore: Sendable {
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Marks a token revoked; false when it does not exist.
     func revokeRefreshToken(hash: String) async throws -> Bool
+}
+
+/// What a login leaves in the store besides the user: a tenant log event or a trace.
+public enum LoginRecord: Sendable {
+    case log(TenantLogEvent)
+    case trace(id: String, userId: String?, clientId: String, createdAt: Double, json: String)
+}
+
+extension UserStore {
+    /// One by one, for stores without a cheaper batch.
+    public func appendRecords(_ records: [LoginRecord], logCapacity: Int) async throws {
+        for record in records {
+            switch record {
+            case .log(let event): try await appendLog(event, capacity: logCapacity)
+            case .trace(let id, let userId, let clientId, let createdAt, let json):
+                try await saveTrace(id: id, userId: userId, clientId: clientId, createdAt: createdAt, json: json)
+            }
+        }
+    }
 }
 
 /// The tenant files a store keeps over the tenant directory, with their revision (0: none yet).

@@ -41,6 +41,8 @@ public final class LoginPipeline: Sendable {
     public let passwordless: PasswordlessCodes
     /// Password-reset tickets (in the store).
     public let passwordResets: PasswordResetTickets
+    /// Log events and traces, written in batches (durable before a login answers).
+    let records: RecordWriter
     /// Where every password hash of this pipeline is computed (logins, sign-ups, password
     /// changes, scripts' `bcrypt`): bounded threads off the cooperative pool.
     public let kdfPool: KDFPool
@@ -59,6 +61,7 @@ public final class LoginPipeline: Sendable {
         self.store = store
         self.kdfPool = kdfPool
         self.tenantChanges = tenantChanges
+        records = RecordWriter(store: store)
         passwordless = PasswordlessCodes(store: store)
         passwordResets = PasswordResetTickets(store: store)
         self.modulePaths = modulePaths
@@ -234,13 +237,13 @@ public final class LoginPipeline: Sendable {
                 Timer(label: "authsim_rule_duration_seconds", dimensions: [("rule", name)]).recordNanoseconds(Int64(ms * 1_000_000))
             }
         }
-        if signTokens { await logLogin(result, client: client, request: request) }
-        // Real (signed) tokens refer to their trace by jti: keep it so they can be explained later.
+        // Real (signed) tokens refer to their trace by jti: it is kept, with the login's log
+        // events, so they can be explained later.
         if signTokens {
-            do {
-                try await storeTrace(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, document: result.json)
-            } catch {
-                logger.error("could not store trace \(traceId): \(error)")
+            let events = loginEvents(result, client: client, request: request)
+            let trace = traceRecord(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, document: result.json)
+            do { try await records.write(events.map(LoginRecord.log) + [trace], logCapacity: revision.tenant.settings.logCapacity) } catch {
+                logger.error("could not store trace \(traceId) and \(events.count) log event(s): \(error)")
             }
         }
         return result
@@ -248,13 +251,13 @@ public final class LoginPipeline: Sendable {
 
     /// Appends a tenant log event; a failure to log never fails the caller.
     public func log(_ event: TenantLogEvent) async {
-        do { try await store.appendLog(event, capacity: tenant.settings.logCapacity) } catch {
+        do { try await records.write([.log(event)], logCapacity: tenant.settings.logCapacity) } catch {
             logger.error("could not write log event \(event.type): \(error)")
         }
     }
 
     /// `s` or `f` for a login, and a `depnote` per dropped claim.
-    func logLogin(_ result: SimulationResult, client: Client, request: SimulationRequest) async {
+    func loginEvents(_ result: SimulationResult, client: Client, request: SimulationRequest) -> [TenantLogEvent] {
         let userId = result.user["user_id"]?.stringValue
         let userName = result.user["email"]?.stringValue ?? result.user["username"]?.stringValue
         func event(_ type: String, _ description: String, details: JSONValue? = nil) -> TenantLogEvent {
@@ -263,14 +266,16 @@ public final class LoginPipeline: Sendable {
                 userId: userId, userName: userName, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent,
                 details: details ?? ["protocol": .string(result.protocolName), "traceId": .string(result.traceId)])
         }
+        var events: [TenantLogEvent] = []
         switch result.outcome {
-        case .allowed: await log(event("s", "Success Login"))
-        case .denied, .error: await log(event("f", result.error?.description ?? "Login failed"))
+        case .allowed: events.append(event("s", "Success Login"))
+        case .denied, .error: events.append(event("f", result.error?.description ?? "Login failed"))
         case .redirect: break
         }
         for d in result.droppedClaims {
-            await log(event("depnote", "Custom claim '\(d.claim)' was dropped from the \(d.token.rawValue): \(d.reason)", details: d.json))
+            events.append(event("depnote", "Custom claim '\(d.claim)' was dropped from the \(d.token.rawValue): \(d.reason)", details: d.json))
         }
+        return events
     }
 
     private func runFlow(_ login: LoginContext, signTokens: Bool, countLogin: Bool) async throws(PipelineError) -> SimulationResult {

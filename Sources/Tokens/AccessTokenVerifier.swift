@@ -35,15 +35,15 @@ public struct AccessTokenVerifier: Sendable {
 
     /// The same, accepting a token that has any of `scopes` (the signature is checked once).
     public func verify(authorizationHeader: String?, anyOf requiredScopes: [String], now: Double = Timestamp.now()) throws(Failure) -> JSONValue {
-        guard let header = authorizationHeader, header.lowercased().hasPrefix("bearer ") else {
+        guard let header = authorizationHeader, header.prefix(7).lowercased() == "bearer " else {
             throw Failure(status: 401, message: "Missing authentication", errorCode: "missing_authentication")
         }
-        let token = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let token = String(header.dropFirst(7))
         let decoded: JWT.Decoded
         do { decoded = try JWT.decode(token) } catch {
             throw Failure(status: 401, message: "Bad audience or malformed token: \(error)", errorCode: "invalid_token")
         }
-        if case .failure(let e) = JWT.verifyRS256(decoded, jwks: keys.jwks) {
+        if case .failure(let e) = JWT.verifyRS256(decoded, keys: keys) {
             throw Failure(status: 401, message: "Invalid token signature: \(e)", errorCode: "invalid_signature")
         }
         let claims = decoded.claims

@@ -33,9 +33,12 @@ public enum JWT {
         }
     }
 
+    private static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+
     /// Splits and decodes a token without checking its signature.
     public static func decode(_ token: String) throws -> Decoded {
-        let parts = token.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".", omittingEmptySubsequences: false)
+        let trimmed = token.utf8.first.map(isSpace) == true || token.utf8.last.map(isSpace) == true ? token.trimmingCharacters(in: .whitespacesAndNewlines) : token
+        let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3 else { throw DecodeError.malformed("expected 3 dot-separated parts, found \(parts.count)") }
         guard let h = Base64URL.decode(String(parts[0])), let header = try? JSONValue.parse(String(decoding: h, as: UTF8.self)) else {
             throw DecodeError.malformed("the header is not base64url-encoded JSON")
@@ -49,20 +52,37 @@ public enum JWT {
 
     /// Verifies an RS256 signature against a JWKS document; returns the kid that verified.
     public static func verifyRS256(_ token: Decoded, jwks: JSONValue) -> Result<String, VerifyError> {
+        verifyRS256(token) { kid in
+            (jwks["keys"]?.arrayValue ?? []).filter { kid == nil || $0["kid"]?.stringValue == kid }.compactMap { jwk in
+                guard let n = jwk["n"]?.stringValue.flatMap(Base64URL.decode), let e = jwk["e"]?.stringValue.flatMap(Base64URL.decode),
+                    let key = try? _RSA.Signing.PublicKey(n: n, e: e)
+                else { return nil }
+                return (jwk["kid"]?.stringValue ?? "", key)
+            }
+        }
+    }
+
+    /// The same against the daemon's own keys, without going through their JWKS form (every
+    /// Management API and userinfo request verifies a token).
+    public static func verifyRS256(_ token: Decoded, keys: SigningKeys) -> Result<String, VerifyError> {
+        verifyRS256(token) { kid in
+            let all = [keys.current] + (keys.previous.map { [$0] } ?? [])
+            return all.filter { kid == nil || $0.kid == kid }.map { ($0.kid, $0.publicKey) }
+        }
+    }
+
+    /// `candidates`: the keys (kid, public key) a token with this `kid` (nil: none) may be signed by.
+    static func verifyRS256(_ token: Decoded, candidates: (String?) -> [(String, _RSA.Signing.PublicKey)]) -> Result<String, VerifyError> {
         guard token.header["alg"]?.stringValue == "RS256" else {
             return .failure(.unsupportedAlgorithm(token.header["alg"]?.stringValue ?? "none"))
         }
         let kid = token.header["kid"]?.stringValue
-        let keys = jwks["keys"]?.arrayValue ?? []
-        let candidates = keys.filter { kid == nil || $0["kid"]?.stringValue == kid }
-        guard !candidates.isEmpty else { return .failure(.unknownKey(kid ?? "(no kid)")) }
-        for jwk in candidates {
-            guard let n = jwk["n"]?.stringValue.flatMap(Base64URL.decode), let e = jwk["e"]?.stringValue.flatMap(Base64URL.decode),
-                let pub = try? _RSA.Signing.PublicKey(n: n, e: e)
-            else { continue }
-            if pub.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: token.signature), for: Data(token.signingInput.utf8), padding: .insecurePKCS1v1_5) {
-                return .success(jwk["kid"]?.stringValue ?? "")
-            }
+        let keys = candidates(kid)
+        guard !keys.isEmpty else { return .failure(.unknownKey(kid ?? "(no kid)")) }
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: token.signature)
+        let input = Data(token.signingInput.utf8)
+        for (kid, key) in keys where key.isValidSignature(signature, for: input, padding: .insecurePKCS1v1_5) {
+            return .success(kid)
         }
         return .failure(.badSignature)
     }

@@ -63,7 +63,7 @@ import Testing
         let store = freshStore()
         let r = try await authsim(["simulate", "--user", "ann@example.com", "--ip", "198.51.100.7", "--json"], store: store)
         #expect(r.status == 0, "\(r.stderr)")
-        let out = try JSONValue.parse(r.stdout)
+        let out = try #require(try? JSONValue.parse(r.stdout), "stdout is not JSON (\(r.stdout.utf8.count) bytes: \(r.stdout.prefix(300))); stderr: \(r.stderr.prefix(2000))")
         #expect(out["outcome"] == "allowed")
         #expect(out["error"] == .null)
         let claims = try #require(out["idToken"]?["claims"])

@@ -5,7 +5,8 @@ import Logging
 import NIOCore
 
 /// A real HTTP server on a loopback port for scripts' outbound calls: `/echo` answers with what
-/// it received, `/redirect` sends to `/echo`, `/status/{code}` answers with that status.
+/// it received, `/redirect` sends to `/echo`, `/status/{code}` answers with that status, `/hook`
+/// runs the test's `hook` before answering 200.
 final class TestHTTPServer: Sendable {
     let port: Int
     private let task: Task<Void, Error>
@@ -17,8 +18,12 @@ final class TestHTTPServer: Sendable {
 
     var base: String { "http://127.0.0.1:\(port)" }
 
-    static func start() async throws -> TestHTTPServer {
+    static func start(hook: (@Sendable () async -> Void)? = nil) async throws -> TestHTTPServer {
         let router = Router()
+        router.get("/hook") { _, _ -> Response in
+            await hook?()
+            return Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok")))
+        }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             router.on("/echo", method: method) { request, _ -> Response in
                 let body = try await request.body.collect(upTo: 1 << 20)

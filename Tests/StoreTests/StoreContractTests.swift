@@ -185,6 +185,17 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         let (mine, _) = try await store.logs(userId: "auth0|even", offset: 0, limit: 2)
         #expect(mine.map(\.description) == ["e128", "e126"])
 
+        // A batch of several logins' records: in order, traces readable, the log still bounded.
+        try await store.appendRecords(
+            [.log(TenantLogEvent(type: "s", description: "b1", userId: "auth0|even")), .trace(id: "t2", userId: "auth0|even", clientId: "c", createdAt: 2, json: #"{"b":2}"#),
+             .log(TenantLogEvent(type: "f", description: "b2", userId: nil)), .trace(id: "t1", userId: "auth0|x", clientId: "c", createdAt: 3, json: #"{"a":3}"#)],
+            logCapacity: 100)
+        #expect(try await store.logs(userId: nil, offset: 0, limit: 3).events.map(\.description) == ["b2", "b1", "e129"])
+        #expect(try await store.logs(userId: "auth0|even", offset: 0, limit: 2).events.map(\.description) == ["b1", "e128"])
+        #expect(try await store.trace(id: "t2") == #"{"b":2}"#)
+        #expect(try await store.trace(id: "t1") == #"{"a":3}"#, "a trace saved again under its id is replaced")
+        #expect(try await store.logs(userId: nil, offset: 0, limit: 1).total <= 132)
+
         try await store.saveRefreshToken(RefreshTokenRecord(hash: "h1", userId: "auth0|x", clientId: "c", audience: nil, scope: "openid offline_access", createdAt: 5))
         #expect(try await store.refreshToken(hash: "h1")?.scope == "openid offline_access")
         #expect(try await store.refreshToken(hash: "h1")?.audience == nil)

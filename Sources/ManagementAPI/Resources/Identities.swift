@@ -18,7 +18,7 @@ extension ManagementService {
         let secondaryId: String
         if let token = o["link_with"]?.stringValue {
             // An unexpired RS256 ID token of this tenant for one of its clients.
-            guard let decoded = try? JWT.decode(token), case .success = JWT.verifyRS256(decoded, jwks: pipeline.issuer.keys.jwks),
+            guard let decoded = try? JWT.decode(token), case .success = JWT.verifyRS256(decoded, keys: pipeline.issuer.keys),
                 decoded.header["typ"]?.stringValue != "at+jwt", decoded.claims["iss"]?.stringValue == tenant.settings.effectiveIssuer,
                 let aud = decoded.claims["aud"]?.stringValue, tenant.clients.contains(where: { $0.clientId == aud }),
                 let exp = decoded.claims["exp"]?.doubleValue, exp > Timestamp.now(), let sub = decoded.claims["sub"]?.stringValue
