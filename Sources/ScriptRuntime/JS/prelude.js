@@ -518,16 +518,19 @@ rt.onRestore = function (fn) { resets[resets.length] = fn; };
 function same(a, b) { return a === b || (a !== a && b !== b); }
 // Cheap when nothing changed: one read per recorded property, one key count per extensible
 // object. With `repair` false it only tells whether anything differs.
-// `upTo`: only the records before this index.
+// `upTo`: only the records before this index. An object that was not extensible when recorded
+// skips the prototype check: the prototype of a non-extensible object cannot change.
 function check(repair, upTo) {
   var changed = 0;
   var end = upTo === undefined ? records.length : upTo;
   for (var i = 0; i < end; i++) {
     var r = records[i], t = r.target;
-    if (r.extensible && !isExtensible(t)) return 'poisoned: an object was made non-extensible';
-    if (getPrototypeOf(t) !== r.proto) {
-      if (!repair) return 'changed';
-      try { setPrototypeOf(t, r.proto); changed++; } catch (x) { return 'poisoned: a prototype cannot be put back'; }
+    if (r.extensible) {
+      if (!isExtensible(t)) return 'poisoned: an object was made non-extensible';
+      if (getPrototypeOf(t) !== r.proto) {
+        if (!repair) return 'changed';
+        try { setPrototypeOf(t, r.proto); changed++; } catch (x) { return 'poisoned: a prototype cannot be put back'; }
+      }
     }
     var names = r.names, values = r.values, n = names.length;
     for (var k = 0; k < n; k++) {
