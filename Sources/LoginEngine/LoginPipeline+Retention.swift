@@ -8,17 +8,18 @@ import Tenant
 extension LoginPipeline {
     /// Stores a trace document, cut to the tenant's `trace_max_bytes` when it is bigger.
     func storeTrace(id: String, userId: String?, clientId: String, document: JSONValue) async throws {
-        try await records.write([traceRecord(id: id, userId: userId, clientId: clientId, document: document)], logCapacity: tenant.settings.logCapacity)
+        try await records.write([traceRecord(id: id, userId: userId, clientId: clientId, document: document).record], logCapacity: tenant.settings.logCapacity)
     }
 
-    /// A trace document as the store keeps it: cut to the tenant's `trace_max_bytes`.
-    func traceRecord(id: String, userId: String?, clientId: String, document: JSONValue) -> LoginRecord {
+    /// A trace document as the store keeps it: cut to the tenant's `trace_max_bytes`; and the
+    /// document's whole text when it did not have to be cut.
+    func traceRecord(id: String, userId: String?, clientId: String, document: JSONValue) -> (record: LoginRecord, whole: String?) {
         let outcome = TraceLimiter(limitBytes: tenant.settings.traceMaxBytes).limit(document)
         if let original = outcome.originalBytes {
             logger.warning(
                 "trace \(id) cut from \(original) to \(outcome.json.utf8.count) bytes (authsim.trace_max_bytes \(tenant.settings.traceMaxBytes))")
         }
-        return .trace(id: id, userId: userId, clientId: clientId, createdAt: Timestamp.now(), json: outcome.json)
+        return (.trace(id: id, userId: userId, clientId: clientId, createdAt: Timestamp.now(), json: outcome.json), outcome.wasCut ? nil : outcome.json)
     }
 
     /// Deletes traces and log events past the tenant's retention (age, then count) as of `now`.

@@ -242,7 +242,8 @@ public final class LoginPipeline: Sendable {
         if signTokens {
             let events = loginEvents(result, client: client, request: request)
             let trace = traceRecord(id: traceId, userId: result.user["user_id"]?.stringValue, clientId: client.clientId, document: result.json)
-            do { try await records.write(events.map(LoginRecord.log) + [trace], logCapacity: revision.tenant.settings.logCapacity) } catch {
+            result.serializedJSON = trace.whole
+            do { try await records.write(events.map(LoginRecord.log) + [trace.record], logCapacity: revision.tenant.settings.logCapacity) } catch {
                 logger.error("could not store trace \(traceId) and \(events.count) log event(s): \(error)")
             }
         }

@@ -57,6 +57,10 @@ public struct SimulationResult: Sendable {
     public var claimSources: (idToken: [String: String], accessToken: [String: String]) = ([:], [:])
     /// For a redirect: where `/continue` resumes the flow (not part of the JSON result).
     public var resume: JSONValue? = nil
+    /// `json.serialized()` as the flow ended (it is also the stored trace): the simulation API
+    /// answers with it instead of building and writing the document again. Set only by the
+    /// flow, as its last step; nil when the trace had to be cut.
+    package var serializedJSON: String? = nil
 
     public var json: JSONValue {
         [

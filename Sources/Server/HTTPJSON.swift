@@ -6,9 +6,14 @@ import NIOCore
 /// JSON bodies in and out, and Auth0's error body (`statusCode`, `error`, `message`, `errorCode`).
 enum HTTPJSON {
     static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        response(serialized: value.serialized(), status: status)
+    }
+
+    /// A JSON text already written.
+    static func response(serialized text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String, errorCode: String? = nil) -> Response {

@@ -107,7 +107,8 @@ struct SimulationRoutes: RouteGroup {
             }
             do {
                 let simulation = try SimulationRequest(json: body)
-                return HTTPJSON.response(try await pipeline.simulate(simulation).json)
+                let result = try await pipeline.simulate(simulation)
+                return result.serializedJSON.map { HTTPJSON.response(serialized: $0) } ?? HTTPJSON.response(result.json)
             } catch let error as PipelineError {
                 return Self.failure(error)
             }

@@ -306,6 +306,9 @@ struct InProcessDaemon: Sendable {
             #expect(res.json["outcome"] == "allowed")
             r.values["trace"] = try #require(res.json["traceId"]?.stringValue)
             r.values["simulated-id"] = res.json["idToken"]?["jwt"]?.stringValue
+            // The answer is the stored trace, written once, and the same document as the result's JSON.
+            #expect(try await r.app.pipeline.store.trace(id: try r.value("trace")) == res.text)
+            #expect(res.text == res.json.serialized())
             #expect(try await r.c.send(.post, "api/authsim/simulate", body: #"{"user":"ann@example.com"}"#).status == 401)
         }),
         ("GET /api/authsim/traces/{id}", { (r: Run) async throws in
