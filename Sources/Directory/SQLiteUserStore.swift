@@ -132,9 +132,18 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func users(email: String) async throws -> [UserProfile] {
+        try await pool.read { db in try Self.fetchUsers(db, email: email) }
+    }
+
+    private static func fetchUsers(_ db: Database, email: String) throws -> [UserProfile] {
+        try String.fetchAll(db, sql: "SELECT profile FROM users WHERE email = ? ORDER BY created_at, user_id", arguments: [email.lowercased()]).map(Self.decode)
+    }
+
+    /// One read transaction for both look-ups.
+    public func user(reference: String, connection: String?) async throws -> UserProfile? {
         try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT profile FROM users WHERE email = ? ORDER BY created_at, user_id", arguments: [email.lowercased()])
-                .map(Self.decode)
+            if let u = try Self.fetchUser(db, id: reference) { return u }
+            return UserReference.pick(try Self.fetchUsers(db, email: reference), connection: connection)
         }
     }
 
@@ -159,15 +168,30 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile {
-        try await pool.write { db in
-            guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
-            u.loginsCount += 1
-            u.lastLogin = at
-            if let ip { u.lastIP = ip }
-            u.updatedAt = at
-            try Self.write(db, u, insert: false)
-            return u
-        }
+        try await pool.write { db in try Self.countLogin(db, id: id, ip: ip, at: at) }
+    }
+
+    /// One write transaction for the count and the roles.
+    public func recordLoginWithRoles(id: String, ip: String?, at: Double) async throws -> (user: UserProfile, roles: [String]) {
+        // A struct, not a tuple, out of GRDB's generic `write`: the tuple's generic metadata
+        // crashed the Swift 6.3 runtime (a null-pointer call instantiating it) in release builds.
+        let counted = try await pool.write { db in CountedLogin(user: try Self.countLogin(db, id: id, ip: ip, at: at), roles: try Self.fetchRoles(db, userId: id)) }
+        return (counted.user, counted.roles)
+    }
+
+    private struct CountedLogin: Sendable {
+        var user: UserProfile
+        var roles: [String]
+    }
+
+    private static func countLogin(_ db: Database, id: String, ip: String?, at: Double) throws -> UserProfile {
+        guard var u = try fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
+        u.loginsCount += 1
+        u.lastLogin = at
+        if let ip { u.lastIP = ip }
+        u.updatedAt = at
+        try write(db, u, insert: false)
+        return u
     }
 
     public func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile {
@@ -249,9 +273,11 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func roles(userId: String) async throws -> [String] {
-        try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", arguments: [userId])
-        }
+        try await pool.read { db in try Self.fetchRoles(db, userId: userId) }
+    }
+
+    private static func fetchRoles(_ db: Database, userId: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", arguments: [userId])
     }
 
     public func assignRoles(userId: String, roles: [String]) async throws {

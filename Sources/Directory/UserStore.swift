@@ -31,6 +31,12 @@ public protocol UserStore: Sendable {
     func replace(_ user: UserProfile) async throws
     /// Counts a login: `logins_count + 1`, `last_login`, `last_ip`. Returns the updated user.
     func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile
+    /// The same, with the user's role names (what a login reads next), in one store round trip
+    /// where the store can.
+    func recordLoginWithRoles(id: String, ip: String?, at: Double) async throws -> (user: UserProfile, roles: [String])
+    /// The user a reference names: a `user_id`, else an email (the user at `connection` when
+    /// given and there is one, else the first created), in one store round trip where the store can.
+    func user(reference: String, connection: String?) async throws -> UserProfile?
     /// First-level merge of either or both metadata objects, atomically. Returns the updated user.
     func mergeMetadata(id: String, app: JSONValue?, user: JSONValue?) async throws -> UserProfile
     /// Reads, changes and writes one user atomically (the store serializes the whole step).
@@ -111,6 +117,26 @@ public protocol UserStore: Sendable {
 public enum LoginRecord: Sendable {
     case log(TenantLogEvent)
     case trace(id: String, userId: String?, clientId: String, createdAt: Double, json: String)
+}
+
+extension UserStore {
+    public func recordLoginWithRoles(id: String, ip: String?, at: Double) async throws -> (user: UserProfile, roles: [String]) {
+        let user = try await recordLogin(id: id, ip: ip, at: at)
+        return (user, try await roles(userId: id))
+    }
+
+    public func user(reference: String, connection: String?) async throws -> UserProfile? {
+        if let u = try await user(id: reference) { return u }
+        return UserReference.pick(try await users(email: reference), connection: connection)
+    }
+}
+
+/// Which of the users with an email a reference means.
+public enum UserReference {
+    public static func pick(_ byEmail: [UserProfile], connection: String?) -> UserProfile? {
+        if let connection, let u = byEmail.first(where: { $0.connection == connection }) { return u }
+        return byEmail.first
+    }
 }
 
 extension UserStore {

@@ -180,10 +180,7 @@ public final class LoginPipeline: Sendable {
 
     func findUser(_ ref: String, connection: String?) async throws(PipelineError) -> UserProfile {
         do {
-            if let u = try await store.user(id: ref) { return u }
-            let byEmail = try await store.users(email: ref)
-            if let connection, let u = byEmail.first(where: { $0.connection == connection }) { return u }
-            if let u = byEmail.first { return u }
+            if let u = try await store.user(reference: ref, connection: connection) { return u }
         } catch {
             throw .store(String(describing: error))
         }
@@ -323,8 +320,11 @@ public final class LoginPipeline: Sendable {
         // Login stats reflect this login before rules see the user.
         do {
             if stored {
-                if countLogin { login.user = try await store.recordLogin(id: login.user.userId, ip: ip, at: now) }
-                login.roles = try await store.roles(userId: login.user.userId)
+                if countLogin {
+                    (login.user, login.roles) = try await store.recordLoginWithRoles(id: login.user.userId, ip: ip, at: now)
+                } else {
+                    login.roles = try await store.roles(userId: login.user.userId)
+                }
             } else {
                 login.user.loginsCount += 1
                 login.user.lastLogin = now

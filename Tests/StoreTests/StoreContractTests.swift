@@ -40,6 +40,25 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
 }
 
 @Suite struct StoreContractTests {
+    @Test(arguments: Backend.allCases) func aReferenceIsAnIdThenAnEmailAndALoginComesWithItsRoles(_ backend: Backend) async throws {
+        let store = try await backend.open()
+        try await store.insert(user("auth0|first", email: "same@example.com", connection: "db"))
+        try await store.insert(user("auth0|second", email: "same@example.com", connection: "other"))
+        try await store.insert(user("same@example.com", email: "x@example.com", connection: "db"))
+        #expect(try await store.user(reference: "auth0|second", connection: nil)?.userId == "auth0|second")
+        #expect(try await store.user(reference: "same@example.com", connection: nil)?.userId == "same@example.com", "an id is matched before an email")
+        #expect(try await store.user(reference: "SAME@example.com", connection: "other")?.userId == "auth0|second")
+        #expect(try await store.user(reference: "SAME@example.com", connection: "missing")?.userId == "auth0|first")
+        #expect(try await store.user(reference: "nobody@example.com", connection: nil) == nil)
+
+        try await store.assignRoles(userId: "auth0|first", roles: ["editor", "admin"])
+        let (counted, roles) = try await store.recordLoginWithRoles(id: "auth0|first", ip: "198.51.100.1", at: 1_700_000_000)
+        #expect(counted.loginsCount == 1 && counted.lastIP == "198.51.100.1")
+        #expect(roles == ["admin", "editor"])
+        #expect(try await store.user(id: "auth0|first")?.loginsCount == 1)
+        await #expect(throws: (any Error).self) { try await store.recordLoginWithRoles(id: "auth0|nobody", ip: nil, at: 1) }
+    }
+
     @Test(arguments: Backend.allCases) func usersRoundTripWithTheirUniqueness(_ backend: Backend) async throws {
         let store = try await backend.open()
         var ann = user("auth0|ann", email: "Ann@Example.com")
