@@ -138,7 +138,14 @@ final class Worker: @unchecked Sendable {
             // finish and the size (what the last one marked) never grew while the heap did.
             let now = monotonicNanos()
             if now &- lastHeapCheck >= Worker.heapCheckInterval {
-                let heap = heapSize(ctx)
+                var heap = heapSize(ctx)
+                if heap > configuration.heapBudget {
+                    // The size is what the last collection marked, which can be what an earlier
+                    // job held and has dropped since (a job that spins allocates nothing, so
+                    // nothing collects it): only what survives a full collection is charged.
+                    JSSynchronousGarbageCollectForDebugging(ctx)
+                    heap = heapSize(ctx)
+                }
                 lastHeapCheck = monotonicNanos()
                 if heap > configuration.heapBudget {
                     breach = .heapBudgetExceeded(budget: configuration.heapBudget, heapSize: heap, mark: job.mark)
@@ -255,10 +262,7 @@ final class Worker: @unchecked Sendable {
         current = running
         defer {
             current = nil
-            // Host calls still running (an HTTP request nobody waits for any more) are cancelled,
-            // and what they opened is closed.
-            for t in running.hostTasks { t.cancel() }
-            running.resources.closeAll()
+            running.release()
         }
 
         let ctx = context.ctx
@@ -334,15 +338,19 @@ final class Worker: @unchecked Sendable {
             timers.removeAll()
             context.call(context.dropTimers)
         }
+        // The job has ended: what its host calls opened is closed, then the caller has its answer.
+        // What follows only readies the context for the next job; it runs on this thread, so no
+        // job starts before it is done, and it cannot change an answer already given.
+        running.release()
+        let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
+        pending.finish(outcome.map {
+            ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
+        })
         // Undo what the job did to shared built-ins; a context that cannot be restored is dropped.
         let (restored, restoreThrew) = context.call(context.restore)
         let restoredState = restored.flatMap { JSC.toString(ctx, $0) } ?? "threw"
         if restoreThrew != nil || breach != nil || restoredState.hasPrefix("poisoned") {
-            let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
             discardGroup()
-            pending.finish(outcome.map {
-                ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
-            })
             return
         }
         // Heap hygiene between jobs.
@@ -353,10 +361,6 @@ final class Worker: @unchecked Sendable {
             JSSynchronousGarbageCollectForDebugging(ctx)
             if heapSize(ctx) > configuration.heapBudget { discardGroup() }
         }
-        let outcome = running.outcome ?? .failure(.exception(ThrownValue(message: "Job ended without a result")))
-        pending.finish(outcome.map {
-            ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
-        })
     }
 
     /// Resolves or rejects the promise of a finished host call, if its context still lives.
@@ -399,6 +403,14 @@ final class RunningJob {
     var hostTasks: [Task<Void, Never>] = []
     /// What the job's host calls opened (sockets, …): closed when the job ends.
     let resources = JobResources()
+
+    /// Host calls still running (an HTTP request nobody waits for any more) are cancelled, and
+    /// what they opened is closed. Done once the job has an outcome, however it ended.
+    func release() {
+        for t in hostTasks { t.cancel() }
+        hostTasks.removeAll()
+        resources.closeAll()
+    }
 
     init(serial: Int, pending: PendingJob, timeoutSeconds: Double) {
         self.serial = serial

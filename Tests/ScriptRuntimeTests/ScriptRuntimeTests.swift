@@ -210,6 +210,20 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(try await run(p) == #"["log:hello ann, you are 42 { a: [ 1, 'x' ], b: null }","warn:Map(1) { 'k' => 1 }"]"#)
     }
 
+    /// The format string read left to right as Node's util.format does (expected values are
+    /// what Node 20 prints): `%%`, unknown and trailing `%`, directives without arguments.
+    @Test func formatReadsDirectivesLikeNode() async throws {
+        let p = program("format", """
+            rt.entries.main = function () {
+              return [
+                rt.format('%%s %s', 'a'), rt.format('100%', 'x'), rt.format('%x%s', 'y'), rt.format('%s and %s', 'one'),
+                rt.format('%i|%f|%j|%c.', '42.9', '1.5', { a: 1 }, 'css'), rt.format('', 1), rt.format('%d', '7', 'extra'), rt.format('%%%s%', 'z')
+              ];
+            };
+            """, kind: .runtime)
+        #expect(try await run(p) == #"["%s a","100% x","%xy","one and %s","42|1.5|{\"a\":1}|."," 1","7 extra","%z%"]"#)
+    }
+
     @Test func globalPersistsOnAWorkerAndProgramsAreIsolated() async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }

@@ -128,7 +128,7 @@ async function __authsim_runPostLogin(req, st) {
     rt.mark(1000 + i);
     var logs = [];
     var entry = {
-      name: a.name, kind: 'action', trigger: 'post-login', file: a.file, order: i + 1, startedAt: new Date().toISOString(),
+      name: a.name, kind: 'action', trigger: 'post-login', file: a.file, order: i + 1, startedAt: K.isoNow(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
     };
     if (resuming) entry.handler = 'onContinuePostLogin';
@@ -229,7 +229,7 @@ async function __authsim_runPostLogin(req, st) {
       failure = e;
     }
     entry.durationMs = rt.now() - started;
-    entry.endedAt = new Date().toISOString();
+    entry.endedAt = K.isoNow();
     __authsim_recordChanges(st.flow, a, entry, before, st.user, context, []);
     if (writes.length) entry.changes.metadataWrites = writes;
     if (authentication.length) entry.changes.authentication = authentication;
@@ -316,7 +316,7 @@ async function __authsim_runTriggerActions(req) {
     var a = req.actions[i];
     rt.mark(1000 + i);
     var logs = [];
-    var entry = { name: a.name, kind: 'action', trigger: req.trigger, file: a.file, order: i + 1, startedAt: new Date().toISOString(),
+    var entry = { name: a.name, kind: 'action', trigger: req.trigger, file: a.file, order: i + 1, startedAt: K.isoNow(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {} };
     flow.currentEntry = entry;
     rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);

@@ -58,7 +58,7 @@ async function __authsim_runDatabaseScript(input) {
   var logs = [];
   var entry = {
     name: req.connection + ' ' + req.kind, kind: 'database', script: req.kind, connection: req.connection, file: req.file,
-    startedAt: new Date().toISOString(), durationMs: 0, outcome: 'completed', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
+    startedAt: K.isoNow(), durationMs: 0, outcome: 'completed', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
   };
   var run = { entry: entry, start: rt.now() };
   __authsim_dbRun = run;
@@ -97,7 +97,7 @@ async function __authsim_runDatabaseScript(input) {
       }
     });
     entry.durationMs = rt.now() - run.start;
-    entry.endedAt = new Date().toISOString();
+    entry.endedAt = K.isoNow();
     var error = __authsim_dbError(result.err);
     if (error) {
       entry.outcome = 'error';

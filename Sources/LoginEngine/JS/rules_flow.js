@@ -115,33 +115,41 @@ function __authsim_snapshot(user, context) {
   };
 }
 
-// Diffs one token's claims and remembers which rule set each claim still present.
+// Diffs one token's claims and remembers which rule set each claim still present. Returns the
+// claims as {key: json} (what the next step's diff starts from).
 function __authsim_recordClaims(ch, key, before, claims, sources, ruleName) {
-  var diff = __authsim_diff(before, __authsim_keyJSON(claims), claims || {});
-  if (!diff) return;
+  var now = __authsim_keyJSON(claims);
+  var diff = __authsim_diff(before, now, claims || {});
+  if (!diff) return now;
   ch[key] = diff;
   for (var k in diff.added) sources[k] = ruleName;
   for (var k2 in diff.changed) sources[k2] = ruleName;
   for (var j = 0; j < diff.removed.length; j++) delete sources[diff.removed[j]];
+  return now;
 }
 
-// Records in entry.changes what the rule changed since `before`.
+// Records in entry.changes what the rule changed since `before`, and returns the snapshot of
+// now: the next step's `before`, as long as nothing changes the two objects in between.
 function __authsim_recordChanges(flow, rule, entry, before, user, context, writes) {
   var ch = entry.changes;
   var sources = flow.claimSources;
-  __authsim_recordClaims(ch, 'idToken', before.id, context.idToken, sources.idToken, rule.name);
-  __authsim_recordClaims(ch, 'accessToken', before.at, context.accessToken, sources.accessToken, rule.name);
-  var userNow = __authsim_json(user);
-  if (userNow !== before.user) {
+  var after = {
+    user: __authsim_json(user),
+    id: __authsim_recordClaims(ch, 'idToken', before.id, context.idToken, sources.idToken, rule.name),
+    at: __authsim_recordClaims(ch, 'accessToken', before.at, context.accessToken, sources.accessToken, rule.name),
+    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser
+  };
+  if (after.user !== before.user) {
     // The rule may have replaced the object or edited it in place: diff the JSON texts.
     var was = before.user === undefined ? {} : P.parse(before.user);
     var uDiff = __authsim_diff(__authsim_keyJSON(was), __authsim_keyJSON(user), user);
     if (uDiff) ch.user = uDiff;
   }
   if (writes.length) ch.metadataWrites = writes;
-  if (__authsim_json(context.multifactor) !== before.mfa) ch.multifactor = __authsim_plain(context.multifactor);
-  if (__authsim_json(context.redirect) !== before.redirect) ch.redirect = __authsim_plain(context.redirect);
-  if (context.primaryUser !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
+  if (after.mfa !== before.mfa) ch.multifactor = __authsim_plain(context.multifactor);
+  if (after.redirect !== before.redirect) ch.redirect = __authsim_plain(context.redirect);
+  if (after.primary !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
+  return after;
 }
 
 // Per-flow globals are reset however the flow ends (a timeout leaves them for the probe).
@@ -180,26 +188,27 @@ async function __authsim_runFlowBody(req) {
   flow.subject = event ? event.user.user_id : null;
   flow.metadata = event ? { app: __authsim_copy(event.user.app_metadata || {}), user: __authsim_copy(event.user.user_metadata || {}) } : null;
 
+  var before = null;
   for (var i = 0; i < rules.length; i++) {
     var rule = rules[i];
     rt.mark(i);
     var logs = [];
     var writes = [];
     var entry = {
-      name: rule.name, kind: 'rule', order: rule.order, file: rule.file, startedAt: new Date().toISOString(),
+      name: rule.name, kind: 'rule', order: rule.order, file: rule.file, startedAt: __authsim_isoNow(),
       durationMs: 0, outcome: 'continued', error: null, warnings: [], console: logs, http: [], net: [], changes: {}
     };
     flow.currentEntry = entry;
     // Outbound HTTP calls started while this rule runs are listed in its trace entry.
     rt.outbound = (function (list) { return function (call) { list.push(call); }; })(entry.http);
     rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
-    var before = __authsim_snapshot(user, context);
+    if (!before) before = __authsim_snapshot(user, context);
     var start = rt.now();
     flow.currentStart = start;
     var result = await __authsim_callRule(rule, req, user, context, entry, logs, writes);
     rt.uncaught = __authsim_rethrow;
     entry.durationMs = rt.now() - start;
-    entry.endedAt = new Date().toISOString();
+    entry.endedAt = __authsim_isoNow();
     if (executedRuleIds.indexOf(rule.id) < 0) executedRuleIds.push(rule.id);
 
     if (result.err !== null && result.err !== undefined) {
@@ -213,10 +222,11 @@ async function __authsim_runFlowBody(req) {
       if (!context.idToken || typeof context.idToken !== 'object') context.idToken = {};
       if (!context.accessToken || typeof context.accessToken !== 'object') context.accessToken = {};
     }
-    __authsim_recordChanges(flow, rule, entry, before, user, context, writes);
+    before = __authsim_recordChanges(flow, rule, entry, before, user, context, writes);
     if (resumingRules && context.redirect) {
       entry.warnings.push('context.redirect is ignored after a redirect (protocol redirect-callback)');
       delete context.redirect;
+      before = null;
     }
     flow.trace.push(entry);
     flow.currentEntry = null;
@@ -252,6 +262,12 @@ async function __authsim_runFlowBody(req) {
 
 // A fixed clock for a flow (`now` in the simulation request): Date and Date.now() read it.
 var __authsim_fixedNow = null;
+// The time of a trace entry, as `new Date().toISOString()` gives it in the flow (the fixed clock
+// when there is one), without the constructor a script may have replaced.
+var __authsim_isoNow = (function () {
+  var RealDate = Date, realNow = Date.now, toISO = Date.prototype.toISOString;
+  return function () { return P.apply(toISO, new RealDate(__authsim_fixedNow === null ? realNow() : __authsim_fixedNow), []); };
+})();
 (function () {
   var RealDate = Date;
   function AuthsimDate() {
@@ -296,5 +312,5 @@ rt.entries.__authsim_partial = __authsim_partial;
 rt.flowKit = Object.freeze({
   json: __authsim_json, copy: __authsim_copy, plain: __authsim_plain, keyJSON: __authsim_keyJSON, errorOf: __authsim_errorOf,
   snapshot: __authsim_snapshot, recordChanges: __authsim_recordChanges, recordClaims: __authsim_recordClaims,
-  setClock: __authsim_setClock, rethrow: __authsim_rethrow, UnauthorizedError: UnauthorizedError
+  setClock: __authsim_setClock, isoNow: __authsim_isoNow, rethrow: __authsim_rethrow, UnauthorizedError: UnauthorizedError
 });

@@ -224,24 +224,35 @@ function inspect(v, depth, seen) {
     return name + ': ' + inspect(v[k], depth + 1, seen);
   }).join(', ') + ' }';
 }
+function formatOne(c, a) {
+  switch (c) {
+    case 's': return typeof a === 'string' ? a : inspect(a, 1, []);
+    case 'd': return StringCtor(NumberCtor(a));
+    case 'i': return StringCtor(parseInt(a, 10));
+    case 'f': return StringCtor(parseFloat(a));
+    case 'j': try { return stringify(a); } catch (e) { return '[Circular]'; }
+    case 'c': return '';
+    default: return inspect(a, 1, []);
+  }
+}
 function format(args) {
   var first = args[0];
   var rest = 1;
   var out = '';
   if (typeof first === 'string') {
-    out = first.replace(/%[sdifjoOc%]/g, function (m) {
-      if (m === '%%') return '%';
-      if (rest >= args.length) return m;
-      var a = args[rest++];
-      switch (m) {
-        case '%s': return typeof a === 'string' ? a : inspect(a, 1, []);
-        case '%d': case '%i': return m === '%i' ? String(parseInt(a, 10)) : String(Number(a));
-        case '%f': return String(parseFloat(a));
-        case '%j': try { return JSON.stringify(a); } catch (e) { return '[Circular]'; }
-        case '%c': return '';
-        default: return inspect(a, 1, []);
-      }
-    });
+    // Left to right, each `%` and the character after it once (as /%[sdifjoOc%]/g would).
+    var pos = 0, n = first.length;
+    for (;;) {
+      var p = apply(stringIndexOf, first, ['%', pos]);
+      if (p < 0 || p + 1 >= n) { out += pos === 0 ? first : apply(stringSlice, first, [pos]); break; }
+      var c = first[p + 1], piece;
+      if (c === '%') piece = '%';
+      else if (apply(stringIndexOf, 'sdifjoOc', [c]) < 0) { out += apply(stringSlice, first, [pos, p + 1]); pos = p + 1; continue; }
+      else if (rest >= args.length) piece = '%' + c;
+      else piece = formatOne(c, args[rest++]);
+      out += apply(stringSlice, first, [pos, p]) + piece;
+      pos = p + 2;
+    }
   } else {
     rest = 0;
   }
