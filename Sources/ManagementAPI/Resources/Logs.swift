@@ -10,9 +10,7 @@ extension ManagementService {
     /// `GET /logs` and `GET /users/{id}/logs`: newest first, `page`/`per_page`, `include_totals`.
     public func logs(userId: String?, _ p: [String: String]) async throws(ManagementError) -> JSONValue {
         if let userId { _ = try await existing(userId) }
-        let page = try intParameter(p, "page", default: 0)
-        let perPage = try intParameter(p, "per_page", default: 50)
-        guard page >= 0, perPage >= 0, perPage <= 100 else { throw ManagementError(400, "per_page must be between 0 and 100", "invalid_query_string") }
+        let (_, perPage, offset) = try paging(p)
         // `q` uses the users' query language on the events' fields (`type:s`, `client_id:…`, ranges on `date`).
         var query: UserQuery?
         if let q = p["q"], !q.isEmpty {
@@ -26,13 +24,13 @@ extension ManagementService {
             if let query {
                 let all = try await store.logs(userId: userId, offset: 0, limit: 1_000_000).events.filter { query.matches($0.json) }
                 total = all.count
-                events = Array(all.dropFirst(page * perPage).prefix(perPage))
+                events = Array(all.dropFirst(offset).prefix(perPage))
             } else {
-                (events, total) = try await store.logs(userId: userId, offset: page * perPage, limit: perPage)
+                (events, total) = try await store.logs(userId: userId, offset: offset, limit: perPage)
             }
             let list = JSONValue.array(events.map(\.json))
             if p["include_totals"] == "true" {
-                return ["start": .number(Double(page * perPage)), "limit": .number(Double(perPage)), "length": .number(Double(events.count)), "total": .number(Double(total)), "logs": list]
+                return ["start": .number(Double(offset)), "limit": .number(Double(perPage)), "length": .number(Double(events.count)), "total": .number(Double(total)), "logs": list]
             }
             return list
         } catch { throw ManagementError(500, String(describing: error), "internal_error") }

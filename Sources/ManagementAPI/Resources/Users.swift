@@ -9,12 +9,7 @@ import Tokens
 extension ManagementService {
     /// `GET /users`: `q`, `page`, `per_page`, `include_totals`, `sort`, `fields`, `include_fields`.
     public func listUsers(_ p: [String: String]) async throws(ManagementError) -> JSONValue {
-        let page = try intParameter(p, "page", default: 0)
-        let perPage = try intParameter(p, "per_page", default: 50)
-        guard page >= 0, perPage >= 0, perPage <= 100 else { throw ManagementError(400, "per_page must be between 0 and 100", "invalid_query_string") }
-        guard (page + 1) * perPage <= 1000 else {
-            throw ManagementError(400, "Requesting page exceeds the allowed maximum of 1000 records", "invalid_paging")
-        }
+        let (_, perPage, offset) = try paging(p)
         let query: UserQuery
         do { query = try UserQuery.parse(p["q"] ?? "") } catch {
             throw ManagementError(400, "Query validation error: '\(error.message)' at position \(error.position)", "invalid_query_string")
@@ -23,14 +18,14 @@ extension ManagementService {
             throw ManagementError(400, "Query validation error: unknown search_engine \(engine)", "invalid_query_string")
         }
         let result: (users: [UserProfile], total: Int)
-        do { result = try await store.search(query, sort: p["sort"], offset: page * perPage, limit: perPage) } catch let e as UserQuery.SyntaxError {
+        do { result = try await store.search(query, sort: p["sort"], offset: offset, limit: perPage) } catch let e as UserQuery.SyntaxError {
             throw ManagementError(400, "Query validation error: '\(e.message)'", "invalid_query_string")
         } catch {
             throw ManagementError(500, String(describing: error), "internal_error")
         }
         let users = JSONValue.array(result.users.map { project($0.json, p) })
         if p["include_totals"] == "true" {
-            return ["start": .number(Double(page * perPage)), "limit": .number(Double(perPage)), "length": .number(Double(result.users.count)), "total": .number(Double(result.total)), "users": users]
+            return ["start": .number(Double(offset)), "limit": .number(Double(perPage)), "length": .number(Double(result.users.count)), "total": .number(Double(result.total)), "users": users]
         }
         return users
     }
@@ -59,6 +54,24 @@ extension ManagementService {
         let names = Set(fields.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         let include = p["include_fields"] != "false"
         return .object(o.filter { names.contains($0.key) == include })
+    }
+
+    /// `page` and `per_page` as Auth0 takes them: integers, `per_page` 0…100, and no page reaching
+    /// past the first `limit` records (Auth0 pages through at most 1000 users of a search, and
+    /// 1000 log events). Computed without overflow: whatever integers a caller sends get a 400,
+    /// never a trap.
+    func paging(_ p: [String: String], limit: Int = 1000) throws(ManagementError) -> (page: Int, perPage: Int, offset: Int) {
+        let page = try intParameter(p, "page", default: 0)
+        let perPage = try intParameter(p, "per_page", default: 50)
+        guard perPage >= 0, perPage <= 100 else {
+            throw ManagementError(400, "Query validation error: 'per_page' must be between 0 and 100", "invalid_query_string")
+        }
+        guard page >= 0 else { throw ManagementError(400, "Query validation error: 'page' must be 0 or more", "invalid_query_string") }
+        let (offset, overflow) = page.multipliedReportingOverflow(by: perPage)
+        guard !overflow, offset <= limit - perPage else {
+            throw ManagementError(400, "Requesting page exceeds the allowed maximum of \(limit) records", "invalid_paging")
+        }
+        return (page, perPage, offset)
     }
 
     func intParameter(_ p: [String: String], _ name: String, default value: Int) throws(ManagementError) -> Int {
