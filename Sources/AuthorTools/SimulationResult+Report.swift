@@ -17,7 +17,12 @@ extension SimulationResult {
             out.append(trace.allSatisfy { ($0["kind"]?.stringValue ?? "rule") == "rule" } ? "Rules" : "Steps")
             // The console's timeline as text: the steps run one after another, so each bar
             // starts where the previous one ended, on a scale of the whole flow.
-            let durations = trace.map { $0["durationMs"]?.doubleValue ?? 0 }
+            // A stored or hand-written result may hold any number: negative, NaN and huge
+            // durations are drawn as zero-length and full-length bars, never trapped on.
+            let durations = trace.map { d -> Double in
+                let ms = d["durationMs"]?.doubleValue ?? 0
+                return ms.isFinite ? min(max(ms, 0), 1e12) : 0
+            }
             let total = max(durations.reduce(0, +), 0.001)
             let columns = 32
             let nameWidth = min(36, trace.map { ($0["name"]?.stringValue ?? "").count }.max() ?? 10)
@@ -125,7 +130,9 @@ public enum ClaimsFormatter {
         return o.keys.sorted().map { k in
             let v = o[k]!
             var line = "  \(k.padding(toLength: width, withPad: " ", startingAt: 0))  \(v.stringValue ?? v.serialized())"
-            if timeClaims.contains(k), let t = v.doubleValue { line += "  (\(Timestamp.format(t)))" }
+            if timeClaims.contains(k), let t = v.doubleValue {
+                line += "  (\(Timestamp.formatIfRepresentable(t) ?? "not a date of years 0000–9999"))"
+            }
             if let rule = setBy[k] { line += "  ← set by \(rule)" }
             return line
         }
@@ -133,7 +140,7 @@ public enum ClaimsFormatter {
 }
 
 func formatMs(_ ms: Double) -> String {
-    if ms < 1 { return String(Int((ms * 1000).rounded())) + " µs" }
+    if ms < 1 { return String(Int(clamping: (ms * 1000).rounded())) + " µs" }
     return String((ms * 100).rounded() / 100) + " ms"
 }
 

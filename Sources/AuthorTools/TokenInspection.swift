@@ -70,7 +70,11 @@ public struct TokenInspection: Sendable {
         lines += ClaimsFormatter.lines(claims, setBy: setBy)
         if storedTrace != nil { lines.append("(set by: from the stored trace \(claims["jti"]?.stringValue ?? ""))") }
         if let exp = claims["exp"]?.doubleValue {
-            lines.append(exp < Timestamp.now() ? "Expired at \(Timestamp.format(exp))" : "Expires at \(Timestamp.format(exp))")
+            if let date = Timestamp.formatIfRepresentable(exp) {
+                lines.append(exp < Timestamp.now() ? "Expired at \(date)" : "Expires at \(date)")
+            } else {
+                lines.append("exp \(JSONValue.format(number: exp)) is not a time of years 0000–9999")
+            }
         }
         lines.append("Signature: \(verification)")
         return lines.joined(separator: "\n")

@@ -38,14 +38,14 @@ public final class AuthsimTestApp: Sendable {
     /// `metrics` serves `/metrics` from that registry.
     public static func open(
         tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = [],
-        metrics: PrometheusCollectorRegistry? = nil
+        metrics: PrometheusCollectorRegistry? = nil, allowedHosts: [String] = []
     ) async throws -> AuthsimTestApp {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-app-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let storePath = folder + "/authsim.sqlite"
         let pipeline = try await LoginPipeline.open(
             tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths)
-        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize), metrics: metrics)
+        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize, allowedHosts: allowedHosts), metrics: metrics)
         return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath, folder: folder)
     }
 
@@ -106,7 +106,8 @@ public struct AuthsimTestClient: Sendable {
         return try await form("oauth/token", fields).json["access_token"]?.stringValue
     }
 
-    static func formEncode(_ s: String) -> String {
+    /// `s` percent-encoded for a query or form value (everything but letters, digits and `-._~`).
+    public static func formEncode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s

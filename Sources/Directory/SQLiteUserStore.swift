@@ -11,8 +11,7 @@ public final class SQLiteUserStore: UserStore {
 
     public init(path: String) throws {
         self.path = path
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        try Self.createPrivately(path)
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
@@ -20,6 +19,42 @@ public final class SQLiteUserStore: UserStore {
         }
         pool = try DatabasePool(path: path, configuration: config)
         try migrator.migrate(pool)
+    }
+
+    /// The store holds the signing keys: a new data directory is made 0700 and a new store file
+    /// 0600 from the moment they exist (SQLite gives its -wal and -shm files the store file's
+    /// mode). Existing ones are left as they are (`permissionWarnings` reports looser modes).
+    static func createPrivately(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            // An empty file is an empty SQLite database; umask cannot widen 0600, fchmod
+            // narrows what a permissive umask would not.
+            fchmod(fd, 0o600)
+            close(fd)
+        } else if errno != EEXIST {
+            throw DirectoryError.storage("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Warnings for a store file or its directory that other local users can read or write
+    /// (the store holds the RSA keys that sign every token, Management tokens included).
+    public static func permissionWarnings(path: String) -> [String] {
+        var out: [String] = []
+        let dir = (path as NSString).deletingLastPathComponent
+        for (file, what) in [(path, "store file"), (path + "-wal", "store journal"), (dir.isEmpty ? "." : dir, "data directory")] {
+            var st = stat()
+            guard stat(file, &st) == 0 else { continue }
+            let mode = Int(st.st_mode) & 0o777
+            if mode & 0o077 != 0 {
+                out.append(
+                    "warning: the \(what) \(file) has mode \(String(mode, radix: 8)): other local users can read it, and it holds the keys that sign every token (chmod \(what == "data directory" ? "700" : "600") \(file))")
+            }
+        }
+        return out
     }
 
     private var migrator: DatabaseMigrator {

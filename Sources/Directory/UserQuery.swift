@@ -31,12 +31,35 @@ public indirect enum UserQuery: Sendable, Equatable {
     /// Fields searched by a term without a field name.
     static let freeTextFields = ["email", "name", "nickname", "given_name", "family_name", "username"]
 
+    /// Longest query text accepted, in characters (room for `maxTerms` terms such as
+    /// `user_id:"auth0|5f7c8ec7c33c6c004bbafe82"`).
+    public static let maxLength = 65_536
+    /// Deepest nesting of groups `( … )` and negations (`NOT`, `-`) accepted.
+    public static let maxNesting = 32
+    /// Most terms in one query (Elasticsearch's default `max_clause_count` is 1,024).
+    public static let maxTerms = 1_024
+
+    /// Parses a query. Input past the limits above is refused with a `SyntaxError` rather than
+    /// parsed: the parser recurses only per nesting level, and `AND`/`OR` chains are built as
+    /// balanced trees, so matching, translating and freeing a query never recurse deeper than
+    /// about `maxNesting + log2(maxTerms)` levels.
     public static func parse(_ text: String) throws(SyntaxError) -> UserQuery {
+        guard text.utf8.count <= maxLength || text.count <= maxLength else {
+            throw SyntaxError(position: maxLength, message: "Query is longer than \(maxLength) characters")
+        }
         var p = Parser(tokens: try tokenize(text))
         if p.tokens.isEmpty { return .all }
         let q = try p.parseOr()
         if let t = p.peek { throw SyntaxError(position: t.position, message: "Unexpected '\(t.text)'") }
         return q
+    }
+
+    /// `combine` over `items` as a balanced tree (items in order, so `a AND b AND c` still
+    /// evaluates left to right).
+    static func balanced(_ items: ArraySlice<UserQuery>, _ combine: (UserQuery, UserQuery) -> UserQuery) -> UserQuery {
+        if items.count == 1 { return items[items.startIndex] }
+        let middle = items.startIndex + items.count / 2
+        return combine(balanced(items[..<middle], combine), balanced(items[middle...], combine))
     }
 
     // MARK: Tokens
@@ -98,30 +121,49 @@ public indirect enum UserQuery: Sendable, Equatable {
         var peek: Token? { i < tokens.count ? tokens[i] : nil }
         func isKeyword(_ k: String) -> Bool { peek?.kind == .word && peek?.text == k }
 
+        /// Groups and negations open around the token being parsed.
+        var depth = 0
+        var terms = 0
+
         mutating func parseOr() throws(SyntaxError) -> UserQuery {
-            var q = try parseAnd()
+            var items = [try parseAnd()]
             while isKeyword("OR") {
                 i += 1
-                q = .or(q, try parseAnd())
+                items.append(try parseAnd())
             }
-            return q
+            return UserQuery.balanced(items[...], UserQuery.or)
         }
 
         mutating func parseAnd() throws(SyntaxError) -> UserQuery {
-            var q = try parseNot()
+            var items = [try parseNot()]
             while let t = peek, t.kind != .rparen, !isKeyword("OR") {
                 if isKeyword("AND") { i += 1 }
-                q = .and(q, try parseNot())
+                items.append(try parseNot())
             }
-            return q
+            return UserQuery.balanced(items[...], UserQuery.and)
+        }
+
+        /// Enters one nesting level at the current token, refusing past `maxNesting`.
+        mutating func nest() throws(SyntaxError) {
+            depth += 1
+            guard depth <= UserQuery.maxNesting else {
+                throw SyntaxError(position: peek?.position ?? 0, message: "Query nests groups and negations deeper than \(UserQuery.maxNesting) levels")
+            }
         }
 
         mutating func parseNot() throws(SyntaxError) -> UserQuery {
-            if isKeyword("NOT") || peek?.kind == .minus {
+            // Negations are counted iteratively: a run of 50,000 `-` is refused, not recursed into.
+            var negations = 0
+            while isKeyword("NOT") || peek?.kind == .minus {
+                try nest()
                 i += 1
-                return .not(try parseNot())
+                negations += 1
             }
-            return try parsePrimary()
+            var q = try parsePrimary()
+            depth -= negations
+            // `NOT NOT x` is `x`.
+            if negations % 2 == 1 { q = .not(q) }
+            return q
         }
 
         mutating func expect(_ kind: Token.Kind, _ what: String) throws(SyntaxError) -> Token {
@@ -133,11 +175,19 @@ public indirect enum UserQuery: Sendable, Equatable {
 
         mutating func parsePrimary() throws(SyntaxError) -> UserQuery {
             guard let t = peek else { throw SyntaxError(position: tokens.last.map { $0.position + $0.text.count } ?? 0, message: "Expected a term but the query ended") }
+            if t.kind != .lparen {
+                terms += 1
+                guard terms <= UserQuery.maxTerms else {
+                    throw SyntaxError(position: t.position, message: "Query has more than \(UserQuery.maxTerms) terms")
+                }
+            }
             switch t.kind {
             case .lparen:
+                try nest()
                 i += 1
                 let q = try parseOr()
                 _ = try expect(.rparen, "')'")
+                depth -= 1
                 return q
             case .quoted:
                 i += 1
@@ -179,9 +229,11 @@ public indirect enum UserQuery: Sendable, Equatable {
                 return .range(field: field, low: low, lowInclusive: v.kind == .lbracket, high: high, highInclusive: close.kind == .rbracket)
             case .lparen:
                 // field:(a OR b) — distribute the field over the group.
+                try nest()
                 i += 1
                 let inner = try parseOr()
                 _ = try expect(.rparen, "')'")
+                depth -= 1
                 return inner.withField(field)
             default:
                 throw SyntaxError(position: v.position, message: "Expected a value after '\(field):'")

@@ -8,8 +8,18 @@ import Darwin
 /// uses for profile dates. Hand-rolled because Foundation's formatter is slow on Linux and
 /// timestamps are on the login hot path.
 public enum Timestamp {
-    /// Seconds since 1970 → `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    /// The seconds since 1970 that `format` writes as they are: years 0000 to 9999.
+    public static let representable: ClosedRange<Double> = -62_167_219_200...253_402_300_799.999
+
+    /// `format(seconds)` when the time is a date of years 0000–9999, else nil (NaN, `1e300`).
+    public static func formatIfRepresentable(_ seconds: Double) -> String? {
+        representable.contains(seconds) ? format(seconds) : nil
+    }
+
+    /// Seconds since 1970 → `YYYY-MM-DDTHH:MM:SS.mmmZ`. A time outside `representable` is
+    /// written as the nearest end of it (NaN as 1970), never trapped on.
     public static func format(_ seconds: Double) -> String {
+        let seconds = seconds.isNaN ? 0 : min(max(seconds, representable.lowerBound), representable.upperBound)
         var whole = Int(seconds.rounded(.down))
         var ms = Int(((seconds - Double(whole)) * 1000).rounded())
         if ms >= 1000 { whole += 1; ms -= 1000 }

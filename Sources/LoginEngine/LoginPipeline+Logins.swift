@@ -16,6 +16,8 @@ extension LoginPipeline {
     /// A login without credentials, like the dashboard's "try this rule".
     /// `signTokens: false` builds the tokens' claims without signatures (benchmarks only).
     public func simulate(_ request: SimulationRequest, signTokens: Bool = true) async throws(PipelineError) -> SimulationResult {
+        var request = request
+        request.simulated = true
         if let idp = request.idpProfile, let connection = request.connection {
             return try await idpLogin(connection: connection, profile: idp, request: request)
         }
@@ -68,6 +70,11 @@ extension LoginPipeline {
         if let found, let hash = found.passwordHash {
             do { check = try await checkPassword(password, against: hash) } catch {
                 return await uncheckedPasswordLogin(error, username: username, userId: found.userId, client: client, connection: connection, request: request, started: started)
+            }
+        } else {
+            // No timing difference tells a caller whether the user exists.
+            do { try await checkPasswordOfAbsentUser(password) } catch {
+                return await uncheckedPasswordLogin(error, username: username, userId: found?.userId ?? "", client: client, connection: connection, request: request, started: started)
             }
         }
         guard var user = found, check.valid else {

@@ -17,6 +17,18 @@ extension LoginPipeline {
         try await kdfPool.run { () throws(PasswordHashError) in try PasswordHasher.check(password, hash: hash) }
     }
 
+    /// A bcrypt hash at the cost new passwords get, of a password nobody has: what a login for an
+    /// unknown user (or one without a password) is checked against, so that it costs the same
+    /// work, and answers in the same time, as a wrong password for a known user.
+    static let absentUserHash: String = (try? PasswordHasher.hash(randomHexID() + randomHexID())) ?? ""
+
+    /// The same work as checking a password, for a login that has no hash to check; throws
+    /// only what checking a real hash would (the pool is busy), so even then the answer does
+    /// not tell whether the user exists.
+    func checkPasswordOfAbsentUser(_ password: String) async throws(PasswordHashError) {
+        do { _ = try await checkPassword(password, against: Self.absentUserHash) } catch where error.isBusy { throw error } catch {}
+    }
+
     /// A password login whose stored hash was not checked: the hash is above the limits (the
     /// user cannot log in until an administrator sets a new password), or every hashing
     /// thread is busy (the client may retry). Logged (`f`) with the reason.

@@ -18,6 +18,19 @@ public struct SignupError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension LoginPipeline {
+    /// Why a sign-up's `user_metadata` breaks Auth0's limits for it (an object of at most ten
+    /// properties, names of at most 100 characters, string values of at most 500), or nil.
+    static func signupMetadataProblem(_ md: JSONValue) -> String? {
+        guard let o = md.objectValue else { return "must be an object" }
+        if o.count > 10 { return "may have at most 10 properties (it has \(o.count))" }
+        for (k, v) in o.sorted(by: { $0.key < $1.key }) {
+            if k.count > 100 { return "property names may have at most 100 characters" }
+            guard let s = v.stringValue else { return "values must be strings ('\(k.prefix(100))' is not)" }
+            if s.count > 500 { return "values may have at most 500 characters ('\(k)' has \(s.count))" }
+        }
+        return nil
+    }
+
     /// Database sign-up (`POST /dbconnections/signup`, the login page's sign-up form):
     /// `pre-user-registration` actions may add metadata or refuse; the user is created with a
     /// bcrypt hash; `post-user-registration` actions run after. Logs `ss` or `fs`.
@@ -54,11 +67,14 @@ extension LoginPipeline {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: String(describing: error))
         }
 
+        if let md = fields["user_metadata"], !md.isNull, let problem = Self.signupMetadataProblem(md) {
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: user_metadata \(problem)")
+        }
         var user = UserProfile(userId: "auth0|" + randomHexID(), connection: connection.name, email: email.lowercased())
         // The profile fields a sign-up may set, checked like the Management API's.
         do {
             try user.applyRootAttributes(fields.filter { Self.signupFields.contains($0.key) })
-            if let md = fields["user_metadata"] { user.userMetadata = try MetadataMerge.apply(md, to: [:], kind: .user) }
+            if let md = fields["user_metadata"], !md.isNull { user.userMetadata = try MetadataMerge.apply(md, to: [:], kind: .user) }
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \((error as? UserAttributeError).map { "Payload validation error: " + $0.message } ?? String(describing: error))")
         }
@@ -87,8 +103,10 @@ extension LoginPipeline {
         }
         var trace = pre.trace
         do {
-            user.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: user.appMetadata, kind: .app)
-            user.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: user.userMetadata, kind: .user)
+            // What the actions set, merged over the sign-up's own metadata (an empty patch means
+            // "nothing set" here, not the Management API's "clear it").
+            if !pre.appMetadata.isEmpty { user.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: user.appMetadata, kind: .app) }
+            if !pre.userMetadata.isEmpty { user.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: user.userMetadata, kind: .user) }
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }

@@ -102,6 +102,20 @@ public final class LoginPipeline: Sendable {
         return true
     }
 
+    /// Signs with the store's current key when `authsim keys rotate` (this or another process)
+    /// made a new one; returns whether the keys changed. The previous key stays in the JWKS.
+    @discardableResult
+    public func reloadKeys() async throws -> Bool {
+        let stored = try await store.signingKeys()
+        guard let kid = stored.first(where: { $0.status == "current" })?.kid, kid != issuer.keys.current.kid else { return false }
+        let keys = try await SigningKeys.load(from: store)
+        await reloading.acquire()
+        revision.withLock { $0.issuer = TokenIssuer(settings: $0.tenant.settings, keys: keys) }
+        await reloading.release()
+        logger.info("signing keys reloaded from the store", metadata: ["kid": .string(keys.current.kid)])
+        return true
+    }
+
     /// The tenant directory, with the store's run-time changes laid over it when the store keeps them.
     static func loadTenant(directory: String, store: any UserStore, changes: TenantChangeTarget) async throws -> Tenant {
         switch changes {
@@ -398,7 +412,7 @@ public final class LoginPipeline: Sendable {
                     user: subject, client: client, audience: login.audience, resourceServer: login.resourceServer, scopes: login.scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
                     sources: outcome.claimSources, nonce: request.nonce, sessionID: login.sessionID, authTime: now, permissions: permissions, now: now,
-                    sign: signTokens, jti: traceId))
+                    sign: signTokens, jti: traceId, simulated: request.simulated))
         } catch {
             return finish(.error, FlowError(error.code, error.description), user: after, trace: outcome.trace, warnings: outcome.warnings)
         }

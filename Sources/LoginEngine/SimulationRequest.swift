@@ -44,6 +44,9 @@ public struct SimulationRequest: Sendable {
     public var idpProfile: JSONValue?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
+    /// Set by `simulate`: the login had no credentials, so its tokens carry the
+    /// `urn:authsim:simulated` marker that the daemon's own APIs refuse. Not read from JSON.
+    public internal(set) var simulated = false
 
     public init(user: UserReference) {
         self.user = user

@@ -26,13 +26,48 @@ public struct ManagementService: Sendable {
         return limiter.check(client)
     }
 
-    /// Checks the bearer token (signature once) for any of `scopes`; returns its claims.
-    public func authorize(_ header: String?, anyOf scopes: [String]) throws(ManagementError) -> JSONValue {
+    /// Auth0's end-user scopes: what a token a user got at login (audience: the Management API)
+    /// may use, and only on that user.
+    public static let currentUserScopes: Set<String> = [
+        "read:current_user", "update:current_user_metadata", "create:current_user_metadata", "delete:current_user_metadata",
+        "update:current_user_identities",
+    ]
+
+    /// Checks the bearer token (signature once) and returns its claims. A client's token
+    /// (client credentials, the daemon's local and console tokens) needs one of `scopes`; a
+    /// user's token needs one of `currentUser` (end-user scopes) and `subject` (the user the
+    /// route reads or changes) to be its own `sub`. Whatever scopes a rule wrote into a user's
+    /// token, nothing else is open to it.
+    public func authorize(_ header: String?, anyOf scopes: [String], currentUser: [String] = [], subject: String? = nil) throws(ManagementError) -> JSONValue {
+        let claims: JSONValue
         do {
-            return try pipeline.managementTokenVerifier.verify(authorizationHeader: header, anyOf: scopes)
+            claims = try pipeline.managementTokenVerifier.verify(authorizationHeader: header, anyOf: scopes + currentUser)
         } catch {
             throw ManagementError(error.status, error.message, error.status == 403 ? "insufficient_scope" : "invalid_token")
         }
+        let granted = Self.scopes(of: claims)
+        if Self.isClientToken(claims) {
+            guard scopes.contains(where: granted.contains) else {
+                throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
+            }
+        } else {
+            let userScopes = currentUser.filter { Self.currentUserScopes.contains($0) && granted.contains($0) }
+            guard !userScopes.isEmpty else {
+                throw ManagementError(
+                    403, "A user's token may use only its own user's end-user scopes (\(Self.currentUserScopes.sorted().joined(separator: ", "))) on this endpoint",
+                    "insufficient_scope")
+            }
+            guard let subject, subject == claims["sub"]?.stringValue else {
+                throw ManagementError(403, "A user's token may read or change only its own user", "insufficient_scope")
+            }
+        }
+        return claims
+    }
+
+    /// A token issued to a client (`gty` client-credentials, which scripts cannot set, and a
+    /// `<client>@clients` subject), not to a user.
+    public static func isClientToken(_ claims: JSONValue) -> Bool {
+        claims["gty"]?.stringValue == "client-credentials" && claims["sub"]?.stringValue?.hasSuffix("@clients") == true
     }
 
     static func scopes(of claims: JSONValue) -> Set<String> {

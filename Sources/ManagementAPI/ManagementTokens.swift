@@ -7,7 +7,10 @@ import Tokens
 extension LoginPipeline {
     /// Verifies tokens for the Management API audience of this tenant.
     public var managementTokenVerifier: AccessTokenVerifier {
-        AccessTokenVerifier(keys: issuer.keys, issuer: tenant.settings.effectiveIssuer, audience: tenant.settings.managementAudience)
+        let settings = tenant.settings
+        return AccessTokenVerifier(
+            keys: issuer.keys, issuer: settings.effectiveIssuer, audiences: tenant.managementAudiences,
+            acceptSimulated: settings.acceptSimulatedTokens)
     }
 
     /// A Management API token for local use (written by `authsim serve`, or a console session's),

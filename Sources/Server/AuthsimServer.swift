@@ -12,11 +12,16 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Request bodies above this size get 413.
     public var maximumBodySize: Int
+    /// `Host` names answered besides loopback names, the issuer's host and the tenant's domain
+    /// (`*`: any); every other name gets 421.
+    public var allowedHosts: [String]
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20, allowedHosts: [String] = []) {
         self.host = host
         self.port = port
         self.maximumBodySize = maximumBodySize
+        // A daemon bound to one address answers to that address as a name.
+        self.allowedHosts = allowedHosts + (["0.0.0.0", "::", ""].contains(host) ? [] : [host])
     }
 }
 
@@ -55,6 +60,8 @@ public struct AuthsimServer: Sendable {
         let router = Router(context: AuthsimRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: HostCheckMiddleware(pipeline: pipeline, extra: configuration.allowedHosts))
+        router.add(middleware: FramingMiddleware())
         for group in routeGroups() { router.addRoutes(group.routes) }
         return router
     }

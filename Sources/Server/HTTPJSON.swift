@@ -67,9 +67,11 @@ enum HTTPJSON {
         case 404: return "Not Found"
         case 409: return "Conflict"
         case 413: return "Payload Too Large"
+        case 421: return "Misdirected Request"
         case 422: return "Unprocessable Entity"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
+        case 503: return "Service Unavailable"
         default: return HTTPResponse.Status(code: code).reasonPhrase
         }
     }

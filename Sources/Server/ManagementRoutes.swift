@@ -14,13 +14,15 @@ struct ManagementRoutes: RouteGroup {
     /// Gets the request, its context and the verified token's claims.
     typealias Handler = @Sendable (Request, AuthsimRequestContext, JSONValue) async throws(ManagementError) -> Response
 
-    /// Wraps a handler with the scope check and Auth0's error body.
-    func guarded(_ scopes: [String], _ body: @escaping Handler) -> @Sendable (Request, AuthsimRequestContext) async throws -> Response {
+    /// Wraps a handler with the scope check and Auth0's error body. `currentUser`: the end-user
+    /// scopes with which a user's own token may call the route on its own `:id`.
+    func guarded(_ scopes: [String], currentUser: [String] = [], _ body: @escaping Handler) -> @Sendable (Request, AuthsimRequestContext) async throws -> Response {
         { request, context in
             var response: Response
             var limit: RateLimiter.Decision?
             do {
-                let claims = try management.authorize(request.headers[.authorization], anyOf: scopes)
+                let claims = try management.authorize(
+                    request.headers[.authorization], anyOf: scopes, currentUser: currentUser, subject: currentUser.isEmpty ? nil : Self.userID(context))
                 limit = management.rateLimit(claims: claims, limiter: rateLimiter)
                 if let limit, !limit.allowed {
                     throw ManagementError(429, "Global limit has been reached", "too_many_requests")
@@ -36,8 +38,10 @@ struct ManagementRoutes: RouteGroup {
         }
     }
 
+    /// The query parameters, form-decoded as Auth0 reads them: `+` is a space (auth0-python,
+    /// `requests` and `URLSearchParams` send `q=name:ann+OR+name:bob`), `%2B` a plus.
     static func query(_ r: Request) -> [String: String] {
-        Dictionary(r.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
+        FormEncoding.decode(r.uri.query ?? "")
     }
 
     /// The `:id` path parameter, percent-decoded.
@@ -65,20 +69,22 @@ struct ManagementRoutes: RouteGroup {
         api.post("users", use: guarded(["create:users"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.createUser(try await json(request)), status: .created)
         })
-        api.get("users/:id", use: guarded(["read:users"]) { request, context, _ throws(ManagementError) in
+        api.get("users/:id", use: guarded(["read:users"], currentUser: ["read:current_user"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.getUser(Self.userID(context), Self.query(request)))
         })
-        api.patch("users/:id", use: guarded(["update:users", "update:users_app_metadata"]) { request, context, claims throws(ManagementError) in
+        api.patch("users/:id", use: guarded(
+            ["update:users", "update:users_app_metadata"], currentUser: ["update:current_user_metadata", "create:current_user_metadata", "delete:current_user_metadata"]
+        ) { request, context, claims throws(ManagementError) in
             HTTPJSON.response(try await management.patchUser(Self.userID(context), try await json(request), claims: claims))
         })
         api.delete("users/:id", use: guarded(["delete:users"]) { _, context, _ throws(ManagementError) in
             try await management.deleteUser(Self.userID(context))
             return Response(status: .noContent)
         })
-        api.post("users/:id/identities", use: guarded(["update:users"]) { request, context, _ throws(ManagementError) in
+        api.post("users/:id/identities", use: guarded(["update:users"], currentUser: ["update:current_user_identities"]) { request, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.linkIdentity(Self.userID(context), try await json(request)), status: .created)
         })
-        api.delete("users/:id/identities/:provider/:identity", use: guarded(["update:users"]) { _, context, _ throws(ManagementError) in
+        api.delete("users/:id/identities/:provider/:identity", use: guarded(["update:users"], currentUser: ["update:current_user_identities"]) { _, context, _ throws(ManagementError) in
             let identity = context.parameters.get("identity") ?? ""
             return HTTPJSON.response(try await management.unlinkIdentity(
                 Self.userID(context), provider: context.parameters.get("provider") ?? "", userId: identity.removingPercentEncoding ?? identity))

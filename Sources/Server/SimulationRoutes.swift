@@ -14,9 +14,10 @@ struct SimulationRoutes: RouteGroup {
     let maximumBodySize: Int
 
     /// The error response when the request lacks a token with the scope, else nil.
-    func unauthorized(_ request: Request) -> Response? {
+    func unauthorized(_ request: Request, scope: String = Self.scope) -> Response? {
         do {
-            _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], requiredScope: Self.scope)
+            // As the Management API checks it: a client's token with the scope (a user's token never).
+            _ = try ManagementService(pipeline: pipeline).authorize(request.headers[.authorization], anyOf: [scope])
             return nil
         } catch {
             return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
@@ -62,11 +63,7 @@ struct SimulationRoutes: RouteGroup {
         // "Try" for custom-database scripts: {"args": [...]} → {error, result, trace}.
         // The scripts may write the legacy database: this needs update:users besides the simulation scope.
         router.post("api/authsim/connections/:connection/scripts/:script") { request, context -> Response in
-            do {
-                _ = try pipeline.managementTokenVerifier.verify(authorizationHeader: request.headers[.authorization], requiredScope: "update:users")
-            } catch let error as AccessTokenVerifier.Failure {
-                return HTTPJSON.error(HTTPResponse.Status(code: error.status), error.message, errorCode: error.errorCode)
-            }
+            if let denied = unauthorized(request, scope: "update:users") { return denied }
             let body: JSONValue
             switch await authorizedBody(request) {
             case .success(let b): body = b

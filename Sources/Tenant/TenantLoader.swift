@@ -98,6 +98,14 @@ public enum TenantLoader {
                 guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.allow_eval must be true or false") }
                 settings.allowEval = b
             }
+            if let e = own["sample"] {
+                guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.sample must be true or false") }
+                settings.sample = b
+            }
+            if let e = own["accept_simulated_tokens"] {
+                guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.accept_simulated_tokens must be true or false") }
+                settings.acceptSimulatedTokens = b
+            }
             if let t = own["flow_timeout_seconds"]?.doubleValue {
                 guard t > 0, t <= 600 else { throw TenantError(file: "tenant.json", message: "authsim.flow_timeout_seconds must be between 0 and 600") }
                 settings.flowTimeoutSeconds = t

@@ -25,6 +25,10 @@ public struct Rule: Sendable, Equatable {
     }
 
     /// Letters, digits, spaces and hyphens; not starting or ending with a space or hyphen.
+    /// Longest rule or action name accepted (its files are named after it, and a file name has
+    /// at most 255 bytes).
+    public static let maxNameLength = 128
+
     public static func isValidName(_ name: String) -> Bool {
         guard let first = name.first, let last = name.last else { return false }
         if first == " " || first == "-" || last == " " || last == "-" { return false }
@@ -217,6 +221,12 @@ public struct TenantSettings: Sendable, Equatable {
     /// Lifetime of Management API tokens this tenant issues (client credentials, the rules'
     /// `auth0.accessToken`, the daemon's local token): short, as tokens with these powers should be.
     public var managementTokenLifetime: Double = 3600
+    /// `authsim.accept_simulated_tokens`: the daemon's `/userinfo` and Management API accept
+    /// tokens minted by a simulation (off: a simulation can name any user without credentials).
+    public var acceptSimulatedTokens = false
+    /// `authsim.sample`: the tenant is a sample whose published client secrets may be served
+    /// beyond loopback.
+    public var sample = false
 
     public init() {
         domain = "authsim.local"
@@ -274,8 +284,25 @@ public struct Tenant: Sendable {
     }
 
     /// Whether `audience` names this tenant's Management API (by the issuer or by the domain).
+    /// Client secrets published in authsim's README and sample tenants: anyone knows them.
+    public static let publishedSampleSecrets: Set<String> = [
+        "sample-app-client-secret-change-me", "sample-management-secret-change-me", "pg-example-client-secret-change-me",
+    ]
+
+    /// Clients whose secret is a published sample one (or says `change-me`).
+    public var clientsWithSampleSecrets: [String] {
+        clients.filter { c in c.clientSecret.map { Self.publishedSampleSecrets.contains($0) || $0.hasSuffix("change-me") } ?? false }.map(\.name)
+    }
+
+    /// The Management API's audiences: the issuer's, and the domain-style one Auth0 tenants
+    /// (and their exported grants) name, `https://<domain>/api/v2/`.
+    public var managementAudiences: [String] {
+        let domainStyle = "https://\(settings.domain)/api/v2/"
+        return domainStyle == settings.managementAudience ? [domainStyle] : [settings.managementAudience, domainStyle]
+    }
+
     public func isManagementAudience(_ audience: String) -> Bool {
-        audience == settings.managementAudience || audience == "https://\(settings.domain)/api/v2/"
+        managementAudiences.contains(audience)
     }
 
     /// The client grant allowing `clientId` to get tokens for `audience`.

@@ -7,12 +7,20 @@ import Tenant
 public struct AccessTokenVerifier: Sendable {
     public let keys: SigningKeys
     public let issuer: String
-    public let audience: String
+    /// A token is accepted when one of its audiences is one of these.
+    public let audiences: [String]
+    /// Tokens a simulation minted (`ClaimFilter.simulatedMarker`) are refused unless this is on.
+    public let acceptSimulated: Bool
 
-    public init(keys: SigningKeys, issuer: String, audience: String) {
+    public init(keys: SigningKeys, issuer: String, audience: String, acceptSimulated: Bool = false) {
+        self.init(keys: keys, issuer: issuer, audiences: [audience], acceptSimulated: acceptSimulated)
+    }
+
+    public init(keys: SigningKeys, issuer: String, audiences: [String], acceptSimulated: Bool = false) {
         self.keys = keys
         self.issuer = issuer
-        self.audience = audience
+        self.audiences = audiences
+        self.acceptSimulated = acceptSimulated
     }
 
     public struct Failure: Error, Sendable, Equatable {
@@ -50,9 +58,17 @@ public struct AccessTokenVerifier: Sendable {
         guard claims["iss"]?.stringValue == issuer else {
             throw Failure(status: 401, message: "Invalid token issuer (expected \(issuer))", errorCode: "invalid_token")
         }
-        let audiences = claims["aud"]?.arrayValue?.compactMap(\.stringValue) ?? [claims["aud"]?.stringValue].compactMap { $0 }
-        guard audiences.contains(audience) else {
-            throw Failure(status: 401, message: "Bad audience: \(audiences.joined(separator: " ")) (expected \(audience))", errorCode: "invalid_audience")
+        let tokenAudiences = claims["aud"]?.arrayValue?.compactMap(\.stringValue) ?? [claims["aud"]?.stringValue].compactMap { $0 }
+        guard tokenAudiences.contains(where: audiences.contains) else {
+            throw Failure(
+                status: 401, message: "Bad audience: \(tokenAudiences.joined(separator: " ")) (expected \(audiences.joined(separator: " or ")))",
+                errorCode: "invalid_audience")
+        }
+        if !acceptSimulated, claims[ClaimFilter.simulatedMarker] != nil {
+            throw Failure(
+                status: 401,
+                message: "The token was minted by a simulation (any user, no credentials) and is not accepted here; set authsim.accept_simulated_tokens in tenant.json to accept such tokens",
+                errorCode: "invalid_token")
         }
         guard let exp = claims["exp"]?.doubleValue, exp > now else {
             throw Failure(status: 401, message: "Expired token", errorCode: "token_expired")

@@ -33,6 +33,10 @@ public struct ClaimFilter: Sendable {
         "typ", "uuid", "vot", "vtm", "x5t#S256",
     ]
 
+    /// On tokens a simulation minted (any user, no credentials): the daemon's `/userinfo` and
+    /// Management API refuse them unless the tenant sets `authsim.accept_simulated_tokens`.
+    public static let simulatedMarker = "urn:authsim:simulated"
+
     /// Custom claims may not exceed this many bytes (names + values) per token.
     public static let maximumCustomClaimBytes = 100 * 1024
 
@@ -67,6 +71,7 @@ public struct ClaimFilter: Sendable {
     public func dropReason(claim: String, token: Token, audience: String?) -> String? {
         if ClaimFilter.restrictedClaims.contains(claim) { return "'\(claim)' is a restricted claim that rules and actions cannot set" }
         if ClaimFilter.isAuth0Namespace(claim) { return "claims may not use the Auth0 namespaces (auth0.com, webtask.io, webtask.run, urn:auth0)" }
+        if claim.lowercased().hasPrefix("urn:authsim") { return "the urn:authsim namespace is authsim's own (it marks simulated tokens)" }
         if ClaimFilter.isNamespaced(claim) { return nil }
         if legacyNamespacedClaims { return "non-namespaced claims are dropped while the tenant has legacy_namespaced_claims enabled" }
         if token == .accessToken, audience == managementAudience {

@@ -38,13 +38,17 @@ public struct TokenIssuer: Sendable {
         public var sign: Bool = true
         /// The flow's trace id, put in both tokens as `jti`.
         public var jti: String?
+        /// A login without credentials (the simulation API, `authsim simulate`/`test`): both
+        /// tokens carry `ClaimFilter.simulatedMarker`.
+        public var simulated: Bool
 
         public init(
             user: UserProfile, client: Client, audience: String?, resourceServer: ResourceServer?, scopes: [String],
             scopeOverride: [String]?, customIdClaims: [String: JSONValue], customAccessClaims: [String: JSONValue],
             sources: (id: [String: String], access: [String: String]), nonce: String?, sessionID: String, authTime: Double,
-            permissions: [String]?, now: Double, sign: Bool = true, jti: String?
+            permissions: [String]?, now: Double, sign: Bool = true, jti: String?, simulated: Bool = false
         ) {
+            self.simulated = simulated
             self.user = user
             self.client = client
             self.audience = audience
@@ -127,6 +131,7 @@ public struct TokenIssuer: Sendable {
             throw .customClaimsTooLarge(token: .idToken, bytes: idSize)
         }
         id.merge(idCustom) { _, custom in custom }
+        if r.simulated { id[ClaimFilter.simulatedMarker] = true }
 
         // Access token
         let granted = r.scopeOverride ?? TokenIssuer.grantedScopes(r.scopes, resourceServer: r.resourceServer)
@@ -160,6 +165,7 @@ public struct TokenIssuer: Sendable {
             ]
             if let permissions = r.permissions { at["permissions"] = .array(permissions.map(JSONValue.string)) }
             if let jti = r.jti { at["jti"] = .string(jti) }
+            if r.simulated { at[ClaimFilter.simulatedMarker] = true }
             at.merge(atCustom) { standard, _ in standard }
             let claims = JSONValue.object(at)
             do {
@@ -177,6 +183,7 @@ public struct TokenIssuer: Sendable {
                 "iat": .number(now), "exp": .number(now + 86400), "azp": .string(r.client.clientId), "scope": .string(scope),
             ]
             if let jti = r.jti { at["jti"] = .string(jti) }
+            if r.simulated { at[ClaimFilter.simulatedMarker] = true }
             let claims = JSONValue.object(at)
             do {
                 let token = r.sign ? try JWT.signRS256(claims: claims, key: keys.current, type: "at+jwt") : Base64URL.encode(Array(randomHexID().utf8))

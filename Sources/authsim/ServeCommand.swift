@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthorTools
+import Directory
 import Foundation
 import LoginEngine
 import ManagementAPI
@@ -16,7 +17,7 @@ struct Serve: AsyncParsableCommand {
             (all management scopes, simulate:logins included; valid for the tenant's management
             token lifetime, 1 h by default, and renewed in the file at half of it) to
             <store directory>/management-token, and prints a one-time sign-in link to the web
-            console (/console). SIGINT/SIGTERM stop it gracefully.
+            console (/console). SIGINT/SIGTERM stop it gracefully; SIGHUP reloads the tenant.
             """)
 
     @OptionGroup var tenantOptions: TenantOptions
@@ -26,6 +27,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Issuer URL of tokens (default: the tenant's authsim.issuer, else http://HOST:PORT/).") var issuer: String?
     @Option(name: .long, help: "Script worker threads (default: one per core).") var workers: Int?
     @Option(name: .long, help: "Largest accepted request body, in bytes.") var maxBodyBytes: Int = 1 << 20
+    @Option(
+        name: .customLong("allowed-host"),
+        help: "A Host name to answer besides loopback names, the issuer's host and the tenant's domain (repeatable; '*' answers any).")
+    var allowedHosts: [String] = []
     @Flag(name: .long, help: "Run the tenant's tests (tests/) at start and after every change, printing what changed in the results.") var watch = false
 
     func run() async throws {
@@ -46,7 +51,18 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CommandFailure(error)
         }
-        try? FileManager.default.createDirectory(atPath: tenantOptions.dataDirectory, withIntermediateDirectories: true)
+        // Published sample secrets are for a daemon only this machine can reach.
+        let sampleClients = pipeline.tenant.clientsWithSampleSecrets
+        if !sampleClients.isEmpty, !Self.isLoopback(host), !pipeline.tenant.settings.sample {
+            throw CommandFailure(
+                "refusing to listen on \(host): clients \(sampleClients.joined(separator: ", ")) use client secrets published in authsim's samples, which anyone can use to get tokens; change them, listen on 127.0.0.1, or say \"authsim\": {\"sample\": true} in tenant.json")
+        }
+        if !StoreLocation.isPostgres(tenantOptions.storePath) {
+            for warning in SQLiteUserStore.permissionWarnings(path: tenantOptions.storePath) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
+        }
+        if !FileManager.default.fileExists(atPath: tenantOptions.dataDirectory) {
+            try? FileManager.default.createDirectory(atPath: tenantOptions.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let tokenFile = (tenantOptions.dataDirectory as NSString).appendingPathComponent("management-token")
         do { try Self.writeToken(pipeline, to: tokenFile) } catch {
             FileHandle.standardError.write(Data("warning: \(error) (the Management API needs a client-credentials token then)\n".utf8))
@@ -65,7 +81,7 @@ struct Serve: AsyncParsableCommand {
         defer { pruner.cancel() }
 
         let server = AuthsimServer(
-            pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes),
+            pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts),
             metrics: AuthsimServer.bootstrapMetrics())
         let tenantName = pipeline.tenant.name
         let storePath = StoreLocation.isPostgres(tenantOptions.storePath) ? "PostgreSQL" : tenantOptions.storePath
@@ -87,6 +103,21 @@ struct Serve: AsyncParsableCommand {
             reloader = Task { await HotReloader(pipeline: pipeline).run() }
         }
         defer { reloader.cancel() }
+        // SIGHUP reloads the tenant now (as daemons do), instead of ending the process.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler {
+            Task {
+                do {
+                    let changed = try await pipeline.reload()
+                    pipeline.logger.info("SIGHUP: tenant reloaded (\(changed ? "new" : "unchanged") revision \(pipeline.tenant.revision))")
+                } catch {
+                    pipeline.logger.error("SIGHUP: tenant reload failed, still serving revision \(pipeline.tenant.revision): \(error)")
+                }
+            }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
         reservation?.release()
         try await server.run { boundPort in
             let base = "http://\(host):\(boundPort)"
@@ -117,6 +148,11 @@ struct Serve: AsyncParsableCommand {
             unlink(temporary)
             throw CommandFailure("could not write \(file)")
         }
+    }
+
+    /// An address only this machine reaches.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -84,7 +84,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         let b = Browser()
         let (ds, discovery) = try await d.request(".well-known/openid-configuration")
         #expect(ds == 200)
-        #expect(discovery["code_challenge_methods_supported"] == ["S256", "plain"])
+        #expect(discovery["code_challenge_methods_supported"] == ["S256"], "Auth0 supports only S256")
         #expect(discovery["token_endpoint"] == .string(d.base.absoluteString + "/oauth/token"))
 
         let verifier = "a-very-long-pkce-verifier-0123456789-abcdefghijklmn"

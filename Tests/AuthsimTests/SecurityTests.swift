@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JSONCore
 import Testing
@@ -109,14 +110,24 @@ import FoundationNetworking
 
         // redirect_uri must match a registered callback exactly: near misses get a 400 page, no redirect.
         for near in [callback + "/", "http://localhost:4001/cb", callback + "?x=1", "http://localhost:4000/c", "http://localhost:4000/cb#f", "https://localhost:4000/cb", "http://evil.example/?http://localhost:4000/cb"] {
-            let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["redirect_uri": near, "code_challenge": "x"]) { _, n in n }))
+            let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["redirect_uri": near, "code_challenge": "x", "code_challenge_method": "S256"]) { _, n in n }))
             #expect(page.status == 400, "\(near) was accepted")
             #expect(page.location == nil)
         }
 
-        // With PKCE the code is issued; redeeming it needs the verifier (and no secret exists).
+        // Only S256 challenges, as Auth0: `plain` (the verifier in the URL) and a challenge
+        // without its method are sent back with invalid_request.
         let verifier = "verifier-" + String(repeating: "v", count: 40)
-        let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["code_challenge": verifier, "code_challenge_method": "plain"]) { _, n in n }))
+        let plain = try await b.go(flow.authorizeURL(d, spaParameters.merging(["code_challenge": verifier, "code_challenge_method": "plain"]) { _, n in n }))
+        #expect(flow.query(plain.location)["error"] == "invalid_request")
+        #expect(flow.query(plain.location)["error_description"] == "Unsupported code_challenge_method plain: only S256 is supported")
+        let bare = try await b.go(flow.authorizeURL(d, spaParameters.merging(["code_challenge": verifier]) { _, n in n }))
+        #expect(flow.query(bare.location)["error"] == "invalid_request")
+
+        // With PKCE the code is issued; redeeming it needs the verifier (and no secret exists).
+        let challenge = Data(SHA256.hash(data: Data(verifier.utf8))).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let page = try await b.go(flow.authorizeURL(d, spaParameters.merging(["code_challenge": challenge, "code_challenge_method": "S256"]) { _, n in n }))
         let login = try await b.go(d.base.appendingPathComponent("authorize/login"), form: "tx=\(try #require(flow.tx(page)))&username=ann%40example.com&password=Passw0rd%21")
         let code = try #require(flow.query(login.location)["code"])
         func redeem(_ extra: String) async throws -> (Int, JSONValue) {

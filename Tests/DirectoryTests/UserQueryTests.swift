@@ -109,6 +109,41 @@ import Testing
         }
     }
 
+    /// The depth of a parsed query's tree (what matching, translating and freeing recurse on).
+    func depth(_ q: UserQuery) -> Int {
+        switch q {
+        case .and(let a, let b), .or(let a, let b): return 1 + max(depth(a), depth(b))
+        case .not(let a): return 1 + depth(a)
+        default: return 1
+        }
+    }
+
+    @Test func limitsRefuseWhatWouldRecurseWithoutBound() throws {
+        func refused(_ q: String) -> String? {
+            do { _ = try UserQuery.parse(q); return nil } catch { return error.message }
+        }
+        // Nesting: 32 levels of groups or negations parse, 33 do not (at any size of input).
+        #expect(refused(String(repeating: "(", count: 32) + "name:ann" + String(repeating: ")", count: 32)) == nil)
+        #expect(refused(String(repeating: "(", count: 33) + "name:ann" + String(repeating: ")", count: 33))?.contains("deeper than 32") == true)
+        #expect(refused(String(repeating: "-", count: 50_000) + "name:ann")?.contains("deeper than 32") == true)
+        #expect(refused("name:" + String(repeating: "(", count: 40) + "ann" + String(repeating: ")", count: 40))?.contains("deeper than 32") == true)
+        #expect(refused(String(repeating: "(", count: 30_000)) != nil)
+        // Terms: 1,024 parse, 1,025 do not.
+        let terms = (0..<1_024).map { "name:n\($0)" }
+        #expect(refused(terms.joined(separator: " OR ")) == nil)
+        #expect(refused((terms + ["name:x"]).joined(separator: " "))?.contains("more than 1024 terms") == true)
+        #expect(refused(String(repeating: "a", count: 70_000))?.contains("longer than") == true)
+        // Chains are balanced trees: 1,024 ORed terms nest 11 deep, not 1,024.
+        let chain = try UserQuery.parse(terms.joined(separator: " OR ") )
+        #expect(depth(chain) <= 12)
+        #expect(chain.matches(["name": "n1023"]))
+        #expect(chain.matches(["name": "n0"]))
+        #expect(!chain.matches(["name": "n1024"]))
+        // Negations still mean what they say.
+        #expect(try ids("NOT NOT name:ann") == ["auth0|1"])
+        #expect(try ids("- - -name:ann") == ["auth0|2", "google-oauth2|3"])
+    }
+
     @Test func sorting() throws {
         let byLogins = try UserQuery.sort(users, by: "logins_count:-1").compactMap { $0["user_id"]?.stringValue }
         #expect(byLogins == ["google-oauth2|3", "auth0|1", "auth0|2"])

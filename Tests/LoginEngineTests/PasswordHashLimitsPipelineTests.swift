@@ -108,10 +108,17 @@ import Testing
         #expect(busy.outcome == .denied)
         #expect(busy.error?.error == "temporarily_unavailable")
         #expect(busy.error?.description.contains("password hashing is busy") == true, "\(String(describing: busy.error))")
+        // An unknown user's login does the same hashing work (so it takes as long as a wrong
+        // password): it meets the busy pool too, and answers the same.
+        let unknown = try await p.login(username: "nobody@test.local", password: "Passw0rd!")
+        #expect(unknown.error?.error == "temporarily_unavailable", "\(String(describing: unknown.error))")
 
         gate.signal()
         #expect(try await blocker.value())
         let ok = try await p.login(username: "ann@test.local", password: "Passw0rd!")
         #expect(ok.outcome == .allowed, "\(String(describing: ok.error))")
+        let wrong = try await p.login(username: "ann@test.local", password: "wrong")
+        let absent = try await p.login(username: "nobody@test.local", password: "wrong")
+        #expect(wrong.error == absent.error, "a wrong password and an unknown user answer alike")
     }
 }

@@ -87,6 +87,7 @@ extension ManagementService {
         guard let name = o["name"]?.stringValue, !name.isEmpty else { throw .invalidBody("Missing required property: name") }
         guard let code = o["code"]?.stringValue else { throw .invalidBody("Missing required property: code") }
         guard let triggers = try parseTriggers(o["supported_triggers"]) else { throw .invalidBody("Missing required property: supported_triggers") }
+        guard name.count <= Rule.maxNameLength else { throw .invalidBody("name may have at most \(Rule.maxNameLength) characters") }
         guard Rule.isValidName(name) else { throw .invalidBody("name must contain only letters, digits, spaces and hyphens") }
         let secrets = try parseSecrets(o["secrets"], current: [:])
         let stem = name.replacingOccurrences(of: " ", with: "-")

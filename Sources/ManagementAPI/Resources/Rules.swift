@@ -33,6 +33,7 @@ extension ManagementService {
             let current = try id.map { (i: String) throws(ManagementError) -> Rule in try rule(i, in: tenant) }
             guard let name = o["name"]?.stringValue ?? current?.name else { throw .invalidBody("Missing required property: name") }
             guard let script = o["script"]?.stringValue ?? current?.source else { throw .invalidBody("Missing required property: script") }
+            guard name.count <= Rule.maxNameLength else { throw .invalidBody("name may have at most \(Rule.maxNameLength) characters") }
             guard Rule.isValidName(name) else {
                 throw .invalidBody("name must contain only letters, digits, spaces and hyphens, not starting or ending with a space or hyphen")
             }

@@ -24,8 +24,12 @@ extension AuthorizationService {
         if p.responseType != "code", p.nonce == nil {
             return errorRedirect(p, "invalid_request", "nonce is required for implicit flows")
         }
-        if let m = p.codeChallengeMethod, !["S256", "plain"].contains(m) {
-            return errorRedirect(p, "invalid_request", "Unsupported code_challenge_method \(m)")
+        // Auth0 supports only S256 (a `plain` challenge is the verifier itself, readable by
+        // whoever sees the authorization request).
+        if p.codeChallenge != nil || p.codeChallengeMethod != nil, p.codeChallengeMethod != "S256" {
+            return errorRedirect(
+                p, "invalid_request", p.codeChallengeMethod.map { "Unsupported code_challenge_method \($0): only S256 is supported" }
+                    ?? "code_challenge_method is required with code_challenge (only S256 is supported)")
         }
         if client.isPublic, p.responseType == "code", p.codeChallenge == nil {
             return errorRedirect(p, "invalid_request", "Public clients must use PKCE (code_challenge)")

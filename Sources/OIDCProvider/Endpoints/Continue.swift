@@ -86,7 +86,7 @@ extension AuthorizationService {
             let record = Code(
                 idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
                 audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
-                method: p.codeChallengeMethod ?? (p.codeChallenge != nil ? "plain" : nil), expires: now + Self.codeLifetime)
+                method: p.codeChallengeMethod, expires: now + Self.codeLifetime)
             do {
                 // Only the code's hash is a key in the store.
                 try await keep(record, as: .code, id: code, expires: record.expires)
@@ -99,7 +99,7 @@ extension AuthorizationService {
             if p.responseType.contains("token"), let at = result.accessToken {
                 params.append(("access_token", at.jwt ?? at.opaque ?? ""))
                 params.append(("token_type", "Bearer"))
-                params.append(("expires_in", String(Int(max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
+                params.append(("expires_in", String(Int(clamping: max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
             }
         }
         if let s = p.state { params.append(("state", s)) }

@@ -25,13 +25,9 @@ extension AuthorizationService {
         }
         if let challenge = c.challenge {
             guard let verifier else { throw OAuthError(403, "invalid_grant", "Missing code_verifier") }
-            let computed: String
-            if c.method == "S256" {
-                computed = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
-            } else {
-                computed = verifier
-            }
-            guard OpaqueToken.constantTimeEquals(computed, challenge) else {
+            // /authorize accepts only S256 challenges.
+            let computed = Base64URL.encode(Data(SHA256.hash(data: Data(verifier.utf8))))
+            guard c.method == "S256", OpaqueToken.constantTimeEquals(computed, challenge) else {
                 throw OAuthError(403, "invalid_grant", "Failed to verify code verifier")
             }
         } else if client.isPublic {

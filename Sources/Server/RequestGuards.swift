@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LoginEngine
+
+/// Answers only requests addressed to a name the daemon serves. A web page the developer
+/// visits can point its own DNS name at 127.0.0.1 (DNS rebinding) and then read the daemon's
+/// answers as same-origin; its requests still carry that name in `Host`, so they are refused
+/// here (421) before any route runs. A request without `Host` gets 400, as HTTP/1.1 requires.
+///
+/// Served names: loopback names (`localhost`, `*.localhost`, `127.0.0.1`, `::1`), the host of
+/// the issuer and the tenant's domain (read at each request, so a reloaded tenant's issuer
+/// counts), and `extra` (`serve --allowed-host`; `*` turns the check off).
+struct HostCheckMiddleware: RouterMiddleware {
+    typealias Context = AuthsimRequestContext
+    let pipeline: LoginPipeline
+    let extra: Set<String>
+
+    init(pipeline: LoginPipeline, extra: [String]) {
+        self.pipeline = pipeline
+        self.extra = Set(extra.map { Self.hostname($0) })
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if extra.contains("*") { return try await next(request, context) }
+        // HTTP/1's first Host header is the request's authority; any further one stays a field.
+        // Every one given must name this daemon.
+        let given = (request.head.authority.map { [$0] } ?? []) + request.headers[values: Self.hostField]
+        guard !given.isEmpty, !given.contains(where: \.isEmpty) else {
+            return HTTPJSON.error(.badRequest, "The request has no Host header", errorCode: "invalid_host")
+        }
+        for authority in given {
+            let name = Self.hostname(authority)
+            guard Self.isLoopback(name) || extra.contains(name) || servedNames().contains(name) else {
+                return HTTPJSON.error(
+                    .misdirectedRequest,
+                    "Host '\(String(authority.prefix(200)))' is not served here: this daemon answers to its issuer's host, loopback names and the names given with `authsim serve --allowed-host`",
+                    errorCode: "invalid_host")
+            }
+        }
+        return try await next(request, context)
+    }
+
+    static let hostField = HTTPField.Name("Host")!
+
+    /// The issuer's host and the tenant's domain, as the live tenant has them.
+    func servedNames() -> Set<String> {
+        let settings = pipeline.tenant.settings
+        var names: Set<String> = [Self.hostname(settings.domain)]
+        if let host = URLComponents(string: settings.effectiveIssuer)?.host { names.insert(Self.hostname(host)) }
+        return names
+    }
+
+    /// The host part of a `Host` value or a name, lower-cased, without port, brackets or a
+    /// trailing dot: `[::1]:8080` → `::1`, `LocalHost.:80` → `localhost`.
+    static func hostname(_ authority: String) -> String {
+        var s = Substring(authority.lowercased())
+        if s.hasPrefix("[") {
+            if let close = s.firstIndex(of: "]") { s = s[s.index(after: s.startIndex)..<close] }
+        } else if let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") == colon {
+            s = s[..<colon]
+        }
+        while s.hasSuffix(".") { s = s.dropLast() }
+        return String(s)
+    }
+
+    /// Names that resolve only to this machine (RFC 6761 `localhost`), and its loopback addresses.
+    static func isLoopback(_ name: String) -> Bool {
+        if name == "localhost" || name.hasSuffix(".localhost") || name == "::1" { return true }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// Every HTML page the daemon serves refuses to be framed by another site (the login and
+/// sign-up forms could otherwise be overlaid by a page that clicks through them).
+struct FramingMiddleware: RouterMiddleware {
+    typealias Context = AuthsimRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        if response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[.init("X-Frame-Options")!] = "DENY"
+            if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = "frame-ancestors 'none'" }
+        }
+        return response
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import JSONCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// What only a real process shows: signals, key rotation by another process, raw requests
+/// without a Host header, and the refusal to serve published secrets beyond loopback.
+@Suite(.serialized) struct DaemonHardeningTests {
+    /// Sends `request` as bytes on a new connection to `port` and returns the status line's
+    /// code (0 when the daemon closed without answering). Blocking: call off the pool.
+    static func rawStatus(port: Int, _ request: String) throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Daemon.DaemonError(message: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Daemon.DaemonError(message: "connect failed") }
+        let bytes = Array(request.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !answer.contains(0x0A) {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            answer += buffer[0..<n]
+        }
+        let line = String(decoding: answer, as: UTF8.self).split(separator: "\r\n").first ?? ""
+        let parts = line.split(separator: " ")
+        return parts.count >= 2 ? Int(parts[1]) ?? 0 : 0
+    }
+
+    /// Waits (generously: the machine may be loaded) until `condition` holds.
+    static func eventually(_ what: String, _ condition: @Sendable () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    @Test func sighupReloadsTheTenantAndARotatedKeyIsSeenByTheRunningDaemon() async throws {
+        let tenant = try sampleTenantCopy()
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { d.terminate() }
+        let port = try #require(d.base.port)
+
+        // SIGHUP reloads (it used to end the process).
+        kill(d.process.processIdentifier, SIGHUP)
+        try await Self.eventually("the SIGHUP reload in the log") {
+            ((try? String(contentsOfFile: d.logPath, encoding: .utf8)) ?? "").contains("SIGHUP: tenant reloaded")
+        }
+        #expect(d.process.isRunning)
+        #expect(try await d.request("healthz").0 == 200)
+
+        // `authsim keys rotate` in another process, on the daemon's store: the daemon signs with
+        // the new key and still publishes the old one.
+        let (_, before) = try await d.request(".well-known/jwks.json")
+        let oldKid = try #require(before["keys"]?.arrayValue?.first?["kid"]?.stringValue)
+        let rotated = try await CLITests().authsim(["keys", "rotate", "--store", d.storeDir + "/authsim.sqlite"], store: d.storeDir + "/authsim.sqlite")
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        let newKid = try #require(rotated.stdout.split(separator: "\n").first?.split(separator: " ").last.map(String.init))
+        #expect(newKid != oldKid)
+        try await Self.eventually("the daemon to sign with the rotated key") {
+            let (_, sim) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "ann@example.com"}"#.utf8), token: d.token)
+            return sim["idToken"]?["header"]?["kid"]?.stringValue == newKid
+        }
+        let (_, after) = try await d.request(".well-known/jwks.json")
+        let kids = Set(after["keys"]?.arrayValue?.compactMap { $0["kid"]?.stringValue } ?? [])
+        #expect(kids == [oldKid, newKid])
+
+        // Raw requests: no Host at all, or a foreign one, are refused before any route runs.
+        let statuses = try await offThePool {
+            (
+                none: try Self.rawStatus(port: port, "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"),
+                foreign: try Self.rawStatus(port: port, "GET /healthz HTTP/1.1\r\nHost: rebind.attacker.example:\(port)\r\nConnection: close\r\n\r\n"),
+                second: try Self.rawStatus(port: port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+                own: try Self.rawStatus(port: port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+            )
+        }
+        #expect(statuses.none == 400)
+        #expect(statuses.foreign == 421)
+        #expect(statuses.second == 421)
+        #expect(statuses.own == 200)
+        #expect(await d.stop() == 0)
+    }
+
+    @Test func publishedSampleSecretsAreNotServedBeyondLoopback() async throws {
+        let store = CLITests().freshStore()
+        let run = try await CLITests().authsim(["serve", "--host", "0.0.0.0", "--port", "0", "--store", store], store: store)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("refusing to listen on 0.0.0.0"), "\(run.stderr)")
+        #expect(run.stderr.contains("authsim Management"))
+    }
+}

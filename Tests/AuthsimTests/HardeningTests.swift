@@ -1,0 +1,243 @@
+import AuthsimTesting
+import Foundation
+import JSONCore
+import Testing
+import Tokens
+
+/// The daemon's defences against hostile requests and borrowed tokens, driven in-process
+/// through every route's real handler: bounded query parsing, `Host` checks, framing, tokens
+/// per audience, sign-up metadata and names within Auth0's limits.
+@Suite struct HardeningTests {
+    /// A copy of the sample tenant plus `extra` files (path → content).
+    static func app(extra: [String: String] = [:], tenantJSON: String? = nil, allowedHosts: [String] = []) async throws -> AuthsimTestApp {
+        let dir = try sampleTenantCopy()
+        for (path, content) in extra { try content.write(toFile: dir + "/" + path, atomically: true, encoding: .utf8) }
+        if let tenantJSON { try tenantJSON.write(toFile: dir + "/tenant.json", atomically: true, encoding: .utf8) }
+        return try await AuthsimTestApp.open(tenantDirectory: dir, runtime: InProcess.runtime, allowedHosts: allowedHosts)
+    }
+
+    @Test func hostileUserQueriesAnswer400AndTheDaemonStaysUp() async throws {
+        try await InProcessDaemon.run { d in
+            let hostile: [(name: String, q: String)] = [
+                ("30,000 nested groups", String(repeating: "(", count: 30_000) + "name:ann" + String(repeating: ")", count: 30_000)),
+                ("50,000 negations", String(repeating: "-", count: 50_000) + "name:ann"),
+                ("50,000 NOTs", String(repeating: "NOT ", count: 50_000) + "name:ann"),
+                ("2,000 terms", (0..<2_000).map { "name:n\($0)" }.joined(separator: " OR ")),
+                ("33 nested field groups", "name:" + String(repeating: "(", count: 33) + "ann" + String(repeating: ")", count: 33)),
+                ("70,000 characters", "name:" + String(repeating: "a", count: 70_000)),
+            ]
+            for h in hostile {
+                let encoded = AuthsimTestClient.formEncode(h.q)
+                let (status, body) = try await d.request("api/v2/users?q=" + encoded, token: d.token)
+                #expect(status == 400, "\(h.name): \(status)")
+                #expect(body["errorCode"] == "invalid_query_string", "\(h.name): \(body)")
+                #expect(body["message"]?.stringValue?.hasPrefix("Query validation error:") == true, "\(h.name)")
+            }
+            // Within the limits: 1,000 terms ORed and 30 levels of groups still search.
+            let many = (0..<998).map { "email:nobody\($0)@example.com" }.joined(separator: " OR ") + " OR email:ann@example.com OR email:bob@example.com"
+            let (manyStatus, manyBody) = try await d.request("api/v2/users?fields=email&q=" + AuthsimTestClient.formEncode(many), token: d.token)
+            #expect(manyStatus == 200)
+            #expect(manyBody.arrayValue?.compactMap { $0["email"]?.stringValue }.sorted() == ["ann@example.com", "bob@example.com"])
+            let deep = String(repeating: "(", count: 30) + "name:ann" + String(repeating: ")", count: 30)
+            let (deepStatus, deepBody) = try await d.request("api/v2/users?fields=email&q=" + AuthsimTestClient.formEncode(deep), token: d.token)
+            #expect(deepStatus == 200)
+            #expect(deepBody.arrayValue?.count == 1)
+            let (health, _) = try await d.request("healthz")
+            #expect(health == 200)
+        }
+    }
+
+    @Test func plusInTheQueryIsASpaceAsInForms() async throws {
+        try await InProcessDaemon.run { d in
+            // auth0-python, `requests` and URLSearchParams send spaces as '+'.
+            let (status, body) = try await d.request("api/v2/users?fields=email&q=name:ann+OR+name:bob", token: d.token)
+            #expect(status == 200)
+            #expect(body.arrayValue?.compactMap { $0["email"]?.stringValue }.sorted() == ["ann@example.com", "bob@example.com"])
+            // A plus sign in a value is sent as %2B.
+            let create = #"{"email": "a+b@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication"}"#
+            let (created, _) = try await d.request("api/v2/users", method: "POST", body: Data(create.utf8), token: d.token)
+            #expect(created == 201)
+            let (found, plus) = try await d.request("api/v2/users?fields=email&q=email:%22a%2Bb@example.com%22", token: d.token)
+            #expect(found == 200)
+            #expect(plus.arrayValue?.first?["email"] == "a+b@example.com")
+            let (_, byEmail) = try await d.request("api/v2/users-by-email?email=a%2Bb%40example.com", token: d.token)
+            #expect(byEmail.arrayValue?.count == 1)
+        }
+    }
+
+    @Test func onlyServedHostNamesAreAnswered() async throws {
+        let app = try await Self.app(allowedHosts: ["authsim.internal"])
+        try await app.test { c in
+            for host in ["evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil.example", "10.0.0.5", "[::2]:80", "authsim.test.evil.example"] {
+                let r = try await c.send(.get, "healthz", headers: ["Host": host])
+                #expect(r.status == 421, "\(host) got \(r.status)")
+                #expect(r.json["errorCode"] == "invalid_host", "\(host)")
+                #expect(r.json["error"] == "Misdirected Request")
+            }
+            // A rebinding page cannot get a token from the sample client's published secret either.
+            let token = try await c.form(
+                "oauth/token", ["grant_type": "client_credentials", "client_id": "sampleManagementClientId0000000", "client_secret": "sample-management-secret-change-me"],
+                headers: ["Host": "rebind.attacker.example"])
+            #expect(token.status == 421)
+            #expect(token.json["access_token"] == nil)
+            for host in ["localhost", "localhost:8080", "LOCALHOST.", "127.0.0.1:9", "127.1.2.3", "[::1]:8080", "app.localhost", "authsim.test", "sample.authsim.local", "authsim.internal:443"] {
+                let r = try await c.send(.get, "healthz", headers: ["Host": host])
+                #expect(r.status == 200, "\(host) got \(r.status)")
+            }
+        }
+    }
+
+    @Test func htmlPagesRefuseToBeFramed() async throws {
+        try await InProcessDaemon.run { d in
+            let page = try await d.client.send(
+                .get, "authorize?response_type=code&client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
+            #expect(page.status == 200)
+            #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(page.header("X-Frame-Options") == "DENY")
+            #expect(page.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+            let console = try await d.client.send(.get, "console/")
+            #expect(console.header("X-Frame-Options") == "DENY")
+            let json = try await d.client.send(.get, "healthz")
+            #expect(json.header("X-Frame-Options") == nil, "JSON answers are not pages")
+        }
+    }
+
+    /// A rule that writes Management scopes into every access token: a user's token must still
+    /// reach only its own user, with end-user scopes.
+    static let widenScope = [
+        "rules/widen-scope.js": """
+            function widenScope(user, context, callback) {
+              context.accessToken.scope = ['read:users', 'delete:users', 'update:users', 'read:current_user', 'update:current_user_metadata', 'simulate:logins'];
+              callback(null, user, context);
+            }
+            """,
+        "rules/widen-scope.json": #"{"name": "widen-scope", "order": 99, "enabled": true}"#,
+    ]
+
+    @Test func aUsersTokenReachesOnlyItsOwnUserWithEndUserScopes() async throws {
+        let app = try await Self.app(extra: Self.widenScope)
+        try await app.test { c in
+            let login = try await c.form("oauth/token", [
+                "grant_type": "password", "username": "ann@example.com", "password": "Passw0rd!", "client_id": InProcess.appClient,
+                "client_secret": InProcess.appSecret, "audience": AuthsimTestApp.issuer + "api/v2/", "scope": "openid",
+            ])
+            #expect(login.status == 200, "\(login.text)")
+            let token = try #require(login.json["access_token"]?.stringValue)
+            #expect(try JWT.decode(token).claims["scope"]?.stringValue?.contains("read:users") == true, "the rule did write the scope")
+            // read:users / delete:users written by a rule open nothing.
+            #expect(try await c.send(.get, "api/v2/users", token: token).status == 403)
+            #expect(try await c.send(.delete, "api/v2/users/" + InProcess.bobPath, token: token).status == 403)
+            #expect(try await c.send(.get, "api/v2/users/" + InProcess.bobPath, token: token).status == 403)
+            #expect(try await c.send(.post, "api/authsim/simulate", body: #"{"user": "bob@example.com"}"#, token: token).status == 403)
+            // read:current_user on its own user, and its own user_metadata only.
+            let own = try await c.send(.get, "api/v2/users/" + InProcess.annPath, token: token)
+            #expect(own.status == 200)
+            #expect(own.json["email"] == "ann@example.com")
+            let metadata = try await c.send(.patch, "api/v2/users/" + InProcess.annPath, body: #"{"user_metadata": {"theme": "dark"}}"#, token: token)
+            #expect(metadata.status == 200)
+            #expect(metadata.json["user_metadata"]?["theme"] == "dark")
+            let appMetadata = try await c.send(.patch, "api/v2/users/" + InProcess.annPath, body: #"{"app_metadata": {"plan": "free"}}"#, token: token)
+            #expect(appMetadata.status == 403)
+            let blocked = try await c.send(.patch, "api/v2/users/" + InProcess.annPath, body: #"{"blocked": false, "user_metadata": {}}"#, token: token)
+            #expect(blocked.status == 403)
+        }
+    }
+
+    @Test func simulatedTokensAreRefusedByTheDaemonsOwnAPIs() async throws {
+        let app = try await Self.app()
+        let management = try app.managementToken()
+        try await app.test { c in
+            let sim = try await c.send(.post, "api/authsim/simulate", body: #"{"user": "ann@example.com", "scope": "openid profile"}"#, token: management)
+            #expect(sim.status == 200)
+            let access = try #require(sim.json["accessToken"]?["jwt"]?.stringValue)
+            #expect(try JWT.decode(access).claims[ClaimFilter.simulatedMarker] == true)
+            #expect(sim.json["idToken"]?["claims"]?[ClaimFilter.simulatedMarker] == true)
+            let info = try await c.send(.get, "userinfo", token: access)
+            #expect(info.status == 401)
+            #expect(info.text.contains("simulation"))
+        }
+        // A tenant that opts in accepts them.
+        let tenant = #"{"friendly_name": "t", "default_audience": "https://api.example.com", "authsim": {"domain": "sample.authsim.local", "accept_simulated_tokens": true}}"#
+        let open = try await Self.app(tenantJSON: tenant)
+        let token = try open.managementToken()
+        try await open.test { c in
+            let sim = try await c.send(.post, "api/authsim/simulate", body: #"{"user": "ann@example.com", "scope": "openid profile"}"#, token: token)
+            let access = try #require(sim.json["accessToken"]?["jwt"]?.stringValue)
+            let info = try await c.send(.get, "userinfo", token: access)
+            #expect(info.status == 200)
+            #expect(info.json["sub"] == .string(InProcess.ann))
+        }
+    }
+
+    @Test func aRuleCannotSetTheSimulationMarker() async throws {
+        let rule = [
+            "rules/mark.js": "function mark(user, context, callback) { context.accessToken['urn:authsim:simulated'] = false; context.idToken['urn:authsim:x'] = 1; callback(null, user, context); }",
+            "rules/mark.json": #"{"name": "mark", "order": 98, "enabled": true}"#,
+        ]
+        let app = try await Self.app(extra: rule)
+        try await app.test { c in
+            let login = try await c.form("oauth/token", [
+                "grant_type": "password", "username": "ann@example.com", "password": "Passw0rd!", "client_id": InProcess.appClient,
+                "client_secret": InProcess.appSecret, "audience": "https://api.example.com", "scope": "openid",
+            ])
+            #expect(login.status == 200)
+            let access = try JWT.decode(try #require(login.json["access_token"]?.stringValue)).claims
+            let id = try JWT.decode(try #require(login.json["id_token"]?.stringValue)).claims
+            #expect(access[ClaimFilter.simulatedMarker] == nil)
+            #expect(id["urn:authsim:x"] == nil)
+        }
+    }
+
+    @Test func theDomainStyleManagementAudienceIsAccepted() async throws {
+        try await InProcessDaemon.run { d in
+            // The sample tenant's domain is sample.authsim.local; its issuer here is http://authsim.test/.
+            let token = try #require(try await d.client.clientCredentials(
+                clientId: "sampleManagementClientId0000000", secret: "sample-management-secret-change-me", audience: "https://sample.authsim.local/api/v2/"))
+            let (status, users) = try await d.request("api/v2/users?per_page=1", token: token)
+            #expect(status == 200)
+            #expect(users.arrayValue?.count == 1)
+        }
+    }
+
+    @Test func signupKeepsUserMetadataWithinAuth0sLimits() async throws {
+        try await InProcessDaemon.run { d in
+            func signup(_ email: String, _ metadata: String) async throws -> AuthsimTestResponse {
+                try await d.client.send(
+                    .post, "dbconnections/signup",
+                    body: #"{"client_id": "\#(InProcess.appClient)", "email": "\#(email)", "password": "Passw0rd!long", "connection": "Username-Password-Authentication", "user_metadata": \#(metadata)}"#)
+            }
+            let ok = try await signup("zed@example.com", #"{"plan": "gold", "lang": "fr"}"#)
+            #expect(ok.status == 200, "\(ok.text)")
+            #expect(ok.json["user_metadata"] == ["plan": "gold", "lang": "fr"])
+            let (_, stored) = try await d.request("api/v2/users-by-email?email=zed%40example.com", token: d.token)
+            #expect(stored.arrayValue?.first?["user_metadata"] == ["plan": "gold", "lang": "fr"])
+            let eleven = "{" + (0..<11).map { "\"k\($0)\": \"v\"" }.joined(separator: ", ") + "}"
+            for (email, md) in [("a1@example.com", eleven), ("a2@example.com", #"{"n": 5}"#), ("a3@example.com", #"{"long": "\#(String(repeating: "x", count: 501))"}"#), ("a4@example.com", "[1]")] {
+                let r = try await signup(email, md)
+                #expect(r.status == 400, "\(md.prefix(40)): \(r.status)")
+                #expect(r.json["code"] == "invalid_signup")
+                let (_, none) = try await d.request("api/v2/users-by-email?email=" + email.replacingOccurrences(of: "@", with: "%40"), token: d.token)
+                #expect(none.arrayValue?.isEmpty == true, "a refused sign-up stored nothing")
+            }
+        }
+    }
+
+    @Test func namesLongerThanAllowedAnswer400() async throws {
+        try await InProcessDaemon.run { d in
+            let long = String(repeating: "a", count: 5_000)
+            let (rule, ruleBody) = try await d.request(
+                "api/v2/rules", method: "POST", body: Data(#"{"name": "\#(long)", "script": "function (u, c, cb) { cb(null, u, c); }"}"#.utf8), token: d.token)
+            #expect(rule == 400)
+            #expect(ruleBody["message"]?.stringValue?.contains("at most 128 characters") == true)
+            let (action, _) = try await d.request(
+                "api/v2/actions/actions", method: "POST",
+                body: Data(#"{"name": "\#(long)", "code": "exports.onExecutePostLogin = async () => {};", "supported_triggers": [{"id": "post-login", "version": "v3"}]}"#.utf8),
+                token: d.token)
+            #expect(action == 400)
+            let fits = String(repeating: "b", count: 128)
+            let (ok, _) = try await d.request(
+                "api/v2/rules", method: "POST", body: Data(#"{"name": "\#(fits)", "script": "function (u, c, cb) { cb(null, u, c); }"}"#.utf8), token: d.token)
+            #expect(ok == 201)
+        }
+    }
+}
