@@ -61,9 +61,25 @@ extension LoginPipeline {
         let connection = try resolveConnection(request.connection ?? Self.defaultConnection(in: rev.tenant), in: rev.tenant)
         if request.protocolName == nil { request.protocolName = "oauth2-password" }
         request.body = request.body ?? ["username": .string(username), "grant_type": "password"]
-        if connection.usesCustomScripts {
-            return try await customDatabaseLogin(username: username, password: password, connection: connection, client: client, request: request, started: started, revision: rev)
+        let ip = request.ip ?? "127.0.0.1"
+        let protection = rev.tenant.settings.attackProtection
+        if let refused = await attackRefusal(username: username, ip: ip, client: client, connection: connection, request: request, started: started, protection) {
+            return refused
         }
+        let result: SimulationResult
+        if connection.usesCustomScripts {
+            result = try await customDatabaseLogin(username: username, password: password, connection: connection, client: client, request: request, started: started, revision: rev)
+        } else {
+            result = try await databaseLogin(username: username, password: password, client: client, connection: connection, request: request, started: started, revision: rev)
+        }
+        await countAttempt(result, username: username, ip: ip, client: client, connection: connection, request: request, protection)
+        return result
+    }
+
+    /// The password check and flow of a login at an authsim-stored database connection.
+    func databaseLogin(
+        username: String, password: String, client: Client, connection: Connection, request: SimulationRequest, started: Double, revision rev: Revision
+    ) async throws(PipelineError) -> SimulationResult {
         let found: UserProfile?
         do { found = try await store.user(login: username, connection: connection.name) } catch { throw .store(String(describing: error)) }
         var check: (valid: Bool, rehash: Bool) = (false, false)

@@ -128,6 +128,8 @@ extension LoginPipeline {
             }
             if let user {
                 await log(TenantLogEvent(type: "scp", description: "Password changed by reset", connection: connection.name, userId: user.userId, userName: ticket.email, ip: ip ?? "127.0.0.1"))
+                // As in Auth0, a reset password lifts the brute-force blocks.
+                try? await attackProtection.unblock(identifiers: user.loginIdentifiers + [ticket.email])
                 await passwordChanged(user, ip: ip)
             }
             return ticket.resultURL

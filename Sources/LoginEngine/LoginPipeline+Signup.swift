@@ -52,6 +52,23 @@ extension LoginPipeline {
         guard let connection = tenant.connection(named: connectionName), connection.isDatabase else {
             throw await fail(400, "BadRequestError", "invalid_connection", "Connection \(connectionName) is not a database connection of this tenant")
         }
+        // Suspicious-IP throttling counts every sign-up attempt from an IP.
+        let throttling = tenant.settings.attackProtection.suspiciousIPThrottling
+        let from = ip ?? "127.0.0.1"
+        do {
+            guard try await attackProtection.ipAllowed(.preUserRegistration, ip: from, settings: throttling) else {
+                throw await fail(429, "TooManyAttemptsError", "too_many_attempts", Self.suspiciousIPMessage)
+            }
+            if try await attackProtection.recordIPAttempt(.preUserRegistration, ip: from, settings: throttling) {
+                await log(TenantLogEvent(
+                    type: "limit_mu", description: "Blocked IP address \(from): \(throttling.preUserRegistration.maxAttempts) sign-ups", clientId: clientId,
+                    clientName: client.name, connection: connection.name, userName: email, ip: from, userAgent: userAgent))
+            }
+        } catch let e as SignupError {
+            throw e
+        } catch {
+            logger.error("could not read attack protection state: \(error)")
+        }
         let emailOK = email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) != nil
         guard emailOK else { throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: the email address is not valid") }
         guard password.count >= 8 else {

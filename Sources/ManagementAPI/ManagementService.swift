@@ -18,6 +18,7 @@ public struct ManagementService: Sendable {
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
         "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections", "create:user_tickets",
+        "get:anomaly_block", "delete:anomaly_block",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).

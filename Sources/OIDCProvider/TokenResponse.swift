@@ -21,6 +21,7 @@ extension OAuthService {
             case "interaction_required": throw OAuthError(400, "interaction_required", e.description)
             case "server_error": throw OAuthError(500, "server_error", e.description)
             case "temporarily_unavailable": throw OAuthError(503, "temporarily_unavailable", e.description)
+            case "too_many_attempts": throw OAuthError(429, "too_many_attempts", e.description)
             default: throw OAuthError(403, e.error, e.description)
             }
         }

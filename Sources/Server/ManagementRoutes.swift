@@ -100,6 +100,30 @@ struct ManagementRoutes: RouteGroup {
             try await management.changeRoles(Self.userID(context), try await json(request), assign: false)
             return Response(status: .noContent)
         })
+        api.get("user-blocks", use: guarded(["read:users"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userBlocks(query: Self.query(request)))
+        })
+        api.delete("user-blocks", use: guarded(["update:users"]) { request, _, _ throws(ManagementError) in
+            try await management.unblockIdentifier(query: Self.query(request))
+            return Response(status: .noContent)
+        })
+        api.get("user-blocks/:id", use: guarded(["read:users"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userBlocks(Self.userID(context)))
+        })
+        api.delete("user-blocks/:id", use: guarded(["update:users"]) { _, context, _ throws(ManagementError) in
+            try await management.unblockUser(Self.userID(context))
+            return Response(status: .noContent)
+        })
+        api.get("anomaly/blocks/ips/:id", use: guarded(["get:anomaly_block"]) { _, context, _ throws(ManagementError) in
+            guard try await management.ipBlocked(Self.userID(context)) else {
+                throw ManagementError(404, "IP address specified is not currently blocked.", "not_blocked")
+            }
+            return Response(status: .ok)
+        })
+        api.delete("anomaly/blocks/ips/:id", use: guarded(["delete:anomaly_block"]) { _, context, _ throws(ManagementError) in
+            try await management.unblockIP(Self.userID(context))
+            return Response(status: .noContent)
+        })
         api.get("logs", use: guarded(["read:logs"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
         })

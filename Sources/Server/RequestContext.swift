@@ -2,10 +2,14 @@ import Hummingbird
 import NIOCore
 
 /// What every route gets besides the request: Hummingbird's core context (with the request id,
-/// `id`, also in the log lines), and the connecting peer's address.
+/// `id`, also in the log lines), and the connecting peer's address (or, behind a trusted
+/// proxy, the client's address it reported).
 public struct AuthsimRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// The client's address as a trusted proxy reported it (`X-Forwarded-For`), set by
+    /// `ForwardedForMiddleware` only when the peer is one of `authsim.trusted_proxies`.
+    public var forwardedClientIP: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -15,7 +19,7 @@ public struct AuthsimRequestContext: RequestContext, RemoteAddressRequestContext
     /// The peer's IP address ("127.0.0.1", "::1"); nil when no socket carried the request (the
     /// in-process test harness): logins and log events then record the engine's default,
     /// "127.0.0.1".
-    public var clientIP: String? { remoteAddress?.ipAddress }
+    public var clientIP: String? { forwardedClientIP ?? remoteAddress?.ipAddress }
 }
 
 /// A group of routes: one area of the API, registered on its own collection.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LoginEngine
+import Tenant
 
 /// Answers only requests addressed to a name the daemon serves. A web page the developer
 /// visits can point its own DNS name at 127.0.0.1 (DNS rebinding) and then read the daemon's
@@ -84,5 +85,40 @@ struct FramingMiddleware: RouterMiddleware {
             if response.headers[.contentSecurityPolicy] == nil { response.headers[.contentSecurityPolicy] = "frame-ancestors 'none'" }
         }
         return response
+    }
+}
+
+/// Behind a reverse proxy listed in `tenant.json` `authsim.trusted_proxies` (addresses or CIDR
+/// ranges; none by default), the client's address is the right-most `X-Forwarded-For` entry
+/// that is not itself a trusted proxy. From any other peer the header is ignored, so a client
+/// cannot choose the IP that rules, attack protection and the logs see.
+struct ForwardedForMiddleware: RouterMiddleware {
+    typealias Context = AuthsimRequestContext
+    let pipeline: LoginPipeline
+    static let field = HTTPField.Name("X-Forwarded-For")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let trusted = pipeline.tenant.settings.trustedProxies
+        guard !trusted.isEmpty, let peer = context.remoteAddress?.ipAddress, Self.isTrusted(peer, trusted) else {
+            return try await next(request, context)
+        }
+        var context = context
+        context.forwardedClientIP = Self.client(forwardedFor: request.headers[values: Self.field], trusted: trusted)
+        return try await next(request, context)
+    }
+
+    static func isTrusted(_ ip: String, _ trusted: [String]) -> Bool {
+        trusted.contains { IPRange($0)?.contains(ip) ?? false }
+    }
+
+    /// The right-most address of the header's list that is not a trusted proxy; nil when the
+    /// list has none (the peer's own address is used then).
+    static func client(forwardedFor values: [String], trusted: [String]) -> String? {
+        let hops = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        for hop in hops.reversed() {
+            guard IPRange(hop) != nil, !hop.contains("/") else { return nil }
+            if !isTrusted(hop, trusted) { return hop }
+        }
+        return nil
     }
 }

@@ -6,7 +6,7 @@ public enum TenantFingerprint {
     /// What the loader reads; anything else in the directory (build output, stores) is ignored.
     static let entries = [
         "tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
-        "database-connections", "resource-servers", "roles", "users", "actions", "triggers",
+        "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "attack-protection",
     ]
 
     /// `alsoWatching`: more files or folders (absolute paths), e.g. a test suite.

@@ -42,6 +42,14 @@ public enum TenantLoader {
         }
         let overlay = overlay.filter { isOverlayPath($0.key) }
         func path(_ rel: String) -> String { (directory as NSString).appendingPathComponent(rel) }
+        // Files are read only inside the tenant: a symbolic link may point within it, never out.
+        let root = Self.resolved(directory) ?? directory
+        func inside(_ rel: String) throws(TenantError) {
+            guard let real = Self.resolved(path(rel)) else { return }
+            guard real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+                throw TenantError(file: rel, message: "is a symbolic link to \(real), outside the tenant directory: tenant files must be inside it")
+            }
+        }
         func exists(_ rel: String) -> Bool {
             if let over = overlay[rel] { return over != nil }
             return fm.fileExists(atPath: path(rel))
@@ -52,6 +60,7 @@ public enum TenantLoader {
                 guard let over else { throw TenantError(file: rel, message: "cannot read file") }
                 text = over
             } else {
+                try inside(rel)
                 guard let data = fm.contents(atPath: path(rel)) else { throw TenantError(file: rel, message: "cannot read file") }
                 guard let t = String(data: data, encoding: .utf8) else { throw TenantError(file: rel, message: "file is not UTF-8 text") }
                 text = t
@@ -139,11 +148,31 @@ public enum TenantLoader {
             if let hosts = own["allowed_outbound_hosts"]?.arrayValue ?? o["allowed_outbound_hosts"]?.arrayValue {
                 settings.allowedOutboundHosts = hosts.compactMap(\.stringValue)
             }
+            if let proxies = own["trusted_proxies"] {
+                settings.trustedProxies = try AttackProtectionSettings.addresses(proxies, "tenant.json", name: "authsim.trusted_proxies")
+            }
+            if let ap = o["attack_protection"] {
+                guard let a = ap.objectValue else { throw TenantError(file: "tenant.json", message: "attack_protection must be an object") }
+                if let b = a["brute_force_protection"] { settings.attackProtection.bruteForce = try AttackProtectionSettings.bruteForce(b, file: "tenant.json") }
+                if let t = a["suspicious_ip_throttling"] {
+                    settings.attackProtection.suspiciousIPThrottling = try AttackProtectionSettings.suspiciousIPThrottling(t, file: "tenant.json")
+                }
+            }
             if let paths = own["module_paths"] {
                 guard let list = paths.arrayValue?.compactMap(\.stringValue), list.count == paths.arrayValue?.count else {
                     throw TenantError(file: "tenant.json", message: "authsim.module_paths must be an array of folder paths")
                 }
                 settings.modulePaths = list
+            }
+        }
+
+        // deploy-cli's attack-protection/ files (they win over tenant.json's).
+        for (rel, isBruteForce) in [("attack-protection/brute-force-protection.json", true), ("attack-protection/suspicious-ip-throttling.json", false)] where exists(rel) {
+            let v = try readJSON(rel)
+            if isBruteForce {
+                settings.attackProtection.bruteForce = try AttackProtectionSettings.bruteForce(v, file: rel)
+            } else {
+                settings.attackProtection.suspiciousIPThrottling = try AttackProtectionSettings.suspiciousIPThrottling(v, file: rel)
             }
         }
 
@@ -318,6 +347,7 @@ public enum TenantLoader {
         // Seed users and geoip
         var seeds: [(connection: String, path: String)] = []
         for f in list("users", ext: "json") {
+            try inside("users/" + f)
             hasher.add("users/" + f)
             seeds.append((String(f.dropLast(5)), path("users/" + f)))
         }
@@ -437,6 +467,15 @@ public enum TenantLoader {
 }
 
 /// A deterministic id derived from a name, so ids stay the same across loads.
+extension TenantLoader {
+    /// The path with every symbolic link resolved, or nil when it does not exist.
+    static func resolved(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+}
+
 func stableID(prefix: String, _ name: String, length: Int) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     var h = FNV1a()

@@ -227,6 +227,11 @@ public struct TenantSettings: Sendable, Equatable {
     /// `authsim.sample`: the tenant is a sample whose published client secrets may be served
     /// beyond loopback.
     public var sample = false
+    /// Brute-force protection and suspicious-IP throttling (Auth0's defaults unless set).
+    public var attackProtection = AttackProtectionSettings()
+    /// `authsim.trusted_proxies`: reverse proxies (addresses or CIDR ranges) whose
+    /// `X-Forwarded-For` names the client; none by default.
+    public var trustedProxies: [String] = []
 
     public init() {
         domain = "authsim.local"

@@ -1,3 +1,4 @@
+import AuthsimTesting
 import Foundation
 import JSONCore
 import Testing
@@ -102,5 +103,43 @@ import FoundationNetworking
         #expect(run.status != 0)
         #expect(run.stderr.contains("refusing to listen on 0.0.0.0"), "\(run.stderr)")
         #expect(run.stderr.contains("authsim Management"))
+    }
+
+    /// A password grant from `forwardedFor` (through the trusted proxy at 127.0.0.1).
+    static func passwordGrant(_ d: Daemon, _ username: String, _ password: String, forwardedFor: String) async throws -> (Int, JSONValue) {
+        var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
+        r.httpMethod = "POST"
+        r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        r.setValue(forwardedFor, forHTTPHeaderField: "X-Forwarded-For")
+        let fields = ["grant_type": "password", "username": username, "password": password, "client_id": InProcess.appClient, "client_secret": InProcess.appSecret]
+        r.httpBody = Data(fields.map { "\($0.key)=\(AuthsimTestClient.formEncode($0.value))" }.joined(separator: "&").utf8)
+        let (data, response) = try await URLSession.shared.data(for: r)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONValue.parse(String(decoding: data, as: UTF8.self))) ?? .null)
+    }
+
+    @Test func behindATrustedProxyAttemptsCountPerClientAddress() async throws {
+        let tenant = try sampleTenantCopy()
+        try #"{"friendly_name": "t", "default_audience": "https://api.example.com", "authsim": {"domain": "sample.authsim.local", "trusted_proxies": ["127.0.0.1"]}}"#
+            .write(toFile: tenant + "/tenant.json", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { d.terminate() }
+        // Ten failures from one client block bob there; a client elsewhere still logs in.
+        for _ in 0..<10 {
+            let (status, _) = try await Self.passwordGrant(d, "bob@example.com", "wrong", forwardedFor: "198.51.100.7")
+            #expect(status == 403)
+        }
+        let (blocked, body) = try await Self.passwordGrant(d, "bob@example.com", "Passw0rd!", forwardedFor: "198.51.100.7")
+        #expect(blocked == 429)
+        #expect(body["error"] == "too_many_attempts")
+        // The right-most address that is not a trusted proxy is the client.
+        let (other, _) = try await Self.passwordGrant(d, "bob@example.com", "Passw0rd!", forwardedFor: "198.51.100.7, 198.51.100.8, 127.0.0.1")
+        #expect(other == 200)
+        let (_, logs) = try await d.request("api/v2/logs?per_page=100", token: d.token)
+        let events = logs.arrayValue ?? []
+        #expect(events.contains { $0["type"] == "limit_wc" && $0["ip"] == "198.51.100.7" })
+        #expect(events.contains { $0["type"] == "s" && $0["ip"] == "198.51.100.8" })
+        let (_, blocks) = try await d.request("api/v2/user-blocks?identifier=bob%40example.com", token: d.token)
+        #expect(blocks["blocked_for"]?.arrayValue?.map { $0["ip"] } == ["198.51.100.7"])
+        #expect(await d.stop() == 0)
     }
 }

@@ -240,4 +240,96 @@ import Tokens
             #expect(ok == 201)
         }
     }
+
+    static func password(_ c: AuthsimTestClient, _ username: String, _ password: String) async throws -> AuthsimTestResponse {
+        try await c.form("oauth/token", [
+            "grant_type": "password", "username": username, "password": password, "client_id": InProcess.appClient, "client_secret": InProcess.appSecret,
+            "scope": "openid",
+        ])
+    }
+
+    @Test func bruteForceProtectionBlocksAfterTenFailuresUntilUnblocked() async throws {
+        let app = try await Self.app()
+        let token = try app.managementToken()
+        try await app.test { c in
+            // Nine failures, then the right password: the count starts again.
+            for _ in 0..<9 { #expect(try await Self.password(c, "bob@example.com", "wrong").status == 403) }
+            #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 200)
+            // Ten consecutive failures block bob from this IP; the right password is refused too.
+            for i in 0..<10 {
+                let r = try await Self.password(c, "bob@example.com", "wrong")
+                #expect(r.status == 403, "failure \(i + 1)")
+                #expect(r.json["error"] == "invalid_grant")
+            }
+            let blocked = try await Self.password(c, "bob@example.com", "Passw0rd!")
+            #expect(blocked.status == 429)
+            #expect(blocked.json["error"] == "too_many_attempts")
+            // The login page says so too.
+            let page = try await c.send(.get, "authorize?response_type=code&client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
+            let tx = try #require(InProcessRouteTests.Run.tx(page.text))
+            let form = try await c.form("authorize/login", ["tx": tx, "username": "bob@example.com", "password": "Passw0rd!"])
+            #expect(form.text.contains("blocked after multiple consecutive login attempts"))
+            // Other users are not affected.
+            #expect(try await Self.password(c, "ann@example.com", "Passw0rd!").status == 200)
+            // The block is logged (limit_wc) and listed; an administrator lifts it.
+            let logs = try await c.send(.get, "api/v2/logs?q=type:limit_wc", token: token)
+            #expect(logs.json.arrayValue?.contains { $0["user_name"] == "bob@example.com" } == true)
+            let listed = try await c.send(.get, "api/v2/user-blocks/" + InProcess.bobPath, token: token)
+            #expect(listed.json["blocked_for"]?.arrayValue?.count == 1)
+            #expect(listed.json["blocked_for"]?.arrayValue?.first?["ip"] == "127.0.0.1")
+            #expect(try await c.send(.delete, "api/v2/user-blocks/" + InProcess.bobPath, token: token).status == 204)
+            #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 200)
+        }
+    }
+
+    @Test func attackProtectionSettingsComeFromTheTenantWithAuth0sNames() async throws {
+        let tenant = #"""
+            {"friendly_name": "t", "default_audience": "https://api.example.com", "authsim": {"domain": "sample.authsim.local"},
+             "attack_protection": {"brute_force_protection": {"max_attempts": 3, "mode": "count_per_identifier"},
+                                   "suspicious_ip_throttling": {"stage": {"pre-login": {"max_attempts": 5, "rates": 86400000}, "pre-user-registration": {"max_attempts": 2, "rates": 86400000}}}}}
+            """#
+        let app = try await Self.app(tenantJSON: tenant)
+        let token = try app.managementToken()
+        try await app.test { c in
+            for _ in 0..<3 { #expect(try await Self.password(c, "bob@example.com", "wrong").status == 403) }
+            #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 429, "blocked after 3 (from any IP)")
+            let listed = try await c.send(.get, "api/v2/user-blocks?identifier=bob%40example.com", token: token)
+            #expect(listed.json["blocked_for"]?.arrayValue?.first?["ip"] == .null, "count_per_identifier blocks from every IP")
+            // Two more failures (other identifiers) empty this IP's pre-login bucket of 5.
+            #expect(try await Self.password(c, "x1@example.com", "wrong").status == 403)
+            #expect(try await c.send(.get, "api/v2/anomaly/blocks/ips/127.0.0.1", token: token).status == 404)
+            #expect(try await Self.password(c, "x2@example.com", "wrong").status == 403)
+            #expect(try await c.send(.get, "api/v2/anomaly/blocks/ips/127.0.0.1", token: token).status == 200)
+            let throttled = try await Self.password(c, "ann@example.com", "Passw0rd!")
+            #expect(throttled.status == 429)
+            #expect(throttled.json["error_description"]?.stringValue?.contains("suspicious") == true)
+            let logs = try await c.send(.get, "api/v2/logs?q=type:limit_mu", token: token)
+            #expect(logs.json.arrayValue?.isEmpty == false)
+            #expect(try await c.send(.delete, "api/v2/anomaly/blocks/ips/127.0.0.1", token: token).status == 204)
+            #expect(try await Self.password(c, "ann@example.com", "Passw0rd!").status == 200)
+            // Sign-ups: two from one IP, then 429.
+            func signup(_ email: String) async throws -> Int {
+                try await c.send(
+                    .post, "dbconnections/signup",
+                    body: #"{"client_id": "\#(InProcess.appClient)", "email": "\#(email)", "password": "Passw0rd!long", "connection": "Username-Password-Authentication"}"#).status
+            }
+            #expect(try await signup("s1@example.com") == 200)
+            #expect(try await signup("s2@example.com") == 200)
+            #expect(try await signup("s3@example.com") == 429)
+        }
+        // Bad settings name the file and the field.
+        let bad = #"{"authsim": {"domain": "x.local"}, "attack_protection": {"brute_force_protection": {"max_attempts": 1000}}}"#
+        await #expect(throws: (any Error).self) { _ = try await Self.app(tenantJSON: bad) }
+    }
+
+    @Test func theAllowlistIsNeverCounted() async throws {
+        let tenant = #"""
+            {"authsim": {"domain": "sample.authsim.local"}, "attack_protection": {"brute_force_protection": {"max_attempts": 2, "allowlist": ["127.0.0.0/8", "::1"]}}}
+            """#
+        let app = try await Self.app(tenantJSON: tenant)
+        try await app.test { (c: AuthsimTestClient) async throws in
+            for _ in 0..<5 { #expect(try await Self.password(c, "bob@example.com", "wrong").status == 403) }
+            #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 200)
+        }
+    }
 }

@@ -409,6 +409,47 @@ struct InProcessDaemon: Sendable {
             #expect(res.json.arrayValue?.contains { $0["type"] == "s" && $0["user_name"] == "bob@example.com" } == true)
             #expect(res.json.arrayValue?.contains { $0["ip"] == "203.0.113.9" } == false)
         }),
+        ("GET /api/v2/user-blocks", { (r: Run) async throws in
+            // Ten wrong passwords for one identifier block it from this IP.
+            for _ in 0..<10 {
+                let failed = try await r.c.form("oauth/token", [
+                    "grant_type": "password", "username": "intruder@example.com", "password": "guess", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret,
+                ])
+                #expect(failed.status == 403)
+            }
+            let res = try await r.c.send(.get, "api/v2/user-blocks?identifier=intruder%40example.com", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["blocked_for"]?.arrayValue?.first?["identifier"] == "intruder@example.com")
+            #expect(res.json["blocked_for"]?.arrayValue?.first?["connection"] == "Username-Password-Authentication")
+            #expect(try await r.c.send(.get, "api/v2/user-blocks", token: r.token).status == 400)
+        }),
+        ("DELETE /api/v2/user-blocks", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/user-blocks?identifier=intruder%40example.com", token: r.token)
+            #expect(res.status == 204)
+            let after = try await r.c.send(.get, "api/v2/user-blocks?identifier=intruder%40example.com", token: r.token)
+            #expect(after.json["blocked_for"] == [])
+        }),
+        ("GET /api/v2/user-blocks/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/user-blocks/" + InProcess.annPath, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json == ["blocked_for": []])
+            #expect(try await r.c.send(.get, "api/v2/user-blocks/auth0%7Cnobody", token: r.token).status == 404)
+        }),
+        ("DELETE /api/v2/user-blocks/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/user-blocks/" + InProcess.annPath, token: r.token).status == 204)
+            #expect(try await r.c.send(.delete, "api/v2/user-blocks/auth0%7Cnobody", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/anomaly/blocks/ips/{id}", { (r: Run) async throws in
+            // Ten failed logins are far from the hundred that throttle an IP.
+            let res = try await r.c.send(.get, "api/v2/anomaly/blocks/ips/127.0.0.1", token: r.token)
+            #expect(res.status == 404)
+            #expect(res.json["errorCode"] == "not_blocked")
+            #expect(try await r.c.send(.get, "api/v2/anomaly/blocks/ips/not-an-ip", token: r.token).status == 400)
+        }),
+        ("DELETE /api/v2/anomaly/blocks/ips/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/anomaly/blocks/ips/127.0.0.1", token: r.token).status == 204)
+            #expect(try await r.c.send(.delete, "api/v2/anomaly/blocks/ips/%3A%3A1", token: r.token).status == 204)
+        }),
         ("GET /api/v2/users/{id}/logs", { (r: Run) async throws in
             let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/logs", token: r.token)
             #expect(res.status == 200)

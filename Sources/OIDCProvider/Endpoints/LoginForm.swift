@@ -25,7 +25,7 @@ extension AuthorizationService {
             request.userAgent = userAgent
             request.connection = connection
             let result = try await self.pipeline.login(username: username, password: password, request: request)
-            if result.error?.error == "invalid_grant" { failed = result.error?.description }
+            if ["invalid_grant", "too_many_attempts"].contains(result.error?.error) { failed = result.error?.description }
             return result
         }
         if let failed {
