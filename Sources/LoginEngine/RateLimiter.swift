@@ -22,15 +22,20 @@ public final class RateLimiter: Sendable {
         client.raw["authsim"]?["rate_limit_per_minute"]?.intValue
     }
 
-    /// Counts one request of `client`; nil when the client has no limit.
-    public func check(_ client: Client, now: Double = Timestamp.now()) -> Decision? {
+    /// Counts one request of `client`; nil when the client has no limit. `caller` separates
+    /// callers that did not prove they are the client (an IP address): they are counted in a
+    /// window of their own, so they cannot use up the client's.
+    public func check(_ client: Client, caller: String? = nil, now: Double = Timestamp.now()) -> Decision? {
         guard let limit = Self.limit(of: client), limit > 0 else { return nil }
         let window = Int(now) / 60 * 60
+        let key = caller.map { client.clientId + "\n" + $0 } ?? client.clientId
         return windows.withLock { w in
-            var entry = w[client.clientId] ?? (window, 0)
+            // Windows of past minutes go (anonymous callers must not grow the table for ever).
+            if w.count > 10_000 { w = w.filter { $0.value.start == window } }
+            var entry = w[key] ?? (window, 0)
             if entry.start != window { entry = (window, 0) }
             entry.count += 1
-            w[client.clientId] = entry
+            w[key] = entry
             return Decision(allowed: entry.count <= limit, limit: limit, remaining: max(0, limit - entry.count), reset: window + 60)
         }
     }

@@ -18,10 +18,14 @@ public struct OAuthService: Sendable {
         self.rateLimiter = rateLimiter
     }
 
-    /// The rate-limit decision for the client a token request names (nil: no limit applies).
+    /// The rate-limit decision for the client a token request names (nil: no limit applies),
+    /// counted after client authentication: a request that proves it is a confidential client
+    /// counts against the client; one that does not (a wrong or missing secret, or a public
+    /// client, which anyone can name) counts against the client from its IP address only.
     public func rateLimit(_ r: OAuthRequest) -> RateLimiter.Decision? {
         guard let id = r.basicCredentials?.id ?? r["client_id"], let client = tenant.clients.first(where: { $0.clientId == id }) else { return nil }
-        return rateLimiter.check(client)
+        let proven = !client.isPublic && (try? authenticateClient(r, secretRequired: true)) != nil
+        return rateLimiter.check(client, caller: proven ? nil : "ip:" + (r.ip ?? "127.0.0.1"))
     }
 
     static let passwordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"

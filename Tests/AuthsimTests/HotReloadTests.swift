@@ -12,10 +12,11 @@ import Testing
         return r
     }
 
-    /// Polls until `condition` holds (reloads are debounced polling), at most ~15 s.
+    /// Polls until `condition` holds (reloads are debounced polling), at most ~60 s (generous:
+    /// a loaded machine polls late).
     func eventually(_ d: Daemon, _ condition: (JSONValue) -> Bool) async throws -> JSONValue {
         var last: JSONValue = .null
-        for _ in 0..<75 {
+        for _ in 0..<300 {
             last = try await simulate(d)
             if condition(last) { return last }
             try await Task.sleep(for: .milliseconds(200))

@@ -41,12 +41,24 @@ import FoundationNetworking
         var d = try await Daemon.start(extraArguments: ["--tenant", tenant])
         var last: HTTPURLResponse?
         var statuses: [Int] = []
+        var anonymous: [Int] = []
         for attempt in 0..<3 {
             if attempt > 0 {
                 _ = await d.stop()
                 d = try await Daemon.start(extraArguments: ["--tenant", tenant])
             }
             let started = minute()
+            // A caller without the client's secret is counted apart: it cannot use up the
+            // client's requests (it used to be counted before client authentication).
+            anonymous = []
+            for _ in 0..<5 {
+                var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
+                r.httpMethod = "POST"
+                r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+                r.httpBody = Data("grant_type=client_credentials&client_id=sampleManagementClientId0000000&client_secret=guess&audience=x".utf8)
+                let (_, response) = try await URLSession.shared.data(for: r)
+                anonymous.append((response as? HTTPURLResponse)?.statusCode ?? 0)
+            }
             let token = try await ManagementAPITests().m2mToken(d)  // 1 of 3
             statuses = []
             for _ in 0..<3 {
@@ -60,6 +72,7 @@ import FoundationNetworking
         }
         // The token request and two API calls fit; the fourth request is over the limit.
         #expect(statuses == [200, 200, 429])
+        #expect(anonymous == [401, 401, 401, 429, 429])
         #expect(last?.value(forHTTPHeaderField: "X-RateLimit-Limit") == "3")
         #expect(last?.value(forHTTPHeaderField: "X-RateLimit-Remaining") == "0")
         #expect(Int(last?.value(forHTTPHeaderField: "X-RateLimit-Reset") ?? "") ?? 0 > Int(Date().timeIntervalSince1970) - 1)

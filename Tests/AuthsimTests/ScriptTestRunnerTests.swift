@@ -32,7 +32,7 @@ final class LiveProcess: @unchecked Sendable {
     var output: String { lock.lock(); defer { lock.unlock() }; return text }
 
     /// Waits (polling) until the output contains `needle` after `offset` characters; at most `seconds`.
-    func wait(for needle: String, after offset: Int = 0, seconds: Double = 20) async -> Bool {
+    func wait(for needle: String, after offset: Int = 0, seconds: Double = 90) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             let o = output
