@@ -15,11 +15,17 @@ public struct ServerConfiguration: Sendable {
     /// `Host` names answered besides loopback names, the issuer's host and the tenant's domain
     /// (`*`: any); every other name gets 421.
     public var allowedHosts: [String]
+    /// A connection must deliver each whole request (head and body) within this many seconds of
+    /// opening or of its previous answer, else it is closed (slow headers, endless bodies).
+    public var requestReadTimeout: Double
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20, allowedHosts: [String] = []) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20, allowedHosts: [String] = [], requestReadTimeout: Double = 30
+    ) {
         self.host = host
         self.port = port
         self.maximumBodySize = maximumBodySize
+        self.requestReadTimeout = requestReadTimeout
         // A daemon bound to one address answers to that address as a name.
         self.allowedHosts = allowedHosts + (["0.0.0.0", "::", ""].contains(host) ? [] : [host])
     }
@@ -86,8 +92,10 @@ public struct AuthsimServer: Sendable {
     /// The application on `configuration`'s address: what `run` serves, and what the in-process
     /// test harness (AuthsimTesting) drives without a socket.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let deadline = TimeAmount.nanoseconds(Int64(min(max(configuration.requestReadTimeout, 0.001), 86_400) * 1e9))
+        return Application(
             router: router(),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadDeadline(deadline: deadline)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "authsim"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

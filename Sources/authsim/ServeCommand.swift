@@ -31,6 +31,8 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("allowed-host"),
         help: "A Host name to answer besides loopback names, the issuer's host and the tenant's domain (repeatable; '*' answers any).")
     var allowedHosts: [String] = []
+    @Option(name: .long, help: "Seconds a connection has to send each whole request (headers and body), from opening or from its previous answer; then it is closed.")
+    var requestReadTimeout: Double = 30
     @Flag(name: .long, help: "Run the tenant's tests (tests/) at start and after every change, printing what changed in the results.") var watch = false
 
     func run() async throws {
@@ -81,7 +83,8 @@ struct Serve: AsyncParsableCommand {
         defer { pruner.cancel() }
 
         let server = AuthsimServer(
-            pipeline: pipeline, configuration: ServerConfiguration(host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts),
+            pipeline: pipeline, configuration: ServerConfiguration(
+                host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts, requestReadTimeout: requestReadTimeout),
             metrics: AuthsimServer.bootstrapMetrics())
         let tenantName = pipeline.tenant.name
         let storePath = StoreLocation.isPostgres(tenantOptions.storePath) ? "PostgreSQL" : tenantOptions.storePath

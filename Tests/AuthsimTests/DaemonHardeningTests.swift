@@ -142,4 +142,50 @@ import FoundationNetworking
         #expect(blocks["blocked_for"]?.arrayValue?.map { $0["ip"] } == ["198.51.100.7"])
         #expect(await d.stop() == 0)
     }
+
+    /// Opens a connection, sends `partial`, and waits (up to `wait` seconds) for the daemon to
+    /// close it; returns whether it did. Blocking: call off the pool.
+    static func closedAfterPartialRequest(port: Int, _ partial: String, wait: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Daemon.DaemonError(message: "socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Daemon.DaemonError(message: "connect failed") }
+        var timeout = timeval(tv_sec: wait, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let bytes = Array(partial.utf8)
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return true }  // closed by the daemon
+            if n < 0 { return errno == ECONNRESET }  // timed out waiting (EAGAIN): still open
+        }
+    }
+
+    @Test func connectionsThatNeverFinishARequestAreClosed() async throws {
+        let d = try await Daemon.start(extraArguments: ["--request-read-timeout", "1"])
+        defer { d.terminate() }
+        let port = try #require(d.base.port)
+        // Headers that never end, a body that never comes, and an idle kept-alive connection:
+        // each is closed (the wait is generous; the deadline is one second).
+        let results = try await offThePool {
+            [
+                try Self.closedAfterPartialRequest(port: port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a", wait: 120),
+                try Self.closedAfterPartialRequest(
+                    port: port, "POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\":", wait: 120),
+                try Self.closedAfterPartialRequest(port: port, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", wait: 120),
+            ]
+        }
+        #expect(results == [true, true, true])
+        // The daemon serves on.
+        #expect(try await d.request("healthz").0 == 200)
+        #expect(await d.stop() == 0)
+    }
 }
