@@ -150,7 +150,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "Tenant", "JSONCore",
+                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "Tenant", "Directory", "JSONCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -216,6 +216,6 @@ let package = Package(
             ],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", .product(name: "Prometheus", package: "swift-prometheus"), "ScriptRuntime", "JSONCore", "LoginEngine", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", "Directory", .product(name: "Prometheus", package: "swift-prometheus"), "ScriptRuntime", "JSONCore", "LoginEngine", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

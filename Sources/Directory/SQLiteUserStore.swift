@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import JSONCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode. Each user is a row with its profile as
 /// JSON plus indexed lookup columns; read-modify-write updates run inside one write
@@ -8,6 +9,15 @@ import JSONCore
 public final class SQLiteUserStore: UserStore {
     let pool: DatabasePool
     public let path: String
+    /// The store file as opened (device and inode): a file removed or replaced under the
+    /// daemon is no longer the one it writes to.
+    let opened: (device: UInt64, inode: UInt64)
+    /// Why the last write failed for lack of room or a failing disk; cleared by the next
+    /// write that succeeds.
+    let writeFailure = Mutex<String?>(nil)
+    /// Writes failed so since the store opened, and the last failure (kept when a later write
+    /// succeeds, unlike `writeFailure`).
+    let failures = Mutex<(count: Int, last: String?)>((0, nil))
 
     public init(path: String) throws {
         self.path = path
@@ -18,7 +28,60 @@ public final class SQLiteUserStore: UserStore {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: config)
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw DirectoryError.storage("cannot read \(path) after opening it: \(String(cString: strerror(errno)))") }
+        opened = (UInt64(st.st_dev), UInt64(st.st_ino))
         try migrator.migrate(pool)
+    }
+
+    /// Why writes cannot be kept now, or nil: the store file was removed or replaced since it
+    /// was opened (SQLite would go on writing to the unlinked file, and a restart would find
+    /// nothing of it), its owner may no longer write it, or the last write found the disk full
+    /// or failing.
+    public func storageProblem() -> StorageProblem? {
+        if let lasting = fileProblem() { return StorageProblem(lasting, lasting: true) }
+        return writeFailure.withLock { $0 }.map { StorageProblem($0, lasting: false) }
+    }
+
+    public func failedWrites() -> (count: Int, last: StorageProblem?) {
+        let f = failures.withLock { $0 }
+        return (f.count, f.last.map { StorageProblem($0, lasting: false) })
+    }
+
+    /// The file part of `storageProblem` (not the last write's failure: a full disk may have
+    /// room again, which only a write finds out).
+    func fileProblem() -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return "the store file \(path) was removed while the daemon ran: writes are refused (restart the daemon)" }
+        guard UInt64(st.st_dev) == opened.device, UInt64(st.st_ino) == opened.inode else {
+            return "the store file \(path) was replaced while the daemon ran: writes are refused (restart the daemon)"
+        }
+        if Int(st.st_mode) & 0o200 == 0 { return "the store file \(path) was made read-only: writes are refused" }
+        return nil
+    }
+
+    /// `pool.write`, refused before anything is written while `storageProblem` names one; a
+    /// write that fails for lack of room or a failing disk is remembered until one succeeds.
+    func guardedWrite<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        if let problem = fileProblem() { throw DirectoryError.storage(problem) }
+        do {
+            let result = try await pool.write(updates)
+            writeFailure.withLock { $0 = nil }
+            return result
+        } catch let e as DatabaseError where [.SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN].contains(e.resultCode) {
+            let message = e.resultCode == .SQLITE_FULL
+                ? "the disk holding \(path) is full: writes are refused until there is room"
+                : "the store file \(path) cannot be written (\(e.message ?? "\(e.resultCode)"))"
+            writeFailure.withLock { $0 = message }
+            failures.withLock { $0 = ($0.count + 1, message) }
+            throw DirectoryError.storage(message)
+        }
+    }
+
+    /// Makes the store refuse to grow past `pages` pages (SQLite answers `SQLITE_FULL` as on a
+    /// full disk): for tests of what a full disk does.
+    package func limitPages(_ pages: Int) async throws {
+        try await pool.write { db in _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)") }
     }
 
     /// The store holds the signing keys: a new data directory is made 0700 and a new store file
@@ -192,25 +255,25 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func insert(_ user: UserProfile) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             if try Self.fetchUser(db, id: user.userId) != nil { throw DirectoryError.userExists(user.userId) }
             try Self.write(db, user, insert: true)
         }
     }
 
     public func replace(_ user: UserProfile) async throws {
-        try await pool.write { db in try Self.write(db, user, insert: false) }
+        try await guardedWrite { db in try Self.write(db, user, insert: false) }
     }
 
     public func recordLogin(id: String, ip: String?, at: Double) async throws -> UserProfile {
-        try await pool.write { db in try Self.countLogin(db, id: id, ip: ip, at: at) }
+        try await guardedWrite { db in try Self.countLogin(db, id: id, ip: ip, at: at) }
     }
 
     /// One write transaction for the count and the roles.
     public func recordLoginWithRoles(id: String, ip: String?, at: Double) async throws -> (user: UserProfile, roles: [String]) {
         // A struct, not a tuple, out of GRDB's generic `write`: the tuple's generic metadata
         // crashed the Swift 6.3 runtime (a null-pointer call instantiating it) in release builds.
-        let counted = try await pool.write { db in CountedLogin(user: try Self.countLogin(db, id: id, ip: ip, at: at), roles: try Self.fetchRoles(db, userId: id)) }
+        let counted = try await guardedWrite { db in CountedLogin(user: try Self.countLogin(db, id: id, ip: ip, at: at), roles: try Self.fetchRoles(db, userId: id)) }
         return (counted.user, counted.roles)
     }
 
@@ -237,7 +300,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func update(id: String, _ change: @Sendable (inout UserProfile) throws -> Void) async throws -> UserProfile {
-        try await pool.write { db in
+        try await guardedWrite { db in
             guard var u = try Self.fetchUser(db, id: id) else { throw DirectoryError.notFound(id) }
             try change(&u)
             u.updatedAt = max(Timestamp.now(), u.updatedAt + 0.001)
@@ -281,7 +344,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func removeRoles(userId: String, roles: [String]) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             for r in roles {
                 try db.execute(sql: "DELETE FROM user_roles WHERE user_id = ? AND role = ?", arguments: [userId, r])
             }
@@ -289,7 +352,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func delete(id: String) async throws -> Bool {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(sql: "DELETE FROM user_roles WHERE user_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM users WHERE user_id = ?", arguments: [id])
             return db.changesCount > 0
@@ -316,7 +379,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func assignRoles(userId: String, roles: [String]) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             for r in roles {
                 try db.execute(sql: "INSERT OR IGNORE INTO user_roles (user_id, role) VALUES (?, ?)", arguments: [userId, r])
             }
@@ -332,7 +395,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func saveSigningKeys(_ keys: [StoredSigningKey]) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             for k in keys {
                 try db.execute(
                     sql: "INSERT INTO signing_keys (kid, private_pem, created_at, status) VALUES (?, ?, ?, ?) ON CONFLICT(kid) DO UPDATE SET status = excluded.status",
@@ -342,7 +405,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func saveTrace(id: String, userId: String?, clientId: String, createdAt: Double, json: String) async throws {
-        try await pool.write { db in try Self.insertTrace(db, id: id, userId: userId, clientId: clientId, createdAt: createdAt, json: json) }
+        try await guardedWrite { db in try Self.insertTrace(db, id: id, userId: userId, clientId: clientId, createdAt: createdAt, json: json) }
     }
 
     static func insertTrace(_ db: Database, id: String, userId: String?, clientId: String, createdAt: Double, json: String) throws {
@@ -353,7 +416,7 @@ public final class SQLiteUserStore: UserStore {
 
     /// One transaction for the whole batch.
     public func appendRecords(_ records: [LoginRecord], logCapacity: Int) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             for record in records {
                 switch record {
                 case .log(let event): try Self.insertLog(db, event, capacity: logCapacity)
@@ -369,7 +432,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func appendLog(_ event: TenantLogEvent, capacity: Int) async throws {
-        try await pool.write { db in try Self.insertLog(db, event, capacity: capacity) }
+        try await guardedWrite { db in try Self.insertLog(db, event, capacity: capacity) }
     }
 
     static func insertLog(_ db: Database, _ event: TenantLogEvent, capacity: Int) throws {
@@ -420,7 +483,7 @@ public final class SQLiteUserStore: UserStore {
         let batch = 2000
         var total = 0
         while true {
-            let n = try await pool.write { db in
+            let n = try await guardedWrite { db in
                 try db.execute(sql: sql, arguments: arguments + [batch])
                 return db.changesCount
             }
@@ -430,7 +493,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func saveRefreshToken(_ t: RefreshTokenRecord) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(
                 sql: "INSERT INTO refresh_tokens (hash, user_id, client_id, audience, scope, created_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [t.hash, t.userId, t.clientId, t.audience, t.scope, t.createdAt, t.revoked])
@@ -448,7 +511,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func revokeRefreshToken(hash: String) async throws -> Bool {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(sql: "UPDATE refresh_tokens SET revoked = 1 WHERE hash = ?", arguments: [hash])
             return db.changesCount > 0
         }
@@ -459,14 +522,14 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func claimMetaValue(_ key: String, _ value: String) async throws -> Bool {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             return db.changesCount > 0
         }
     }
 
     public func putEphemeral(_ key: String, _ value: String, expires: Double) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(sql: "DELETE FROM ephemeral WHERE expires < ?", arguments: [Timestamp.now()])
             try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires) VALUES (?, ?, ?)", arguments: [key, value, expires])
         }
@@ -479,7 +542,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func takeEphemeral(_ key: String, now: Double) async throws -> String? {
-        try await pool.write { db in
+        try await guardedWrite { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT value, expires FROM ephemeral WHERE key = ?", arguments: [key]) else { return nil }
             try db.execute(sql: "DELETE FROM ephemeral WHERE key = ?", arguments: [key])
             let expires: Double = row["expires"]
@@ -505,7 +568,7 @@ public final class SQLiteUserStore: UserStore {
 
     /// One write transaction: SQLite serializes it with every other writer of the file.
     public func saveTenantChanges(_ files: [String: String?], expectedRevision: Int64) async throws -> Int64? {
-        try await pool.write { db in
+        try await guardedWrite { db in
             let current = try Self.tenantChangesRevision(db)
             guard current == expectedRevision else { return nil }
             let next = current + 1
@@ -523,7 +586,7 @@ public final class SQLiteUserStore: UserStore {
     public func modifyEphemeral<T: Sendable>(
         _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
     ) async throws -> T {
-        try await pool.write { db in
+        try await guardedWrite { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM ephemeral WHERE key = ? AND expires > ?", arguments: [key, now])
             let (value, result) = try change(current)
             if let value {
@@ -536,7 +599,7 @@ public final class SQLiteUserStore: UserStore {
     }
 
     public func setMetaValue(_ key: String, _ value: String) async throws {
-        try await pool.write { db in
+        try await guardedWrite { db in
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
         }
     }

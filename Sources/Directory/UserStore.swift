@@ -16,9 +16,28 @@ public struct StoredSigningKey: Sendable, Equatable {
     }
 }
 
+/// Why a store cannot keep writes.
+public struct StorageProblem: Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+    /// True when it cannot pass without an administrator (the file removed, replaced or made
+    /// read-only); false when the next write may succeed (a full or failing disk).
+    public var lasting: Bool
+
+    public init(_ description: String, lasting: Bool) {
+        self.description = description
+        self.lasting = lasting
+    }
+}
+
 /// Where users (and the daemon's small persistent state) live. Implementations make
 /// `mergeMetadata` and `recordLogin` atomic in the store itself.
 public protocol UserStore: Sendable {
+    /// Why writes cannot be kept now (the store file removed, replaced or made read-only, the
+    /// disk full), or nil. The daemon reports it at /healthz and answers 503 while it lasts.
+    func storageProblem() -> StorageProblem?
+    /// How many writes have failed for lack of room or a failing disk since the store opened,
+    /// and the last such failure: a caller compares the count before and after its work.
+    func failedWrites() -> (count: Int, last: StorageProblem?)
     func user(id: String) async throws -> UserProfile?
     /// Users with this email at any connection (emails are compared lower-cased).
     func users(email: String) async throws -> [UserProfile]
@@ -120,6 +139,10 @@ public enum LoginRecord: Sendable {
 }
 
 extension UserStore {
+    /// Stores on a server (PostgreSQL) report their failures per call.
+    public func storageProblem() -> StorageProblem? { nil }
+    public func failedWrites() -> (count: Int, last: StorageProblem?) { (0, nil) }
+
     public func recordLoginWithRoles(id: String, ip: String?, at: Double) async throws -> (user: UserProfile, roles: [String]) {
         let user = try await recordLogin(id: id, ip: ip, at: at)
         return (user, try await roles(userId: id))

@@ -31,8 +31,17 @@ extension ManagementService {
 
     private func applyToDirectory(what: String, _ change: (Tenant) throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
         let directory = tenant.directory
+        // Other daemons may serve the same directory: the change is computed on the files as
+        // they are now, under an exclusive lock on the directory, so two creations of one name
+        // cannot both pass the check (one 201, the other 409).
+        let lock: DirectoryLock
+        do { lock = try await DirectoryLock.acquire(directory) } catch {
+            return .failure(ManagementError(503, "the tenant directory is being changed by another daemon: \(error)", "temporarily_unavailable"))
+        }
+        defer { lock.release() }
+        let onDisk = (try? TenantLoader.load(directory: directory)) ?? tenant
         let files: [String: String?]
-        do { files = try change(tenant) } catch { return .failure(error) }
+        do { files = try change(onDisk) } catch { return .failure(error) }
         let before: TenantWriter.Snapshot
         do { before = try TenantWriter.write(directory: directory, files: files) } catch {
             return .failure(ManagementError(500, "could not write the tenant: \(error)", "internal_error"))
@@ -77,4 +86,37 @@ extension ManagementService {
     }
 
     static let changes = AsyncLock()
+}
+
+/// An exclusive `flock` on a directory, shared by every process that changes it.
+final class DirectoryLock {
+    private var fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// Waits (without holding a thread) until the lock is free; gives up after 30 s.
+    static func acquire(_ directory: String) async throws -> DirectoryLock {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "cannot open \(directory): \(String(cString: strerror(errno)))") }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, ContinuousClock.now < deadline else {
+                close(fd)
+                throw Failure(description: "cannot lock \(directory): \(String(cString: strerror(errno)))")
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return DirectoryLock(fd: fd)
+    }
+
+    func release() {
+        guard fd >= 0 else { return }
+        flock(fd, LOCK_UN)
+        close(fd)
+        fd = -1
+    }
+
+    deinit { release() }
 }

@@ -68,6 +68,7 @@ public struct AuthsimServer: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: HostCheckMiddleware(pipeline: pipeline, extra: configuration.allowedHosts))
         router.add(middleware: ForwardedForMiddleware(pipeline: pipeline))
+        router.add(middleware: StoreHealthMiddleware(pipeline: pipeline))
         router.add(middleware: FramingMiddleware())
         for group in routeGroups() { router.addRoutes(group.routes) }
         return router

@@ -9,7 +9,10 @@ struct HealthRoutes: RouteGroup {
 
     func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("healthz") { _, _ -> Response in
-            HTTPJSON.response([
+            if let problem = pipeline.store.storageProblem() {
+                return HTTPJSON.response(["status": "unhealthy", "problem": .string(problem.description), "tenant": .string(pipeline.tenant.name)], status: .serviceUnavailable)
+            }
+            return HTTPJSON.response([
                 "status": "ok", "tenant": .string(pipeline.tenant.name), "revision": .string(pipeline.tenant.revision),
                 "rules": .number(Double(pipeline.rulesRunner.rules.count)),
                 "workers": .number(Double(pipeline.runtime.configuration.workers)),

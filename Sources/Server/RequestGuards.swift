@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -120,5 +121,38 @@ struct ForwardedForMiddleware: RouterMiddleware {
             if !isTrusted(hop, trusted) { return hop }
         }
         return nil
+    }
+}
+
+/// While the store cannot keep writes (its file removed, replaced or made read-only, the disk
+/// full), requests that could write get 503 `store_unavailable` with the reason, and a request
+/// during which a write failed so is answered 503 whatever its handler made of it: nothing is
+/// acknowledged that the store did not keep. `/healthz` reports the problem (503); the
+/// discovery documents, keys, metrics and the OpenAPI document stay served.
+struct StoreHealthMiddleware: RouterMiddleware {
+    typealias Context = AuthsimRequestContext
+    let pipeline: LoginPipeline
+
+    static let exempt: [String] = ["/healthz", "/metrics", "/.well-known/", "/api/authsim/openapi.yaml", "/console"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if Self.exempt.contains(where: { path == $0 || path.hasPrefix($0) }) { return try await next(request, context) }
+        let store = pipeline.store
+        // A full disk may have room again (only a write finds out); a removed, replaced or
+        // read-only file does not come back.
+        if let lasting = store.storageProblem(), lasting.lasting { return Self.unavailable(lasting) }
+        let failuresBefore = store.failedWrites().count
+        let response = try await next(request, context)
+        if let lasting = store.storageProblem(), lasting.lasting { return Self.unavailable(lasting) }
+        let after = store.failedWrites()
+        if after.count > failuresBefore, let failure = after.last { return Self.unavailable(failure) }
+        return response
+    }
+
+    static func unavailable(_ problem: StorageProblem) -> Response {
+        var response = HTTPJSON.error(.serviceUnavailable, "The store cannot keep writes: \(problem)", errorCode: "store_unavailable")
+        response.headers[.retryAfter] = "30"
+        return response
     }
 }

@@ -188,4 +188,23 @@ import FoundationNetworking
         #expect(try await d.request("healthz").0 == 200)
         #expect(await d.stop() == 0)
     }
+
+    @Test func twoDaemonsCreatingOneRuleInOneDirectoryGetOne201AndOne409() async throws {
+        let tenant = try sampleTenantCopy()
+        let a = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { a.terminate() }
+        let b = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        defer { b.terminate() }
+        for round in 0..<3 {
+            let body = Data(#"{"name": "race-\#(round)", "script": "function (u, c, cb) { cb(null, u, c); }"}"#.utf8)
+            async let first = a.request("api/v2/rules", method: "POST", body: body, token: a.token)
+            async let second = b.request("api/v2/rules", method: "POST", body: body, token: b.token)
+            let statuses = try await [first.0, second.0].sorted()
+            #expect(statuses == [201, 409], "round \(round)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: tenant + "/rules").filter { $0.hasPrefix("race-") }
+        #expect(files.sorted() == ["race-0.js", "race-0.json", "race-1.js", "race-1.json", "race-2.js", "race-2.json"])
+        #expect(await a.stop() == 0)
+        #expect(await b.stop() == 0)
+    }
 }

@@ -1,4 +1,5 @@
 import AuthsimTesting
+import Directory
 import Foundation
 import JSONCore
 import Testing
@@ -330,6 +331,69 @@ import Tokens
         try await app.test { (c: AuthsimTestClient) async throws in
             for _ in 0..<5 { #expect(try await Self.password(c, "bob@example.com", "wrong").status == 403) }
             #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 200)
+        }
+    }
+
+    @Test func aStoreFileRemovedOrMadeReadOnlyIsReportedAndNoWriteIsAcknowledged() async throws {
+        let removed = try await Self.app()
+        let token = try removed.managementToken()
+        try await removed.test { c in
+            #expect(try await c.send(.get, "healthz").status == 200)
+            try FileManager.default.removeItem(atPath: removed.storePath)
+            let health = try await c.send(.get, "healthz")
+            #expect(health.status == 503)
+            #expect(health.json["status"] == "unhealthy")
+            #expect(health.json["problem"]?.stringValue?.contains("was removed") == true)
+            let create = try await c.send(.post, "api/v2/users", body: #"{"email": "lost@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication"}"#, token: token)
+            #expect(create.status == 503)
+            #expect(create.json["errorCode"] == "store_unavailable")
+            #expect(try await Self.password(c, "ann@example.com", "Passw0rd!").status == 503)
+            // What needs no store is still served.
+            #expect(try await c.send(.get, ".well-known/jwks.json").status == 200)
+        }
+        let readOnly = try await Self.app()
+        let token2 = try readOnly.managementToken()
+        try await readOnly.test { c in
+            chmod(readOnly.storePath, 0o400)
+            let refused = try await c.send(.post, "api/v2/users", body: #"{"email": "ro@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication"}"#, token: token2)
+            #expect(refused.status == 503)
+            #expect(refused.json["message"]?.stringValue?.contains("read-only") == true)
+            chmod(readOnly.storePath, 0o600)
+            #expect(try await c.send(.get, "healthz").status == 200)
+            let none = try await c.send(.get, "api/v2/users-by-email?email=ro%40example.com", token: token2)
+            #expect(none.status == 200)
+            #expect(none.json == [], "the refused write was not made")
+        }
+    }
+
+    @Test func aFullDiskAnswers503AndTheNextWriteWithRoomSucceeds() async throws {
+        let app = try await Self.app()
+        let token = try app.managementToken()
+        let store = try #require(app.pipeline.store as? SQLiteUserStore)
+        try await store.limitPages(1)  // the file may not grow: SQLite answers SQLITE_FULL
+        try await app.test { c in
+            var statuses: [Int] = []
+            for i in 0..<300 {
+                let profile = #"{"email": "full\#(i)@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication", "user_metadata": {"pad": "\#(String(repeating: "x", count: 2000))"}}"#
+                let r = try await c.send(.post, "api/v2/users", body: profile, token: token)
+                statuses.append(r.status)
+                if r.status != 201 {
+                    #expect(r.status == 503, "\(r.text)")
+                    #expect(r.json["message"]?.stringValue?.contains("full") == true)
+                    break
+                }
+            }
+            #expect(statuses.last == 503, "the store filled up: \(statuses.count) tries")
+            // While it stays full, every write that does not fit is refused the same way.
+            let again = try await c.send(.post, "api/v2/users", body: #"{"email": "again@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication", "user_metadata": {"pad": "\#(String(repeating: "y", count: 4000))"}}"#, token: token)
+            #expect(again.status == 503)
+            let lost = try await c.send(.get, "api/v2/users-by-email?email=again%40example.com", token: token)
+            #expect(lost.json == [], "nothing acknowledged, nothing kept")
+            // Room again: the next write goes through and the daemon is healthy.
+            try await store.limitPages(1_000_000)
+            let r = try await c.send(.post, "api/v2/users", body: #"{"email": "room@example.com", "password": "Passw0rd!long", "connection": "Username-Password-Authentication"}"#, token: token)
+            #expect(r.status == 201)
+            #expect(try await c.send(.get, "healthz").status == 200)
         }
     }
 }
