@@ -66,7 +66,7 @@ run: build-release
 # push the ordinary tests past their time limits; they run one at a time (--no-parallel), so the
 # hostile suite's memory reading is its own. FuzzTests runs each fuzz target briefly (a fixed
 # number of mutated inputs from a fixed seed; the host target in real logins).
-LOAD_SUITES := HostileUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
+LOAD_SUITES := HostileUnderLoadTests|HostileRequestsUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
 test: test-deps js-check check-imports
 	swift build $(CONFIG) --build-tests
