@@ -52,6 +52,19 @@ public enum FuzzSeeds {
                 ]),
                 tenant([(7, #"{"name":"google-oauth2","strategy":"google-oauth2","options":{"simulated_users":[{"sub":"1","email":"g@x"}]}}"#), (11, #"{"identifier":"https://api","scopes":[{"value":"read:x"}],"token_lifetime":60}"#), (12, #"{"name":"r","permissions":[{"resource_server_identifier":"https://api","permission_name":"read:x"}]}"#)]),
             ]
+        case .address:
+            return [
+                "127.0.0.1", "10.0.0.0/8", "192.168.1.7/32", "0.0.0.0/0", "::1", "2001:db8::/32", "fe80::1%eth0", "::", "::ffff:1.2.3.4",
+                "1:2:3:4:5:6:7:8", "https://spa.example.com", "http://localhost:3000", "https://*.apps.example.com", "HTTPS://A.EXAMPLE.COM:443/path?q",
+                "http://[::1]:8080", "null", "https://a.example.com.",
+            ].map { Array($0.utf8) }
+        case .protection:
+            return [
+                #"{"enabled":true,"shields":["block","user_notification"],"mode":"count_per_identifier_and_ip","allowlist":["10.0.0.0/8"],"max_attempts":10}"#,
+                #"{"max_attempts":1,"mode":"count_per_identifier"}"#, #"{"shields":[]}"#, "{}",
+                #"{"stage":{"pre-login":{"max_attempts":100,"rates":864000},"pre-user-registration":{"max_attempts":50,"rates":1200}}}"#,
+                #"{"enabled":false,"shields":["admin_notification"],"allowlist":["::1","2001:db8::/32"]}"#, #"{"max_attempts":2.5}"#,
+            ].map { Array($0.utf8) }
         }
     }
 
@@ -66,6 +79,11 @@ public enum FuzzSeeds {
         case .tenant:
             return ["{", "}", "\"", "null", "\u{00}", "\u{14}", "\u{01}", "\u{02}", "\u{08}", "\u{09}", "\u{0E}", "\u{0F}", "\"name\":", "\"order\":", "\"enabled\":false",
                     "\"customScripts\":", "../", "/etc/passwd.js", "\"code\":\"../../x.js\"", "function (user, context, callback) {", "\"strategy\":\"auth0\"", "\"options\":{", "\"authsim\":{", "\"flow_timeout_seconds\":1e9", "\"module_paths\":[\"/\"]"]
+        case .address:
+            return [".", ":", "::", "/", "/0", "/32", "/128", "0", "255", "256", "ffff", "http://", "https://", "*.", "[", "]", ":443", ":80", "%", "@", "#", " "]
+        case .protection:
+            return ["{", "}", "[", "]", "\"enabled\":", "\"shields\":", "\"allowlist\":", "\"mode\":", "\"max_attempts\":", "\"stage\":", "\"pre-login\":",
+                    "\"pre-user-registration\":", "\"rates\":", "\"block\"", "\"count_per_identifier\"", "1e300", "-1", "0", "101", "86400001", "null", "true"]
         }
     }
 }

@@ -24,12 +24,14 @@ public struct FuzzFailure: Error, CustomStringConvertible {
 /// What one input did: parsed/loaded (accepted) or refused with the parser's own error.
 public enum FuzzOutcome: Sendable { case accepted, refused }
 
-/// The four fuzz targets: the user query parser, the metadata merge (with the JSON parser and
-/// serializer under it), the JWT parser and verifier, and the tenant directory loader. Each
+/// The fuzz targets: the user query parser, the metadata merge (with the JSON parser and
+/// serializer under it), the JWT parser and verifier, the tenant directory loader, the address
+/// parsers (IP addresses and CIDR ranges of allowlists and trusted proxies, web origins), and
+/// the attack-protection settings documents. Each
 /// takes arbitrary bytes and checks properties that must hold for every input; a failed
 /// property is a `FuzzFailure` (the libFuzzer driver turns it into a crash).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case query, merge, jwt, tenant
+    case query, merge, jwt, tenant, address, protection
 
     public func run(_ input: [UInt8]) throws(FuzzFailure) -> FuzzOutcome {
         func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(FuzzFailure) {
@@ -40,6 +42,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .merge: return try Self.merge(input, check)
         case .jwt: return try Self.jwt(input, check)
         case .tenant: return try Self.tenant(input, check)
+        case .address: return try Self.address(input, check)
+        case .protection: return try Self.protection(input, check)
         }
     }
 
@@ -177,6 +181,70 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             try check(!path.hasPrefix("/") && !path.split(separator: "/").contains(".."), "a script file outside the tenant: \(f)")
         }
         return .accepted
+    }
+}
+
+extension FuzzTarget {
+    // MARK: - addresses
+
+    /// Input: text, read as an IP address or CIDR range and as a web origin.
+    static func address(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let text = String(decoding: input, as: UTF8.self)
+        var accepted = false
+        if let range = IPRange(text) {
+            accepted = true
+            try check(IPRange(text) == range, "the same text parsed to two different ranges")
+            let address = String(text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            // A range holds its own address; an address alone (no prefix) holds only itself.
+            try check(range.contains(address), "\(text) does not contain its own address")
+            if !text.contains("/") {
+                try check(IPRange(address + (address.contains(":") ? "/128" : "/32")) == range, "\(text) is not its own full-length range")
+            }
+            try check(!range.contains(text + "x") || text.contains("/"), "an address with trailing garbage is contained")
+        }
+        if let origin = WebOrigin(text) {
+            accepted = true
+            // An origin's text parses back to itself and matches itself; a pattern matches only
+            // origins of its scheme and port.
+            let again = WebOrigin(origin.description)
+            try check(again == origin, "origin \(text) → \(origin) does not parse back to itself (\(again.map(\.description) ?? "nil"))")
+            try check(origin.matches(origin), "\(origin) does not match itself")
+            for other in ["https://a.example.com", "http://a.example.com:8080", "https://x.y.example.com"].compactMap(WebOrigin.init) where origin.matches(other) {
+                try check(other.scheme == origin.scheme && other.port == origin.port, "\(origin) matches \(other) of another scheme or port")
+                try check(origin.host == other.host || origin.host.hasPrefix("*."), "\(origin) matches the other host \(other)")
+            }
+        }
+        return accepted ? .accepted : .refused
+    }
+
+    // MARK: - attack-protection settings
+
+    /// Input: a settings document (JSON), read as brute-force protection and as suspicious-IP
+    /// throttling.
+    static func protection(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        guard let v = try? JSONValue.parse(bytes: input) else { return .refused }
+        var accepted = false
+        switch Result(catching: { () throws(TenantError) in try AttackProtectionSettings.BruteForce.parse(v, file: "b.json") }) {
+        case .success(let b):
+            accepted = true
+            try check((1...100).contains(b.maxAttempts), "max_attempts \(b.maxAttempts) outside 1…100")
+            try check(b.allowlist.allSatisfy { IPRange($0) != nil }, "an allowlist entry that is not an address")
+            // What the API serves reads back to the same settings.
+            try check((try? AttackProtectionSettings.BruteForce.parse(b.json, file: "b.json")) == b, "brute-force settings do not round-trip through their document")
+        case .failure(let error):
+            try check(error.file == "b.json" && !error.message.isEmpty, "a refusal without its file or message")
+        }
+        switch Result(catching: { () throws(TenantError) in try AttackProtectionSettings.SuspiciousIPThrottling.parse(v, file: "t.json") }) {
+        case .success(let t):
+            accepted = true
+            for stage in [t.preLogin, t.preUserRegistration] {
+                try check(stage.maxAttempts >= 1 && stage.rateMs >= 1 && stage.rateMs <= 86_400_000 && stage.rateMs.isFinite, "a stage outside Auth0's bounds: \(stage)")
+            }
+            try check((try? AttackProtectionSettings.SuspiciousIPThrottling.parse(t.json, file: "t.json")) == t, "throttling settings do not round-trip through their document")
+        case .failure(let error):
+            try check(error.file == "t.json" && !error.message.isEmpty, "a refusal without its file or message")
+        }
+        return accepted ? .accepted : .refused
     }
 }
 

@@ -18,7 +18,7 @@ public struct ManagementService: Sendable {
         "read:users", "create:users", "update:users", "update:users_app_metadata", "delete:users", "read:roles",
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
         "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections", "create:user_tickets",
-        "get:anomaly_block", "delete:anomaly_block",
+        "get:anomaly_block", "delete:anomaly_block", "read:attack_protection", "update:attack_protection",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).
@@ -46,8 +46,9 @@ public struct ManagementService: Sendable {
         } catch {
             throw ManagementError(error.status, error.message, error.status == 403 ? "insufficient_scope" : "invalid_token")
         }
-        let granted = Self.scopes(of: claims)
+        var granted = Self.scopes(of: claims)
         if Self.isClientToken(claims) {
+            granted.formIntersection(try grantedNow(claims))
             guard scopes.contains(where: granted.contains) else {
                 throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
             }
@@ -64,6 +65,26 @@ public struct ManagementService: Sendable {
         }
         return claims
     }
+
+    /// The scopes a client token may still use: what the client's grant for the Management API
+    /// allows now (a grant narrowed or removed after the token was issued narrows or refuses
+    /// it; a deleted client's tokens are refused). The daemon's own tokens (`serve`'s local
+    /// token, console sessions) are not issued on a grant and keep their scopes.
+    func grantedNow(_ claims: JSONValue) throws(ManagementError) -> Set<String> {
+        let azp = claims["azp"]?.stringValue ?? ""
+        if Self.localClients.contains(azp) { return Self.scopes(of: claims) }
+        guard tenant.clients.contains(where: { $0.clientId == azp }) else {
+            throw ManagementError(401, "The client this token was issued to no longer exists", "invalid_token")
+        }
+        let audience = claims["aud"]?.stringValue ?? claims["aud"]?.arrayValue?.first?.stringValue ?? tenant.settings.managementAudience
+        guard let grant = tenant.clientGrant(clientId: azp, audience: audience) else {
+            throw ManagementError(403, "The client's grant for the Management API was removed after this token was issued", "insufficient_scope")
+        }
+        return Set(grant.scope)
+    }
+
+    /// The `azp` of the daemon's own Management tokens.
+    static let localClients: Set<String> = ["authsim-local", LoginPipeline.consoleClient]
 
     /// A token issued to a client (`gty` client-credentials, which scripts cannot set, and a
     /// `<client>@clients` subject), not to a user.

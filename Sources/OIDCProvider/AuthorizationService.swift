@@ -37,5 +37,7 @@ public final class AuthorizationService: Sendable {
         case redirect(String, session: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).
         case invalid(String)
+        /// Refuse a form or page that failed the anti-forgery check (403; see `BrowserBinding`).
+        case forbidden(String)
     }
 }

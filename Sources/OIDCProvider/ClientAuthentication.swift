@@ -15,6 +15,9 @@ extension OAuthService {
         guard let client = tenant.clients.first(where: { $0.clientId == id }) else {
             throw OAuthError(401, "invalid_client", "Unknown client \(id)")
         }
+        if let origin = r.origin, !client.allowsOrigin(origin) {
+            throw OAuthError(403, "access_denied", "Origin \(origin) is not allowed for \(client.name): add it to its Allowed Web Origins (web_origins)")
+        }
         let secret = r.basicCredentials?.secret ?? r["client_secret"]
         if client.isPublic && !secretRequired { return client }
         guard let expected = client.clientSecret, let secret else {

@@ -1,3 +1,5 @@
+import Tenant
+
 /// A token-endpoint request, whatever its encoding (form or JSON).
 public struct OAuthRequest: Sendable {
     public var parameters: [String: String]
@@ -5,6 +7,9 @@ public struct OAuthRequest: Sendable {
     public var basicCredentials: (id: String, secret: String)?
     public var ip: String?
     public var userAgent: String?
+    /// The origin of the page that sent a cross-origin request (browser JavaScript): the
+    /// client must allow it (`Client.webOrigins`).
+    public var origin: WebOrigin?
 
     public init(parameters: [String: String], basicCredentials: (id: String, secret: String)? = nil, ip: String? = nil, userAgent: String? = nil) {
         self.parameters = parameters

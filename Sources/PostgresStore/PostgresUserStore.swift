@@ -10,7 +10,10 @@ import PostgresNIO
 /// concurrent metadata merges from different daemons never lose a key. The schema is versioned
 /// (`authsim_schema`) and migrated at start under an advisory lock.
 public final class PostgresUserStore: UserStore {
-    let client: PostgresClient
+    let pool: PostgresClient
+    let health = PostgresHealth()
+    /// The pool, its statements' failures watched (`storageProblem`).
+    var client: ObservedClient { ObservedClient(pool: pool, health: health) }
     let runner: Task<Void, Never>
     let logger: Logger
     /// The URL without its password (for messages).
@@ -37,7 +40,7 @@ public final class PostgresUserStore: UserStore {
         }
         self.schema = schema
         let client = PostgresClient(configuration: configuration)
-        self.client = client
+        self.pool = client
         self.logger = logger
         self.runner = Task { await client.run() }
         var shown = c
@@ -52,6 +55,15 @@ public final class PostgresUserStore: UserStore {
     }
 
     deinit { runner.cancel() }
+
+    public func storageProblem() -> StorageProblem? {
+        health.state.withLock { $0.current }.map { StorageProblem($0, lasting: false) }
+    }
+
+    public func failedWrites() -> (count: Int, last: StorageProblem?) {
+        let s = health.state.withLock { $0 }
+        return (s.count, s.last.map { StorageProblem($0, lasting: false) })
+    }
 
     /// Versioned schema changes, applied once, in order, by whichever daemon starts first.
     static let migrations: [(version: Int, sql: [String])] = [

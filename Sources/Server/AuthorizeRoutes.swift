@@ -18,44 +18,53 @@ struct AuthorizeRoutes: RouteGroup {
         router.get("authorize") { request, context -> Response in
             // Form-style query: '+' is a space (clients send scope=openid+profile).
             let q = FormEncoding.decode(request.uri.query ?? "")
-            let step = await authorization.authorize(q, sessionCookie: request.cookies[Self.sessionCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step)
+            // The browser cookie the login pages are bound to, made here when the browser has none.
+            let known = Self.browser(request)
+            let browser = known ?? BrowserBinding.newBrowser()
+            let step = await authorization.authorize(
+                q, sessionCookie: request.cookies[Self.sessionCookie]?.value, browser: browser, ip: context.clientIP, userAgent: request.headers[.userAgent])
+            var response = render(step, browser: browser)
+            if known == nil {
+                response.setCookie(Cookie(name: BrowserBinding.cookieName, value: browser, maxAge: Self.browserCookieLifetime, path: "/", httpOnly: true, sameSite: .lax))
+            }
+            return response
         }
         router.post("authorize/login") { request, context -> Response in
-            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitLogin(
-                transaction: form["tx"] ?? "", username: form["username"] ?? "", password: form["password"] ?? "",
+                transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), username: form["username"] ?? "", password: form["password"] ?? "",
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step)
+            return render(step, browser: Self.browser(request))
         }
         router.get("authorize/idp") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
-            return render(await authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? ""))
+            return render(
+                await authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? "", binding: Self.binding(request, form: nil)),
+                browser: Self.browser(request))
         }
         router.post("authorize/idp") { request, context -> Response in
-            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitIdP(
-                transaction: form["tx"] ?? "", userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"], ip: context.clientIP,
-                userAgent: request.headers[.userAgent])
-            return render(step)
+                transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"],
+                ip: context.clientIP, userAgent: request.headers[.userAgent])
+            return render(step, browser: Self.browser(request))
         }
         router.get("authorize/signup") { request, context -> Response in
-            render(await authorization.signupPage(transaction: request.uri.queryParameters["tx"].map(String.init) ?? ""))
+            let tx = request.uri.queryParameters["tx"].map(String.init) ?? ""
+            return render(await authorization.signupPage(transaction: tx, binding: Self.binding(request, form: nil)), browser: Self.browser(request))
         }
         router.post("authorize/signup") { request, context -> Response in
-            guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            let form = FormEncoding.decode(String(buffer: buffer))
             let step = await authorization.submitSignup(
-                transaction: form["tx"] ?? "", email: form["email"] ?? "", password: form["password"] ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step)
+                transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), email: form["email"] ?? "", password: form["password"] ?? "",
+                ip: context.clientIP, userAgent: request.headers[.userAgent])
+            return render(step, browser: Self.browser(request))
         }
         // The Authentication API's database sign-up (JSON or form body).
         router.post("dbconnections/signup") { request, context -> Response in
@@ -140,7 +149,8 @@ struct AuthorizeRoutes: RouteGroup {
         router.get("continue") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return render(await authorization.resume(
-                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent]))
+                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent]),
+                browser: Self.browser(request))
         }
         router.get("v2/logout") { request, context -> Response in
             let target = await authorization.logout(
@@ -155,21 +165,44 @@ struct AuthorizeRoutes: RouteGroup {
         }
     }
 
-    func render(_ step: AuthorizationService.Step) -> Response {
+    /// How long a browser keeps its browser cookie (a year, like Auth0's `did`).
+    static let browserCookieLifetime = 365 * 24 * 3600
+
+    static func browser(_ request: Request) -> String? {
+        request.cookies[BrowserBinding.cookieName].map(\.value).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func binding(_ request: Request, form: [String: String]?) -> BrowserBinding {
+        BrowserBinding(browser: browser(request), formToken: form?[BrowserBinding.formField])
+    }
+
+    /// A form-encoded body, nil when larger than `limit`.
+    static func form(_ request: Request, upTo limit: Int) async -> [String: String]? {
+        guard let buffer = try? await request.body.collect(upTo: limit) else { return nil }
+        return FormEncoding.decode(String(buffer: buffer))
+    }
+
+    /// The response for `step`; login pages carry the form token of `browser` (none without the
+    /// cookie: such a form is refused anyway).
+    func render(_ step: AuthorizationService.Step, browser: String? = nil) -> Response {
+        let token = { (tx: String) in browser.map { BrowserBinding.formToken(transaction: tx, browser: $0) } ?? "" }
         switch step {
         case .invalid(let message):
             return LoginPage.error(message, status: .badRequest)
+        case .forbidden(let message):
+            return LoginPage.error(message, status: .forbidden)
         case .login(let tx, let client, let connection, let hint, let error):
             let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
-            return LoginPage.form(transaction: tx, client: client, connection: connection, loginHint: hint, error: error, federated: federated)
+            return LoginPage.form(
+                transaction: tx, formToken: token(tx), client: client, connection: connection, loginHint: hint, error: error, federated: federated)
         case .idp(let tx, let client, let connection, let users, let error):
-            return LoginPage.idp(transaction: tx, client: client, connection: connection, users: users, error: error)
+            return LoginPage.idp(transaction: tx, formToken: token(tx), client: client, connection: connection, users: users, error: error)
         case .suspend(let url, let browser):
             var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
             response.setCookie(Cookie(name: Self.continueCookie, value: browser, maxAge: 600, path: "/", httpOnly: true, sameSite: .lax))
             return response
         case .signup(let tx, let client, let connection, let error):
-            return LoginPage.signupForm(transaction: tx, client: client, connection: connection, error: error)
+            return LoginPage.signupForm(transaction: tx, formToken: token(tx), client: client, connection: connection, error: error)
         case .redirect(let url, let session):
             var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
             if let session {
@@ -232,7 +265,7 @@ enum LoginPage {
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func form(transaction: String, client: Client, connection: String, loginHint: String?, error: String?, federated: [String] = []) -> Response {
+    static func form(transaction: String, formToken: String, client: Client, connection: String, loginHint: String?, error: String?, federated: [String] = []) -> Response {
         let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
         let others = federated.map { name in
             "<p class=\"sub\"><a class=\"idp\" href=\"/authorize/idp?tx=\(escape(transaction))&amp;connection=\(escape(name))\">Continue with \(escape(name))</a></p>"
@@ -244,6 +277,7 @@ enum LoginPage {
             \(err)
             <form method="post" action="/authorize/login">
             <input type="hidden" name="tx" value="\(escape(transaction))">
+            <input type="hidden" name="_csrf" value="\(escape(formToken))">
             <label for="username">Email or username</label><input id="username" name="username" autocomplete="username" value="\(escape(loginHint ?? ""))" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
             <button type="submit">Continue</button>
@@ -254,7 +288,7 @@ enum LoginPage {
     }
 
     /// A simulated upstream IdP: its users as buttons, and a box for any raw profile.
-    static func idp(transaction: String, client: Client, connection: Connection, users: [JSONValue], error: String?) -> Response {
+    static func idp(transaction: String, formToken: String, client: Client, connection: Connection, users: [JSONValue], error: String?) -> Response {
         let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
         let buttons = users.enumerated().map { i, u in
             let label = u["email"]?.stringValue ?? u["name"]?.stringValue ?? u["login"]?.stringValue ?? u["sub"]?.stringValue ?? "user \(i + 1)"
@@ -267,6 +301,7 @@ enum LoginPage {
             \(err)
             <form method="post" action="/authorize/idp">
             <input type="hidden" name="tx" value="\(escape(transaction))">
+            <input type="hidden" name="_csrf" value="\(escape(formToken))">
             \(users.isEmpty ? "<p class=\"sub\">This connection lists no simulated users (options.simulated_users).</p>" : buttons)
             <label for="profile">Or sign in as this IdP profile (JSON)</label>
             <textarea id="profile" name="profile" rows="4" style="width:100%;box-sizing:border-box"></textarea>
@@ -275,7 +310,7 @@ enum LoginPage {
             """)
     }
 
-    static func signupForm(transaction: String, client: Client, connection: String, error: String?) -> Response {
+    static func signupForm(transaction: String, formToken: String, client: Client, connection: String, error: String?) -> Response {
         let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
         return page(
             "Sign up for \(client.name)",
@@ -284,6 +319,7 @@ enum LoginPage {
             \(err)
             <form method="post" action="/authorize/signup">
             <input type="hidden" name="tx" value="\(escape(transaction))">
+            <input type="hidden" name="_csrf" value="\(escape(formToken))">
             <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
             <button type="submit">Sign up</button>

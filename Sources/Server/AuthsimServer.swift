@@ -15,13 +15,19 @@ public struct ServerConfiguration: Sendable {
     /// `Host` names answered besides loopback names, the issuer's host and the tenant's domain
     /// (`*`: any); every other name gets 421.
     public var allowedHosts: [String]
-    /// A connection must deliver each whole request (head and body) within this many seconds of
-    /// opening or of its previous answer, else it is closed (slow headers, endless bodies).
+    /// A connection must deliver its first request (head and body) within this many seconds of
+    /// opening, and each later request's body within this many seconds of its head, else it is
+    /// closed (slow headers, endless bodies).
     public var requestReadTimeout: Double
+    /// A kept-alive connection must start its next request within this many seconds of its
+    /// previous answer, else it is closed.
+    public var idleTimeout: Double
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20, allowedHosts: [String] = [], requestReadTimeout: Double = 30
+        host: String = "127.0.0.1", port: Int = 8080, maximumBodySize: Int = 1 << 20, allowedHosts: [String] = [], requestReadTimeout: Double = 30,
+        idleTimeout: Double = 60
     ) {
+        self.idleTimeout = idleTimeout
         self.host = host
         self.port = port
         self.maximumBodySize = maximumBodySize
@@ -70,6 +76,7 @@ public struct AuthsimServer: Sendable {
         router.add(middleware: ForwardedForMiddleware(pipeline: pipeline))
         router.add(middleware: StoreHealthMiddleware(pipeline: pipeline))
         router.add(middleware: FramingMiddleware())
+        router.add(middleware: CrossOriginMiddleware(pipeline: pipeline))
         for group in routeGroups() { router.addRoutes(group.routes) }
         return router
     }
@@ -93,10 +100,11 @@ public struct AuthsimServer: Sendable {
     /// The application on `configuration`'s address: what `run` serves, and what the in-process
     /// test harness (AuthsimTesting) drives without a socket.
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let deadline = TimeAmount.nanoseconds(Int64(min(max(configuration.requestReadTimeout, 0.001), 86_400) * 1e9))
+        func seconds(_ s: Double) -> TimeAmount { .nanoseconds(Int64(min(max(s.isNaN ? 0 : s, 0.001), 86_400) * 1e9)) }
+        let deadline = seconds(configuration.requestReadTimeout), idle = seconds(configuration.idleTimeout)
         return Application(
             router: router(),
-            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadDeadline(deadline: deadline)])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadDeadline(deadline: deadline, idle: idle)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "authsim"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)

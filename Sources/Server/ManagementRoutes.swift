@@ -124,6 +124,18 @@ struct ManagementRoutes: RouteGroup {
             try await management.unblockIP(Self.userID(context))
             return Response(status: .noContent)
         })
+        api.get("attack-protection/brute-force-protection", use: guarded(["read:attack_protection"]) { _, _, _ throws(ManagementError) in
+            HTTPJSON.response(management.attackProtection(.bruteForce))
+        })
+        api.patch("attack-protection/brute-force-protection", use: guarded(["update:attack_protection"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.patchAttackProtection(.bruteForce, try await json(request)))
+        })
+        api.get("attack-protection/suspicious-ip-throttling", use: guarded(["read:attack_protection"]) { _, _, _ throws(ManagementError) in
+            HTTPJSON.response(management.attackProtection(.suspiciousIPThrottling))
+        })
+        api.patch("attack-protection/suspicious-ip-throttling", use: guarded(["update:attack_protection"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.patchAttackProtection(.suspiciousIPThrottling, try await json(request)))
+        })
         api.get("logs", use: guarded(["read:logs"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
         })

@@ -97,7 +97,9 @@ struct OAuthRoutes: RouteGroup {
         }
         // The peer's address, as on every route: a client-sent X-Forwarded-For is not believed
         // (Auth0 ignores it too), so a rule's IP checks and the logs cannot be fooled by a header.
-        return .success(OAuthRequest(parameters: parameters, basicCredentials: basic, ip: context.clientIP, userAgent: request.headers[.userAgent]))
+        var r = OAuthRequest(parameters: parameters, basicCredentials: basic, ip: context.clientIP, userAgent: request.headers[.userAgent])
+        r.origin = context.crossOrigin
+        return .success(r)
     }
 }
 

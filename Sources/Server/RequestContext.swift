@@ -1,3 +1,4 @@
+import Tenant
 import Hummingbird
 import NIOCore
 
@@ -10,6 +11,8 @@ public struct AuthsimRequestContext: RequestContext, RemoteAddressRequestContext
     /// The client's address as a trusted proxy reported it (`X-Forwarded-For`), set by
     /// `ForwardedForMiddleware` only when the peer is one of `authsim.trusted_proxies`.
     public var forwardedClientIP: String?
+    /// The page's origin of a cross-origin request that `CrossOriginMiddleware` let through.
+    public var crossOrigin: WebOrigin?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

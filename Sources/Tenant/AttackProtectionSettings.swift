@@ -76,6 +76,11 @@ public struct AttackProtectionSettings: Sendable, Equatable {
         if let a = o["allowlist"] { t.allowlist = try addresses(a, file) }
         if let stage = o["stage"] {
             guard let s = stage.objectValue else { throw TenantError(file: file, message: "stage must be an object") }
+            for (name, value) in s {
+                guard ["pre-login", "pre-user-registration"].contains(name), let o = value.objectValue, Set(o.keys).isSubset(of: ["max_attempts", "rates"]) else {
+                    throw TenantError(file: file, message: "stage has pre-login and pre-user-registration, each an object of max_attempts and rates")
+                }
+            }
             typealias Stage = SuspiciousIPThrottling.Stage
             func read(_ name: String, into current: Stage, maxAttempts limit: Int) throws(TenantError) -> Stage {
                 guard let v = s[name] else { return current }
@@ -180,4 +185,38 @@ public struct IPRange: Sendable, Equatable {
         guard all.count == 8 else { return nil }
         return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
     }
+}
+
+extension AttackProtectionSettings.BruteForce {
+    /// The Management API's (and deploy-cli's) document of these settings.
+    public var json: JSONValue {
+        [
+            "enabled": .bool(enabled), "shields": .array(shields.map(JSONValue.string)), "allowlist": .array(allowlist.map(JSONValue.string)),
+            "mode": .string(mode), "max_attempts": .number(Double(maxAttempts)),
+        ]
+    }
+
+    /// The settings a document gives (every field optional over the defaults); `file` names it in errors.
+    public static func parse(_ v: JSONValue, file: String) throws(TenantError) -> Self {
+        try AttackProtectionSettings.bruteForce(v, file: file)
+    }
+
+    /// The fields the document may have.
+    public static let fields: Set<String> = ["enabled", "shields", "allowlist", "mode", "max_attempts"]
+}
+
+extension AttackProtectionSettings.SuspiciousIPThrottling {
+    public var json: JSONValue {
+        func stage(_ s: Stage) -> JSONValue { ["max_attempts": .number(Double(s.maxAttempts)), "rates": .number(s.rateMs)] }
+        return [
+            "enabled": .bool(enabled), "shields": .array(shields.map(JSONValue.string)), "allowlist": .array(allowlist.map(JSONValue.string)),
+            "stage": ["pre-login": stage(preLogin), "pre-user-registration": stage(preUserRegistration)],
+        ]
+    }
+
+    public static func parse(_ v: JSONValue, file: String) throws(TenantError) -> Self {
+        try AttackProtectionSettings.suspiciousIPThrottling(v, file: file)
+    }
+
+    public static let fields: Set<String> = ["enabled", "shields", "allowlist", "stage"]
 }

@@ -437,9 +437,11 @@ public enum TenantLoader {
     }
 
     /// The paths run-time changes may take: files under `rules/`, `actions/` (one folder deep)
-    /// and `triggers/`, without `.`/`..` segments or hidden names.
+    /// and `triggers/`, without `.`/`..` segments or hidden names, and the two attack-protection
+    /// settings files.
     public static func isOverlayPath(_ rel: String) -> Bool {
         let parts = rel.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2, parts[0] == "attack-protection" { return ["brute-force-protection.json", "suspicious-ip-throttling.json"].contains(parts[1]) }
         guard (2...3).contains(parts.count), ["rules", "actions", "triggers"].contains(parts[0]) else { return false }
         if parts[0] != "actions", parts.count == 3 { return false }
         return parts.dropFirst().allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") }

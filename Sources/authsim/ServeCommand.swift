@@ -31,8 +31,10 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("allowed-host"),
         help: "A Host name to answer besides loopback names, the issuer's host and the tenant's domain (repeatable; '*' answers any).")
     var allowedHosts: [String] = []
-    @Option(name: .long, help: "Seconds a connection has to send each whole request (headers and body), from opening or from its previous answer; then it is closed.")
+    @Option(name: .long, help: "Seconds a new connection has to send its first whole request, and any request its body after its headers; then it is closed.")
     var requestReadTimeout: Double = 30
+    @Option(name: .long, help: "Seconds a kept-alive connection may wait after an answer before sending its next request's headers; then it is closed.")
+    var idleTimeout: Double = 60
     @Flag(name: .long, help: "Run the tenant's tests (tests/) at start and after every change, printing what changed in the results.") var watch = false
 
     func run() async throws {
@@ -84,7 +86,8 @@ struct Serve: AsyncParsableCommand {
 
         let server = AuthsimServer(
             pipeline: pipeline, configuration: ServerConfiguration(
-                host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts, requestReadTimeout: requestReadTimeout),
+                host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts, requestReadTimeout: requestReadTimeout,
+                idleTimeout: idleTimeout),
             metrics: AuthsimServer.bootstrapMetrics())
         let tenantName = pipeline.tenant.name
         let storePath = StoreLocation.isPostgres(tenantOptions.storePath) ? "PostgreSQL" : tenantOptions.storePath

@@ -11,7 +11,11 @@ import FoundationNetworking
 
 /// A browser: does not follow redirects, keeps the session cookie by hand.
 final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    var cookie: String?
+    /// The cookie jar: name → value (one host per test, as the daemons share 127.0.0.1 and
+    /// browsers do not separate cookies by port).
+    var cookies: [String: String] = [:]
+    /// The anti-forgery token of each login transaction whose page this browser was shown.
+    var formTokens: [String: String] = [:]
     lazy var session: URLSession = {
         let c = URLSessionConfiguration.ephemeral
         c.httpShouldSetCookies = false
@@ -28,20 +32,50 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         var body: String
     }
 
-    func go(_ url: URL, form: String? = nil) async throws -> Page {
+    /// Loads `url`, or posts `form` to it as the page's form would: a form naming a
+    /// transaction (`tx=`) carries the hidden `_csrf` field of that transaction's page, unless
+    /// the form gives one itself.
+    func go(_ url: URL, form: String? = nil, origin: String? = nil) async throws -> Page {
         var r = URLRequest(url: url)
-        if let form {
+        if var form {
+            if !form.contains("_csrf="), let tx = Self.field("tx", in: form), let token = formTokens[tx] {
+                form += "&_csrf=" + token
+            }
             r.httpMethod = "POST"
             r.httpBody = Data(form.utf8)
             r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         }
-        if let cookie { r.setValue(cookie, forHTTPHeaderField: "Cookie") }
+        if let origin { r.setValue(origin, forHTTPHeaderField: "Origin") }
+        if !cookies.isEmpty { r.setValue(cookies.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "; "), forHTTPHeaderField: "Cookie") }
         let (data, response) = try await session.data(for: r)
         let http = response as! HTTPURLResponse
-        if let set = http.value(forHTTPHeaderField: "Set-Cookie"), let pair = set.split(separator: ";").first {
-            cookie = pair.hasSuffix("=") ? nil : String(pair)
+        if let set = http.value(forHTTPHeaderField: "Set-Cookie") { store(setCookie: set) }
+        let body = String(decoding: data, as: UTF8.self)
+        if let tx = Self.hidden("tx", in: body), let token = Self.hidden("_csrf", in: body) { formTokens[tx] = token }
+        return Page(status: http.statusCode, location: http.value(forHTTPHeaderField: "Location"), body: body)
+    }
+
+    /// `Set-Cookie` values (several arrive joined by ", "; the daemon's cookies carry no `Expires`).
+    func store(setCookie header: String) {
+        for one in header.split(separator: ", ") {
+            let attributes = one.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let pair = attributes.first, let eq = pair.firstIndex(of: "=") else { continue }
+            let name = String(pair[..<eq]), value = String(pair[pair.index(after: eq)...])
+            if value.isEmpty || attributes.contains(where: { $0.lowercased() == "max-age=0" }) {
+                cookies[name] = nil
+            } else {
+                cookies[name] = value
+            }
         }
-        return Page(status: http.statusCode, location: http.value(forHTTPHeaderField: "Location"), body: String(decoding: data, as: UTF8.self))
+    }
+
+    static func field(_ name: String, in form: String) -> String? {
+        form.split(separator: "&").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+    }
+
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let r = html.range(of: #"name="\#(name)" value="([^"]*)""#, options: .regularExpression) else { return nil }
+        return String(html[r].split(separator: "\"")[3])
     }
 }
 
@@ -106,7 +140,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         let q = query(done.location)
         #expect(q["state"] == "st-1")
         let code = try #require(q["code"])
-        #expect(b.cookie?.hasPrefix("authsim_session=") == true)
+        #expect(b.cookies["authsim_session"] != nil)
 
         // Wrong redirect_uri or verifier fail; the right one works once.
         let (badRedirect, e1) = try await exchange(d, code: code, verifier: verifier, redirect: "http://localhost:3000/other")

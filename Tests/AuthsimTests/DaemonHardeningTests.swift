@@ -143,12 +143,10 @@ import FoundationNetworking
         #expect(await d.stop() == 0)
     }
 
-    /// Opens a connection, sends `partial`, and waits (up to `wait` seconds) for the daemon to
-    /// close it; returns whether it did. Blocking: call off the pool.
-    static func closedAfterPartialRequest(port: Int, _ partial: String, wait: Int) throws -> Bool {
+    /// A TCP connection to the daemon on loopback whose reads give up after `wait` seconds.
+    static func connectLoopback(port: Int, wait: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Daemon.DaemonError(message: "socket failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -156,9 +154,20 @@ import FoundationNetworking
         let connected = withUnsafePointer(to: &address) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Daemon.DaemonError(message: "connect failed") }
+        guard connected == 0 else {
+            close(fd)
+            throw Daemon.DaemonError(message: "connect failed")
+        }
         var timeout = timeval(tv_sec: wait, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    /// Opens a connection, sends `partial`, and waits (up to `wait` seconds) for the daemon to
+    /// close it; returns whether it did. Blocking: call off the pool.
+    static func closedAfterPartialRequest(port: Int, _ partial: String, wait: Int) throws -> Bool {
+        let fd = try connectLoopback(port: port, wait: wait)
+        defer { close(fd) }
         let bytes = Array(partial.utf8)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -170,7 +179,7 @@ import FoundationNetworking
     }
 
     @Test func connectionsThatNeverFinishARequestAreClosed() async throws {
-        let d = try await Daemon.start(extraArguments: ["--request-read-timeout", "1"])
+        let d = try await Daemon.start(extraArguments: ["--request-read-timeout", "1", "--idle-timeout", "1"])
         defer { d.terminate() }
         let port = try #require(d.base.port)
         // Headers that never end, a body that never comes, and an idle kept-alive connection:
@@ -186,6 +195,50 @@ import FoundationNetworking
         #expect(results == [true, true, true])
         // The daemon serves on.
         #expect(try await d.request("healthz").0 == 200)
+        #expect(await d.stop() == 0)
+    }
+
+    /// On one kept-alive connection: a request, a pause of `pause` seconds, a second request
+    /// (its answer's status line), then a request head whose body never comes (whether the
+    /// daemon then closes the connection within `wait` seconds).
+    static func keptAlive(port: Int, pause: UInt32, wait: Int) throws -> (second: String, closedAfterStalledBody: Bool) {
+        let fd = try connectLoopback(port: port, wait: wait)
+        defer { close(fd) }
+        func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+        /// One whole answer of /healthz (its JSON body ends with "}").
+        func answer() -> String {
+            var got = [UInt8](), buffer = [UInt8](repeating: 0, count: 4096)
+            while !(String(decoding: got, as: UTF8.self).contains("\r\n\r\n") && got.last == UInt8(ascii: "}")) {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                got += buffer[0..<n]
+            }
+            return String(String(decoding: got, as: UTF8.self).split(separator: "\r\n").first ?? "")
+        }
+        send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        _ = answer()
+        sleep(pause)
+        send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let second = answer()
+        send("POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return (second, true) }
+            if n < 0 { return (second, errno == ECONNRESET) }
+        }
+    }
+
+    @Test func aKeptAliveConnectionWaitsTheIdleTimeoutAndItsBodiesTheReadTimeout() async throws {
+        // Idle for 600 s, requests within 1 s: a pause of 3 s between requests keeps the
+        // connection (the idle timeout applies, not the read timeout); a later request's body
+        // that never comes is cut after the read timeout (the wait is generous).
+        let d = try await Daemon.start(extraArguments: ["--request-read-timeout", "1", "--idle-timeout", "600"])
+        defer { d.terminate() }
+        let port = try #require(d.base.port)
+        let result = try await offThePool { try Self.keptAlive(port: port, pause: 3, wait: 120) }
+        #expect(result.second == "HTTP/1.1 200 OK")
+        #expect(result.closedAfterStalledBody)
         #expect(await d.stop() == 0)
     }
 

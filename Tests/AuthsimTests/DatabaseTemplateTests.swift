@@ -307,8 +307,10 @@ extension DatabaseTemplateTests {
     /// `require('mongodb@3.1.4')` included) and, with no server there, fails at once with the
     /// driver's own connection error, in the script's trace.
     @Test func theMongoTemplateLoadsAndSaysWhenNoServerIsThere() async throws {
-        // A loopback port nothing listens on.
+        // A loopback port nothing listens on: bound for the whole test (no other test's server
+        // can take it) but never listening, so connections to it are refused.
         let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -316,7 +318,6 @@ extension DatabaseTemplateTests {
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
         let port = Int(UInt16(bigEndian: addr.sin_port))
-        close(probe)
 
         let dir = try tenant(.postgres, url: "postgres://unused@127.0.0.1:1/x", name: "unused", importMode: false)
         let folder = dir + "/database-connections/mongo-users"

@@ -266,9 +266,10 @@ import Tokens
             #expect(blocked.status == 429)
             #expect(blocked.json["error"] == "too_many_attempts")
             // The login page says so too.
-            let page = try await c.send(.get, "authorize?response_type=code&client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get("authorize?response_type=code&client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
             let tx = try #require(InProcessRouteTests.Run.tx(page.text))
-            let form = try await c.form("authorize/login", ["tx": tx, "username": "bob@example.com", "password": "Passw0rd!"])
+            let form = try await browser.submit("authorize/login", ["tx": tx, "username": "bob@example.com", "password": "Passw0rd!"])
             #expect(form.text.contains("blocked after multiple consecutive login attempts"))
             // Other users are not affected.
             #expect(try await Self.password(c, "ann@example.com", "Passw0rd!").status == 200)
@@ -321,6 +322,63 @@ import Tokens
         // Bad settings name the file and the field.
         let bad = #"{"authsim": {"domain": "x.local"}, "attack_protection": {"brute_force_protection": {"max_attempts": 1000}}}"#
         await #expect(throws: (any Error).self) { _ = try await Self.app(tenantJSON: bad) }
+    }
+
+    @Test func attackProtectionSettingsChangeThroughTheManagementAPI() async throws {
+        let app = try await Self.app()
+        let token = try app.managementToken()
+        let readOnly = try app.managementToken(scopes: ["read:attack_protection"])
+        let file = app.pipeline.tenant.directory + "/attack-protection/brute-force-protection.json"
+        try await app.test { c in
+            let path = "api/v2/attack-protection/brute-force-protection"
+            #expect(try await c.send(.patch, path, body: #"{"max_attempts": 2}"#, token: readOnly).status == 403)
+            // Refused changes leave everything as it was.
+            for body in [#"{"max_attempts": 101}"#, #"{"mode": "per_moon_phase"}"#, #"{"allowlist": ["10.0.0.0/33"]}"#, #"{"shields": ["block", "launch"]}"#,
+                         #"{"enabled": "yes"}"#, #"{"unknown_field": 1}"#, #"[1]"#, #"{"max_attempts": 1e300}"#, #"{"max_attempts": 2.5}"#] {
+                let r = try await c.send(.patch, path, body: body, token: token)
+                #expect(r.status == 400, "\(body): \(r.status)")
+                #expect(r.json["errorCode"] == "invalid_body", "\(body)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: file))
+            #expect(try await c.send(.get, path, token: readOnly).json["max_attempts"] == 10)
+            // A change lands in the tenant's files and takes effect at once.
+            let changed = try await c.send(.patch, path, body: #"{"max_attempts": 2, "allowlist": ["203.0.113.0/24"]}"#, token: token)
+            #expect(changed.status == 200)
+            #expect(changed.json["max_attempts"] == 2)
+            #expect(changed.json["allowlist"] == ["203.0.113.0/24"])
+            #expect(changed.json["shields"] == ["block", "user_notification"], "fields not given are kept")
+            let written = try JSONValue.parse(try String(contentsOfFile: file, encoding: .utf8))
+            #expect(written["max_attempts"] == 2)
+            for _ in 0..<2 { #expect(try await Self.password(c, "bob@example.com", "wrong").status == 403) }
+            #expect(try await Self.password(c, "bob@example.com", "Passw0rd!").status == 429)
+            #expect(try await c.send(.get, path, token: readOnly).json["max_attempts"] == 2)
+        }
+    }
+
+    @Test func aClientTokenIsCheckedAgainstItsGrantAtEveryUse() async throws {
+        let app = try await Self.app()
+        let grantFile = app.pipeline.tenant.directory + "/client-grants/management-api.json"
+        try await app.test { c in
+            let token = try #require(try await c.clientCredentials(clientId: "sampleManagementClientId0000000", secret: "sample-management-secret-change-me"))
+            #expect(try await c.send(.get, "api/v2/users", token: token).status == 200)
+            #expect(try await c.send(.get, "api/v2/rules", token: token).status == 200)
+            // The grant is narrowed: the token keeps only what the grant still allows.
+            try #"{"client_id": "authsim Management", "audience": "https://sample.authsim.local/api/v2/", "scope": ["read:rules"]}"#
+                .write(toFile: grantFile, atomically: true, encoding: .utf8)
+            try await app.pipeline.reload()
+            let narrowed = try await c.send(.get, "api/v2/users", token: token)
+            #expect(narrowed.status == 403)
+            #expect(narrowed.json["errorCode"] == "insufficient_scope")
+            #expect(try await c.send(.get, "api/v2/rules", token: token).status == 200)
+            // The grant is removed: nothing is left.
+            try FileManager.default.removeItem(atPath: grantFile)
+            try await app.pipeline.reload()
+            let removed = try await c.send(.get, "api/v2/rules", token: token)
+            #expect(removed.status == 403)
+            #expect(removed.json["message"]?.stringValue?.contains("grant") == true)
+            // The daemon's own token is not issued on a grant and keeps its scopes.
+            #expect(try await c.send(.get, "api/v2/users", token: try app.managementToken()).status == 200)
+        }
     }
 
     @Test func theAllowlistIsNeverCounted() async throws {

@@ -50,11 +50,17 @@ struct InProcessDaemon: Sendable {
     /// What the checks share: the client, a Management token, values one route hands the next.
     final class Run: @unchecked Sendable {
         let c: AuthsimTestClient
+        /// The login pages' browser (cookies, the pages' anti-forgery fields), and another
+        /// one without an SSO session.
+        let browser: AuthsimTestBrowser
+        let other: AuthsimTestBrowser
         let app: AuthsimTestApp
         let token: String
         var values: [String: String] = [:]
         init(_ c: AuthsimTestClient, _ app: AuthsimTestApp, _ token: String) {
             self.c = c
+            self.browser = AuthsimTestBrowser(c)
+            self.other = AuthsimTestBrowser(c)
             self.app = app
             self.token = token
         }
@@ -103,15 +109,19 @@ struct InProcessDaemon: Sendable {
             #expect(res.json["token_endpoint"]?.stringValue == AuthsimTestApp.issuer + "oauth/token")
         }),
         ("GET /authorize", { (r: Run) async throws in
-            let res = try await r.c.send(.get, r.authorizeQuery())
+            let res = try await r.browser.get(r.authorizeQuery())
             #expect(res.status == 200)
+            #expect(res.cookies["authsim_did"] != nil)
             r.values["tx"] = Run.tx(res.text)
             #expect(r.values["tx"] != nil)
             let unknown = try await r.c.send(.get, "authorize?response_type=code&client_id=nope&redirect_uri=x")
             #expect(unknown.status == 400)
         }),
         ("POST /authorize/login", { (r: Run) async throws in
-            let res = try await r.c.form("authorize/login", ["tx": try r.value("tx"), "username": "ann@example.com", "password": "Passw0rd!"])
+            // Without the browser cookie the page set, the form is refused.
+            let forged = try await r.c.form("authorize/login", ["tx": try r.value("tx"), "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(forged.status == 403)
+            let res = try await r.browser.submit("authorize/login", ["tx": try r.value("tx"), "username": "ann@example.com", "password": "Passw0rd!"])
             #expect(res.status == 302)
             let location = try #require(res.header("Location"))
             #expect(location.hasPrefix(InProcess.callback + "?code="))
@@ -155,29 +165,31 @@ struct InProcessDaemon: Sendable {
             #expect(refresh.json["error"] == "invalid_grant")
         }),
         ("GET /authorize/idp", { (r: Run) async throws in
-            let start = try await r.c.send(.get, r.authorizeQuery("&connection=github"))
+            let start = try await r.other.get(r.authorizeQuery("&connection=github"))
             #expect(start.status == 200)
             let tx = try #require(Run.tx(start.text))
             r.values["idp-tx"] = tx
-            let res = try await r.c.send(.get, "authorize/idp?tx=\(tx)&connection=github")
+            #expect(try await r.c.send(.get, "authorize/idp?tx=\(tx)&connection=github").status == 403)
+            let res = try await r.other.get("authorize/idp?tx=\(tx)&connection=github")
             #expect(res.status == 200)
             #expect(res.text.contains("github"))
         }),
         ("POST /authorize/idp", { (r: Run) async throws in
-            let res = try await r.c.form("authorize/idp", ["tx": try r.value("idp-tx"), "user": "0"])
+            let res = try await r.other.submit("authorize/idp", ["tx": try r.value("idp-tx"), "user": "0"])
             #expect(res.status == 302)
             #expect(res.header("Location")?.hasPrefix(InProcess.callback + "?code=") == true)
         }),
         ("GET /authorize/signup", { (r: Run) async throws in
-            let start = try await r.c.send(.get, r.authorizeQuery())
+            let start = try await r.other.get(r.authorizeQuery("&prompt=login"))
             let tx = try #require(Run.tx(start.text))
-            let res = try await r.c.send(.get, "authorize/signup?tx=\(tx)")
+            #expect(try await r.c.send(.get, "authorize/signup?tx=\(tx)").status == 403)
+            let res = try await r.other.get("authorize/signup?tx=\(tx)")
             #expect(res.status == 200)
             #expect(res.text.contains("name=\"email\""))
             r.values["signup-tx"] = tx
         }),
         ("POST /authorize/signup", { (r: Run) async throws in
-            let res = try await r.c.form("authorize/signup", ["tx": try r.value("signup-tx"), "email": "page-signup@example.com", "password": "Sign-up-1234"])
+            let res = try await r.other.submit("authorize/signup", ["tx": try r.value("signup-tx"), "email": "page-signup@example.com", "password": "Sign-up-1234"])
             // The sample tenant's rule refuses unverified users: the sign-up lands, the login is denied.
             #expect(res.status == 302)
             #expect(res.header("Location")?.hasPrefix(InProcess.callback + "?") == true)
@@ -449,6 +461,34 @@ struct InProcessDaemon: Sendable {
         ("DELETE /api/v2/anomaly/blocks/ips/{id}", { (r: Run) async throws in
             #expect(try await r.c.send(.delete, "api/v2/anomaly/blocks/ips/127.0.0.1", token: r.token).status == 204)
             #expect(try await r.c.send(.delete, "api/v2/anomaly/blocks/ips/%3A%3A1", token: r.token).status == 204)
+        }),
+        ("GET /api/v2/attack-protection/brute-force-protection", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/attack-protection/brute-force-protection", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["max_attempts"] == 10)
+            #expect(res.json["mode"] == "count_per_identifier_and_ip")
+        }),
+        ("PATCH /api/v2/attack-protection/brute-force-protection", { (r: Run) async throws in
+            let res = try await r.c.send(.patch, "api/v2/attack-protection/brute-force-protection", body: #"{"max_attempts": 12}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["max_attempts"] == 12)
+            #expect(res.json["enabled"] == true)
+            #expect(r.app.pipeline.tenant.settings.attackProtection.bruteForce.maxAttempts == 12)
+            #expect(try await r.c.send(.patch, "api/v2/attack-protection/brute-force-protection", body: #"{"max_attempts": 0}"#, token: r.token).status == 400)
+        }),
+        ("GET /api/v2/attack-protection/suspicious-ip-throttling", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/attack-protection/suspicious-ip-throttling", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["stage"]?["pre-login"]?["max_attempts"] == 100)
+            #expect(res.json["stage"]?["pre-user-registration"]?["rates"] == 1200)
+        }),
+        ("PATCH /api/v2/attack-protection/suspicious-ip-throttling", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .patch, "api/v2/attack-protection/suspicious-ip-throttling", body: #"{"stage": {"pre-login": {"max_attempts": 150}}}"#, token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["stage"]?["pre-login"]?["max_attempts"] == 150)
+            #expect(res.json["stage"]?["pre-login"]?["rates"] == 864000, "the other field of the stage is kept")
+            #expect(r.app.pipeline.tenant.settings.attackProtection.suspiciousIPThrottling.preLogin.maxAttempts == 150)
         }),
         ("GET /api/v2/users/{id}/logs", { (r: Run) async throws in
             let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/logs", token: r.token)

@@ -255,15 +255,17 @@ import Testing
     /// A local service that is down answers at once: the HTTP clients report ECONNREFUSED well
     /// inside a 5 s flow (their connection pool alone would retry for its 10 s connect timeout).
     @Test func aRefusedPortFailsTheCallNotTheFlow() async throws {
-        // A loopback port nothing listens on: bound, read, closed.
+        // A loopback port nothing listens on: bound (so no other test's server can take it,
+        // which a closed port allowed: one answered this test once) but never listening, so a
+        // connection to it is refused.
         let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, len) } }
         _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &len) } }
-        close(probe)
         let base = "http://127.0.0.1:\(UInt16(bigEndian: addr.sin_port))"
         var f = TenantFixture()
         f.tenantJSON = #"{"authsim": {"flow_timeout_seconds": 5, "allowed_outbound_hosts": ["127.0.0.1"]}}"#

@@ -52,4 +52,21 @@ import Testing
             #expect(IPRange(bad) == nil, "\(bad)")
         }
     }
+
+    /// Web origins as browsers compare them; the cases the address fuzz target found first
+    /// (IPv6 literals kept their brackets, empty labels and port 0 were accepted).
+    @Test func webOriginsParseAsBrowsersCompareThem() {
+        #expect(WebOrigin("HTTPS://App.Example.COM:443/path?q") == WebOrigin("https://app.example.com"))
+        #expect(WebOrigin("http://[::1]:8080")?.description == "http://[::1]:8080")
+        #expect(WebOrigin("http://[::1]:8080")?.host == "::1")
+        #expect(WebOrigin("https://a.example.com.") == WebOrigin("https://a.example.com"))
+        #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("https://x.example.com")!) == true)
+        #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("https://x.y.example.com")!) == false)
+        #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("https://example.com")!) == false)
+        #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("http://x.example.com")!) == false)
+        for bad in ["null", "", "file:///x", "https://", "https://.", "https://a..", "https://a..b", "http://[::1]:0", "http://[:(:1]:8", "http://[%::1]",
+                    "https://*", "https://a.*.com", "https://exa mple.com", "javascript:alert(1)"] {
+            #expect(WebOrigin(bad) == nil, "\(bad)")
+        }
+    }
 }

@@ -42,7 +42,8 @@ def test_authorization_code_flow_with_pkce(daemon):
     page = browser.get(url, allow_redirects=False, timeout=10)
     assert page.status_code == 200
     tx = re.search(r'name="tx" value="([a-f0-9]+)"', page.text).group(1)
-    done = browser.post(daemon.base + "/authorize/login", data={"tx": tx, "username": "bob@example.com", "password": "Passw0rd!"},
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text).group(1)
+    done = browser.post(daemon.base + "/authorize/login", data={"tx": tx, "_csrf": csrf, "username": "bob@example.com", "password": "Passw0rd!"},
                         allow_redirects=False, timeout=10)
     assert done.status_code == 302
     location = done.headers["Location"]

@@ -8,7 +8,7 @@ import Tokens
 
 /// `GET /authorize`: a transaction, then the login page, the upstream IdP, or a silent login on the SSO session.
 extension AuthorizationService {
-    public func authorize(_ q: [String: String], sessionCookie: String?, ip: String?, userAgent: String?) async -> Step {
+    public func authorize(_ q: [String: String], sessionCookie: String?, browser: String, ip: String?, userAgent: String?) async -> Step {
         let tenant = pipeline.tenant
         guard let clientId = q["client_id"], let client = tenant.clients.first(where: { $0.clientId == clientId }) else {
             return .invalid("Unknown client: \(q["client_id"] ?? "(missing client_id)")")
@@ -50,7 +50,7 @@ extension AuthorizationService {
         }
         if p.prompt == "none" { return errorRedirect(p, "login_required", "Login required") }
         let tx = randomHexID()
-        do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now())) } catch {
+        do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now(), browser: OpaqueToken.hash(browser))) } catch {
             return .invalid("Could not start the login: \(error)")
         }
         if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {

@@ -8,13 +8,9 @@ import Tokens
 
 /// `POST` of the login page's form: a password login in the transaction.
 extension AuthorizationService {
-    public func submitLogin(transaction tx: String, username: String, password: String, ip: String?, userAgent: String?) async -> Step {
-        let now = Timestamp.now()
-        guard let t = await transaction(tx), now - t.created < Self.transactionLifetime,
-            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
-        else {
-            return .invalid("This login page has expired. Start again from the application.")
-        }
+    public func submitLogin(transaction tx: String, binding: BrowserBinding, username: String, password: String, ip: String?, userAgent: String?) async -> Step {
+        let opened = await openTransaction(tx, binding, form: true)
+        guard case .open(let t, let client) = opened else { return opened.refusal }
         let p = t.parameters
         let connection = p.connection ?? pipeline.defaultConnectionName
         let sessionID = randomHexID()

@@ -9,10 +9,9 @@ import Tokens
 /// The simulated upstream identity provider of social and enterprise connections: a page of its users.
 extension AuthorizationService {
     /// Switches a login transaction to a social/enterprise connection's IdP page.
-    public func idpPage(transaction tx: String, connection name: String) async -> Step {
-        guard var t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
-            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
-        else { return .invalid("This login page has expired. Start again from the application.") }
+    public func idpPage(transaction tx: String, connection name: String, binding: BrowserBinding) async -> Step {
+        let opened = await openTransaction(tx, binding, form: false)
+        guard case .open(var t, let client) = opened else { return opened.refusal }
         guard let connection = pipeline.tenant.connection(named: name), Self.isFederated(connection) else {
             return .invalid("\(name) is not a social or enterprise connection of this tenant")
         }
@@ -22,11 +21,12 @@ extension AuthorizationService {
     }
 
     /// The IdP page's answer: the chosen simulated user (by index) or a pasted raw profile.
-    public func submitIdP(transaction tx: String, userIndex: Int?, profile: String?, ip: String?, userAgent: String?) async -> Step {
-        guard let t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
-            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId }),
-            let name = t.parameters.connection, let connection = pipeline.tenant.connection(named: name)
-        else { return .invalid("This login page has expired. Start again from the application.") }
+    public func submitIdP(transaction tx: String, binding: BrowserBinding, userIndex: Int?, profile: String?, ip: String?, userAgent: String?) async -> Step {
+        let opened = await openTransaction(tx, binding, form: true)
+        guard case .open(let t, let client) = opened else { return opened.refusal }
+        guard let name = t.parameters.connection, let connection = pipeline.tenant.connection(named: name) else {
+            return .invalid("This login page has expired. Start again from the application.")
+        }
         let users = pipeline.simulatedIdPUsers(connection)
         let raw: JSONValue
         if let userIndex, users.indices.contains(userIndex) {

@@ -24,6 +24,8 @@ extension AuthorizationService {
     struct Transaction: Codable {
         var parameters: Parameters
         var created: Double
+        /// The hash of the browser cookie of the browser that opened the transaction (see `BrowserBinding`).
+        var browser: String?
     }
 }
 
@@ -36,5 +38,33 @@ extension AuthorizationService.Parameters {
             state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
             codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
             responseMode: q["response_mode"])
+    }
+}
+
+extension AuthorizationService {
+    /// A transaction opened for a page or a form of the login pages, or the page that refuses it.
+    enum Opened {
+        case open(Transaction, Client)
+        case refused(Step)
+
+        /// The refusing page (nil-free: an open transaction has none, and is never asked).
+        var refusal: Step {
+            if case .refused(let step) = self { return step }
+            return .invalid("This login page has expired. Start again from the application.")
+        }
+    }
+
+    /// The live transaction `tx` with its client, when `binding` is the browser that started it
+    /// (and, for a form post, carries its form token); an expired or unknown transaction is
+    /// `invalid` (400), a binding that does not match is `forbidden` (403).
+    func openTransaction(_ tx: String, _ binding: BrowserBinding, form: Bool) async -> Opened {
+        guard let t = await transaction(tx), Timestamp.now() - t.created < Self.transactionLifetime,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == t.parameters.clientId })
+        else { return .refused(.invalid("This login page has expired. Start again from the application.")) }
+        guard binding.admits(transaction: tx, boundTo: t.browser, needsForm: form) else {
+            pipeline.logger.warning("login page: a \(form ? "form post" : "page load") of a transaction failed the anti-forgery check (browser cookie or form token)")
+            return .refused(.forbidden(BrowserBinding.refusal))
+        }
+        return .open(t, client)
     }
 }
