@@ -188,7 +188,7 @@ let package = Package(
         // a mutation driver for `make test`, libFuzzer under `make fuzz` (see the Makefile).
         .target(
             name: "Fuzzing",
-            dependencies: ["Directory", "Tenant", "LoginEngine", "Tokens", "JSONCore", "ScriptRuntime", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Directory", "Tenant", "LoginEngine", "Tokens", "JSONCore", "ScriptRuntime", "Server", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "authsim-fuzz", dependencies: ["Fuzzing"]),
 

@@ -65,6 +65,14 @@ public enum FuzzSeeds {
                 #"{"stage":{"pre-login":{"max_attempts":100,"rates":864000},"pre-user-registration":{"max_attempts":50,"rates":1200}}}"#,
                 #"{"enabled":false,"shields":["admin_notification"],"allowlist":["::1","2001:db8::/32"]}"#, #"{"max_attempts":2.5}"#,
             ].map { Array($0.utf8) }
+        case .request:
+            return [
+                [0] + Array("grant_type=password&username=ann%40example.com&password=Passw0rd%21&scope=openid+profile".utf8),
+                [0] + Array("a=1&a=2&=x&b&c=%zz&d=%E2%82%AC+%2B".utf8),
+                [1] + Array("XyZ\n--XyZ\r\nContent-Disposition: form-data; name=\"users\"; filename=\"u.json\"\r\nContent-Type: application/json\r\n\r\n[{\"email\":\"a@b.c\"}]\r\n--XyZ\r\nContent-Disposition: form-data; name=\"connection_id\"\r\n\r\ncon_1\r\n--XyZ--\r\n".utf8),
+                [2] + Array("LocalHost.:8080".utf8), [2] + Array("[::1]:443".utf8), [2] + Array("authsim.test".utf8),
+                [3] + Array("203.0.113.9, 10.0.0.2".utf8), [3] + Array("2001:db8::1,10.1.1.1\n198.51.100.7".utf8),
+            ]
         }
     }
 
@@ -84,6 +92,9 @@ public enum FuzzSeeds {
         case .protection:
             return ["{", "}", "[", "]", "\"enabled\":", "\"shields\":", "\"allowlist\":", "\"mode\":", "\"max_attempts\":", "\"stage\":", "\"pre-login\":",
                     "\"pre-user-registration\":", "\"rates\":", "\"block\"", "\"count_per_identifier\"", "1e300", "-1", "0", "101", "86400001", "null", "true"]
+        case .request:
+            return ["\u{00}", "\u{01}", "\u{02}", "\u{03}", "&", "=", "+", "%", "%2B", "%00", "%E2%82%AC", "\r\n", "\r\n\r\n", "--", "Content-Disposition: form-data; ",
+                    "name=\"", "filename=\"", ":", "[", "]", ".", ",", "10.0.0.1", "::1", "127.0.0.1"]
         }
     }
 }

@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import Server
 import Tenant
 import Tokens
 
@@ -26,12 +27,13 @@ public enum FuzzOutcome: Sendable { case accepted, refused }
 
 /// The fuzz targets: the user query parser, the metadata merge (with the JSON parser and
 /// serializer under it), the JWT parser and verifier, the tenant directory loader, the address
-/// parsers (IP addresses and CIDR ranges of allowlists and trusted proxies, web origins), and
-/// the attack-protection settings documents. Each
+/// parsers (IP addresses and CIDR ranges of allowlists and trusted proxies, web origins), the
+/// attack-protection settings documents, and the request parsers ahead of the routes (form
+/// bodies, multipart bodies, `Host` values, `X-Forwarded-For`). Each
 /// takes arbitrary bytes and checks properties that must hold for every input; a failed
 /// property is a `FuzzFailure` (the libFuzzer driver turns it into a crash).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case query, merge, jwt, tenant, address, protection
+    case query, merge, jwt, tenant, address, protection, request
 
     public func run(_ input: [UInt8]) throws(FuzzFailure) -> FuzzOutcome {
         func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(FuzzFailure) {
@@ -44,6 +46,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .tenant: return try Self.tenant(input, check)
         case .address: return try Self.address(input, check)
         case .protection: return try Self.protection(input, check)
+        case .request: return try Self.request(input, check)
         }
     }
 
@@ -245,6 +248,77 @@ extension FuzzTarget {
             try check(error.file == "t.json" && !error.message.isEmpty, "a refusal without its file or message")
         }
         return accepted ? .accepted : .refused
+    }
+}
+
+extension FuzzTarget {
+    // MARK: - request parsers
+
+    /// `s` percent-encoded as a form value (everything but letters, digits and `-._~`).
+    static func formEncode(_ s: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    /// Input: its first byte chooses the parser (form, multipart, Host, X-Forwarded-For), the
+    /// rest is the text it reads.
+    static func request(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        guard let first = input.first else { return .refused }
+        let text = String(decoding: input.dropFirst(), as: UTF8.self)
+        switch first % 4 {
+        case 0:
+            // A form: keys are never empty, and what it decodes to encodes and decodes back.
+            let fields = RequestParsers.form(text)
+            try check(!fields.keys.contains(""), "an empty form key")
+            let again = RequestParsers.form(fields.sorted { $0.key < $1.key }.map { formEncode($0.key) + "=" + formEncode($0.value) }.joined(separator: "&"))
+            try check(again == fields, "form fields do not survive encoding and decoding: \(fields) → \(again)")
+            return fields.isEmpty ? .refused : .accepted
+        case 1:
+            // A multipart body (boundary on the first line): parts have names, and parts with
+            // plain names written out again with a fresh boundary parse back the same.
+            let lines = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+            let boundary = String(lines[0])
+            guard !boundary.isEmpty, lines.count == 2 else { return .refused }
+            _ = RequestParsers.multipartBoundary("multipart/form-data; boundary=" + boundary)
+            let parts = RequestParsers.multipart(String(lines[1]), boundary: boundary)
+            typealias Part = (name: String, filename: String?, content: String)
+            func plainName(_ n: String) -> Bool {
+                !n.isEmpty && n.trimmingCharacters(in: .whitespaces) == n && !n.contains("--authsim-fuzz-boundary")
+                    && !n.contains(where: { c in c == "\"" || c == ";" || c == "=" || c == "\r" || c == "\n" || c == "\r\n" || c == "\\" })
+            }
+            var plain: [Part] = []
+            for p in parts where plainName(p.name) && (p.filename.map(plainName) ?? true) {
+                if p.content.contains("--authsim-fuzz-boundary") || p.content.hasPrefix("\n") || p.content.hasPrefix("\r") { continue }
+                plain.append(p)
+            }
+            var body = ""
+            for p in plain {
+                body += "--authsim-fuzz-boundary\r\nContent-Disposition: form-data; name=\"" + p.name + "\""
+                if let f = p.filename { body += "; filename=\"" + f + "\"" }
+                body += "\r\n\r\n" + p.content + "\r\n"
+            }
+            body += "--authsim-fuzz-boundary--\r\n"
+            let again = RequestParsers.multipart(body, boundary: "authsim-fuzz-boundary")
+            let same = again.map(\.name) == plain.map(\.name) && again.map(\.filename) == plain.map(\.filename) && again.map(\.content) == plain.map(\.content)
+            try check(same, "multipart parts do not survive writing and parsing")
+            return parts.isEmpty ? .refused : .accepted
+        case 2:
+            // A Host value: its host name is lower-case and a fixed point.
+            let name = RequestParsers.hostname(text)
+            try check(name == name.lowercased(), "host name \(name) is not lower-case")
+            try check(RequestParsers.hostname(name) == name, "host name \(name) of \(text) is not a fixed point")
+            return name.isEmpty ? .refused : .accepted
+        default:
+            // X-Forwarded-For behind 10.0.0.0/8: the client is an address of the list, never a
+            // trusted proxy, never a range.
+            let values = text.split(separator: "\n").map(String.init)
+            guard let client = RequestParsers.forwardedClient(values, trusted: ["10.0.0.0/8"]) else { return .refused }
+            try check(IPRange(client) != nil && !client.contains("/"), "forwarded client \(client) is not an address")
+            try check(!(IPRange("10.0.0.0/8")?.contains(client) ?? true), "a trusted proxy \(client) was taken as the client")
+            try check(values.joined(separator: ",").contains(client), "forwarded client \(client) is not in the header")
+            return .accepted
+        }
     }
 }
 

@@ -55,11 +55,21 @@ struct HostCheckMiddleware: RouterMiddleware {
 
     /// The host part of a `Host` value or a name, lower-cased, without port, brackets or a
     /// trailing dot: `[::1]:8080` → `::1`, `LocalHost.:80` → `localhost`.
+    /// A value that is neither (a bracketed IPv6 literal, or a name with a numeric port) is
+    /// returned whole, lower-cased: it names nothing served.
     static func hostname(_ authority: String) -> String {
         var s = Substring(authority.lowercased())
         if s.hasPrefix("[") {
-            if let close = s.firstIndex(of: "]") { s = s[s.index(after: s.startIndex)..<close] }
-        } else if let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") == colon {
+            if let close = s.firstIndex(of: "]") {
+                let inner = s[s.index(after: s.startIndex)..<close], rest = s[s.index(after: close)...]
+                let literal = inner.filter { $0 == ":" }.count >= 2 && inner.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+                let port = rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isASCIIDigitCharacter))
+                if literal && port { return String(inner) }
+            }
+            return String(s)
+        }
+        while s.hasSuffix(".") { s = s.dropLast() }
+        if let colon = s.lastIndex(of: ":"), s.firstIndex(of: ":") == colon, s[s.index(after: colon)...].allSatisfy(\.isASCIIDigitCharacter) {
             s = s[..<colon]
         }
         while s.hasSuffix(".") { s = s.dropLast() }
@@ -155,4 +165,8 @@ struct StoreHealthMiddleware: RouterMiddleware {
         response.headers[.retryAfter] = "30"
         return response
     }
+}
+
+extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }

@@ -3,7 +3,7 @@ import Fuzzing
 
 /// `authsim-fuzz`: the fuzz targets outside the test suite.
 ///
-///     authsim-fuzz <query|merge|jwt|tenant|all> [--seconds S] [--runs N] [--seed X]
+///     authsim-fuzz <query|merge|jwt|tenant|address|protection|request|all> [--seconds S] [--runs N] [--seed X]
 ///         the built-in mutation driver (what `make test` runs briefly)
 ///     authsim-fuzz host [--runs N] [--seed X]
 ///         the host-boundary target: host functions called with hostile values in real logins
