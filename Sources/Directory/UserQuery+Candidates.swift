@@ -111,6 +111,12 @@ extension UserQuery {
             if field == nil || (!exact && Self.textFields.contains(field!)) { return .like("%" + escaped + "%") }
             if field == "email.domain" { return .like("%@" + escaped + (wildcard ? "%" : "\"%")) }
             return .like("%\"" + escaped + (wildcard ? "%" : "\"%"))
+        case .suffix(let field, let value):
+            guard Self.isPlainText(value) else { return nil }
+            let escaped = value.replacingOccurrences(of: "_", with: "\\_")
+            // The end of a string (or of a word of a name or free text).
+            if field == nil || Self.textFields.contains(field!) { return .like("%" + escaped + "%") }
+            return .like("%" + escaped + "\"%")
         case .and(let a, let b):
             switch (a.textFilter, b.textFilter) {
             case (let x?, let y?): return .and(x, y)

@@ -15,6 +15,8 @@ public indirect enum UserQuery: Sendable, Equatable {
     /// `exact`: a quoted value must equal the whole field; an unquoted one may also match one
     /// word of a text field (`name:ann` finds "Ann Admin").
     case match(field: String?, value: String, wildcard: Bool, exact: Bool = false)
+    /// A leading wildcard (`name:*son`): the field (or one word of a text field) ends with `value`.
+    case suffix(field: String?, value: String)
     case exists(field: String)
     case range(field: String, low: String?, lowInclusive: Bool, high: String?, highInclusive: Bool)
 
@@ -249,23 +251,45 @@ public indirect enum UserQuery: Sendable, Equatable {
         }
     }
 
+    /// Auth0's wildcard rules: a trailing `*` matches any rest (`name:j*`; `field:*` alone is
+    /// "the field exists"); a leading `*` needs at least three characters after it
+    /// (`name:*usa`, not `name:*sa`); no `*` inside a term, none on both ends, and none on
+    /// `user_metadata` fields.
     static func term(field: String?, _ text: String, quoted: Bool, at position: Int) throws(SyntaxError) -> UserQuery {
-        if text.hasSuffix("*") {
-            let stem = String(text.dropLast())
-            if stem.isEmpty, field != nil { return .exists(field: field!) }
-            guard stem.count >= 3 else {
-                throw SyntaxError(position: position, message: "Wildcards need at least 3 characters before '*'")
+        let leading = text.count > 1 && text.hasPrefix("*"), trailing = text.hasSuffix("*")
+        if trailing, text == "*", let field { return .exists(field: field) }
+        if leading || trailing {
+            if let field, field == "user_metadata" || field.hasPrefix("user_metadata.") {
+                throw SyntaxError(position: position, message: "Wildcards cannot be used on user_metadata fields")
             }
-            guard !stem.contains("*") else { throw SyntaxError(position: position, message: "Only suffix wildcards are supported") }
+        }
+        if leading {
+            let literal = String(text.dropFirst())
+            guard !literal.contains("*") else {
+                throw SyntaxError(position: position, message: "A wildcard may only start or end a term, not both or inside it")
+            }
+            guard literal.count >= 3 else {
+                throw SyntaxError(position: position, message: "A leading wildcard needs at least 3 characters after '*'")
+            }
+            return .suffix(field: field, value: literal)
+        }
+        if trailing {
+            let stem = String(text.dropLast())
+            guard !stem.contains("*") else {
+                throw SyntaxError(position: position, message: "A wildcard may only start or end a term, not both or inside it")
+            }
             return .match(field: field, value: stem, wildcard: true)
         }
-        guard !text.contains("*") else { throw SyntaxError(position: position, message: "Only suffix wildcards are supported") }
+        guard !text.contains("*") else {
+            throw SyntaxError(position: position, message: "A wildcard may only start or end a term, not both or inside it")
+        }
         return .match(field: field, value: text, wildcard: false)
     }
 
     func withField(_ field: String) -> UserQuery {
         switch self {
         case .match(nil, let v, let w, let e): return .match(field: field, value: v, wildcard: w, exact: e)
+        case .suffix(nil, let v): return .suffix(field: field, value: v)
         case .and(let a, let b): return .and(a.withField(field), b.withField(field))
         case .or(let a, let b): return .or(a.withField(field), b.withField(field))
         case .not(let a): return .not(a.withField(field))
@@ -283,15 +307,12 @@ public indirect enum UserQuery: Sendable, Equatable {
         case .not(let a): return !a.matches(user)
         case .exists(let field): return !UserQuery.values(of: field, in: user).filter { !$0.isNull }.isEmpty
         case .match(let field, let value, let wildcard, let exact):
-            let fields = field.map { [$0] } ?? UserQuery.freeTextFields
-            return fields.contains { f in
-                let insensitive = field == nil || UserQuery.caseInsensitiveFields.contains(f) || f == "email.domain"
-                let words = !exact && UserQuery.textFields.contains(f)
-                return UserQuery.values(of: f, in: user).contains { v in
-                    if UserQuery.compare(v, value, wildcard: wildcard, insensitive: insensitive) { return true }
-                    guard words, case .string(let s) = v else { return false }
-                    return s.split(separator: " ").contains { UserQuery.compare(.string(String($0)), value, wildcard: wildcard, insensitive: insensitive) }
-                }
+            return UserQuery.anyValue(field: field, words: !exact, in: user) { v, insensitive in
+                UserQuery.compare(v, value, wildcard ? .prefix : .whole, insensitive: insensitive)
+            }
+        case .suffix(let field, let value):
+            return UserQuery.anyValue(field: field, words: true, in: user) { v, insensitive in
+                UserQuery.compare(v, value, .suffix, insensitive: insensitive)
             }
         case .range(let field, let low, let li, let high, let hi):
             return UserQuery.values(of: field, in: user).contains { v in
@@ -326,7 +347,25 @@ public indirect enum UserQuery: Sendable, Equatable {
         }
     }
 
-    static func compare(_ v: JSONValue, _ text: String, wildcard: Bool, insensitive: Bool) -> Bool {
+    /// Whether `test` holds for a value of `field` (of the free-text fields without one), or,
+    /// with `words`, for one word of a text field's value.
+    static func anyValue(field: String?, words: Bool, in user: JSONValue, _ test: (JSONValue, _ insensitive: Bool) -> Bool) -> Bool {
+        let fields = field.map { [$0] } ?? UserQuery.freeTextFields
+        return fields.contains { f in
+            let insensitive = field == nil || UserQuery.caseInsensitiveFields.contains(f) || f == "email.domain"
+            let byWord = words && UserQuery.textFields.contains(f)
+            return UserQuery.values(of: f, in: user).contains { v in
+                if test(v, insensitive) { return true }
+                guard byWord, case .string(let s) = v else { return false }
+                return s.split(separator: " ").contains { test(.string(String($0)), insensitive) }
+            }
+        }
+    }
+
+    /// How a term's text is compared with a value: all of it, its start, or its end.
+    enum Comparison { case whole, prefix, suffix }
+
+    static func compare(_ v: JSONValue, _ text: String, _ how: Comparison, insensitive: Bool) -> Bool {
         let s: String
         switch v {
         case .string(let x): s = x
@@ -336,7 +375,11 @@ public indirect enum UserQuery: Sendable, Equatable {
         }
         let a = insensitive ? s.lowercased() : s
         let b = insensitive ? text.lowercased() : text
-        return wildcard ? a.hasPrefix(b) : a == b
+        switch how {
+        case .whole: return a == b
+        case .prefix: return a.hasPrefix(b)
+        case .suffix: return a.hasSuffix(b)
+        }
     }
 
     /// -1/0/1 comparing a value with a bound: numerically when both are numbers, by time when

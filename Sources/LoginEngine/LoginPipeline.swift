@@ -69,6 +69,12 @@ public final class LoginPipeline: Sendable {
         self.logger = logger
         self.issuerOverride = issuerOverride
         self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant, modulePaths: modulePaths), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))
+        Self.report(tenant.notices, logger)
+    }
+
+    /// What the loader skipped, once per loaded revision.
+    static func report(_ notices: [TenantNotice], _ logger: Logger) {
+        for n in notices { logger.warning("tenant: \(n.message)", metadata: ["file": .string(n.file)]) }
     }
 
     /// Reloads the tenant directory. The new revision replaces the current one only when it
@@ -99,6 +105,7 @@ public final class LoginPipeline: Sendable {
         revision.withLock { $0 = next }
         auth0Globals.withLock { $0 = nil }
         logger.info("tenant reloaded", metadata: ["revision": .string(fresh.revision), "rules": .string(String(runner.rules.count))])
+        Self.report(fresh.notices, logger)
         return true
     }
 

@@ -63,8 +63,16 @@ struct ModuleResolver: Sendable {
         for dir in searchDirectories(from: from) {
             if let r = fileOrDirectory(dir + "/" + request) { return r }
         }
+        // A package under the name scripts knew it by, installed under its new one.
+        for (old, new) in Self.renamed where request == old || request.hasPrefix(old + "/") {
+            return resolve(new + request.dropFirst(old.count), from: from)
+        }
         return nil
     }
+
+    /// Packages that moved to a new name (Auth0's sandbox had them under the old one):
+    /// `require('xmldom')` finds `@xmldom/xmldom` when no `xmldom` is installed.
+    static let renamed: [(old: String, new: String)] = [("xmldom", "@xmldom/xmldom")]
 
     /// A package from the system folders only (what the runtime's own modules are built on, so
     /// that a tenant's copy of another version cannot change them).

@@ -5,7 +5,7 @@ import JSONCore
 public enum TenantFingerprint {
     /// What the loader reads; anything else in the directory (build output, stores) is ignored.
     static let entries = [
-        "tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
+        "tenant.json", "config.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "grants", "connections",
         "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "attack-protection",
     ]
 

@@ -33,7 +33,11 @@ public enum TenantLoader {
     /// `overlay`: files kept elsewhere (the store's run-time changes) laid over the directory's,
     /// by relative path; nil hides the directory's file. Only paths under `rules/`, `actions/`
     /// and `triggers/` are taken from it.
-    public static func load(directory: String, overlay: [String: String?] = [:]) throws(TenantError) -> Tenant {
+    /// `environment`: where `AUTH0_KEYWORD_REPLACE_MAPPINGS` may come from besides the tenant's
+    /// `config.json` (deploy-cli's keyword replacement; see `keywordMappings`).
+    public static func load(
+        directory: String, overlay: [String: String?] = [:], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(TenantError) -> Tenant {
         var hasher = FNV1a()
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -54,8 +58,10 @@ public enum TenantLoader {
             if let over = overlay[rel] { return over != nil }
             return fm.fileExists(atPath: path(rel))
         }
+        let mappings = try keywordMappings(directory: directory, environment: environment)
+        if !mappings.isEmpty { hasher.add(JSONValue.object(mappings).serialized()) }
         func read(_ rel: String) throws(TenantError) -> String {
-            let text: String
+            var text: String
             if let over = overlay[rel] {
                 guard let over else { throw TenantError(file: rel, message: "cannot read file") }
                 text = over
@@ -67,11 +73,17 @@ public enum TenantLoader {
             }
             hasher.add(rel)
             hasher.add(text)
+            if !mappings.isEmpty { text = Self.replaceKeywords(text, mappings) }
             return text
         }
         func readJSON(_ rel: String) throws(TenantError) -> JSONValue {
             let text = try read(rel)
             do { return try JSONValue.parse(text) } catch {
+                if let keyword = Self.unmappedKeyword(in: text) {
+                    throw TenantError(
+                        file: rel, line: error.line,
+                        message: "uses the keyword \(keyword), which no mapping gives (AUTH0_KEYWORD_REPLACE_MAPPINGS in the tenant's config.json or the environment)")
+                }
                 throw TenantError(file: rel, line: error.line, message: "invalid JSON: \(error.message) (column \(error.column))")
             }
         }
@@ -332,10 +344,10 @@ public enum TenantLoader {
             roles.append(Role(name: o["name"]?.stringValue ?? String(f.dropLast(5)), description: o["description"]?.stringValue ?? "", permissions: perms))
         }
 
-        // Client grants (client_id may name the client instead of its id)
+        // Client grants (client_id may name the client instead of its id), in deploy-cli's
+        // `grants/` or in `client-grants/`.
         var grants: [ClientGrant] = []
-        for f in list("client-grants", ext: "json") {
-            let rel = "client-grants/" + f
+        for rel in list("grants", ext: "json").map({ "grants/" + $0 }) + list("client-grants", ext: "json").map({ "client-grants/" + $0 }) {
             let o = try object(try readJSON(rel), rel)
             guard let cid = o["client_id"]?.stringValue, let audience = o["audience"]?.stringValue else {
                 throw TenantError(file: rel, message: "'client_id' and 'audience' are required")
@@ -357,7 +369,8 @@ public enum TenantLoader {
         }
 
         // Actions before the revision is taken: they are part of it.
-        let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: exists)
+        var notices: [TenantNotice] = []
+        let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: exists, notices: &notices)
         var tenant = Tenant(
             directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
             connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
@@ -365,14 +378,60 @@ public enum TenantLoader {
         tenant.clientGrants = grants
         tenant.actions = actions
         tenant.triggerBindings = bindings
+        tenant.notices = notices
         return tenant
+    }
+
+    // MARK: - deploy-cli keyword replacement
+
+    /// deploy-cli's keyword mappings: `AUTH0_KEYWORD_REPLACE_MAPPINGS` of the tenant's
+    /// `config.json` (deploy-cli's config file), with the same variable of the environment (a
+    /// JSON object) laid over it.
+    static func keywordMappings(directory: String, environment: [String: String]) throws(TenantError) -> [String: JSONValue] {
+        var mappings: [String: JSONValue] = [:]
+        let config = (directory as NSString).appendingPathComponent("config.json")
+        if let data = FileManager.default.contents(atPath: config) {
+            let doc: JSONValue
+            do { doc = try JSONValue.parse(bytes: Array(data)) } catch {
+                throw TenantError(file: "config.json", line: error.line, message: "invalid JSON: \(error.message)")
+            }
+            if let m = doc["AUTH0_KEYWORD_REPLACE_MAPPINGS"] {
+                guard let o = m.objectValue else { throw TenantError(file: "config.json", message: "AUTH0_KEYWORD_REPLACE_MAPPINGS must be an object of keyword → value") }
+                mappings = o
+            }
+        }
+        if let text = environment["AUTH0_KEYWORD_REPLACE_MAPPINGS"], !text.isEmpty {
+            guard let o = (try? JSONValue.parse(text))?.objectValue else {
+                throw TenantError(file: "$AUTH0_KEYWORD_REPLACE_MAPPINGS", message: "must be a JSON object of keyword → value")
+            }
+            mappings.merge(o) { _, env in env }
+        }
+        return mappings
+    }
+
+    /// `@@KEY@@` becomes the value as JSON (a string with its quotes, an array, …); `##KEY##`
+    /// the value as text (a string without quotes), as deploy-cli replaces them.
+    static func replaceKeywords(_ text: String, _ mappings: [String: JSONValue]) -> String {
+        guard text.contains("@@") || text.contains("##") else { return text }
+        var out = text
+        for (key, value) in mappings.sorted(by: { $0.key < $1.key }) {
+            out = out.replacingOccurrences(of: "@@" + key + "@@", with: value.serialized())
+            out = out.replacingOccurrences(of: "##" + key + "##", with: value.stringValue ?? value.serialized())
+        }
+        return out
+    }
+
+    /// The first `@@KEY@@` left in a text (a keyword without a mapping).
+    static func unmappedKeyword(in text: String) -> String? {
+        guard let r = text.range(of: #"@@[A-Za-z0-9_.-]+@@"#, options: .regularExpression) else { return nil }
+        return String(text[r])
     }
 
     /// `actions/<name>.json` (+ `actions/<name>/code.js`, or the file its `code` names) and
     /// `triggers/triggers.json`.
     static func loadActions(
         read: (String) throws(TenantError) -> String, readJSON: (String) throws(TenantError) -> JSONValue,
-        list: (String, String) -> [String], exists: (String) -> Bool
+        list: (String, String) -> [String], exists: (String) -> Bool, notices: inout [TenantNotice]
     ) throws(TenantError) -> ([Action], [String: [String]]) {
         var actions: [Action] = []
         for f in list("actions", "json") {
@@ -422,8 +481,13 @@ public enum TenantLoader {
                     guard let n = item["action_name"]?.stringValue ?? item.stringValue else {
                         throw TenantError(file: triggersRel, message: "each '\(trigger)' binding needs an 'action_name'")
                     }
+                    // A binding to an action the directory lacks (an export without it) is
+                    // skipped and reported; the rest of the tenant loads.
                     guard let action = actions.first(where: { $0.name == n }) else {
-                        throw TenantError(file: triggersRel, message: "'\(trigger)' binds unknown action '\(n)' (known: \(actions.map(\.name).joined(separator: ", ")))")
+                        notices.append(TenantNotice(
+                            file: triggersRel,
+                            message: "'\(trigger)' binds action '\(n)', which the tenant does not have: the binding is skipped (known actions: \(actions.map(\.name).joined(separator: ", ")))"))
+                        continue
                     }
                     guard action.supportedTriggers.contains(trigger) else {
                         throw TenantError(file: triggersRel, message: "action '\(n)' does not support the '\(trigger)' trigger (it supports \(action.supportedTriggers.joined(separator: ", ")))")

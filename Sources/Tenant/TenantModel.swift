@@ -1,3 +1,4 @@
+import Foundation
 import JSONCore
 
 /// A rule as deployed (deploy-cli `rules/<name>.js` + optional `rules/<name>.json`).
@@ -147,8 +148,12 @@ public struct Connection: Sendable, Equatable {
     public var scripts: [String: ConnectionScript] = [:]
 
     public var isDatabase: Bool { strategy == "auth0" }
-    /// "Use my own database": the connection's scripts authenticate its users.
-    public var usesCustomScripts: Bool { isDatabase && options["enabled_database_customization"]?.boolValue == true }
+    /// "Use my own database": the connection's scripts authenticate its users
+    /// (`enabled_database_customization`, or `enabledDatabaseCustomization` as the Management
+    /// API and deploy-cli spell it).
+    public var usesCustomScripts: Bool {
+        isDatabase && (options["enabled_database_customization"]?.boolValue == true || options["enabledDatabaseCustomization"]?.boolValue == true)
+    }
     /// Lazy migration: users move to the local store at their first login.
     public var importMode: Bool { options["import_mode"]?.boolValue == true }
     /// The scripts' `configuration` object (`options.configuration`).
@@ -273,6 +278,9 @@ public struct Tenant: Sendable {
     public var geoip: [String: JSONValue]
     /// Changes whenever any loaded file changes.
     public var revision: String
+    /// What the loader skipped and why (a binding to an action the tenant lacks, …): reported
+    /// once when the tenant is loaded, never fatal.
+    public var notices: [TenantNotice] = []
 
     public var name: String { settings.friendlyName ?? lastPathComponent(directory) }
 
@@ -310,10 +318,20 @@ public struct Tenant: Sendable {
         managementAudiences.contains(audience)
     }
 
+    /// The Management API audience of a real Auth0 tenant (`https://TENANT[.REGION].auth0.com/api/v2/`),
+    /// as grants exported by deploy-cli name it: such a grant is for authsim's own Management API.
+    public static func isExportedManagementAudience(_ audience: String) -> Bool {
+        guard let c = URLComponents(string: audience), c.scheme == "https", let host = c.host?.lowercased(), c.port == nil,
+            host.hasSuffix(".auth0.com"), c.path == "/api/v2/" || c.path == "/api/v2", c.query == nil
+        else { return false }
+        return host.dropLast(".auth0.com".count).split(separator: ".", omittingEmptySubsequences: false).allSatisfy { !$0.isEmpty }
+    }
+
     /// The client grant allowing `clientId` to get tokens for `audience`.
     public func clientGrant(clientId: String, audience: String) -> ClientGrant? {
         clientGrants.first { g in
-            g.clientId == clientId && (g.audience == audience || (isManagementAudience(g.audience) && isManagementAudience(audience)))
+            g.clientId == clientId
+                && (g.audience == audience || ((isManagementAudience(g.audience) || Self.isExportedManagementAudience(g.audience)) && isManagementAudience(audience)))
         }
     }
 
@@ -331,4 +349,17 @@ public struct Tenant: Sendable {
 func lastPathComponent(_ path: String) -> String {
     let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
     return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
+}
+
+/// Something in the tenant files that authsim read but does not use, and why.
+public struct TenantNotice: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+
+    public init(file: String, message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
 }

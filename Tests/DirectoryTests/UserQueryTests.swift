@@ -50,10 +50,33 @@ import Testing
         #expect(try ids("created_at:[2024-03-01 TO 2025-12-31]") == ["auth0|2", "google-oauth2|3"])
     }
 
-    @Test(arguments: [("name:", 5), ("(name:ann", 9), ("email:ab*", 6), (#"name:"open"#, 5), ("logins_count:[1 2]", 16), ("name:ann)", 8)])
+    @Test(arguments: [("name:", 5), ("(name:ann", 9), ("email:*ab", 6), (#"name:"open"#, 5), ("logins_count:[1 2]", 16), ("name:ann)", 8)])
     func badSyntaxNamesThePosition(query: String, position: Int) {
         #expect(throws: UserQuery.SyntaxError.self) { try UserQuery.parse(query) }
         do { _ = try UserQuery.parse(query) } catch { #expect(error.position == position, "\(query): \(error)") }
+    }
+
+    /// Auth0's wildcard rules: any prefix before a trailing `*` (`name:j*`), at least three
+    /// characters after a leading one (`name:*usa`, not `name:*sa`), nothing inside a term or on
+    /// both ends, none on user_metadata fields.
+    @Test func wildcardsFollowAuth0sRules() throws {
+        #expect(try ids("name:a*") == ["auth0|1"])
+        #expect(try ids("name:C*") == ["google-oauth2|3"])
+        #expect(try ids("email:b*") == ["auth0|2"])
+        #expect(try ids("email:*corp.io") == ["auth0|2"])
+        #expect(try ids("email:*EXAMPLE.COM") == ["auth0|1", "google-oauth2|3"], "email is matched without case")
+        #expect(try ids("name:*min") == ["auth0|1"], "one word of a name")
+        #expect(try ids("user_id:*0|2") == ["auth0|2"])
+        #expect(try ids("*rol") == ["google-oauth2|3"], "free text")
+        #expect(try ids("app_metadata.plan:*ree") == ["auth0|2"])
+        #expect(try ids("NOT email:*example.com") == ["auth0|2"])
+        for bad in ["name:*sa", "name:*a", "name:a*b", "name:*ann*", "name:**", "user_metadata.lang:f*", "user_metadata.lang:*fre", "user_metadata:x*"] {
+            #expect(throws: UserQuery.SyntaxError.self, "\(bad)") { try UserQuery.parse(bad) }
+        }
+        #expect(try ids("user_metadata.lang:*") == ["google-oauth2|3"], "field:* alone is existence, allowed on user_metadata")
+        // The stores' text pre-filter keeps every profile the suffix matches.
+        #expect(try UserQuery.parse("email:*corp.io").textFilter == .like(#"%corp.io"%"#))
+        #expect(try UserQuery.parse("name:*min").textFilter == .like("%min%"))
     }
 
     @Test func indexLookupsOnlyWhereEveryMatchNeedsThem() throws {

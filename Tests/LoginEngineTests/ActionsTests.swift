@@ -170,7 +170,7 @@ extension TenantFixture {
                       const token = api.redirect.encodeToken({ secret: 's3', payload: { step: 2 }, expiresInSeconds: 60 });
                       const payload = require('jsonwebtoken').verify(token, 's3');
                       api.idToken.setCustomClaim('https://t/misc', {
-                        canRedirect: api.redirect.canRedirect(), ran: api.rules.wasExecuted('\(ruleID("ran"))'), notRan: api.rules.wasExecuted('rul_nope'),
+                        canRedirect: typeof api.redirect.canRedirect, ran: api.rules.wasExecuted('\(ruleID("ran"))'), notRan: api.rules.wasExecuted('rul_nope'),
                         token: [payload.sub, payload.step, payload.exp - payload.iat, payload.ip], recordOutsideContinue: recordOutsideContinue,
                         organization: event.organization && event.organization.name
                       });
@@ -189,7 +189,7 @@ extension TenantFixture {
         #expect(r.multifactor?["provider"] == "guardian")
         #expect(r.multifactor?["allowRememberBrowser"] == true)
         #expect(r.idClaims["https://t/misc"] == [
-            "canRedirect": true, "ran": true, "notRan": false, "token": ["auth0|ann0000000000000000000001", 2, 60, "127.0.0.1"],
+            "canRedirect": "undefined", "ran": true, "notRan": false, "token": ["auth0|ann0000000000000000000001", 2, 60, "127.0.0.1"],
             "recordOutsideContinue": "api.authentication.recordMethod() can only be used in onContinuePostLogin", "organization": "acme",
         ])
         let changes = try #require(r.traceEntry("all")?["changes"])
@@ -226,13 +226,40 @@ extension TenantFixture {
                       api.cache.delete('k3');
                       api.idToken.setCustomClaim('https://t/cache', {
                         successes: results.filter(t => t === 'success').length, full: full.code, longKey: longKey.code, bigValue: bigValue.code,
-                        got: got.value, ttl: got.expires_at > Date.now() && got.expires_at <= Date.now() + 15 * 60 * 1000, gone: api.cache.get('k3') === undefined
+                        got: got.value, ttl: got.expires_at > Date.now() + 23 * 3600 * 1000 && got.expires_at <= Date.now() + 24 * 3600 * 1000,
+                        gone: api.cache.get('k3') === undefined
                       });
                     };
                     """)
             ], bindings: ["post-login": ["cache"]])
         let r = try await simulate(try await makePipeline(f))
         #expect(r.idClaims["https://t/cache"] == ["successes": 20, "full": "MAX_ENTRIES_EXCEEDED", "longKey": "KEY_TOO_LARGE", "bigValue": "VALUE_TOO_LARGE", "got": "v3", "ttl": true, "gone": true])
+    }
+
+    /// As Auth0 documents: one cache per trigger, shared by its actions; transaction metadata in
+    /// the event as soon as it is set.
+    @Test func theCacheIsPerTriggerAndTransactionMetadataShowsAtOnce() async throws {
+        var f = TenantFixture()
+        f.add(
+            actions: [
+                ActionSource(name: "first", code: """
+                    exports.onExecutePostLogin = async (event, api) => {
+                      api.cache.set('shared', 'from first');
+                      api.transaction.setMetadata('step', 'one');
+                      api.idToken.setCustomClaim('https://t/seen-at-once', event.transaction.metadata.step);
+                    };
+                    """),
+                ActionSource(name: "second", code: """
+                    exports.onExecutePostLogin = async (event, api) => {
+                      const e = api.cache.get('shared');
+                      api.idToken.setCustomClaim('https://t/second', { cached: e && e.value, step: event.transaction.metadata.step });
+                    };
+                    """),
+            ], bindings: ["post-login": ["first", "second"]])
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == nil)
+        #expect(r.idClaims["https://t/seen-at-once"] == "one")
+        #expect(r.idClaims["https://t/second"] == ["cached": "from first", "step": "one"])
     }
 
     @Test func redirectIsInteractionRequiredInPasswordFlowsAndResumesOtherwise() async throws {
@@ -242,7 +269,7 @@ extension TenantFixture {
                 ActionSource(name: "consent", code: """
                     exports.onExecutePostLogin = async (event, api) => {
                       api.user.setUserMetadata('asked', true);
-                      if (api.redirect.canRedirect()) {
+                      if (event.transaction.protocol !== 'oauth2-password') {
                         const token = api.redirect.encodeToken({ secret: 'rs', payload: { state: 'will-not-match' } });
                         api.redirect.sendUserTo('https://consent.test/ask', { query: { session_token: token } });
                       }

@@ -19,7 +19,8 @@ import Testing
               fp: typeof require('lodash/fp').map,
               moment: moment.utc('2020-01-31T03:04:05Z').add(1, 'month').format('YYYY-MM-DD HH:mm'),
               diff: moment.utc('2020-03-01').diff(moment.utc('2020-02-01'), 'days'), isValid: moment('not a date', 'YYYY-MM-DD', true).isValid(),
-              uuidPath: require.resolve('uuid'), v4: uuid.v4(), v5: uuid.v5('www.example.com', uuid.v5.DNS), v1: uuid.validate(uuid.v1())
+              uuidPath: require.resolve('uuid'), v4: uuid.v4(), v5: uuid.v5('www.example.com', uuid.v5.DNS), v1: uuid.validate(uuid.v1()),
+              called: uuid(), calledVersion: uuid.version(uuid())
             };
             """, modules: [debianModules])
         #expect(r["chunk"] == [[1, 2], [3, 4], [5]])
@@ -36,6 +37,9 @@ import Testing
         #expect(r["v4"]?.stringValue?.range(of: "^[0-9a-f-]{36}$", options: .regularExpression) != nil)
         #expect(r["v5"] == "2ed6657d-e927-568b-95e1-2665a8aea6a2")
         #expect(r["v1"] == true)
+        // As in Auth0's Rules sandbox (uuid 3), the module is also the v4 function.
+        #expect(r["called"]?.stringValue?.range(of: "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", options: .regularExpression) != nil)
+        #expect(r["calledVersion"] == 4)
     }
 
     /// With eval off the loader still compiles module files, while scripts can reach neither
@@ -211,6 +215,8 @@ import Testing
         let r = try await runNode(
             """
             var ipaddr = require('ipaddr.js'), xmldom = require('@xmldom/xmldom'), Q = require('q');
+            // The old name finds the package under its new one.
+            var oldName = require('xmldom'), oldPath = require.resolve('xmldom');
             var doc = new xmldom.DOMParser().parseFromString('<Assertion><Attribute Name="role">admin</Attribute></Assertion>', 'text/xml');
             var attr = doc.getElementsByTagName('Attribute')[0];
             var deferred = Q.defer();
@@ -219,7 +225,7 @@ import Testing
               kind: ipaddr.parse('192.168.1.10').kind(), inRange: ipaddr.parse('10.1.2.3').match(ipaddr.parseCIDR('10.0.0.0/8')),
               v6: ipaddr.parse('::ffff:127.0.0.1').toIPv4Address().toString(),
               xmlName: attr.getAttribute('Name'), xmlText: attr.textContent, serialized: new xmldom.XMLSerializer().serializeToString(attr),
-              q: await deferred.promise
+              q: await deferred.promise, sameModule: oldName === xmldom, oldPath: oldPath
             };
             """, modules: [debianModules])
         #expect(r["kind"] == "ipv4")
@@ -229,6 +235,8 @@ import Testing
         #expect(r["xmlText"] == "admin")
         #expect(r["serialized"] == #"<Attribute Name="role">admin</Attribute>"#)
         #expect(r["q"] == "q resolved")
+        #expect(r["sameModule"] == true)
+        #expect(r["oldPath"] == "/usr/share/nodejs/@xmldom/xmldom/lib/index.js")
     }
 
     @Test func scopedPackageWithRedirectHelperLoadsWithoutSpecialCasing() async throws {

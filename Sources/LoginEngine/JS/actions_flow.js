@@ -49,9 +49,11 @@ var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__aut
 globalThis.console = __authsim_actionConsole;
 
 
-// api.cache: per action, kept in the worker's context (best effort, like Auth0's).
-function __authsim_cacheAPI(name) {
-  var store = __authsim_actionCaches[name] || (__authsim_actionCaches[name] = new P.Map());
+// api.cache: one per trigger, shared by the actions bound to it (as Auth0 documents), kept in
+// the worker's context (best effort, like Auth0's). An entry lives 24 hours unless `ttl` or
+// `expires_at` says less (never more).
+function __authsim_cacheAPI(trigger) {
+  var store = __authsim_actionCaches[trigger] || (__authsim_actionCaches[trigger] = new P.Map());
   function live(key) {
     var e = P.mapGet(store, key);
     if (e && e.expires_at <= Date.now()) { P.mapDelete(store, key); return undefined; }
@@ -66,7 +68,7 @@ function __authsim_cacheAPI(name) {
       P.mapForEach(store, function (_, k) { live(k); });
       if (!P.mapHas(store, key) && P.mapSize(store) >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
       var now = Date.now(), max = now + 24 * 3600 * 1000;
-      var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 15 * 60 * 1000);
+      var expires = options && options.expires_at ? Number(options.expires_at) : options && options.ttl ? now + Number(options.ttl) : max;
       P.mapSet(store, key, { value: value, expires_at: Math.min(expires, max) });
       return { type: 'success' };
     },
@@ -208,11 +210,11 @@ async function __authsim_runPostLogin(req, st) {
           var state = (event.request.query && event.request.query.state) || (event.request.body && event.request.body.state);
           if (payload.state !== state) throw new Error("The token's state does not match this transaction");
           return payload;
-        },
-        canRedirect: function () { return !!req.canRedirect; }
+        }
       },
-      cache: __authsim_cacheAPI(a.name),
-      transaction: { setMetadata: function (k, v) { txMetadata[String(k)] = __authsim_plain(v); return api; } },
+      cache: __authsim_cacheAPI('post-login'),
+      // Visible in this action's event at once, and in the next actions' and after a redirect.
+      transaction: { setMetadata: function (k, v) { var x = __authsim_plain(v); txMetadata[String(k)] = x; event.transaction.metadata[String(k)] = x; return api; } },
       rules: { wasExecuted: function (id) { return executedRules.indexOf(id) >= 0; } }
     };
 
@@ -325,7 +327,7 @@ async function __authsim_runTriggerActions(req) {
     P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
     var denied = null;
     var claimsBefore = __authsim_keyJSON(claims);
-    var api = { cache: __authsim_cacheAPI(a.name) };
+    var api = { cache: __authsim_cacheAPI(req.trigger) };
     if (req.trigger === 'credentials-exchange') {
       api.access = { deny: function (code, reason) { denied = { error: String(code || 'access_denied'), error_description: reason === undefined ? '' : String(reason) }; return api; } };
       api.accessToken = { setCustomClaim: function (k, v) { claims[k] = v; return api; } };

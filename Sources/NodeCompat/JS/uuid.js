@@ -68,4 +68,17 @@ rt.define('uuid', function (module, exports, require) {
   exports.version = function (s) { if (!exports.validate(s)) throw new TypeError('Invalid UUID'); return parseInt(s.substr(14, 1), 16); };
   exports.parse = parse;
   exports.stringify = stringify;
+  module.exports = rt.callableUuid(exports);
 }, 'package');
+
+// Auth0's Rules sandbox gave uuid 3, whose module is the v4 function itself (`uuid()`), with
+// `v1`/`v4` on it. Installed versions that export an object (Debian's uuid 8) are made callable
+// the same way; everything on the object stays as it was.
+rt.callableUuid = function (uuid) {
+  'use strict';
+  if (typeof uuid === 'function' || !uuid || typeof uuid.v4 !== 'function') return uuid;
+  var callable = function uuidV4(options, buf, offset) { return uuid.v4(options, buf, offset); };
+  Object.keys(uuid).forEach(function (k) { callable[k] = uuid[k]; });
+  return callable;
+};
+rt.adaptPackage('node_modules/uuid/dist/index.js', rt.callableUuid);
