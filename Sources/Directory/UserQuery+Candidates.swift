@@ -98,8 +98,8 @@ public indirect enum UserQueryTextFilter: Sendable, Equatable {
 
 extension UserQuery {
     /// The text filter for this query, when every match must contain some text: a term's value
-    /// as the profile's JSON spells it (a whole quoted string, a quoted prefix for `value*`, or
-    /// the bare word in names), for values of plain ASCII letters, digits and `@._+-|:` that do
+    /// as the profile's JSON spells it (a whole quoted string; for `value*` and `*value`, and in
+    /// names, the bare text, which also finds unquoted numbers and booleans), for values of plain ASCII letters, digits and `@._+-|:` that do
     /// not read as numbers or booleans (those are stored unquoted, and may be written
     /// differently). Ranges, `_exists_` and `NOT` give none.
     public var textFilter: UserQueryTextFilter? {
@@ -110,13 +110,14 @@ extension UserQuery {
             // A word (or word prefix) of a name, or any of the free-text fields: inside a string.
             if field == nil || (!exact && Self.textFields.contains(field!)) { return .like("%" + escaped + "%") }
             if field == "email.domain" { return .like("%@" + escaped + (wildcard ? "%" : "\"%")) }
-            return .like("%\"" + escaped + (wildcard ? "%" : "\"%"))
+            // A prefix may also start a number or a boolean, stored unquoted (`t*` matches true).
+            if wildcard { return .like("%" + escaped + "%") }
+            return .like("%\"" + escaped + "\"%")
         case .suffix(let field, let value):
             guard Self.isPlainText(value) else { return nil }
             let escaped = value.replacingOccurrences(of: "_", with: "\\_")
-            // The end of a string (or of a word of a name or free text).
-            if field == nil || Self.textFields.contains(field!) { return .like("%" + escaped + "%") }
-            return .like("%" + escaped + "\"%")
+            // The end of a string, a word, a number or a boolean (`*rue` matches true, unquoted).
+            return .like("%" + escaped + "%")
         case .and(let a, let b):
             switch (a.textFilter, b.textFilter) {
             case (let x?, let y?): return .and(x, y)

@@ -62,7 +62,7 @@ public enum FuzzSeeds {
             return [
                 #"{"enabled":true,"shields":["block","user_notification"],"mode":"count_per_identifier_and_ip","allowlist":["10.0.0.0/8"],"max_attempts":10}"#,
                 #"{"max_attempts":1,"mode":"count_per_identifier"}"#, #"{"shields":[]}"#, "{}",
-                #"{"stage":{"pre-login":{"max_attempts":100,"rates":864000},"pre-user-registration":{"max_attempts":50,"rates":1200}}}"#,
+                #"{"stage":{"pre-login":{"max_attempts":100,"rate":864000},"pre-user-registration":{"max_attempts":50,"rates":1200}}}"#,
                 #"{"enabled":false,"shields":["admin_notification"],"allowlist":["::1","2001:db8::/32"]}"#, #"{"max_attempts":2.5}"#,
             ].map { Array($0.utf8) }
         case .request:
@@ -91,7 +91,7 @@ public enum FuzzSeeds {
             return [".", ":", "::", "/", "/0", "/32", "/128", "0", "255", "256", "ffff", "http://", "https://", "*.", "[", "]", ":443", ":80", "%", "@", "#", " "]
         case .protection:
             return ["{", "}", "[", "]", "\"enabled\":", "\"shields\":", "\"allowlist\":", "\"mode\":", "\"max_attempts\":", "\"stage\":", "\"pre-login\":",
-                    "\"pre-user-registration\":", "\"rates\":", "\"block\"", "\"count_per_identifier\"", "1e300", "-1", "0", "101", "86400001", "null", "true"]
+                    "\"pre-user-registration\":", "\"rate\":", "\"rates\":", "\"pre-custom-token-exchange\":", "\"block\"", "\"count_per_identifier\"", "1e300", "-1", "0", "101", "86400001", "null", "true"]
         case .request:
             return ["\u{00}", "\u{01}", "\u{02}", "\u{03}", "&", "=", "+", "%", "%2B", "%00", "%E2%82%AC", "\r\n", "\r\n\r\n", "--", "Content-Disposition: form-data; ",
                     "name=\"", "filename=\"", ":", "[", "]", ".", ",", "10.0.0.1", "::1", "127.0.0.1"]

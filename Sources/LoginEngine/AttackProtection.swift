@@ -10,7 +10,7 @@ import Tenant
 ///   the block (`/api/v2/user-blocks`), the password is reset, or 30 days pass. A successful
 ///   login clears the count.
 /// - suspicious-IP throttling: a bucket per IP and stage (`pre-login` counts failed logins,
-///   `pre-user-registration` sign-ups) holding `max_attempts`, one back every `rates` ms;
+///   `pre-user-registration` sign-ups) holding `max_attempts`, one back every `rate` ms;
 ///   empty, the IP is refused until it refills or `/api/v2/anomaly/blocks/ips/{ip}` clears it.
 public struct AttackProtection: Sendable {
     let store: any UserStore

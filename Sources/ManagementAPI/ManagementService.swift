@@ -72,8 +72,9 @@ public struct ManagementService: Sendable {
     /// token, console sessions) are not issued on a grant and keep their scopes.
     func grantedNow(_ claims: JSONValue) throws(ManagementError) -> Set<String> {
         let azp = claims["azp"]?.stringValue ?? ""
-        if Self.localClients.contains(azp) { return Self.scopes(of: claims) }
-        guard tenant.clients.contains(where: { $0.clientId == azp }) else {
+        let tenantClient = tenant.clients.contains { $0.clientId == azp }
+        if Self.localClients.contains(azp) && !tenantClient { return Self.scopes(of: claims) }
+        guard tenantClient else {
             throw ManagementError(401, "The client this token was issued to no longer exists", "invalid_token")
         }
         let audience = claims["aud"]?.stringValue ?? claims["aud"]?.arrayValue?.first?.stringValue ?? tenant.settings.managementAudience

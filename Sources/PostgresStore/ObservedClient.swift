@@ -7,7 +7,8 @@ import Synchronization
 /// What the PostgreSQL store has seen of the server's health: the failures that mean writes
 /// cannot be kept now (the disk full or another resource exhausted, a read-only database, the
 /// server shut down or the connection lost), counted for `failedWrites` and reported by
-/// `storageProblem` until a statement succeeds again. The daemon answers 503 for a request
+/// `storageProblem` until a write succeeds again (a read proves nothing: a read-only or full
+/// database still answers them). The daemon answers 503 for a request
 /// during which one happened (as for the SQLite store's full disk), never a success it did
 /// not keep.
 final class PostgresHealth: Sendable {
@@ -39,6 +40,7 @@ final class PostgresHealth: Sendable {
         if let state = p.serverInfo?[.sqlState] {
             let message = p.serverInfo?[.message] ?? ""
             if state.hasPrefix("53") { return "PostgreSQL is out of resources (\(state): \(message)): writes are refused until it has room" }
+            if state.hasPrefix("58") { return "PostgreSQL cannot read or write its files (\(state): \(message))" }
             if state == "25006" { return "PostgreSQL refuses writes: the database is read-only (\(message))" }
             if state.hasPrefix("57P") || state.hasPrefix("08") { return "PostgreSQL shut down or dropped the connection (\(state): \(message))" }
             return nil
@@ -61,12 +63,17 @@ struct ObservedClient: Sendable {
     func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         do {
             let rows = try await pool.query(query, logger: logger)
-            health.succeeded()
+            if !Self.isRead(query) { health.succeeded() }
             return rows
         } catch {
             health.failed(error)
             throw error
         }
+    }
+
+    /// A statement that only reads (its success says nothing about writes).
+    static func isRead(_ query: PostgresQuery) -> Bool {
+        query.sql.drop(while: \.isWhitespace).prefix(6).uppercased() == "SELECT"
     }
 
     func withTransaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import JSONCore
 import LoginEngine
@@ -173,8 +174,21 @@ struct AuthorizeRoutes: RouteGroup {
     }
 
     static func binding(_ request: Request, form: [String: String]?) -> BrowserBinding {
-        BrowserBinding(browser: browser(request), formToken: form?[BrowserBinding.formField])
+        BrowserBinding(browser: browser(request), formToken: form?[BrowserBinding.formField], fromOtherOrigin: fromOtherOrigin(request))
     }
+
+    /// Whether the browser says the request came from a page of another origin: an `Origin`
+    /// that is not this daemon's, or `Sec-Fetch-Site` `same-site`/`cross-site`. Clients that
+    /// send neither (non-browser tools) are judged by the cookie and token alone.
+    static func fromOtherOrigin(_ request: Request) -> Bool {
+        if let site = request.headers[Self.fetchSite]?.lowercased(), ["same-site", "cross-site"].contains(site) { return true }
+        guard let originText = request.headers[.origin] else { return false }
+        guard let origin = WebOrigin(originText) else { return true }
+        let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: HostCheckMiddleware.hostField]
+        return !hosts.contains { CrossOriginMiddleware.isSameOrigin(origin, host: $0) }
+    }
+
+    static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
 
     /// A form-encoded body, nil when larger than `limit`.
     static func form(_ request: Request, upTo limit: Int) async -> [String: String]? {

@@ -62,7 +62,7 @@ struct HostCheckMiddleware: RouterMiddleware {
         if s.hasPrefix("[") {
             if let close = s.firstIndex(of: "]") {
                 let inner = s[s.index(after: s.startIndex)..<close], rest = s[s.index(after: close)...]
-                let literal = inner.filter { $0 == ":" }.count >= 2 && inner.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+                let literal = inner.filter { $0 == ":" }.count >= 2 && !inner.hasSuffix(".") && inner.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
                 let port = rest.isEmpty || (rest.first == ":" && rest.dropFirst().allSatisfy(\.isASCIIDigitCharacter))
                 if literal && port { return String(inner) }
             }

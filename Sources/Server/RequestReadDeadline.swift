@@ -61,8 +61,9 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .body: break
         case .end:
-            // The request is whole; the answer may take as long as it takes.
-            disarm()
+            // The request is whole; the answer may take as long as it takes. When it was given
+            // before the body ended (413), the idle time already runs.
+            if !idling { disarm() }
         }
         context.fireChannelRead(data)
     }

@@ -76,9 +76,15 @@ public struct AttackProtectionSettings: Sendable, Equatable {
         if let a = o["allowlist"] { t.allowlist = try addresses(a, file) }
         if let stage = o["stage"] {
             guard let s = stage.objectValue else { throw TenantError(file: file, message: "stage must be an object") }
+            // Auth0's stages (`pre-custom-token-exchange` is read and checked; authsim has no
+            // custom token exchange to throttle), each `{max_attempts, rate}`; `rates` is taken
+            // as an older spelling of `rate`.
             for (name, value) in s {
-                guard ["pre-login", "pre-user-registration"].contains(name), let o = value.objectValue, Set(o.keys).isSubset(of: ["max_attempts", "rates"]) else {
-                    throw TenantError(file: file, message: "stage has pre-login and pre-user-registration, each an object of max_attempts and rates")
+                guard ["pre-login", "pre-user-registration", "pre-custom-token-exchange"].contains(name), let o = value.objectValue,
+                    Set(o.keys).isSubset(of: ["max_attempts", "rate", "rates"])
+                else {
+                    throw TenantError(
+                        file: file, message: "stage has pre-login, pre-user-registration and pre-custom-token-exchange, each an object of max_attempts and rate")
                 }
             }
             typealias Stage = SuspiciousIPThrottling.Stage
@@ -89,14 +95,15 @@ public struct AttackProtectionSettings: Sendable, Equatable {
                     guard let c = n.intValue, (1...limit).contains(c) else { throw TenantError(file: file, message: "stage.\(name).max_attempts must be an integer from 1 to \(limit)") }
                     out.maxAttempts = c
                 }
-                if let r = v["rates"] {
-                    guard let ms = r.doubleValue, ms >= 1, ms <= 86_400_000 else { throw TenantError(file: file, message: "stage.\(name).rates must be milliseconds from 1 to 86400000") }
+                if let r = v["rate"] ?? v["rates"] {
+                    guard let ms = r.doubleValue, ms >= 1, ms <= 86_400_000 else { throw TenantError(file: file, message: "stage.\(name).rate must be milliseconds from 1 to 86400000") }
                     out.rateMs = ms
                 }
                 return out
             }
             t.preLogin = try read("pre-login", into: t.preLogin, maxAttempts: 100_000)
             t.preUserRegistration = try read("pre-user-registration", into: t.preUserRegistration, maxAttempts: 100_000)
+            _ = try read("pre-custom-token-exchange", into: Stage(maxAttempts: 10, rateMs: 600_000), maxAttempts: 100_000)
         }
         return t
     }
@@ -207,7 +214,7 @@ extension AttackProtectionSettings.BruteForce {
 
 extension AttackProtectionSettings.SuspiciousIPThrottling {
     public var json: JSONValue {
-        func stage(_ s: Stage) -> JSONValue { ["max_attempts": .number(Double(s.maxAttempts)), "rates": .number(s.rateMs)] }
+        func stage(_ s: Stage) -> JSONValue { ["max_attempts": .number(Double(s.maxAttempts)), "rate": .number(s.rateMs)] }
         return [
             "enabled": .bool(enabled), "shields": .array(shields.map(JSONValue.string)), "allowlist": .array(allowlist.map(JSONValue.string)),
             "stage": ["pre-login": stage(preLogin), "pre-user-registration": stage(preUserRegistration)],

@@ -409,14 +409,25 @@ public enum TenantLoader {
         return mappings
     }
 
-    /// `@@KEY@@` becomes the value as JSON (a string with its quotes, an array, …); `##KEY##`
-    /// the value as text (a string without quotes), as deploy-cli replaces them.
+    /// `@@KEY@@` — bare or inside quotes, `"@@KEY@@"` or `'@@KEY@@'` — becomes the value as JSON
+    /// (a string with its quotes, an array, …); `##KEY##` the value as text (a string without
+    /// quotes, an array's items joined by commas), as deploy-cli replaces them.
     static func replaceKeywords(_ text: String, _ mappings: [String: JSONValue]) -> String {
         guard text.contains("@@") || text.contains("##") else { return text }
+        func asText(_ v: JSONValue) -> String {
+            switch v {
+            case .string(let s): return s
+            case .array(let items): return items.map(asText).joined(separator: ",")
+            default: return v.serialized()
+            }
+        }
         var out = text
         for (key, value) in mappings.sorted(by: { $0.key < $1.key }) {
-            out = out.replacingOccurrences(of: "@@" + key + "@@", with: value.serialized())
-            out = out.replacingOccurrences(of: "##" + key + "##", with: value.stringValue ?? value.serialized())
+            let json = value.serialized()
+            for quoted in ["\"@@" + key + "@@\"", "'@@" + key + "@@'", "@@" + key + "@@"] {
+                out = out.replacingOccurrences(of: quoted, with: json)
+            }
+            out = out.replacingOccurrences(of: "##" + key + "##", with: asText(value))
         }
         return out
     }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A web origin (`scheme://host[:port]`) as browsers send it in `Origin`, compared the way
 /// browsers compare origins: scheme and host case-insensitively, the scheme's default port
-/// implied, no path. A pattern may put `*` in place of the first label of the host
+/// implied, no path. Besides http and https, app schemes such as `capacitor://localhost` and
+/// `ionic://localhost` (Auth0's Ionic guides list them as allowed origins) compare exactly. A pattern may put `*` in place of the first label of the host
 /// (`https://*.example.com`, one subdomain level, as Auth0 allows in its origin lists).
 public struct WebOrigin: Sendable, Hashable, CustomStringConvertible {
     public let scheme: String
@@ -13,11 +14,12 @@ public struct WebOrigin: Sendable, Hashable, CustomStringConvertible {
     /// malformed values.
     public init?(_ text: String) {
         guard text.count <= 2048, let c = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
-            let scheme = c.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let scheme = c.scheme?.lowercased(), scheme.first?.isLetter == true,
+            scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }), scheme != "file",
             var host = c.host?.lowercased()
         else { return nil }
-        let port = c.port ?? (scheme == "https" ? 443 : 80)
-        guard (1...65535).contains(port) else { return nil }
+        let port = c.port ?? Self.defaultPort(scheme)
+        guard (1...65535).contains(port) || (port == 0 && c.port == nil) else { return nil }
         if host.hasPrefix("[") {
             // An IPv6 literal: hex digits, colons and dots (an embedded IPv4 address) only.
             guard host.hasSuffix("]"), host.count > 2 else { return nil }
@@ -39,10 +41,12 @@ public struct WebOrigin: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
+    /// 443 for https, 80 for http, 0 (none) for app schemes.
+    static func defaultPort(_ scheme: String) -> Int { scheme == "https" ? 443 : scheme == "http" ? 80 : 0 }
+
     public var description: String {
-        let defaultPort = scheme == "https" ? 443 : 80
         let h = host.contains(":") ? "[\(host)]" : host
-        return scheme + "://" + h + (port == defaultPort ? "" : ":\(port)")
+        return scheme + "://" + h + (port == Self.defaultPort(scheme) ? "" : ":\(port)")
     }
 
     /// Whether `origin` is this origin, or matches it as a pattern with a wildcard label.

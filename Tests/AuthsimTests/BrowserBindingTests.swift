@@ -61,6 +61,29 @@ import Testing
         }
     }
 
+    /// Cookies ignore ports: a page on another port (or a sibling name) can set the browser
+    /// cookie to a value it knows, open a login page with it and compute its token. The form
+    /// post then still fails, because the browser says where the form came from.
+    @Test func aKnownBrowserCookieDoesNotLetAnotherOriginPostTheForm() async throws {
+        let app = try await InProcess.sampleApp()
+        try await app.test { c in
+            let tossed = "authsim_did=cookie-the-attacker-set"
+            let page = try await c.send(.get, Self.authorize, headers: ["Cookie": tossed])
+            let (tx, csrf) = try Self.form(page)
+            let login = ["tx": tx, "_csrf": csrf, "username": "bob@example.com", "password": "Passw0rd!"]
+            for headers in [["Origin": "http://localhost:3000"], ["Origin": "http://127.0.0.1:9999"], ["Origin": "null"], ["Sec-Fetch-Site": "same-site"],
+                            ["Sec-Fetch-Site": "cross-site"]] {
+                let r = try await c.form("authorize/login", login, headers: headers.merging(["Cookie": tossed]) { a, _ in a })
+                #expect(r.status == 403, "\(headers)")
+                #expect(r.text.contains("anti-forgery check failed"), "\(headers)")
+            }
+            // The daemon's own page posting (same origin) goes through.
+            let own = try await c.form(
+                "authorize/login", login, headers: ["Cookie": tossed, "Origin": "http://authsim.test", "Host": "authsim.test", "Sec-Fetch-Site": "same-origin"])
+            #expect(own.status == 302)
+        }
+    }
+
     /// The sample app (callback origin http://localhost:3000) and an SPA allowing two origins.
     static let spa = #"""
         {"name": "SPA", "client_id": "spaClientId000000000000000000000", "app_type": "spa", "callbacks": ["https://spa.example.com/cb"],

@@ -480,14 +480,14 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.get, "api/v2/attack-protection/suspicious-ip-throttling", token: r.token)
             #expect(res.status == 200)
             #expect(res.json["stage"]?["pre-login"]?["max_attempts"] == 100)
-            #expect(res.json["stage"]?["pre-user-registration"]?["rates"] == 1200)
+            #expect(res.json["stage"]?["pre-user-registration"]?["rate"] == 1200)
         }),
         ("PATCH /api/v2/attack-protection/suspicious-ip-throttling", { (r: Run) async throws in
             let res = try await r.c.send(
                 .patch, "api/v2/attack-protection/suspicious-ip-throttling", body: #"{"stage": {"pre-login": {"max_attempts": 150}}}"#, token: r.token)
             #expect(res.status == 200)
             #expect(res.json["stage"]?["pre-login"]?["max_attempts"] == 150)
-            #expect(res.json["stage"]?["pre-login"]?["rates"] == 864000, "the other field of the stage is kept")
+            #expect(res.json["stage"]?["pre-login"]?["rate"] == 864000, "the other field of the stage is kept")
             #expect(r.app.pipeline.tenant.settings.attackProtection.suspiciousIPThrottling.preLogin.maxAttempts == 150)
         }),
         ("GET /api/v2/users/{id}/logs", { (r: Run) async throws in

@@ -75,7 +75,16 @@ import Testing
         }
         #expect(try ids("user_metadata.lang:*") == ["google-oauth2|3"], "field:* alone is existence, allowed on user_metadata")
         // The stores' text pre-filter keeps every profile the suffix matches.
-        #expect(try UserQuery.parse("email:*corp.io").textFilter == .like(#"%corp.io"%"#))
+        #expect(try UserQuery.parse("email:*corp.io").textFilter == .like("%corp.io%"))
+        // A boolean or number is stored unquoted: a wildcard's filter must not need quotes.
+        let flagged: JSONValue = ["user_id": "auth0|9", "app_metadata": ["active": true, "n": 12345]]
+        for q in ["app_metadata.active:*rue", "app_metadata.active:t*", "app_metadata.n:12*", "app_metadata.n:*345"] {
+            let query = try UserQuery.parse(q)
+            #expect(query.matches(flagged), "\(q)")
+            guard let pattern = query.textFilter?.patterns.first else { continue }  // no filter drops nothing
+            let regex = "^" + NSRegularExpression.escapedPattern(for: pattern).replacingOccurrences(of: "%", with: ".*") + "$"
+            #expect(flagged.serialized().range(of: regex, options: [.regularExpression, .caseInsensitive]) != nil, "\(q): the filter \(pattern) drops a match")
+        }
         #expect(try UserQuery.parse("name:*min").textFilter == .like("%min%"))
     }
 
@@ -99,7 +108,7 @@ import Testing
     @Test func textFiltersSpellValuesAsTheProfileTextDoes() throws {
         func f(_ q: String) throws -> UserQueryTextFilter? { try UserQuery.parse(q).textFilter }
         #expect(try f(#"app_metadata.plan:"pro""#) == .like(#"%"pro"%"#))
-        #expect(try f("app_metadata.plan:pro*") == .like(#"%"pro%"#))
+        #expect(try f("app_metadata.plan:pro*") == .like("%pro%"))
         #expect(try f("name:ann") == .like("%ann%"), "a word of a name sits inside the string")
         #expect(try f("ann") == .like("%ann%"))
         #expect(try f(#"email.domain:"example.com""#) == .like(#"%@example.com"%"#))

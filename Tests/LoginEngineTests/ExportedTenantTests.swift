@@ -84,7 +84,8 @@ import Testing
         var f = TenantFixture()
         f.extraFiles["config.json"] =
             #"{"AUTH0_DOMAIN": "acme.eu.auth0.com", "AUTH0_KEYWORD_REPLACE_MAPPINGS": {"CALLBACKS": ["http://a.test/cb", "http://b.test/cb"], "APP_NAME": "Mapped App", "GREETING": "hello from config", "ENV_ONLY": "from config"}}"#
-        f.extraFiles["clients/mapped.json"] = ###"{"name": "##APP_NAME##", "client_id": "mappedclient", "callbacks": @@CALLBACKS@@, "client_metadata": {"note": "##ENV_ONLY##"}}"###
+        f.extraFiles["clients/mapped.json"] =
+            ###"{"name": "##APP_NAME##", "client_id": "mappedclient", "callbacks": @@CALLBACKS@@, "allowed_logout_urls": "@@CALLBACKS@@", "client_metadata": {"note": "##ENV_ONLY##", "list": "##CALLBACKS##"}}"###
         f.rules = [("greet", "function (user, context, callback) { context.idToken['https://t/greeting'] = '##GREETING##'; callback(null, user, context); }")]
         let dir = try f.write()
         let tenant = try TenantLoader.load(directory: dir, environment: ["AUTH0_KEYWORD_REPLACE_MAPPINGS": #"{"ENV_ONLY": "from the environment"}"#])
@@ -92,6 +93,8 @@ import Testing
         #expect(client.name == "Mapped App")
         #expect(client.callbacks == ["http://a.test/cb", "http://b.test/cb"])
         #expect(client.clientMetadata["note"] == "from the environment")
+        #expect(client.allowedLogoutURLs == ["http://a.test/cb", "http://b.test/cb"], "the quoted form takes the JSON value too")
+        #expect(client.clientMetadata["list"] == "http://a.test/cb,http://b.test/cb", "##KEY## of an array: its items joined")
         let p = try await makePipeline(directory: dir, users: [TestUsers.ann()])
         let r = try await simulate(p)
         #expect(r.idClaims["https://t/greeting"] == "hello from config", "keywords are replaced in scripts too")

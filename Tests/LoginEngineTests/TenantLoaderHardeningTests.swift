@@ -64,6 +64,9 @@ import Testing
         #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("https://x.y.example.com")!) == false)
         #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("https://example.com")!) == false)
         #expect(WebOrigin("https://*.example.com")?.matches(WebOrigin("http://x.example.com")!) == false)
+        #expect(WebOrigin("capacitor://localhost")?.description == "capacitor://localhost")
+        #expect(WebOrigin("capacitor://localhost")?.matches(WebOrigin("capacitor://localhost")!) == true)
+        #expect(WebOrigin("capacitor://localhost")?.matches(WebOrigin("http://localhost")!) == false)
         for bad in ["null", "", "file:///x", "https://", "https://.", "https://a..", "https://a..b", "http://[::1]:0", "http://[:(:1]:8", "http://[%::1]",
                     "https://*", "https://a.*.com", "https://exa mple.com", "javascript:alert(1)"] {
             #expect(WebOrigin(bad) == nil, "\(bad)")

@@ -63,6 +63,7 @@ import Testing
             #expect(!problem.lasting)
             #expect(store.failedWrites().count >= failuresBefore + 5)
             #expect(try await store.user(id: "auth0|during") == nil)
+            #expect(store.storageProblem() != nil, "a read that succeeds proves nothing about writes")
 
             // Writable again: the next write is kept and the problem is gone.
             try await Self.admin(url, "ALTER DATABASE \(database) SET default_transaction_read_only = off")

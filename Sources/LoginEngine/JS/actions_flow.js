@@ -50,8 +50,8 @@ globalThis.console = __authsim_actionConsole;
 
 
 // api.cache: one per trigger, shared by the actions bound to it (as Auth0 documents), kept in
-// the worker's context (best effort, like Auth0's). An entry lives 24 hours unless `ttl` or
-// `expires_at` says less (never more).
+// the worker's context (best effort, like Auth0's). An entry lives 15 minutes unless `ttl` or
+// `expires_at` says otherwise, 24 hours at most (Auth0's documented default and limit).
 function __authsim_cacheAPI(trigger) {
   var store = __authsim_actionCaches[trigger] || (__authsim_actionCaches[trigger] = new P.Map());
   function live(key) {
@@ -68,7 +68,7 @@ function __authsim_cacheAPI(trigger) {
       P.mapForEach(store, function (_, k) { live(k); });
       if (!P.mapHas(store, key) && P.mapSize(store) >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
       var now = Date.now(), max = now + 24 * 3600 * 1000;
-      var expires = options && options.expires_at ? Number(options.expires_at) : options && options.ttl ? now + Number(options.ttl) : max;
+      var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 15 * 60 * 1000);
       P.mapSet(store, key, { value: value, expires_at: Math.min(expires, max) });
       return { type: 'success' };
     },

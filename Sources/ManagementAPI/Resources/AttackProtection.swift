@@ -122,7 +122,7 @@ extension ManagementService {
                 if key == "stage", let stages = value.objectValue, var existing = merged["stage"]?.objectValue {
                     for (name, stage) in stages {
                         if let given = stage.objectValue, var old = existing[name]?.objectValue {
-                            for (k, v) in given { old[k] = v }
+                            for (k, v) in given { old[k == "rates" ? "rate" : k] = v }
                             existing[name] = .object(old)
                         } else {
                             existing[name] = stage

@@ -16,10 +16,15 @@ public struct BrowserBinding: Sendable, Equatable {
     public var browser: String?
     /// The form's `_csrf` field; nil for page loads (links), which need only the cookie.
     public var formToken: String?
+    /// Whether the browser said the form came from another origin (`Origin`, `Sec-Fetch-Site`):
+    /// a page on another port or a sibling name can set the browser cookie to one it knows
+    /// (cookies ignore ports), so a form post must also come from the daemon's own pages.
+    public var fromOtherOrigin: Bool
 
-    public init(browser: String?, formToken: String? = nil) {
+    public init(browser: String?, formToken: String? = nil, fromOtherOrigin: Bool = false) {
         self.browser = browser
         self.formToken = formToken
+        self.fromOtherOrigin = fromOtherOrigin
     }
 
     /// The cookie that identifies the browser.
@@ -44,7 +49,7 @@ public struct BrowserBinding: Sendable, Equatable {
     func admits(transaction tx: String, boundTo browserHash: String?, needsForm: Bool) -> Bool {
         guard let browser, let browserHash, OpaqueToken.constantTimeEquals(OpaqueToken.hash(browser), browserHash) else { return false }
         guard needsForm else { return true }
-        guard let formToken else { return false }
+        guard !fromOtherOrigin, let formToken else { return false }
         return OpaqueToken.constantTimeEquals(formToken, Self.formToken(transaction: tx, browser: browser))
     }
 }
