@@ -184,8 +184,7 @@ struct AuthorizeRoutes: RouteGroup {
         if let site = request.headers[Self.fetchSite]?.lowercased(), ["same-site", "cross-site"].contains(site) { return true }
         guard let originText = request.headers[.origin] else { return false }
         guard let origin = WebOrigin(originText) else { return true }
-        let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: HostCheckMiddleware.hostField]
-        return !hosts.contains { CrossOriginMiddleware.isSameOrigin(origin, host: $0) }
+        return !CrossOriginMiddleware.isSameOrigin(origin, as: request)
     }
 
     static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!

@@ -29,8 +29,7 @@ struct CrossOriginMiddleware: RouterMiddleware {
         guard let originText = request.headers[.origin] else { return try await next(request, context) }
         let path = request.uri.path.count > 1 && request.uri.path.hasSuffix("/") ? String(request.uri.path.dropLast()) : request.uri.path
         let origin = WebOrigin(originText)
-        let hosts = (request.head.authority.map { [$0] } ?? []) + request.headers[values: HostCheckMiddleware.hostField]
-        if let origin, hosts.contains(where: { Self.isSameOrigin(origin, host: $0) }) {
+        if let origin, Self.isSameOrigin(origin, as: request) {
             return try await next(request, context)
         }
         let preflight = request.method == .options && request.headers[Self.requestMethod] != nil
@@ -62,6 +61,11 @@ struct CrossOriginMiddleware: RouterMiddleware {
         response.headers[.accessControlAllowCredentials] = "true"
         response.headers[.vary] = "Origin"
         return response
+    }
+
+    /// Whether `origin` is the origin `request` was addressed to (a page the daemon served).
+    static func isSameOrigin(_ origin: WebOrigin, as request: Request) -> Bool {
+        HostCheckMiddleware.hosts(of: request).contains { isSameOrigin(origin, host: $0) }
     }
 
     /// Whether a page of `origin` is one this daemon served under `host` (its `Host`; the scheme

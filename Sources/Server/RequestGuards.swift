@@ -25,9 +25,8 @@ struct HostCheckMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if extra.contains("*") { return try await next(request, context) }
-        // HTTP/1's first Host header is the request's authority; any further one stays a field.
-        // Every one given must name this daemon.
-        let given = (request.head.authority.map { [$0] } ?? []) + request.headers[values: Self.hostField]
+        // Every Host given must name this daemon.
+        let given = Self.hosts(of: request)
         guard !given.isEmpty, !given.contains(where: \.isEmpty) else {
             return HTTPJSON.error(.badRequest, "The request has no Host header", errorCode: "invalid_host")
         }
@@ -44,6 +43,12 @@ struct HostCheckMiddleware: RouterMiddleware {
     }
 
     static let hostField = HTTPField.Name("Host")!
+
+    /// The names a request is addressed to: HTTP/1's first Host header is the request's
+    /// authority; any further one stays a field.
+    static func hosts(of request: Request) -> [String] {
+        (request.head.authority.map { [$0] } ?? []) + request.headers[values: hostField]
+    }
 
     /// The issuer's host and the tenant's domain, as the live tenant has them.
     func servedNames() -> Set<String> {

@@ -265,6 +265,7 @@ public enum TenantLoader {
                     idTokenAlgorithm: jwt["alg"]?.stringValue ?? "RS256",
                     grantTypes: (o["grant_types"]?.arrayValue ?? []).compactMap(\.stringValue),
                     isFirstParty: o["is_first_party"]?.boolValue ?? true, raw: o))
+            clients[clients.count - 1].webOrigins = Client.webOrigins(raw: o, callbacks: clients[clients.count - 1].callbacks)
         }
         if clients.isEmpty {
             clients.append(

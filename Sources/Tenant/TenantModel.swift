@@ -110,6 +110,9 @@ public struct Client: Sendable, Equatable {
     public var grantTypes: [String]
     public var isFirstParty: Bool
     public var raw: [String: JSONValue]
+    /// The origins that may call the Authentication API from browser JavaScript as this client
+    /// (see `Client.webOrigins(raw:callbacks:)`).
+    public var webOrigins: [WebOrigin] = []
 
     /// `none` for public clients (SPAs, native apps), which authenticate with PKCE instead of a secret.
     public var tokenEndpointAuthMethod: String {

@@ -1,4 +1,5 @@
 import Foundation
+import JSONCore
 
 /// A web origin (`scheme://host[:port]`) as browsers send it in `Origin`, compared the way
 /// browsers compare origins: scheme and host case-insensitively, the scheme's default port
@@ -62,10 +63,11 @@ public struct WebOrigin: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Client {
-    /// The origins whose browser JavaScript may call the Authentication API as this client
-    /// (CORS): "Allowed Web Origins" (`web_origins`), "Allowed Origins (CORS)"
-    /// (`allowed_origins`) and, as Auth0 does by default, the origins of the callback URLs.
-    public var webOrigins: [WebOrigin] {
+    /// The origins whose browser JavaScript may call the Authentication API as a client (CORS):
+    /// "Allowed Web Origins" (`web_origins`), "Allowed Origins (CORS)" (`allowed_origins`) and,
+    /// as Auth0 does by default, the origins of the callback URLs. Parsed once, when the tenant
+    /// loads (`Client.webOrigins`), not at each request.
+    static func webOrigins(raw: [String: JSONValue], callbacks: [String]) -> [WebOrigin] {
         let listed = ["web_origins", "allowed_origins"].flatMap { (raw[$0]?.arrayValue ?? []).compactMap(\.stringValue) }
         return (listed + callbacks).compactMap(WebOrigin.init)
     }
