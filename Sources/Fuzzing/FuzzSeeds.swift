@@ -50,6 +50,19 @@ public enum FuzzSeeds {
                     (15, "exports.onExecutePostLogin = async (event, api) => {};"),
                     (16, #"{"post-login":[{"action_name":"act","display_name":"act"}]}"#),
                 ]),
+                tenant([
+                    (21, "tenant:\n  friendly_name: y\nrules:\n  - name: x\n    script: ./rules/x.js\n    order: 1\n    enabled: true\ndatabases:\n  - name: db\n    options:\n      enabledDatabaseCustomization: true\n      customScripts:\n        login: ./databases/db/login.js\norganizations:\n  - name: o\nhooks:\n  - name: h\n    script: ./hooks/h.js\n    triggerId: credentials-exchange\n"),
+                    (22, "function (user, context, callback) { callback(null, user, context); }"),
+                    (23, "function login(email, password, callback) { callback(null, { user_id: '##ID##', email: email }); }"),
+                    (27, "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };"),
+                    (33, #"{"AUTH0_KEYWORD_REPLACE_MAPPINGS": {"ID": "1", "LIST": ["a", "b"]}}"#),
+                ]),
+                tenant([
+                    (25, #"{"name":"o","display_name":"O"}"#), (26, #"{"name":"h","script":"./h.js","triggerId":"credentials-exchange"}"#),
+                    (28, #"{"template":"verify_email","body":"./verify_email.html"}"#), (29, "<p>{{ user.email }}</p>"), (32, #"{"client_id":"app","audience":"https://@@AUD@@","scope":[]}"#),
+                    (34, #"{"enabled":true,"max_attempts":3}"#), (35, #"{"active":false}"#), (14, #"{"name":"act","code":"C:\exports\actions\act\code.js"}"#),
+                    (24, "exports.onExecutePostLogin = async () => {};"),
+                ]),
                 tenant([(7, #"{"name":"google-oauth2","strategy":"google-oauth2","options":{"simulated_users":[{"sub":"1","email":"g@x"}]}}"#), (11, #"{"identifier":"https://api","scopes":[{"value":"read:x"}],"token_lifetime":60}"#), (12, #"{"name":"r","permissions":[{"resource_server_identifier":"https://api","permission_name":"read:x"}]}"#)]),
             ]
         case .address:

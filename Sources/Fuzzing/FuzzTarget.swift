@@ -159,6 +159,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         "connections/c.json", "database-connections/db/database.json", "database-connections/db/login.js",
         "database-connections/db/get_user.js", "resource-servers/api.json", "roles/r.json", "users/db.json", "actions/act.json",
         "actions/act/code.js", "triggers/triggers.json", "client-grants/g.json", "geoip.json", "rules/c.json",
+        // 21…: deploy-cli's YAML format and the files it names, what authsim does not simulate, keywords.
+        "tenant.yaml", "rules/x.js", "databases/db/login.js", "actions/act/current_version.js", "organizations/o.json", "hooks/h.json",
+        "hooks/h.js", "emails/verify_email.json", "emails/verify_email.html", "pages/login.json", "guardian/policies.json", "grants/g.json",
+        "config.json", "attack-protection/brute-force-protection.json", "attack-protection/captcha.json",
     ]
 
     /// Input: entries separated by 0x00, each a path number (one byte) and the file's content.
@@ -172,7 +176,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             _ = FileManager.default.createFile(atPath: path, contents: Data(entry.dropFirst()))
         }
         let tenant: Tenant
-        do { tenant = try TenantLoader.load(directory: dir) } catch {
+        do { tenant = try TenantLoader.load(directory: dir, environment: [:]) } catch {
             try check(!error.file.isEmpty && !error.message.isEmpty, "a tenant error without file or message")
             try check(!error.file.hasPrefix("/") || error.file.hasPrefix(dir), "a tenant error names a file outside the tenant: \(error.file)")
             return .refused
@@ -183,6 +187,27 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             let path = f.split(separator: "#").first.map(String.init) ?? f
             try check(!path.hasPrefix("/") && !path.split(separator: "/").contains(".."), "a script file outside the tenant: \(f)")
         }
+        // What loaded exports, and the export loads as the same tenant.
+        let out = dir + "-export"
+        try? FileManager.default.removeItem(atPath: out)
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        do { try TenantExporter.write(tenant, to: out) } catch { try check(false, "a loaded tenant did not export: \(error)") }
+        let again: Tenant
+        do { again = try TenantLoader.load(directory: out, environment: [:]) } catch {
+            try check(false, "the export of a loaded tenant does not load: \(error)")
+            return .accepted
+        }
+        try check(again.settings == tenant.settings, "the export changed the settings")
+        try check(again.rules.map(\.name) == tenant.rules.map(\.name) && again.rules.map(\.source) == tenant.rules.map(\.source), "the export changed the rules")
+        try check(again.configuration == tenant.configuration, "the export changed the rules' configuration")
+        try check(again.clients == tenant.clients, "the export changed the clients")
+        try check(again.connections.map(\.name) == tenant.connections.map(\.name), "the export changed the connections")
+        try check(again.connections.map { $0.scripts.mapValues(\.source) } == tenant.connections.map { $0.scripts.mapValues(\.source) }, "the export changed a connection's scripts")
+        try check(again.resourceServers == tenant.resourceServers && again.roles == tenant.roles, "the export changed the APIs or roles")
+        try check(again.clientGrants == tenant.clientGrants, "the export changed the grants")
+        try check(again.actions.map(\.name) == tenant.actions.map(\.name) && again.actions.map(\.source) == tenant.actions.map(\.source), "the export changed the actions")
+        try check(again.triggerBindings == tenant.triggerBindings, "the export changed the bindings")
+        try check(again.unsimulatedFiles == tenant.unsimulatedFiles, "the export changed what authsim does not simulate")
         return .accepted
     }
 }

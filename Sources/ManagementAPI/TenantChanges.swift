@@ -31,6 +31,11 @@ extension ManagementService {
 
     private func applyToDirectory(what: String, _ change: (Tenant) throws(ManagementError) -> [String: String?]) async -> Result<Void, ManagementError> {
         let directory = tenant.directory
+        guard tenant.format == .directory else {
+            return .failure(ManagementError(
+                409, "The tenant is deploy-cli YAML (tenant.yaml), which authsim does not rewrite: serve it with --tenant-changes store (the default for a YAML tenant) to keep changes in the store, and write them out with `authsim tenant export`",
+                "conflict"))
+        }
         // Other daemons may serve the same directory: the change is computed on the files as
         // they are now, under an exclusive lock on the directory, so two creations of one name
         // cannot both pass the check (one 201, the other 409).

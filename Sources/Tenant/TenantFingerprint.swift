@@ -7,6 +7,8 @@ public enum TenantFingerprint {
     static let entries = [
         "tenant.json", "config.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "grants", "connections",
         "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "attack-protection",
+        // deploy-cli's YAML format and the folders its export writes scripts to.
+        "tenant.yaml", "tenant.yml", "databases", "emailTemplates", "branding_templates",
     ]
 
     /// `alsoWatching`: more files or folders (absolute paths), e.g. a test suite.
@@ -25,7 +27,7 @@ public enum TenantFingerprint {
             h.add(String((attrs[.size] as? NSNumber)?.int64Value ?? -1))
             h.add(String((attrs[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))
         }
-        for e in entries { visit((directory as NSString).appendingPathComponent(e), e) }
+        for e in entries + DeployCLIResources.watchedPaths { visit((directory as NSString).appendingPathComponent(e), e) }
         for path in alsoWatching { visit(path, path) }
         return h.hex
     }

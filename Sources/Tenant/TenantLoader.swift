@@ -38,64 +38,15 @@ public enum TenantLoader {
     public static func load(
         directory: String, overlay: [String: String?] = [:], environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(TenantError) -> Tenant {
-        var hasher = FNV1a()
-        let fm = FileManager.default
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
-            throw TenantError(file: directory, message: "tenant directory not found")
-        }
-        let overlay = overlay.filter { isOverlayPath($0.key) }
-        func path(_ rel: String) -> String { (directory as NSString).appendingPathComponent(rel) }
-        // Files are read only inside the tenant: a symbolic link may point within it, never out.
-        let root = Self.resolved(directory) ?? directory
-        func inside(_ rel: String) throws(TenantError) {
-            guard let real = Self.resolved(path(rel)) else { return }
-            guard real.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
-                throw TenantError(file: rel, message: "is a symbolic link to \(real), outside the tenant directory: tenant files must be inside it")
-            }
-        }
-        func exists(_ rel: String) -> Bool {
-            if let over = overlay[rel] { return over != nil }
-            return fm.fileExists(atPath: path(rel))
-        }
-        let mappings = try keywordMappings(directory: directory, environment: environment)
-        if !mappings.isEmpty { hasher.add(JSONValue.object(mappings).serialized()) }
-        func read(_ rel: String) throws(TenantError) -> String {
-            var text: String
-            if let over = overlay[rel] {
-                guard let over else { throw TenantError(file: rel, message: "cannot read file") }
-                text = over
-            } else {
-                try inside(rel)
-                guard let data = fm.contents(atPath: path(rel)) else { throw TenantError(file: rel, message: "cannot read file") }
-                guard let t = String(data: data, encoding: .utf8) else { throw TenantError(file: rel, message: "file is not UTF-8 text") }
-                text = t
-            }
-            hasher.add(rel)
-            hasher.add(text)
-            if !mappings.isEmpty { text = Self.replaceKeywords(text, mappings) }
-            return text
-        }
-        func readJSON(_ rel: String) throws(TenantError) -> JSONValue {
-            let text = try read(rel)
-            do { return try JSONValue.parse(text) } catch {
-                if let keyword = Self.unmappedKeyword(in: text) {
-                    throw TenantError(
-                        file: rel, line: error.line,
-                        message: "uses the keyword \(keyword), which no mapping gives (AUTH0_KEYWORD_REPLACE_MAPPINGS in the tenant's config.json or the environment)")
-                }
-                throw TenantError(file: rel, line: error.line, message: "invalid JSON: \(error.message) (column \(error.column))")
-            }
-        }
-        func list(_ rel: String, ext: String) -> [String] {
-            var names = Set(((try? fm.contentsOfDirectory(atPath: path(rel))) ?? []).filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") })
-            for (key, content) in overlay where key.hasPrefix(rel + "/") && key.hasSuffix("." + ext) {
-                let name = String(key.dropFirst(rel.count + 1))
-                guard !name.contains("/") else { continue }
-                if content == nil { names.remove(name) } else { names.insert(name) }
-            }
-            return names.sorted()
-        }
+        var files = try TenantFiles(directory: directory, overlay: overlay, environment: environment)
+        do { return try load(&files) } catch { throw files.located(error) }
+    }
+
+    static func load(_ files: inout TenantFiles) throws(TenantError) -> Tenant {
+        func exists(_ rel: String) -> Bool { files.exists(rel) }
+        func read(_ rel: String) throws(TenantError) -> String { try files.read(rel) }
+        func readJSON(_ rel: String) throws(TenantError) -> JSONValue { try files.readJSON(rel) }
+        func list(_ rel: String, ext: String) -> [String] { files.list(rel, ext: ext) }
         func object(_ v: JSONValue, _ rel: String) throws(TenantError) -> [String: JSONValue] {
             guard case .object(let o) = v else { throw TenantError(file: rel, message: "expected a JSON object") }
             return o
@@ -103,8 +54,10 @@ public enum TenantLoader {
 
         // Settings
         var settings = TenantSettings()
-        if fm.fileExists(atPath: path("tenant.json")) {
+        var tenantDocument: [String: JSONValue] = [:]
+        if exists("tenant.json") {
             let o = try object(try readJSON("tenant.json"), "tenant.json")
+            tenantDocument = o
             settings.friendlyName = o["friendly_name"]?.stringValue
             settings.defaultAudience = o["default_audience"]?.stringValue
             settings.defaultDirectory = o["default_directory"]?.stringValue
@@ -190,13 +143,29 @@ public enum TenantLoader {
 
         // Rules
         var rules: [Rule] = []
+        // deploy-cli's `rules/<name>.json` names its script (`"script": "./<name>.js"`, relative
+        // to rules/); a script without a .json beside it is a rule of its own.
+        var metaFor: [String: String] = [:]
+        for json in list("rules", ext: "json") {
+            let metaRel = "rules/" + json
+            let o = try object(try readJSON(metaRel), metaRel)
+            let script = o["script"]?.stringValue.map { Self.normalize("rules/" + Self.unixPath($0)) } ?? "rules/\(json.dropLast(5)).js"
+            guard script.hasPrefix("rules/"), !script.dropFirst(6).contains("/"), script.hasSuffix(".js") else {
+                throw TenantError(file: metaRel, message: "'script' must name a .js file in rules/ (it names \(o["script"]?.stringValue ?? ""))")
+            }
+            guard exists(script) else {
+                if o["script"] == nil { continue }
+                throw TenantError(file: metaRel, message: "'script' names \(script), which does not exist")
+            }
+            if let other = metaFor[script] { throw TenantError(file: metaRel, message: "names the same script as \(other)") }
+            metaFor[script] = metaRel
+        }
         for js in list("rules", ext: "js") {
             let stem = String(js.dropLast(3))
             let rel = "rules/" + js
             let source = try read(rel)
             var rule = Rule(name: stem, file: rel, source: source)
-            let metaRel = "rules/\(stem).json"
-            if exists(metaRel) {
+            if let metaRel = metaFor[rel] {
                 let o = try object(try readJSON(metaRel), metaRel)
                 if let n = o["name"]?.stringValue { rule.name = n }
                 if let order = o["order"] {
@@ -277,13 +246,13 @@ public enum TenantLoader {
 
         // Connections
         var connections: [Connection] = []
-        let dbDirs = ((try? fm.contentsOfDirectory(atPath: path("database-connections"))) ?? []).sorted()
-        for d in dbDirs where !d.hasPrefix(".") {
+        for d in files.folders("database-connections") {
             let rel = "database-connections/\(d)/database.json"
-            guard fm.fileExists(atPath: path(rel)) else { continue }
+            guard exists(rel) else { continue }
             let o = try object(try readJSON(rel), rel)
             let name = o["name"]?.stringValue ?? d
             var c = connection(from: o, name: name, defaultStrategy: "auth0")
+            c.definitionFile = rel
             // deploy-cli keeps each script beside database.json (options.customScripts names them).
             let named = (o["options"]?["customScripts"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             for kind in ConnectionScript.kinds {
@@ -296,7 +265,7 @@ public enum TenantLoader {
                 guard !file.hasPrefix("..") && !file.hasPrefix("/") else {
                     throw TenantError(file: rel, message: "options.customScripts.\(kind) points outside the tenant directory")
                 }
-                guard fm.fileExists(atPath: path(file)) else {
+                guard exists(file) else {
                     if named[kind] != nil { throw TenantError(file: rel, message: "options.customScripts.\(kind) names \(file), which does not exist") }
                     continue
                 }
@@ -312,7 +281,9 @@ public enum TenantLoader {
             let o = try object(try readJSON(rel), rel)
             let name = o["name"]?.stringValue ?? String(f.dropLast(5))
             guard o["strategy"]?.stringValue != nil else { throw TenantError(file: rel, message: "'strategy' is required") }
-            connections.append(connection(from: o, name: name, defaultStrategy: "auth0"))
+            var c = connection(from: o, name: name, defaultStrategy: "auth0")
+            c.definitionFile = rel
+            connections.append(c)
         }
         if !connections.contains(where: { $0.name == defaultDatabaseConnection }) && !connections.contains(where: \.isDatabase) {
             connections.insert(connection(from: [:], name: defaultDatabaseConnection, defaultStrategy: "auth0"), at: 0)
@@ -330,7 +301,7 @@ public enum TenantLoader {
                     tokenLifetime: o["token_lifetime"]?.intValue ?? 86400,
                     scopes: (o["scopes"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue ?? $0.stringValue },
                     enforcePolicies: o["enforce_policies"]?.boolValue ?? false,
-                    tokenDialect: o["token_dialect"]?.stringValue ?? "access_token"))
+                    tokenDialect: o["token_dialect"]?.stringValue ?? "access_token", raw: o))
         }
 
         // Roles
@@ -360,27 +331,41 @@ public enum TenantLoader {
         // Seed users and geoip
         var seeds: [(connection: String, path: String)] = []
         for f in list("users", ext: "json") {
-            try inside("users/" + f)
-            hasher.add("users/" + f)
-            seeds.append((String(f.dropLast(5)), path("users/" + f)))
+            try files.checkInside("users/" + f)
+            seeds.append((String(f.dropLast(5)), files.path("users/" + f)))
         }
         var geoip: [String: JSONValue] = [:]
-        if fm.fileExists(atPath: path("geoip.json")) {
+        if exists("geoip.json") {
             geoip = try object(try readJSON("geoip.json"), "geoip.json")
         }
 
         // Actions before the revision is taken: they are part of it.
-        var notices: [TenantNotice] = []
+        var notices = files.notices
         let (actions, bindings) = try loadActions(read: read, readJSON: readJSON, list: list, exists: exists, notices: &notices)
+        let unsimulated = DeployCLIResources.read(&files, notices: &notices)
+        var hasher = files.hasher
+        // Seed files are read by the store (once per content); their names are part of the revision.
+        for s in seeds { hasher.add("users/" + s.connection) }
         var tenant = Tenant(
-            directory: directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
+            directory: files.directory, settings: settings, rules: rules, configuration: configuration, clients: clients,
             connections: connections, resourceServers: apis, roles: roles, seedUserFiles: seeds, geoip: geoip,
             revision: hasher.hex)
-        tenant.clientGrants = grants
+        // One order whatever the files are called (a grant is found by client and audience).
+        tenant.clientGrants = grants.enumerated().sorted { a, b in
+            (a.element.clientId, a.element.audience, a.offset) < (b.element.clientId, b.element.audience, b.offset)
+        }.map(\.element)
         tenant.actions = actions
         tenant.triggerBindings = bindings
         tenant.notices = notices
+        tenant.unsimulatedFiles = unsimulated
+        tenant.tenantDocument = tenantDocument
+        tenant.format = files.format == .directory ? .directory : .yaml
         return tenant
+    }
+
+    /// Whether a tenant directory is in deploy-cli's YAML format (`tenant.yaml`).
+    public static func isYAML(directory: String) -> Bool {
+        ["tenant.yaml", "tenant.yml"].contains { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
     }
 
     // MARK: - deploy-cli keyword replacement
@@ -450,14 +435,7 @@ public enum TenantLoader {
             let rel = "actions/" + f
             guard case .object(let o) = try readJSON(rel) else { throw TenantError(file: rel, message: "expected a JSON object") }
             let name = o["name"]?.stringValue ?? String(f.dropLast(5))
-            var codeRel = "actions/\(String(f.dropLast(5)))/code.js"
-            if let code = o["code"]?.stringValue, code.hasSuffix(".js") {
-                var c = code
-                while c.hasPrefix("./") { c.removeFirst(2) }
-                codeRel = Self.normalize(c.hasPrefix("actions/") ? c : "actions/" + c)
-                guard codeRel.split(separator: "/").first != ".." else { throw TenantError(file: rel, message: "the action's code file \(code) is outside the tenant directory") }
-            }
-            guard exists(codeRel) else { throw TenantError(file: rel, message: "the action's code file \(codeRel) does not exist") }
+            let codeRel = try actionCode(o["code"]?.stringValue, name: name, stem: String(f.dropLast(5)), definition: rel, exists: exists)
             var secrets: [String: String] = [:]
             for s in o["secrets"]?.arrayValue ?? [] {
                 guard let n = s["name"]?.stringValue else { throw TenantError(file: rel, message: "each secret needs a 'name'") }
@@ -512,6 +490,50 @@ public enum TenantLoader {
         return (actions, bindings)
     }
 
+    /// The file of an action's code, as deploy-cli's versions wrote `code`: `./actions/<name>/code.js`
+    /// (relative to the tenant, 8.4.2 on), a path relative to `actions/<name>/` (7.x), the path
+    /// from where deploy-cli ran (`local/actions/<name>/code.js`) or an absolute one (up to
+    /// 8.4.1), with Windows separators; `actions/<name>/code.js` (or 7.0's `current_version.js`)
+    /// when it names none of these. Never a file outside the tenant.
+    static func actionCode(
+        _ code: String?, name: String, stem: String, definition: String, exists: (String) -> Bool
+    ) throws(TenantError) -> String {
+        var tried: [String] = []
+        func inside(_ p: String) -> String? {
+            let n = normalize(p)
+            return n.isEmpty || n.hasPrefix("/") || n.split(separator: "/").first == ".." ? nil : n
+        }
+        if let code, code.hasSuffix(".js") {
+            let p = unixPath(code)
+            if !p.hasPrefix("/"), normalize(p).split(separator: "/").first == ".." {
+                throw TenantError(file: definition, message: "the action's code file \(code) is outside the tenant directory")
+            }
+            var candidates: [String?] = []
+            if !p.hasPrefix("/") { candidates += [inside(p), inside("actions/\(name)/" + p), inside("actions/\(stem)/" + p), inside("actions/" + p)] }
+            // From where deploy-cli ran, or absolute: the part from the last `actions/` on.
+            let parts = p.split(separator: "/")
+            if let i = parts.lastIndex(of: "actions"), i + 1 < parts.count { candidates.append(inside(parts[i...].joined(separator: "/"))) }
+            for case let c? in candidates where !tried.contains(c) {
+                if exists(c) { return c }
+                tried.append(c)
+            }
+        }
+        for c in ["actions/\(stem)/code.js", "actions/\(name)/code.js", "actions/\(stem)/current_version.js"] where !tried.contains(c) {
+            if exists(c) { return c }
+            tried.append(c)
+        }
+        throw TenantError(file: definition, message: "the action's code file does not exist (looked for \(tried.joined(separator: ", ")))")
+    }
+
+    /// A path as deploy-cli reads it on any system: `\` as `/`, no drive letter, no `./` lead.
+    static func unixPath(_ path: String) -> String {
+        var s = path.replacingOccurrences(of: "\\", with: "/")
+        if s.count >= 2, let first = s.unicodeScalars.first, CharacterSet.letters.contains(first), s.dropFirst().first == ":" { s.removeFirst(2) }
+        while s.contains("//") { s = s.replacingOccurrences(of: "//", with: "/") }
+        while s.hasPrefix("./") { s.removeFirst(2) }
+        return s
+    }
+
     /// The paths run-time changes may take: files under `rules/`, `actions/` (one folder deep)
     /// and `triggers/`, without `.`/`..` segments or hidden names, and the two attack-protection
     /// settings files.
@@ -540,7 +562,7 @@ public enum TenantLoader {
         return Connection(
             name: name, id: o["id"]?.stringValue ?? stableID(prefix: "con_", name, length: 16),
             strategy: o["strategy"]?.stringValue ?? defaultStrategy, options: o["options"]?.objectValue ?? [:],
-            metadata: metadata, enabledClients: o["enabled_clients"]?.arrayValue?.compactMap(\.stringValue))
+            metadata: metadata, enabledClients: o["enabled_clients"]?.arrayValue?.compactMap(\.stringValue), raw: o)
     }
 }
 

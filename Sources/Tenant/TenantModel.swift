@@ -146,6 +146,10 @@ public struct Connection: Sendable, Equatable {
     public var options: [String: JSONValue]
     public var metadata: [String: String]
     public var enabledClients: [String]?
+    /// The connection's document as read (deploy-cli's fields authsim does not use included).
+    public var raw: [String: JSONValue] = [:]
+    /// The file it was read from (`database-connections/<folder>/database.json`, …); empty for the default one.
+    public var definitionFile = ""
 
     /// Custom-database scripts by kind (`login`, `get_user`, …), from `database-connections/<name>/<kind>.js`.
     public var scripts: [String: ConnectionScript] = [:]
@@ -183,6 +187,8 @@ public struct ResourceServer: Sendable, Equatable {
     public var scopes: [String]
     public var enforcePolicies: Bool
     public var tokenDialect: String
+    /// The API's document as read.
+    public var raw: [String: JSONValue] = [:]
 }
 
 public struct Role: Sendable, Equatable {
@@ -284,6 +290,14 @@ public struct Tenant: Sendable {
     /// What the loader skipped and why (a binding to an action the tenant lacks, …): reported
     /// once when the tenant is loaded, never fatal.
     public var notices: [TenantNotice] = []
+    /// deploy-cli resources authsim reads, checks and reports but does not simulate
+    /// (organizations, hooks, email templates, pages, guardian, …): their files in the directory
+    /// layout (path → text), written back as they are by `TenantExporter`.
+    public var unsimulatedFiles: [String: String] = [:]
+    /// The format the tenant was read from.
+    public var format: TenantFormat = .directory
+    /// `tenant.json` (or the YAML's `tenant`) as read: written back by `TenantExporter`.
+    public var tenantDocument: [String: JSONValue] = [:]
 
     public var name: String { settings.friendlyName ?? lastPathComponent(directory) }
 
@@ -353,6 +367,9 @@ func lastPathComponent(_ path: String) -> String {
     let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
     return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
 }
+
+/// deploy-cli's two formats: a directory of files, or `tenant.yaml` naming files beside it.
+public enum TenantFormat: String, Sendable { case directory, yaml }
 
 /// Something in the tenant files that authsim read but does not use, and why.
 public struct TenantNotice: Sendable, Equatable, CustomStringConvertible {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoginEngine
 import PostgresStore
+import Tenant
 
 @main
 struct Authsim: AsyncParsableCommand {
@@ -16,7 +17,7 @@ struct Authsim: AsyncParsableCommand {
             Exit codes: 0 the command ran (a denied login included), 1 it could not run (bad tenant,
             script syntax error, unknown user), 2 usage error.
             """,
-        subcommands: [Serve.self, Simulate.self, Login.self, Compare.self, TestScripts.self, TryScript.self, Token.self, Users.self, Keys.self, Bench.self]
+        subcommands: [Serve.self, Simulate.self, Login.self, Compare.self, TestScripts.self, TryScript.self, Token.self, Users.self, Keys.self, TenantCommand.self, Bench.self]
     )
 
     /// ArgumentParser exits 64 on usage errors; authsim promises 2.
@@ -52,7 +53,7 @@ struct CommandFailure: Error {
 }
 
 struct TenantOptions: ParsableArguments {
-    @Option(name: .long, help: "The tenant directory (Auth0 deploy-cli layout).")
+    @Option(name: .long, help: "The tenant directory (Auth0 deploy-cli layout: tenant.json and resource folders, or tenant.yaml and the files it names).")
     var tenant: String = "."
 
     @Option(name: .long, help: "The store: a SQLite file (default: $AUTHSIM_DATA_DIR/authsim.sqlite, or ./.authsim/authsim.sqlite) or a postgres://user:password@host:port/database URL.")
@@ -63,13 +64,16 @@ struct TenantOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Where the Management API keeps the rules, actions and trigger bindings it saves: directory (files of the tenant directory) or store (every daemon on the store shares them). Default: store with PostgreSQL, directory with SQLite.")
+        help: "Where the Management API keeps the rules, actions and trigger bindings it saves: directory (files of the tenant directory) or store (every daemon on the store shares them). Default: store with PostgreSQL or a YAML tenant, directory otherwise.")
     var tenantChanges: TenantChangeTarget?
 
     var storePath: String { store ?? Self.defaultStorePath }
 
-    /// `--tenant-changes`, else the store's kind decides: a shared PostgreSQL store keeps them.
-    var changesTarget: TenantChangeTarget { tenantChanges ?? (StoreLocation.isPostgres(storePath) ? .store : .directory) }
+    /// `--tenant-changes`, else the store when it is a shared PostgreSQL one or the tenant is
+    /// deploy-cli YAML (which authsim does not rewrite), else the directory.
+    var changesTarget: TenantChangeTarget {
+        tenantChanges ?? (StoreLocation.isPostgres(storePath) || TenantLoader.isYAML(directory: tenant) ? .store : .directory)
+    }
 
     /// Where local files go (the daemon's management-token): beside a SQLite store, else the data directory.
     var dataDirectory: String {

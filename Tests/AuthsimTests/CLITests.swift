@@ -164,4 +164,27 @@ import Testing
         #expect(users.count == 5)
         #expect(users.contains { $0["email"] == "ann@example.com" && $0["password_hash"]?.stringValue?.hasPrefix("$2b$") == true })
     }
+
+    /// `authsim tenant export`: a deploy-cli YAML tenant written out in the directory format,
+    /// which loads again; a directory that is not empty is refused.
+    @Test func tenantExportWritesTheDirectoryFormat() async throws {
+        let store = freshStore()
+        let yaml = Self.root.appendingPathComponent("Tests/LoginEngineTests/Fixtures/deploy-cli/yaml").path
+        let out = (store as NSString).deletingLastPathComponent + "/exported"
+        let r = try await authsim(["tenant", "export", out, "--tenant", yaml, "--store", store], store: store)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("(yaml format)"), "\(r.stdout)")
+        #expect(r.stderr.contains("organizations"), "what is not simulated is reported: \(r.stderr)")
+        for file in ["tenant.json", "rules/Add plan claim.js", "rules/Add plan claim.json", "actions/Tag plan/code.js", "actions/Tag plan.json",
+                     "database-connections/Legacy DB/database.json", "database-connections/Legacy DB/login.js", "grants", "organizations/acme-partners.json",
+                     "hooks/client-credentials-exchange.js", "triggers/triggers.json"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file)")
+        }
+        let again = try await authsim(["tenant", "export", out + "2", "--tenant", out, "--store", store], store: store)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("(directory format)"), "\(again.stdout)")
+        let refused = try await authsim(["tenant", "export", out, "--tenant", yaml, "--store", store], store: store)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not empty"), "\(refused.stderr)")
+    }
 }

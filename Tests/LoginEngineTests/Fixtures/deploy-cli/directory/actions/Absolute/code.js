@@ -1,0 +1,1 @@
+exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://acme.test/absolute', true); };
