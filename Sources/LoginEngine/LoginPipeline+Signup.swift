@@ -98,9 +98,11 @@ extension LoginPipeline {
         user.applyDefaults()
 
         // pre-user-registration: metadata or a refusal, before anything is stored.
+        // The request as Auth0 gives it, its body without the password.
         let request: JSONValue = [
-            "ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
-            "language": "en",
+            "ip": .string(from), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
+            "language": "en", "query": [:], "body": .object(fields.filter { $0.key != "password" }),
+            "geoip": LoginPipeline.eventGeoip(tenant.geoip[from] ?? tenant.geoip["default"]),
         ]
         func event(_ u: UserProfile) -> JSONValue {
             [
@@ -117,6 +119,9 @@ extension LoginPipeline {
         }
         if let denied = pre.denied {
             throw await fail(400, "ExtensibilityError", "extensibility_error", denied.description)
+        }
+        if let invalid = pre.validationError {
+            throw await fail(400, "ValidationError", invalid.error, invalid.description)
         }
         var trace = pre.trace
         do {

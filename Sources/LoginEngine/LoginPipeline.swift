@@ -400,6 +400,15 @@ public final class LoginPipeline: Sendable {
                 guard let p = try await store.user(id: primary) else {
                     return finish(.error, FlowError("server_error", "context.primaryUser '\(primary)' does not exist"), user: after, trace: outcome.trace, warnings: outcome.warnings)
                 }
+                // As Auth0: tokens for another user only once the user who logged in is one of its identities.
+                guard p.identities.contains(where: { "\($0.provider)|\($0.userId)" == after.userId }) else {
+                    return finish(
+                        .error,
+                        FlowError(
+                            "server_error",
+                            "the primary user '\(primary)' is not linked with the user who logged in ('\(after.userId)'): link the accounts first (POST /api/v2/users/{primary}/identities), then set the primary user"),
+                        user: after, trace: outcome.trace, warnings: outcome.warnings)
+                }
                 subject = p
             } catch { throw .store(String(describing: error)) }
         }

@@ -247,6 +247,8 @@ public struct RulesRunner: Sendable {
     /// What a non-login trigger's actions decided.
     public struct TriggerOutcome: Sendable {
         public var denied: FlowError?
+        /// pre-user-registration's `api.validation.error(code, message)`: the sign-up's answer.
+        public var validationError: FlowError?
         public var accessTokenClaims: [String: JSONValue]
         /// Which action set each access-token claim.
         public var claimSources: [String: String]
@@ -262,8 +264,10 @@ public struct RulesRunner: Sendable {
         let job = ScriptJob(program: program, entry: "__authsim_runTrigger", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
         do {
             let out = try JSONValue.parse(try await runtime.run(job).output)
+            let error = out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } }
+            let validation = out["error"]?["validation"]?.boolValue == true
             return TriggerOutcome(
-                denied: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
+                denied: validation ? nil : error, validationError: validation ? error : nil,
                 accessTokenClaims: out["accessToken"]?.objectValue ?? [:],
                 claimSources: (out["claimSources"]?.objectValue ?? [:]).compactMapValues(\.stringValue), appMetadata: out["appMetadata"]?.objectValue ?? [:],
                 userMetadata: out["userMetadata"]?.objectValue ?? [:], trace: out["trace"]?.arrayValue ?? [])

@@ -199,14 +199,22 @@ extension TenantFixture {
         #expect(changes["multifactor"]?["provider"] == "guardian")
     }
 
-    @Test func setPrimaryUserIssuesTokensForThatUser() async throws {
+    @Test func setPrimaryUserIssuesTokensForThatUserOnceLinked() async throws {
         var other = UserProfile(userId: "auth0|primary000000000000000001", connection: "Username-Password-Authentication", email: "primary@test.local")
         other.applyDefaults()
         var f = TenantFixture()
         f.add(
             actions: [ActionSource(name: "link", code: "exports.onExecutePostLogin = async (event, api) => { api.authentication.setPrimaryUser('auth0|primary000000000000000001'); };")],
             bindings: ["post-login": ["link"]])
+        // Not linked: Auth0 refuses to issue tokens for another user.
+        let refused = try await simulate(try await makePipeline(f, users: [TestUsers.ann(), other]))
+        #expect(refused.outcome == .error)
+        #expect(refused.error?.description.contains("is not linked with the user who logged in") == true, "\(refused.error?.description ?? "")")
+        #expect(refused.idClaims["sub"] == nil)
+        // Ann's identity linked to the primary user: its tokens.
+        other.identities.append(Identity(provider: "auth0", connection: "Username-Password-Authentication", userId: "ann0000000000000000000001", isSocial: false))
         let r = try await simulate(try await makePipeline(f, users: [TestUsers.ann(), other]))
+        #expect(r.outcome == .allowed, "\(r.error?.description ?? "")")
         #expect(r.idClaims["sub"] == "auth0|primary000000000000000001")
         #expect(r.traceEntry("link")?["changes"]?["primaryUser"] == "auth0|primary000000000000000001")
     }

@@ -333,6 +333,7 @@ async function __authsim_runTriggerActions(req) {
       api.accessToken = { setCustomClaim: function (k, v) { claims[k] = v; return api; } };
     } else if (req.trigger === 'pre-user-registration') {
       api.access = { deny: function (reason, userMessage) { denied = { error: 'invalid_signup', error_description: userMessage === undefined ? String(reason === undefined ? '' : reason) : String(userMessage), reason: reason === undefined ? null : String(reason) }; return api; } };
+      api.validation = { error: function (code, message) { denied = { error: String(code === undefined ? 'invalid_signup' : code), error_description: message === undefined ? '' : String(message), validation: true }; return api; } };
       api.user = {
         setAppMetadata: function (k, v) { result.appMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; },
         setUserMetadata: function (k, v) { result.userMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; }
