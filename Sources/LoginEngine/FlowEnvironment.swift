@@ -21,10 +21,20 @@ final class FlowEnvironment: OutboundEnvironment {
     /// limit (the worker is blocked meanwhile, and the script cannot outlive it anyway).
     let hashWaitLimit: Duration
 
+    /// The tenant's own APIs for `require('auth0')` (nil: not served in this run).
+    let tenantAPI: (any TenantAPI)?
+    /// The Management API's audience, put into a script's client-credentials grant.
+    let managementAudience: String
+    /// How many script-started API calls down this flow runs (`ScriptAPIDepth`).
+    let apiDepth: Int
+
     init(
         store: any UserStore, inlineUser: UserProfile?, outboundPolicy: OutboundPolicy, cannedResponses: [CannedResponse]? = nil, legacyDatabase: LegacyDatabase? = nil,
-        kdfPool: KDFPool = .shared, hashWaitLimit: Duration = .seconds(20)
+        kdfPool: KDFPool = .shared, hashWaitLimit: Duration = .seconds(20), tenantAPI: (any TenantAPI)? = nil, managementAudience: String = ""
     ) {
+        self.tenantAPI = tenantAPI
+        self.managementAudience = managementAudience
+        self.apiDepth = ScriptAPIDepth.value
         self.store = store
         self.legacyDatabase = legacyDatabase
         self.kdfPool = kdfPool

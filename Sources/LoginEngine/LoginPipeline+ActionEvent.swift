@@ -77,7 +77,8 @@ extension LoginPipeline {
     func flowEnvironment(_ rev: Revision, inlineUser: UserProfile? = nil, canned: [CannedResponse]? = nil) -> FlowEnvironment {
         FlowEnvironment(
             store: store, inlineUser: inlineUser, outboundPolicy: OutboundPolicy(allowedHosts: rev.tenant.settings.allowedOutboundHosts), cannedResponses: canned,
-            legacyDatabase: LegacyDatabase(tenantDirectory: rev.tenant.directory), kdfPool: kdfPool, hashWaitLimit: rev.rulesRunner.timeout)
+            legacyDatabase: LegacyDatabase(tenantDirectory: rev.tenant.directory), kdfPool: kdfPool, hashWaitLimit: rev.rulesRunner.timeout,
+            tenantAPI: tenantAPI.withLock { $0 }, managementAudience: rev.tenant.settings.managementAudience)
     }
 
     static func camelCase(_ snake: String) -> String {

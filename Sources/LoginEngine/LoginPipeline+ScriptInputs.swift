@@ -56,6 +56,9 @@ extension LoginPipeline {
     /// `auth0` for rules: a Management API token (scopes read:users update:users, the tenant's
     /// management token lifetime) signed once and reused until half its lifetime is left, plus
     /// the domain and API base URL.
+    /// The `azp` of the rules' `auth0.accessToken` (not a client of the tenant: its scopes stand).
+    public static let rulesClient = "authsim-rules"
+
     func auth0GlobalsJSON(_ rev: Revision) -> String {
         let now = Timestamp.now()
         let tenant = rev.tenant
@@ -65,9 +68,9 @@ extension LoginPipeline {
             if let c = cached, c.key == key, c.expires - now > lifetime / 2 { return c.json }
             let iat = now.rounded(.down)
             let claims: JSONValue = [
-                "iss": .string(tenant.settings.effectiveIssuer), "sub": "authsim-rules@clients",
+                "iss": .string(tenant.settings.effectiveIssuer), "sub": .string(Self.rulesClient + "@clients"),
                 "aud": .string(tenant.settings.managementAudience), "iat": .number(iat), "exp": .number(iat + lifetime),
-                "scope": "read:users update:users", "gty": "client-credentials", "azp": "authsim-rules",
+                "scope": "read:users update:users", "gty": "client-credentials", "azp": .string(Self.rulesClient),
             ]
             let token = (try? JWT.signRS256(claims: claims, key: rev.issuer.keys.current)) ?? ""
             let json = JSONValue.object([

@@ -15,7 +15,24 @@ import Tokens
 /// (persisted during the flow by the rules' `auth0.users.*` calls) → token issuance → trace.
 public final class LoginPipeline: Sendable {
     public let store: any UserStore
-    public let runtime: ScriptRuntime
+    /// Where the scripts of requests from outside run.
+    let baseRuntime: ScriptRuntime
+    /// One runtime per level of script-started API calls (`ScriptAPIDepth`), made when first
+    /// needed: a script waiting on its call never waits for a worker that scripts of its own
+    /// level hold, so nested flows cannot starve each other.
+    private let nestedRuntimes = Mutex<[ScriptRuntime]>([])
+
+    deinit { nestedRuntimes.withLock { $0.forEach { $0.shutdown() } } }
+
+    /// The runtime for the flow at hand (see `nestedRuntimes`).
+    public var runtime: ScriptRuntime {
+        let depth = ScriptAPIDepth.value
+        guard depth > 0 else { return baseRuntime }
+        return nestedRuntimes.withLock { list in
+            while list.count < depth { list.append(ScriptRuntime(configuration: baseRuntime.configuration)) }
+            return list[depth - 1]
+        }
+    }
     public let logger: Logger
     /// The issuer given by the daemon, kept across reloads.
     let issuerOverride: String?
@@ -51,6 +68,8 @@ public final class LoginPipeline: Sendable {
     private let reloading = AsyncLock()
     /// The rules' `auth0` globals (with a management token), serialized, and when to renew them.
     let auth0Globals = Mutex<(key: String, json: String, expires: Double)?>(nil)
+    /// What `require('auth0')` calls (`attach(api:)`).
+    let tenantAPI = Mutex<(any TenantAPI)?>(nil)
 
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
     static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
@@ -65,7 +84,7 @@ public final class LoginPipeline: Sendable {
         passwordless = PasswordlessCodes(store: store)
         passwordResets = PasswordResetTickets(store: store)
         self.modulePaths = modulePaths
-        self.runtime = runtime
+        self.baseRuntime = runtime
         self.logger = logger
         self.issuerOverride = issuerOverride
         self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant, modulePaths: modulePaths), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))

@@ -34,6 +34,7 @@ public struct RulesRunner: Sendable {
         var files = node.files
         files.append(ScriptFile(name: RulesFlowScript.fileName, source: RulesFlowScript.source + "\n__authsim_configuration = Object.freeze(\(configuration));\n", kind: .runtime))
         files.append(ScriptFile(name: ActionsFlowScript.fileName, source: ActionsFlowScript.source, kind: .runtime))
+        files.append(ScriptFile(name: "authsim:pipeline/auth0-module.js", source: Auth0Module.source, kind: .runtime))
         files.append(ActionsFlowScript.secretsFile(tenant.actions))
         // Custom-database scripts share the program (and so the module environment) with rules.
         files.append(ScriptFile(name: CustomDatabaseScript.fileName, source: CustomDatabaseScript.source, kind: .runtime))
@@ -47,7 +48,7 @@ public struct RulesRunner: Sendable {
         files += tenant.rules.filter(\.enabled).map(RulesFlowScript.file)
         program = ScriptProgram(
             id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions.merging(legacy.sync) { a, _ in a },
-            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata]) { a, _ in a }
+            asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata, "auth0.api": LoginPipeline.callTenantAPI]) { a, _ in a }
                 .merging(legacy.async) { a, _ in a },
             evalEnabled: tenant.settings.allowEval)
     }
@@ -57,7 +58,19 @@ public struct RulesRunner: Sendable {
     }
 
     static func describe(_ actions: [Action]) -> String {
-        JSONValue.array(actions.map { ["name": .string($0.name), "id": .string($0.id), "file": .string($0.file)] }).serialized()
+        JSONValue.array(actions.map { a in
+            var o: [String: JSONValue] = ["name": .string(a.name), "id": .string(a.id), "file": .string(a.file)]
+            if let major = auth0Major(a) { o["auth0Major"] = .number(Double(major)) }
+            return .object(o)
+        }).serialized()
+    }
+
+    /// The major version of node-auth0 an action declares (`dependencies`), which its
+    /// `require('auth0')` gets (2, 3 or 4; `latest` and what does not parse: 4).
+    static func auth0Major(_ action: Action) -> Int? {
+        guard let dep = action.dependencies.first(where: { $0.name == "auth0" }) else { return nil }
+        let digits = dep.version.drop { !$0.isNumber }.prefix { $0.isNumber }
+        return Int(digits).map { min(max($0, 2), 4) } ?? 4
     }
 
     /// The scripts a flow runs: all enabled rules and bound post-login actions, or the named ones.

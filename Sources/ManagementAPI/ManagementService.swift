@@ -84,8 +84,9 @@ public struct ManagementService: Sendable {
         return Set(grant.scope)
     }
 
-    /// The `azp` of the daemon's own Management tokens.
-    static let localClients: Set<String> = ["authsim-local", LoginPipeline.consoleClient]
+    /// The `azp` of the daemon's own Management tokens (`serve`'s local token, console
+    /// sessions, the rules' `auth0.accessToken`).
+    static let localClients: Set<String> = ["authsim-local", LoginPipeline.consoleClient, LoginPipeline.rulesClient]
 
     /// A token issued to a client (`gty` client-credentials, which scripts cannot set, and a
     /// `<client>@clients` subject), not to a user.

@@ -102,8 +102,11 @@ public struct AuthsimServer: Sendable {
     public func application(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         func seconds(_ s: Double) -> TimeAmount { .nanoseconds(Int64(min(max(s.isNaN ? 0 : s, 0.001), 86_400) * 1e9)) }
         let deadline = seconds(configuration.requestReadTimeout), idle = seconds(configuration.idleTimeout)
+        let router = router()
+        // The scripts' `require('auth0')` reaches these same routes in process.
+        attach(router)
         return Application(
-            router: router(),
+            router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [RequestReadDeadline(deadline: deadline, idle: idle)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "authsim"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },

@@ -92,6 +92,9 @@ struct ManagementRoutes: RouteGroup {
         api.get("users/:id/roles", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.userRoles(Self.userID(context)))
         })
+        api.get("users/:id/permissions", use: guarded(["read:users"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userPermissions(Self.userID(context)))
+        })
         api.post("users/:id/roles", use: guarded(["update:users"]) { request, context, _ throws(ManagementError) in
             try await management.changeRoles(Self.userID(context), try await json(request), assign: true)
             return Response(status: .noContent)
@@ -244,6 +247,9 @@ struct ManagementRoutes: RouteGroup {
         })
         api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
             HTTPJSON.response(management.listRoles())
+        })
+        api.get("roles/:id", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.role(context.parameters.get("id") ?? ""))
         })
     }
 }

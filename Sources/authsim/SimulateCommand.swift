@@ -3,6 +3,7 @@ import AuthorTools
 import Foundation
 import JSONCore
 import LoginEngine
+import Server
 import PostgresStore
 import ScriptRuntime
 
@@ -119,9 +120,12 @@ func loadSimulationRequest(path: String?, user: String?) throws -> SimulationReq
 func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
     let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
     do {
-        return try await LoginPipeline.open(
+        let pipeline = try await LoginPipeline.open(
             tenantDirectory: options.tenant, store: try await StoreLocation.open(options.storePath), runtime: runtime, modulePaths: options.modules,
             tenantChanges: options.changesTarget)
+        // The scripts' require('auth0') reaches the daemon's routes, in process, as under `serve`.
+        AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration()).attachInProcessAPI()
+        return pipeline
     } catch {
         throw CommandFailure(error)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AuthorTools
 import Foundation
 import LoginEngine
+import Server
 import ScriptRuntime
 
 /// `authsim test`: the tenant's rule and action tests (`tests/**/*.test.json|yaml`).
@@ -35,6 +36,7 @@ struct TestScripts: AsyncParsableCommand {
         let pipeline: LoginPipeline
         do {
             pipeline = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/tests.sqlite", runtime: runtime, modulePaths: modules)
+            AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration()).attachInProcessAPI()
         } catch { throw CommandFailure(error) }
 
         let run = try await session.run(pipeline)

@@ -408,6 +408,19 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.get, "api/v2/users/\(try r.value("made"))/roles", token: r.token)
             #expect(res.json.arrayValue?.map { $0["id"]?.stringValue } == [r.values["role", default: ""]])
         }),
+        ("GET /api/v2/users/{id}/permissions", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(try r.value("made"))/permissions", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json.arrayValue?.map { $0["permission_name"]?.stringValue ?? "" } == ["read:orders", "write:orders"])
+            #expect(res.json.arrayValue?.first?["sources"]?.arrayValue?.first?["source_name"] == "admin")
+            #expect(try await r.c.send(.get, "api/v2/users/auth0%7Cnobody/permissions", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/roles/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/roles/\(try r.value("role"))", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["name"] == "admin")
+            #expect(try await r.c.send(.get, "api/v2/roles/rol_nope", token: r.token).status == 404)
+        }),
         ("DELETE /api/v2/users/{id}/roles", { (r: Run) async throws in
             let res = try await r.c.send(.delete, "api/v2/users/\(try r.value("made"))/roles", body: #"{"roles":["\#(try r.value("role"))"]}"#, token: r.token)
             #expect(res.status == 204)

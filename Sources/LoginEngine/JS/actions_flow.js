@@ -83,7 +83,9 @@ function __authsim_cacheAPI(trigger) {
 function __authsim_runHandler(a, logs, call) {
   rt.resetConsole(__authsim_actionConsole);
   __authsim_actionLogs = logs;
-  function done() { __authsim_actionLogs = null; rt.uncaught = __authsim_rethrow; }
+  // require('auth0') gives the node-auth0 version the action declares (4 when it declares none).
+  rt.auth0Major = a.auth0Major || 4;
+  function done() { __authsim_actionLogs = null; rt.uncaught = __authsim_rethrow; rt.auth0Major = 0; }
   var run = new P.Promise(function (resolve, reject) {
     rt.uncaught = reject;
     P.then(P.then(P.resolve(), function () { return call(__authsim_actionExports(a)); }), resolve, reject);

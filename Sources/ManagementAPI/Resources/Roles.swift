@@ -11,6 +11,39 @@ extension ManagementService {
 
     public func listRoles() -> JSONValue { .array(tenant.roles.map(roleJSON)) }
 
+    /// `GET /roles/{id}` (by id, or by name as the tenant files name roles).
+    public func role(_ id: String) throws(ManagementError) -> JSONValue {
+        guard let role = tenant.roles.first(where: { $0.id == id || $0.name == id }) else {
+            throw ManagementError(404, "The role does not exist.", "inexistent_role")
+        }
+        return roleJSON(role)
+    }
+
+    /// `GET /users/{id}/permissions`: what the user's roles grant, each with the roles it comes
+    /// from (`sources`), as Auth0 lists them.
+    public func userPermissions(_ id: String) async throws(ManagementError) -> JSONValue {
+        _ = try await existing(id)
+        let names: [String]
+        do { names = try await store.roles(userId: id) } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+        var out: [String: (permission: String, api: String, sources: [JSONValue])] = [:]
+        for role in tenant.roles where names.contains(role.name) {
+            for p in role.permissions {
+                let key = p.resourceServer + " " + p.permission
+                var entry = out[key] ?? (p.permission, p.resourceServer, [])
+                entry.sources.append(["source_id": .string(role.id), "source_name": .string(role.name), "source_type": "ROLE"])
+                out[key] = entry
+            }
+        }
+        return .array(out.keys.sorted().compactMap { key in
+            guard let e = out[key] else { return nil }
+            let api = tenant.resourceServer(identifier: e.api)
+            return [
+                "permission_name": .string(e.permission), "description": .string(""), "resource_server_identifier": .string(e.api),
+                "resource_server_name": .string(api?.name ?? e.api), "sources": .array(e.sources),
+            ]
+        })
+    }
+
     public func userRoles(_ id: String) async throws(ManagementError) -> JSONValue {
         _ = try await existing(id)
         do {

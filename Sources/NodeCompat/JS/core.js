@@ -67,6 +67,13 @@
     }
     var path = isPath(request);
     var name = path ? request : stripVersion(request);
+    // node-auth0 talks to the tenant's own APIs (the embedder's 'auth0@<major>' modules): the
+    // major version the request names, else the one the running script declares, else 2.
+    if (!path && name === 'auth0' && factories['auth0@2']) {
+      var m = /^auth0@\D*(\d+)/.exec(request);
+      var major = m ? Number(m[1]) : (rt.auth0Major || 2);
+      return { builtin: 'auth0@' + (major < 2 ? 2 : major > 4 ? 4 : major) };
+    }
     if (!path && name.slice(0, 5) === 'node:') {
       if (factories[name.slice(5)] && kinds[name.slice(5)] === 'core') return { builtin: name.slice(5) };
       throw notFound(request);
