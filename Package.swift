@@ -91,6 +91,7 @@ let package = Package(
             // Node's built-ins and the bundled packages, as JavaScript files embedded in the binary.
             resources: [
                 .embedInCode("JS/core.js"),
+                .embedInCode("JS/errors.js"),
                 .embedInCode("JS/buffer.js"),
                 .embedInCode("JS/events.js"),
                 .embedInCode("JS/util.js"),

@@ -6,7 +6,7 @@
 enum NodeSources {
     /// In evaluation order: `core` (the registry and `require`) first, the drivers last.
     static let all: [(name: String, source: String)] = [
-        ("core", PackageResources.core_js), ("buffer", PackageResources.buffer_js),
+        ("core", PackageResources.core_js), ("errors", PackageResources.errors_js), ("buffer", PackageResources.buffer_js),
         ("events", PackageResources.events_js), ("util", PackageResources.util_js),
         ("querystring", PackageResources.querystring_js), ("url", PackageResources.url_js),
         ("crypto", PackageResources.crypto_js), ("assert", PackageResources.assert_js),

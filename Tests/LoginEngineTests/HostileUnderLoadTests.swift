@@ -127,7 +127,7 @@ import Testing
         switch name {
         case "spin", "promise-spin", "microtask-loop": return r.outcome == .error && d.contains("time exceeded") && d.contains("'\(name)'")
         case "bomb": return r.outcome == .error && d.contains("memory limit exceeded in rule 'bomb'")
-        case "recurse": return r.outcome == .denied && d == "Maximum call stack size exceeded."
+        case "recurse": return r.outcome == .denied && d == "Maximum call stack size exceeded"
         case "silent": return r.outcome == .error && d.contains("did not call back")
         case "twice": return r.outcome == .allowed && r.warnings.contains { $0.contains("called 2 times") }
         case "throw-number": return r.outcome == .denied && d == "42"

@@ -47,7 +47,7 @@ import Tokens
     @Test func deepRecursionIsReportedCleanly() async throws {
         let (bad, _) = try await hostile("recurse", "function f(n) { return f(n + 1) + 1; } f(0);")
         #expect(bad.outcome == .denied)
-        #expect(bad.error == FlowError("access_denied", "Maximum call stack size exceeded."))
+        #expect(bad.error == FlowError("access_denied", "Maximum call stack size exceeded"))
     }
 
     @Test func syntaxErrorNamesFileAndLine() async throws {

@@ -90,7 +90,7 @@ import Tokens
         ("callback(new Error('nope'));", "access_denied", "nope"),
         ("callback('bare string');", "access_denied", "bare string"),
         ("throw new TypeError('thrown');", "access_denied", "thrown"),
-        ("null.boom;", "access_denied", "null is not an object (evaluating 'null.boom')"),
+        ("null.boom;", "access_denied", "Cannot read properties of null (reading 'boom')"),
     ])
     func errorsStopTheFlow(body: String, code: String, message: String) async throws {
         var f = TenantFixture()

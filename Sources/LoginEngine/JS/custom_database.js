@@ -34,7 +34,7 @@ function __authsim_dbError(e) {
   var o = { name: 'Error', message: '' };
   if (e instanceof Error || (typeof e === 'object' && typeof e.message === 'string')) {
     o.name = typeof e.name === 'string' && e.name ? e.name : 'Error';
-    o.message = String(e.message);
+    o.message = String(e instanceof Error ? rt.nodeError(e).message : e.message);
   } else {
     o.message = typeof e === 'string' ? e : __authsim_json(e) || String(e);
   }

@@ -52,7 +52,8 @@ function __authsim_errorOf(err) {
     return { error: 'unauthorized', error_description: String(err.message === undefined ? '' : err.message) };
   }
   var message;
-  if (err instanceof Error) message = err.message;
+  // Node's wording for what the engine raised (the trace and the response say what Auth0's would).
+  if (err instanceof Error) message = rt.nodeError(err).message;
   else if (typeof err === 'string') message = err;
   else if (err && typeof err === 'object' && typeof err.message === 'string') message = err.message;
   else message = String(err);

@@ -199,7 +199,7 @@ function inspect(v, depth, seen) {
     case 'function': return '[Function: ' + (v.name || '(anonymous)') + ']';
   }
   if (seen.indexOf(v) >= 0) return '[Circular *1]';
-  if (v instanceof Error) return v.stack ? String(v.name || 'Error') + ': ' + v.message + '\n' + v.stack.split('\n').map(function (l) { return '    at ' + l; }).join('\n') : String(v);
+  if (v instanceof Error) return v.stack ? String(v.name || 'Error') + ': ' + (rt.nodeMessage ? rt.nodeMessage(v) : v.message) + '\n' + v.stack.split('\n').map(function (l) { return '    at ' + l; }).join('\n') : String(v);
   if (v instanceof Date) return isNaN(v) ? 'Invalid Date' : v.toISOString();
   if (v instanceof RegExp) return String(v);
   var custom;
