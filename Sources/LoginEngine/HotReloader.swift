@@ -81,7 +81,8 @@ public struct HotReloader: Sendable {
     }
 
     func fingerprint(_ directory: String, previous: Int64?) async -> Fingerprint {
-        let files = TenantFingerprint.of(directory: directory, alsoWatching: alsoWatching)
+        // The files a YAML tenant names wherever they are (tenant.yaml itself is always watched).
+        let files = TenantFingerprint.of(directory: directory, alsoWatching: alsoWatching + pipeline.tenant.namedFiles)
         guard pipeline.tenantChanges == .store else { return Fingerprint(directory: files) }
         do {
             return Fingerprint(directory: files, store: try await pipeline.store.tenantChangesRevision())

@@ -49,8 +49,40 @@ extension LoginPipeline {
             "authorization": ["roles": .array(roles.map(JSONValue.string))],
             "locale": .string(request.query["ui_locales"]?.stringValue ?? "en"),
         ]
+        if protocolName == "samlp" || protocolName == "wsfed" { ctx["samlConfiguration"] = Self.samlConfiguration(client: client, protocolName: protocolName) }
         for (k, v) in request.context { ctx[k] = v }
         return .object(ctx)
+    }
+
+    /// `context.samlConfiguration` of a samlp/wsfed login: Auth0's defaults, with the client's
+    /// `addons.samlp` (or `addons.wsfed`) settings over them. Without a SAMLRequest the
+    /// recipient and destination are the client's first callback URL, and the audience the
+    /// addon's or, failing that, the recipient.
+    static func samlConfiguration(client: Client, protocolName: String) -> JSONValue {
+        let claims = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/"
+        let callback: JSONValue = client.callbacks.first.map(JSONValue.string) ?? .null
+        var c: [String: JSONValue] = [
+            "audience": callback, "recipient": callback, "destination": callback,
+            "mappings": [
+                "user_id": .string(claims + "nameidentifier"), "email": .string(claims + "emailaddress"), "name": .string(claims + "name"),
+                "given_name": .string(claims + "givenname"), "family_name": .string(claims + "surname"), "upn": .string(claims + "upn"),
+                "groups": "http://schemas.xmlsoap.org/claims/Group",
+            ],
+            "createUpnClaim": true, "passthroughClaimsWithNoMapping": true, "mapUnknownClaimsAsIs": false, "mapIdentities": true,
+            "signatureAlgorithm": "rsa-sha256", "digestAlgorithm": "sha256", "lifetimeInSeconds": 3600, "signResponse": false,
+            "typedAttributes": true, "includeAttributeNameFormat": true,
+            "nameIdentifierFormat": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+            "nameIdentifierProbes": [.string(claims + "nameidentifier"), .string(claims + "emailaddress"), .string(claims + "name")],
+            "authnContextClassRef": "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified",
+            "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+            "logout": ["slo_enabled": true],
+        ]
+        if case .object(let addon)? = client.raw["addons"]?[protocolName == "wsfed" ? "wsfed" : "samlp"] {
+            for (k, v) in addon { c[k] = v }
+            if addon["audience"] == nil, let recipient = addon["recipient"] { c["audience"] = recipient }
+            if addon["destination"] == nil, let recipient = addon["recipient"] { c["destination"] = recipient }
+        }
+        return .object(c)
     }
 
     /// `auth0` for rules: a Management API token (scopes read:users update:users, the tenant's

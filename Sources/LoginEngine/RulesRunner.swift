@@ -179,11 +179,12 @@ public struct RulesRunner: Sendable {
 
         /// A flow with no script to run decides nothing: allowed, no claims, no trace. Only when
         /// the context carries nothing a script would hand on (claims, MFA, a redirect, a primary
-        /// user, given by a simulation's `context`) and no flow is resumed; otherwise the drivers
+        /// user, given by a simulation's `context`; a SAML configuration, whose response the
+        /// driver builds) and no flow is resumed; otherwise the drivers
         /// run, so that what they do with those stays in one place.
         static func withoutScripts(context: JSONValue, resume: JSONValue?) -> Outcome? {
             guard resume == nil, case .object(let c) = context, c["idToken"] == [:], c["accessToken"] == [:],
-                c["multifactor"] == nil, c["redirect"] == nil, c["primaryUser"] == nil
+                c["multifactor"] == nil, c["redirect"] == nil, c["primaryUser"] == nil, c["samlConfiguration"] == nil
             else { return nil }
             return Outcome(decision: .allowed, idToken: [:], accessToken: [:], claimSources: ([:], [:]), trace: [], warnings: [])
         }

@@ -77,6 +77,8 @@ public struct SimulationResult: Sendable {
             ],
             "droppedClaims": .array(droppedClaims.map(\.json)),
             "trace": .array(trace),
+            // A samlp/wsfed login's response (the trace's last step): attributes, name identifier, audience.
+            "saml": trace.last { $0["kind"] == "saml" }?["response"] ?? .null,
             "warnings": .array(warnings.map(JSONValue.string)),
             "client": .string(client),
             "connection": .string(connection),

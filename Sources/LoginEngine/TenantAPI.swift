@@ -55,10 +55,15 @@ extension LoginPipeline {
         }
         let args = try JSONValue.parse(json)
         guard let method = args["method"]?.stringValue, ["GET", "POST", "PATCH", "PUT", "DELETE"].contains(method),
-            let path = args["path"]?.stringValue, path.hasPrefix("/"), !path.contains("..")
+            let path = args["path"]?.stringValue, path.hasPrefix("/")
         else { throw FlowError("invalid_request", "auth0: a request needs a method and a path") }
-        guard ["/api/v2/", "/oauth/token", "/userinfo", "/dbconnections/", "/passwordless/"].contains(where: { path.hasPrefix($0) }) else {
-            throw FlowError("invalid_request", "auth0: \(path) is not one of the tenant's APIs")
+        // No `.`/`..` segment (encoded or not) may move the path to another route.
+        let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+        guard !route.split(separator: "/").contains(where: { ["." , ".."].contains(String($0).removingPercentEncoding ?? String($0)) }) else {
+            throw FlowError("invalid_request", "auth0: \(route) has a '.' or '..' segment")
+        }
+        guard ["/api/v2/", "/oauth/token", "/userinfo", "/dbconnections/", "/passwordless/"].contains(where: { route.hasPrefix($0) }) else {
+            throw FlowError("invalid_request", "auth0: \(route) is not one of the tenant's APIs")
         }
         var headers: [(name: String, value: String)] = [("Accept", "application/json")]
         if let token = args["token"]?.stringValue, !token.isEmpty { headers.append(("Authorization", "Bearer " + token)) }

@@ -86,7 +86,7 @@ public struct ManagementService: Sendable {
 
     /// The `azp` of the daemon's own Management tokens (`serve`'s local token, console
     /// sessions, the rules' `auth0.accessToken`).
-    static let localClients: Set<String> = ["authsim-local", LoginPipeline.consoleClient, LoginPipeline.rulesClient]
+    static let localClients = Client.reservedIDs
 
     /// A token issued to a client (`gty` client-credentials, which scripts cannot set, and a
     /// `<client>@clients` subject), not to a user.

@@ -46,7 +46,7 @@ final class PostgresHealth: Sendable {
             return nil
         }
         switch p.code {
-        case .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
             return "the connection to PostgreSQL was lost (\(p.code))"
         default:
             return nil

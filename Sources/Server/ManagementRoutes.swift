@@ -249,7 +249,8 @@ struct ManagementRoutes: RouteGroup {
             HTTPJSON.response(management.listRoles())
         })
         api.get("roles/:id", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
-            HTTPJSON.response(try management.role(context.parameters.get("id") ?? ""))
+            let id = context.parameters.get("id") ?? ""
+            return HTTPJSON.response(try management.role(id.removingPercentEncoding ?? id))
         })
     }
 }

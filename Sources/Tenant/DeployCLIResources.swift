@@ -40,23 +40,60 @@ enum DeployCLIResources {
             self.why = why
         }
 
-        /// The YAML value in the directory layout: file path → text.
+        /// The YAML value in the directory layout: file path → text. Nothing here is fatal: an
+        /// item that is not a mapping, or a file it names that cannot be read, is reported and
+        /// the rest kept (the item with the path it named).
         func yamlFiles(
-            _ value: JSONValue, _ yamlFile: String, _ readNamed: (String, String) throws(TenantError) -> String
-        ) throws(TenantError) -> [(String, String)] {
+            _ value: JSONValue, _ yamlFile: String, _ readNamed: (String, String) throws(TenantError) -> String, notices: inout [TenantNotice]
+        ) -> [(String, String)] {
+            func read(_ path: String, _ origin: String) -> String? {
+                do { return try readNamed(path, origin) } catch {
+                    notices.append(TenantNotice(file: error.file, message: error.message + " (not simulated: kept without it)"))
+                    return nil
+                }
+            }
             switch shape {
             case .document(let file):
-                return [(file, value.serialized())]
+                // branding's templates: deploy-cli reads branding_templates/<template>.html.
+                guard yamlKey == "branding", case .object(var o) = value, let templates = o.removeValue(forKey: "templates")?.arrayValue else {
+                    return [(file, value.serialized())]
+                }
+                var out: [(String, String)] = [(file, JSONValue.object(o).serialized())]
+                for (i, t) in templates.enumerated() {
+                    guard let name = t["template"]?.stringValue, !DeployCLIResources.fileName(name).isEmpty else { continue }
+                    let stem = DeployCLIResources.fileName(name)
+                    if let html = read("./branding_templates/\(stem).html", "branding.templates[\(i)]") { out.append(("branding/templates/\(stem).html", html)) }
+                    out.append(("branding/templates/\(stem).json", JSONValue.object(["template": .string(name), "body": .string("./\(stem).html")]).serialized()))
+                }
+                return out
             case .list(let folder, let nameKeys, let fileField):
-                guard let items = value.arrayValue else { throw TenantError(file: yamlFile, message: "'\(yamlKey)' must be a list") }
+                guard let items = value.arrayValue else {
+                    notices.append(TenantNotice(file: yamlFile, message: "'\(yamlKey)' must be a list: not read"))
+                    return []
+                }
                 var out: [(String, String)] = []
                 var names = FileNames()
                 for (i, item) in items.enumerated() {
-                    guard var o = item.objectValue else { throw TenantError(file: yamlFile, message: "\(yamlKey)[\(i)] must be a mapping") }
+                    guard var o = item.objectValue else {
+                        notices.append(TenantNotice(file: yamlFile, message: "\(yamlKey)[\(i)] must be a mapping: not read"))
+                        continue
+                    }
                     let stem = names.stem(nameKeys.lazy.compactMap { o[$0]?.stringValue }.first ?? "\(yamlKey)-\(i)", in: folder)
-                    if let (field, ext) = fileField, let path = o[field]?.stringValue, !DeployCLIResources.isInlineScript(path) {
-                        out.append(("\(folder)/\(stem).\(ext)", try readNamed(path, "\(yamlKey)[\(i)] \(field)")))
-                        o[field] = .string("./\(stem).\(ext)")
+                    if let (field, ext) = fileField, let path = o[field]?.stringValue, !DeployCLIResources.isInlineScript(path),
+                        let text = read(path, "\(yamlKey)[\(i)] \(field)")
+                    {
+                        if ext == "json" {
+                            // forms and flows: the file holds the item's body, merged into it.
+                            if case .object(let body)? = try? JSONValue.parse(text) {
+                                o.removeValue(forKey: field)
+                                for (k, v) in body where o[k] == nil { o[k] = v }
+                            } else {
+                                notices.append(TenantNotice(file: "\(yamlFile): \(yamlKey)[\(i)] \(field)", message: "\(path) is not a JSON object: kept as named"))
+                            }
+                        } else {
+                            out.append(("\(folder)/\(stem).\(ext)", text))
+                            o[field] = .string("./\(stem).\(ext)")
+                        }
                     }
                     out.append(("\(folder)/\(stem).json", JSONValue.object(o).serialized()))
                 }
@@ -95,8 +132,8 @@ enum DeployCLIResources {
                  why: "authsim prints its messages to the daemon log"),
         Resource("phoneTemplates", "phone templates", .list(folder: "phone-templates", nameKeys: ["type"], file: nil)),
         Resource("actionModules", "action modules", .list(folder: "action-modules", nameKeys: ["name"], file: ("code", "js")), paths: ["action-modules/"]),
-        Resource("forms", "forms", .list(folder: "forms", nameKeys: ["name"], file: nil)),
-        Resource("flows", "flows", .list(folder: "flows", nameKeys: ["name"], file: nil)),
+        Resource("forms", "forms", .list(folder: "forms", nameKeys: ["name"], file: ("body", "json"))),
+        Resource("flows", "flows", .list(folder: "flows", nameKeys: ["name"], file: ("body", "json"))),
         Resource("flowVaultConnections", "flow vault connections", .list(folder: "flow-vault-connections", nameKeys: ["name"], file: nil)),
         Resource("selfServiceProfiles", "self-service profiles", .list(folder: "self-service-profiles", nameKeys: ["name"], file: nil)),
         Resource("networkACLs", "network ACLs", .list(folder: "network-acls", nameKeys: ["description"], file: nil)),

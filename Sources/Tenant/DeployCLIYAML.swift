@@ -114,7 +114,7 @@ enum DeployCLIYAML {
         // validated and reported (and exported) as in a directory tenant.
         for resource in DeployCLIResources.unsimulated {
             guard let v = top[resource.yamlKey], v != .null else { continue }
-            for (rel, content) in try resource.yamlFiles(v, file, named) { put(rel, content, resource.yamlKey) }
+            for (rel, content) in resource.yamlFiles(v, file, named, notices: &b.notices) { put(rel, content, resource.yamlKey) }
         }
         let known = Set(DeployCLIResources.simulatedYAMLKeys + DeployCLIResources.unsimulated.map(\.yamlKey))
         for unknown in top.keys.sorted() where !known.contains(unknown) {

@@ -82,7 +82,9 @@ public enum TenantExporter {
         }
         for g in tenant.clientGrants {
             // deploy-cli names the client by its name, so the grant follows the client to another tenant.
-            let client = tenant.clients.first { $0.clientId == g.clientId }?.name ?? g.clientId
+            // (by id when another client has the same name).
+            let named = tenant.clients.first { $0.clientId == g.clientId }?.name
+            let client = named.flatMap { n in tenant.clients.filter { $0.name == n }.count == 1 ? n : nil } ?? g.clientId
             out["grants/\(stem("\(client)-\(g.audience)", in: "grants")).json"] = doc([
                 "client_id": .string(client), "audience": .string(g.audience), "scope": .array(g.scope.map(JSONValue.string)),
             ])
@@ -94,7 +96,7 @@ public enum TenantExporter {
                 "deployed": .bool(action.deployed), "status": "built",
                 "dependencies": .array(action.dependencies.map { ["name": .string($0.name), "version": .string($0.version)] }),
                 "secrets": .array(action.secrets.sorted { $0.key < $1.key }.map { ["name": .string($0.key), "value": .string($0.value)] }),
-                "supported_triggers": .array(action.supportedTriggers.map { ["id": .string($0), "version": "v3"] }),
+                "supported_triggers": .array(action.supportedTriggers.map { ["id": .string($0), "version": .string(action.triggerVersions[$0] ?? Action.currentVersion(of: $0))] }),
             ]
             if action.version != 0 { o["authsim_version"] = .number(Double(action.version)) }
             out["actions/\(s)/code.js"] = action.source

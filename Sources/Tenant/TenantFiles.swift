@@ -16,6 +16,8 @@ struct TenantFiles {
     let origins: [String: String]
     /// What reading the YAML found to report.
     let notices: [TenantNotice]
+    /// The files the YAML names (absolute paths), for change polling.
+    let named: [String]
     private let overlay: [String: String?]
     private let root: String
     private let mappings: [String: JSONValue]
@@ -44,6 +46,7 @@ struct TenantFiles {
             generated = nil
             origins = [:]
             notices = []
+            named = []
             return
         }
         if FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent("tenant.json")) {
@@ -53,18 +56,21 @@ struct TenantFiles {
         }
         format = .yaml(file: yamlName)
         let root = self.root, mappings = self.mappings
+        var namedPaths: [String] = []
         let raw = try Self.readDisk(directory: directory, root: root, yamlName)
         hasher.add(yamlName)
         hasher.add(raw)
         let built = try DeployCLIYAML.directoryFiles(
             yaml: TenantLoader.replaceKeywords(raw, mappings), file: yamlName,
             readFile: { (rel: String) throws(TenantError) -> String in
+                namedPaths.append((directory as NSString).appendingPathComponent(TenantLoader.normalize(rel)))
                 let text = try Self.readDisk(directory: directory, root: root, rel)
                 return TenantLoader.replaceKeywords(text, mappings)
             })
         generated = built.files
         origins = built.origins
         notices = built.notices
+        named = namedPaths
         for (rel, text) in built.files.sorted(by: { $0.key < $1.key }) {
             hasher.add(rel)
             hasher.add(text)
@@ -150,7 +156,11 @@ struct TenantFiles {
     func files(under rel: String) -> [String] {
         if let generated { return generated.keys.filter { $0.hasPrefix(rel + "/") }.sorted() }
         var out: [String] = []
+        // Each real folder once, inside the tenant only (a link to `..` or `/` is not walked).
+        var seen = Set<String>()
+        let inside = root.hasSuffix("/") ? root : root + "/"
         func visit(_ r: String) {
+            guard let real = TenantLoader.resolved(path(r)), real.hasPrefix(inside), seen.insert(real).inserted, seen.count <= 10_000 else { return }
             for child in ((try? fm.contentsOfDirectory(atPath: path(r))) ?? []).sorted() where !child.hasPrefix(".") {
                 let c = r + "/" + child
                 if isFolder(c) { visit(c) } else { out.append(c) }
@@ -178,7 +188,7 @@ struct TenantFiles {
     /// A file of the directory, read only inside it (a symbolic link may point within, never out).
     static func readDisk(directory: String, root: String, _ rel: String) throws(TenantError) -> String {
         let normalized = TenantLoader.normalize(rel)
-        guard !normalized.hasPrefix("/"), normalized.split(separator: "/").first != ".." else {
+        guard !rel.hasPrefix("/"), normalized.split(separator: "/").first != ".." else {
             throw TenantError(file: rel, message: "is outside the tenant directory: tenant files must be inside it")
         }
         try inside(directory: directory, root: root, normalized)

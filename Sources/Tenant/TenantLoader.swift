@@ -235,6 +235,9 @@ public enum TenantLoader {
                     grantTypes: (o["grant_types"]?.arrayValue ?? []).compactMap(\.stringValue),
                     isFirstParty: o["is_first_party"]?.boolValue ?? true, raw: o))
             clients[clients.count - 1].webOrigins = Client.webOrigins(raw: o, callbacks: clients[clients.count - 1].callbacks)
+            if Client.reservedIDs.contains(clients[clients.count - 1].clientId) {
+                throw TenantError(file: rel, message: "client_id '\(clients[clients.count - 1].clientId)' is the daemon's own (\(Client.reservedIDs.sorted().joined(separator: ", "))): choose another")
+            }
         }
         if clients.isEmpty {
             clients.append(
@@ -359,6 +362,7 @@ public enum TenantLoader {
         tenant.notices = notices
         tenant.unsimulatedFiles = unsimulated
         tenant.tenantDocument = tenantDocument
+        tenant.namedFiles = files.named
         tenant.format = files.format == .directory ? .directory : .yaml
         return tenant
     }
@@ -453,6 +457,9 @@ public enum TenantLoader {
                 secrets: secrets, supportedTriggers: triggers.isEmpty ? ["post-login"] : triggers, deployed: o["deployed"]?.boolValue ?? true)
             var loaded = action
             loaded.definitionFile = rel
+            for t in o["supported_triggers"]?.arrayValue ?? [] {
+                if let id = t["id"]?.stringValue, let version = t["version"]?.stringValue { loaded.triggerVersions[id] = version }
+            }
             if exists(loaded.draftFile) { loaded.draft = try read(loaded.draftFile) }
             loaded.version = o["authsim_version"]?.intValue ?? 0
             if actions.contains(where: { $0.name == name }) { throw TenantError(file: rel, message: "duplicate action name '\(name)'") }
@@ -505,9 +512,6 @@ public enum TenantLoader {
         }
         if let code, code.hasSuffix(".js") {
             let p = unixPath(code)
-            if !p.hasPrefix("/"), normalize(p).split(separator: "/").first == ".." {
-                throw TenantError(file: definition, message: "the action's code file \(code) is outside the tenant directory")
-            }
             var candidates: [String?] = []
             if !p.hasPrefix("/") { candidates += [inside(p), inside("actions/\(name)/" + p), inside("actions/\(stem)/" + p), inside("actions/" + p)] }
             // From where deploy-cli ran, or absolute: the part from the last `actions/` on.
@@ -521,6 +525,10 @@ public enum TenantLoader {
         for c in ["actions/\(stem)/code.js", "actions/\(name)/code.js", "actions/\(stem)/current_version.js"] where !tried.contains(c) {
             if exists(c) { return c }
             tried.append(c)
+        }
+        // `../x.js` as it is names a file outside the tenant, which is never read.
+        if let code, code.hasSuffix(".js"), unixPath(code).hasPrefix("/") || normalize(unixPath(code)).split(separator: "/").first == ".." {
+            throw TenantError(file: definition, message: "the action's code file \(code) is outside the tenant directory")
         }
         throw TenantError(file: definition, message: "the action's code file does not exist (looked for \(tried.joined(separator: ", ")))")
     }

@@ -51,6 +51,8 @@ public struct Action: Sendable, Equatable {
     public var secrets: [String: String]
     /// Trigger ids this action supports (`post-login`, `credentials-exchange`, …).
     public var supportedTriggers: [String]
+    /// The version each supported trigger was declared with (`v3` for post-login, …), as read.
+    public var triggerVersions: [String: String] = [:]
     public var deployed: Bool
     /// Code saved through the Management API but not deployed yet (`actions/<name>/code.draft.js`).
     public var draft: String?
@@ -93,6 +95,9 @@ public struct Action: Sendable, Equatable {
             && a.dependencies.map { $0.name + "@" + $0.version } == b.dependencies.map { $0.name + "@" + $0.version }
     }
 
+    /// The version of a trigger's API an action declares when nothing says otherwise (as Auth0 has them).
+    public static func currentVersion(of trigger: String) -> String { trigger == "post-login" ? "v3" : "v2" }
+
     /// Triggers authsim runs.
     public static let triggers = ["post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password"]
 }
@@ -120,6 +125,11 @@ public struct Client: Sendable, Equatable {
     }
 
     public var isPublic: Bool { tokenEndpointAuthMethod == "none" }
+
+    /// The `azp` of the daemon's own Management tokens (`serve`'s local token, console
+    /// sessions, the rules' `auth0.accessToken`): no tenant client may take one, so such a token
+    /// is never mistaken for a client's.
+    public static let reservedIDs: Set<String> = ["authsim-local", "authsim-console", "authsim-rules"]
 
     /// Grant types the client may use (Auth0's defaults when the file lists none).
     public var allowedGrantTypes: [String] {
@@ -296,6 +306,8 @@ public struct Tenant: Sendable {
     public var unsimulatedFiles: [String: String] = [:]
     /// The format the tenant was read from.
     public var format: TenantFormat = .directory
+    /// The files a YAML tenant names (absolute paths), watched for changes like its folders.
+    public var namedFiles: [String] = []
     /// `tenant.json` (or the YAML's `tenant`) as read: written back by `TenantExporter`.
     public var tenantDocument: [String: JSONValue] = [:]
 

@@ -133,7 +133,7 @@ import Testing
               const { AuthenticationClient } = require('auth0');
               const auth = new AuthenticationClient({ domain: 'loop.example', clientId: event.secrets.ID, clientSecret: event.secrets.SECRET });
               try { await auth.oauth.clientCredentialsGrant({ audience: 'https://api.example.com' }); api.idToken.setCustomClaim('https://t/loop', 'granted'); }
-              catch (e) { api.idToken.setCustomClaim('https://t/loop', { name: e.name, status: e.statusCode }); }
+              catch (e) { api.idToken.setCustomClaim('https://t/loop', { name: e.name, status: e.statusCode, message: e.message }); }
             };
             """
         let app = try await app(try tenant(rule: rule, actions: [("loop", "credentials-exchange", nil, loop), ("start", "post-login", "4", start)]))
@@ -145,5 +145,6 @@ import Testing
         // The innermost script's call was refused, so each token request up the chain failed.
         #expect(claims["https://t/loop"]?["name"] == "AuthApiError", "\(claims["https://t/loop"] ?? .null)")
         #expect(claims["https://t/loop"]?["status"]?.doubleValue.map { $0 >= 400 } == true)
+        #expect(claims["https://t/loop"]?["message"]?.stringValue?.contains("levels deep") == true, "\(claims["https://t/loop"] ?? .null)")
     }
 }

@@ -102,6 +102,14 @@ import Testing
         }
         #expect(yaml.unsimulatedFiles["hooks/client-credentials-exchange.js"] == directory.unsimulatedFiles["hooks/client-credentials-exchange.js"])
         #expect(yaml.unsimulatedFiles["pages/login.html"] == directory.unsimulatedFiles["pages/login.html"])
+        // Forms and flows: the body file the YAML names merged into the item, as deploy-cli does;
+        // branding's templates from branding_templates/.
+        for rel in ["forms/Progressive profile.json", "flows/Tag user.json", "branding/templates/universal_login.json"] {
+            let y = try JSONValue.parse(try #require(yaml.unsimulatedFiles[rel], "\(rel)"))
+            let d = try JSONValue.parse(try #require(directory.unsimulatedFiles[rel], "\(rel)"))
+            #expect(y == d, "\(rel)")
+        }
+        #expect(yaml.unsimulatedFiles["branding/templates/universal_login.html"] == directory.unsimulatedFiles["branding/templates/universal_login.html"])
 
         let r = try await loginToLegacyDB(yaml)
         #expect(r.outcome == .allowed, "\(r.error?.description ?? "")")
@@ -135,6 +143,8 @@ import Testing
         // The export is what deploy-cli writes: rules name their script, actions their code.
         let rule = try JSONValue.parse(String(contentsOfFile: out + "/rules/Add plan claim.json", encoding: .utf8))
         #expect(rule["script"] == "./Add plan claim.js")
+        let action = try JSONValue.parse(String(contentsOfFile: out + "/actions/Tag plan.json", encoding: .utf8))
+        #expect(action["supported_triggers"] == [["id": "post-login", "version": "v3"]])
         // Into a directory that is not empty: refused, nothing written.
         #expect(throws: TenantExporter.Failure.self) { try TenantExporter.write(before, to: out) }
     }
@@ -155,6 +165,14 @@ import Testing
         guard case .failure(let o) = outside else { Issue.record("a file outside the tenant was read"); return }
         #expect(o.message.contains("outside the tenant directory"), "\(o)")
 
+        // A file named by a resource authsim does not simulate is reported when missing, not fatal.
+        try FileManager.default.removeItem(atPath: dir + "/hooks/client-credentials-exchange.js")
+        try yaml.write(toFile: dir + "/tenant.yaml", atomically: true, encoding: .utf8)
+        try "function (user, context, callback) { callback(null, user, context); }".write(toFile: dir + "/rules/Add plan claim.js", atomically: true, encoding: .utf8)
+        let withoutHook = try TenantLoader.load(directory: dir, environment: [:])
+        #expect(withoutHook.notices.contains { $0.file.contains("hooks[0] script") && $0.message.contains("not simulated") }, "\(withoutHook.notices)")
+        #expect(withoutHook.unsimulatedFiles["hooks/client-credentials-exchange.json"] != nil)
+
         // A syntax error is located; an unknown key is reported, not fatal.
         try "rules: [\n  - name: x\n".write(toFile: dir + "/tenant.yaml", atomically: true, encoding: .utf8)
         #expect(throws: TenantError.self) { try TenantLoader.load(directory: dir, environment: [:]) }
@@ -165,6 +183,16 @@ import Testing
         // tenant.json beside tenant.yaml: which one is meant is unclear, so neither is guessed.
         try "{}".write(toFile: dir + "/tenant.json", atomically: true, encoding: .utf8)
         #expect(throws: TenantError.self) { try TenantLoader.load(directory: dir, environment: [:]) }
+    }
+
+    @Test func aClientMayNotTakeTheDaemonsOwnIDs() throws {
+        for id in Client.reservedIDs.sorted() {
+            let dir = try copy("directory")
+            try #"{"name": "Sneaky", "client_id": "\#(id)"}"#.write(toFile: dir + "/clients/sneaky.json", atomically: true, encoding: .utf8)
+            let r = Result { () throws(TenantError) in try TenantLoader.load(directory: dir, environment: [:]) }
+            guard case .failure(let e) = r else { Issue.record("client_id \(id) was taken"); continue }
+            #expect(e.file == "clients/sneaky.json")
+        }
     }
 
     @Test func aBrokenResourceAuthsimDoesNotSimulateIsReportedNotFatal() throws {
@@ -193,7 +221,11 @@ import Testing
         #expect(try resolve("x/y.js", name: "c") == "actions/x/y.js")
         #expect(try resolve(nil) == "actions/A b/code.js")
         #expect(try resolve(nil, name: "c") == "actions/c/code.js")
-        #expect(throws: TenantError.self) { try resolve("../../outside.js") }
+        // A path outside the tenant is never read: the action's own folder, else an error.
+        #expect(try resolve("../../outside.js") == "actions/A b/code.js")
+        #expect(throws: TenantError.self) { try resolve("../../outside.js", name: "none") }
+        // `a0deploy export -o ../acme` (up to 8.4.1): the part from the last actions/ on.
+        #expect(try resolve("../acme/actions/A b/code.js") == "actions/A b/code.js")
         #expect(throws: TenantError.self) { try resolve("./actions/missing/code.js", name: "missing") }
     }
 

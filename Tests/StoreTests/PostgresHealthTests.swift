@@ -61,7 +61,7 @@ import Testing
             let problem = try #require(store.storageProblem(), "no storage problem reported")
             #expect(problem.description.contains("read-only"), "\(problem)")
             #expect(!problem.lasting)
-            #expect(store.failedWrites().count >= failuresBefore + 5)
+            #expect(store.failedWrites().count >= failuresBefore + 5, "each refusal counts: \(refused)")
             #expect(try await store.user(id: "auth0|during") == nil)
             #expect(store.storageProblem() != nil, "a read that succeeds proves nothing about writes")
 

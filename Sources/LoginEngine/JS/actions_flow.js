@@ -159,7 +159,43 @@ async function __authsim_runPostLogin(req, st) {
       writes.push(w);
       queuedEntries.push(w);
     }
+    // api.samlResponse: the SAML configuration's setters and custom attributes (for samlp/wsfed
+    // logins; elsewhere they change nothing, as in Auth0, and say so in the trace).
+    function samlSetter(key, kind) {
+      return function (value) {
+        var c = context.samlConfiguration;
+        if (!c || typeof c !== 'object') {
+          entry.warnings.push('api.samlResponse.' + 'set' + key.charAt(0).toUpperCase() + key.slice(1) + ' has no effect: the login is not SAML (protocol ' + context.protocol + ')');
+          return api;
+        }
+        if (kind === 'boolean' && typeof value !== 'boolean') throw new TypeError('api.samlResponse: ' + key + ' must be a boolean');
+        if (kind === 'number' && (typeof value !== 'number' || !(value > 0) || value > 2147483647)) throw new TypeError('api.samlResponse: ' + key + ' must be a positive number of seconds');
+        if (kind === 'strings' && !(Array.isArray(value) && value.every(function (v) { return typeof v === 'string'; }))) throw new TypeError('api.samlResponse: ' + key + ' must be an array of strings');
+        if (kind === 'string' && typeof value !== 'string') throw new TypeError('api.samlResponse: ' + key + ' must be a string');
+        c[key] = __authsim_plain(value);
+        return api;
+      };
+    }
+    var samlResponse = {
+      setAttribute: function (attribute, value) {
+        if (typeof attribute !== 'string' || attribute === '') throw new TypeError('api.samlResponse.setAttribute needs an attribute name');
+        if (!context.samlConfiguration) { entry.warnings.push('api.samlResponse.setAttribute has no effect: the login is not SAML (protocol ' + context.protocol + ')'); return api; }
+        st.samlAttributes = st.samlAttributes || {};
+        st.samlAttributes[attribute] = __authsim_plain(value === undefined ? null : value);
+        entry.changes.samlAttributes = entry.changes.samlAttributes || {};
+        entry.changes.samlAttributes[attribute] = st.samlAttributes[attribute];
+        return api;
+      }
+    };
+    [['audience', 'string'], ['recipient', 'string'], ['destination', 'string'], ['relayState', 'string'], ['createUpnClaim', 'boolean'],
+      ['passthroughClaimsWithNoMapping', 'boolean'], ['mapUnknownClaimsAsIs', 'boolean'], ['mapIdentities', 'boolean'], ['signResponse', 'boolean'],
+      ['includeAttributeNameFormat', 'boolean'], ['typedAttributes', 'boolean'], ['lifetimeInSeconds', 'number'], ['nameIdentifierFormat', 'string'],
+      ['nameIdentifierProbes', 'strings'], ['authnContextClassRef', 'string'], ['signingCert', 'string'], ['encryptionCert', 'string'],
+      ['encryptionPublicKey', 'string']].forEach(function (s) {
+      samlResponse['set' + s[0].charAt(0).toUpperCase() + s[0].slice(1)] = samlSetter(s[0], s[1]);
+    });
     var api = {
+      samlResponse: samlResponse,
       access: { deny: function (reason) { denied = { error: 'access_denied', error_description: reason === undefined ? '' : String(reason) }; return api; } },
       idToken: { setCustomClaim: function (k, v) { context.idToken[k] = v; return api; } },
       accessToken: {

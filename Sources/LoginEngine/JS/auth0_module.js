@@ -93,16 +93,20 @@
       if (!options.token && !(options.clientId && (options.clientSecret || options.clientAssertionSigningKey))) {
         throw argumentError('Must provide a token, or a clientId and clientSecret');
       }
-      var state = { token: options.token || null };
+      // A token it fetched itself is fetched again shortly before it expires (a client kept in
+      // `global` outlives one).
+      var state = { token: options.token || null, expiresAt: Infinity };
       var creds = { client_id: options.clientId, client_secret: options.clientSecret, scope: options.scope };
       function token() {
         var t = state.token;
         if (typeof t === 'function') return P.then(P.resolve(), function () { return t(); });
-        if (t) return P.resolve(t);
+        if (t && rt.now() < state.expiresAt) return P.resolve(t);
         var body = { grant_type: 'client_credentials', client_id: creds.client_id, client_secret: creds.client_secret };
         if (creds.scope) body.scope = creds.scope;
         return P.then(call('POST', '/oauth/token', { body: body, managementAudience: true, auth: true, major: major }), function (r) {
           state.token = r.body.access_token;
+          var lifetime = Number(r.body.expires_in);
+          state.expiresAt = lifetime > 0 ? rt.now() + (lifetime - 10) * 1000 : Infinity;
           return state.token;
         });
       }

@@ -112,7 +112,8 @@ function __authsim_snapshot(user, context) {
   return {
     user: __authsim_json(user),
     id: __authsim_keyJSON(context.idToken), at: __authsim_keyJSON(context.accessToken),
-    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser
+    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser,
+    saml: __authsim_json(context.samlConfiguration)
   };
 }
 
@@ -138,7 +139,8 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
     user: __authsim_json(user),
     id: __authsim_recordClaims(ch, 'idToken', before.id, context.idToken, sources.idToken, rule.name),
     at: __authsim_recordClaims(ch, 'accessToken', before.at, context.accessToken, sources.accessToken, rule.name),
-    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser
+    mfa: __authsim_json(context.multifactor), redirect: __authsim_json(context.redirect), primary: context.primaryUser,
+    saml: __authsim_json(context.samlConfiguration)
   };
   if (after.user !== before.user) {
     // The rule may have replaced the object or edited it in place: diff the JSON texts.
@@ -150,7 +152,58 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   if (after.mfa !== before.mfa) ch.multifactor = __authsim_plain(context.multifactor);
   if (after.redirect !== before.redirect) ch.redirect = __authsim_plain(context.redirect);
   if (after.primary !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
+  if (after.saml !== before.saml) {
+    var sDiff = __authsim_diff(__authsim_keyJSON(before.saml === undefined ? {} : P.parse(before.saml)), __authsim_keyJSON(context.samlConfiguration), context.samlConfiguration || {});
+    if (sDiff) ch.samlConfiguration = sDiff;
+  }
   return after;
+}
+
+// The SAML response a samlp/wsfed login gets, as Auth0 builds it from the user the scripts left
+// and the SAML configuration they changed: mapped attributes (a mapping's key may be a path,
+// `app_metadata.plan`), the UPN claim, the other profile fields passed through (under
+// http://schemas.auth0.com/, or as they are), the first identity, the actions'
+// api.samlResponse.setAttribute values; the name identifier from the first probe with a value.
+function __authsim_samlResponse(user, config, custom) {
+  var AUTH0 = 'http://schemas.auth0.com/';
+  var UPN = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn';
+  var attributes = {};
+  var mappings = (config && typeof config.mappings === 'object' && config.mappings) || {};
+  var mapped = {};
+  Object.keys(mappings).forEach(function (path) {
+    var v = user;
+    path.split('.').forEach(function (part) { v = v === undefined || v === null ? undefined : v[part]; });
+    mapped[path.split('.')[0]] = true;
+    if (v !== undefined && v !== null && typeof v !== 'function') attributes[String(mappings[path])] = __authsim_plain(v);
+  });
+  if (config.createUpnClaim !== false && attributes[UPN] === undefined && user.email) attributes[UPN] = user.email;
+  if (config.passthroughClaimsWithNoMapping !== false) {
+    Object.keys(user).forEach(function (k) {
+      var v = user[k];
+      if (mapped[k] || k === 'identities' || v === undefined || v === null || typeof v === 'function') return;
+      attributes[config.mapUnknownClaimsAsIs ? k : AUTH0 + k] = __authsim_plain(v);
+    });
+  }
+  if (config.mapIdentities !== false && Array.isArray(user.identities) && user.identities.length) {
+    var first = user.identities[0] || {};
+    ['user_id', 'provider', 'connection', 'isSocial'].forEach(function (k) {
+      if (first[k] !== undefined) attributes[AUTH0 + 'identities/default/' + k] = __authsim_plain(first[k]);
+    });
+  }
+  Object.keys(custom || {}).forEach(function (k) { attributes[k] = custom[k]; });
+  var probes = Array.isArray(config.nameIdentifierProbes) ? config.nameIdentifierProbes : [];
+  var nameIdentifier = null;
+  for (var i = 0; i < probes.length && nameIdentifier === null; i++) {
+    var p = attributes[probes[i]];
+    if (p !== undefined && p !== null && p !== '') nameIdentifier = Array.isArray(p) ? String(p[0]) : String(p);
+  }
+  return {
+    audience: config.audience === undefined ? null : config.audience, recipient: config.recipient === undefined ? null : config.recipient,
+    destination: config.destination === undefined ? null : config.destination, nameIdentifier: nameIdentifier,
+    nameIdentifierFormat: config.nameIdentifierFormat || null, lifetimeInSeconds: config.lifetimeInSeconds === undefined ? null : config.lifetimeInSeconds,
+    signResponse: !!config.signResponse, signatureAlgorithm: config.signatureAlgorithm || null, digestAlgorithm: config.digestAlgorithm || null,
+    attributes: attributes
+  };
 }
 
 // Per-flow globals are reset however the flow ends (a timeout leaves them for the probe).
@@ -243,6 +296,13 @@ async function __authsim_runFlowBody(req) {
     st.resume = { kind: 'rules' };
   }
   if (st.resume) st.resume.executedRuleIds = executedRuleIds;
+  // A samlp/wsfed login that goes on: the response its scripts shaped, as the trace's last step.
+  if (st.outcome === 'allowed' && !st.resume && context.samlConfiguration && typeof context.samlConfiguration === 'object') {
+    var samlStart = rt.now();
+    var response = __authsim_samlResponse(user, context.samlConfiguration, st.samlAttributes);
+    flow.trace.push({ name: 'SAML response', kind: 'saml', startedAt: __authsim_isoNow(), durationMs: rt.now() - samlStart, outcome: 'continued', error: null,
+      warnings: [], console: [], http: [], net: [], changes: {}, configuration: __authsim_plain(context.samlConfiguration), response: response });
+  }
 
   rt.currentFlow = null;
   __authsim_setClock(null);

@@ -21,7 +21,10 @@ extension AuthorizationService {
         guard case .open(let t, let client) = opened else { return opened.refusal }
         let connection = t.parameters.connection ?? pipeline.defaultConnectionName
         do {
-            _ = try await pipeline.signup(clientId: client.clientId, connection: connection, email: email, password: password, ip: ip, userAgent: userAgent)
+            // What the page's form sent, as pre-user-registration's event.request.body shows it.
+            let fields: [String: JSONValue] = ["email": .string(email), "connection": .string(connection), "client_id": .string(client.clientId)]
+            _ = try await pipeline.signup(
+                clientId: client.clientId, connection: connection, email: email, password: password, fields: fields, ip: ip, userAgent: userAgent)
         } catch {
             return .signup(transaction: tx, client: client, connection: connection, error: error.message)
         }
