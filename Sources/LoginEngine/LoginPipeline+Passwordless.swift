@@ -186,6 +186,8 @@ extension LoginPipeline {
                 username: identifier, userId: nil, client: client, connection: connection, request: request, started: started)
         }
         let user: UserProfile
+        // A first login signs the user up: the registration triggers run around their creation.
+        var registration: (event: (UserProfile) -> JSONValue, trace: [JSONValue])?
         do {
             // Both identifiers are checked to a strict shape above, so they quote safely.
             let found: UserProfile?
@@ -207,11 +209,33 @@ extension LoginPipeline {
                 }
                 fresh.identities = [Identity(provider: connection.strategy, connection: connection.name, userId: String(fresh.userId.dropFirst(connection.strategy.count + 1)), isSocial: false)]
                 fresh.applyDefaults()
+                let body: [String: JSONValue] = [isEmail ? "email" : "phone_number": .string(identifier), "connection": .string(connection.name), "client_id": .string(client.clientId)]
+                let ip = request.ip ?? "127.0.0.1", tenant = rev.tenant, agent = request.userAgent
+                let event = { (u: UserProfile) -> JSONValue in
+                    self.registrationEvent(u, client: client, connection: connection, tenant: tenant, ip: ip, userAgent: agent, body: body)
+                }
+                let pre = try await rev.rulesRunner.runTrigger(
+                    "pre-user-registration", event: event(fresh), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(rev), runtime: runtime)
+                if let refusal = pre.denied.map({ FlowError("extensibility_error", $0.description) }) ?? pre.validationError {
+                    return await refusedLogin(
+                        logType: "fs", description: refusal.description, error: refusal, username: identifier, userId: nil, client: client, connection: connection,
+                        request: request, started: started, trace: pre.trace)
+                }
+                if !pre.appMetadata.isEmpty { fresh.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: fresh.appMetadata, kind: .app) }
+                if !pre.userMetadata.isEmpty { fresh.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: fresh.userMetadata, kind: .user) }
                 try await store.insert(fresh)
                 user = fresh
+                registration = (event, pre.trace)
             }
         } catch {
             throw .store("could not find or create the passwordless user: \(error)")
+        }
+        if let registration {
+            let trace = registration.trace + (await postRegistration(registration.event(user), revision: rev))
+            let traceId = await storeTriggerTrace("signup", user: user, clientId: client.clientId, trace: trace)
+            await log(TenantLogEvent(
+                type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
+                userId: user.userId, userName: identifier, ip: request.ip ?? "127.0.0.1", userAgent: request.userAgent, details: ["traceId": .string(traceId)]))
         }
         return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started)
     }

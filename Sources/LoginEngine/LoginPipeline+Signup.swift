@@ -98,17 +98,8 @@ extension LoginPipeline {
         user.applyDefaults()
 
         // pre-user-registration: metadata or a refusal, before anything is stored.
-        // The request as Auth0 gives it, its body without the password.
-        let request: JSONValue = [
-            "ip": .string(from), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
-            "language": "en", "query": [:], "body": .object(fields.filter { $0.key != "password" }),
-            "geoip": LoginPipeline.eventGeoip(tenant.geoip[from] ?? tenant.geoip["default"]),
-        ]
         func event(_ u: UserProfile) -> JSONValue {
-            [
-                "user": u.json, "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
-                "request": request, "tenant": ["id": .string(tenant.name)], "transaction": ["locale": "en"],
-            ]
+            registrationEvent(u, client: client, connection: connection, tenant: tenant, ip: from, userAgent: userAgent, body: fields)
         }
         let pre: RulesRunner.TriggerOutcome
         do {
@@ -152,22 +143,43 @@ extension LoginPipeline {
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }
-        // post-user-registration: runs after the user exists; its failures are logged, not returned.
-        let post = tenant.boundActions("post-user-registration")
-        if !post.isEmpty {
-            do {
-                let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event(user), actions: post, environment: flowEnvironment(rev), runtime: runtime)
-                trace += outcome.trace
-                if let e = outcome.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
-            } catch {
-                logger.warning("post-user-registration actions could not run: \(error)")
-            }
-        }
+        trace += await postRegistration(event(user), revision: rev)
         let traceId = await storeTriggerTrace("signup", user: user, clientId: client.clientId, trace: trace)
         await log(TenantLogEvent(
             type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
             userId: user.userId, userName: email, ip: ip ?? "127.0.0.1", userAgent: userAgent, details: ["traceId": .string(traceId)]))
         return user
+    }
+
+    /// The registration triggers' `event` for `user` signing up: the request as Auth0 gives it,
+    /// its body without the password.
+    func registrationEvent(
+        _ user: UserProfile, client: Client, connection: Connection, tenant: Tenant, ip: String, userAgent: String?, body: [String: JSONValue]
+    ) -> JSONValue {
+        let request: JSONValue = [
+            "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
+            "language": "en", "query": [:], "body": .object(body.filter { $0.key != "password" }),
+            "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]),
+        ]
+        return [
+            "user": user.json, "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
+            "request": request, "tenant": ["id": .string(tenant.name)], "transaction": ["locale": "en"],
+        ]
+    }
+
+    /// post-user-registration: runs after the user exists; its failures are logged, not
+    /// returned. Returns its trace.
+    func postRegistration(_ event: JSONValue, revision rev: Revision) async -> [JSONValue] {
+        let post = rev.tenant.boundActions("post-user-registration")
+        guard !post.isEmpty else { return [] }
+        do {
+            let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event, actions: post, environment: flowEnvironment(rev), runtime: runtime)
+            if let e = outcome.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
+            return outcome.trace
+        } catch {
+            logger.warning("post-user-registration actions could not run: \(error)")
+            return []
+        }
     }
 
     /// `post-change-password` actions, after a password change (Management API or reset).
