@@ -77,8 +77,6 @@ struct TenantFiles {
         }
     }
 
-    var mappingsAreEmpty: Bool { mappings.isEmpty }
-
     func path(_ rel: String) -> String { (directory as NSString).appendingPathComponent(rel) }
 
     private func fromDisk(_ rel: String) -> Bool { generated == nil || Self.isAuthsimOwn(rel) }

@@ -185,6 +185,30 @@ import Testing
         #expect(throws: TenantError.self) { try TenantLoader.load(directory: dir, environment: [:]) }
     }
 
+    /// YAML that would expand without end (aliases of aliases) or nest deeper than the parser's
+    /// recursion takes is refused with a located error; the process goes on.
+    @Test func yamlThatExpandsOrNestsWithoutBoundIsRefused() throws {
+        var laughs = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].enumerated() {
+            let prev = i == 0 ? "a" : ["b", "c", "d", "e", "f", "g", "h", "i"][i - 1]
+            laughs += "\(name): &\(name) [" + Array(repeating: "*" + prev, count: 9).joined(separator: ", ") + "]\n"
+        }
+        for (text, expected) in [(laughs, "values"), (String(repeating: "[", count: 100_000), "nested"), ("tenant: {friendly_name: 1e400}", "")] {
+            let dir = temporaryPath("yaml-bounds")
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try text.write(toFile: dir + "/tenant.yaml", atomically: true, encoding: .utf8)
+            let r = Result { () throws(TenantError) in try TenantLoader.load(directory: dir, environment: [:]) }
+            if expected.isEmpty {
+                // An overflowing number stays text (the tenant's JSON stays JSON).
+                #expect((try? r.get())?.tenantDocument["friendly_name"] == "1e400")
+                continue
+            }
+            guard case .failure(let e) = r else { Issue.record("accepted: \(expected)"); continue }
+            #expect(e.file == "tenant.yaml")
+            #expect(e.message.contains(expected), "\(e)")
+        }
+    }
+
     @Test func aClientMayNotTakeTheDaemonsOwnIDs() throws {
         for id in Client.reservedIDs.sorted() {
             let dir = try copy("directory")

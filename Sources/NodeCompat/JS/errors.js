@@ -40,6 +40,8 @@
     var message;
     try { message = error && error.message; } catch (e) { return ''; }
     if (typeof message !== 'string') return message === undefined ? '' : StringCtor(message);
+    // The engine's messages are short; a script's own long one is left as it is (no regex over it).
+    if (message.length > 4096) return message;
     var m = P.apply(exec, notAnObject, [message]);
     if (m) {
       var set = P.apply(exec, assignment, [m[2]]);
