@@ -134,7 +134,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             // The flow drivers, JavaScript files embedded in the binary.
-            resources: [.embedInCode("JS/rules_flow.js"), .embedInCode("JS/actions_flow.js"), .embedInCode("JS/custom_database.js"), .embedInCode("JS/auth0_module.js")]
+            resources: [.embedInCode("JS/rules_flow.js"), .embedInCode("JS/actions_flow.js"), .embedInCode("JS/custom_database.js"), .embedInCode("JS/auth0_module.js"),
+                .embedInCode("JS/hooks.js"),
+            ]
         ),
         // The OIDC provider: /authorize and its pages, SSO sessions, codes and PKCE, the token
         // endpoint's grants, userinfo, revocation, logout.

@@ -275,7 +275,7 @@ extension FuzzTarget {
         switch Result(catching: { () throws(TenantError) in try AttackProtectionSettings.SuspiciousIPThrottling.parse(v, file: "t.json") }) {
         case .success(let t):
             accepted = true
-            for stage in [t.preLogin, t.preUserRegistration] {
+            for stage in [t.preLogin, t.preUserRegistration, t.preCustomTokenExchange] {
                 try check(stage.maxAttempts >= 1 && stage.rateMs >= 1 && stage.rateMs <= 86_400_000 && stage.rateMs.isFinite, "a stage outside Auth0's bounds: \(stage)")
             }
             try check((try? AttackProtectionSettings.SuspiciousIPThrottling.parse(t.json, file: "t.json")) == t, "throttling settings do not round-trip through their document")

@@ -109,9 +109,14 @@ public struct AttackProtection: Sendable {
     public enum Stage: String, Sendable, CaseIterable {
         case preLogin = "pre-login"
         case preUserRegistration = "pre-user-registration"
+        case preCustomTokenExchange = "pre-custom-token-exchange"
 
         func limits(_ s: AttackProtectionSettings.SuspiciousIPThrottling) -> AttackProtectionSettings.SuspiciousIPThrottling.Stage {
-            self == .preLogin ? s.preLogin : s.preUserRegistration
+            switch self {
+            case .preLogin: return s.preLogin
+            case .preUserRegistration: return s.preUserRegistration
+            case .preCustomTokenExchange: return s.preCustomTokenExchange
+            }
         }
     }
 

@@ -94,13 +94,26 @@ extension LoginPipeline {
 }
 
 extension LoginPipeline {
-    /// Runs the `credentials-exchange` actions for a client-credentials grant.
+    /// Runs the `credentials-exchange` hook and actions for a client-credentials grant: the
+    /// hook's claims and scope first, then the actions' (an action's claim wins).
     public func credentialsExchange(client: Client, audience: String, scopes: [String], ip: String?, userAgent: String?) async throws(PipelineError) -> RulesRunner.TriggerOutcome {
         let rev = current
         let tenant = rev.tenant
         let bound = tenant.boundActions("credentials-exchange")
-        guard !bound.isEmpty else { return RulesRunner.TriggerOutcome(denied: nil, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: []) }
         let ip = ip ?? "127.0.0.1"
+        let hook = await credentialsExchangeHook(client: client, audience: audience, scopes: scopes, ip: ip, revision: rev)
+        var outcome = RulesRunner.TriggerOutcome.none
+        outcome.trace = hook.trace
+        if let (status, error) = hook.denied {
+            outcome.denied = error
+            outcome.deniedStatus = status
+            return outcome
+        }
+        outcome.scope = hook.scope
+        outcome.accessTokenClaims = hook.claims
+        let hookName = tenant.activeHook("credentials-exchange")?.name ?? "hook"
+        outcome.claimSources = hook.claims.mapValues { _ in hookName }
+        guard !bound.isEmpty else { return outcome }
         let event: JSONValue = [
             "client": LoginPipeline.eventJSON(client),
             "resource_server": ["identifier": .string(audience)],
@@ -108,11 +121,15 @@ extension LoginPipeline {
                 "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "POST", "user_agent": .string(userAgent ?? ""),
                 "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]), "language": "en",
             ],
-            "transaction": ["requested_scopes": .array(scopes.map(JSONValue.string))],
+            "transaction": ["requested_scopes": .array((hook.scope ?? scopes).map(JSONValue.string))],
             "tenant": ["id": .string(tenant.name)],
         ]
-        let outcome = try await rev.rulesRunner.runTrigger("credentials-exchange", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
+        let actions = try await rev.rulesRunner.runTrigger("credentials-exchange", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
         logger.info("credentials-exchange actions ran", metadata: ["client": .string(client.name), "actions": .string(bound.map(\.name).joined(separator: ","))])
+        outcome.denied = actions.denied
+        outcome.trace += actions.trace
+        outcome.accessTokenClaims.merge(actions.accessTokenClaims) { _, b in b }
+        outcome.claimSources.merge(actions.claimSources) { _, b in b }
         return outcome
     }
 }

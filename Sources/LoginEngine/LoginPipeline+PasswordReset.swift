@@ -13,6 +13,20 @@ public final class PasswordResetTickets: Sendable {
         public var email: String
         public var resultURL: String?
         public var expires: Double
+        /// The client that asked for the reset (`/dbconnections/change_password`), when one did.
+        public var clientId: String?
+        /// Whether the password-reset-post-challenge actions let this ticket through.
+        public var challenged = false
+        /// Set while the actions wait for the user to come back to `/continue` from a redirect:
+        /// the action that redirected.
+        public var resumeAction: String?
+
+        var json: JSONValue {
+            [
+                "connection": .string(connection), "email": .string(email), "resultURL": resultURL.map(JSONValue.string) ?? .null, "expires": .number(expires),
+                "clientId": clientId.map(JSONValue.string) ?? .null, "challenged": .bool(challenged), "resumeAction": resumeAction.map(JSONValue.string) ?? .null,
+            ]
+        }
     }
 
     let store: any UserStore
@@ -23,21 +37,27 @@ public final class PasswordResetTickets: Sendable {
 
     /// Tickets are short-lived values in the store, by the hash of their id (the link holds the id).
     static func key(_ id: String) -> String { "reset:" + OpaqueToken.hash(id) }
+    /// A redirect's `state` → the ticket it continues.
+    static func stateKey(_ state: String) -> String { "reset-state:" + OpaqueToken.hash(state) }
 
-    package func issue(connection: String, email: String, resultURL: String?, lifetime: Double, now: Double = Timestamp.now()) async throws -> Ticket {
-        let t = Ticket(id: OpaqueToken.new(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime)
-        let json: JSONValue = [
-            "connection": .string(t.connection), "email": .string(t.email), "resultURL": t.resultURL.map(JSONValue.string) ?? .null, "expires": .number(t.expires),
-        ]
-        try await store.putEphemeral(Self.key(t.id), json.serialized(), expires: t.expires)
+    package func issue(connection: String, email: String, resultURL: String?, lifetime: Double, clientId: String? = nil, now: Double = Timestamp.now()) async throws -> Ticket {
+        let t = Ticket(id: OpaqueToken.new(), connection: connection, email: email.lowercased(), resultURL: resultURL, expires: now + lifetime, clientId: clientId)
+        try await save(t)
         return t
+    }
+
+    func save(_ t: Ticket) async throws {
+        try await store.putEphemeral(Self.key(t.id), t.json.serialized(), expires: t.expires)
     }
 
     func ticket(_ id: String, _ text: String?) -> Ticket? {
         guard let text, let j = try? JSONValue.parse(text), let connection = j["connection"]?.stringValue, let email = j["email"]?.stringValue,
             let expires = j["expires"]?.doubleValue
         else { return nil }
-        return Ticket(id: id, connection: connection, email: email, resultURL: j["resultURL"]?.stringValue, expires: expires)
+        var t = Ticket(id: id, connection: connection, email: email, resultURL: j["resultURL"]?.stringValue, expires: expires, clientId: j["clientId"]?.stringValue)
+        t.challenged = j["challenged"]?.boolValue ?? false
+        t.resumeAction = j["resumeAction"]?.stringValue
+        return t
     }
 
     /// A valid ticket, left in place (the reset page shows whose password it changes).
@@ -84,13 +104,22 @@ extension LoginPipeline {
             throw PasswordResetError(description: "\(name) is not a database connection of this tenant")
         }
         if await knownForReset(email: email, connection: connection) {
-            guard let ticket = try? await passwordResets.issue(connection: connection.name, email: email, resultURL: nil, lifetime: 5 * 86400) else {
+            guard let ticket = try? await passwordResets.issue(connection: connection.name, email: email, resultURL: nil, lifetime: 5 * 86400, clientId: client.clientId) else {
                 throw PasswordResetError(description: "Could not keep the reset ticket: try again")
             }
-            logger.notice("password reset link for \(email.lowercased()) at \(connection.name): \(resetLink(ticket))")
+            let link = resetLink(ticket)
+            logger.notice("password reset link for \(email.lowercased()) at \(connection.name): \(link)")
+            let user = try? await store.user(login: email, connection: connection.name)
+            let delivery = await deliver(OutgoingMessage(
+                channel: .email, messageType: "reset_email", recipient: email.lowercased(), subject: "Reset your password",
+                text: "You asked to reset your password. Follow this link to choose a new one: \(link)",
+                html: "<p>You asked to reset your password.</p><p><a href=\"\(link)\">Choose a new password</a></p>",
+                user: user ?? nil, client: client, connection: connection, ip: ip ?? "127.0.0.1", userAgent: userAgent))
+            if !delivery.summary.isEmpty { logger.notice("password reset link for \(email.lowercased()): \(delivery.summary)") }
             await log(TenantLogEvent(
                 type: "scpr", description: "Password reset requested for \(email.lowercased())", clientId: client.clientId, clientName: client.name,
-                connection: connection.name, userName: email.lowercased(), ip: ip ?? "127.0.0.1", userAgent: userAgent))
+                connection: connection.name, userName: email.lowercased(), ip: ip ?? "127.0.0.1", userAgent: userAgent,
+                details: delivery.traceId.map { ["traceId": .string($0)] }))
         }
         return Self.passwordResetMessage
     }
@@ -99,8 +128,14 @@ extension LoginPipeline {
     package static func ticketLifetime(_ ttl: Double?) -> Double { ttl.map { $0 > 0 ? $0 : 432000 } ?? 432000 }
 
     /// `POST /lo/reset`: sets the new password of a ticket's user. Returns the ticket's result URL.
-    public func resetPassword(ticket id: String, password: String, ip: String?) async throws(PasswordResetError) -> String? {
+    public func resetPassword(ticket id: String, password: String, ip: String?, userAgent: String? = nil) async throws(PasswordResetError) -> String? {
         guard password.count >= 8 else { throw PasswordResetError(description: "Password is too weak: use at least 8 characters") }
+        // A form posted without the link's page (or before the actions let it through).
+        switch await resetChallenge(ticket: id, query: [:], ip: ip, userAgent: userAgent) {
+        case .passed: break
+        case .denied(let message): throw PasswordResetError(description: message)
+        case .redirect: throw PasswordResetError(description: "Open the link from the email to continue the password reset.")
+        }
         guard let ticket = await passwordResets.take(id) else { throw PasswordResetError(description: "This link has expired or was already used: ask for a new one.") }
         let rev = current
         guard let connection = rev.tenant.connection(named: ticket.connection) else { throw PasswordResetError(description: "The connection \(ticket.connection) no longer exists") }
@@ -138,5 +173,109 @@ extension LoginPipeline {
         } catch {
             throw PasswordResetError(description: "The password could not be changed: \(error)")
         }
+    }
+}
+
+/// What the password-reset-post-challenge actions decided for a reset link.
+public enum ResetChallenge: Sendable, Equatable {
+    /// The new-password form may be shown (and posted).
+    case passed
+    /// `api.access.deny` (or an action failed): the ticket is spent.
+    case denied(String)
+    /// `api.redirect.sendUserTo`: the user goes there, and comes back to `/continue`.
+    case redirect(String)
+}
+
+/// password-reset-post-challenge: the actions run once per reset link, after its first challenge
+/// (opening the link from the email) and before the new-password form.
+extension LoginPipeline {
+    static let expiredResetLink = "This link has expired or was already used: ask for a new one."
+
+    /// Runs the actions for a ticket the first time its link is opened; later opens pass.
+    public func resetChallenge(ticket id: String, query: [String: String], ip: String?, userAgent: String?) async -> ResetChallenge {
+        guard let ticket = await passwordResets.peek(id) else { return .denied(Self.expiredResetLink) }
+        if ticket.challenged { return .passed }
+        if ticket.resumeAction != nil { return .redirect("") }
+        return await runResetChallenge(ticket, resume: nil, query: query, state: OpaqueToken.new(), ip: ip, userAgent: userAgent)
+    }
+
+    /// `/continue?state=…` after an action's redirect: nil when `state` is not a reset's. The
+    /// action that redirected runs `onContinuePostChallenge`, the ones after it as usual.
+    public func continueReset(state: String, query: [String: String], ip: String?, userAgent: String?) async -> (ticket: PasswordResetTickets.Ticket, ResetChallenge)? {
+        guard let id = try? await store.takeEphemeral(PasswordResetTickets.stateKey(state), now: Timestamp.now()) else { return nil }
+        guard let ticket = await passwordResets.peek(id), let action = ticket.resumeAction else {
+            return (PasswordResetTickets.Ticket(id: id, connection: "", email: "", resultURL: nil, expires: 0), .denied(Self.expiredResetLink))
+        }
+        let outcome = await runResetChallenge(ticket, resume: ["action": .string(action)], query: query, state: state, ip: ip, userAgent: userAgent)
+        return (await passwordResets.peek(id) ?? ticket, outcome)
+    }
+
+    private func runResetChallenge(
+        _ ticket: PasswordResetTickets.Ticket, resume: JSONValue?, query: [String: String], state: String, ip: String?, userAgent: String?
+    ) async -> ResetChallenge {
+        let rev = current
+        let tenant = rev.tenant
+        var ticket = ticket
+        let bound = tenant.boundActions("password-reset-post-challenge")
+        guard !bound.isEmpty, let connection = tenant.connection(named: ticket.connection) else {
+            ticket.challenged = true
+            try? await passwordResets.save(ticket)
+            return .passed
+        }
+        let ip = ip ?? "127.0.0.1"
+        let user = (try? await store.user(login: ticket.email, connection: connection.name)) ?? nil
+        let client = ticket.clientId.flatMap { id in tenant.clients.first { $0.clientId == id } }
+        var roles: [String] = []
+        if let u = user { roles = (try? await store.roles(userId: u.userId)) ?? [] }
+        var userJSON = user?.json.objectValue ?? ["email": .string(ticket.email), "app_metadata": [:], "user_metadata": [:]]
+        userJSON["enrolledFactors"] = .array((user?.multifactor ?? []).map { ["type": .string($0)] })
+        let event: JSONValue = [
+            "authentication": ["methods": [["name": "email", "timestamp": .string(Timestamp.format(Timestamp.now()))]]],
+            "authorization": ["roles": .array(roles.map(JSONValue.string))],
+            "client": client.map { LoginPipeline.eventJSON($0) } ?? ["client_id": "", "name": "", "metadata": [:]],
+            "connection": LoginPipeline.eventJSON(connection),
+            "request": [
+                "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "GET", "user_agent": .string(userAgent ?? ""), "language": "en",
+                "query": .object(query.mapValues(JSONValue.string)), "body": [:], "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]),
+            ],
+            "stats": ["logins_count": .number(Double(user?.loginsCount ?? 0))],
+            "tenant": ["id": .string(tenant.name)],
+            "transaction": ["locale": "en", "ui_locales": [], "state": .string(state)],
+            "user": .object(userJSON),
+        ]
+        let outcome: RulesRunner.TriggerOutcome
+        do {
+            outcome = try await rev.rulesRunner.runTrigger(
+                "password-reset-post-challenge", event: event, actions: bound, resume: resume, environment: flowEnvironment(rev), runtime: runtime)
+        } catch {
+            return .denied("The password reset could not continue: \(error)")
+        }
+        let traceId = randomHexID()
+        try? await storeTrace(
+            id: traceId, userId: user?.userId, clientId: ticket.clientId ?? "",
+            document: ["trigger": "password-reset-post-challenge", "user": user?.json ?? .null, "trace": .array(outcome.trace)])
+        if let url = outcome.resultURL { ticket.resultURL = url }
+        if let denied = outcome.denied {
+            _ = await passwordResets.take(ticket.id)
+            await log(TenantLogEvent(
+                type: "fcpr", description: "Password reset denied: \(denied.description)", clientId: client?.clientId, clientName: client?.name,
+                connection: connection.name, userId: user?.userId, userName: ticket.email, ip: ip, userAgent: userAgent, details: ["traceId": .string(traceId)]))
+            return .denied(denied.description.isEmpty ? "The password reset was denied." : denied.description)
+        }
+        if let redirect = outcome.redirect, let target = redirect["url"]?.stringValue, var url = URLComponents(string: target) {
+            ticket.resumeAction = redirect["action"]?.stringValue
+            url.queryItems = (url.queryItems ?? []).filter { $0.name != "state" } + [URLQueryItem(name: "state", value: state)]
+            do {
+                try await passwordResets.save(ticket)
+                try await store.putEphemeral(PasswordResetTickets.stateKey(state), ticket.id, expires: ticket.expires)
+            } catch {
+                return .denied("The password reset could not continue: \(error)")
+            }
+            return .redirect(url.string ?? target)
+        }
+        ticket.challenged = true
+        ticket.resumeAction = nil
+        try? await passwordResets.save(ticket)
+        return .passed
     }
 }

@@ -154,9 +154,19 @@ extension LoginPipeline {
             throw PasswordlessError(status: 500, error: "server_error", description: "Could not keep the code: \(error)")
         }
         logger.notice("passwordless code for \(identifier) at \(connection.name): \(code.code) (valid \(Int(lifetime)) s)")
+        // The tenant's own delivery (a custom email/phone provider, send-phone-message).
+        let isEmail = connection.strategy == "email"
+        let known = isEmail ? try? await store.user(login: identifier, connection: connection.name) : nil
+        let text = "Your verification code is: \(code.code)"
+        let delivery = await deliver(OutgoingMessage(
+            channel: isEmail ? .email : .phone, messageType: isEmail ? "verification_code" : "otp_verify", recipient: identifier,
+            subject: "Your verification code", text: text, html: "<p>Your verification code is: <b>\(code.code)</b></p>", code: code.code,
+            user: known ?? nil, client: client, connection: connection, ip: ip ?? "127.0.0.1", userAgent: userAgent))
+        if !delivery.summary.isEmpty { logger.notice("passwordless code for \(identifier): \(delivery.summary)") }
         await log(TenantLogEvent(
             type: "cls", description: "Passwordless login code sent to \(identifier)", clientId: client.clientId, clientName: client.name,
-            connection: connection.name, userName: identifier, ip: ip ?? "127.0.0.1", userAgent: userAgent))
+            connection: connection.name, userName: identifier, ip: ip ?? "127.0.0.1", userAgent: userAgent,
+            details: delivery.traceId.map { ["traceId": .string($0)] }))
         let id = JSONValue.string(randomHexID())
         return connection.strategy == "email"
             ? ["_id": id, "email": .string(identifier), "email_verified": false]
@@ -214,15 +224,12 @@ extension LoginPipeline {
                 let event = { (u: UserProfile) -> JSONValue in
                     self.registrationEvent(u, client: client, connection: connection, tenant: tenant, ip: ip, userAgent: agent, body: body)
                 }
-                let pre = try await rev.rulesRunner.runTrigger(
-                    "pre-user-registration", event: event(fresh), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(rev), runtime: runtime)
+                let pre = try await preRegistration(&fresh, password: nil, event: event, connection: connection, ip: ip, revision: rev)
                 if let refusal = pre.denied.map({ FlowError("extensibility_error", $0.description) }) ?? pre.validationError {
                     return await refusedLogin(
                         logType: "fs", description: refusal.description, error: refusal, username: identifier, userId: nil, client: client, connection: connection,
                         request: request, started: started, trace: pre.trace)
                 }
-                if !pre.appMetadata.isEmpty { fresh.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: fresh.appMetadata, kind: .app) }
-                if !pre.userMetadata.isEmpty { fresh.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: fresh.userMetadata, kind: .user) }
                 try await store.insert(fresh)
                 user = fresh
                 registration = (event, pre.trace)
@@ -231,7 +238,7 @@ extension LoginPipeline {
             throw .store("could not find or create the passwordless user: \(error)")
         }
         if let registration {
-            let trace = registration.trace + (await postRegistration(registration.event(user), revision: rev))
+            let trace = registration.trace + (await postRegistration(registration.event(user), user: user, connection: connection, revision: rev))
             let traceId = await storeTriggerTrace("signup", user: user, clientId: client.clientId, trace: trace)
             await log(TenantLogEvent(
                 type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,

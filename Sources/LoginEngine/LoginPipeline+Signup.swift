@@ -101,12 +101,13 @@ extension LoginPipeline {
         func event(_ u: UserProfile) -> JSONValue {
             registrationEvent(u, client: client, connection: connection, tenant: tenant, ip: from, userAgent: userAgent, body: fields)
         }
-        let pre: RulesRunner.TriggerOutcome
+        let pre: PreRegistration
         do {
-            pre = try await rev.rulesRunner.runTrigger(
-                "pre-user-registration", event: event(user), actions: tenant.boundActions("pre-user-registration"), environment: flowEnvironment(rev), runtime: runtime)
-        } catch {
+            pre = try await preRegistration(&user, password: password, event: event, connection: connection, ip: from, revision: rev)
+        } catch let error as PipelineError {
             throw SignupError(status: 500, name: "ServerError", code: "server_error", message: error.description)
+        } catch {
+            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }
         if let denied = pre.denied {
             throw await fail(400, "ExtensibilityError", "extensibility_error", denied.description)
@@ -115,14 +116,6 @@ extension LoginPipeline {
             throw await fail(400, "ValidationError", invalid.error, invalid.description)
         }
         var trace = pre.trace
-        do {
-            // What the actions set, merged over the sign-up's own metadata (an empty patch means
-            // "nothing set" here, not the Management API's "clear it").
-            if !pre.appMetadata.isEmpty { user.appMetadata = try MetadataMerge.apply(.object(pre.appMetadata), to: user.appMetadata, kind: .app) }
-            if !pre.userMetadata.isEmpty { user.userMetadata = try MetadataMerge.apply(.object(pre.userMetadata), to: user.userMetadata, kind: .user) }
-        } catch {
-            throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
-        }
         if connection.usesCustomScripts {
             // get_user → create → login; the login script's profile is what gets cached.
             do {
@@ -143,7 +136,7 @@ extension LoginPipeline {
         } catch {
             throw await fail(400, "BadRequestError", "invalid_signup", "Invalid sign up: \(error)")
         }
-        trace += await postRegistration(event(user), revision: rev)
+        trace += await postRegistration(event(user), user: user, connection: connection, revision: rev)
         let traceId = await storeTriggerTrace("signup", user: user, clientId: client.clientId, trace: trace)
         await log(TenantLogEvent(
             type: "ss", description: "Successful signup", clientId: client.clientId, clientName: client.name, connection: connection.name,
@@ -167,40 +160,60 @@ extension LoginPipeline {
         ]
     }
 
-    /// post-user-registration: runs after the user exists; its failures are logged, not
-    /// returned. Returns its trace.
-    func postRegistration(_ event: JSONValue, revision rev: Revision) async -> [JSONValue] {
+    /// post-user-registration (the hook, then the actions): runs after the user exists; its
+    /// failures are logged, not returned. Returns its trace.
+    func postRegistration(_ event: JSONValue, user: UserProfile, connection: Connection, revision rev: Revision) async -> [JSONValue] {
+        var trace: [JSONValue] = []
+        let context: JSONValue = ["requestLanguage": "en", "connection": Self.hookConnection(connection, tenant: rev.tenant)]
+        if let hook = await runHook("post-user-registration", args: [Self.hookUser(user, tenant: rev.tenant, created: true)], context: context, revision: rev) {
+            trace.append(hook.trace)
+            if hook.error != nil { logger.warning("post-user-registration hook failed", metadata: ["error": .string(hook.errorMessage)]) }
+        }
         let post = rev.tenant.boundActions("post-user-registration")
-        guard !post.isEmpty else { return [] }
+        guard !post.isEmpty else { return trace }
         do {
             let outcome = try await rev.rulesRunner.runTrigger("post-user-registration", event: event, actions: post, environment: flowEnvironment(rev), runtime: runtime)
             if let e = outcome.denied { logger.warning("post-user-registration action failed", metadata: ["error": .string(e.description)]) }
-            return outcome.trace
+            return trace + outcome.trace
         } catch {
             logger.warning("post-user-registration actions could not run: \(error)")
-            return []
+            return trace
         }
     }
 
-    /// `post-change-password` actions, after a password change (Management API or reset).
+    /// post-change-password (the hook, then the actions), after a password change (Management
+    /// API or reset); its failures are logged.
     public func passwordChanged(_ user: UserProfile, ip: String?) async {
         let rev = current
         let tenant = rev.tenant
         let bound = tenant.boundActions("post-change-password")
-        guard !bound.isEmpty, let connection = tenant.connection(named: user.connection) else { return }
-        let event: JSONValue = [
-            "user": user.json, "connection": LoginPipeline.eventJSON(connection),
-            "request": ["ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "PATCH"],
-            "tenant": ["id": .string(tenant.name)],
+        guard !bound.isEmpty || tenant.activeHook("post-change-password") != nil, let connection = tenant.connection(named: user.connection) else { return }
+        var trace: [JSONValue] = []
+        let hookUser: JSONValue = [
+            "id": .string(user.userId.split(separator: "|", maxSplits: 1).last.map(String.init) ?? user.userId),
+            "username": user.username.map(JSONValue.string) ?? .null, "email": user.email.map(JSONValue.string) ?? .null,
+            "last_password_reset": user.lastPasswordReset.map { .string(Timestamp.format($0)) } ?? .null,
         ]
-        do {
-            let outcome = try await rev.rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
-            let traceId = await storeTriggerTrace("post-change-password", user: user, clientId: "", trace: outcome.trace)
-            await log(TenantLogEvent(type: "scp", description: "Change password", connection: user.connection, userId: user.userId, userName: user.email, ip: ip ?? "127.0.0.1", details: ["traceId": .string(traceId)]))
-            if let e = outcome.denied { logger.warning("post-change-password action failed", metadata: ["error": .string(e.description)]) }
-        } catch {
-            logger.warning("post-change-password actions could not run: \(error)")
+        if let hook = await runHook("post-change-password", args: [hookUser], context: ["connection": Self.hookConnection(connection, tenant: tenant)], revision: rev) {
+            trace.append(hook.trace)
+            if hook.error != nil { logger.warning("post-change-password hook failed", metadata: ["error": .string(hook.errorMessage)]) }
         }
+        if !bound.isEmpty {
+            let event: JSONValue = [
+                "user": user.json, "connection": LoginPipeline.eventJSON(connection),
+                "request": ["ip": .string(ip ?? "127.0.0.1"), "hostname": .string(tenant.settings.domain), "method": "PATCH"],
+                "tenant": ["id": .string(tenant.name)],
+            ]
+            do {
+                let outcome = try await rev.rulesRunner.runTrigger("post-change-password", event: event, actions: bound, environment: flowEnvironment(rev), runtime: runtime)
+                trace += outcome.trace
+                if let e = outcome.denied { logger.warning("post-change-password action failed", metadata: ["error": .string(e.description)]) }
+            } catch {
+                logger.warning("post-change-password actions could not run: \(error)")
+            }
+        }
+        let traceId = await storeTriggerTrace("post-change-password", user: user, clientId: "", trace: trace)
+        await log(TenantLogEvent(type: "scp", description: "Change password", connection: user.connection, userId: user.userId, userName: user.email, ip: ip ?? "127.0.0.1", details: ["traceId": .string(traceId)]))
     }
 
     /// Profile fields `POST /dbconnections/signup` accepts besides email and password.

@@ -38,12 +38,14 @@ public struct RulesRunner: Sendable {
         files.append(ActionsFlowScript.secretsFile(tenant.actions))
         // Custom-database scripts share the program (and so the module environment) with rules.
         files.append(ScriptFile(name: CustomDatabaseScript.fileName, source: CustomDatabaseScript.source, kind: .runtime))
+        files.append(ScriptFile(name: HookScript.fileName, source: HookScript.source, kind: .runtime))
         files += tenant.actions.map(ActionsFlowScript.file)
         for connection in tenant.connections where connection.usesCustomScripts {
             for script in connection.scripts.values.sorted(by: { $0.kind < $1.kind }) {
                 files.append(CustomDatabaseScript.file(connection: connection.name, script: script))
             }
         }
+        files += tenant.hooks.filter(\.enabled).map(HookScript.file)
         let legacy = LegacyDatabase.hostFunctions()
         files += tenant.rules.filter(\.enabled).map(RulesFlowScript.file)
         program = ScriptProgram(
@@ -268,13 +270,39 @@ public struct RulesRunner: Sendable {
         public var claimSources: [String: String]
         public var appMetadata: [String: JSONValue]
         public var userMetadata: [String: JSONValue]
+        /// custom-token-exchange's `api.authentication.setUserById` / `setUserByConnection`:
+        /// `{by: "id", user_id}` or `{by: "connection", connection, attributes, creationBehavior, updateBehavior}`.
+        public var user: JSONValue? = nil
+        /// custom-email/phone-provider's `api.notification.drop` / `retry`: `{action, reason}`.
+        public var notification: JSONValue? = nil
+        /// MFA the actions asked for (`api.authentication.challengeWith`, …), in order.
+        public var authentication: [JSONValue] = []
+        /// custom-token-exchange's `api.access.rejectInvalidSubjectToken`.
+        public var invalidSubjectToken = false
+        /// The HTTP status of `denied` when it is not the caller's usual one (a hook's 400 or 500).
+        public var deniedStatus: Int? = nil
+        /// credentials-exchange: the scope a hook gave the token instead of the granted one.
+        public var scope: [String]? = nil
+        /// password-reset-post-challenge's `api.redirect.sendUserTo`: `{url, action}`; the
+        /// actions stopped there and resume at `/continue`.
+        public var redirect: JSONValue? = nil
+        /// password-reset-post-challenge's `api.transaction.setResultUrl`.
+        public var resultURL: String? = nil
         public var trace: [JSONValue]
+
+        /// Nothing ran.
+        public static let none = TriggerOutcome(denied: nil, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: [])
     }
 
     /// Runs the actions bound to `trigger` (not post-login) with `event`.
-    func runTrigger(_ trigger: String, event: JSONValue, actions bound: [Action], environment: FlowEnvironment?, runtime: ScriptRuntime) async throws(PipelineError) -> TriggerOutcome {
+    /// `resume`: `{action}` when the trigger continues after that action's redirect.
+    func runTrigger(
+        _ trigger: String, event: JSONValue, actions bound: [Action], resume: JSONValue? = nil, environment: FlowEnvironment?, runtime: ScriptRuntime
+    ) async throws(PipelineError) -> TriggerOutcome {
         let list = RulesRunner.describe(bound)
-        let input = JSONValue.object(["trigger": .string(trigger), "event": event, "actions": (try? JSONValue.parse(list)) ?? []]).serialized()
+        var request: [String: JSONValue] = ["trigger": .string(trigger), "event": event, "actions": (try? JSONValue.parse(list)) ?? []]
+        if let resume { request["resume"] = resume }
+        let input = JSONValue.object(request).serialized()
         let job = ScriptJob(program: program, entry: "__authsim_runTrigger", input: input, timeout: timeout, environment: environment, timeoutProbe: "__authsim_partial")
         do {
             let out = try JSONValue.parse(try await runtime.run(job).output)
@@ -284,7 +312,10 @@ public struct RulesRunner: Sendable {
                 denied: validation ? nil : error, validationError: validation ? error : nil,
                 accessTokenClaims: out["accessToken"]?.objectValue ?? [:],
                 claimSources: (out["claimSources"]?.objectValue ?? [:]).compactMapValues(\.stringValue), appMetadata: out["appMetadata"]?.objectValue ?? [:],
-                userMetadata: out["userMetadata"]?.objectValue ?? [:], trace: out["trace"]?.arrayValue ?? [])
+                userMetadata: out["userMetadata"]?.objectValue ?? [:], user: out["user"].flatMap { $0.isNull ? nil : $0 },
+                notification: out["notification"].flatMap { $0.isNull ? nil : $0 }, authentication: out["authentication"]?.arrayValue ?? [],
+                invalidSubjectToken: out["error"]?["invalidSubjectToken"]?.boolValue == true,
+                redirect: out["redirect"].flatMap { $0.isNull ? nil : $0 }, resultURL: out["resultUrl"]?.stringValue, trace: out["trace"]?.arrayValue ?? [])
         } catch let failure as ScriptFailure {
             let o = try failed(failure, rules: "[]", actions: list)
             return TriggerOutcome(denied: o.error, accessTokenClaims: [:], claimSources: [:], appMetadata: [:], userMetadata: [:], trace: o.trace)
@@ -321,17 +352,43 @@ public struct RulesRunner: Sendable {
         let job = ScriptJob(
             program: program, entry: "__authsim_runDatabaseScript", input: JSONValue.object(input).serialized(), timeout: timeout, environment: environment,
             timeoutProbe: "__authsim_dbPartial")
+        let entry: JSONValue = [
+            "name": .string(connection.name + " " + script.kind), "kind": "database", "script": .string(script.kind), "connection": .string(connection.name),
+            "file": .string(script.file),
+        ]
+        return try await runCallbackScript(job, file: script.file, entry: entry, runtime: runtime)
+    }
+
+    /// Runs the enabled Hook of an extensibility point: `args` then Webtask's `context` (its
+    /// `webtask.secrets` added by the driver) and the callback.
+    func runHook(_ hook: Hook, args: [JSONValue], context: JSONValue, environment: FlowEnvironment?, runtime: ScriptRuntime) async throws(PipelineError) -> HookOutcome {
+        let input: JSONValue = [
+            "hook": .string(hook.name), "file": .string(hook.file), "trigger": .string(hook.triggerId), "args": .array(args), "context": context,
+            "secrets": .object(hook.secrets.mapValues(JSONValue.string)),
+        ]
+        let job = ScriptJob(program: program, entry: "__authsim_runHook", input: input.serialized(), timeout: timeout, environment: environment, timeoutProbe: "__authsim_hookPartial")
+        let entry: JSONValue = ["name": .string(hook.name), "kind": "hook", "trigger": .string(hook.triggerId), "file": .string(hook.file)]
+        return try await runCallbackScript(job, file: hook.file, entry: entry, runtime: runtime)
+    }
+
+    /// What a hook's callback was given, like a custom-database script's.
+    public typealias HookOutcome = DatabaseScriptOutcome
+
+    /// Runs a script with a Node-style callback (a custom-database script, a hook): its
+    /// callback's error or value and its trace entry; a timeout, the memory budget or a crash
+    /// becomes the error (`entry` names the script in the trace entry made then).
+    private func runCallbackScript(_ job: ScriptJob, file: String, entry base: JSONValue, runtime: ScriptRuntime) async throws(PipelineError) -> DatabaseScriptOutcome {
         func entry(_ outcome: String, _ message: String) -> JSONValue {
-            [
-                "name": .string(connection.name + " " + script.kind), "kind": "database", "script": .string(script.kind), "connection": .string(connection.name),
-                "file": .string(script.file), "outcome": .string(outcome), "console": [], "http": [], "changes": [:], "warnings": [],
-                "error": ["name": "Error", "message": .string(message)], "durationMs": 0,
-            ]
+            var o = base.objectValue ?? [:]
+            o["outcome"] = .string(outcome)
+            o["error"] = ["name": "Error", "message": .string(message)]
+            for (k, v) in ["console": [], "http": [], "warnings": [], "changes": [:] as JSONValue, "durationMs": 0] as [String: JSONValue] where o[k] == nil { o[k] = v }
+            return .object(o)
         }
         do {
             let out = try JSONValue.parse(try await runtime.run(job).output)
             let error = out["error"].flatMap { $0.isNull ? nil : $0 }
-            let defined = out["defined"]?.boolValue ?? false
+            let defined = out["defined"]?.boolValue ?? !(out["result"]?.isNull ?? true)
             return DatabaseScriptOutcome(error: error, result: defined ? out["result"] : nil, trace: out["trace"] ?? .null)
         } catch let failure as ScriptFailure {
             switch failure {
@@ -339,11 +396,11 @@ public struct RulesRunner: Sendable {
                 throw .script(file: file, line: line, message: message)
             case .timeout(let seconds, _, let partial):
                 var e = (partial.flatMap { try? JSONValue.parse($0).arrayValue?.first }) ?? entry("timeout", "")
-                let message = "Script execution time exceeded: \(script.file) did not call back within \(JSONValue.format(number: seconds)) s"
+                let message = "Script execution time exceeded: \(file) did not call back within \(JSONValue.format(number: seconds)) s"
                 if case .object(var o) = e { o["error"] = ["name": "Error", "message": .string(message)]; e = .object(o) }
                 return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(message)], result: nil, trace: e)
             case .heapBudgetExceeded(let budget, let heap, _):
-                let message = "Script memory limit exceeded in \(script.file) (\(heap >> 20) MiB used, budget \(budget >> 20) MiB)"
+                let message = "Script memory limit exceeded in \(file) (\(heap >> 20) MiB used, budget \(budget >> 20) MiB)"
                 return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(message)], result: nil, trace: entry("error", message))
             case .exception(let thrown):
                 return DatabaseScriptOutcome(error: ["name": "Error", "message": .string(thrown.message)], result: nil, trace: entry("error", thrown.message))

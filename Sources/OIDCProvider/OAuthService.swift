@@ -30,7 +30,9 @@ public struct OAuthService: Sendable {
 
     static let passwordRealmGrant = "http://auth0.com/oauth/grant-type/password-realm"
     static let passwordlessGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
-    public static let supportedGrants = ["authorization_code", "password", passwordRealmGrant, passwordlessGrant, "client_credentials", "refresh_token"]
+    public static let supportedGrants = [
+        "authorization_code", "password", passwordRealmGrant, passwordlessGrant, "client_credentials", "refresh_token", tokenExchangeGrant,
+    ]
 
     var tenant: Tenant { pipeline.tenant }
 }

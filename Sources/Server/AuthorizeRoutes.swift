@@ -117,7 +117,11 @@ struct AuthorizeRoutes: RouteGroup {
             guard let t = await authorization.pipeline.passwordResets.peek(ticket) else {
                 return LoginPage.error("This link has expired or was already used: ask for a new one.", status: .badRequest)
             }
-            return LoginPage.resetForm(ticket: ticket, email: t.email, error: nil)
+            // password-reset-post-challenge runs once the link is opened.
+            let query = FormEncoding.decode(request.uri.query ?? "")
+            return Self.resetPage(
+                await authorization.pipeline.resetChallenge(ticket: ticket, query: query, ip: context.clientIP, userAgent: request.headers[.userAgent]),
+                ticket: ticket, email: t.email)
         }
         router.post("lo/reset") { request, context -> Response in
             guard let buffer = try? await request.body.collect(upTo: maximumBodySize) else {
@@ -127,7 +131,8 @@ struct AuthorizeRoutes: RouteGroup {
             let ticket = form["ticket"] ?? ""
             let email = await authorization.pipeline.passwordResets.peek(ticket)?.email
             do throws(PasswordResetError) {
-                let result = try await authorization.pipeline.resetPassword(ticket: ticket, password: form["password"] ?? "", ip: context.clientIP)
+                let result = try await authorization.pipeline.resetPassword(
+                    ticket: ticket, password: form["password"] ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent])
                 if let result { return Response(status: .found, headers: [.location: result, .cacheControl: "no-store"]) }
                 return LoginPage.message("Your password has been changed.")
             } catch {
@@ -149,6 +154,12 @@ struct AuthorizeRoutes: RouteGroup {
         }
         router.get("continue") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
+            // Back from a password-reset-post-challenge action's redirect.
+            if let state = q["state"],
+                let (ticket, outcome) = await authorization.pipeline.continueReset(state: state, query: q, ip: context.clientIP, userAgent: request.headers[.userAgent])
+            {
+                return Self.resetPage(outcome, ticket: ticket.id, email: ticket.email)
+            }
             return render(await authorization.resume(
                 query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent]),
                 browser: Self.browser(request))
@@ -163,6 +174,16 @@ struct AuthorizeRoutes: RouteGroup {
         }
         router.get(".well-known/openid-configuration") { _, _ -> Response in
             HTTPJSON.response(Discovery.document(authorization.pipeline.tenant.settings.effectiveIssuer))
+        }
+    }
+
+    /// The reset link's page after the post-challenge actions: the form, their refusal, or their redirect.
+    static func resetPage(_ outcome: ResetChallenge, ticket: String, email: String) -> Response {
+        switch outcome {
+        case .passed: return LoginPage.resetForm(ticket: ticket, email: email, error: nil)
+        case .denied(let message): return LoginPage.error(message, status: .forbidden)
+        case .redirect(let url) where !url.isEmpty: return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+        case .redirect: return LoginPage.error("This password reset is waiting for you to finish a step on another page.", status: .badRequest)
         }
     }
 

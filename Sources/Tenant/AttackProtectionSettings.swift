@@ -38,6 +38,8 @@ public struct AttackProtectionSettings: Sendable, Equatable {
         public var preLogin = Stage(maxAttempts: 100, rateMs: 864_000)
         /// Sign-ups from one IP: 50, one back every 1,200 ms.
         public var preUserRegistration = Stage(maxAttempts: 50, rateMs: 1_200)
+        /// Invalid subject tokens (`api.access.rejectInvalidSubjectToken`) of Custom Token Exchange.
+        public var preCustomTokenExchange = Stage(maxAttempts: 10, rateMs: 600_000)
 
         public var blocks: Bool { enabled && shields.contains("block") }
         public init() {}
@@ -76,9 +78,8 @@ public struct AttackProtectionSettings: Sendable, Equatable {
         if let a = o["allowlist"] { t.allowlist = try addresses(a, file) }
         if let stage = o["stage"] {
             guard let s = stage.objectValue else { throw TenantError(file: file, message: "stage must be an object") }
-            // Auth0's stages (`pre-custom-token-exchange` is read and checked; authsim has no
-            // custom token exchange to throttle), each `{max_attempts, rate}`; `rates` is taken
-            // as an older spelling of `rate`.
+            // Auth0's stages, each `{max_attempts, rate}`; `rates` is taken as an older spelling
+            // of `rate`.
             for (name, value) in s {
                 guard ["pre-login", "pre-user-registration", "pre-custom-token-exchange"].contains(name), let o = value.objectValue,
                     Set(o.keys).isSubset(of: ["max_attempts", "rate", "rates"])
@@ -103,7 +104,7 @@ public struct AttackProtectionSettings: Sendable, Equatable {
             }
             t.preLogin = try read("pre-login", into: t.preLogin, maxAttempts: 100_000)
             t.preUserRegistration = try read("pre-user-registration", into: t.preUserRegistration, maxAttempts: 100_000)
-            _ = try read("pre-custom-token-exchange", into: Stage(maxAttempts: 10, rateMs: 600_000), maxAttempts: 100_000)
+            t.preCustomTokenExchange = try read("pre-custom-token-exchange", into: t.preCustomTokenExchange, maxAttempts: 100_000)
         }
         return t
     }
@@ -217,7 +218,9 @@ extension AttackProtectionSettings.SuspiciousIPThrottling {
         func stage(_ s: Stage) -> JSONValue { ["max_attempts": .number(Double(s.maxAttempts)), "rate": .number(s.rateMs)] }
         return [
             "enabled": .bool(enabled), "shields": .array(shields.map(JSONValue.string)), "allowlist": .array(allowlist.map(JSONValue.string)),
-            "stage": ["pre-login": stage(preLogin), "pre-user-registration": stage(preUserRegistration)],
+            "stage": [
+                "pre-login": stage(preLogin), "pre-user-registration": stage(preUserRegistration), "pre-custom-token-exchange": stage(preCustomTokenExchange),
+            ],
         ]
     }
 

@@ -28,8 +28,11 @@ enum DeployCLIResources {
         /// Where the directory format keeps it (folders end in `/`).
         let paths: [String]
         let why: String
+        /// Read into the model (`Hook`, `TokenExchangeProfile`) besides being kept as read:
+        /// checked and kept like the rest, never reported as not simulated.
+        let simulated: Bool
 
-        init(_ yamlKey: String, _ what: String, _ shape: Shape, paths: [String]? = nil, why: String = "") {
+        init(_ yamlKey: String, _ what: String, _ shape: Shape, paths: [String]? = nil, why: String = "", simulated: Bool = false) {
             self.yamlKey = yamlKey
             self.what = what
             self.shape = shape
@@ -38,6 +41,7 @@ enum DeployCLIResources {
             case .document(let file): self.paths = paths ?? [file]
             }
             self.why = why
+            self.simulated = simulated
         }
 
         /// The YAML value in the directory layout: file path → text. Nothing here is fatal: an
@@ -103,8 +107,7 @@ enum DeployCLIResources {
     }
 
     static let unsimulated: [Resource] = [
-        Resource("hooks", "hooks", .list(folder: "hooks", nameKeys: ["name"], file: ("script", "js")),
-                 why: "legacy Hooks do not run yet"),
+        Resource("hooks", "hooks", .list(folder: "hooks", nameKeys: ["name"], file: ("script", "js")), simulated: true),
         Resource("organizations", "organizations", .list(folder: "organizations", nameKeys: ["name"], file: nil)),
         Resource("pages", "pages", .list(folder: "pages", nameKeys: ["name"], file: ("html", "html")), why: "authsim shows its own login pages"),
         Resource("emailTemplates", "email templates", .list(folder: "emails", nameKeys: ["template"], file: ("body", "html")),
@@ -139,7 +142,7 @@ enum DeployCLIResources {
         Resource("networkACLs", "network ACLs", .list(folder: "network-acls", nameKeys: ["description"], file: nil)),
         Resource("userAttributeProfiles", "user attribute profiles", .list(folder: "user-attribute-profiles", nameKeys: ["name"], file: nil)),
         Resource("connectionProfiles", "connection profiles", .list(folder: "connection-profiles", nameKeys: ["name"], file: nil)),
-        Resource("tokenExchangeProfiles", "token exchange profiles", .list(folder: "token-exchange-profiles", nameKeys: ["name"], file: nil)),
+        Resource("tokenExchangeProfiles", "token exchange profiles", .list(folder: "token-exchange-profiles", nameKeys: ["name"], file: nil), simulated: true),
         Resource("rateLimitPolicies", "rate limit policies", .list(folder: "rate-limit-policies", nameKeys: ["name"], file: nil)),
         Resource("eventStreams", "event streams", .list(folder: "event-streams", nameKeys: ["name"], file: nil)),
     ]
@@ -196,6 +199,7 @@ enum DeployCLIResources {
                     if !files.exists(target) { notices.append(TenantNotice(file: rel, message: "'\(fileField.field)' names \(target), which does not exist")) }
                 }
             }
+            guard !resource.simulated else { continue }
             let place = resource.paths.first ?? resource.yamlKey
             let why = resource.why.isEmpty ? "" : " (\(resource.why))"
             notices.append(TenantNotice(

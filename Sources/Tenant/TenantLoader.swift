@@ -361,6 +361,8 @@ public enum TenantLoader {
         tenant.triggerBindings = bindings
         tenant.notices = notices
         tenant.unsimulatedFiles = unsimulated
+        tenant.hooks = Hook.load(from: unsimulated, notices: &tenant.notices)
+        tenant.tokenExchangeProfiles = TokenExchangeProfile.load(from: unsimulated, actions: actions, notices: &tenant.notices)
         tenant.tenantDocument = tenantDocument
         tenant.namedFiles = files.named
         tenant.format = files.format == .directory ? .directory : .yaml

@@ -96,10 +96,19 @@ public struct Action: Sendable, Equatable {
     }
 
     /// The version of a trigger's API an action declares when nothing says otherwise (as Auth0 has them).
-    public static func currentVersion(of trigger: String) -> String { trigger == "post-login" ? "v3" : "v2" }
+    public static func currentVersion(of trigger: String) -> String {
+        switch trigger {
+        case "post-login": return "v3"
+        case "password-reset-post-challenge", "custom-token-exchange", "custom-email-provider", "custom-phone-provider": return "v1"
+        default: return "v2"
+        }
+    }
 
-    /// Triggers authsim runs.
-    public static let triggers = ["post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password"]
+    /// Triggers authsim runs (every trigger Auth0 documents for scripts).
+    public static let triggers = [
+        "post-login", "credentials-exchange", "pre-user-registration", "post-user-registration", "post-change-password",
+        "password-reset-post-challenge", "send-phone-message", "custom-token-exchange", "custom-email-provider", "custom-phone-provider",
+    ]
 }
 
 public struct Client: Sendable, Equatable {
@@ -304,6 +313,10 @@ public struct Tenant: Sendable {
     /// (organizations, hooks, email templates, pages, guardian, …): their files in the directory
     /// layout (path → text), written back as they are by `TenantExporter`.
     public var unsimulatedFiles: [String: String] = [:]
+    /// Legacy Hooks (`hooks/`), read from those files.
+    public var hooks: [Hook] = []
+    /// Custom Token Exchange profiles (`token-exchange-profiles/`), read from those files.
+    public var tokenExchangeProfiles: [TokenExchangeProfile] = []
     /// The format the tenant was read from.
     public var format: TenantFormat = .directory
     /// The files a YAML tenant names (absolute paths), watched for changes like its folders.
@@ -368,6 +381,9 @@ public struct Tenant: Sendable {
     public func boundActions(_ trigger: String) -> [Action] {
         (triggerBindings[trigger] ?? []).compactMap { name in actions.first { $0.name == name } }
     }
+
+    /// The enabled Hook at an extensibility point.
+    public func activeHook(_ trigger: String) -> Hook? { hooks.first { $0.enabled && $0.triggerId == trigger } }
 
     public func action(named name: String) -> Action? { actions.first { $0.name == name || $0.id == name } }
 

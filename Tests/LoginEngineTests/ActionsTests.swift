@@ -234,7 +234,7 @@ extension TenantFixture {
                       api.cache.delete('k3');
                       api.idToken.setCustomClaim('https://t/cache', {
                         successes: results.filter(t => t === 'success').length, full: full.code, longKey: longKey.code, bigValue: bigValue.code,
-                        got: got.value, ttl: got.expires_at > Date.now() + 14 * 60 * 1000 && got.expires_at <= Date.now() + 15 * 60 * 1000,
+                        got: got.value, ttl: got.expires_at > Date.now() + 23 * 3600 * 1000 && got.expires_at <= Date.now() + 24 * 3600 * 1000,
                         gone: api.cache.get('k3') === undefined
                       });
                     };

@@ -50,8 +50,8 @@ globalThis.console = __authsim_actionConsole;
 
 
 // api.cache: one per trigger, shared by the actions bound to it (as Auth0 documents), kept in
-// the worker's context (best effort, like Auth0's). An entry lives 15 minutes unless `ttl` or
-// `expires_at` says otherwise, 24 hours at most (Auth0's documented default and limit).
+// the worker's context (best effort, like Auth0's). An entry lives 24 hours unless `ttl` or
+// `expires_at` says otherwise, and 24 hours at most.
 function __authsim_cacheAPI(trigger) {
   var store = __authsim_actionCaches[trigger] || (__authsim_actionCaches[trigger] = new P.Map());
   function live(key) {
@@ -68,7 +68,7 @@ function __authsim_cacheAPI(trigger) {
       P.mapForEach(store, function (_, k) { live(k); });
       if (!P.mapHas(store, key) && P.mapSize(store) >= 20) return { type: 'error', code: 'MAX_ENTRIES_EXCEEDED' };
       var now = Date.now(), max = now + 24 * 3600 * 1000;
-      var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 15 * 60 * 1000);
+      var expires = options && options.expires_at ? Number(options.expires_at) : now + (options && options.ttl ? Number(options.ttl) : 24 * 3600 * 1000);
       P.mapSet(store, key, { value: value, expires_at: Math.min(expires, max) });
       return { type: 'success' };
     },
@@ -337,22 +337,172 @@ async function __authsim_saveQueued(req, st, queued, entries) {
   }
 }
 
-// Non-login triggers: credentials-exchange, pre-user-registration, post-user-registration,
-// post-change-password. Input {trigger, event, actions}; output {outcome, error, accessToken,
-// appMetadata, userMetadata, trace}.
+// Non-login triggers. Input {trigger, event, actions}; output {outcome, error, accessToken,
+// claimSources, appMetadata, userMetadata, user, notification, authentication, trace}.
 async function __authsim_runTrigger(input) {
   __authsim_setClock(null);
   try { return await __authsim_runTriggerActions(P.parse(input)); }
   finally { rt.currentFlow = null; rt.outbound = undefined; rt.netActivity = undefined; }
 }
 
+// The handler each trigger's actions export: onExecute + the trigger id in CamelCase, except
+// where Auth0 named it otherwise.
+var __authsim_handlerNames = { 'password-reset-post-challenge': 'onExecutePostChallenge' };
+function __authsim_handlerName(trigger) {
+  return __authsim_handlerNames[trigger] ||
+    'onExecute' + trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
+}
+
+// A string argument of an api method: a clear TypeError for what is not one (a script's mistake
+// fails its own action, as in Auth0).
+function __authsim_stringArg(method, name, v, optional) {
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string') throw new TypeError(method + ': ' + name + ' must be a string (got ' + (v === null ? 'null' : typeof v) + ')');
+  if (v.length > 4096) throw new RangeError(method + ': ' + name + ' is longer than 4096 characters');
+  return v;
+}
+
+// api.redirect of password-reset-post-challenge: sendUserTo stops the actions (the user comes
+// back to /continue, where onContinuePostChallenge runs); tokens as post-login's.
+function __authsim_resetRedirectAPI(api, out, event) {
+  function param(name) { return (event.request.query && event.request.query[name]) || (event.request.body && event.request.body[name]); }
+  return {
+    sendUserTo: function (url, options) {
+      var u = new URL(__authsim_stringArg('api.redirect.sendUserTo', 'url', url));
+      var q = (options && options.query) || {};
+      Object.keys(q).forEach(function (k) { u.searchParams.set(k, String(q[k])); });
+      out.redirect = u.href;
+      return api;
+    },
+    encodeToken: function (options) {
+      if (!options || !options.secret) throw new TypeError('api.redirect.encodeToken needs a secret');
+      var now = Math.floor(Date.now() / 1000);
+      var claims = Object.assign({}, options.payload || {}, {
+        sub: event.user.user_id, iss: event.request.hostname, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip,
+        state: event.transaction.state
+      });
+      return rt.require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
+    },
+    validateToken: function (options) {
+      if (!options || !options.secret) throw new TypeError('api.redirect.validateToken needs a secret');
+      var name = options.tokenParameterName || 'session_token';
+      var token = param(name);
+      if (!token) throw new Error("The '" + name + "' parameter is missing");
+      var payload = rt.require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
+      if (payload.state !== param('state')) throw new Error("The token's state does not match this transaction");
+      return payload;
+    }
+  };
+}
+
+// The api object of one action of a non-login trigger; `out` collects what it asked for.
+function __authsim_triggerAPI(trigger, out, claims, result, event) {
+  var api = { cache: __authsim_cacheAPI(trigger) };
+  var mfa = {
+    challengeWith: function (factor, options) { out.authentication.push({ method: 'challengeWith', factor: __authsim_plain(factor), options: __authsim_plain(options || null) }); return api; },
+    challengeWithAny: function (factors) { out.authentication.push({ method: 'challengeWithAny', factors: __authsim_plain(factors || []) }); return api; },
+    enrollWith: function (factor, options) { out.authentication.push({ method: 'enrollWith', factor: __authsim_plain(factor), options: __authsim_plain(options || null) }); return api; },
+    enrollWithAny: function (factors) { out.authentication.push({ method: 'enrollWithAny', factors: __authsim_plain(factors || []) }); return api; }
+  };
+  // Metadata for the user about to be created or logged in: merged when it is (null deletes).
+  var metadata = {
+    setAppMetadata: function (k, v) { result.appMetadata[String(k)] = __authsim_plain(v === undefined ? null : v); return api; },
+    setUserMetadata: function (k, v) { result.userMetadata[String(k)] = __authsim_plain(v === undefined ? null : v); return api; }
+  };
+  switch (trigger) {
+  case 'credentials-exchange':
+    api.access = { deny: function (code, reason) { out.denied = { error: String(code || 'access_denied'), error_description: reason === undefined ? '' : String(reason) }; return api; } };
+    api.accessToken = { setCustomClaim: function (k, v) { claims[k] = v; return api; } };
+    break;
+  case 'pre-user-registration':
+    api.access = { deny: function (reason, userMessage) { out.denied = { error: 'invalid_signup', error_description: userMessage === undefined ? String(reason === undefined ? '' : reason) : String(userMessage), reason: reason === undefined ? null : String(reason) }; return api; } };
+    api.validation = { error: function (code, message) { out.denied = { error: String(code === undefined ? 'invalid_signup' : code), error_description: message === undefined ? '' : String(message), validation: true }; return api; } };
+    api.user = metadata;
+    break;
+  case 'password-reset-post-challenge':
+    api.access = { deny: function (reason) { out.denied = { error: 'access_denied', error_description: reason === undefined ? '' : String(reason) }; return api; } };
+    api.authentication = { challengeWith: mfa.challengeWith, challengeWithAny: mfa.challengeWithAny };
+    api.redirect = __authsim_resetRedirectAPI(api, out, event);
+    api.transaction = {
+      setResultUrl: function (url, options) {
+        var u = new URL(__authsim_stringArg('api.transaction.setResultUrl', 'url', url));
+        var q = (options && options.query) || {};
+        Object.keys(q).forEach(function (k) { u.searchParams.set(k, String(q[k])); });
+        result.resultUrl = u.href;
+        return api;
+      }
+    };
+    api.prompt = { render: function () { throw new Error('api.prompt.render: authsim does not render Forms'); } };
+    break;
+  case 'custom-token-exchange':
+    api.access = {
+      deny: function (code, reason) {
+        out.denied = { error: __authsim_stringArg('api.access.deny', 'code', code), error_description: reason === undefined ? '' : String(reason) };
+        return api;
+      },
+      rejectInvalidSubjectToken: function (reason) {
+        out.denied = { error: 'invalid_request', error_description: reason === undefined ? 'Invalid subject token' : String(reason), invalidSubjectToken: true };
+        return api;
+      }
+    };
+    api.authentication = {
+      setUserById: function (userId) {
+        __authsim_stringArg('api.authentication.setUserById', 'user_id', userId);
+        if (result.user) throw new Error('api.authentication.setUserById: the user was already set by this transaction');
+        result.user = { by: 'id', user_id: userId };
+        return api;
+      },
+      setUserByConnection: function (connectionName, attributes, options) {
+        __authsim_stringArg('api.authentication.setUserByConnection', 'connection_name', connectionName);
+        if (attributes === null || typeof attributes !== 'object' || Array.isArray(attributes)) {
+          throw new TypeError('api.authentication.setUserByConnection: user_attributes must be an object');
+        }
+        if (result.user) throw new Error('api.authentication.setUserByConnection: the user was already set by this transaction');
+        // Both behaviours are required, as in Auth0.
+        var o = options || {};
+        var creation = o.creationBehavior, update = o.updateBehavior;
+        if (creation !== 'create_if_not_exists' && creation !== 'none') {
+          throw new TypeError("api.authentication.setUserByConnection: options.creationBehavior must be 'create_if_not_exists' or 'none'");
+        }
+        if (update !== 'replace' && update !== 'none') throw new TypeError("api.authentication.setUserByConnection: options.updateBehavior must be 'replace' or 'none'");
+        result.user = { by: 'connection', connection: connectionName, attributes: __authsim_plain(attributes), creationBehavior: creation, updateBehavior: update };
+        return api;
+      },
+      setOrganization: function () { throw new Error('api.authentication.setOrganization: authsim does not simulate organizations yet'); },
+      setActor: function () { throw new Error('api.authentication.setActor: authsim does not simulate delegation (act claims) yet'); }
+    };
+    api.user = metadata;
+    break;
+  case 'custom-email-provider':
+  case 'custom-phone-provider':
+    api.notification = {
+      drop: function (reason) { result.notification = { action: 'drop', reason: reason === undefined ? '' : String(reason) }; return api; },
+      retry: function (reason) { result.notification = { action: 'retry', reason: reason === undefined ? '' : String(reason) }; return api; }
+    };
+    break;
+  }
+  return api;
+}
+
 async function __authsim_runTriggerActions(req) {
   var flow = { trace: [], claimSources: { idToken: {}, accessToken: {} }, currentEntry: null, currentStart: 0 };
   rt.currentFlow = flow;
-  var handlerName = 'onExecute' + req.trigger.split('-').map(function (p) { return p.charAt(0).toUpperCase() + p.slice(1); }).join('');
+  var handlerName = __authsim_handlerName(req.trigger);
   var claims = {};
-  var result = { outcome: 'allowed', error: null, accessToken: claims, claimSources: flow.claimSources.accessToken, appMetadata: {}, userMetadata: {}, trace: flow.trace };
-  for (var i = 0; i < req.actions.length; i++) {
+  var result = { outcome: 'allowed', error: null, accessToken: claims, claimSources: flow.claimSources.accessToken, appMetadata: {}, userMetadata: {},
+    user: null, notification: null, authentication: [], redirect: null, resultUrl: null, trace: flow.trace };
+  // A trigger resumed after a redirect: the action that asked for it continues
+  // (onContinue…), the ones after it run as usual.
+  var start = 0, resumed = null;
+  if (req.resume) {
+    for (var r = 0; r < req.actions.length; r++) if (req.actions[r].name === req.resume.action) { start = r; resumed = r; break; }
+    if (resumed === null) {
+      result.outcome = 'denied';
+      result.error = { error: 'server_error', error_description: "the action '" + req.resume.action + "' that redirected is no longer bound to " + req.trigger };
+      return P.stringify(result);
+    }
+  }
+  for (var i = start; i < req.actions.length; i++) {
     var a = req.actions[i];
     rt.mark(1000 + i);
     var logs = [];
@@ -363,39 +513,45 @@ async function __authsim_runTriggerActions(req) {
     rt.netActivity = (function (list) { return function (c) { list.push(c); }; })(entry.net);
     var event = __authsim_copy(req.event);
     P.defineProperty(event, 'secrets', { value: __authsim_secretsOf(a.name), enumerable: true, writable: true, configurable: true });
-    var denied = null;
+    var out = { denied: null, authentication: [] };
     var claimsBefore = __authsim_keyJSON(claims);
-    var api = { cache: __authsim_cacheAPI(req.trigger) };
-    if (req.trigger === 'credentials-exchange') {
-      api.access = { deny: function (code, reason) { denied = { error: String(code || 'access_denied'), error_description: reason === undefined ? '' : String(reason) }; return api; } };
-      api.accessToken = { setCustomClaim: function (k, v) { claims[k] = v; return api; } };
-    } else if (req.trigger === 'pre-user-registration') {
-      api.access = { deny: function (reason, userMessage) { denied = { error: 'invalid_signup', error_description: userMessage === undefined ? String(reason === undefined ? '' : reason) : String(userMessage), reason: reason === undefined ? null : String(reason) }; return api; } };
-      api.validation = { error: function (code, message) { denied = { error: String(code === undefined ? 'invalid_signup' : code), error_description: message === undefined ? '' : String(message), validation: true }; return api; } };
-      api.user = {
-        setAppMetadata: function (k, v) { result.appMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; },
-        setUserMetadata: function (k, v) { result.userMetadata[k] = __authsim_plain(v === undefined ? null : v); return api; }
-      };
-    }
+    var userBefore = result.user, notificationBefore = result.notification, resultUrlBefore = result.resultUrl;
+    var api = __authsim_triggerAPI(req.trigger, out, claims, result, event);
     var started = rt.now();
     flow.currentStart = started;
     var failure = null;
+    var name = i === resumed ? handlerName.replace('onExecute', 'onContinue') : handlerName;
+    if (i === resumed) entry.resumed = true;
     try {
       await __authsim_runHandler(a, logs, function (exportsOf) {
-        var handler = exportsOf[handlerName];
+        var handler = exportsOf[name];
         if (typeof handler === 'function') return handler(event, api);
-        entry.warnings.push('the module exports no ' + handlerName);
+        entry.warnings.push('the module exports no ' + name);
       });
     } catch (e) { failure = e; }
     entry.durationMs = rt.now() - started;
     __authsim_recordClaims(entry.changes, 'accessToken', claimsBefore, claims, flow.claimSources.accessToken, a.name);
+    if (result.user !== userBefore) entry.changes.user = result.user;
+    if (result.notification !== notificationBefore) entry.changes.notification = result.notification;
+    if (result.resultUrl !== resultUrlBefore) entry.changes.resultUrl = result.resultUrl;
+    if (out.authentication.length) {
+      entry.changes.authentication = out.authentication;
+      result.authentication = result.authentication.concat(out.authentication);
+    }
     flow.trace.push(entry);
     flow.currentEntry = null;
-    if (failure || denied) {
+    if (failure || out.denied) {
       result.outcome = 'denied';
-      result.error = denied || { error: 'access_denied', error_description: __authsim_errorOf(failure).error_description };
+      result.error = out.denied || { error: 'access_denied', error_description: __authsim_errorOf(failure).error_description };
       entry.outcome = failure ? 'error' : 'denied';
       entry.error = result.error;
+      break;
+    }
+    if (out.redirect) {
+      result.outcome = 'redirect';
+      result.redirect = { url: out.redirect, action: a.name };
+      entry.outcome = 'redirect';
+      entry.changes.redirect = result.redirect;
       break;
     }
   }

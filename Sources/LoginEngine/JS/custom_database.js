@@ -43,13 +43,41 @@ function __authsim_dbError(e) {
   return o;
 }
 
-function __authsim_dbPartial() {
-  var r = __authsim_dbRun;
-  if (!r) return '[]';
-  r.entry.outcome = 'timeout';
-  r.entry.durationMs = rt.now() - r.start;
-  return P.stringify([r.entry]);
-}
+// The trace entry of a callback script still running when its job timed out.
+rt.timedOutEntry = function (run) {
+  if (!run) return '[]';
+  run.entry.outcome = 'timeout';
+  run.entry.durationMs = rt.now() - run.start;
+  return P.stringify([run.entry]);
+};
+function __authsim_dbPartial() { return rt.timedOutEntry(__authsim_dbRun); }
+
+// Runs `invoke(callback)`, a script with Auth0's callback contract (custom-database scripts,
+// Hooks), until its callback: the first call counts (later ones are warnings in `entry`); an
+// exception thrown at once, by a promise it returns or later from a timer is the callback's
+// error. Resolves to {err, value}.
+rt.untilCallback = function (entry, invoke) {
+  return new P.Promise(function (resolve) {
+    var calls = 0;
+    function callback(err, value) {
+      calls++;
+      if (calls > 1) {
+        entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
+        return;
+      }
+      resolve({ err: err, value: value });
+    }
+    rt.uncaught = function (e) { callback(e); };
+    try {
+      var r = invoke(callback);
+      if (r && typeof r.then === 'function') {
+        r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('script promise rejected') : e); });
+      }
+    } catch (e) {
+      callback(e);
+    }
+  });
+};
 
 // {connection, kind, file, args, configuration, context, table, now} -> {error, result, defined, trace}
 async function __authsim_runDatabaseScript(input) {
@@ -67,34 +95,17 @@ async function __authsim_runDatabaseScript(input) {
   rt.legacyTable = req.table;
   rt.mark(0);
   try {
-    var result = await new Promise(function (resolve) {
-      var calls = 0;
-      function callback(err, value) {
-        calls++;
-        if (calls > 1) {
-          entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
-          return;
-        }
-        resolve({ err: err, value: value });
-      }
-      rt.uncaught = function (e) { callback(e); };
-      try {
-        var make = __authsim_dbScripts[req.connection + '/' + req.kind];
-        if (!make) throw new Error('the connection ' + req.connection + ' has no ' + req.kind + ' script');
-        var fn = make(Object.freeze(req.configuration || {}), globalThis, rt.makeConsole(logs), rt.require,
-          WrongUsernameOrPasswordError, ValidationError, UnauthorizedError);
-        if (typeof fn !== 'function') throw new TypeError(req.file + ' is not a function (got ' + typeof fn + ')');
-        var args = req.args.slice();
-        // The organizations variant takes a context object just before the callback.
-        if (fn.length === args.length + 2) args.push(req.context || {});
-        args.push(callback);
-        var r = P.apply(fn, undefined, args);
-        if (r && typeof r.then === 'function') {
-          r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('script promise rejected') : e); });
-        }
-      } catch (e) {
-        callback(e);
-      }
+    var result = await rt.untilCallback(entry, function (callback) {
+      var make = __authsim_dbScripts[req.connection + '/' + req.kind];
+      if (!make) throw new Error('the connection ' + req.connection + ' has no ' + req.kind + ' script');
+      var fn = make(Object.freeze(req.configuration || {}), globalThis, rt.makeConsole(logs), rt.require,
+        WrongUsernameOrPasswordError, ValidationError, UnauthorizedError);
+      if (typeof fn !== 'function') throw new TypeError(req.file + ' is not a function (got ' + typeof fn + ')');
+      var args = req.args.slice();
+      // The organizations variant takes a context object just before the callback.
+      if (fn.length === args.length + 2) args.push(req.context || {});
+      args.push(callback);
+      return P.apply(fn, undefined, args);
     });
     entry.durationMs = rt.now() - run.start;
     entry.endedAt = K.isoNow();

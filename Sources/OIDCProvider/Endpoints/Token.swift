@@ -14,7 +14,9 @@ extension AuthorizationService {
             }
             let client = try oauth.authenticateClient(r, secretRequired: grant == "client_credentials")
             let allowed = client.allowedGrantTypes
-            guard allowed.contains(grant) || (grant == OAuthService.passwordRealmGrant && allowed.contains("password")) else {
+            // Custom Token Exchange is enabled by the client's `token_exchange` setting (checked
+            // by the exchange), not its grant types.
+            guard allowed.contains(grant) || (grant == OAuthService.passwordRealmGrant && allowed.contains("password")) || grant == OAuthService.tokenExchangeGrant else {
                 throw OAuthError(403, "unauthorized_client", "Grant type '\(grant)' not allowed for the client.")
             }
             switch grant {
@@ -24,6 +26,7 @@ extension AuthorizationService {
             case "client_credentials": return .success(try await oauth.clientCredentialsLogged(r, client: client))
             case "refresh_token": return .success(try await oauth.refreshToken(r, client: client))
             case OAuthService.passwordlessGrant: return .success(try await oauth.passwordlessOTP(r, client: client))
+            case OAuthService.tokenExchangeGrant: return .success(try await oauth.tokenExchange(r, client: client))
             default: return .success(try await oauth.password(r, client: client, realm: grant == OAuthService.passwordRealmGrant ? r["realm"] : nil))
             }
         } catch {

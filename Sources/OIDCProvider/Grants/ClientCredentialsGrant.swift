@@ -6,7 +6,7 @@ import LoginEngine
 import Tenant
 import Tokens
 
-/// The `client_credentials` grant, with credentials-exchange actions.
+/// The `client_credentials` grant, with the credentials-exchange hook and actions.
 extension OAuthService {
     /// The grant with its tenant log event: `seccft` when it succeeds, `feccft` when it fails.
     func clientCredentialsLogged(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
@@ -40,7 +40,7 @@ extension OAuthService {
         }
         let lifetime = tenant.isManagementAudience(audience)
             ? Int(tenant.settings.managementTokenLifetime) : (tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400)
-        // credentials-exchange actions: custom claims, or a denial.
+        // credentials-exchange hook and actions: custom claims (and the hook's scope), or a denial.
         let exchange: RulesRunner.TriggerOutcome
         do {
             exchange = try await pipeline.credentialsExchange(client: client, audience: audience, scopes: scope, ip: r.ip, userAgent: r.userAgent)
@@ -48,8 +48,10 @@ extension OAuthService {
             throw OAuthError(500, "server_error", error.description)
         }
         if let denied = exchange.denied {
-            throw OAuthError(403, denied.error == "access_denied" || denied.error.isEmpty ? "access_denied" : denied.error, denied.description)
+            throw OAuthError(exchange.deniedStatus ?? 403, denied.error == "access_denied" || denied.error.isEmpty ? "access_denied" : denied.error, denied.description)
         }
+        // A credentials-exchange hook that sets `scope` gives the token exactly that scope.
+        if let hookScope = exchange.scope { scope = hookScope }
         do {
             let (token, dropped) = try pipeline.issuer.issueClientCredentials(
                 client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: exchange.claimSources)

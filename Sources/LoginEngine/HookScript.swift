@@ -1,0 +1,20 @@
+import JSONCore
+import ScriptRuntime
+import Tenant
+
+/// The JavaScript side of legacy Hooks: each hook is a CommonJS module (Webtask's
+/// `module.exports = function (…, context, cb)`) compiled once per worker context;
+/// `__authsim_runHook` calls the exported function with an extensibility point's arguments.
+enum HookScript {
+    static let fileName = "authsim:pipeline/hooks.js"
+
+    /// The hook's code as a user file (slot `hook:<name>`); its first line stays on line 1.
+    static func file(_ hook: Hook) -> ScriptFile {
+        ScriptFile(
+            name: hook.file,
+            source: "(function (exports, require, module, __filename, __dirname, console, PreUserRegistrationError, InvalidScopeError, InvalidRequestError, ServerError) {" + hook.source + "\n})\n",
+            kind: .user(slot: "hook:" + hook.name))
+    }
+
+    static let source = String(decoding: PackageResources.hooks_js, as: UTF8.self)
+}
