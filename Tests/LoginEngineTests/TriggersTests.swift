@@ -200,6 +200,7 @@ import Testing
                     exports.onExecuteCustomEmailProvider = async (event, api) => {
                       const n = event.notification;
                       if (n.to.startsWith('drop')) return api.notification.drop('bounced address');
+                      if (n.to.startsWith('retry')) return api.notification.retry('provider busy');
                       console.log([n.message_type, n.to, n.from, n.subject, event.user.email].join('|'));
                       console.log(n.text);
                     };
@@ -217,9 +218,20 @@ import Testing
         #expect(lines.first == "reset_email|ann@test.local|auth@acme.test|Reset your password|ann@test.local")
         #expect(lines.last?.contains("/lo/reset?ticket=") == true)
 
+        // retry: the provider runs again a little later (Auth0 retries up to five times).
+        _ = try await p.passwordlessStart(clientId: "testclient", connection: "email", email: "retry@acme.test", phoneNumber: nil, send: "code", ip: nil, userAgent: nil)
+        let deadline = Date().addingTimeInterval(120)
+        var attempts: [TenantLogEvent] = []
+        while Date() < deadline {
+            attempts = try await logs(p).filter { $0.type == "fn" && $0.userName == "retry@acme.test" }
+            if attempts.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(attempts.contains { $0.description.contains("asked to retry the verification_code message (attempt 2): provider busy") }, "\(attempts.map(\.description))")
+
         // drop: logged as a failed notification.
         _ = try await p.passwordlessStart(clientId: "testclient", connection: "email", email: "drop@acme.test", phoneNumber: nil, send: "code", ip: nil, userAgent: nil)
-        let failed = try await logs(p).first { $0.type == "fn" }
+        let failed = try await logs(p).first { $0.type == "fn" && $0.userName == "drop@acme.test" }
         #expect(failed?.description == "custom-email-provider dropped the verification_code message: bounced address")
     }
 

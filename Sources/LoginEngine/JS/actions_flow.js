@@ -531,7 +531,7 @@ async function __authsim_runTriggerActions(req) {
     } catch (e) { failure = e; }
     entry.durationMs = rt.now() - started;
     __authsim_recordClaims(entry.changes, 'accessToken', claimsBefore, claims, flow.claimSources.accessToken, a.name);
-    if (result.user !== userBefore) entry.changes.user = result.user;
+    if (result.user !== userBefore) entry.changes.setUser = result.user;
     if (result.notification !== notificationBefore) entry.changes.notification = result.notification;
     if (result.resultUrl !== resultUrlBefore) entry.changes.resultUrl = result.resultUrl;
     if (out.authentication.length) {

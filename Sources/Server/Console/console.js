@@ -237,6 +237,15 @@ async function runSimulation(event) {
 
 // One simulation result (also a stored trace): outcome, timeline, steps, tokens, metadata.
 function renderResult(result) {
+  // A stored trace of another trigger (sign-up, a message's delivery, a reset): its scripts.
+  if (result.trigger && !result.outcome) {
+    const user = result.user || {};
+    const message = result.message ? ' — ' + result.message.message_type + ' to ' + result.message.recipient : '';
+    return el('div', { id: 'result', 'data-trigger': result.trigger },
+      el('div', { class: 'card row' }, el('span', { class: 'badge' }, result.trigger),
+        el('span', {}, (user.email || user.user_id || '') + message)),
+      el('h2', {}, 'Timeline'), renderTimeline(result.trace || []), renderSteps(result.trace || []));
+  }
   const err = result.error;
   const user = result.user || {};
   return el('div', { id: 'result', 'data-outcome': result.outcome },
@@ -325,6 +334,13 @@ function renderSteps(trace) {
     }
     if (changes.multifactor) lines.push(el('div', {}, el('code', {}, 'multifactor: ' + short(changes.multifactor))));
     if (changes.redirect) lines.push(el('div', {}, el('code', {}, 'redirect: ' + short(changes.redirect))));
+    // Other triggers: the user a custom-token-exchange action set, a provider's drop/retry, a
+    // reset's result URL, MFA asked for, what a hook's callback returned.
+    if (changes.setUser) lines.push(el('div', { class: 'diff-add' }, el('code', {}, 'user set: ' + short(changes.setUser))));
+    if (changes.notification) lines.push(el('div', {}, el('code', {}, 'notification ' + changes.notification.action + ': ' + changes.notification.reason)));
+    if (changes.resultUrl) lines.push(el('div', {}, el('code', {}, 'result URL: ' + changes.resultUrl)));
+    if (changes.authentication) lines.push(el('div', {}, el('code', {}, 'authentication: ' + short(changes.authentication))));
+    if (changes.result !== undefined) lines.push(el('div', {}, el('code', {}, 'callback result: ' + short(changes.result))));
     for (const d of step.droppedClaims || []) lines.push(el('div', { class: 'diff-del' }, el('code', {}, `dropped ${d.token} ${d.claim}: ${d.reason}`)));
     if (step.error) lines.push(el('div', { class: 'error' }, (step.error.error || '') + ': ' + (step.error.error_description || short(step.error))));
     if (!lines.length) lines.push(el('div', { class: 'muted' }, 'No output and no changes.'));
