@@ -62,10 +62,10 @@ extension LoginPipeline {
         else { return HookExchange() }
         var out = HookExchange(trace: [outcome.trace])
         if let e = outcome.error {
-            let code = e["code"]?.stringValue
-            let status = e["statusCode"]?.intValue ?? 500
-            let error = ["invalid_scope", "invalid_request"].contains(code) ? code! : "server_error"
-            out.denied = (error == "server_error" ? 500 : status, FlowError(error, e["message"]?.stringValue ?? ""))
+            // The status is Auth0's for the error, never a number the script chose.
+            let code = e["code"]?.stringValue ?? ""
+            let error = ["invalid_scope", "invalid_request"].contains(code) ? code : "server_error"
+            out.denied = (error == "server_error" ? 500 : 400, FlowError(error, e["message"]?.stringValue ?? ""))
             return out
         }
         for (k, v) in outcome.result?.objectValue ?? [:] {
@@ -108,7 +108,9 @@ extension LoginPipeline {
         if let hook = await runHook("pre-user-registration", args: [Self.hookUser(user, tenant: tenant, password: password, created: false)], context: context, revision: rev) {
             out.trace.append(hook.trace)
             if let e = hook.error {
-                out.denied = FlowError("invalid_signup", e["userMessage"]?.stringValue ?? e["message"]?.stringValue ?? "")
+                // The user sees a PreUserRegistrationError's user message; any other error's text
+                // stays in the trace (as Auth0 shows a generic refusal).
+                out.denied = FlowError("invalid_signup", e["userMessage"]?.stringValue ?? "Sign-ups are not allowed right now: the pre-user-registration hook failed.")
                 return out
             }
             let set = hook.result?["user"]

@@ -42,11 +42,24 @@ extension LoginPipeline {
     /// Runs the tenant's delivery scripts for `message` (none: authsim's log is the only
     /// delivery). `api.notification.retry` runs the provider again, up to five times, a little
     /// later each time; `drop`, an error or a timeout logs `fn`.
-    public func deliver(_ message: OutgoingMessage) async -> Delivery {
-        await deliver(message, revision: current, attempt: 0)
+    /// `traceId`: the id its trace is stored under (chosen before, so that a log event written
+    /// first can name it).
+    public func deliver(_ message: OutgoingMessage, traceId: String? = nil) async -> Delivery {
+        await deliver(message, revision: current, attempt: 0, traceId: traceId)
     }
 
-    func deliver(_ message: OutgoingMessage, revision rev: Revision, attempt: Int) async -> Delivery {
+    /// Whether the tenant has scripts that deliver `message` (its trace will exist).
+    public func deliveryRuns(_ message: OutgoingMessage) -> Bool {
+        let tenant = current.tenant
+        switch message.channel {
+        case .email: return !tenant.boundActions("custom-email-provider").isEmpty
+        case .phone:
+            return !tenant.boundActions("custom-phone-provider").isEmpty || !tenant.boundActions("send-phone-message").isEmpty
+                || tenant.activeHook("send-phone-message") != nil
+        }
+    }
+
+    func deliver(_ message: OutgoingMessage, revision rev: Revision, attempt: Int, traceId chosen: String? = nil) async -> Delivery {
         let tenant = rev.tenant
         let trigger: String
         var trace: [JSONValue] = []
@@ -83,7 +96,7 @@ extension LoginPipeline {
             return Delivery(traceId: nil, summary: "its delivery scripts could not run: \(error)")
         }
         let names = trace.compactMap { $0["name"]?.stringValue }.map { "'\($0)'" }.joined(separator: ", ")
-        let traceId = randomHexID()
+        let traceId = chosen ?? randomHexID()
         do {
             let document: JSONValue = [
                 "trigger": .string(trigger), "attempt": .number(Double(attempt + 1)),

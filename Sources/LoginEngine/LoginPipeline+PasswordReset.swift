@@ -18,13 +18,16 @@ public final class PasswordResetTickets: Sendable {
         /// Whether the password-reset-post-challenge actions let this ticket through.
         public var challenged = false
         /// Set while the actions wait for the user to come back to `/continue` from a redirect:
-        /// the action that redirected.
+        /// the action that redirected, where it sent the user, and the redirect's `state`.
         public var resumeAction: String?
+        public var resumeURL: String?
+        public var resumeState: String?
 
         var json: JSONValue {
             [
                 "connection": .string(connection), "email": .string(email), "resultURL": resultURL.map(JSONValue.string) ?? .null, "expires": .number(expires),
                 "clientId": clientId.map(JSONValue.string) ?? .null, "challenged": .bool(challenged), "resumeAction": resumeAction.map(JSONValue.string) ?? .null,
+                "resumeURL": resumeURL.map(JSONValue.string) ?? .null, "resumeState": resumeState.map(JSONValue.string) ?? .null,
             ]
         }
     }
@@ -57,7 +60,19 @@ public final class PasswordResetTickets: Sendable {
         var t = Ticket(id: id, connection: connection, email: email, resultURL: j["resultURL"]?.stringValue, expires: expires, clientId: j["clientId"]?.stringValue)
         t.challenged = j["challenged"]?.boolValue ?? false
         t.resumeAction = j["resumeAction"]?.stringValue
+        t.resumeURL = j["resumeURL"]?.stringValue
+        t.resumeState = j["resumeState"]?.stringValue
         return t
+    }
+
+    /// Changes a ticket that is still there (atomically, on every daemon of the store); nil
+    /// when it expired or was used meanwhile (it is not brought back).
+    func update(_ id: String, _ change: @escaping @Sendable (inout Ticket) -> Void, now: Double = Timestamp.now()) async -> Ticket? {
+        try? await store.modifyEphemeral(Self.key(id), now: now) { text -> (value: (String, expires: Double)?, result: Ticket?) in
+            guard var t = self.ticket(id, text) else { return (nil, nil) }
+            change(&t)
+            return ((t.json.serialized(), t.expires), t)
+        }
     }
 
     /// A valid ticket, left in place (the reset page shows whose password it changes).
@@ -110,16 +125,23 @@ extension LoginPipeline {
             let link = resetLink(ticket)
             logger.notice("password reset link for \(email.lowercased()) at \(connection.name): \(link)")
             let user = try? await store.user(login: email, connection: connection.name)
-            let delivery = await deliver(OutgoingMessage(
+            let message = OutgoingMessage(
                 channel: .email, messageType: "reset_email", recipient: email.lowercased(), subject: "Reset your password",
                 text: "You asked to reset your password. Follow this link to choose a new one: \(link)",
                 html: "<p>You asked to reset your password.</p><p><a href=\"\(link)\">Choose a new password</a></p>",
-                user: user ?? nil, client: client, connection: connection, ip: ip ?? "127.0.0.1", userAgent: userAgent))
-            if !delivery.summary.isEmpty { logger.notice("password reset link for \(email.lowercased()): \(delivery.summary)") }
+                user: user ?? nil, client: client, connection: connection, ip: ip ?? "127.0.0.1", userAgent: userAgent)
+            // Delivered after the answer, which must not take longer for a known address.
+            let traceId = deliveryRuns(message) ? randomHexID() : nil
             await log(TenantLogEvent(
                 type: "scpr", description: "Password reset requested for \(email.lowercased())", clientId: client.clientId, clientName: client.name,
                 connection: connection.name, userName: email.lowercased(), ip: ip ?? "127.0.0.1", userAgent: userAgent,
-                details: delivery.traceId.map { ["traceId": .string($0)] }))
+                details: traceId.map { ["traceId": .string($0)] }))
+            if let traceId {
+                Task.detached { [self] in
+                    let delivery = await deliver(message, traceId: traceId)
+                    logger.notice("password reset link for \(message.recipient): \(delivery.summary)")
+                }
+            }
         }
         return Self.passwordResetMessage
     }
@@ -131,7 +153,7 @@ extension LoginPipeline {
     public func resetPassword(ticket id: String, password: String, ip: String?, userAgent: String? = nil) async throws(PasswordResetError) -> String? {
         guard password.count >= 8 else { throw PasswordResetError(description: "Password is too weak: use at least 8 characters") }
         // A form posted without the link's page (or before the actions let it through).
-        switch await resetChallenge(ticket: id, query: [:], ip: ip, userAgent: userAgent) {
+        switch await resetChallenge(ticket: id, query: [:], method: "POST", ip: ip, userAgent: userAgent) {
         case .passed: break
         case .denied(let message): throw PasswordResetError(description: message)
         case .redirect: throw PasswordResetError(description: "Open the link from the email to continue the password reset.")
@@ -182,8 +204,10 @@ public enum ResetChallenge: Sendable, Equatable {
     case passed
     /// `api.access.deny` (or an action failed): the ticket is spent.
     case denied(String)
-    /// `api.redirect.sendUserTo`: the user goes there, and comes back to `/continue`.
-    case redirect(String)
+    /// `api.redirect.sendUserTo`: the user goes to `url` and comes back to `/continue`, in the
+    /// browser that holds `binding` (a cookie: the state alone, which the other site sees, does
+    /// not continue the reset).
+    case redirect(url: String, binding: String)
 }
 
 /// password-reset-post-challenge: the actions run once per reset link, after its first challenge
@@ -191,37 +215,65 @@ public enum ResetChallenge: Sendable, Equatable {
 extension LoginPipeline {
     static let expiredResetLink = "This link has expired or was already used: ask for a new one."
 
-    /// Runs the actions for a ticket the first time its link is opened; later opens pass.
-    public func resetChallenge(ticket id: String, query: [String: String], ip: String?, userAgent: String?) async -> ResetChallenge {
+    /// Runs the actions for a ticket the first time its link is opened; later opens pass (or,
+    /// while an action waits for the user, send them to its page again). `method`: the
+    /// request's (`GET` when the link is opened, `POST` when its form is posted first).
+    public func resetChallenge(ticket id: String, query: [String: String], method: String = "GET", ip: String?, userAgent: String?) async -> ResetChallenge {
         guard let ticket = await passwordResets.peek(id) else { return .denied(Self.expiredResetLink) }
         if ticket.challenged { return .passed }
-        if ticket.resumeAction != nil { return .redirect("") }
-        return await runResetChallenge(ticket, resume: nil, query: query, state: OpaqueToken.new(), ip: ip, userAgent: userAgent)
+        if let url = ticket.resumeURL, let state = ticket.resumeState {
+            // Opened again while an action waits: the same page, bound to this browser now.
+            guard let binding = try? await bindResetState(state, ticket: ticket) else { return .denied("The password reset could not continue: try again.") }
+            return .redirect(url: url, binding: binding)
+        }
+        return await runResetChallenge(ticket, resume: nil, query: query, method: method, state: OpaqueToken.new(), ip: ip, userAgent: userAgent)
     }
 
-    /// `/continue?state=…` after an action's redirect: nil when `state` is not a reset's. The
-    /// action that redirected runs `onContinuePostChallenge`, the ones after it as usual.
-    public func continueReset(state: String, query: [String: String], ip: String?, userAgent: String?) async -> (ticket: PasswordResetTickets.Ticket, ResetChallenge)? {
-        guard let id = try? await store.takeEphemeral(PasswordResetTickets.stateKey(state), now: Timestamp.now()) else { return nil }
-        guard let ticket = await passwordResets.peek(id), let action = ticket.resumeAction else {
-            return (PasswordResetTickets.Ticket(id: id, connection: "", email: "", resultURL: nil, expires: 0), .denied(Self.expiredResetLink))
+    /// Keeps `state` → the ticket, for the browser that gets the returned binding.
+    private func bindResetState(_ state: String, ticket: PasswordResetTickets.Ticket) async throws -> String {
+        let binding = OpaqueToken.new()
+        let record: JSONValue = ["ticket": .string(ticket.id), "binding": .string(OpaqueToken.hash(binding))]
+        try await store.putEphemeral(PasswordResetTickets.stateKey(state), record.serialized(), expires: ticket.expires)
+        return binding
+    }
+
+    /// `/continue?state=…` after an action's redirect: nil when `state` is not a reset's. Only
+    /// the browser that was sent away (`binding`, its cookie) continues; the action that
+    /// redirected runs `onContinuePostChallenge`, the ones after it as usual.
+    public func continueReset(
+        state: String, binding: String?, query: [String: String], ip: String?, userAgent: String?
+    ) async -> (ticket: PasswordResetTickets.Ticket, ResetChallenge)? {
+        let key = PasswordResetTickets.stateKey(state)
+        guard let text = try? await store.readEphemeral(key, now: Timestamp.now()), let record = try? JSONValue.parse(text),
+            let id = record["ticket"]?.stringValue
+        else { return nil }
+        let unknown = PasswordResetTickets.Ticket(id: "", connection: "", email: "", resultURL: nil, expires: 0)
+        guard let binding, record["binding"]?.stringValue == OpaqueToken.hash(binding) else {
+            return (unknown, .denied("Continue the password reset in the browser that started it (open the link from the email there)."))
         }
-        let outcome = await runResetChallenge(ticket, resume: ["action": .string(action)], query: query, state: state, ip: ip, userAgent: userAgent)
+        // Used once.
+        guard (try? await store.takeEphemeral(key, now: Timestamp.now())) != nil else { return (unknown, .denied(Self.expiredResetLink)) }
+        guard let ticket = await passwordResets.peek(id), let action = ticket.resumeAction else { return (unknown, .denied(Self.expiredResetLink)) }
+        let outcome = await runResetChallenge(ticket, resume: ["action": .string(action)], query: query, method: "GET", state: state, ip: ip, userAgent: userAgent)
         return (await passwordResets.peek(id) ?? ticket, outcome)
     }
 
     private func runResetChallenge(
-        _ ticket: PasswordResetTickets.Ticket, resume: JSONValue?, query: [String: String], state: String, ip: String?, userAgent: String?
+        _ ticket: PasswordResetTickets.Ticket, resume: JSONValue?, query: [String: String], method: String, state: String, ip: String?, userAgent: String?
     ) async -> ResetChallenge {
         let rev = current
         let tenant = rev.tenant
-        var ticket = ticket
         let bound = tenant.boundActions("password-reset-post-challenge")
-        guard !bound.isEmpty, let connection = tenant.connection(named: ticket.connection) else {
-            ticket.challenged = true
-            try? await passwordResets.save(ticket)
-            return .passed
+        func passed(resultURL: String?) async -> ResetChallenge {
+            // Only a ticket still there: a concurrent request may have used or spent it.
+            let kept = await passwordResets.update(ticket.id) { t in
+                t.challenged = true
+                (t.resumeAction, t.resumeURL, t.resumeState) = (nil, nil, nil)
+                if let resultURL { t.resultURL = resultURL }
+            }
+            return kept == nil ? .denied(Self.expiredResetLink) : .passed
         }
+        guard !bound.isEmpty, let connection = tenant.connection(named: ticket.connection) else { return await passed(resultURL: nil) }
         let ip = ip ?? "127.0.0.1"
         let user = (try? await store.user(login: ticket.email, connection: connection.name)) ?? nil
         let client = ticket.clientId.flatMap { id in tenant.clients.first { $0.clientId == id } }
@@ -235,8 +287,10 @@ extension LoginPipeline {
             "client": client.map { LoginPipeline.eventJSON($0) } ?? ["client_id": "", "name": "", "metadata": [:]],
             "connection": LoginPipeline.eventJSON(connection),
             "request": [
-                "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": "GET", "user_agent": .string(userAgent ?? ""), "language": "en",
-                "query": .object(query.mapValues(JSONValue.string)), "body": [:], "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]),
+                "ip": .string(ip), "hostname": .string(tenant.settings.domain), "method": .string(method), "user_agent": .string(userAgent ?? ""), "language": "en",
+                // The ticket is the link's credential: no script sees it.
+                "query": .object(query.filter { $0.key != "ticket" }.mapValues(JSONValue.string)), "body": [:],
+                "geoip": LoginPipeline.eventGeoip(tenant.geoip[ip] ?? tenant.geoip["default"]),
             ],
             "stats": ["logins_count": .number(Double(user?.loginsCount ?? 0))],
             "tenant": ["id": .string(tenant.name)],
@@ -248,13 +302,14 @@ extension LoginPipeline {
             outcome = try await rev.rulesRunner.runTrigger(
                 "password-reset-post-challenge", event: event, actions: bound, resume: resume, environment: flowEnvironment(rev), runtime: runtime)
         } catch {
+            // Nothing waits any more: the next open runs the actions again.
+            _ = await passwordResets.update(ticket.id) { t in (t.resumeAction, t.resumeURL, t.resumeState) = (nil, nil, nil) }
             return .denied("The password reset could not continue: \(error)")
         }
         let traceId = randomHexID()
         try? await storeTrace(
             id: traceId, userId: user?.userId, clientId: ticket.clientId ?? "",
             document: ["trigger": "password-reset-post-challenge", "user": user?.json ?? .null, "trace": .array(outcome.trace)])
-        if let url = outcome.resultURL { ticket.resultURL = url }
         if let denied = outcome.denied {
             _ = await passwordResets.take(ticket.id)
             await log(TenantLogEvent(
@@ -263,19 +318,16 @@ extension LoginPipeline {
             return .denied(denied.description.isEmpty ? "The password reset was denied." : denied.description)
         }
         if let redirect = outcome.redirect, let target = redirect["url"]?.stringValue, var url = URLComponents(string: target) {
-            ticket.resumeAction = redirect["action"]?.stringValue
             url.queryItems = (url.queryItems ?? []).filter { $0.name != "state" } + [URLQueryItem(name: "state", value: state)]
-            do {
-                try await passwordResets.save(ticket)
-                try await store.putEphemeral(PasswordResetTickets.stateKey(state), ticket.id, expires: ticket.expires)
-            } catch {
-                return .denied("The password reset could not continue: \(error)")
-            }
-            return .redirect(url.string ?? target)
+            let away = url.string ?? target
+            let resultURL = outcome.resultURL
+            guard let kept = await passwordResets.update(ticket.id, { t in
+                (t.resumeAction, t.resumeURL, t.resumeState) = (redirect["action"]?.stringValue, away, state)
+                if let resultURL { t.resultURL = resultURL }
+            }) else { return .denied(Self.expiredResetLink) }
+            guard let binding = try? await bindResetState(state, ticket: kept) else { return .denied("The password reset could not continue: try again.") }
+            return .redirect(url: away, binding: binding)
         }
-        ticket.challenged = true
-        ticket.resumeAction = nil
-        try? await passwordResets.save(ticket)
-        return .passed
+        return await passed(resultURL: outcome.resultURL)
     }
 }

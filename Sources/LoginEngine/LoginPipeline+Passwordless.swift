@@ -156,7 +156,7 @@ extension LoginPipeline {
         logger.notice("passwordless code for \(identifier) at \(connection.name): \(code.code) (valid \(Int(lifetime)) s)")
         // The tenant's own delivery (a custom email/phone provider, send-phone-message).
         let isEmail = connection.strategy == "email"
-        let known = isEmail ? try? await store.user(login: identifier, connection: connection.name) : nil
+        let known = try? await passwordlessUser(identifier, email: isEmail, connection: connection)
         let text = "Your verification code is: \(code.code)"
         let delivery = await deliver(OutgoingMessage(
             channel: isEmail ? .email : .phone, messageType: isEmail ? "verification_code" : "otp_verify", recipient: identifier,
@@ -171,6 +171,14 @@ extension LoginPipeline {
         return connection.strategy == "email"
             ? ["_id": id, "email": .string(identifier), "email_verified": false]
             : ["_id": id, "phone_number": .string(identifier), "phone_verified": false, "request_language": .null]
+    }
+
+    /// The user of a passwordless connection with this email address or phone number (both
+    /// checked to a strict shape before, so they quote safely).
+    func passwordlessUser(_ identifier: String, email: Bool, connection: Connection) async throws -> UserProfile? {
+        if email { return try await store.user(login: identifier, connection: connection.name) }
+        let query = try UserQuery.parse("phone_number:\"\(identifier)\"")
+        return try await store.search(query, sort: nil, offset: 0, limit: 50).users.first { $0.connection == connection.name }
     }
 
     /// The passwordless OTP grant: the code for `username` (email or phone number) at `realm`
@@ -199,15 +207,7 @@ extension LoginPipeline {
         // A first login signs the user up: the registration triggers run around their creation.
         var registration: (event: (UserProfile) -> JSONValue, trace: [JSONValue])?
         do {
-            // Both identifiers are checked to a strict shape above, so they quote safely.
-            let found: UserProfile?
-            if isEmail {
-                found = try await store.user(login: identifier, connection: connection.name)
-            } else {
-                let query = try UserQuery.parse("phone_number:\"\(identifier)\"")
-                found = try await store.search(query, sort: nil, offset: 0, limit: 50).users.first { $0.connection == connection.name }
-            }
-            if let found {
+            if let found = try await passwordlessUser(identifier, email: isEmail, connection: connection) {
                 user = try await store.update(id: found.userId) { u in
                     if isEmail { u.emailVerified = true } else { u.phoneVerified = true }
                 }

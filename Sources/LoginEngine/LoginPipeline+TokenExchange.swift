@@ -72,7 +72,7 @@ extension LoginPipeline {
         let throttling = tenant.settings.attackProtection.suspiciousIPThrottling
         do {
             guard try await attackProtection.ipAllowed(.preCustomTokenExchange, ip: r.ip, settings: throttling) else {
-                throw await refuse(429, "too_many_attempts", "We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.")
+                throw await refuse(429, "too_many_attempts", Self.suspiciousIPMessage)
             }
         } catch let e as TokenExchangeError {
             throw e
@@ -106,7 +106,7 @@ extension LoginPipeline {
                 do {
                     if try await attackProtection.recordIPAttempt(.preCustomTokenExchange, ip: r.ip, settings: throttling) {
                         await log(TenantLogEvent(
-                            type: "limit_sul", description: "Blocked IP address \(r.ip): \(throttling.preCustomTokenExchange.maxAttempts) invalid subject tokens",
+                            type: "limit_mu", description: "Blocked IP address \(r.ip): \(throttling.preCustomTokenExchange.maxAttempts) invalid subject tokens",
                             clientId: client.clientId, clientName: client.name, ip: r.ip, userAgent: r.userAgent))
                     }
                 } catch {

@@ -72,7 +72,9 @@ public final class LoginPipeline: Sendable {
     let tenantAPI = Mutex<(any TenantAPI)?>(nil)
 
     /// Protocols where a redirect cannot happen: a rule asking for one fails the login.
-    static let nonInteractiveProtocols: Set<String> = ["oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation"]
+    static let nonInteractiveProtocols: Set<String> = [
+        "oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation", "oauth2-token-exchange",
+    ]
 
     public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
         modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory, kdfPool: KDFPool = .shared

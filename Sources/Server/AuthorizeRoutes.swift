@@ -12,6 +12,8 @@ import Tenant
 struct AuthorizeRoutes: RouteGroup {
     static let sessionCookie = "authsim_session"
     static let continueCookie = "authsim_continue"
+    /// Binds a password reset sent away by a post-challenge action to the browser it left from.
+    static let resetCookie = "authsim_reset"
     let authorization: AuthorizationService
     let maximumBodySize: Int
 
@@ -156,7 +158,8 @@ struct AuthorizeRoutes: RouteGroup {
             let q = FormEncoding.decode(request.uri.query ?? "")
             // Back from a password-reset-post-challenge action's redirect.
             if let state = q["state"],
-                let (ticket, outcome) = await authorization.pipeline.continueReset(state: state, query: q, ip: context.clientIP, userAgent: request.headers[.userAgent])
+                let (ticket, outcome) = await authorization.pipeline.continueReset(
+                    state: state, binding: request.cookies[Self.resetCookie]?.value, query: q, ip: context.clientIP, userAgent: request.headers[.userAgent])
             {
                 return Self.resetPage(outcome, ticket: ticket.id, email: ticket.email)
             }
@@ -182,8 +185,10 @@ struct AuthorizeRoutes: RouteGroup {
         switch outcome {
         case .passed: return LoginPage.resetForm(ticket: ticket, email: email, error: nil)
         case .denied(let message): return LoginPage.error(message, status: .forbidden)
-        case .redirect(let url) where !url.isEmpty: return Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
-        case .redirect: return LoginPage.error("This password reset is waiting for you to finish a step on another page.", status: .badRequest)
+        case .redirect(let url, let binding):
+            var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+            response.setCookie(Cookie(name: resetCookie, value: binding, maxAge: 3600, path: "/", httpOnly: true, sameSite: .lax))
+            return response
         }
     }
 

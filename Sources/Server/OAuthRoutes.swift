@@ -64,7 +64,9 @@ struct OAuthRoutes: RouteGroup {
     }
 
     static func error(_ e: OAuthError) -> Response {
-        HTTPJSON.response(e.json, status: HTTPResponse.Status(code: e.status, reasonPhrase: HTTPJSON.reason(e.status)))
+        // An error status is 400–599 whatever produced it.
+        let status = (400...599).contains(e.status) ? e.status : 500
+        return HTTPJSON.response(e.json, status: HTTPResponse.Status(code: status, reasonPhrase: HTTPJSON.reason(status)))
     }
 
     /// Form-encoded or JSON parameters, plus Basic client credentials and the caller's address.

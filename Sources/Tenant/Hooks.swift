@@ -67,7 +67,14 @@ public struct Hook: Sendable, Equatable {
             let dependencies = (o["dependencies"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             hooks.append(Hook(name: name, triggerId: trigger, file: file, source: source, enabled: enabled, secrets: secrets, dependencies: dependencies))
         }
-        // As in Auth0, one enabled hook per extensibility point: the first by name runs.
+        // Names are unique (a hook is compiled under its name).
+        var seen = Set<String>()
+        hooks = hooks.filter { h in
+            if seen.insert(h.name).inserted { return true }
+            notices.append(TenantNotice(file: h.file, message: "a second hook named '\(h.name)': it does not run"))
+            return false
+        }
+        // As in Auth0, one enabled hook per extensibility point: the first by file name runs.
         var active: [String: String] = [:]
         for i in hooks.indices where hooks[i].enabled {
             if let first = active[hooks[i].triggerId] {
@@ -106,9 +113,9 @@ public struct TokenExchangeProfile: Sendable, Equatable {
     public static func reservedTypeProblem(_ type: String) -> String? {
         let lower = type.lowercased()
         if type.isEmpty || type.count > 100 { return "must have 1 to 100 characters" }
-        if lower.hasPrefix("urn:ietf:params:oauth:") { return "is in the IETF's reserved namespace (urn:ietf:params:oauth:)" }
-        if lower.hasPrefix("urn:auth0:") || lower.hasPrefix("https://auth0.com/") || lower.hasPrefix("http://auth0.com/") {
-            return "is in Auth0's reserved namespace"
+        if lower.hasPrefix("urn:ietf") { return "is in the IETF's reserved namespace (urn:ietf)" }
+        for reserved in ["urn:auth0", "urn:okta", "https://auth0.com", "http://auth0.com", "https://okta.com", "http://okta.com"] where lower.hasPrefix(reserved) {
+            return "is in a namespace Auth0 reserves (\(reserved))"
         }
         guard lower.hasPrefix("urn:") || lower.hasPrefix("https://") || lower.hasPrefix("http://") else { return "must be a URI (urn:… or https://…)" }
         return nil

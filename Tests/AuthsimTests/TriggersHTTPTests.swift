@@ -104,8 +104,13 @@ import Testing
             let token = try #require(away.queryItems?.first { $0.name == "session_token" }?.value)
 
             // The external page sends the user back with the token it was given.
-            let back = try await client.send(
-                .get, "continue?state=\(AuthsimTestClient.formEncode(state))&session_token=\(AuthsimTestClient.formEncode(token))")
+            let path = "continue?state=\(AuthsimTestClient.formEncode(state))&session_token=\(AuthsimTestClient.formEncode(token))"
+            // Without the browser's cookie the state alone continues nothing.
+            let elsewhere = try await client.send(.get, path)
+            #expect(elsewhere.status == 403)
+            let cookie = try #require(opened.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+            #expect(cookie.hasPrefix("authsim_reset="))
+            let back = try await client.send(.get, path, headers: ["Cookie": cookie])
             #expect(back.status == 200, "\(back.text)")
             #expect(back.text.contains("name=\"password\""), "the new-password form")
 

@@ -11,9 +11,17 @@ import Testing
 /// `event`/`api` (or Webtask's arguments), in the trace.
 @Suite struct TriggersTests {
     /// The trace a log event points at.
+    /// (A message delivered after the answer stores its trace a moment later: waited for, with
+    /// a deadline no loaded machine misses.)
     func trace(_ p: LoginPipeline, of event: TenantLogEvent?) async throws -> JSONValue {
         let id = try #require(event?.details?["traceId"]?.stringValue, "the event names its trace")
-        return try JSONValue.parse(try #require(try await p.store.trace(id: id)))
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            if let text = try await p.store.trace(id: id) { return try JSONValue.parse(text) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("trace \(id) was never stored")
+        return .null
     }
 
     func logs(_ p: LoginPipeline) async throws -> [TenantLogEvent] {
@@ -78,6 +86,9 @@ import Testing
         f.extraFiles["hooks/cc.js"] = """
             module.exports = function (client, scope, audience, context, cb) {
               if (audience === 'https://api.test') return cb(new InvalidScopeError('no scope for you'));
+              // A status the script makes up is not the answer's (nor can it crash the daemon).
+              if (audience === 'https://odd.test') { var e = new InvalidScopeError('odd'); e.statusCode = 5000; return cb(e); }
+              if (audience === 'https://plain.test') return cb({ code: 'invalid_request', statusCode: -1, message: 'plain object' });
               throw new Error('boom');
             };
             """
@@ -90,6 +101,12 @@ import Testing
         #expect(crashed.denied?.error == "server_error")
         #expect(crashed.denied?.description == "boom")
         #expect(crashed.deniedStatus == 500)
+        let odd = try await p.credentialsExchange(client: client, audience: "https://odd.test", scopes: [], ip: nil, userAgent: nil)
+        #expect(odd.deniedStatus == 400)
+        #expect(odd.denied?.error == "invalid_scope")
+        let plain = try await p.credentialsExchange(client: client, audience: "https://plain.test", scopes: [], ip: nil, userAgent: nil)
+        #expect(plain.deniedStatus == 400)
+        #expect(plain.denied == FlowError("invalid_request", "plain object"))
     }
 
     @Test func registrationAndPasswordHooksRun() async throws {
@@ -98,7 +115,12 @@ import Testing
         f.extraFiles["hooks/pre.js"] = """
             module.exports = function (user, context, cb) {
               if (user.email.endsWith('@blocked.test')) return cb(new PreUserRegistrationError('blocked domain', 'You may not sign up.'));
-              cb(null, { user: { user_metadata: { via: context.connection.name, pwlen: String(user.password.length) }, app_metadata: { tier: 'free' } } });
+              // As Auth0's template writes it: the user it was given (password included) handed back.
+              var response = {};
+              response.user = user;
+              response.user.user_metadata = { via: context.connection.name, pwlen: String(user.password.length) };
+              response.user.app_metadata = { tier: 'free' };
+              cb(null, response);
             };
             """
         f.extraFiles["hooks/post.json"] = #"{"name": "post", "script": "./post.js", "triggerId": "post-user-registration", "enabled": true}"#
@@ -119,6 +141,8 @@ import Testing
         let trace = try await trace(p, of: signup)
         #expect(trace["trace"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["pre", "post"])
         #expect(console(trace) == "registered \(user.userId.dropFirst("auth0|".count)) free")
+        #expect(!trace.serialized().contains("correct horse"), "no password in a stored trace")
+        #expect(trace["trace"]?.arrayValue?.first?["changes"]?["result"]?["user"]?["app_metadata"] == ["tier": "free"])
 
         await #expect(throws: SignupError.self) {
             _ = try await p.signup(clientId: "testclient", connection: "Username-Password-Authentication", email: "x@blocked.test", password: "correct horse", ip: nil, userAgent: nil)
@@ -376,7 +400,7 @@ import Testing
 
         // A redirect: the user comes back to /continue with the state; onContinuePostChallenge runs.
         let t4 = try await resetTicket(p, email: "ann@test.local")
-        guard case .redirect(let url) = await p.resetChallenge(ticket: t4, query: [:], ip: nil, userAgent: nil) else {
+        guard case .redirect(let url, let binding) = await p.resetChallenge(ticket: t4, query: [:], ip: nil, userAgent: nil) else {
             Issue.record("no redirect")
             return
         }
@@ -386,10 +410,20 @@ import Testing
         let state = try #require(c.queryItems?.first { $0.name == "state" }?.value)
         // Not through yet: the form cannot be posted while the action waits.
         await #expect(throws: PasswordResetError.self) { _ = try await p.resetPassword(ticket: t4, password: "a new password", ip: nil) }
-        let back = try #require(await p.continueReset(state: state, query: ["state": state, "ok": "yes"], ip: nil, userAgent: nil))
+        // The state alone (the other site saw it) does not continue the reset: the browser's binding does.
+        let stranger = try #require(await p.continueReset(state: state, binding: "guessed", query: ["state": state, "ok": "yes"], ip: nil, userAgent: nil))
+        guard case .denied = stranger.1 else { Issue.record("a state without its binding continued the reset"); return }
+        // Opening the link again while the action waits sends the user to its page again.
+        guard case .redirect(let again, let rebound) = await p.resetChallenge(ticket: t4, query: [:], ip: nil, userAgent: nil) else {
+            Issue.record("no redirect on a second open")
+            return
+        }
+        #expect(again == url)
+        #expect(await p.continueReset(state: state, binding: binding, query: ["state": state], ip: nil, userAgent: nil)?.1 != .passed, "the first binding was replaced")
+        let back = try #require(await p.continueReset(state: state, binding: rebound, query: ["state": state, "ok": "yes"], ip: nil, userAgent: nil))
         #expect(back.0.id == t4)
         #expect(back.1 == .passed)
-        #expect(await p.continueReset(state: state, query: ["state": state, "ok": "yes"], ip: nil, userAgent: nil) == nil, "a state is used once")
+        #expect(await p.continueReset(state: state, binding: rebound, query: ["state": state, "ok": "yes"], ip: nil, userAgent: nil) == nil, "a state is used once")
         #expect(try await p.resetPassword(ticket: t4, password: "a new password", ip: nil) == "https://app.acme.test/verified")
     }
 }

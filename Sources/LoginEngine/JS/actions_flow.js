@@ -224,32 +224,7 @@ async function __authsim_runPostLogin(req, st) {
         },
         setPrimaryUser: function (id) { context.primaryUser = String(id); return api; }
       },
-      redirect: {
-        sendUserTo: function (url, options) {
-          var u = new URL(url);
-          var q = (options && options.query) || {};
-          Object.keys(q).forEach(function (k) { u.searchParams.set(k, String(q[k])); });
-          redirect = { url: u.href, action: a.name };
-          return api;
-        },
-        encodeToken: function (options) {
-          if (!options || !options.secret) throw new TypeError('api.redirect.encodeToken needs a secret');
-          var now = Math.floor(Date.now() / 1000);
-          var claims = Object.assign({}, options.payload || {}, {
-            sub: event.user.user_id, iss: req.domain, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip
-          });
-          return rt.require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
-        },
-        validateToken: function (options) {
-          var param = (options && options.tokenParameterName) || 'session_token';
-          var token = (event.request.query && event.request.query[param]) || (event.request.body && event.request.body[param]);
-          if (!token) throw new Error("The '" + param + "' parameter is missing");
-          var payload = rt.require('jsonwebtoken').verify(token, options.secret, { algorithms: ['HS256'] });
-          var state = (event.request.query && event.request.query.state) || (event.request.body && event.request.body.state);
-          if (payload.state !== state) throw new Error("The token's state does not match this transaction");
-          return payload;
-        }
-      },
+      redirect: __authsim_redirectAPI(api, event, req.domain, {}, function (href) { redirect = { url: href, action: a.name }; }),
       cache: __authsim_cacheAPI('post-login'),
       // Visible in this action's event at once, and in the next actions' and after a redirect.
       transaction: { setMetadata: function (k, v) { var x = __authsim_plain(v); txMetadata[String(k)] = x; event.transaction.metadata[String(k)] = x; return api; } },
@@ -362,25 +337,26 @@ function __authsim_stringArg(method, name, v, optional) {
   return v;
 }
 
-// api.redirect of password-reset-post-challenge: sendUserTo stops the actions (the user comes
-// back to /continue, where onContinuePostChallenge runs); tokens as post-login's.
-function __authsim_resetRedirectAPI(api, out, event) {
+// api.redirect (post-login, password-reset-post-challenge): sendUserTo hands the URL to `send`
+// (the driver stops the actions there; the user comes back to /continue, where the action's
+// onContinue… runs); encodeToken signs HS256 with the claims Auth0 adds (`extra` besides), and
+// validateToken checks one against the request's parameter and its state.
+function __authsim_redirectAPI(api, event, issuer, extra, send) {
   function param(name) { return (event.request.query && event.request.query[name]) || (event.request.body && event.request.body[name]); }
   return {
     sendUserTo: function (url, options) {
-      var u = new URL(__authsim_stringArg('api.redirect.sendUserTo', 'url', url));
+      var u = new URL(url);
       var q = (options && options.query) || {};
       Object.keys(q).forEach(function (k) { u.searchParams.set(k, String(q[k])); });
-      out.redirect = u.href;
+      send(u.href);
       return api;
     },
     encodeToken: function (options) {
       if (!options || !options.secret) throw new TypeError('api.redirect.encodeToken needs a secret');
       var now = Math.floor(Date.now() / 1000);
       var claims = Object.assign({}, options.payload || {}, {
-        sub: event.user.user_id, iss: event.request.hostname, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip,
-        state: event.transaction.state
-      });
+        sub: event.user.user_id, iss: issuer, iat: now, exp: now + (options.expiresInSeconds || 900), ip: event.request.ip
+      }, extra);
       return rt.require('jsonwebtoken').sign(claims, options.secret, { algorithm: 'HS256' });
     },
     validateToken: function (options) {
@@ -422,7 +398,7 @@ function __authsim_triggerAPI(trigger, out, claims, result, event) {
   case 'password-reset-post-challenge':
     api.access = { deny: function (reason) { out.denied = { error: 'access_denied', error_description: reason === undefined ? '' : String(reason) }; return api; } };
     api.authentication = { challengeWith: mfa.challengeWith, challengeWithAny: mfa.challengeWithAny };
-    api.redirect = __authsim_resetRedirectAPI(api, out, event);
+    api.redirect = __authsim_redirectAPI(api, event, event.request.hostname, { state: event.transaction.state }, function (href) { out.redirect = href; });
     api.transaction = {
       setResultUrl: function (url, options) {
         var u = new URL(__authsim_stringArg('api.transaction.setResultUrl', 'url', url));

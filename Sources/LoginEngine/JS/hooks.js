@@ -35,7 +35,7 @@ function __authsim_hookError(e) {
     if (e.code !== undefined && e.code !== null) o.code = String(e.code);
     if (typeof e.statusCode === 'number' && isFinite(e.statusCode)) o.statusCode = e.statusCode;
     // PreUserRegistrationError(message, userMessage): what the sign-up answers.
-    if (typeof e.userMessage === 'string') o.userMessage = e.userMessage;
+    if (e instanceof PreUserRegistrationError && typeof e.userMessage === 'string') o.userMessage = e.userMessage;
   }
   return o;
 }
@@ -77,6 +77,11 @@ async function __authsim_runHook(input) {
     if (error) {
       entry.outcome = 'error';
       entry.error = error;
+    } else if (req.trigger === 'pre-user-registration') {
+      // Only what Auth0 takes from it: Auth0's own template hands back the user it was given,
+      // password included, which no trace may keep.
+      var u = value && value.user;
+      entry.changes.result = { user: { app_metadata: (u && u.app_metadata) || null, user_metadata: (u && u.user_metadata) || null } };
     } else {
       entry.changes.result = value;
     }

@@ -20,7 +20,8 @@ extension OAuthService {
         }
         let audience = r["audience"] ?? r["resource"]
         let scope = r["scope"] ?? "openid"
-        let body = r.parameters.filter { !["client_secret", "client_assertion"].contains($0.key) }.mapValues(JSONValue.string)
+        // The request's other parameters (extension ones too) for the scripts; never a credential.
+        let body = r.parameters.filter { !["client_secret", "client_assertion", "subject_token", "actor_token"].contains($0.key) }.mapValues(JSONValue.string)
         let request = LoginPipeline.TokenExchangeRequest(
             subjectToken: subjectToken, subjectTokenType: type, audience: audience, scope: scope, ip: r.ip ?? "127.0.0.1", userAgent: r.userAgent, body: body)
         let result: SimulationResult
