@@ -180,6 +180,9 @@ struct ManagementRoutes: RouteGroup {
             try await management.deleteAction(Self.userID(context), force: Self.query(request)["force"] == "true")
             return Response(status: .noContent)
         })
+        api.get("actions/triggers", use: guarded(["read:actions"]) { _, _, _ throws(ManagementError) in
+            HTTPJSON.response(management.listTriggers())
+        })
         api.get("actions/triggers/:id/bindings", use: guarded(["read:actions"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try management.getBindings(Self.userID(context)))
         })

@@ -567,6 +567,12 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.post, "api/v2/actions/actions/\(try r.value("action"))/deploy", token: r.token)
             #expect(res.status == 201)
         }),
+        ("GET /api/v2/actions/triggers", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/actions/triggers", token: r.token)
+            #expect(res.status == 200)
+            let ids = res.json["triggers"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
+            #expect(ids.contains("post-login") && ids.contains("custom-token-exchange") && ids.contains("password-reset-post-challenge"), "\(ids)")
+        }),
         ("GET /api/v2/actions/triggers/{id}/bindings", { (r: Run) async throws in
             let res = try await r.c.send(.get, "api/v2/actions/triggers/post-login/bindings", token: r.token)
             #expect(res.status == 200)

@@ -30,10 +30,12 @@ def test_management_and_simulation_apis_under_schemathesis():
         shutil.rmtree(report, ignore_errors=True)
         os.makedirs(report, exist_ok=True)
         st = os.path.join(os.path.dirname(sys.executable), "schemathesis")
+        # One worker: with two, hypothesis parses lambda sources in two threads at once, which
+        # CPython 3.11's ast.parse does not survive ("AST constructor recursion depth mismatch").
         run = subprocess.run(
             [st, "run", schema_url, "--url", d.base, "-H", "Authorization: Bearer " + token,
              "--checks", CHECKS, "--max-examples", EXAMPLES, "--phases", "examples,coverage,fuzzing",
-             "--seed", "20261122", "--workers", "2", "--generation-database", "none", "--no-color",
+             "--seed", "20261122", "--workers", "1", "--generation-database", "none", "--no-color",
              "--report", "junit,ndjson", "--report-dir", report, "--request-timeout", "30"],
             capture_output=True, text=True, timeout=900)
         with open(os.path.join(report, "output.txt"), "w") as f:
@@ -41,7 +43,7 @@ def test_management_and_simulation_apis_under_schemathesis():
         summary = [line for line in run.stdout.splitlines() if "generated" in line or "passed" in line or "failed" in line]
         print("\n".join(summary))
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-        assert "52 selected" in run.stdout
+        assert "53 selected" in run.stdout
         # The daemon is still healthy afterwards.
         with urllib.request.urlopen(d.base + "/healthz") as r:
             assert json.load(r)["status"] == "ok"

@@ -21,6 +21,19 @@ extension ManagementService {
         ]
     }
 
+    /// `GET /actions/triggers`: every trigger authsim runs, as Auth0 lists them (deploy-cli
+    /// reads this list to export the bindings).
+    public func listTriggers() -> JSONValue {
+        [
+            "triggers": .array(Action.triggers.map { id in
+                [
+                    "id": .string(id), "version": .string(Action.currentVersion(of: id)), "status": "CURRENT", "runtimes": ["node18", "node22"],
+                    "default_runtime": "node22", "compatible_triggers": [],
+                ]
+            })
+        ]
+    }
+
     public func getBindings(_ trigger: String) throws(ManagementError) -> JSONValue {
         guard Action.triggers.contains(trigger) else { throw ManagementError(404, "Unknown trigger \(trigger)", "inexistent_trigger") }
         return bindingsJSON(trigger)
