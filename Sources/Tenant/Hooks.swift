@@ -50,7 +50,8 @@ public struct Hook: Sendable, Equatable {
                 notices.append(TenantNotice(file: rel, message: "hook '\(name)': unknown triggerId '\(trigger)' (Hooks run at \(triggers.joined(separator: ", "))): it does not run"))
                 continue
             }
-            let script = o["script"]?.stringValue ?? "./\(stem).js"
+            // `script` (deploy-cli), `code` (older exports and the Management API's body).
+            let script = o["script"]?.stringValue ?? o["code"]?.stringValue ?? "./\(stem).js"
             let file: String, source: String
             if DeployCLIResources.isInlineScript(script) {
                 (file, source) = (rel, script)

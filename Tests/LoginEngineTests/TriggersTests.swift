@@ -80,6 +80,24 @@ import Testing
         #expect(out.trace.first?["console"]?.arrayValue?.first?["message"]?.stringValue == "hook for testclient")
     }
 
+    /// Older exports: `code` for the script, `active` for enabled; a hook without its file, or at
+    /// a point Hooks never had, is reported and does not run.
+    @Test func olderHookFilesLoadAndBrokenOnesAreReported() async throws {
+        var f = TenantFixture()
+        f.extraFiles["hooks/old.json"] = #"{"name": "old", "code": "./old-code.js", "triggerId": "post-change-password", "active": true}"#
+        f.extraFiles["hooks/old-code.js"] = "module.exports = function (user, context, cb) { cb(); };"
+        f.extraFiles["hooks/gone.json"] = #"{"name": "gone", "script": "./missing.js", "triggerId": "pre-user-registration", "enabled": true}"#
+        f.extraFiles["hooks/login.json"] = #"{"name": "login", "script": "./login.js", "triggerId": "post-login", "enabled": true}"#
+        f.extraFiles["hooks/login.js"] = "module.exports = function () {};"
+        let p = try await makePipeline(f)
+        #expect(p.tenant.hooks.map(\.name) == ["old"])
+        #expect(p.tenant.activeHook("post-change-password")?.file == "hooks/old-code.js")
+        #expect(p.tenant.notices.contains { $0.file == "hooks/gone.json" && $0.message.contains("cannot be read") }, "\(p.tenant.notices)")
+        #expect(p.tenant.notices.contains { $0.file == "hooks/login.json" && $0.message.contains("unknown triggerId 'post-login'") })
+        // The tenant still loads and logs in.
+        #expect(try await simulate(p).outcome == .allowed)
+    }
+
     @Test func aCredentialsExchangeHookRefusesWithAuth0sErrors() async throws {
         var f = TenantFixture()
         f.extraFiles["hooks/cc.json"] = #"{"name": "cc", "script": "./cc.js", "triggerId": "credentials-exchange", "active": true}"#
