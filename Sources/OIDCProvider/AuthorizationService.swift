@@ -23,6 +23,12 @@ public final class AuthorizationService: Sendable {
         self.oauth = OAuthService(pipeline: pipeline)
     }
 
+    /// One parameter of an authorization response.
+    public struct Field: Sendable, Equatable {
+        public var name: String
+        public var value: String
+    }
+
     /// What the browser gets next.
     public enum Step: Sendable {
         /// Render the login page for this transaction.
@@ -35,6 +41,11 @@ public final class AuthorizationService: Sendable {
         case signup(transaction: String, client: Client, connection: String, error: String?)
         /// Send the browser to this URL (the app's callback, with a code or an error).
         case redirect(String, session: String?)
+        /// `response_mode=form_post`: a page that posts `fields` to the app's callback.
+        case formPost(action: String, fields: [Field], session: String?)
+        /// `response_mode=web_message`: a page (in the app's iframe or popup) that posts the
+        /// response to `origin` with `postMessage`.
+        case webMessage(origin: String, fields: [Field], session: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).
         case invalid(String)
         /// Refuse a form or page that failed the anti-forgery check (403; see `BrowserBinding`).

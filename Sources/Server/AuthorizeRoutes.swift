@@ -243,12 +243,20 @@ struct AuthorizeRoutes: RouteGroup {
         case .signup(let tx, let client, let connection, let error):
             return LoginPage.signupForm(transaction: tx, formToken: token(tx), client: client, connection: connection, error: error)
         case .redirect(let url, let session):
-            var response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
-            if let session {
-                response.setCookie(Cookie(name: Self.sessionCookie, value: session, path: "/", httpOnly: true, sameSite: .lax))
-            }
-            return response
+            return withSession(Response(status: .found, headers: [.location: url, .cacheControl: "no-store"]), session)
+        case .formPost(let action, let fields, let session):
+            return withSession(LoginPage.formPost(action: action, fields: fields), session)
+        case .webMessage(let origin, let fields, let session):
+            return withSession(LoginPage.webMessage(origin: origin, fields: fields), session)
         }
+    }
+
+    func withSession(_ response: Response, _ session: String?) -> Response {
+        var response = response
+        if let session {
+            response.setCookie(Cookie(name: Self.sessionCookie, value: session, path: "/", httpOnly: true, sameSite: .lax))
+        }
+        return response
     }
 }
 
@@ -264,7 +272,7 @@ enum Discovery {
             "end_session_endpoint": .string(issuer + "v2/logout"),
             "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
             "response_types_supported": ["code", "id_token", "token id_token"],
-            "response_modes_supported": ["query", "fragment"],
+            "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
             "grant_types_supported": .array(OAuthService.supportedGrants.map(JSONValue.string)),
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256", "HS256"],
@@ -384,6 +392,47 @@ enum LoginPage {
     static func error(_ message: String, status: HTTPResponse.Status) -> Response {
         page("Error", "<h1>Something is wrong</h1><p class=\"error\">\(escape(message))</p>", status: status)
     }
+
+    /// `response_mode=form_post`: the response's fields posted to the app's callback at once
+    /// (a button when scripts are off). Its only script is this page's own, by hash.
+    static func formPost(action: String, fields: [AuthorizationService.Field]) -> Response {
+        let inputs = fields.map { "<input type=\"hidden\" name=\"\(escape($0.name))\" value=\"\(escape($0.value))\">" }.joined()
+        let script = "document.forms[0].submit();"
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Submit this form</title></head><body>
+            <form method="post" action="\(escape(action))">\(inputs)<noscript><button type="submit">Continue</button></noscript></form>
+            <script>\(script)</script></body></html>
+            """
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'none'; script-src '\(scriptHash(script))'; form-action \(AuthorizationService.origin(of: action) ?? "'self'"); frame-ancestors 'none'",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `response_mode=web_message`: the response posted to the app's window (the parent of the
+    /// iframe, or the opener of the popup) at its origin only; framable by that origin alone.
+    static func webMessage(origin: String, fields: [AuthorizationService.Field]) -> Response {
+        var response: [String: JSONValue] = [:]
+        for f in fields { response[f.name] = .string(f.value) }
+        let message: JSONValue = ["type": "authorization_response", "response": .object(response)]
+        // JSON in a script: `<` escaped so no value can close the script element.
+        let data = message.serialized().replacingOccurrences(of: "<", with: "\\u003c")
+        let target = JSONValue.string(origin).serialized().replacingOccurrences(of: "<", with: "\\u003c")
+        let script = "(function(){var w=window.opener||window.parent;w.postMessage(\(data),\(target));})();"
+        let html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization response</title></head><body><script>\(script)</script></body></html>"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'none'; script-src '\(scriptHash(script))'; frame-ancestors \(origin)",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func scriptHash(_ script: String) -> String { AuthorizationService.scriptSource(script) }
 
     static func message(_ text: String) -> Response {
         page("authsim", "<h1>\(escape(text))</h1>")

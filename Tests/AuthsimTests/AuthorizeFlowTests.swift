@@ -187,6 +187,57 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         #expect(await d.stop() == 0)
     }
 
+    /// The response modes the SDKs use (express-openid-connect's default is form_post,
+    /// auth0-spa-js's silent login web_message), max_age and screen_hint.
+    @Test func responseModesMaxAgeAndScreenHint() async throws {
+        let d = try await Daemon.start()
+        let b = Browser()
+        let (_, discovery) = try await d.request(".well-known/openid-configuration")
+        #expect(discovery["response_modes_supported"] == ["query", "fragment", "form_post", "web_message"])
+
+        // form_post: a page that posts the code and state to the callback, nothing in the URL.
+        let login = try await b.go(authorizeURL(d, ["state": "fp-1", "response_mode": "form_post"]))
+        let done = try await b.go(d.base.appendingPathComponent("authorize/login"), form: "tx=\(try #require(tx(login)))&username=ann%40example.com&password=Passw0rd%21")
+        #expect(done.status == 200)
+        #expect(done.location == nil)
+        #expect(done.body.contains(#"<form method="post" action="http://localhost:3000/callback">"#))
+        #expect(Browser.hidden("state", in: done.body) == "fp-1")
+        let code = try #require(Browser.hidden("code", in: done.body))
+        let (ok, tokens) = try await exchange(d, code: code, verifier: nil)
+        #expect(ok == 200)
+        let authTime = try JWT.decode(try #require(tokens["id_token"]?.stringValue)).claims["auth_time"]?.doubleValue
+
+        // web_message: posted to the callback's origin, framable by it alone.
+        let silent = try await b.go(authorizeURL(d, ["state": "wm-1", "prompt": "none", "response_mode": "web_message"]))
+        #expect(silent.status == 200)
+        #expect(silent.body.contains(#""type":"authorization_response""#))
+        #expect(silent.body.contains(#""state":"wm-1""#))
+        #expect(silent.body.contains(#","http://localhost:3000")"#))
+
+        // max_age: a session older than that needs a new login (max_age=0: always); a fresh one does not.
+        let recent = try await b.go(authorizeURL(d, ["state": "ma-1", "max_age": "3600"]))
+        #expect(recent.status == 302)
+        #expect(query(recent.location)["code"] != nil)
+        let forced = try await b.go(authorizeURL(d, ["state": "ma-2", "max_age": "0"]))
+        #expect(forced.status == 200)
+        #expect(tx(forced) != nil, "the login page")
+        let noneButOld = try await b.go(authorizeURL(d, ["state": "ma-3", "max_age": "0", "prompt": "none"]))
+        #expect(query(noneButOld.location)["error"] == "login_required")
+        #expect(authTime != nil)
+
+        // screen_hint=signup opens the sign-up form.
+        let signup = try await b.go(authorizeURL(d, ["state": "sh-1", "prompt": "login", "screen_hint": "signup"]))
+        #expect(signup.status == 200)
+        #expect(signup.body.contains("authorize/signup"))
+
+        // An unknown response_mode, or tokens in a query, is refused on the callback.
+        let unknown = try await b.go(authorizeURL(d, ["state": "x-1", "response_mode": "carrier_pigeon"]))
+        #expect(query(unknown.location)["error"] == "invalid_request")
+        let tokensInQuery = try await b.go(authorizeURL(d, ["state": "x-2", "response_type": "id_token", "nonce": "n", "response_mode": "query"]))
+        #expect(query(tokensInQuery.location)["error"] == "invalid_request")
+        #expect(await d.stop() == 0)
+    }
+
     @Test func authorizeRefusesWhatItCannotRedirectSafely() async throws {
         let d = try await Daemon.start()
         let b = Browser()

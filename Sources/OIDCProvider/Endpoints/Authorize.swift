@@ -17,9 +17,16 @@ extension AuthorizationService {
         guard client.callbacks.contains(redirect) else {
             return .invalid("The redirect_uri \(redirect) is not in the allowed callback URLs of \(client.name)")
         }
-        guard let p = Parameters(query: q) else { return .invalid("Missing client_id or redirect_uri") }
+        guard var p = Parameters(query: q) else { return .invalid("Missing client_id or redirect_uri") }
+        if let mode = p.responseMode, !Self.responseModes.contains(mode) {
+            p.responseMode = nil
+            return errorRedirect(p, "invalid_request", "Unsupported response_mode: \(mode)")
+        }
         guard ["code", "id_token", "id_token token", "token id_token"].contains(p.responseType) else {
             return errorRedirect(p, "unsupported_response_type", "Unsupported response type: \(p.responseType)")
+        }
+        if p.responseType != "code", p.responseMode == "query" {
+            return errorRedirect(p, "invalid_request", "response_mode=query is not allowed with response_type \(p.responseType): tokens never go in a query")
         }
         if p.responseType != "code", p.nonce == nil {
             return errorRedirect(p, "invalid_request", "nonce is required for implicit flows")
@@ -37,7 +44,14 @@ extension AuthorizationService {
         if let c = p.connection, tenant.connection(named: c) == nil {
             return errorRedirect(p, "invalid_request", "Unknown connection \(c)")
         }
-        let session: Session? = if let sessionCookie { await self.session(sessionCookie) } else { nil }
+        // max_age: a session authenticated longer ago than that needs a new login (0: always).
+        var maxAge: Double?
+        if let text = q["max_age"] {
+            guard let seconds = Int(text), seconds >= 0 else { return errorRedirect(p, "invalid_request", "max_age must be a number of seconds") }
+            maxAge = Double(seconds)
+        }
+        var session: Session? = if let sessionCookie { await self.session(sessionCookie) } else { nil }
+        if let s = session, let maxAge, Timestamp.now() - s.authTime > maxAge { session = nil }
         if let session, p.prompt != "login" {
             // An SSO session: log in silently, without counting a login.
             return await complete(p, client: client, sessionID: sessionCookie!) { request in
@@ -56,7 +70,12 @@ extension AuthorizationService {
         if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {
             return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
         }
-        return .login(transaction: tx, client: client, connection: p.connection ?? pipeline.defaultConnectionName, loginHint: p.loginHint, error: nil)
+        let connection = p.connection ?? pipeline.defaultConnectionName
+        // screen_hint=signup opens the sign-up form (database connections).
+        if q["screen_hint"] == "signup", tenant.connection(named: connection)?.isDatabase == true {
+            return .signup(transaction: tx, client: client, connection: connection, error: nil)
+        }
+        return .login(transaction: tx, client: client, connection: connection, loginHint: p.loginHint, error: nil)
     }
 
     /// Social and enterprise connections: their users come from a (simulated) upstream IdP.

@@ -11,7 +11,32 @@ extension AuthorizationService {
     func errorRedirect(_ p: Parameters, _ error: String, _ description: String) -> Step {
         var params = [("error", error), ("error_description", description)]
         if let s = p.state { params.append(("state", s)) }
-        return .redirect(Self.callbackURL(p, params), session: nil)
+        return respond(p, params, session: nil)
+    }
+
+    /// The authorization response in the request's `response_mode`: the callback URL's query or
+    /// fragment, a form posted to it, or a message posted to its origin.
+    func respond(_ p: Parameters, _ params: [(String, String)], session: String?) -> Step {
+        let fields = params.map { Field(name: $0.0, value: $0.1) }
+        switch p.responseMode {
+        case "form_post": return .formPost(action: p.redirectURI, fields: fields, session: session)
+        case "web_message": return .webMessage(origin: Self.origin(of: p.redirectURI) ?? p.redirectURI, fields: fields, session: session)
+        default: return .redirect(Self.callbackURL(p, params), session: session)
+        }
+    }
+
+    /// The response modes `/authorize` accepts (Auth0's).
+    static let responseModes: Set<String> = ["query", "fragment", "form_post", "web_message"]
+
+    /// A Content-Security-Policy source allowing one inline script (the response pages').
+    public static func scriptSource(_ script: String) -> String {
+        "sha256-" + Data(SHA256.hash(data: Data(script.utf8))).base64EncodedString()
+    }
+
+    /// `scheme://host[:port]` of a URL.
+    public static func origin(of url: String) -> String? {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, let host = c.host, !host.isEmpty else { return nil }
+        return "\(scheme)://\(host)" + (c.port.map { ":\($0)" } ?? "")
     }
 
     /// Query for the code flow, fragment for implicit flows (unless response_mode says otherwise).

@@ -103,6 +103,6 @@ extension AuthorizationService {
             }
         }
         if let s = p.state { params.append(("state", s)) }
-        return .redirect(Self.callbackURL(p, params), session: sessionID)
+        return respond(p, params, session: sessionID)
     }
 }
