@@ -29,7 +29,9 @@ function ValidationError(code, message) {
 ValidationError.prototype = Object.create(Error.prototype);
 ValidationError.prototype.constructor = ValidationError;
 
-function __authsim_dbError(e) {
+// What a callback script's callback got as its error, as plain data: {name, message, code?}
+// (custom-database scripts and Hooks).
+rt.callbackError = function (e) {
   if (e === undefined || e === null) return null;
   var o = { name: 'Error', message: '' };
   if (e instanceof Error || (typeof e === 'object' && typeof e.message === 'string')) {
@@ -39,6 +41,12 @@ function __authsim_dbError(e) {
     o.message = typeof e === 'string' ? e : __authsim_json(e) || String(e);
   }
   if (typeof e === 'object' && e.code !== undefined && e.code !== null) o.code = String(e.code);
+  return o;
+};
+
+function __authsim_dbError(e) {
+  var o = rt.callbackError(e);
+  if (!o) return null;
   if (e instanceof WrongUsernameOrPasswordError || o.name === 'WrongUsernameOrPasswordError') o.email = e.email === undefined ? null : e.email;
   return o;
 }

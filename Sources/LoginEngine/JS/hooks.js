@@ -21,22 +21,12 @@ function __authsim_hookExports(name, file) {
   return module;
 }
 
-// Hooks' errors as the callback hands them back: {name, message, code?, statusCode?}.
+// Hooks' errors as the callback hands them back: {name, message, code?, userMessage?} (the
+// status is Auth0's for the error's kind, never one the script set).
 function __authsim_hookError(e) {
-  if (e === undefined || e === null) return null;
-  var o = { name: 'Error', message: '' };
-  if (e instanceof Error || (typeof e === 'object' && typeof e.message === 'string')) {
-    o.name = typeof e.name === 'string' && e.name ? e.name : 'Error';
-    o.message = String(e instanceof Error ? rt.nodeError(e).message : e.message);
-  } else {
-    o.message = typeof e === 'string' ? e : K.json(e) || String(e);
-  }
-  if (typeof e === 'object') {
-    if (e.code !== undefined && e.code !== null) o.code = String(e.code);
-    if (typeof e.statusCode === 'number' && isFinite(e.statusCode)) o.statusCode = e.statusCode;
-    // PreUserRegistrationError(message, userMessage): what the sign-up answers.
-    if (e instanceof PreUserRegistrationError && typeof e.userMessage === 'string') o.userMessage = e.userMessage;
-  }
+  var o = rt.callbackError(e);
+  // PreUserRegistrationError(message, userMessage): what the sign-up answers.
+  if (o && e instanceof PreUserRegistrationError && typeof e.userMessage === 'string') o.userMessage = e.userMessage;
   return o;
 }
 
