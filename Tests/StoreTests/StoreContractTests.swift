@@ -18,7 +18,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             return try SQLiteUserStore(path: dir.appendingPathComponent("store.sqlite").path)
         case .postgres:
-            guard let url = ProcessInfo.processInfo.environment["AUTHSIM_TEST_POSTGRES"] else {
+            guard let url = ProcessInfo.processInfo.environment["AUTHSIM_TEST_POSTGRES"], !url.isEmpty else {
                 throw StoreTestError("AUTHSIM_TEST_POSTGRES is not set: run `make test` (it starts a PostgreSQL cluster), or point it at a database")
             }
             let schema = "t_" + name.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(40)
