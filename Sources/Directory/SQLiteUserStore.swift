@@ -194,6 +194,14 @@ public final class SQLiteUserStore: UserStore {
                     CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at);
                     """)
         }
+        // Sessions and refresh tokens are kept values owned by a user: listed per user.
+        m.registerMigration("v9-ephemeral-owner") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE ephemeral ADD COLUMN owner TEXT;
+                    CREATE INDEX ephemeral_owner ON ephemeral(owner, key) WHERE owner IS NOT NULL;
+                    """)
+        }
         return m
     }
 
@@ -528,10 +536,20 @@ public final class SQLiteUserStore: UserStore {
         }
     }
 
-    public func putEphemeral(_ key: String, _ value: String, expires: Double) async throws {
+    public func putEphemeral(_ key: String, _ value: String, expires: Double, owner: String?) async throws {
         try await guardedWrite { db in
             try db.execute(sql: "DELETE FROM ephemeral WHERE expires < ?", arguments: [Timestamp.now()])
-            try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires) VALUES (?, ?, ?)", arguments: [key, value, expires])
+            try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires, owner) VALUES (?, ?, ?, ?)", arguments: [key, value, expires, owner])
+        }
+    }
+
+    public func ephemeralValues(owner: String, prefix: String, now: Double) async throws -> [(key: String, value: String)] {
+        try await pool.read { db in
+            // A range on the key, not LIKE: the prefix may hold `%` or `_`.
+            try Row.fetchAll(
+                db, sql: "SELECT key, value FROM ephemeral WHERE owner = ? AND key >= ? AND key < ? AND expires > ? ORDER BY key",
+                arguments: [owner, prefix, prefix + "\u{10FFFF}", now]
+            ).map { (key: $0["key"], value: $0["value"]) }
         }
     }
 
@@ -584,13 +602,17 @@ public final class SQLiteUserStore: UserStore {
 
     /// One write transaction, which SQLite serializes with every other writer of the file.
     public func modifyEphemeral<T: Sendable>(
-        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+        _ key: String, now: Double, owner: String?, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
     ) async throws -> T {
         try await guardedWrite { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM ephemeral WHERE key = ? AND expires > ?", arguments: [key, now])
             let (value, result) = try change(current)
             if let value {
-                try db.execute(sql: "INSERT OR REPLACE INTO ephemeral (key, value, expires) VALUES (?, ?, ?)", arguments: [key, value.0, value.expires])
+                try db.execute(
+                    sql: """
+                        INSERT INTO ephemeral (key, value, expires, owner) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(key) DO UPDATE SET value = excluded.value, expires = excluded.expires, owner = COALESCE(excluded.owner, ephemeral.owner)
+                        """, arguments: [key, value.0, value.expires, owner])
             } else {
                 try db.execute(sql: "DELETE FROM ephemeral WHERE key = ?", arguments: [key])
             }

@@ -81,17 +81,22 @@ public protocol UserStore: Sendable {
     func claimMetaValue(_ key: String, _ value: String) async throws -> Bool
 
     /// Short-lived values shared by every daemon on the store (authorization codes, login
-    /// transactions, SSO sessions): kept until `expires`; putting a key again replaces it.
-    func putEphemeral(_ key: String, _ value: String, expires: Double) async throws
+    /// transactions, SSO sessions, refresh tokens): kept until `expires`; putting a key again
+    /// replaces it. `owner` (a user id) lets `ephemeralValues(owner:prefix:now:)` list a user's
+    /// values of one kind.
+    func putEphemeral(_ key: String, _ value: String, expires: Double, owner: String?) async throws
+    /// The unexpired values of `owner` whose keys start with `prefix`, in key order.
+    func ephemeralValues(owner: String, prefix: String, now: Double) async throws -> [(key: String, value: String)]
     /// An unexpired value, left in place (nil when absent or expired).
     func readEphemeral(_ key: String, now: Double) async throws -> String?
     /// Removes and returns an unexpired value (nil when absent, expired or already taken).
     func takeEphemeral(_ key: String, now: Double) async throws -> String?
     /// Reads, changes and writes one short-lived value atomically, across every daemon on the
     /// store (counters, tries): `change` gets the unexpired value (or nil) and returns the new
-    /// value with its expiry (nil removes it) and a result for the caller.
+    /// value with its expiry (nil removes it) and a result for the caller. A value it creates
+    /// gets `owner`; one it changes keeps its owner.
     func modifyEphemeral<T: Sendable>(
-        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+        _ key: String, now: Double, owner: String?, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
     ) async throws -> T
 
     /// Keeps a login's trace (the simulation result JSON) under an id tokens refer to.
@@ -139,6 +144,17 @@ public enum LoginRecord: Sendable {
 }
 
 extension UserStore {
+    /// A value no user owns.
+    public func putEphemeral(_ key: String, _ value: String, expires: Double) async throws {
+        try await putEphemeral(key, value, expires: expires, owner: nil)
+    }
+
+    public func modifyEphemeral<T: Sendable>(
+        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+    ) async throws -> T {
+        try await modifyEphemeral(key, now: now, owner: nil, change)
+    }
+
     /// Stores on a server (PostgreSQL) report their failures per call.
     public func storageProblem() -> StorageProblem? { nil }
     public func failedWrites() -> (count: Int, last: StorageProblem?) { (0, nil) }

@@ -42,7 +42,7 @@ package struct LoginContext: Sendable {
         ip = request.ip ?? "127.0.0.1"
         now = Timestamp.now()
         traceId = randomHexID()
-        sessionID = randomHexID()
+        sessionID = request.session?.id ?? randomHexID()
         scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
         audience = request.audience ?? revision.tenant.settings.defaultAudience
         resourceServer = audience.flatMap { revision.tenant.resourceServer(identifier: $0) }

@@ -39,18 +39,32 @@ extension LoginPipeline {
             "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
             "request": .object(req),
             "authentication": [
-                "methods": [["name": method, "timestamp": .string(Timestamp.format(now))]],
+                "methods": request.session.map { s in .array(s.methods.map { ["name": .string($0.name), "timestamp": .string(Timestamp.format($0.timestamp))] }) }
+                    ?? [["name": method, "timestamp": .string(Timestamp.format(now))]],
                 "riskAssessment": request.context["riskAssessment"] ?? .null,
             ],
             "authorization": ["roles": .array(roles.map(JSONValue.string))],
             "stats": ["logins_count": .number(Double(user.loginsCount))],
             "tenant": ["id": .string(tenant.name)],
             "transaction": .object(transaction),
-            "session": ["id": .string(sessionID)],
+            "session": session(request.session, login: login, method: method) ?? ["id": .string(sessionID)],
         ]
+        if let refreshToken = request.refreshToken { event["refresh_token"] = refreshToken }
         if let audience { event["resource_server"] = ["identifier": .string(audience)] }
         if let org = request.context["organization"] { event["organization"] = org }
         return .object(event)
+    }
+
+    /// `event.session`: the browser's session; one this login is creating is the user's, made
+    /// by this login's method.
+    func session(_ session: LoginSession?, login: LoginContext, method: JSONValue) -> JSONValue? {
+        guard var s = session else { return nil }
+        if s.userId.isEmpty {
+            s.userId = login.user.userId
+            s.connection = login.connection.name
+            s.methods = [LoginSession.Method(name: method.stringValue ?? "pwd", timestamp: login.now)]
+        }
+        return s.json
     }
 
     /// `event.client` of every trigger.

@@ -181,9 +181,16 @@ extension LoginPipeline {
         }
     }
 
-    /// post-change-password (the hook, then the actions), after a password change (Management
-    /// API or reset); its failures are logged.
+    /// After a password change (Management API or reset): the user's refresh tokens are
+    /// revoked, then post-change-password runs (the hook, then the actions); failures are logged.
     public func passwordChanged(_ user: UserProfile, ip: String?) async {
+        // A new password revokes the user's refresh tokens.
+        do {
+            let n = try await revokeRefreshTokens(userId: user.userId)
+            if n > 0 { logger.info("refresh tokens revoked by a password change", metadata: ["user": .string(user.userId), "count": .stringConvertible(n)]) }
+        } catch {
+            logger.error("could not revoke refresh tokens after a password change: \(error)")
+        }
         let rev = current
         let tenant = rev.tenant
         let bound = tenant.boundActions("post-change-password")

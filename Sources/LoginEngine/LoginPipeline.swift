@@ -244,7 +244,12 @@ public final class LoginPipeline: Sendable {
     /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login
     /// count does not change. `client` (authenticated by the caller) is looked up again in the
     /// flow's revision, so the flow sees that revision's settings of it.
-    public func refresh(userId: String, client: Client, audience: String?, scope: String, ip: String?) async throws(PipelineError) -> SimulationResult {
+    /// The flow of a refresh-token exchange (`oauth2-refresh-token`): `refreshToken` is
+    /// `event.refresh_token`, `session` the login session the token belongs to, if it lives.
+    public func refresh(
+        userId: String, client: Client, audience: String?, scope: String, ip: String?, userAgent: String? = nil, refreshToken: JSONValue? = nil,
+        session: LoginSession? = nil
+    ) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
         var request = SimulationRequest(user: .stored(userId))
@@ -252,6 +257,9 @@ public final class LoginPipeline: Sendable {
         request.audience = audience
         request.scope = scope
         request.ip = ip
+        request.userAgent = userAgent
+        request.refreshToken = refreshToken
+        request.session = session
         let rev = current
         guard let client = rev.tenant.clients.first(where: { $0.clientId == client.clientId }) else {
             throw .unknownClient(client.name, known: rev.tenant.clients.map(\.name))
@@ -324,6 +332,8 @@ public final class LoginPipeline: Sendable {
         let (protocolName, now, ip, started, traceId) = (login.protocolName, login.now, login.ip, login.started, login.traceId)
         let rev = login.revision
         let tenant = rev.tenant
+        // What the scripts asked of the session and the refresh token (`api.session`, `api.refreshToken`).
+        var lifetimes: JSONValue?
         func finish(_ outcome: SimulationResult.Outcome, _ error: FlowError?, user: UserProfile, trace: [JSONValue] = [], warnings: [String] = [],
                     tokens: TokenIssuer.Issued? = nil, multifactor: JSONValue? = nil, redirect: JSONValue? = nil,
                     sources: (id: [String: String], access: [String: String]) = ([:], [:])) -> SimulationResult {
@@ -344,6 +354,8 @@ public final class LoginPipeline: Sendable {
                 metadataStored: stored, droppedClaims: tokens?.dropped ?? [], trace: trace, warnings: warnings, client: client.name,
                 connection: connection.name, protocolName: protocolName, durationMs: (monotonicSeconds() - started) * 1000,
                 traceId: traceId)
+            result.sessionChanges = LifetimeChanges(lifetimes?["session"])
+            result.refreshTokenChanges = LifetimeChanges(lifetimes?["refreshToken"])
             if let tokens {
                 let idClaims = tokens.idToken.claims.objectValue ?? [:]
                 let atClaims = tokens.accessToken.claims.objectValue ?? [:]
@@ -386,6 +398,7 @@ public final class LoginPipeline: Sendable {
         let outcome = try await rev.rulesRunner.run(
             user: scriptUser(user), context: scriptContext(login),
             inputs: inputs, environment: environment, runtime: runtime)
+        lifetimes = outcome.lifetimes
 
         // The stored (or in-memory) state after the rules' writes: read again only when a script
         // wrote to the store or called out (the Management API over HTTP).

@@ -166,6 +166,8 @@ public struct RulesRunner: Sendable {
         var accessToken: [String: JSONValue]
         var multifactor: JSONValue?
         var redirect: JSONValue?
+        /// `{session, refreshToken}`: what `api.session` and `api.refreshToken` asked.
+        var lifetimes: JSONValue?
         var primaryUser: String?
         /// Set when the flow stopped for a redirect: what `/continue` needs to resume it.
         var resume: JSONValue?
@@ -247,6 +249,7 @@ public struct RulesRunner: Sendable {
                 error: out["error"].flatMap { e in e["error"]?.stringValue.map { FlowError($0, e["error_description"]?.stringValue ?? "") } },
                 idToken: out["idToken"]?.objectValue ?? [:], accessToken: out["accessToken"]?.objectValue ?? [:],
                 multifactor: out["multifactor"].flatMap { $0.isNull ? nil : $0 }, redirect: out["redirect"].flatMap { $0.isNull ? nil : $0 },
+                lifetimes: out["lifetimes"].flatMap { $0.isNull ? nil : $0 },
                 primaryUser: out["primaryUser"]?.stringValue, resume: out["resume"].flatMap { $0.isNull ? nil : $0 },
                 claimSources: (
                     (sources?["idToken"]?.objectValue ?? [:]).compactMapValues(\.stringValue),

@@ -42,6 +42,10 @@ public struct SimulationRequest: Sendable {
     /// A raw upstream IdP profile: the login goes through `connection` (social or enterprise)
     /// as that IdP user, instead of `user`.
     public var idpProfile: JSONValue?
+    /// The login session a browser flow runs in (`event.session`; its id is the tokens' `sid`).
+    public var session: LoginSession?
+    /// `event.refresh_token` of a refresh-token exchange.
+    public var refreshToken: JSONValue?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
     /// Set by `simulate`: the login had no credentials, so its tokens carry the

@@ -38,6 +38,10 @@ public struct SimulationResult: Sendable {
     public var idToken: IssuedToken?
     public var accessToken: IssuedToken?
     public var multifactor: JSONValue?
+    /// What the scripts asked of the login's session (`api.session.*`).
+    public var sessionChanges: LifetimeChanges?
+    /// What the scripts asked of the refresh token being exchanged (`api.refreshToken.*`).
+    public var refreshTokenChanges: LifetimeChanges?
     public var redirect: JSONValue?
     public var persistedAppMetadata: [String: JSONValue]
     public var persistedUserMetadata: [String: JSONValue]

@@ -237,3 +237,17 @@ enum Reachability {
         }
     }
 }
+
+extension OutboundPolicy {
+    /// A form POST the daemon itself sends (back-channel logout tokens): the same client and
+    /// allow-list as the scripts' calls, no redirects followed, at most 10 s. The answer's status,
+    /// or nil when there was none (refused, unreachable, not allowed).
+    public func postForm(_ url: String, body: String) async -> Int? {
+        let args: JSONValue = [
+            "method": "POST", "url": .string(url), "headers": [["content-type", "application/x-www-form-urlencoded"]],
+            "body": .string(Data(body.utf8).base64EncodedString()), "timeoutMs": 10_000, "followRedirects": false,
+        ]
+        guard let text = try? await OutboundHTTP.perform(args, policy: self), let out = try? JSONValue.parse(text) else { return nil }
+        return out["status"]?.intValue
+    }
+}

@@ -9,7 +9,9 @@ import Tokens
 /// The token endpoint's answer: tokens, scope, expiry, a refresh token when asked for.
 extension OAuthService {
     /// Turns a login result into the token response, or its OAuth error.
-    func tokenResponse(_ result: SimulationResult, client: Client, scope: String, audience: String?, issueRefreshToken: Bool = true) async throws(OAuthError) -> JSONValue {
+    func tokenResponse(
+        _ result: SimulationResult, client: Client, scope: String, audience: String?, refreshToken: RefreshTokenIssue = .new(sessionId: nil), request r: OAuthRequest? = nil
+    ) async throws(OAuthError) -> JSONValue {
         switch result.outcome {
         case .allowed: break
         case .denied, .redirect, .error:
@@ -26,26 +28,44 @@ extension OAuthService {
             }
         }
         guard let id = result.idToken, let at = result.accessToken else { throw OAuthError(500, "server_error", "no tokens were issued") }
-        return try await tokenResponse(idToken: id, accessToken: at, userId: result.user["user_id"]?.stringValue, client: client, scope: scope, audience: audience, issueRefreshToken: issueRefreshToken)
+        return try await tokenResponse(
+            idToken: id, accessToken: at, userId: result.user["user_id"]?.stringValue, client: client, scope: scope, audience: audience, refreshToken: refreshToken, request: r)
     }
 
-    /// The token response for a login's tokens (a refresh token too with `offline_access`).
-    func tokenResponse(idToken id: IssuedToken, accessToken at: IssuedToken, userId: String?, client: Client, scope: String, audience: String?, issueRefreshToken: Bool = true) async throws(OAuthError) -> JSONValue {
+    /// Which refresh token a token response carries.
+    enum RefreshTokenIssue {
+        /// A new one (a new family) when `offline_access` was asked and is allowed.
+        case new(sessionId: String?)
+        /// This one (a refresh grant's successor), or none.
+        case given(String?)
+    }
+
+    /// The token response for a login's tokens (a refresh token too with `offline_access`, when
+    /// the client may use the refresh grant and the API allows offline access).
+    func tokenResponse(
+        idToken id: IssuedToken, accessToken at: IssuedToken, userId: String?, client: Client, scope: String, audience: String?,
+        refreshToken: RefreshTokenIssue = .new(sessionId: nil), request r: OAuthRequest? = nil
+    ) async throws(OAuthError) -> JSONValue {
         var out: [String: JSONValue] = ["token_type": "Bearer"]
         out["access_token"] = .string(at.jwt ?? at.opaque ?? "")
         out["expires_in"] = .number(at.claims["exp"]?.doubleValue.map { max(0, $0 - Timestamp.now().rounded(.down)) } ?? 86400)
         out["scope"] = at.claims["scope"] ?? .string(scope)
         let scopes = Set(scope.split(separator: " ").map(String.init))
         if scopes.contains("openid"), let jwt = id.jwt { out["id_token"] = .string(jwt) }
-        if issueRefreshToken, scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), let userId {
-            let token = OpaqueToken.new()
+        switch refreshToken {
+        case .given(let token): if let token { out["refresh_token"] = .string(token) }
+        case .new(let sessionId):
+            // The Management API (and an API's `allow_offline_access` off) gets none, as in Auth0.
+            let api = audience.flatMap { tenant.resourceServer(identifier: $0) }
+            let offline = api.map(\.allowsOfflineAccess) ?? (audience == nil || audience == tenant.settings.effectiveIssuer + "userinfo")
+            guard scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), offline, let userId else { break }
             do {
-                try await pipeline.store.saveRefreshToken(
-                    RefreshTokenRecord(hash: OpaqueToken.hash(token), userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: Timestamp.now()))
+                let issued = try await pipeline.issueRefreshToken(
+                    userId: userId, client: client, audience: audience, scope: scope, sessionId: sessionId, ip: r?.ip, userAgent: r?.userAgent)
+                out["refresh_token"] = .string(issued.token)
             } catch {
                 throw OAuthError(500, "server_error", String(describing: error))
             }
-            out["refresh_token"] = .string(token)
         }
         return .object(out)
     }

@@ -118,6 +118,11 @@ public final class PostgresUserStore: UserStore {
             "CREATE INDEX IF NOT EXISTS logs_created ON logs(created_at)",
             "CREATE INDEX IF NOT EXISTS traces_created ON traces(created_at)",
         ]),
+        // Sessions and refresh tokens are kept values owned by a user: listed per user.
+        (7, [
+            "ALTER TABLE ephemeral ADD COLUMN IF NOT EXISTS owner text",
+            "CREATE INDEX IF NOT EXISTS ephemeral_owner ON ephemeral(owner, key) WHERE owner IS NOT NULL",
+        ]),
     ]
 
     func migrate() async throws {
@@ -483,11 +488,25 @@ public final class PostgresUserStore: UserStore {
         return claimed
     }
 
-    public func putEphemeral(_ key: String, _ value: String, expires: Double) async throws {
+    public func putEphemeral(_ key: String, _ value: String, expires: Double, owner: String?) async throws {
         try await client.query("DELETE FROM ephemeral WHERE expires < \(Timestamp.now())", logger: logger)
         try await client.query(
-            "INSERT INTO ephemeral (key, value, expires) VALUES (\(key), \(value), \(expires)) ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
-            logger: logger)
+            """
+            INSERT INTO ephemeral (key, value, expires, owner) VALUES (\(key), \(value), \(expires), \(owner))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires, owner = excluded.owner
+            """, logger: logger)
+    }
+
+    public func ephemeralValues(owner: String, prefix: String, now: Double) async throws -> [(key: String, value: String)] {
+        // A range on the key, not LIKE: the prefix may hold `%` or `_`; `COLLATE "C"` orders by bytes.
+        let rows = try await client.query(
+            """
+            SELECT key, value FROM ephemeral WHERE owner = \(owner) AND key COLLATE "C" >= \(prefix) AND key COLLATE "C" < \(prefix + "\u{10FFFF}")
+            AND expires > \(now) ORDER BY key COLLATE "C"
+            """, logger: logger)
+        var out: [(key: String, value: String)] = []
+        for try await (k, v) in rows.decode((String, String).self) { out.append((k, v)) }
+        return out
     }
 
     public func readEphemeral(_ key: String, now: Double) async throws -> String? {
@@ -558,7 +577,7 @@ public final class PostgresUserStore: UserStore {
     /// for: a busy key frees its pooled connection and tries again shortly, so a flood of
     /// requests for one key cannot hold every connection of the pool.
     public func modifyEphemeral<T: Sendable>(
-        _ key: String, now: Double, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
+        _ key: String, now: Double, owner: String?, _ change: @Sendable (String?) throws -> (value: (String, expires: Double)?, result: T)
     ) async throws -> T {
         var pause: UInt64 = 1_000_000
         let giveUp = ContinuousClock.now + .seconds(10)
@@ -578,8 +597,9 @@ public final class PostgresUserStore: UserStore {
                     if let value {
                         try await c.query(
                             """
-                            INSERT INTO ephemeral (key, value, expires) VALUES (\(key), \(value.0), \(value.expires))
-                            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires
+                            INSERT INTO ephemeral (key, value, expires, owner) VALUES (\(key), \(value.0), \(value.expires), \(owner))
+                            ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires,
+                              owner = COALESCE(excluded.owner, ephemeral.owner)
                             """, logger: self.logger)
                     } else {
                         try await c.query("DELETE FROM ephemeral WHERE key = \(key)", logger: self.logger)

@@ -171,9 +171,18 @@ struct AuthorizeRoutes: RouteGroup {
             let target = await authorization.logout(
                 sessionCookie: request.cookies[Self.sessionCookie]?.value, returnTo: request.uri.queryParameters["returnTo"].map(String.init),
                 clientId: request.uri.queryParameters["client_id"].map(String.init))
-            var response = target.map { Response(status: .found, headers: [.location: $0]) } ?? LoginPage.message("You are logged out.")
-            response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
-            return response
+            return Self.loggedOut(target.map { .redirect($0) } ?? .page)
+        }
+        // OpenID Connect RP-Initiated Logout: the query, or a posted form.
+        router.get("oidc/logout") { request, _ -> Response in
+            let q = FormEncoding.decode(request.uri.query ?? "")
+            return Self.loggedOut(await authorization.oidcLogout(q, sessionCookie: request.cookies[Self.sessionCookie]?.value))
+        }
+        router.post("oidc/logout") { request, _ -> Response in
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            return Self.loggedOut(await authorization.oidcLogout(form, sessionCookie: request.cookies[Self.sessionCookie]?.value))
         }
         router.get(".well-known/openid-configuration") { _, _ -> Response in
             HTTPJSON.response(Discovery.document(authorization.pipeline.tenant.settings.effectiveIssuer))
@@ -251,6 +260,18 @@ struct AuthorizeRoutes: RouteGroup {
         }
     }
 
+    /// A logout's answer; the session cookie goes unless the request was refused.
+    static func loggedOut(_ step: AuthorizationService.LogoutStep) -> Response {
+        var response: Response
+        switch step {
+        case .invalid(let message): return LoginPage.error(message, status: .badRequest)
+        case .redirect(let url): response = Response(status: .found, headers: [.location: url, .cacheControl: "no-store"])
+        case .page: response = LoginPage.message("You are logged out.")
+        }
+        response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+
     func withSession(_ response: Response, _ session: String?) -> Response {
         var response = response
         if let session {
@@ -269,7 +290,9 @@ enum Discovery {
             "userinfo_endpoint": .string(issuer + "userinfo"),
             "jwks_uri": .string(issuer + ".well-known/jwks.json"),
             "revocation_endpoint": .string(issuer + "oauth/revoke"),
-            "end_session_endpoint": .string(issuer + "v2/logout"),
+            "end_session_endpoint": .string(issuer + "oidc/logout"),
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
             "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
             "response_types_supported": ["code", "id_token", "token id_token"],
             "response_modes_supported": ["query", "fragment", "form_post", "web_message"],

@@ -139,6 +139,38 @@ struct ManagementRoutes: RouteGroup {
         api.patch("attack-protection/suspicious-ip-throttling", use: guarded(["update:attack_protection"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.patchAttackProtection(.suspiciousIPThrottling, try await json(request)))
         })
+        api.get("sessions/:id", use: guarded(["read:sessions"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.session(id: Self.userID(context)))
+        })
+        api.delete("sessions/:id", use: guarded(["delete:sessions"]) { _, context, _ throws(ManagementError) in
+            try await management.endSession(id: Self.userID(context), revokeRefreshTokens: false)
+            return Response(status: .ok)
+        })
+        api.post("sessions/:id/revoke", use: guarded(["delete:sessions"]) { _, context, _ throws(ManagementError) in
+            try await management.endSession(id: Self.userID(context), revokeRefreshTokens: true)
+            return Response(status: .accepted)
+        })
+        api.get("users/:id/sessions", use: guarded(["read:sessions"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userSessions(Self.userID(context)))
+        })
+        api.delete("users/:id/sessions", use: guarded(["delete:sessions"]) { _, context, _ throws(ManagementError) in
+            try await management.endUserSessions(Self.userID(context))
+            return Response(status: .accepted)
+        })
+        api.get("refresh-tokens/:id", use: guarded(["read:refresh_tokens"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.refreshToken(id: Self.userID(context)))
+        })
+        api.delete("refresh-tokens/:id", use: guarded(["delete:refresh_tokens"]) { _, context, _ throws(ManagementError) in
+            try await management.revokeRefreshToken(id: Self.userID(context))
+            return Response(status: .ok)
+        })
+        api.get("users/:id/refresh-tokens", use: guarded(["read:refresh_tokens"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userRefreshTokens(Self.userID(context)))
+        })
+        api.delete("users/:id/refresh-tokens", use: guarded(["delete:refresh_tokens"]) { _, context, _ throws(ManagementError) in
+            try await management.revokeUserRefreshTokens(Self.userID(context))
+            return Response(status: .accepted)
+        })
         api.get("logs", use: guarded(["read:logs"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
         })

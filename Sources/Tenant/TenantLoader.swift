@@ -59,6 +59,7 @@ public enum TenantLoader {
             let o = try object(try readJSON("tenant.json"), "tenant.json")
             tenantDocument = o
             settings.friendlyName = o["friendly_name"]?.stringValue
+            settings.sessionLifetimes = try SessionLifetimes.read(o, file: "tenant.json")
             settings.defaultAudience = o["default_audience"]?.stringValue
             settings.defaultDirectory = o["default_directory"]?.stringValue
             let flags = o["flags"]?.objectValue ?? [:]
@@ -235,6 +236,7 @@ public enum TenantLoader {
                     grantTypes: (o["grant_types"]?.arrayValue ?? []).compactMap(\.stringValue),
                     isFirstParty: o["is_first_party"]?.boolValue ?? true, raw: o))
             clients[clients.count - 1].webOrigins = Client.webOrigins(raw: o, callbacks: clients[clients.count - 1].callbacks)
+            clients[clients.count - 1].refreshTokenPolicy = try RefreshTokenPolicy.read(o["refresh_token"], file: rel)
             if Client.reservedIDs.contains(clients[clients.count - 1].clientId) {
                 throw TenantError(file: rel, message: "client_id '\(clients[clients.count - 1].clientId)' is the daemon's own (\(Client.reservedIDs.sorted().joined(separator: ", "))): choose another")
             }

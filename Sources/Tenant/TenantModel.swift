@@ -127,6 +127,8 @@ public struct Client: Sendable, Equatable {
     /// The origins that may call the Authentication API from browser JavaScript as this client
     /// (see `Client.webOrigins(raw:callbacks:)`).
     public var webOrigins: [WebOrigin] = []
+    /// The application's refresh-token settings (`refresh_token`).
+    public var refreshTokenPolicy = RefreshTokenPolicy()
 
     /// `none` for public clients (SPAs, native apps), which authenticate with PKCE instead of a secret.
     public var tokenEndpointAuthMethod: String {
@@ -265,6 +267,8 @@ public struct TenantSettings: Sendable, Equatable {
     /// `authsim.trusted_proxies`: reverse proxies (addresses or CIDR ranges) whose
     /// `X-Forwarded-For` names the client; none by default.
     public var trustedProxies: [String] = []
+    /// Login sessions' lifetimes (`session_lifetime`, `idle_session_lifetime`).
+    public var sessionLifetimes = SessionLifetimes()
 
     public init() {
         domain = "authsim.local"

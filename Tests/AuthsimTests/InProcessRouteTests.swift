@@ -1,6 +1,7 @@
 import AuthsimTesting
 import Foundation
 import JSONCore
+import LoginEngine
 import Prometheus
 import ScriptRuntime
 import Server
@@ -71,6 +72,30 @@ struct InProcessDaemon: Sendable {
         static func tx(_ html: String) -> String? {
             guard let r = html.range(of: #"name="tx" value="([a-f0-9]+)""#, options: .regularExpression) else { return nil }
             return String(html[r].split(separator: "\"")[3])
+        }
+
+        /// A password login in a fresh browser, its code exchanged: the session cookie and the tokens.
+        func browserLogin() async throws -> (cookie: String, tokens: JSONValue) {
+            let b = AuthsimTestBrowser(c)
+            let page = try await b.get(authorizeQuery())
+            let tx = try #require(Run.tx(page.text))
+            let res = try await b.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            let location = try #require(res.header("Location"))
+            let code = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value)
+            let tokens = try await c.form(
+                "oauth/token",
+                ["grant_type": "authorization_code", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "code": code, "redirect_uri": InProcess.callback])
+            return (try #require(res.cookies["authsim_session"]), tokens.json)
+        }
+
+        func refresh(_ token: String) async throws -> AuthsimTestResponse {
+            try await c.form("oauth/token", ["grant_type": "refresh_token", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "refresh_token": token])
+        }
+
+        /// Whether a silent login with this session cookie still finds the session.
+        func sessionLives(_ cookie: String) async throws -> Bool {
+            let res = try await c.send(.get, authorizeQuery("&prompt=none"), headers: ["Cookie": "authsim_session=" + cookie])
+            return res.header("Location")?.hasPrefix(InProcess.callback + "?code=") == true
         }
 
         func authorizeQuery(_ extra: String = "") -> String {
@@ -255,6 +280,115 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.get, "continue?state=unknown")
             #expect(res.status == 400)
             #expect(res.text.contains("can no longer be continued"))
+        }),
+        ("GET /api/v2/users/{id}/sessions", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/sessions", token: r.token)
+            #expect(res.status == 200)
+            let id = LoginSession.id(cookie: try r.value("session"))
+            let mine = try #require(res.json["sessions"]?.arrayValue?.first { $0["id"]?.stringValue == id })
+            #expect(mine["clients"] == [["client_id": .string(InProcess.appClient)]])
+            #expect(mine["authentication"]?["methods"]?.arrayValue?.first?["name"] == "pwd")
+            r.values["sid"] = id
+            #expect(try await r.c.send(.get, "api/v2/users/auth0%7Cnobody/sessions", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/sessions/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/sessions/\(try r.value("sid"))", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["user_id"]?.stringValue == InProcess.ann)
+            #expect(res.json["expires_at"]?.stringValue != nil && res.json["idle_expires_at"]?.stringValue != nil)
+            #expect(try await r.c.send(.get, "api/v2/sessions/nope", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/users/{id}/refresh-tokens", { (r: Run) async throws in
+            let login = try await r.browserLogin()
+            let token = try #require(login.tokens["refresh_token"]?.stringValue)
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/refresh-tokens", token: r.token)
+            #expect(res.status == 200)
+            let listed = try #require(res.json["tokens"]?.arrayValue?.first { $0["id"]?.stringValue == StoredRefreshToken.id(token: token) })
+            #expect(listed["session_id"]?.stringValue == LoginSession.id(cookie: login.cookie))
+            #expect(listed["rotating"] == false)
+            r.values["rt"] = token
+        }),
+        ("GET /api/v2/refresh-tokens/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/refresh-tokens/\(StoredRefreshToken.id(token: try r.value("rt")))", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json["client_id"]?.stringValue == InProcess.appClient)
+            #expect(res.json["resource_servers"]?.arrayValue?.first?["scopes"]?.stringValue?.contains("offline_access") == true)
+            #expect(try await r.c.send(.get, "api/v2/refresh-tokens/nope", token: r.token).status == 404)
+        }),
+        ("DELETE /api/v2/refresh-tokens/{id}", { (r: Run) async throws in
+            #expect(try await r.refresh(try r.value("rt")).status == 200)
+            let res = try await r.c.send(.delete, "api/v2/refresh-tokens/\(StoredRefreshToken.id(token: try r.value("rt")))", token: r.token)
+            #expect(res.status == 200)
+            #expect(try await r.refresh(try r.value("rt")).json["error"] == "invalid_grant")
+            #expect(try await r.c.send(.delete, "api/v2/refresh-tokens/nope", token: r.token).status == 404)
+        }),
+        ("DELETE /api/v2/users/{id}/refresh-tokens", { (r: Run) async throws in
+            let token = try #require(try await r.browserLogin().tokens["refresh_token"]?.stringValue)
+            let res = try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/refresh-tokens", token: r.token)
+            #expect(res.status == 202)
+            #expect(try await r.refresh(token).json["error"] == "invalid_grant")
+            let after = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/refresh-tokens", token: r.token)
+            #expect(after.json["tokens"] == [])
+        }),
+        ("DELETE /api/v2/sessions/{id}", { (r: Run) async throws in
+            // Deleting a session leaves its refresh tokens.
+            let login = try await r.browserLogin()
+            let token = try #require(login.tokens["refresh_token"]?.stringValue)
+            #expect(try await r.sessionLives(login.cookie))
+            let res = try await r.c.send(.delete, "api/v2/sessions/\(LoginSession.id(cookie: login.cookie))", token: r.token)
+            #expect(res.status == 200)
+            #expect(try await r.sessionLives(login.cookie) == false)
+            #expect(try await r.refresh(token).status == 200)
+            #expect(try await r.c.send(.delete, "api/v2/sessions/\(LoginSession.id(cookie: login.cookie))", token: r.token).status == 404)
+        }),
+        ("POST /api/v2/sessions/{id}/revoke", { (r: Run) async throws in
+            // Revoking it revokes them too.
+            let login = try await r.browserLogin()
+            let token = try #require(login.tokens["refresh_token"]?.stringValue)
+            let res = try await r.c.send(.post, "api/v2/sessions/\(LoginSession.id(cookie: login.cookie))/revoke", token: r.token)
+            #expect(res.status == 202)
+            #expect(try await r.sessionLives(login.cookie) == false)
+            #expect(try await r.refresh(token).json["error"] == "invalid_grant")
+        }),
+        ("DELETE /api/v2/users/{id}/sessions", { (r: Run) async throws in
+            let login = try await r.browserLogin()
+            let token = try #require(login.tokens["refresh_token"]?.stringValue)
+            let res = try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/sessions", token: r.token)
+            #expect(res.status == 202)
+            #expect(try await r.sessionLives(login.cookie) == false)
+            #expect(try await r.refresh(token).json["error"] == "invalid_grant")
+            #expect(try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/sessions", token: r.token).json["sessions"] == [])
+            // The run's own session went too: the checks after this one use a new one.
+            r.values["session"] = try await r.browserLogin().cookie
+        }),
+        ("GET /oidc/logout", { (r: Run) async throws in
+            let login = try await r.browserLogin()
+            let idToken = try #require(login.tokens["id_token"]?.stringValue)
+            let cookie = ["Cookie": "authsim_session=" + login.cookie]
+            // Refused, and nobody logged out: a return address the app did not register, a forged hint.
+            let unregistered = try await r.c.send(
+                .get, "oidc/logout?id_token_hint=\(idToken)&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F", headers: cookie)
+            #expect(unregistered.status == 400)
+            var forged = Array(idToken)
+            forged[forged.count - 3] = forged[forged.count - 3] == "A" ? "B" : "A"
+            #expect(try await r.c.send(.get, "oidc/logout?id_token_hint=\(String(forged))", headers: cookie).status == 400)
+            #expect(try await r.sessionLives(login.cookie))
+            let res = try await r.c.send(
+                .get, "oidc/logout?id_token_hint=\(idToken)&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F&state=bye", headers: cookie)
+            #expect(res.status == 302)
+            #expect(res.header("Location") == "http://localhost:3000/?state=bye")
+            #expect(try await r.sessionLives(login.cookie) == false)
+            // Logging out leaves refresh tokens alone, as in Auth0.
+            #expect(try await r.refresh(try #require(login.tokens["refresh_token"]?.stringValue)).status == 200)
+        }),
+        ("POST /oidc/logout", { (r: Run) async throws in
+            let login = try await r.browserLogin()
+            let res = try await r.c.send(
+                .post, "oidc/logout", body: "client_id=\(InProcess.appClient)&post_logout_redirect_uri=http%3A%2F%2Flocalhost%3A3000%2F",
+                contentType: "application/x-www-form-urlencoded", headers: ["Cookie": "authsim_session=" + login.cookie])
+            #expect(res.status == 302)
+            #expect(res.header("Location") == "http://localhost:3000/")
+            #expect(try await r.sessionLives(login.cookie) == false)
         }),
         ("GET /v2/logout", { (r: Run) async throws in
             let session = try r.value("session")

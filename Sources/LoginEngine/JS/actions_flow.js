@@ -194,7 +194,50 @@ async function __authsim_runPostLogin(req, st) {
       ['encryptionPublicKey', 'string']].forEach(function (s) {
       samlResponse['set' + s[0].charAt(0).toUpperCase() + s[0].slice(1)] = samlSetter(s[0], s[1]);
     });
+    // api.session / api.refreshToken: what the flow asks of the login's session and of the
+    // refresh token being exchanged, applied by the daemon after the flow (revoke also denies).
+    function lifetimeAPI(kind, what, present) {
+      function changes() {
+        st.lifetimes = st.lifetimes || {};
+        return (st.lifetimes[kind] = st.lifetimes[kind] || {});
+      }
+      function absent(method) {
+        entry.warnings.push('api.' + kind + '.' + method + ' has no effect: this login has no ' + what + ' (protocol ' + context.protocol + ')');
+        return !present;
+      }
+      function time(method, value) {
+        if (typeof value !== 'number' || !isFinite(value) || value < 0 || value > 8.64e15) {
+          throw new TypeError('api.' + kind + '.' + method + ' needs a time in milliseconds since 1970');
+        }
+        return value;
+      }
+      function setter(method, key) {
+        return function (value) {
+          var v = time(method, value);
+          if (!present) { absent(method); return api; }
+          changes()[key] = v;
+          entry.changes[kind] = Object.assign({}, changes());
+          return api;
+        };
+      }
+      return {
+        revoke: function (reason, options) {
+          var why = reason === undefined ? '' : String(reason);
+          denied = { error: 'access_denied', error_description: why };
+          if (!present) { absent('revoke'); return api; }
+          var c = changes();
+          c.revoke = why;
+          if (kind === 'session') c.preserveRefreshTokens = !!(options && options.preserveRefreshTokens === true);
+          entry.changes[kind] = Object.assign({}, c);
+          return api;
+        },
+        setExpiresAt: setter('setExpiresAt', 'expiresAt'),
+        setIdleExpiresAt: setter('setIdleExpiresAt', 'idleExpiresAt')
+      };
+    }
     var api = {
+      session: lifetimeAPI('session', 'session', !!(base.session && base.session.user_id)),
+      refreshToken: lifetimeAPI('refreshToken', 'refresh token being exchanged', !!base.refresh_token),
       samlResponse: samlResponse,
       access: { deny: function (reason) { denied = { error: 'access_denied', error_description: reason === undefined ? '' : String(reason) }; return api; } },
       idToken: { setCustomClaim: function (k, v) { context.idToken[k] = v; return api; } },

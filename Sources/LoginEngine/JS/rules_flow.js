@@ -313,6 +313,7 @@ async function __authsim_runFlowBody(req) {
     accessToken: context.accessToken || {},
     multifactor: context.multifactor || null,
     redirect: context.redirect || null,
+    lifetimes: st.lifetimes || null,
     primaryUser: context.primaryUser === undefined ? null : context.primaryUser,
     resume: st.resume,
     user: user,

@@ -50,11 +50,11 @@ extension AuthorizationService {
             guard let seconds = Int(text), seconds >= 0 else { return errorRedirect(p, "invalid_request", "max_age must be a number of seconds") }
             maxAge = Double(seconds)
         }
-        var session: Session? = if let sessionCookie { await self.session(sessionCookie) } else { nil }
-        if let s = session, let maxAge, Timestamp.now() - s.authTime > maxAge { session = nil }
+        var session: LoginSession? = if let sessionCookie { try? await pipeline.session(id: LoginSession.id(cookie: sessionCookie)) } else { nil }
+        if let s = session, let maxAge, Timestamp.now() - s.authenticatedAt > maxAge { session = nil }
         if let session, p.prompt != "login" {
             // An SSO session: log in silently, without counting a login.
-            return await complete(p, client: client, sessionID: sessionCookie!) { request in
+            return await complete(p, client: client, sessionID: sessionCookie!, ip: ip, userAgent: userAgent) { request in
                 var request = request
                 request.context["sso"] = ["with_auth0": true, "with_dbconn": true, "current_clients": .array(session.clients.sorted().map(JSONValue.string))]
                 request.ip = ip

@@ -19,7 +19,7 @@ extension AuthorizationService {
         else {
             return .invalid("This login can no longer be continued: the state is unknown, used, expired or from another browser. Start again from the application.")
         }
-        return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID) { request in
+        return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID, ip: ip, userAgent: userAgent) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent
@@ -29,9 +29,21 @@ extension AuthorizationService {
         }
     }
 
-    /// Runs the flow and turns its result into the redirect to the app.
-    func complete(_ p: Parameters, client: Client, sessionID: String, flow: (SimulationRequest) async throws -> SimulationResult) async -> Step {
+    /// Runs the flow in the browser's login session (the one its cookie names, or a new one the
+    /// flow's scripts see as `event.session`), then keeps the session (the scripts' `api.session`
+    /// changes applied) and turns the result into the response to the app.
+    func complete(
+        _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, flow: (SimulationRequest) async throws -> SimulationResult
+    ) async -> Step {
+        let sessionID = cookie
+        let lifetimes = pipeline.tenant.settings.sessionLifetimes
+        let started = Timestamp.now()
+        let existing = try? await pipeline.session(id: LoginSession.id(cookie: cookie))
+        var session = existing ?? LoginSession(cookie: cookie, userId: "", connection: "", method: "", now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
+        if existing != nil { session.interacted(now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes) }
+        session.join(client.clientId)
         var request = SimulationRequest(user: .stored(""))
+        request.session = session
         request.client = client.clientId
         request.audience = p.audience
         request.scope = p.scope
@@ -51,6 +63,10 @@ extension AuthorizationService {
         let result: SimulationResult
         do { result = try await flow(request) } catch {
             return errorRedirect(p, "server_error", String(describing: error))
+        }
+        if let changes = result.sessionChanges, changes.revoke != nil {
+            // api.session.revoke: the session ends (a new one is never kept) and the login is denied.
+            await pipeline.applySessionChanges(changes, to: existing)
         }
         switch result.outcome {
         case .allowed: break
@@ -74,9 +90,19 @@ extension AuthorizationService {
         }
         guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
         let now = Timestamp.now()
-        var session = await self.session(sessionID) ?? Session(userId: userId, connection: result.connection, authTime: now, clients: [])
-        session.clients.insert(client.clientId)
-        do { try await saveSession(sessionID, session) } catch {
+        if existing == nil || session.userId != userId {
+            // A new login: the session is the user's, authenticated by this connection.
+            let strategy = pipeline.tenant.connection(named: result.connection)?.strategy ?? "auth0"
+            let method = pipeline.tenant.connection(named: result.connection)?.isDatabase == true ? "pwd" : ["email", "sms"].contains(strategy) ? strategy : "federated"
+            session = LoginSession(cookie: cookie, userId: userId, connection: result.connection, method: method, now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
+            session.join(client.clientId)
+        }
+        if let changes = result.sessionChanges {
+            var (e, i): (Double?, Double?) = (session.expiresAt, session.idleExpiresAt)
+            changes.shorten(expiresAt: &e, idleExpiresAt: &i)
+            (session.expiresAt, session.idleExpiresAt) = (e ?? session.expiresAt, i ?? session.idleExpiresAt)
+        }
+        do { try await pipeline.saveSession(session) } catch {
             return errorRedirect(p, "server_error", "could not keep the session: \(error)")
         }
         var params: [(String, String)] = []
@@ -86,7 +112,7 @@ extension AuthorizationService {
             let record = Code(
                 idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
                 audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
-                method: p.codeChallengeMethod, expires: now + Self.codeLifetime)
+                method: p.codeChallengeMethod, expires: now + Self.codeLifetime, sessionId: session.id)
             do {
                 // Only the code's hash is a key in the store.
                 try await keep(record, as: .code, id: code, expires: record.expires)

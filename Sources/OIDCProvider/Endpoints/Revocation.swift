@@ -6,7 +6,7 @@ import LoginEngine
 import Tenant
 import Tokens
 
-/// `POST /oauth/revoke`: refresh tokens.
+/// `POST /oauth/revoke`: refresh tokens (and those from before refresh-token policies).
 extension OAuthService {
     /// Revokes a refresh token of the authenticated client. Unknown tokens succeed (RFC 7009).
     public func revoke(_ r: OAuthRequest) async -> Result<Void, OAuthError> {
@@ -15,7 +15,10 @@ extension OAuthService {
             guard let token = r["token"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: token") }
             let hash = OpaqueToken.hash(token)
             do {
-                if let record = try await pipeline.store.refreshToken(hash: hash) {
+                if let record = try await pipeline.refreshToken(id: StoredRefreshToken.id(token: token)) {
+                    guard record.clientId == client.clientId else { throw OAuthError(403, "invalid_request", "The token was issued to another client") }
+                    try await pipeline.changeRefreshToken(id: record.id) { $0.revoked = true }
+                } else if let record = try await pipeline.store.refreshToken(hash: hash) {
                     guard record.clientId == client.clientId else { throw OAuthError(403, "invalid_request", "The token was issued to another client") }
                     _ = try await pipeline.store.revokeRefreshToken(hash: hash)
                 }

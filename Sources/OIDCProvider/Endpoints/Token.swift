@@ -22,7 +22,7 @@ extension AuthorizationService {
             switch grant {
             case "authorization_code":
                 guard let code = r["code"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: code") }
-                return .success(try await exchange(code: code, client: client, redirectURI: r["redirect_uri"], verifier: r["code_verifier"]))
+                return .success(try await exchange(code: code, client: client, redirectURI: r["redirect_uri"], verifier: r["code_verifier"], request: r))
             case "client_credentials": return .success(try await oauth.clientCredentialsLogged(r, client: client))
             case "refresh_token": return .success(try await oauth.refreshToken(r, client: client))
             case OAuthService.passwordlessGrant: return .success(try await oauth.passwordlessOTP(r, client: client))

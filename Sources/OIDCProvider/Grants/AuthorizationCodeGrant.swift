@@ -9,7 +9,7 @@ import Tokens
 /// The `authorization_code` grant: a code from /authorize, its redirect URI and PKCE verifier.
 extension AuthorizationService {
     /// Exchanges a code once: same client, same redirect_uri, PKCE verifier when a challenge was sent.
-    func exchange(code: String, client: Client, redirectURI: String?, verifier: String?) async throws(OAuthError) -> JSONValue {
+    func exchange(code: String, client: Client, redirectURI: String?, verifier: String?, request r: OAuthRequest? = nil) async throws(OAuthError) -> JSONValue {
         let now = Timestamp.now()
         // Taking it from the store first makes the code single-use, even across daemons.
         let stored: Code?
@@ -33,6 +33,8 @@ extension AuthorizationService {
         } else if client.isPublic {
             throw OAuthError(403, "invalid_grant", "Public clients must use PKCE")
         }
-        return try await oauth.tokenResponse(idToken: c.idToken, accessToken: c.accessToken, userId: c.userId, client: client, scope: c.scope, audience: c.audience)
+        return try await oauth.tokenResponse(
+            idToken: c.idToken, accessToken: c.accessToken, userId: c.userId, client: client, scope: c.scope, audience: c.audience,
+            refreshToken: .new(sessionId: c.sessionId), request: r)
     }
 }

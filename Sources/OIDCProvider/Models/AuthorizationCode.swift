@@ -17,5 +17,7 @@ extension AuthorizationService {
         var challenge: String?
         var method: String?
         var expires: Double
+        /// The login session the code was issued in (its refresh token belongs to it).
+        var sessionId: String?
     }
 }

@@ -3,19 +3,16 @@ import JSONCore
 import LoginEngine
 import Tokens
 
-/// The browser-side state of `/authorize` (login transactions, SSO sessions, logins suspended by
+/// The browser-side state of `/authorize` (login transactions, logins suspended by
 /// a redirect) lives in the store's short-lived values, like authorization codes: every daemon on
 /// a shared store sees it, so a login page served by one daemon can be posted to another, and an
 /// SSO session started on one logs the browser in silently on the others. Each value is its
 /// model's JSON (`Codable`), under a key made of a kind and the hash of its id: session cookies,
 /// codes and continue states are never stored themselves.
 extension AuthorizationService {
-    /// Auth0's default absolute session lifetime.
-    static let sessionLifetime: Double = 7 * 24 * 3600
-
     /// The kinds of kept values, the first part of their keys.
     enum Kept: String {
-        case transaction = "tx", session, suspended, code
+        case transaction = "tx", suspended, code
     }
 
     static func key(_ kind: Kept, _ id: String) -> String { kind.rawValue + ":" + OpaqueToken.hash(id) }
@@ -48,15 +45,8 @@ extension AuthorizationService {
 
     func dropTransaction(_ tx: String) async { await drop(.transaction, id: tx) }
 
-    // MARK: SSO sessions
-
-    func session(_ cookie: String) async -> Session? { try? await kept(Session.self, as: .session, id: cookie) }
-
-    func saveSession(_ cookie: String, _ s: Session) async throws {
-        try await keep(s, as: .session, id: cookie, expires: s.authTime + Self.sessionLifetime)
-    }
-
-    func dropSession(_ cookie: String) async { await drop(.session, id: cookie) }
+    // SSO sessions are the login engine's (`LoginSession`): the Management API and the scripts
+    // see them too.
 
     // MARK: suspended logins
 
