@@ -21,7 +21,7 @@ public struct ScriptTest: Sendable {
     }
 
     static let testFields: Set<String> = ["name", "scripts", "input", "expect"]
-    static let expectFields: Set<String> = ["outcome", "error", "redirect", "idToken", "accessToken", "droppedClaims", "metadata", "console", "scopes", "multifactor"]
+    static let expectFields: Set<String> = ["outcome", "error", "redirect", "idToken", "accessToken", "droppedClaims", "metadata", "console", "scopes", "multifactor", "mfaRequired"]
     static let tokenFields: Set<String> = ["claims", "includes", "absent", "matches"]
 
     public static func isTestFile(_ path: String) -> Bool {
@@ -152,6 +152,7 @@ enum ScriptTestCheck {
         }
         if let redirect = expect["redirect"], !matches(redirect, r.redirect?["url"]) { fail("redirect", redirect, r.redirect?["url"]) }
         if let m = expect["multifactor"], !includes(m, r.multifactor ?? .null) { fail("multifactor", m, r.multifactor) }
+        if let m = expect["mfaRequired"], !includes(m, r.mfa?.json ?? .null) { fail("mfaRequired", m, r.mfa?.json) }
         for (key, token) in [("idToken", r.idToken), ("accessToken", r.accessToken)] {
             guard let t = expect[key] else { continue }
             let claims = token?.claims.objectValue ?? [:]

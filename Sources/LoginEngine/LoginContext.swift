@@ -27,8 +27,29 @@ package struct LoginContext: Sendable {
     package let scopes: [String]
     package let audience: String?
     package let resourceServer: ResourceServer?
+    /// `event.user.enrolledFactors` (read before the actions run).
+    package var enrolledFactors: [JSONValue] = []
 
     package var tenant: Tenant { revision.tenant }
+
+    /// `auth_time`: when the user last authenticated (an SSO session's login), else now.
+    package var authenticatedAt: Double {
+        guard let s = request.session, !s.userId.isEmpty else { return now }
+        return s.authenticatedAt
+    }
+
+    /// When the login passed a second factor: in this flow, or earlier in its session.
+    package var mfaPassedAt: Double? {
+        request.mfaPassed?.at ?? request.session?.methods.last { $0.name == "mfa" }?.timestamp
+    }
+
+    /// `authentication.methods`: the session's (a silent login), or this login's own first
+    /// factor, then `mfa` once a second factor was passed.
+    package func authenticationMethods(first method: String) -> [(name: String, at: Double)] {
+        var list: [(name: String, at: Double)] = request.session.flatMap { s in s.userId.isEmpty ? nil : s.methods.map { ($0.name, $0.timestamp) } } ?? [(method, now)]
+        if let at = request.mfaPassed?.at, !list.contains(where: { $0.name == "mfa" }) { list.append(("mfa", at)) }
+        return list
+    }
 
     init(revision: LoginPipeline.Revision, client: Client, connection: Connection, request: SimulationRequest, user: UserProfile, stored: Bool, started: Double) {
         self.revision = revision
@@ -42,7 +63,7 @@ package struct LoginContext: Sendable {
         ip = request.ip ?? "127.0.0.1"
         now = Timestamp.now()
         traceId = randomHexID()
-        sessionID = request.session?.id ?? randomHexID()
+        sessionID = request.session?.id ?? request.sessionID ?? randomHexID()
         scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
         audience = request.audience ?? revision.tenant.settings.defaultAudience
         resourceServer = audience.flatMap { revision.tenant.resourceServer(identifier: $0) }

@@ -13,6 +13,7 @@ extension LoginPipeline {
         for k in ["logins_count", "last_login", "last_ip"] { u.removeValue(forKey: k) }
         u["app_metadata"] = .object(user.appMetadata)
         u["user_metadata"] = .object(user.userMetadata)
+        u["enrolledFactors"] = .array(login.enrolledFactors)
 
         let query = request.query
         // The transaction is the /authorize request's, also when a /continue resumes it.
@@ -28,7 +29,7 @@ extension LoginPipeline {
         ]
         if let body = request.body { req["body"] = .object(body) }
         var transaction: [String: JSONValue] = [
-            "id": .string(sessionID), "protocol": .string(protocolName), "locale": .string(tx["ui_locales"]?.stringValue ?? "en"),
+            "id": .string(login.traceId), "protocol": .string(protocolName), "locale": .string(tx["ui_locales"]?.stringValue ?? "en"),
             "requested_scopes": .array(scopes.map(JSONValue.string)), "acr_values": list("acr_values"), "prompt": list("prompt"),
             "response_type": list("response_type"), "ui_locales": list("ui_locales"), "metadata": [:],
         ]
@@ -39,8 +40,7 @@ extension LoginPipeline {
             "client": LoginPipeline.eventJSON(client), "connection": LoginPipeline.eventJSON(connection),
             "request": .object(req),
             "authentication": [
-                "methods": request.session.map { s in .array(s.methods.map { ["name": .string($0.name), "timestamp": .string(Timestamp.format($0.timestamp))] }) }
-                    ?? [["name": method, "timestamp": .string(Timestamp.format(now))]],
+                "methods": .array(login.authenticationMethods(first: method.stringValue ?? "pwd").map { ["name": .string($0.name), "timestamp": .string(Timestamp.format($0.at))] }),
                 "riskAssessment": request.context["riskAssessment"] ?? .null,
             ],
             "authorization": ["roles": .array(roles.map(JSONValue.string))],

@@ -49,7 +49,21 @@ extension LoginPipeline {
             stored = false
         }
         let connection = try resolveConnection(request.connection ?? user.connection, in: rev.tenant)
-        return try await run(revision: rev, user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, prelude: prelude)
+        var result = try await run(revision: rev, user: user, stored: stored, client: client, connection: connection, request: request, started: started, signTokens: signTokens, prelude: prelude)
+        // `"mfa": "pass"`: an action that paused for a challenge resumes as after a real one.
+        var hops = 0
+        while result.outcome == .redirect, result.mfa?.pausedAction != nil, request.mfaOutcome == .pass, let resume = result.resume, hops < 16 {
+            hops += 1
+            var next = request
+            next.resume = resume
+            next.mfaPassed = MFAPassed(at: Timestamp.now(), factor: "otp")
+            let current = stored ? (try? await findUser(user.userId, connection: nil)) ?? user : user
+            let again = try await run(
+                revision: rev, user: current, stored: stored, client: client, connection: connection, request: next, started: monotonicSeconds(), signTokens: signTokens,
+                countLogin: false, prelude: result.trace)
+            result = again
+        }
+        return result
     }
 
     /// A resource-owner password login: verifies the password, then runs the same flow.

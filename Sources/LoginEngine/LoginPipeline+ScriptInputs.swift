@@ -45,7 +45,9 @@ extension LoginPipeline {
             "sso": ["with_auth0": false, "with_dbconn": false, "current_clients": []],
             "sessionID": .string(sessionID),
             "idToken": [:], "accessToken": [:],
-            "authentication": ["methods": [["name": method, "timestamp": .number((now * 1000).rounded())]]],
+            "authentication": [
+                "methods": .array(login.authenticationMethods(first: method.stringValue ?? "pwd").map { ["name": .string($0.name), "timestamp": .number(($0.at * 1000).rounded())] })
+            ],
             "authorization": ["roles": .array(roles.map(JSONValue.string))],
             "locale": .string(request.query["ui_locales"]?.stringValue ?? "en"),
         ]

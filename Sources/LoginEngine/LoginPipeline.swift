@@ -248,7 +248,7 @@ public final class LoginPipeline: Sendable {
     /// `event.refresh_token`, `session` the login session the token belongs to, if it lives.
     public func refresh(
         userId: String, client: Client, audience: String?, scope: String, ip: String?, userAgent: String? = nil, refreshToken: JSONValue? = nil,
-        session: LoginSession? = nil
+        session: LoginSession? = nil, sessionID: String? = nil
     ) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
@@ -260,6 +260,7 @@ public final class LoginPipeline: Sendable {
         request.userAgent = userAgent
         request.refreshToken = refreshToken
         request.session = session
+        request.sessionID = sessionID
         let rev = current
         guard let client = rev.tenant.clients.first(where: { $0.clientId == client.clientId }) else {
             throw .unknownClient(client.name, known: rev.tenant.clients.map(\.name))
@@ -390,6 +391,11 @@ public final class LoginPipeline: Sendable {
         let environment = flowEnvironment(rev, inlineUser: stored ? nil : user, canned: request.cannedResponses)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
         let runsActions = request.actions.map { !$0.isEmpty } ?? !rev.rulesRunner.postLoginActions.isEmpty
+        if runsActions {
+            // `event.user.enrolledFactors`: the user's confirmed factors, or a simulation's choice.
+            if request.mfaOutcome != .notEnrolled, stored { login.enrolledFactors = await enrolledFactors(userId: user.userId) }
+            if request.mfaOutcome == .pass, login.enrolledFactors.isEmpty { login.enrolledFactors = [["type": "otp"]] }
+        }
         let inputs = RulesRunner.FlowInputs(
             auth0JSON: auth0GlobalsJSON(rev), selection: RulesRunner.Selection(rules: request.rules, actions: request.actions),
             event: runsActions ? actionEvent(login) : nil,
@@ -417,6 +423,18 @@ public final class LoginPipeline: Sendable {
         case .error: return finish(.error, outcome.error, user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
 
+        // An action asked for a second factor (`api.authentication.challengeWith…`): the flow
+        // pauses after it, in every protocol (a grant answers `mfa_required`), and resumes in
+        // that action's `onContinuePostLogin` once the factor was passed.
+        if let redirect = outcome.redirect, redirect["mfa"] != nil, let requirement = MFARequirement(multifactor: nil, pause: redirect) {
+            if request.mfaOutcome == .fail {
+                return finish(.denied, FlowError("access_denied", "the user failed the second-factor challenge (simulated: \"mfa\": \"fail\")"), user: after, trace: outcome.trace, warnings: outcome.warnings)
+            }
+            var result = finish(.redirect, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, multifactor: outcome.multifactor, redirect: redirect)
+            result.resume = outcome.resume
+            result.mfa = requirement
+            return result
+        }
         if let redirect = outcome.redirect, redirect["url"]?.stringValue != nil {
             let asker = redirect["action"]?.stringValue.map { "action '\($0)'" } ?? "a rule"
             if !canRedirect {
@@ -455,21 +473,36 @@ public final class LoginPipeline: Sendable {
             if let a = v.arrayValue { return a.compactMap(\.stringValue) }
             return v.stringValue.map { $0.split(separator: " ").map(String.init) }
         }
+        // A second factor the scripts asked for at the end (Rules `context.multifactor`, Actions
+        // `api.multifactor.enable`): passed already in this login or its session, passed or
+        // failed by a simulation's choice, or still to come (the tokens wait for it).
+        var mfaPassedAt = login.mfaPassedAt
+        var pendingMFA: MFARequirement?
+        if mfaPassedAt == nil, let requirement = MFARequirement(multifactor: outcome.multifactor, pause: nil) {
+            switch request.mfaOutcome {
+            case .pass?: mfaPassedAt = now
+            case .fail?:
+                return finish(.denied, FlowError("access_denied", "the user failed the second-factor challenge (simulated: \"mfa\": \"fail\")"), user: after, trace: outcome.trace, warnings: outcome.warnings)
+            case .notEnrolled?, nil: pendingMFA = requirement
+            }
+        }
         let tokens: TokenIssuer.Issued
         do {
             tokens = try rev.issuer.issue(
                 TokenIssuer.Request(
                     user: subject, client: client, audience: login.audience, resourceServer: login.resourceServer, scopes: login.scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
-                    sources: outcome.claimSources, nonce: request.nonce, sessionID: login.sessionID, authTime: now, permissions: permissions, now: now,
-                    sign: signTokens, jti: traceId, simulated: request.simulated))
+                    sources: outcome.claimSources, nonce: request.nonce, sessionID: login.sessionID, authTime: login.authenticatedAt, permissions: permissions, now: now,
+                    sign: signTokens, jti: traceId, simulated: request.simulated, amr: mfaPassedAt == nil ? nil : ["mfa"]))
         } catch {
             return finish(.error, FlowError(error.code, error.description), user: after, trace: outcome.trace, warnings: outcome.warnings)
         }
         for d in tokens.dropped {
             logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "token": .string(d.token.rawValue), "rule": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
         }
-        return finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor, sources: outcome.claimSources)
+        var result = finish(.allowed, nil, user: after, trace: outcome.trace, warnings: outcome.warnings, tokens: tokens, multifactor: outcome.multifactor, sources: outcome.claimSources)
+        result.mfa = pendingMFA
+        return result
     }
 }
 

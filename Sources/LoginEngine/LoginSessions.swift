@@ -28,6 +28,11 @@ public struct LoginSession: Codable, Sendable, Equatable {
     public struct Method: Codable, Sendable, Equatable {
         public var name: String
         public var timestamp: Double
+
+        public init(name: String, timestamp: Double) {
+            self.name = name
+            self.timestamp = timestamp
+        }
     }
 
     public struct Device: Codable, Sendable, Equatable {
@@ -209,7 +214,7 @@ extension LoginPipeline {
             for client in targets {
                 let claims: JSONValue = [
                     "iss": .string(issuer.settings.effectiveIssuer), "aud": .string(client.clientId), "iat": .number(Timestamp.now().rounded(.down)),
-                    "jti": .string(randomHexID()), "sub": .string(session.userId), "sid": .string(session.id),
+                    "exp": .number(Timestamp.now().rounded(.down) + 120), "jti": .string(randomHexID()), "sub": .string(session.userId), "sid": .string(session.id),
                     "events": ["http://schemas.openid.net/event/backchannel-logout": [:]],
                 ]
                 guard let token = try? JWT.signRS256(claims: claims, key: issuer.keys.current, type: "logout+jwt") else { continue }

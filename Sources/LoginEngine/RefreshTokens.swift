@@ -7,7 +7,9 @@ import Tokens
 /// A refresh token as Auth0 issues it: bound to a user, a client, an API and its scopes, maybe a
 /// session; rotating or not; with an absolute and an idle expiry. Kept in the store's
 /// short-lived values (owned by the user, so a user's tokens can be listed) under an id derived
-/// from the token by a one-way hash; the token itself is never stored.
+/// from the token by a one-way hash; the token itself is never stored. A rotating token's
+/// validity is its family's: only the family's latest token, or the one before it within the
+/// reuse interval, may be exchanged (`RefreshTokenFamily`).
 public struct StoredRefreshToken: Codable, Sendable, Equatable {
     public var id: String
     public var userId: String
@@ -15,6 +17,9 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
     public var audience: String?
     public var scope: String
     public var createdAt: Double
+    /// When the grant it descends from was made (rotations and the switch of kind keep it): a
+    /// password change revokes every token granted before it, also one issued while it ran.
+    public var grantedAt: Double
     /// The id of the first token of its rotation family (its own id when it started one).
     public var family: String
     public var sessionId: String?
@@ -22,23 +27,25 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
     public var expiresAt: Double?
     public var idleExpiresAt: Double?
     public var lastExchangedAt: Double?
-    /// A rotating token's first exchange (it then has a successor).
-    public var rotatedAt: Double?
-    /// The token it succeeded in its family.
-    public var parent: String?
-    /// Its successor was exchanged too: from then on any use of it is a reuse.
-    public var superseded = false
     public var revoked = false
     public var device: LoginSession.Device
+
+    init(
+        id: String, userId: String, clientId: String, audience: String?, scope: String, createdAt: Double, grantedAt: Double, family: String,
+        sessionId: String?, rotating: Bool, expiresAt: Double?, idleExpiresAt: Double?, device: LoginSession.Device
+    ) {
+        (self.id, self.userId, self.clientId, self.audience, self.scope) = (id, userId, clientId, audience, scope)
+        (self.createdAt, self.grantedAt, self.family, self.sessionId, self.rotating) = (createdAt, grantedAt, family, sessionId, rotating)
+        (self.expiresAt, self.idleExpiresAt, self.device) = (expiresAt, idleExpiresAt, device)
+    }
 
     /// The id of a token (what Auth0's Management API and `event.refresh_token.id` show).
     public static func id(token: String) -> String { String(OpaqueToken.hash("refresh_token:" + token).prefix(32)) }
 
-    /// When the store may forget it: expiring tokens at their absolute expiry (a rotated token
-    /// stays until then, so a late reuse is still recognised); the others never.
-    var keptUntil: Double { expiresAt ?? 32_503_680_000 }
+    /// When the store may forget it: at the earlier expiry (after that it is refused anyway).
+    var keptUntil: Double { min(expiresAt ?? LoginPipeline.forever, idleExpiresAt ?? LoginPipeline.forever) }
 
-    func expired(at now: Double) -> Bool {
+    public func expired(at now: Double) -> Bool {
         if let e = expiresAt, now >= e { return true }
         if let i = idleExpiresAt, now >= i { return true }
         return false
@@ -61,24 +68,50 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
     }
 }
 
+/// A rotation family: which of its tokens may still be exchanged. Changed only in one atomic
+/// step of the store, so two exchanges of one token, or an exchange and a revocation, cannot
+/// both win.
+struct RefreshTokenFamily: Codable, Sendable {
+    var id: String
+    var latest: String
+    var previous: String?
+    var previousRotatedAt: Double?
+    var revoked = false
+    var sessionId: String?
+    var expiresAt: Double?
+
+    var keptUntil: Double { expiresAt ?? LoginPipeline.forever }
+
+    /// Whether `token` may be exchanged now: the latest, or the previous one within `leeway`.
+    func accepts(_ token: String, now: Double, leeway: Double) -> Bool {
+        guard !revoked else { return false }
+        if token == latest { return true }
+        if token == previous, let at = previousRotatedAt, now - at <= leeway { return true }
+        return false
+    }
+}
+
 /// What presenting a refresh token comes to.
 public enum RefreshTokenExchange: Sendable {
-    /// Usable: the record before this exchange.
+    /// Usable: its record.
     case valid(StoredRefreshToken)
     /// Unknown, revoked, expired, or another client's.
     case invalid
-    /// A rotated token presented again after its reuse interval: the family is revoked.
+    /// A rotated token presented again outside its reuse interval: the family is revoked.
     case reused(StoredRefreshToken)
 }
 
 extension LoginPipeline {
     static let refreshTokenPrefix = "refresh_token:"
+    static let familyPrefix = "refresh_family:"
+    static let revokedBeforePrefix = "refresh_revoked_before:"
 
     /// Issues a refresh token under the client's policy; `parent` continues a rotation family
-    /// (same family, session and absolute expiry). Returns the token and its record.
+    /// (same family, grant, session and absolute expiry; the family moves on only when
+    /// `commitRotation` says so). Returns the token and its record.
     public func issueRefreshToken(
         userId: String, client: Client, audience: String?, scope: String, sessionId: String?, ip: String?, userAgent: String?,
-        parent: StoredRefreshToken? = nil, changes: LifetimeChanges? = nil
+        parent: StoredRefreshToken? = nil, grantedAt: Double? = nil, changes: LifetimeChanges? = nil
     ) async throws -> (token: String, record: StoredRefreshToken) {
         let policy = client.refreshTokenPolicy
         let now = Timestamp.now()
@@ -89,21 +122,26 @@ extension LoginPipeline {
         if let e = expiresAt, let i = idleExpiresAt, i > e { idleExpiresAt = e }
         changes?.shorten(expiresAt: &expiresAt, idleExpiresAt: &idleExpiresAt)
         let record = StoredRefreshToken(
-            id: id, userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: now, family: parent?.family ?? id,
-            sessionId: parent?.sessionId ?? sessionId, rotating: policy.rotating, expiresAt: expiresAt, idleExpiresAt: idleExpiresAt,
+            id: id, userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: now,
+            grantedAt: parent?.grantedAt ?? grantedAt ?? now, family: parent?.family ?? id, sessionId: parent?.sessionId ?? sessionId,
+            rotating: policy.rotating, expiresAt: expiresAt, idleExpiresAt: idleExpiresAt,
             device: LoginSession.Device(
                 initialIP: parent?.device.initialIP ?? ip, initialUserAgent: parent?.device.initialUserAgent ?? userAgent, lastIP: ip, lastUserAgent: userAgent))
         try await saveRefreshToken(record)
+        if policy.rotating, parent == nil {
+            let family = RefreshTokenFamily(id: id, latest: id, sessionId: record.sessionId, expiresAt: expiresAt)
+            try await store.putEphemeral(Self.familyPrefix + id, Self.encoded(family), expires: family.keptUntil, owner: userId)
+        }
         return (token, record)
     }
 
     func saveRefreshToken(_ r: StoredRefreshToken) async throws {
-        try await store.putEphemeral(Self.refreshTokenPrefix + r.id, Self.encode(r), expires: r.keptUntil, owner: r.userId)
+        try await store.putEphemeral(Self.refreshTokenPrefix + r.id, Self.encoded(r), expires: r.keptUntil, owner: r.userId)
     }
 
-    static func encode(_ r: StoredRefreshToken) -> String { String(decoding: (try? JSONEncoder().encode(r)) ?? Data("{}".utf8), as: UTF8.self) }
+    static func encoded<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
 
-    /// A refresh token's record by id, revoked and expired ones included (until forgotten).
+    /// A refresh token's record by id, revoked ones included (until its expiry).
     public func refreshToken(id: String) async throws -> StoredRefreshToken? { try await kept(Self.refreshTokenPrefix + id) }
 
     /// A user's refresh tokens, oldest first.
@@ -111,77 +149,158 @@ extension LoginPipeline {
         try await owned(userId, prefix: Self.refreshTokenPrefix).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
-    /// Revokes the user's tokens that `matching` selects; returns how many were live.
+    /// Whether a token can still be exchanged: usable, and of a rotating family the latest.
+    public func isLive(_ r: StoredRefreshToken) async throws -> Bool {
+        let now = Timestamp.now()
+        guard !r.revoked, !r.expired(at: now), r.grantedAt >= (try await revokedBefore(userId: r.userId)) else { return false }
+        guard r.rotating else { return true }
+        guard let family: RefreshTokenFamily = try await kept(Self.familyPrefix + r.family) else { return false }
+        return !family.revoked && family.latest == r.id
+    }
+
+    /// A user's live refresh tokens (one per rotating family), oldest first.
+    public func liveRefreshTokens(userId: String) async throws -> [StoredRefreshToken] {
+        var out: [StoredRefreshToken] = []
+        for r in try await refreshTokens(userId: userId) where try await isLive(r) { out.append(r) }
+        return out
+    }
+
+    /// Whether a token may be used now, apart from its family: not revoked, not expired, this
+    /// client's, granted after the user's last password change.
+    func usable(_ r: StoredRefreshToken, client: Client, now: Double) async throws -> Bool {
+        guard !r.revoked, r.clientId == client.clientId, !r.expired(at: now) else { return false }
+        return r.grantedAt >= (try await revokedBefore(userId: r.userId))
+    }
+
+    /// The user's last password change (or revocation of all tokens): tokens granted before are dead.
+    func revokedBefore(userId: String) async throws -> Double {
+        guard let text = try await store.readEphemeral(Self.revokedBeforePrefix + userId, now: Timestamp.now()) else { return 0 }
+        return Double(text) ?? 0
+    }
+
+    /// Checks a presented token without using it up (the flow runs next; a denied flow leaves
+    /// the token as it was). A rotating token outside its family's window is a reuse: the family
+    /// is revoked at once and the caller logs `ferrt`.
+    public func checkRefreshToken(_ token: String, client: Client) async throws -> RefreshTokenExchange {
+        let now = Timestamp.now()
+        guard let record = try await refreshToken(id: StoredRefreshToken.id(token: token)), try await usable(record, client: client, now: now) else { return .invalid }
+        guard record.rotating else { return .valid(record) }
+        guard let family: RefreshTokenFamily = try await kept(Self.familyPrefix + record.family), !family.revoked else { return .invalid }
+        if family.accepts(record.id, now: now, leeway: client.refreshTokenPolicy.leeway) { return .valid(record) }
+        try await revokeFamily(record.family, userId: record.userId)
+        logger.warning("a rotated refresh token was reused: its family is revoked", metadata: ["family": .string(record.family)])
+        return .reused(record)
+    }
+
+    /// Moves a family on to `next` after an allowed exchange of `record`, in one atomic step that
+    /// checks again that `record` may still be exchanged (another exchange or a revocation may
+    /// have landed while the flow ran). False: it may not (the family is revoked when the
+    /// presentation turned out to be a reuse), and `next` is revoked.
+    public func commitRotation(of record: StoredRefreshToken, to next: StoredRefreshToken, client: Client) async throws -> Bool {
+        let now = Timestamp.now()
+        let leeway = client.refreshTokenPolicy.leeway
+        let moved = try await store.modifyEphemeral(Self.familyPrefix + record.family, now: now, owner: record.userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (nil, false) }
+            let unchanged = (text, expires: family.keptUntil)
+            if family.revoked { return (unchanged, false) }
+            if record.id == family.latest {
+                (family.previous, family.previousRotatedAt, family.latest) = (record.id, now, next.id)
+            } else if family.accepts(record.id, now: now, leeway: leeway) {
+                // The previous token again, within the interval: its new successor replaces the
+                // one it had (which can no longer be exchanged).
+                family.latest = next.id
+            } else {
+                family.revoked = true
+            }
+            guard let out = try? Self.encoded(family) else { return (unchanged, false) }
+            return ((out, expires: family.keptUntil), !family.revoked)
+        }
+        if !moved { try await changeRefreshToken(id: next.id) { $0.revoked = true } }
+        return moved
+    }
+
+    /// After an allowed exchange of a non-rotating token: its idle expiry moves on, the scripts'
+    /// new expiries apply (only shorter), the device's last IP and agent are kept.
+    public func commitExchange(of record: StoredRefreshToken, client: Client, changes: LifetimeChanges?, ip: String?, userAgent: String?) async throws {
+        let idle = client.refreshTokenPolicy.idleTokenLifetime
+        let now = Timestamp.now()
+        try await changeRefreshToken(id: record.id) { r in
+            if let idle { r.idleExpiresAt = min(r.expiresAt ?? .infinity, now + idle) }
+            var (e, i) = (r.expiresAt, r.idleExpiresAt)
+            changes?.shorten(expiresAt: &e, idleExpiresAt: &i)
+            (r.expiresAt, r.idleExpiresAt) = (e, i)
+            r.lastExchangedAt = now
+            if let ip { r.device.lastIP = ip }
+            if let userAgent { r.device.lastUserAgent = userAgent }
+        }
+    }
+
+    /// Changes one record atomically (across daemons); nil when there is none. An unreadable
+    /// value is left as it is.
+    @discardableResult
+    public func changeRefreshToken(id: String, _ change: @escaping @Sendable (inout StoredRefreshToken) -> Void) async throws -> StoredRefreshToken? {
+        try await store.modifyEphemeral(Self.refreshTokenPrefix + id, now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: StoredRefreshToken?) in
+            guard let text else { return (nil, nil) }
+            guard var r = try? JSONDecoder().decode(StoredRefreshToken.self, from: Data(text.utf8)), let out = try? Self.encoded({ change(&r); return r }()) else {
+                return ((text, expires: Self.forever), nil)
+            }
+            return ((out, expires: r.keptUntil), r)
+        }
+    }
+
+    func revokeFamily(_ id: String, userId: String) async throws {
+        _ = try await store.modifyEphemeral(Self.familyPrefix + id, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)), let out = try? Self.encoded({ family.revoked = true; return family }())
+            else { return (text.map { ($0, Self.forever) }, false) }
+            return ((out, expires: family.keptUntil), true)
+        }
+        try await revokeRefreshTokens(userId: userId) { $0.family == id }
+    }
+
+    /// Revokes one token; a rotating one takes its family with it (its predecessor could
+    /// otherwise still be exchanged within the reuse interval).
+    @discardableResult
+    public func revokeRefreshToken(_ r: StoredRefreshToken) async throws -> Bool {
+        if r.rotating { try await revokeFamily(r.family, userId: r.userId) }
+        return try await changeRefreshToken(id: r.id) { $0.revoked = true } != nil
+    }
+
+    /// Revokes the user's tokens that `matching` selects, rotating ones with their families;
+    /// returns how many were live.
     @discardableResult
     public func revokeRefreshTokens(userId: String, matching: (StoredRefreshToken) -> Bool) async throws -> Int {
         var n = 0
+        var families: Set<String> = []
         for r in try await refreshTokens(userId: userId) where !r.revoked && matching(r) {
             if try await changeRefreshToken(id: r.id, { $0.revoked = true }) != nil { n += 1 }
+            if r.rotating { families.insert(r.family) }
+        }
+        for f in families {
+            _ = try await store.modifyEphemeral(Self.familyPrefix + f, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+                guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)), let out = try? Self.encoded({ family.revoked = true; return family }())
+                else { return (text.map { ($0, Self.forever) }, false) }
+                return ((out, expires: family.keptUntil), true)
+            }
         }
         return n
     }
 
-    /// Changes one record atomically (across daemons); nil when there is none.
+    /// Every refresh token of a user (a password change, the Management API): those granted
+    /// before now are dead, also one an exchange running at this moment is about to issue.
     @discardableResult
-    public func changeRefreshToken(id: String, _ change: @escaping @Sendable (inout StoredRefreshToken) -> Void) async throws -> StoredRefreshToken? {
-        try await store.modifyEphemeral(Self.refreshTokenPrefix + id, now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: StoredRefreshToken?) in
-            guard let text, var r = try? JSONDecoder().decode(StoredRefreshToken.self, from: Data(text.utf8)) else {
-                return (text.map { ($0, expires: Timestamp.now() + 60) }, nil)
-            }
-            change(&r)
-            return ((Self.encode(r), expires: r.keptUntil), r)
-        }
+    public func revokeRefreshTokens(userId: String) async throws -> Int {
+        try await store.putEphemeral(Self.revokedBeforePrefix + userId, JSONValue.format(number: Timestamp.now()), expires: Self.forever, owner: userId)
+        return try await revokeRefreshTokens(userId: userId) { _ in true }
     }
 
-    /// Presents a refresh token for `client` under the client's policy, in one atomic step: a
-    /// rotating token's first exchange marks it rotated; a second one within the reuse interval
-    /// (`leeway`) is allowed once its successor has not been used, any later one is a reuse and
-    /// revokes the whole family (the caller logs `ferrt`); a non-rotating token's idle expiry
-    /// moves on.
-    public func exchangeRefreshToken(_ token: String, client: Client, ip: String?, userAgent: String?) async throws -> RefreshTokenExchange {
-        let id = StoredRefreshToken.id(token: token)
-        let policy = client.refreshTokenPolicy
-        let now = Timestamp.now()
-        let outcome = try await store.modifyEphemeral(Self.refreshTokenPrefix + id, now: now) { text -> (value: (String, expires: Double)?, result: RefreshTokenExchange) in
-            guard let text, var r = try? JSONDecoder().decode(StoredRefreshToken.self, from: Data(text.utf8)) else {
-                return (text.map { ($0, expires: now + 60) }, .invalid)
-            }
-            let unchanged = (Self.encode(r), expires: r.keptUntil)
-            guard !r.revoked, r.clientId == client.clientId, !r.expired(at: now) else { return (unchanged, .invalid) }
-            let before = r
-            if r.rotating {
-                if let rotatedAt = r.rotatedAt, r.superseded || now - rotatedAt > policy.leeway {
-                    r.revoked = true
-                    return ((Self.encode(r), expires: r.keptUntil), .reused(before))
-                }
-                if r.rotatedAt == nil { r.rotatedAt = now }
-            } else if let idle = policy.idleTokenLifetime {
-                r.idleExpiresAt = min(r.expiresAt ?? .infinity, now + idle)
-            }
-            r.lastExchangedAt = now
-            if let ip { r.device.lastIP = ip }
-            if let userAgent { r.device.lastUserAgent = userAgent }
-            return ((Self.encode(r), expires: r.keptUntil), .valid(before))
-        }
-        if case .reused(let r) = outcome {
-            let n = try await revokeRefreshTokens(userId: r.userId) { $0.family == r.family }
-            logger.warning("a rotated refresh token was reused: its family is revoked", metadata: ["family": .string(r.family), "revoked": .stringConvertible(n + 1)])
-        }
-        return outcome
-    }
-
-    /// Takes over a token issued before refresh-token policies: non-rotating, non-expiring.
+    /// Takes over a token issued before refresh-token policies (non-rotating, non-expiring),
+    /// unless the user's password changed since it was issued.
     public func adoptRefreshToken(_ token: String, userId: String, clientId: String, audience: String?, scope: String, createdAt: Double) async throws {
+        guard createdAt >= (try await revokedBefore(userId: userId)) else { return }
         let id = StoredRefreshToken.id(token: token)
         try await saveRefreshToken(
             StoredRefreshToken(
-                id: id, userId: userId, clientId: clientId, audience: audience, scope: scope, createdAt: createdAt, family: id, sessionId: nil, rotating: false,
-                expiresAt: nil, idleExpiresAt: nil, device: LoginSession.Device()))
-    }
-
-    /// Every refresh token of a user (a password change, a blocked user).
-    @discardableResult
-    public func revokeRefreshTokens(userId: String) async throws -> Int {
-        try await revokeRefreshTokens(userId: userId) { _ in true }
+                id: id, userId: userId, clientId: clientId, audience: audience, scope: scope, createdAt: createdAt, grantedAt: createdAt, family: id,
+                sessionId: nil, rotating: false, expiresAt: nil, idleExpiresAt: nil, device: LoginSession.Device()))
     }
 }

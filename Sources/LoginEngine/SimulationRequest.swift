@@ -44,8 +44,15 @@ public struct SimulationRequest: Sendable {
     public var idpProfile: JSONValue?
     /// The login session a browser flow runs in (`event.session`; its id is the tokens' `sid`).
     public var session: LoginSession?
+    /// The tokens' `sid` when there is no live session (a refresh token's session that ended).
+    public var sessionID: String?
     /// `event.refresh_token` of a refresh-token exchange.
     public var refreshToken: JSONValue?
+    /// Set when the login resumes after the user passed a second factor.
+    public var mfaPassed: MFAPassed?
+    /// A simulation's answer to a second-factor challenge (`"mfa"`: `pass`, `fail`,
+    /// `not_enrolled`), so a script's MFA branch can be tested without a phone.
+    public var mfaOutcome: MFAOutcome?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
     /// Set by `simulate`: the login had no credentials, so its tokens carry the
@@ -60,7 +67,7 @@ public struct SimulationRequest: Sendable {
 
     public init(json: JSONValue) throws(PipelineError) {
         guard case .object(let o) = json else { throw .invalidRequest("a simulation request must be a JSON object") }
-        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now", "idpProfile"]
+        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now", "idpProfile", "mfa"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidRequest("unknown field '\(unknown)' in the simulation request (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -117,6 +124,12 @@ public struct SimulationRequest: Sendable {
         }
         rules = try names("rules")
         actions = try names("actions")
+        if let m = o["mfa"] {
+            guard let text = m.stringValue, let outcome = MFAOutcome(rawValue: text) else {
+                throw .invalidRequest("'mfa' must be \"pass\", \"fail\" or \"not_enrolled\"")
+            }
+            mfaOutcome = outcome
+        }
         switch o["now"] {
         case nil: break
         case .number(let n)?: now = n
@@ -126,6 +139,16 @@ public struct SimulationRequest: Sendable {
         default: throw .invalidRequest("'now' must be an ISO-8601 time or milliseconds since 1970")
         }
     }
+}
+
+/// How a simulated user answers a second-factor challenge.
+public enum MFAOutcome: String, Sendable {
+    /// Enrolled, and passes: the flow goes on as after a real challenge (`amr: ["mfa"]`).
+    case pass
+    /// Enrolled, and fails: the login is denied.
+    case fail
+    /// No factor enrolled (`event.user.enrolledFactors` empty); a challenge is left pending.
+    case notEnrolled = "not_enrolled"
 }
 
 public enum PipelineError: Error, CustomStringConvertible, Sendable {

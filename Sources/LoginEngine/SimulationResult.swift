@@ -38,6 +38,9 @@ public struct SimulationResult: Sendable {
     public var idToken: IssuedToken?
     public var accessToken: IssuedToken?
     public var multifactor: JSONValue?
+    /// A second factor the login still needs: an action paused for it (outcome `redirect`), or
+    /// the scripts asked for it at the end (outcome `allowed`, tokens held until it is passed).
+    public var mfa: MFARequirement?
     /// What the scripts asked of the login's session (`api.session.*`).
     public var sessionChanges: LifetimeChanges?
     /// What the scripts asked of the refresh token being exchanged (`api.refreshToken.*`).
@@ -74,6 +77,7 @@ public struct SimulationResult: Sendable {
             "idToken": idToken?.json ?? .null,
             "accessToken": accessToken?.json ?? .null,
             "multifactor": multifactor ?? .null,
+            "mfaRequired": mfa?.json ?? .null,
             "redirect": redirect ?? .null,
             "persisted": [
                 "app_metadata": .object(persistedAppMetadata), "user_metadata": .object(persistedUserMetadata),

@@ -19,7 +19,7 @@ public struct ManagementService: Sendable {
         "read:logs", "read:rules", "create:rules", "update:rules", "delete:rules", "read:clients", "simulate:logins",
         "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections", "create:user_tickets",
         "get:anomaly_block", "delete:anomaly_block", "read:attack_protection", "update:attack_protection",
-        "read:sessions", "delete:sessions", "read:refresh_tokens", "delete:refresh_tokens",
+        "read:sessions", "delete:sessions", "read:refresh_tokens", "delete:refresh_tokens", "read:authentication_methods", "delete:authentication_methods",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).

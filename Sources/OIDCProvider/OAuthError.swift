@@ -5,12 +5,19 @@ public struct OAuthError: Error, Sendable, Equatable {
     public var status: Int
     public var error: String
     public var description: String
+    /// More fields of the body (`mfa_token` of `mfa_required`).
+    public var extra: [String: String] = [:]
 
-    public init(_ status: Int, _ error: String, _ description: String) {
+    public init(_ status: Int, _ error: String, _ description: String, extra: [String: String] = [:]) {
         self.status = status
         self.error = error
         self.description = description
+        self.extra = extra
     }
 
-    public var json: JSONValue { ["error": .string(error), "error_description": .string(description)] }
+    public var json: JSONValue {
+        var o: [String: JSONValue] = ["error": .string(error), "error_description": .string(description)]
+        for (k, v) in extra { o[k] = .string(v) }
+        return .object(o)
+    }
 }

@@ -498,12 +498,9 @@ public final class PostgresUserStore: UserStore {
     }
 
     public func ephemeralValues(owner: String, prefix: String, now: Double) async throws -> [(key: String, value: String)] {
-        // A range on the key, not LIKE: the prefix may hold `%` or `_`; `COLLATE "C"` orders by bytes.
+        // starts_with, not LIKE: the prefix may hold `%` or `_`.
         let rows = try await client.query(
-            """
-            SELECT key, value FROM ephemeral WHERE owner = \(owner) AND key COLLATE "C" >= \(prefix) AND key COLLATE "C" < \(prefix + "\u{10FFFF}")
-            AND expires > \(now) ORDER BY key COLLATE "C"
-            """, logger: logger)
+            "SELECT key, value FROM ephemeral WHERE owner = \(owner) AND starts_with(key, \(prefix)) AND expires > \(now) ORDER BY key", logger: logger)
         var out: [(key: String, value: String)] = []
         for try await (k, v) in rows.decode((String, String).self) { out.append((k, v)) }
         return out

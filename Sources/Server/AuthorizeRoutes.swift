@@ -173,6 +173,18 @@ struct AuthorizeRoutes: RouteGroup {
                 clientId: request.uri.queryParameters["client_id"].map(String.init))
             return Self.loggedOut(target.map { .redirect($0) } ?? .page)
         }
+        // The second factor of a browser login, bound to the browser by its continue cookie.
+        router.get("mfa") { request, _ -> Response in
+            render(await authorization.mfaPage(state: request.uri.queryParameters["state"].map(String.init) ?? "", browser: request.cookies[Self.continueCookie]?.value))
+        }
+        router.post("mfa") { request, context -> Response in
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            return render(await authorization.submitMFA(
+                state: form["state"] ?? "", browser: request.cookies[Self.continueCookie]?.value, code: form["code"] ?? "", ip: context.clientIP,
+                userAgent: request.headers[.userAgent]))
+        }
         // OpenID Connect RP-Initiated Logout: the query, or a posted form.
         router.get("oidc/logout") { request, _ -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
@@ -239,6 +251,8 @@ struct AuthorizeRoutes: RouteGroup {
             return LoginPage.error(message, status: .badRequest)
         case .forbidden(let message):
             return LoginPage.error(message, status: .forbidden)
+        case .mfa(let state, let enrollment, let error):
+            return LoginPage.mfa(state: state, enrollment: enrollment, error: error)
         case .login(let tx, let client, let connection, let hint, let error):
             let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
             return LoginPage.form(
@@ -456,6 +470,27 @@ enum LoginPage {
     }
 
     static func scriptHash(_ script: String) -> String { AuthorizationService.scriptSource(script) }
+
+    /// The second-factor page: the enrolment (secret and `otpauth://` link) or the challenge.
+    static func mfa(state: String, enrollment: AuthorizationService.MFAEnrollment?, error: String?) -> Response {
+        var body = enrollment == nil ? "<h1>Verify it is you</h1><p>Enter the code your authenticator app shows.</p>" : "<h1>Secure your account</h1>"
+        if let e = enrollment {
+            body += """
+                <p>Add this account to an authenticator app (Google Authenticator, 1Password, Auth0 Guardian…): scan the code, \
+                or enter the key by hand, then type the code the app shows.</p>
+                <div id="mfa-qr">\(QRCode.svg(e.uri) ?? "")</div>
+                <p>Key: <code id="mfa-secret">\(escape(e.secret))</code></p>
+                <p><a id="mfa-uri" href="\(escape(e.uri))">Open in an authenticator app</a></p>
+                """
+        }
+        if let error { body += "<p class=\"error\" role=\"alert\">\(escape(error))</p>" }
+        body += """
+            <form method="post" action="/mfa"><input type="hidden" name="state" value="\(escape(state))">
+            <label>Code <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" required autofocus></label>
+            <button type="submit">Continue</button></form>
+            """
+        return page("Second factor", body, status: error == nil ? .ok : .unauthorized)
+    }
 
     static func message(_ text: String) -> Response {
         page("authsim", "<h1>\(escape(text))</h1>")

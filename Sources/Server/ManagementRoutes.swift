@@ -50,6 +50,12 @@ struct ManagementRoutes: RouteGroup {
         return raw.removingPercentEncoding ?? raw
     }
 
+    /// Another path parameter, percent-decoded.
+    static func parameter(_ context: AuthsimRequestContext, _ name: String) -> String {
+        let raw = context.parameters.get(name) ?? ""
+        return raw.removingPercentEncoding ?? raw
+    }
+
     func json(_ request: Request) async throws(ManagementError) -> JSONValue {
         switch await HTTPJSON.body(request, limit: maximumBodySize) {
         case .success(let v): return v
@@ -156,6 +162,24 @@ struct ManagementRoutes: RouteGroup {
         api.delete("users/:id/sessions", use: guarded(["delete:sessions"]) { _, context, _ throws(ManagementError) in
             try await management.endUserSessions(Self.userID(context))
             return Response(status: .accepted)
+        })
+        api.get("users/:id/authentication-methods", use: guarded(["read:authentication_methods"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.authenticationMethods(Self.userID(context)))
+        })
+        api.delete("users/:id/authentication-methods", use: guarded(["delete:authentication_methods"]) { _, context, _ throws(ManagementError) in
+            try await management.deleteAuthenticationMethods(Self.userID(context), methodId: nil)
+            return Response(status: .noContent)
+        })
+        api.delete("users/:id/authentication-methods/:method", use: guarded(["delete:authentication_methods"]) { _, context, _ throws(ManagementError) in
+            try await management.deleteAuthenticationMethods(Self.userID(context), methodId: Self.parameter(context, "method"))
+            return Response(status: .noContent)
+        })
+        api.get("users/:id/enrollments", use: guarded(["read:users"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.enrollments(Self.userID(context)))
+        })
+        api.delete("users/:id/multifactor/:provider", use: guarded(["update:users"]) { _, context, _ throws(ManagementError) in
+            try await management.resetMultifactor(Self.userID(context), provider: Self.parameter(context, "provider"))
+            return Response(status: .noContent)
         })
         api.get("refresh-tokens/:id", use: guarded(["read:refresh_tokens"]) { _, context, _ throws(ManagementError) in
             HTTPJSON.response(try await management.refreshToken(id: Self.userID(context)))

@@ -50,6 +50,33 @@ struct OAuthRoutes: RouteGroup {
                 }
             }
         }
+        // Auth0's MFA API: the mfa_token of an `mfa_required` answer is the bearer token.
+        router.get("mfa/authenticators") { request, _ -> Response in
+            switch await oauth.mfaAuthenticators(mfaToken: Self.bearer(request)) {
+            case .success(let body): return HTTPJSON.response(body)
+            case .failure(let e): return Self.error(e)
+            }
+        }
+        router.post("mfa/associate") { request, context -> Response in
+            switch await decode(request, context) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await oauth.mfaAssociate(r, mfaToken: Self.bearer(request)) {
+                case .success(let body): return HTTPJSON.response(body)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
+        router.post("mfa/challenge") { request, context -> Response in
+            switch await decode(request, context) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await oauth.mfaChallenge(r) {
+                case .success(let body): return HTTPJSON.response(body)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
         let userinfo: @Sendable (Request, AuthsimRequestContext) async throws -> Response = { request, _ in
             switch await oauth.userinfo(authorizationHeader: request.headers[.authorization]) {
             case .success(let body): return HTTPJSON.response(body)
@@ -61,6 +88,11 @@ struct OAuthRoutes: RouteGroup {
         }
         router.get("userinfo", use: userinfo)
         router.post("userinfo", use: userinfo)
+    }
+
+    static func bearer(_ request: Request) -> String? {
+        guard let h = request.headers[.authorization], h.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(h.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
     static func error(_ e: OAuthError) -> Response {

@@ -45,6 +45,9 @@ public struct RefreshTokenPolicy: Sendable, Equatable {
         }
         p.rotating = try text("rotation_type", ["rotating", "non-rotating"]) == "rotating"
         p.expiring = try text("expiration_type", ["expiring", "non-expiring"]) == "expiring"
+        if p.rotating, !p.expiring {
+            throw TenantError(file: file, message: "refresh_token: rotation_type 'rotating' needs expiration_type 'expiring' (as Auth0 requires)")
+        }
         if let l = try seconds("leeway", min: 0) {
             guard l <= 86400 else { throw TenantError(file: file, message: "refresh_token.leeway must be at most 86400 seconds") }
             p.leeway = l

@@ -41,14 +41,17 @@ public struct TokenIssuer: Sendable {
         /// A login without credentials (the simulation API, `authsim simulate`/`test`): both
         /// tokens carry `ClaimFilter.simulatedMarker`.
         public var simulated: Bool
+        /// `amr` of the ID token (`["mfa"]` after a second factor).
+        public var amr: [String]?
 
         public init(
             user: UserProfile, client: Client, audience: String?, resourceServer: ResourceServer?, scopes: [String],
             scopeOverride: [String]?, customIdClaims: [String: JSONValue], customAccessClaims: [String: JSONValue],
             sources: (id: [String: String], access: [String: String]), nonce: String?, sessionID: String, authTime: Double,
-            permissions: [String]?, now: Double, sign: Bool = true, jti: String?, simulated: Bool = false
+            permissions: [String]?, now: Double, sign: Bool = true, jti: String?, simulated: Bool = false, amr: [String]? = nil
         ) {
             self.simulated = simulated
+            self.amr = amr
             self.user = user
             self.client = client
             self.audience = audience
@@ -92,6 +95,20 @@ public struct TokenIssuer: Sendable {
         return (try JWT.signRS256(claims: .object(claims), key: keys.current, type: "at+jwt"), dropped)
     }
 
+    /// The same ID token with `amr: ["mfa"]`, signed again with the current key: a login whose
+    /// tokens were issued before its second factor was passed.
+    public func withMFA(_ token: IssuedToken, client: Client) throws -> IssuedToken {
+        guard case .object(var claims) = token.claims, token.jwt != nil else { return token }
+        claims["amr"] = ["mfa"]
+        let jwt: String
+        if token.header["alg"]?.stringValue == "HS256", let secret = client.clientSecret {
+            jwt = JWT.signHS256(claims: .object(claims), secret: secret)
+        } else {
+            jwt = try JWT.signRS256(claims: .object(claims), key: keys.current)
+        }
+        return IssuedToken(jwt: jwt, header: (try? JWT.decode(jwt).header) ?? token.header, claims: .object(claims))
+    }
+
     /// The requested scopes a login is granted: OIDC scopes, plus the API's own scopes.
     public static func grantedScopes(_ requested: [String], resourceServer: ResourceServer?) -> [String] {
         requested.filter { oidcScopes.contains($0) || (resourceServer?.scopes.contains($0) ?? false) }
@@ -109,6 +126,7 @@ public struct TokenIssuer: Sendable {
             "auth_time": .number(r.authTime.rounded(.down)), "sid": .string(r.sessionID),
         ]
         if let nonce = r.nonce { id["nonce"] = .string(nonce) }
+        if let amr = r.amr { id["amr"] = .array(amr.map(JSONValue.string)) }
         if let jti = r.jti { id["jti"] = .string(jti) }
         let scopeSet = Set(r.scopes)
         let profile = r.user.json

@@ -390,6 +390,54 @@ struct InProcessDaemon: Sendable {
             #expect(res.header("Location") == "http://localhost:3000/")
             #expect(try await r.sessionLives(login.cookie) == false)
         }),
+        // The MFA routes with nothing to finish (MFATests drives them through real logins).
+        ("GET /mfa", { (r: Run) async throws in
+            let res = try await r.browser.get("mfa?state=unknown")
+            #expect(res.status == 400)
+            #expect(res.text.contains("second-factor step is unknown"))
+        }),
+        ("POST /mfa", { (r: Run) async throws in
+            let res = try await r.browser.submit("mfa", ["state": "unknown", "code": "123456"])
+            #expect(res.status == 400)
+            #expect(res.text.contains("second-factor step is unknown"))
+        }),
+        ("GET /mfa/authenticators", { (r: Run) async throws in
+            #expect(try await r.c.send(.get, "mfa/authenticators").json["error_description"] == "Missing required parameter: mfa_token")
+            #expect(try await r.c.send(.get, "mfa/authenticators", headers: ["Authorization": "Bearer forged"]).json["error_description"] == "Malformed mfa_token")
+        }),
+        ("POST /mfa/associate", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: ["Authorization": "Bearer forged"])
+            #expect(res.status == 403)
+            #expect(res.json["error_description"] == "Malformed mfa_token")
+        }),
+        ("POST /mfa/challenge", { (r: Run) async throws in
+            let res = try await r.c.form("mfa/challenge", ["client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "mfa_token": "forged"])
+            #expect(res.status == 403)
+            #expect(try await r.c.form("mfa/challenge", ["mfa_token": "forged"]).status == 401)
+        }),
+        ("GET /api/v2/users/{id}/authentication-methods", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json == [])
+            #expect(try await r.c.send(.get, "api/v2/users/auth0%7Cnobody/authentication-methods", token: r.token).status == 404)
+        }),
+        ("DELETE /api/v2/users/{id}/authentication-methods", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: r.token).status == 204)
+        }),
+        ("DELETE /api/v2/users/{id}/authentication-methods/{method}", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/authentication-methods/totp%7Cdev_nope", token: r.token)
+            #expect(res.status == 404)
+            #expect(res.json["errorCode"] == "inexistent_authentication_method")
+        }),
+        ("GET /api/v2/users/{id}/enrollments", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/enrollments", token: r.token)
+            #expect(res.status == 200)
+            #expect(res.json == [])
+        }),
+        ("DELETE /api/v2/users/{id}/multifactor/{provider}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/guardian", token: r.token).status == 204)
+            #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/sms", token: r.token).status == 400)
+        }),
         ("GET /v2/logout", { (r: Run) async throws in
             let session = try r.value("session")
             let before = try await r.c.send(.get, r.authorizeQuery("&prompt=none"), headers: ["Cookie": "authsim_session=" + session])

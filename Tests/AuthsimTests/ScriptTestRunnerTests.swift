@@ -125,6 +125,37 @@ final class LiveProcess: @unchecked Sendable {
         #expect(r.stdout.contains("1 test, 1 passed, 0 failed"))
     }
 
+    /// A script's MFA branches tested without a phone: the test input chooses the outcome.
+    @Test func anMFAOutcomeIsChosenByTheTest() async throws {
+        let tenant = try HotReloadTests().copyOfSampleTenant()
+        try FileManager.default.createDirectory(atPath: tenant + "/actions/step-up", withIntermediateDirectories: true)
+        try """
+            exports.onExecutePostLogin = async (event, api) => {
+              if (event.user.enrolledFactors.length === 0) api.authentication.enrollWith({ type: 'otp' });
+              else api.authentication.challengeWith({ type: 'otp' });
+            };
+            exports.onContinuePostLogin = async (event, api) => {
+              api.idToken.setCustomClaim('https://example.com/step-up', event.authentication.methods.map(m => m.name).join(','));
+            };
+            """.write(toFile: tenant + "/actions/step-up/code.js", atomically: true, encoding: .utf8)
+        try #"{"name": "step-up", "code": "./actions/step-up/code.js", "supported_triggers": [{"id": "post-login", "version": "v3"}]}"#
+            .write(toFile: tenant + "/actions/step-up.json", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: tenant + "/tests", withIntermediateDirectories: true)
+        try """
+            {"tests": [
+              {"name": "passes the challenge", "scripts": {"rules": [], "actions": ["step-up"]}, "input": {"user": "ann@example.com", "mfa": "pass"},
+               "expect": {"outcome": "allowed", "idToken": {"claims": {"https://example.com/step-up": "pwd,mfa", "amr": ["mfa"]}}}},
+              {"name": "fails the challenge", "scripts": {"rules": [], "actions": ["step-up"]}, "input": {"user": "ann@example.com", "mfa": "fail"},
+               "expect": {"outcome": "denied"}},
+              {"name": "is asked to enrol", "scripts": {"rules": [], "actions": ["step-up"]}, "input": {"user": "ann@example.com", "mfa": "not_enrolled"},
+               "expect": {"outcome": "redirect", "mfaRequired": {"enrollOnly": true, "pausedAction": "step-up"}}}
+            ]}
+            """.write(toFile: tenant + "/tests/mfa.test.json", atomically: true, encoding: .utf8)
+        let r = try await cli.authsim(["test", "--tenant", tenant], store: store())
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("3 tests, 3 passed, 0 failed"), "\(r.stdout)")
+    }
+
     @Test func watchModeReRunsAndPrintsOnlyWhatChanged() async throws {
         let tenant = try HotReloadTests().copyOfSampleTenant()
         try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent("tests").path, toPath: tenant + "/tests")

@@ -11,6 +11,23 @@ import Tokens
 /// `api.session`, `event.refresh_token`, `api.refreshToken`), in-process on a copy of the sample
 /// tenant whose application's `refresh_token` settings each test sets. No test waits for a clock:
 /// expiry is shown by moving a stored token's expiry into the past.
+/// Changes the sample tenant copy's `My App` client document.
+func editSampleApp(in dir: String, _ change: (inout [String: JSONValue]) throws -> Void) throws {
+    let file = dir + "/clients/My App.json"
+    var client = try JSONValue.parse(String(contentsOfFile: file, encoding: .utf8)).objectValue ?? [:]
+    try change(&client)
+    try JSONValue.object(client).serialized().write(toFile: file, atomically: true, encoding: .utf8)
+}
+
+/// Adds a post-login action to a tenant copy, bound alone to the trigger.
+func bindPostLoginAction(in dir: String, name: String, code: String) throws {
+    try FileManager.default.createDirectory(atPath: dir + "/actions/" + name, withIntermediateDirectories: true)
+    try code.write(toFile: dir + "/actions/\(name)/code.js", atomically: true, encoding: .utf8)
+    try #"{"name": "\#(name)", "code": "./actions/\#(name)/code.js", "runtime": "node18", "supported_triggers": [{"id": "post-login", "version": "v3"}], "deployed": true}"#
+        .write(toFile: dir + "/actions/\(name).json", atomically: true, encoding: .utf8)
+    try #"{"post-login": [{"action_name": "\#(name)", "display_name": "\#(name)"}]}"#.write(toFile: dir + "/triggers/triggers.json", atomically: true, encoding: .utf8)
+}
+
 @Suite struct SessionsAndRefreshTokensTests {
     static let app = InProcess.appClient
     static let secret = InProcess.appSecret
@@ -18,17 +35,8 @@ import Tokens
     /// The sample tenant with `My App`'s `refresh_token` settings, and optionally one post-login action.
     static func tenant(refreshToken: String, action: String? = nil) throws -> String {
         let dir = try sampleTenantCopy()
-        let file = dir + "/clients/My App.json"
-        var client = try JSONValue.parse(String(contentsOfFile: file, encoding: .utf8)).objectValue ?? [:]
-        client["refresh_token"] = try JSONValue.parse(refreshToken)
-        try JSONValue.object(client).serialized().write(toFile: file, atomically: true, encoding: .utf8)
-        if let action {
-            try FileManager.default.createDirectory(atPath: dir + "/actions/lifetimes", withIntermediateDirectories: true)
-            try action.write(toFile: dir + "/actions/lifetimes/code.js", atomically: true, encoding: .utf8)
-            try #"{"name": "lifetimes", "code": "./actions/lifetimes/code.js", "runtime": "node18", "supported_triggers": [{"id": "post-login", "version": "v3"}], "deployed": true}"#
-                .write(toFile: dir + "/actions/lifetimes.json", atomically: true, encoding: .utf8)
-            try #"{"post-login": [{"action_name": "lifetimes", "display_name": "lifetimes"}]}"#.write(toFile: dir + "/triggers/triggers.json", atomically: true, encoding: .utf8)
-        }
+        try editSampleApp(in: dir) { $0["refresh_token"] = try JSONValue.parse(refreshToken) }
+        if let action { try bindPostLoginAction(in: dir, name: "lifetimes", code: action) }
         return dir
     }
 
@@ -83,16 +91,36 @@ import Tokens
         let policy = #"{"rotation_type": "rotating", "expiration_type": "expiring", "leeway": 3600}"#
         try await Self.run(refreshToken: policy) { app, c in
             let rt1 = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
-            let rt2 = try #require(try await Self.refresh(c, rt1).json["refresh_token"]?.stringValue)
-            // Within the interval rt1 may be used again (a retry after a lost answer)…
+            _ = try #require(try await Self.refresh(c, rt1).json["refresh_token"]?.stringValue)
+            // Within the interval rt1 may be used again (a retry after a lost answer): its new
+            // successor replaces the first one…
             let retry = try await Self.refresh(c, rt1)
             #expect(retry.status == 200)
-            #expect(retry.json["refresh_token"]?.stringValue != nil)
-            // …until its successor has been used: then rt1 is a reuse.
+            let rt2 = try #require(retry.json["refresh_token"]?.stringValue)
+            // …until that successor has been used: then rt1 is a reuse, and the family goes.
             let rt3 = try #require(try await Self.refresh(c, rt2).json["refresh_token"]?.stringValue)
             #expect(try await Self.refresh(c, rt1).json["error"] == "invalid_grant")
             #expect(try await Self.refresh(c, rt3).json["error"] == "invalid_grant")
-            #expect(try await app.pipeline.refreshTokens(userId: InProcess.ann).allSatisfy(\.revoked))
+            #expect(try await app.pipeline.liveRefreshTokens(userId: InProcess.ann).isEmpty)
+        }
+    }
+
+    @Test func aReplacedSuccessorIsAReuseAndADeniedExchangeLeavesTheTokenUsable() async throws {
+        let policy = #"{"rotation_type": "rotating", "expiration_type": "expiring", "leeway": 3600}"#
+        let deny = "exports.onExecutePostLogin = async (event, api) => { if (event.refresh_token && event.user.app_metadata.deny) api.access.deny('not now'); };"
+        try await Self.run(refreshToken: policy, action: deny) { app, c in
+            let rt1 = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
+            // A denied exchange uses nothing up: the same token works afterwards.
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["deny": true], user: nil)
+            #expect(try await Self.refresh(c, rt1).json["error"] == "access_denied")
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["deny": .null], user: nil)
+            let first = try #require(try await Self.refresh(c, rt1).json["refresh_token"]?.stringValue)
+            // A retry of rt1 within the interval replaces `first`: presenting `first` now is a
+            // reuse (the family forks no further).
+            let second = try #require(try await Self.refresh(c, rt1).json["refresh_token"]?.stringValue)
+            #expect(try await Self.refresh(c, first).json["error"] == "invalid_grant")
+            #expect(try await Self.refresh(c, second).json["error"] == "invalid_grant")
+            #expect(try await app.pipeline.store.logs(userId: InProcess.ann, offset: 0, limit: 50).events.contains { $0.type == "ferrt" })
         }
     }
 
@@ -137,10 +165,7 @@ import Tokens
             let plain = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
             let older = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
             func setPolicy(_ json: String) async throws {
-                let file = dir + "/clients/My App.json"
-                var client = try JSONValue.parse(String(contentsOfFile: file, encoding: .utf8)).objectValue ?? [:]
-                client["refresh_token"] = try JSONValue.parse(json)
-                try JSONValue.object(client).serialized().write(toFile: file, atomically: true, encoding: .utf8)
+                try editSampleApp(in: dir) { $0["refresh_token"] = try JSONValue.parse(json) }
                 #expect(try await app.pipeline.reload())
             }
             // Rotation on: exchanging a non-rotating token gives a rotating one, and the client's

@@ -182,8 +182,11 @@ extension TenantFixture {
             r.scope = "openid email delete:all"
             r.audience = "https://api.test"
             r.context["organization"] = ["id": "org_1", "name": "acme", "display_name": "Acme", "metadata": [:]]
+            // The challenge pauses the flow after the action; a simulated pass resumes it.
+            r.mfaOutcome = .pass
         }
         #expect(r.error == nil)
+        #expect(r.idClaims["amr"] == ["mfa"])
         #expect(r.accessClaims["https://t/at"] == "x")
         #expect(r.accessClaims["scope"] == "openid read:things")
         #expect(r.multifactor?["provider"] == "guardian")

@@ -116,6 +116,8 @@ async function __authsim_runPostLogin(req, st) {
     scopes = Array.isArray(s) ? s.slice() : typeof s === 'string' ? s.split(' ').filter(Boolean) : (req.grantedScopes || []).slice();
     return scopes;
   }
+  // What an action before a redirect or a challenge asked of the session and the refresh token.
+  if (req.resume && req.resume.lifetimes) st.lifetimes = req.resume.lifetimes;
   var start = 0;
   if (req.resume && req.resume.kind === 'action') {
     start = -1;
@@ -257,10 +259,10 @@ async function __authsim_runPostLogin(req, st) {
         }
       },
       authentication: {
-        challengeWith: function (factor, options) { authentication.push({ method: 'challengeWith', factor: factor, options: options || null }); context.multifactor = context.multifactor || { provider: 'any' }; return api; },
-        challengeWithAny: function (factors) { authentication.push({ method: 'challengeWithAny', factors: factors || [] }); context.multifactor = context.multifactor || { provider: 'any' }; return api; },
-        enrollWith: function (factor, options) { authentication.push({ method: 'enrollWith', factor: factor, options: options || null }); return api; },
-        enrollWithAny: function (factors) { authentication.push({ method: 'enrollWithAny', factors: factors || [] }); return api; },
+        challengeWith: function (factor, options) { authentication.push({ method: 'challengeWith', factor: __authsim_plain(factor), options: __authsim_plain(options || null) }); return api; },
+        challengeWithAny: function (factors) { authentication.push({ method: 'challengeWithAny', factors: __authsim_plain(factors || []) }); return api; },
+        enrollWith: function (factor, options) { authentication.push({ method: 'enrollWith', factor: __authsim_plain(factor), options: __authsim_plain(options || null) }); return api; },
+        enrollWithAny: function (factors) { authentication.push({ method: 'enrollWithAny', factors: __authsim_plain(factors || []) }); return api; },
         recordMethod: function (url) {
           if (!resuming) throw new Error('api.authentication.recordMethod() can only be used in onContinuePostLogin');
           authentication.push({ method: 'recordMethod', url: url }); return api;
@@ -313,12 +315,23 @@ async function __authsim_runPostLogin(req, st) {
       entry.error = denied;
       break;
     }
+    // A challenge or enrolment asked for: the flow pauses after this action (unless a second
+    // factor was passed in this login already) and resumes in its onContinuePostLogin.
+    if (!redirect) {
+      var asked = null;
+      for (var m = 0; m < authentication.length; m++) if (/^(challenge|enroll)With/.test(authentication[m].method)) asked = authentication[m];
+      var passed = (base.authentication.methods || []).some(function (x) { return x && x.name === 'mfa'; });
+      if (asked && !passed) {
+        var factors = asked.factors || [asked.factor].concat((asked.options && asked.options.additionalFactors) || []);
+        redirect = { mfa: { factors: factors, enroll: asked.method.indexOf('enroll') === 0 }, action: a.name };
+      }
+    }
     if (redirect) {
       context.redirect = redirect;
       entry.outcome = 'redirect';
       entry.changes.redirect = redirect;
       // What the flow decided so far comes back with the continue: claims, MFA, primary user.
-      st.resume = { kind: 'action', action: a.name, transactionMetadata: txMetadata, context: {
+      st.resume = { kind: 'action', action: a.name, transactionMetadata: txMetadata, lifetimes: st.lifetimes || null, context: {
         idToken: context.idToken, accessToken: context.accessToken, multifactor: context.multifactor || null,
         primaryUser: context.primaryUser === undefined ? null : context.primaryUser, claimSources: st.flow.claimSources
       } };

@@ -44,7 +44,7 @@ extension ManagementService {
 
     public func refreshToken(id: String) async throws(ManagementError) -> JSONValue {
         let id = try Self.checkedID(id, "id")
-        guard let t = try await engine({ try await pipeline.refreshToken(id: id) }), !t.revoked else {
+        guard let t = try await engine({ try await pipeline.refreshToken(id: id) }), try await engine({ try await pipeline.isLive(t) }) else {
             throw ManagementError(404, "The refresh token does not exist.", "inexistent_refresh_token")
         }
         return t.json
@@ -55,15 +55,14 @@ extension ManagementService {
         guard let t = try await engine({ try await pipeline.refreshToken(id: id) }), !t.revoked else {
             throw ManagementError(404, "The refresh token does not exist.", "inexistent_refresh_token")
         }
-        _ = try await engine { try await pipeline.changeRefreshToken(id: t.id) { $0.revoked = true } }
+        _ = try await engine { try await pipeline.revokeRefreshToken(t) }
     }
 
-    /// A user's live refresh tokens (revoked and expired ones are not listed).
+    /// A user's live refresh tokens (not revoked, not expired, of a rotating family only the latest).
     public func userRefreshTokens(_ userId: String) async throws(ManagementError) -> JSONValue {
         _ = try await existing(userId)
-        let now = Timestamp.now()
-        let list = try await engine { try await pipeline.refreshTokens(userId: userId) }
-        return ["tokens": .array(list.filter { !$0.revoked && ($0.expiresAt ?? .infinity) > now && ($0.idleExpiresAt ?? .infinity) > now }.map(\.json))]
+        let list = try await engine { try await pipeline.liveRefreshTokens(userId: userId) }
+        return ["tokens": .array(list.map(\.json))]
     }
 
     public func revokeUserRefreshTokens(_ userId: String) async throws(ManagementError) {

@@ -241,6 +241,8 @@ extension ManagementService {
         try await deleteFromScriptDatabase(try await existing(id))
         do {
             guard try await store.delete(id: id) else { throw ManagementError.userNotFound }
+            // Nothing of the user outlives it (a user made again with the same id starts clean).
+            try await pipeline.forgetUser(id)
         } catch let e as ManagementError { throw e } catch { throw ManagementError(500, String(describing: error), "internal_error") }
     }
 }

@@ -31,11 +31,12 @@ extension AuthorizationService {
 
     /// Runs the flow in the browser's login session (the one its cookie names, or a new one the
     /// flow's scripts see as `event.session`), then keeps the session (the scripts' `api.session`
-    /// changes applied) and turns the result into the response to the app.
+    /// changes applied) and turns the result into the response to the app. `mfaPassed`: the flow
+    /// resumes after a second factor.
     func complete(
-        _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, flow: (SimulationRequest) async throws -> SimulationResult
+        _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, mfaPassed: MFAPassed? = nil,
+        flow: (SimulationRequest) async throws -> SimulationResult
     ) async -> Step {
-        let sessionID = cookie
         let lifetimes = pipeline.tenant.settings.sessionLifetimes
         let started = Timestamp.now()
         let existing = try? await pipeline.session(id: LoginSession.id(cookie: cookie))
@@ -44,6 +45,7 @@ extension AuthorizationService {
         session.join(client.clientId)
         var request = SimulationRequest(user: .stored(""))
         request.session = session
+        request.mfaPassed = mfaPassed
         request.client = client.clientId
         request.audience = p.audience
         request.scope = p.scope
@@ -68,6 +70,9 @@ extension AuthorizationService {
             // api.session.revoke: the session ends (a new one is never kept) and the login is denied.
             await pipeline.applySessionChanges(changes, to: existing)
         }
+        if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
+            return await awaitSecondFactor(p, client: client, cookie: cookie, requirement: requirement, result: result, started: started)
+        }
         switch result.outcome {
         case .allowed: break
         case .redirect:
@@ -79,7 +84,7 @@ extension AuthorizationService {
             let browser = OpaqueToken.new()
             let now = Timestamp.now()
             do {
-                try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: sessionID, userId: userId, resume: resume, created: now, browser: browser))
+                try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: cookie, userId: userId, resume: resume, created: now, browser: browser))
             } catch {
                 return errorRedirect(p, "server_error", "could not keep the suspended login: \(error)")
             }
@@ -89,15 +94,36 @@ extension AuthorizationService {
             return errorRedirect(p, e.error == "server_error" ? "server_error" : e.error, e.description)
         }
         guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
+        guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
+        return await finishLogin(
+            p, client: client, cookie: cookie, started: started, ip: ip, userAgent: userAgent, userId: userId, connection: result.connection,
+            tokens: (idToken, accessToken), sessionChanges: result.sessionChanges, mfaPassed: mfaPassed, inSession: existing?.userId == userId)
+    }
+
+    /// A login that was allowed: its session kept (a new one when the browser had none, or another
+    /// user's), a second factor recorded in it, then the code or tokens for the app.
+    func finishLogin(
+        _ p: Parameters, client: Client, cookie: String, started: Double, ip: String?, userAgent: String?, userId: String, connection: String,
+        tokens: (id: IssuedToken, access: IssuedToken), sessionChanges: LifetimeChanges?, mfaPassed: MFAPassed?, inSession: Bool = false
+    ) async -> Step {
+        let lifetimes = pipeline.tenant.settings.sessionLifetimes
         let now = Timestamp.now()
-        if existing == nil || session.userId != userId {
+        var session: LoginSession
+        if let existing = try? await pipeline.session(id: LoginSession.id(cookie: cookie)), existing.userId == userId {
+            session = existing
+            session.interacted(now: now, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
+        } else if inSession {
+            // The session this silent login ran in ended meanwhile (logout, revocation): no new one.
+            return errorRedirect(p, "login_required", "The session ended during the login")
+        } else {
             // A new login: the session is the user's, authenticated by this connection.
-            let strategy = pipeline.tenant.connection(named: result.connection)?.strategy ?? "auth0"
-            let method = pipeline.tenant.connection(named: result.connection)?.isDatabase == true ? "pwd" : ["email", "sms"].contains(strategy) ? strategy : "federated"
-            session = LoginSession(cookie: cookie, userId: userId, connection: result.connection, method: method, now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
-            session.join(client.clientId)
+            let strategy = pipeline.tenant.connection(named: connection)?.strategy ?? "auth0"
+            let method = pipeline.tenant.connection(named: connection)?.isDatabase == true ? "pwd" : ["email", "sms"].contains(strategy) ? strategy : "federated"
+            session = LoginSession(cookie: cookie, userId: userId, connection: connection, method: method, now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
         }
-        if let changes = result.sessionChanges {
+        session.join(client.clientId)
+        if let mfaPassed { session.methods.append(LoginSession.Method(name: "mfa", timestamp: mfaPassed.at)) }
+        if let changes = sessionChanges {
             var (e, i): (Double?, Double?) = (session.expiresAt, session.idleExpiresAt)
             changes.shorten(expiresAt: &e, idleExpiresAt: &i)
             (session.expiresAt, session.idleExpiresAt) = (e ?? session.expiresAt, i ?? session.idleExpiresAt)
@@ -107,10 +133,9 @@ extension AuthorizationService {
         }
         var params: [(String, String)] = []
         if p.responseType == "code" {
-            guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
             let code = OpaqueToken.new()
             let record = Code(
-                idToken: idToken, accessToken: accessToken, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
+                idToken: tokens.id, accessToken: tokens.access, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
                 audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
                 method: p.codeChallengeMethod, expires: now + Self.codeLifetime, sessionId: session.id)
             do {
@@ -121,14 +146,15 @@ extension AuthorizationService {
             }
             params.append(("code", code))
         } else {
-            if let id = result.idToken?.jwt { params.append(("id_token", id)) }
-            if p.responseType.contains("token"), let at = result.accessToken {
+            if let id = tokens.id.jwt { params.append(("id_token", id)) }
+            if p.responseType.contains("token") {
+                let at = tokens.access
                 params.append(("access_token", at.jwt ?? at.opaque ?? ""))
                 params.append(("token_type", "Bearer"))
                 params.append(("expires_in", String(Int(clamping: max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
             }
         }
         if let s = p.state { params.append(("state", s)) }
-        return respond(p, params, session: sessionID)
+        return respond(p, params, session: cookie)
     }
 }

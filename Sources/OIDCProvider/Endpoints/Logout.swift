@@ -37,9 +37,9 @@ extension AuthorizationService {
         let tenant = pipeline.tenant
         var hint: JSONValue?
         if let text = q["id_token_hint"], !text.isEmpty {
-            guard let decoded = try? JWT.decode(text), case .success = JWT.verifyRS256(decoded, keys: pipeline.issuer.keys),
-                decoded.claims["iss"]?.stringValue == tenant.settings.effectiveIssuer
-            else { return .invalid("The id_token_hint is not an ID token issued by this tenant.") }
+            guard let decoded = try? JWT.decode(text), Self.isIDToken(decoded, tenant: tenant, keys: pipeline.issuer.keys) else {
+                return .invalid("The id_token_hint is not an ID token issued by this tenant.")
+            }
             hint = decoded.claims
         }
         let audience = hint?["aud"]?.stringValue ?? hint?["aud"]?.arrayValue?.first?.stringValue
@@ -69,6 +69,24 @@ extension AuthorizationService {
         guard let target = q["post_logout_redirect_uri"] else { return .page }
         guard let state = q["state"] else { return .redirect(target) }
         return .redirect(target + (target.contains("?") ? "&" : "?") + "state=" + Self.percentEncode(state))
+    }
+
+    /// An ID token of this tenant: its issuer, signed with its keys (HS256 ones with their
+    /// client's secret), not an access or logout token. Expiry does not matter for a hint.
+    static func isIDToken(_ t: JWT.Decoded, tenant: Tenant, keys: SigningKeys) -> Bool {
+        guard t.claims["iss"]?.stringValue == tenant.settings.effectiveIssuer, t.claims["events"] == nil,
+            !["at+jwt", "logout+jwt"].contains(t.header["typ"]?.stringValue?.lowercased() ?? "")
+        else { return false }
+        if t.header["alg"]?.stringValue == "HS256" {
+            guard let aud = t.claims["aud"]?.stringValue, let secret = tenant.clients.first(where: { $0.clientId == aud })?.clientSecret else { return false }
+            return hs256Matches(t, secret: secret)
+        }
+        if case .success = JWT.verifyRS256(t, keys: keys) { return true }
+        return false
+    }
+
+    static func hs256Matches(_ t: JWT.Decoded, secret: String) -> Bool {
+        HMAC<SHA256>.isValidAuthenticationCode(t.signature, authenticating: Data(t.signingInput.utf8), using: SymmetricKey(data: Data(secret.utf8)))
     }
 
     func endBrowserSession(_ cookie: String?) async {

@@ -17,7 +17,7 @@ extension OAuthService {
             do {
                 if let record = try await pipeline.refreshToken(id: StoredRefreshToken.id(token: token)) {
                     guard record.clientId == client.clientId else { throw OAuthError(403, "invalid_request", "The token was issued to another client") }
-                    try await pipeline.changeRefreshToken(id: record.id) { $0.revoked = true }
+                    try await pipeline.revokeRefreshToken(record)
                 } else if let record = try await pipeline.store.refreshToken(hash: hash) {
                     guard record.clientId == client.clientId else { throw OAuthError(403, "invalid_request", "The token was issued to another client") }
                     _ = try await pipeline.store.revokeRefreshToken(hash: hash)

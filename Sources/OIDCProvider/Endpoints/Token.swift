@@ -27,6 +27,7 @@ extension AuthorizationService {
             case "refresh_token": return .success(try await oauth.refreshToken(r, client: client))
             case OAuthService.passwordlessGrant: return .success(try await oauth.passwordlessOTP(r, client: client))
             case OAuthService.tokenExchangeGrant: return .success(try await oauth.tokenExchange(r, client: client))
+            case OAuthService.mfaOTPGrant: return .success(try await oauth.mfaGrant(r, client: client))
             default: return .success(try await oauth.password(r, client: client, realm: grant == OAuthService.passwordRealmGrant ? r["realm"] : nil))
             }
         } catch {

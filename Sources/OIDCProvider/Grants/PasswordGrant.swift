@@ -31,6 +31,10 @@ extension OAuthService {
         do { result = try await pipeline.login(username: username, password: password, request: request) } catch {
             throw OAuthError(400, "invalid_request", error.description)
         }
-        return try await tokenResponse(result, client: client, scope: request.scope!, audience: request.audience ?? tenant.settings.defaultAudience)
+        let audience = request.audience ?? tenant.settings.defaultAudience
+        if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
+            throw await mfaRequired(result, requirement: requirement, client: client, audience: audience, scope: request.scope!)
+        }
+        return try await tokenResponse(result, client: client, scope: request.scope!, audience: audience, request: r)
     }
 }

@@ -15,22 +15,18 @@ extension OAuthService {
     func refreshToken(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
         guard let token = r["refresh_token"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: refresh_token") }
         let invalid = OAuthError(403, "invalid_grant", "Unknown or invalid refresh token.")
-        let exchange: RefreshTokenExchange
+        let checked: RefreshTokenExchange
         do {
             try await adoptLegacyRefreshToken(token, client: client)
-            exchange = try await pipeline.exchangeRefreshToken(token, client: client, ip: r.ip, userAgent: r.userAgent)
+            checked = try await pipeline.checkRefreshToken(token, client: client)
         } catch {
             throw OAuthError(500, "server_error", String(describing: error))
         }
         let record: StoredRefreshToken
-        switch exchange {
+        switch checked {
         case .invalid: throw invalid
         case .reused(let reused):
-            await pipeline.log(
-                TenantLogEvent(
-                    type: "ferrt", description: "Unsuccessful Refresh Token exchange, reused refresh token detected", clientId: client.clientId,
-                    clientName: client.name, userId: reused.userId, ip: r.ip, userAgent: r.userAgent,
-                    details: ["refresh_token_id": .string(reused.id), "family_id": .string(reused.family), "session_id": reused.sessionId.map(JSONValue.string) ?? .null]))
+            await logReuse(reused, client: client, r)
             throw invalid
         case .valid(let valid): record = valid
         }
@@ -48,59 +44,77 @@ extension OAuthService {
         do {
             result = try await pipeline.refresh(
                 userId: record.userId, client: client, audience: record.audience, scope: scope, ip: r.ip, userAgent: r.userAgent, refreshToken: record.json,
-                session: session)
+                session: session, sessionID: record.sessionId)
         } catch {
             throw OAuthError(403, "invalid_grant", error.description)
         }
         await pipeline.applySessionChanges(result.sessionChanges, to: session)
         let changes = result.refreshTokenChanges
-        if changes?.revoke != nil {
-            _ = try? await pipeline.changeRefreshToken(id: record.id) { $0.revoked = true }
-        }
+        if changes?.revoke != nil { _ = try? await pipeline.revokeRefreshToken(record) }
+        // A denied exchange leaves the token as it was (the client may try again).
         guard result.outcome == .allowed else {
             return try await tokenResponse(result, client: client, scope: scope, audience: record.audience, refreshToken: .given(nil), request: r)
         }
-        let next: String?
+        let next: Successor
         do { next = try await successor(of: record, client: client, changes: changes, request: r) } catch {
             throw OAuthError(500, "server_error", String(describing: error))
         }
-        return try await tokenResponse(result, client: client, scope: scope, audience: record.audience, refreshToken: .given(next), request: r)
+        let carried: String?
+        switch next {
+        case .lost: throw invalid
+        case .same: carried = nil
+        case .new(let token): carried = token
+        }
+        return try await tokenResponse(result, client: client, scope: scope, audience: record.audience, refreshToken: .given(carried), request: r)
     }
 
-    /// The refresh token the response carries after an allowed exchange (nil: the presented
-    /// one stays in use). A rotating token gets a successor in its family, and its predecessor
-    /// can no longer be reused at all; a change of the application's rotation setting moves the
-    /// user's tokens of this client and API to the new kind, as Auth0 does.
-    func successor(of record: StoredRefreshToken, client: Client, changes: LifetimeChanges?, request r: OAuthRequest) async throws -> String? {
+    func logReuse(_ reused: StoredRefreshToken, client: Client, _ r: OAuthRequest) async {
+        await pipeline.log(
+            TenantLogEvent(
+                type: "ferrt", description: "Unsuccessful Refresh Token exchange, reused refresh token detected", clientId: client.clientId,
+                clientName: client.name, userId: reused.userId, ip: r.ip, userAgent: r.userAgent,
+                details: ["refresh_token_id": .string(reused.id), "family_id": .string(reused.family), "session_id": reused.sessionId.map(JSONValue.string) ?? .null]))
+    }
+
+    /// After an allowed exchange: the token the response carries (`token` nil: the presented one
+    /// stays in use), or nil when the exchange lost a race (another exchange or a revocation
+    /// landed while the flow ran). A rotating token gets a successor once its family accepts the
+    /// move; a change of the application's rotation setting moves the user's tokens of this
+    /// client and API to the new kind, as Auth0 does.
+    enum Successor {
+        /// The presented token stays in use.
+        case same
+        case new(String)
+        /// The exchange lost a race with another exchange or a revocation.
+        case lost
+    }
+
+    func successor(of record: StoredRefreshToken, client: Client, changes: LifetimeChanges?, request r: OAuthRequest) async throws -> Successor {
         let rotating = client.refreshTokenPolicy.rotating
         let issue = { (parent: StoredRefreshToken?) in
             try await self.pipeline.issueRefreshToken(
                 userId: record.userId, client: client, audience: record.audience, scope: record.scope, sessionId: record.sessionId, ip: r.ip,
-                userAgent: r.userAgent, parent: parent, changes: changes)
+                userAgent: r.userAgent, parent: parent, grantedAt: record.grantedAt, changes: changes)
         }
         switch (record.rotating, rotating) {
         case (true, true):
             let next = try await issue(record)
-            try await pipeline.changeRefreshToken(id: next.record.id) { $0.parent = record.id }
-            if let parent = record.parent { try await pipeline.changeRefreshToken(id: parent) { $0.superseded = true } }
-            return next.token
+            guard try await pipeline.commitRotation(of: record, to: next.record, client: client) else {
+                if try await pipeline.refreshToken(id: record.id)?.revoked == true { await logReuse(record, client: client, r) }
+                return .lost
+            }
+            return .new(next.token)
         case (false, true):
             // Rotation was turned on: the client's non-rotating tokens for this API go.
             try await pipeline.revokeRefreshTokens(userId: record.userId) { !$0.rotating && $0.clientId == record.clientId && $0.audience == record.audience }
-            return try await issue(nil).token
+            return .new(try await issue(nil).token)
         case (true, false):
             // Rotation was turned off: the family goes, a non-rotating token takes its place.
-            try await pipeline.revokeRefreshTokens(userId: record.userId) { $0.family == record.family }
-            return try await issue(nil).token
+            try await pipeline.revokeRefreshToken(record)
+            return .new(try await issue(nil).token)
         case (false, false):
-            if let changes {
-                try await pipeline.changeRefreshToken(id: record.id) { t in
-                    var (e, i) = (t.expiresAt, t.idleExpiresAt)
-                    changes.shorten(expiresAt: &e, idleExpiresAt: &i)
-                    (t.expiresAt, t.idleExpiresAt) = (e, i)
-                }
-            }
-            return nil
+            try await pipeline.commitExchange(of: record, client: client, changes: changes, ip: r.ip, userAgent: r.userAgent)
+            return .same
         }
     }
 

@@ -1,0 +1,170 @@
+import Directory
+import Foundation
+import JSONCore
+import Tenant
+import Tokens
+
+/// A second factor a user enrolled: a TOTP app (`otp`; out-of-band factors are not simulated
+/// yet). Kept as a user-owned value of the store; the TOTP secret is never shown again after
+/// enrolment.
+public struct MFAAuthenticator: Codable, Sendable, Equatable {
+    public var id: String
+    public var userId: String
+    /// `otp` or `oob`.
+    public var type: String
+    /// For `oob`: `email`.
+    public var oobChannel: String?
+    /// For `oob`: the address the codes go to.
+    public var name: String?
+    public var secret: String?
+    /// An enrolment is confirmed by its first correct code.
+    public var confirmed: Bool
+    public var createdAt: Double
+    public var lastAuthAt: Double?
+    /// The last TOTP step accepted: a code is good once.
+    public var lastStep: Int64?
+
+    /// The Management API's authentication method / the MFA API's authenticator (no secret).
+    public var json: JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(id), "authenticator_type": .string(type), "active": .bool(confirmed),
+            "type": .string(factor), "confirmed": .bool(confirmed), "created_at": .string(Timestamp.format(createdAt)),
+        ]
+        if let oobChannel { o["oob_channel"] = .string(oobChannel) }
+        if let name { o["name"] = .string(name); o["email"] = .string(name) }
+        if let lastAuthAt { o["last_auth_at"] = .string(Timestamp.format(lastAuthAt)) }
+        return .object(o)
+    }
+
+    /// The factor's name in `event.user.enrolledFactors` and the Management API (`otp`, `email`).
+    public var factor: String { type == "otp" ? "otp" : (oobChannel ?? "email") }
+}
+
+/// How a second factor was passed, for the flow that resumes after it.
+public struct MFAPassed: Codable, Sendable, Equatable {
+    public var at: Double
+    public var factor: String
+
+    public init(at: Double, factor: String) {
+        self.at = at
+        self.factor = factor
+    }
+}
+
+/// What a login's scripts asked for (Rules `context.multifactor`, Actions
+/// `api.multifactor.enable`, `api.authentication.challengeWith[Any]`/`enrollWith[Any]`).
+public struct MFARequirement: Sendable, Equatable {
+    /// The factors the scripts allow (`otp`, `email`); empty: any.
+    public var factors: [String]
+    /// Enrolment only (`enrollWith`): a user with a factor passes without a challenge.
+    public var enrollOnly: Bool
+    public var allowRememberBrowser: Bool
+    /// An action paused for it: the flow resumes in that action's `onContinuePostLogin`.
+    public var pausedAction: String?
+
+    /// From the flow's `multifactor` (after the scripts) or an action's pause.
+    init?(multifactor: JSONValue?, pause: JSONValue?) {
+        if let pause, let m = pause["mfa"] {
+            factors = (m["factors"]?.arrayValue ?? []).compactMap { $0["type"]?.stringValue ?? $0.stringValue }
+            enrollOnly = m["enroll"]?.boolValue ?? false
+            allowRememberBrowser = false
+            pausedAction = pause["action"]?.stringValue
+            return
+        }
+        guard let multifactor, case .object(let o) = multifactor, o["provider"]?.stringValue != "none" else { return nil }
+        let provider = o["provider"]?.stringValue ?? "any"
+        factors = ["any", "guardian", "google-authenticator"].contains(provider) ? [] : [provider == "duo" ? "otp" : provider]
+        enrollOnly = false
+        allowRememberBrowser = o["allowRememberBrowser"]?.boolValue ?? false
+        pausedAction = nil
+    }
+
+    public var json: JSONValue {
+        [
+            "factors": .array(factors.map(JSONValue.string)), "enrollOnly": .bool(enrollOnly), "allowRememberBrowser": .bool(allowRememberBrowser),
+            "pausedAction": pausedAction.map(JSONValue.string) ?? .null,
+        ]
+    }
+}
+
+extension LoginPipeline {
+    static let authenticatorPrefix = "mfa_authenticator:"
+    static let forever: Double = 32_503_680_000
+
+    /// A user's authenticators, oldest first.
+    public func authenticators(userId: String) async throws -> [MFAAuthenticator] {
+        try await owned(userId, prefix: Self.authenticatorPrefix).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+    }
+
+    /// `event.user.enrolledFactors`: the confirmed factors.
+    public func enrolledFactors(userId: String) async -> [JSONValue] {
+        let list = (try? await authenticators(userId: userId)) ?? []
+        return list.filter(\.confirmed).map { ["type": .string($0.factor)] }
+    }
+
+    /// Starts an enrolment: a TOTP secret, or an email address for codes. Unconfirmed until its
+    /// first correct code; an earlier unconfirmed one of the same type is replaced.
+    public func addAuthenticator(userId: String, type: String, email: String? = nil) async throws -> MFAAuthenticator {
+        for a in try await authenticators(userId: userId) where !a.confirmed && a.type == type {
+            _ = try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now())
+        }
+        let a = MFAAuthenticator(
+            id: (type == "otp" ? "totp|dev_" : "email|dev_") + String(randomHexID().prefix(16)), userId: userId, type: type,
+            oobChannel: type == "oob" ? "email" : nil, name: email, secret: type == "otp" ? TOTP.newSecret() : nil, confirmed: false,
+            createdAt: Timestamp.now())
+        try await store.putEphemeral(Self.authenticatorPrefix + a.id, Self.encode(a), expires: Self.forever, owner: userId)
+        return a
+    }
+
+    static func encode(_ a: MFAAuthenticator) -> String { String(decoding: (try? JSONEncoder().encode(a)) ?? Data("{}".utf8), as: UTF8.self) }
+
+    /// Checks a TOTP code against the user's TOTP authenticators (a confirmed one, or the one
+    /// being enrolled, which it confirms). A code is accepted once (its step is kept). Returns
+    /// the authenticator that took it.
+    public func verifyOTP(userId: String, code: String, authenticatorId: String? = nil) async throws -> MFAAuthenticator? {
+        let now = Timestamp.now()
+        for a in try await authenticators(userId: userId) where a.type == "otp" && (authenticatorId == nil || a.id == authenticatorId) {
+            let accepted = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
+                guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
+                guard let secret = cur.secret, let step = TOTP.verify(code, secret: secret, at: now), step > (cur.lastStep ?? Int64.min) else {
+                    return ((text, expires: Self.forever), nil)
+                }
+                cur.lastStep = step
+                cur.confirmed = true
+                cur.lastAuthAt = now
+                return ((Self.encode(cur), expires: Self.forever), cur)
+            }
+            if let accepted {
+                try await markEnrolled(userId: userId)
+                return accepted
+            }
+        }
+        return nil
+    }
+
+    /// Auth0 shows an enrolled user's `multifactor: ["guardian"]`.
+    func markEnrolled(userId: String) async throws {
+        guard let user = try await store.user(id: userId), !user.multifactor.contains("guardian") else { return }
+        _ = try await store.update(id: userId) { u in if !u.multifactor.contains("guardian") { u.multifactor.append("guardian") } }
+    }
+
+    /// Removes one authenticator (nil id: all of them, Auth0's MFA reset); returns how many went.
+    @discardableResult
+    public func removeAuthenticators(userId: String, id: String? = nil) async throws -> Int {
+        var n = 0
+        for a in try await authenticators(userId: userId) where id == nil || a.id == id {
+            if try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now()) != nil { n += 1 }
+        }
+        if try await authenticators(userId: userId).allSatisfy({ !$0.confirmed }), try await store.user(id: userId)?.multifactor.isEmpty == false {
+            _ = try await store.update(id: userId) { $0.multifactor.removeAll { $0 == "guardian" } }
+        }
+        return n
+    }
+
+    /// A deleted user's sessions end, its refresh tokens are revoked and its authenticators go.
+    public func forgetUser(_ userId: String) async throws {
+        try await endSessions(userId: userId, reason: "user deleted")
+        try await revokeRefreshTokens(userId: userId)
+        for a in try await authenticators(userId: userId) { _ = try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now()) }
+    }
+}

@@ -1,0 +1,87 @@
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Tokens
+
+/// `GET|POST /mfa`: the second factor of a browser login. A user without a TOTP authenticator is
+/// shown an enrolment (the secret, and the `otpauth://` URI an authenticator app scans); one
+/// with a confirmed authenticator is asked for its current code. A correct code finishes the
+/// login: a paused action resumes in its `onContinuePostLogin` (with `mfa` in
+/// `event.authentication.methods`), or the held tokens are released with `amr: ["mfa"]`; the
+/// session records the `mfa` method.
+extension AuthorizationService {
+    /// What the `/mfa` page shows.
+    public struct MFAEnrollment: Sendable, Equatable {
+        public var secret: String
+        public var uri: String
+    }
+
+    public func mfaPage(state: String, browser: String?) async -> Step {
+        guard let wait = await browserWait(state, browser) else { return Self.unknownMFAStep }
+        return await mfaStep(state, wait, error: nil)
+    }
+
+    static let unknownMFAStep = Step.invalid(
+        "This second-factor step is unknown, used, expired or from another browser. Start again from the application.")
+
+    func browserWait(_ state: String, _ browser: String?) async -> MFAWait? {
+        guard let browser, let wait = await oauth.mfaWait(state), wait.parameters != nil, wait.browser == OpaqueToken.hash(browser) else { return nil }
+        return wait
+    }
+
+    func mfaStep(_ state: String, _ wait: MFAWait, error: String?) async -> Step {
+        let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
+        if list.contains(where: { $0.confirmed && $0.type == "otp" }) { return .mfa(state: state, enrollment: nil, error: error) }
+        // Enrolment: the secret being enrolled (kept while the user types a code), or a new one.
+        var authenticator = error == nil ? nil : list.first { !$0.confirmed && $0.type == "otp" }
+        if authenticator == nil { authenticator = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp") }
+        guard let secret = authenticator?.secret else {
+            return .invalid("Could not start the enrolment of a second factor.")
+        }
+        let user = try? await pipeline.store.user(id: wait.userId)
+        let account = user?.email ?? user?.username ?? wait.userId
+        let issuer = pipeline.tenant.settings.friendlyName ?? pipeline.tenant.settings.domain
+        return .mfa(state: state, enrollment: MFAEnrollment(secret: secret, uri: TOTP.uri(secret: secret, issuer: issuer, account: account)), error: error)
+    }
+
+    public func submitMFA(state: String, browser: String?, code: String, ip: String?, userAgent: String?) async -> Step {
+        guard let wait = await browserWait(state, browser), let p = wait.parameters, let cookie = wait.cookie,
+            let client = pipeline.tenant.clients.first(where: { $0.clientId == wait.clientId })
+        else { return Self.unknownMFAStep }
+        let accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code)
+        guard accepted != nil else {
+            await logSecondFactor(false, wait: wait, client: client, ip: ip)
+            guard await oauth.countWrongCode(state, wait) else { return errorRedirect(p, "access_denied", "Too many wrong second-factor codes") }
+            return await mfaStep(state, wait, error: "That code is wrong or has expired: enter the current code of your authenticator app.")
+        }
+        // Single use, also across daemons.
+        guard await oauth.mfaWait(state, take: true) != nil else { return Self.unknownMFAStep }
+        await logSecondFactor(true, wait: wait, client: client, ip: ip)
+        let passed = MFAPassed(at: Timestamp.now(), factor: "otp")
+        if let resume = wait.resume {
+            return await complete(p, client: client, sessionID: cookie, ip: ip, userAgent: userAgent, mfaPassed: passed) { request in
+                var request = request
+                request.ip = ip
+                request.userAgent = userAgent
+                request.resume = resume
+                return try await self.pipeline.silentLogin(userId: wait.userId, request: request)
+            }
+        }
+        guard let id = wait.idToken, let access = wait.accessToken, let signed = try? pipeline.issuer.withMFA(id, client: client) else {
+            return errorRedirect(p, "server_error", "the held tokens could not be released")
+        }
+        return await finishLogin(
+            p, client: client, cookie: cookie, started: wait.started ?? passed.at, ip: ip, userAgent: userAgent, userId: wait.userId,
+            connection: wait.connection, tokens: (signed, access), sessionChanges: nil, mfaPassed: passed)
+    }
+
+    /// `gd_auth_succeed` / `gd_auth_failed`, as Auth0's Guardian logs them.
+    func logSecondFactor(_ ok: Bool, wait: MFAWait, client: Client, ip: String?) async {
+        await pipeline.log(
+            TenantLogEvent(
+                type: ok ? "gd_auth_succeed" : "gd_auth_failed", description: ok ? "Second factor passed" : "Wrong second-factor code",
+                clientId: client.clientId, clientName: client.name, connection: wait.connection, userId: wait.userId, ip: ip))
+    }
+}

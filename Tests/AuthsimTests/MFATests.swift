@@ -1,0 +1,187 @@
+import AuthsimTesting
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Testing
+import Tokens
+
+/// Multi-factor authentication enforced after the scripts ask for it, in-process on a copy of
+/// the sample tenant: the password grant's `mfa_required` and the MFA API with a TOTP code, the
+/// browser's enrolment and challenge pages, an action paused by `challengeWith` and resumed in
+/// `onContinuePostLogin`, and the Management API's view and reset of a user's factors.
+@Suite struct MFATests {
+    static let app = InProcess.appClient
+    static let secret = InProcess.appSecret
+
+    /// The sample tenant with a rule that asks for MFA (when `rule`), and an action (when given).
+    static func tenant(rule: Bool, action: String? = nil) throws -> String {
+        let dir = try sampleTenantCopy()
+        try editSampleApp(in: dir) { $0["grant_types"] = .array(($0["grant_types"]?.arrayValue ?? []) + ["http://auth0.com/oauth/grant-type/mfa-otp"]) }
+        if rule {
+            try "function (user, context, callback) { context.multifactor = { provider: 'any', allowRememberBrowser: false }; callback(null, user, context); }"
+                .write(toFile: dir + "/rules/require-mfa.js", atomically: true, encoding: .utf8)
+            try #"{"name": "require-mfa", "order": 10, "enabled": true}"#.write(toFile: dir + "/rules/require-mfa.json", atomically: true, encoding: .utf8)
+        }
+        if let action { try bindPostLoginAction(in: dir, name: "mfa", code: action) }
+        return dir
+    }
+
+    static func run(rule: Bool = true, action: String? = nil, _ body: @Sendable (AuthsimTestApp, AuthsimTestClient) async throws -> Void) async throws {
+        let app = try await AuthsimTestApp.open(tenantDirectory: try tenant(rule: rule, action: action), runtime: InProcess.runtime)
+        try await app.test { c in try await body(app, c) }
+    }
+
+    static func passwordGrant(_ c: AuthsimTestClient) async throws -> AuthsimTestResponse {
+        try await c.form(
+            "oauth/token",
+            ["grant_type": "password", "username": "ann@example.com", "password": "Passw0rd!", "client_id": app, "client_secret": secret, "scope": "openid offline_access"])
+    }
+
+    static func otpGrant(_ c: AuthsimTestClient, _ mfaToken: String, _ code: String) async throws -> AuthsimTestResponse {
+        try await c.form(
+            "oauth/token",
+            ["grant_type": "http://auth0.com/oauth/grant-type/mfa-otp", "client_id": app, "client_secret": secret, "mfa_token": mfaToken, "otp": code])
+    }
+
+    @Test func thePasswordGrantAnswersMFARequiredAndTheMFAAPIFinishesIt() async throws {
+        try await Self.run { app, c in
+            let first = try await Self.passwordGrant(c)
+            #expect(first.status == 403)
+            #expect(first.json["error"] == "mfa_required")
+            let mfaToken = try #require(first.json["mfa_token"]?.stringValue)
+            let bearer = ["Authorization": "Bearer " + mfaToken]
+            #expect(try await c.send(.get, "mfa/authenticators", headers: bearer).json == [])
+
+            let associate = try await c.send(
+                .post, "mfa/associate", body: #"{"client_id": "\#(Self.app)", "authenticator_types": ["otp"]}"#, contentType: "application/json", headers: bearer)
+            #expect(associate.status == 200)
+            let totp = try #require(associate.json["secret"]?.stringValue)
+            #expect(associate.json["barcode_uri"]?.stringValue?.hasPrefix("otpauth://totp/") == true)
+
+            let wrong = try await Self.otpGrant(c, mfaToken, "000000" == TOTP.code(secret: totp, at: Timestamp.now()) ? "111111" : "000000")
+            #expect(wrong.json["error"] == "invalid_grant")
+            let tokens = try await Self.otpGrant(c, mfaToken, try #require(TOTP.code(secret: totp, at: Timestamp.now())))
+            #expect(tokens.status == 200)
+            let idToken = try JWT.decode(try #require(tokens.json["id_token"]?.stringValue))
+            #expect(idToken.claims["amr"] == ["mfa"])
+            #expect(tokens.json["refresh_token"]?.stringValue != nil)
+            // The mfa_token is good once; the user is enrolled now.
+            #expect(try await Self.otpGrant(c, mfaToken, try #require(TOTP.code(secret: totp, at: Timestamp.now() + 30))).json["error"] == "invalid_grant")
+            #expect(try await app.pipeline.store.user(id: InProcess.ann)?.multifactor == ["guardian"])
+
+            // The next login: a challenge for the enrolled app; enrolling again is refused; the
+            // code of the step already used is refused (no replay), the next one works.
+            let second = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            let again = ["Authorization": "Bearer " + second]
+            #expect(try await c.send(.get, "mfa/authenticators", headers: again).json.arrayValue?.first?["authenticator_type"] == "otp")
+            #expect(try await c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: again).status == 403)
+            let challenge = try await c.form("mfa/challenge", ["client_id": Self.app, "client_secret": Self.secret, "mfa_token": second, "challenge_type": "otp"])
+            #expect(challenge.json["challenge_type"] == "otp")
+            let next = try await Self.otpGrant(c, second, try #require(TOTP.code(secret: totp, at: Timestamp.now() + 30)))
+            #expect(next.status == 200)
+        }
+    }
+
+    @Test func fiveWrongCodesEndTheWait() async throws {
+        try await Self.run { app, c in
+            let mfaToken = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            let secret = try #require(
+                try await c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: ["Authorization": "Bearer " + mfaToken])
+                    .json["secret"]?.stringValue)
+            let good = try #require(TOTP.code(secret: secret, at: Timestamp.now()))
+            let bad = good == "123456" ? "654321" : "123456"
+            for _ in 0..<5 { #expect(try await Self.otpGrant(c, mfaToken, bad).json["error"] == "invalid_grant") }
+            #expect(try await Self.otpGrant(c, mfaToken, good).json["error_description"] == "Malformed mfa_token")
+        }
+    }
+
+    /// The browser's login: to `/mfa` (bound to this browser), the enrolment page with the secret,
+    /// a code, then the app's callback; the ID token has `amr`, the session the `mfa` method, and
+    /// a silent login in the same session needs no second factor.
+    @Test func theBrowserEnrolsThenPassesTheChallengeAndTheSessionRemembersIt() async throws {
+        try await Self.run { app, c in
+            let browser = AuthsimTestBrowser(c)
+            let query = "authorize?response_type=code&client_id=\(Self.app)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s"
+            let page = try await browser.get(query)
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let login = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            let mfaPath = String(try #require(login.header("Location")).dropFirst())
+            #expect(mfaPath.hasPrefix("mfa?state="))
+            // Another browser cannot use the step.
+            #expect(try await AuthsimTestBrowser(c).get(mfaPath).status == 400)
+            let enrol = try await browser.get(mfaPath)
+            #expect(enrol.status == 200)
+            #expect(enrol.text.contains("<svg"))
+            let secret = try #require(enrol.text.range(of: #"id="mfa-secret">[A-Z2-7]+<"#, options: .regularExpression).map { String(enrol.text[$0].dropFirst(16).dropLast()) })
+            let state = try #require(AuthsimTestBrowser.hidden("state", in: enrol.text))
+            let wrong = try await browser.submit("mfa", ["state": state, "code": "12345"])
+            #expect(wrong.status == 401)
+            #expect(wrong.text.contains(secret), "the same secret is shown again after a wrong code")
+            let done = try await browser.submit("mfa", ["state": state, "code": try #require(TOTP.code(secret: secret, at: Timestamp.now()))])
+            let callback = try #require(done.header("Location"))
+            #expect(callback.hasPrefix(InProcess.callback + "?code="))
+            let code = try #require(URLComponents(string: callback)?.queryItems?.first { $0.name == "code" }?.value)
+            let tokens = try await c.form(
+                "oauth/token", ["grant_type": "authorization_code", "client_id": Self.app, "client_secret": Self.secret, "code": code, "redirect_uri": InProcess.callback])
+            let idToken = try JWT.decode(try #require(tokens.json["id_token"]?.stringValue))
+            #expect(idToken.claims["amr"] == ["mfa"])
+            let sid = try #require(idToken.claims["sid"]?.stringValue)
+            #expect(try await app.pipeline.session(id: sid)?.methods.map(\.name) == ["pwd", "mfa"])
+            // The step is spent; a silent login in the session goes straight to the app.
+            #expect(try await browser.submit("mfa", ["state": state, "code": "000000"]).status == 400)
+            let silent = try await browser.get(query + "&prompt=none")
+            #expect(silent.header("Location")?.hasPrefix(InProcess.callback + "?code=") == true)
+            // The Management API sees the enrolment, and resets it.
+            let token = try app.managementToken()
+            let methods = try await c.send(.get, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: token)
+            #expect(methods.json.arrayValue?.map { $0["type"] } == ["totp"])
+            #expect(methods.json.arrayValue?.first?["confirmed"] == true)
+            #expect(try await c.send(.get, "api/v2/users/\(InProcess.annPath)/enrollments", token: token).json.arrayValue?.first?["status"] == "confirmed")
+            #expect(try await c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/guardian", token: token).status == 204)
+            #expect(try await c.send(.get, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: token).json == [])
+            #expect(try await app.pipeline.store.user(id: InProcess.ann)?.multifactor == [])
+        }
+    }
+
+    static let challengeAction = """
+        exports.onExecutePostLogin = async (event, api) => {
+          api.idToken.setCustomClaim('https://t.example/enrolled', event.user.enrolledFactors.map(f => f.type));
+          if (!event.authentication.methods.some(m => m.name === 'mfa')) api.authentication.challengeWith({ type: 'otp' });
+        };
+        exports.onContinuePostLogin = async (event, api) => {
+          api.idToken.setCustomClaim('https://t.example/methods', event.authentication.methods.map(m => m.name));
+        };
+        """
+
+    @Test func anActionPausedByChallengeWithResumesInOnContinuePostLogin() async throws {
+        try await Self.run(rule: false, action: Self.challengeAction) { app, c in
+            // The password grant: mfa_required; the grant resumes the action.
+            let mfaToken = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            let secret = try #require(
+                try await c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: ["Authorization": "Bearer " + mfaToken])
+                    .json["secret"]?.stringValue)
+            let tokens = try await Self.otpGrant(c, mfaToken, try #require(TOTP.code(secret: secret, at: Timestamp.now())))
+            #expect(tokens.status == 200)
+            let claims = try JWT.decode(try #require(tokens.json["id_token"]?.stringValue)).claims
+            #expect(claims["https://t.example/methods"] == ["pwd", "mfa"])
+            #expect(claims["https://t.example/enrolled"] == [], "the claim of the first run, before enrolment, is kept")
+            #expect(claims["amr"] == ["mfa"])
+
+            // A simulation chooses the outcome: pass resumes, fail denies, not_enrolled leaves it pending.
+            func simulate(_ outcome: String?) async throws -> JSONValue {
+                let body = #"{"user": "ann@example.com", "client": "My App"\#(outcome.map { #", "mfa": "\#($0)""# } ?? "")}"#
+                return try await c.send(.post, "api/authsim/simulate", body: body, contentType: "application/json", token: try app.managementToken()).json
+            }
+            let passed = try await simulate("pass")
+            #expect(passed["outcome"] == "allowed")
+            #expect(passed["idToken"]?["claims"]?["https://t.example/methods"] == ["pwd", "mfa"])
+            #expect(passed["idToken"]?["claims"]?["https://t.example/enrolled"] == ["otp"])
+            #expect(try await simulate("fail")["outcome"] == "denied")
+            let pending = try await simulate("not_enrolled")
+            #expect(pending["outcome"] == "redirect")
+            #expect(pending["mfaRequired"]?["pausedAction"] == "mfa")
+            #expect(try await simulate(nil)["mfaRequired"]?["factors"] == ["otp"])
+        }
+    }
+}
