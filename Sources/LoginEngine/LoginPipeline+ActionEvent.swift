@@ -8,7 +8,7 @@ extension LoginPipeline {
     /// Secrets are added per action in the job, never here.
     func actionEvent(_ login: LoginContext) -> JSONValue {
         let (user, client, connection, request, tenant) = (login.user, login.client, login.connection, login.request, login.tenant)
-        let (protocolName, ip, roles, sessionID, now, scopes, audience) = (login.protocolName, login.ip, login.roles, login.sessionID, login.now, login.scopes, login.audience)
+        let (protocolName, ip, roles, sessionID, scopes, audience) = (login.protocolName, login.ip, login.roles, login.sessionID, login.scopes, login.audience)
         guard case .object(var u) = user.json else { return .null }
         for k in ["logins_count", "last_login", "last_ip"] { u.removeValue(forKey: k) }
         u["app_metadata"] = .object(user.appMetadata)

@@ -21,7 +21,7 @@ extension LoginPipeline {
     /// The rules' `context` for this login.
     func scriptContext(_ login: LoginContext) -> JSONValue {
         let (user, client, connection, request, tenant) = (login.user, login.client, login.connection, login.request, login.tenant)
-        let (protocolName, ip, roles, sessionID, now) = (login.protocolName, login.ip, login.roles, login.sessionID, login.now)
+        let (protocolName, ip, roles, sessionID) = (login.protocolName, login.ip, login.roles, login.sessionID)
         var req: [String: JSONValue] = [
             "ip": .string(ip), "userAgent": .string(request.userAgent ?? "authsim/1.0"),
             "hostname": .string(request.hostname ?? tenant.settings.domain), "query": .object(request.query),

@@ -36,6 +36,9 @@ public struct MFAAuthenticator: Codable, Sendable, Equatable {
         return .object(o)
     }
 
+    /// An enrolment not confirmed within an hour is forgotten.
+    var keptUntil: Double { confirmed ? LoginPipeline.forever : createdAt + 3600 }
+
     /// The factor's name in `event.user.enrolledFactors` and the Management API (`otp`, `email`).
     public var factor: String { type == "otp" ? "otp" : (oobChannel ?? "email") }
 }
@@ -105,39 +108,61 @@ extension LoginPipeline {
     /// Starts an enrolment: a TOTP secret, or an email address for codes. Unconfirmed until its
     /// first correct code; an earlier unconfirmed one of the same type is replaced.
     public func addAuthenticator(userId: String, type: String, email: String? = nil) async throws -> MFAAuthenticator {
-        for a in try await authenticators(userId: userId) where !a.confirmed && a.type == type {
-            _ = try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now())
-        }
         let a = MFAAuthenticator(
             id: (type == "otp" ? "totp|dev_" : "email|dev_") + String(randomHexID().prefix(16)), userId: userId, type: type,
             oobChannel: type == "oob" ? "email" : nil, name: email, secret: type == "otp" ? TOTP.newSecret() : nil, confirmed: false,
             createdAt: Timestamp.now())
-        try await store.putEphemeral(Self.authenticatorPrefix + a.id, Self.encode(a), expires: Self.forever, owner: userId)
+        try await store.putEphemeral(Self.authenticatorPrefix + a.id, Self.encode(a), expires: a.keptUntil, owner: userId)
         return a
     }
 
+    /// One of the user's authenticators.
+    public func authenticator(userId: String, id: String) async -> MFAAuthenticator? {
+        guard let a: MFAAuthenticator = try? await kept(Self.authenticatorPrefix + id), a.userId == userId else { return nil }
+        return a
+    }
+
+    static let failuresPrefix = "mfa_failures:"
+    /// Wrong codes a user may send in `failureWindow` seconds, across every login and daemon,
+    /// before codes are refused without being checked (until the window passes).
+    public static let maximumFailures = 10
+    static let failureWindow: Double = 900
+
     static func encode(_ a: MFAAuthenticator) -> String { String(decoding: (try? JSONEncoder().encode(a)) ?? Data("{}".utf8), as: UTF8.self) }
 
-    /// Checks a TOTP code against the user's TOTP authenticators (a confirmed one, or the one
-    /// being enrolled, which it confirms). A code is accepted once (its step is kept). Returns
-    /// the authenticator that took it.
-    public func verifyOTP(userId: String, code: String, authenticatorId: String? = nil) async throws -> MFAAuthenticator? {
+    /// Checks a TOTP code: against the user's confirmed TOTP authenticators, or, for a user who
+    /// has none, against the one this login is enrolling (`enrolling`, which it confirms; never
+    /// another login's). A code is accepted once (its step is kept); after `maximumFailures`
+    /// wrong codes in 15 minutes no code is checked. Returns the authenticator that took it.
+    public func verifyOTP(userId: String, code: String, enrolling: String? = nil) async throws -> MFAAuthenticator? {
         let now = Timestamp.now()
-        for a in try await authenticators(userId: userId) where a.type == "otp" && (authenticatorId == nil || a.id == authenticatorId) {
+        let failures = Self.failuresPrefix + userId
+        if let text = try await store.readEphemeral(failures, now: now), (Int(text) ?? 0) >= Self.maximumFailures {
+            logger.warning("second-factor codes refused: too many wrong ones", metadata: ["user": .string(userId)])
+            return nil
+        }
+        let all = try await authenticators(userId: userId).filter { $0.type == "otp" }
+        let confirmed = all.filter(\.confirmed)
+        let candidates = confirmed.isEmpty ? all.filter { $0.id == enrolling } : confirmed
+        for a in candidates {
             let accepted = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
                 guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
                 guard let secret = cur.secret, let step = TOTP.verify(code, secret: secret, at: now), step > (cur.lastStep ?? Int64.min) else {
-                    return ((text, expires: Self.forever), nil)
+                    return ((text, expires: cur.keptUntil), nil)
                 }
                 cur.lastStep = step
                 cur.confirmed = true
                 cur.lastAuthAt = now
-                return ((Self.encode(cur), expires: Self.forever), cur)
+                return ((Self.encode(cur), expires: cur.keptUntil), cur)
             }
             if let accepted {
+                _ = try await store.takeEphemeral(failures, now: now)
                 try await markEnrolled(userId: userId)
                 return accepted
             }
+        }
+        _ = try await store.modifyEphemeral(failures, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            ((String((text.flatMap { Int($0) } ?? 0) + 1), expires: now + Self.failureWindow), true)
         }
         return nil
     }
@@ -148,6 +173,22 @@ extension LoginPipeline {
         _ = try await store.update(id: userId) { u in if !u.multifactor.contains("guardian") { u.multifactor.append("guardian") } }
     }
 
+    static let rememberPrefix = "mfa_remember:"
+    /// How long a browser is remembered after a second factor (`allowRememberBrowser`), as Auth0.
+    public static let rememberDays: Double = 30
+
+    static func rememberKey(browser: String, userId: String) -> String { rememberPrefix + OpaqueToken.hash(browser + "|" + userId) }
+
+    /// `allowRememberBrowser`: this browser (its `authsim_did` cookie) passed a second factor for
+    /// this user; later logins that allow it are not asked for 30 days.
+    public func rememberBrowser(_ browser: String, userId: String) async throws {
+        try await store.putEphemeral(Self.rememberKey(browser: browser, userId: userId), "1", expires: Timestamp.now() + Self.rememberDays * 86400, owner: userId)
+    }
+
+    public func isRemembered(_ browser: String, userId: String) async -> Bool {
+        (try? await store.readEphemeral(Self.rememberKey(browser: browser, userId: userId), now: Timestamp.now())) != nil
+    }
+
     /// Removes one authenticator (nil id: all of them, Auth0's MFA reset); returns how many went.
     @discardableResult
     public func removeAuthenticators(userId: String, id: String? = nil) async throws -> Int {
@@ -155,8 +196,14 @@ extension LoginPipeline {
         for a in try await authenticators(userId: userId) where id == nil || a.id == id {
             if try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now()) != nil { n += 1 }
         }
-        if try await authenticators(userId: userId).allSatisfy({ !$0.confirmed }), try await store.user(id: userId)?.multifactor.isEmpty == false {
-            _ = try await store.update(id: userId) { $0.multifactor.removeAll { $0 == "guardian" } }
+        if try await authenticators(userId: userId).allSatisfy({ !$0.confirmed }) {
+            // No factor left: no browser is remembered any more.
+            for (key, _) in try await store.ephemeralValues(owner: userId, prefix: Self.rememberPrefix, now: Timestamp.now()) {
+                _ = try await store.takeEphemeral(key, now: Timestamp.now())
+            }
+            if try await store.user(id: userId)?.multifactor.isEmpty == false {
+                _ = try await store.update(id: userId) { $0.multifactor.removeAll { $0 == "guardian" } }
+            }
         }
         return n
     }

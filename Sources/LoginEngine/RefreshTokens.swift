@@ -74,6 +74,9 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
 struct RefreshTokenFamily: Codable, Sendable {
     var id: String
     var latest: String
+    /// Successors issued for the previous token within the reuse interval (concurrent or retried
+    /// exchanges): each may be exchanged like the latest, until one of them, or the latest, is.
+    var siblings: [String]? = nil
     var previous: String?
     var previousRotatedAt: Double?
     var revoked = false
@@ -82,10 +85,12 @@ struct RefreshTokenFamily: Codable, Sendable {
 
     var keptUntil: Double { expiresAt ?? LoginPipeline.forever }
 
-    /// Whether `token` may be exchanged now: the latest, or the previous one within `leeway`.
+    func isCurrent(_ token: String) -> Bool { token == latest || (siblings ?? []).contains(token) }
+
+    /// Whether `token` may be exchanged now: the latest (or a sibling), or the previous one within `leeway`.
     func accepts(_ token: String, now: Double, leeway: Double) -> Bool {
         guard !revoked else { return false }
-        if token == latest { return true }
+        if isCurrent(token) { return true }
         if token == previous, let at = previousRotatedAt, now - at <= leeway { return true }
         return false
     }
@@ -203,12 +208,12 @@ extension LoginPipeline {
             guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (nil, false) }
             let unchanged = (text, expires: family.keptUntil)
             if family.revoked { return (unchanged, false) }
-            if record.id == family.latest {
-                (family.previous, family.previousRotatedAt, family.latest) = (record.id, now, next.id)
+            if family.isCurrent(record.id) {
+                (family.previous, family.previousRotatedAt, family.latest, family.siblings) = (record.id, now, next.id, nil)
             } else if family.accepts(record.id, now: now, leeway: leeway) {
-                // The previous token again, within the interval: its new successor replaces the
-                // one it had (which can no longer be exchanged).
-                family.latest = next.id
+                // The previous token again, within the interval: its new successor joins the one
+                // it had; both may be exchanged until one of them is.
+                family.siblings = (family.siblings ?? []) + [next.id]
             } else {
                 family.revoked = true
             }
@@ -220,11 +225,15 @@ extension LoginPipeline {
     }
 
     /// After an allowed exchange of a non-rotating token: its idle expiry moves on, the scripts'
-    /// new expiries apply (only shorter), the device's last IP and agent are kept.
-    public func commitExchange(of record: StoredRefreshToken, client: Client, changes: LifetimeChanges?, ip: String?, userAgent: String?) async throws {
+    /// new expiries apply (only shorter), the device's last IP and agent are kept. False (nothing
+    /// changed) when it was revoked or expired while the flow ran.
+    public func commitExchange(of record: StoredRefreshToken, client: Client, changes: LifetimeChanges?, ip: String?, userAgent: String?) async throws -> Bool {
         let idle = client.refreshTokenPolicy.idleTokenLifetime
         let now = Timestamp.now()
-        try await changeRefreshToken(id: record.id) { r in
+        guard record.grantedAt >= (try await revokedBefore(userId: record.userId)) else { return false }
+        var live = false
+        let after = try await changeRefreshToken(id: record.id) { r in
+            guard !r.revoked, !r.expired(at: now) else { return }
             if let idle { r.idleExpiresAt = min(r.expiresAt ?? .infinity, now + idle) }
             var (e, i) = (r.expiresAt, r.idleExpiresAt)
             changes?.shorten(expiresAt: &e, idleExpiresAt: &i)
@@ -233,6 +242,33 @@ extension LoginPipeline {
             if let ip { r.device.lastIP = ip }
             if let userAgent { r.device.lastUserAgent = userAgent }
         }
+        live = after.map { !$0.revoked && $0.lastExchangedAt == now } ?? false
+        return live
+    }
+
+    /// Revokes a token in one atomic step; true only for the one caller that found it live (a
+    /// switch of rotation kind issues a replacement only then).
+    public func claimRefreshToken(_ r: StoredRefreshToken) async throws -> Bool {
+        let now = Timestamp.now()
+        guard r.grantedAt >= (try await revokedBefore(userId: r.userId)) else { return false }
+        if r.rotating {
+            let live = try await store.modifyEphemeral(Self.familyPrefix + r.family, now: now, owner: r.userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+                guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (nil, false) }
+                let wasLive = !family.revoked
+                family.revoked = true
+                guard let out = try? Self.encoded(family) else { return ((text, expires: family.keptUntil), false) }
+                return ((out, expires: family.keptUntil), wasLive)
+            }
+            try await revokeRefreshTokens(userId: r.userId) { $0.family == r.family }
+            return live
+        }
+        var wasLive = false
+        let after = try await changeRefreshToken(id: r.id) { t in
+            if !t.revoked, !t.expired(at: now) { t.lastExchangedAt = now }
+            t.revoked = true
+        }
+        wasLive = after?.lastExchangedAt == now
+        return wasLive
     }
 
     /// Changes one record atomically (across daemons); nil when there is none. An unreadable

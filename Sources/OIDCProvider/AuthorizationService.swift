@@ -46,6 +46,10 @@ public final class AuthorizationService: Sendable {
         /// `response_mode=web_message`: a page (in the app's iframe or popup) that posts the
         /// response to `origin` with `postMessage`.
         case webMessage(origin: String, fields: [Field], session: String?)
+        /// The device activation page: the code the device shows, and why it was refused.
+        case activate(userCode: String?, error: String?)
+        /// A page that only says something (a device login's end).
+        case message(String)
         /// The second-factor page (`/mfa`): a challenge, or an enrolment when the user has no factor yet.
         case mfa(state: String, enrollment: MFAEnrollment?, error: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).

@@ -6,9 +6,9 @@ public struct OAuthError: Error, Sendable, Equatable {
     public var error: String
     public var description: String
     /// More fields of the body (`mfa_token` of `mfa_required`).
-    public var extra: [String: String] = [:]
+    public var extra: [String: JSONValue] = [:]
 
-    public init(_ status: Int, _ error: String, _ description: String, extra: [String: String] = [:]) {
+    public init(_ status: Int, _ error: String, _ description: String, extra: [String: JSONValue] = [:]) {
         self.status = status
         self.error = error
         self.description = description
@@ -17,7 +17,7 @@ public struct OAuthError: Error, Sendable, Equatable {
 
     public var json: JSONValue {
         var o: [String: JSONValue] = ["error": .string(error), "error_description": .string(description)]
-        for (k, v) in extra { o[k] = .string(v) }
+        for (k, v) in extra { o[k] = v }
         return .object(o)
     }
 }

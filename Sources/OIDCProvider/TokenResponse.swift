@@ -12,6 +12,10 @@ extension OAuthService {
     func tokenResponse(
         _ result: SimulationResult, client: Client, scope: String, audience: String?, refreshToken: RefreshTokenIssue = .new(sessionId: nil), request r: OAuthRequest? = nil
     ) async throws(OAuthError) -> JSONValue {
+        // Every grant: a login that still needs a second factor gets `mfa_required`, never tokens.
+        if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
+            throw await mfaRequired(result, requirement: requirement, client: client, audience: audience, scope: scope)
+        }
         switch result.outcome {
         case .allowed: break
         case .denied, .redirect, .error:

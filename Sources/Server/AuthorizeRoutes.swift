@@ -21,16 +21,12 @@ struct AuthorizeRoutes: RouteGroup {
         router.get("authorize") { request, context -> Response in
             // Form-style query: '+' is a space (clients send scope=openid+profile).
             let q = FormEncoding.decode(request.uri.query ?? "")
-            // The browser cookie the login pages are bound to, made here when the browser has none.
-            let known = Self.browser(request)
-            let browser = known ?? BrowserBinding.newBrowser()
-            let step = await authorization.authorize(
-                q, sessionCookie: request.cookies[Self.sessionCookie]?.value, browser: browser, ip: context.clientIP, userAgent: request.headers[.userAgent])
-            var response = render(step, browser: browser)
-            if known == nil {
-                response.setCookie(Cookie(name: BrowserBinding.cookieName, value: browser, maxAge: Self.browserCookieLifetime, path: "/", httpOnly: true, sameSite: .lax))
+            return await withBrowserCookie(request) { browser in
+                render(
+                    await authorization.authorize(
+                        q, sessionCookie: request.cookies[Self.sessionCookie]?.value, browser: browser, ip: context.clientIP, userAgent: request.headers[.userAgent]),
+                    browser: browser)
             }
-            return response
         }
         router.post("authorize/login") { request, context -> Response in
             guard let form = await Self.form(request, upTo: maximumBodySize) else {
@@ -173,6 +169,18 @@ struct AuthorizeRoutes: RouteGroup {
                 clientId: request.uri.queryParameters["client_id"].map(String.init))
             return Self.loggedOut(target.map { .redirect($0) } ?? .page)
         }
+        // The device flow's page: the code the device shows, then the login pages.
+        router.get("activate") { request, _ -> Response in
+            await withBrowserCookie(request) { browser in
+                render(authorization.activatePage(userCode: request.uri.queryParameters["user_code"].map(String.init)), browser: browser)
+            }
+        }
+        router.post("activate") { request, _ -> Response in
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            return render(await authorization.activate(userCode: form["user_code"] ?? "", binding: Self.binding(request, form: form)), browser: Self.browser(request))
+        }
         // The second factor of a browser login, bound to the browser by its continue cookie.
         router.get("mfa") { request, _ -> Response in
             render(await authorization.mfaPage(state: request.uri.queryParameters["state"].map(String.init) ?? "", browser: request.cookies[Self.continueCookie]?.value))
@@ -253,6 +261,10 @@ struct AuthorizeRoutes: RouteGroup {
             return LoginPage.error(message, status: .forbidden)
         case .mfa(let state, let enrollment, let error):
             return LoginPage.mfa(state: state, enrollment: enrollment, error: error)
+        case .activate(let userCode, let error):
+            return LoginPage.activate(userCode: userCode, formToken: browser.map { BrowserBinding.formToken(transaction: "activate", browser: $0) } ?? "", error: error)
+        case .message(let text):
+            return LoginPage.message(text)
         case .login(let tx, let client, let connection, let hint, let error):
             let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
             return LoginPage.form(
@@ -286,6 +298,17 @@ struct AuthorizeRoutes: RouteGroup {
         return response
     }
 
+    /// A page bound to the browser cookie, which is made here when the browser has none.
+    func withBrowserCookie(_ request: Request, _ page: (String) async -> Response) async -> Response {
+        let known = Self.browser(request)
+        let browser = known ?? BrowserBinding.newBrowser()
+        var response = await page(browser)
+        if known == nil {
+            response.setCookie(Cookie(name: BrowserBinding.cookieName, value: browser, maxAge: Self.browserCookieLifetime, path: "/", httpOnly: true, sameSite: .lax))
+        }
+        return response
+    }
+
     func withSession(_ response: Response, _ session: String?) -> Response {
         var response = response
         if let session {
@@ -304,6 +327,7 @@ enum Discovery {
             "userinfo_endpoint": .string(issuer + "userinfo"),
             "jwks_uri": .string(issuer + ".well-known/jwks.json"),
             "revocation_endpoint": .string(issuer + "oauth/revoke"),
+            "device_authorization_endpoint": .string(issuer + "oauth/device/code"),
             "end_session_endpoint": .string(issuer + "oidc/logout"),
             "backchannel_logout_supported": true,
             "backchannel_logout_session_supported": true,
@@ -470,6 +494,18 @@ enum LoginPage {
     }
 
     static func scriptHash(_ script: String) -> String { AuthorizationService.scriptSource(script) }
+
+    /// The device activation page.
+    static func activate(userCode: String?, formToken: String, error: String?) -> Response {
+        var body = "<h1>Connect your device</h1><p>Enter the code your device shows.</p>"
+        if let error { body += "<p class=\"error\" role=\"alert\">\(escape(error))</p>" }
+        body += """
+            <form method="post" action="/activate"><input type="hidden" name="\(BrowserBinding.formField)" value="\(escape(formToken))">
+            <label>Code <input id="user_code" name="user_code" value="\(escape(userCode ?? ""))" autocomplete="off" required autofocus></label>
+            <button type="submit">Continue</button></form>
+            """
+        return page("Connect your device", body, status: error == nil ? .ok : .badRequest)
+    }
 
     /// The second-factor page: the enrolment (secret and `otpauth://` link) or the challenge.
     static func mfa(state: String, enrollment: AuthorizationService.MFAEnrollment?, error: String?) -> Response {

@@ -67,6 +67,16 @@ struct OAuthRoutes: RouteGroup {
                 }
             }
         }
+        router.post("oauth/device/code") { request, context -> Response in
+            switch await decode(request, context) {
+            case .failure(let e): return Self.error(e)
+            case .success(let r):
+                switch await authorization.deviceCode(r) {
+                case .success(let body): return HTTPJSON.response(body)
+                case .failure(let e): return Self.error(e)
+                }
+            }
+        }
         router.post("mfa/challenge") { request, context -> Response in
             switch await decode(request, context) {
             case .failure(let e): return Self.error(e)

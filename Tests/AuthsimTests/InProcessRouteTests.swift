@@ -390,6 +390,25 @@ struct InProcessDaemon: Sendable {
             #expect(res.header("Location") == "http://localhost:3000/")
             #expect(try await r.sessionLives(login.cookie) == false)
         }),
+        // The device flow (DeviceFlowTests drives it through a login).
+        ("POST /oauth/device/code", { (r: Run) async throws in
+            let res = try await r.c.form("oauth/device/code", ["client_id": InProcess.appClient, "client_secret": InProcess.appSecret])
+            #expect(res.status == 403)
+            #expect(res.json["error"] == "unauthorized_client", "the sample app does not have the device grant")
+        }),
+        ("GET /activate", { (r: Run) async throws in
+            let res = try await r.browser.get("activate?user_code=BCDF-GHJK")
+            #expect(res.status == 200)
+            #expect(res.text.contains("Connect your device"))
+            #expect(res.text.contains("BCDF-GHJK"))
+        }),
+        ("POST /activate", { (r: Run) async throws in
+            #expect(try await r.c.form("activate", ["user_code": "BCDF-GHJK"]).status == 403)
+            let page = try await r.browser.get("activate")
+            let res = try await r.browser.submit("activate", ["user_code": "BCDF-GHJK", "_csrf": try #require(AuthsimTestBrowser.hidden("_csrf", in: page.text))])
+            #expect(res.status == 400)
+            #expect(res.text.contains("unknown, used or expired"))
+        }),
         // The MFA routes with nothing to finish (MFATests drives them through real logins).
         ("GET /mfa", { (r: Run) async throws in
             let res = try await r.browser.get("mfa?state=unknown")
@@ -435,7 +454,7 @@ struct InProcessDaemon: Sendable {
             #expect(res.json == [])
         }),
         ("DELETE /api/v2/users/{id}/multifactor/{provider}", { (r: Run) async throws in
-            #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/guardian", token: r.token).status == 204)
+            #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/google-authenticator", token: r.token).status == 204)
             #expect(try await r.c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/sms", token: r.token).status == 400)
         }),
         ("GET /v2/logout", { (r: Run) async throws in

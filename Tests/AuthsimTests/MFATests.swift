@@ -15,11 +15,11 @@ import Tokens
     static let secret = InProcess.appSecret
 
     /// The sample tenant with a rule that asks for MFA (when `rule`), and an action (when given).
-    static func tenant(rule: Bool, action: String? = nil) throws -> String {
+    static func tenant(rule: Bool, remember: Bool = false, action: String? = nil) throws -> String {
         let dir = try sampleTenantCopy()
         try editSampleApp(in: dir) { $0["grant_types"] = .array(($0["grant_types"]?.arrayValue ?? []) + ["http://auth0.com/oauth/grant-type/mfa-otp"]) }
         if rule {
-            try "function (user, context, callback) { context.multifactor = { provider: 'any', allowRememberBrowser: false }; callback(null, user, context); }"
+            try "function (user, context, callback) { context.multifactor = { provider: 'any', allowRememberBrowser: \(remember) }; callback(null, user, context); }"
                 .write(toFile: dir + "/rules/require-mfa.js", atomically: true, encoding: .utf8)
             try #"{"name": "require-mfa", "order": 10, "enabled": true}"#.write(toFile: dir + "/rules/require-mfa.json", atomically: true, encoding: .utf8)
         }
@@ -27,8 +27,10 @@ import Tokens
         return dir
     }
 
-    static func run(rule: Bool = true, action: String? = nil, _ body: @Sendable (AuthsimTestApp, AuthsimTestClient) async throws -> Void) async throws {
-        let app = try await AuthsimTestApp.open(tenantDirectory: try tenant(rule: rule, action: action), runtime: InProcess.runtime)
+    static func run(
+        rule: Bool = true, remember: Bool = false, action: String? = nil, _ body: @Sendable (AuthsimTestApp, AuthsimTestClient) async throws -> Void
+    ) async throws {
+        let app = try await AuthsimTestApp.open(tenantDirectory: try tenant(rule: rule, remember: remember, action: action), runtime: InProcess.runtime)
         try await app.test { c in try await body(app, c) }
     }
 
@@ -80,6 +82,57 @@ import Tokens
             #expect(challenge.json["challenge_type"] == "otp")
             let next = try await Self.otpGrant(c, second, try #require(TOTP.code(secret: totp, at: Timestamp.now() + 30)))
             #expect(next.status == 200)
+        }
+    }
+
+    /// Every grant: a refresh whose flow asks for a second factor gets `mfa_required` (the token
+    /// stays usable); an enrolment belongs to the login that started it; ten wrong codes lock
+    /// the user's codes across logins; a factor authsim does not simulate is named, not replaced.
+    @Test func everyGrantAsksAndEnrolmentsAndFailuresAreBoundToTheUser() async throws {
+        try await Self.run(rule: false, action: """
+            exports.onExecutePostLogin = async (event, api) => {
+              if (event.user.app_metadata.phone) api.authentication.challengeWith({ type: 'phone' });
+              else if (event.transaction && event.user.app_metadata.step_up) api.multifactor.enable('any');
+            };
+            """) { app, c in
+            let refresh = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["step_up": true], user: nil)
+            let asked = try await c.form("oauth/token", ["grant_type": "refresh_token", "client_id": Self.app, "client_secret": Self.secret, "refresh_token": refresh])
+            #expect(asked.status == 403)
+            #expect(asked.json["error"] == "mfa_required")
+            #expect(asked.json["mfa_requirements"] == ["enroll": [["type": "otp"]]])
+
+            // Two logins enrolling at once: each may confirm only its own secret.
+            let one = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            let two = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            func associate(_ t: String) async throws -> String {
+                try #require(
+                    try await c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: ["Authorization": "Bearer " + t])
+                        .json["secret"]?.stringValue)
+            }
+            let s1 = try await associate(one), s2 = try await associate(two)
+            #expect(try await Self.otpGrant(c, one, try #require(TOTP.code(secret: s2, at: Timestamp.now()))).json["error_description"] == "Invalid otp_code.")
+            #expect(try await Self.otpGrant(c, one, try #require(TOTP.code(secret: s1, at: Timestamp.now()))).status == 200)
+
+            // Ten wrong codes over several logins: the right one is refused too, for a while.
+            let good = { try #require(TOTP.code(secret: s1, at: Timestamp.now() + 30)) }
+            var wrongs = 0
+            while wrongs < 10 {
+                let t = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+                for _ in 0..<4 where wrongs < 10 {
+                    let bad = try good() == "123456" ? "654321" : "123456"
+                    #expect(try await Self.otpGrant(c, t, bad).json["error"] == "invalid_grant")
+                    wrongs += 1
+                }
+            }
+            let locked = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            #expect(try await Self.otpGrant(c, locked, try good()).json["error_description"] == "Invalid otp_code.")
+
+            // A factor authsim does not simulate.
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["phone": true], user: nil)
+            let phone = try await Self.passwordGrant(c)
+            #expect(phone.json["error"] == "access_denied")
+            #expect(phone.json["error_description"]?.stringValue?.contains("phone") == true)
         }
     }
 
@@ -138,9 +191,43 @@ import Tokens
             #expect(methods.json.arrayValue?.map { $0["type"] } == ["totp"])
             #expect(methods.json.arrayValue?.first?["confirmed"] == true)
             #expect(try await c.send(.get, "api/v2/users/\(InProcess.annPath)/enrollments", token: token).json.arrayValue?.first?["status"] == "confirmed")
-            #expect(try await c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/guardian", token: token).status == 204)
+            #expect(try await c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/google-authenticator", token: token).status == 204)
             #expect(try await c.send(.get, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: token).json == [])
             #expect(try await app.pipeline.store.user(id: InProcess.ann)?.multifactor == [])
+        }
+    }
+
+    /// `allowRememberBrowser: true`: a browser that passed the factor is not asked again (a new
+    /// login with `prompt=login`), until the user's MFA is reset.
+    @Test func aRememberedBrowserIsNotAskedAgainUntilTheReset() async throws {
+        try await Self.run(remember: true) { app, c in
+            let browser = AuthsimTestBrowser(c)
+            let query = "authorize?response_type=code&client_id=\(Self.app)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s&prompt=login"
+            func login() async throws -> String {
+                let page = try await browser.get(query)
+                let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+                return try #require(try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"]).header("Location"))
+            }
+            let first = try await login()
+            #expect(first.hasPrefix("/mfa?state="))
+            let enrol = try await browser.get(String(first.dropFirst()))
+            let secret = try #require(enrol.text.range(of: #"id="mfa-secret">[A-Z2-7]+<"#, options: .regularExpression).map { String(enrol.text[$0].dropFirst(16).dropLast()) })
+            let state = try #require(AuthsimTestBrowser.hidden("state", in: enrol.text))
+            #expect(try await browser.submit("mfa", ["state": state, "code": try #require(TOTP.code(secret: secret, at: Timestamp.now()))]).header("Location")?.hasPrefix(InProcess.callback) == true)
+            // The same browser, a new login: no second factor asked, and the ID token says MFA.
+            let second = try await login()
+            #expect(second.hasPrefix(InProcess.callback + "?code="))
+            let code = try #require(URLComponents(string: second)?.queryItems?.first { $0.name == "code" }?.value)
+            let tokens = try await c.form(
+                "oauth/token", ["grant_type": "authorization_code", "client_id": Self.app, "client_secret": Self.secret, "code": code, "redirect_uri": InProcess.callback])
+            #expect(try JWT.decode(try #require(tokens.json["id_token"]?.stringValue)).claims["amr"] == ["mfa"])
+            // Another browser is asked; after a reset, this one is too.
+            let other = AuthsimTestBrowser(c)
+            let page = try await other.get(query)
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            #expect(try await other.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"]).header("Location")?.hasPrefix("/mfa?") == true)
+            #expect(try await c.send(.delete, "api/v2/users/\(InProcess.annPath)/multifactor/google-authenticator", token: try app.managementToken()).status == 204)
+            #expect(try await login().hasPrefix("/mfa?state="))
         }
     }
 

@@ -3,16 +3,18 @@ chromium-driver, against the real daemon. A screenshot of the simulation page is
 artifact (AUTHSIM_ARTIFACTS, default .build/test-artifacts/console-simulation.png)."""
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 
 import pytest
+import requests
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ROOT
+from conftest import APP, ROOT
 
 ARTIFACTS = os.environ.get("AUTHSIM_ARTIFACTS", os.path.join(ROOT, ".build", "test-artifacts"))
 
@@ -151,6 +153,29 @@ def test_console_end_to_end(daemon, browser):
     browser.find_element(By.ID, "toggle-block").click()
     wait(browser, lambda d: d.find_element(By.ID, "user-status").text == "Unblocked.")
     assert call(daemon, "GET", "/api/v2/users/" + user_id)[1].get("blocked") in (False, None)
+
+    # Sessions and refresh tokens: a login in another browser (a session) and a password grant
+    # (a refresh token) show on ann's card; revoking them there is what the API sees after.
+    other = requests.Session()
+    page = other.get(daemon.base + "/authorize", params={"response_type": "code", "client_id": APP["id"], "redirect_uri": APP["callback"],
+                                                          "scope": "openid"}, timeout=30).text
+    fields = {k: re.search(r'name="%s" value="([^"]*)"' % k, page).group(1) for k in ("tx", "_csrf")}
+    other.post(daemon.base + "/authorize/login", data=dict(fields, username="ann@example.com", password="Passw0rd!"), allow_redirects=False, timeout=30)
+    grant = {"grant_type": "password", "username": "ann@example.com", "password": "Passw0rd!", "client_id": APP["id"],
+             "client_secret": APP["secret"], "scope": "openid offline_access"}
+    refresh = requests.post(daemon.base + "/oauth/token", data=grant, timeout=30).json()["refresh_token"]
+    browser.refresh()
+    visible(browser, "#users-table tbody tr").click()
+    visible(browser, "#user-refresh-tokens tbody tr").find_element(By.TAG_NAME, "button").click()
+    wait(browser, lambda d: d.find_element(By.ID, "user-status").text == "Refresh token revoked.")
+    again = requests.post(daemon.base + "/oauth/token", timeout=30, data={"grant_type": "refresh_token", "refresh_token": refresh,
+                                                                          "client_id": APP["id"], "client_secret": APP["secret"]})
+    assert again.json()["error"] == "invalid_grant"
+    assert visible(browser, "#user-sessions tbody tr")
+    browser.find_element(By.ID, "revoke-sessions").click()
+    wait(browser, lambda d: d.find_element(By.ID, "user-status").text == "Every session ended.")
+    assert call(daemon, "GET", "/api/v2/users/" + user_id + "/sessions")[1] == {"sessions": []}
+    assert browser.find_element(By.ID, "user-mfa").text == "None."
 
     # Logs: the tenant's events, with a successful login's stored trace one click away.
     browser.get(daemon.base + "/console/#/logs")

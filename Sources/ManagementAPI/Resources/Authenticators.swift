@@ -22,10 +22,10 @@ extension ManagementService {
         return .array(try await engine { try await pipeline.authenticators(userId: userId) }.map(Self.authenticationMethod))
     }
 
-    /// Auth0's (Guardian) enrollment object.
+    /// Auth0's (Guardian) enrollment objects: the confirmed ones.
     public func enrollments(_ userId: String) async throws(ManagementError) -> JSONValue {
         _ = try await existing(userId)
-        let list = try await engine { try await pipeline.authenticators(userId: userId) }
+        let list = try await engine { try await pipeline.authenticators(userId: userId) }.filter(\.confirmed)
         return .array(
             list.map { a in
                 var o: [String: JSONValue] = [
@@ -47,8 +47,8 @@ extension ManagementService {
     /// `DELETE /users/{id}/multifactor/{provider}`: the user's enrolment is reset (they enrol
     /// again at their next challenge).
     public func resetMultifactor(_ userId: String, provider: String) async throws(ManagementError) {
-        guard ["guardian", "google-authenticator", "duo"].contains(provider) else {
-            throw ManagementError(400, "Path validation error: provider must be one of guardian, google-authenticator, duo", "invalid_uri")
+        guard ["google-authenticator", "duo"].contains(provider) else {
+            throw ManagementError(400, "Path validation error: provider must be one of google-authenticator, duo", "invalid_uri")
         }
         try await deleteAuthenticationMethods(userId, methodId: nil)
     }

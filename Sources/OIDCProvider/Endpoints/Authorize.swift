@@ -50,11 +50,17 @@ extension AuthorizationService {
             guard let seconds = Int(text), seconds >= 0 else { return errorRedirect(p, "invalid_request", "max_age must be a number of seconds") }
             maxAge = Double(seconds)
         }
+        // prompt: none, login, consent, select_account (space-separated; none stands alone).
+        let prompts = Set((p.prompt ?? "").split(separator: " ").map(String.init))
+        if let unknown = prompts.subtracting(["none", "login", "consent", "select_account"]).sorted().first {
+            return errorRedirect(p, "invalid_request", "Unsupported prompt value: \(unknown)")
+        }
+        if prompts.contains("none"), prompts.count > 1 { return errorRedirect(p, "invalid_request", "prompt=none cannot be combined with other values") }
         var session: LoginSession? = if let sessionCookie { try? await pipeline.session(id: LoginSession.id(cookie: sessionCookie)) } else { nil }
         if let s = session, let maxAge, Timestamp.now() - s.authenticatedAt > maxAge { session = nil }
-        if let session, p.prompt != "login" {
+        if let session, !prompts.contains("login") {
             // An SSO session: log in silently, without counting a login.
-            return await complete(p, client: client, sessionID: sessionCookie!, ip: ip, userAgent: userAgent) { request in
+            return await complete(p, client: client, sessionID: sessionCookie!, ip: ip, userAgent: userAgent, browser: browser) { request in
                 var request = request
                 request.context["sso"] = ["with_auth0": true, "with_dbconn": true, "current_clients": .array(session.clients.sorted().map(JSONValue.string))]
                 request.ip = ip

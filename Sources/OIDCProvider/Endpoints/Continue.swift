@@ -19,7 +19,10 @@ extension AuthorizationService {
         else {
             return .invalid("This login can no longer be continued: the state is unknown, used, expired or from another browser. Start again from the application.")
         }
-        return await complete(suspended.parameters, client: client, sessionID: suspended.sessionID, ip: ip, userAgent: userAgent) { request in
+        return await complete(
+            suspended.parameters, client: client, sessionID: suspended.sessionID, ip: ip, userAgent: userAgent, mfaPassed: suspended.mfaPassed,
+            inSession: suspended.inSession ?? false
+        ) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent
@@ -34,12 +37,15 @@ extension AuthorizationService {
     /// changes applied) and turns the result into the response to the app. `mfaPassed`: the flow
     /// resumes after a second factor.
     func complete(
-        _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, mfaPassed: MFAPassed? = nil,
-        flow: (SimulationRequest) async throws -> SimulationResult
+        _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, mfaPassed: MFAPassed? = nil, browser: String? = nil,
+        inSession: Bool = false, flow: (SimulationRequest) async throws -> SimulationResult
     ) async -> Step {
         let lifetimes = pipeline.tenant.settings.sessionLifetimes
         let started = Timestamp.now()
         let existing = try? await pipeline.session(id: LoginSession.id(cookie: cookie))
+        // A login that paused in the browser's session (a redirect, a second factor) and whose
+        // session ended meanwhile gets no new one.
+        if inSession, existing == nil { return errorRedirect(p, "login_required", "The session ended during the login") }
         var session = existing ?? LoginSession(cookie: cookie, userId: "", connection: "", method: "", now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes)
         if existing != nil { session.interacted(now: started, ip: ip, userAgent: userAgent, lifetimes: lifetimes) }
         session.join(client.clientId)
@@ -51,13 +57,14 @@ extension AuthorizationService {
         request.scope = p.scope
         request.nonce = p.nonce
         request.prompt = p.prompt
-        request.protocolName = p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
+        request.protocolName = p.device != nil ? "oauth2-device-code" : p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
         var authorize: [String: JSONValue] = [
             "client_id": .string(p.clientId), "redirect_uri": .string(p.redirectURI), "response_type": .string(p.responseType), "scope": .string(p.scope),
         ]
         let optional: [(String, String?)] = [
             ("state", p.state), ("nonce", p.nonce), ("audience", p.audience), ("connection", p.connection), ("prompt", p.prompt),
             ("login_hint", p.loginHint), ("response_mode", p.responseMode), ("code_challenge_method", p.codeChallengeMethod),
+            ("ui_locales", p.uiLocales), ("acr_values", p.acrValues),
         ]
         for (k, v) in optional { if let v { authorize[k] = .string(v) } }
         request.query = authorize
@@ -71,7 +78,12 @@ extension AuthorizationService {
             await pipeline.applySessionChanges(changes, to: existing)
         }
         if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
-            return await awaitSecondFactor(p, client: client, cookie: cookie, requirement: requirement, result: result, started: started)
+            return await awaitSecondFactor(
+                p, client: client, cookie: cookie, requirement: requirement, result: result, started: started, browser: browser, ip: ip, userAgent: userAgent,
+                inSession: inSession || existing?.userId == result.user["user_id"]?.stringValue)
+        }
+        if let device = p.device, result.outcome == .denied || result.outcome == .error {
+            return await finishDevice(device, userId: nil, tokens: nil, sessionId: nil, error: result.error)
         }
         switch result.outcome {
         case .allowed: break
@@ -84,7 +96,11 @@ extension AuthorizationService {
             let browser = OpaqueToken.new()
             let now = Timestamp.now()
             do {
-                try await suspend(id, Suspended(parameters: p, clientId: client.clientId, sessionID: cookie, userId: userId, resume: resume, created: now, browser: browser))
+                try await suspend(
+                    id,
+                    Suspended(
+                        parameters: p, clientId: client.clientId, sessionID: cookie, userId: userId, resume: resume, created: now, browser: browser,
+                        mfaPassed: mfaPassed, inSession: inSession || existing?.userId == userId))
             } catch {
                 return errorRedirect(p, "server_error", "could not keep the suspended login: \(error)")
             }
@@ -97,7 +113,7 @@ extension AuthorizationService {
         guard let idToken = result.idToken, let accessToken = result.accessToken else { return errorRedirect(p, "server_error", "no tokens were issued") }
         return await finishLogin(
             p, client: client, cookie: cookie, started: started, ip: ip, userAgent: userAgent, userId: userId, connection: result.connection,
-            tokens: (idToken, accessToken), sessionChanges: result.sessionChanges, mfaPassed: mfaPassed, inSession: existing?.userId == userId)
+            tokens: (idToken, accessToken), sessionChanges: result.sessionChanges, mfaPassed: mfaPassed, inSession: inSession || existing?.userId == userId)
     }
 
     /// A login that was allowed: its session kept (a new one when the browser had none, or another
@@ -130,6 +146,9 @@ extension AuthorizationService {
         }
         do { try await pipeline.saveSession(session) } catch {
             return errorRedirect(p, "server_error", "could not keep the session: \(error)")
+        }
+        if let device = p.device {
+            return await finishDevice(device, userId: userId, tokens: tokens, sessionId: session.id, error: nil)
         }
         var params: [(String, String)] = []
         if p.responseType == "code" {

@@ -15,7 +15,7 @@ extension AuthorizationService {
         let connection = p.connection ?? pipeline.defaultConnectionName
         let sessionID = randomHexID()
         var failed: String?
-        let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent) { request in
+        let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent, browser: binding.browser) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent

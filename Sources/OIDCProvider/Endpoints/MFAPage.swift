@@ -34,9 +34,13 @@ extension AuthorizationService {
     func mfaStep(_ state: String, _ wait: MFAWait, error: String?) async -> Step {
         let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
         if list.contains(where: { $0.confirmed && $0.type == "otp" }) { return .mfa(state: state, enrollment: nil, error: error) }
-        // Enrolment: the secret being enrolled (kept while the user types a code), or a new one.
-        var authenticator = error == nil ? nil : list.first { !$0.confirmed && $0.type == "otp" }
-        if authenticator == nil { authenticator = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp") }
+        // Enrolment: this login's secret (kept while the user types a code), or a new one.
+        var authenticator: MFAAuthenticator? = nil
+        if let id = wait.authenticatorId { authenticator = await pipeline.authenticator(userId: wait.userId, id: id) }
+        if authenticator == nil, let made = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp") {
+            authenticator = made
+            await oauth.updateWait(state) { $0.authenticatorId = made.id }
+        }
         guard let secret = authenticator?.secret else {
             return .invalid("Could not start the enrolment of a second factor.")
         }
@@ -47,21 +51,32 @@ extension AuthorizationService {
     }
 
     public func submitMFA(state: String, browser: String?, code: String, ip: String?, userAgent: String?) async -> Step {
-        guard let wait = await browserWait(state, browser), let p = wait.parameters, let cookie = wait.cookie,
-            let client = pipeline.tenant.clients.first(where: { $0.clientId == wait.clientId })
-        else { return Self.unknownMFAStep }
-        let accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code)
+        guard await browserWait(state, browser) != nil else { return Self.unknownMFAStep }
+        // The attempt counts before the code is checked (concurrent attempts each count).
+        guard let wait = await oauth.reserveAttempt(state) else {
+            return .invalid("Too many wrong second-factor codes, or this step is used or expired. Start again from the application.")
+        }
+        guard let p = wait.parameters, let cookie = wait.cookie, let client = pipeline.tenant.clients.first(where: { $0.clientId == wait.clientId }) else {
+            return Self.unknownMFAStep
+        }
+        let accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
         guard accepted != nil else {
             await logSecondFactor(false, wait: wait, client: client, ip: ip)
-            guard await oauth.countWrongCode(state, wait) else { return errorRedirect(p, "access_denied", "Too many wrong second-factor codes") }
+            guard wait.attempts < MFAWait.maximumAttempts else {
+                _ = await oauth.mfaWait(state, take: true)
+                return errorRedirect(p, "access_denied", "Too many wrong second-factor codes")
+            }
             return await mfaStep(state, wait, error: "That code is wrong or has expired: enter the current code of your authenticator app.")
         }
         // Single use, also across daemons.
         guard await oauth.mfaWait(state, take: true) != nil else { return Self.unknownMFAStep }
+        // The user may have been blocked or deleted while the login waited.
+        guard let user = try? await pipeline.store.user(id: wait.userId), !user.blocked else { return errorRedirect(p, "access_denied", "user is blocked") }
         await logSecondFactor(true, wait: wait, client: client, ip: ip)
         let passed = MFAPassed(at: Timestamp.now(), factor: "otp")
+        if wait.requirement.remember == true, let known = wait.requirement.browser { try? await pipeline.rememberBrowser(known, userId: wait.userId) }
         if let resume = wait.resume {
-            return await complete(p, client: client, sessionID: cookie, ip: ip, userAgent: userAgent, mfaPassed: passed) { request in
+            return await complete(p, client: client, sessionID: cookie, ip: ip, userAgent: userAgent, mfaPassed: passed, inSession: wait.inSession ?? false) { request in
                 var request = request
                 request.ip = ip
                 request.userAgent = userAgent
@@ -74,7 +89,7 @@ extension AuthorizationService {
         }
         return await finishLogin(
             p, client: client, cookie: cookie, started: wait.started ?? passed.at, ip: ip, userAgent: userAgent, userId: wait.userId,
-            connection: wait.connection, tokens: (signed, access), sessionChanges: nil, mfaPassed: passed)
+            connection: wait.connection, tokens: (signed, access), sessionChanges: nil, mfaPassed: passed, inSession: wait.inSession ?? false)
     }
 
     /// `gd_auth_succeed` / `gd_auth_failed`, as Auth0's Guardian logs them.

@@ -40,7 +40,7 @@ extension AuthorizationService {
             return .idp(transaction: tx, client: client, connection: connection, users: users, error: "Pick a user or paste a profile.")
         }
         var invalid: String?
-        let step = await complete(t.parameters, client: client, sessionID: randomHexID(), ip: ip, userAgent: userAgent) { request in
+        let step = await complete(t.parameters, client: client, sessionID: randomHexID(), ip: ip, userAgent: userAgent, browser: binding.browser) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent

@@ -17,6 +17,7 @@ extension OAuthService {
     /// The `mfa_required` answer for a login that needs a second factor.
     func mfaRequired(_ result: SimulationResult, requirement: MFARequirement, client: Client, audience: String?, scope: String) async -> OAuthError {
         guard let userId = result.user["user_id"]?.stringValue else { return OAuthError(500, "server_error", "no user") }
+        if let unsupported = Self.unsupportedFactors(requirement) { return OAuthError(403, "access_denied", unsupported) }
         let wait = MFAWait(
             userId: userId, clientId: client.clientId, connection: result.connection,
             requirement: .init(factors: requirement.factors, enrollOnly: requirement.enrollOnly), created: Timestamp.now(),
@@ -24,7 +25,9 @@ extension OAuthService {
             resume: result.outcome == .redirect ? result.resume : nil, audience: audience, scope: scope)
         do {
             let token = try await waitForSecondFactor(wait)
-            return OAuthError(403, "mfa_required", "Multifactor authentication required", extra: ["mfa_token": token])
+            return OAuthError(
+                403, "mfa_required", "Multifactor authentication required",
+                extra: ["mfa_token": .string(token), "mfa_requirements": await mfaRequirements(userId: userId)])
         } catch {
             return OAuthError(500, "server_error", "could not keep the login for its second factor: \(error)")
         }
@@ -42,15 +45,18 @@ extension OAuthService {
     /// `mfa-otp`: the second factor, then the tokens the login was waiting for.
     func mfaGrant(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
         let token = r["mfa_token"] ?? ""
-        let wait = try await apiWait(token, client: client)
+        _ = try await apiWait(token, client: client)
         guard let otp = r["otp"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: otp") }
-        guard (try? await pipeline.verifyOTP(userId: wait.userId, code: otp)) != nil else {
-            _ = await countWrongCode(token, wait)
+        // The attempt counts before the code is checked (concurrent attempts each count).
+        guard let wait = await reserveAttempt(token) else { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
+        guard (try? await pipeline.verifyOTP(userId: wait.userId, code: otp, enrolling: wait.authenticatorId)) != nil else {
+            if wait.attempts >= MFAWait.maximumAttempts { _ = await mfaWait(token, take: true) }
             throw OAuthError(403, "invalid_grant", "Invalid otp_code.")
         }
         let passed = MFAPassed(at: Timestamp.now(), factor: "otp")
-        // The token is good once.
+        // The token is good once; the user may have been blocked or deleted while the login waited.
         guard await mfaWait(token, take: true) != nil else { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
+        guard let user = try? await pipeline.store.user(id: wait.userId), !user.blocked else { throw OAuthError(403, "invalid_grant", "user is blocked") }
         let scope = wait.scope ?? "openid"
         if let resume = wait.resume {
             var request = SimulationRequest(user: .stored(wait.userId))
@@ -94,6 +100,7 @@ extension OAuthService {
         do throws(OAuthError) {
             let token = mfaToken ?? ""
             let wait = try await apiWait(token, client: nil)
+            if let id = r["client_id"], id != wait.clientId { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
             let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
             guard !list.contains(where: \.confirmed) else { throw OAuthError(403, "access_denied", "User is already enrolled.") }
             let types = Self.list(r, "authenticator_types")
@@ -101,6 +108,8 @@ extension OAuthService {
                 guard let a = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp"), let secret = a.secret else {
                     throw OAuthError(500, "server_error", "could not start the enrolment")
                 }
+                // Only this login may confirm it.
+                await updateWait(token) { $0.authenticatorId = a.id }
                 let user = try? await pipeline.store.user(id: wait.userId)
                 let uri = TOTP.uri(secret: secret, issuer: tenant.settings.friendlyName ?? tenant.settings.domain, account: user?.email ?? wait.userId)
                 return .success(["authenticator_type": "otp", "secret": .string(secret), "barcode_uri": .string(uri), "recovery_codes": []])

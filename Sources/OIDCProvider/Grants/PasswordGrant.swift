@@ -32,9 +32,6 @@ extension OAuthService {
             throw OAuthError(400, "invalid_request", error.description)
         }
         let audience = request.audience ?? tenant.settings.defaultAudience
-        if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
-            throw await mfaRequired(result, requirement: requirement, client: client, audience: audience, scope: request.scope!)
-        }
         return try await tokenResponse(result, client: client, scope: request.scope!, audience: audience, request: r)
     }
 }

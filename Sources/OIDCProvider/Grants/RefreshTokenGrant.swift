@@ -51,7 +51,10 @@ extension OAuthService {
         await pipeline.applySessionChanges(result.sessionChanges, to: session)
         let changes = result.refreshTokenChanges
         if changes?.revoke != nil { _ = try? await pipeline.revokeRefreshToken(record) }
-        // A denied exchange leaves the token as it was (the client may try again).
+        // A denied exchange, or one that needs a second factor, leaves the token as it was.
+        if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
+            throw await mfaRequired(result, requirement: requirement, client: client, audience: record.audience, scope: scope)
+        }
         guard result.outcome == .allowed else {
             return try await tokenResponse(result, client: client, scope: scope, audience: record.audience, refreshToken: .given(nil), request: r)
         }
@@ -105,16 +108,17 @@ extension OAuthService {
             }
             return .new(next.token)
         case (false, true):
-            // Rotation was turned on: the client's non-rotating tokens for this API go.
+            // Rotation was turned on: the token (if still live: one exchange wins), then the
+            // client's other non-rotating tokens for this API go.
+            guard try await pipeline.claimRefreshToken(record) else { return .lost }
             try await pipeline.revokeRefreshTokens(userId: record.userId) { !$0.rotating && $0.clientId == record.clientId && $0.audience == record.audience }
             return .new(try await issue(nil).token)
         case (true, false):
-            // Rotation was turned off: the family goes, a non-rotating token takes its place.
-            try await pipeline.revokeRefreshToken(record)
+            // Rotation was turned off: the family goes (if still live), a non-rotating token takes its place.
+            guard try await pipeline.claimRefreshToken(record) else { return .lost }
             return .new(try await issue(nil).token)
         case (false, false):
-            try await pipeline.commitExchange(of: record, client: client, changes: changes, ip: r.ip, userAgent: r.userAgent)
-            return .same
+            return try await pipeline.commitExchange(of: record, client: client, changes: changes, ip: r.ip, userAgent: r.userAgent) ? .same : .lost
         }
     }
 

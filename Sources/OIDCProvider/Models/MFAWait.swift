@@ -24,6 +24,12 @@ struct MFAWait: Codable {
     var cookie: String?
     var browser: String?
     var started: Double?
+    /// The authenticator this login is enrolling (a user without a confirmed factor may confirm
+    /// only this one).
+    var authenticatorId: String?
+    /// The login ran in the browser's existing session: if that session ends meanwhile, no new
+    /// one is made for it.
+    var inSession: Bool?
     /// Token endpoint: the grant's API and scope.
     var audience: String?
     var scope: String?
@@ -31,6 +37,10 @@ struct MFAWait: Codable {
     struct Requirement: Codable {
         var factors: [String]
         var enrollOnly: Bool
+        /// `allowRememberBrowser`: a passed factor remembers the browser (`rememberBrowser`).
+        var remember: Bool?
+        /// The browser's `authsim_did` cookie, to remember.
+        var browser: String?
     }
 
     static let maximumAttempts = 5
@@ -59,31 +69,70 @@ extension OAuthService {
         return try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8))
     }
 
-    /// Counts a wrong code; the wait ends at the fifth. Returns whether it still lives.
-    func countWrongCode(_ id: String, _ wait: MFAWait) async -> Bool {
-        var w = wait
-        w.attempts += 1
-        guard w.attempts < MFAWait.maximumAttempts else {
-            _ = await mfaWait(id, take: true)
-            return false
+    /// Counts an attempt before its code is checked, in one atomic step (concurrent attempts
+    /// each count); returns the wait with this attempt counted (`attempts` 1…5), or nil when it
+    /// is gone or has used its attempts (it is then removed).
+    /// Never brings back a wait another request took.
+    func reserveAttempt(_ id: String) async -> MFAWait? {
+        let result = try? await pipeline.store.modifyEphemeral(Self.waitKey(id), now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: MFAWait?) in
+            guard let text, var w = try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8)) else { return (nil, nil) }
+            guard w.attempts < MFAWait.maximumAttempts, let out = try? JSONEncoder().encode({ w.attempts += 1; return w }()) else { return (nil, nil) }
+            return ((String(decoding: out, as: UTF8.self), expires: w.created + MFAWait.lifetime), w)
         }
-        try? await save(w, id: id)
-        return true
+        return result ?? nil
+    }
+
+    /// Changes a wait that is still there (the enrolment it started).
+    func updateWait(_ id: String, _ change: @escaping @Sendable (inout MFAWait) -> Void) async {
+        _ = try? await pipeline.store.modifyEphemeral(Self.waitKey(id), now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: Bool) in
+            guard let text, var w = try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8)), let out = try? JSONEncoder().encode({ change(&w); return w }()) else {
+                return (nil, false)
+            }
+            return ((String(decoding: out, as: UTF8.self), expires: w.created + MFAWait.lifetime), true)
+        }
+    }
+
+    /// The `mfa_required` body's `mfa_requirements`: a challenge for an enrolled user, else enrolment.
+    func mfaRequirements(userId: String) async -> JSONValue {
+        let enrolled = ((try? await pipeline.authenticators(userId: userId)) ?? []).contains(where: \.confirmed)
+        return enrolled ? ["challenge": [["type": "otp"]]] : ["enroll": [["type": "otp"]]]
+    }
+
+    /// Factors authsim can challenge with: TOTP (`otp`). A script that asks only for others is
+    /// told so instead of being satisfied by TOTP.
+    static func unsupportedFactors(_ requirement: MFARequirement) -> String? {
+        guard !requirement.factors.isEmpty, !requirement.factors.contains("otp") else { return nil }
+        return "authsim simulates the otp factor only; the scripts asked for " + requirement.factors.joined(separator: ", ")
     }
 }
 
 extension AuthorizationService {
     /// The browser side of a login that needs a second factor: the wait is kept and the browser
     /// goes to `/mfa` (bound to it by the `authsim_continue` cookie). `prompt=none` cannot show it.
-    func awaitSecondFactor(_ p: Parameters, client: Client, cookie: String, requirement: MFARequirement, result: SimulationResult, started: Double) async -> Step {
-        if p.prompt == "none" { return errorRedirect(p, "interaction_required", "Multifactor authentication required") }
+    func awaitSecondFactor(
+        _ p: Parameters, client: Client, cookie: String, requirement: MFARequirement, result: SimulationResult, started: Double, browser knownBrowser: String?,
+        ip: String?, userAgent: String?, inSession: Bool
+    ) async -> Step {
         guard let userId = result.user["user_id"]?.stringValue else { return errorRedirect(p, "server_error", "no user") }
+        if let unsupported = OAuthService.unsupportedFactors(requirement) { return errorRedirect(p, "access_denied", unsupported) }
+        // A browser remembered for this user (`allowRememberBrowser`) is not asked again.
+        if requirement.allowRememberBrowser, result.outcome == .allowed, let knownBrowser, await pipeline.isRemembered(knownBrowser, userId: userId),
+            let id = result.idToken, let access = result.accessToken, let signed = try? pipeline.issuer.withMFA(id, client: client)
+        {
+            return await finishLogin(
+                p, client: client, cookie: cookie, started: started, ip: ip, userAgent: userAgent, userId: userId, connection: result.connection,
+                tokens: (signed, access), sessionChanges: result.sessionChanges, mfaPassed: MFAPassed(at: Timestamp.now(), factor: "remembered"), inSession: inSession)
+        }
+        if p.prompt == "none" { return errorRedirect(p, "interaction_required", "Multifactor authentication required") }
         let browser = OpaqueToken.new()
         let wait = MFAWait(
             userId: userId, clientId: client.clientId, connection: result.connection,
-            requirement: .init(factors: requirement.factors, enrollOnly: requirement.enrollOnly), created: Timestamp.now(),
-            idToken: result.outcome == .allowed ? result.idToken : nil, accessToken: result.outcome == .allowed ? result.accessToken : nil,
-            resume: result.outcome == .redirect ? result.resume : nil, parameters: p, cookie: cookie, browser: OpaqueToken.hash(browser), started: started)
+            requirement: .init(
+                factors: requirement.factors, enrollOnly: requirement.enrollOnly, remember: requirement.allowRememberBrowser,
+                browser: requirement.allowRememberBrowser ? knownBrowser : nil),
+            created: Timestamp.now(), idToken: result.outcome == .allowed ? result.idToken : nil, accessToken: result.outcome == .allowed ? result.accessToken : nil,
+            resume: result.outcome == .redirect ? result.resume : nil, parameters: p, cookie: cookie, browser: OpaqueToken.hash(browser), started: started,
+            inSession: inSession)
         do {
             let state = try await oauth.waitForSecondFactor(wait)
             return .suspend("/mfa?state=" + Self.percentEncode(state), browser: browser)

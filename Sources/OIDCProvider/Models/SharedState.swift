@@ -12,7 +12,7 @@ import Tokens
 extension AuthorizationService {
     /// The kinds of kept values, the first part of their keys.
     enum Kept: String {
-        case transaction = "tx", suspended, code, mfa
+        case transaction = "tx", suspended, code, mfa, device, deviceUser = "device_user"
     }
 
     static func key(_ kind: Kept, _ id: String) -> String { kind.rawValue + ":" + OpaqueToken.hash(id) }

@@ -1,5 +1,6 @@
 import Foundation
 import JSONCore
+import LoginEngine
 import Tenant
 import Tokens
 
@@ -15,5 +16,9 @@ extension AuthorizationService {
         var created: Double
         /// The suspending browser's `authsim_continue` cookie (in the store: its hash): only it may continue.
         var browser: String
+        /// A second factor passed before the redirect (it still counts after `/continue`).
+        var mfaPassed: MFAPassed? = nil
+        /// The login ran in the browser's existing session.
+        var inSession: Bool? = nil
     }
 }

@@ -19,6 +19,12 @@ extension AuthorizationService {
         public var codeChallengeMethod: String?
         public var loginHint: String?
         public var responseMode: String?
+        /// Passed to the scripts (`event.request.language`, `event.transaction.ui_locales`,
+        /// `context.locale`, `event.transaction.acr_values`).
+        public var uiLocales: String? = nil
+        public var acrValues: String? = nil
+        /// A device login (`/activate`): the hash of the device code it approves.
+        public var device: String? = nil
     }
 
     struct Transaction: Codable {
@@ -37,7 +43,7 @@ extension AuthorizationService.Parameters {
             clientId: clientId, redirectURI: redirect, responseType: q["response_type"] ?? "", scope: q["scope"] ?? "openid",
             state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
             codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
-            responseMode: q["response_mode"])
+            responseMode: q["response_mode"], uiLocales: q["ui_locales"], acrValues: q["acr_values"])
     }
 }
 

@@ -257,6 +257,8 @@ function renderResult(result) {
     err ? el('p', { class: 'error' }, err.error + ': ' + err.error_description) : null,
     result.redirect ? el('p', {}, 'Redirect: ', el('code', {}, short(result.redirect))) : null,
     result.multifactor ? el('p', {}, 'MFA requested: ', el('code', {}, short(result.multifactor))) : null,
+    result.mfaRequired ? el('p', { id: 'mfa-required' }, 'Waiting for a second factor' + (result.mfaRequired.pausedAction ? ' (action ' + result.mfaRequired.pausedAction + ' paused)' : '') + ': ',
+      el('code', {}, short(result.mfaRequired))) : null,
     (result.warnings || []).map((w) => el('p', { class: 'error' }, 'Warning: ' + w)),
     el('h2', {}, 'Timeline'),
     renderTimeline(result.trace || []),
@@ -333,7 +335,9 @@ function renderSteps(trace) {
       lines.push(el('div', { class: 'diff-add' }, el('code', {}, `${w.kind} write ${outcome}: ${short(w.metadata)}`)));
     }
     if (changes.multifactor) lines.push(el('div', {}, el('code', {}, 'multifactor: ' + short(changes.multifactor))));
-    if (changes.redirect) lines.push(el('div', {}, el('code', {}, 'redirect: ' + short(changes.redirect))));
+    if (changes.redirect) lines.push(el('div', {}, el('code', {}, (changes.redirect.mfa ? 'second factor asked: ' : 'redirect: ') + short(changes.redirect))));
+    if (changes.session) lines.push(el('div', {}, el('code', {}, 'session: ' + short(changes.session))));
+    if (changes.refreshToken) lines.push(el('div', {}, el('code', {}, 'refresh token: ' + short(changes.refreshToken))));
     // Other triggers: the user a custom-token-exchange action set, a provider's drop/retry, a
     // reset's result URL, MFA asked for, what a hook's callback returned.
     if (changes.setUser) lines.push(el('div', { class: 'diff-add' }, el('code', {}, 'user set: ' + short(changes.setUser))));
@@ -482,7 +486,56 @@ async function openUser(id) {
       },
     }, 'Save metadata'),
     status,
+    el('h3', {}, 'Sessions'), el('div', { id: 'user-sessions' }),
+    el('h3', {}, 'Refresh tokens'), el('div', { id: 'user-refresh-tokens' }),
+    el('h3', {}, 'Second factors'), el('div', { id: 'user-mfa' }),
     el('h3', {}, 'Profile'), el('pre', {}, json(user))));
+  loadUserLists(id, status);
+}
+
+// A user's sessions, refresh tokens and second factors, each with its revoke or reset button.
+async function loadUserLists(id, status) {
+  const base = '/api/v2/users/' + encodeURIComponent(id);
+  async function act(method, path, done) {
+    try {
+      await api(method, path);
+      status.className = '';
+      status.textContent = done;
+    } catch (e) {
+      status.className = 'error';
+      status.textContent = e.message;
+    }
+    loadUserLists(id, status);
+  }
+  function table(target, rows, header, cells, button, all) {
+    show($(target), rows.length
+      ? el('div', {},
+        el('table', {}, el('thead', {}, el('tr', {}, header.map((h) => el('th', {}, h)), el('th', {}, ''))),
+          el('tbody', {}, rows.map((r) => el('tr', { 'data-id': r.id }, cells(r).map((c) => el('td', {}, c)), el('td', {}, button(r)))))),
+        all)
+      : el('p', { class: 'muted' }, 'None.'));
+  }
+  try {
+    const sessions = (await api('GET', base + '/sessions')).sessions || [];
+    table('user-sessions', sessions, ['Session', 'Clients', 'Methods', 'Last interaction', 'Expires'],
+      (s) => [el('code', {}, s.id), (s.clients || []).map((c) => c.client_id).join(', '), ((s.authentication || {}).methods || []).map((m) => m.name).join(', '),
+        s.last_interacted_at, s.idle_expires_at < s.expires_at ? s.idle_expires_at : s.expires_at],
+      (s) => el('button', { type: 'button', class: 'secondary', onclick: () => act('POST', '/api/v2/sessions/' + encodeURIComponent(s.id) + '/revoke', 'Session revoked.') }, 'Revoke'),
+      el('button', { type: 'button', class: 'secondary', id: 'revoke-sessions', onclick: () => act('DELETE', base + '/sessions', 'Every session ended.') }, 'End every session'));
+    const tokens = (await api('GET', base + '/refresh-tokens')).tokens || [];
+    table('user-refresh-tokens', tokens, ['Token', 'Client', 'Rotating', 'Created', 'Expires'],
+      (t) => [el('code', {}, t.id), t.client_id, t.rotating ? 'yes' : 'no', t.created_at, t.expires_at || 'never'],
+      (t) => el('button', { type: 'button', class: 'secondary', onclick: () => act('DELETE', '/api/v2/refresh-tokens/' + encodeURIComponent(t.id), 'Refresh token revoked.') }, 'Revoke'),
+      el('button', { type: 'button', class: 'secondary', id: 'revoke-refresh-tokens', onclick: () => act('DELETE', base + '/refresh-tokens', 'Every refresh token revoked.') }, 'Revoke all'));
+    const methods = await api('GET', base + '/authentication-methods');
+    table('user-mfa', methods, ['Factor', 'Type', 'Confirmed', 'Created'],
+      (m) => [el('code', {}, m.id), m.type, m.confirmed ? 'yes' : 'pending', m.created_at],
+      (m) => el('button', { type: 'button', class: 'secondary', onclick: () => act('DELETE', base + '/authentication-methods/' + encodeURIComponent(m.id), 'Factor removed.') }, 'Remove'),
+      el('button', { type: 'button', class: 'secondary', id: 'reset-mfa', onclick: () => act('DELETE', base + '/authentication-methods', 'MFA reset: the user enrols again at the next challenge.') }, 'Reset MFA'));
+  } catch (e) {
+    status.className = 'error';
+    status.textContent = e.message;
+  }
 }
 
 // ---- Logs ----
