@@ -137,7 +137,14 @@ extension LoginPipeline {
     public func verifyOTP(userId: String, code: String, enrolling: String? = nil) async throws -> MFAAuthenticator? {
         let now = Timestamp.now()
         let failures = Self.failuresPrefix + userId
-        if let text = try await store.readEphemeral(failures, now: now), (Int(text) ?? 0) >= Self.maximumFailures {
+        // The attempt counts before the code is checked, in one atomic step: a burst of codes
+        // cannot all pass the lock before any failure is counted.
+        let allowed = try await store.modifyEphemeral(failures, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            let count = text.flatMap { Int($0) } ?? 0
+            guard count < Self.maximumFailures else { return (text.map { ($0, expires: now + Self.failureWindow) }, false) }
+            return ((String(count + 1), expires: now + Self.failureWindow), true)
+        }
+        guard allowed else {
             logger.warning("second-factor codes refused: too many wrong ones", metadata: ["user": .string(userId)])
             return nil
         }
@@ -160,9 +167,6 @@ extension LoginPipeline {
                 try await markEnrolled(userId: userId)
                 return accepted
             }
-        }
-        _ = try await store.modifyEphemeral(failures, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            ((String((text.flatMap { Int($0) } ?? 0) + 1), expires: now + Self.failureWindow), true)
         }
         return nil
     }

@@ -160,7 +160,7 @@ extension LoginPipeline {
         guard !r.revoked, !r.expired(at: now), r.grantedAt >= (try await revokedBefore(userId: r.userId)) else { return false }
         guard r.rotating else { return true }
         guard let family: RefreshTokenFamily = try await kept(Self.familyPrefix + r.family) else { return false }
-        return !family.revoked && family.latest == r.id
+        return !family.revoked && family.isCurrent(r.id)
     }
 
     /// A user's live refresh tokens (one per rotating family), oldest first.

@@ -50,6 +50,9 @@ public final class AuthorizationService: Sendable {
         case activate(userCode: String?, error: String?)
         /// A page that only says something (a device login's end).
         case message(String)
+        /// A device login failed: the device's grant is denied with this error (`settle` turns
+        /// it into the page that says so; a device login never redirects to a callback).
+        case deviceFailed(device: String, error: String, description: String)
         /// The second-factor page (`/mfa`): a challenge, or an enrolment when the user has no factor yet.
         case mfa(state: String, enrollment: MFAEnrollment?, error: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).

@@ -22,7 +22,7 @@ struct AuthorizeRoutes: RouteGroup {
             // Form-style query: '+' is a space (clients send scope=openid+profile).
             let q = FormEncoding.decode(request.uri.query ?? "")
             return await withBrowserCookie(request) { browser in
-                render(
+                await render(
                     await authorization.authorize(
                         q, sessionCookie: request.cookies[Self.sessionCookie]?.value, browser: browser, ip: context.clientIP, userAgent: request.headers[.userAgent]),
                     browser: browser)
@@ -35,11 +35,11 @@ struct AuthorizeRoutes: RouteGroup {
             let step = await authorization.submitLogin(
                 transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), username: form["username"] ?? "", password: form["password"] ?? "",
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step, browser: Self.browser(request))
+            return await render(step, browser: Self.browser(request))
         }
         router.get("authorize/idp") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
-            return render(
+            return await render(
                 await authorization.idpPage(transaction: q["tx"] ?? "", connection: q["connection"] ?? "", binding: Self.binding(request, form: nil)),
                 browser: Self.browser(request))
         }
@@ -50,11 +50,11 @@ struct AuthorizeRoutes: RouteGroup {
             let step = await authorization.submitIdP(
                 transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), userIndex: form["user"].flatMap { Int($0) }, profile: form["profile"],
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step, browser: Self.browser(request))
+            return await render(step, browser: Self.browser(request))
         }
         router.get("authorize/signup") { request, context -> Response in
             let tx = request.uri.queryParameters["tx"].map(String.init) ?? ""
-            return render(await authorization.signupPage(transaction: tx, binding: Self.binding(request, form: nil)), browser: Self.browser(request))
+            return await render(await authorization.signupPage(transaction: tx, binding: Self.binding(request, form: nil)), browser: Self.browser(request))
         }
         router.post("authorize/signup") { request, context -> Response in
             guard let form = await Self.form(request, upTo: maximumBodySize) else {
@@ -63,7 +63,7 @@ struct AuthorizeRoutes: RouteGroup {
             let step = await authorization.submitSignup(
                 transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), email: form["email"] ?? "", password: form["password"] ?? "",
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
-            return render(step, browser: Self.browser(request))
+            return await render(step, browser: Self.browser(request))
         }
         // The Authentication API's database sign-up (JSON or form body).
         router.post("dbconnections/signup") { request, context -> Response in
@@ -159,8 +159,9 @@ struct AuthorizeRoutes: RouteGroup {
             {
                 return Self.resetPage(outcome, ticket: ticket.id, email: ticket.email)
             }
-            return render(await authorization.resume(
-                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent]),
+            return await render(await authorization.resume(
+                query: q, browserCookie: request.cookies[Self.continueCookie]?.value, ip: context.clientIP, userAgent: request.headers[.userAgent],
+                browser: Self.browser(request)),
                 browser: Self.browser(request))
         }
         router.get("v2/logout") { request, context -> Response in
@@ -172,24 +173,24 @@ struct AuthorizeRoutes: RouteGroup {
         // The device flow's page: the code the device shows, then the login pages.
         router.get("activate") { request, _ -> Response in
             await withBrowserCookie(request) { browser in
-                render(authorization.activatePage(userCode: request.uri.queryParameters["user_code"].map(String.init)), browser: browser)
+                await render(authorization.activatePage(userCode: request.uri.queryParameters["user_code"].map(String.init)), browser: browser)
             }
         }
         router.post("activate") { request, _ -> Response in
             guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            return render(await authorization.activate(userCode: form["user_code"] ?? "", binding: Self.binding(request, form: form)), browser: Self.browser(request))
+            return await render(await authorization.activate(userCode: form["user_code"] ?? "", binding: Self.binding(request, form: form)), browser: Self.browser(request))
         }
         // The second factor of a browser login, bound to the browser by its continue cookie.
         router.get("mfa") { request, _ -> Response in
-            render(await authorization.mfaPage(state: request.uri.queryParameters["state"].map(String.init) ?? "", browser: request.cookies[Self.continueCookie]?.value))
+            await render(await authorization.mfaPage(state: request.uri.queryParameters["state"].map(String.init) ?? "", browser: request.cookies[Self.continueCookie]?.value))
         }
         router.post("mfa") { request, context -> Response in
             guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            return render(await authorization.submitMFA(
+            return await render(await authorization.submitMFA(
                 state: form["state"] ?? "", browser: request.cookies[Self.continueCookie]?.value, code: form["code"] ?? "", ip: context.clientIP,
                 userAgent: request.headers[.userAgent]))
         }
@@ -252,7 +253,8 @@ struct AuthorizeRoutes: RouteGroup {
 
     /// The response for `step`; login pages carry the form token of `browser` (none without the
     /// cookie: such a form is refused anyway).
-    func render(_ step: AuthorizationService.Step, browser: String? = nil) -> Response {
+    func render(_ step: AuthorizationService.Step, browser: String? = nil) async -> Response {
+        let step = await authorization.settle(step)
         let token = { (tx: String) in browser.map { BrowserBinding.formToken(transaction: tx, browser: $0) } ?? "" }
         switch step {
         case .invalid(let message):
@@ -265,6 +267,8 @@ struct AuthorizeRoutes: RouteGroup {
             return LoginPage.activate(userCode: userCode, formToken: browser.map { BrowserBinding.formToken(transaction: "activate", browser: $0) } ?? "", error: error)
         case .message(let text):
             return LoginPage.message(text)
+        case .deviceFailed(_, _, let description):
+            return LoginPage.error(description, status: .badRequest)
         case .login(let tx, let client, let connection, let hint, let error):
             let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
             return LoginPage.form(
@@ -332,7 +336,7 @@ enum Discovery {
             "backchannel_logout_supported": true,
             "backchannel_logout_session_supported": true,
             "scopes_supported": ["openid", "profile", "email", "phone", "offline_access"],
-            "response_types_supported": ["code", "id_token", "token id_token"],
+            "response_types_supported": ["code", "id_token", "token id_token", "code id_token", "code token", "code id_token token"],
             "response_modes_supported": ["query", "fragment", "form_post", "web_message"],
             "grant_types_supported": .array(OAuthService.supportedGrants.map(JSONValue.string)),
             "subject_types_supported": ["public"],

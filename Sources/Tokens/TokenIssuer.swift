@@ -98,8 +98,19 @@ public struct TokenIssuer: Sendable {
     /// The same ID token with `amr: ["mfa"]`, signed again with the current key: a login whose
     /// tokens were issued before its second factor was passed.
     public func withMFA(_ token: IssuedToken, client: Client) throws -> IssuedToken {
+        try withClaims(token, ["amr": ["mfa"]], client: client)
+    }
+
+    /// `c_hash` / `at_hash`: the base64url of the left half of the SHA-256 of a code or token.
+    public static func halfHash(_ value: String) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Data(value.utf8)).prefix(16)))
+    }
+
+    /// The same token with more claims, signed again as it was (the current key, or the
+    /// client's secret for HS256).
+    public func withClaims(_ token: IssuedToken, _ added: [String: JSONValue], client: Client) throws -> IssuedToken {
         guard case .object(var claims) = token.claims, token.jwt != nil else { return token }
-        claims["amr"] = ["mfa"]
+        for (k, v) in added { claims[k] = v }
         let jwt: String
         if token.header["alg"]?.stringValue == "HS256", let secret = client.clientSecret {
             jwt = JWT.signHS256(claims: .object(claims), secret: secret)

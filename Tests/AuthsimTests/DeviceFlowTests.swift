@@ -19,6 +19,7 @@ import Tokens
         try """
             function (user, context, callback) {
               if (context.protocol === 'oauth2-device-code' && user.app_metadata && user.app_metadata.no_devices) return callback(new UnauthorizedError('no devices for you'));
+              if (user.app_metadata && user.app_metadata.sms_mfa) context.multifactor = { provider: 'sms' };
               context.idToken['https://t.example/protocol'] = context.protocol;
               callback(null, user, context);
             }
@@ -63,7 +64,7 @@ import Tokens
             #expect(claims["https://t.example/protocol"] == "oauth2-device-code")
             #expect(tokens.json["refresh_token"]?.stringValue != nil)
             // Once.
-            #expect(try await Self.poll(c, deviceCode).json["error"] == "expired_token")
+            #expect(try await Self.poll(c, deviceCode).json["error"] == "invalid_grant")
             // The code cannot be used again at /activate either.
             let browser = AuthsimTestBrowser(c)
             let page = try await browser.get("activate")
@@ -86,6 +87,16 @@ import Tokens
             #expect(denied.status == 403)
             #expect(denied.json["error"] == "access_denied")
             #expect(denied.json["error_description"] == "no devices for you")
+            // A failure after the scripts (a second factor authsim cannot ask for) denies the
+            // device too, instead of redirecting the browser to a callback it does not have.
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["no_devices": .null, "sms_mfa": true], user: nil)
+            let more = try await c.form("oauth/device/code", ["client_id": Self.app, "client_secret": Self.secret])
+            let page = try await Self.approve(c, userCode: try #require(more.json["user_code"]?.stringValue))
+            #expect(page.header("Location") == nil)
+            #expect(page.text.contains("was not connected"))
+            #expect(try await Self.poll(c, try #require(more.json["device_code"]?.stringValue)).json["error"] == "access_denied")
+            // An unknown code.
+            #expect(try await Self.poll(c, "forged").json["error"] == "invalid_grant")
             // A client without the grant type gets no codes.
             let machine = try await c.form("oauth/device/code", ["client_id": "sampleManagementClientId0000000", "client_secret": "sample-management-secret-change-me"])
             #expect(machine.json["error"] == "unauthorized_client")

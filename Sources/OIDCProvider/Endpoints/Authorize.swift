@@ -22,14 +22,14 @@ extension AuthorizationService {
             p.responseMode = nil
             return errorRedirect(p, "invalid_request", "Unsupported response_mode: \(mode)")
         }
-        guard ["code", "id_token", "id_token token", "token id_token"].contains(p.responseType) else {
+        guard Parameters.allowedResponseTypes.contains(p.responseTypes) else {
             return errorRedirect(p, "unsupported_response_type", "Unsupported response type: \(p.responseType)")
         }
-        if p.responseType != "code", p.responseMode == "query" {
+        if p.responseTypes != ["code"], p.responseMode == "query" {
             return errorRedirect(p, "invalid_request", "response_mode=query is not allowed with response_type \(p.responseType): tokens never go in a query")
         }
-        if p.responseType != "code", p.nonce == nil {
-            return errorRedirect(p, "invalid_request", "nonce is required for implicit flows")
+        if p.responseTypes.contains("id_token"), p.nonce == nil {
+            return errorRedirect(p, "invalid_request", "nonce is required for implicit and hybrid flows that return an ID token")
         }
         // Auth0 supports only S256 (a `plain` challenge is the verifier itself, readable by
         // whoever sees the authorization request).
@@ -38,7 +38,7 @@ extension AuthorizationService {
                 p, "invalid_request", p.codeChallengeMethod.map { "Unsupported code_challenge_method \($0): only S256 is supported" }
                     ?? "code_challenge_method is required with code_challenge (only S256 is supported)")
         }
-        if client.isPublic, p.responseType == "code", p.codeChallenge == nil {
+        if client.isPublic, p.responseTypes.contains("code"), p.codeChallenge == nil {
             return errorRedirect(p, "invalid_request", "Public clients must use PKCE (code_challenge)")
         }
         if let c = p.connection, tenant.connection(named: c) == nil {

@@ -9,6 +9,7 @@ import Tokens
 /// How the client is answered: the callback URL with a code, tokens or an error.
 extension AuthorizationService {
     func errorRedirect(_ p: Parameters, _ error: String, _ description: String) -> Step {
+        if let device = p.device { return .deviceFailed(device: device, error: error, description: description) }
         var params = [("error", error), ("error_description", description)]
         if let s = p.state { params.append(("state", s)) }
         return respond(p, params, session: nil)
@@ -42,8 +43,10 @@ extension AuthorizationService {
     /// Query for the code flow, fragment for implicit flows (unless response_mode says otherwise).
     static func callbackURL(_ p: Parameters, _ params: [(String, String)]) -> String {
         let encoded = params.map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
-        let implicit = ["id_token", "id_token token", "token id_token"].contains(p.responseType)
-        let useFragment = p.responseMode == "fragment" || (p.responseMode == nil && implicit)
+        // Implicit and hybrid flows answer in the fragment unless response_mode says otherwise.
+        // (An unknown response type's error goes in the query.)
+        let implicitOrHybrid = p.responseTypes != ["code"] && AuthorizationService.Parameters.allowedResponseTypes.contains(p.responseTypes)
+        let useFragment = p.responseMode == "fragment" || (p.responseMode == nil && implicitOrHybrid)
         if useFragment { return p.redirectURI + "#" + encoded }
         return p.redirectURI + (p.redirectURI.contains("?") ? "&" : "?") + encoded
     }

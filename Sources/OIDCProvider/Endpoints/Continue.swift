@@ -11,7 +11,7 @@ extension AuthorizationService {
     /// Resumes a login suspended by a redirect: rules re-run with `protocol = redirect-callback`
     /// (a rule redirect), or the redirecting action's `onContinuePostLogin` runs and then the
     /// actions after it. The continue request's query is the flow's request query.
-    public func resume(query: [String: String], browserCookie: String?, ip: String?, userAgent: String?) async -> Step {
+    public func resume(query: [String: String], browserCookie: String?, ip: String?, userAgent: String?, browser: String? = nil) async -> Step {
         // The state is single-use, and only the browser that was sent away may bring it back.
         let taken: Suspended? = if let id = query["state"] { await takeSuspended(id, browser: browserCookie) } else { nil }
         guard let suspended = taken, Timestamp.now() - suspended.created < Self.transactionLifetime,
@@ -20,7 +20,7 @@ extension AuthorizationService {
             return .invalid("This login can no longer be continued: the state is unknown, used, expired or from another browser. Start again from the application.")
         }
         return await complete(
-            suspended.parameters, client: client, sessionID: suspended.sessionID, ip: ip, userAgent: userAgent, mfaPassed: suspended.mfaPassed,
+            suspended.parameters, client: client, sessionID: suspended.sessionID, ip: ip, userAgent: userAgent, mfaPassed: suspended.mfaPassed, browser: browser,
             inSession: suspended.inSession ?? false
         ) { request in
             var request = request
@@ -57,7 +57,8 @@ extension AuthorizationService {
         request.scope = p.scope
         request.nonce = p.nonce
         request.prompt = p.prompt
-        request.protocolName = p.device != nil ? "oauth2-device-code" : p.responseType == "code" ? "oidc-basic-profile" : "oidc-implicit-profile"
+        request.protocolName =
+            p.device != nil ? "oauth2-device-code" : p.responseTypes == ["code"] ? "oidc-basic-profile" : p.responseTypes.contains("code") ? "oidc-hybrid-profile" : "oidc-implicit-profile"
         var authorize: [String: JSONValue] = [
             "client_id": .string(p.clientId), "redirect_uri": .string(p.redirectURI), "response_type": .string(p.responseType), "scope": .string(p.scope),
         ]
@@ -122,6 +123,8 @@ extension AuthorizationService {
         _ p: Parameters, client: Client, cookie: String, started: Double, ip: String?, userAgent: String?, userId: String, connection: String,
         tokens: (id: IssuedToken, access: IssuedToken), sessionChanges: LifetimeChanges?, mfaPassed: MFAPassed?, inSession: Bool = false
     ) async -> Step {
+        // A device login keeps no session in this browser: the tokens are the device's.
+        if let device = p.device { return await finishDevice(device, userId: userId, tokens: tokens, sessionId: nil, error: nil) }
         let lifetimes = pipeline.tenant.settings.sessionLifetimes
         let now = Timestamp.now()
         var session: LoginSession
@@ -147,31 +150,39 @@ extension AuthorizationService {
         do { try await pipeline.saveSession(session) } catch {
             return errorRedirect(p, "server_error", "could not keep the session: \(error)")
         }
-        if let device = p.device {
-            return await finishDevice(device, userId: userId, tokens: tokens, sessionId: session.id, error: nil)
-        }
         var params: [(String, String)] = []
-        if p.responseType == "code" {
-            let code = OpaqueToken.new()
+        let parts = p.responseTypes
+        var code: String?
+        if parts.contains("code") {
+            let newCode = OpaqueToken.new()
+            code = newCode
             let record = Code(
                 idToken: tokens.id, accessToken: tokens.access, userId: userId, clientId: client.clientId, redirectURI: p.redirectURI, scope: p.scope,
                 audience: p.audience ?? pipeline.tenant.settings.defaultAudience, challenge: p.codeChallenge,
                 method: p.codeChallengeMethod, expires: now + Self.codeLifetime, sessionId: session.id)
             do {
                 // Only the code's hash is a key in the store.
-                try await keep(record, as: .code, id: code, expires: record.expires)
+                try await keep(record, as: .code, id: newCode, expires: record.expires)
             } catch {
                 return errorRedirect(p, "server_error", "could not keep the authorization code: \(error)")
             }
-            params.append(("code", code))
-        } else {
-            if let id = tokens.id.jwt { params.append(("id_token", id)) }
-            if p.responseType.contains("token") {
-                let at = tokens.access
-                params.append(("access_token", at.jwt ?? at.opaque ?? ""))
-                params.append(("token_type", "Bearer"))
-                params.append(("expires_in", String(Int(clamping: max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
-            }
+            params.append(("code", newCode))
+        }
+        let at = tokens.access
+        let accessToken = at.jwt ?? at.opaque ?? ""
+        if parts.contains("id_token") {
+            // The front channel's ID token binds what travels with it: c_hash for a code, at_hash
+            // for an access token (OpenID Connect Core 3.2.2.10, 3.3.2.11).
+            var bound: [String: JSONValue] = [:]
+            if let code { bound["c_hash"] = .string(TokenIssuer.halfHash(code)) }
+            if parts.contains("token") { bound["at_hash"] = .string(TokenIssuer.halfHash(accessToken)) }
+            let id = bound.isEmpty ? tokens.id : ((try? pipeline.issuer.withClaims(tokens.id, bound, client: client)) ?? tokens.id)
+            if let jwt = id.jwt { params.append(("id_token", jwt)) }
+        }
+        if parts.contains("token") {
+            params.append(("access_token", accessToken))
+            params.append(("token_type", "Bearer"))
+            params.append(("expires_in", String(Int(clamping: max(0, (at.claims["exp"]?.doubleValue ?? now) - now.rounded(.down))))))
         }
         if let s = p.state { params.append(("state", s)) }
         return respond(p, params, session: cookie)

@@ -21,6 +21,8 @@ struct DeviceGrant: Codable {
     var lastPoll: Double?
     /// The poll that came too early (it got `slow_down`).
     var slowedDownAt: Double?
+    /// When a login approved or denied it.
+    var decidedAt: Double?
     /// `pending`, `approved`, `denied`.
     var status: String
     var idToken: IssuedToken?
@@ -123,11 +125,19 @@ extension AuthorizationService {
         return .login(transaction: tx, client: client, connection: pipeline.defaultConnectionName, loginHint: nil, error: nil)
     }
 
+    /// What the browser is shown: a failed device login denies the device's grant first.
+    public func settle(_ step: Step) async -> Step {
+        guard case .deviceFailed(let device, let error, let description) = step else { return step }
+        return await finishDevice(device, userId: nil, tokens: nil, sessionId: nil, error: FlowError(error, description))
+    }
+
     /// The end of a device login in the browser: the device's grant is approved with the
     /// login's tokens, or denied with its error; the browser is told so.
     func finishDevice(_ hash: String, userId: String?, tokens: (id: IssuedToken, access: IssuedToken)?, sessionId: String?, error: FlowError?) async -> Step {
+        let now = Timestamp.now()
         let done = await changeDeviceGrant(hash: hash) { g in
             guard g.status == "pending" else { return }
+            g.decidedAt = now
             if let tokens {
                 (g.status, g.idToken, g.accessToken, g.userId, g.sessionId) = ("approved", tokens.id, tokens.access, userId, sessionId)
             } else {
@@ -136,6 +146,8 @@ extension AuthorizationService {
             }
         }
         guard let done else { return .invalid("The device's code expired meanwhile. Start again on the device.") }
+        // Only the login that decided is told the outcome (another browser with the same code is not).
+        guard done.decidedAt == now else { return .invalid("This device's code was already used. Start again on the device.") }
         if done.status == "approved" { return .message("Your device is connected. You can close this page and go back to it.") }
         return .message("The device was not connected: \(done.errorDescription ?? "the login was denied").")
     }
@@ -149,14 +161,17 @@ extension OAuthService {
         guard let code = r["device_code"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: device_code") }
         let hash = OpaqueToken.hash(code)
         let now = Timestamp.now()
+        let clientId = client.clientId
         guard let polled = await authorization.changeDeviceGrant(hash: hash, { g in
+            guard g.clientId == clientId else { return }
             if g.status == "pending", let last = g.lastPoll, now - last < g.interval {
                 g.interval += 5
                 g.slowedDownAt = now
             }
             g.lastPoll = now
         }), polled.clientId == client.clientId
-        else { throw OAuthError(403, "expired_token", "The device code is unknown or expired") }
+        else { throw OAuthError(403, "invalid_grant", "Invalid or expired device code.") }
+        if polled.expires <= now { throw OAuthError(403, "expired_token", "The device code expired") }
         switch polled.status {
         case "pending":
             if polled.slowedDownAt == now {
@@ -165,12 +180,17 @@ extension OAuthService {
             throw OAuthError(403, "authorization_pending", "User has yet to authorize device code.")
         case "denied":
             _ = try? await pipeline.store.takeEphemeral(AuthorizationService.deviceKey(hash), now: now)
-            throw OAuthError(403, polled.error == "server_error" ? "server_error" : "access_denied", polled.errorDescription ?? "User refused the device")
+            if polled.error == "server_error" { throw OAuthError(500, "server_error", polled.errorDescription ?? "The login failed") }
+            throw OAuthError(403, "access_denied", polled.errorDescription ?? "User refused the device")
         default:
             // Approved: the tokens, once.
             guard (try? await pipeline.store.takeEphemeral(AuthorizationService.deviceKey(hash), now: now)) != nil, let id = polled.idToken,
                 let access = polled.accessToken
-            else { throw OAuthError(403, "expired_token", "The device code is unknown or expired") }
+            else { throw OAuthError(403, "invalid_grant", "Invalid or expired device code.") }
+            // The user may have been blocked or deleted since the approval.
+            guard let userId = polled.userId, let user = try? await pipeline.store.user(id: userId), !user.blocked else {
+                throw OAuthError(403, "access_denied", "user is blocked")
+            }
             return try await tokenResponse(
                 idToken: id, accessToken: access, userId: polled.userId, client: client, scope: polled.scope, audience: polled.audience,
                 refreshToken: .new(sessionId: polled.sessionId), request: r)

@@ -22,7 +22,8 @@ extension OAuthService {
             userId: userId, clientId: client.clientId, connection: result.connection,
             requirement: .init(factors: requirement.factors, enrollOnly: requirement.enrollOnly), created: Timestamp.now(),
             idToken: result.outcome == .allowed ? result.idToken : nil, accessToken: result.outcome == .allowed ? result.accessToken : nil,
-            resume: result.outcome == .redirect ? result.resume : nil, audience: audience, scope: scope)
+            resume: result.outcome == .redirect ? result.resume : nil, protocolName: result.protocolName,
+            fromRefresh: result.protocolName == "oauth2-refresh-token", audience: audience, scope: scope)
         do {
             let token = try await waitForSecondFactor(wait)
             return OAuthError(
@@ -65,7 +66,7 @@ extension OAuthService {
             request.scope = scope
             request.ip = r.ip
             request.userAgent = r.userAgent
-            request.protocolName = "oauth2-password"
+            request.protocolName = wait.protocolName ?? "oauth2-password"
             request.resume = resume
             request.mfaPassed = passed
             let result: SimulationResult
@@ -75,12 +76,16 @@ extension OAuthService {
             if let requirement = result.mfa, result.outcome == .allowed || result.outcome == .redirect {
                 throw await mfaRequired(result, requirement: requirement, client: client, audience: wait.audience, scope: scope)
             }
-            return try await tokenResponse(result, client: client, scope: scope, audience: wait.audience, request: r)
+            return try await tokenResponse(
+                result, client: client, scope: scope, audience: wait.audience, refreshToken: wait.fromRefresh == true ? .given(nil) : .new(sessionId: nil), request: r)
         }
         guard let id = wait.idToken, let access = wait.accessToken else { throw OAuthError(500, "server_error", "the held tokens are missing") }
         let signed: IssuedToken
         do { signed = try pipeline.issuer.withMFA(id, client: client) } catch { throw OAuthError(500, "server_error", String(describing: error)) }
-        return try await tokenResponse(idToken: signed, accessToken: access, userId: wait.userId, client: client, scope: scope, audience: wait.audience, request: r)
+        // A refresh-token exchange that needed the factor: the presented token stays the client's.
+        return try await tokenResponse(
+            idToken: signed, accessToken: access, userId: wait.userId, client: client, scope: scope, audience: wait.audience,
+            refreshToken: wait.fromRefresh == true ? .given(nil) : .new(sessionId: nil), request: r)
     }
 
     /// `GET /mfa/authenticators` (Bearer: the mfa_token).

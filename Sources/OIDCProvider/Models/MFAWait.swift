@@ -30,6 +30,10 @@ struct MFAWait: Codable {
     /// The login ran in the browser's existing session: if that session ends meanwhile, no new
     /// one is made for it.
     var inSession: Bool?
+    /// Token endpoint: the flow's protocol (a resumed flow runs with it again) and whether a
+    /// refresh-token exchange asked (the presented token then stays the client's).
+    var protocolName: String?
+    var fromRefresh: Bool?
     /// Token endpoint: the grant's API and scope.
     var audience: String?
     var scope: String?

@@ -36,6 +36,14 @@ extension AuthorizationService {
 }
 
 extension AuthorizationService.Parameters {
+    /// The words of `response_type`, in any order.
+    public var responseTypes: Set<String> { Set(responseType.split(separator: " ").map(String.init)) }
+
+    /// The response types Auth0 allows: the code flow, the implicit ones and the hybrid ones.
+    static let allowedResponseTypes: [Set<String>] = [
+        ["code"], ["id_token"], ["id_token", "token"], ["code", "id_token"], ["code", "token"], ["code", "id_token", "token"],
+    ]
+
     /// The parameters of an `/authorize` query; nil without `client_id` or `redirect_uri`.
     init?(query q: [String: String]) {
         guard let clientId = q["client_id"], let redirect = q["redirect_uri"] else { return nil }
