@@ -392,8 +392,11 @@ public final class LoginPipeline: Sendable {
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
         let runsActions = request.actions.map { !$0.isEmpty } ?? !rev.rulesRunner.postLoginActions.isEmpty
         if runsActions {
-            // `event.user.enrolledFactors`: the user's confirmed factors, or a simulation's choice.
-            if request.mfaOutcome != .notEnrolled, stored { login.enrolledFactors = await enrolledFactors(userId: user.userId) }
+            // `event.user.enrolledFactors`: the user's confirmed factors (read only for a user the
+            // profile says is enrolled: no store read on other logins), or a simulation's choice.
+            if request.mfaOutcome != .notEnrolled, stored, user.multifactor.contains("guardian") {
+                login.enrolledFactors = await enrolledFactors(userId: user.userId)
+            }
             if request.mfaOutcome == .pass, login.enrolledFactors.isEmpty { login.enrolledFactors = [["type": "otp"]] }
         }
         let inputs = RulesRunner.FlowInputs(

@@ -231,7 +231,6 @@ extension LoginPipeline {
         let idle = client.refreshTokenPolicy.idleTokenLifetime
         let now = Timestamp.now()
         guard record.grantedAt >= (try await revokedBefore(userId: record.userId)) else { return false }
-        var live = false
         let after = try await changeRefreshToken(id: record.id) { r in
             guard !r.revoked, !r.expired(at: now) else { return }
             if let idle { r.idleExpiresAt = min(r.expiresAt ?? .infinity, now + idle) }
@@ -242,8 +241,7 @@ extension LoginPipeline {
             if let ip { r.device.lastIP = ip }
             if let userAgent { r.device.lastUserAgent = userAgent }
         }
-        live = after.map { !$0.revoked && $0.lastExchangedAt == now } ?? false
-        return live
+        return after.map { !$0.revoked && $0.lastExchangedAt == now } ?? false
     }
 
     /// Revokes a token in one atomic step; true only for the one caller that found it live (a
@@ -252,23 +250,15 @@ extension LoginPipeline {
         let now = Timestamp.now()
         guard r.grantedAt >= (try await revokedBefore(userId: r.userId)) else { return false }
         if r.rotating {
-            let live = try await store.modifyEphemeral(Self.familyPrefix + r.family, now: now, owner: r.userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-                guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (nil, false) }
-                let wasLive = !family.revoked
-                family.revoked = true
-                guard let out = try? Self.encoded(family) else { return ((text, expires: family.keptUntil), false) }
-                return ((out, expires: family.keptUntil), wasLive)
-            }
+            let live = try await markFamilyRevoked(r.family, userId: r.userId)
             try await revokeRefreshTokens(userId: r.userId) { $0.family == r.family }
             return live
         }
-        var wasLive = false
         let after = try await changeRefreshToken(id: r.id) { t in
             if !t.revoked, !t.expired(at: now) { t.lastExchangedAt = now }
             t.revoked = true
         }
-        wasLive = after?.lastExchangedAt == now
-        return wasLive
+        return after?.lastExchangedAt == now
     }
 
     /// Changes one record atomically (across daemons); nil when there is none. An unreadable
@@ -284,12 +274,21 @@ extension LoginPipeline {
         }
     }
 
-    func revokeFamily(_ id: String, userId: String) async throws {
-        _ = try await store.modifyEphemeral(Self.familyPrefix + id, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)), let out = try? Self.encoded({ family.revoked = true; return family }())
-            else { return (text.map { ($0, Self.forever) }, false) }
-            return ((out, expires: family.keptUntil), true)
+    /// Marks a family revoked in one atomic step; true for the one caller that found it live.
+    @discardableResult
+    func markFamilyRevoked(_ id: String, userId: String) async throws -> Bool {
+        try await store.modifyEphemeral(Self.familyPrefix + id, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (text.map { ($0, Self.forever) }, false) }
+            let wasLive = !family.revoked
+            family.revoked = true
+            guard let out = try? Self.encoded(family) else { return ((text, expires: family.keptUntil), false) }
+            return ((out, expires: family.keptUntil), wasLive)
         }
+    }
+
+    /// A family and every token of it.
+    func revokeFamily(_ id: String, userId: String) async throws {
+        try await markFamilyRevoked(id, userId: userId)
         try await revokeRefreshTokens(userId: userId) { $0.family == id }
     }
 
@@ -311,13 +310,7 @@ extension LoginPipeline {
             if try await changeRefreshToken(id: r.id, { $0.revoked = true }) != nil { n += 1 }
             if r.rotating { families.insert(r.family) }
         }
-        for f in families {
-            _ = try await store.modifyEphemeral(Self.familyPrefix + f, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-                guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)), let out = try? Self.encoded({ family.revoked = true; return family }())
-                else { return (text.map { ($0, Self.forever) }, false) }
-                return ((out, expires: family.keptUntil), true)
-            }
-        }
+        for f in families { try await markFamilyRevoked(f, userId: userId) }
         return n
     }
 

@@ -131,13 +131,14 @@ func bindPostLoginAction(in dir: String, name: String, code: String) throws {
         try await Self.run(refreshToken: policy) { app, c in
             let token = try #require(try await Self.passwordGrant(c).json["refresh_token"]?.stringValue)
             let id = StoredRefreshToken.id(token: token)
-            // Nearly idle: an exchange gives it its whole idle lifetime again; no new token.
-            try await app.pipeline.changeRefreshToken(id: id) { $0.idleExpiresAt = Timestamp.now() + 5 }
+            // Half idle: an exchange gives it its whole idle lifetime (600 s) again; no new token.
+            let halfway = Timestamp.now() + 300
+            try await app.pipeline.changeRefreshToken(id: id) { $0.idleExpiresAt = halfway }
             let ok = try await Self.refresh(c, token)
             #expect(ok.status == 200)
             #expect(ok.json["refresh_token"] == nil)
             let after = try #require(try await app.pipeline.refreshToken(id: id))
-            #expect((after.idleExpiresAt ?? 0) > Timestamp.now() + 500)
+            #expect((after.idleExpiresAt ?? 0) > halfway)
             #expect(after.lastExchangedAt != nil)
             // Idle too long, then past its absolute lifetime: refused either way.
             try await app.pipeline.changeRefreshToken(id: id) { $0.idleExpiresAt = Timestamp.now() - 1 }
@@ -191,12 +192,12 @@ func bindPostLoginAction(in dir: String, name: String, code: String) throws {
           if (event.refresh_token) {
             api.accessToken.setCustomClaim('https://t.example/rt', event.refresh_token.id);
             if (flags.revoke_rt) api.refreshToken.revoke('risky device');
-            else api.refreshToken.setExpiresAt(Date.now() + 60000);
+            else api.refreshToken.setExpiresAt(Date.now() + 3600000);
           }
           if (event.session && event.session.user_id) {
             api.idToken.setCustomClaim('https://t.example/sid', event.session.id);
             api.idToken.setCustomClaim('https://t.example/clients', event.session.clients.map(c => c.client_id));
-            if (flags.short_session) api.session.setExpiresAt(Date.now() + 120000);
+            if (flags.short_session) api.session.setExpiresAt(Date.now() + 3600000);
             if (flags.revoke_session) api.session.revoke('bad session', { preserveRefreshTokens: true });
           }
         };
@@ -211,9 +212,9 @@ func bindPostLoginAction(in dir: String, name: String, code: String) throws {
             #expect(ok.status == 200)
             let access = try JWT.decode(try #require(ok.json["access_token"]?.stringValue))
             #expect(access.claims["https://t.example/rt"]?.stringValue == id)
-            // api.refreshToken.setExpiresAt shortens it (60 s from the exchange).
+            // api.refreshToken.setExpiresAt shortens it (an hour from the exchange; it had none).
             let expires = try #require(try await app.pipeline.refreshToken(id: id)?.expiresAt)
-            #expect(expires > Timestamp.now() && expires < Timestamp.now() + 61)
+            #expect(expires > Timestamp.now() && expires < Timestamp.now() + 3601)
 
             _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["revoke_rt": true], user: nil)
             let revoked = try await Self.refresh(c, token)
@@ -252,7 +253,7 @@ func bindPostLoginAction(in dir: String, name: String, code: String) throws {
             let silent = try await browser.get(query + "&prompt=none")
             #expect(silent.header("Location")?.contains("code=") == true)
             let shortened = try #require(try await app.pipeline.session(id: sid))
-            #expect(shortened.expiresAt < before.expiresAt && shortened.expiresAt < Timestamp.now() + 121)
+            #expect(shortened.expiresAt < before.expiresAt && shortened.expiresAt < Timestamp.now() + 3601)
 
             // api.session.revoke denies the login and ends the session; its refresh token stays (preserved).
             _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["short_session": .null, "revoke_session": true], user: nil)
