@@ -219,6 +219,6 @@ let package = Package(
             ],
             // Read by path (Auth0's templates, run by AuthsimTests against real databases).
             exclude: ["Fixtures"]),
-        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", "Directory", .product(name: "Prometheus", package: "swift-prometheus"), "ScriptRuntime", "JSONCore", "LoginEngine", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "AuthsimTests", dependencies: ["AuthsimTesting", "Server", "Directory", "Tenant", .product(name: "Prometheus", package: "swift-prometheus"), "ScriptRuntime", "JSONCore", "LoginEngine", "AuthorTools", "Tokens", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

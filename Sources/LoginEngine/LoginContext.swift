@@ -27,6 +27,9 @@ package struct LoginContext: Sendable {
     package let scopes: [String]
     package let audience: String?
     package let resourceServer: ResourceServer?
+    /// The organization the login is in (checked before the scripts run), and the roles the
+    /// user has in it (added to `roles`).
+    package var organization: Organization?
     /// `event.user.enrolledFactors` (read before the actions run).
     package var enrolledFactors: [JSONValue] = []
 

@@ -51,7 +51,7 @@ extension LoginPipeline {
         ]
         if let refreshToken = request.refreshToken { event["refresh_token"] = refreshToken }
         if let audience { event["resource_server"] = ["identifier": .string(audience)] }
-        if let org = request.context["organization"] { event["organization"] = org }
+        if let org = request.context["organization"] ?? login.organization?.scriptJSON { event["organization"] = org }
         return .object(event)
     }
 

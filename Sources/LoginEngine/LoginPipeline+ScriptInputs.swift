@@ -52,6 +52,7 @@ extension LoginPipeline {
             "locale": .string(request.query["ui_locales"]?.stringValue ?? "en"),
         ]
         if protocolName == "samlp" || protocolName == "wsfed" { ctx["samlConfiguration"] = Self.samlConfiguration(client: client, protocolName: protocolName) }
+        if let org = login.organization { ctx["organization"] = org.scriptJSON }
         for (k, v) in request.context { ctx[k] = v }
         return .object(ctx)
     }

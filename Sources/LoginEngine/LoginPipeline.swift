@@ -248,7 +248,7 @@ public final class LoginPipeline: Sendable {
     /// `event.refresh_token`, `session` the login session the token belongs to, if it lives.
     public func refresh(
         userId: String, client: Client, audience: String?, scope: String, ip: String?, userAgent: String? = nil, refreshToken: JSONValue? = nil,
-        session: LoginSession? = nil, sessionID: String? = nil
+        session: LoginSession? = nil, sessionID: String? = nil, organization: String? = nil
     ) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
@@ -261,6 +261,7 @@ public final class LoginPipeline: Sendable {
         request.refreshToken = refreshToken
         request.session = session
         request.sessionID = sessionID
+        request.organization = organization
         let rev = current
         guard let client = rev.tenant.clients.first(where: { $0.clientId == client.clientId }) else {
             throw .unknownClient(client.name, known: rev.tenant.clients.map(\.name))
@@ -372,6 +373,24 @@ public final class LoginPipeline: Sendable {
             return finish(.denied, .userBlocked, user: login.user)
         }
 
+        // An organization login: the organization, its connection and the membership are
+        // checked (an invitation accepted) before the login counts and the scripts run.
+        var organizationRoles: [String] = []
+        if let ref = request.organization {
+            let entered: Result<(Organization, roles: [String], user: UserProfile), OrganizationRefusal>
+            do {
+                entered = try await enterOrganization(ref, invitation: request.invitation, user: login.user, stored: stored, connection: connection, in: tenant)
+            } catch { throw .store(String(describing: error)) }
+            switch entered {
+            case .success(let (org, roles, user)):
+                login.organization = org
+                organizationRoles = roles
+                login.user = user
+            case .failure(let refusal):
+                return finish(.denied, FlowError(refusal.error, refusal.description), user: login.user)
+            }
+        }
+
         // Login stats reflect this login before rules see the user.
         do {
             if stored {
@@ -387,6 +406,7 @@ public final class LoginPipeline: Sendable {
                 login.roles = request.roles ?? []
             }
         } catch { throw .store(String(describing: error)) }
+        for role in organizationRoles where !login.roles.contains(role) { login.roles.append(role) }
         let user = login.user
         let environment = flowEnvironment(rev, inlineUser: stored ? nil : user, canned: request.cannedResponses)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
@@ -496,7 +516,8 @@ public final class LoginPipeline: Sendable {
                     user: subject, client: client, audience: login.audience, resourceServer: login.resourceServer, scopes: login.scopes,
                     scopeOverride: scopeOverride, customIdClaims: outcome.idToken, customAccessClaims: outcome.accessToken,
                     sources: outcome.claimSources, nonce: request.nonce, sessionID: login.sessionID, authTime: login.authenticatedAt, permissions: permissions, now: now,
-                    sign: signTokens, jti: traceId, simulated: request.simulated, amr: mfaPassedAt == nil ? nil : ["mfa"]))
+                    sign: signTokens, jti: traceId, simulated: request.simulated, amr: mfaPassedAt == nil ? nil : ["mfa"],
+                    organization: login.organization.map { ($0.id, tenant.organizationNamesInTokens ? $0.name : nil) }))
         } catch {
             return finish(.error, FlowError(error.code, error.description), user: after, trace: outcome.trace, warnings: outcome.warnings)
         }

@@ -216,6 +216,7 @@ extension LoginPipeline {
     public func forgetUser(_ userId: String) async throws {
         try await endSessions(userId: userId, reason: "user deleted")
         try await revokeRefreshTokens(userId: userId)
+        try await forgetMemberships(userId)
         for a in try await authenticators(userId: userId) { _ = try await store.takeEphemeral(Self.authenticatorPrefix + a.id, now: Timestamp.now()) }
     }
 }

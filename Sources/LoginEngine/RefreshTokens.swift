@@ -29,6 +29,8 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
     public var lastExchangedAt: Double?
     public var revoked = false
     public var device: LoginSession.Device
+    /// The organization of the login it was granted in (`org_id`): its exchanges stay in it.
+    public var organization: String?
 
     init(
         id: String, userId: String, clientId: String, audience: String?, scope: String, createdAt: Double, grantedAt: Double, family: String,
@@ -116,7 +118,7 @@ extension LoginPipeline {
     /// `commitRotation` says so). Returns the token and its record.
     public func issueRefreshToken(
         userId: String, client: Client, audience: String?, scope: String, sessionId: String?, ip: String?, userAgent: String?,
-        parent: StoredRefreshToken? = nil, grantedAt: Double? = nil, changes: LifetimeChanges? = nil
+        parent: StoredRefreshToken? = nil, grantedAt: Double? = nil, changes: LifetimeChanges? = nil, organization: String? = nil
     ) async throws -> (token: String, record: StoredRefreshToken) {
         let policy = client.refreshTokenPolicy
         let now = Timestamp.now()
@@ -126,12 +128,13 @@ extension LoginPipeline {
         var idleExpiresAt = policy.idleTokenLifetime.map { now + $0 }
         if let e = expiresAt, let i = idleExpiresAt, i > e { idleExpiresAt = e }
         changes?.shorten(expiresAt: &expiresAt, idleExpiresAt: &idleExpiresAt)
-        let record = StoredRefreshToken(
+        var record = StoredRefreshToken(
             id: id, userId: userId, clientId: client.clientId, audience: audience, scope: scope, createdAt: now,
             grantedAt: parent?.grantedAt ?? grantedAt ?? now, family: parent?.family ?? id, sessionId: parent?.sessionId ?? sessionId,
             rotating: policy.rotating, expiresAt: expiresAt, idleExpiresAt: idleExpiresAt,
             device: LoginSession.Device(
                 initialIP: parent?.device.initialIP ?? ip, initialUserAgent: parent?.device.initialUserAgent ?? userAgent, lastIP: ip, lastUserAgent: userAgent))
+        record.organization = parent?.organization ?? organization
         try await saveRefreshToken(record)
         if policy.rotating, parent == nil {
             let family = RefreshTokenFamily(id: id, latest: id, sessionId: record.sessionId, expiresAt: expiresAt)

@@ -53,6 +53,12 @@ public struct SimulationRequest: Sendable {
     /// A simulation's answer to a second-factor challenge (`"mfa"`: `pass`, `fail`,
     /// `not_enrolled`), so a script's MFA branch can be tested without a phone.
     public var mfaOutcome: MFAOutcome?
+    /// The organization the login is in (an `org_…` id, or a name): checked against the
+    /// tenant's organizations and the user's membership before the scripts run
+    /// (`context.organization`, `event.organization`, the tokens' `org_id`/`org_name`).
+    public var organization: String?
+    /// An invitation ticket to that organization (`/authorize`'s `invitation`), accepted at this login.
+    public var invitation: String?
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
     /// Set by `simulate`: the login had no credentials, so its tokens carry the
@@ -67,7 +73,7 @@ public struct SimulationRequest: Sendable {
 
     public init(json: JSONValue) throws(PipelineError) {
         guard case .object(let o) = json else { throw .invalidRequest("a simulation request must be a JSON object") }
-        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now", "idpProfile", "mfa"]
+        let known: Set<String> = ["user", "client", "connection", "protocol", "audience", "scope", "nonce", "prompt", "request", "context", "rules", "actions", "now", "idpProfile", "mfa", "organization"]
         if let unknown = o.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidRequest("unknown field '\(unknown)' in the simulation request (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -90,6 +96,7 @@ public struct SimulationRequest: Sendable {
         scope = try string("scope", in: o)
         nonce = try string("nonce", in: o)
         prompt = try string("prompt", in: o)
+        organization = try string("organization", in: o)
         if let r = o["request"] {
             guard case .object(let ro) = r else { throw .invalidRequest("'request' must be an object") }
             ip = try string("ip", in: ro, prefix: "request.")

@@ -20,6 +20,10 @@ public struct ManagementService: Sendable {
         "read:actions", "create:actions", "update:actions", "delete:actions", "read:connections", "create:user_tickets",
         "get:anomaly_block", "delete:anomaly_block", "read:attack_protection", "update:attack_protection",
         "read:sessions", "delete:sessions", "read:refresh_tokens", "delete:refresh_tokens", "read:authentication_methods", "delete:authentication_methods",
+        "read:organizations", "create:organizations", "update:organizations", "delete:organizations", "read:organization_members",
+        "create:organization_members", "delete:organization_members", "read:organization_member_roles", "create:organization_member_roles",
+        "delete:organization_member_roles", "read:organization_connections", "create:organization_connections", "update:organization_connections",
+        "delete:organization_connections", "read:organization_invitations", "create:organization_invitations", "delete:organization_invitations",
     ]
 
     /// The rate-limit decision for the client a verified token was issued to (its `azp`).

@@ -53,6 +53,8 @@ public final class AuthorizationService: Sendable {
         /// A device login failed: the device's grant is denied with this error (`settle` turns
         /// it into the page that says so; a device login never redirects to a callback).
         case deviceFailed(device: String, error: String, description: String)
+        /// The organization prompt: the login asks which organization (a client that requires one).
+        case organization(transaction: String, client: Client, error: String?)
         /// The second-factor page (`/mfa`): a challenge, or an enrolment when the user has no factor yet.
         case mfa(state: String, enrollment: MFAEnrollment?, error: String?)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).

@@ -65,7 +65,8 @@ extension OAuthService {
             guard scopes.contains("offline_access"), client.allowedGrantTypes.contains("refresh_token"), offline, let userId else { break }
             do {
                 let issued = try await pipeline.issueRefreshToken(
-                    userId: userId, client: client, audience: audience, scope: scope, sessionId: sessionId, ip: r?.ip, userAgent: r?.userAgent)
+                    userId: userId, client: client, audience: audience, scope: scope, sessionId: sessionId, ip: r?.ip, userAgent: r?.userAgent,
+                    organization: id.claims["org_id"]?.stringValue ?? at.claims["org_id"]?.stringValue)
                 out["refresh_token"] = .string(issued.token)
             } catch {
                 throw OAuthError(500, "server_error", String(describing: error))

@@ -37,6 +37,13 @@ struct AuthorizeRoutes: RouteGroup {
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
             return await render(step, browser: Self.browser(request))
         }
+        router.post("authorize/organization") { request, _ -> Response in
+            guard let form = await Self.form(request, upTo: maximumBodySize) else {
+                return LoginPage.error("The form is too large.", status: .contentTooLarge)
+            }
+            let step = await authorization.submitOrganization(transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), name: form["organization"] ?? "")
+            return await render(step, browser: Self.browser(request))
+        }
         router.get("authorize/idp") { request, context -> Response in
             let q = FormEncoding.decode(request.uri.query ?? "")
             return await render(
@@ -273,6 +280,8 @@ struct AuthorizeRoutes: RouteGroup {
             let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
             return LoginPage.form(
                 transaction: tx, formToken: token(tx), client: client, connection: connection, loginHint: hint, error: error, federated: federated)
+        case .organization(let tx, let client, let error):
+            return LoginPage.organization(transaction: tx, formToken: token(tx), client: client, error: error)
         case .idp(let tx, let client, let connection, let users, let error):
             return LoginPage.idp(transaction: tx, formToken: token(tx), client: client, connection: connection, users: users, error: error)
         case .suspend(let url, let browser):
@@ -418,6 +427,23 @@ enum LoginPage {
             <label for="profile">Or sign in as this IdP profile (JSON)</label>
             <textarea id="profile" name="profile" rows="4" style="width:100%;box-sizing:border-box"></textarea>
             <button type="submit">Sign in with this profile</button>
+            </form>
+            """)
+    }
+
+    /// The organization prompt (a client that requires organizations, asked without one).
+    static func organization(transaction: String, formToken: String, client: Client, error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        return page(
+            "Log in to \(client.name)",
+            """
+            <h1>Your organization</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong></p>
+            \(err)
+            <form method="post" action="/authorize/organization">
+            <input type="hidden" name="tx" value="\(escape(transaction))">
+            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            <label for="organization">Organization name</label><input id="organization" name="organization" autocomplete="organization" required autofocus>
+            <button type="submit">Continue</button>
             </form>
             """)
     }

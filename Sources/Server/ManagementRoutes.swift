@@ -195,6 +195,7 @@ struct ManagementRoutes: RouteGroup {
             try await management.revokeUserRefreshTokens(Self.userID(context))
             return Response(status: .accepted)
         })
+        registerOrganizations(on: api)
         api.get("logs", use: guarded(["read:logs"]) { request, _, _ throws(ManagementError) in
             HTTPJSON.response(try await management.logs(userId: nil, Self.query(request)))
         })
@@ -304,12 +305,94 @@ struct ManagementRoutes: RouteGroup {
             let ticket = try await management.emailVerificationTicket(userId: userId, resultURL: body["result_url"]?.stringValue, ttl: body["ttl_sec"]?.doubleValue)
             return HTTPJSON.response(["ticket": .string(ticket)], status: .created)
         })
-        api.get("roles", use: guarded(["read:roles"]) { _, _, _ throws(ManagementError) in
-            HTTPJSON.response(management.listRoles())
+        api.get("roles", use: guarded(["read:roles"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try management.listRoles(Self.query(request)))
         })
         api.get("roles/:id", use: guarded(["read:roles"]) { _, context, _ throws(ManagementError) in
             let id = context.parameters.get("id") ?? ""
             return HTTPJSON.response(try management.role(id.removingPercentEncoding ?? id))
+        })
+    }
+}
+
+extension ManagementRoutes {
+    /// `/api/v2/organizations…` and `/api/v2/users/{id}/organizations`.
+    func registerOrganizations(on api: some RouterMethods<AuthsimRequestContext>) {
+        api.get("organizations", use: guarded(["read:organizations"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try management.listOrganizations(Self.query(request)))
+        })
+        api.post("organizations", use: guarded(["create:organizations"]) { request, _, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.saveOrganization(try await json(request), existing: nil), status: .created)
+        })
+        api.get("organizations/name/:name", use: guarded(["read:organizations"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.organizationByName(Self.parameter(context, "name")))
+        })
+        api.get("organizations/:id", use: guarded(["read:organizations"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.getOrganization(Self.userID(context)))
+        })
+        api.patch("organizations/:id", use: guarded(["update:organizations"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.saveOrganization(try await json(request), existing: Self.userID(context)))
+        })
+        api.delete("organizations/:id", use: guarded(["delete:organizations"]) { _, context, _ throws(ManagementError) in
+            try await management.deleteOrganization(Self.userID(context))
+            return Response(status: .noContent)
+        })
+        api.get("organizations/:id/enabled_connections", use: guarded(["read:organization_connections"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.organizationConnections(Self.userID(context), Self.query(request)))
+        })
+        api.post("organizations/:id/enabled_connections", use: guarded(["create:organization_connections"]) { request, context, _ throws(ManagementError) in
+            let body = try await json(request)
+            return HTTPJSON.response(try await management.changeOrganizationConnection(Self.userID(context), connectionId: nil, body: body) ?? .null, status: .created)
+        })
+        api.get("organizations/:id/enabled_connections/:connection", use: guarded(["read:organization_connections"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try management.organizationConnection(Self.userID(context), connectionId: Self.parameter(context, "connection")))
+        })
+        api.patch("organizations/:id/enabled_connections/:connection", use: guarded(["update:organization_connections"]) { request, context, _ throws(ManagementError) in
+            let body = try await json(request)
+            return HTTPJSON.response(
+                try await management.changeOrganizationConnection(Self.userID(context), connectionId: Self.parameter(context, "connection"), body: body) ?? .null)
+        })
+        api.delete("organizations/:id/enabled_connections/:connection", use: guarded(["delete:organization_connections"]) { _, context, _ throws(ManagementError) in
+            _ = try await management.changeOrganizationConnection(Self.userID(context), connectionId: Self.parameter(context, "connection"), body: nil, delete: true)
+            return Response(status: .noContent)
+        })
+        api.get("organizations/:id/members", use: guarded(["read:organization_members"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.organizationMembers(Self.userID(context), Self.query(request)))
+        })
+        api.post("organizations/:id/members", use: guarded(["create:organization_members"]) { request, context, _ throws(ManagementError) in
+            try await management.changeOrganizationMembers(Self.userID(context), try await json(request), add: true)
+            return Response(status: .noContent)
+        })
+        api.delete("organizations/:id/members", use: guarded(["delete:organization_members"]) { request, context, _ throws(ManagementError) in
+            try await management.changeOrganizationMembers(Self.userID(context), try await json(request), add: false)
+            return Response(status: .noContent)
+        })
+        api.get("organizations/:id/members/:user/roles", use: guarded(["read:organization_member_roles"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.organizationMemberRoles(Self.userID(context), userId: Self.parameter(context, "user"), Self.query(request)))
+        })
+        api.post("organizations/:id/members/:user/roles", use: guarded(["create:organization_member_roles"]) { request, context, _ throws(ManagementError) in
+            try await management.changeOrganizationMemberRoles(Self.userID(context), userId: Self.parameter(context, "user"), try await json(request), assign: true)
+            return Response(status: .noContent)
+        })
+        api.delete("organizations/:id/members/:user/roles", use: guarded(["delete:organization_member_roles"]) { request, context, _ throws(ManagementError) in
+            try await management.changeOrganizationMemberRoles(Self.userID(context), userId: Self.parameter(context, "user"), try await json(request), assign: false)
+            return Response(status: .noContent)
+        })
+        api.get("organizations/:id/invitations", use: guarded(["read:organization_invitations"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.organizationInvitations(Self.userID(context), Self.query(request)))
+        })
+        api.post("organizations/:id/invitations", use: guarded(["create:organization_invitations"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.createOrganizationInvitation(Self.userID(context), try await json(request)), status: .created)
+        })
+        api.get("organizations/:id/invitations/:invitation", use: guarded(["read:organization_invitations"]) { _, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.organizationInvitation(Self.userID(context), invitationId: Self.parameter(context, "invitation")))
+        })
+        api.delete("organizations/:id/invitations/:invitation", use: guarded(["delete:organization_invitations"]) { _, context, _ throws(ManagementError) in
+            try await management.deleteOrganizationInvitation(Self.userID(context), invitationId: Self.parameter(context, "invitation"))
+            return Response(status: .noContent)
+        })
+        api.get("users/:id/organizations", use: guarded(["read:users", "read:organizations"]) { request, context, _ throws(ManagementError) in
+            HTTPJSON.response(try await management.userOrganizations(Self.userID(context), Self.query(request)))
         })
     }
 }

@@ -108,7 +108,7 @@ enum DeployCLIResources {
 
     static let unsimulated: [Resource] = [
         Resource("hooks", "hooks", .list(folder: "hooks", nameKeys: ["name"], file: ("script", "js")), simulated: true),
-        Resource("organizations", "organizations", .list(folder: "organizations", nameKeys: ["name"], file: nil)),
+        Resource("organizations", "organizations", .list(folder: "organizations", nameKeys: ["name"], file: nil), simulated: true),
         Resource("pages", "pages", .list(folder: "pages", nameKeys: ["name"], file: ("html", "html")), why: "authsim shows its own login pages"),
         Resource("emailTemplates", "email templates", .list(folder: "emails", nameKeys: ["template"], file: ("body", "html")),
                  why: "authsim prints its messages to the daemon log"),

@@ -152,6 +152,15 @@ struct TenantFiles {
 
     /// Every file under a folder (relative paths, not hidden), for resources read as they are.
     func files(under rel: String) -> [String] {
+        var listed = Set(filesAsRead(under: rel))
+        for (key, content) in overlay where key.hasPrefix(rel + "/") {
+            if content == nil { listed.remove(key) } else { listed.insert(key) }
+        }
+        return listed.sorted()
+    }
+
+    /// The same, from the directory or the YAML only (no overlay).
+    private func filesAsRead(under rel: String) -> [String] {
         if let generated { return generated.keys.filter { $0.hasPrefix(rel + "/") }.sorted() }
         var out: [String] = []
         // Each real folder once, inside the tenant only (a link to `..` or `/` is not walked).

@@ -364,6 +364,7 @@ public enum TenantLoader {
         tenant.notices = notices
         tenant.unsimulatedFiles = unsimulated
         tenant.hooks = Hook.load(from: unsimulated, notices: &tenant.notices)
+        tenant.organizations = Organization.load(from: unsimulated, connections: connections, notices: &tenant.notices)
         tenant.tokenExchangeProfiles = TokenExchangeProfile.load(from: unsimulated, actions: actions, notices: &tenant.notices)
         tenant.tenantDocument = tenantDocument
         tenant.namedFiles = files.named
@@ -552,7 +553,8 @@ public enum TenantLoader {
     public static func isOverlayPath(_ rel: String) -> Bool {
         let parts = rel.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 2, parts[0] == "attack-protection" { return ["brute-force-protection.json", "suspicious-ip-throttling.json"].contains(parts[1]) }
-        guard (2...3).contains(parts.count), ["rules", "actions", "triggers"].contains(parts[0]) else { return false }
+        guard (2...3).contains(parts.count), ["rules", "actions", "triggers", "organizations"].contains(parts[0]) else { return false }
+        if parts[0] == "organizations", parts.count != 2 || !rel.hasSuffix(".json") { return false }
         if parts[0] != "actions", parts.count == 3 { return false }
         return parts.dropFirst().allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") && !$0.contains("\\") }
     }

@@ -319,6 +319,8 @@ public struct Tenant: Sendable {
     public var unsimulatedFiles: [String: String] = [:]
     /// Legacy Hooks (`hooks/`), read from those files.
     public var hooks: [Hook] = []
+    /// Organizations (`organizations/`), read from those files.
+    public var organizations: [Organization] = []
     /// Custom Token Exchange profiles (`token-exchange-profiles/`), read from those files.
     public var tokenExchangeProfiles: [TokenExchangeProfile] = []
     /// The format the tenant was read from.

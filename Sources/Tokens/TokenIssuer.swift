@@ -43,13 +43,18 @@ public struct TokenIssuer: Sendable {
         public var simulated: Bool
         /// `amr` of the ID token (`["mfa"]` after a second factor).
         public var amr: [String]?
+        /// The organization of the login: `org_id` (and `org_name` when the tenant allows names)
+        /// in both tokens, never overridden by a script's claims.
+        public var organization: (id: String, name: String?)?
 
         public init(
             user: UserProfile, client: Client, audience: String?, resourceServer: ResourceServer?, scopes: [String],
             scopeOverride: [String]?, customIdClaims: [String: JSONValue], customAccessClaims: [String: JSONValue],
             sources: (id: [String: String], access: [String: String]), nonce: String?, sessionID: String, authTime: Double,
-            permissions: [String]?, now: Double, sign: Bool = true, jti: String?, simulated: Bool = false, amr: [String]? = nil
+            permissions: [String]?, now: Double, sign: Bool = true, jti: String?, simulated: Bool = false, amr: [String]? = nil,
+            organization: (id: String, name: String?)? = nil
         ) {
+            self.organization = organization
             self.simulated = simulated
             self.amr = amr
             self.user = user
@@ -160,6 +165,10 @@ public struct TokenIssuer: Sendable {
             throw .customClaimsTooLarge(token: .idToken, bytes: idSize)
         }
         id.merge(idCustom) { _, custom in custom }
+        if let org = r.organization {
+            id["org_id"] = .string(org.id)
+            id["org_name"] = org.name.map(JSONValue.string)
+        }
         if r.simulated { id[ClaimFilter.simulatedMarker] = true }
 
         // Access token
@@ -194,6 +203,10 @@ public struct TokenIssuer: Sendable {
             ]
             if let permissions = r.permissions { at["permissions"] = .array(permissions.map(JSONValue.string)) }
             if let jti = r.jti { at["jti"] = .string(jti) }
+            if let org = r.organization {
+                at["org_id"] = .string(org.id)
+                at["org_name"] = org.name.map(JSONValue.string)
+            }
             if r.simulated { at[ClaimFilter.simulatedMarker] = true }
             at.merge(atCustom) { standard, _ in standard }
             let claims = JSONValue.object(at)

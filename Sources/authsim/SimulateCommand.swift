@@ -14,8 +14,9 @@ struct Simulate: AsyncParsableCommand {
             --request takes a simulation request file:
               {"user": "<email or user_id>" | {inline profile, not stored},
                "client", "connection", "protocol", "audience", "scope", "nonce", "prompt",
+               "organization": "<org_… id or name>", "mfa": "pass" | "fail" | "not_enrolled",
                "request": {"ip", "userAgent", "hostname", "query", "body", "geoip": {…}},
-               "context": {riskAssessment, organization, authentication, … extra context fields}}
+               "context": {riskAssessment, authentication, … extra context fields}}
             Flags given on the command line override the file.
             """)
 
@@ -81,6 +82,9 @@ struct FlowOptions: ParsableArguments {
     @Option(name: .long, help: "The client IP of the simulated request (geoip comes from geoip.json).")
     var ip: String?
 
+    @Option(name: .long, help: "Log in within this organization (an org_… id, or a name): the membership is checked first.")
+    var organization: String?
+
     @Flag(name: .long, help: "Print one JSON object instead of the report.")
     var json = false
 
@@ -90,6 +94,7 @@ struct FlowOptions: ParsableArguments {
         if let connection { request.connection = connection }
         if let protocolName { request.protocolName = protocolName }
         if let ip { request.ip = ip }
+        if let organization { request.organization = organization }
     }
 
     func print(_ result: SimulationResult) {

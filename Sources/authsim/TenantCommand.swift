@@ -15,8 +15,8 @@ struct TenantCommand: AsyncParsableCommand {
                 The tenant as the daemon would load it: a YAML tenant (tenant.yaml) becomes the
                 directory it stands for; with --tenant-changes store (the default with PostgreSQL
                 or a YAML tenant) the rules, actions and bindings saved through the Management API
-                are included. What authsim reads but does not simulate (organizations, hooks,
-                email templates, …) is written back as it was read. DIR must be new or empty.
+                are included. Organizations, hooks and what authsim reads but does not simulate
+                (email templates, …) are written back as they were read. DIR must be new or empty.
                 """)
         @OptionGroup var tenantOptions: TenantOptions
         @Argument(help: "The directory to write (new or empty).") var directory: String

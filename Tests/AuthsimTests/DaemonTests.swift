@@ -21,7 +21,7 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
 func sampleTenantCopy() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-tenant-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections", "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db"] {
+    for item in ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections", "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db", "organizations"] {
         try FileManager.default.copyItem(atPath: CLITests.root.appendingPathComponent(item).path, toPath: dir + "/" + item)
     }
     return dir

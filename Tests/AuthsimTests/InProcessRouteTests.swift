@@ -600,6 +600,10 @@ struct InProcessDaemon: Sendable {
             let res = try await r.c.send(.get, "api/v2/roles", token: r.token)
             #expect(res.status == 200)
             r.values["role"] = try #require(res.json.arrayValue?.first?["id"]?.stringValue)
+            // auth0-python's pager asks with include_totals.
+            let paged = try await r.c.send(.get, "api/v2/roles?include_totals=true&per_page=10", token: r.token)
+            #expect(paged.json["roles"]?.arrayValue?.count == 1)
+            #expect(paged.json["total"] == 1)
         }),
         ("POST /api/v2/users/{id}/roles", { (r: Run) async throws in
             let res = try await r.c.send(.post, "api/v2/users/\(try r.value("made"))/roles", body: #"{"roles":["\#(try r.value("role"))"]}"#, token: r.token)
@@ -826,6 +830,115 @@ struct InProcessDaemon: Sendable {
         ("GET /api/v2/jobs/{id}/errors", { (r: Run) async throws in
             let res = try await r.c.send(.get, "api/v2/jobs/\(try r.value("job"))/errors", token: r.token)
             #expect(res.json.arrayValue?.count == 1)
+        }),
+        // Organizations, in the order a tenant's admin would go.
+        ("POST /api/v2/organizations", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/organizations", body: #"{"name": "initech", "display_name": "Initech"}"#, token: r.token)
+            #expect(res.status == 201)
+            r.values["org"] = try #require(res.json["id"]?.stringValue)
+            #expect(try await r.c.send(.post, "api/v2/organizations", body: #"{"name": "initech"}"#, token: r.token).status == 409)
+        }),
+        ("GET /api/v2/organizations", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations", token: r.token)
+            #expect(res.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["acme", "initech"])
+        }),
+        ("GET /api/v2/organizations/name/{name}", { (r: Run) async throws in
+            #expect(try await r.c.send(.get, "api/v2/organizations/name/initech", token: r.token).json["id"]?.stringValue == (try r.value("org")))
+            #expect(try await r.c.send(.get, "api/v2/organizations/name/nope", token: r.token).status == 404)
+        }),
+        ("GET /api/v2/organizations/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))", token: r.token).json["display_name"] == "Initech")
+        }),
+        ("PATCH /api/v2/organizations/{id}", { (r: Run) async throws in
+            let res = try await r.c.send(.patch, "api/v2/organizations/\(try r.value("org"))", body: #"{"metadata": {"floor": "2"}}"#, token: r.token)
+            #expect(res.json["metadata"]?["floor"] == "2")
+        }),
+        ("POST /api/v2/organizations/{id}/enabled_connections", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/organizations/\(try r.value("org"))/enabled_connections", body: #"{"connection_id": "Username-Password-Authentication"}"#, token: r.token)
+            #expect(res.status == 201)
+            r.values["org-conn"] = try #require(res.json["connection_id"]?.stringValue)
+        }),
+        ("GET /api/v2/organizations/{id}/enabled_connections", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/enabled_connections", token: r.token)
+            #expect(res.json.arrayValue?.count == 1)
+        }),
+        ("GET /api/v2/organizations/{id}/enabled_connections/{connection}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/enabled_connections/\(try r.value("org-conn"))", token: r.token)
+            #expect(res.json["connection"]?["name"] == "Username-Password-Authentication")
+        }),
+        ("PATCH /api/v2/organizations/{id}/enabled_connections/{connection}", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .patch, "api/v2/organizations/\(try r.value("org"))/enabled_connections/\(try r.value("org-conn"))", body: #"{"show_as_button": false}"#, token: r.token)
+            #expect(res.json["show_as_button"] == false)
+        }),
+        ("POST /api/v2/organizations/{id}/members", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/organizations/\(try r.value("org"))/members", body: #"{"members": ["\#(InProcess.ann)"]}"#, token: r.token)
+            #expect(res.status == 204)
+        }),
+        ("GET /api/v2/organizations/{id}/members", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/members?include_totals=true", token: r.token)
+            #expect(res.json["total"] == 1)
+            #expect(res.json["members"]?.arrayValue?.first?["user_id"]?.stringValue == InProcess.ann)
+        }),
+        ("POST /api/v2/organizations/{id}/members/{user}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.post, "api/v2/organizations/\(try r.value("org"))/members/\(InProcess.annPath)/roles", body: #"{"roles": ["admin"]}"#, token: r.token)
+            #expect(res.status == 204)
+        }),
+        ("GET /api/v2/organizations/{id}/members/{user}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/members/\(InProcess.annPath)/roles", token: r.token)
+            #expect(res.json.arrayValue?.first?["name"] == "admin")
+        }),
+        ("DELETE /api/v2/organizations/{id}/members/{user}/roles", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/organizations/\(try r.value("org"))/members/\(InProcess.annPath)/roles", body: #"{"roles": ["admin"]}"#, token: r.token)
+            #expect(res.status == 204)
+            #expect(try await r.app.pipeline.member(organization: try r.value("org"), userId: InProcess.ann)?.roles == [])
+        }),
+        ("GET /api/v2/users/{id}/organizations", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/users/\(InProcess.annPath)/organizations", token: r.token)
+            #expect(res.json.arrayValue?.compactMap { $0["name"]?.stringValue } == ["initech"])
+        }),
+        ("POST /authorize/organization", { (r: Run) async throws in
+            let start = try await r.other.get(r.authorizeQuery("&prompt=login"))
+            let tx = try #require(Run.tx(start.text))
+            let res = try await r.other.submit("authorize/organization", ["tx": tx, "organization": "initech"])
+            #expect(res.status == 200)
+            #expect(res.text.contains("action=\"/authorize/login\""))
+            let login = try await r.other.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(login.header("Location")?.contains("code=") == true, "\(login.header("Location") ?? login.text)")
+        }),
+        ("POST /api/v2/organizations/{id}/invitations", { (r: Run) async throws in
+            let res = try await r.c.send(
+                .post, "api/v2/organizations/\(try r.value("org"))/invitations",
+                body: #"{"inviter": {"name": "Ann"}, "invitee": {"email": "new@example.com"}, "client_id": "\#(InProcess.appClient)"}"#, token: r.token)
+            #expect(res.status == 201)
+            r.values["invitation"] = try #require(res.json["id"]?.stringValue)
+        }),
+        ("GET /api/v2/organizations/{id}/invitations", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/invitations", token: r.token)
+            #expect(res.json.arrayValue?.first?["id"]?.stringValue == (try r.value("invitation")))
+        }),
+        ("GET /api/v2/organizations/{id}/invitations/{invitation}", { (r: Run) async throws in
+            let res = try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))/invitations/\(try r.value("invitation"))", token: r.token)
+            #expect(res.json["invitee"]?["email"] == "new@example.com")
+        }),
+        ("DELETE /api/v2/organizations/{id}/invitations/{invitation}", { (r: Run) async throws in
+            let path = "api/v2/organizations/\(try r.value("org"))/invitations/\(try r.value("invitation"))"
+            #expect(try await r.c.send(.delete, path, token: r.token).status == 204)
+            #expect(try await r.c.send(.get, path, token: r.token).status == 404)
+        }),
+        ("DELETE /api/v2/organizations/{id}/members", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/organizations/\(try r.value("org"))/members", body: #"{"members": ["\#(InProcess.ann)"]}"#, token: r.token)
+            #expect(res.status == 204)
+            #expect(try await r.app.pipeline.member(organization: try r.value("org"), userId: InProcess.ann) == nil)
+        }),
+        ("DELETE /api/v2/organizations/{id}/enabled_connections/{connection}", { (r: Run) async throws in
+            let res = try await r.c.send(.delete, "api/v2/organizations/\(try r.value("org"))/enabled_connections/\(try r.value("org-conn"))", token: r.token)
+            #expect(res.status == 204)
+        }),
+        ("DELETE /api/v2/organizations/{id}", { (r: Run) async throws in
+            #expect(try await r.c.send(.delete, "api/v2/organizations/\(try r.value("org"))", token: r.token).status == 204)
+            #expect(try await r.c.send(.get, "api/v2/organizations/\(try r.value("org"))", token: r.token).status == 404)
         }),
     ]
 

@@ -34,6 +34,32 @@ import Testing
         return out
     }
 
+    @Test func organizationsSavedOnOneDaemonAreTheOthersAndTheDirectoryIsNotWritten() async throws {
+        let (directory, a, b) = try await twoDaemons(TenantFixture())
+        let filesBefore = try directoryFiles(directory)
+        let ma = ManagementService(pipeline: a), mb = ManagementService(pipeline: b)
+        let database = a.tenant.connections.first { $0.isDatabase }
+        let connection = try #require(database).name
+        let created = try await ma.saveOrganization(
+            ["name": "stark", "display_name": "Stark Industries", "enabled_connections": [["connection_id": .string(connection)]]], existing: nil)
+        let id = try #require(created["id"]?.stringValue)
+        _ = try await b.reload()
+        #expect(try mb.getOrganization(id)["display_name"] == "Stark Industries")
+        #expect(b.tenant.organization("stark")?.connections.map(\.name) == [connection])
+        // Members are in the shared store: added on one daemon, checked by the other's login.
+        try await ma.changeOrganizationMembers(id, ["members": [.string(TestUsers.ann().userId)]], add: true)
+        #expect(try await b.member(organization: id, userId: TestUsers.ann().userId) != nil)
+        // A rename on the other daemon keeps the id; deleting hides it from both.
+        _ = try await mb.saveOrganization(["name": "stark-2"], existing: id)
+        _ = try await a.reload()
+        #expect(a.tenant.organization(id)?.name == "stark-2")
+        try await ma.deleteOrganization(id)
+        _ = try await b.reload()
+        #expect(b.tenant.organization(id) == nil)
+        #expect(try await b.member(organization: id, userId: TestUsers.ann().userId) == nil)
+        #expect(try directoryFiles(directory) == filesBefore)
+    }
+
     @Test func rulesSavedOnOneDaemonRunOnTheOtherAndTheDirectoryIsNotWritten() async throws {
         var f = TenantFixture()
         f.rules = [("from-files", "function (user, context, callback) { context.idToken['https://t/files'] = 1; callback(null, user, context); }")]

@@ -17,7 +17,7 @@ M2M = {"id": "sampleManagementClientId0000000", "secret": "sample-management-sec
 
 
 TENANT_ITEMS = ["tenant.json", "geoip.json", "rules", "rules-configs", "clients", "client-grants", "connections",
-                "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db"]
+                "database-connections", "resource-servers", "roles", "users", "actions", "triggers", "legacy-db", "organizations"]
 
 
 def tenant_copy():

@@ -9,7 +9,8 @@ import Tokens
 extension ManagementService {
     func roleJSON(_ r: Role) -> JSONValue { ["id": .string(r.id), "name": .string(r.name), "description": .string(r.description)] }
 
-    public func listRoles() -> JSONValue { .array(tenant.roles.map(roleJSON)) }
+    /// `GET /roles`: `page`, `per_page`, `include_totals` (→ `{roles, start, limit, total}`).
+    public func listRoles(_ p: [String: String] = [:]) throws(ManagementError) -> JSONValue { try paged(tenant.roles.map(roleJSON), key: "roles", p) }
 
     /// `GET /roles/{id}` (by id, or by name as the tenant files name roles).
     public func role(_ id: String) throws(ManagementError) -> JSONValue {
@@ -55,7 +56,15 @@ extension ManagementService {
     /// `POST`/`DELETE /users/{id}/roles` with `{"roles": ["rol_…"]}`.
     public func changeRoles(_ id: String, _ body: JSONValue, assign: Bool) async throws(ManagementError) {
         _ = try await existing(id)
-        guard let ids = body["roles"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty else {
+        let names = try roleNames(body)
+        do {
+            if assign { try await store.assignRoles(userId: id, roles: names) } else { try await store.removeRoles(userId: id, roles: names) }
+        } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+    }
+
+    /// The names of the roles a body's `roles` (ids, or names) refers to; unknown ones refused.
+    func roleNames(_ body: JSONValue) throws(ManagementError) -> [String] {
+        guard let ids = body["roles"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty, ids.count == body["roles"]?.arrayValue?.count else {
             throw .invalidBody("Missing required property: roles (a non-empty array of role ids)")
         }
         var names: [String] = []
@@ -65,8 +74,6 @@ extension ManagementService {
             }
             names.append(role.name)
         }
-        do {
-            if assign { try await store.assignRoles(userId: id, roles: names) } else { try await store.removeRoles(userId: id, roles: names) }
-        } catch { throw ManagementError(500, String(describing: error), "internal_error") }
+        return names
     }
 }

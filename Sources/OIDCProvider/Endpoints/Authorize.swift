@@ -44,6 +44,27 @@ extension AuthorizationService {
         if let c = p.connection, tenant.connection(named: c) == nil {
             return errorRedirect(p, "invalid_request", "Unknown connection \(c)")
         }
+        // Organizations: the client's `organization_usage` decides whether one may (or must) be named.
+        if let ref = p.organization {
+            guard client.organizationUsage != "deny" else {
+                return errorRedirect(p, "invalid_request", "parameter organization is not allowed for this client")
+            }
+            guard let org = tenant.organization(ref), org.id == ref || tenant.organizationNamesInTokens else {
+                return errorRedirect(p, "invalid_request", "the specified organization is not found")
+            }
+            if let c = p.connection, let connection = tenant.connection(named: c), org.connection(connection.name) == nil {
+                return errorRedirect(p, "invalid_request", "the connection \(connection.name) is not enabled for the organization \(org.name)")
+            }
+            p.organization = org.id
+            if let ticket = p.invitation {
+                let live = try? await pipeline.invitation(organization: org.id, ticket: ticket)
+                guard live != nil else { return errorRedirect(p, "access_denied", "the invitation is not valid (unknown, expired or already accepted)") }
+            }
+        } else if p.invitation != nil {
+            return errorRedirect(p, "invalid_request", "parameter invitation requires parameter organization")
+        } else if client.organizationUsage == "require", client.organizationRequireBehavior == "no_prompt" {
+            return errorRedirect(p, "invalid_request", "parameter organization must be provided")
+        }
         // max_age: a session authenticated longer ago than that needs a new login (0: always).
         var maxAge: Double?
         if let text = q["max_age"] {
@@ -58,7 +79,7 @@ extension AuthorizationService {
         if prompts.contains("none"), prompts.count > 1 { return errorRedirect(p, "invalid_request", "prompt=none cannot be combined with other values") }
         var session: LoginSession? = if let sessionCookie { try? await pipeline.session(id: LoginSession.id(cookie: sessionCookie)) } else { nil }
         if let s = session, let maxAge, Timestamp.now() - s.authenticatedAt > maxAge { session = nil }
-        if let session, !prompts.contains("login") {
+        if let session, !prompts.contains("login"), !needsOrganization(p, client: client), p.invitation == nil {
             // An SSO session: log in silently, without counting a login.
             return await complete(p, client: client, sessionID: sessionCookie!, ip: ip, userAgent: userAgent, browser: browser) { request in
                 var request = request
@@ -73,15 +94,67 @@ extension AuthorizationService {
         do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now(), browser: OpaqueToken.hash(browser))) } catch {
             return .invalid("Could not start the login: \(error)")
         }
-        if let name = p.connection, let connection = tenant.connection(named: name), Self.isFederated(connection) {
+        if needsOrganization(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        return await firstPage(tx, p, client: client)
+    }
+
+    /// A client that requires organizations, asked without one: the login asks for it first
+    /// (`pre_login_prompt`; `post_login_prompt` asks at the same point, before the credentials).
+    func needsOrganization(_ p: Parameters, client: Client) -> Bool {
+        p.organization == nil && client.organizationUsage == "require"
+    }
+
+    /// The page a transaction opens on: the upstream IdP of a federated connection, the sign-up
+    /// form (`screen_hint=signup`, or an invitation for an email with no account yet), else the
+    /// login form. An organization login uses the organization's connections.
+    func firstPage(_ tx: String, _ p: Parameters, client: Client) async -> Step {
+        let tenant = pipeline.tenant
+        guard let name = loginConnection(p) else {
+            return errorRedirect(p, "invalid_request", "the organization \(p.organization ?? "") has no enabled connection")
+        }
+        if let connection = tenant.connection(named: name), Self.isFederated(connection) {
+            // The IdP page's form logs in with the transaction's connection: it is this one.
+            if p.connection == nil, var t = await transaction(tx) {
+                t.parameters.connection = connection.name
+                try? await saveTransaction(tx, t)
+            }
             return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
         }
-        let connection = p.connection ?? pipeline.defaultConnectionName
-        // screen_hint=signup opens the sign-up form (database connections).
-        if q["screen_hint"] == "signup", tenant.connection(named: connection)?.isDatabase == true {
-            return .signup(transaction: tx, client: client, connection: connection, error: nil)
+        var hint = p.loginHint
+        var signup = p.screenHint == "signup"
+        if let org = p.organization, let ticket = p.invitation, let invitation = try? await pipeline.invitation(organization: org, ticket: ticket) {
+            hint = invitation.inviteeEmail
+            let known = (try? await pipeline.store.user(login: invitation.inviteeEmail, connection: name)) ?? nil
+            signup = known == nil
         }
-        return .login(transaction: tx, client: client, connection: connection, loginHint: p.loginHint, error: nil)
+        // screen_hint=signup opens the sign-up form (database connections).
+        if signup, tenant.connection(named: name)?.isDatabase == true {
+            return .signup(transaction: tx, client: client, connection: name, error: nil)
+        }
+        return .login(transaction: tx, client: client, connection: name, loginHint: hint, error: nil)
+    }
+
+    /// The connection a transaction logs in with: the one it names, else the tenant's default,
+    /// else (an organization login whose organization does not enable the default) the
+    /// organization's first database connection, or its first; nil when it enables none.
+    func loginConnection(_ p: Parameters) -> String? {
+        let tenant = pipeline.tenant
+        let name = p.connection ?? pipeline.defaultConnectionName
+        guard p.connection == nil, let org = p.organization.flatMap(tenant.organization), org.connection(name) == nil else { return name }
+        let enabled = org.connections.compactMap { tenant.connection(named: $0.name) }
+        return (enabled.first(where: \.isDatabase) ?? enabled.first)?.name
+    }
+
+    /// `POST` of the organization prompt: the organization's name, then the login's first page.
+    public func submitOrganization(transaction tx: String, binding: BrowserBinding, name: String) async -> Step {
+        let opened = await openTransaction(tx, binding, form: true)
+        guard case .open(var t, let client) = opened else { return opened.refusal }
+        guard let org = pipeline.tenant.organization(name.trimmingCharacters(in: .whitespaces).lowercased()) else {
+            return .organization(transaction: tx, client: client, error: "No organization is called \(name).")
+        }
+        t.parameters.organization = org.id
+        do { try await saveTransaction(tx, t) } catch { return .invalid("Could not continue the login: \(error)") }
+        return await firstPage(tx, t.parameters, client: client)
     }
 
     /// Social and enterprise connections: their users come from a (simulated) upstream IdP.

@@ -57,6 +57,8 @@ extension AuthorizationService {
         request.scope = p.scope
         request.nonce = p.nonce
         request.prompt = p.prompt
+        request.organization = p.organization
+        request.invitation = p.invitation
         request.protocolName =
             p.device != nil ? "oauth2-device-code" : p.responseTypes == ["code"] ? "oidc-basic-profile" : p.responseTypes.contains("code") ? "oidc-hybrid-profile" : "oidc-implicit-profile"
         var authorize: [String: JSONValue] = [
@@ -65,7 +67,7 @@ extension AuthorizationService {
         let optional: [(String, String?)] = [
             ("state", p.state), ("nonce", p.nonce), ("audience", p.audience), ("connection", p.connection), ("prompt", p.prompt),
             ("login_hint", p.loginHint), ("response_mode", p.responseMode), ("code_challenge_method", p.codeChallengeMethod),
-            ("ui_locales", p.uiLocales), ("acr_values", p.acrValues),
+            ("ui_locales", p.uiLocales), ("acr_values", p.acrValues), ("organization", p.organization), ("invitation", p.invitation),
         ]
         for (k, v) in optional { if let v { authorize[k] = .string(v) } }
         request.query = authorize

@@ -12,7 +12,7 @@ extension AuthorizationService {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(let t, let client) = opened else { return opened.refusal }
         let p = t.parameters
-        let connection = p.connection ?? pipeline.defaultConnectionName
+        let connection = loginConnection(p) ?? pipeline.defaultConnectionName
         let sessionID = randomHexID()
         var failed: String?
         let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent, browser: binding.browser) { request in

@@ -12,14 +12,14 @@ extension AuthorizationService {
     public func signupPage(transaction tx: String, binding: BrowserBinding) async -> Step {
         let opened = await openTransaction(tx, binding, form: false)
         guard case .open(let t, let client) = opened else { return opened.refusal }
-        return .signup(transaction: tx, client: client, connection: t.parameters.connection ?? pipeline.defaultConnectionName, error: nil)
+        return .signup(transaction: tx, client: client, connection: loginConnection(t.parameters) ?? pipeline.defaultConnectionName, error: nil)
     }
 
     /// Creates the user (sign-up triggers included), then logs them in within the same transaction.
     public func submitSignup(transaction tx: String, binding: BrowserBinding, email: String, password: String, ip: String?, userAgent: String?) async -> Step {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(let t, let client) = opened else { return opened.refusal }
-        let connection = t.parameters.connection ?? pipeline.defaultConnectionName
+        let connection = loginConnection(t.parameters) ?? pipeline.defaultConnectionName
         do {
             // What the page's form sent, as pre-user-registration's event.request.body shows it.
             let fields: [String: JSONValue] = ["email": .string(email), "connection": .string(connection), "client_id": .string(client.clientId)]

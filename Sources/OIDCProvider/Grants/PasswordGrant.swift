@@ -26,6 +26,7 @@ extension OAuthService {
         request.ip = r.ip
         request.userAgent = r.userAgent
         request.protocolName = "oauth2-password"
+        request.organization = try organization(r, client: client)
         request.body = r.parameters.filter { $0.key != "password" && $0.key != "client_secret" }.mapValues(JSONValue.string)
         let result: SimulationResult
         do { result = try await pipeline.login(username: username, password: password, request: request) } catch {
@@ -33,5 +34,16 @@ extension OAuthService {
         }
         let audience = request.audience ?? tenant.settings.defaultAudience
         return try await tokenResponse(result, client: client, scope: request.scope!, audience: audience, request: r)
+    }
+
+    /// A grant's `organization` parameter, checked against the client's `organization_usage`
+    /// (the flow checks the organization, its connection and the membership).
+    func organization(_ r: OAuthRequest, client: Client) throws(OAuthError) -> String? {
+        guard let ref = r["organization"] else {
+            if client.organizationUsage == "require" { throw OAuthError(400, "invalid_request", "parameter organization must be provided") }
+            return nil
+        }
+        guard client.organizationUsage != "deny" else { throw OAuthError(400, "invalid_request", "parameter organization is not allowed for this client") }
+        return ref
     }
 }

@@ -44,7 +44,7 @@ extension OAuthService {
         do {
             result = try await pipeline.refresh(
                 userId: record.userId, client: client, audience: record.audience, scope: scope, ip: r.ip, userAgent: r.userAgent, refreshToken: record.json,
-                session: session, sessionID: record.sessionId)
+                session: session, sessionID: record.sessionId, organization: record.organization)
         } catch {
             throw OAuthError(403, "invalid_grant", error.description)
         }

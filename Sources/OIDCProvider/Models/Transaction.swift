@@ -25,6 +25,11 @@ extension AuthorizationService {
         public var acrValues: String? = nil
         /// A device login (`/activate`): the hash of the device code it approves.
         public var device: String? = nil
+        /// The organization of the login (its id, once resolved) and an invitation ticket to it.
+        public var organization: String? = nil
+        public var invitation: String? = nil
+        /// `screen_hint=signup`: the transaction opens on the sign-up form.
+        public var screenHint: String? = nil
     }
 
     struct Transaction: Codable {
@@ -51,7 +56,8 @@ extension AuthorizationService.Parameters {
             clientId: clientId, redirectURI: redirect, responseType: q["response_type"] ?? "", scope: q["scope"] ?? "openid",
             state: q["state"], nonce: q["nonce"], audience: q["audience"], connection: q["connection"], prompt: q["prompt"],
             codeChallenge: q["code_challenge"], codeChallengeMethod: q["code_challenge_method"], loginHint: q["login_hint"],
-            responseMode: q["response_mode"], uiLocales: q["ui_locales"], acrValues: q["acr_values"])
+            responseMode: q["response_mode"], uiLocales: q["ui_locales"], acrValues: q["acr_values"], organization: q["organization"],
+            invitation: q["invitation"], screenHint: q["screen_hint"])
     }
 }
 

@@ -1,0 +1,375 @@
+import AuthsimTesting
+import Directory
+import Foundation
+import JSONCore
+import LoginEngine
+import Tenant
+import Testing
+import Tokens
+
+/// Organizations: the Management API (the organization as a tenant file, its enabled connections,
+/// members, member roles, invitations), and logins in an organization (`organization` and
+/// `invitation` at `/authorize` and in the password grant, the membership check,
+/// `assign_membership_on_login`, `org_id`/`org_name`, `event.organization`/`context.organization`,
+/// the organization's roles, the prompt of a client that requires one, refresh tokens that stay
+/// in the organization), in-process on copies of the sample tenant (which has `acme`).
+@Suite struct OrganizationsTests {
+    static let acme = "acme"
+    static let bob = "auth0|5f7c8ec7c33c6c004bbafe83"
+
+    /// A post-login action that shows what the login saw of its organization in the ID token.
+    static let showOrganization = """
+        exports.onExecutePostLogin = async (event, api) => {
+          api.idToken.setCustomClaim('https://example.com/org', event.organization ? event.organization.name + '/' + event.organization.display_name + '/' + (event.organization.metadata.plan || '') : 'none');
+          api.idToken.setCustomClaim('https://example.com/roles', event.authorization.roles.join(','));
+        };
+        """
+
+    static func run(action: String? = nil, editApp: ((inout [String: JSONValue]) -> Void)? = nil, _ body: @Sendable (AuthsimTestApp, AuthsimTestClient, String) async throws -> Void) async throws {
+        let dir = try sampleTenantCopy()
+        if let action { try bindPostLoginAction(in: dir, name: "show-org", code: action) }
+        if let editApp { try editSampleApp(in: dir) { editApp(&$0) } }
+        let app = try await AuthsimTestApp.open(tenantDirectory: dir, runtime: InProcess.runtime)
+        let token = try app.managementToken()
+        try await app.test { c in try await body(app, c, token) }
+    }
+
+    static func acmeId(_ app: AuthsimTestApp) throws -> String { try #require(app.pipeline.tenant.organization("acme")).id }
+
+    static func password(_ c: AuthsimTestClient, user: String = "ann@example.com", organization: String?, scope: String = "openid profile email") async throws -> AuthsimTestResponse {
+        var fields = ["grant_type": "password", "username": user, "password": "Passw0rd!", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "scope": scope]
+        if let organization { fields["organization"] = organization }
+        return try await c.form("oauth/token", fields)
+    }
+
+    static func json(_ c: AuthsimTestClient, _ method: String, _ path: String, _ body: JSONValue? = nil, token: String) async throws -> AuthsimTestResponse {
+        try await c.send(method, "api/v2/" + path, body: body?.serialized(), token: token)
+    }
+
+    @Test func organizationsAreTenantFilesManagedThroughTheAPI() async throws {
+        try await Self.run { app, c, token in
+            // The sample's organization, as deploy-cli wrote it (no id in the file: one derived from the name).
+            let listed = try await Self.json(c, "GET", "organizations?include_totals=true", token: token)
+            #expect(listed.status == 200)
+            #expect(listed.json["total"] == 1)
+            #expect(listed.json["organizations"]?.arrayValue?.first?["display_name"] == "Acme Corporation")
+            #expect(try await Self.json(c, "GET", "organizations/name/acme", token: token).json["metadata"]?["plan"] == "enterprise")
+
+            let created = try await Self.json(
+                c, "POST", "organizations",
+                ["name": "globex", "display_name": "Globex", "metadata": ["tier": "gold"],
+                 "enabled_connections": [["connection_id": "Username-Password-Authentication", "assign_membership_on_login": true]]], token: token)
+            #expect(created.status == 201)
+            let id = try #require(created.json["id"]?.stringValue)
+            #expect(id.hasPrefix("org_"))
+            // A file in the tenant directory, deploy-cli's shape plus the id (a rename keeps it).
+            let file = try String(contentsOfFile: app.pipeline.tenant.directory + "/organizations/globex.json", encoding: .utf8)
+            let doc = try JSONValue.parse(file)
+            #expect(doc["id"]?.stringValue == id)
+            #expect(doc["connections"]?.arrayValue?.first?["name"] == "Username-Password-Authentication")
+            #expect(doc["connections"]?.arrayValue?.first?["assign_membership_on_login"] == true)
+
+            #expect(try await Self.json(c, "POST", "organizations", ["name": "globex"], token: token).status == 409)
+            let badName = try await Self.json(c, "POST", "organizations", ["name": "Not Valid!"], token: token)
+            #expect(badName.status == 400)
+            #expect(badName.json["errorCode"] == "invalid_body")
+            #expect(try await Self.json(c, "POST", "organizations", ["name": "x", "colour": "red"], token: token).status == 400)
+
+            let renamed = try await Self.json(c, "PATCH", "organizations/\(id)", ["name": "globex-corp", "metadata": ["tier": .null, "region": "eu"]], token: token)
+            #expect(renamed.status == 200)
+            #expect(renamed.json["id"]?.stringValue == id)
+            #expect(renamed.json["name"] == "globex-corp")
+            #expect(renamed.json["metadata"] == ["region": "eu"])
+            #expect(try await Self.json(c, "GET", "organizations/\(id)", token: token).json["name"] == "globex-corp")
+
+            // Enabled connections.
+            let conns = try await Self.json(c, "GET", "organizations/\(id)/enabled_connections", token: token)
+            #expect(conns.json.arrayValue?.first?["connection"]?["name"] == "Username-Password-Authentication")
+            let connId = try #require(conns.json.arrayValue?.first?["connection_id"]?.stringValue)
+            let patched = try await Self.json(c, "PATCH", "organizations/\(id)/enabled_connections/\(connId)", ["assign_membership_on_login": false], token: token)
+            #expect(patched.json["assign_membership_on_login"] == false)
+            #expect(try await Self.json(c, "POST", "organizations/\(id)/enabled_connections", ["connection_id": .string(connId)], token: token).status == 409)
+            #expect(try await Self.json(c, "DELETE", "organizations/\(id)/enabled_connections/\(connId)", token: token).status == 204)
+            #expect(try await Self.json(c, "GET", "organizations/\(id)/enabled_connections/\(connId)", token: token).status == 404)
+
+            // Deleted: the file goes, and its members with it.
+            _ = try await Self.json(c, "POST", "organizations/\(id)/members", ["members": [.string(InProcess.ann)]], token: token)
+            #expect(try await app.pipeline.member(organization: id, userId: InProcess.ann) != nil)
+            #expect(try await Self.json(c, "DELETE", "organizations/\(id)", token: token).status == 204)
+            #expect(try await Self.json(c, "GET", "organizations/\(id)", token: token).status == 404)
+            #expect(!FileManager.default.fileExists(atPath: app.pipeline.tenant.directory + "/organizations/globex.json"))
+            #expect(try await app.pipeline.member(organization: id, userId: InProcess.ann) == nil)
+
+            // The scopes are the organization ones.
+            let usersOnly = try app.managementToken(scopes: ["read:users"])
+            #expect(try await Self.json(c, "GET", "organizations", token: usersOnly).status == 403)
+        }
+    }
+
+    @Test func membersAndTheirRolesDecideWhoLogsInAndWithWhichRoles() async throws {
+        try await Self.run(action: Self.showOrganization) { app, c, token in
+            let acme = try Self.acmeId(app)
+            // Not a member: refused, and the login is not counted.
+            let before = try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount
+            let refused = try await Self.password(c, organization: acme)
+            #expect(refused.status == 403)
+            #expect(refused.json["error"] == "access_denied")
+            #expect(refused.json["error_description"]?.stringValue?.contains("not part of") == true)
+            #expect(try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount == before)
+
+            #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token).status == 204)
+            #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": ["auth0|nobody"]], token: token).status == 404)
+            #expect(try await Self.json(c, "POST", "organizations/\(acme)/members/\(InProcess.annPath)/roles", ["roles": ["admin"]], token: token).status == 204)
+            let members = try await Self.json(c, "GET", "organizations/\(acme)/members?fields=roles", token: token)
+            #expect(members.json.arrayValue?.first?["user_id"]?.stringValue == InProcess.ann)
+            #expect(members.json.arrayValue?.first?["email"] == "ann@example.com")
+            #expect(members.json.arrayValue?.first?["roles"]?.arrayValue?.first?["name"] == "admin")
+            let roles = try await Self.json(c, "GET", "organizations/\(acme)/members/\(InProcess.annPath)/roles", token: token)
+            #expect(roles.json.arrayValue?.first?["name"] == "admin")
+            let userOrgs = try await Self.json(c, "GET", "users/\(InProcess.annPath)/organizations", token: token)
+            #expect(userOrgs.json.arrayValue?.first?["name"] == "acme")
+            // A role for someone who is not a member: 404.
+            #expect(try await Self.json(c, "POST", "organizations/\(acme)/members/\(Self.bob.replacingOccurrences(of: "|", with: "%7C"))/roles", ["roles": ["admin"]], token: token).status == 404)
+
+            // A member: tokens in the organization, the organization's roles in the flow.
+            for ref in [acme, "acme"] {
+                let ok = try await Self.password(c, organization: ref)
+                #expect(ok.status == 200)
+                let id = try JWT.decode(try #require(ok.json["id_token"]?.stringValue)).claims
+                #expect(id["org_id"]?.stringValue == acme)
+                #expect(id["org_name"] == "acme")
+                #expect(id["https://example.com/org"] == "acme/Acme Corporation/enterprise")
+                #expect(id["https://example.com/roles"]?.stringValue?.split(separator: ",").contains("admin") == true)
+                let at = try JWT.decode(try #require(ok.json["access_token"]?.stringValue)).claims
+                #expect(at["org_id"]?.stringValue == acme)
+            }
+            // Without an organization the same user logs in outside it.
+            let outside = try JWT.decode(try #require(try await Self.password(c, organization: nil).json["id_token"]?.stringValue)).claims
+            #expect(outside["org_id"] == nil)
+            #expect(outside["https://example.com/org"] == "none")
+            #expect(outside["https://example.com/roles"]?.stringValue?.split(separator: ",").contains("admin") != true)
+
+            // An unknown organization, and a client that may not use organizations.
+            #expect(try await Self.password(c, organization: "org_doesnotexist000").json["error"] == "invalid_request")
+
+            // Removed from the organization: refused again.
+            #expect(try await Self.json(c, "DELETE", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token).status == 204)
+            #expect(try await Self.password(c, organization: acme).json["error"] == "access_denied")
+        }
+    }
+
+    @Test func refreshTokensStayInTheirOrganizationAndLoseItWithTheMembership() async throws {
+        try await Self.run { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let first = try await Self.password(c, organization: acme, scope: "openid offline_access")
+            let rt = try #require(first.json["refresh_token"]?.stringValue)
+            let refreshed = try await c.form("oauth/token", ["grant_type": "refresh_token", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "refresh_token": rt])
+            #expect(refreshed.status == 200)
+            #expect(try JWT.decode(try #require(refreshed.json["id_token"]?.stringValue)).claims["org_id"]?.stringValue == acme)
+            _ = try await Self.json(c, "DELETE", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let after = try await c.form("oauth/token", ["grant_type": "refresh_token", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "refresh_token": rt])
+            #expect(after.json["error"] == "access_denied")
+        }
+    }
+
+    @Test func assignMembershipOnLoginMakesTheUserAMember() async throws {
+        try await Self.run { app, c, token in
+            let acme = try Self.acmeId(app)
+            let conn = try #require(app.pipeline.tenant.connection(named: "Username-Password-Authentication")).id
+            _ = try await Self.json(c, "PATCH", "organizations/\(acme)/enabled_connections/\(conn)", ["assign_membership_on_login": true], token: token)
+            #expect(try await app.pipeline.member(organization: acme, userId: InProcess.ann) == nil)
+            #expect(try await Self.password(c, organization: acme).status == 200)
+            #expect(try await app.pipeline.member(organization: acme, userId: InProcess.ann) != nil)
+        }
+    }
+
+    @Test func aConnectionTheOrganizationDoesNotEnableIsRefused() async throws {
+        try await Self.run { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let conn = try #require(app.pipeline.tenant.connection(named: "Username-Password-Authentication")).id
+            _ = try await Self.json(c, "DELETE", "organizations/\(acme)/enabled_connections/\(conn)", token: token)
+            let refused = try await Self.password(c, organization: acme)
+            #expect(refused.json["error"] == "invalid_request")
+            #expect(refused.json["error_description"]?.stringValue?.contains("not enabled") == true)
+        }
+    }
+
+    @Test func aClientThatDeniesOrganizationsRefusesTheParameter() async throws {
+        try await Self.run(editApp: { $0["organization_usage"] = "deny" }) { app, c, _ in
+            #expect(try await Self.password(c, organization: "acme").json["error"] == "invalid_request")
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get(Self.authorize("&organization=acme"))
+            #expect(page.header("Location")?.contains("error=invalid_request") == true)
+        }
+    }
+
+    static func authorize(_ extra: String) -> String {
+        "authorize?client_id=\(InProcess.appClient)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&response_type=code&scope=openid%20email&state=s1" + extra
+    }
+
+    /// Follows a login to the callback and exchanges the code; returns the ID token's claims.
+    static func finish(_ c: AuthsimTestClient, _ response: AuthsimTestResponse) async throws -> JSONValue {
+        let location = try #require(response.header("Location"))
+        let code = try #require(URLComponents(string: location)?.queryItems?.first { $0.name == "code" }?.value, "no code in \(location)")
+        let tokens = try await c.form(
+            "oauth/token",
+            ["grant_type": "authorization_code", "client_id": InProcess.appClient, "client_secret": InProcess.appSecret, "code": code, "redirect_uri": InProcess.callback])
+        return try JWT.decode(try #require(tokens.json["id_token"]?.stringValue)).claims
+    }
+
+    @Test func theBrowserLoginInAnOrganization() async throws {
+        try await Self.run { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let browser = AuthsimTestBrowser(c)
+            #expect(try await browser.get(Self.authorize("&organization=nope")).header("Location")?.contains("error=invalid_request") == true)
+            #expect(try await browser.get(Self.authorize("&invitation=abc")).header("Location")?.contains("error=invalid_request") == true)
+            let page = try await browser.get(Self.authorize("&organization=acme"))
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let login = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            let claims = try await Self.finish(c, login)
+            #expect(claims["org_id"]?.stringValue == acme)
+            #expect(claims["org_name"] == "acme")
+            // The SSO session: a later authorize in the organization is silent, and still checked.
+            let silent = try await browser.get(Self.authorize("&organization=\(acme)"))
+            #expect(try await Self.finish(c, silent)["org_id"]?.stringValue == acme)
+            _ = try await Self.json(c, "DELETE", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let denied = try await browser.get(Self.authorize("&organization=\(acme)"))
+            #expect(denied.header("Location")?.contains("error=access_denied") == true)
+        }
+    }
+
+    @Test func aClientThatRequiresAnOrganizationAsksForIt() async throws {
+        try await Self.run(editApp: { $0["organization_usage"] = "require" }) { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            #expect(try await Self.password(c, organization: nil).json["error"] == "invalid_request")
+            let browser = AuthsimTestBrowser(c)
+            let prompt = try await browser.get(Self.authorize(""))
+            #expect(prompt.status == 200)
+            #expect(prompt.text.contains("action=\"/authorize/organization\""))
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: prompt.text))
+            let unknown = try await browser.submit("authorize/organization", ["tx": tx, "organization": "initech"])
+            #expect(unknown.text.contains("No organization is called initech"))
+            let login = try await browser.submit("authorize/organization", ["tx": tx, "organization": "acme"])
+            #expect(login.text.contains("action=\"/authorize/login\""))
+            let done = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(try await Self.finish(c, done)["org_id"]?.stringValue == acme)
+        }
+        try await Self.run(editApp: { $0["organization_usage"] = "require"; $0["organization_require_behavior"] = "no_prompt" }) { _, c, _ in
+            let refused = try await AuthsimTestBrowser(c).get(Self.authorize(""))
+            #expect(refused.header("Location")?.contains("error=invalid_request") == true)
+        }
+    }
+
+    @Test func anInvitationSignsTheInviteeUpAsAMemberWithItsRolesOnce() async throws {
+        try await Self.run(action: Self.showOrganization) { app, c, token in
+            let acme = try Self.acmeId(app)
+            let invited = try await Self.json(
+                c, "POST", "organizations/\(acme)/invitations",
+                ["inviter": ["name": "Ann"], "invitee": ["email": "carol@example.com"], "client_id": .string(InProcess.appClient), "roles": ["admin"],
+                 "app_metadata": ["invited": true]], token: token)
+            #expect(invited.status == 201)
+            let url = try #require(invited.json["invitation_url"]?.stringValue)
+            #expect(url.hasPrefix(InProcess.callback + "?invitation="))
+            let query = try #require(URLComponents(string: url)?.queryItems)
+            let ticket = try #require(query.first { $0.name == "invitation" }?.value)
+            #expect(query.first { $0.name == "organization" }?.value == acme)
+            #expect(query.first { $0.name == "organization_name" }?.value == "acme")
+            let invitationId = try #require(invited.json["id"]?.stringValue)
+            #expect(try await Self.json(c, "GET", "organizations/\(acme)/invitations", token: token).json.arrayValue?.first?["id"]?.stringValue == invitationId)
+            #expect(try await Self.json(c, "GET", "organizations/\(acme)/invitations/\(invitationId)", token: token).json["invitee"]?["email"] == "carol@example.com")
+
+            // The app sends the invitee to /authorize with the ticket: no account yet, so the sign-up form.
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get(Self.authorize("&organization=\(acme)&invitation=\(ticket)"))
+            #expect(page.text.contains("action=\"/authorize/signup\""))
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let done = try await browser.submit("authorize/signup", ["tx": tx, "email": "carol@example.com", "password": "An0ther-Passw0rd!"])
+            let claims = try await Self.finish(c, done)
+            #expect(claims["org_id"]?.stringValue == acme)
+            #expect(claims["https://example.com/roles"]?.stringValue?.split(separator: ",").contains("admin") == true)
+            let carol = try #require(try await app.pipeline.store.user(login: "carol@example.com", connection: "Username-Password-Authentication"))
+            #expect(try await app.pipeline.member(organization: acme, userId: carol.userId)?.roles == ["admin"])
+            #expect(carol.appMetadata["invited"] == true)
+            // Accepted: gone, and the same ticket no longer opens a login.
+            #expect(try await Self.json(c, "GET", "organizations/\(acme)/invitations/\(invitationId)", token: token).status == 404)
+            let again = try await AuthsimTestBrowser(c).get(Self.authorize("&organization=\(acme)&invitation=\(ticket)"))
+            #expect(again.header("Location")?.contains("error=access_denied") == true)
+        }
+    }
+
+    @Test func anInvitationForAnotherEmailIsNotAccepted() async throws {
+        try await Self.run { app, c, token in
+            let acme = try Self.acmeId(app)
+            let invited = try await Self.json(
+                c, "POST", "organizations/\(acme)/invitations",
+                ["inviter": ["name": "Ann"], "invitee": ["email": "dave@example.com"], "client_id": .string(InProcess.appClient)], token: token)
+            let url = try #require(invited.json["invitation_url"]?.stringValue)
+            let ticket = try #require(URLComponents(string: url)?.queryItems?.first { $0.name == "invitation" }?.value)
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get(Self.authorize("&organization=\(acme)&invitation=\(ticket)"))
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            // Ann (who has an account) opens the invitation meant for Dave.
+            let login = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(login.header("Location")?.contains("error=access_denied") == true)
+            #expect(try await app.pipeline.member(organization: acme, userId: InProcess.ann) == nil)
+            // The invitation is still there for Dave; deleting it ends it.
+            let id = try #require(invited.json["id"]?.stringValue)
+            #expect(try await Self.json(c, "DELETE", "organizations/\(acme)/invitations/\(id)", token: token).status == 204)
+            #expect(try await Self.json(c, "DELETE", "organizations/\(acme)/invitations/\(id)", token: token).status == 404)
+        }
+    }
+
+    @Test func theSimulationAPITakesAnOrganizationFromTheModel() async throws {
+        try await Self.run(action: Self.showOrganization) { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let simulated = try await c.send("POST", "api/authsim/simulate", body: #"{"user": "ann@example.com", "organization": "acme"}"#, token: token)
+            #expect(simulated.status == 200)
+            #expect(simulated.json["outcome"] == "allowed")
+            #expect(simulated.json["idToken"]?["claims"]?["org_id"]?.stringValue == acme)
+            let outsider = try await c.send("POST", "api/authsim/simulate", body: #"{"user": "bob@example.com", "organization": "acme"}"#, token: token)
+            #expect(outsider.json["outcome"] == "denied")
+        }
+    }
+
+    @Test func deployCLIYAMLOrganizationsLoadAndAConnectionTheTenantLacksIsReported() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-org-yaml-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+            tenant:
+              friendly_name: orgs
+            clients:
+              - name: App
+                app_type: regular_web
+                callbacks: ['http://localhost/cb']
+                organization_usage: require
+            databases:
+              - name: db
+                strategy: auth0
+            organizations:
+              - name: wayne
+                display_name: Wayne Enterprises
+                metadata:
+                  city: Gotham
+                connections:
+                  - name: db
+                    assign_membership_on_login: true
+                  - name: missing-connection
+              - name: Bad Name
+            """.write(toFile: dir + "/tenant.yaml", atomically: true, encoding: .utf8)
+        let tenant = try TenantLoader.load(directory: dir)
+        let wayne = try #require(tenant.organization("wayne"))
+        #expect(wayne.displayName == "Wayne Enterprises")
+        #expect(wayne.metadata == ["city": "Gotham"])
+        #expect(wayne.connections.map(\.name) == ["db"])
+        #expect(wayne.connections.first?.assignMembershipOnLogin == true)
+        #expect(tenant.organizations.count == 1)
+        #expect(tenant.notices.contains { $0.message.contains("missing-connection") })
+        #expect(tenant.notices.contains { $0.message.contains("Bad Name") })
+        #expect(tenant.clients.first?.organizationUsage == "require")
+    }
+}
