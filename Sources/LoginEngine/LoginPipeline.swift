@@ -356,6 +356,7 @@ public final class LoginPipeline: Sendable {
                 metadataStored: stored, droppedClaims: tokens?.dropped ?? [], trace: trace, warnings: warnings, client: client.name,
                 connection: connection.name, protocolName: protocolName, durationMs: (monotonicSeconds() - started) * 1000,
                 traceId: traceId)
+            result.organization = login.organization?.id
             result.sessionChanges = LifetimeChanges(lifetimes?["session"])
             result.refreshTokenChanges = LifetimeChanges(lifetimes?["refreshToken"])
             if let tokens {
@@ -375,11 +376,19 @@ public final class LoginPipeline: Sendable {
 
         // An organization login: the organization, its connection and the membership are
         // checked (an invitation accepted) before the login counts and the scripts run.
-        var organizationRoles: [String] = []
+        var organizationRoles: [String]?
+        switch (client.organizationUsage, request.organization) {
+        case ("require", nil):
+            return finish(.denied, FlowError("invalid_request", "parameter organization must be provided: \(client.name) requires an organization"), user: login.user)
+        case ("deny", _?):
+            return finish(.denied, FlowError("invalid_request", "parameter organization is not allowed for \(client.name)"), user: login.user)
+        default: break
+        }
         if let ref = request.organization {
             let entered: Result<(Organization, roles: [String], user: UserProfile), OrganizationRefusal>
             do {
-                entered = try await enterOrganization(ref, invitation: request.invitation, user: login.user, stored: stored, connection: connection, in: tenant)
+                entered = try await enterOrganization(
+                    ref, invitation: request.invitation, user: login.user, stored: stored, connection: connection, in: tenant, assign: countLogin)
             } catch { throw .store(String(describing: error)) }
             switch entered {
             case .success(let (org, roles, user)):
@@ -406,7 +415,9 @@ public final class LoginPipeline: Sendable {
                 login.roles = request.roles ?? []
             }
         } catch { throw .store(String(describing: error)) }
-        for role in organizationRoles where !login.roles.contains(role) { login.roles.append(role) }
+        // In an organization, the roles are those the member has in it (Auth0: tenant-wide
+        // assignments do not apply); an inline user keeps the simulation's roles.
+        if let organizationRoles, stored { login.roles = organizationRoles }
         let user = login.user
         let environment = flowEnvironment(rev, inlineUser: stored ? nil : user, canned: request.cannedResponses)
         let canRedirect = !(LoginPipeline.nonInteractiveProtocols.contains(protocolName) || request.prompt == "none")
@@ -485,6 +496,12 @@ public final class LoginPipeline: Sendable {
                         user: after, trace: outcome.trace, warnings: outcome.warnings)
                 }
                 subject = p
+                // The tokens' organization must be the primary user's too.
+                if let org = login.organization, stored, try await member(organization: org.id, userId: p.userId) == nil {
+                    return finish(
+                        .denied, FlowError("access_denied", "the primary user '\(p.userId)' is not part of the '\(org.id)' organization"), user: after,
+                        trace: outcome.trace, warnings: outcome.warnings)
+                }
             } catch { throw .store(String(describing: error)) }
         }
 

@@ -4,15 +4,15 @@ import JSONCore
 import Tenant
 import Tokens
 
-/// A second factor a user enrolled: a TOTP app (`otp`; out-of-band factors are not simulated
-/// yet). Kept as a user-owned value of the store; the TOTP secret is never shown again after
-/// enrolment.
+/// A second factor a user enrolled: a TOTP app (`otp`), or an email address or phone number
+/// codes are sent to (`oob`, channel `email` or `sms`: the codes go to the daemon log). Kept as
+/// a user-owned value of the store; the TOTP secret is never shown again after enrolment.
 public struct MFAAuthenticator: Codable, Sendable, Equatable {
     public var id: String
     public var userId: String
     /// `otp` or `oob`.
     public var type: String
-    /// For `oob`: `email`.
+    /// For `oob`: `email` or `sms`.
     public var oobChannel: String?
     /// For `oob`: the address the codes go to.
     public var name: String?
@@ -31,7 +31,10 @@ public struct MFAAuthenticator: Codable, Sendable, Equatable {
             "type": .string(factor), "confirmed": .bool(confirmed), "created_at": .string(Timestamp.format(createdAt)),
         ]
         if let oobChannel { o["oob_channel"] = .string(oobChannel) }
-        if let name { o["name"] = .string(name); o["email"] = .string(name) }
+        if let name {
+            o["name"] = .string(name)
+            o[oobChannel == "sms" ? "phone_number" : "email"] = .string(name)
+        }
         if let lastAuthAt { o["last_auth_at"] = .string(Timestamp.format(lastAuthAt)) }
         return .object(o)
     }
@@ -39,8 +42,17 @@ public struct MFAAuthenticator: Codable, Sendable, Equatable {
     /// An enrolment not confirmed within an hour is forgotten.
     var keptUntil: Double { confirmed ? LoginPipeline.forever : createdAt + 3600 }
 
-    /// The factor's name in `event.user.enrolledFactors` and the Management API (`otp`, `email`).
-    public var factor: String { type == "otp" ? "otp" : (oobChannel ?? "email") }
+    /// The factor's name in `event.user.enrolledFactors`, the scripts' `challengeWith` and the
+    /// Management API (`otp`, `email`, `phone`).
+    public var factor: String { type == "otp" ? "otp" : oobChannel == "sms" ? "phone" : "email" }
+
+    /// The address a code goes to, shown masked (`a•••@example.com`, `•••1234`).
+    public var maskedAddress: String {
+        guard let name else { return "" }
+        if oobChannel == "sms" { return "•••" + name.suffix(4) }
+        guard let at = name.firstIndex(of: "@"), let first = name.first else { return "•••" }
+        return String(first) + "•••" + name[at...]
+    }
 }
 
 /// How a second factor was passed, for the flow that resumes after it.
@@ -105,12 +117,13 @@ extension LoginPipeline {
         return list.filter(\.confirmed).map { ["type": .string($0.factor)] }
     }
 
-    /// Starts an enrolment: a TOTP secret, or an email address for codes. Unconfirmed until its
-    /// first correct code; an earlier unconfirmed one of the same type is replaced.
-    public func addAuthenticator(userId: String, type: String, email: String? = nil) async throws -> MFAAuthenticator {
+    /// Starts an enrolment: a TOTP secret (`otp`), or an email address or phone number for codes
+    /// (`oob` with `channel` `email` or `sms`). Unconfirmed until its first correct code.
+    public func addAuthenticator(userId: String, type: String, channel: String? = nil, address: String? = nil) async throws -> MFAAuthenticator {
+        let oobChannel = type == "oob" ? (channel ?? "email") : nil
         let a = MFAAuthenticator(
-            id: (type == "otp" ? "totp|dev_" : "email|dev_") + String(randomHexID().prefix(16)), userId: userId, type: type,
-            oobChannel: type == "oob" ? "email" : nil, name: email, secret: type == "otp" ? TOTP.newSecret() : nil, confirmed: false,
+            id: (type == "otp" ? "totp" : oobChannel ?? "email") + "|dev_" + String(randomHexID().prefix(16)), userId: userId, type: type,
+            oobChannel: oobChannel, name: address, secret: type == "otp" ? TOTP.newSecret() : nil, confirmed: false,
             createdAt: Timestamp.now())
         try await store.putEphemeral(Self.authenticatorPrefix + a.id, Self.encode(a), expires: a.keptUntil, owner: userId)
         return a
@@ -137,17 +150,7 @@ extension LoginPipeline {
     public func verifyOTP(userId: String, code: String, enrolling: String? = nil) async throws -> MFAAuthenticator? {
         let now = Timestamp.now()
         let failures = Self.failuresPrefix + userId
-        // The attempt counts before the code is checked, in one atomic step: a burst of codes
-        // cannot all pass the lock before any failure is counted.
-        let allowed = try await store.modifyEphemeral(failures, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            let count = text.flatMap { Int($0) } ?? 0
-            guard count < Self.maximumFailures else { return (text.map { ($0, expires: now + Self.failureWindow) }, false) }
-            return ((String(count + 1), expires: now + Self.failureWindow), true)
-        }
-        guard allowed else {
-            logger.warning("second-factor codes refused: too many wrong ones", metadata: ["user": .string(userId)])
-            return nil
-        }
+        guard try await countAttempt(userId: userId, now: now) else { return nil }
         let all = try await authenticators(userId: userId).filter { $0.type == "otp" }
         let confirmed = all.filter(\.confirmed)
         let candidates = confirmed.isEmpty ? all.filter { $0.id == enrolling } : confirmed
@@ -169,6 +172,78 @@ extension LoginPipeline {
             }
         }
         return nil
+    }
+
+    /// Counts a code attempt of a user before the code is checked, in one atomic step (a burst of
+    /// codes cannot all pass the lock before any failure is counted); false once the user has
+    /// sent `maximumFailures` wrong codes in the window. A correct code clears the count.
+    func countAttempt(userId: String, now: Double) async throws -> Bool {
+        let allowed = try await store.modifyEphemeral(Self.failuresPrefix + userId, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
+            let count = text.flatMap { Int($0) } ?? 0
+            guard count < Self.maximumFailures else { return (text.map { ($0, expires: now + Self.failureWindow) }, false) }
+            return ((String(count + 1), expires: now + Self.failureWindow), true)
+        }
+        if !allowed { logger.warning("second-factor codes refused: too many wrong ones", metadata: ["user": .string(userId)]) }
+        return allowed
+    }
+
+    static let oobPrefix = "mfa_oob:"
+    /// How long an emailed or texted code is good for (as Auth0's: five minutes).
+    public static let oobLifetime: Double = 300
+
+    /// A code sent to an out-of-band authenticator, kept under the hash of the `oob_code` the
+    /// application (or the page) holds; good once.
+    public struct OOBChallenge: Codable, Sendable {
+        public var authenticatorId: String
+        public var userId: String
+        public var code: String
+        public var to: String
+        public var channel: String
+        public var expires: Double
+    }
+
+    /// Sends a 6-digit code to an email or phone authenticator (there is no mail or SMS here: it
+    /// goes to the daemon log, and `GET /api/authsim/mfa/code` shows it); returns the `oob_code`
+    /// that names the challenge.
+    public func sendOOBCode(_ a: MFAAuthenticator) async throws -> String {
+        let oob = OpaqueToken.new()
+        let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
+        let now = Timestamp.now()
+        let challenge = OOBChallenge(authenticatorId: a.id, userId: a.userId, code: code, to: a.name ?? "", channel: a.oobChannel ?? "email", expires: now + Self.oobLifetime)
+        try await store.putEphemeral(Self.oobPrefix + OpaqueToken.hash(oob), try Self.encoded(challenge), expires: challenge.expires, owner: a.userId)
+        logger.notice("second-factor code for \(challenge.to) (\(challenge.channel)): \(code)")
+        return oob
+    }
+
+    /// The user's pending out-of-band codes, newest last (`GET /api/authsim/mfa/code`).
+    public func pendingOOBCodes(userId: String) async throws -> [OOBChallenge] {
+        let list: [OOBChallenge] = try await owned(userId, prefix: Self.oobPrefix)
+        return list.sorted { $0.expires < $1.expires }
+    }
+
+    /// Checks the code (`binding_code`) of the challenge `oobCode` names: it must be this user's,
+    /// for a confirmed authenticator or the one this login is enrolling, and is good once. Counts
+    /// against the same limit as TOTP codes. Returns the authenticator, now confirmed.
+    public func verifyOOB(userId: String, oobCode: String, bindingCode: String, enrolling: String? = nil) async throws -> MFAAuthenticator? {
+        let now = Timestamp.now()
+        guard try await countAttempt(userId: userId, now: now) else { return nil }
+        let key = Self.oobPrefix + OpaqueToken.hash(oobCode)
+        guard let challenge: OOBChallenge = try await kept(key), challenge.userId == userId,
+            let a = await authenticator(userId: userId, id: challenge.authenticatorId), a.confirmed || a.id == enrolling,
+            OpaqueToken.constantTimeEquals(challenge.code, bindingCode.filter { !$0.isWhitespace })
+        else { return nil }
+        // Single use, across daemons: whoever takes it passes.
+        guard try await store.takeEphemeral(key, now: now) != nil else { return nil }
+        let confirmed = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
+            guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
+            cur.confirmed = true
+            cur.lastAuthAt = now
+            return ((Self.encode(cur), expires: cur.keptUntil), cur)
+        }
+        guard let confirmed else { return nil }
+        _ = try await store.takeEphemeral(Self.failuresPrefix + userId, now: now)
+        try await markEnrolled(userId: userId)
+        return confirmed
     }
 
     /// Auth0 shows an enrolled user's `multifactor: ["guardian"]`.

@@ -158,7 +158,9 @@ extension LoginPipeline {
     /// and the user is a member, becomes one by accepting `invitation` (the invited email's user,
     /// once) or by the connection's `assign_membership_on_login`. An inline user (a simulation's
     /// profile that is not stored) is taken as a member with the simulation's roles.
-    func enterOrganization(_ ref: String, invitation ticket: String?, user: UserProfile, stored: Bool, connection: Connection, in tenant: Tenant)
+    /// `assign`: an interactive login, which `assign_membership_on_login` may make a member (a
+    /// silent login or a refresh-token exchange never re-adds a member who was removed).
+    func enterOrganization(_ ref: String, invitation ticket: String?, user: UserProfile, stored: Bool, connection: Connection, in tenant: Tenant, assign: Bool)
         async throws -> Result<(Organization, roles: [String], user: UserProfile), OrganizationRefusal>
     {
         var user = user
@@ -170,9 +172,11 @@ extension LoginPipeline {
                 error: "invalid_request", description: "the connection '\(connection.name)' is not enabled for the organization '\(org.name)'"))
         }
         guard stored else { return .success((org, [], user)) }
-        if let ticket {
-            guard let invitation = try await invitation(organization: org.id, ticket: ticket) else {
-                return .failure(OrganizationRefusal(error: "access_denied", description: "the invitation is not valid (unknown, expired or already accepted)"))
+        // An invitation already accepted (by this login before it paused for a second factor or a
+        // redirect, say) leaves the membership check below to decide.
+        if let ticket, let invitation = try await invitation(organization: org.id, ticket: ticket) {
+            if let only = invitation.connectionId, only != connection.id {
+                return .failure(OrganizationRefusal(error: "access_denied", description: "the invitation is for another connection"))
             }
             guard let email = user.email, email.lowercased() == invitation.inviteeEmail.lowercased() else {
                 return .failure(OrganizationRefusal(error: "access_denied", description: "the invitation was sent to another email address"))
@@ -194,7 +198,10 @@ extension LoginPipeline {
             }
         }
         if let m = try await member(organization: org.id, userId: user.userId) { return .success((org, m.roles, user)) }
-        if enabled.assignMembershipOnLogin {
+        if ticket != nil {
+            return .failure(OrganizationRefusal(error: "access_denied", description: "the invitation is not valid (unknown, expired or already accepted)"))
+        }
+        if enabled.assignMembershipOnLogin, assign {
             try await addMembers(organization: org.id, userIds: [user.userId])
             return .success((org, [], user))
         }

@@ -41,6 +41,8 @@ public struct SimulationResult: Sendable {
     /// A second factor the login still needs: an action paused for it (outcome `redirect`), or
     /// the scripts asked for it at the end (outcome `allowed`, tokens held until it is passed).
     public var mfa: MFARequirement?
+    /// The organization the login was in (its id), as checked before the scripts ran.
+    public var organization: String?
     /// What the scripts asked of the login's session (`api.session.*`).
     public var sessionChanges: LifetimeChanges?
     /// What the scripts asked of the refresh token being exchanged (`api.refreshToken.*`).
@@ -78,6 +80,7 @@ public struct SimulationResult: Sendable {
             "accessToken": accessToken?.json ?? .null,
             "multifactor": multifactor ?? .null,
             "mfaRequired": mfa?.json ?? .null,
+            "organization": organization.map(JSONValue.string) ?? .null,
             "redirect": redirect ?? .null,
             "persisted": [
                 "app_metadata": .object(persistedAppMetadata), "user_metadata": .object(persistedUserMetadata),

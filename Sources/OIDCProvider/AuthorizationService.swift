@@ -18,6 +18,13 @@ public final class AuthorizationService: Sendable {
     static let codeLifetime: Double = 60
     static let transactionLifetime: Double = 600
 
+    /// The federated connections a login page links: an organization's (those shown as
+    /// buttons), else nil (every one of the tenant's).
+    func federatedButtons(_ p: Parameters) -> [String]? {
+        guard let org = p.organization.flatMap(pipeline.tenant.organization) else { return nil }
+        return org.connections.filter { e in e.showAsButton && pipeline.tenant.connection(named: e.name).map(Self.isFederated) == true }.map(\.name)
+    }
+
     public init(pipeline: LoginPipeline) {
         self.pipeline = pipeline
         self.oauth = OAuthService(pipeline: pipeline)
@@ -32,7 +39,9 @@ public final class AuthorizationService: Sendable {
     /// What the browser gets next.
     public enum Step: Sendable {
         /// Render the login page for this transaction.
-        case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?)
+        /// `federated`: the social and enterprise connections the page links (an organization's
+        /// enabled ones that show as buttons; nil: the tenant's).
+        case login(transaction: String, client: Client, connection: String, loginHint: String?, error: String?, federated: [String]? = nil)
         /// Send the browser to a script's redirect target, remembering it with a cookie.
         case suspend(String, browser: String)
         /// Render a simulated upstream IdP's page: pick one of its users (or paste a profile).
@@ -56,7 +65,8 @@ public final class AuthorizationService: Sendable {
         /// The organization prompt: the login asks which organization (a client that requires one).
         case organization(transaction: String, client: Client, error: String?)
         /// The second-factor page (`/mfa`): a challenge, or an enrolment when the user has no factor yet.
-        case mfa(state: String, enrollment: MFAEnrollment?, error: String?)
+        /// `sentTo`: an email or phone factor's code was sent there (masked).
+        case mfa(state: String, enrollment: MFAEnrollment?, error: String?, sentTo: String? = nil)
         /// Show an error page: redirecting would be unsafe (unknown client, unregistered redirect_uri).
         case invalid(String)
         /// Refuse a form or page that failed the anti-forgery check (403; see `BrowserBinding`).

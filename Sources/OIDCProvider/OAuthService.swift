@@ -32,7 +32,7 @@ public struct OAuthService: Sendable {
     static let passwordlessGrant = "http://auth0.com/oauth/grant-type/passwordless/otp"
     public static let supportedGrants = [
         "authorization_code", "password", passwordRealmGrant, passwordlessGrant, "client_credentials", "refresh_token", tokenExchangeGrant,
-        mfaOTPGrant, AuthorizationService.deviceGrant,
+        mfaOTPGrant, mfaOOBGrant, AuthorizationService.deviceGrant,
     ]
 
     var tenant: Tenant { pipeline.tenant }

@@ -23,6 +23,7 @@ extension OAuthService {
             if e.kind == .userBlocked { throw OAuthError(403, "invalid_grant", e.description) }
             switch e.error {
             case "invalid_grant": throw OAuthError(403, "invalid_grant", e.description)
+            case "invalid_request": throw OAuthError(400, "invalid_request", e.description)
             case "unauthorized": throw OAuthError(401, "unauthorized", e.description)
             case "interaction_required": throw OAuthError(400, "interaction_required", e.description)
             case "server_error": throw OAuthError(500, "server_error", e.description)

@@ -268,16 +268,16 @@ struct AuthorizeRoutes: RouteGroup {
             return LoginPage.error(message, status: .badRequest)
         case .forbidden(let message):
             return LoginPage.error(message, status: .forbidden)
-        case .mfa(let state, let enrollment, let error):
-            return LoginPage.mfa(state: state, enrollment: enrollment, error: error)
+        case .mfa(let state, let enrollment, let error, let sentTo):
+            return LoginPage.mfa(state: state, enrollment: enrollment, error: error, sentTo: sentTo)
         case .activate(let userCode, let error):
             return LoginPage.activate(userCode: userCode, formToken: browser.map { BrowserBinding.formToken(transaction: "activate", browser: $0) } ?? "", error: error)
         case .message(let text):
             return LoginPage.message(text)
         case .deviceFailed(_, _, let description):
             return LoginPage.error(description, status: .badRequest)
-        case .login(let tx, let client, let connection, let hint, let error):
-            let federated = authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
+        case .login(let tx, let client, let connection, let hint, let error, let buttons):
+            let federated = buttons ?? authorization.pipeline.tenant.connections.filter(AuthorizationService.isFederated).map(\.name)
             return LoginPage.form(
                 transaction: tx, formToken: token(tx), client: client, connection: connection, loginHint: hint, error: error, federated: federated)
         case .organization(let tx, let client, let error):
@@ -538,8 +538,9 @@ enum LoginPage {
     }
 
     /// The second-factor page: the enrolment (secret and `otpauth://` link) or the challenge.
-    static func mfa(state: String, enrollment: AuthorizationService.MFAEnrollment?, error: String?) -> Response {
+    static func mfa(state: String, enrollment: AuthorizationService.MFAEnrollment?, error: String?, sentTo: String? = nil) -> Response {
         var body = enrollment == nil ? "<h1>Verify it is you</h1><p>Enter the code your authenticator app shows.</p>" : "<h1>Secure your account</h1>"
+        if let sentTo { body = "<h1>Verify it is you</h1><p id=\"mfa-sent\">We sent a code to \(escape(sentTo)). Enter it below.</p>" }
         if let e = enrollment {
             body += """
                 <p>Add this account to an authenticator app (Google Authenticator, 1Password, Auth0 Guardian…): scan the code, \

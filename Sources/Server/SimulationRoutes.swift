@@ -96,6 +96,20 @@ struct SimulationRoutes: RouteGroup {
                 "client_id": .string(code.clientId), "expires_at": .string(Timestamp.format(code.expires)),
             ])
         }
+        // The latest second-factor code sent by email or SMS to a user (there is no mail or SMS here).
+        router.get("api/authsim/mfa/code") { request, _ -> Response in
+            if let denied = unauthorized(request) { return denied }
+            guard let userId = request.uri.queryParameters["user_id"].map(String.init) else {
+                return HTTPJSON.error(.badRequest, "give ?user_id=", errorCode: "invalid_query_string")
+            }
+            guard let code = (try? await pipeline.pendingOOBCodes(userId: userId))?.last else {
+                return HTTPJSON.error(.notFound, "No second-factor code is pending for \(userId)", errorCode: "inexistent_code")
+            }
+            return HTTPJSON.response([
+                "code": .string(code.code), "channel": .string(code.channel), "to": .string(code.to), "authenticator_id": .string(code.authenticatorId),
+                "expires_at": .string(Timestamp.format(code.expires)),
+            ])
+        }
         router.post("api/authsim/simulate") { request, _ -> Response in
             let body: JSONValue
             switch await authorizedBody(request) {

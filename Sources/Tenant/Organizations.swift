@@ -27,10 +27,11 @@ public struct Organization: Sendable, Equatable {
         /// A user who logs in through this connection becomes a member at that login.
         public var assignMembershipOnLogin: Bool
         public var showAsButton: Bool
-        /// Users may sign up through this connection in the organization's login (database connections).
+        /// Users may sign up through this connection in the organization's login (database
+        /// connections, with `assign_membership_on_login`; off by default, as in Auth0).
         public var isSignupEnabled: Bool
 
-        public init(name: String, assignMembershipOnLogin: Bool = false, showAsButton: Bool = true, isSignupEnabled: Bool = true) {
+        public init(name: String, assignMembershipOnLogin: Bool = false, showAsButton: Bool = true, isSignupEnabled: Bool = false) {
             self.name = name
             self.assignMembershipOnLogin = assignMembershipOnLogin
             self.showAsButton = showAsButton
@@ -124,7 +125,7 @@ public struct Organization: Sendable, Equatable {
                 guard !enabled.contains(where: { $0.name == c.name }) else { continue }
                 enabled.append(EnabledConnection(
                     name: c.name, assignMembershipOnLogin: item["assign_membership_on_login"]?.boolValue ?? false,
-                    showAsButton: item["show_as_button"]?.boolValue ?? true, isSignupEnabled: item["is_signup_enabled"]?.boolValue ?? true))
+                    showAsButton: item["show_as_button"]?.boolValue ?? true, isSignupEnabled: item["is_signup_enabled"]?.boolValue ?? false))
             }
             if out.contains(where: { $0.name == name || $0.id == id }) {
                 notices.append(TenantNotice(file: rel, message: "a second organization named '\(name)' (or with id \(id)): not used"))
@@ -141,10 +142,11 @@ public struct Organization: Sendable, Equatable {
 extension Client {
     /// `organization_usage`: `deny` (the default: no organization logins), `allow` or `require`.
     public var organizationUsage: String { raw["organization_usage"]?.stringValue ?? "deny" }
-    /// `organization_require_behavior` when organizations are required: `no_prompt` (the app
-    /// must send `organization`), `pre_login_prompt` (the default: the login asks for the
-    /// organization's name first) or `post_login_prompt` (the user picks one of theirs after logging in).
-    public var organizationRequireBehavior: String { raw["organization_require_behavior"]?.stringValue ?? "pre_login_prompt" }
+    /// `organization_require_behavior` when organizations are required: `no_prompt` (the
+    /// default, as in Auth0: the app must send `organization`), `pre_login_prompt` (the login asks
+    /// for the organization's name first) or `post_login_prompt` (Auth0 lets the user pick one of
+    /// theirs after the credentials; authsim asks before them too).
+    public var organizationRequireBehavior: String { raw["organization_require_behavior"]?.stringValue ?? "no_prompt" }
 }
 
 extension Tenant {
@@ -154,9 +156,11 @@ extension Tenant {
     }
 
     /// Whether `org_name` goes into tokens and organizations may be named by name at
-    /// `/authorize`: the tenant flag `allow_organization_name_in_authentication_api`, on unless
-    /// `tenant.json`'s `flags` turns it off.
+    /// `/authorize` and the token endpoint: the tenant setting
+    /// `allow_organization_name_in_authentication_api` (`tenant.json`, also read under `flags`),
+    /// off by default as in Auth0.
     public var organizationNamesInTokens: Bool {
-        tenantDocument["flags"]?["allow_organization_name_in_authentication_api"]?.boolValue ?? true
+        tenantDocument["allow_organization_name_in_authentication_api"]?.boolValue
+            ?? tenantDocument["flags"]?["allow_organization_name_in_authentication_api"]?.boolValue ?? false
     }
 }

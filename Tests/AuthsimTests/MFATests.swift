@@ -17,7 +17,7 @@ import Tokens
     /// The sample tenant with a rule that asks for MFA (when `rule`), and an action (when given).
     static func tenant(rule: Bool, remember: Bool = false, action: String? = nil) throws -> String {
         let dir = try sampleTenantCopy()
-        try editSampleApp(in: dir) { $0["grant_types"] = .array(($0["grant_types"]?.arrayValue ?? []) + ["http://auth0.com/oauth/grant-type/mfa-otp"]) }
+        try editSampleApp(in: dir) { $0["grant_types"] = .array(($0["grant_types"]?.arrayValue ?? []) + ["http://auth0.com/oauth/grant-type/mfa-otp", "http://auth0.com/oauth/grant-type/mfa-oob"]) }
         if rule {
             try "function (user, context, callback) { context.multifactor = { provider: 'any', allowRememberBrowser: \(remember) }; callback(null, user, context); }"
                 .write(toFile: dir + "/rules/require-mfa.js", atomically: true, encoding: .utf8)
@@ -91,7 +91,7 @@ import Tokens
     @Test func everyGrantAsksAndEnrolmentsAndFailuresAreBoundToTheUser() async throws {
         try await Self.run(rule: false, action: """
             exports.onExecutePostLogin = async (event, api) => {
-              if (event.user.app_metadata.phone) api.authentication.challengeWith({ type: 'phone' });
+              if (event.user.app_metadata.push) api.authentication.challengeWith({ type: 'push-notification' });
               else if (event.transaction && event.user.app_metadata.step_up) api.multifactor.enable('any');
             };
             """) { app, c in
@@ -100,7 +100,7 @@ import Tokens
             let asked = try await c.form("oauth/token", ["grant_type": "refresh_token", "client_id": Self.app, "client_secret": Self.secret, "refresh_token": refresh])
             #expect(asked.status == 403)
             #expect(asked.json["error"] == "mfa_required")
-            #expect(asked.json["mfa_requirements"] == ["enroll": [["type": "otp"]]])
+            #expect(asked.json["mfa_requirements"] == ["enroll": [["type": "otp"], ["type": "email"], ["type": "phone"]]])
 
             // Two logins enrolling at once: each may confirm only its own secret.
             let one = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
@@ -129,10 +129,107 @@ import Tokens
             #expect(try await Self.otpGrant(c, locked, try good()).json["error_description"] == "Invalid otp_code.")
 
             // A factor authsim does not simulate.
-            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["phone": true], user: nil)
-            let phone = try await Self.passwordGrant(c)
-            #expect(phone.json["error"] == "access_denied")
-            #expect(phone.json["error_description"]?.stringValue?.contains("phone") == true)
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["push": true], user: nil)
+            let push = try await Self.passwordGrant(c)
+            #expect(push.json["error"] == "access_denied")
+            #expect(push.json["error_description"]?.stringValue?.contains("push-notification") == true)
+        }
+    }
+
+    static func oobGrant(_ c: AuthsimTestClient, _ mfaToken: String, _ oobCode: String, _ code: String) async throws -> AuthsimTestResponse {
+        try await c.form(
+            "oauth/token",
+            ["grant_type": "http://auth0.com/oauth/grant-type/mfa-oob", "client_id": app, "client_secret": secret, "mfa_token": mfaToken, "oob_code": oobCode,
+             "binding_code": code])
+    }
+
+    /// The code the daemon "sent" (there is no mail or SMS: the log, and this API).
+    static func sentCode(_ c: AuthsimTestClient, _ app: AuthsimTestApp, to userId: String = InProcess.ann) async throws -> JSONValue {
+        let res = try await c.send(.get, "api/authsim/mfa/code?user_id=\(userId.replacingOccurrences(of: "|", with: "%7C"))", token: try app.managementToken())
+        #expect(res.status == 200)
+        return res.json
+    }
+
+    @Test func emailAndSMSFactorsThroughTheMFAAPIAndTheMFAOOBGrant() async throws {
+        let email = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: 'email' }); };"
+        try await Self.run(rule: false, action: email) { app, c in
+            let first = try await Self.passwordGrant(c)
+            #expect(first.json["error"] == "mfa_required")
+            let mfaToken = try #require(first.json["mfa_token"]?.stringValue)
+            let bearer = ["Authorization": "Bearer " + mfaToken]
+            // The action asked for email: a TOTP app is not what it wants.
+            let otp = try await c.send(.post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: bearer)
+            #expect(otp.status == 403)
+            let associate = try await c.send(
+                .post, "mfa/associate", body: #"{"authenticator_types": ["oob"], "oob_channels": ["email"]}"#, contentType: "application/json", headers: bearer)
+            #expect(associate.status == 200)
+            #expect(associate.json["oob_channel"] == "email")
+            #expect(associate.json["binding_method"] == "prompt")
+            let oobCode = try #require(associate.json["oob_code"]?.stringValue)
+            let sent = try await Self.sentCode(c, app)
+            #expect(sent["to"] == "ann@example.com")
+            let code = try #require(sent["code"]?.stringValue)
+            #expect(code.count == 6)
+            let wrong = try await Self.oobGrant(c, mfaToken, oobCode, code == "000000" ? "111111" : "000000")
+            #expect(wrong.status == 403)
+            #expect(wrong.json["error_description"] == "Invalid binding_code.")
+            let done = try await Self.oobGrant(c, mfaToken, oobCode, code)
+            #expect(done.status == 200)
+            let idToken = try JWT.decode(try #require(done.json["id_token"]?.stringValue))
+            #expect(idToken.claims["amr"] == ["mfa"])
+            // The code was good once; the factor is now the user's.
+            #expect(try await Self.oobGrant(c, mfaToken, oobCode, code).status == 403)
+            let factors = try await app.pipeline.authenticators(userId: InProcess.ann)
+            #expect(factors.map(\.factor) == ["email"])
+            #expect(factors.first?.confirmed == true)
+
+            // Next login: a challenge by email (a new code), answered with the mfa-oob grant.
+            let second = try await Self.passwordGrant(c)
+            #expect(second.json["mfa_requirements"] == ["challenge": [["type": "email"]]])
+            let token2 = try #require(second.json["mfa_token"]?.stringValue)
+            let challenge = try await c.form("mfa/challenge", ["client_id": Self.app, "client_secret": Self.secret, "mfa_token": token2, "challenge_type": "oob"])
+            #expect(challenge.json["challenge_type"] == "oob")
+            let oob2 = try #require(challenge.json["oob_code"]?.stringValue)
+            let code2 = try #require(try await Self.sentCode(c, app)["code"]?.stringValue)
+            #expect(try await Self.oobGrant(c, token2, oob2, code2).status == 200)
+        }
+        // SMS: a phone number in E.164 form; the factor is `phone`.
+        let phone = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: 'phone' }); };"
+        try await Self.run(rule: false, action: phone) { app, c in
+            let mfaToken = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            let bearer = ["Authorization": "Bearer " + mfaToken]
+            let bad = try await c.send(
+                .post, "mfa/associate", body: #"{"authenticator_types": ["oob"], "oob_channels": ["sms"], "phone_number": "555"}"#, contentType: "application/json", headers: bearer)
+            #expect(bad.status == 400)
+            let associate = try await c.send(
+                .post, "mfa/associate", body: #"{"authenticator_types": ["oob"], "oob_channels": ["sms"], "phone_number": "+15551234567"}"#, contentType: "application/json",
+                headers: bearer)
+            let oobCode = try #require(associate.json["oob_code"]?.stringValue)
+            let sent = try await Self.sentCode(c, app)
+            #expect(sent["channel"] == "sms")
+            #expect(try await Self.oobGrant(c, mfaToken, oobCode, try #require(sent["code"]?.stringValue)).status == 200)
+            #expect(try await app.pipeline.authenticators(userId: InProcess.ann).map(\.factor) == ["phone"])
+        }
+    }
+
+    @Test func theBrowserSendsAnEmailCodeWhenTheActionAsksForEmail() async throws {
+        let email = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: 'email' }); };"
+        try await Self.run(rule: false, action: email) { app, c in
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get("authorize?response_type=code&client_id=\(Self.app)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let login = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            let mfaPath = String(try #require(login.header("Location")).dropFirst())
+            let challenge = try await browser.get(mfaPath)
+            #expect(challenge.text.contains("We sent a code to a•••@example.com"))
+            // Loading the page again sends no second code.
+            let code = try #require(try await Self.sentCode(c, app)["code"]?.stringValue)
+            _ = try await browser.get(mfaPath)
+            #expect(try await app.pipeline.pendingOOBCodes(userId: InProcess.ann).count == 1)
+            let state = try #require(AuthsimTestBrowser.hidden("state", in: challenge.text))
+            let done = try await browser.submit("mfa", ["state": state, "code": code])
+            #expect(done.header("Location")?.hasPrefix(InProcess.callback + "?code=") == true, "\(done.header("Location") ?? done.text)")
+            #expect(try await app.pipeline.authenticators(userId: InProcess.ann).map(\.factor) == ["email"])
         }
     }
 

@@ -119,6 +119,11 @@ import Tokens
 
             #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token).status == 204)
             #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": ["auth0|nobody"]], token: token).status == 404)
+            // A role assigned tenant-wide does not apply in the organization (Auth0: its own roles do).
+            let adminId = try #require(app.pipeline.tenant.roles.first { $0.name == "admin" }).id
+            _ = try await Self.json(c, "POST", "users/\(InProcess.annPath)/roles", ["roles": [.string(adminId)]], token: token)
+            let tenantRoleOnly = try JWT.decode(try #require(try await Self.password(c, organization: acme).json["id_token"]?.stringValue)).claims
+            #expect(tenantRoleOnly["https://example.com/roles"] == "")
             #expect(try await Self.json(c, "POST", "organizations/\(acme)/members/\(InProcess.annPath)/roles", ["roles": ["admin"]], token: token).status == 204)
             let members = try await Self.json(c, "GET", "organizations/\(acme)/members?fields=roles", token: token)
             #expect(members.json.arrayValue?.first?["user_id"]?.stringValue == InProcess.ann)
@@ -147,7 +152,7 @@ import Tokens
             let outside = try JWT.decode(try #require(try await Self.password(c, organization: nil).json["id_token"]?.stringValue)).claims
             #expect(outside["org_id"] == nil)
             #expect(outside["https://example.com/org"] == "none")
-            #expect(outside["https://example.com/roles"]?.stringValue?.split(separator: ",").contains("admin") != true)
+            #expect(outside["https://example.com/roles"] == "admin", "outside the organization the tenant-wide role applies")
 
             // An unknown organization, and a client that may not use organizations.
             #expect(try await Self.password(c, organization: "org_doesnotexist000").json["error"] == "invalid_request")
@@ -202,6 +207,14 @@ import Tokens
             let browser = AuthsimTestBrowser(c)
             let page = try await browser.get(Self.authorize("&organization=acme"))
             #expect(page.header("Location")?.contains("error=invalid_request") == true)
+            // Its logins cannot be moved into an organization through the prompt's form either.
+            let plain = try await browser.get(Self.authorize(""))
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: plain.text))
+            #expect(try await browser.submit("authorize/organization", ["tx": tx, "organization": "acme"]).status == 400)
+            // Nor through a simulation.
+            let token = try app.managementToken()
+            let simulated = try await c.send("POST", "api/authsim/simulate", body: #"{"user": "ann@example.com", "organization": "acme"}"#, token: token)
+            #expect(simulated.json["error"]?["error"] == "invalid_request")
         }
     }
 
@@ -232,6 +245,13 @@ import Tokens
             let claims = try await Self.finish(c, login)
             #expect(claims["org_id"]?.stringValue == acme)
             #expect(claims["org_name"] == "acme")
+            // Sign-up is off for the organization's connection (Auth0's default): no account is made.
+            let other = AuthsimTestBrowser(c)
+            let start = try await other.get(Self.authorize("&organization=acme&prompt=login"))
+            let tx2 = try #require(AuthsimTestBrowser.hidden("tx", in: start.text))
+            let signup = try await other.submit("authorize/signup", ["tx": tx2, "email": "eve@example.com", "password": "Eve-Passw0rd-1"])
+            #expect(signup.text.contains("Sign-up is not enabled for this organization"))
+            #expect(try await app.pipeline.store.user(login: "eve@example.com", connection: "Username-Password-Authentication") == nil)
             // The SSO session: a later authorize in the organization is silent, and still checked.
             let silent = try await browser.get(Self.authorize("&organization=\(acme)"))
             #expect(try await Self.finish(c, silent)["org_id"]?.stringValue == acme)
@@ -242,15 +262,22 @@ import Tokens
     }
 
     @Test func aClientThatRequiresAnOrganizationAsksForIt() async throws {
-        try await Self.run(editApp: { $0["organization_usage"] = "require" }) { app, c, token in
+        try await Self.run(editApp: { $0["organization_usage"] = "require"; $0["organization_require_behavior"] = "pre_login_prompt" }) { app, c, token in
             let acme = try Self.acmeId(app)
             _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
             #expect(try await Self.password(c, organization: nil).json["error"] == "invalid_request")
+            // The simulation API too: the client requires one.
+            let simulated = try await c.send("POST", "api/authsim/simulate", body: #"{"user": "ann@example.com"}"#, token: token)
+            #expect(simulated.json["error"]?["error"] == "invalid_request")
             let browser = AuthsimTestBrowser(c)
             let prompt = try await browser.get(Self.authorize(""))
             #expect(prompt.status == 200)
             #expect(prompt.text.contains("action=\"/authorize/organization\""))
             let tx = try #require(AuthsimTestBrowser.hidden("tx", in: prompt.text))
+            // Skipping the prompt (posting the credentials, or the sign-up form, straight away) only shows it again.
+            let skipped = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(skipped.text.contains("action=\"/authorize/organization\""))
+            #expect(try await browser.get("authorize/signup?tx=\(tx)").text.contains("action=\"/authorize/organization\""))
             let unknown = try await browser.submit("authorize/organization", ["tx": tx, "organization": "initech"])
             #expect(unknown.text.contains("No organization is called initech"))
             let login = try await browser.submit("authorize/organization", ["tx": tx, "organization": "acme"])
@@ -258,9 +285,12 @@ import Tokens
             let done = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
             #expect(try await Self.finish(c, done)["org_id"]?.stringValue == acme)
         }
-        try await Self.run(editApp: { $0["organization_usage"] = "require"; $0["organization_require_behavior"] = "no_prompt" }) { _, c, _ in
-            let refused = try await AuthsimTestBrowser(c).get(Self.authorize(""))
-            #expect(refused.header("Location")?.contains("error=invalid_request") == true)
+        // no_prompt, Auth0's default: the application must send one.
+        for behavior: JSONValue? in ["no_prompt", nil] {
+            try await Self.run(editApp: { $0["organization_usage"] = "require"; $0["organization_require_behavior"] = behavior }) { _, c, _ in
+                let refused = try await AuthsimTestBrowser(c).get(Self.authorize(""))
+                #expect(refused.header("Location")?.contains("error=invalid_request") == true)
+            }
         }
     }
 
@@ -287,6 +317,8 @@ import Tokens
             let page = try await browser.get(Self.authorize("&organization=\(acme)&invitation=\(ticket)"))
             #expect(page.text.contains("action=\"/authorize/signup\""))
             let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let otherEmail = try await browser.submit("authorize/signup", ["tx": tx, "email": "mallory@example.com", "password": "An0ther-Passw0rd!"])
+            #expect(otherEmail.text.contains("the email address the invitation was sent to"))
             let done = try await browser.submit("authorize/signup", ["tx": tx, "email": "carol@example.com", "password": "An0ther-Passw0rd!"])
             let claims = try await Self.finish(c, done)
             #expect(claims["org_id"]?.stringValue == acme)

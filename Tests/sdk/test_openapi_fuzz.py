@@ -43,7 +43,7 @@ def test_management_and_simulation_apis_under_schemathesis():
         summary = [line for line in run.stdout.splitlines() if "generated" in line or "passed" in line or "failed" in line]
         print("\n".join(summary))
         assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-        assert "89 selected" in run.stdout
+        assert "90 selected" in run.stdout
         # The daemon is still healthy afterwards.
         with urllib.request.urlopen(d.base + "/healthz") as r:
             assert json.load(r)["status"] == "ok"

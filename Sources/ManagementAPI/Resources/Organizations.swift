@@ -111,7 +111,16 @@ extension ManagementService {
                 org.metadata = metadata
             }
             savedId = org.id
-            return [org.file: org.fileText]
+            // The file is named after the organization: a rename moves it. A file of that name
+            // that is not this organization's (another one's, or one the loader skipped) is not
+            // overwritten.
+            let file = "organizations/\(org.name).json"
+            if file != org.file, tenant.organizations.contains(where: { $0.file == file }) || tenant.unsimulatedFiles[file] != nil {
+                throw ManagementError(409, "The file \(file) already exists in the tenant.", "conflict")
+            }
+            var files: [String: String?] = [file: org.fileText]
+            if id != nil, org.file != file { files[org.file] = .some(nil) }
+            return files
         }
         return organizationJSON(try organization(savedId))
     }
@@ -157,6 +166,9 @@ extension ManagementService {
         if let v = o["assign_membership_on_login"]?.boolValue { e.assignMembershipOnLogin = v }
         if let v = o["show_as_button"]?.boolValue { e.showAsButton = v }
         if let v = o["is_signup_enabled"]?.boolValue { e.isSignupEnabled = v }
+        if e.isSignupEnabled, !e.assignMembershipOnLogin || !connection.isDatabase {
+            throw .invalidBody("is_signup_enabled needs assign_membership_on_login, on a database connection")
+        }
         if let index { org.connections[index] = e } else { org.connections.append(e) }
     }
 

@@ -109,7 +109,9 @@ extension AuthorizationService {
     /// login form. An organization login uses the organization's connections.
     func firstPage(_ tx: String, _ p: Parameters, client: Client) async -> Step {
         let tenant = pipeline.tenant
-        guard let name = loginConnection(p) else {
+        let invitation: OrganizationInvitation? =
+            if let org = p.organization, let ticket = p.invitation { try? await pipeline.invitation(organization: org, ticket: ticket) } else { nil }
+        guard let name = loginConnection(p, invitationConnection: invitation?.connectionId) else {
             return errorRedirect(p, "invalid_request", "the organization \(p.organization ?? "") has no enabled connection")
         }
         if let connection = tenant.connection(named: name), Self.isFederated(connection) {
@@ -121,8 +123,8 @@ extension AuthorizationService {
             return .idp(transaction: tx, client: client, connection: connection, users: pipeline.simulatedIdPUsers(connection), error: nil)
         }
         var hint = p.loginHint
-        var signup = p.screenHint == "signup"
-        if let org = p.organization, let ticket = p.invitation, let invitation = try? await pipeline.invitation(organization: org, ticket: ticket) {
+        var signup = p.screenHint == "signup" && signupAllowed(p, connection: name)
+        if let invitation {
             hint = invitation.inviteeEmail
             let known = (try? await pipeline.store.user(login: invitation.inviteeEmail, connection: name)) ?? nil
             signup = known == nil
@@ -131,24 +133,44 @@ extension AuthorizationService {
         if signup, tenant.connection(named: name)?.isDatabase == true {
             return .signup(transaction: tx, client: client, connection: name, error: nil)
         }
-        return .login(transaction: tx, client: client, connection: name, loginHint: hint, error: nil)
+        return .login(transaction: tx, client: client, connection: name, loginHint: hint, error: nil, federated: federatedButtons(p))
     }
 
     /// The connection a transaction logs in with: the one it names, else the tenant's default,
     /// else (an organization login whose organization does not enable the default) the
     /// organization's first database connection, or its first; nil when it enables none.
-    func loginConnection(_ p: Parameters) -> String? {
+    func loginConnection(_ p: Parameters, invitationConnection: String? = nil) -> String? {
         let tenant = pipeline.tenant
+        if p.connection == nil, let only = invitationConnection.flatMap(tenant.connection(named:)) { return only.name }
         let name = p.connection ?? pipeline.defaultConnectionName
         guard p.connection == nil, let org = p.organization.flatMap(tenant.organization), org.connection(name) == nil else { return name }
         let enabled = org.connections.compactMap { tenant.connection(named: $0.name) }
         return (enabled.first(where: \.isDatabase) ?? enabled.first)?.name
     }
 
+    /// The connection a transaction's pages log in (and sign up) with, an invitation's included.
+    func transactionConnection(_ p: Parameters) async -> String {
+        let invitation: OrganizationInvitation? =
+            if let org = p.organization, let ticket = p.invitation { try? await pipeline.invitation(organization: org, ticket: ticket) } else { nil }
+        return loginConnection(p, invitationConnection: invitation?.connectionId) ?? pipeline.defaultConnectionName
+    }
+
+    /// Whether the login page may offer sign-up: outside an organization, always (database
+    /// connections); in one, with an invitation, or when the organization's connection has
+    /// `is_signup_enabled` (which needs `assign_membership_on_login`).
+    func signupAllowed(_ p: Parameters, connection: String) -> Bool {
+        guard let orgId = p.organization, p.invitation == nil else { return true }
+        guard let enabled = pipeline.tenant.organization(orgId)?.connection(connection) else { return false }
+        return enabled.isSignupEnabled && enabled.assignMembershipOnLogin
+    }
+
     /// `POST` of the organization prompt: the organization's name, then the login's first page.
     public func submitOrganization(transaction tx: String, binding: BrowserBinding, name: String) async -> Step {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(var t, let client) = opened else { return opened.refusal }
+        // Only a login that must name an organization and has not (a client that denies them, or
+        // a login already in one, is never moved into another).
+        guard needsOrganization(t.parameters, client: client) else { return .invalid("This login does not ask for an organization.") }
         guard let org = pipeline.tenant.organization(name.trimmingCharacters(in: .whitespaces).lowercased()) else {
             return .organization(transaction: tx, client: client, error: "No organization is called \(name).")
         }

@@ -12,7 +12,8 @@ extension AuthorizationService {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(let t, let client) = opened else { return opened.refusal }
         let p = t.parameters
-        let connection = loginConnection(p) ?? pipeline.defaultConnectionName
+        if needsOrganization(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        let connection = await transactionConnection(p)
         let sessionID = randomHexID()
         var failed: String?
         let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent, browser: binding.browser) { request in
@@ -25,7 +26,7 @@ extension AuthorizationService {
             return result
         }
         if let failed {
-            return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed)
+            return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed, federated: federatedButtons(p))
         }
         await dropTransaction(tx)
         return step

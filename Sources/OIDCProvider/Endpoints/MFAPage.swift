@@ -5,9 +5,11 @@ import LoginEngine
 import Tenant
 import Tokens
 
-/// `GET|POST /mfa`: the second factor of a browser login. A user without a TOTP authenticator is
-/// shown an enrolment (the secret, and the `otpauth://` URI an authenticator app scans); one
-/// with a confirmed authenticator is asked for its current code. A correct code finishes the
+/// `GET|POST /mfa`: the second factor of a browser login. A user with a confirmed TOTP
+/// authenticator is asked for its current code; one with an email or phone factor is sent a
+/// code (to the daemon log) and asked for it; a user without a factor enrols a TOTP app (the
+/// secret, and the `otpauth://` URI an authenticator app scans), or, when the scripts asked for
+/// `email` only, the email address of the profile. A correct code finishes the
 /// login: a paused action resumes in its `onContinuePostLogin` (with `mfa` in
 /// `event.authentication.methods`), or the held tokens are released with `amr: ["mfa"]`; the
 /// session records the `mfa` method.
@@ -33,10 +35,23 @@ extension AuthorizationService {
 
     func mfaStep(_ state: String, _ wait: MFAWait, error: String?) async -> Step {
         let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
-        if list.contains(where: { $0.confirmed && $0.type == "otp" }) { return .mfa(state: state, enrollment: nil, error: error) }
-        // Enrolment: this login's secret (kept while the user types a code), or a new one.
+        let usable = list.filter { $0.confirmed && wait.allows($0.factor) }
+        if usable.contains(where: { $0.type == "otp" }) { return .mfa(state: state, enrollment: nil, error: error) }
+        if let oob = usable.first(where: { $0.type == "oob" }) { return await outOfBandStep(state, wait, oob, error: error) }
+        // Enrolment: this login's (kept while the user types a code), or a new one.
         var authenticator: MFAAuthenticator? = nil
         if let id = wait.authenticatorId { authenticator = await pipeline.authenticator(userId: wait.userId, id: id) }
+        if let a = authenticator, a.type == "oob" { return await outOfBandStep(state, wait, a, error: error) }
+        if !wait.allows("otp") {
+            // Email only: the profile's address, as Auth0's email factor uses.
+            guard wait.allows("email"), let email = (try? await pipeline.store.user(id: wait.userId))??.email,
+                let made = try? await pipeline.addAuthenticator(userId: wait.userId, type: "oob", channel: "email", address: email)
+            else {
+                return .invalid("The application asked for a second factor that this login cannot enrol in the browser (a phone number): enrol it through the MFA API first.")
+            }
+            await oauth.updateWait(state) { $0.authenticatorId = made.id }
+            return await outOfBandStep(state, wait, made, error: error)
+        }
         if authenticator == nil, let made = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp") {
             authenticator = made
             await oauth.updateWait(state) { $0.authenticatorId = made.id }
@@ -50,6 +65,15 @@ extension AuthorizationService {
         return .mfa(state: state, enrollment: MFAEnrollment(secret: secret, uri: TOTP.uri(secret: secret, issuer: issuer, account: account)), error: error)
     }
 
+    /// The page of an email or phone factor: a code is sent once per wait (the page shows where).
+    func outOfBandStep(_ state: String, _ wait: MFAWait, _ a: MFAAuthenticator, error: String?) async -> Step {
+        if wait.oobCode == nil {
+            guard let oob = try? await pipeline.sendOOBCode(a) else { return .invalid("Could not send the second-factor code.") }
+            await oauth.updateWait(state) { $0.oobCode = oob }
+        }
+        return .mfa(state: state, enrollment: nil, error: error, sentTo: a.maskedAddress)
+    }
+
     public func submitMFA(state: String, browser: String?, code: String, ip: String?, userAgent: String?) async -> Step {
         guard await browserWait(state, browser) != nil else { return Self.unknownMFAStep }
         // The attempt counts before the code is checked (concurrent attempts each count).
@@ -59,21 +83,28 @@ extension AuthorizationService {
         guard let p = wait.parameters, let cookie = wait.cookie, let client = pipeline.tenant.clients.first(where: { $0.clientId == wait.clientId }) else {
             return Self.unknownMFAStep
         }
-        let accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
-        guard accepted != nil else {
+        let accepted: MFAAuthenticator?
+        if let oob = wait.oobCode {
+            accepted = try? await pipeline.verifyOOB(userId: wait.userId, oobCode: oob, bindingCode: code, enrolling: wait.authenticatorId)
+        } else {
+            accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
+        }
+        guard let accepted, wait.allows(accepted.factor) else {
             await logSecondFactor(false, wait: wait, client: client, ip: ip)
             guard wait.attempts < MFAWait.maximumAttempts else {
                 _ = await oauth.mfaWait(state, take: true)
                 return errorRedirect(p, "access_denied", "Too many wrong second-factor codes")
             }
-            return await mfaStep(state, wait, error: "That code is wrong or has expired: enter the current code of your authenticator app.")
+            return await mfaStep(
+                state, wait,
+                error: wait.oobCode == nil ? "That code is wrong or has expired: enter the current code of your authenticator app." : "That code is wrong or has expired.")
         }
         // Single use, also across daemons.
         guard await oauth.mfaWait(state, take: true) != nil else { return Self.unknownMFAStep }
         // The user may have been blocked or deleted while the login waited.
         guard let user = try? await pipeline.store.user(id: wait.userId), !user.blocked else { return errorRedirect(p, "access_denied", "user is blocked") }
         await logSecondFactor(true, wait: wait, client: client, ip: ip)
-        let passed = MFAPassed(at: Timestamp.now(), factor: "otp")
+        let passed = MFAPassed(at: Timestamp.now(), factor: accepted.factor)
         if wait.requirement.remember == true, let known = wait.requirement.browser { try? await pipeline.rememberBrowser(known, userId: wait.userId) }
         if let resume = wait.resume {
             return await complete(p, client: client, sessionID: cookie, ip: ip, userAgent: userAgent, mfaPassed: passed, inSession: wait.inSession ?? false) { request in

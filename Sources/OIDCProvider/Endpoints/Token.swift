@@ -28,6 +28,7 @@ extension AuthorizationService {
             case OAuthService.passwordlessGrant: return .success(try await oauth.passwordlessOTP(r, client: client))
             case OAuthService.tokenExchangeGrant: return .success(try await oauth.tokenExchange(r, client: client))
             case OAuthService.mfaOTPGrant: return .success(try await oauth.mfaGrant(r, client: client))
+            case OAuthService.mfaOOBGrant: return .success(try await oauth.mfaGrant(r, client: client, outOfBand: true))
             case Self.deviceGrant: return .success(try await oauth.deviceToken(r, client: client, authorization: self))
             default: return .success(try await oauth.password(r, client: client, realm: grant == OAuthService.passwordRealmGrant ? r["realm"] : nil))
             }

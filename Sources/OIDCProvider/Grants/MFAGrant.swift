@@ -9,10 +9,12 @@ import Tokens
 /// grant whose scripts ask for a second factor answers 403 `mfa_required` with an `mfa_token`;
 /// with it the application lists (`GET /mfa/authenticators`) or enrols (`POST /mfa/associate`)
 /// authenticators, asks for a challenge (`POST /mfa/challenge`) and finishes with the
-/// `http://auth0.com/oauth/grant-type/mfa-otp` grant (a TOTP code). Out-of-band factors (email,
-/// SMS, push: `mfa-oob`) are not simulated yet.
+/// `http://auth0.com/oauth/grant-type/mfa-otp` grant (a TOTP code) or the
+/// `http://auth0.com/oauth/grant-type/mfa-oob` grant (the `oob_code` of a code sent by email or
+/// SMS, with that code as `binding_code`). Push and WebAuthn are not simulated.
 extension OAuthService {
     static let mfaOTPGrant = "http://auth0.com/oauth/grant-type/mfa-otp"
+    static let mfaOOBGrant = "http://auth0.com/oauth/grant-type/mfa-oob"
 
     /// The `mfa_required` answer for a login that needs a second factor.
     func mfaRequired(_ result: SimulationResult, requirement: MFARequirement, client: Client, audience: String?, scope: String) async -> OAuthError {
@@ -23,7 +25,7 @@ extension OAuthService {
             requirement: .init(factors: requirement.factors, enrollOnly: requirement.enrollOnly), created: Timestamp.now(),
             idToken: result.outcome == .allowed ? result.idToken : nil, accessToken: result.outcome == .allowed ? result.accessToken : nil,
             resume: result.outcome == .redirect ? result.resume : nil, protocolName: result.protocolName,
-            fromRefresh: result.protocolName == "oauth2-refresh-token", audience: audience, scope: scope)
+            fromRefresh: result.protocolName == "oauth2-refresh-token", audience: audience, scope: scope, organization: result.organization)
         do {
             let token = try await waitForSecondFactor(wait)
             return OAuthError(
@@ -43,18 +45,34 @@ extension OAuthService {
         return wait
     }
 
-    /// `mfa-otp`: the second factor, then the tokens the login was waiting for.
-    func mfaGrant(_ r: OAuthRequest, client: Client) async throws(OAuthError) -> JSONValue {
+    /// `mfa-otp` (a TOTP code) and `mfa-oob` (an emailed or texted code): the second factor,
+    /// then the tokens the login was waiting for. A factor the scripts did not allow is refused.
+    func mfaGrant(_ r: OAuthRequest, client: Client, outOfBand: Bool = false) async throws(OAuthError) -> JSONValue {
         let token = r["mfa_token"] ?? ""
-        _ = try await apiWait(token, client: client)
-        guard let otp = r["otp"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: otp") }
+        let before = try await apiWait(token, client: client)
+        let code: String, oobCode: String?
+        if outOfBand {
+            guard let oob = r["oob_code"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: oob_code") }
+            guard let binding = r["binding_code"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: binding_code") }
+            (code, oobCode) = (binding, oob)
+        } else {
+            guard let otp = r["otp"] else { throw OAuthError(400, "invalid_request", "Missing required parameter: otp") }
+            guard before.allows("otp") else { throw OAuthError(403, "invalid_grant", "The login asked for another factor than otp.") }
+            (code, oobCode) = (otp, nil)
+        }
         // The attempt counts before the code is checked (concurrent attempts each count).
         guard let wait = await reserveAttempt(token) else { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
-        guard (try? await pipeline.verifyOTP(userId: wait.userId, code: otp, enrolling: wait.authenticatorId)) != nil else {
-            if wait.attempts >= MFAWait.maximumAttempts { _ = await mfaWait(token, take: true) }
-            throw OAuthError(403, "invalid_grant", "Invalid otp_code.")
+        let accepted: MFAAuthenticator?
+        if let oobCode {
+            accepted = try? await pipeline.verifyOOB(userId: wait.userId, oobCode: oobCode, bindingCode: code, enrolling: wait.authenticatorId)
+        } else {
+            accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
         }
-        let passed = MFAPassed(at: Timestamp.now(), factor: "otp")
+        guard let accepted, wait.allows(accepted.factor) else {
+            if wait.attempts >= MFAWait.maximumAttempts { _ = await mfaWait(token, take: true) }
+            throw OAuthError(403, "invalid_grant", outOfBand ? "Invalid binding_code." : "Invalid otp_code.")
+        }
+        let passed = MFAPassed(at: Timestamp.now(), factor: accepted.factor)
         // The token is good once; the user may have been blocked or deleted while the login waited.
         guard await mfaWait(token, take: true) != nil else { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
         guard let user = try? await pipeline.store.user(id: wait.userId), !user.blocked else { throw OAuthError(403, "invalid_grant", "user is blocked") }
@@ -69,6 +87,7 @@ extension OAuthService {
             request.protocolName = wait.protocolName ?? "oauth2-password"
             request.resume = resume
             request.mfaPassed = passed
+            request.organization = wait.organization
             let result: SimulationResult
             do { result = try await pipeline.silentLogin(userId: wait.userId, request: request) } catch {
                 throw OAuthError(400, "invalid_request", error.description)
@@ -109,7 +128,38 @@ extension OAuthService {
             let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
             guard !list.contains(where: \.confirmed) else { throw OAuthError(403, "access_denied", "User is already enrolled.") }
             let types = Self.list(r, "authenticator_types")
+            if types == ["oob"] {
+                let channels = Self.list(r, "oob_channels")
+                let channel = channels.first ?? "email"
+                guard channels.count <= 1, ["email", "sms"].contains(channel) else {
+                    throw OAuthError(400, "unsupported_challenge_type", "authsim sends codes by oob_channels [\"email\"] or [\"sms\"] (push is not simulated)")
+                }
+                let address: String
+                if channel == "email" {
+                    let user = try? await pipeline.store.user(id: wait.userId)
+                    guard let email = r["email"] ?? user?.email, email.contains("@"), email.count <= 254 else {
+                        throw OAuthError(400, "invalid_request", "email is required for the email channel")
+                    }
+                    address = email
+                } else {
+                    guard let phone = r["phone_number"], phone.hasPrefix("+"), phone.dropFirst().allSatisfy(\.isNumber), (8...16).contains(phone.count) else {
+                        throw OAuthError(400, "invalid_request", "phone_number is required for the sms channel, in E.164 form (+15551234567)")
+                    }
+                    address = phone
+                }
+                guard wait.allows(channel == "sms" ? "phone" : "email") else {
+                    throw OAuthError(403, "access_denied", "The login asked for another factor than \(channel == "sms" ? "phone" : "email").")
+                }
+                guard let a = try? await pipeline.addAuthenticator(userId: wait.userId, type: "oob", channel: channel, address: address),
+                    let oob = try? await pipeline.sendOOBCode(a)
+                else { throw OAuthError(500, "server_error", "could not start the enrolment") }
+                await updateWait(token) { $0.authenticatorId = a.id }
+                return .success([
+                    "authenticator_type": "oob", "oob_channel": .string(channel), "oob_code": .string(oob), "binding_method": "prompt", "recovery_codes": [],
+                ])
+            }
             if types == ["otp"] {
+                guard wait.allows("otp") else { throw OAuthError(403, "access_denied", "The login asked for another factor than otp.") }
                 guard let a = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp"), let secret = a.secret else {
                     throw OAuthError(500, "server_error", "could not start the enrolment")
                 }
@@ -119,21 +169,27 @@ extension OAuthService {
                 let uri = TOTP.uri(secret: secret, issuer: tenant.settings.friendlyName ?? tenant.settings.domain, account: user?.email ?? wait.userId)
                 return .success(["authenticator_type": "otp", "secret": .string(secret), "barcode_uri": .string(uri), "recovery_codes": []])
             }
-            throw OAuthError(400, "unsupported_challenge_type", "authsim enrols authenticator_types [\"otp\"] (out-of-band factors are not simulated yet)")
+            throw OAuthError(400, "unsupported_challenge_type", "authsim enrols authenticator_types [\"otp\"] or [\"oob\"] (email, sms)")
         } catch {
             return .failure(error)
         }
     }
 
     /// `POST /mfa/challenge`: `challenge_type` `otp` (the app's code is asked for; the user must
-    /// have a TOTP authenticator).
+    /// have a TOTP authenticator) or `oob` (a code is sent to the user's email or phone
+    /// authenticator, `authenticator_id` or the first; answers its `oob_code`).
     public func mfaChallenge(_ r: OAuthRequest) async -> Result<JSONValue, OAuthError> {
         do throws(OAuthError) {
             let client = try authenticateClient(r)
             let wait = try await apiWait(r["mfa_token"], client: client)
             let types = (r["challenge_type"] ?? "otp").split(separator: " ").map(String.init)
             let list = ((try? await pipeline.authenticators(userId: wait.userId)) ?? []).filter { r["authenticator_id"] == nil || $0.id == r["authenticator_id"] }
-            if types.contains("otp"), list.contains(where: { $0.type == "otp" }) { return .success(["challenge_type": "otp"]) }
+            let usable = list.filter { $0.confirmed && wait.allows($0.factor) }
+            if types.contains("otp"), usable.contains(where: { $0.type == "otp" }) { return .success(["challenge_type": "otp"]) }
+            if types.contains("oob"), let a = usable.first(where: { $0.type == "oob" }) {
+                guard let oob = try? await pipeline.sendOOBCode(a) else { throw OAuthError(500, "server_error", "could not send the code") }
+                return .success(["challenge_type": "oob", "oob_code": .string(oob), "binding_method": "prompt"])
+            }
             throw OAuthError(400, "unsupported_challenge_type", "The user has no authenticator for challenge type \(types.joined(separator: " "))")
         } catch {
             return .failure(error)

@@ -47,8 +47,16 @@ struct MFAWait: Codable {
         var browser: String?
     }
 
+    /// Browser: the `oob_code` of the code the page sent (an email or phone factor).
+    var oobCode: String?
+    /// Token endpoint: the organization the login is in (a resumed flow stays in it).
+    var organization: String?
+
     static let maximumAttempts = 5
     static let lifetime: Double = 600
+
+    /// Whether the scripts allow `factor` (`otp`, `email`, `phone`): any, when they named none.
+    func allows(_ factor: String) -> Bool { requirement.factors.isEmpty || requirement.factors.contains(factor) }
 }
 
 extension OAuthService {
@@ -98,15 +106,23 @@ extension OAuthService {
 
     /// The `mfa_required` body's `mfa_requirements`: a challenge for an enrolled user, else enrolment.
     func mfaRequirements(userId: String) async -> JSONValue {
-        let enrolled = ((try? await pipeline.authenticators(userId: userId)) ?? []).contains(where: \.confirmed)
-        return enrolled ? ["challenge": [["type": "otp"]]] : ["enroll": [["type": "otp"]]]
+        let confirmed = ((try? await pipeline.authenticators(userId: userId)) ?? []).filter(\.confirmed)
+        if !confirmed.isEmpty {
+            var seen: [String] = []
+            for a in confirmed where !seen.contains(a.factor) { seen.append(a.factor) }
+            return ["challenge": .array(seen.map { ["type": .string($0)] })]
+        }
+        return ["enroll": .array(Self.simulatedFactors.map { ["type": .string($0)] })]
     }
 
-    /// Factors authsim can challenge with: TOTP (`otp`). A script that asks only for others is
-    /// told so instead of being satisfied by TOTP.
+    /// Factors authsim can challenge with: TOTP (`otp`), codes by email (`email`) and SMS
+    /// (`phone`). A script that asks only for others (push, WebAuthn) is told so instead of being
+    /// satisfied by another factor.
+    static let simulatedFactors = ["otp", "email", "phone"]
+
     static func unsupportedFactors(_ requirement: MFARequirement) -> String? {
-        guard !requirement.factors.isEmpty, !requirement.factors.contains("otp") else { return nil }
-        return "authsim simulates the otp factor only; the scripts asked for " + requirement.factors.joined(separator: ", ")
+        guard !requirement.factors.isEmpty, !requirement.factors.contains(where: simulatedFactors.contains) else { return nil }
+        return "authsim simulates the otp, email and phone factors; the scripts asked for " + requirement.factors.joined(separator: ", ")
     }
 }
 
