@@ -39,6 +39,16 @@ public struct MFAAuthenticator: Codable, Sendable, Equatable {
         return .object(o)
     }
 
+    /// What the MFA API shows (to whoever holds an `mfa_token`): the address masked, as Auth0 does.
+    public var maskedJSON: JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(id), "authenticator_type": .string(type), "active": .bool(confirmed), "type": .string(factor), "confirmed": .bool(confirmed),
+        ]
+        if let oobChannel { o["oob_channel"] = .string(oobChannel) }
+        if name != nil { o["name"] = .string(maskedAddress) }
+        return .object(o)
+    }
+
     /// An enrolment not confirmed within an hour is forgotten.
     var keptUntil: Double { confirmed ? LoginPipeline.forever : createdAt + 3600 }
 
@@ -151,9 +161,12 @@ extension LoginPipeline {
         let now = Timestamp.now()
         let failures = Self.failuresPrefix + userId
         guard try await countAttempt(userId: userId, now: now) else { return nil }
-        let all = try await authenticators(userId: userId).filter { $0.type == "otp" }
+        let every = try await authenticators(userId: userId)
+        let all = every.filter { $0.type == "otp" }
         let confirmed = all.filter(\.confirmed)
-        let candidates = confirmed.isEmpty ? all.filter { $0.id == enrolling } : confirmed
+        // An enrolment is confirmed only for a user with no factor yet (of any kind): one who
+        // has a factor must pass it, never a new one.
+        let candidates = every.contains(where: \.confirmed) ? confirmed : all.filter { $0.id == enrolling }
         for a in candidates {
             let accepted = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
                 guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
@@ -178,10 +191,14 @@ extension LoginPipeline {
     /// codes cannot all pass the lock before any failure is counted); false once the user has
     /// sent `maximumFailures` wrong codes in the window. A correct code clears the count.
     func countAttempt(userId: String, now: Double) async throws -> Bool {
+        // "count windowEnd": the window starts at the first attempt and is not moved on by later
+        // ones (refused attempts cannot keep a user locked out for good).
         let allowed = try await store.modifyEphemeral(Self.failuresPrefix + userId, now: now, owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            let count = text.flatMap { Int($0) } ?? 0
-            guard count < Self.maximumFailures else { return (text.map { ($0, expires: now + Self.failureWindow) }, false) }
-            return ((String(count + 1), expires: now + Self.failureWindow), true)
+            let parts = (text ?? "").split(separator: " ")
+            let count = parts.first.flatMap { Int($0) } ?? 0
+            let end = parts.count > 1 ? (Double(parts[1]) ?? now + Self.failureWindow) : now + Self.failureWindow
+            guard count < Self.maximumFailures else { return ((text ?? "", expires: end), false) }
+            return (("\(count + 1) \(JSONValue.format(number: end))", expires: end), true)
         }
         if !allowed { logger.warning("second-factor codes refused: too many wrong ones", metadata: ["user": .string(userId)]) }
         return allowed
@@ -200,16 +217,26 @@ extension LoginPipeline {
         public var to: String
         public var channel: String
         public var expires: Double
+        /// The hash of the login wait (its `mfa_token` or page state) the code was sent for: only
+        /// that login may use it.
+        public var boundTo: String?
+    }
+
+    /// Whether the challenge an `oob_code` names is still pending.
+    public func oobChallengePending(_ oobCode: String) async -> Bool {
+        (try? await store.readEphemeral(Self.oobPrefix + OpaqueToken.hash(oobCode), now: Timestamp.now())) != nil
     }
 
     /// Sends a 6-digit code to an email or phone authenticator (there is no mail or SMS here: it
     /// goes to the daemon log, and `GET /api/authsim/mfa/code` shows it); returns the `oob_code`
     /// that names the challenge.
-    public func sendOOBCode(_ a: MFAAuthenticator) async throws -> String {
+    public func sendOOBCode(_ a: MFAAuthenticator, for login: String) async throws -> String {
         let oob = OpaqueToken.new()
         let code = String(format: "%06d", Int.random(in: 0..<1_000_000))
         let now = Timestamp.now()
-        let challenge = OOBChallenge(authenticatorId: a.id, userId: a.userId, code: code, to: a.name ?? "", channel: a.oobChannel ?? "email", expires: now + Self.oobLifetime)
+        let challenge = OOBChallenge(
+            authenticatorId: a.id, userId: a.userId, code: code, to: a.name ?? "", channel: a.oobChannel ?? "email", expires: now + Self.oobLifetime,
+            boundTo: OpaqueToken.hash(login))
         try await store.putEphemeral(Self.oobPrefix + OpaqueToken.hash(oob), try Self.encoded(challenge), expires: challenge.expires, owner: a.userId)
         logger.notice("second-factor code for \(challenge.to) (\(challenge.channel)): \(code)")
         return oob
@@ -224,14 +251,21 @@ extension LoginPipeline {
     /// Checks the code (`binding_code`) of the challenge `oobCode` names: it must be this user's,
     /// for a confirmed authenticator or the one this login is enrolling, and is good once. Counts
     /// against the same limit as TOTP codes. Returns the authenticator, now confirmed.
-    public func verifyOOB(userId: String, oobCode: String, bindingCode: String, enrolling: String? = nil) async throws -> MFAAuthenticator? {
+    /// `login`: the wait the code was sent for; `allows`: the factors the login's scripts accept
+    /// (checked before anything is spent or cleared).
+    public func verifyOOB(
+        userId: String, oobCode: String, bindingCode: String, login: String, enrolling: String? = nil, allows: (String) -> Bool = { _ in true }
+    ) async throws -> MFAAuthenticator? {
         let now = Timestamp.now()
-        guard try await countAttempt(userId: userId, now: now) else { return nil }
         let key = Self.oobPrefix + OpaqueToken.hash(oobCode)
-        guard let challenge: OOBChallenge = try await kept(key), challenge.userId == userId,
-            let a = await authenticator(userId: userId, id: challenge.authenticatorId), a.confirmed || a.id == enrolling,
-            OpaqueToken.constantTimeEquals(challenge.code, bindingCode.filter { !$0.isWhitespace })
+        guard let challenge: OOBChallenge = try await kept(key), challenge.userId == userId, challenge.boundTo == OpaqueToken.hash(login),
+            let a = await authenticator(userId: userId, id: challenge.authenticatorId), allows(a.factor)
         else { return nil }
+        // An enrolment is confirmed only for a user with no factor yet (of any kind).
+        let enrolled = try await authenticators(userId: userId).contains(where: \.confirmed)
+        guard a.confirmed || (a.id == enrolling && !enrolled) else { return nil }
+        guard try await countAttempt(userId: userId, now: now) else { return nil }
+        guard OpaqueToken.constantTimeEquals(challenge.code, bindingCode.filter { !$0.isWhitespace }) else { return nil }
         // Single use, across daemons: whoever takes it passes.
         guard try await store.takeEphemeral(key, now: now) != nil else { return nil }
         let confirmed = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in

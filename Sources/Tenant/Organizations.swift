@@ -6,6 +6,12 @@ import JSONCore
 /// Members, their roles and invitations are not tenant configuration (deploy-cli does not export
 /// them): they live in the store (see `OrganizationDirectory` in the login engine).
 public struct Organization: Sendable, Equatable {
+    public static func == (a: Organization, b: Organization) -> Bool {
+        a.id == b.id && a.name == b.name && a.displayName == b.displayName && a.branding == b.branding && a.metadata == b.metadata
+            && a.connections == b.connections && a.file == b.file && a.raw == b.raw
+            && a.clientGrants.map { $0.client + " " + $0.audience } == b.clientGrants.map { $0.client + " " + $0.audience }
+    }
+
     /// `org_` and 16 characters: the file's `id` when it has one (the Management API writes it, so
     /// a rename keeps it), else derived from the name.
     public var id: String
@@ -16,6 +22,9 @@ public struct Organization: Sendable, Equatable {
     /// Up to 25 string values (Auth0's limit).
     public var metadata: [String: String]
     public var connections: [EnabledConnection]
+    /// The client grants (client id or name, audience) whose client-credentials tokens may be in
+    /// this organization (`client_grants`).
+    public var clientGrants: [(client: String, audience: String)] = []
     /// The file it was read from (`organizations/<stem>.json`).
     public var file: String
     /// The document as read, fields authsim does not use included (written back as they are).
@@ -72,6 +81,12 @@ public struct Organization: Sendable, Equatable {
     }
 
     public func connection(_ name: String) -> EnabledConnection? { connections.first { $0.name == name } }
+
+    /// Whether a client-credentials grant may issue tokens in this organization.
+    public func admits(_ grant: ClientGrant, client: Client) -> Bool {
+        grant.allowAnyOrganization
+            || clientGrants.contains { ($0.client == client.clientId || $0.client == client.name) && $0.audience == grant.audience }
+    }
 
     /// What `context.organization` and `event.organization` hold.
     public var scriptJSON: JSONValue {
@@ -131,9 +146,14 @@ public struct Organization: Sendable, Equatable {
                 notices.append(TenantNotice(file: rel, message: "a second organization named '\(name)' (or with id \(id)): not used"))
                 continue
             }
-            out.append(Organization(
+            var org = Organization(
                 id: id, name: name, displayName: o["display_name"]?.stringValue, branding: o["branding"], metadata: metadata, connections: enabled,
-                file: rel, raw: o))
+                file: rel, raw: o)
+            org.clientGrants = (o["client_grants"]?.arrayValue ?? []).compactMap { g in
+                guard let client = g["client_id"]?.stringValue, let audience = g["audience"]?.stringValue else { return nil }
+                return (client, audience)
+            }
+            out.append(org)
         }
         return out
     }

@@ -330,7 +330,10 @@ public enum TenantLoader {
                 throw TenantError(file: rel, message: "'client_id' and 'audience' are required")
             }
             let clientId = clients.first(where: { $0.clientId == cid || $0.name == cid })?.clientId ?? cid
-            grants.append(ClientGrant(clientId: clientId, audience: audience, scope: (o["scope"]?.arrayValue ?? []).compactMap(\.stringValue)))
+            var grant = ClientGrant(clientId: clientId, audience: audience, scope: (o["scope"]?.arrayValue ?? []).compactMap(\.stringValue))
+            grant.organizationUsage = o["organization_usage"]?.stringValue ?? "deny"
+            grant.allowAnyOrganization = o["allow_any_organization"]?.boolValue ?? false
+            grants.append(grant)
         }
 
         // Seed users and geoip

@@ -158,6 +158,11 @@ public struct ClientGrant: Sendable, Equatable {
     public var clientId: String
     public var audience: String
     public var scope: [String]
+    /// Client-credentials tokens in an organization (`organization` at the token endpoint):
+    /// `deny` (the default), `allow` or `require`.
+    public var organizationUsage = "deny"
+    /// Any organization may be named; else only those that list this grant in their `client_grants`.
+    public var allowAnyOrganization = false
 }
 
 public struct Connection: Sendable, Equatable {

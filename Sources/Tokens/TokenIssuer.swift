@@ -87,7 +87,7 @@ public struct TokenIssuer: Sendable {
     /// credentials-exchange actions and are filtered like any access token's custom claims.
     public func issueClientCredentials(
         client: Client, audience: String, scope: [String], lifetime: Int, now: Double, customClaims: [String: JSONValue] = [:],
-        sources: [String: String] = [:]
+        sources: [String: String] = [:], organization: (id: String, name: String?)? = nil
     ) throws -> (token: String, dropped: [ClaimFilter.Dropped]) {
         let iat = now.rounded(.down)
         var claims: [String: JSONValue] = [
@@ -95,6 +95,10 @@ public struct TokenIssuer: Sendable {
             "iat": .number(iat), "exp": .number(iat + Double(lifetime)), "scope": .string(scope.joined(separator: " ")),
             "gty": "client-credentials", "azp": .string(client.clientId), "jti": .string(randomHexID()),
         ]
+        if let organization {
+            claims["org_id"] = .string(organization.id)
+            claims["org_name"] = organization.name.map(JSONValue.string)
+        }
         let (kept, dropped) = filter.filter(customClaims, token: .accessToken, audience: audience, sources: sources)
         for (k, v) in kept where claims[k] == nil { claims[k] = v }
         return (try JWT.signRS256(claims: .object(claims), key: keys.current, type: "at+jwt"), dropped)

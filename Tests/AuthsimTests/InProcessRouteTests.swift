@@ -834,7 +834,7 @@ struct InProcessDaemon: Sendable {
         ("GET /api/authsim/mfa/code", { (r: Run) async throws in
             #expect(try await r.c.send(.get, "api/authsim/mfa/code?user_id=\(InProcess.annPath)", token: r.token).status == 404)
             let factor = try await r.app.pipeline.addAuthenticator(userId: InProcess.ann, type: "oob", channel: "email", address: "ann@example.com")
-            _ = try await r.app.pipeline.sendOOBCode(factor)
+            _ = try await r.app.pipeline.sendOOBCode(factor, for: "a login")
             let res = try await r.c.send(.get, "api/authsim/mfa/code?user_id=\(InProcess.annPath)", token: r.token)
             #expect(res.json["to"] == "ann@example.com")
             #expect(res.json["code"]?.stringValue?.count == 6)

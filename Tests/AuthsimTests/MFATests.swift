@@ -151,7 +151,7 @@ import Tokens
     }
 
     @Test func emailAndSMSFactorsThroughTheMFAAPIAndTheMFAOOBGrant() async throws {
-        let email = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: 'email' }); };"
+        let email = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: event.user.app_metadata.factor || 'email' }); };"
         try await Self.run(rule: false, action: email) { app, c in
             let first = try await Self.passwordGrant(c)
             #expect(first.json["error"] == "mfa_required")
@@ -191,7 +191,31 @@ import Tokens
             #expect(challenge.json["challenge_type"] == "oob")
             let oob2 = try #require(challenge.json["oob_code"]?.stringValue)
             let code2 = try #require(try await Self.sentCode(c, app)["code"]?.stringValue)
+            // The code belongs to the login it was sent for: another login of the user cannot use it.
+            let token3 = try #require(try await Self.passwordGrant(c).json["mfa_token"]?.stringValue)
+            #expect(try await Self.oobGrant(c, token3, oob2, code2).status == 403)
             #expect(try await Self.oobGrant(c, token2, oob2, code2).status == 200)
+            // The MFA API shows the address masked.
+            let listed = try await c.send(.get, "mfa/authenticators", headers: ["Authorization": "Bearer " + token3])
+            #expect(listed.json.arrayValue?.first?["name"] == "a•••@example.com")
+            #expect(listed.json.arrayValue?.first?["email"] == nil)
+
+            // A login that asks for otp, of a user whose factor is email: no TOTP enrolment takes
+            // its place (whoever knows the password would get past the email factor).
+            _ = try await app.pipeline.store.mergeMetadata(id: InProcess.ann, app: ["factor": "otp"], user: nil)
+            let otpOnly = try await Self.passwordGrant(c)
+            #expect(otpOnly.json["mfa_requirements"] == ["challenge": []])
+            let otpToken = try #require(otpOnly.json["mfa_token"]?.stringValue)
+            let enrol = try await c.send(
+                .post, "mfa/associate", body: #"{"authenticator_types": ["otp"]}"#, contentType: "application/json", headers: ["Authorization": "Bearer " + otpToken])
+            #expect(enrol.status == 403)
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get("authorize?response_type=code&client_id=\(Self.app)&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&scope=openid&state=s")
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            let login = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            let mfa = try await browser.get(String(try #require(login.header("Location")).dropFirst()))
+            #expect(mfa.header("Location")?.contains("error=access_denied") == true, "\(mfa.text)")
+            #expect(try await app.pipeline.authenticators(userId: InProcess.ann).map(\.factor) == ["email"])
         }
         // SMS: a phone number in E.164 form; the factor is `phone`.
         let phone = "exports.onExecutePostLogin = async (event, api) => { api.authentication.challengeWith({ type: 'phone' }); };"

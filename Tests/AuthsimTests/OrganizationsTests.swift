@@ -368,6 +368,40 @@ import Tokens
         }
     }
 
+    /// Machine-to-machine tokens in an organization: the client grant's `organization_usage`,
+    /// and an organization that lists the grant (or a grant that allows any).
+    @Test func clientCredentialsInAnOrganization() async throws {
+        let dir = try sampleTenantCopy()
+        let grantFile = dir + "/client-grants/example-api.json"
+        var grant = try JSONValue.parse(String(contentsOfFile: grantFile, encoding: .utf8)).objectValue ?? [:]
+        grant["organization_usage"] = "allow"
+        try JSONValue.object(grant).serialized().write(toFile: grantFile, atomically: true, encoding: .utf8)
+        let orgFile = dir + "/organizations/acme.json"
+        var org = try JSONValue.parse(String(contentsOfFile: orgFile, encoding: .utf8)).objectValue ?? [:]
+        org["client_grants"] = [["client_id": "authsim Management", "audience": "https://api.example.com"]]
+        try JSONValue.object(org).serialized().write(toFile: orgFile, atomically: true, encoding: .utf8)
+        try #"{"name": "other"}"#.write(toFile: dir + "/organizations/other.json", atomically: true, encoding: .utf8)
+        let app = try await AuthsimTestApp.open(tenantDirectory: dir, runtime: InProcess.runtime)
+        try await app.test { c in
+            func cc(_ organization: String?, audience: String = "https://api.example.com") async throws -> AuthsimTestResponse {
+                var fields = ["grant_type": "client_credentials", "client_id": "sampleManagementClientId0000000", "client_secret": "sample-management-secret-change-me", "audience": audience]
+                if let organization { fields["organization"] = organization }
+                return try await c.form("oauth/token", fields)
+            }
+            let acme = try Self.acmeId(app)
+            let inside = try await cc("acme")
+            #expect(inside.status == 200)
+            let claims = try JWT.decode(try #require(inside.json["access_token"]?.stringValue)).claims
+            #expect(claims["org_id"]?.stringValue == acme)
+            #expect(claims["org_name"] == "acme")
+            #expect(try JWT.decode(try #require(try await cc(nil).json["access_token"]?.stringValue)).claims["org_id"] == nil)
+            // An organization that does not list the grant; a grant that denies organizations.
+            #expect(try await cc("other").json["error"] == "access_denied")
+            #expect(try await cc("nope").json["error"] == "invalid_request")
+            #expect(try await cc("acme", audience: AuthsimTestApp.issuer + "api/v2/").json["error"] == "invalid_request")
+        }
+    }
+
     @Test func deployCLIYAMLOrganizationsLoadAndAConnectionTheTenantLacksIsReported() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-org-yaml-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -2,6 +2,8 @@
 adds a member with a role and invites another user; authlib runs the code flow with
 `organization` through the login page, and an invitation through the sign-up form, and checks
 `org_id`/`org_name` in ID tokens verified against the JWKS."""
+import json
+import os
 import re
 import shutil
 import uuid
@@ -24,6 +26,12 @@ ANN = "auth0|5f7c8ec7c33c6c004bbafe82"
 def daemon():
     """A daemon on a copy of the sample tenant: the organizations created here are files in it."""
     tenant = tenant_copy()
+    grant_file = os.path.join(tenant, "client-grants", "example-api.json")
+    with open(grant_file) as f:
+        grant = json.load(f)
+    grant.update({"organization_usage": "allow", "allow_any_organization": True})
+    with open(grant_file, "w") as f:
+        json.dump(grant, f)
     d = Daemon(tenant=tenant)
     yield d
     assert d.stop() == 0
@@ -143,3 +151,13 @@ def test_an_invitation_signs_the_invitee_up_into_the_organization(daemon):
     assert user.email_verified is True
     assert user.app_metadata == {"team": "blue"}
     assert list(client.organizations.invitations.list(org.id)) == []
+
+
+def test_client_credentials_in_an_organization_through_auth0_python(daemon):
+    token = GetToken(daemon.host, M2M["id"], client_secret=M2M["secret"], protocol="http").client_credentials(
+        audience="https://api.example.com", organization="acme")["access_token"]
+    keys = JsonWebKey.import_key_set(requests.get(daemon.base + "/.well-known/jwks.json", timeout=10).json())
+    claims = jwt.decode(token, keys, claims_options={"aud": {"essential": True, "value": "https://api.example.com"}})
+    claims.validate()
+    assert claims["org_id"].startswith("org_") and claims["org_name"] == "acme"
+    assert claims["gty"] == "client-credentials"

@@ -38,6 +38,13 @@ extension AuthorizationService {
         let usable = list.filter { $0.confirmed && wait.allows($0.factor) }
         if usable.contains(where: { $0.type == "otp" }) { return .mfa(state: state, enrollment: nil, error: error) }
         if let oob = usable.first(where: { $0.type == "oob" }) { return await outOfBandStep(state, wait, oob, error: error) }
+        // A user who has a factor passes it: a login that asks for another one cannot enrol a new
+        // one in its place (whoever knows the password would get past the existing factor).
+        if list.contains(where: \.confirmed) {
+            guard let p = wait.parameters else { return Self.unknownMFAStep }
+            _ = await oauth.mfaWait(state, take: true)
+            return errorRedirect(p, "access_denied", "The user has no enrolled factor of the kind the login asks for (\(wait.requirement.factors.joined(separator: ", ")))")
+        }
         // Enrolment: this login's (kept while the user types a code), or a new one.
         var authenticator: MFAAuthenticator? = nil
         if let id = wait.authenticatorId { authenticator = await pipeline.authenticator(userId: wait.userId, id: id) }
@@ -67,8 +74,10 @@ extension AuthorizationService {
 
     /// The page of an email or phone factor: a code is sent once per wait (the page shows where).
     func outOfBandStep(_ state: String, _ wait: MFAWait, _ a: MFAAuthenticator, error: String?) async -> Step {
-        if wait.oobCode == nil {
-            guard let oob = try? await pipeline.sendOOBCode(a) else { return .invalid("Could not send the second-factor code.") }
+        // Once per wait, and again when the code expired (a code lasts 5 minutes, the wait 10).
+        let pending = if let sent = wait.oobCode { await pipeline.oobChallengePending(sent) } else { false }
+        if !pending {
+            guard let oob = try? await pipeline.sendOOBCode(a, for: state) else { return .invalid("Could not send the second-factor code.") }
             await oauth.updateWait(state) { $0.oobCode = oob }
         }
         return .mfa(state: state, enrollment: nil, error: error, sentTo: a.maskedAddress)
@@ -85,7 +94,8 @@ extension AuthorizationService {
         }
         let accepted: MFAAuthenticator?
         if let oob = wait.oobCode {
-            accepted = try? await pipeline.verifyOOB(userId: wait.userId, oobCode: oob, bindingCode: code, enrolling: wait.authenticatorId)
+            accepted = try? await pipeline.verifyOOB(
+                userId: wait.userId, oobCode: oob, bindingCode: code, login: state, enrolling: wait.authenticatorId, allows: { wait.allows($0) })
         } else {
             accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
         }

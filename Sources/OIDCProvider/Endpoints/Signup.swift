@@ -34,6 +34,9 @@ extension AuthorizationService {
                 guard let invitation, invitation.inviteeEmail.lowercased() == email.lowercased() else {
                     return .signup(transaction: tx, client: client, connection: connection, error: "Sign up with the email address the invitation was sent to.")
                 }
+                if let only = invitation.connectionId, pipeline.tenant.connection(named: connection)?.id != only {
+                    return .signup(transaction: tx, client: client, connection: connection, error: "The invitation is for another connection.")
+                }
             } else if !signupAllowed(t.parameters, connection: connection) {
                 return .login(transaction: tx, client: client, connection: connection, loginHint: email, error: "Sign-up is not enabled for this organization.", federated: federatedButtons(t.parameters))
             }

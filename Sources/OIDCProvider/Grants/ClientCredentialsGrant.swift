@@ -38,6 +38,23 @@ extension OAuthService {
             }
             scope = wanted
         }
+        // Machine-to-machine access in an organization: the grant's `organization_usage`, and an
+        // organization that admits the grant (`allow_any_organization`, or its `client_grants`).
+        var organization: Organization?
+        if let ref = r["organization"] {
+            guard grant.organizationUsage != "deny" else {
+                throw OAuthError(400, "invalid_request", "Organization is not allowed for the client grant of \(client.name) and \(audience)")
+            }
+            guard let org = tenant.organization(ref), org.id == ref || tenant.organizationNamesInTokens else {
+                throw OAuthError(400, "invalid_request", "the specified organization is not found")
+            }
+            guard org.admits(grant, client: client) else {
+                throw OAuthError(403, "access_denied", "The client grant of \(client.name) for \(audience) is not associated with the organization \(org.name)")
+            }
+            organization = org
+        } else if grant.organizationUsage == "require" {
+            throw OAuthError(400, "invalid_request", "parameter organization must be provided: the client grant requires one")
+        }
         let lifetime = tenant.isManagementAudience(audience)
             ? Int(tenant.settings.managementTokenLifetime) : (tenant.resourceServer(identifier: audience)?.tokenLifetime ?? 86400)
         // credentials-exchange hook and actions: custom claims (and the hook's scope), or a denial.
@@ -54,7 +71,8 @@ extension OAuthService {
         if let hookScope = exchange.scope { scope = hookScope }
         do {
             let (token, dropped) = try pipeline.issuer.issueClientCredentials(
-                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: exchange.claimSources)
+                client: client, audience: audience, scope: scope, lifetime: lifetime, now: Timestamp.now(), customClaims: exchange.accessTokenClaims, sources: exchange.claimSources,
+                organization: organization.map { ($0.id, tenant.organizationNamesInTokens ? $0.name : nil) })
             for d in dropped {
                 pipeline.logger.warning("dropped claim", metadata: ["claim": .string(d.claim), "action": .string(d.setBy ?? "?"), "reason": .string(d.reason)])
             }

@@ -30,7 +30,7 @@ extension OAuthService {
             let token = try await waitForSecondFactor(wait)
             return OAuthError(
                 403, "mfa_required", "Multifactor authentication required",
-                extra: ["mfa_token": .string(token), "mfa_requirements": await mfaRequirements(userId: userId)])
+                extra: ["mfa_token": .string(token), "mfa_requirements": await mfaRequirements(userId: userId, allowed: requirement.factors)])
         } catch {
             return OAuthError(500, "server_error", "could not keep the login for its second factor: \(error)")
         }
@@ -64,7 +64,8 @@ extension OAuthService {
         guard let wait = await reserveAttempt(token) else { throw OAuthError(403, "invalid_grant", "Malformed mfa_token") }
         let accepted: MFAAuthenticator?
         if let oobCode {
-            accepted = try? await pipeline.verifyOOB(userId: wait.userId, oobCode: oobCode, bindingCode: code, enrolling: wait.authenticatorId)
+            accepted = try? await pipeline.verifyOOB(
+                userId: wait.userId, oobCode: oobCode, bindingCode: code, login: token, enrolling: wait.authenticatorId, allows: { wait.allows($0) })
         } else {
             accepted = try? await pipeline.verifyOTP(userId: wait.userId, code: code, enrolling: wait.authenticatorId)
         }
@@ -112,7 +113,7 @@ extension OAuthService {
         do throws(OAuthError) {
             let wait = try await apiWait(mfaToken, client: nil)
             let list = (try? await pipeline.authenticators(userId: wait.userId)) ?? []
-            return .success(.array(list.map(\.json)))
+            return .success(.array(list.map(\.maskedJSON)))
         } catch {
             return .failure(error)
         }
@@ -137,12 +138,16 @@ extension OAuthService {
                 let address: String
                 if channel == "email" {
                     let user = try? await pipeline.store.user(id: wait.userId)
-                    guard let email = r["email"] ?? user?.email, email.contains("@"), email.count <= 254 else {
+                    guard let email = r["email"] ?? user?.email, email.contains("@"), email.utf8.count <= 254,
+                        !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
+                    else {
                         throw OAuthError(400, "invalid_request", "email is required for the email channel")
                     }
                     address = email
                 } else {
-                    guard let phone = r["phone_number"], phone.hasPrefix("+"), phone.dropFirst().allSatisfy(\.isNumber), (8...16).contains(phone.count) else {
+                    guard let phone = r["phone_number"], phone.utf8.first == UInt8(ascii: "+"), (8...16).contains(phone.utf8.count),
+                        phone.utf8.dropFirst().allSatisfy({ (0x30...0x39).contains($0) })
+                    else {
                         throw OAuthError(400, "invalid_request", "phone_number is required for the sms channel, in E.164 form (+15551234567)")
                     }
                     address = phone
@@ -150,8 +155,10 @@ extension OAuthService {
                 guard wait.allows(channel == "sms" ? "phone" : "email") else {
                     throw OAuthError(403, "access_denied", "The login asked for another factor than \(channel == "sms" ? "phone" : "email").")
                 }
+                // One enrolment per login: a new one replaces the login's earlier, unconfirmed one.
+                if let earlier = wait.authenticatorId { _ = try? await pipeline.removeAuthenticators(userId: wait.userId, id: earlier) }
                 guard let a = try? await pipeline.addAuthenticator(userId: wait.userId, type: "oob", channel: channel, address: address),
-                    let oob = try? await pipeline.sendOOBCode(a)
+                    let oob = try? await pipeline.sendOOBCode(a, for: token)
                 else { throw OAuthError(500, "server_error", "could not start the enrolment") }
                 await updateWait(token) { $0.authenticatorId = a.id }
                 return .success([
@@ -160,6 +167,7 @@ extension OAuthService {
             }
             if types == ["otp"] {
                 guard wait.allows("otp") else { throw OAuthError(403, "access_denied", "The login asked for another factor than otp.") }
+                if let earlier = wait.authenticatorId { _ = try? await pipeline.removeAuthenticators(userId: wait.userId, id: earlier) }
                 guard let a = try? await pipeline.addAuthenticator(userId: wait.userId, type: "otp"), let secret = a.secret else {
                     throw OAuthError(500, "server_error", "could not start the enrolment")
                 }
@@ -187,7 +195,7 @@ extension OAuthService {
             let usable = list.filter { $0.confirmed && wait.allows($0.factor) }
             if types.contains("otp"), usable.contains(where: { $0.type == "otp" }) { return .success(["challenge_type": "otp"]) }
             if types.contains("oob"), let a = usable.first(where: { $0.type == "oob" }) {
-                guard let oob = try? await pipeline.sendOOBCode(a) else { throw OAuthError(500, "server_error", "could not send the code") }
+                guard let oob = try? await pipeline.sendOOBCode(a, for: r["mfa_token"] ?? "") else { throw OAuthError(500, "server_error", "could not send the code") }
                 return .success(["challenge_type": "oob", "oob_code": .string(oob), "binding_method": "prompt"])
             }
             throw OAuthError(400, "unsupported_challenge_type", "The user has no authenticator for challenge type \(types.joined(separator: " "))")

@@ -97,7 +97,7 @@ extension OAuthService {
         let issue = { (parent: StoredRefreshToken?) in
             try await self.pipeline.issueRefreshToken(
                 userId: record.userId, client: client, audience: record.audience, scope: record.scope, sessionId: record.sessionId, ip: r.ip,
-                userAgent: r.userAgent, parent: parent, grantedAt: record.grantedAt, changes: changes)
+                userAgent: r.userAgent, parent: parent, grantedAt: record.grantedAt, changes: changes, organization: record.organization)
         }
         switch (record.rotating, rotating) {
         case (true, true):

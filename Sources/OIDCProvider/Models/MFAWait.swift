@@ -105,14 +105,16 @@ extension OAuthService {
     }
 
     /// The `mfa_required` body's `mfa_requirements`: a challenge for an enrolled user, else enrolment.
-    func mfaRequirements(userId: String) async -> JSONValue {
+    /// Only the factors the scripts allow (`allowed`; empty: any).
+    func mfaRequirements(userId: String, allowed: [String] = []) async -> JSONValue {
+        let ok = { (f: String) in allowed.isEmpty || allowed.contains(f) }
         let confirmed = ((try? await pipeline.authenticators(userId: userId)) ?? []).filter(\.confirmed)
         if !confirmed.isEmpty {
             var seen: [String] = []
-            for a in confirmed where !seen.contains(a.factor) { seen.append(a.factor) }
+            for a in confirmed where ok(a.factor) && !seen.contains(a.factor) { seen.append(a.factor) }
             return ["challenge": .array(seen.map { ["type": .string($0)] })]
         }
-        return ["enroll": .array(Self.simulatedFactors.map { ["type": .string($0)] })]
+        return ["enroll": .array(Self.simulatedFactors.filter(ok).map { ["type": .string($0)] })]
     }
 
     /// Factors authsim can challenge with: TOTP (`otp`), codes by email (`email`) and SMS
