@@ -233,6 +233,13 @@ import Tokens
             #expect(sent["channel"] == "sms")
             #expect(try await Self.oobGrant(c, mfaToken, oobCode, try #require(sent["code"]?.stringValue)).status == 200)
             #expect(try await app.pipeline.authenticators(userId: InProcess.ann).map(\.factor) == ["phone"])
+            // The Management API's view of it, as Auth0 shows an SMS factor.
+            let token = try app.managementToken()
+            let methods = try await c.send(.get, "api/v2/users/\(InProcess.annPath)/authentication-methods", token: token)
+            #expect(methods.json.arrayValue?.first?["type"] == "phone")
+            #expect(methods.json.arrayValue?.first?["phone_number"] == "+15551234567")
+            let enrollments = try await c.send(.get, "api/v2/users/\(InProcess.annPath)/enrollments", token: token)
+            #expect(enrollments.json.arrayValue?.first?["type"] == "sms")
         }
     }
 

@@ -13,7 +13,7 @@ extension ManagementService {
             "created_at": .string(Timestamp.format(a.createdAt)),
         ]
         if let t = a.lastAuthAt { o["last_auth_at"] = .string(Timestamp.format(t)) }
-        if let name = a.name { o["email"] = .string(name) }
+        if let name = a.name { o[a.oobChannel == "sms" ? "phone_number" : "email"] = .string(name) }
         return .object(o)
     }
 
@@ -29,10 +29,11 @@ extension ManagementService {
         return .array(
             list.map { a in
                 var o: [String: JSONValue] = [
-                    "id": .string(a.id), "status": .string(a.confirmed ? "confirmed" : "pending"), "type": .string(a.type == "otp" ? "authenticator" : a.factor),
+                    "id": .string(a.id), "status": .string(a.confirmed ? "confirmed" : "pending"), "type": .string(a.type == "otp" ? "authenticator" : a.oobChannel == "sms" ? "sms" : "email"),
                     "enrolled_at": .string(Timestamp.format(a.createdAt)),
                 ]
                 if let t = a.lastAuthAt { o["last_auth"] = .string(Timestamp.format(t)) }
+                if a.oobChannel == "sms", let phone = a.name { o["phone_number"] = .string(phone) }
                 return .object(o)
             })
     }
