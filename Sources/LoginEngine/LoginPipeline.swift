@@ -230,7 +230,9 @@ public final class LoginPipeline: Sendable {
     }
 
     /// A login from an SSO session (silent authentication): rules run, the login count does not move.
-    public func silentLogin(userId: String, request: SimulationRequest) async throws(PipelineError) -> SimulationResult {
+    /// `countLogin`: a login whose credentials were checked before it paused (an organization
+    /// picked after them) counts as the login it is.
+    public func silentLogin(userId: String, request: SimulationRequest, countLogin: Bool = false) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
         var request = request
@@ -238,7 +240,7 @@ public final class LoginPipeline: Sendable {
         let rev = current
         let client = try resolveClient(request.client, in: rev.tenant)
         let connection = try resolveConnection(user.connection, in: rev.tenant)
-        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: false)
+        return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: countLogin)
     }
 
     /// A refresh-token exchange: the same rules with `protocol = oauth2-refresh-token`; the login
@@ -378,6 +380,19 @@ public final class LoginPipeline: Sendable {
         // checked (an invitation accepted) before the login counts and the scripts run.
         var organizationRoles: [String]?
         switch (client.organizationUsage, request.organization) {
+        case ("require", nil) where request.organizationPrompt && stored:
+            // post_login_prompt: the user picks one of their organizations, then the login
+            // starts again in it (`silentLogin(…, countLogin: true)`).
+            let choice: [Organization]
+            do { choice = try await organizations(userId: login.user.userId).filter { $0.connection(connection.name) != nil } } catch {
+                throw .store(String(describing: error))
+            }
+            guard !choice.isEmpty else {
+                return finish(.denied, FlowError("access_denied", "user '\(login.user.userId)' is not part of any organization that uses the connection \(connection.name)"), user: login.user)
+            }
+            var result = finish(.redirect, nil, user: login.user)
+            result.organizationChoice = choice
+            return result
         case ("require", nil):
             return finish(.denied, FlowError("invalid_request", "parameter organization must be provided: \(client.name) requires an organization"), user: login.user)
         case ("deny", _?):

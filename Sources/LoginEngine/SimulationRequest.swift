@@ -59,6 +59,10 @@ public struct SimulationRequest: Sendable {
     public var organization: String?
     /// An invitation ticket to that organization (`/authorize`'s `invitation`), accepted at this login.
     public var invitation: String?
+    /// A browser login of a client with `organization_require_behavior: post_login_prompt` that
+    /// names no organization: once the credentials are checked the flow stops before the
+    /// scripts with the user's organizations (`SimulationResult.organizationChoice`) to pick from.
+    public var organizationPrompt = false
     /// The `/authorize` parameters of a browser flow (for `event.transaction`).
     public var authorizeParameters: [String: JSONValue]?
     /// Set by `simulate`: the login had no credentials, so its tokens carry the

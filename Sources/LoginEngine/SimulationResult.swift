@@ -1,4 +1,5 @@
 import JSONCore
+import Tenant
 import Tokens
 
 /// An OAuth-style error (`error`, `error_description`).
@@ -43,6 +44,9 @@ public struct SimulationResult: Sendable {
     public var mfa: MFARequirement?
     /// The organization the login was in (its id), as checked before the scripts ran.
     public var organization: String?
+    /// A login that must pick its organization after the credentials (`post_login_prompt`): the
+    /// user's organizations that enable the login's connection. The login has not counted yet.
+    public var organizationChoice: [Organization]?
     /// What the scripts asked of the login's session (`api.session.*`).
     public var sessionChanges: LifetimeChanges?
     /// What the scripts asked of the refresh token being exchanged (`api.refreshToken.*`).

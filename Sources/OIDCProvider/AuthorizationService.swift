@@ -64,6 +64,8 @@ public final class AuthorizationService: Sendable {
         case deviceFailed(device: String, error: String, description: String)
         /// The organization prompt: the login asks which organization (a client that requires one).
         case organization(transaction: String, client: Client, error: String?)
+        /// `post_login_prompt`: the user (credentials checked) picks one of their organizations.
+        case organizationPick(transaction: String, client: Client, organizations: [Organization], error: String?)
         /// The second-factor page (`/mfa`): a challenge, or an enrolment when the user has no factor yet.
         /// `sentTo`: an email or phone factor's code was sent there (masked).
         case mfa(state: String, enrollment: MFAEnrollment?, error: String?, sentTo: String? = nil)

@@ -37,11 +37,13 @@ struct AuthorizeRoutes: RouteGroup {
                 ip: context.clientIP, userAgent: request.headers[.userAgent])
             return await render(step, browser: Self.browser(request))
         }
-        router.post("authorize/organization") { request, _ -> Response in
+        router.post("authorize/organization") { request, context -> Response in
             guard let form = await Self.form(request, upTo: maximumBodySize) else {
                 return LoginPage.error("The form is too large.", status: .contentTooLarge)
             }
-            let step = await authorization.submitOrganization(transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), name: form["organization"] ?? "")
+            let step = await authorization.submitOrganization(
+                transaction: form["tx"] ?? "", binding: Self.binding(request, form: form), name: form["organization"] ?? "", ip: context.clientIP,
+                userAgent: request.headers[.userAgent])
             return await render(step, browser: Self.browser(request))
         }
         router.get("authorize/idp") { request, context -> Response in
@@ -282,6 +284,8 @@ struct AuthorizeRoutes: RouteGroup {
                 transaction: tx, formToken: token(tx), client: client, connection: connection, loginHint: hint, error: error, federated: federated)
         case .organization(let tx, let client, let error):
             return LoginPage.organization(transaction: tx, formToken: token(tx), client: client, error: error)
+        case .organizationPick(let tx, let client, let organizations, let error):
+            return LoginPage.organizationPick(transaction: tx, formToken: token(tx), client: client, organizations: organizations, error: error)
         case .idp(let tx, let client, let connection, let users, let error):
             return LoginPage.idp(transaction: tx, formToken: token(tx), client: client, connection: connection, users: users, error: error)
         case .suspend(let url, let browser):
@@ -444,6 +448,25 @@ enum LoginPage {
             <input type="hidden" name="_csrf" value="\(escape(formToken))">
             <label for="organization">Organization name</label><input id="organization" name="organization" autocomplete="organization" required autofocus>
             <button type="submit">Continue</button>
+            </form>
+            """)
+    }
+
+    /// `post_login_prompt`: the user's organizations, one button each.
+    static func organizationPick(transaction: String, formToken: String, client: Client, organizations: [Organization], error: String?) -> Response {
+        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let buttons = organizations.map { o in
+            "<button type=\"submit\" name=\"organization\" value=\"\(escape(o.id))\" class=\"idp-user\">\(escape(o.displayName))</button>"
+        }.joined(separator: "\n")
+        return page(
+            "Log in to \(client.name)",
+            """
+            <h1>Choose your organization</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong></p>
+            \(err)
+            <form method="post" action="/authorize/organization">
+            <input type="hidden" name="tx" value="\(escape(transaction))">
+            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(buttons)
             </form>
             """)
     }

@@ -294,6 +294,41 @@ import Tokens
         }
     }
 
+    /// `post_login_prompt`: the credentials first, then the user picks one of their
+    /// organizations; the login counts once, when it runs in the organization picked.
+    @Test func postLoginPromptLetsTheUserPickAfterTheCredentials() async throws {
+        try await Self.run(editApp: { $0["organization_usage"] = "require"; $0["organization_require_behavior"] = "post_login_prompt" }) { app, c, token in
+            let acme = try Self.acmeId(app)
+            _ = try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token)
+            let browser = AuthsimTestBrowser(c)
+            let page = try await browser.get(Self.authorize(""))
+            #expect(page.text.contains("action=\"/authorize/login\""), "the credentials come first")
+            let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
+            // Naming an organization by the pre-login form is not this login's way.
+            #expect(try await browser.submit("authorize/organization", ["tx": tx, "organization": "acme"]).status == 400)
+            let before = try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount
+            let pick = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
+            #expect(pick.status == 200)
+            #expect(pick.text.contains("Choose your organization"))
+            #expect(pick.text.contains("value=\"\(acme)\""))
+            #expect(try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount == before, "not counted before the organization is known")
+            // An organization that is not the user's is not taken.
+            let other = try await browser.submit("authorize/organization", ["tx": tx, "organization": "org_notmine000000000"])
+            #expect(other.text.contains("Pick one of your organizations"))
+            let done = try await browser.submit("authorize/organization", ["tx": tx, "organization": acme])
+            #expect(try await Self.finish(c, done)["org_id"]?.stringValue == acme)
+            #expect(try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount == before + 1)
+            // The transaction is spent.
+            #expect(try await browser.submit("authorize/organization", ["tx": tx, "organization": acme]).status == 400)
+            // A user in no organization is refused after the credentials.
+            let bobBrowser = AuthsimTestBrowser(c)
+            let bobPage = try await bobBrowser.get(Self.authorize(""))
+            let bobTx = try #require(AuthsimTestBrowser.hidden("tx", in: bobPage.text))
+            let refused = try await bobBrowser.submit("authorize/login", ["tx": bobTx, "username": "bob@example.com", "password": "Passw0rd!"])
+            #expect(refused.header("Location")?.contains("error=access_denied") == true)
+        }
+    }
+
     @Test func anInvitationSignsTheInviteeUpAsAMemberWithItsRolesOnce() async throws {
         try await Self.run(action: Self.showOrganization) { app, c, token in
             let acme = try Self.acmeId(app)

@@ -94,14 +94,19 @@ extension AuthorizationService {
         do { try await saveTransaction(tx, Transaction(parameters: p, created: Timestamp.now(), browser: OpaqueToken.hash(browser))) } catch {
             return .invalid("Could not start the login: \(error)")
         }
-        if needsOrganization(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        if asksOrganizationFirst(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
         return await firstPage(tx, p, client: client)
     }
 
-    /// A client that requires organizations, asked without one: the login asks for it first
-    /// (`pre_login_prompt`; `post_login_prompt` asks at the same point, before the credentials).
+    /// A client that requires organizations, asked without one.
     func needsOrganization(_ p: Parameters, client: Client) -> Bool {
         p.organization == nil && client.organizationUsage == "require"
+    }
+
+    /// …whose login asks for the organization's name before the credentials (`pre_login_prompt`);
+    /// with `post_login_prompt` the user picks one of theirs after them.
+    func asksOrganizationFirst(_ p: Parameters, client: Client) -> Bool {
+        needsOrganization(p, client: client) && client.organizationRequireBehavior != "post_login_prompt"
     }
 
     /// The page a transaction opens on: the upstream IdP of a federated connection, the sign-up
@@ -164,13 +169,18 @@ extension AuthorizationService {
         return enabled.isSignupEnabled && enabled.assignMembershipOnLogin
     }
 
-    /// `POST` of the organization prompt: the organization's name, then the login's first page.
-    public func submitOrganization(transaction tx: String, binding: BrowserBinding, name: String) async -> Step {
+    /// `POST` of the organization prompt: the organization's name, then the login's first page;
+    /// or (`post_login_prompt`) the organization the authenticated user picked, then the login.
+    public func submitOrganization(transaction tx: String, binding: BrowserBinding, name: String, ip: String? = nil, userAgent: String? = nil) async -> Step {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(var t, let client) = opened else { return opened.refusal }
         // Only a login that must name an organization and has not (a client that denies them, or
         // a login already in one, is never moved into another).
         guard needsOrganization(t.parameters, client: client) else { return .invalid("This login does not ask for an organization.") }
+        if let userId = t.authenticatedUser {
+            return await pickOrganization(tx, t, client: client, userId: userId, id: name, ip: ip, userAgent: userAgent)
+        }
+        guard asksOrganizationFirst(t.parameters, client: client) else { return .invalid("This login asks for the organization after the credentials.") }
         guard let org = pipeline.tenant.organization(name.trimmingCharacters(in: .whitespaces).lowercased()) else {
             return .organization(transaction: tx, client: client, error: "No organization is called \(name).")
         }
@@ -182,5 +192,24 @@ extension AuthorizationService {
     /// Social and enterprise connections: their users come from a (simulated) upstream IdP.
     public static func isFederated(_ connection: Connection) -> Bool {
         !connection.isDatabase && !["email", "sms"].contains(connection.strategy)
+    }
+
+    /// `post_login_prompt`: the user whose credentials were checked picked an organization (one
+    /// of theirs, checked again by the flow); the login runs in it and counts now.
+    func pickOrganization(_ tx: String, _ t: Transaction, client: Client, userId: String, id: String, ip: String?, userAgent: String?) async -> Step {
+        let mine = ((try? await pipeline.organizations(userId: userId)) ?? [])
+        guard let org = mine.first(where: { $0.id == id }) else {
+            return .organizationPick(transaction: tx, client: client, organizations: mine, error: "Pick one of your organizations.")
+        }
+        // Single use: the transaction ends here, whatever the login's outcome.
+        await dropTransaction(tx)
+        var p = t.parameters
+        p.organization = org.id
+        return await complete(p, client: client, sessionID: t.sessionCookie ?? randomHexID(), ip: ip, userAgent: userAgent) { request in
+            var request = request
+            request.ip = ip
+            request.userAgent = userAgent
+            return try await self.pipeline.silentLogin(userId: userId, request: request, countLogin: true)
+        }
     }
 }

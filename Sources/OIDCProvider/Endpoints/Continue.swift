@@ -38,7 +38,7 @@ extension AuthorizationService {
     /// resumes after a second factor.
     func complete(
         _ p: Parameters, client: Client, sessionID cookie: String, ip: String?, userAgent: String?, mfaPassed: MFAPassed? = nil, browser: String? = nil,
-        inSession: Bool = false, flow: (SimulationRequest) async throws -> SimulationResult
+        inSession: Bool = false, transaction tx: String? = nil, flow: (SimulationRequest) async throws -> SimulationResult
     ) async -> Step {
         let lifetimes = pipeline.tenant.settings.sessionLifetimes
         let started = Timestamp.now()
@@ -59,6 +59,8 @@ extension AuthorizationService {
         request.prompt = p.prompt
         request.organization = p.organization
         request.invitation = p.invitation
+        // post_login_prompt: a login form's credentials are checked, then the user picks.
+        request.organizationPrompt = tx != nil && needsOrganization(p, client: client) && !asksOrganizationFirst(p, client: client)
         request.protocolName =
             p.device != nil ? "oauth2-device-code" : p.responseTypes == ["code"] ? "oidc-basic-profile" : p.responseTypes.contains("code") ? "oidc-hybrid-profile" : "oidc-implicit-profile"
         var authorize: [String: JSONValue] = [
@@ -75,6 +77,15 @@ extension AuthorizationService {
         let result: SimulationResult
         do { result = try await flow(request) } catch {
             return errorRedirect(p, "server_error", String(describing: error))
+        }
+        if let choice = result.organizationChoice {
+            guard let tx, var t = await transaction(tx), let userId = result.user["user_id"]?.stringValue else {
+                return errorRedirect(p, "access_denied", "the login needs an organization")
+            }
+            t.authenticatedUser = userId
+            t.sessionCookie = cookie
+            do { try await saveTransaction(tx, t) } catch { return errorRedirect(p, "server_error", "could not keep the login: \(error)") }
+            return .organizationPick(transaction: tx, client: client, organizations: choice, error: nil)
         }
         if let changes = result.sessionChanges, changes.revoke != nil {
             // api.session.revoke: the session ends (a new one is never kept) and the login is denied.

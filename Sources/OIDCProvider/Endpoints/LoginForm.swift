@@ -12,11 +12,11 @@ extension AuthorizationService {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(let t, let client) = opened else { return opened.refusal }
         let p = t.parameters
-        if needsOrganization(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        if asksOrganizationFirst(p, client: client) { return .organization(transaction: tx, client: client, error: nil) }
         let connection = await transactionConnection(p)
         let sessionID = randomHexID()
         var failed: String?
-        let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent, browser: binding.browser) { request in
+        let step = await complete(p, client: client, sessionID: sessionID, ip: ip, userAgent: userAgent, browser: binding.browser, transaction: tx) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent
@@ -28,6 +28,7 @@ extension AuthorizationService {
         if let failed {
             return .login(transaction: tx, client: client, connection: connection, loginHint: username, error: failed, federated: federatedButtons(p))
         }
+        if case .organizationPick = step { return step }
         await dropTransaction(tx)
         return step
     }

@@ -12,7 +12,7 @@ extension AuthorizationService {
     public func signupPage(transaction tx: String, binding: BrowserBinding) async -> Step {
         let opened = await openTransaction(tx, binding, form: false)
         guard case .open(let t, let client) = opened else { return opened.refusal }
-        if needsOrganization(t.parameters, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        if asksOrganizationFirst(t.parameters, client: client) { return .organization(transaction: tx, client: client, error: nil) }
         let connection = await transactionConnection(t.parameters)
         guard signupAllowed(t.parameters, connection: connection) || t.parameters.invitation != nil else {
             return .login(transaction: tx, client: client, connection: connection, loginHint: nil, error: "Sign-up is not enabled for this organization.", federated: federatedButtons(t.parameters))
@@ -24,7 +24,7 @@ extension AuthorizationService {
     public func submitSignup(transaction tx: String, binding: BrowserBinding, email: String, password: String, ip: String?, userAgent: String?) async -> Step {
         let opened = await openTransaction(tx, binding, form: true)
         guard case .open(let t, let client) = opened else { return opened.refusal }
-        if needsOrganization(t.parameters, client: client) { return .organization(transaction: tx, client: client, error: nil) }
+        if asksOrganizationFirst(t.parameters, client: client) { return .organization(transaction: tx, client: client, error: nil) }
         let connection = await transactionConnection(t.parameters)
         // In an organization: only with sign-up enabled there, or as the invitee of an invitation
         // (no account is made that the organization would then refuse).

@@ -40,7 +40,7 @@ extension AuthorizationService {
             return .idp(transaction: tx, client: client, connection: connection, users: users, error: "Pick a user or paste a profile.")
         }
         var invalid: String?
-        let step = await complete(t.parameters, client: client, sessionID: randomHexID(), ip: ip, userAgent: userAgent, browser: binding.browser) { request in
+        let step = await complete(t.parameters, client: client, sessionID: randomHexID(), ip: ip, userAgent: userAgent, browser: binding.browser, transaction: tx) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent
@@ -52,6 +52,7 @@ extension AuthorizationService {
             }
         }
         if let invalid { return .idp(transaction: tx, client: client, connection: connection, users: users, error: invalid) }
+        if case .organizationPick = step { return step }
         await dropTransaction(tx)
         return step
     }

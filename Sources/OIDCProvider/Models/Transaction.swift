@@ -37,6 +37,10 @@ extension AuthorizationService {
         var created: Double
         /// The hash of the browser cookie of the browser that opened the transaction (see `BrowserBinding`).
         var browser: String?
+        /// `post_login_prompt`: the user whose credentials were checked, picking an organization
+        /// (with the session cookie the login will keep).
+        var authenticatedUser: String? = nil
+        var sessionCookie: String? = nil
     }
 }
 
