@@ -232,14 +232,16 @@ public final class LoginPipeline: Sendable {
     /// A login from an SSO session (silent authentication): rules run, the login count does not move.
     /// `countLogin`: a login whose credentials were checked before it paused (an organization
     /// picked after them) counts as the login it is.
-    public func silentLogin(userId: String, request: SimulationRequest, countLogin: Bool = false) async throws(PipelineError) -> SimulationResult {
+    /// `connection`: the one the user authenticated at, when it is not the user's own (a linked
+    /// identity's).
+    public func silentLogin(userId: String, request: SimulationRequest, countLogin: Bool = false, connection name: String? = nil) async throws(PipelineError) -> SimulationResult {
         let started = monotonicSeconds()
         let user = try await findUser(userId, connection: nil)
         var request = request
         request.user = .stored(userId)
         let rev = current
         let client = try resolveClient(request.client, in: rev.tenant)
-        let connection = try resolveConnection(user.connection, in: rev.tenant)
+        let connection = try resolveConnection(name ?? user.connection, in: rev.tenant)
         return try await run(revision: rev, user: user, stored: true, client: client, connection: connection, request: request, started: started, countLogin: countLogin)
     }
 

@@ -306,6 +306,10 @@ import Tokens
             let tx = try #require(AuthsimTestBrowser.hidden("tx", in: page.text))
             // Naming an organization by the pre-login form is not this login's way.
             #expect(try await browser.submit("authorize/organization", ["tx": tx, "organization": "acme"]).status == 400)
+            // Nor is a sign-up the organization would refuse anyway (no account is made).
+            let signup = try await browser.submit("authorize/signup", ["tx": tx, "email": "zed@example.com", "password": "Zed-Passw0rd-1"])
+            #expect(signup.text.contains("Sign-up is not enabled"))
+            #expect(try await app.pipeline.store.user(login: "zed@example.com", connection: "Username-Password-Authentication") == nil)
             let before = try #require(try await app.pipeline.store.user(id: InProcess.ann)).loginsCount
             let pick = try await browser.submit("authorize/login", ["tx": tx, "username": "ann@example.com", "password": "Passw0rd!"])
             #expect(pick.status == 200)

@@ -164,6 +164,12 @@ extension AuthorizationService {
     /// connections); in one, with an invitation, or when the organization's connection has
     /// `is_signup_enabled` (which needs `assign_membership_on_login`).
     func signupAllowed(_ p: Parameters, connection: String) -> Bool {
+        // A client that requires an organization, before it is known: no account it would refuse.
+        if p.organization == nil, p.invitation == nil, p.clientId.isEmpty == false,
+            pipeline.tenant.clients.first(where: { $0.clientId == p.clientId }).map({ needsOrganization(p, client: $0) }) == true
+        {
+            return false
+        }
         guard let orgId = p.organization, p.invitation == nil else { return true }
         guard let enabled = pipeline.tenant.organization(orgId)?.connection(connection) else { return false }
         return enabled.isSignupEnabled && enabled.assignMembershipOnLogin
@@ -178,7 +184,7 @@ extension AuthorizationService {
         // a login already in one, is never moved into another).
         guard needsOrganization(t.parameters, client: client) else { return .invalid("This login does not ask for an organization.") }
         if let userId = t.authenticatedUser {
-            return await pickOrganization(tx, t, client: client, userId: userId, id: name, ip: ip, userAgent: userAgent)
+            return await pickOrganization(tx, t, client: client, userId: userId, id: name, browser: binding.browser, ip: ip, userAgent: userAgent)
         }
         guard asksOrganizationFirst(t.parameters, client: client) else { return .invalid("This login asks for the organization after the credentials.") }
         guard let org = pipeline.tenant.organization(name.trimmingCharacters(in: .whitespaces).lowercased()) else {
@@ -196,20 +202,26 @@ extension AuthorizationService {
 
     /// `post_login_prompt`: the user whose credentials were checked picked an organization (one
     /// of theirs, checked again by the flow); the login runs in it and counts now.
-    func pickOrganization(_ tx: String, _ t: Transaction, client: Client, userId: String, id: String, ip: String?, userAgent: String?) async -> Step {
-        let mine = ((try? await pipeline.organizations(userId: userId)) ?? [])
+    func pickOrganization(_ tx: String, _ t: Transaction, client: Client, userId: String, id: String, browser: String?, ip: String?, userAgent: String?) async -> Step {
+        let connection = t.authenticatedConnection
+        let mine: [Organization]
+        do { mine = try await pipeline.organizations(userId: userId).filter { connection == nil || $0.connection(connection!) != nil } } catch {
+            return errorRedirect(t.parameters, "server_error", "could not read the user's organizations: \(error)")
+        }
         guard let org = mine.first(where: { $0.id == id }) else {
             return .organizationPick(transaction: tx, client: client, organizations: mine, error: "Pick one of your organizations.")
         }
-        // Single use: the transaction ends here, whatever the login's outcome.
-        await dropTransaction(tx)
-        var p = t.parameters
+        // Single use: whoever takes the transaction runs the login (a double submit runs it once).
+        guard let taken = try? await kept(Transaction.self, as: .transaction, id: tx, take: true), taken.authenticatedUser == userId else {
+            return .invalid("This login has already continued. Start again from the application.")
+        }
+        var p = taken.parameters
         p.organization = org.id
-        return await complete(p, client: client, sessionID: t.sessionCookie ?? randomHexID(), ip: ip, userAgent: userAgent) { request in
+        return await complete(p, client: client, sessionID: taken.sessionCookie ?? randomHexID(), ip: ip, userAgent: userAgent, browser: browser) { request in
             var request = request
             request.ip = ip
             request.userAgent = userAgent
-            return try await self.pipeline.silentLogin(userId: userId, request: request, countLogin: true)
+            return try await self.pipeline.silentLogin(userId: userId, request: request, countLogin: true, connection: taken.authenticatedConnection)
         }
     }
 }

@@ -84,6 +84,7 @@ extension AuthorizationService {
             }
             t.authenticatedUser = userId
             t.sessionCookie = cookie
+            t.authenticatedConnection = result.connection
             do { try await saveTransaction(tx, t) } catch { return errorRedirect(p, "server_error", "could not keep the login: \(error)") }
             return .organizationPick(transaction: tx, client: client, organizations: choice, error: nil)
         }

@@ -40,6 +40,8 @@ extension AuthorizationService {
             } else if !signupAllowed(t.parameters, connection: connection) {
                 return .login(transaction: tx, client: client, connection: connection, loginHint: email, error: "Sign-up is not enabled for this organization.", federated: federatedButtons(t.parameters))
             }
+        } else if !signupAllowed(t.parameters, connection: connection) {
+            return .login(transaction: tx, client: client, connection: connection, loginHint: email, error: "Sign-up is not enabled for this application's organizations.", federated: federatedButtons(t.parameters))
         }
         do {
             // What the page's form sent, as pre-user-registration's event.request.body shows it.

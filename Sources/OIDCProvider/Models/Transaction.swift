@@ -41,6 +41,8 @@ extension AuthorizationService {
         /// (with the session cookie the login will keep).
         var authenticatedUser: String? = nil
         var sessionCookie: String? = nil
+        /// The connection the credentials were checked at (the login continues at it).
+        var authenticatedConnection: String? = nil
     }
 }
 
