@@ -29,7 +29,7 @@ extension LoginPipeline {
         ]
         if let body = request.body { req["body"] = .object(body) }
         var transaction: [String: JSONValue] = [
-            "id": .string(login.traceId), "protocol": .string(protocolName), "locale": .string(tx["ui_locales"]?.stringValue ?? "en"),
+            "id": .string(login.traceId), "protocol": .string(protocolName), "locale": .string((tx["ui_locales"]?.stringValue ?? "").split(separator: " ").first.map(String.init) ?? "en"),
             "requested_scopes": .array(scopes.map(JSONValue.string)), "acr_values": list("acr_values"), "prompt": list("prompt"),
             "response_type": list("response_type"), "ui_locales": list("ui_locales"), "metadata": [:],
         ]
