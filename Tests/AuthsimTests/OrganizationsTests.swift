@@ -119,6 +119,9 @@ import Tokens
 
             #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": [.string(InProcess.ann)]], token: token).status == 204)
             #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": ["auth0|nobody"]], token: token).status == 404)
+            // A bounded number of ids per call (each is store work).
+            let many = JSONValue.array((0...100).map { .string("auth0|u\($0)") })
+            #expect(try await Self.json(c, "POST", "organizations/\(acme)/members", ["members": many], token: token).status == 400)
             // A role assigned tenant-wide does not apply in the organization (Auth0: its own roles do).
             let adminId = try #require(app.pipeline.tenant.roles.first { $0.name == "admin" }).id
             _ = try await Self.json(c, "POST", "users/\(InProcess.annPath)/roles", ["roles": [.string(adminId)]], token: token)

@@ -236,6 +236,8 @@ extension ManagementService {
         guard let ids = body["members"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty, ids.count == body["members"]?.arrayValue?.count else {
             throw .invalidBody("Missing required property: members (a non-empty array of user ids)")
         }
+        // Each id is a store read and write: a call changes a bounded number of members.
+        guard ids.count <= Self.maximumIdsPerCall else { throw .invalidBody("members may list at most \(Self.maximumIdsPerCall) user ids") }
         if add { for u in ids { _ = try await existing(u) } }
         do {
             if add {

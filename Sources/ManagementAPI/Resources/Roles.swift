@@ -62,17 +62,21 @@ extension ManagementService {
         } catch { throw ManagementError(500, String(describing: error), "internal_error") }
     }
 
+    /// Most ids one call may list (`members`, `roles`): each is work in the store.
+    static let maximumIdsPerCall = 100
+
     /// The names of the roles a body's `roles` (ids, or names) refers to; unknown ones refused.
     func roleNames(_ body: JSONValue) throws(ManagementError) -> [String] {
         guard let ids = body["roles"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty, ids.count == body["roles"]?.arrayValue?.count else {
             throw .invalidBody("Missing required property: roles (a non-empty array of role ids)")
         }
+        guard ids.count <= Self.maximumIdsPerCall else { throw .invalidBody("roles may list at most \(Self.maximumIdsPerCall) role ids") }
         var names: [String] = []
         for rid in ids {
             guard let role = tenant.roles.first(where: { $0.id == rid || $0.name == rid }) else {
                 throw ManagementError(404, "The role does not exist: \(rid)", "inexistent_role")
             }
-            names.append(role.name)
+            if !names.contains(role.name) { names.append(role.name) }
         }
         return names
     }
