@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "ScriptRuntime", dependencies: ["CJavaScriptCore"],
             // The runtime's own JavaScript, embedded in the binary.
-            resources: [.embedInCode("JS/prelude.js")]
+            resources: [.embedInCode("JS/prelude.js"), .embedInCode("JS/webassembly.js")]
         ),
         .target(
             name: "Directory",

@@ -86,6 +86,17 @@ public enum FuzzSeeds {
                 [2] + Array("LocalHost.:8080".utf8), [2] + Array("[::1]:443".utf8), [2] + Array("authsim.test".utf8),
                 [3] + Array("203.0.113.9, 10.0.0.2".utf8), [3] + Array("2001:db8::1,10.1.1.1\n198.51.100.7".utf8),
             ]
+        case .wasm:
+            let header: [UInt8] = [0, 97, 115, 109, 1, 0, 0, 0]
+            return [
+                header,
+                header + [1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 8, 1, 4, 115, 112, 105, 110, 0, 0, 10, 9, 1, 7, 0, 3, 64, 12, 0, 11, 11],
+                header + [1, 4, 1, 96, 0, 0, 2, 9, 1, 3, 101, 110, 118, 1, 102, 0, 0, 3, 2, 1, 0, 7, 8, 1, 4, 115, 112, 105, 110, 0, 1, 10, 15, 1, 13, 0, 3, 64, 6, 64, 16, 0, 25, 11, 12, 0, 11, 11],
+                header + [1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 7, 8, 1, 4, 116, 97, 105, 108, 0, 0, 10, 6, 1, 4, 0, 18, 0, 11],
+                // A table with an element segment, a memory with a data segment, a global, a start function.
+                header + [1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 4, 4, 1, 112, 0, 1, 5, 4, 1, 1, 1, 2, 6, 6, 1, 127, 1, 65, 7, 11, 8, 1, 0,
+                          9, 7, 1, 0, 65, 0, 11, 1, 0, 10, 4, 1, 2, 0, 11, 11, 7, 1, 0, 65, 0, 11, 1, 42],
+            ]
         }
     }
 
@@ -108,6 +119,11 @@ public enum FuzzSeeds {
         case .request:
             return ["\u{00}", "\u{01}", "\u{02}", "\u{03}", "&", "=", "+", "%", "%2B", "%00", "%E2%82%AC", "\r\n", "\r\n\r\n", "--", "Content-Disposition: form-data; ",
                     "name=\"", "filename=\"", ":", "[", "]", ".", ",", "10.0.0.1", "::1", "127.0.0.1"]
+        case .wasm:
+            // Opcodes and prefixes (loop, call, return_call, ref.func, try, the 0xfc/0xfd/0xfe prefixes), limits flags, LEB128 pieces.
+            return ["\u{03}\u{40}", "\u{10}\u{00}", "\u{12}\u{00}", "\u{0B}", "\u{06}\u{40}", "\u{19}", "\u{1F}", "\u{0E}\u{02}\u{00}\u{00}",
+                    "\u{0F}", "\u{7F}", "\u{70}", "\u{63}", "\u{03}", "\u{04}", "\u{05}", "\u{01}", "\u{00}", "\u{FF}\u{FF}\u{FF}\u{FF}\u{0F}",
+                    "\u{80}", "\u{60}\u{00}\u{00}", "name"]
         }
     }
 }

@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import ScriptRuntime
 import Server
 import Tenant
 import Tokens
@@ -29,11 +30,11 @@ public enum FuzzOutcome: Sendable { case accepted, refused }
 /// serializer under it), the JWT parser and verifier, the tenant directory loader, the address
 /// parsers (IP addresses and CIDR ranges of allowlists and trusted proxies, web origins), the
 /// attack-protection settings documents, and the request parsers ahead of the routes (form
-/// bodies, multipart bodies, `Host` values, `X-Forwarded-For`). Each
+/// bodies, multipart bodies, `Host` values, `X-Forwarded-For`), and the WebAssembly meter. Each
 /// takes arbitrary bytes and checks properties that must hold for every input; a failed
 /// property is a `FuzzFailure` (the libFuzzer driver turns it into a crash).
 public enum FuzzTarget: String, CaseIterable, Sendable {
-    case query, merge, jwt, tenant, address, protection, request
+    case query, merge, jwt, tenant, address, protection, request, wasm
 
     public func run(_ input: [UInt8]) throws(FuzzFailure) -> FuzzOutcome {
         func check(_ ok: Bool, _ message: @autoclosure () -> String) throws(FuzzFailure) {
@@ -47,6 +48,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .address: return try Self.address(input, check)
         case .protection: return try Self.protection(input, check)
         case .request: return try Self.request(input, check)
+        case .wasm: return try Self.wasm(input, check)
         }
     }
 
@@ -294,6 +296,28 @@ extension FuzzTarget {
         var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         allowed.insert(charactersIn: "-._~")
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    }
+
+    // MARK: - WebAssembly meter
+
+    /// Input: a module. The meter never traps; what it writes it reads again, with the same
+    /// memory and table accounting, and its output is a version 1 module.
+    static func wasm(_ input: [UInt8], _ check: Check) throws(FuzzFailure) -> FuzzOutcome {
+        let limits = WasmMeter.Limits(memoryPages: 64, tableElements: 4096, moduleBytes: 1 << 20)
+        let once: WasmMeter.Metered
+        do throws(WasmMeter.Refusal) { once = try WasmMeter.meter(input, limits: limits) } catch {
+            try check(!error.message.isEmpty, "a refusal without a message")
+            return .refused
+        }
+        try check(once.bytes.starts(with: [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]), "the metered module has no header")
+        try check(once.memoryBytes <= 64 * 65536 * 100_000 && once.tableElements >= 0, "impossible accounting")
+        let twice: WasmMeter.Metered
+        do throws(WasmMeter.Refusal) { twice = try WasmMeter.meter(once.bytes, limits: limits) } catch {
+            try check(false, "the meter refused its own output: \(error.message)")
+            return .refused
+        }
+        try check(twice.memoryBytes == once.memoryBytes && twice.tableElements == once.tableElements, "metering again changed the accounting")
+        return .accepted
     }
 
     /// Input: its first byte chooses the parser (form, multipart, Host, X-Forwarded-For), the

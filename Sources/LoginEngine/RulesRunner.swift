@@ -52,7 +52,7 @@ public struct RulesRunner: Sendable {
             id: "rules:" + tenant.revision, files: files, syncFunctions: node.syncFunctions.merging(legacy.sync) { a, _ in a },
             asyncFunctions: node.asyncFunctions.merging(["updateMetadata": RulesRunner.updateMetadata, "saveMetadata": RulesRunner.saveMetadata, "auth0.api": LoginPipeline.callTenantAPI]) { a, _ in a }
                 .merging(legacy.async) { a, _ in a },
-            evalEnabled: tenant.settings.allowEval)
+            evalEnabled: tenant.settings.allowEval, webAssemblyEnabled: tenant.settings.allowWebAssembly)
     }
 
     static func describe(_ rules: [Rule]) -> String {

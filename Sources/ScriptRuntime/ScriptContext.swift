@@ -28,6 +28,7 @@ final class ScriptContext {
     static let maximumHostArguments = 32 << 20
 
     static let prelude = ScriptFile(name: "authsim:runtime/prelude.js", source: String(decoding: PackageResources.prelude_js, as: UTF8.self), kind: .runtime)
+    static let webAssembly = ScriptFile(name: "authsim:runtime/webassembly.js", source: String(decoding: PackageResources.webassembly_js, as: UTF8.self), kind: .runtime)
 
     init(group: OpaquePointer, program: ScriptProgram, worker: Worker) throws(ScriptFailure) {
         guard let ctx = JSGlobalContextCreateInGroup(group, nil) else {
@@ -74,6 +75,7 @@ final class ScriptContext {
             if let exc { throw fail(file, exc) }
         }
         try evaluate(ScriptContext.prelude)
+        if program.webAssemblyEnabled { try evaluate(ScriptContext.webAssembly) }
         for file in program.files { try evaluate(file) }
 
         func function(_ name: String) -> JSValue {
@@ -213,5 +215,61 @@ final class ScriptContext {
         }
         var exc: JSValue?
         JSGlobalContextSetUnhandledRejectionCallback(ctx, rejection, &exc)
+        if program.webAssemblyEnabled { installWebAssembly(ctx, rt: rt, worker: worker) }
+    }
+
+    /// `rt.meterWasm(bytes)`: the module rewritten by `WasmMeter` as `{bytes, memory, tables}`
+    /// (what its instances take), `null` when `bytes` is no ArrayBuffer or typed array (the
+    /// caller throws the TypeError), a thrown error when the module is refused. And the limits
+    /// webassembly.js applies to what scripts make from JavaScript.
+    private static func installWebAssembly(_ ctx: JSContext, rt: JSValue, worker: Worker) {
+        unowned let w = worker
+        let heapBudget = worker.configuration.heapBudget
+        let limits = WasmMeter.Limits(memoryPages: UInt32(clamping: heapBudget / 4 / 65536))
+        install(ctx, rt, "meterWasm") { ctx, args in
+            guard let value = args.first ?? nil, JSValueIsObject(ctx, value) else { return JSValueMakeNull(ctx) }
+            var exc: JSValue?
+            let pointer: UnsafeMutableRawPointer?
+            let length: Int
+            switch JSValueGetTypedArrayType(ctx, value, &exc) {
+            case kJSTypedArrayTypeNone:
+                return JSValueMakeNull(ctx)
+            case kJSTypedArrayTypeArrayBuffer:
+                pointer = JSObjectGetArrayBufferBytesPtr(ctx, value, &exc)
+                length = JSObjectGetArrayBufferByteLength(ctx, value, &exc)
+            default:
+                // The pointer is the start of the whole buffer, not of the view.
+                let offset = JSObjectGetTypedArrayByteOffset(ctx, value, &exc)
+                pointer = JSObjectGetTypedArrayBytesPtr(ctx, value, &exc).map { $0 + offset }
+                length = JSObjectGetTypedArrayByteLength(ctx, value, &exc)
+            }
+            if let exc { throw NativeThrowValue(value: exc) }
+            let metered: WasmMeter.Metered
+            do throws(WasmMeter.Refusal) {
+                try WasmMeter.checkSize(length, limits: limits)
+                metered = try WasmMeter.meter(pointer.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? [], limits: limits)
+            } catch { throw NativeThrow(error.message) }
+            guard metered.bytes.count <= heapBudget - w.heapSize(ctx) else {
+                throw NativeThrow("the metered module (\(metered.bytes.count) bytes) would exceed the script heap budget")
+            }
+            guard let array = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, metered.bytes.count, &exc), exc == nil,
+                let target = JSObjectGetTypedArrayBytesPtr(ctx, array, &exc)
+            else { throw NativeThrow("no memory for the metered module") }
+            metered.bytes.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            let result = JSObjectMake(ctx, nil, nil)!
+            JSC.setProperty(ctx, result, "bytes", array)
+            JSC.setProperty(ctx, result, "memory", JSValueMakeNumber(ctx, Double(metered.memoryBytes)))
+            JSC.setProperty(ctx, result, "tables", JSValueMakeNumber(ctx, Double(metered.tableElements)))
+            return result
+        }
+        let object = JSObjectMake(ctx, nil, nil)!
+        JSC.setProperty(ctx, object, "importModule", JSC.makeString(ctx, WasmMeter.importModule), readOnly: true)
+        JSC.setProperty(ctx, object, "memoryPages", JSValueMakeNumber(ctx, Double(limits.memoryPages)), readOnly: true)
+        JSC.setProperty(ctx, object, "tableElements", JSValueMakeNumber(ctx, Double(limits.tableElements)), readOnly: true)
+        JSC.setProperty(ctx, object, "tableElementsPerJob", JSValueMakeNumber(ctx, Double(WasmMeter.tableElementsPerJob)), readOnly: true)
+        JSC.setProperty(ctx, object, "tableElementsPerContext", JSValueMakeNumber(ctx, Double(WasmMeter.tableElementsPerContext)), readOnly: true)
+        JSC.setProperty(ctx, object, "memoryBytesPerJob", JSValueMakeNumber(ctx, Double(heapBudget / 4)), readOnly: true)
+        JSC.setProperty(ctx, object, "memoryBytesPerContext", JSValueMakeNumber(ctx, Double(heapBudget / 2)), readOnly: true)
+        JSC.setProperty(ctx, rt, "wasmLimits", object, readOnly: true)
     }
 }

@@ -60,18 +60,22 @@ public struct ScriptProgram: Sendable {
     /// When false, `eval`, `new Function` and the other function constructors throw
     /// `EvalError: <evalDisabledMessage>` in jobs (the program's own files load first).
     public var evalEnabled: Bool
+    /// When true, scripts get `WebAssembly`, metered (`WasmMeter`) so that the watchdog stops
+    /// its loops and its memories and tables count against the budgets; otherwise it is absent.
+    public var webAssemblyEnabled: Bool
 
     public static let evalDisabledMessage = "eval and the Function constructor are disabled in this tenant (authsim.allow_eval)"
 
     public init(
         id: String, files: [ScriptFile], syncFunctions: [String: SyncHostFunction] = [:],
-        asyncFunctions: [String: AsyncHostFunction] = [:], evalEnabled: Bool = true
+        asyncFunctions: [String: AsyncHostFunction] = [:], evalEnabled: Bool = true, webAssemblyEnabled: Bool = false
     ) {
         self.id = id
         self.files = files
         self.syncFunctions = syncFunctions
         self.asyncFunctions = asyncFunctions
         self.evalEnabled = evalEnabled
+        self.webAssemblyEnabled = webAssemblyEnabled
     }
 }
 

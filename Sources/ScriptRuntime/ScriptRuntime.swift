@@ -48,9 +48,11 @@ public final class ScriptRuntime: Sendable {
     /// million logins, against 5 % without them). CPU-bound scripts run about 25 % slower in the
     /// baseline JIT.
     ///
-    /// WebAssembly is off, whatever the environment says: a wasm loop ignores the watchdog's
-    /// termination in this JavaScriptCore (checked with every trap and tier option), so one
-    /// script could keep a core busy for good.
+    /// WebAssembly is on in the engine, whatever the environment says, but absent from scripts
+    /// unless their program turns it on (`ScriptProgram.webAssemblyEnabled`), and then metered:
+    /// a wasm loop ignores the watchdog's termination in this JavaScriptCore (checked with every
+    /// trap and tier option), so modules are rewritten to call into JavaScript every so often
+    /// (`WasmMeter`), where the termination is delivered.
     ///
     /// Traps (the watchdog's termination) are polled at loop heads instead of being delivered by
     /// JavaScriptCore's signal-sender thread: that thread once aborted the whole process while
@@ -58,7 +60,7 @@ public final class ScriptRuntime: Sendable {
     /// the same, with no measurable cost in the baseline JIT.
     static let jscOptions: Void = {
         setenv("JSC_useDFGJIT", "false", 0)
-        setenv("JSC_useWasm", "false", 1)
+        setenv("JSC_useWasm", "true", 1)
         setenv("JSC_usePollingTraps", "true", 0)
     }()
 

@@ -73,6 +73,13 @@ public enum TenantLoader {
                 guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.allow_eval must be true or false") }
                 settings.allowEval = b
             }
+            if let e = own["allow_webassembly"] {
+                guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.allow_webassembly must be true or false") }
+                settings.allowWebAssembly = b
+            }
+            if settings.allowWebAssembly && !settings.allowEval {
+                throw TenantError(file: "tenant.json", message: "authsim.allow_webassembly needs authsim.allow_eval: WebAssembly compiles code from data, which allow_eval: false rules out")
+            }
             if let e = own["sample"] {
                 guard let b = e.boolValue else { throw TenantError(file: "tenant.json", message: "authsim.sample must be true or false") }
                 settings.sample = b

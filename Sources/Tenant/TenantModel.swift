@@ -246,6 +246,9 @@ public struct TenantSettings: Sendable, Equatable {
     public var legacyGlobals: Bool
     /// `eval` and `new Function` work in scripts (as in Auth0); `authsim.allow_eval: false` turns them off.
     public var allowEval: Bool = true
+    /// `WebAssembly` in scripts (`authsim.allow_webassembly: true`; off by default): metered so
+    /// that the flow deadline stops its loops, its memories and tables within the budgets.
+    public var allowWebAssembly: Bool = false
     /// Extra module folders for `require` (`authsim.module_paths`, relative to the tenant directory).
     public var modulePaths: [String]
     /// Tenant log events kept (a ring: the oldest go first).

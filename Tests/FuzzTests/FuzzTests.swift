@@ -6,7 +6,7 @@ import Testing
 /// The fuzz targets, run briefly (a fixed number of inputs from a fixed seed, so a failure
 /// repeats) in `make test`; `make fuzz` runs them under libFuzzer for longer.
 @Suite struct FuzzTests {
-    static let runs: [FuzzTarget: Int] = [.query: 40_000, .merge: 40_000, .jwt: 20_000, .tenant: 3_000, .address: 40_000, .protection: 20_000, .request: 40_000]
+    static let runs: [FuzzTarget: Int] = [.query: 40_000, .merge: 40_000, .jwt: 20_000, .tenant: 3_000, .address: 40_000, .protection: 20_000, .request: 40_000, .wasm: 40_000]
 
     @Test(arguments: FuzzTarget.allCases)
     func propertiesHoldForEveryInput(_ target: FuzzTarget) {

@@ -27,7 +27,13 @@ import Testing
         ("buffer budgets", ["arraybuffer", "typed-fill", "buffer-alloc", "buffers-loop"]),
         ("host access", ["require-fs", "process"]),
         ("key-derivation work", ["bcrypt-cost", "pbkdf2-huge"]),
+        ("WebAssembly, turned on (authsim.allow_webassembly)", ["wasm-spin", "wasm-catch-spin", "wasm-fill-spin", "wasm-fuel", "wasm-memory", "wasm-memories-loop", "wasm-instances-loop", "wasm-shared", "wasm-tables-loop", "wasm-namespace"]),
     ]
+
+    /// `spin()`: `loop br 0`; `spinCatching()`: the same calling `env.f` inside `try … catch_all`.
+    static let wasmSpin = "new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,7,8,1,4,115,112,105,110,0,0,10,9,1,7,0,3,64,12,0,11,11])"
+    static let wasmSpinCatching =
+        "new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,2,9,1,3,101,110,118,1,102,0,0,3,2,1,0,7,8,1,4,115,112,105,110,0,1,10,15,1,13,0,3,64,6,64,16,0,25,11,12,0,11,11])"
 
     static let hostile: [(name: String, body: String)] = [
         ("spin", "while (true) {}"),
@@ -116,10 +122,23 @@ import Testing
         ("bcrypt-cost", "require('bcrypt').hashSync('pw', 21);"),
         ("pbkdf2-huge", "require('crypto').pbkdf2Sync('pw', 'salt', 1e300, 32, 'sha256');"),
         ("process", "process.exit(1);"),
+        ("wasm-spin", "new WebAssembly.Instance(new WebAssembly.Module(\(wasmSpin))).exports.spin();"),
+        ("wasm-catch-spin", "new WebAssembly.Instance(new WebAssembly.Module(\(wasmSpinCatching)), { env: { f: function () { throw new Error('caught in wasm'); } } }).exports.spin();"),
+        ("wasm-fill-spin", "new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,5,4,1,0,128,1,7,8,1,4,102,105,108,108,0,0,10,21,1,19,0,3,64,65,0,65,0,65,128,128,128,4,252,11,0,12,0,11,11]))).exports.fill();"),
+        ("wasm-fuel", "new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,10,17,1,15,0,3,64,65,255,255,255,255,7,36,0,12,0,11,11]));"),
+        ("wasm-memory", "new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0,5,4,1,0,128,64]));"),
+        ("wasm-instances-loop", "var m = new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0,5,4,1,0,128,1])); var keep = []; for (;;) keep.push(new WebAssembly.Instance(m));"),
+        ("wasm-memories-loop", "var keep = []; for (;;) { var m = new WebAssembly.Memory({ initial: 128 }); new Uint8Array(m.buffer).fill(7); keep.push(m); }"),
+        ("wasm-shared", "var m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }); Atomics.wait(new Int32Array(m.buffer), 0, 0);"),
+        ("wasm-tables-loop", "var keep = []; for (;;) keep.push(new WebAssembly.Table({ initial: 1000000, element: 'anyfunc' }));"),
+        ("wasm-namespace", """
+            WebAssembly.instantiate = function () { throw new Error('pwned'); }; WebAssembly.Memory.prototype.grow = function () { return 'pwned'; };
+            WebAssembly.Module.prototype.constructor = null;
+            """),
     ]
 
     /// The hostile rules whose expected failure is the flow timeout itself.
-    static let endsByTimeout: Set<String> = ["spin", "promise-spin", "microtask-loop", "silent"]
+    static let endsByTimeout: Set<String> = ["spin", "promise-spin", "microtask-loop", "silent", "wasm-spin", "wasm-catch-spin", "wasm-fill-spin"]
 
     /// What each hostile rule's login must end with.
     static func check(_ name: String, _ r: SimulationResult) -> Bool {
@@ -157,6 +176,13 @@ import Testing
         case "bcrypt-cost": return r.outcome == .denied && d.contains("bcrypt cost 21 is outside")
         case "pbkdf2-huge": return r.outcome == .denied && d.contains("iterations")
         case "process": return r.outcome == .denied && d.contains("exit")
+        case "wasm-fuel": return r.outcome == .denied && d.contains("names a global the module does not have")
+        case "wasm-spin", "wasm-catch-spin", "wasm-fill-spin": return r.outcome == .error && d.contains("time exceeded") && d.contains("'\(name)'")
+        case "wasm-memory": return r.outcome == .denied && d.contains("memory of 8192 pages") && d.contains("over the limit of 256 pages")
+        case "wasm-memories-loop", "wasm-instances-loop": return r.outcome == .denied && d.contains("bytes in one login are over the limit of 16777216")
+        case "wasm-shared": return r.outcome == .denied && d.contains("shared memories are not available here")
+        case "wasm-tables-loop": return r.outcome == .denied && d.contains("elements in one login are over the limit")
+        case "wasm-namespace": return r.outcome == .allowed
         default: return false
         }
     }
@@ -202,9 +228,11 @@ import Testing
         // failure is the flow timeout run under a short one; every other rule runs under a
         // generous one, so a slow machine cannot turn its own failure (memory, KDF bounds, …)
         // into a timeout.
-        func pipeline(timeout: Int, runtime: ScriptRuntime, store: SQLiteUserStore) async throws -> LoginPipeline {
+        // The WebAssembly rules run in two more tenants that turn it on (which needs eval on).
+        func pipeline(timeout: Int, runtime: ScriptRuntime, store: SQLiteUserStore, webAssembly: Bool = false) async throws -> LoginPipeline {
             var f = TenantFixture()
-            f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": \#(timeout), "allow_eval": false}, "default_audience": "https://api.test"}"#
+            let code = webAssembly ? #""allow_webassembly": true"# : #""allow_eval": false"#
+            f.tenantJSON = #"{"authsim": {"domain": "test.authsim.local", "flow_timeout_seconds": \#(timeout), \#(code)}, "default_audience": "https://api.test"}"#
             // A package that requires a child, decorates it (as readable-stream does) and tests for a
             // browser global while it loads.
             f.extraFiles["node_modules/probe-window/child.js"] = "module.exports = { name: 'child' };"
@@ -222,10 +250,13 @@ import Testing
         try await store.insert(TestUsers.ann())
         let short = try await pipeline(timeout: 5, runtime: runtime, store: store)
         let generous = try await pipeline(timeout: 300, runtime: runtime, store: store)
+        let wasmShort = try await pipeline(timeout: 5, runtime: runtime, store: store, webAssembly: true)
+        let wasmGenerous = try await pipeline(timeout: 300, runtime: runtime, store: store, webAssembly: true)
         func login(_ rule: String) async throws -> SimulationResult {
             var r = SimulationRequest(user: .stored("ann@test.local"))
             r.rules = [rule]
-            return try await (Self.endsByTimeout.contains(rule) ? short : generous).simulate(r, signTokens: false)
+            let pipelines = rule.hasPrefix("wasm-") ? (wasmShort, wasmGenerous) : (short, generous)
+            return try await (Self.endsByTimeout.contains(rule) ? pipelines.0 : pipelines.1).simulate(r, signTokens: false)
         }
         for _ in 0..<50 { #expect(try await login("good").outcome == .allowed) }
         let baseline = ScriptRuntime.residentMiB()

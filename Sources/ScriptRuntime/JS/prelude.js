@@ -154,13 +154,16 @@ function lengthOf(x) {
 function guardConstructor(name, bytesOf) {
   var Original = g[name];
   if (typeof Original !== 'function') return;
-  var guarded = new Proxy(Original, {
+  // The handler has no prototype: a trap it does not define would otherwise be looked up on
+  // Object.prototype, where a script could put one (`get`) and be handed the raw constructor.
+  var guarded = new Proxy(Original, freeze({
+    __proto__: null,
     construct: function (target, args, newTarget) {
       checkAllocation(bytesOf(args));
       return construct(target, args, newTarget === guarded ? target : newTarget);
     },
     apply: function (target, self, args) { return apply(target, self, args); }
-  });
+  }));
   defineProperty(Original.prototype, 'constructor', { value: guarded, writable: true, enumerable: false, configurable: true });
   defineProperty(g, name, { value: guarded, writable: true, enumerable: false, configurable: true });
 }
@@ -181,8 +184,11 @@ guardConstructor('SharedArrayBuffer', function (args) { return NumberCtor(args[0
     defineProperty(proto, method, d);
   });
 })();
-// WebAssembly runs code that the watchdog cannot stop (a wasm loop ignores termination here);
-// the runtime turns it off in JavaScriptCore, and the name goes too.
+rt.checkAllocation = checkAllocation;
+// WebAssembly runs code that the watchdog cannot stop (a wasm loop ignores termination here):
+// the engine's namespace goes from the global object, and only a tenant that turns WebAssembly
+// on gets it back, behind the metering wrappers of webassembly.js.
+rt.engineWebAssembly = g.WebAssembly;
 deleteProperty(g, 'WebAssembly');
 
 // ---- Console ---------------------------------------------------------------------------------
@@ -525,6 +531,10 @@ rt.protectClasses = function (list) {
 // Lazy globals and the like keep a value of their own: they register how to forget a job's.
 var resets = [];
 rt.onRestore = function (fn) { resets[resets.length] = fn; };
+// State the snapshot cannot put back (what a runtime file counts itself) registers a check that
+// names why the context must be dropped, or answers null.
+var poisonChecks = [];
+rt.onPoisonCheck = function (fn) { poisonChecks[poisonChecks.length] = fn; };
 // SameValue: NaN is NaN (the global `NaN` must not look changed).
 function same(a, b) { return a === b || (a !== a && b !== b); }
 // Cheap when nothing changed: one read per recorded property, one key count per extensible
@@ -568,6 +578,7 @@ rt.restore = function () {
   if (taintedByLoad) return 'poisoned: a module loaded while shared objects were changed';
   var state = check(true);
   if (state.slice(0, 8) === 'poisoned') return state;
+  for (var p = 0; p < poisonChecks.length; p++) { var why = poisonChecks[p](); if (why) return 'poisoned: ' + why; }
   for (var h = 0; h < resets.length; h++) resets[h]();
   // RegExp's legacy statics (RegExp.input, lastMatch, $1…) hold the last match of the job: an
   // empty match clears them so the next login cannot read this one's data.
