@@ -312,7 +312,7 @@ extension FuzzTarget {
         try check(once.bytes.starts(with: [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]), "the metered module has no header")
         try check(once.memoryBytes <= 64 * 65536 * 100_000 && once.tableElements >= 0, "impossible accounting")
         let twice: WasmMeter.Metered
-        do throws(WasmMeter.Refusal) { twice = try WasmMeter.meter(once.bytes, limits: limits) } catch {
+        do throws(WasmMeter.Refusal) { twice = try WasmMeter.reread(once.bytes, limits: limits) } catch {
             try check(false, "the meter refused its own output: \(error.message)")
             return .refused
         }

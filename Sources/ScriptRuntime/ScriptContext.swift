@@ -256,7 +256,10 @@ final class ScriptContext {
                 let target = JSObjectGetTypedArrayBytesPtr(ctx, array, &exc)
             else { throw NativeThrow("no memory for the metered module") }
             metered.bytes.withUnsafeBytes { target.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            // Without a prototype: a setter a script put on Object.prototype for one of these
+            // names would otherwise take the value, and its getter answer other bytes.
             let result = JSObjectMake(ctx, nil, nil)!
+            JSObjectSetPrototype(ctx, result, JSValueMakeNull(ctx))
             JSC.setProperty(ctx, result, "bytes", array)
             JSC.setProperty(ctx, result, "memory", JSValueMakeNumber(ctx, Double(metered.memoryBytes)))
             JSC.setProperty(ctx, result, "tables", JSValueMakeNumber(ctx, Double(metered.tableElements)))
@@ -264,6 +267,7 @@ final class ScriptContext {
         }
         let object = JSObjectMake(ctx, nil, nil)!
         JSC.setProperty(ctx, object, "importModule", JSC.makeString(ctx, WasmMeter.importModule), readOnly: true)
+        JSC.setProperty(ctx, object, "fuel", JSValueMakeNumber(ctx, Double(WasmMeter.fuel)), readOnly: true)
         JSC.setProperty(ctx, object, "memoryPages", JSValueMakeNumber(ctx, Double(limits.memoryPages)), readOnly: true)
         JSC.setProperty(ctx, object, "tableElements", JSValueMakeNumber(ctx, Double(limits.tableElements)), readOnly: true)
         JSC.setProperty(ctx, object, "tableElementsPerJob", JSValueMakeNumber(ctx, Double(WasmMeter.tableElementsPerJob)), readOnly: true)

@@ -5,7 +5,9 @@
 /// trap and tier option), but a call from wasm into a JavaScript function does not — the
 /// termination is delivered at the callee's entry, and wasm's `catch_all` cannot catch it. So the
 /// rewritten module imports a runtime JavaScript function, `check`, and calls it once a fuel
-/// counter (a global of the module's own, which its code cannot name) runs out. The counter is
+/// counter runs out: a mutable global the runtime makes once per context and every instance
+/// imports (its code cannot name it: the module's own globals move up past it, and a module
+/// that imports from the runtime's module name is refused). The counter is
 /// charged at every function entry and loop head with what the code up to the next such point
 /// can cost (see `regionCosts`); every unbounded execution in wasm goes through a loop or a call
 /// (tail calls included), so `check` runs at least every `fuel` units of work.
@@ -57,6 +59,10 @@ public enum WasmMeter {
     public static let checkImport = "check"
     public static let tableGrowImport = "tableGrow"
     public static let memoryGrowImport = "memoryGrow"
+    public static let fuelImport = "fuel"
+    /// Parameters or results of one function type, and targets of one `br_table`.
+    public static let maximumArity: UInt32 = 16
+    public static let maximumBranchTargets: UInt32 = 65_536
     /// Table elements scripts may make or grow in one job, and in one context before it is
     /// dropped after its job (JavaScriptCore does not count tables in the heap size).
     public static let tableElementsPerJob = 1 << 21
@@ -74,7 +80,14 @@ public enum WasmMeter {
 
     public static func meter(_ input: [UInt8], limits: Limits) throws(Refusal) -> Metered {
         try checkSize(input.count, limits: limits)
-        var rewriter = try Rewriter(input: input, limits: limits)
+        var rewriter = try Rewriter(input: input, limits: limits, ownOutput: false)
+        return try rewriter.run()
+    }
+
+    /// Reads a module this meter wrote (its imports from the runtime allowed) as `meter` reads
+    /// any: for tests and the fuzz target, which check that the output is well formed.
+    public static func reread(_ metered: [UInt8], limits: Limits) throws(Refusal) -> Metered {
+        var rewriter = try Rewriter(input: metered, limits: limits, ownOutput: true)
         return try rewriter.run()
     }
 }
@@ -224,7 +237,6 @@ private struct Rewriter {
     var typeCount: UInt32 = 0
     var importedFunctions: UInt32 = 0
     var importedGlobals: UInt32 = 0
-    var definedGlobals: UInt32 = 0
     var memoryBytes = 0
     var tableElements = 0
 
@@ -234,9 +246,13 @@ private struct Rewriter {
     var memoryGrowFunction: UInt32 = 0
     var fuelGlobal: UInt32 = 0
 
-    init(input: [UInt8], limits: WasmMeter.Limits) throws(WasmMeter.Refusal) {
+    /// The input is the meter's own output (see `WasmMeter.reread`).
+    let ownOutput: Bool
+
+    init(input: [UInt8], limits: WasmMeter.Limits, ownOutput: Bool) throws(WasmMeter.Refusal) {
         self.input = input
         self.limits = limits
+        self.ownOutput = ownOutput
         var r = WasmReader(input)
         guard input.count >= 8, input[0..<4].elementsEqual([0x00, 0x61, 0x73, 0x6D]) else {
             throw WasmMeter.Refusal(message: "not a WebAssembly module (no \\0asm header)")
@@ -261,9 +277,14 @@ private struct Rewriter {
     }
 
     /// The order known sections must appear in (the tag section sits between memory and global).
+    static func tooBig(_ limits: WasmMeter.Limits) -> String {
+        "the metered module would be over \(limits.moduleBytes * 3) bytes (too many loops and functions to meter)"
+    }
+
     static let rank: [UInt8: Int] = [1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13]
 
     func renumber(_ f: UInt32) -> UInt64 { f < importedFunctions ? UInt64(f) : UInt64(f) + 3 }
+    func renumberGlobal(_ g: UInt32) -> UInt64 { g < importedGlobals ? UInt64(g) : UInt64(g) + 1 }
 
     mutating func run() throws(WasmMeter.Refusal) -> WasmMeter.Metered {
         // Make sure the type, import and global sections exist, at their places.
@@ -283,13 +304,8 @@ private struct Rewriter {
         checkFunction = importedFunctions
         tableGrowFunction = importedFunctions + 1
         memoryGrowFunction = importedFunctions + 2
-        for i in sections.indices where sections[i].id == 6 { definedGlobals = try count(sections[i].payload) }
-        // JavaScriptCore takes at most a million globals: counts past that are refused here,
-        // before they are added up.
-        guard UInt64(importedGlobals) + UInt64(definedGlobals) < 1_000_000 else {
-            throw WasmMeter.Refusal(message: "the module declares more globals than WebAssembly allows")
-        }
-        fuelGlobal = importedGlobals + definedGlobals
+        // The fuel counter is the last imported global: the module's own globals move up by one.
+        fuelGlobal = importedGlobals
         var out: [UInt8] = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00]
         for (id, payload) in sections {
             let rewritten: [UInt8]?
@@ -306,20 +322,15 @@ private struct Rewriter {
             default: rewritten = payload  // function, tag, data count, data: no function indices
             }
             if let rewritten { out.section(id, rewritten) }
-            guard out.count <= limits.moduleBytes * 3 else {
-                throw WasmMeter.Refusal(message: "the metered module would be over \(limits.moduleBytes * 3) bytes (too many loops and functions to meter)")
-            }
+            guard out.count <= limits.moduleBytes * 3 else { throw WasmMeter.Refusal(message: Self.tooBig(limits)) }
         }
         return WasmMeter.Metered(bytes: out, memoryBytes: memoryBytes, tableElements: tableElements)
     }
 
-    func count(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> UInt32 {
-        var r = WasmReader(payload)
-        return try r.u32()
-    }
-
-    /// Function types only (GC's recursive groups, structs and arrays are refused); two types
-    /// are added: `[] -> []` for `check` and `[i32] -> [i32]` for `tableGrow`.
+    /// Function types only (GC's recursive groups, structs and arrays are refused), with at
+    /// most `maximumArity` parameters and results: what calls, branches and exceptions cost
+    /// grows with them, to compile and to run, beyond what one unit of fuel stands for. Two
+    /// types are added: `[] -> []` for `check` and `[i32] -> [i32]` for the grows.
     mutating func types(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
@@ -328,6 +339,7 @@ private struct Rewriter {
             guard form == 0x60 else { throw r.refusal("type form \(hex(form)) (WebAssembly GC) is not supported") }
             for _ in 0..<2 {
                 let k = try r.u32()
+                guard k <= WasmMeter.maximumArity else { throw r.refusal("a function type with \(k) parameters or results (at most \(WasmMeter.maximumArity) are metered)") }
                 for _ in 0..<k { try r.valueType() }
             }
         }
@@ -336,13 +348,16 @@ private struct Rewriter {
         return rebuild(count: UInt64(n) + 2, payload: payload, added: [0x60, 0x00, 0x00, 0x60, 0x01, 0x7F, 0x01, 0x7F])
     }
 
-    /// The imports, with `check` and `tableGrow` added last (so the module's own functions
-    /// move up by two). Shared and 64-bit memories are refused.
+    /// The imports, with `check`, `tableGrow`, `memoryGrow` and the fuel counter (a mutable i32
+    /// global, one per context, so that every instance draws on the same fuel) added last: the
+    /// module's own functions move up by three, its own globals by one. Imports from the
+    /// runtime's module name are refused (the fuel counter and the checks are not the script's),
+    /// so are shared and 64-bit memories.
     mutating func imports(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
         for _ in 0..<n {
-            _ = try r.name()
+            guard try r.name() != WasmMeter.importModule || ownOutput else { throw r.refusal("the module imports from \(WasmMeter.importModule), which is the runtime's") }
             _ = try r.name()
             let kind = try r.byte()
             switch kind {
@@ -355,14 +370,17 @@ private struct Rewriter {
             }
         }
         guard r.atEnd else { throw r.refusal("the import section has trailing bytes") }
-        guard importedFunctions < 1_000_000 else { throw r.refusal("too many imports") }
+        guard importedFunctions < 1_000_000, importedGlobals < 1_000_000 else { throw r.refusal("too many imports") }
         var added: [UInt8] = []
         for (name, type) in [(WasmMeter.checkImport, typeCount), (WasmMeter.tableGrowImport, typeCount + 1), (WasmMeter.memoryGrowImport, typeCount + 1)] {
             added.leb(UInt64(WasmMeter.importModule.utf8.count)); added += Array(WasmMeter.importModule.utf8)
             added.leb(UInt64(name.utf8.count)); added += Array(name.utf8)
             added.append(0x00); added.leb(UInt64(type))
         }
-        return rebuild(count: UInt64(n) + 3, payload: payload, added: added)
+        added.leb(UInt64(WasmMeter.importModule.utf8.count)); added += Array(WasmMeter.importModule.utf8)
+        added.leb(UInt64(WasmMeter.fuelImport.utf8.count)); added += Array(WasmMeter.fuelImport.utf8)
+        added += [0x03, 0x7F, 0x01]
+        return rebuild(count: UInt64(n) + 4, payload: payload, added: added)
     }
 
     /// Reads limits; with `cap`, answers them re-encoded with a maximum of at most `cap`.
@@ -427,12 +445,12 @@ private struct Rewriter {
         return out
     }
 
-    /// The module's globals (their initializers may name functions), and the fuel counter.
+    /// The module's globals (their initializers may name functions and globals).
     func globals(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
         var out: [UInt8] = []
-        out.leb(UInt64(n) + 1)
+        out.leb(UInt64(n))
         for _ in 0..<n {
             let start = r.position
             try r.valueType()
@@ -441,9 +459,6 @@ private struct Rewriter {
             out += try constantExpression(&r)
         }
         guard r.atEnd else { throw r.refusal("the global section has trailing bytes") }
-        out += [0x7F, 0x01, 0x41]  // mutable i32 = fuel
-        out.signedLEB(Int64(WasmMeter.fuel))
-        out.append(0x0B)
         return out
     }
 
@@ -458,8 +473,7 @@ private struct Rewriter {
             let kind = try r.byte()
             out += payload[start..<r.position]
             let index = try r.u32()
-            if kind == 0x03, index >= fuelGlobal { throw r.refusal("an export names a global the module does not have") }
-            out.leb(kind == 0x00 ? renumber(index) : UInt64(index))
+            out.leb(kind == 0x00 ? renumber(index) : kind == 0x03 ? renumberGlobal(index) : UInt64(index))
         }
         guard r.atEnd else { throw r.refusal("the export section has trailing bytes") }
         return out
@@ -529,22 +543,24 @@ private struct Rewriter {
             out.leb(UInt64(rewritten.count))
             out += rewritten
             r.position = bodyEnd
+            guard out.count <= limits.moduleBytes * 3 else { throw WasmMeter.Refusal(message: Self.tooBig(limits)) }
         }
         guard r.atEnd else { throw r.refusal("the code section has trailing bytes") }
         return out
     }
 
     /// One decoded instruction: where its bytes are, its opcode, the sub-opcode of a prefixed
-    /// one, and the function index of `call`, `return_call` and `ref.func`.
+    /// one, and the function index of `call`, `return_call` and `ref.func` or the global index
+    /// of `global.get` and `global.set` (both renumbered).
     struct Instruction {
         var start: Int
         var end: Int
         var op: UInt8
         var sub: UInt32 = 0
-        var function: UInt32 = 0
+        var index: UInt32 = 0
     }
 
-    /// What the instructions between two metering points can cost, one unit each. A metering
+    /// What the instructions between two metering points can cost (`cost`). A metering
     /// point (the function's entry, a loop's head) is charged for its region: the instructions
     /// up to the end of its body that are not inside a nested loop (which is its own region).
     /// Execution only comes back to an instruction through a loop head or a call, so between
@@ -563,7 +579,7 @@ private struct Rewriter {
         while !r.atEnd {
             guard !frames.isEmpty else { throw r.refusal("a function body goes on after its end") }
             let ins = try next(&r)
-            regions[open[open.count - 1]] += 1
+            regions[open[open.count - 1]] += Self.cost(ins)
             switch ins.op {
             case 0x02, 0x04, 0x06, 0x1F: frames.append(false)
             case 0x03:
@@ -581,6 +597,15 @@ private struct Rewriter {
     }
 
     static let bulkCost = 65_536
+
+    /// Units of fuel for one instruction in a region: throwing (which unwinds through the
+    /// engine) counts as 4,096, everything else as one.
+    static func cost(_ ins: Instruction) -> Int {
+        switch ins.op {
+        case 0x08, 0x09, 0x0A: return 4_096
+        default: return 1
+        }
+    }
 
     /// Instructions whose one execution can take long: bulk memory and table operations, grows.
     static func isBulk(_ ins: Instruction) -> Bool {
@@ -620,7 +645,10 @@ private struct Rewriter {
         switch ins.op {
         case 0x10, 0x12, 0xD2:
             out.append(ins.op)
-            out.leb(renumber(ins.function))
+            out.leb(renumber(ins.index))
+        case 0x23, 0x24:
+            out.append(ins.op)
+            out.leb(renumberGlobal(ins.index))
         case 0xFC where ins.sub == 15:
             out.append(0x10); out.leb(UInt64(tableGrowFunction))
             out += bytes[ins.start..<ins.end]
@@ -632,16 +660,12 @@ private struct Rewriter {
         }
     }
 
-    /// Decodes the next instruction. Globals are named only below the fuel counter's index: in
-    /// the module as written, that index did not exist, and code that set the counter could
-    /// keep it from ever running out.
+    /// Decodes the next instruction.
     func next(_ r: inout WasmReader) throws(WasmMeter.Refusal) -> Instruction {
         var ins = Instruction(start: r.position, end: 0, op: try r.byte())
         switch ins.op {
-        case 0x10, 0x12, 0xD2: ins.function = try r.u32()
+        case 0x10, 0x12, 0xD2, 0x23, 0x24: ins.index = try r.u32()
         case 0x03: try r.blockType()
-        case 0x23, 0x24:
-            guard try r.u32() < fuelGlobal else { throw r.refusal("an instruction names a global the module does not have") }
         case 0xFC:
             ins.sub = try r.u32()
             try Self.miscImmediates(ins.sub, &r)
@@ -661,6 +685,7 @@ private struct Rewriter {
         case 0x07, 0x08, 0x09, 0x18, 0x0C, 0x0D, 0xD5, 0xD6: _ = try r.u32()  // catch, throw, rethrow, delegate, br, br_if, br_on_(non_)null
         case 0x0E:  // br_table
             let n = try r.u32()
+            guard n <= WasmMeter.maximumBranchTargets else { throw r.refusal("a br_table of \(n) targets (at most \(WasmMeter.maximumBranchTargets))") }
             for _ in 0...n { _ = try r.u32() }
         case 0x11, 0x13: _ = try r.u32(); _ = try r.u32()  // call_indirect, return_call_indirect
         case 0x14, 0x15: _ = try r.u32()  // call_ref, return_call_ref

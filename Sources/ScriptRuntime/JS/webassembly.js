@@ -5,7 +5,8 @@
 //    WasmMeter.swift): its loops and calls reach `check` below every so often, and the
 //    watchdog's termination, which a wasm loop ignores in this JavaScriptCore, is delivered at
 //    the entry of that JavaScript function and cannot be caught in wasm;
-//  - instances get `check`, `tableGrow` and `memoryGrow` as the imports the rewrite added;
+//  - instances get `check`, `tableGrow`, `memoryGrow` and the context's fuel counter as the
+//    imports the rewrite added;
 //    modules that did not come through the rewrite are refused;
 //  - every object handed to the engine is the runtime's own, without a prototype (a script's
 //    `Object.prototype.shared = true` must not reach a memory descriptor), and every number in
@@ -61,6 +62,12 @@ runtimeImports.tableGrow = freeze({ tableGrow(n) {
   tablesInContext += count;
   return n;
 } }.tableGrow);
+// The fuel counter every instance in this context draws on (so that more instances do not
+// mean more work between checks).
+var fuelDescriptor = create(null);
+fuelDescriptor.value = 'i32';
+fuelDescriptor.mutable = true;
+runtimeImports.fuel = new W.Global(fuelDescriptor, limits.fuel);
 runtimeImports.memoryGrow = freeze({ memoryGrow(n) {
   if (!countMemory((n >>> 0) * 65536, true)) return -1;  // the grow fails as wasm's -1
   return n;
@@ -121,8 +128,9 @@ function descriptorOf(d, what) {
 function newModule(source, newTarget) {
   var bytes = sourceBytes(source, 'WebAssembly.Module'), metered;
   try { metered = rt.meterWasm(bytes); } catch (e) { throw new CompileError('WebAssembly.Module doesn\'t validate here: ' + e.message); }
-  var module = construct(Module, [metered.bytes], newTarget);
-  apply(weakSet, info, [module, { memory: metered.memory, tables: metered.tables }]);
+  // The result has no prototype; its values are read as own data properties all the same.
+  var module = construct(Module, [getDescriptor(metered, 'bytes').value], newTarget);
+  apply(weakSet, info, [module, { memory: getDescriptor(metered, 'memory').value, tables: getDescriptor(metered, 'tables').value }]);
   return module;
 }
 var ModuleWrapper = new Proxy(Module, freeze({
