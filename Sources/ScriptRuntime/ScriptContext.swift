@@ -268,6 +268,11 @@ final class ScriptContext {
         let object = JSObjectMake(ctx, nil, nil)!
         JSC.setProperty(ctx, object, "importModule", JSC.makeString(ctx, WasmMeter.importModule), readOnly: true)
         JSC.setProperty(ctx, object, "fuel", JSValueMakeNumber(ctx, Double(WasmMeter.fuel)), readOnly: true)
+        JSC.setProperty(ctx, object, "maximumArity", JSValueMakeNumber(ctx, Double(WasmMeter.maximumArity)), readOnly: true)
+        JSC.setProperty(ctx, object, "codeBytesPerJob", JSValueMakeNumber(ctx, Double(limits.moduleBytes * 3)), readOnly: true)
+        JSC.setProperty(ctx, object, "codeBytesPerContext", JSValueMakeNumber(ctx, Double(limits.moduleBytes * 6)), readOnly: true)
+        JSC.setProperty(ctx, object, "objectsPerJob", JSValueMakeNumber(ctx, 4096), readOnly: true)
+        JSC.setProperty(ctx, object, "objectsPerContext", JSValueMakeNumber(ctx, 16384), readOnly: true)
         JSC.setProperty(ctx, object, "memoryPages", JSValueMakeNumber(ctx, Double(limits.memoryPages)), readOnly: true)
         JSC.setProperty(ctx, object, "tableElements", JSValueMakeNumber(ctx, Double(limits.tableElements)), readOnly: true)
         JSC.setProperty(ctx, object, "tableElementsPerJob", JSValueMakeNumber(ctx, Double(WasmMeter.tableElementsPerJob)), readOnly: true)

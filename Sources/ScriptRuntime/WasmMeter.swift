@@ -63,6 +63,10 @@ public enum WasmMeter {
     /// Parameters or results of one function type, and targets of one `br_table`.
     public static let maximumArity: UInt32 = 16
     public static let maximumBranchTargets: UInt32 = 65_536
+    /// Bytes of locals of one function (v128 16, i64/f64/references 8, i32/f32 4), and locals of
+    /// one module.
+    public static let maximumLocalBytes = 65_536
+    public static let maximumLocals = 1 << 20
     /// Table elements scripts may make or grow in one job, and in one context before it is
     /// dropped after its job (JavaScriptCore does not count tables in the heap size).
     public static let tableElementsPerJob = 1 << 21
@@ -237,6 +241,7 @@ private struct Rewriter {
     var typeCount: UInt32 = 0
     var importedFunctions: UInt32 = 0
     var importedGlobals: UInt32 = 0
+    var locals = 0
     var memoryBytes = 0
     var tableElements = 0
 
@@ -319,7 +324,8 @@ private struct Rewriter {
             case 8: var r = WasmReader(payload); var o: [UInt8] = []; o.leb(renumber(try r.u32())); rewritten = o
             case 9: rewritten = try elements(payload)
             case 10: rewritten = try code(payload)
-            default: rewritten = payload  // function, tag, data count, data: no function indices
+            case 11: rewritten = try data(payload)
+            default: rewritten = payload  // function, tag, data count: no function or global indices
             }
             if let rewritten { out.section(id, rewritten) }
             guard out.count <= limits.moduleBytes * 3 else { throw WasmMeter.Refusal(message: Self.tooBig(limits)) }
@@ -462,6 +468,28 @@ private struct Rewriter {
         return out
     }
 
+    /// Data segments: an active one's offset may name a global (which moved up by one).
+    func data(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
+        var r = WasmReader(payload)
+        let n = try r.u32()
+        var out: [UInt8] = []
+        out.leb(UInt64(n))
+        for _ in 0..<n {
+            let flags = try r.u32()
+            guard flags <= 2 else { throw r.refusal("unknown data segment kind \(flags)") }
+            out.leb(UInt64(flags))
+            if flags == 2 { out.leb(UInt64(try r.u32())) }
+            if flags != 1 { out += try constantExpression(&r) }
+            let length = Int(try r.u32())
+            let start = r.position
+            try r.skip(length)
+            out.leb(UInt64(length))
+            out += payload[start..<r.position]
+        }
+        guard r.atEnd else { throw r.refusal("the data section has trailing bytes") }
+        return out
+    }
+
     func exports(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
@@ -513,7 +541,7 @@ private struct Rewriter {
         return payload
     }
 
-    func code(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
+    mutating func code(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
         var out: [UInt8] = []
@@ -523,13 +551,25 @@ private struct Rewriter {
             guard size <= payload.count - r.position else { throw r.refusal("a function body runs past its section") }
             let bodyEnd = r.position + size
             var body = WasmReader(payload, from: r.position, to: bodyEnd)
+            // Locals: the engine zero-fills each on every call and compiles code for each, so
+            // they are bounded per function and per module, and charged at the entry.
             let groups = try body.u32()
-            for _ in 0..<groups { _ = try body.u32(); try body.valueType() }
+            var localBytes = 0
+            for _ in 0..<groups {
+                let count = Int(try body.u32())
+                let type = try body.peek()
+                try body.valueType()
+                localBytes += count * (type == 0x7F || type == 0x7D ? 4 : type == 0x7B ? 16 : 8)
+                locals += count
+                guard localBytes <= WasmMeter.maximumLocalBytes, locals <= WasmMeter.maximumLocals else {
+                    throw body.refusal("a function with \(localBytes) bytes of locals, or a module with \(locals) locals (at most \(WasmMeter.maximumLocalBytes) bytes per function, \(WasmMeter.maximumLocals) in all)")
+                }
+            }
             var rewritten = Array(payload[r.position..<body.position])
             // Two passes over the instructions: the region costs, then the rewrite.
             var first = body
             let costs = try regionCosts(&first)
-            rewritten += checkSequence(cost: costs.regions[0])
+            rewritten += checkSequence(cost: Int32(Swift.min(Int(costs.regions[0]) + localBytes / 8, Int(WasmMeter.fuel))))
             var loops = 0
             while !body.atEnd {
                 let ins = try next(&body)

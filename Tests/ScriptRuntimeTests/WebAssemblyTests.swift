@@ -258,6 +258,12 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
               var empty = attempt(() => Object.keys(new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).exports).length);
               delete Object.prototype.bytes;
               out.swappedBytes = empty;
+              // Tags and exceptions: the engine would iterate their sequences to any length.
+              out.bigTag = attempt(() => new WebAssembly.Tag({ parameters: Array(17).fill('i32') }));
+              out.tagAndException = attempt(() => { var t = new WebAssembly.Tag({ parameters: ['i32', 'f64'] }); var e = new WebAssembly.Exception(t, [1, 2.5]); return e.is(t) + ' ' + e.getArg(t, 1); });
+              out.endlessPayload = attempt(() => new WebAssembly.Exception(new WebAssembly.Tag({ parameters: [] }), { *[Symbol.iterator]() { for (;;) yield 1; } }));
+              // Empty memories cost memory the heap does not see: counted as objects.
+              out.emptyMemories = attempt(() => { for (var i = 0; i < 5000; i++) new WebAssembly.Memory({ initial: 0, maximum: 0 }); return 'made'; });
               return out;
             }
             """)
@@ -275,6 +281,10 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
         #expect((out["hiddenLoop"] as? String)?.contains("memory index") == true, "\(out)")
         #expect((out["fuelWriter"] as? String)?.hasPrefix("CompileError") == true, "\(out)")
         #expect(out["swappedBytes"] as? String == "0", "the module compiled is the one the script gave: \(out)")
+        #expect((out["bigTag"] as? String)?.hasPrefix("RangeError: WebAssembly.Tag's parameters has more than 16 values") == true, "\(out)")
+        #expect(out["tagAndException"] as? String == "true 2.5", "\(out)")
+        #expect((out["endlessPayload"] as? String)?.hasPrefix("RangeError: WebAssembly.Exception payload has more than 16 values") == true, "\(out)")
+        #expect((out["emptyMemories"] as? String)?.contains("more than 4096 WebAssembly modules, memories, tables and tags in one login") == true, "\(out)")
     }
 
     /// What a job does to the WebAssembly namespace and its prototypes is gone for the next job.
@@ -320,6 +330,8 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
         // Found in review: a thousand results per call or branch cost far more than a unit of fuel.
         #expect(refusal(Wasm.module([(1, Wasm.vec([[0x60, 0x00] + Wasm.leb(17) + Array(repeating: 0x7F, count: 17)]))]))?.contains("17 parameters or results") == true)
         #expect(refusal(Wasm.module([(1, Wasm.vec([Wasm.void])), (3, Wasm.vec([[0x00]])), (10, Wasm.vec([Wasm.body([0x02, 0x40, 0x41, 0x00, 0x0E] + Wasm.leb(70_000) + Array(repeating: 0x00, count: 70_001) + [0x0B])]))]))?.contains("br_table of 70000 targets") == true)
+        // Found in review: locals are zero-filled and compiled for on every call.
+        #expect(refusal(Wasm.module([(1, Wasm.vec([Wasm.void])), (3, Wasm.vec([[0x00]])), (10, Wasm.vec([Wasm.body(locals: [Wasm.leb(20_000) + [0x7F]], [])]))]))?.contains("80000 bytes of locals") == true)
         // A global count that once overflowed when the fuel counter's index was computed.
         #expect(refusal([0, 97, 115, 109, 1, 0, 0, 0, 2, 8, 1, 1, 97, 1, 98, 3, 127, 0, 6, 5, 255, 255, 255, 255, 15]) != nil)
         // A body whose blocks do not close at its end.

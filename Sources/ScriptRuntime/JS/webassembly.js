@@ -86,10 +86,26 @@ function countMemory(bytes, soft) {
   memoryInContext += bytes;
   return true;
 }
-rt.onRestore(function () { tablesThisJob = 0; memoryThisJob = 0; });
+// Modules (their compiled code and sections live outside the JavaScript heap) and the objects
+// that cost memory the heap does not see even when empty (memories, tables, tags): counted per
+// job and per context too.
+var codeThisJob = 0, codeInContext = 0, objectsThisJob = 0, objectsInContext = 0;
+function countObject(what) {
+  if (objectsThisJob >= limits.objectsPerJob) throw new RangeErrorCtor(what + ': more than ' + limits.objectsPerJob + ' WebAssembly modules, memories, tables and tags in one login');
+  objectsThisJob++;
+  objectsInContext++;
+}
+function countCode(bytes) {
+  if (codeThisJob + bytes > limits.codeBytesPerJob) throw new RangeErrorCtor('WebAssembly modules of ' + (codeThisJob + bytes) + ' bytes (metered) in one login are over the limit of ' + limits.codeBytesPerJob);
+  codeThisJob += bytes;
+  codeInContext += bytes;
+}
+rt.onRestore(function () { tablesThisJob = 0; memoryThisJob = 0; codeThisJob = 0; objectsThisJob = 0; });
 rt.onPoisonCheck(function () {
   if (tablesInContext > limits.tableElementsPerContext) return 'WebAssembly tables of ' + tablesInContext + ' elements made in this context';
   if (memoryInContext > limits.memoryBytesPerContext) return 'WebAssembly memories of ' + memoryInContext + ' bytes made in this context';
+  if (codeInContext > limits.codeBytesPerContext) return 'WebAssembly modules of ' + codeInContext + ' bytes compiled in this context';
+  if (objectsInContext > limits.objectsPerContext) return objectsInContext + ' WebAssembly modules, memories, tables and tags made in this context';
   return null;
 });
 
@@ -129,7 +145,10 @@ function newModule(source, newTarget) {
   var bytes = sourceBytes(source, 'WebAssembly.Module'), metered;
   try { metered = rt.meterWasm(bytes); } catch (e) { throw new CompileError('WebAssembly.Module doesn\'t validate here: ' + e.message); }
   // The result has no prototype; its values are read as own data properties all the same.
-  var module = construct(Module, [getDescriptor(metered, 'bytes').value], newTarget);
+  var meteredBytes = getDescriptor(metered, 'bytes').value;
+  countObject('WebAssembly.Module');
+  countCode(apply(typedArrayLength, meteredBytes, []));
+  var module = construct(Module, [meteredBytes], newTarget);
   apply(weakSet, info, [module, { memory: getDescriptor(metered, 'memory').value, tables: getDescriptor(metered, 'tables').value }]);
   return module;
 }
@@ -195,6 +214,7 @@ var MemoryWrapper = new Proxy(Memory, freeze({
     descriptor.maximum = maximum === undefined ? limits.memoryPages : mathMin(toIndex(maximum, "WebAssembly.Memory's maximum"), limits.memoryPages);
     if (descriptor.initial > limits.memoryPages) throw new RangeErrorCtor('WebAssembly.Memory: ' + descriptor.initial + ' pages are over the limit of ' + limits.memoryPages + ' pages (a quarter of the script heap budget)');
     countMemory(descriptor.initial * 65536, false);
+    countObject('WebAssembly.Memory');
     return construct(Memory, [descriptor], newTarget === MemoryWrapper ? Memory : newTarget);
   },
   apply: function () { throw new TypeErrorCtor('calling WebAssembly.Memory constructor without new is invalid'); }
@@ -218,6 +238,7 @@ var TableWrapper = new Proxy(Table, freeze({
     descriptor.maximum = maximum === undefined ? limits.tableElements : mathMin(toIndex(maximum, "WebAssembly.Table's maximum"), limits.tableElements);
     if (descriptor.initial > limits.tableElements) throw new RangeErrorCtor('WebAssembly.Table: ' + descriptor.initial + ' elements are over the limit of ' + limits.tableElements + ' per table');
     countTableElements(descriptor.initial);
+    countObject('WebAssembly.Table');
     var rest = args.length > 1 ? [descriptor, args[1]] : [descriptor];
     return construct(Table, rest, newTarget === TableWrapper ? Table : newTarget);
   },
@@ -229,6 +250,62 @@ defineProperty(Table.prototype, 'grow', { value: function grow(delta, value) {
   countTableElements(count);
   return apply(tableGrow, this, arguments.length > 1 ? [count, value] : [count]);
 }, writable: true, enumerable: false, configurable: true });
+
+// ---- Tags and exceptions ---------------------------------------------------------------------
+// Their types and payloads are sequences the engine would iterate to any length (outside the
+// heap): taken here, at most the meter's arity, and handed over as the runtime's own iterable.
+function boundedList(sequence, what) {
+  if (sequence === null || (typeof sequence !== 'object' && typeof sequence !== 'function')) throw new TypeErrorCtor(what + ' must be a sequence');
+  var list = [];
+  for (var value of sequence) {
+    if (list.length >= limits.maximumArity) throw new RangeErrorCtor(what + ' has more than ' + limits.maximumArity + ' values');
+    rt.append(list, value);
+  }
+  return list;
+}
+function ownIterable(list) {
+  var iterable = create(null);
+  defineProperty(iterable, Symbol.iterator, { value: function () {
+    var i = 0, iterator = create(null);
+    iterator.next = function () {
+      var r = create(null);
+      r.done = i >= list.length;
+      r.value = r.done ? undefined : list[i++];
+      return r;
+    };
+    return iterator;
+  } });
+  return iterable;
+}
+var Tag = W.Tag, Exception = W.Exception;
+var TagWrapper = Tag && new Proxy(Tag, freeze({
+  __proto__: null,
+  construct: function (target, args, newTarget) {
+    var d = descriptorOf(args[0], 'WebAssembly.Tag');
+    var parameters = boundedList(d.parameters, "WebAssembly.Tag's parameters");
+    for (var i = 0; i < parameters.length; i++) parameters[i] = StringCtor(parameters[i]);
+    countObject('WebAssembly.Tag');
+    var descriptor = create(null);
+    descriptor.parameters = ownIterable(parameters);
+    return construct(Tag, [descriptor], newTarget === TagWrapper ? Tag : newTarget);
+  },
+  apply: function () { throw new TypeErrorCtor('calling WebAssembly.Tag constructor without new is invalid'); }
+}));
+var ExceptionWrapper = Exception && new Proxy(Exception, freeze({
+  __proto__: null,
+  construct: function (target, args, newTarget) {
+    var rest = [args[0], ownIterable(boundedList(args[1], 'WebAssembly.Exception payload'))];
+    if (args.length > 2) {
+      var options = create(null);
+      if (args[2] !== null && typeof args[2] === 'object') options.traceStack = !!args[2].traceStack;
+      rest[2] = options;
+    }
+    return construct(Exception, rest, newTarget === ExceptionWrapper ? Exception : newTarget);
+  },
+  apply: function () { throw new TypeErrorCtor('calling WebAssembly.Exception constructor without new is invalid'); }
+}));
+if (Tag) defineProperty(Tag.prototype, 'constructor', { value: TagWrapper, writable: true, enumerable: false, configurable: true });
+if (Exception) defineProperty(Exception.prototype, 'constructor', { value: ExceptionWrapper, writable: true, enumerable: false, configurable: true });
 
 // ---- The namespace ---------------------------------------------------------------------------
 var engineValidate = W.validate;
@@ -247,6 +324,8 @@ defineProperty(namespace, 'Module', { value: ModuleWrapper, writable: true, enum
 defineProperty(namespace, 'Instance', { value: InstanceWrapper, writable: true, enumerable: false, configurable: true });
 defineProperty(namespace, 'Memory', { value: MemoryWrapper, writable: true, enumerable: false, configurable: true });
 defineProperty(namespace, 'Table', { value: TableWrapper, writable: true, enumerable: false, configurable: true });
+if (Tag) defineProperty(namespace, 'Tag', { value: TagWrapper, writable: true, enumerable: false, configurable: true });
+if (Exception) defineProperty(namespace, 'Exception', { value: ExceptionWrapper, writable: true, enumerable: false, configurable: true });
 defineProperty(namespace, 'validate', { value: function validate(source) {
   var bytes = sourceBytes(source, 'WebAssembly.validate');
   try { rt.meterWasm(bytes); } catch (e) { return false; }
