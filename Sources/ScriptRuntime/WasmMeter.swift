@@ -281,11 +281,11 @@ private struct Rewriter {
         }
     }
 
-    /// The order known sections must appear in (the tag section sits between memory and global).
     static func tooBig(_ limits: WasmMeter.Limits) -> String {
         "the metered module would be over \(limits.moduleBytes * 3) bytes (too many loops and functions to meter)"
     }
 
+    /// The order known sections must appear in (the tag section sits between memory and global).
     static let rank: [UInt8: Int] = [1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13]
 
     func renumber(_ f: UInt32) -> UInt64 { f < importedFunctions ? UInt64(f) : UInt64(f) + 3 }
@@ -412,12 +412,24 @@ private struct Rewriter {
         return (out, min)
     }
 
-    mutating func tables(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
+    /// A vector section rewritten entry by entry: its count, then what `entry` writes for each,
+    /// and nothing after the last.
+    static func entries(
+        _ payload: [UInt8], _ section: String, _ entry: (inout WasmReader, inout [UInt8]) throws(WasmMeter.Refusal) -> Void
+    ) throws(WasmMeter.Refusal) -> [UInt8] {
         var r = WasmReader(payload)
         let n = try r.u32()
         var out: [UInt8] = []
         out.leb(UInt64(n))
-        for _ in 0..<n {
+        for _ in 0..<n { try entry(&r, &out) }
+        guard r.atEnd else { throw r.refusal("the \(section) section has trailing bytes") }
+        return out
+    }
+
+    mutating func tables(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
+        let cap = limits.tableElements
+        var total = 0
+        let out = try Self.entries(payload, "table") { (r, out) throws(WasmMeter.Refusal) in
             var initializer = false
             if try r.peek() == 0x40 {
                 try r.skip(1)
@@ -428,53 +440,41 @@ private struct Rewriter {
             let typeStart = r.position
             try r.valueType()
             out += payload[typeStart..<r.position]
-            let (bytes, min) = try limits(&r, what: "table", cap: self.limits.tableElements)
+            let (bytes, min) = try limits(&r, what: "table", cap: cap)
             out += bytes
-            tableElements += Int(min)
+            total += Int(min)
             if initializer { out += try constantExpression(&r) }
         }
-        guard r.atEnd else { throw r.refusal("the table section has trailing bytes") }
+        tableElements += total
         return out
     }
 
     mutating func memories(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
-        var r = WasmReader(payload)
-        let n = try r.u32()
-        var out: [UInt8] = []
-        out.leb(UInt64(n))
-        for _ in 0..<n {
-            let (bytes, min) = try limits(&r, what: "memory", cap: self.limits.memoryPages)
+        let cap = limits.memoryPages
+        var total = 0
+        let out = try Self.entries(payload, "memory") { (r, out) throws(WasmMeter.Refusal) in
+            let (bytes, min) = try limits(&r, what: "memory", cap: cap)
             out += bytes
-            memoryBytes += Int(min) * 65536
+            total += Int(min) * 65536
         }
-        guard r.atEnd else { throw r.refusal("the memory section has trailing bytes") }
+        memoryBytes += total
         return out
     }
 
     /// The module's globals (their initializers may name functions and globals).
     func globals(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
-        var r = WasmReader(payload)
-        let n = try r.u32()
-        var out: [UInt8] = []
-        out.leb(UInt64(n))
-        for _ in 0..<n {
+        try Self.entries(payload, "global") { (r, out) throws(WasmMeter.Refusal) in
             let start = r.position
             try r.valueType()
             _ = try r.byte()
             out += payload[start..<r.position]
             out += try constantExpression(&r)
         }
-        guard r.atEnd else { throw r.refusal("the global section has trailing bytes") }
-        return out
     }
 
     /// Data segments: an active one's offset may name a global (which moved up by one).
     func data(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
-        var r = WasmReader(payload)
-        let n = try r.u32()
-        var out: [UInt8] = []
-        out.leb(UInt64(n))
-        for _ in 0..<n {
+        try Self.entries(payload, "data") { (r, out) throws(WasmMeter.Refusal) in
             let flags = try r.u32()
             guard flags <= 2 else { throw r.refusal("unknown data segment kind \(flags)") }
             out.leb(UInt64(flags))
@@ -486,16 +486,10 @@ private struct Rewriter {
             out.leb(UInt64(length))
             out += payload[start..<r.position]
         }
-        guard r.atEnd else { throw r.refusal("the data section has trailing bytes") }
-        return out
     }
 
     func exports(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
-        var r = WasmReader(payload)
-        let n = try r.u32()
-        var out: [UInt8] = []
-        out.leb(UInt64(n))
-        for _ in 0..<n {
+        try Self.entries(payload, "export") { (r, out) throws(WasmMeter.Refusal) in
             let start = r.position
             _ = try r.name()
             let kind = try r.byte()
@@ -503,16 +497,10 @@ private struct Rewriter {
             let index = try r.u32()
             out.leb(kind == 0x00 ? renumber(index) : kind == 0x03 ? renumberGlobal(index) : UInt64(index))
         }
-        guard r.atEnd else { throw r.refusal("the export section has trailing bytes") }
-        return out
     }
 
     func elements(_ payload: [UInt8]) throws(WasmMeter.Refusal) -> [UInt8] {
-        var r = WasmReader(payload)
-        let n = try r.u32()
-        var out: [UInt8] = []
-        out.leb(UInt64(n))
-        for _ in 0..<n {
+        try Self.entries(payload, "element") { (r, out) throws(WasmMeter.Refusal) in
             let flags = try r.u32()
             guard flags <= 7 else { throw r.refusal("unknown element segment kind \(flags)") }
             out.leb(UInt64(flags))
@@ -529,8 +517,6 @@ private struct Rewriter {
                 if flags & 4 == 0 { out.leb(renumber(try r.u32())) } else { out += try constantExpression(&r) }
             }
         }
-        guard r.atEnd else { throw r.refusal("the element section has trailing bytes") }
-        return out
     }
 
     /// Custom sections: `name` and code metadata name functions by index, so they go.
