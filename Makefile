@@ -101,12 +101,12 @@ bench: build-release
 	$(BIN)/authsim bench --tenant $(TENANT) --json .build/bench.json $$( [ -f .build/test-postgres.url ] && echo --postgres $$(cat .build/test-postgres.url) ); rc=$$?; scripts/test-postgres.sh stop; exit $$rc
 
 # The fuzz targets (user query parser, metadata merge + JSON, JWT parser/verifier, tenant loader,
-# address parsers, attack-protection settings, request parsers) under libFuzzer: an AddressSanitizer build with coverage instrumentation in its own build
+# address parsers, attack-protection settings, request parsers, WebAssembly meter) under libFuzzer: an AddressSanitizer build with coverage instrumentation in its own build
 # folder (.build/fuzz; the first build compiles every dependency again), each target for
 # FUZZ_SECONDS, starting from the seeds and dictionaries `authsim-fuzz --write-corpus` writes.
 # The corpus grows in .build/fuzz-corpus/<target>; crashing inputs land in .build/fuzz-artifacts.
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS ?= query merge jwt tenant address protection request
+FUZZ_TARGETS ?= query merge jwt tenant address protection request wasm
 FUZZER_LIB = $$(ls $$(dirname $$(dirname $$(readlink -f $$(command -v swift))))/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-$$(uname -m).a | tail -1)
 fuzz: deps
 	swift build -c release --scratch-path .build/fuzz --product authsim-fuzz -Xswiftc -DLIBFUZZER -Xswiftc -sanitize=address \
