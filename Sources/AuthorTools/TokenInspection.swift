@@ -39,7 +39,7 @@ public struct TokenInspection: Sendable {
 
     /// Decodes `jwt` (throwing `JWT.DecodeError` when it is not a JWT), verifies it against
     /// `jwks` when given and looks its `jti` up in `store`'s traces when given.
-    public static func inspect(_ jwt: String, jwks: (document: JSONValue, source: String)?, traces store: (any UserStore)?) async throws -> TokenInspection {
+    public static func inspect(_ jwt: String, jwks: (document: JSONValue, source: String)?, traces store: (any ActivityStore)?) async throws -> TokenInspection {
         let decoded = try JWT.decode(jwt.trimmingCharacters(in: .whitespacesAndNewlines))
         // An access token has `scope`/`azp` (or the at+jwt type); an ID token does not.
         let isAccess = decoded.header["typ"]?.stringValue == "at+jwt" || (decoded.claims["azp"] != nil && decoded.claims["scope"] != nil)

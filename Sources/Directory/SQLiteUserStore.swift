@@ -6,7 +6,7 @@ import Synchronization
 /// The embedded store: one SQLite file in WAL mode. Each user is a row with its profile as
 /// JSON plus indexed lookup columns; read-modify-write updates run inside one write
 /// transaction, which SQLite serializes, so concurrent merges never lose a key.
-public final class SQLiteUserStore: UserStore {
+public final class SQLiteUserStore: DataStore {
     let pool: DatabasePool
     public let path: String
     /// The store file as opened (device and inode): a file removed or replaced under the

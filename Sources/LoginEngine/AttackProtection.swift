@@ -13,12 +13,12 @@ import Tenant
 ///   `pre-user-registration` sign-ups) holding `max_attempts`, one back every `rate` ms;
 ///   empty, the IP is refused until it refills or `/api/v2/anomaly/blocks/ips/{ip}` clears it.
 public struct AttackProtection: Sendable {
-    let store: any UserStore
+    let store: any EphemeralStore
 
     /// How long an identifier's failure count and block are kept after the last failure.
     static let keep: Double = 30 * 86_400
 
-    public init(store: any UserStore) { self.store = store }
+    public init(store: any EphemeralStore) { self.store = store }
 
     /// One blocked identifier/IP pair, as `/api/v2/user-blocks` lists it.
     public struct Block: Sendable, Equatable {

@@ -7,8 +7,9 @@ import Tokens
 /// Password-reset tickets, short-lived values in the store (by the hash of the id): a link to
 /// `/lo/reset?ticket=…`, valid once (on any daemon of a shared store) until it expires.
 public final class PasswordResetTickets: Sendable {
-    public struct Ticket: Sendable {
-        public var id: String
+    public struct Ticket: KeptValue {
+        /// Not kept: the store knows a ticket only by the hash of its id (the link holds the id).
+        public var id = ""
         public var connection: String
         public var email: String
         public var resultURL: String?
@@ -23,18 +24,14 @@ public final class PasswordResetTickets: Sendable {
         public var resumeURL: String?
         public var resumeState: String?
 
-        var json: JSONValue {
-            [
-                "connection": .string(connection), "email": .string(email), "resultURL": resultURL.map(JSONValue.string) ?? .null, "expires": .number(expires),
-                "clientId": clientId.map(JSONValue.string) ?? .null, "challenged": .bool(challenged), "resumeAction": resumeAction.map(JSONValue.string) ?? .null,
-                "resumeURL": resumeURL.map(JSONValue.string) ?? .null, "resumeState": resumeState.map(JSONValue.string) ?? .null,
-            ]
+        enum CodingKeys: String, CodingKey {
+            case connection, email, resultURL, expires, clientId, challenged, resumeAction, resumeURL, resumeState
         }
     }
 
-    let store: any UserStore
+    let store: any UserStore & EphemeralStore
 
-    public init(store: any UserStore) {
+    public init(store: any UserStore & EphemeralStore) {
         self.store = store
     }
 
@@ -50,18 +47,12 @@ public final class PasswordResetTickets: Sendable {
     }
 
     func save(_ t: Ticket) async throws {
-        try await store.putEphemeral(Self.key(t.id), t.json.serialized(), expires: t.expires)
+        try await store.keep(t, at: Self.key(t.id), expires: t.expires)
     }
 
     func ticket(_ id: String, _ text: String?) -> Ticket? {
-        guard let text, let j = try? JSONValue.parse(text), let connection = j["connection"]?.stringValue, let email = j["email"]?.stringValue,
-            let expires = j["expires"]?.doubleValue
-        else { return nil }
-        var t = Ticket(id: id, connection: connection, email: email, resultURL: j["resultURL"]?.stringValue, expires: expires, clientId: j["clientId"]?.stringValue)
-        t.challenged = j["challenged"]?.boolValue ?? false
-        t.resumeAction = j["resumeAction"]?.stringValue
-        t.resumeURL = j["resumeURL"]?.stringValue
-        t.resumeState = j["resumeState"]?.stringValue
+        guard var t = Ticket(keptText: text) else { return nil }
+        t.id = id
         return t
     }
 
@@ -71,7 +62,7 @@ public final class PasswordResetTickets: Sendable {
         try? await store.modifyEphemeral(Self.key(id), now: now) { text -> (value: (String, expires: Double)?, result: Ticket?) in
             guard var t = self.ticket(id, text) else { return (nil, nil) }
             change(&t)
-            return ((t.json.serialized(), t.expires), t)
+            return ((try t.keptText(), t.expires), t)
         }
     }
 

@@ -12,20 +12,13 @@ import Tokens
 /// and three tries in all, and a right code is never refused because a wrong guess was being
 /// counted elsewhere at the same moment.
 public final class PasswordlessCodes: Sendable {
-    public struct Code: Sendable {
+    public struct Code: KeptValue {
         public var code: String
         public var connection: String
         public var identifier: String
         public var clientId: String
         public var expires: Double
         var failures = 0
-
-        var json: JSONValue {
-            [
-                "code": .string(code), "connection": .string(connection), "identifier": .string(identifier), "clientId": .string(clientId),
-                "expires": .number(expires), "failures": .number(Double(failures)),
-            ]
-        }
 
         init(code: String, connection: String, identifier: String, clientId: String, expires: Double, failures: Int = 0) {
             self.code = code
@@ -35,21 +28,14 @@ public final class PasswordlessCodes: Sendable {
             self.expires = expires
             self.failures = failures
         }
-
-        init?(json text: String) {
-            guard let j = try? JSONValue.parse(text), let code = j["code"]?.stringValue, let connection = j["connection"]?.stringValue,
-                let identifier = j["identifier"]?.stringValue, let clientId = j["clientId"]?.stringValue, let expires = j["expires"]?.doubleValue
-            else { return nil }
-            self.init(code: code, connection: connection, identifier: identifier, clientId: clientId, expires: expires, failures: j["failures"]?.intValue ?? 0)
-        }
     }
 
-    let store: any UserStore
+    let store: any UserStore & EphemeralStore
     static let maximumFailures = 3
     static let maximumStarts = 5
     static let startWindow: Double = 600
 
-    public init(store: any UserStore) {
+    public init(store: any UserStore & EphemeralStore) {
         self.store = store
     }
 
@@ -73,14 +59,15 @@ public final class PasswordlessCodes: Sendable {
         let code = Code(code: digits, connection: connection, identifier: identifier.lowercased(), clientId: clientId, expires: now + lifetime)
         // Through the same atomic step as a redeem: a wrong guess being counted at this moment
         // cannot put the old code back over the new one.
-        return try await store.modifyEphemeral("otp:" + Self.key(connection, identifier), now: now) { _ in ((code.json.serialized(), code.expires), code) }
+        let text = try code.keptText()
+        return try await store.modifyEphemeral("otp:" + Self.key(connection, identifier), now: now) { _ in ((text, code.expires), code) }
     }
 
     /// The current code for an email or phone number at one of `connections` (the simulation API shows it).
     public func current(connections: [String], identifier: String, now: Double = Timestamp.now()) async -> Code? {
         var found: [Code] = []
         for c in connections {
-            if let text = try? await store.readEphemeral("otp:" + Self.key(c, identifier), now: now), let code = Code(json: text) { found.append(code) }
+            if let code = try? await store.kept(Code.self, at: "otp:" + Self.key(c, identifier), now: now) { found.append(code) }
         }
         return found.max { $0.expires < $1.expires }
     }
@@ -89,10 +76,10 @@ public final class PasswordlessCodes: Sendable {
     func redeem(connection: String, identifier: String, code: String, clientId: String, now: Double = Timestamp.now()) async -> Bool {
         let key = "otp:" + Self.key(connection, identifier)
         let redeemed = try? await store.modifyEphemeral(key, now: now) { text in
-            guard let text, var entry = Code(json: text) else { return (nil, false) }
+            guard var entry = Code(keptText: text) else { return (nil, false) }
             if entry.clientId == clientId, OpaqueToken.constantTimeEquals(entry.code, code) { return (nil, true) }
             entry.failures += 1
-            return (entry.failures < Self.maximumFailures ? (entry.json.serialized(), entry.expires) : nil, false)
+            return (entry.failures < Self.maximumFailures ? (try entry.keptText(), entry.expires) : nil, false)
         }
         return redeemed ?? false
     }

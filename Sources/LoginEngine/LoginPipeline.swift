@@ -14,7 +14,7 @@ import Tokens
 /// user → blocked check → login stats → rules (one job, one deadline) → metadata writes
 /// (persisted during the flow by the rules' `auth0.users.*` calls) → token issuance → trace.
 public final class LoginPipeline: Sendable {
-    public let store: any UserStore
+    public let store: any DataStore
     /// Where the scripts of requests from outside run.
     let baseRuntime: ScriptRuntime
     /// One runtime per level of script-started API calls (`ScriptAPIDepth`), made when first
@@ -76,7 +76,7 @@ public final class LoginPipeline: Sendable {
         "oauth2-resource-owner", "oauth2-password", "oauth2-refresh-token", "oauth2-device-code", "delegation", "oauth2-token-exchange",
     ]
 
-    public init(tenant: Tenant, store: any UserStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
+    public init(tenant: Tenant, store: any DataStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
         modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory, kdfPool: KDFPool = .shared
     ) {
         self.store = store
@@ -145,7 +145,7 @@ public final class LoginPipeline: Sendable {
     }
 
     /// The tenant directory, with the store's run-time changes laid over it when the store keeps them.
-    static func loadTenant(directory: String, store: any UserStore, changes: TenantChangeTarget) async throws -> Tenant {
+    static func loadTenant(directory: String, store: any DataStore, changes: TenantChangeTarget) async throws -> Tenant {
         switch changes {
         case .directory: return try TenantLoader.load(directory: directory)
         case .store: return try TenantLoader.load(directory: directory, overlay: try await store.tenantChanges().files)
@@ -170,7 +170,7 @@ public final class LoginPipeline: Sendable {
     /// `tenantChanges`: where the Management API keeps the rules, actions and bindings it saves
     /// (the store, for several daemons sharing one; else the tenant directory's files).
     public static func open(
-        tenantDirectory: String, store: any UserStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = [],
+        tenantDirectory: String, store: any DataStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = [],
         tenantChanges: TenantChangeTarget = .directory
     ) async throws -> LoginPipeline {
         var tenant = try await loadTenant(directory: tenantDirectory, store: store, changes: tenantChanges)
@@ -182,7 +182,7 @@ public final class LoginPipeline: Sendable {
     }
 
     /// Imports each seed file once per content revision; users already present are kept.
-    public static func seed(store: any UserStore, tenant: Tenant) async throws {
+    public static func seed(store: any DataStore, tenant: Tenant) async throws {
         for (connection, path) in tenant.seedUserFiles {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
             let text = String(decoding: data, as: UTF8.self)

@@ -8,7 +8,7 @@ import Tokens
 /// A login session: the server side of the browser's session cookie (Auth0's session). Kept in
 /// the store's short-lived values, owned by its user (so a user's sessions can be listed), until
 /// the earlier of its absolute and idle expiry; every daemon on the store sees it.
-public struct LoginSession: Codable, Sendable, Equatable {
+public struct LoginSession: KeptValue, Equatable {
     /// Derived from the cookie by a one-way hash: the id is shown to scripts and admins, the
     /// cookie never is.
     public var id: String
@@ -131,28 +131,23 @@ extension LoginPipeline {
     static let sessionPrefix = "session:"
 
     /// A live session by id (nil: none, expired, or ended).
-    public func session(id: String) async throws -> LoginSession? { try await kept(Self.sessionPrefix + id) }
+    public func session(id: String) async throws -> LoginSession? { try await store.kept(LoginSession.self, at: Self.sessionPrefix + id) }
 
     /// A user's live sessions, oldest first.
     public func sessions(userId: String) async throws -> [LoginSession] {
-        try await owned(userId, prefix: Self.sessionPrefix).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        try await store.kept(LoginSession.self, owner: userId, prefix: Self.sessionPrefix).sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
     /// A kept value of a user-owned kind (sessions, refresh tokens), decoded; nil when absent or unreadable.
-    func kept<Value: Decodable>(_ key: String) async throws -> Value? {
-        guard let text = try await store.readEphemeral(key, now: Timestamp.now()) else { return nil }
-        return try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
-    }
+    func kept<Value: KeptValue>(_ key: String) async throws -> Value? { try await store.kept(Value.self, at: key) }
 
     /// A user's kept values of one kind, decoded (unreadable ones skipped).
-    func owned<Value: Decodable>(_ userId: String, prefix: String) async throws -> [Value] {
-        try await store.ephemeralValues(owner: userId, prefix: prefix, now: Timestamp.now())
-            .compactMap { try? JSONDecoder().decode(Value.self, from: Data($0.value.utf8)) }
+    func owned<Value: KeptValue>(_ userId: String, prefix: String) async throws -> [Value] {
+        try await store.kept(Value.self, owner: userId, prefix: prefix)
     }
 
     public func saveSession(_ s: LoginSession) async throws {
-        let text = String(decoding: try JSONEncoder().encode(s), as: UTF8.self)
-        try await store.putEphemeral(Self.sessionPrefix + s.id, text, expires: s.keptUntil, owner: s.userId)
+        try await store.keep(s, at: Self.sessionPrefix + s.id, expires: s.keptUntil, owner: s.userId)
     }
 
     /// Ends a session: gone for every daemon, its refresh tokens revoked (unless preserved), and
@@ -160,9 +155,7 @@ extension LoginPipeline {
     /// session that ended (nil: there was none).
     @discardableResult
     public func endSession(id: String, revokeRefreshTokens: Bool = true, reason: String) async throws -> LoginSession? {
-        guard let text = try await store.takeEphemeral(Self.sessionPrefix + id, now: Timestamp.now()),
-            let session = try? JSONDecoder().decode(LoginSession.self, from: Data(text.utf8))
-        else { return nil }
+        guard let session = try await store.kept(LoginSession.self, at: Self.sessionPrefix + id, take: true) else { return nil }
         if revokeRefreshTokens {
             let n = try await self.revokeRefreshTokens(userId: session.userId) { $0.sessionId == session.id }
             if n > 0 { logger.info("refresh tokens of an ended session revoked", metadata: ["session": .string(id), "count": .stringConvertible(n)]) }

@@ -7,7 +7,7 @@ import Tokens
 /// A second factor a user enrolled: a TOTP app (`otp`), or an email address or phone number
 /// codes are sent to (`oob`, channel `email` or `sms`: the codes go to the daemon log). Kept as
 /// a user-owned value of the store; the TOTP secret is never shown again after enrolment.
-public struct MFAAuthenticator: Codable, Sendable, Equatable {
+public struct MFAAuthenticator: KeptValue, Equatable {
     public var id: String
     public var userId: String
     /// `otp` or `oob`.
@@ -135,7 +135,7 @@ extension LoginPipeline {
             id: (type == "otp" ? "totp" : oobChannel ?? "email") + "|dev_" + String(randomHexID().prefix(16)), userId: userId, type: type,
             oobChannel: oobChannel, name: address, secret: type == "otp" ? TOTP.newSecret() : nil, confirmed: false,
             createdAt: Timestamp.now())
-        try await store.putEphemeral(Self.authenticatorPrefix + a.id, Self.encode(a), expires: a.keptUntil, owner: userId)
+        try await store.keep(a, at: Self.authenticatorPrefix + a.id, expires: a.keptUntil, owner: userId)
         return a
     }
 
@@ -151,7 +151,6 @@ extension LoginPipeline {
     public static let maximumFailures = 10
     static let failureWindow: Double = 900
 
-    static func encode(_ a: MFAAuthenticator) -> String { String(decoding: (try? JSONEncoder().encode(a)) ?? Data("{}".utf8), as: UTF8.self) }
 
     /// Checks a TOTP code: against the user's confirmed TOTP authenticators, or, for a user who
     /// has none, against the one this login is enrolling (`enrolling`, which it confirms; never
@@ -169,14 +168,14 @@ extension LoginPipeline {
         let candidates = every.contains(where: \.confirmed) ? confirmed : all.filter { $0.id == enrolling }
         for a in candidates {
             let accepted = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
-                guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
+                guard let text, var cur = MFAAuthenticator(keptText: text) else { return (nil, nil) }
                 guard let secret = cur.secret, let step = TOTP.verify(code, secret: secret, at: now), step > (cur.lastStep ?? Int64.min) else {
                     return ((text, expires: cur.keptUntil), nil)
                 }
                 cur.lastStep = step
                 cur.confirmed = true
                 cur.lastAuthAt = now
-                return ((Self.encode(cur), expires: cur.keptUntil), cur)
+                return ((try cur.keptText(), expires: cur.keptUntil), cur)
             }
             if let accepted {
                 _ = try await store.takeEphemeral(failures, now: now)
@@ -210,7 +209,7 @@ extension LoginPipeline {
 
     /// A code sent to an out-of-band authenticator, kept under the hash of the `oob_code` the
     /// application (or the page) holds; good once.
-    public struct OOBChallenge: Codable, Sendable {
+    public struct OOBChallenge: KeptValue {
         public var authenticatorId: String
         public var userId: String
         public var code: String
@@ -237,7 +236,7 @@ extension LoginPipeline {
         let challenge = OOBChallenge(
             authenticatorId: a.id, userId: a.userId, code: code, to: a.name ?? "", channel: a.oobChannel ?? "email", expires: now + Self.oobLifetime,
             boundTo: OpaqueToken.hash(login))
-        try await store.putEphemeral(Self.oobPrefix + OpaqueToken.hash(oob), try Self.encoded(challenge), expires: challenge.expires, owner: a.userId)
+        try await store.keep(challenge, at: Self.oobPrefix + OpaqueToken.hash(oob), expires: challenge.expires, owner: a.userId)
         logger.notice("second-factor code for \(challenge.to) (\(challenge.channel)): \(code)")
         return oob
     }
@@ -269,10 +268,10 @@ extension LoginPipeline {
         // Single use, across daemons: whoever takes it passes.
         guard try await store.takeEphemeral(key, now: now) != nil else { return nil }
         let confirmed = try await store.modifyEphemeral(Self.authenticatorPrefix + a.id, now: now) { text -> (value: (String, expires: Double)?, result: MFAAuthenticator?) in
-            guard let text, var cur = try? JSONDecoder().decode(MFAAuthenticator.self, from: Data(text.utf8)) else { return (nil, nil) }
+            guard let text, var cur = MFAAuthenticator(keptText: text) else { return (nil, nil) }
             cur.confirmed = true
             cur.lastAuthAt = now
-            return ((Self.encode(cur), expires: cur.keptUntil), cur)
+            return ((try cur.keptText(), expires: cur.keptUntil), cur)
         }
         guard let confirmed else { return nil }
         _ = try await store.takeEphemeral(Self.failuresPrefix + userId, now: now)

@@ -5,7 +5,7 @@ import Tenant
 import Tokens
 
 /// A user's membership of an organization, with the roles assigned to the user in it.
-public struct OrganizationMember: Codable, Sendable, Equatable {
+public struct OrganizationMember: KeptValue, Equatable {
     public var organizationId: String
     public var userId: String
     /// Role names (the tenant's roles; ids are derived from them).
@@ -16,7 +16,7 @@ public struct OrganizationMember: Codable, Sendable, Equatable {
 /// An invitation to an organization (`POST /organizations/{id}/invitations`): the invitee opens
 /// the application's login URL with `invitation=<ticketId>&organization=<org_id>`; logging in or
 /// signing up with the invited email makes them a member with the invitation's roles, once.
-public struct OrganizationInvitation: Codable, Sendable, Equatable {
+public struct OrganizationInvitation: KeptValue, Equatable {
     /// `uinv_…`, what the Management API names it by.
     public var id: String
     /// What travels in the invitation URL and comes back as `/authorize`'s `invitation`.
@@ -88,12 +88,12 @@ extension LoginPipeline {
         let now = Timestamp.now()
         for userId in userIds {
             let new = try await store.modifyEphemeral(Self.memberKey(orgId, userId), now: now, owner: Self.organizationOwner(orgId)) { text -> (value: (String, expires: Double)?, result: Bool) in
-                if var existing = text.flatMap({ try? JSONDecoder().decode(OrganizationMember.self, from: Data($0.utf8)) }) {
+                if var existing = OrganizationMember(keptText: text) {
                     for r in roles where !existing.roles.contains(r) { existing.roles.append(r) }
-                    return ((try Self.encoded(existing), Self.forever), false)
+                    return ((try existing.keptText(), Self.forever), false)
                 }
                 let member = OrganizationMember(organizationId: orgId, userId: userId, roles: roles, createdAt: now)
-                return ((try Self.encoded(member), Self.forever), true)
+                return ((try member.keptText(), Self.forever), true)
             }
             if new { added.append(userId) }
         }
@@ -107,13 +107,13 @@ extension LoginPipeline {
     /// Assigns (or removes) roles of a member; false when the user is not a member.
     public func changeMemberRoles(organization orgId: String, userId: String, roles: [String], assign: Bool) async throws -> Bool {
         try await store.modifyEphemeral(Self.memberKey(orgId, userId), now: Timestamp.now(), owner: Self.organizationOwner(orgId)) { text -> (value: (String, expires: Double)?, result: Bool) in
-            guard var m = text.flatMap({ try? JSONDecoder().decode(OrganizationMember.self, from: Data($0.utf8)) }) else { return (nil, false) }
+            guard var m = OrganizationMember(keptText: text) else { return (nil, false) }
             if assign {
                 for r in roles where !m.roles.contains(r) { m.roles.append(r) }
             } else {
                 m.roles.removeAll { roles.contains($0) }
             }
-            return ((try Self.encoded(m), Self.forever), true)
+            return ((try m.keptText(), Self.forever), true)
         }
     }
 
@@ -127,7 +127,7 @@ extension LoginPipeline {
     }
 
     public func saveInvitation(_ i: OrganizationInvitation) async throws {
-        try await store.putEphemeral(Self.invitationPrefix + i.organizationId + ":" + i.id, try Self.encoded(i), expires: i.expiresAt, owner: Self.organizationOwner(i.organizationId))
+        try await store.keep(i, at: Self.invitationPrefix + i.organizationId + ":" + i.id, expires: i.expiresAt, owner: Self.organizationOwner(i.organizationId))
     }
 
     /// Removes an invitation; false when there was none (or it expired).

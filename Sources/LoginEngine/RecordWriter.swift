@@ -6,7 +6,7 @@ import Synchronization
 /// arrive while a batch is being written go together in the next one (one store transaction
 /// for all of them instead of one or two each).
 final class RecordWriter: Sendable {
-    private let store: any UserStore
+    private let store: any ActivityStore
 
     private struct Waiting {
         var records: [LoginRecord]
@@ -21,7 +21,7 @@ final class RecordWriter: Sendable {
 
     private let state = Mutex(State())
 
-    init(store: any UserStore) {
+    init(store: any ActivityStore) {
         self.store = store
     }
 

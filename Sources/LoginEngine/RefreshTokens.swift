@@ -10,7 +10,7 @@ import Tokens
 /// from the token by a one-way hash; the token itself is never stored. A rotating token's
 /// validity is its family's: only the family's latest token, or the one before it within the
 /// reuse interval, may be exchanged (`RefreshTokenFamily`).
-public struct StoredRefreshToken: Codable, Sendable, Equatable {
+public struct StoredRefreshToken: KeptValue, Equatable {
     public var id: String
     public var userId: String
     public var clientId: String
@@ -73,7 +73,7 @@ public struct StoredRefreshToken: Codable, Sendable, Equatable {
 /// A rotation family: which of its tokens may still be exchanged. Changed only in one atomic
 /// step of the store, so two exchanges of one token, or an exchange and a revocation, cannot
 /// both win.
-struct RefreshTokenFamily: Codable, Sendable {
+struct RefreshTokenFamily: KeptValue {
     var id: String
     var latest: String
     /// Successors issued for the previous token within the reuse interval (concurrent or retried
@@ -138,16 +138,14 @@ extension LoginPipeline {
         try await saveRefreshToken(record)
         if policy.rotating, parent == nil {
             let family = RefreshTokenFamily(id: id, latest: id, sessionId: record.sessionId, expiresAt: expiresAt)
-            try await store.putEphemeral(Self.familyPrefix + id, Self.encoded(family), expires: family.keptUntil, owner: userId)
+            try await store.keep(family, at: Self.familyPrefix + id, expires: family.keptUntil, owner: userId)
         }
         return (token, record)
     }
 
     func saveRefreshToken(_ r: StoredRefreshToken) async throws {
-        try await store.putEphemeral(Self.refreshTokenPrefix + r.id, Self.encoded(r), expires: r.keptUntil, owner: r.userId)
+        try await store.keep(r, at: Self.refreshTokenPrefix + r.id, expires: r.keptUntil, owner: r.userId)
     }
-
-    static func encoded<T: Encodable>(_ value: T) throws -> String { String(decoding: try JSONEncoder().encode(value), as: UTF8.self) }
 
     /// A refresh token's record by id, revoked ones included (until its expiry).
     public func refreshToken(id: String) async throws -> StoredRefreshToken? { try await kept(Self.refreshTokenPrefix + id) }
@@ -208,7 +206,7 @@ extension LoginPipeline {
         let now = Timestamp.now()
         let leeway = client.refreshTokenPolicy.leeway
         let moved = try await store.modifyEphemeral(Self.familyPrefix + record.family, now: now, owner: record.userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (nil, false) }
+            guard let text, var family = RefreshTokenFamily(keptText: text) else { return (nil, false) }
             let unchanged = (text, expires: family.keptUntil)
             if family.revoked { return (unchanged, false) }
             if family.isCurrent(record.id) {
@@ -220,7 +218,7 @@ extension LoginPipeline {
             } else {
                 family.revoked = true
             }
-            guard let out = try? Self.encoded(family) else { return (unchanged, false) }
+            guard let out = try? family.keptText() else { return (unchanged, false) }
             return ((out, expires: family.keptUntil), !family.revoked)
         }
         if !moved { try await changeRefreshToken(id: next.id) { $0.revoked = true } }
@@ -270,7 +268,7 @@ extension LoginPipeline {
     public func changeRefreshToken(id: String, _ change: @escaping @Sendable (inout StoredRefreshToken) -> Void) async throws -> StoredRefreshToken? {
         try await store.modifyEphemeral(Self.refreshTokenPrefix + id, now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: StoredRefreshToken?) in
             guard let text else { return (nil, nil) }
-            guard var r = try? JSONDecoder().decode(StoredRefreshToken.self, from: Data(text.utf8)), let out = try? Self.encoded({ change(&r); return r }()) else {
+            guard var r = StoredRefreshToken(keptText: text), let out = try? { change(&r); return r }().keptText() else {
                 return ((text, expires: Self.forever), nil)
             }
             return ((out, expires: r.keptUntil), r)
@@ -281,10 +279,10 @@ extension LoginPipeline {
     @discardableResult
     func markFamilyRevoked(_ id: String, userId: String) async throws -> Bool {
         try await store.modifyEphemeral(Self.familyPrefix + id, now: Timestamp.now(), owner: userId) { text -> (value: (String, expires: Double)?, result: Bool) in
-            guard let text, var family = try? JSONDecoder().decode(RefreshTokenFamily.self, from: Data(text.utf8)) else { return (text.map { ($0, Self.forever) }, false) }
+            guard let text, var family = RefreshTokenFamily(keptText: text) else { return (text.map { ($0, Self.forever) }, false) }
             let wasLive = !family.revoked
             family.revoked = true
-            guard let out = try? Self.encoded(family) else { return ((text, expires: family.keptUntil), false) }
+            guard let out = try? family.keptText() else { return ((text, expires: family.keptUntil), false) }
             return ((out, expires: family.keptUntil), wasLive)
         }
     }

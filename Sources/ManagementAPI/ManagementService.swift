@@ -8,7 +8,7 @@ import Tenant
 /// rule about what may be read or changed is here.
 public struct ManagementService: Sendable {
     public let pipeline: LoginPipeline
-    var store: any UserStore { pipeline.store }
+    var store: any DataStore { pipeline.store }
     var tenant: Tenant { pipeline.tenant }
 
     public init(pipeline: LoginPipeline) { self.pipeline = pipeline }

@@ -9,7 +9,7 @@ import PostgresNIO
 /// one user run in a transaction holding that user's row lock (`SELECT … FOR UPDATE`), so
 /// concurrent metadata merges from different daemons never lose a key. The schema is versioned
 /// (`authsim_schema`) and migrated at start under an advisory lock.
-public final class PostgresUserStore: UserStore {
+public final class PostgresUserStore: DataStore {
     let pool: PostgresClient
     let health = PostgresHealth()
     /// The pool, its statements' failures watched (`storageProblem`).

@@ -7,7 +7,7 @@ public enum StoreLocation {
         spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://")
     }
 
-    public static func open(_ spec: String) async throws -> any UserStore {
+    public static func open(_ spec: String) async throws -> any DataStore {
         if isPostgres(spec) { return try await PostgresUserStore(url: spec) }
         return try SQLiteUserStore(path: spec)
     }

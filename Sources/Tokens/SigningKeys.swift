@@ -23,7 +23,7 @@ public struct SigningKeys: Sendable {
     }
 
     /// Loads the keys from the store, generating (and saving) a first key when there is none.
-    public static func load(from store: any UserStore) async throws -> SigningKeys {
+    public static func load(from store: any SigningKeyStore & DurableValueStore) async throws -> SigningKeys {
         let stored = try await store.signingKeys()
         if let cur = stored.first(where: { $0.status == "current" }) {
             let prev = stored.first(where: { $0.status == "previous" })
@@ -43,7 +43,7 @@ public struct SigningKeys: Sendable {
     }
 
     /// Makes a new current key; the current one becomes previous and the old previous is revoked.
-    public static func rotate(in store: any UserStore) async throws -> SigningKeys {
+    public static func rotate(in store: any SigningKeyStore & DurableValueStore) async throws -> SigningKeys {
         let old = try await load(from: store)
         let fresh = try generate()
         var updates = [fresh.stored(status: "current"), old.current.stored(status: "previous")]

@@ -103,7 +103,7 @@ extension Bench {
     }
 
     /// Management API PATCH/s and search latency with `count` users, on one store.
-    func scaleFigures(store: any UserStore, label: String, count: Int) async throws {
+    func scaleFigures(store: any DataStore, label: String, count: Int) async throws {
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { runtime.shutdown() }
         let pipeline = try await LoginPipeline.open(tenantDirectory: tenant, store: store, runtime: runtime)

@@ -11,7 +11,7 @@ struct Users: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage users in the store (Auth0 bulk-import JSON format).", subcommands: [Import.self, Export.self, List.self])
 
-    static func openStore(_ options: TenantOptions) async throws -> any UserStore {
+    static func openStore(_ options: TenantOptions) async throws -> any DataStore {
         do {
             let store = try await StoreLocation.open(options.storePath)
             if FileManager.default.fileExists(atPath: options.tenant) {

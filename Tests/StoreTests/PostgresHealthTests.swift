@@ -24,7 +24,7 @@ import Testing
 
     /// Writes `user` until it is kept or `attempts` are spent (the first write after the server
     /// dropped the pool's connections may meet a dead connection); each failure is returned.
-    static func insert(_ store: any UserStore, _ u: UserProfile, attempts: Int) async -> [String] {
+    static func insert(_ store: any DataStore, _ u: UserProfile, attempts: Int) async -> [String] {
         var failures: [String] = []
         for _ in 0..<attempts {
             do {

@@ -11,7 +11,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
     var testDescription: String { rawValue }
 
-    func open(_ name: String = UUID().uuidString) async throws -> any UserStore {
+    func open(_ name: String = UUID().uuidString) async throws -> any DataStore {
         switch self {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-store-\(name)")
@@ -323,9 +323,9 @@ func user(_ id: String, email: String, connection: String = "db") -> UserProfile
         let first = try await backend.open(name)
         try await first.insert(user("auth0|shared", email: "shared@example.com"))
         // Several daemons start on one store at once: migrations run once.
-        let others = try await withThrowingTaskGroup(of: (any UserStore).self) { group in
+        let others = try await withThrowingTaskGroup(of: (any DataStore).self) { group in
             for _ in 0..<3 { group.addTask { try await backend.open(name) } }
-            var out: [any UserStore] = []
+            var out: [any DataStore] = []
             for try await s in group { out.append(s) }
             return out
         }

@@ -9,13 +9,13 @@ import Testing
 /// Traces and log events are pruned by age, then by count, on every store. Times are passed in:
 /// nothing here waits or depends on the clock.
 @Suite struct StorePruningTests {
-    func saveTraces(_ store: any UserStore, _ times: ClosedRange<Int>) async throws {
+    func saveTraces(_ store: any DataStore, _ times: ClosedRange<Int>) async throws {
         for t in times {
             try await store.saveTrace(id: "t\(t)", userId: "auth0|x", clientId: "c", createdAt: Double(t), json: #"{"n":\#(t)}"#)
         }
     }
 
-    func kept(_ store: any UserStore, _ times: ClosedRange<Int>) async throws -> [Int] {
+    func kept(_ store: any DataStore, _ times: ClosedRange<Int>) async throws -> [Int] {
         var out: [Int] = []
         for t in times where try await store.trace(id: "t\(t)") != nil { out.append(t) }
         return out

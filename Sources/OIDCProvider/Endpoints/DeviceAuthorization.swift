@@ -10,7 +10,7 @@ import Tokens
 /// through the login pages (the rules and actions run with `protocol = oauth2-device-code`);
 /// the device polls the token endpoint with the
 /// `urn:ietf:params:oauth:grant-type:device_code` grant until the login is done.
-struct DeviceGrant: Codable {
+struct DeviceGrant: KeptValue {
     var clientId: String
     var scope: String
     var audience: String?
@@ -66,7 +66,7 @@ extension AuthorizationService {
                 clientId: client.clientId, scope: r["scope"] ?? "openid", audience: r["audience"] ?? pipeline.tenant.settings.defaultAudience, userCode: userCode,
                 created: now, expires: now + Self.deviceCodeLifetime, interval: 5, status: "pending")
             do {
-                try await pipeline.store.putEphemeral(Self.deviceKey(OpaqueToken.hash(deviceCode)), try Self.encode(grant), expires: grant.expires)
+                try await pipeline.store.keep(grant, at: Self.deviceKey(OpaqueToken.hash(deviceCode)), expires: grant.expires)
                 try await pipeline.store.putEphemeral(Self.userCodeKey(userCode), OpaqueToken.hash(deviceCode), expires: grant.expires)
             } catch {
                 throw OAuthError(500, "server_error", String(describing: error))
@@ -82,20 +82,15 @@ extension AuthorizationService {
         }
     }
 
-    static func encode(_ g: DeviceGrant) throws -> String { String(decoding: try JSONEncoder().encode(g), as: UTF8.self) }
-
     func deviceGrant(hash: String) async -> DeviceGrant? {
-        guard let text = try? await pipeline.store.readEphemeral(Self.deviceKey(hash), now: Timestamp.now()) else { return nil }
-        return try? JSONDecoder().decode(DeviceGrant.self, from: Data(text.utf8))
+        (try? await pipeline.store.kept(DeviceGrant.self, at: Self.deviceKey(hash))) ?? nil
     }
 
     /// Changes a pending device grant that is still there; returns it after the change.
     func changeDeviceGrant(hash: String, _ change: @escaping @Sendable (inout DeviceGrant) -> Void) async -> DeviceGrant? {
-        let result = try? await pipeline.store.modifyEphemeral(Self.deviceKey(hash), now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: DeviceGrant?) in
-            guard let text, var g = try? JSONDecoder().decode(DeviceGrant.self, from: Data(text.utf8)), let out = try? Self.encode({ change(&g); return g }()) else {
-                return (nil, nil)
-            }
-            return ((out, expires: g.expires), g)
+        let result = try? await pipeline.store.change(DeviceGrant.self, at: Self.deviceKey(hash), expires: \.expires) { g in
+            change(&g)
+            return true
         }
         return result ?? nil
     }

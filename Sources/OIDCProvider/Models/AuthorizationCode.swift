@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import JSONCore
 import Tenant
@@ -6,7 +7,7 @@ import Tokens
 /// An authorization code: the tokens it buys, bound to client, redirect URI and PKCE challenge.
 extension AuthorizationService {
     /// An authorization code, kept in the store so that any daemon on it can redeem it.
-    struct Code: Codable {
+    struct Code: KeptValue {
         var idToken: IssuedToken
         var accessToken: IssuedToken
         var userId: String?

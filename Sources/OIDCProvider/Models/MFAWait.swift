@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import JSONCore
 import LoginEngine
@@ -7,7 +8,7 @@ import Tokens
 /// A login waiting for its second factor: in a browser (the `/mfa` page, keyed by its state and
 /// bound to the browser that was sent there) or at the token endpoint (keyed by the
 /// `mfa_token` of the `mfa_required` answer). Single use; five wrong codes end it.
-struct MFAWait: Codable {
+struct MFAWait: KeptValue {
     var userId: String
     var clientId: String
     var connection: String
@@ -70,15 +71,11 @@ extension OAuthService {
     }
 
     func save(_ wait: MFAWait, id: String) async throws {
-        let text = String(decoding: try JSONEncoder().encode(wait), as: UTF8.self)
-        try await pipeline.store.putEphemeral(Self.waitKey(id), text, expires: wait.created + MFAWait.lifetime)
+        try await pipeline.store.keep(wait, at: Self.waitKey(id), expires: wait.created + MFAWait.lifetime)
     }
 
     func mfaWait(_ id: String, take: Bool = false) async -> MFAWait? {
-        let now = Timestamp.now()
-        let text = take ? try? await pipeline.store.takeEphemeral(Self.waitKey(id), now: now) : try? await pipeline.store.readEphemeral(Self.waitKey(id), now: now)
-        guard let text = text ?? nil else { return nil }
-        return try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8))
+        (try? await pipeline.store.kept(MFAWait.self, at: Self.waitKey(id), take: take)) ?? nil
     }
 
     /// Counts an attempt before its code is checked, in one atomic step (concurrent attempts
@@ -86,21 +83,19 @@ extension OAuthService {
     /// is gone or has used its attempts (it is then removed).
     /// Never brings back a wait another request took.
     func reserveAttempt(_ id: String) async -> MFAWait? {
-        let result = try? await pipeline.store.modifyEphemeral(Self.waitKey(id), now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: MFAWait?) in
-            guard let text, var w = try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8)) else { return (nil, nil) }
-            guard w.attempts < MFAWait.maximumAttempts, let out = try? JSONEncoder().encode({ w.attempts += 1; return w }()) else { return (nil, nil) }
-            return ((String(decoding: out, as: UTF8.self), expires: w.created + MFAWait.lifetime), w)
+        let result = try? await pipeline.store.change(MFAWait.self, at: Self.waitKey(id), expires: { $0.created + MFAWait.lifetime }) { w in
+            guard w.attempts < MFAWait.maximumAttempts else { return false }
+            w.attempts += 1
+            return true
         }
         return result ?? nil
     }
 
     /// Changes a wait that is still there (the enrolment it started).
     func updateWait(_ id: String, _ change: @escaping @Sendable (inout MFAWait) -> Void) async {
-        _ = try? await pipeline.store.modifyEphemeral(Self.waitKey(id), now: Timestamp.now()) { text -> (value: (String, expires: Double)?, result: Bool) in
-            guard let text, var w = try? JSONDecoder().decode(MFAWait.self, from: Data(text.utf8)), let out = try? JSONEncoder().encode({ change(&w); return w }()) else {
-                return (nil, false)
-            }
-            return ((String(decoding: out, as: UTF8.self), expires: w.created + MFAWait.lifetime), true)
+        _ = try? await pipeline.store.change(MFAWait.self, at: Self.waitKey(id), expires: { $0.created + MFAWait.lifetime }) { w in
+            change(&w)
+            return true
         }
     }
 

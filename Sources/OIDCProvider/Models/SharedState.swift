@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import JSONCore
 import LoginEngine
@@ -17,18 +18,14 @@ extension AuthorizationService {
 
     static func key(_ kind: Kept, _ id: String) -> String { kind.rawValue + ":" + OpaqueToken.hash(id) }
 
-    func keep<Value: Encodable>(_ value: Value, as kind: Kept, id: String, expires: Double) async throws {
-        let data = try JSONEncoder().encode(value)
-        try await pipeline.store.putEphemeral(Self.key(kind, id), String(decoding: data, as: UTF8.self), expires: expires)
+    func keep(_ value: some KeptValue, as kind: Kept, id: String, expires: Double) async throws {
+        try await pipeline.store.keep(value, at: Self.key(kind, id), expires: expires)
     }
 
     /// The value kept under `id`, nil when there is none (expired, taken, unreadable); `take`
     /// removes it in the same step (single use, also across daemons).
-    func kept<Value: Decodable>(_ type: Value.Type, as kind: Kept, id: String, take: Bool = false) async throws -> Value? {
-        let now = Timestamp.now()
-        let text = take ? try await pipeline.store.takeEphemeral(Self.key(kind, id), now: now) : try await pipeline.store.readEphemeral(Self.key(kind, id), now: now)
-        guard let text else { return nil }
-        return try? JSONDecoder().decode(Value.self, from: Data(text.utf8))
+    func kept<Value: KeptValue>(_ type: Value.Type, as kind: Kept, id: String, take: Bool = false) async throws -> Value? {
+        try await pipeline.store.kept(type, at: Self.key(kind, id), take: take)
     }
 
     func drop(_ kind: Kept, id: String) async {

@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import JSONCore
 import LoginEngine
@@ -7,7 +8,7 @@ import Tokens
 /// A login a rule or action redirected, waiting for `/continue`.
 extension AuthorizationService {
     /// A login suspended by a rule or action redirect, waiting for `/continue?state=…`.
-    struct Suspended: Codable {
+    struct Suspended: KeptValue {
         var parameters: Parameters
         var clientId: String
         var sessionID: String

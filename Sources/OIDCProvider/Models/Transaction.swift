@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import JSONCore
 import Tenant
@@ -32,7 +33,7 @@ extension AuthorizationService {
         public var screenHint: String? = nil
     }
 
-    struct Transaction: Codable {
+    struct Transaction: KeptValue {
         var parameters: Parameters
         var created: Double
         /// The hash of the browser cookie of the browser that opened the transaction (see `BrowserBinding`).
