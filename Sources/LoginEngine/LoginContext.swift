@@ -1,6 +1,7 @@
 import Directory
 import JSONCore
 import Tenant
+import Tokens
 
 /// One login, resolved once when its flow starts and then passed as one value: the tenant
 /// revision every step reads (its clients, connections, settings, compiled scripts and signing
@@ -67,7 +68,7 @@ package struct LoginContext: Sendable {
         now = Timestamp.now()
         traceId = randomHexID()
         sessionID = request.session?.id ?? request.sessionID ?? randomHexID()
-        scopes = (request.scope ?? "openid profile email").split(separator: " ").map(String.init)
+        scopes = ScopeList.split(request.scope ?? "openid profile email")
         audience = request.audience ?? revision.tenant.settings.defaultAudience
         resourceServer = audience.flatMap { revision.tenant.resourceServer(identifier: $0) }
     }

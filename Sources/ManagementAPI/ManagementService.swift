@@ -2,6 +2,7 @@ import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import Tokens
 import Tenant
 
 /// The Management API (management-api.md), one file per resource in `Resources/`. Routes decode and encode; every
@@ -100,6 +101,6 @@ public struct ManagementService: Sendable {
     }
 
     static func scopes(of claims: JSONValue) -> Set<String> {
-        Set((claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
+        Set(ScopeList.split(claims["scope"]?.stringValue ?? ""))
     }
 }

@@ -50,7 +50,7 @@ extension LoginPipeline {
             throw AccessTokenVerifier.Failure(status: 403, message: "Only console session tokens are renewed", errorCode: "insufficient_scope")
         }
         do {
-            return try consoleSession(scopes: (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
+            return try consoleSession(scopes: ScopeList.split(claims["scope"]?.stringValue ?? ""))
         } catch {
             throw AccessTokenVerifier.Failure(status: 500, message: "could not sign a token: \(error)", errorCode: "server_error")
         }

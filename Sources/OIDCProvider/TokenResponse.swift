@@ -55,7 +55,7 @@ extension OAuthService {
         out["access_token"] = .string(at.jwt ?? at.opaque ?? "")
         out["expires_in"] = .number(at.claims["exp"]?.doubleValue.map { max(0, $0 - Timestamp.now().rounded(.down)) } ?? 86400)
         out["scope"] = at.claims["scope"] ?? .string(scope)
-        let scopes = Set(scope.split(separator: " ").map(String.init))
+        let scopes = Set(ScopeList.split(scope))
         if scopes.contains("openid"), let jwt = id.jwt { out["id_token"] = .string(jwt) }
         switch refreshToken {
         case .given(let token): if let token { out["refresh_token"] = .string(token) }

@@ -73,7 +73,7 @@ public struct AccessTokenVerifier: Sendable {
         guard let exp = claims["exp"]?.doubleValue, exp > now else {
             throw Failure(status: 401, message: "Expired token", errorCode: "token_expired")
         }
-        let scopes = (claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        let scopes = ScopeList.split(claims["scope"]?.stringValue ?? "")
         guard requiredScopes.contains(where: scopes.contains) else {
             throw Failure(status: 403, message: "Insufficient scope, expected any of: \(requiredScopes.joined(separator: ","))", errorCode: "insufficient_scope")
         }

@@ -38,7 +38,7 @@ public enum JWT {
     /// Splits and decodes a token without checking its signature.
     public static func decode(_ token: String) throws -> Decoded {
         let trimmed = token.utf8.first.map(isSpace) == true || token.utf8.last.map(isSpace) == true ? token.trimmingCharacters(in: .whitespacesAndNewlines) : token
-        let parts = trimmed.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = trimmed.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).map(Substring.init)
         guard parts.count == 3 else { throw DecodeError.malformed("expected 3 dot-separated parts, found \(parts.count)") }
         guard let h = Base64URL.decode(String(parts[0])), let header = try? JSONValue.parse(String(decoding: h, as: UTF8.self)) else {
             throw DecodeError.malformed("the header is not base64url-encoded JSON")

@@ -24,7 +24,7 @@ extension OAuthService {
         guard let sub = claims["sub"]?.stringValue else { return .failure(OAuthError(401, "invalid_token", "token has no subject")) }
         do {
             guard let user = try await pipeline.store.user(id: sub) else { return .failure(OAuthError(401, "invalid_token", "user no longer exists")) }
-            let scopes = Set((claims["scope"]?.stringValue ?? "").split(separator: " ").map(String.init))
+            let scopes = Set(ScopeList.split(claims["scope"]?.stringValue ?? ""))
             let profile = user.json
             var out: [String: JSONValue] = ["sub": .string(sub)]
             if scopes.contains("profile") {
