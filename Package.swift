@@ -52,7 +52,7 @@ let package = Package(
         // Foundation layers
         .target(name: "JSONCore"),
         .target(
-            name: "ScriptRuntime", dependencies: ["CJavaScriptCore"],
+            name: "ScriptRuntime", dependencies: ["CJavaScriptCore", "JSONCore"],
             // The runtime's own JavaScript, embedded in the binary.
             resources: [.embedInCode("JS/prelude.js"), .embedInCode("JS/webassembly.js")]
         ),
@@ -149,7 +149,7 @@ let package = Package(
         .target(name: "ManagementAPI", dependencies: ["LoginEngine", "Tokens", "Directory", "Tenant", "JSONCore"]),
         // Author tools over the engine: the script test runner, token inspection, the Rules → Actions
         // comparison, readable reports.
-        .target(name: "AuthorTools", dependencies: ["LoginEngine", "Tokens", "NodeCompat", "Directory", "Tenant", "JSONCore"]),
+        .target(name: "AuthorTools", dependencies: ["LoginEngine", "Tokens", "NodeCompat", "ScriptRuntime", "Directory", "Tenant", "JSONCore"]),
         .target(
             name: "Server",
             dependencies: [

@@ -4,6 +4,7 @@
 #include <JavaScriptCore/JavaScript.h>
 #include <malloc.h>  // malloc_trim: the runtime returns free allocator pages when idle
 #include <stdbool.h>
+#include <glib.h>  // GVariant and a main context for the remote inspector (debug mode)
 
 // Exported by libjavascriptcoregtk-4.1 but absent from its public headers
 // (they live in JSContextRefPrivate.h / JSContextRefInternal.h upstream).

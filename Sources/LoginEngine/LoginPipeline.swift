@@ -152,6 +152,12 @@ public final class LoginPipeline: Sendable {
         }
     }
 
+    /// Compiles the current revision's scripts on a worker now, so its context exists before the
+    /// first login (debug mode attaches to it and sets the breakpoints first).
+    public func prepareScripts() async throws {
+        try await current.rulesRunner.validate(on: runtime)
+    }
+
     /// Loads the tenant with `overlay` laid over the directory and compiles its scripts, without
     /// serving it: a change is checked before the store keeps it.
     package func check(overlay: [String: String?]) async throws {

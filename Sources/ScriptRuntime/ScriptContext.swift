@@ -1,4 +1,5 @@
 import CJavaScriptCore
+import Synchronization
 
 /// One global context in a worker's group, with the runtime prelude and a program evaluated
 /// into it. Confined to its worker thread.
@@ -8,6 +9,9 @@ import CJavaScriptCore
 /// undoes a job's changes). Only runtime files are handed `rt`; the context keeps it protected
 /// and calls into it directly, so nothing of the runtime is a global a script could reach.
 final class ScriptContext {
+    /// How many inspectable contexts this process made (debug mode only; the tests check that
+    /// no other runtime makes one).
+    static let inspectableContexts = Atomic<Int>(0)
     let ctx: OpaquePointer
     let programID: String
     let program: ScriptProgram
@@ -34,6 +38,10 @@ final class ScriptContext {
         guard let ctx = JSGlobalContextCreateInGroup(group, nil) else {
             throw .compile(file: "<runtime>", line: nil, column: nil, message: "Could not create a JavaScript context")
         }
+        // JavaScriptCore makes contexts inspectable by default on Linux (whatever its header
+        // says): only a debug-mode runtime's are.
+        JSGlobalContextSetInspectable(ctx, worker.configuration.inspectable)
+        if JSGlobalContextIsInspectable(ctx) { Self.inspectableContexts.add(1, ordering: .relaxed) }
         self.ctx = ctx
         self.programID = program.id
         self.program = program

@@ -15,6 +15,9 @@ public struct RuntimeConfiguration: Sendable {
     public var contextsPerWorker: Int
     /// A full garbage collection runs after this many jobs on a context.
     public var garbageCollectionInterval: Int
+    /// Whether the remote inspector may attach to this runtime's contexts (debug mode only:
+    /// `InspectorBridge`, `InspectorRelay`). Off, no context is ever inspectable.
+    public var inspectable = false
 
     public init(
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, heapBudget: Int = 128 << 20,
@@ -99,7 +102,8 @@ public final class ScriptRuntime: Sendable {
         var replacements: [Worker] = []
         workers.withLock { all in
             for w in all where !w.lost {
-                guard let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace else { continue }
+                // A job paused in the debugger is not late (its deadline moves on when it resumes).
+                guard w.pausedSince.load(ordering: .relaxed) == 0, let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace else { continue }
                 w.lost = true
                 let seconds = Double(pending.job.timeout.nanoseconds) / 1e9
                 pending.finish(.failure(.timeout(seconds: seconds, mark: nil, partial: nil)))
@@ -133,6 +137,13 @@ public final class ScriptRuntime: Sendable {
         else { return 0 }
         return kb / 1024
     }
+
+    /// Debug mode: the running jobs are paused in the debugger; their deadlines stop running
+    /// until `resumeDeadlines`, which adds the time paused to them.
+    public func suspendDeadlines() { for w in workers.withLock({ $0 }) { w.pauseDeadline() } }
+
+    /// Debug mode: the paused jobs run again.
+    public func resumeDeadlines() { for w in workers.withLock({ $0 }) { w.resumeDeadline() } }
 
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }

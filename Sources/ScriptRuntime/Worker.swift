@@ -19,6 +19,13 @@ final class Worker: @unchecked Sendable {
     }
     private let lostFlag = Atomic<Bool>(false)
 
+    /// Debug mode: while the job is paused in the debugger its deadline does not run
+    /// (`pausedSince`: when the pause began, 0 when not paused); the time paused is added to the
+    /// deadline on resume (`extension`). Read by the watchdog on whichever thread runs the VM
+    /// (the inspector's, while it evaluates on a paused frame), and by the reaper.
+    let pausedSince = Atomic<UInt64>(0)
+    private let extensionNanos = Atomic<UInt64>(0)
+
     // Cross-thread inbox: completions of async host calls.
     private let inboxCondition = NSCondition()
     private var inbox: [HostCompletion] = []
@@ -152,7 +159,7 @@ final class Worker: @unchecked Sendable {
                     return true
                 }
             }
-            if now >= deadline {
+            if past(now) {
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
                 return true
@@ -193,7 +200,33 @@ final class Worker: @unchecked Sendable {
 
     var remainingMilliseconds: Double {
         let now = monotonicNanos()
-        return deadline > now ? Double(deadline - now) / 1_000_000 : 0
+        return effectiveDeadline > now ? Double(effectiveDeadline - now) / 1_000_000 : 0
+    }
+
+    /// The job's deadline with the time it spent paused in the debugger added.
+    private var effectiveDeadline: UInt64 { deadline &+ extensionNanos.load(ordering: .relaxed) }
+
+    /// Whether the job ran out of time by `now` (never while it is paused in the debugger).
+    private func past(_ now: UInt64) -> Bool {
+        // Acquiring: a resume's extension is seen together with the end of its pause.
+        pausedSince.load(ordering: .acquiring) == 0 && now >= effectiveDeadline
+    }
+
+    /// Debug mode: the job is paused in the debugger from now on.
+    func pauseDeadline() {
+        _ = pausedSince.compareExchange(expected: 0, desired: max(1, monotonicNanos()), ordering: .relaxed)
+    }
+
+    /// Debug mode: the job runs again; the time it was paused is added to its deadline.
+    func resumeDeadline() {
+        let since = pausedSince.load(ordering: .acquiring)
+        guard since != 0 else { return }
+        let paused = monotonicNanos() &- since
+        // The deadline moves first, then the pause ends (releasing): a check in between sees
+        // the job still paused, never unpaused with its old deadline.
+        extensionNanos.add(paused, ordering: .relaxed)
+        watch.withLock { w in if let (job, d) = w { w = (job, d &+ paused) } }
+        pausedSince.store(0, ordering: .releasing)
     }
 
     func startHostCall(_ ctx: OpaquePointer, job: RunningJob, function: @escaping AsyncHostFunction, argumentsJSON: String) -> JSValue? {
@@ -248,6 +281,7 @@ final class Worker: @unchecked Sendable {
         breachWhileRunning = false
         timers.removeAll()
         deadline = monotonicNanos() + job.timeout.nanoseconds
+        extensionNanos.store(0, ordering: .relaxed)
         if pending.cancelled.load(ordering: .relaxed) { pending.finish(.failure(.cancelled)); return }
 
         let context: ScriptContext
@@ -297,13 +331,14 @@ final class Worker: @unchecked Sendable {
             }
             if running.outcome != nil || breach != nil { break }
             let after = monotonicNanos()
-            if after >= deadline {
+            if past(after) {
                 breach = .timeout(seconds: running.timeoutSeconds, mark: running.mark, partial: nil)
                 break
             }
             // Sleep until the next timer, a completion, or the deadline (in slices, so that
             // a cancelled caller is noticed).
-            var wake = min(deadline, after + 50_000_000)
+            // (While paused in the debugger the deadline is not a reason to wake.)
+            var wake = pausedSince.load(ordering: .acquiring) != 0 ? after + 50_000_000 : min(effectiveDeadline, after + 50_000_000)
             if let next = timers.map(\.due).min() { wake = min(wake, next) }
             if wake > after {
                 inboxCondition.lock()
@@ -317,7 +352,7 @@ final class Worker: @unchecked Sendable {
         context.jobsRun += 1
         // Past the deadline, a failure is the deadline's (the prelude's `then` refuses to chain
         // more microtasks then, which surfaces as an exception).
-        if breach == nil, case .failure(.exception)? = running.outcome, monotonicNanos() >= deadline {
+        if breach == nil, case .failure(.exception)? = running.outcome, past(monotonicNanos()) {
             breach = .timeout(seconds: running.timeoutSeconds, mark: running.mark, partial: nil)
         }
         if let failure = breach {

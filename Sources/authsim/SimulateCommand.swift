@@ -30,17 +30,50 @@ struct Simulate: AsyncParsableCommand {
 
     @OptionGroup var flow: FlowOptions
 
+    @Option(name: .customLong("break"), help: ArgumentHelp(
+        "Stop the login at FILE:LINE of a tenant script (e.g. rules/add-roles.js:12), print the paused frame's scope as JSON and continue (repeatable).",
+        valueName: "FILE:LINE"))
+    var breakpoints: [String] = []
+
     func validate() throws {
         if user == nil && request == nil { throw ValidationError("give --user EMAIL|USER_ID or --request FILE") }
+        for b in breakpoints where Breakpoint(b) == nil { throw ValidationError("--break takes FILE:LINE (a tenant script and a line from 1), not \(b)") }
     }
 
     func run() async throws {
         var req = try loadSimulationRequest(path: request, user: user)
         flow.apply(to: &req)
+        if !breakpoints.isEmpty { return try await runWithBreakpoints(req) }
         let pipeline = try await openPipeline(tenantOptions)
         let result: SimulationResult
         do { result = try await pipeline.simulate(req) } catch { throw CommandFailure(error) }
         flow.print(result)
+    }
+
+    /// Debug mode for one login: the inspector connects to a loopback relay of this process, the
+    /// scripts run on one inspectable worker, and each pause is printed before the result.
+    func runWithBreakpoints(_ req: SimulationRequest) async throws {
+        if let why = InspectorBridge.unavailable { throw CommandFailure(why.description) }
+        let relay = try InspectorRelay()
+        defer { relay.shutdown() }
+        do { try InspectorBridge.start(address: relay.address) } catch { throw CommandFailure(error.description) }
+        let pipeline = try await openPipeline(tenantOptions, workers: 1, inspectable: true)
+        let outcome: (result: SimulationResult, pauses: [JSONValue])
+        do {
+            outcome = try await BreakpointProbe.run(req, pipeline: pipeline, relay: relay, breakpoints: breakpoints.compactMap(Breakpoint.init))
+        } catch { throw CommandFailure(error) }
+        if flow.json {
+            var json = outcome.result.json
+            if case .object(var o) = json {
+                o["breaks"] = .array(outcome.pauses)
+                json = .object(o)
+            }
+            printJSON(json.serialized(pretty: true))
+        } else {
+            for pause in outcome.pauses { printJSON(JSONValue.object(["break": pause]).serialized(pretty: true)) }
+            if outcome.pauses.isEmpty { printJSON("(no breakpoint was reached: \(breakpoints.joined(separator: ", ")))") }
+            flow.print(outcome.result)
+        }
     }
 }
 
@@ -122,8 +155,10 @@ func loadSimulationRequest(path: String?, user: String?) throws -> SimulationReq
 }
 
 /// Loads the tenant, opens (and seeds) the store, loads the keys.
-func openPipeline(_ options: TenantOptions, workers: Int? = nil) async throws -> LoginPipeline {
-    let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
+func openPipeline(_ options: TenantOptions, workers: Int? = nil, inspectable: Bool = false) async throws -> LoginPipeline {
+    var configuration = RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
+    configuration.inspectable = inspectable
+    let runtime = ScriptRuntime(configuration: configuration)
     do {
         let pipeline = try await LoginPipeline.open(
             tenantDirectory: options.tenant, store: try await StoreLocation.open(options.storePath), runtime: runtime, modulePaths: options.modules,

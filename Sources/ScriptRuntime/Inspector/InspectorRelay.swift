@@ -1,0 +1,335 @@
+import CJavaScriptCore
+import Foundation
+import JSONCore
+import Synchronization
+
+/// The daemon's end of JavaScriptCore's remote inspector (debug mode): a loopback listener the
+/// inspector connects to (`InspectorBridge.start(address:)`), speaking its private framing —
+/// a big-endian `u32` body size, a flags byte (bit 0: little-endian body), the message name and
+/// a NUL, then a GVariant body — and relaying the WebKit Inspector Protocol (JSON) to sessions.
+///
+/// Messages: `GetTargetList`, `Setup (t)`, `SendMessageToTarget (ts)` and `FrontendDidClose (t)`
+/// go to the inspector; `SetTargetList (a(tsssb)b)` and `SendMessageToFrontend (ts)` come back.
+/// The inspector pushes target lists only from its own thread, so they are asked for
+/// (`targets()`) rather than waited for.
+public final class InspectorRelay: @unchecked Sendable {
+    /// One inspectable context.
+    public struct Target: Sendable, Equatable {
+        public var id: UInt64
+        public var type: String
+        public var name: String
+    }
+
+    public let port: Int
+    public var address: String { "127.0.0.1:\(port)" }
+
+    private let listener: Int32
+    private let state = Mutex(State())
+
+    struct State {
+        var connection: Int32 = -1
+        var connections = 0
+        var connectionWaiters: [CheckedContinuation<Void, Never>] = []
+        var targetWaiters: [CheckedContinuation<[Target], Error>] = []
+        var sessions: [UInt64: InspectorSession] = [:]
+        var closed = false
+    }
+
+    /// How many connections the inspector made (0 while debug mode was never started).
+    public var connectionCount: Int { state.withLock { $0.connections } }
+
+    public init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw InspectorRelayError("cannot open a socket: errno \(errno)") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        guard bound == 0, listen(fd, 4) == 0 else {
+            close(fd)
+            throw InspectorRelayError("cannot listen on loopback: errno \(errno)")
+        }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        listener = fd
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        let thread = Thread { [weak self] in self?.acceptLoop() }
+        thread.name = "authsim-inspector-relay"
+        thread.start()
+    }
+
+    deinit { close(listener) }
+
+    /// Stops listening and ends every session.
+    public func shutdown() {
+        let (fd, sessions, waiters, targetWaiters) = state.withLock { s in
+            s.closed = true
+            defer { s.sessions = [:]; s.connectionWaiters = []; s.targetWaiters = [] }
+            return (s.connection, Array(s.sessions.values), s.connectionWaiters, s.targetWaiters)
+        }
+        shutdownSocket(listener)
+        if fd >= 0 { shutdownSocket(fd) }
+        for session in sessions { session.end() }
+        for w in waiters { w.resume() }
+        for w in targetWaiters { w.resume(throwing: InspectorRelayError("the relay stopped")) }
+    }
+
+    private func shutdownSocket(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+
+    // MARK: - Asking the inspector
+
+    /// Returns once the inspector has connected.
+    public func waitForConnection() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { s -> Bool in
+                if s.connection >= 0 || s.closed { return true }
+                s.connectionWaiters.append(c)
+                return false
+            }
+            if ready { c.resume() }
+        }
+    }
+
+    /// The inspectable contexts now.
+    public func targets() async throws -> [Target] {
+        await waitForConnection()
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<[Target], Error>) in
+            let closed = state.withLock { s -> Bool in
+                if s.closed { return true }
+                s.targetWaiters.append(c)
+                return false
+            }
+            if closed { return c.resume(throwing: InspectorRelayError("the relay stopped")) }
+            send("GetTargetList", parameters: [])
+        }
+    }
+
+    /// Opens a protocol session with a target.
+    public func attach(_ target: UInt64) -> InspectorSession {
+        let session = InspectorSession(target: target, relay: self)
+        state.withLock { $0.sessions[target] = session }
+        send("Setup", parameters: Self.uint64(target))
+        return session
+    }
+
+    func detach(_ target: UInt64) {
+        guard state.withLock({ $0.sessions.removeValue(forKey: target) }) != nil else { return }
+        send("FrontendDidClose", parameters: Self.uint64(target))
+    }
+
+    func sendToTarget(_ target: UInt64, _ message: String) {
+        send("SendMessageToTarget", parameters: Self.uint64(target) + Array(message.utf8) + [0])
+    }
+
+    static func uint64(_ v: UInt64) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+
+    // MARK: - The wire
+
+    private func send(_ name: String, parameters: [UInt8]) {
+        let body = Array(name.utf8) + [0] + parameters
+        var frame = withUnsafeBytes(of: UInt32(body.count).bigEndian) { Array($0) }
+        frame.append(1)  // little-endian body
+        frame += body
+        state.withLock { s in
+            guard s.connection >= 0 else { return }
+            var offset = 0
+            while offset < frame.count {
+                let n = frame[offset...].withUnsafeBytes { Glibc.write(s.connection, $0.baseAddress, $0.count) }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            let accepted = state.withLock { s -> [CheckedContinuation<Void, Never>]? in
+                if s.closed || s.connection >= 0 { return nil }
+                s.connection = fd
+                s.connections += 1
+                defer { s.connectionWaiters = [] }
+                return s.connectionWaiters
+            }
+            guard let waiters = accepted else {
+                close(fd)
+                continue
+            }
+            for w in waiters { w.resume() }
+            readLoop(fd)
+            let sessions = state.withLock { s -> [InspectorSession] in
+                s.connection = -1
+                defer { s.sessions = [:] }
+                return Array(s.sessions.values)
+            }
+            for session in sessions { session.end() }
+            close(fd)
+            if state.withLock({ $0.closed }) { return }
+        }
+    }
+
+    private func readLoop(_ fd: Int32) {
+        var buffer: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 {
+                if n < 0, errno == EINTR { continue }
+                return
+            }
+            buffer += chunk[0..<n]
+            while buffer.count >= 5 {
+                let size = Int(UInt32(buffer[0]) << 24 | UInt32(buffer[1]) << 16 | UInt32(buffer[2]) << 8 | UInt32(buffer[3]))
+                guard buffer.count >= 5 + size else { break }
+                let littleEndian = buffer[4] & 1 == 1
+                let body = Array(buffer[5..<(5 + size)])
+                buffer.removeFirst(5 + size)
+                guard let nul = body.firstIndex(of: 0) else { continue }
+                handle(String(decoding: body[..<nul], as: UTF8.self), Array(body[(nul + 1)...]), littleEndian: littleEndian)
+            }
+        }
+    }
+
+    private func handle(_ name: String, _ parameters: [UInt8], littleEndian: Bool) {
+        switch name {
+        case "SetTargetList":
+            guard let targets = GVariantReader.targetList(parameters, littleEndian: littleEndian) else { return }
+            let waiters = state.withLock { s in
+                defer { s.targetWaiters = [] }
+                return s.targetWaiters
+            }
+            for w in waiters { w.resume(returning: targets) }
+        case "SendMessageToFrontend":
+            guard let (target, message) = GVariantReader.targetMessage(parameters, littleEndian: littleEndian) else { return }
+            state.withLock { $0.sessions[target] }?.receive(message)
+        default:
+            break
+        }
+    }
+}
+
+/// One protocol session with a target: commands with their answers, and the target's events.
+public final class InspectorSession: @unchecked Sendable {
+    public let target: UInt64
+    private weak var relay: InspectorRelay?
+    private let state = Mutex(State())
+    public let events: AsyncStream<JSONValue>
+    private let eventSink: AsyncStream<JSONValue>.Continuation
+
+    struct State {
+        var nextId = 1
+        var pending: [Int: CheckedContinuation<JSONValue, Error>] = [:]
+        var ended = false
+    }
+
+    init(target: UInt64, relay: InspectorRelay) {
+        self.target = target
+        self.relay = relay
+        (events, eventSink) = AsyncStream.makeStream(of: JSONValue.self)
+    }
+
+    /// Sends a command; returns its `result`, or throws the protocol's error.
+    @discardableResult
+    public func send(_ method: String, _ params: JSONValue = [:]) async throws -> JSONValue {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, Error>) in
+            let id = state.withLock { s -> Int? in
+                if s.ended { return nil }
+                defer { s.nextId += 1 }
+                s.pending[s.nextId] = c
+                return s.nextId
+            }
+            guard let id else { return c.resume(throwing: InspectorRelayError("the inspector session ended")) }
+            let message: JSONValue = ["id": .number(Double(id)), "method": .string(method), "params": params]
+            relay?.sendToTarget(target, message.serialized())
+        }
+    }
+
+    /// Ends the session (the target is told the frontend went away).
+    public func close() {
+        relay?.detach(target)
+        end()
+    }
+
+    func receive(_ text: String) {
+        guard let message = try? JSONValue.parse(text) else { return }
+        if let id = message["id"]?.intValue {
+            guard let c = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
+            if let error = message["error"] {
+                c.resume(throwing: InspectorRelayError(error["message"]?.stringValue ?? error.serialized()))
+            } else {
+                c.resume(returning: message["result"] ?? [:])
+            }
+        } else {
+            eventSink.yield(message)
+        }
+    }
+
+    func end() {
+        let pending = state.withLock { s in
+            s.ended = true
+            defer { s.pending = [:] }
+            return Array(s.pending.values)
+        }
+        for c in pending { c.resume(throwing: InspectorRelayError("the inspector session ended")) }
+        eventSink.finish()
+    }
+}
+
+public struct InspectorRelayError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads the inspector's GVariant bodies with GLib (non-variadic calls only).
+enum GVariantReader {
+    static func withVariant<T>(_ type: String, _ bytes: [UInt8], littleEndian: Bool, _ body: (OpaquePointer) -> T?) -> T? {
+        guard let variantType = g_variant_type_new(type) else { return nil }
+        defer { g_variant_type_free(variantType) }
+        let copy = g_bytes_new(bytes, gsize(bytes.count))
+        defer { g_bytes_unref(copy) }
+        guard var variant = g_variant_new_from_bytes(variantType, copy, 0) else { return nil }
+        g_variant_ref_sink(variant)
+        if littleEndian != (1.littleEndian == 1), let swapped = g_variant_byteswap(variant) {
+            g_variant_unref(variant)
+            variant = swapped
+            g_variant_ref_sink(variant)
+        }
+        defer { g_variant_unref(variant) }
+        // A body that is not in normal form (a hostile or broken peer) is not read.
+        guard g_variant_is_normal_form(variant) != 0 else { return nil }
+        return body(variant)
+    }
+
+    static func child(_ v: OpaquePointer, _ i: Int) -> OpaquePointer { g_variant_get_child_value(v, gsize(i)) }
+
+    static func string(_ v: OpaquePointer) -> String {
+        defer { g_variant_unref(v) }
+        return String(cString: g_variant_get_string(v, nil))
+    }
+
+    static func uint64(_ v: OpaquePointer) -> UInt64 {
+        defer { g_variant_unref(v) }
+        return UInt64(g_variant_get_uint64(v))
+    }
+
+    static func targetList(_ bytes: [UInt8], littleEndian: Bool) -> [InspectorRelay.Target]? {
+        withVariant("(a(tsssb)b)", bytes, littleEndian: littleEndian) { v in
+            let array = child(v, 0)
+            defer { g_variant_unref(array) }
+            return (0..<Int(g_variant_n_children(array))).map { i in
+                let t = child(array, i)
+                defer { g_variant_unref(t) }
+                return InspectorRelay.Target(id: uint64(child(t, 0)), type: string(child(t, 1)), name: string(child(t, 2)))
+            }
+        }
+    }
+
+    static func targetMessage(_ bytes: [UInt8], littleEndian: Bool) -> (UInt64, String)? {
+        withVariant("(ts)", bytes, littleEndian: littleEndian) { v in (uint64(child(v, 0)), string(child(v, 1))) }
+    }
+}
