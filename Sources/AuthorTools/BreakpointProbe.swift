@@ -33,7 +33,7 @@ public enum BreakpointProbe {
         result: SimulationResult, pauses: [JSONValue]
     ) {
         try await pipeline.prepareScripts()
-        let targets = try await relay.targets().filter { $0.type == "JavaScript" }
+        let targets = try await relay.targets(within: 60).filter { $0.type == "JavaScript" }
         guard !targets.isEmpty else { throw InspectorRelayError("no inspectable script context: is the runtime in debug mode?") }
         var sessions: [InspectorSession] = []
         var readers: [Task<[JSONValue], Never>] = []

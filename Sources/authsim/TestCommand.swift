@@ -26,18 +26,43 @@ struct TestScripts: AsyncParsableCommand {
     @Option(name: .long, help: "Run only tests whose name contains this text.") var filter: String?
     @Option(name: .long, help: "Also write a JUnit XML report to this file.") var junit: String?
     @Flag(name: .long, help: "Keep running: re-run on file changes (debounced) and print what changed.") var watch = false
+    @Flag(name: .long, help: "Record which lines and basic blocks of the tenant's scripts the tests ran (debug mode): a summary per script and an lcov file.")
+    var coverage = false
+    @Option(name: .long, help: "Where --coverage writes its lcov tracefile (default: coverage/lcov.info).") var lcov: String = "coverage/lcov.info"
+
+    func validate() throws {
+        if coverage && watch { throw ValidationError("--coverage runs the tests once: it cannot be combined with --watch") }
+    }
 
     func run() async throws {
         let session = TestSession(tenant: tenant, paths: paths, filter: filter)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: ProcessInfo.processInfo.activeProcessorCount))
+        var configuration = RuntimeConfiguration(workers: ProcessInfo.processInfo.activeProcessorCount)
+        // Coverage: the scripts run on one worker the inspector records.
+        var relay: InspectorRelay?
+        if coverage {
+            if let why = InspectorBridge.unavailable { throw CommandFailure(why.description) }
+            let r = try InspectorRelay()
+            do { try InspectorBridge.start(address: r.address) } catch { throw CommandFailure(error.description) }
+            relay = r
+            configuration.workers = 1
+            configuration.inspectable = true
+        }
+        defer { relay?.shutdown() }
+        let runtime = ScriptRuntime(configuration: configuration)
         let pipeline: LoginPipeline
         do {
             pipeline = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/tests.sqlite", runtime: runtime, modulePaths: modules)
             AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration()).attachInProcessAPI()
         } catch { throw CommandFailure(error) }
+        var recorder: CoverageRecorder?
+        if let relay {
+            do { recorder = try await CoverageRecorder.start(pipeline: pipeline, relay: relay, files: CoverageRecorder.scripts(of: pipeline.tenant)) } catch {
+                throw CommandFailure("coverage: \(error)")
+            }
+        }
 
         let run = try await session.run(pipeline)
         for e in run.fileErrors { FileHandle.standardError.write(Data("error: \(e)\n".utf8)) }
@@ -46,6 +71,18 @@ struct TestScripts: AsyncParsableCommand {
             do { try JUnitReport.xml(run.results, suiteName: "authsim " + tenant).write(toFile: junit, atomically: true, encoding: .utf8) } catch {
                 throw CommandFailure("cannot write \(junit): \(error)")
             }
+        }
+        if let recorder {
+            let scripts: [ScriptCoverage]
+            do { scripts = try await recorder.collect() } catch { throw CommandFailure("coverage: \(error)") }
+            recorder.close()
+            printJSON((["", "Coverage (lines and basic blocks the tests ran):"] + scripts.map { "  " + $0.summary }).joined(separator: "\n"))
+            let root = URL(fileURLWithPath: tenant).standardizedFileURL.path
+            do {
+                try FileManager.default.createDirectory(atPath: (lcov as NSString).deletingLastPathComponent.isEmpty ? "." : (lcov as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try LCOV.tracefile(scripts, root: root).write(toFile: lcov, atomically: true, encoding: .utf8)
+            } catch { throw CommandFailure("cannot write \(lcov): \(error)") }
+            printJSON("  lcov: \(lcov)")
         }
         if watch {
             await session.watch(pipeline, from: run, brokenMessage: "the tenant does not load")

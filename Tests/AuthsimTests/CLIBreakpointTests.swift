@@ -58,3 +58,56 @@ import Testing
         }
     }
 }
+
+/// `authsim test --coverage` on the sample tenant, as a separate process: the lines the sample
+/// tests run, counted by hand from the rules and the tests, against the lcov it writes.
+@Suite struct CLICoverageTests {
+    let cli = CLITests()
+
+    /// `DA` lines per file of an lcov tracefile (path suffix → line → runs).
+    static func lines(_ lcov: String) -> [String: [Int: Int]] {
+        var out: [String: [Int: Int]] = [:]
+        var file = ""
+        for line in lcov.split(separator: "\n") {
+            if line.hasPrefix("SF:") { file = String(line.dropFirst(3)) }
+            if line.hasPrefix("DA:") {
+                let parts = line.dropFirst(3).split(separator: ",")
+                if parts.count == 2, let l = Int(parts[0]), let n = Int(parts[1]) { out[file, default: [:]][l] = n }
+            }
+        }
+        return out
+    }
+
+    @Test func theSampleTestsCoverTheLinesCountedByHand() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-coverage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let lcovPath = dir.appendingPathComponent("out/lcov.info").path
+        let r = try await cli.authsim(["test", "--coverage", "--lcov", lcovPath], store: cli.freshStore())
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("Coverage (lines and basic blocks the tests ran):"))
+        let lcov = try String(contentsOfFile: lcovPath, encoding: .utf8)
+        let files = Self.lines(lcov)
+        func file(_ suffix: String) -> [Int: Int]? { files.first { $0.key.hasSuffix("/" + suffix) }?.value }
+
+        // geoip-country.js runs in three tests (two geoip tests and "all enabled rules together"),
+        // each time with a country (geoip.json has a default), so the else branch never runs.
+        // Lines 1–4 are a comment; 10, 12 and 14 close blocks.
+        #expect(file("rules/geoip-country.js") == [5: 3, 6: 3, 7: 3, 8: 3, 9: 3, 11: 0, 13: 3])
+        // require-verified-email.js runs twice: for the unverified user (line 7) and in
+        // "all enabled rules together" for a verified one (line 9). Lines 8 and 10 close blocks.
+        #expect(file("rules/require-verified-email.js") == [5: 2, 6: 2, 7: 1, 9: 1])
+        // The summary says the same, with the uncovered line.
+        #expect(r.stdout.contains("rules/geoip-country.js  lines 6/7 (85%)"))
+        #expect(r.stdout.contains("uncovered: 11"))
+        #expect(r.stdout.contains("rules/require-verified-email.js  lines 4/4 (100%)"))
+        // Every enabled rule and every action is in the tracefile, with absolute paths.
+        for name in ["rules/add-roles-to-tokens.js", "rules/metadata-claims.js", "rules/track-first-login.js", "rules/geoip-country.js"] {
+            #expect(lcov.contains("SF:" + CLITests.root.appendingPathComponent(name).path + "\n"), "\(name)")
+        }
+        #expect(lcov.contains("end_of_record"))
+        #expect(lcov.contains("BRDA:"))
+        // The disabled rule is not a tenant script the logins can run.
+        #expect(!lcov.contains("deny-legacy-app.js"))
+    }
+}
+

@@ -91,4 +91,35 @@ import Testing
         let out = try await job.value
         #expect(out == "job released")
     }
+
+    /// The relay takes its own process's connection only: another local process that connects
+    /// to its port first is turned away (the connection closed at once), this one's is kept.
+    @Test func theRelayTurnsAwayOtherProcesses() async throws {
+        let relay = try InspectorRelay()
+        defer { relay.shutdown() }
+        let other = Process()
+        other.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        // Connects, then waits for the relay to close the connection (EOF), and says so.
+        other.arguments = ["-c", "import socket; s = socket.create_connection(('127.0.0.1', \(relay.port))); print('closed' if s.recv(1) == b'' else 'open')"]
+        let out = Pipe()
+        other.standardOutput = out
+        try other.run()
+        let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        other.waitUntilExit()
+        #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "closed")
+        #expect(relay.connectionCount == 0)
+
+        // A socket of this process is accepted.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(relay.port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        #expect(connected == 0)
+        await relay.waitForConnection()
+        #expect(relay.connectionCount == 1)
+    }
 }
+

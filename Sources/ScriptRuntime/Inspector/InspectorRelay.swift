@@ -91,6 +91,25 @@ public final class InspectorRelay: @unchecked Sendable {
         }
     }
 
+    /// The inspectable contexts now; fails when the inspector has not connected within
+    /// `seconds` (a JavaScriptCore whose inspector behaves otherwise than this one's).
+    public func targets(within seconds: Double) async throws -> [Target] {
+        try await withThrowingTaskGroup(of: [Target]?.self) { group in
+            group.addTask { try await self.targets() }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let targets = first else {
+                // Ends the wait for the connection (the relay is of no use now).
+                shutdown()
+                throw InspectorRelayError("JavaScriptCore's inspector did not connect within \(Int(seconds)) s")
+            }
+            return targets
+        }
+    }
+
     /// The inspectable contexts now.
     public func targets() async throws -> [Target] {
         await waitForConnection()
@@ -105,9 +124,10 @@ public final class InspectorRelay: @unchecked Sendable {
         }
     }
 
-    /// Opens a protocol session with a target.
-    public func attach(_ target: UInt64) -> InspectorSession {
-        let session = InspectorSession(target: target, relay: self)
+    /// Opens a protocol session with a target. `observe` sees each event as it arrives, before
+    /// the answers to later commands (`events` streams them as well).
+    public func attach(_ target: UInt64, observe: (@Sendable (JSONValue) -> Void)? = nil) -> InspectorSession {
+        let session = InspectorSession(target: target, relay: self, observe: observe)
         state.withLock { $0.sessions[target] = session }
         send("Setup", parameters: Self.uint64(target))
         return session
@@ -149,6 +169,12 @@ public final class InspectorRelay: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            // Only this process's own inspector: another local process that connects first
+            // (the port is on loopback, not secret) is turned away.
+            guard peerIsThisProcess(fd) else {
+                close(fd)
+                continue
+            }
             let accepted = state.withLock { s -> [CheckedContinuation<Void, Never>]? in
                 if s.closed || s.connection >= 0 { return nil }
                 s.connection = fd
@@ -171,6 +197,43 @@ public final class InspectorRelay: @unchecked Sendable {
             close(fd)
             if state.withLock({ $0.closed }) { return }
         }
+    }
+
+    /// Whether the other end of an accepted loopback connection is a socket of this process:
+    /// its port, found in `/proc/net/tcp` connected to ours, names a socket inode that one of
+    /// this process's descriptors holds (TCP has no peer credentials).
+    func peerIsThisProcess(_ fd: Int32) -> Bool {
+        var peer = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let got = withUnsafeMutablePointer(to: &peer) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) } }
+        guard got == 0, let table = Self.readProcFile("/proc/net/tcp") else { return false }
+        let peerPort = Int(UInt16(bigEndian: peer.sin_port))
+        let inode = table.split(separator: "\n").dropFirst().lazy.compactMap { row -> Substring? in
+            let f = row.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count > 9, let local = f[1].split(separator: ":").last, let remote = f[2].split(separator: ":").last,
+                Int(local, radix: 16) == peerPort, Int(remote, radix: 16) == self.port
+            else { return nil }
+            return f[9]
+        }.first
+        guard let inode, inode != "0", let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return false }
+        let wanted = "socket:[\(inode)]"
+        return fds.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0)) == wanted }
+    }
+
+    /// A `/proc` file whole (they report no size: read until the end, however long the table).
+    static func readProcFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func readLoop(_ fd: Int32) {
@@ -227,9 +290,12 @@ public final class InspectorSession: @unchecked Sendable {
         var ended = false
     }
 
-    init(target: UInt64, relay: InspectorRelay) {
+    private let observe: (@Sendable (JSONValue) -> Void)?
+
+    init(target: UInt64, relay: InspectorRelay, observe: (@Sendable (JSONValue) -> Void)?) {
         self.target = target
         self.relay = relay
+        self.observe = observe
         (events, eventSink) = AsyncStream.makeStream(of: JSONValue.self)
     }
 
@@ -265,6 +331,7 @@ public final class InspectorSession: @unchecked Sendable {
                 c.resume(returning: message["result"] ?? [:])
             }
         } else {
+            observe?(message)
             eventSink.yield(message)
         }
     }

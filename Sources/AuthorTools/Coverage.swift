@@ -1,0 +1,237 @@
+import Foundation
+import JSONCore
+import LoginEngine
+import ScriptRuntime
+import Synchronization
+import Tenant
+
+/// Which lines and basic blocks of the tenant's scripts ran (debug mode): JavaScriptCore's
+/// control-flow profiler (`Runtime.enableControlFlowProfiler`) counts each basic block's runs
+/// while the logins go on; `collect` reads them per script (`Runtime.getBasicBlocks`) and maps
+/// them onto the lines of the tenant's file (the runtime's wrapper around a script is left out:
+/// the file's text is found verbatim in the evaluated source).
+public final class CoverageRecorder: Sendable {
+    let sessions: Mutex<[InspectorSession]>
+    /// The scripts each tenant context announced: their ids (per session) and file names.
+    let scripts: Mutex<[(session: InspectorSession, id: String, url: String)]>
+    let files: [String: String]
+
+    /// Starts recording on every script context of the pipeline's (inspectable) runtime.
+    /// `files`: the tenant scripts to report, path → the file's text (`CoverageRecorder.scripts`).
+    public static func start(pipeline: LoginPipeline, relay: InspectorRelay, files: [String: String]) async throws -> CoverageRecorder {
+        // The profiler is the VM's: it is switched on through a context of its own, before the
+        // tenant's scripts are compiled, so that what they run when they load (an action
+        // module's top level) is counted too. Its session stays open (closing it would switch
+        // the profiler off).
+        let probe = ScriptProgram(id: "authsim-coverage-probe", files: [ScriptFile(name: "authsim:coverage/probe.js", source: "function main() { return ''; }")])
+        _ = try await pipeline.runtime.run(ScriptJob(program: probe, entry: "main", input: ""))
+        let before = try await relay.targets(within: 60).filter { $0.type == "JavaScript" }
+        guard !before.isEmpty else { throw InspectorRelayError("no inspectable script context: is the runtime in debug mode?") }
+        var sessions: [InspectorSession] = []
+        for target in before {
+            let session = relay.attach(target.id)
+            sessions.append(session)
+            try await session.send("Runtime.enableControlFlowProfiler")
+        }
+        try await pipeline.prepareScripts()
+        let seen = Set(before.map(\.id))
+        let targets = try await relay.targets(within: 60).filter { $0.type == "JavaScript" && !seen.contains($0.id) }
+        let recorder = CoverageRecorder(files: files)
+        for target in targets {
+            // The scripts are noted as the inspector announces them (in order with the answers).
+            let parsed = Mutex<[(id: String, url: String)]>([])
+            let session = relay.attach(target.id) { event in
+                guard event["method"]?.stringValue == "Debugger.scriptParsed", let id = event["params"]?["scriptId"]?.stringValue,
+                    let url = event["params"]?["url"]?.stringValue
+                else { return }
+                parsed.withLock { $0.append((id, url)) }
+            }
+            sessions.append(session)
+            try await session.send("Debugger.enable")
+            // Announced before the answer: all the scripts the context has loaded so far.
+            recorder.scripts.withLock { $0 += parsed.withLock { $0 }.map { (session, $0.id, $0.url) } }
+        }
+        recorder.sessions.withLock { $0 = sessions }
+        return recorder
+    }
+
+    init(files: [String: String]) {
+        self.files = files
+        self.scripts = Mutex([])
+        self.sessions = Mutex([])
+    }
+
+    /// The coverage of each tenant script the contexts have loaded, by file name.
+    public func collect() async throws -> [ScriptCoverage] {
+        var out: [String: ScriptCoverage] = [:]
+        for (session, id, url) in scripts.withLock({ $0 }) {
+            guard let text = files[url] else { continue }
+            let source = try await session.send("Debugger.getScriptSource", ["scriptId": .string(id)])["scriptSource"]?.stringValue ?? ""
+            let blocks = try await session.send("Runtime.getBasicBlocks", ["sourceID": .string(id)])["basicBlocks"]?.arrayValue ?? []
+            let coverage = ScriptCoverage.map(file: url, text: text, evaluated: source, blocks: blocks)
+            // A script loaded in several contexts: the counts add up.
+            out[url] = out[url].map { $0.adding(coverage) } ?? coverage
+        }
+        // Scripts never loaded (a disabled rule, an unbound action) are reported as such.
+        for (file, text) in files where out[file] == nil { out[file] = ScriptCoverage.unloaded(file: file, text: text) }
+        return out.values.sorted { $0.file < $1.file }
+    }
+
+    public func close() {
+        for s in sessions.withLock({ $0 }) { s.close() }
+    }
+
+    /// The tenant's own scripts: enabled rules, actions, custom-database scripts (path → text).
+    public static func scripts(of tenant: Tenant) -> [String: String] {
+        var files: [String: String] = [:]
+        for r in tenant.rules where r.enabled { files[r.file] = r.source }
+        for a in tenant.actions { files[a.file] = a.source }
+        for c in tenant.connections where c.usesCustomScripts {
+            for s in c.scripts.values { files[s.file] = s.source }
+        }
+        return files
+    }
+}
+
+/// One script's coverage: its lines with code and how often each ran, and its basic blocks.
+public struct ScriptCoverage: Sendable, Equatable {
+    public var file: String
+    /// Lines (from 1) that hold code, with the runs of the innermost block they start in.
+    public var lines: [Int: Int]
+    /// Basic blocks: the line each starts on and its runs.
+    public var blocks: [Block]
+    /// False for a script no context loaded (its lines are all uncovered).
+    public var loaded: Bool
+
+    public struct Block: Sendable, Equatable {
+        public var line: Int
+        public var count: Int
+    }
+
+    public var linesHit: Int { lines.values.filter { $0 > 0 }.count }
+    public var blocksHit: Int { blocks.filter { $0.count > 0 }.count }
+
+    /// Lines whose first character is code (not blank, not only a comment, not closing a block).
+    static func codeLines(_ text: String) -> [(line: Int, offset: Int)] {
+        var out: [(Int, Int)] = []
+        var offset = 0
+        var inComment = false
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw)
+            let utf16 = line.utf16.count
+            defer { offset += utf16 + 1 }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if inComment {
+                if let end = trimmed.range(of: "*/") {
+                    inComment = false
+                    let rest = trimmed[end.upperBound...].trimmingCharacters(in: .whitespaces)
+                    if rest.isEmpty { continue }
+                } else { continue }
+            }
+            if trimmed.isEmpty || trimmed.hasPrefix("//") { continue }
+            if trimmed.hasPrefix("/*") {
+                if !trimmed.contains("*/") { inComment = true }
+                continue
+            }
+            // A line that starts by closing a block (`}`, `} else {`, `});`) is not a statement.
+            if trimmed.hasPrefix("}") || trimmed.hasPrefix(")") || trimmed.hasPrefix("]") { continue }
+            let lead = line.utf16.count - line.drop(while: { $0 == " " || $0 == "\t" }).utf16.count
+            out.append((i + 1, offset + lead))
+        }
+        return out
+    }
+
+    /// Maps the profiler's blocks (UTF-16 offsets in the evaluated source) onto the file.
+    static func map(file: String, text: String, evaluated: String, blocks: [JSONValue]) -> ScriptCoverage {
+        // Where the file's text starts in what was evaluated (after the runtime's wrapper).
+        let base = evaluated.range(of: text).map { evaluated.utf16.distance(from: evaluated.utf16.startIndex, to: $0.lowerBound) } ?? 0
+        let ranges: [(start: Int, end: Int, count: Int)] = blocks.compactMap { b in
+            guard let s = b["startOffset"]?.intValue, let e = b["endOffset"]?.intValue else { return nil }
+            let executed = b["hasExecuted"]?.boolValue ?? false
+            // Runs as counted; a block that ran counts at least once.
+            let count = executed ? max(1, b["executionCount"]?.intValue ?? 1) : 0
+            return (s - base, e - base, count)
+        }.filter { $0.end >= 0 && $0.start < text.utf16.count }
+        let startsOfLines = lineStartOffsets(text)
+        let textLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let code = codeLines(text)
+        let declaring = Set(code.filter { $0.line <= textLines.count && Self.declaresFunction(String(textLines[$0.line - 1])) }.map(\.offset))
+        // A block that starts where a function declaration starts is the enclosing code going
+        // on after the function (JavaScriptCore starts a block there): it spans the function's
+        // text without being it, so it says nothing about the function's lines.
+        let enclosing = ranges.filter { declaring.contains($0.start) }
+        let usable = ranges.filter { r in !enclosing.contains { $0.start == r.start && $0.end == r.end } }
+        var lines: [Int: Int] = [:]
+        for (line, offset) in code {
+            let lineEnd = line < startsOfLines.count ? startsOfLines[line] - 1 : text.utf16.count
+            if declaring.contains(offset) {
+                // A line that declares a function counts its calls: its body's block starts
+                // later on the line (at the parameters). None: it was never compiled, never called.
+                lines[line] = usable.filter { $0.start > offset && $0.start <= lineEnd }.min { $0.start < $1.start }?.count ?? 0
+            } else {
+                // Any other line: the runs of the innermost block holding its first character
+                // (the runtime's wrapper for a module's top level); none: its function never ran.
+                lines[line] = usable.filter { $0.start <= offset && offset <= $0.end }.min { ($0.end - $0.start) < ($1.end - $1.start) }?.count ?? 0
+            }
+        }
+        // The blocks reported are the file's own (the wrapper's are the runtime's).
+        let own = usable.filter { $0.start >= 0 }
+        let mapped = own.map { r in
+            Block(line: (startsOfLines.lastIndex { $0 <= r.start } ?? 0) + 1, count: r.count)
+        }.sorted { ($0.line, $0.count) < ($1.line, $1.count) }
+        return ScriptCoverage(file: file, lines: lines, blocks: mapped, loaded: true)
+    }
+
+    /// `function f(…) {`, `async function f(…)`, `exports.x = async (event, api) => {`,
+    /// `const f = function (…)`, `module.exports = (a) => {` …: the line starts a function.
+    static func declaresFunction(_ line: String) -> Bool {
+        let t = line.trimmingCharacters(in: .whitespaces)
+        return t.range(of: #"^(async\s+)?function\b"#, options: .regularExpression) != nil
+            || t.range(of: #"^((const|let|var)\s+)?[\w$.\[\]'"]+\s*=\s*(async\s*)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)"#, options: .regularExpression) != nil
+    }
+
+    static func lineStartOffsets(_ text: String) -> [Int] {
+        var starts = [0]
+        for (i, u) in text.utf16.enumerated() where u == 0x0A { starts.append(i + 1) }
+        return starts
+    }
+
+    static func unloaded(file: String, text: String) -> ScriptCoverage {
+        ScriptCoverage(file: file, lines: Dictionary(uniqueKeysWithValues: codeLines(text).map { ($0.line, 0) }), blocks: [], loaded: false)
+    }
+
+    func adding(_ other: ScriptCoverage) -> ScriptCoverage {
+        var sum = self
+        for (line, n) in other.lines { sum.lines[line, default: 0] += n }
+        sum.blocks += other.blocks
+        return sum
+    }
+
+    /// `rules/x.js  lines 10/12 (83%)  blocks 5/7  uncovered: 14, 15`.
+    public var summary: String {
+        let percent = lines.isEmpty ? 100 : Int((Double(linesHit) / Double(lines.count) * 100).rounded(.down))
+        let missed = lines.filter { $0.value == 0 }.keys.sorted()
+        var s = "\(file)  lines \(linesHit)/\(lines.count) (\(percent)%)  blocks \(blocksHit)/\(blocks.count)"
+        if !loaded { s += "  (never loaded)" }
+        if !missed.isEmpty { s += "  uncovered: " + missed.map(String.init).joined(separator: ", ") }
+        return s
+    }
+}
+
+/// The `lcov` tracefile CI services read: per script its lines (`DA`) and its basic blocks as
+/// branches (`BRDA`), with `root` prefixed to the tenant's relative paths.
+public enum LCOV {
+    public static func tracefile(_ coverage: [ScriptCoverage], root: String, testName: String = "authsim") -> String {
+        var out = ""
+        for c in coverage {
+            out += "TN:\(testName)\n"
+            out += "SF:\((root as NSString).appendingPathComponent(c.file))\n"
+            for (line, n) in c.lines.sorted(by: { $0.key < $1.key }) { out += "DA:\(line),\(n)\n" }
+            out += "LF:\(c.lines.count)\nLH:\(c.linesHit)\n"
+            for (i, b) in c.blocks.enumerated() { out += "BRDA:\(b.line),\(i),0,\(b.count > 0 ? String(b.count) : "-")\n" }
+            out += "BRF:\(c.blocks.count)\nBRH:\(c.blocksHit)\n"
+            out += "end_of_record\n"
+        }
+        return out
+    }
+}
