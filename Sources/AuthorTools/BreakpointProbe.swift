@@ -41,7 +41,7 @@ public enum BreakpointProbe {
             let session = relay.attach(target.id)
             sessions.append(session)
             // Events are read from the start: `Debugger.enable` announces the scripts it knows.
-            readers.append(Task { [runtime = pipeline.runtime] in await pauses(of: session, runtime: runtime) })
+            readers.append(Task { await pauses(of: session) })
             try await session.send("Debugger.enable")
             try await session.send("Debugger.setBreakpointsActive", ["active": true])
             for b in breakpoints {
@@ -59,9 +59,8 @@ public enum BreakpointProbe {
         return (result, snapshots)
     }
 
-    /// Reads a session's events until it ends: each pause is read and resumed; the login's
-    /// deadline stands still meanwhile.
-    static func pauses(of session: InspectorSession, runtime: ScriptRuntime) async -> [JSONValue] {
+    /// Reads a session's events until it ends: each pause is read and resumed.
+    static func pauses(of session: InspectorSession) async -> [JSONValue] {
         var urls: [String: String] = [:]
         var out: [JSONValue] = []
         for await event in session.events {
@@ -69,11 +68,10 @@ public enum BreakpointProbe {
             case "Debugger.scriptParsed":
                 if let id = event["params"]?["scriptId"]?.stringValue, let url = event["params"]?["url"]?.stringValue { urls[id] = url }
             case "Debugger.paused":
-                // The time paused does not count toward the login's deadline.
-                runtime.suspendDeadlines()
+                // The deadline keeps running while the scopes are read: turning a variable into
+                // JSON runs its getters and `toJSON`, which the watchdog must still be able to stop.
                 let params = event["params"] ?? [:]
                 out.append(await snapshot(params, urls: urls, session: session))
-                runtime.resumeDeadlines()
                 _ = try? await session.send("Debugger.resume")
             default:
                 break

@@ -114,12 +114,10 @@ public struct ScriptCoverage: Sendable, Equatable {
     /// Lines whose first character is code (not blank, not only a comment, not closing a block).
     static func codeLines(_ text: String) -> [(line: Int, offset: Int)] {
         var out: [(Int, Int)] = []
-        var offset = 0
         var inComment = false
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw)
-            let utf16 = line.utf16.count
-            defer { offset += utf16 + 1 }
+        let starts = lineStartOffsets(text)
+        for (i, line) in lines(text).enumerated() {
+            let offset = starts[i]
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if inComment {
                 if let end = trimmed.range(of: "*/") {
@@ -153,9 +151,9 @@ public struct ScriptCoverage: Sendable, Equatable {
             return (s - base, e - base, count)
         }.filter { $0.end >= 0 && $0.start < text.utf16.count }
         let startsOfLines = lineStartOffsets(text)
-        let textLines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let textLines = lines(text)
         let code = codeLines(text)
-        let declaring = Set(code.filter { $0.line <= textLines.count && Self.declaresFunction(String(textLines[$0.line - 1])) }.map(\.offset))
+        let declaring = Set(code.filter { $0.line <= textLines.count && Self.declaresFunction(textLines[$0.line - 1]) }.map(\.offset))
         // A block that starts where a function declaration starts is the enclosing code going
         // on after the function (JavaScriptCore starts a block there): it spans the function's
         // text without being it, so it says nothing about the function's lines.
@@ -186,8 +184,30 @@ public struct ScriptCoverage: Sendable, Equatable {
     /// `const f = function (…)`, `module.exports = (a) => {` …: the line starts a function.
     static func declaresFunction(_ line: String) -> Bool {
         let t = line.trimmingCharacters(in: .whitespaces)
-        return t.range(of: #"^(async\s+)?function\b"#, options: .regularExpression) != nil
-            || t.range(of: #"^((const|let|var)\s+)?[\w$.\[\]'"]+\s*=\s*(async\s*)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)"#, options: .regularExpression) != nil
+        // A statement keyword followed by parentheses is not a method.
+        if t.range(of: #"^(if|for|while|switch|catch|with|return|do|else)\b"#, options: .regularExpression) != nil { return false }
+        let forms = [
+            #"^(export\s+)?(async\s+)?function\b"#,  // function f(…) {
+            #"^((const|let|var)\s+)?[\w$.\[\]'"]+\s*=\s*(async\s*)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)"#,  // x = (…) => {
+            #"^['"]?[\w$]+['"]?\s*:\s*(async\s*)?(function\b|\([^)]*\)\s*=>|[\w$]+\s*=>)"#,  // key: async (…) => {
+            #"^(async\s+)?\*?[\w$]+\s*\([^()]*\)\s*\{\s*$"#,  // method(…) { in an object literal or class
+        ]
+        return forms.contains { t.range(of: $0, options: .regularExpression) != nil }
+    }
+
+    /// The file's lines, split where the profiler's offsets do (at each LF, in UTF-16 units), a
+    /// CR before the LF left out: CRLF files map like LF ones.
+    static func lines(_ text: String) -> [String] {
+        let units = Array(text.utf16)
+        var out: [String] = []
+        var start = 0
+        for i in 0...units.count where i == units.count || units[i] == 0x0A {
+            var end = i
+            if end > start, units[end - 1] == 0x0D { end -= 1 }
+            out.append(String(decoding: units[start..<end], as: UTF16.self))
+            start = i + 1
+        }
+        return out
     }
 
     static func lineStartOffsets(_ text: String) -> [Int] {

@@ -138,8 +138,9 @@ public final class ScriptRuntime: Sendable {
         return kb / 1024
     }
 
-    /// Debug mode: the running jobs are paused in the debugger; their deadlines stop running
-    /// until `resumeDeadlines`, which adds the time paused to them.
+    /// Debug mode: the jobs of every worker of this runtime (a debug runtime has one) are paused
+    /// in the debugger; their deadlines stop running until `resumeDeadlines`, which adds the time
+    /// paused to them.
     public func suspendDeadlines() { for w in workers.withLock({ $0 }) { w.pauseDeadline() } }
 
     /// Debug mode: the paused jobs run again.

@@ -74,7 +74,9 @@ struct TestScripts: AsyncParsableCommand {
         }
         if let recorder {
             let scripts: [ScriptCoverage]
-            do { scripts = try await recorder.collect() } catch { throw CommandFailure("coverage: \(error)") }
+            do { scripts = try await recorder.collect() } catch {
+                throw CommandFailure("coverage: \(error) (a test that hit its timeout or the heap budget rebuilds the script context, and its counts go with it: run the other tests with --filter)")
+            }
             recorder.close()
             printJSON((["", "Coverage (lines and basic blocks the tests ran):"] + scripts.map { "  " + $0.summary }).joined(separator: "\n"))
             let root = URL(fileURLWithPath: tenant).standardizedFileURL.path

@@ -100,7 +100,7 @@ import Testing
         let other = Process()
         other.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         // Connects, then waits for the relay to close the connection (EOF), and says so.
-        other.arguments = ["-c", "import socket; s = socket.create_connection(('127.0.0.1', \(relay.port))); print('closed' if s.recv(1) == b'' else 'open')"]
+        other.arguments = ["-c", "import socket; s = socket.create_connection(('127.0.0.1', \(relay.port))); s.settimeout(60)\ntry: print('closed' if s.recv(1) == b'' else 'open')\nexcept socket.timeout: print('open')"]
         let out = Pipe()
         other.standardOutput = out
         try other.run()

@@ -73,6 +73,9 @@ public enum InspectorBridge {
             if startedAddress != address { throw InspectorUnavailable(missing: [], reason: "the inspector already connects to \(startedAddress ?? "")") }
             return
         }
+        // `start` returns once the inspector has its address and is started: a context created
+        // before that (on a worker) would make the inspector without them.
+        let ready = DispatchSemaphore(value: 0)
         let thread = Thread {
             // Everything the inspector does on this thread (its socket, its run loop's
             // dispatches) goes to this context, which only this loop iterates.
@@ -85,11 +88,13 @@ public enum InspectorBridge {
                 symbols.address(raw)
             }
             symbols.start()
+            ready.signal()
             let loop = g_main_loop_new(context, 0)
             g_main_loop_run(loop)
         }
         thread.name = "authsim-inspector"
         thread.start()
+        ready.wait()
     }
 }
 

@@ -22,6 +22,8 @@ public final class InspectorRelay: @unchecked Sendable {
 
     public let port: Int
     public var address: String { "127.0.0.1:\(port)" }
+    /// The largest frame read from the inspector (64 MiB).
+    static let maximumFrame = 64 << 20
 
     private let listener: Int32
     private let state = Mutex(State())
@@ -63,13 +65,14 @@ public final class InspectorRelay: @unchecked Sendable {
 
     /// Stops listening and ends every session.
     public func shutdown() {
-        let (fd, sessions, waiters, targetWaiters) = state.withLock { s in
+        let (sessions, waiters, targetWaiters) = state.withLock { s in
             s.closed = true
+            // Under the lock: the read loop closes the descriptor only after taking it.
+            if s.connection >= 0 { shutdownSocket(s.connection) }
             defer { s.sessions = [:]; s.connectionWaiters = []; s.targetWaiters = [] }
-            return (s.connection, Array(s.sessions.values), s.connectionWaiters, s.targetWaiters)
+            return (Array(s.sessions.values), s.connectionWaiters, s.targetWaiters)
         }
         shutdownSocket(listener)
-        if fd >= 0 { shutdownSocket(fd) }
         for session in sessions { session.end() }
         for w in waiters { w.resume() }
         for w in targetWaiters { w.resume(throwing: InspectorRelayError("the relay stopped")) }
@@ -155,7 +158,8 @@ public final class InspectorRelay: @unchecked Sendable {
             guard s.connection >= 0 else { return }
             var offset = 0
             while offset < frame.count {
-                let n = frame[offset...].withUnsafeBytes { Glibc.write(s.connection, $0.baseAddress, $0.count) }
+                // MSG_NOSIGNAL: a peer gone is an error here, not a SIGPIPE that ends the process.
+                let n = frame[offset...].withUnsafeBytes { Glibc.send(s.connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if n <= 0 { return }
                 offset += n
             }
@@ -248,6 +252,8 @@ public final class InspectorRelay: @unchecked Sendable {
             buffer += chunk[0..<n]
             while buffer.count >= 5 {
                 let size = Int(UInt32(buffer[0]) << 24 | UInt32(buffer[1]) << 16 | UInt32(buffer[2]) << 8 | UInt32(buffer[3]))
+                // No inspector message comes near this; a bigger one is not buffered.
+                if size > Self.maximumFrame { return }
                 guard buffer.count >= 5 + size else { break }
                 let littleEndian = buffer[4] & 1 == 1
                 let body = Array(buffer[5..<(5 + size)])
@@ -299,20 +305,37 @@ public final class InspectorSession: @unchecked Sendable {
         (events, eventSink) = AsyncStream.makeStream(of: JSONValue.self)
     }
 
-    /// Sends a command; returns its `result`, or throws the protocol's error.
+    /// How long a command waits for its answer: a target that went away (its worker rebuilt
+    /// after a timeout or the heap budget) never answers.
+    public static let answerDeadline: Duration = .seconds(30)
+
+    /// Sends a command; returns its `result`, or throws the protocol's error, or that no answer
+    /// came within `answerDeadline`.
     @discardableResult
     public func send(_ method: String, _ params: JSONValue = [:]) async throws -> JSONValue {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, Error>) in
-            let id = state.withLock { s -> Int? in
-                if s.ended { return nil }
-                defer { s.nextId += 1 }
-                s.pending[s.nextId] = c
-                return s.nextId
+        let id = state.withLock { s -> Int in
+            defer { s.nextId += 1 }
+            return s.nextId
+        }
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: Self.answerDeadline)
+            self?.fail(id, InspectorRelayError("no answer from the inspector to \(method) within \(Self.answerDeadline): its script context is gone"))
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { (c: CheckedContinuation<JSONValue, Error>) in
+            let open = state.withLock { s -> Bool in
+                if s.ended { return false }
+                s.pending[id] = c
+                return true
             }
-            guard let id else { return c.resume(throwing: InspectorRelayError("the inspector session ended")) }
+            guard open else { return c.resume(throwing: InspectorRelayError("the inspector session ended")) }
             let message: JSONValue = ["id": .number(Double(id)), "method": .string(method), "params": params]
             relay?.sendToTarget(target, message.serialized())
         }
+    }
+
+    private func fail(_ id: Int, _ error: Error) {
+        state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: error)
     }
 
     /// Ends the session (the target is told the frontend went away).
@@ -362,9 +385,9 @@ enum GVariantReader {
         guard var variant = g_variant_new_from_bytes(variantType, copy, 0) else { return nil }
         g_variant_ref_sink(variant)
         if littleEndian != (1.littleEndian == 1), let swapped = g_variant_byteswap(variant) {
+            // (A full reference already, not a floating one.)
             g_variant_unref(variant)
             variant = swapped
-            g_variant_ref_sink(variant)
         }
         defer { g_variant_unref(variant) }
         // A body that is not in normal form (a hostile or broken peer) is not read.

@@ -1,0 +1,37 @@
+import Testing
+
+@testable import AuthorTools
+
+/// How `authsim test --coverage` reads a script's lines: where they start (the profiler's UTF-16
+/// offsets), which hold code, and which declare a function (those count the function's calls).
+@Suite struct CoverageLinesTests {
+    @Test func crlfFilesHaveTheSameLinesAsLFFiles() {
+        let lf = "/** doc\n * more\n */\nfunction f(a) {\n  // note\n  if (a) {\n    g();\n  } else {\n    h();\n  }\n\n  return 1;\n}\n"
+        let crlf = lf.replacingOccurrences(of: "\n", with: "\r\n")
+        let expected = [4, 6, 7, 9, 12]
+        #expect(ScriptCoverage.codeLines(lf).map(\.line) == expected)
+        #expect(ScriptCoverage.codeLines(crlf).map(\.line) == expected)
+        // Offsets are where the line's first character is, in UTF-16 units of the whole text.
+        for (line, offset) in ScriptCoverage.codeLines(crlf) {
+            let units = Array(crlf.utf16)
+            #expect(units[offset] != 0x20 && units[offset] != 0x0D && units[offset] != 0x0A, "line \(line)")
+        }
+        #expect(ScriptCoverage.lines(crlf) == ScriptCoverage.lines(lf))
+        // Non-ASCII text before a line moves its offset by UTF-16 units.
+        let wide = "const s = 'ü😀';\nf();\n"
+        #expect(ScriptCoverage.codeLines(wide).map(\.offset) == [0, 17])
+    }
+
+    @Test func functionDeclaringLinesAreRecognised() {
+        for line in [
+            "function f(a) {", "async function f() {", "exports.onExecutePostLogin = async (event, api) => {",
+            "const f = function (x) {", "module.exports = (a) => {", "let g = x => {", "onContinuePostLogin: async (event, api) => {",
+            "  async onExecutePostLogin(event, api) {", "'handler': function () {", "render(user) {",
+        ] {
+            #expect(ScriptCoverage.declaresFunction(line), "\(line)")
+        }
+        for line in ["if (a) {", "for (const x of y) {", "while (go()) {", "return callback(null, user, context);", "g(function () {});", "x = y + 1;", "} else if (b) {"] {
+            #expect(!ScriptCoverage.declaresFunction(line), "\(line)")
+        }
+    }
+}
