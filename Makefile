@@ -66,6 +66,9 @@ run: build-release
 # push the ordinary tests past their time limits; they run one at a time (--no-parallel), so the
 # hostile suite's memory reading is its own. FuzzTests runs each fuzz target briefly (a fixed
 # number of mutated inputs from a fixed seed; the host target in real logins).
+# scripts/run-swift-test.py runs each `swift test`: it reaps what the tests leave running, and
+# when the test process does not exit after printing its verdict (or nothing ends for 45 min) it
+# prints the stuck processes' threads and stacks and kills them instead of waiting for CI's limit.
 LOAD_SUITES := HostileUnderLoadTests|HostileRequestsUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 
 test: test-deps js-check check-imports
@@ -74,7 +77,8 @@ test: test-deps js-check check-imports
 	scripts/test-mariadb.sh start || { scripts/test-postgres.sh stop; exit 1; }
 	export AUTHSIM_TEST_POSTGRES=$$(cat .build/test-postgres.url) AUTHSIM_TEST_MYSQL=$$(cat .build/test-mariadb.url) \
 	  AUTHSIM_TEST_MYSQL_CA=$(CURDIR)/.build/test-mariadb.ca; \
-	  swift test $(CONFIG) --skip-build --skip '$(LOAD_SUITES)' && swift test $(CONFIG) --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
+	  scripts/run-swift-test.py swift test $(CONFIG) --skip-build --skip '$(LOAD_SUITES)' && \
+	  scripts/run-swift-test.py swift test $(CONFIG) --skip-build --no-parallel --filter '$(LOAD_SUITES)'; \
 	  rc=$$?; scripts/test-postgres.sh stop; scripts/test-mariadb.sh stop; exit $$rc
 	$(BIN)/authsim test --tenant .
 	$(MAKE) sdk-test

@@ -103,6 +103,7 @@ import Testing
         other.arguments = ["-c", "import socket; s = socket.create_connection(('127.0.0.1', \(relay.port))); s.settimeout(60)\ntry: print('closed' if s.recv(1) == b'' else 'open')\nexcept socket.timeout: print('open')"]
         let out = Pipe()
         other.standardOutput = out
+        other.standardError = FileHandle.nullDevice  // not the test run's own output
         try other.run()
         let answer = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         other.waitUntilExit()

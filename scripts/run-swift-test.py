@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""Runs one `swift test` command so that a stuck process can neither hang CI nor go unexplained.
+
+`make test` runs the suites through this. It passes the output through unchanged and adopts
+every process the tests leave behind (it is their child subreaper). It steps in only when
+something is stuck, and then says what:
+
+- the test run printed its verdict ("Test run with N tests ... passed/failed") but the test
+  process has not ended STUCK_EXIT seconds later: the threads of every process still running are
+  printed (name, kernel wait channel, and gdb's stacks when gdb is installed), they are killed,
+  and the printed verdict is the result (with a warning saying the exit was stuck);
+- nothing has finished after DEADLINE seconds: the same report, then failure;
+- the tests ended but left processes behind (a daemon that ignored SIGTERM, say): they are
+  listed and killed; that alone does not change the result.
+
+Usage: run-swift-test.py swift test ARGS...
+"""
+import ctypes
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+STUCK_EXIT = int(os.environ.get("AUTHSIM_TEST_STUCK_EXIT", "300"))
+DEADLINE = int(os.environ.get("AUTHSIM_TEST_DEADLINE", "2700"))
+VERDICT = re.compile(r"Test run with \d+ tests?.* (passed|failed)")
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def descendants():
+    """Every process whose parent chain reaches this one (orphans included: we are their reaper)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            parents[int(entry)] = int(stat[stat.rindex(")") + 2:].split()[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], [os.getpid()]
+    while frontier:
+        p = frontier.pop()
+        kids = [c for c, parent in parents.items() if parent == p]
+        found += kids
+        frontier += kids
+    return found
+
+
+def read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
+
+
+def report(why):
+    out = [f"\n===== run-swift-test: {why}; what is still running ====="]
+    for pid in descendants():
+        out.append(f"-- pid {pid}: {read(f'/proc/{pid}/cmdline')[:300]}")
+        try:
+            tids = sorted(os.listdir(f"/proc/{pid}/task"), key=int)
+        except OSError:
+            continue
+        for tid in tids[:80]:
+            t = f"/proc/{pid}/task/{tid}"
+            out.append(f"   thread {tid} {read(t + '/comm')!r} wchan={read(t + '/wchan')} syscall={read(t + '/syscall').split(' ')[0]}")
+        if subprocess.run(["which", "gdb"], capture_output=True).returncode == 0:
+            gdb = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt 14"],
+                                 capture_output=True, text=True, timeout=120)
+            out += [l for l in gdb.stdout.splitlines() if l.startswith(("#", "Thread"))][:600]
+    out.append("===== end of report =====\n")
+    print("\n".join(out), flush=True)
+
+
+def kill_all():
+    for _ in range(3):
+        pids = descendants()
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap(2)
+
+
+def reap(seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.1)
+
+
+def main():
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    verdict = {}
+
+    def pump():
+        for line in iter(child.stdout.readline, b""):
+            sys.stdout.buffer.write(line)
+            sys.stdout.buffer.flush()
+            m = VERDICT.search(line.decode(errors="replace"))
+            if m:
+                verdict["result"], verdict["at"] = m.group(1), time.monotonic()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    start = time.monotonic()
+    while child.poll() is None:
+        now = time.monotonic()
+        if "at" in verdict and now - verdict["at"] > STUCK_EXIT:
+            report(f"the tests {verdict['result']} but the test process has not exited {STUCK_EXIT} s later")
+            kill_all()
+            child.wait()
+            print(f"run-swift-test: WARNING: stuck exit killed; result as printed: {verdict['result']}", flush=True)
+            return 0 if verdict["result"] == "passed" else 1
+        if now - start > DEADLINE:
+            report(f"no result after {DEADLINE} s")
+            kill_all()
+            return 1
+        time.sleep(1)
+    reader.join(timeout=30)
+    left = descendants()
+    if left:
+        report(f"the tests ended (exit {child.returncode}) but left {len(left)} process(es) running")
+        kill_all()
+    return child.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
