@@ -67,7 +67,7 @@ run: build-release
 # hostile suite's memory reading is its own. FuzzTests runs each fuzz target briefly (a fixed
 # number of mutated inputs from a fixed seed; the host target in real logins).
 # scripts/run-swift-test.py runs each `swift test`: it reaps what the tests leave running, and
-# when the test process does not exit after printing its verdict (or nothing ends for 45 min) it
+# when the test process does not exit after printing its verdict (or nothing ends for 20 min) it
 # prints the stuck processes' threads and stacks and kills them instead of waiting for CI's limit.
 LOAD_SUITES := HostileUnderLoadTests|HostileRequestsUnderLoadTests|CrashConsistencyTests|StuckWorkerTests|TwoDaemonTests|FuzzTests
 

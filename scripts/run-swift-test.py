@@ -25,7 +25,7 @@ import threading
 import time
 
 STUCK_EXIT = int(os.environ.get("AUTHSIM_TEST_STUCK_EXIT", "300"))
-DEADLINE = int(os.environ.get("AUTHSIM_TEST_DEADLINE", "2700"))
+DEADLINE = int(os.environ.get("AUTHSIM_TEST_DEADLINE", "1200"))
 VERDICT = re.compile(r"Test run with \d+ tests?.* (passed|failed)")
 PR_SET_CHILD_SUBREAPER = 36
 
