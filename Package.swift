@@ -163,7 +163,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The web console: plain files, embedded in the binary (no build step, no CDN).
-            resources: [.embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"), .embedInCode("OpenAPI/openapi.yaml")]
+            resources: [.embedInCode("Console/index.html"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"), .embedInCode("Console/debugger.js"), .embedInCode("OpenAPI/openapi.yaml")]
         ),
         // The in-process test harness: the application on a tenant, driven through its router.
         .target(

@@ -77,7 +77,7 @@ public final class LoginPipeline: Sendable {
     ]
 
     public init(tenant: Tenant, store: any DataStore, runtime: ScriptRuntime, keys: SigningKeys, logger: Logger = Logger(label: "authsim.pipeline"), issuerOverride: String? = nil,
-        modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory, kdfPool: KDFPool = .shared
+        modulePaths: [String] = [], tenantChanges: TenantChangeTarget = .directory, kdfPool: KDFPool = .shared, reportNotices: Bool = true
     ) {
         self.store = store
         self.kdfPool = kdfPool
@@ -90,7 +90,7 @@ public final class LoginPipeline: Sendable {
         self.logger = logger
         self.issuerOverride = issuerOverride
         self.revision = Mutex(Revision(tenant: tenant, rulesRunner: RulesRunner(tenant: tenant, modulePaths: modulePaths), issuer: TokenIssuer(settings: tenant.settings, keys: keys)))
-        Self.report(tenant.notices, logger)
+        if reportNotices { Self.report(tenant.notices, logger) }
     }
 
     /// What the loader skipped, once per loaded revision.
@@ -156,6 +156,18 @@ public final class LoginPipeline: Sendable {
     /// first login (debug mode attaches to it and sets the breakpoints first).
     public func prepareScripts() async throws {
         try await current.rulesRunner.validate(on: runtime)
+    }
+
+    /// A pipeline on this one's current tenant revision, store, signing keys and in-process API
+    /// whose scripts run on `runtime` (debug mode: a login of its own on an inspectable runtime,
+    /// so breakpoints never stop the daemon's other logins).
+    public func sibling(runtime: ScriptRuntime) -> LoginPipeline {
+        let rev = current
+        let other = LoginPipeline(
+            tenant: rev.tenant, store: store, runtime: runtime, keys: rev.issuer.keys, logger: logger, issuerOverride: issuerOverride,
+            modulePaths: modulePaths, tenantChanges: tenantChanges, kdfPool: kdfPool, reportNotices: false)
+        if let api = tenantAPI.withLock({ $0 }) { other.attach(api: api) }
+        return other
     }
 
     /// Loads the tenant with `overlay` laid over the directory and compiles its scripts, without

@@ -1,3 +1,4 @@
+import AuthorTools
 import Hummingbird
 import JSONCore
 import Logging
@@ -46,9 +47,15 @@ public struct AuthsimServer: Sendable {
     let metrics: PrometheusCollectorRegistry?
     /// The web console's one-time sign-in links.
     public let consoleSignIn = ConsoleSignIn()
+    /// Debug mode (`serve --debug`): the script debugger's routes and coverage of single logins.
+    public let debugger: LoginDebugger?
 
-    public init(pipeline: LoginPipeline, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry? = nil, logger: Logger = Logger(label: "authsim.server")) {
+    public init(
+        pipeline: LoginPipeline, configuration: ServerConfiguration, metrics: PrometheusCollectorRegistry? = nil, debugger: LoginDebugger? = nil,
+        logger: Logger = Logger(label: "authsim.server")
+    ) {
         self.pipeline = pipeline
+        self.debugger = debugger
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -83,9 +90,10 @@ public struct AuthsimServer: Sendable {
 
     func routeGroups() -> [any RouteGroup] {
         let authorization = AuthorizationService(pipeline: pipeline)
+        let simulation = SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize, debugger: debugger)
         var groups: [any RouteGroup] = [
             HealthRoutes(pipeline: pipeline), OpenAPIRoutes(), WellKnownRoutes(pipeline: pipeline),
-            SimulationRoutes(pipeline: pipeline, maximumBodySize: configuration.maximumBodySize),
+            simulation,
             ConsoleRoutes(pipeline: pipeline, signIn: consoleSignIn),
             OAuthRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize),
             AuthorizeRoutes(authorization: authorization, maximumBodySize: configuration.maximumBodySize),
@@ -94,6 +102,7 @@ public struct AuthsimServer: Sendable {
                 rateLimiter: authorization.oauth.rateLimiter),
         ]
         if let metrics { groups.insert(MetricsRoutes(registry: metrics, pipeline: pipeline), at: 0) }
+        if let debugger { groups.append(DebugRoutes(debugger: debugger, simulation: simulation)) }
         return groups
     }
 

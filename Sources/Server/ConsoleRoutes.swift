@@ -54,6 +54,7 @@ struct ConsoleRoutes: RouteGroup {
         "": (PackageResources.index_html, "text/html; charset=utf-8"),
         "console.js": (PackageResources.console_js, "text/javascript; charset=utf-8"),
         "console.css": (PackageResources.console_css, "text/css; charset=utf-8"),
+        "debugger.js": (PackageResources.debugger_js, "text/javascript; charset=utf-8"),
     ]
 
     /// Only the console's own files run: no inline script, no other origin.

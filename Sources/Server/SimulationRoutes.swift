@@ -12,6 +12,8 @@ struct SimulationRoutes: RouteGroup {
     static let scope = "simulate:logins"
     let pipeline: LoginPipeline
     let maximumBodySize: Int
+    /// Debug mode: `"coverage": true` in a simulation request needs it.
+    var debugger: LoginDebugger? = nil
 
     /// The error response when the request lacks a token with the scope, else nil.
     func unauthorized(_ request: Request, scope: String = Self.scope) -> Response? {
@@ -116,12 +118,29 @@ struct SimulationRoutes: RouteGroup {
             case .success(let b): body = b
             case .failure(let e): return e.response
             }
+            // "coverage": true (debug mode) adds which lines of each tenant script the login ran.
+            var fields = body.objectValue ?? [:]
+            let coverage = fields.removeValue(forKey: "coverage")
+            if let coverage, coverage.boolValue == nil {
+                return HTTPJSON.error(.badRequest, "coverage: expected true or false", errorCode: "invalid_body")
+            }
             do {
-                let simulation = try SimulationRequest(json: body)
+                let simulation = try SimulationRequest(json: body.objectValue == nil ? body : .object(fields))
+                if coverage?.boolValue == true {
+                    guard let debugger else {
+                        return HTTPJSON.error(.badRequest, "coverage needs debug mode: start the daemon with authsim serve --debug", errorCode: "debug_mode_off")
+                    }
+                    let (result, lines) = try await debugger.simulateWithCoverage(simulation)
+                    var json = result.json.objectValue ?? [:]
+                    json["coverage"] = .array(lines.map(\.json))
+                    return HTTPJSON.response(.object(json))
+                }
                 let result = try await pipeline.simulate(simulation)
                 return result.serializedJSON.map { HTTPJSON.response(serialized: $0) } ?? HTTPJSON.response(result.json)
             } catch let error as PipelineError {
                 return Self.failure(error)
+            } catch {
+                return HTTPJSON.error(.internalServerError, "coverage could not be recorded: \(error)", errorCode: "debugger_error")
             }
         }
         // The Rules → Actions comparison: {"rules": [names], "actions": [names], "request": {simulation request}}.

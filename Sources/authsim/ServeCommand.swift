@@ -36,8 +36,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a kept-alive connection may wait after an answer before sending its next request's headers; then it is closed.")
     var idleTimeout: Double = 60
     @Flag(name: .long, help: "Run the tenant's tests (tests/) at start and after every change, printing what changed in the results.") var watch = false
+    @Flag(
+        name: .long,
+        help: "Debug mode: the console's script debugger and coverage of single logins (loopback only; every debug URL carries a random token printed at start).")
+    var debug = false
 
     func run() async throws {
+        if debug, !Self.isLoopback(host) {
+            throw CommandFailure("--debug listens on loopback only (--host 127.0.0.1): a paused login shows its secrets, and debug URLs are its only lock")
+        }
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers ?? ProcessInfo.processInfo.activeProcessorCount))
         // The issuer must be known before the pipeline exists, so port 0 is resolved to a free
         // port here rather than by the listener. The port stays bound (not listening) until just
@@ -84,11 +91,19 @@ struct Serve: AsyncParsableCommand {
         let pruner = Task { await StorePruner(pipeline: pipeline).run() }
         defer { pruner.cancel() }
 
+        // Debug mode: the inspector of JavaScriptCore connects to a relay in this process; the
+        // debugged logins run on runtimes of their own, never on the daemon's workers.
+        let debugger: LoginDebugger?
+        if debug {
+            do { debugger = try await LoginDebugger.start(pipeline: pipeline) } catch { throw CommandFailure(String(describing: error)) }
+        } else {
+            debugger = nil
+        }
         let server = AuthsimServer(
             pipeline: pipeline, configuration: ServerConfiguration(
                 host: host, port: port, maximumBodySize: maxBodyBytes, allowedHosts: allowedHosts, requestReadTimeout: requestReadTimeout,
                 idleTimeout: idleTimeout),
-            metrics: AuthsimServer.bootstrapMetrics())
+            metrics: AuthsimServer.bootstrapMetrics(), debugger: debugger)
         let tenantName = pipeline.tenant.name
         let storePath = StoreLocation.isPostgres(tenantOptions.storePath) ? "PostgreSQL" : tenantOptions.storePath
         // Edits to the tenant directory take effect for the next login.
@@ -131,7 +146,7 @@ struct Serve: AsyncParsableCommand {
                 authsim listening on \(base) (tenant \(tenantName), \(pipeline.rulesRunner.rules.count) rules, store \(storePath))
                 issuer: \(pipeline.tenant.settings.effectiveIssuer)
                 Management token (valid \(Self.duration(pipeline.tenant.settings.managementTokenLifetime)), renewed every \(Self.duration(pipeline.tenant.settings.managementTokenLifetime / 2))) written to \(tokenFile)
-                Console: \(base)\(server.consoleSignIn.link())  (one-time sign-in link)
+                Console: \(base)\(server.consoleSignIn.link())\(debugger.map { "&debug=" + $0.token } ?? "")  (one-time sign-in link)\(debugger.map { "\nDebug mode: script debugger and coverage on; debug URLs: \(base)/debug/\($0.token)/ (loopback only)" } ?? "")
                 Try:
                   curl -s \(base)/healthz
                   curl -s -H "Authorization: Bearer $(cat \(tokenFile))" -d '{"user": "ann@example.com"}' \(base)/api/authsim/simulate

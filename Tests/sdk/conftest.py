@@ -30,10 +30,10 @@ def tenant_copy():
 
 
 class Daemon:
-    def __init__(self, tenant=ROOT):
+    def __init__(self, tenant=ROOT, extra=()):
         self.dir = tempfile.mkdtemp(prefix="authsim-sdk-")
         self.proc = subprocess.Popen(
-            [BINARY, "serve", "--tenant", tenant, "--port", "0", "--store", os.path.join(self.dir, "authsim.sqlite"), "--workers", "2"],
+            [BINARY, "serve", "--tenant", tenant, "--port", "0", "--store", os.path.join(self.dir, "authsim.sqlite"), "--workers", "2", *extra],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         seen = ""
         deadline = time.time() + 30

@@ -88,6 +88,7 @@ public enum InspectorBridge {
                 symbols.address(raw)
             }
             symbols.start()
+            Self.sleepWhilePaused()
             ready.signal()
             let loop = g_main_loop_new(context, 0)
             g_main_loop_run(loop)
@@ -95,6 +96,24 @@ public enum InspectorBridge {
         thread.name = "authsim-inspector"
         thread.start()
         ready.wait()
+    }
+}
+
+extension InspectorBridge {
+    /// A login paused in the debugger spins on its worker: JavaScriptCore's pause loop iterates
+    /// GLib's global default main context without blocking, over and over, until the debugger
+    /// resumes it (a whole core for as long as the pause lasts). This idle source on that context
+    /// sleeps 2 ms each time it is dispatched, so the loop wakes ~500 times a second instead. Only
+    /// a paused login iterates that context here (the inspector has its own), so nothing else
+    /// slows down.
+    static func sleepWhilePaused() {
+        let source = g_idle_source_new()
+        g_source_set_callback(source, { _ in
+            g_usleep(2000)
+            return 1  // G_SOURCE_CONTINUE
+        }, nil, nil)
+        g_source_attach(source, g_main_context_default())
+        g_source_unref(source)
     }
 }
 

@@ -107,7 +107,8 @@ function signIn(token, expiresIn) {
 function signOut(message) {
   clearTimeout(renewal);
   state.token = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+  // The token and, in debug mode, the debugger's.
+  sessionStorage.clear();
   $('signin-error').textContent = message || '';
   location.hash = '#/signin';
   route();
@@ -115,6 +116,8 @@ function signOut(message) {
 
 async function boot() {
   const login = location.hash.match(/^#login=([A-Za-z0-9_-]+)/);
+  // Debug mode: the debugger's token comes with the sign-in link (`&debug=…`).
+  const debugToken = (location.hash.match(/[#&]debug=([A-Za-z0-9_-]+)/) || [])[1];
   if (login) {
     // The code is single-use: drop it from the address bar and history first.
     history.replaceState(null, '', '/console/#/simulate');
@@ -144,6 +147,7 @@ async function boot() {
   $('logs-form').addEventListener('submit', (event) => { event.preventDefault(); searchLogs(); });
   window.addEventListener('hashchange', route);
   route();
+  await initDebugger(debugToken);
 }
 
 function debounce(f, wait) {
@@ -224,9 +228,10 @@ async function runSimulation(event) {
   button.disabled = true;
   $('sim-status').textContent = 'Running…';
   try {
-    const result = await api('POST', '/api/authsim/simulate', simulationRequest());
+    const coverage = !$('sim-coverage-label').hidden && $('sim-coverage').checked;
+    const result = await api('POST', '/api/authsim/simulate', coverage ? { ...simulationRequest(), coverage: true } : simulationRequest());
     $('sim-status').textContent = '';
-    show($('sim-result'), renderResult(result));
+    show($('sim-result'), renderResult(result), result.coverage ? renderCoverage(result.coverage) : null);
   } catch (e) {
     $('sim-status').textContent = '';
     show($('sim-result'), el('p', { class: 'error', role: 'alert' }, e.message));
