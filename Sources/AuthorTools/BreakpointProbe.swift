@@ -48,6 +48,19 @@ public enum BreakpointProbe {
                 try await session.send("Debugger.setBreakpointByUrl", ["lineNumber": .number(Double(b.line - 1)), "url": .string(b.file)])
             }
         }
+        // A login that runs out of time is terminated as usual, but only once the debugger is
+        // off (JavaScriptCore aborts the process when it terminates a script with a debugger
+        // attached): the check asks for that, with the VM's locks dropped for the inspector.
+        let attached = sessions
+        pipeline.runtime.setOverdueHandler {
+            let done = DispatchSemaphore(value: 0)
+            Task {
+                for s in attached { _ = try? await s.send("Debugger.disable") }
+                done.signal()
+            }
+            return done.wait(timeout: .now() + 10) == .timedOut
+        }
+        defer { pipeline.runtime.setOverdueHandler(nil) }
         let result: SimulationResult
         do { result = try await pipeline.simulate(request) } catch {
             for s in sessions { s.close() }

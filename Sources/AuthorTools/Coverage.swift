@@ -15,6 +15,9 @@ public final class CoverageRecorder: Sendable {
     /// The scripts each tenant context announced: their ids (per session) and file names.
     let scripts: Mutex<[(session: InspectorSession, id: String, url: String)]>
     let files: [String: String]
+    /// The tenant contexts' sessions (the probe's is not one), and the scripts each announced.
+    let tenantSessions = Mutex<[InspectorSession]>([])
+    let parsed = Mutex<[UInt64: [(id: String, url: String)]]>([:])
 
     /// Starts recording on every script context of the pipeline's (inspectable) runtime.
     /// `files`: the tenant scripts to report, path → the file's text (`CoverageRecorder.scripts`).
@@ -23,10 +26,12 @@ public final class CoverageRecorder: Sendable {
         // tenant's scripts are compiled, so that what they run when they load (an action
         // module's top level) is counted too. Its session stays open (closing it would switch
         // the profiler off).
+        // Only this runtime's contexts: targets already listed (a runtime just shut down whose
+        // context is not gone yet) would never answer.
+        let existing = Set(try await relay.targets(within: 60).map(\.id))
         let probe = ScriptProgram(id: "authsim-coverage-probe", files: [ScriptFile(name: "authsim:coverage/probe.js", source: "function main() { return ''; }")])
         _ = try await pipeline.runtime.run(ScriptJob(program: probe, entry: "main", input: ""))
-        let before = try await relay.targets(within: 60).filter { $0.type == "JavaScript" }
-        guard !before.isEmpty else { throw InspectorRelayError("no inspectable script context: is the runtime in debug mode?") }
+        let before = try await relay.newTargets(excluding: existing, within: 60)
         var sessions: [InspectorSession] = []
         for target in before {
             let session = relay.attach(target.id)
@@ -34,25 +39,34 @@ public final class CoverageRecorder: Sendable {
             try await session.send("Runtime.enableControlFlowProfiler")
         }
         try await pipeline.prepareScripts()
-        let seen = Set(before.map(\.id))
-        let targets = try await relay.targets(within: 60).filter { $0.type == "JavaScript" && !seen.contains($0.id) }
+        let targets = try await relay.newTargets(excluding: existing.union(before.map(\.id)), within: 60)
         let recorder = CoverageRecorder(files: files)
+        // Only attached now; the debugger is enabled when the counts are read (`collect`): with
+        // a debugger attached JavaScriptCore aborts the process when it terminates a script
+        // that ran out of time, and the profiler counts without one. The scripts are noted as
+        // the inspector announces them, in order with the answers.
         for target in targets {
-            // The scripts are noted as the inspector announces them (in order with the answers).
-            let parsed = Mutex<[(id: String, url: String)]>([])
             let session = relay.attach(target.id) { event in
                 guard event["method"]?.stringValue == "Debugger.scriptParsed", let id = event["params"]?["scriptId"]?.stringValue,
                     let url = event["params"]?["url"]?.stringValue
                 else { return }
-                parsed.withLock { $0.append((id, url)) }
+                recorder.parsed.withLock { $0[target.id, default: []].append((id, url)) }
             }
             sessions.append(session)
-            try await session.send("Debugger.enable")
-            // Announced before the answer: all the scripts the context has loaded so far.
-            recorder.scripts.withLock { $0 += parsed.withLock { $0 }.map { (session, $0.id, $0.url) } }
+            recorder.tenantSessions.withLock { $0.append(session) }
         }
         recorder.sessions.withLock { $0 = sessions }
         return recorder
+    }
+
+    /// Enables the debugger on each tenant context to learn its scripts' ids: all it has loaded
+    /// are announced (`Debugger.scriptParsed`) before the answer to `Debugger.enable`.
+    func announceScripts() async throws {
+        for session in tenantSessions.withLock({ $0 }) {
+            try await session.send("Debugger.enable")
+            let announced = parsed.withLock { $0[session.target] ?? [] }
+            scripts.withLock { $0 += announced.map { (session, $0.id, $0.url) } }
+        }
     }
 
     init(files: [String: String]) {
@@ -63,6 +77,7 @@ public final class CoverageRecorder: Sendable {
 
     /// The coverage of each tenant script the contexts have loaded, by file name.
     public func collect() async throws -> [ScriptCoverage] {
+        try await announceScripts()
         var out: [String: ScriptCoverage] = [:]
         for (session, id, url) in scripts.withLock({ $0 }) {
             guard let text = files[url] else { continue }

@@ -8,14 +8,35 @@ extension DebugSession {
     /// `evaluate` (`expression`, optional `frame`), `properties` (`objectId`), `setBreakpoint` /
     /// `removeBreakpoint` (`file`, `line`).
     public func command(_ body: JSONValue) async throws(DebugCommandError) -> JSONValue {
+        await commands.acquire()
+        let outcome: Result<JSONValue, DebugCommandError>
+        do { outcome = .success(try await perform(body)) } catch { outcome = .failure(error) }
+        await commands.release()
+        return try outcome.get()
+    }
+
+    /// The deadline runs while `body` reads or evaluates on the paused frame (the author's
+    /// code may run: the watchdog must be able to stop it), and stands still again after if the
+    /// login is still in the same pause.
+    func deadlineRunning<T>(_ body: () async throws -> T) async throws -> T {
+        let pause = status.withLock { $0.pause }
+        runtime.resumeDeadlines()
+        defer { if status.withLock({ $0.phase == .paused && $0.pause == pause }) { runtime.suspendDeadlines() } }
+        return try await body()
+    }
+
+    func perform(_ body: JSONValue) async throws(DebugCommandError) -> JSONValue {
         guard let action = body["action"]?.stringValue else { throw DebugCommandError(400, "expected {\"action\": …}") }
         switch action {
         case "resume", "stepOver", "stepInto", "stepOut":
             let inspector = try pausedOrFail()
+            let pause = status.withLock { $0.pause }
             runtime.resumeDeadlines()
             do { _ = try await inspector.send("Debugger.\(action)") } catch { throw DebugCommandError(500, "the inspector did not answer: \(error)") }
+            // This pause is over (a next one announced meanwhile stays).
             update { s in
-                if s.phase == .paused { s.phase = .running }
+                guard s.phase == .paused, s.pause == pause else { return }
+                s.phase = .running
                 s.paused = nil
                 s.pausedIn = nil
             }
@@ -28,14 +49,11 @@ extension DebugSession {
             guard let frame = body["frame"]?.stringValue ?? status.withLock({ $0.paused?["frames"]?.arrayValue?.first?["id"]?.stringValue }) else {
                 throw DebugCommandError(409, "no paused frame")
             }
-            // The expression is the author's code: the watchdog must be able to stop it.
-            runtime.resumeDeadlines()
-            defer { runtime.suspendDeadlines() }
             do {
-                let answer = try await inspector.send("Debugger.evaluateOnCallFrame", [
+                let answer = try await deadlineRunning { try await inspector.send("Debugger.evaluateOnCallFrame", [
                     "callFrameId": .string(frame), "expression": .string(expression), "objectGroup": "console", "includeCommandLineAPI": true,
                     "doNotPauseOnExceptionsAndMuteConsole": true, "returnByValue": false, "generatePreview": true,
-                ])
+                ]) }
                 return ["result": .object(Self.summary(answer["result"] ?? [:])), "thrown": .bool(answer["wasThrown"]?.boolValue ?? false)]
             } catch {
                 throw DebugCommandError(500, "the inspector did not answer: \(error)")
@@ -43,7 +61,7 @@ extension DebugSession {
         case "properties":
             guard let objectId = body["objectId"]?.stringValue else { throw DebugCommandError(400, "expected {\"action\": \"properties\", \"objectId\": \"…\"}") }
             let inspector = try pausedOrFail()
-            do { return ["properties": .array(try await Self.properties(objectId, inspector: inspector))] } catch {
+            do { return ["properties": .array(try await deadlineRunning { try await Self.properties(objectId, inspector: inspector) })] } catch {
                 throw DebugCommandError(500, "the inspector did not answer: \(error)")
             }
         case "setBreakpoint", "removeBreakpoint":
@@ -51,6 +69,7 @@ extension DebugSession {
                 throw DebugCommandError(400, "expected {\"action\": \"\(action)\", \"file\": \"rules/….js\", \"line\": n ≥ 1}")
             }
             let b = Breakpoint(file: file, line: Int(line))
+            guard !ended else { throw DebugCommandError(409, "the login has ended") }
             do {
                 if action == "setBreakpoint" { try await setBreakpoint(b) } else { try await removeBreakpoint(b) }
             } catch {
@@ -71,11 +90,12 @@ extension DebugSession {
     func setBreakpoint(_ b: Breakpoint) async throws {
         if status.withLock({ $0.breakpoints[b.description] != nil }) { return }
         var ids: [(session: Int, id: String)] = []
+        // What was set is kept even when a later session fails, so that it can be removed.
+        defer { update { $0.breakpoints[b.description] = ids } }
         for (i, inspector) in inspectors.withLock({ $0 }).enumerated() {
             let answer = try await inspector.send("Debugger.setBreakpointByUrl", ["lineNumber": .number(Double(b.line - 1)), "url": .string(b.file)])
             if let id = answer["breakpointId"]?.stringValue { ids.append((i, id)) }
         }
-        update { $0.breakpoints[b.description] = ids }
     }
 
     func removeBreakpoint(_ b: Breakpoint) async throws {
@@ -91,7 +111,8 @@ extension DebugSession {
     /// variables of the top frame's scopes (the runtime's own, `__authsim…`, left out).
     static func snapshot(_ paused: JSONValue, urls: [String: String], files: Set<String>, inspector: InspectorSession) async -> JSONValue {
         var frames: [JSONValue] = []
-        for (i, frame) in (paused["callFrames"]?.arrayValue ?? []).enumerated() {
+        let callFrames = paused["callFrames"]?.arrayValue ?? []
+        for (i, frame) in callFrames.enumerated() {
             let location = frame["location"] ?? [:]
             let scriptId = location["scriptId"]?.stringValue ?? ""
             // Frames of the runtime's own code (what calls a rule, promise jobs) are not the

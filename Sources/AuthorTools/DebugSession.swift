@@ -15,8 +15,13 @@ public final class DebugSession: Sendable {
     let inspectors: Mutex<[InspectorSession]>
     let status: Mutex<Status>
     let login: Mutex<Task<Void, Never>?>
+    /// One command at a time (and `end()` after them): an expression's deadline handling and a
+    /// resume never interleave.
+    let commands = AsyncLock()
     /// The tenant's script files (frames elsewhere are the runtime's).
     let files: Set<String>
+    /// The tenant's flow timeout: how long an ended session's login may still take.
+    let flowTimeout: Duration
 
     public enum Phase: String, Sendable { case running, paused, finished, failed }
 
@@ -36,11 +41,18 @@ public final class DebugSession: Sendable {
         var lastSeen = ContinuousClock.now
         /// `end()` was called: pauses from now on are resumed at once.
         var ending = false
+        /// Counts the pauses: a command resuming pause N clears the state only if it is still N.
+        var pause = 0
+        /// The login ran past its flow timeout and a pause was asked for (shown as "timeout").
+        var timeoutRequested = false
+        /// `end()` has disabled the debugger on every context (the job may be terminated now).
+        var detached = false
     }
 
-    init(runtime: ScriptRuntime, relay: InspectorRelay, files: Set<String>) {
+    init(runtime: ScriptRuntime, relay: InspectorRelay, files: Set<String>, flowTimeout: Duration) {
         id = UUID().uuidString.lowercased()
         self.files = files
+        self.flowTimeout = flowTimeout
         self.runtime = runtime
         self.relay = relay
         inspectors = Mutex([])
@@ -51,19 +63,21 @@ public final class DebugSession: Sendable {
     static func start(
         _ request: SimulationRequest, pipeline: LoginPipeline, runtime: ScriptRuntime, relay: InspectorRelay, breakpoints: [Breakpoint], abandonAfter: Duration
     ) async throws -> DebugSession {
-        let session = DebugSession(runtime: runtime, relay: relay, files: Set(CoverageRecorder.scripts(of: pipeline.tenant).keys))
+        let session = DebugSession(
+            runtime: runtime, relay: relay, files: Set(CoverageRecorder.scripts(of: pipeline.tenant).keys),
+            flowTimeout: .milliseconds(Int(pipeline.tenant.settings.flowTimeoutSeconds * 1000)))
         do {
-            let before = Set(try await relay.targets().map(\.id))
+            // Only this runtime's context: targets already listed belong to runtimes that are gone.
+            let before = Set(try await relay.targets(within: 60).map(\.id))
             try await pipeline.prepareScripts()
-            let targets = try await newTargets(relay, excluding: before)
-            for (index, target) in targets.enumerated() {
+            for (index, target) in try await relay.newTargets(excluding: before, within: 60).enumerated() {
                 let inspector = relay.attach(target.id) { event in session.observe(event, in: index) }
                 session.inspectors.withLock { $0.append(inspector) }
                 Task { for await event in inspector.events { await session.handle(event, in: index) } }
                 try await inspector.send("Debugger.enable")
                 try await inspector.send("Debugger.setBreakpointsActive", ["active": true])
             }
-            for b in breakpoints { _ = try await session.setBreakpoint(b) }
+            for b in breakpoints { try await session.setBreakpoint(b) }
         } catch {
             session.close()
             runtime.shutdown()
@@ -79,19 +93,9 @@ public final class DebugSession: Sendable {
                 }
             }
         }
+        runtime.setOverdueHandler { [weak session] in session?.overdue() ?? false }
         Task { await session.letGoWhenAbandoned(after: abandonAfter) }
         return session
-    }
-
-    /// The targets the runtime's fresh context added (the inspector lists them once it knows them).
-    static func newTargets(_ relay: InspectorRelay, excluding before: Set<UInt64>) async throws -> [InspectorRelay.Target] {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            let fresh = try await relay.targets().filter { $0.type == "JavaScript" && !before.contains($0.id) }
-            if !fresh.isEmpty { return fresh }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw InspectorRelayError("the debug runtime's script context did not appear in the inspector within 60 s")
     }
 
     // MARK: - Events
@@ -104,6 +108,9 @@ public final class DebugSession: Sendable {
         status.withLock { $0.urls[index, default: [:]][id] = url }
     }
 
+    /// The inspector's events, one session's in order. A pause's state is only ever set here,
+    /// and a command clears only the pause it resumed (`Status.pause`), so a command finishing
+    /// after the next pause was announced cannot hide it.
     func handle(_ event: JSONValue, in index: Int) async {
         switch event["method"]?.stringValue {
         case "Debugger.paused":
@@ -112,16 +119,34 @@ public final class DebugSession: Sendable {
                 _ = try? await inspector.send("Debugger.resume")
                 return
             }
-            // The deadline stands still from here until the login goes on.
-            runtime.suspendDeadlines()
+            // The scopes are read with the deadline still running (a Proxy's trap is the
+            // author's code, which the watchdog must be able to stop); then it stands still.
             let urls = status.withLock { $0.urls[index] ?? [:] }
             let snapshot = await Self.snapshot(event["params"] ?? [:], urls: urls, files: files, inspector: inspector)
-            update { s in
+            runtime.suspendDeadlines()
+            let ending = status.withLock { s -> Bool in
+                if s.ending { return true }
+                s.pause += 1
                 s.phase = .paused
-                s.paused = snapshot
+                var shown = snapshot
+                // The pause `overdue()` asked for: the login ran out of time here.
+                if s.timeoutRequested, var o = shown.objectValue {
+                    o["reason"] = "timeout"
+                    shown = .object(o)
+                    s.timeoutRequested = false
+                }
+                s.paused = shown
                 s.pausedIn = index
+                s.seq += 1
+                return false
+            }
+            // `end()` came while the snapshot was read: it may have found nothing to resume.
+            if ending {
+                runtime.resumeDeadlines()
+                _ = try? await inspector.send("Debugger.resume")
             }
         case "Debugger.resumed":
+            runtime.resumeDeadlines()
             update { s in
                 if s.phase == .paused { s.phase = .running }
                 s.paused = nil
@@ -155,26 +180,58 @@ public final class DebugSession: Sendable {
         for i in inspectors.withLock({ list in defer { list = [] }; return list }) { i.close() }
     }
 
+    var ended: Bool { status.withLock { $0.phase == .finished || $0.phase == .failed } }
+
     /// A paused login nobody has asked about for `after` goes on without stopping.
     func letGoWhenAbandoned(after: Duration) async {
-        while true {
+        while !ended {
             try? await Task.sleep(for: .seconds(5))
             let (phase, seen) = status.withLock { ($0.phase, $0.lastSeen) }
-            if phase == .finished || phase == .failed { return }
             if phase == .paused, ContinuousClock.now - seen > after { return await end() }
         }
     }
 
-    /// Ends the session: breakpoints off, the login runs to its end (a `debugger;` it meets on
-    /// the way no longer stops it).
+    /// Ends the session: the debugger is disabled on every context (JavaScriptCore detaches it;
+    /// no breakpoint or `debugger;` stops the login again) after a paused login is resumed, and
+    /// the login runs to its end with its deadline running — one that never ends is stopped by
+    /// its flow timeout as any other (`overdue()` lets that happen once detached). Waits for
+    /// that, at most the flow timeout and a minute.
     public func end() async {
+        await commands.acquire()
         status.withLock { $0.ending = true }
-        for i in inspectors.withLock({ $0 }) { _ = try? await i.send("Debugger.setBreakpointsActive", ["active": false]) }
-        if let inspector = pausedInspector() {
+        runtime.resumeDeadlines()
+        let list = inspectors.withLock { $0 }
+        if let paused = pausedInspector() { _ = try? await paused.send("Debugger.resume") }
+        for i in list { _ = try? await i.send("Debugger.disable") }
+        status.withLock { $0.detached = true }
+        close()
+        let limit = ContinuousClock.now + flowTimeout + .seconds(60)
+        while !ended, ContinuousClock.now < limit {
             runtime.resumeDeadlines()
-            _ = try? await inspector.send("Debugger.resume")
+            try? await Task.sleep(for: .milliseconds(50))
         }
-        await login.withLock({ $0 })?.value
+        await commands.release()
+    }
+
+    /// The login ran past its deadline (called on its worker, the VM's locks dropped): it is
+    /// paused where it is, shown as a timeout, and asked again at every later check until the
+    /// session ends; once `end()` has detached the debugger it may be terminated.
+    func overdue() -> Bool {
+        let deadline = DispatchTime.now() + 10
+        if status.withLock({ $0.ending }) {
+            // `end()` is disabling the debugger (it needs these locks dropped): wait for it.
+            while !status.withLock({ $0.detached }), DispatchTime.now() < deadline { usleep(2000) }
+            return !status.withLock { $0.detached }
+        }
+        guard let inspector = inspectors.withLock({ $0.first }) else { return false }
+        status.withLock { $0.timeoutRequested = true }
+        let answered = DispatchSemaphore(value: 0)
+        Task {
+            _ = try? await inspector.send("Debugger.pause")
+            answered.signal()
+        }
+        _ = answered.wait(timeout: deadline)
+        return true
     }
 
     func pausedInspector() -> InspectorSession? {

@@ -96,9 +96,14 @@ public final class LoginDebugger: Sendable {
     }
 
     /// One login with coverage: the lines and blocks of each tenant script it ran.
+    /// Refused (`DebuggerBusy`) while a login is under the debugger: the simulation API, which
+    /// needs no debug token, never ends somebody's debugging.
     public func simulateWithCoverage(_ request: SimulationRequest) async throws -> (result: SimulationResult, coverage: [ScriptCoverage]) {
         await lock.acquire()
-        if let previous = active.withLock({ $0 }) { await previous.end() }
+        if let current = active.withLock({ $0 }), !current.ended {
+            await lock.release()
+            throw DebuggerBusy()
+        }
         let runtime = debugRuntime()
         let sibling = pipeline.sibling(runtime: runtime)
         defer { runtime.shutdown() }
@@ -126,4 +131,9 @@ extension ScriptCoverage {
             "linesHit": .number(Double(linesHit)), "blocksFound": .number(Double(blocks.count)), "blocksHit": .number(Double(blocksHit)),
         ]
     }
+}
+
+/// A login is under the debugger: coverage waits until it has ended.
+public struct DebuggerBusy: Error, Sendable, CustomStringConvertible {
+    public var description: String { "a login is under the debugger: end it (or let it finish) before recording coverage" }
 }

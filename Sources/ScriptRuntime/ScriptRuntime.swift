@@ -146,6 +146,17 @@ public final class ScriptRuntime: Sendable {
     /// Debug mode: the paused jobs run again.
     public func resumeDeadlines() { for w in workers.withLock({ $0 }) { w.resumeDeadline() } }
 
+    /// Debug mode: whoever attaches a debugger to this runtime's contexts says what happens to a
+    /// job that runs past its deadline, because JavaScriptCore aborts the process when it
+    /// terminates a script while a debugger is attached. `handler` runs on the worker, with the
+    /// VM's locks dropped (the inspector can act on the VM meanwhile), and returns true when it
+    /// had the job paused (it goes on until the pause: asked again at the next check), false
+    /// once the debugger is detached (the job is terminated as usual). Without a handler the job
+    /// is terminated.
+    public func setOverdueHandler(_ handler: (@Sendable () -> Bool)?) {
+        for w in workers.withLock({ $0 }) { w.overdueHandler.withLock { $0 = handler } }
+    }
+
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }
 

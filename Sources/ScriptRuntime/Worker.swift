@@ -24,6 +24,9 @@ final class Worker: @unchecked Sendable {
     /// deadline on resume (`extension`). Read by the watchdog on whichever thread runs the VM
     /// (the inspector's, while it evaluates on a paused frame), and by the reaper.
     let pausedSince = Atomic<UInt64>(0)
+    /// Debug mode: what the attached debugger does with a job past its deadline
+    /// (`ScriptRuntime.setOverdueHandler`).
+    let overdueHandler = Mutex<(@Sendable () -> Bool)?>(nil)
     private let extensionNanos = Atomic<UInt64>(0)
 
     // Cross-thread inbox: completions of async host calls.
@@ -160,6 +163,15 @@ final class Worker: @unchecked Sendable {
                 }
             }
             if past(now) {
+                // Debug mode: JavaScriptCore aborts the whole process when it terminates a
+                // script while a debugger is attached (seen: a looping rule under --break). The
+                // debugger's owner is asked first, with this VM's locks dropped so that the
+                // inspector can act on it: it pauses the job (at its next statement) or detaches.
+                if configuration.inspectable, let overdue = overdueHandler.withLock({ $0 }) {
+                    var keepRunning = false
+                    InspectorBridge.withLocksDropped(ctx) { keepRunning = overdue() }
+                    if keepRunning { return false }
+                }
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
                 return true
@@ -282,6 +294,9 @@ final class Worker: @unchecked Sendable {
         timers.removeAll()
         deadline = monotonicNanos() + job.timeout.nanoseconds
         extensionNanos.store(0, ordering: .relaxed)
+        // A pause left over from the job before (a debugger that suspended it late) never
+        // carries over: every job starts with its deadline running.
+        pausedSince.store(0, ordering: .releasing)
         if pending.cancelled.load(ordering: .relaxed) { pending.finish(.failure(.cancelled)); return }
 
         let context: ScriptContext

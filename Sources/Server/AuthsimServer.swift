@@ -77,7 +77,7 @@ public struct AuthsimServer: Sendable {
 
     func router() -> Router<AuthsimRequestContext> {
         let router = Router(context: AuthsimRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: LogRequestsRedactingMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: HostCheckMiddleware(pipeline: pipeline, extra: configuration.allowedHosts))
         router.add(middleware: ForwardedForMiddleware(pipeline: pipeline))

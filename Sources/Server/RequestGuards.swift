@@ -177,3 +177,21 @@ struct StoreHealthMiddleware: RouterMiddleware {
 extension Character {
     var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
+
+/// Logs each request's method and path (as Hummingbird's `LogRequestsMiddleware` does, at
+/// info), with a debug route's token left out (`/debug/…/sessions`): in debug mode the token is
+/// the secret part of the URL, and logs travel further than the terminal that printed it.
+struct LogRequestsRedactingMiddleware: RouterMiddleware {
+    typealias Context = AuthsimRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        context.logger.info("Request", metadata: ["hb.request.method": .string(request.method.rawValue), "hb.request.path": .string(Self.redacted(request.uri.path))])
+        return try await next(request, context)
+    }
+
+    static func redacted(_ path: String) -> String {
+        guard path.hasPrefix("/debug/") else { return path }
+        let rest = path.dropFirst("/debug/".count)
+        return "/debug/…" + (rest.firstIndex(of: "/").map { String(rest[$0...]) } ?? "")
+    }
+}

@@ -139,6 +139,8 @@ struct SimulationRoutes: RouteGroup {
                 return result.serializedJSON.map { HTTPJSON.response(serialized: $0) } ?? HTTPJSON.response(result.json)
             } catch let error as PipelineError {
                 return Self.failure(error)
+            } catch let error as DebuggerBusy {
+                return HTTPJSON.error(.conflict, error.description, errorCode: "debugger_busy")
             } catch {
                 return HTTPJSON.error(.internalServerError, "coverage could not be recorded: \(error)", errorCode: "debugger_error")
             }

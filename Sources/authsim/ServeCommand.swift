@@ -173,7 +173,10 @@ struct Serve: AsyncParsableCommand {
 
     /// An address only this machine reaches.
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        // An address, not a name that merely starts like one (127.example.com).
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        return host == "localhost" || host == "::1"
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -64,7 +64,13 @@ import Testing
         let user = try #require(variables.first { $0["name"]?.stringValue == "user" })
         // A preview of the user's first properties (their order is the profile's).
         let preview = user["value"]?.stringValue ?? ""
-        let known = [#"email: "ann@example.com""#, #"given_name: "Ann""#, #"nickname: "ann""#, #"name: "Ann Admin""#, #"picture: "https://cdn.auth0.com/avatars/an.png""#]
+        // At most four of her properties are objects (roles, identities, the metadata), so the
+        // five shown include at least one of her plain values.
+        let known = [
+            #"email: "ann@example.com""#, #"given_name: "Ann""#, #"family_name: "Admin""#, #"nickname: "ann""#, #"name: "Ann Admin""#,
+            #"picture: "https://cdn.auth0.com/avatars/an.png""#, #"plan: "enterprise""#, "email_verified: true", "blocked: false", #"user_id: "auth0|"#,
+            #"last_ip: ""#, #"created_at: ""#, #"updated_at: ""#, #"last_login: ""#, "logins_count: ",
+        ]
         #expect(preview.hasPrefix("{") && known.contains { preview.contains($0) }, "a preview of the user: \(preview)")
         #expect(variables.contains { $0["name"]?.stringValue == "context" })
         #expect(variables.contains { $0["name"]?.stringValue == "geoip" && $0["value"]?.stringValue == "undefined" })
@@ -108,6 +114,128 @@ import Testing
         let (plain, result) = try await Self.post(d, "api/authsim/simulate", request)
         #expect(plain == 200)
         #expect(result["outcome"]?.stringValue == "allowed")
+    }
+
+    /// A login paused longer than its flow timeout (5 s here) still finishes once resumed: the
+    /// deadline stands still while it is paused. (The pause is made long on purpose: a slower
+    /// machine only makes it longer.)
+    @Test func aPauseLongerThanTheFlowTimeoutDoesNotFailTheLogin() async throws {
+        let dir = try sampleTenantCopy()
+        let tenantFile = dir + "/tenant.json"
+        let text = try String(contentsOfFile: tenantFile, encoding: .utf8)
+        try text.replacingOccurrences(of: #""flow_timeout_seconds": 20"#, with: #""flow_timeout_seconds": 5"#).write(toFile: tenantFile, atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", dir])
+        defer { d.terminate() }
+        let base = "debug/\(try Self.debugToken(d))"
+        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": ["rules/geoip-country.js:6"]])
+        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
+        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        #expect(paused["state"]?.stringValue == "paused")
+        try await Task.sleep(for: .seconds(8))
+        #expect(try await Self.post(d, "\(path)/commands", ["action": "resume"]).0 == 200)
+        let done = try await Self.waitFor(d, path) { ["finished", "failed"].contains($0["state"]?.stringValue ?? "") }
+        #expect(done["result"]?["outcome"]?.stringValue == "allowed", "\(done)")
+    }
+
+    /// Ending sessions: a new session while one is paused lets the first run to its end; a
+    /// coverage request meanwhile is refused (it needs no debug token, so it may not end
+    /// anybody's debugging); DELETE lets a paused login finish; a resume racing an evaluation
+    /// and a watch's evaluation leaves a login that finishes, never one stuck paused or
+    /// running without its deadline.
+    @Test func sessionsEndCleanlyAndCommandsDoNotRace() async throws {
+        let d = try await Daemon.start(extraArguments: ["--debug"])
+        defer { d.terminate() }
+        let base = "debug/\(try Self.debugToken(d))"
+        let body: JSONValue = ["request": ["user": "ann@example.com"], "breakpoints": ["rules/geoip-country.js:6", "rules/track-first-login.js:7"]]
+        let (_, a) = try await Self.post(d, "\(base)/sessions", body)
+        let pathA = "\(base)/sessions/\(try #require(a["id"]?.stringValue))"
+        #expect(try await Self.waitFor(d, pathA) { $0["state"]?.stringValue != "running" }["state"]?.stringValue == "paused")
+
+        let (busy, refusal) = try await Self.post(d, "api/authsim/simulate", ["user": "ann@example.com", "coverage": true])
+        #expect(busy == 409)
+        #expect(refusal["errorCode"]?.stringValue == "debugger_busy")
+
+        // B replaces A: A's login is let go (B's 201 comes only once A has ended).
+        let (createdB, b) = try await Self.post(d, "\(base)/sessions", body)
+        #expect(createdB == 201)
+        #expect(try await d.request(pathA, token: d.token).0 == 404)
+        let pathB = "\(base)/sessions/\(try #require(b["id"]?.stringValue))"
+        #expect(try await Self.waitFor(d, pathB) { $0["state"]?.stringValue != "running" }["state"]?.stringValue == "paused")
+
+        // A resume and two evaluations at once, then through the second breakpoint to the end.
+        async let resumed = Self.post(d, "\(pathB)/commands", ["action": "resume"])
+        async let evaluated = Self.post(d, "\(pathB)/commands", ["action": "evaluate", "expression": "user.email"])
+        async let watched = Self.post(d, "\(pathB)/commands", ["action": "evaluate", "expression": "context.clientName"])
+        let statuses = try await [resumed.0, evaluated.0, watched.0]
+        #expect(statuses[0] == 200)
+        #expect(statuses.allSatisfy { $0 == 200 || $0 == 409 }, "\(statuses)")
+        let second = try await Self.waitFor(d, pathB) { s in
+            s["state"]?.stringValue != "running" && s["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue != "rules/geoip-country.js"
+        }
+        #expect(second["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue == "rules/track-first-login.js")
+
+        // DELETE: the login runs to its end.
+        #expect(try await d.request(pathB, method: "DELETE", token: d.token).0 == 204)
+        let ended = try await d.request(pathB, token: d.token).1
+        #expect(ended["state"]?.stringValue == "finished")
+        #expect(ended["result"]?["outcome"]?.stringValue == "allowed")
+        // Coverage works again.
+        #expect(try await Self.post(d, "api/authsim/simulate", ["user": "ann@example.com", "coverage": true]).0 == 200)
+    }
+
+    /// A copy of the sample tenant with a sixth rule that never ends, and a 2 s flow timeout.
+    static func loopingTenant() throws -> String {
+        let dir = try sampleTenantCopy()
+        try "function loop(user, context, callback) {\n  let n = 0;\n  while (true) { n++; }\n}\n".write(toFile: dir + "/rules/loop.js", atomically: true, encoding: .utf8)
+        try #"{ "name": "loop", "order": 6, "enabled": true }"#.write(toFile: dir + "/rules/loop.json", atomically: true, encoding: .utf8)
+        let tenantFile = dir + "/tenant.json"
+        let text = try String(contentsOfFile: tenantFile, encoding: .utf8)
+        try text.replacingOccurrences(of: #""flow_timeout_seconds": 20"#, with: #""flow_timeout_seconds": 2"#).write(toFile: tenantFile, atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    /// A rule that never ends, under the debugger: JavaScriptCore aborts the process when it
+    /// terminates a script while a debugger is attached, so the login is paused where it loops,
+    /// shown as a timeout (again after Continue); ending the session detaches the debugger and
+    /// the login fails with the usual timeout. The daemon lives on, and coverage of such a login
+    /// works too.
+    @Test func aLoopingRuleStopsAsATimeoutAndTheDaemonLives() async throws {
+        let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", try Self.loopingTenant()])
+        defer { d.terminate() }
+        let base = "debug/\(try Self.debugToken(d))"
+        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": []])
+        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
+        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        #expect(paused["state"]?.stringValue == "paused")
+        #expect(paused["paused"]?["reason"]?.stringValue == "timeout")
+        #expect(paused["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue == "rules/loop.js")
+        #expect(paused["paused"]?["frames"]?.arrayValue?.first?["line"]?.doubleValue == 3)
+        let n = (paused["paused"]?["scopes"]?.arrayValue ?? []).flatMap { $0["variables"]?.arrayValue ?? [] }.first { $0["name"]?.stringValue == "n" }
+        #expect((Double(n?["value"]?.stringValue ?? "") ?? 0) > 0, "the loop's counter: \(String(describing: n))")
+        // Continue: it runs on, out of time, and stops again.
+        #expect(try await Self.post(d, "\(path)/commands", ["action": "resume"]).0 == 200)
+        let seq = Int(paused["seq"]?.doubleValue ?? 0)
+        let again = try await Self.waitFor(d, path) { Int($0["seq"]?.doubleValue ?? 0) > seq + 1 && $0["state"]?.stringValue != "running" }
+        #expect(again["paused"]?["reason"]?.stringValue == "timeout")
+        // End: the login fails with its timeout, the daemon answers.
+        #expect(try await d.request(path, method: "DELETE", token: d.token).0 == 204)
+        let ended = try await d.request(path, token: d.token).1
+        #expect(ended["state"]?.stringValue == "finished")
+        #expect(ended["result"]?["error"]?["error_description"]?.stringValue?.contains("did not call back within 2 s") == true, "\(ended["result"] ?? .null)")
+        #expect(try await d.request("healthz").0 == 200)
+        let (covered, result) = try await Self.post(d, "api/authsim/simulate", ["user": "ann@example.com", "coverage": true])
+        #expect(covered == 200)
+        #expect(result["error"]?["error_description"]?.stringValue?.contains("did not call back") == true)
+        #expect(try await d.request("healthz").0 == 200)
+    }
+
+    /// The same under `simulate --break`: the login ends with its timeout, the command does not crash.
+    @Test func aLoopingRuleUnderBreakEndsWithItsTimeout() async throws {
+        let run = try await CLITests().authsim(
+            ["simulate", "--tenant", try Self.loopingTenant(), "--user", "ann@example.com", "--break", "rules/geoip-country.js:6"], store: CLITests().freshStore())
+        #expect(run.status == 0, "\(run.stderr.suffix(2000))")
+        #expect(run.stdout.contains("\"file\" : \"rules/geoip-country.js\"") || run.stdout.contains("rules/geoip-country.js"))
+        #expect(run.stdout.contains("rule 'loop' did not call back within 2 s"))
     }
 
     /// One login's coverage from the simulation API, against lines counted by hand in

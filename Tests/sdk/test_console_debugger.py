@@ -87,7 +87,14 @@ def test_debug_a_login_step_by_step(debug_daemon, browser):
 
 
 def test_coverage_of_one_login_in_the_script_view(debug_daemon, browser):
+    # Signed in on its own: the management token and the debugger's token in the tab's storage.
+    with open(debug_daemon.token_file) as f:
+        token = f.read().strip()
+    debug_token = debug_daemon.console_link.split("&debug=", 1)[1]
     browser.get(debug_daemon.base + "/console/#/simulate")
+    browser.execute_script("sessionStorage.setItem('authsim.console.token', arguments[0]);"
+                           "sessionStorage.setItem('authsim.console.debug', arguments[1]);", token, debug_token)
+    browser.refresh()
     visible(browser, "#debugger")
     wait(browser, lambda d: len(Select(d.find_element(By.ID, "sim-client")).options) > 0)
     user = browser.find_element(By.ID, "sim-user")

@@ -37,7 +37,9 @@ public enum InspectorBridge {
         guard let handle = dlopen("libjavascriptcoregtk-4.1.so.0", RTLD_NOW | RTLD_NOLOAD) ?? dlopen(nil, RTLD_NOW) else {
             return .failure(InspectorUnavailable(missing: ["libjavascriptcoregtk-4.1.so.0"]))
         }
-        let names = [symbolNames.cstring, symbolNames.address, symbolNames.start]
+        // DropAllLocks too: without it a script that runs out of time under the debugger could
+        // not be stopped safely (see `withLocksDropped`).
+        let names = [symbolNames.cstring, symbolNames.address, symbolNames.start, "_ZN3JSC6JSLock12DropAllLocksC1EPNS_14JSGlobalObjectE", "_ZN3JSC6JSLock12DropAllLocksD1Ev"]
         let found = names.map { dlsym(handle, $0) }
         let missing = zip(names, found).filter { $0.1 == nil }.map(\.0)
         guard missing.isEmpty, let c = found[0], let a = found[1], let s = found[2] else { return .failure(InspectorUnavailable(missing: missing)) }
@@ -100,6 +102,31 @@ public enum InspectorBridge {
 }
 
 extension InspectorBridge {
+    typealias DropLocks = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Void
+    typealias RetakeLocks = @convention(c) (UnsafeMutableRawPointer) -> Void
+
+    /// `JSC::JSLock::DropAllLocks` (exported, undeclared in the C API), looked up at run time.
+    static let lockDropping: (drop: DropLocks, retake: RetakeLocks)? = {
+        guard let handle = dlopen("libjavascriptcoregtk-4.1.so.0", RTLD_NOW | RTLD_NOLOAD) ?? dlopen(nil, RTLD_NOW),
+            let drop = dlsym(handle, "_ZN3JSC6JSLock12DropAllLocksC1EPNS_14JSGlobalObjectE"), let retake = dlsym(handle, "_ZN3JSC6JSLock12DropAllLocksD1Ev")
+        else { return nil }
+        return (unsafeBitCast(drop, to: DropLocks.self), unsafeBitCast(retake, to: RetakeLocks.self))
+    }()
+
+    /// Runs `body` on this thread with the VM's locks dropped (as JavaScriptCore's own pause loop
+    /// does), so that the inspector thread can dispatch to this context meanwhile; they are taken
+    /// again after. Without the symbol `body` runs with the locks held.
+    static func withLocksDropped(_ ctx: OpaquePointer, _ body: () -> Void) {
+        guard let (drop, retake) = lockDropping, let global = JSContextGetGlobalContext(ctx) else { return body() }
+        // A JSGlobalContextRef is the JSGlobalObject's address. The object (a count and a
+        // reference to the VM) lives in this buffer, larger than it needs.
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer { storage.deallocate() }
+        drop(storage, UnsafeMutableRawPointer(global))
+        body()
+        retake(storage)
+    }
+
     /// A login paused in the debugger spins on its worker: JavaScriptCore's pause loop iterates
     /// GLib's global default main context without blocking, over and over, until the debugger
     /// resumes it (a whole core for as long as the pause lasts). This idle source on that context

@@ -127,6 +127,24 @@ public final class InspectorRelay: @unchecked Sendable {
         }
     }
 
+    /// The JavaScript targets not in `before` (a runtime's fresh contexts), once the inspector
+    /// lists any, within `seconds`. Unlike `targets(within:)` a timeout here leaves the relay
+    /// working (the daemon's debug mode outlives one failed request); only a connection that
+    /// never came shuts it down.
+    public func newTargets(excluding before: Set<UInt64>, within seconds: Double) async throws -> [Target] {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var all = try await targets(within: seconds)
+        while true {
+            let fresh = all.filter { $0.type == "JavaScript" && !before.contains($0.id) }
+            if !fresh.isEmpty { return fresh }
+            guard ContinuousClock.now < deadline else {
+                throw InspectorRelayError("no new script context appeared in the inspector within \(Int(seconds)) s")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            all = try await targets()
+        }
+    }
+
     /// Opens a protocol session with a target. `observe` sees each event as it arrives, before
     /// the answers to later commands (`events` streams them as well).
     public func attach(_ target: UInt64, observe: (@Sendable (JSONValue) -> Void)? = nil) -> InspectorSession {

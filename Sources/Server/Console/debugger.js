@@ -101,7 +101,8 @@ async function renderState(st) {
   const badge = $('dbg-state');
   badge.className = 'badge ' + st.state;
   badge.dataset.state = st.state;
-  badge.textContent = top ? `paused at ${top.file}:${top.line}` : st.state;
+  // A login past its flow timeout is paused where it was running (ending it fails it with the timeout).
+  badge.textContent = top ? `paused at ${top.file}:${top.line}` + (paused.reason === 'timeout' ? ' (out of time)' : '') : st.state;
   if (top) {
     dbg.frame = 0;
     if (dbg.scripts.some((s) => s.file === top.file)) { dbg.file = top.file; $('dbg-script').value = top.file; }
