@@ -97,7 +97,7 @@ def report(why):
     print("\n".join(out), flush=True)
 
 
-def kill_all():
+def kill_all(child):
     for _ in range(3):
         pids = descendants()
         if not pids:
@@ -107,18 +107,8 @@ def kill_all():
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        reap(2)
-
-
-def reap(seconds):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end and descendants(zombies=True):
-        for pid in descendants(zombies=True):
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        time.sleep(0.1)
+        time.sleep(1)
+        reap_orphans(child)
 
 
 def main():
@@ -142,7 +132,7 @@ def main():
         now = time.monotonic()
         if "at" in verdict and now - verdict["at"] > STUCK_EXIT:
             report(f"the tests {verdict['result']} but the test process has not exited {STUCK_EXIT} s later")
-            kill_all()
+            kill_all(child)
             try:
                 child.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -154,14 +144,14 @@ def main():
             return 0 if verdict["result"] == "passed" else 1
         if now - start > DEADLINE:
             report(f"the run has not ended {DEADLINE} s after it started")
-            kill_all()
+            kill_all(child)
             return 1
         time.sleep(1)
     reader.join(timeout=30)
     left = descendants()
     if left:
         report(f"the tests ended (exit {child.returncode}) but left {len(left)} process(es) running")
-        kill_all()
+        kill_all(child)
     return child.returncode
 
 

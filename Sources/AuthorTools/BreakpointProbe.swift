@@ -52,7 +52,7 @@ public enum BreakpointProbe {
         // off (JavaScriptCore aborts the process when it terminates a script with a debugger
         // attached): the check asks for that, with the VM's locks dropped for the inspector.
         let attached = sessions
-        pipeline.runtime.setOverdueHandler {
+        pipeline.runtime.setOverdueHandler { _ in
             let done = DispatchSemaphore(value: 0)
             Task {
                 for s in attached { _ = try? await s.send("Debugger.disable") }

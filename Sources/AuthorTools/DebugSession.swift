@@ -45,8 +45,11 @@ public final class DebugSession: Sendable {
         var pause = 0
         /// The login ran past its flow timeout and a pause was asked for (shown as "timeout").
         var timeoutRequested = false
-        /// `end()` has disabled the debugger on every context (the job may be terminated now).
+        /// `end()` or `overdue()` disabled the debugger on every context (the job may be
+        /// terminated now).
         var detached = false
+        /// Checks past the deadline since the last pause (`overdue`).
+        var overdueAsks = 0
     }
 
     init(runtime: ScriptRuntime, relay: InspectorRelay, files: Set<String>, flowTimeout: Duration) {
@@ -76,6 +79,8 @@ public final class DebugSession: Sendable {
                 Task { for await event in inspector.events { await session.handle(event, in: index) } }
                 try await inspector.send("Debugger.enable")
                 try await inspector.send("Debugger.setBreakpointsActive", ["active": true])
+                // JavaScriptCore does not stop at `debugger;` unless asked to.
+                try await inspector.send("Debugger.setPauseOnDebuggerStatements", ["enabled": true])
             }
             for b in breakpoints { try await session.setBreakpoint(b) }
         } catch {
@@ -93,7 +98,7 @@ public final class DebugSession: Sendable {
                 }
             }
         }
-        runtime.setOverdueHandler { [weak session] in session?.overdue() ?? false }
+        runtime.setOverdueHandler { [weak session] reason in session?.overdue(reason) ?? false }
         Task { await session.letGoWhenAbandoned(after: abandonAfter) }
         return session
     }
@@ -124,17 +129,22 @@ public final class DebugSession: Sendable {
             let urls = status.withLock { $0.urls[index] ?? [:] }
             let snapshot = await Self.snapshot(event["params"] ?? [:], urls: urls, files: files, inspector: inspector)
             runtime.suspendDeadlines()
+            let jscReason = event["params"]?["reason"]?.stringValue ?? ""
             let ending = status.withLock { s -> Bool in
                 if s.ending { return true }
+                // An ended login's state stays ended (a pause announced as it was written off).
+                if s.phase == .finished || s.phase == .failed { return false }
                 s.pause += 1
+                s.overdueAsks = 0
                 s.phase = .paused
                 var shown = snapshot
-                // The pause `overdue()` asked for: the login ran out of time here.
-                if s.timeoutRequested, var o = shown.objectValue {
+                // The pause `overdue()` asked for (not a breakpoint's or a statement's): the
+                // login ran out of time here.
+                if s.timeoutRequested, !["Breakpoint", "DebuggerStatement"].contains(jscReason), var o = shown.objectValue {
                     o["reason"] = "timeout"
                     shown = .object(o)
-                    s.timeoutRequested = false
                 }
+                s.timeoutRequested = false
                 s.paused = shown
                 s.pausedIn = index
                 s.seq += 1
@@ -200,11 +210,10 @@ public final class DebugSession: Sendable {
         await commands.acquire()
         status.withLock { $0.ending = true }
         runtime.resumeDeadlines()
-        let list = inspectors.withLock { $0 }
         if let paused = pausedInspector() { _ = try? await paused.send("Debugger.resume") }
-        for i in list { _ = try? await i.send("Debugger.disable") }
-        status.withLock { $0.detached = true }
-        close()
+        // Detached only once every context said so; else `overdue()` detaches before any
+        // termination (a looping login holds its VM until then).
+        if await disableDebugger() { close() }
         let limit = ContinuousClock.now + flowTimeout + .seconds(60)
         while !ended, ContinuousClock.now < limit {
             runtime.resumeDeadlines()
@@ -213,26 +222,51 @@ public final class DebugSession: Sendable {
         await commands.release()
     }
 
-    /// The login ran past its deadline (called on its worker, the VM's locks dropped): it is
-    /// paused where it is, shown as a timeout, and asked again at every later check until the
-    /// session ends; once `end()` has detached the debugger it may be terminated.
-    func overdue() -> Bool {
-        let deadline = DispatchTime.now() + 10
-        if status.withLock({ $0.ending }) {
-            // `end()` is disabling the debugger (it needs these locks dropped): wait for it.
-            while !status.withLock({ $0.detached }), DispatchTime.now() < deadline { usleep(2000) }
-            return !status.withLock { $0.detached }
+    /// Disables the debugger on every context; true (and `detached`) when each answered.
+    func disableDebugger() async -> Bool {
+        var all = true
+        for i in inspectors.withLock({ $0 }) {
+            do { try await i.send("Debugger.disable") } catch { all = false }
         }
-        guard let inspector = inspectors.withLock({ $0.first }) else { return false }
-        status.withLock { $0.timeoutRequested = true }
-        let answered = DispatchSemaphore(value: 0)
-        Task {
-            _ = try? await inspector.send("Debugger.pause")
-            answered.signal()
-        }
-        _ = answered.wait(timeout: deadline)
-        return true
+        if all { status.withLock { $0.detached = true } }
+        return all
     }
+
+    /// The login must stop or ran past its deadline (called on its worker, the VM's locks
+    /// dropped, so the inspector can act meanwhile). Past its deadline it is paused where it is,
+    /// shown as a timeout, and asked again at every later check; once the session ends, or for
+    /// a heap-budget breach, or when the pauses asked for do not come, the debugger is detached
+    /// and the login may be terminated (false). True keeps it running.
+    func overdue(_ reason: OverdueReason) -> Bool {
+        if status.withLock({ $0.detached }) { return false }
+        let wait = DispatchTime.now() + 10
+        let pausing = reason == .timeout && status.withLock { s -> Bool in
+            s.overdueAsks += 1
+            return !s.ending && s.overdueAsks <= Self.maximumUnansweredPauses
+        }
+        let done = DispatchSemaphore(value: 0)
+        let answered = Mutex(false)
+        if pausing, let inspector = inspectors.withLock({ $0.first }) {
+            status.withLock { $0.timeoutRequested = true }
+            Task {
+                if (try? await inspector.send("Debugger.pause")) != nil { answered.withLock { $0 = true } }
+                done.signal()
+            }
+            // Unanswered: the next check asks again (or detaches, after enough of them).
+            _ = done.wait(timeout: wait)
+            return true
+        }
+        Task {
+            if await self.disableDebugger() { answered.withLock { $0 = true } }
+            done.signal()
+        }
+        _ = done.wait(timeout: wait)
+        return !answered.withLock { $0 }
+    }
+
+    /// Checks past the deadline that may ask for a pause without one coming (code where the
+    /// debugger cannot stop) before the debugger is detached and the login terminated.
+    static let maximumUnansweredPauses = 50
 
     func pausedInspector() -> InspectorSession? {
         let index = status.withLock { $0.phase == .paused ? $0.pausedIn : nil }

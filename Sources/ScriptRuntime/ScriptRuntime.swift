@@ -102,12 +102,17 @@ public final class ScriptRuntime: Sendable {
         var replacements: [Worker] = []
         workers.withLock { all in
             for w in all where !w.lost {
-                // A job paused in the debugger is not late (its deadline moves on when it resumes).
-                guard w.pausedSince.load(ordering: .relaxed) == 0, let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace else { continue }
+                // A job paused in the debugger is not late (its deadline moves on when it
+                // resumes), and a debugger that decides about late jobs (`setOverdueHandler`)
+                // keeps them: writing one off would end its login while it is being debugged.
+                guard w.pausedSince.load(ordering: .relaxed) == 0, w.overdueHandler.withLock({ $0 }) == nil,
+                    let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace
+                else { continue }
                 w.lost = true
                 let seconds = Double(pending.job.timeout.nanoseconds) / 1e9
                 pending.finish(.failure(.timeout(seconds: seconds, mark: nil, partial: nil)))
                 let fresh = Worker(index: all.count + replacements.count, configuration: configuration, queue: queue)
+                fresh.overdueHandler.withLock { $0 = overdueHandler.withLock { $0 } }
                 replacements.append(fresh)
             }
             all.append(contentsOf: replacements)
@@ -147,15 +152,17 @@ public final class ScriptRuntime: Sendable {
     public func resumeDeadlines() { for w in workers.withLock({ $0 }) { w.resumeDeadline() } }
 
     /// Debug mode: whoever attaches a debugger to this runtime's contexts says what happens to a
-    /// job that runs past its deadline, because JavaScriptCore aborts the process when it
+    /// job that runs past its deadline (or over its heap budget), because JavaScriptCore aborts the process when it
     /// terminates a script while a debugger is attached. `handler` runs on the worker, with the
     /// VM's locks dropped (the inspector can act on the VM meanwhile), and returns true when it
     /// had the job paused (it goes on until the pause: asked again at the next check), false
     /// once the debugger is detached (the job is terminated as usual). Without a handler the job
     /// is terminated.
-    public func setOverdueHandler(_ handler: (@Sendable () -> Bool)?) {
+    public func setOverdueHandler(_ handler: (@Sendable (OverdueReason) -> Bool)?) {
+        overdueHandler.withLock { $0 = handler }
         for w in workers.withLock({ $0 }) { w.overdueHandler.withLock { $0 = handler } }
     }
+    let overdueHandler = Mutex<(@Sendable (OverdueReason) -> Bool)?>(nil)
 
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }
@@ -269,4 +276,12 @@ extension Duration {
         let (s, atto) = components
         return UInt64(max(0, s)) * 1_000_000_000 + UInt64(max(0, atto) / 1_000_000_000)
     }
+}
+
+/// Why a job in an inspectable runtime is about to be stopped (`ScriptRuntime.setOverdueHandler`).
+public enum OverdueReason: Sendable {
+    /// Past its deadline: the debugger may pause it instead.
+    case timeout
+    /// Over its heap budget or cancelled: it must stop (the debugger detaches first).
+    case breach
 }

@@ -24,9 +24,12 @@ final class Worker: @unchecked Sendable {
     /// deadline on resume (`extension`). Read by the watchdog on whichever thread runs the VM
     /// (the inspector's, while it evaluates on a paused frame), and by the reaper.
     let pausedSince = Atomic<UInt64>(0)
-    /// Debug mode: what the attached debugger does with a job past its deadline
+    /// Debug mode: what the attached debugger does with a job that must stop
     /// (`ScriptRuntime.setOverdueHandler`).
-    let overdueHandler = Mutex<(@Sendable () -> Bool)?>(nil)
+    let overdueHandler = Mutex<(@Sendable (OverdueReason) -> Bool)?>(nil)
+    /// The worker's own thread (a watchdog tick can also come on the inspector's thread, while
+    /// it evaluates on a paused frame).
+    let ownThread = Mutex<pthread_t?>(nil)
     private let extensionNanos = Atomic<UInt64>(0)
 
     // Cross-thread inbox: completions of async host calls.
@@ -64,6 +67,7 @@ final class Worker: @unchecked Sendable {
     }
 
     private func runLoop() {
+        ownThread.withLock { $0 = pthread_self() }
         var collectedSinceLastJob = true
         while !lost {
             // After a second without work, one full collection: what the last jobs left behind
@@ -140,7 +144,7 @@ final class Worker: @unchecked Sendable {
             if let group { armWatchdog(group) }
         }
         if let job = current, let ctx {
-            if breach != nil { return true }
+            if breach != nil { return mayTerminate(ctx, .breach) }
             // The heap first: a script that is over its budget when its time also runs out (a
             // slow machine) failed because of its memory, and says so. Reading the heap size
             // walks every object and gets in the way of a collection in progress, so it is read
@@ -159,29 +163,37 @@ final class Worker: @unchecked Sendable {
                 lastHeapCheck = monotonicNanos()
                 if heap > configuration.heapBudget {
                     breach = .heapBudgetExceeded(budget: configuration.heapBudget, heapSize: heap, mark: job.mark)
-                    return true
+                    return mayTerminate(ctx, .breach)
                 }
             }
             if past(now) {
-                // Debug mode: JavaScriptCore aborts the whole process when it terminates a
-                // script while a debugger is attached (seen: a looping rule under --break). The
-                // debugger's owner is asked first, with this VM's locks dropped so that the
-                // inspector can act on it: it pauses the job (at its next statement) or detaches.
-                if configuration.inspectable, let overdue = overdueHandler.withLock({ $0 }) {
-                    var keepRunning = false
-                    InspectorBridge.withLocksDropped(ctx) { keepRunning = overdue() }
-                    if keepRunning { return false }
-                }
+                // Debug mode: the debugger may pause a job that ran out of time instead.
+                if !mayTerminate(ctx, .timeout) { return false }
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
                 return true
             }
             if job.pending.cancelled.load(ordering: .relaxed) {
                 breach = .cancelled
-                return true
+                return mayTerminate(ctx, .breach)
             }
         }
         return false
+    }
+
+    /// Debug mode: JavaScriptCore aborts the whole process when it terminates a script while a
+    /// debugger is attached (seen: a looping rule under --break). The debugger's owner is asked
+    /// first, on the worker's own thread with this VM's locks dropped so that the inspector can
+    /// act on it: it pauses a job that ran out of time (true: go on until the pause), or
+    /// detaches the debugger (false: terminate). A tick on another thread (the inspector's,
+    /// evaluating on a paused frame) never blocks there (that thread serves the inspector): it
+    /// terminates the evaluation, which ends with an exception and leaves the job paused.
+    private func mayTerminate(_ ctx: OpaquePointer, _ reason: OverdueReason) -> Bool {
+        guard configuration.inspectable, let handler = overdueHandler.withLock({ $0 }) else { return true }
+        guard let own = ownThread.withLock({ $0 }), pthread_equal(own, pthread_self()) != 0 else { return true }
+        var keepRunning = false
+        InspectorBridge.withLocksDropped(ctx) { keepRunning = handler(reason) }
+        return !keepRunning
     }
 
     func heapSize(_ ctx: OpaquePointer) -> Int {

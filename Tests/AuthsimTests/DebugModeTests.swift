@@ -229,6 +229,23 @@ import Testing
         #expect(try await d.request("healthz").0 == 200)
     }
 
+    /// A rule that allocates without end, under the debugger: over its heap budget the debugger
+    /// is detached first and the login fails with the memory limit; the daemon lives on.
+    @Test func aRuleOverItsHeapBudgetUnderTheDebuggerFailsAndTheDaemonLives() async throws {
+        let dir = try sampleTenantCopy()
+        try "function hog(user, context, callback) {\n  const a = [];\n  for (;;) a.push({ i: a.length, s: 'x' + a.length });\n}\n".write(
+            toFile: dir + "/rules/hog.js", atomically: true, encoding: .utf8)
+        try #"{ "name": "hog", "order": 6, "enabled": true }"#.write(toFile: dir + "/rules/hog.json", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", dir])
+        defer { d.terminate() }
+        let base = "debug/\(try Self.debugToken(d))"
+        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": []])
+        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
+        let ended = try await Self.waitFor(d, path) { ["finished", "failed"].contains($0["state"]?.stringValue ?? "") }
+        #expect(ended["result"]?["error"]?["error_description"]?.stringValue?.contains("memory limit exceeded in rule 'hog'") == true, "\(ended)")
+        #expect(try await d.request("healthz").0 == 200)
+    }
+
     /// The same under `simulate --break`: the login ends with its timeout, the command does not crash.
     @Test func aLoopingRuleUnderBreakEndsWithItsTimeout() async throws {
         let run = try await CLITests().authsim(
@@ -236,6 +253,40 @@ import Testing
         #expect(run.status == 0, "\(run.stderr.suffix(2000))")
         #expect(run.stdout.contains("\"file\" : \"rules/geoip-country.js\"") || run.stdout.contains("rules/geoip-country.js"))
         #expect(run.stdout.contains("rule 'loop' did not call back within 2 s"))
+    }
+
+    /// A `debugger;` statement stops a debugged login without any breakpoint set, and never an
+    /// ordinary one.
+    @Test func aDebuggerStatementStops() async throws {
+        let dir = try sampleTenantCopy()
+        try """
+            function stop(user, context, callback) {
+              const plan = user.app_metadata && user.app_metadata.plan;
+              debugger;
+              context.idToken['https://example.com/stopped'] = plan;
+              callback(null, user, context);
+            }
+
+            """.write(toFile: dir + "/rules/stop.js", atomically: true, encoding: .utf8)
+        try #"{ "name": "stop", "order": 6, "enabled": true }"#.write(toFile: dir + "/rules/stop.json", atomically: true, encoding: .utf8)
+        let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", dir])
+        defer { d.terminate() }
+        let base = "debug/\(try Self.debugToken(d))"
+        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": []])
+        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
+        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        #expect(paused["state"]?.stringValue == "paused")
+        #expect(paused["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue == "rules/stop.js")
+        #expect(paused["paused"]?["frames"]?.arrayValue?.first?["line"]?.doubleValue == 3)
+        let plan = (paused["paused"]?["scopes"]?.arrayValue ?? []).flatMap { $0["variables"]?.arrayValue ?? [] }.first { $0["name"]?.stringValue == "plan" }
+        #expect(plan?["value"]?.stringValue == "\"enterprise\"")
+        #expect(try await Self.post(d, "\(path)/commands", ["action": "resume"]).0 == 200)
+        let done = try await Self.waitFor(d, path) { ["finished", "failed"].contains($0["state"]?.stringValue ?? "") }
+        #expect(done["result"]?["idToken"]?["claims"]?["https://example.com/stopped"]?.stringValue == "enterprise")
+        // The daemon's own logins run through the statement.
+        let (status, plain) = try await Self.post(d, "api/authsim/simulate", ["user": "ann@example.com"])
+        #expect(status == 200)
+        #expect(plain["idToken"]?["claims"]?["https://example.com/stopped"]?.stringValue == "enterprise")
     }
 
     /// One login's coverage from the simulation API, against lines counted by hand in
