@@ -88,6 +88,7 @@ public final class DebugSession: Sendable {
             runtime.shutdown()
             throw error
         }
+        runtime.setOverdueHandler { [weak session] reason in session?.overdue(reason) ?? false }
         session.login.withLock {
             $0 = Task {
                 do {
@@ -98,7 +99,6 @@ public final class DebugSession: Sendable {
                 }
             }
         }
-        runtime.setOverdueHandler { [weak session] reason in session?.overdue(reason) ?? false }
         Task { await session.letGoWhenAbandoned(after: abandonAfter) }
         return session
     }
@@ -211,9 +211,10 @@ public final class DebugSession: Sendable {
         status.withLock { $0.ending = true }
         runtime.resumeDeadlines()
         if let paused = pausedInspector() { _ = try? await paused.send("Debugger.resume") }
-        // Detached only once every context said so; else `overdue()` detaches before any
-        // termination (a looping login holds its VM until then).
-        if await disableDebugger() { close() }
+        // The sessions stay open until the login has ended (`finish` closes them): a looping
+        // login holds its VM, and `overdue()` detaches again through them, its answers saying
+        // this disable was carried out, before the login may be terminated.
+        _ = await disableDebugger()
         let limit = ContinuousClock.now + flowTimeout + .seconds(60)
         while !ended, ContinuousClock.now < limit {
             runtime.resumeDeadlines()
@@ -222,14 +223,15 @@ public final class DebugSession: Sendable {
         await commands.release()
     }
 
-    /// Disables the debugger on every context; true (and `detached`) when each answered.
+    /// Disables the debugger on every context (all at once). A context that does not answer
+    /// within the inspector's deadline is gone (its worker rebuilt it): nothing is attached
+    /// there. Marks the session `detached`.
     func disableDebugger() async -> Bool {
-        var all = true
-        for i in inspectors.withLock({ $0 }) {
-            do { try await i.send("Debugger.disable") } catch { all = false }
+        await withTaskGroup(of: Void.self) { group in
+            for i in inspectors.withLock({ $0 }) { group.addTask { _ = try? await i.send("Debugger.disable") } }
         }
-        if all { status.withLock { $0.detached = true } }
-        return all
+        status.withLock { $0.detached = true }
+        return true
     }
 
     /// The login must stop or ran past its deadline (called on its worker, the VM's locks
@@ -238,24 +240,29 @@ public final class DebugSession: Sendable {
     /// a heap-budget breach, or when the pauses asked for do not come, the debugger is detached
     /// and the login may be terminated (false). True keeps it running.
     func overdue(_ reason: OverdueReason) -> Bool {
-        if status.withLock({ $0.detached }) { return false }
         let wait = DispatchTime.now() + 10
         let pausing = reason == .timeout && status.withLock { s -> Bool in
             s.overdueAsks += 1
-            return !s.ending && s.overdueAsks <= Self.maximumUnansweredPauses
+            return !s.ending && !s.detached && s.overdueAsks <= Self.maximumUnansweredPauses
         }
         let done = DispatchSemaphore(value: 0)
         let answered = Mutex(false)
-        if pausing, let inspector = inspectors.withLock({ $0.first }) {
+        let all = inspectors.withLock { $0 }
+        if pausing, !all.isEmpty {
             status.withLock { $0.timeoutRequested = true }
-            Task {
-                if (try? await inspector.send("Debugger.pause")) != nil { answered.withLock { $0 = true } }
-                done.signal()
+            // Every context is asked (one may be gone); the first answer is enough.
+            for inspector in all {
+                Task {
+                    _ = try? await inspector.send("Debugger.pause")
+                    done.signal()
+                }
             }
             // Unanswered: the next check asks again (or detaches, after enough of them).
             _ = done.wait(timeout: wait)
             return true
         }
+        // Detached even when it already was: the answers also say that whatever was queued
+        // before them (a disable `end()` sent, waiting for these locks) has been carried out.
         Task {
             if await self.disableDebugger() { answered.withLock { $0 = true } }
             done.signal()

@@ -103,9 +103,11 @@ public final class ScriptRuntime: Sendable {
         workers.withLock { all in
             for w in all where !w.lost {
                 // A job paused in the debugger is not late (its deadline moves on when it
-                // resumes), and a debugger that decides about late jobs (`setOverdueHandler`)
-                // keeps them: writing one off would end its login while it is being debugged.
-                guard w.pausedSince.load(ordering: .relaxed) == 0, w.overdueHandler.withLock({ $0 }) == nil,
+                // resumes), and one its debugger is deciding about (`setOverdueHandler`, asked
+                // within the grace) is kept; one the watchdog never reaches (a chain of
+                // microtasks) is written off as ever (that never terminates it).
+                let decided = w.overdueHandler.withLock({ $0 }) != nil && now &- w.lastOverdueAsk.load(ordering: .relaxed) < Self.grace
+                guard w.pausedSince.load(ordering: .relaxed) == 0, !decided,
                     let (pending, deadline) = w.watch.withLock({ $0 }), now > deadline + Self.grace
                 else { continue }
                 w.lost = true

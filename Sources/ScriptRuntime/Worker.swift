@@ -30,6 +30,9 @@ final class Worker: @unchecked Sendable {
     /// The worker's own thread (a watchdog tick can also come on the inspector's thread, while
     /// it evaluates on a paused frame).
     let ownThread = Mutex<pthread_t?>(nil)
+    /// When the debugger's handler was last asked about this worker's job (the reaper leaves a
+    /// job alone while its debugger keeps deciding about it).
+    let lastOverdueAsk = Atomic<UInt64>(0)
     private let extensionNanos = Atomic<UInt64>(0)
 
     // Cross-thread inbox: completions of async host calls.
@@ -167,7 +170,8 @@ final class Worker: @unchecked Sendable {
                 }
             }
             if past(now) {
-                // Debug mode: the debugger may pause a job that ran out of time instead.
+                // Debug mode: the debugger may pause a job that ran out of time instead (or the
+                // tick is not on the worker's thread: nothing is decided there).
                 if !mayTerminate(ctx, .timeout) { return false }
                 breach = .timeout(seconds: job.timeoutSeconds, mark: job.mark, partial: nil)
                 breachWhileRunning = true
@@ -186,11 +190,13 @@ final class Worker: @unchecked Sendable {
     /// first, on the worker's own thread with this VM's locks dropped so that the inspector can
     /// act on it: it pauses a job that ran out of time (true: go on until the pause), or
     /// detaches the debugger (false: terminate). A tick on another thread (the inspector's,
-    /// evaluating on a paused frame) never blocks there (that thread serves the inspector): it
-    /// terminates the evaluation, which ends with an exception and leaves the job paused.
+    /// evaluating on a paused frame) neither blocks that thread (it serves the inspector) nor
+    /// terminates with the debugger attached: nothing happens there (an evaluation that never
+    /// ends cannot be stopped); a breach it found is acted on by the worker's next tick.
     private func mayTerminate(_ ctx: OpaquePointer, _ reason: OverdueReason) -> Bool {
         guard configuration.inspectable, let handler = overdueHandler.withLock({ $0 }) else { return true }
-        guard let own = ownThread.withLock({ $0 }), pthread_equal(own, pthread_self()) != 0 else { return true }
+        guard let own = ownThread.withLock({ $0 }), pthread_equal(own, pthread_self()) != 0 else { return false }
+        lastOverdueAsk.store(monotonicNanos(), ordering: .relaxed)
         var keepRunning = false
         InspectorBridge.withLocksDropped(ctx) { keepRunning = handler(reason) }
         return !keepRunning
