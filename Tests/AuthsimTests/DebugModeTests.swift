@@ -26,6 +26,15 @@ import Testing
         throw Daemon.DaemonError(message: "the debug session never reached the expected state")
     }
 
+    /// Starts a debugged login of ann (with `breakpoints`) on `d` and waits until it is no
+    /// longer running; returns its path and that state.
+    static func debugAnn(_ d: Daemon, breakpoints: [JSONValue] = []) async throws -> (path: String, state: JSONValue) {
+        let base = "debug/\(try debugToken(d))"
+        let (_, first) = try await post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": .array(breakpoints)])
+        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
+        return (path, try await waitFor(d, path) { $0["state"]?.stringValue != "running" })
+    }
+
     static func post(_ d: Daemon, _ path: String, _ body: JSONValue) async throws -> (Int, JSONValue) {
         try await d.request(path, method: "POST", body: Data(body.serialized().utf8), token: d.token)
     }
@@ -126,10 +135,7 @@ import Testing
         try text.replacingOccurrences(of: #""flow_timeout_seconds": 20"#, with: #""flow_timeout_seconds": 5"#).write(toFile: tenantFile, atomically: true, encoding: .utf8)
         let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", dir])
         defer { d.terminate() }
-        let base = "debug/\(try Self.debugToken(d))"
-        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": ["rules/geoip-country.js:6"]])
-        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
-        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        let (path, paused) = try await Self.debugAnn(d, breakpoints: ["rules/geoip-country.js:6"])
         #expect(paused["state"]?.stringValue == "paused")
         try await Task.sleep(for: .seconds(8))
         #expect(try await Self.post(d, "\(path)/commands", ["action": "resume"]).0 == 200)
@@ -202,10 +208,7 @@ import Testing
     @Test func aLoopingRuleStopsAsATimeoutAndTheDaemonLives() async throws {
         let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", try Self.loopingTenant()])
         defer { d.terminate() }
-        let base = "debug/\(try Self.debugToken(d))"
-        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": []])
-        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
-        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        let (path, paused) = try await Self.debugAnn(d)
         #expect(paused["state"]?.stringValue == "paused")
         #expect(paused["paused"]?["reason"]?.stringValue == "timeout")
         #expect(paused["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue == "rules/loop.js")
@@ -271,10 +274,7 @@ import Testing
         try #"{ "name": "stop", "order": 6, "enabled": true }"#.write(toFile: dir + "/rules/stop.json", atomically: true, encoding: .utf8)
         let d = try await Daemon.start(extraArguments: ["--debug", "--tenant", dir])
         defer { d.terminate() }
-        let base = "debug/\(try Self.debugToken(d))"
-        let (_, first) = try await Self.post(d, "\(base)/sessions", ["request": ["user": "ann@example.com"], "breakpoints": []])
-        let path = "\(base)/sessions/\(try #require(first["id"]?.stringValue))"
-        let paused = try await Self.waitFor(d, path) { $0["state"]?.stringValue != "running" }
+        let (path, paused) = try await Self.debugAnn(d)
         #expect(paused["state"]?.stringValue == "paused")
         #expect(paused["paused"]?["frames"]?.arrayValue?.first?["file"]?.stringValue == "rules/stop.js")
         #expect(paused["paused"]?["frames"]?.arrayValue?.first?["line"]?.doubleValue == 3)
