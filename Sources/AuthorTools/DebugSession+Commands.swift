@@ -15,16 +15,6 @@ extension DebugSession {
         return try outcome.get()
     }
 
-    /// The deadline runs while `body` reads or evaluates on the paused frame (the author's
-    /// code may run: the watchdog must be able to stop it), and stands still again after if the
-    /// login is still in the same pause.
-    func deadlineRunning<T>(_ body: () async throws -> T) async throws -> T {
-        let pause = status.withLock { $0.pause }
-        runtime.resumeDeadlines()
-        defer { if status.withLock({ $0.phase == .paused && $0.pause == pause }) { runtime.suspendDeadlines() } }
-        return try await body()
-    }
-
     func perform(_ body: JSONValue) async throws(DebugCommandError) -> JSONValue {
         guard let action = body["action"]?.stringValue else { throw DebugCommandError(400, "expected {\"action\": …}") }
         switch action {
@@ -50,10 +40,12 @@ extension DebugSession {
                 throw DebugCommandError(409, "no paused frame")
             }
             do {
-                let answer = try await deadlineRunning { try await inspector.send("Debugger.evaluateOnCallFrame", [
+                // It runs on the inspector's thread, with the login's deadline standing still:
+                // the watchdog cannot stop an evaluation there (README, "Not stoppable").
+                let answer = try await inspector.send("Debugger.evaluateOnCallFrame", [
                     "callFrameId": .string(frame), "expression": .string(expression), "objectGroup": "console", "includeCommandLineAPI": true,
                     "doNotPauseOnExceptionsAndMuteConsole": true, "returnByValue": false, "generatePreview": true,
-                ]) }
+                ])
                 return ["result": .object(Self.summary(answer["result"] ?? [:])), "thrown": .bool(answer["wasThrown"]?.boolValue ?? false)]
             } catch {
                 throw DebugCommandError(500, "the inspector did not answer: \(error)")
@@ -61,7 +53,7 @@ extension DebugSession {
         case "properties":
             guard let objectId = body["objectId"]?.stringValue else { throw DebugCommandError(400, "expected {\"action\": \"properties\", \"objectId\": \"…\"}") }
             let inspector = try pausedOrFail()
-            do { return ["properties": .array(try await deadlineRunning { try await Self.properties(objectId, inspector: inspector) })] } catch {
+            do { return ["properties": .array(try await Self.properties(objectId, inspector: inspector))] } catch {
                 throw DebugCommandError(500, "the inspector did not answer: \(error)")
             }
         case "setBreakpoint", "removeBreakpoint":

@@ -6,12 +6,10 @@ import Synchronization
 
 /// One login under the debugger: it runs on its own runtime, stops at breakpoints and
 /// `debugger;`, and the console reads its state (`state(after:)`) and drives it (`command`).
-/// While it is paused its deadlines stand still (they resume with it, and while an expression
-/// typed in the console runs, so the watchdog can stop that).
+/// While it is paused its deadline stands still (it runs again when the login goes on).
 public final class DebugSession: Sendable {
     public let id: String
     let runtime: ScriptRuntime
-    let relay: InspectorRelay
     let inspectors: Mutex<[InspectorSession]>
     let status: Mutex<Status>
     let login: Mutex<Task<Void, Never>?>
@@ -52,12 +50,11 @@ public final class DebugSession: Sendable {
         var overdueAsks = 0
     }
 
-    init(runtime: ScriptRuntime, relay: InspectorRelay, files: Set<String>, flowTimeout: Duration) {
+    init(runtime: ScriptRuntime, files: Set<String>, flowTimeout: Duration) {
         id = UUID().uuidString.lowercased()
         self.files = files
         self.flowTimeout = flowTimeout
         self.runtime = runtime
-        self.relay = relay
         inspectors = Mutex([])
         status = Mutex(Status())
         login = Mutex(nil)
@@ -67,7 +64,7 @@ public final class DebugSession: Sendable {
         _ request: SimulationRequest, pipeline: LoginPipeline, runtime: ScriptRuntime, relay: InspectorRelay, breakpoints: [Breakpoint], abandonAfter: Duration
     ) async throws -> DebugSession {
         let session = DebugSession(
-            runtime: runtime, relay: relay, files: Set(CoverageRecorder.scripts(of: pipeline.tenant).keys),
+            runtime: runtime, files: Set(CoverageRecorder.scripts(of: pipeline.tenant).keys),
             flowTimeout: .milliseconds(Int(pipeline.tenant.settings.flowTimeoutSeconds * 1000)))
         do {
             // Only this runtime's context: targets already listed belong to runtimes that are gone.
@@ -124,11 +121,11 @@ public final class DebugSession: Sendable {
                 _ = try? await inspector.send("Debugger.resume")
                 return
             }
-            // The scopes are read with the deadline still running (a Proxy's trap is the
-            // author's code, which the watchdog must be able to stop); then it stands still.
+            // The deadline stands still from the pause on (the scopes are read on the inspector's
+            // thread, where the watchdog decides nothing).
+            runtime.suspendDeadlines()
             let urls = status.withLock { $0.urls[index] ?? [:] }
             let snapshot = await Self.snapshot(event["params"] ?? [:], urls: urls, files: files, inspector: inspector)
-            runtime.suspendDeadlines()
             let jscReason = event["params"]?["reason"]?.stringValue ?? ""
             let ending = status.withLock { s -> Bool in
                 if s.ending { return true }
