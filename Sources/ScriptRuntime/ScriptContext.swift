@@ -151,9 +151,13 @@ final class ScriptContext {
         install(ctx, rt, "remaining") { ctx, _ in
             JSValueMakeNumber(ctx, w.remainingMilliseconds)
         }
-        // Bytes the heap budget has left, for allocations weighed before they are made.
-        install(ctx, rt, "heapRemaining") { ctx, _ in
-            JSValueMakeNumber(ctx, Double(max(0, w.configuration.heapBudget - w.heapSize(ctx))))
+        // `rt.fitsHeap(bytes)`: whether an allocation of `bytes`, weighed before it is made, fits
+        // what the heap budget has left (garbage not charged).
+        install(ctx, rt, "fitsHeap") { ctx, args in
+            guard let value = args.first ?? nil, JSValueIsNumber(ctx, value) else { return JSValueMakeBoolean(ctx, false) }
+            let bytes = JSValueToNumber(ctx, value, nil)
+            guard bytes >= 0, bytes < Double(Int.max / 2) else { return JSValueMakeBoolean(ctx, false) }
+            return JSValueMakeBoolean(ctx, Int(bytes) <= w.heapRemaining(ctx, toFit: Int(bytes)))
         }
         JSC.setProperty(ctx, rt, "heapBudget", JSValueMakeNumber(ctx, Double(worker.configuration.heapBudget)), readOnly: true)
         // Evaluates `source` as a script named `file` and returns its completion value: how the
@@ -257,7 +261,7 @@ final class ScriptContext {
                 try WasmMeter.checkSize(length, limits: limits)
                 metered = try WasmMeter.meter(pointer.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? [], limits: limits)
             } catch { throw NativeThrow(error.message) }
-            guard metered.bytes.count <= heapBudget - w.heapSize(ctx) else {
+            guard metered.bytes.count <= w.heapRemaining(ctx, toFit: metered.bytes.count) else {
                 throw NativeThrow("the metered module (\(metered.bytes.count) bytes) would exceed the script heap budget")
             }
             guard let array = JSObjectMakeTypedArray(ctx, kJSTypedArrayTypeUint8Array, metered.bytes.count, &exc), exc == nil,

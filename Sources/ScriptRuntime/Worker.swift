@@ -202,6 +202,20 @@ final class Worker: @unchecked Sendable {
         return !keepRunning
     }
 
+    /// Bytes the heap budget has left for an allocation of `bytes` that is weighed before it is
+    /// made. The heap's size counts what earlier jobs (or this one) dropped and nothing has
+    /// collected yet, which the watchdog does not charge either: when the allocation would not
+    /// fit, only what survives a full collection counts. A script that keeps asking for too much
+    /// pays a collection each time, inside its own deadline (never for more than the budget).
+    func heapRemaining(_ ctx: OpaquePointer, toFit bytes: Int) -> Int {
+        var left = configuration.heapBudget - heapSize(ctx)
+        if bytes > left, bytes <= configuration.heapBudget {
+            JSSynchronousGarbageCollectForDebugging(ctx)
+            left = configuration.heapBudget - heapSize(ctx)
+        }
+        return max(0, left)
+    }
+
     func heapSize(_ ctx: OpaquePointer) -> Int {
         guard let stats = JSGetMemoryUsageStatistics(ctx) else { return 0 }
         var exc: JSValue?

@@ -338,4 +338,37 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
         #expect(refusal(Wasm.module([(1, Wasm.vec([Wasm.void])), (3, Wasm.vec([[0x00]])), (10, Wasm.vec([Wasm.body([0x02, 0x40])]))]))?.contains("ends inside a block") == true)
 
     }
+
+    /// Found under load in the reliability suite: a tiny module was refused because the heap's
+    /// size still counted what an earlier job had dropped. What is weighed before it is made
+    /// (a module's metered bytes, a large buffer) is charged only what survives a collection.
+    @Test func allocationsWeighedBeforeTheyAreMadeAreNotChargedForGarbage() async throws {
+        let small = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1, heapBudget: 24 << 20))
+        defer { small.shutdown() }
+        let p = wasmProgram("wasm-garbage", """
+            // A module that is only a custom section of `n` bytes (the meter keeps it).
+            function padded(n) {
+              const name = [3, 112, 97, 100], size = [], bytes = [0, 97, 115, 109, 1, 0, 0, 0, 0];
+              for (let v = name.length + n; ; v >>>= 7) { if (v < 128) { size.push(v); break; } size.push((v & 127) | 128); }
+              const out = new Uint8Array(bytes.length + size.length + name.length + n);
+              out.set(bytes.concat(size, name));
+              return out;
+            }
+            function main(step) {
+              if (step === 'keep') { global.keep = []; for (let i = 0; i < 256; i++) global.keep.push(new Float64Array(8191).fill(i + 0.5)); return 'kept'; }
+              if (step === 'buffer-kept') { try { new ArrayBuffer(20 << 20); return 'made'; } catch (e) { return e.constructor.name; } }
+              global.keep = null;
+              if (step === 'buffer') return String(new ArrayBuffer(20 << 20).byteLength);
+              if (step === 'module') return String(WebAssembly.Module.customSections(new WebAssembly.Module(padded(7 << 20)), 'pad')[0].byteLength);
+            }
+            """)
+        func step(_ s: String) async throws -> String { try await small.run(ScriptJob(program: p, entry: "main", input: s, timeout: .seconds(60))).output }
+        #expect(try await step("keep") == "kept")
+        // The heap's size lags: it read 10 MiB here with these 16 MiB held, and it kept reading
+        // 18 MiB after 32 MiB like them were dropped, until a collection.
+        #expect(try await step("buffer-kept") == "RangeError", "16 MiB held and 20 MiB more do not fit 24 MiB")
+        #expect(try await step("buffer") == String(20 << 20))
+        #expect(try await step("keep") == "kept")
+        #expect(try await step("module") == String(7 << 20))
+    }
 }

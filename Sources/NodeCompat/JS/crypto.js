@@ -56,7 +56,7 @@ rt.define('crypto', function (module, exports, require) {
       throw e;
     }
     // Weighed before any chunk is made: the result must fit what the heap budget has left.
-    if (n > rt.heapRemaining()) throw new RangeError('randomBytes(' + n + ') would exceed the script heap budget');
+    if (!rt.fitsHeap(n)) throw new RangeError('randomBytes(' + n + ') would exceed the script heap budget');
     var parts = [];
     for (var left = n; left > 0; left -= 65536) parts.push(Buffer.from(rt.call('node.random', { size: Math.min(left, 65536) }), 'base64'));
     return Buffer.concat(parts, n);

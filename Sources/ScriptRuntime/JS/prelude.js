@@ -139,7 +139,7 @@ g.global = g;
 var allocationCheckFrom = 65536;
 function checkAllocation(bytes) {
   if (!(bytes >= allocationCheckFrom)) return;
-  if (bytes > rt.heapRemaining()) {
+  if (!rt.fitsHeap(bytes)) {
     throw new RangeErrorCtor('Array buffer allocation failed: ' + bytes + ' bytes would exceed the script heap budget (' + rt.heapBudget + ' bytes)');
   }
 }
