@@ -183,6 +183,8 @@ let package = Package(
                 "LoginEngine", "ManagementAPI", "AuthorTools", "Server", "Tokens", "NodeCompat", "ScriptRuntime", "PostgresStore", "JSONCore", "Directory", "Tenant",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 

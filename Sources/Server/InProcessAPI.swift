@@ -52,13 +52,34 @@ extension AuthsimRequestContext {
 }
 
 extension AuthsimServer {
-    /// Attaches this server's routes to its pipeline for `require('auth0')` (in process). The
-    /// daemon does it when it starts; the CLI's one-shot commands and the test harness too.
+    /// Attaches this server's routes to its pipeline for `require('auth0')` (in process), built
+    /// on the first call: the CLI's one-shot commands (and the test harness) do it, and most of
+    /// their logins never call the API. The daemon attaches the router it serves.
     public func attachInProcessAPI() {
-        attach(router())
+        let server = self
+        pipeline.attach(api: LazyTenantAPI { InProcessAPI(responder: server.router().buildResponder(), logger: Logger(label: "authsim.scripts-api")) })
     }
 
     func attach(_ router: Router<AuthsimRequestContext>) {
         pipeline.attach(api: InProcessAPI(responder: router.buildResponder(), logger: Logger(label: "authsim.scripts-api")))
+    }
+}
+
+/// A tenant API made when a script first calls it (building every route costs about a
+/// millisecond, a noticeable part of a one-shot `authsim simulate`).
+final class LazyTenantAPI: TenantAPI {
+    let make: @Sendable () -> any TenantAPI
+    let made = Mutex<(any TenantAPI)?>(nil)
+
+    init(_ make: @escaping @Sendable () -> any TenantAPI) { self.make = make }
+
+    func send(_ request: TenantAPIRequest) async -> TenantAPIResponse {
+        let api = made.withLock { made in
+            if let made { return made }
+            let api = make()
+            made = api
+            return api
+        }
+        return await api.send(request)
     }
 }

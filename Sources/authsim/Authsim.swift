@@ -20,10 +20,26 @@ struct Authsim: AsyncParsableCommand {
         subcommands: [Serve.self, Simulate.self, Login.self, Compare.self, TestScripts.self, TryScript.self, Token.self, Users.self, Keys.self, TenantCommand.self, Bench.self]
     )
 
+    /// The command line, parsed. `parseAsRoot` builds the parser of every subcommand (a few
+    /// milliseconds of a cold `authsim simulate`): a command line that starts with a
+    /// subcommand's name is parsed by that subcommand alone, and only what it does not accept
+    /// (help, a usage error) goes through the whole tree, whose messages are the ones printed.
+    static func parseCommand() throws -> ParsableCommand {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let helpWords: Set<String> = ["-h", "--help", "-help", "help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        if let name = arguments.first, !arguments.contains(where: helpWords.contains),
+            let subcommand = configuration.subcommands.first(where: { $0._commandName == name }),
+            let command = try? subcommand.parseAsRoot(Array(arguments.dropFirst()))
+        {
+            return command
+        }
+        return try parseAsRoot()
+    }
+
     /// ArgumentParser exits 64 on usage errors; authsim promises 2.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseCommand()
             // The daemon logs requests and logins; one-shot commands only warnings.
             bootstrapLogging(default: command is Serve ? .info : .warning)
             if var asyncCommand = command as? AsyncParsableCommand {

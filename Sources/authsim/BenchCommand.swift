@@ -1,18 +1,17 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Directory
 import Foundation
 import JSONCore
 import LoginEngine
 import ManagementAPI
+import NIOCore
 import PostgresStore
 import ScriptRuntime
 import Server
 import Tenant
 import Tokens
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `make bench`: figures for the pipeline, printed; never asserted.
 struct Bench: AsyncParsableCommand {
@@ -198,7 +197,7 @@ struct Bench: AsyncParsableCommand {
         defer { serving.cancel() }
         // Wait until it answers.
         for _ in 0..<100 {
-            if (try? await URLSession.shared.data(from: URL(string: base + "/healthz")!)) != nil { break }
+            if (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))) != nil { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         let app = "client_id=sampleAppClientId00000000000000&client_secret=sample-app-client-secret-change-me"
@@ -314,12 +313,12 @@ struct Bench: AsyncParsableCommand {
     }
 
     func post(_ url: String, _ body: String) async throws -> String {
-        var r = URLRequest(url: URL(string: url)!)
-        r.httpMethod = "POST"
-        r.httpBody = Data(body.utf8)
-        r.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
-        let (data, _) = try await URLSession.shared.data(for: r)
-        return String(decoding: data, as: UTF8.self)
+        var r = HTTPClientRequest(url: url)
+        r.method = .POST
+        r.body = .bytes(ByteBuffer(string: body))
+        r.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let response = try await HTTPClient.shared.execute(r, timeout: .seconds(60))
+        return String(buffer: try await response.body.collect(upTo: 16 << 20))
     }
 
     /// Operations per second of `op`, run by `concurrency` tasks until `seconds` have passed.

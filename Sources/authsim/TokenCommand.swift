@@ -1,14 +1,13 @@
 import ArgumentParser
+import AsyncHTTPClient
 import AuthorTools
 import Directory
 import Foundation
 import JSONCore
 import LoginEngine
+import NIOCore
 import Tokens
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Inspect tokens.", subcommands: [Decode.self])
@@ -44,10 +43,11 @@ struct Token: AsyncParsableCommand {
             if let jwks {
                 let text: String
                 if jwks.hasPrefix("http://") || jwks.hasPrefix("https://") {
-                    guard let url = URL(string: jwks) else { throw CommandFailure("bad JWKS URL \(jwks)") }
+                    guard URL(string: jwks) != nil else { throw CommandFailure("bad JWKS URL \(jwks)") }
                     do {
-                        let (data, _) = try await URLSession.shared.data(from: url)
-                        text = String(decoding: data, as: UTF8.self)
+                        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: jwks), timeout: .seconds(30))
+                        guard response.status.code < 300 else { throw CommandFailure("HTTP \(response.status.code)") }
+                        text = String(buffer: try await response.body.collect(upTo: 16 << 20))
                     } catch { throw CommandFailure("cannot fetch \(jwks): \(error)") }
                 } else {
                     guard let data = FileManager.default.contents(atPath: jwks) else { throw CommandFailure("cannot read \(jwks)") }

@@ -129,6 +129,15 @@ import Testing
         #expect(usage.status == 2)
         let unknownFlag = try await authsim(["simulate", "--user", "x", "--bogus"], store: store)
         #expect(unknownFlag.status == 2)
+        // A command line naming a subcommand is parsed by that subcommand alone; what it does not
+        // accept is parsed again by the whole tree, whose messages name `authsim <command>`.
+        #expect(unknownFlag.stderr.contains("Unknown option '--bogus'") && unknownFlag.stderr.contains("authsim simulate"), "\(unknownFlag.stderr)")
+        let help = try await authsim(["simulate", "--help"], store: store)
+        #expect(help.status == 0 && help.stdout.contains("USAGE: authsim simulate"), "\(help.stdout)")
+        let nestedHelp = try await authsim(["users", "import", "--help"], store: store)
+        #expect(nestedHelp.status == 0 && nestedHelp.stdout.contains("USAGE: authsim users import"), "\(nestedHelp.stdout)")
+        let unknownCommand = try await authsim(["simulat"], store: store)
+        #expect(unknownCommand.status != 0 && unknownCommand.stderr.contains("simulat"), "\(unknownCommand.stderr)")
         let noUser = try await authsim(["simulate", "--user", "nobody@example.com"], store: store)
         #expect(noUser.status == 1)
         #expect(noUser.stderr.contains("nobody@example.com"))

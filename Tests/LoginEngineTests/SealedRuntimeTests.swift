@@ -116,7 +116,9 @@ import Testing
     /// A rule that wraps bcrypt (module objects are shared by every script of the tenant) does
     /// not see the password a later custom-database login checks: the wrap is gone when its job
     /// ends. One worker, so both jobs share one context.
-    @Test func aRuleCannotWrapAModuleForLaterLogins() async throws {
+    /// `warmLogins`: logins before the one that wraps (the put-back's compiled check, used once a
+    /// context has served a few jobs, must find the change too).
+    @Test(arguments: [0, 6]) func aRuleCannotWrapAModuleForLaterLogins(warmLogins: Int) async throws {
         var f = TenantFixture()
         f.extraFiles["database-connections/db/database.json"] = #"{"name": "db", "options": {"enabled_database_customization": true}}"#
         f.extraFiles["database-connections/Username-Password-Authentication/database.json"] = #"{"name": "Username-Password-Authentication"}"#
@@ -131,6 +133,8 @@ import Testing
             ("wrap", """
                 function (user, context, callback) {
                   const bcrypt = require('bcrypt');
+                  global.logins = (global.logins || 0) + 1;
+                  if (global.logins <= \(warmLogins)) return callback(null, user, context);
                   const compareSync = bcrypt.compareSync;
                   bcrypt.compareSync = function (p, h) { global.captured = (global.captured || []).concat([p]); return compareSync(p, h); };
                   require('crypto').timingSafeEqual = function () { return true; };
@@ -145,6 +149,7 @@ import Testing
         let store = try SQLiteUserStore(path: temporaryPath("store.sqlite"))
         try await store.insert(TestUsers.ann())
         let p = LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await Shared.keys.value)
+        for _ in 0..<warmLogins { #expect(try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false).outcome == .allowed) }
         let first = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
         #expect(first.outcome == .allowed)
         let db = try await p.tryConnectionScript(connection: "db", script: "login", args: ["victim@test.local", "the-victims-password"])

@@ -242,7 +242,9 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
     /// What one job does to what jobs share is gone at the start of the next, on the same
     /// context: changed and added built-in methods, accessors, prototypes, RegExp statics,
     /// replaced globals; `global`'s new keys stay. One worker, so every job meets the same context.
-    @Test func eachJobStartsFromTheSameSharedState() async throws {
+    /// `warmJobs`: jobs run first, so that the put-back's compiled check (used once a context has
+    /// served a few jobs) is the one that finds the changes.
+    @Test(arguments: [0, 8]) func eachJobStartsFromTheSameSharedState(warmJobs: Int) async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         let p = program("restore", """
@@ -250,7 +252,7 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
               var seen = [
                 [1, 2].map(function (x) { return x * 2; }).join(), typeof Object.prototype.admin, typeof Function.prototype.steal,
                 RegExp.input, RegExp.$1, typeof setTimeout, JSON.stringify({ a: 1 }), Object.getPrototypeOf(Array.prototype) === Object.prototype,
-                typeof Object.assign2, String(global.kept)
+                typeof Object.assign2, Array.from([1, 2]).join(), String(global.kept)
               ];
               if (input === 'tamper') {
                 Array.prototype.map = function () { return ['pwned']; };
@@ -259,6 +261,7 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
                 /(secret-[0-9]+)/.exec('user secret-42');
                 setTimeout = 1;
                 JSON.stringify = function () { return 'x'; };
+                Array.prototype[Symbol.iterator] = function* () { yield 'pwned'; };
                 try { Object.defineProperty(Array.prototype, 'join', { get: function () { return function () { return 'hidden'; }; } }); seen.push('redefined'); } catch (e) { seen.push(e.name); }
                 try { delete Array.prototype.concat; seen.push(typeof Array.prototype.concat); } catch (e) { seen.push(e.name); }
                 try { Object.assign2 = 1; seen.push(String(Object.assign2)); } catch (e) { seen.push(e.name); }
@@ -272,10 +275,11 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         func run(_ input: String) async throws -> [String] {
             try await single.run(ScriptJob(program: p, entry: "main", input: input)).output.components(separatedBy: "|")
         }
+        for _ in 0..<warmJobs { _ = try await run("look") }
         let clean = try await run("look")
         let tampered = try await run("tamper")
         let after = try await run("look")
-        #expect(clean == ["2,4", "undefined", "undefined", "", "", "function", "{\"a\":1}", "true", "undefined", "undefined"])
+        #expect(clean == ["2,4", "undefined", "undefined", "", "", "function", "{\"a\":1}", "true", "undefined", "1,2", "undefined"])
         // Inside the tampering job (sloppy mode): no accessor can replace a shared method (a
         // TypeError), a shared method cannot be deleted (silently, as frozen-object writes fail
         // in sloppy code); a constructor takes a new key for the job (packages alias
@@ -287,7 +291,7 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
 
     /// What scripts and packages commonly add to built-ins works within the job (BigInt's
     /// `toJSON`, a Map `toJSON`, an `Error.prepareStackTrace` hook) and is gone after it.
-    @Test func commonAdditionsToBuiltInsWorkForTheirJob() async throws {
+    @Test(arguments: [0, 8]) func commonAdditionsToBuiltInsWorkForTheirJob(warmJobs: Int) async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         let p = program("additions", """
@@ -302,17 +306,18 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
               return typeof BigInt.prototype.toJSON + '|' + typeof Map.prototype.toJSON + '|' + typeof Error.prepareStackTrace;
             }
             """)
+        for _ in 0..<warmJobs { _ = try await single.run(ScriptJob(program: p, entry: "main", input: "look")) }
         #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "add")).output == #"{"n":"10","m":[["a",1]]}|function"#)
         #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "undefined|undefined|undefined")
     }
 
     /// A job that freezes a shared prototype leaves a context that cannot be put back: the next
     /// job gets a new one, with the prototype as it was.
-    @Test func aFrozenBuiltInGetsTheContextReplaced() async throws {
+    @Test(arguments: [0, 8]) func aFrozenBuiltInGetsTheContextReplaced(warmJobs: Int) async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         let p = program("freeze", "function main(i) { if (i === 'freeze') Object.freeze(Array.prototype); return String(Object.isFrozen(Array.prototype)); }")
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "x")).output == "false")
+        for _ in 0...warmJobs { #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "x")).output == "false") }
         #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "freeze")).output == "true")
         let next = try await single.run(ScriptJob(program: p, entry: "main", input: "x"))
         #expect(next.output == "false")
