@@ -2,6 +2,7 @@ import Foundation
 import JSONCore
 import LoginEngine
 import ScriptRuntime
+import Tenant
 
 /// A line of a tenant script where a login should stop: `rules/add-roles.js:12` (the file as the
 /// tenant names it, the line counted from 1 in that file).
@@ -21,6 +22,27 @@ public struct Breakpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(line)" }
+
+    /// Why this breakpoint names no line of `tenant`'s scripts, or nil. Its file must be one of
+    /// the tenant's scripts as the tenant names it (a rule, enabled or not: a disabled rule's
+    /// stops nothing; an action; a custom-database script; a hook), and its line within the file.
+    public func problem(in tenant: Tenant) -> String? {
+        var files: [String: String] = [:]
+        for r in tenant.rules { files[r.file] = r.source }
+        for a in tenant.actions { files[a.file] = a.source }
+        for c in tenant.connections where c.usesCustomScripts { for s in c.scripts.values { files[s.file] = s.source } }
+        for h in tenant.hooks { files[h.file] = h.source }
+        guard let source = files[file] else {
+            return "\(self): \(file) is not one of the tenant's scripts (\(files.keys.sorted().joined(separator: ", ")))"
+        }
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false).count - (source.hasSuffix("\n") ? 1 : 0)
+        return line <= lines ? nil : "\(self): \(file) has \(lines) line\(lines == 1 ? "" : "s")"
+    }
+}
+
+/// Breakpoints that name no line of the tenant's scripts (see `Breakpoint.problem(in:)`).
+public struct BreakpointError: Error, Sendable, CustomStringConvertible {
+    public var description: String
 }
 
 /// Runs one login with breakpoints (debug mode): at each pause the paused frame's scopes are
@@ -32,6 +54,8 @@ public enum BreakpointProbe {
     public static func run(_ request: SimulationRequest, pipeline: LoginPipeline, relay: InspectorRelay, breakpoints: [Breakpoint]) async throws -> (
         result: SimulationResult, pauses: [JSONValue]
     ) {
+        let problems = breakpoints.compactMap { $0.problem(in: pipeline.tenant) }
+        if !problems.isEmpty { throw BreakpointError(description: "--break " + problems.joined(separator: "; ")) }
         try await pipeline.prepareScripts()
         let targets = try await relay.targets(within: 60).filter { $0.type == "JavaScript" }
         guard !targets.isEmpty else { throw InspectorRelayError("no inspectable script context: is the runtime in debug mode?") }

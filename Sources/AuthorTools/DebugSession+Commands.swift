@@ -61,6 +61,7 @@ extension DebugSession {
                 throw DebugCommandError(400, "expected {\"action\": \"\(action)\", \"file\": \"rules/….js\", \"line\": n ≥ 1}")
             }
             let b = Breakpoint(file: file, line: Int(line))
+            if action == "setBreakpoint", let problem = b.problem(in: tenant) { throw DebugCommandError(400, problem) }
             guard !ended else { throw DebugCommandError(409, "the login has ended") }
             do {
                 if action == "setBreakpoint" { try await setBreakpoint(b) } else { try await removeBreakpoint(b) }

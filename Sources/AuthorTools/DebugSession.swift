@@ -3,6 +3,7 @@ import JSONCore
 import LoginEngine
 import ScriptRuntime
 import Synchronization
+import Tenant
 
 /// One login under the debugger: it runs on its own runtime, stops at breakpoints and
 /// `debugger;`, and the console reads its state (`state(after:)`) and drives it (`command`).
@@ -20,6 +21,8 @@ public final class DebugSession: Sendable {
     let files: Set<String>
     /// The tenant's flow timeout: how long an ended session's login may still take.
     let flowTimeout: Duration
+    /// The tenant revision the login runs (what a breakpoint must name a line of).
+    let tenant: Tenant
 
     public enum Phase: String, Sendable { case running, paused, finished, failed }
 
@@ -50,10 +53,11 @@ public final class DebugSession: Sendable {
         var overdueAsks = 0
     }
 
-    init(runtime: ScriptRuntime, files: Set<String>, flowTimeout: Duration) {
+    init(runtime: ScriptRuntime, tenant: Tenant) {
         id = UUID().uuidString.lowercased()
-        self.files = files
-        self.flowTimeout = flowTimeout
+        self.tenant = tenant
+        self.files = Set(CoverageRecorder.scripts(of: tenant).keys)
+        flowTimeout = .milliseconds(Int(tenant.settings.flowTimeoutSeconds * 1000))
         self.runtime = runtime
         inspectors = Mutex([])
         status = Mutex(Status())
@@ -63,9 +67,7 @@ public final class DebugSession: Sendable {
     static func start(
         _ request: SimulationRequest, pipeline: LoginPipeline, runtime: ScriptRuntime, relay: InspectorRelay, breakpoints: [Breakpoint], abandonAfter: Duration
     ) async throws -> DebugSession {
-        let session = DebugSession(
-            runtime: runtime, files: Set(CoverageRecorder.scripts(of: pipeline.tenant).keys),
-            flowTimeout: .milliseconds(Int(pipeline.tenant.settings.flowTimeoutSeconds * 1000)))
+        let session = DebugSession(runtime: runtime, tenant: pipeline.tenant)
         do {
             // Only this runtime's context: targets already listed belong to runtimes that are gone.
             let before = Set(try await relay.targets(within: 60).map(\.id))

@@ -14,7 +14,7 @@ import Tokens
 /// time: starting another ends the one before (it runs to its end without stopping).
 public final class LoginDebugger: Sendable {
     public let relay: InspectorRelay
-    let pipeline: LoginPipeline
+    public let pipeline: LoginPipeline
     /// The secret part of every debug URL (`/debug/<token>/…`).
     public let token: String
     let lock = AsyncLock()

@@ -36,6 +36,8 @@ struct DebugRoutes: RouteGroup {
             guard breakpoints.count == texts.count, breakpoints.count <= 200 else {
                 return HTTPJSON.error(.badRequest, "breakpoints: at most 200, each \"FILE:LINE\" (rules/add-roles.js:12)", errorCode: "invalid_body")
             }
+            let problems = breakpoints.compactMap { $0.problem(in: debugger.pipeline.tenant) }
+            guard problems.isEmpty else { return HTTPJSON.error(.badRequest, "breakpoints: " + problems.joined(separator: "; "), errorCode: "invalid_body") }
             do {
                 let simulationRequest = try SimulationRequest(json: body["request"] ?? [:])
                 let session = try await debugger.begin(simulationRequest, breakpoints: breakpoints)

@@ -56,6 +56,13 @@ import Testing
             #expect(refused.status != 0, "\(bad)")
             #expect(refused.stderr.contains("--break takes FILE:LINE"), "\(bad): \(refused.stderr)")
         }
+        // FILE must be one of the tenant's scripts, and LINE within it.
+        let unknown = try await cli.authsim(["simulate", "--user", "ann@example.com", "--break", "rules/nope.js:3"], store: cli.freshStore())
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("rules/nope.js is not one of the tenant's scripts") && unknown.stderr.contains("rules/geoip-country.js"), "\(unknown.stderr)")
+        let past = try await cli.authsim(["simulate", "--user", "ann@example.com", "--break", "rules/geoip-country.js:400"], store: cli.freshStore())
+        #expect(past.status == 1)
+        #expect(past.stderr.contains("rules/geoip-country.js has 14 lines"), "\(past.stderr)")
     }
 }
 

@@ -117,6 +117,14 @@ import Testing
         #expect(try await Self.post(d, "\(path)/commands", ["action": "resume"]).0 == 409)
         #expect(try await Self.post(d, "\(path)/commands", ["action": "explode"]).0 == 400)
         #expect(try await Self.post(d, "\(base)/sessions", ["request": request, "breakpoints": ["no-line-here"]]).0 == 400)
+        // A breakpoint must name a line of one of the tenant's scripts.
+        let (unknownFile, unknownBody) = try await Self.post(d, "\(base)/sessions", ["request": request, "breakpoints": ["rules/nope.js:3"]])
+        #expect(unknownFile == 400)
+        #expect(unknownBody["message"]?.stringValue?.contains("rules/nope.js is not one of the tenant's scripts") == true, "\(unknownBody)")
+        let (pastTheEnd, pastBody) = try await Self.post(d, "\(base)/sessions", ["request": request, "breakpoints": ["rules/geoip-country.js:400"]])
+        #expect(pastTheEnd == 400)
+        #expect(pastBody["message"]?.stringValue?.contains("rules/geoip-country.js has 14 lines") == true, "\(pastBody)")
+        #expect(try await Self.post(d, "\(path)/commands", ["action": "setBreakpoint", "file": "rules/nope.js", "line": 1]).0 == 400)
 
         // The daemon's own logins never stop: a simulation through the ordinary API with the
         // breakpoint's rule runs straight through.
