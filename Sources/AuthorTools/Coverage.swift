@@ -126,32 +126,11 @@ public struct ScriptCoverage: Sendable, Equatable {
     public var linesHit: Int { lines.values.filter { $0 > 0 }.count }
     public var blocksHit: Int { blocks.filter { $0.count > 0 }.count }
 
-    /// Lines whose first character is code (not blank, not only a comment, not closing a block).
+    /// Lines that hold code (`CodeLines`), except those whose code starts by closing a block
+    /// (`}`, `} else {`, `});`): not statements.
     static func codeLines(_ text: String) -> [(line: Int, offset: Int)] {
-        var out: [(Int, Int)] = []
-        var inComment = false
-        let starts = lineStartOffsets(text)
-        for (i, line) in lines(text).enumerated() {
-            let offset = starts[i]
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if inComment {
-                if let end = trimmed.range(of: "*/") {
-                    inComment = false
-                    let rest = trimmed[end.upperBound...].trimmingCharacters(in: .whitespaces)
-                    if rest.isEmpty { continue }
-                } else { continue }
-            }
-            if trimmed.isEmpty || trimmed.hasPrefix("//") { continue }
-            if trimmed.hasPrefix("/*") {
-                if !trimmed.contains("*/") { inComment = true }
-                continue
-            }
-            // A line that starts by closing a block (`}`, `} else {`, `});`) is not a statement.
-            if trimmed.hasPrefix("}") || trimmed.hasPrefix(")") || trimmed.hasPrefix("]") { continue }
-            let lead = line.utf16.count - line.drop(while: { $0 == " " || $0 == "\t" }).utf16.count
-            out.append((i + 1, offset + lead))
-        }
-        return out
+        let units = Array(text.utf16)
+        return CodeLines.scan(text).filter { ![0x7D, 0x29, 0x5D].contains(units[$0.offset]) }
     }
 
     /// Maps the profiler's blocks (UTF-16 offsets in the evaluated source) onto the file.

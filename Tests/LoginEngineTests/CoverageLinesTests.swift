@@ -22,6 +22,22 @@ import Testing
         #expect(ScriptCoverage.codeLines(wide).map(\.offset) == [0, 17])
     }
 
+    /// Comments anywhere on a line, and what only looks like one inside a string, a template or
+    /// a regular expression.
+    @Test func commentsAreFoundWhereverTheyAre() {
+        func lines(_ text: String) -> [Int] { ScriptCoverage.codeLines(text).map(\.line) }
+        // Code after a comment on the same line; a comment opened after code on its line.
+        #expect(lines("/* a */ /* b */ f();\n/* only */\ng(); /* opens\n  still a comment\n*/ h();\ni();\n") == [1, 3, 5, 6])
+        #expect(ScriptCoverage.codeLines("  /* a */ f();\n").map(\.offset) == [10])
+        // Not comments: inside strings, a template (its lines after the first are not code unless
+        // an expression starts there), regular expressions.
+        #expect(lines("const s = '/* not';\nf();\nconst u = \"// nor\";\ng();\n") == [1, 2, 3, 4])
+        #expect(lines("const t = `a\n/* inside */\n${x /* c */}`;\nz();\n") == [1, 3, 4])
+        #expect(lines("const re = /\\/\\*/g; const r2 = /[/*]/;\nk();\nconst half = a / 2; /* c */\nm();\n") == [1, 2, 3, 4])
+        #expect(lines("return /*/ a comment /*/ x;\ny();\n") == [1, 2])
+        #expect(lines("if (a) /re*/.test(b);\nn();\n") == [1, 2])
+    }
+
     @Test func functionDeclaringLinesAreRecognised() {
         for line in [
             "function f(a) {", "async function f() {", "exports.onExecutePostLogin = async (event, api) => {",
