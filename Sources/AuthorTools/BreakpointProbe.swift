@@ -24,19 +24,39 @@ public struct Breakpoint: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(file):\(line)" }
 
     /// Why this breakpoint names no line of `tenant`'s scripts, or nil. Its file must be one of
-    /// the tenant's scripts as the tenant names it (a rule, enabled or not: a disabled rule's
-    /// stops nothing; an action; a custom-database script; a hook), and its line within the file.
+    /// the scripts a login can stop in (`Breakpoint.scripts(of:)`) or a disabled rule (which
+    /// stops nothing), and its line within the file as JavaScriptCore counts lines.
     public func problem(in tenant: Tenant) -> String? {
-        var files: [String: String] = [:]
-        for r in tenant.rules { files[r.file] = r.source }
-        for a in tenant.actions { files[a.file] = a.source }
-        for c in tenant.connections where c.usesCustomScripts { for s in c.scripts.values { files[s.file] = s.source } }
-        for h in tenant.hooks { files[h.file] = h.source }
+        var files = Breakpoint.scripts(of: tenant)
+        for r in tenant.rules where !r.enabled { files[r.file] = r.source }
         guard let source = files[file] else {
             return "\(self): \(file) is not one of the tenant's scripts (\(files.keys.sorted().joined(separator: ", ")))"
         }
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false).count - (source.hasSuffix("\n") ? 1 : 0)
+        let lines = Breakpoint.lineCount(source)
         return line <= lines ? nil : "\(self): \(file) has \(lines) line\(lines == 1 ? "" : "s")"
+    }
+
+    /// The scripts a login can stop in (path → text): enabled rules, actions, custom-database
+    /// scripts, enabled hooks.
+    public static func scripts(of tenant: Tenant) -> [String: String] {
+        var files = CoverageRecorder.scripts(of: tenant)
+        for h in tenant.hooks where h.enabled { files[h.file] = h.source }
+        return files
+    }
+
+    /// Lines as JavaScript counts them: ended by LF, CR, CRLF (one), U+2028 or U+2029; a last
+    /// line without a terminator counts, an empty one after the last terminator does not.
+    static func lineCount(_ text: String) -> Int {
+        var lines = 0, open = false, afterCR = false
+        for u in text.unicodeScalars {
+            switch u {
+            case "\n" where afterCR: afterCR = false
+            case "\n", "\u{2028}", "\u{2029}": lines += 1; open = false; afterCR = false
+            case "\r": lines += 1; open = false; afterCR = true
+            default: open = true; afterCR = false
+            }
+        }
+        return lines + (open ? 1 : 0)
     }
 }
 

@@ -56,7 +56,7 @@ public final class DebugSession: Sendable {
     init(runtime: ScriptRuntime, tenant: Tenant) {
         id = UUID().uuidString.lowercased()
         self.tenant = tenant
-        self.files = Set(CoverageRecorder.scripts(of: tenant).keys)
+        self.files = Set(Breakpoint.scripts(of: tenant).keys)
         flowTimeout = .milliseconds(Int(tenant.settings.flowTimeoutSeconds * 1000))
         self.runtime = runtime
         inspectors = Mutex([])

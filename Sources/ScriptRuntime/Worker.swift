@@ -50,6 +50,9 @@ final class Worker: @unchecked Sendable {
     private var inTick = false
     /// When the watchdog last read the heap size (see `watchdogTick`).
     private var lastHeapCheck: UInt64 = 0
+    /// Full collections `heapRemaining(_:toFit:)` forced in the current job.
+    private var forcedCollections = 0
+    static let forcedCollectionsPerJob = 4
     static let heapCheckInterval: UInt64 = 50_000_000
     private var nextOpID = 1
     private var timers: [Timer] = []
@@ -206,10 +209,12 @@ final class Worker: @unchecked Sendable {
     /// made. The heap's size counts what earlier jobs (or this one) dropped and nothing has
     /// collected yet, which the watchdog does not charge either: when the allocation would not
     /// fit, only what survives a full collection counts. A script that keeps asking for too much
-    /// pays a collection each time, inside its own deadline (never for more than the budget).
+    /// gets a few collections per job (`forcedCollectionsPerJob`; none for more than the whole
+    /// budget); after them, the heap's size as it reads.
     func heapRemaining(_ ctx: OpaquePointer, toFit bytes: Int) -> Int {
         var left = configuration.heapBudget - heapSize(ctx)
-        if bytes > left, bytes <= configuration.heapBudget {
+        if bytes > left, bytes <= configuration.heapBudget, forcedCollections < Worker.forcedCollectionsPerJob {
+            forcedCollections += 1
             JSSynchronousGarbageCollectForDebugging(ctx)
             left = configuration.heapBudget - heapSize(ctx)
         }
@@ -319,6 +324,7 @@ final class Worker: @unchecked Sendable {
     private var serial = 0
 
     private func execute(_ pending: PendingJob) {
+        forcedCollections = 0
         let job = pending.job
         serial += 1
         breach = nil

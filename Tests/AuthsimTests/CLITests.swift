@@ -31,17 +31,19 @@ import Testing
         var stderr: String
     }
 
-    func authsim(_ args: [String], store: String) async throws -> Run {
-        try await offThePool { try CLITests.runBlocking(args, store: store) }
+    /// `environment`: variables set (or, with "", removed) for this run.
+    func authsim(_ args: [String], store: String, environment: [String: String] = [:]) async throws -> Run {
+        try await offThePool { try CLITests.runBlocking(args, store: store, environment: environment) }
     }
 
-    static func runBlocking(_ args: [String], store: String) throws -> Run {
+    static func runBlocking(_ args: [String], store: String, environment: [String: String] = [:]) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = root
         var env = ProcessInfo.processInfo.environment
         env["AUTHSIM_DATA_DIR"] = (store as NSString).deletingLastPathComponent
+        for (name, value) in environment { env[name] = value.isEmpty ? nil : value }
         p.environment = env
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

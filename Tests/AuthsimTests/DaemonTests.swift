@@ -155,6 +155,19 @@ final class Daemon: @unchecked Sendable {
         let decoded = try await CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/.well-known/jwks.json", "--json"], store: d.storeDir + "/other.sqlite")
         #expect(decoded.status == 0)
         #expect(try JSONValue.parse(decoded.stdout)["signatureValid"] == true)
+        // Through the proxy the environment names (here a closed port: the fetch fails), unless
+        // no_proxy lists the host; an HTTP error is reported as one.
+        let jwksURL = d.base.absoluteString + "/.well-known/jwks.json"
+        let noProxy = ["http_proxy": "", "HTTP_PROXY": "", "https_proxy": "", "HTTPS_PROXY": "", "no_proxy": "", "NO_PROXY": ""]
+        let proxied = try await CLITests().authsim(
+            ["token", "decode", jwt, "--jwks", jwksURL], store: d.storeDir + "/other.sqlite", environment: noProxy.merging(["http_proxy": "http://127.0.0.1:9"]) { $1 })
+        #expect(proxied.status == 1 && proxied.stderr.contains("cannot fetch"), "\(proxied.stderr)")
+        let bypassed = try await CLITests().authsim(
+            ["token", "decode", jwt, "--jwks", jwksURL, "--json"], store: d.storeDir + "/other.sqlite",
+            environment: noProxy.merging(["http_proxy": "http://127.0.0.1:9", "no_proxy": "localhost, 127.0.0.1"]) { $1 })
+        #expect(bypassed.status == 0 && (try? JSONValue.parse(bypassed.stdout)["signatureValid"]) == true, "\(bypassed.stderr)")
+        let missingJWKS = try await CLITests().authsim(["token", "decode", jwt, "--jwks", d.base.absoluteString + "/nope.json"], store: d.storeDir + "/other.sqlite", environment: noProxy)
+        #expect(missingJWKS.status == 1 && missingJWKS.stderr.contains("/nope.json: HTTP 404"), "\(missingJWKS.stderr)")
         #expect(await d.stop() == 0)
     }
 

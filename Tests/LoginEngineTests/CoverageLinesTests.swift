@@ -36,6 +36,31 @@ import Testing
         #expect(lines("const re = /\\/\\*/g; const r2 = /[/*]/;\nk();\nconst half = a / 2; /* c */\nm();\n") == [1, 2, 3, 4])
         #expect(lines("return /*/ a comment /*/ x;\ny();\n") == [1, 2])
         #expect(lines("if (a) /re*/.test(b);\nn();\n") == [1, 2])
+        // A regular expression after an if/while/for head or a block; a division after an
+        // operand, `x++`, a number with a dot, an object literal.
+        #expect(lines("if (ok) /\\/*/.test(s);\nf();\ng();\n") == [1, 2, 3])
+        #expect(lines("{ a(); }\n/\\/*/.test(s);\nf();\n") == [1, 2, 3])
+        #expect(lines("n = i++ / 2; /* the\n   long note\n*/\nf();\n") == [1, 4])
+        #expect(lines("x = 1./2; /* the\n note */\nf();\n") == [1, 3])
+        #expect(lines("y = {a: 1} / 2; /* the\n note */\nf();\n") == [1, 3])
+        #expect(lines("const h = (x) => { return x; }\n/\\/*/.test(s);\nf();\n") == [1, 2, 3])
+        // A backslash at a line's end continues a string or template on the next line.
+        #expect(lines("var q = 'SELECT id \\\n  FROM users';\nquery(q);\ncallback(null);\n") == [1, 3, 4])
+        #expect(lines("var q = 'a \\\r\n  b /* c';\r\nf();\r\n") == [1, 3])
+        // Templates nest: `${ {…} }` and a template inside one.
+        #expect(lines("t = `a ${ {k: `b ${c}`}.k } d\n/* in */ e`;\nz();\n") == [1, 3])
+        #expect(lines("const sql = `SELECT *\n  FROM users\n  WHERE id = ?`;\nrun(sql);\n") == [1, 4])
+        #expect(lines("s = 'a' + `b\nc` + d;\n") == [1, 2], "code after a template that ends on the line")
+    }
+
+    /// Breakpoint lines as JavaScript counts them.
+    @Test func breakpointLinesAreCountedAsJavaScriptDoes() {
+        #expect(Breakpoint.lineCount("") == 0)
+        #expect(Breakpoint.lineCount("x") == 1)
+        #expect(Breakpoint.lineCount("a\nb\n") == 2)
+        #expect(Breakpoint.lineCount("a\r\nb\r\n") == 2)
+        #expect(Breakpoint.lineCount("a\rb") == 2)
+        #expect(Breakpoint.lineCount("a\u{2028}b\n\n") == 3)
     }
 
     @Test func functionDeclaringLinesAreRecognised() {

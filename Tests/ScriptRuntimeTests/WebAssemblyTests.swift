@@ -357,6 +357,15 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
             function main(step) {
               if (step === 'keep') { global.keep = []; for (let i = 0; i < 256; i++) global.keep.push(new Float64Array(8191).fill(i + 0.5)); return 'kept'; }
               if (step === 'buffer-kept') { try { new ArrayBuffer(20 << 20); return 'made'; } catch (e) { return e.constructor.name; } }
+              if (step === 'refusals') {
+                // Each refusal forces a collection, four per job: after them the heap's size
+                // is taken as it reads, garbage and all.
+                const seen = [];
+                for (let i = 0; i < 4; i++) { try { new ArrayBuffer(20 << 20); seen.push('made'); } catch (e) { seen.push('refused'); } }
+                global.keep = null;
+                try { new ArrayBuffer(20 << 20); seen.push('made'); } catch (e) { seen.push('refused'); }
+                return seen.join();
+              }
               global.keep = null;
               if (step === 'buffer') return String(new ArrayBuffer(20 << 20).byteLength);
               if (step === 'module') return String(WebAssembly.Module.customSections(new WebAssembly.Module(padded(7 << 20)), 'pad')[0].byteLength);
@@ -368,6 +377,9 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
         // 18 MiB after 32 MiB like them were dropped, until a collection.
         #expect(try await step("buffer-kept") == "RangeError", "16 MiB held and 20 MiB more do not fit 24 MiB")
         #expect(try await step("buffer") == String(20 << 20))
+        #expect(try await step("keep") == "kept")
+        #expect(try await step("refusals") == "refused,refused,refused,refused,refused")
+        #expect(try await step("buffer") == String(20 << 20), "the next job collects again")
         #expect(try await step("keep") == "kept")
         #expect(try await step("module") == String(7 << 20))
     }
