@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import AuthorTools
@@ -51,6 +52,46 @@ import Testing
         #expect(lines("t = `a ${ {k: `b ${c}`}.k } d\n/* in */ e`;\nz();\n") == [1, 3])
         #expect(lines("const sql = `SELECT *\n  FROM users\n  WHERE id = ?`;\nrun(sql);\n") == [1, 4])
         #expect(lines("s = 'a' + `b\nc` + d;\n") == [1, 2], "code after a template that ends on the line")
+    }
+
+    /// The repository's own JavaScript (the runtime, the Node built-ins, the drivers, the
+    /// console, the sample rules and actions), whole and cut at fixed points (unterminated
+    /// comments, strings, templates, regular expressions): every reported line exists, in order,
+    /// and starts at a character that is not blank.
+    @Test func everyPrefixOfRealScriptsScansSanely() throws {
+        let root = URL(fileURLWithPath: sampleTenantDirectory)
+        var files: [URL] = []
+        for folder in ["Sources", "rules", "actions"] {
+            guard let walk = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil) else { continue }
+            for case let url as URL in walk where url.pathExtension == "js" { files.append(url) }
+        }
+        #expect(files.count >= 20, "found \(files.count) files")
+        for file in files {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let units = Array(text.utf16)
+            // About 60 cuts per file, at offsets that fall everywhere in its lines.
+            let cuts = Array(stride(from: 0, through: units.count, by: max(1, units.count / 60 + 1))) + [units.count]
+            for cut in cuts {
+                let prefix = String(decoding: units[0..<cut], as: UTF16.self)
+                let prefixUnits = Array(prefix.utf16)
+                let lineCount = ScriptCoverage.lines(prefix).count
+                let found = ScriptCoverage.codeLines(prefix)
+                var previous = (line: 0, offset: -1)
+                for entry in found {
+                    #expect(entry.line > previous.line && entry.offset > previous.offset && entry.line <= lineCount, "\(file.lastPathComponent) cut at \(cut): \(entry)")
+                    let unit = prefixUnits[entry.offset]
+                    #expect(unit != 0x20 && unit != 0x09 && unit != 0x0A && unit != 0x0D, "\(file.lastPathComponent) cut at \(cut): line \(entry.line)")
+                    previous = entry
+                }
+            }
+            // The whole file: most non-blank lines that do not start a comment or close a block are code.
+            let plain = ScriptCoverage.lines(text).filter {
+                let t = $0.trimmingCharacters(in: .whitespaces)
+                return !t.isEmpty && !t.hasPrefix("//") && !t.hasPrefix("/*") && !t.hasPrefix("*") && !t.hasPrefix("}") && !t.hasPrefix(")") && !t.hasPrefix("]")
+            }.count
+            let code = ScriptCoverage.codeLines(text).count
+            #expect(code * 10 >= plain * 8 && code <= plain + 5, "\(file.lastPathComponent): \(code) code lines, \(plain) plain ones")
+        }
     }
 
     /// Breakpoint lines as JavaScript counts them.
