@@ -125,6 +125,39 @@ public struct UserProfile: Sendable, Equatable {
         return .object(o)
     }
 
+    /// `json[key]` without building the whole profile (every token issued reads a few standard
+    /// claims from it): the same values, a field that is set winning over an `extra` attribute
+    /// of its name.
+    public subscript(profileKey key: String) -> JSONValue? {
+        func string(_ v: String?) -> JSONValue? { v.map(JSONValue.string) ?? extra[key] }
+        switch key {
+        case "user_id": return .string(userId)
+        case "email_verified": return .bool(emailVerified)
+        case "created_at": return .string(Timestamp.format(createdAt))
+        case "updated_at": return .string(Timestamp.format(updatedAt))
+        case "logins_count": return .number(Double(loginsCount))
+        case "blocked": return .bool(blocked)
+        case "identities": return .array(identities.map(\.json))
+        case "app_metadata": return .object(appMetadata)
+        case "user_metadata": return .object(userMetadata)
+        case "email": return string(email)
+        case "username": return string(username)
+        case "phone_number": return string(phoneNumber)
+        case "phone_verified": return phoneVerified.map(JSONValue.bool) ?? extra[key]
+        case "name": return string(name)
+        case "nickname": return string(nickname)
+        case "given_name": return string(givenName)
+        case "family_name": return string(familyName)
+        case "picture": return string(picture)
+        case "locale": return string(locale)
+        case "last_ip": return string(lastIP)
+        case "last_login": return lastLogin.map { .string(Timestamp.format($0)) } ?? extra[key]
+        case "last_password_reset": return lastPasswordReset.map { .string(Timestamp.format($0)) } ?? extra[key]
+        case "multifactor": return multifactor.isEmpty ? extra[key] : .array(multifactor.map { .string($0) })
+        default: return extra[key]
+        }
+    }
+
     static let fixedKeys: Set<String> = [
         "user_id", "email", "email_verified", "username", "phone_number", "phone_verified", "name", "nickname",
         "given_name", "family_name", "picture", "locale", "created_at", "updated_at", "last_login", "last_ip",

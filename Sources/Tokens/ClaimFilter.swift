@@ -50,13 +50,25 @@ public struct ClaimFilter: Sendable {
 
     /// A claim name is namespaced when it is a URL (http/https) or a URN.
     static func isNamespaced(_ claim: String) -> Bool {
-        let l = claim.lowercased()
-        return l.hasPrefix("http://") || l.hasPrefix("https://") || l.hasPrefix("urn:")
+        isNamespaced(lowered: lowercased(claim))
+    }
+
+    static func isNamespaced(lowered l: String) -> Bool {
+        l.hasPrefix("http://") || l.hasPrefix("https://") || l.hasPrefix("urn:")
+    }
+
+    /// `claim.lowercased()`, without the allocation when the name is ASCII and already lower case
+    /// (nearly every claim name).
+    static func lowercased(_ claim: String) -> String {
+        claim.utf8.contains(where: { $0 >= 0x80 || ($0 >= 0x41 && $0 <= 0x5A) }) ? claim.lowercased() : claim
     }
 
     /// The Auth0-owned namespaces no tenant may use.
     static func isAuth0Namespace(_ claim: String) -> Bool {
-        let l = claim.lowercased()
+        isAuth0Namespace(lowered: lowercased(claim))
+    }
+
+    static func isAuth0Namespace(lowered l: String) -> Bool {
         if l.hasPrefix("urn:auth0") { return true }
         let rest: Substring
         if l.hasPrefix("https://") { rest = l.dropFirst(8) } else if l.hasPrefix("http://") { rest = l.dropFirst(7) } else { return false }
@@ -70,9 +82,10 @@ public struct ClaimFilter: Sendable {
     /// Why `claim` would be dropped from `token` for `audience`, or nil when it is kept.
     public func dropReason(claim: String, token: Token, audience: String?) -> String? {
         if ClaimFilter.restrictedClaims.contains(claim) { return "'\(claim)' is a restricted claim that rules and actions cannot set" }
-        if ClaimFilter.isAuth0Namespace(claim) { return "claims may not use the Auth0 namespaces (auth0.com, webtask.io, webtask.run, urn:auth0)" }
-        if claim.lowercased().hasPrefix("urn:authsim") { return "the urn:authsim namespace is authsim's own (it marks simulated tokens)" }
-        if ClaimFilter.isNamespaced(claim) { return nil }
+        let lowered = ClaimFilter.lowercased(claim)
+        if ClaimFilter.isAuth0Namespace(lowered: lowered) { return "claims may not use the Auth0 namespaces (auth0.com, webtask.io, webtask.run, urn:auth0)" }
+        if lowered.hasPrefix("urn:authsim") { return "the urn:authsim namespace is authsim's own (it marks simulated tokens)" }
+        if ClaimFilter.isNamespaced(lowered: lowered) { return nil }
         if legacyNamespacedClaims { return "non-namespaced claims are dropped while the tenant has legacy_namespaced_claims enabled" }
         if token == .accessToken, audience == managementAudience {
             return "non-namespaced claims are not allowed on access tokens for the Management API"

@@ -149,18 +149,18 @@ public struct TokenIssuer: Sendable {
         if let amr = r.amr { id["amr"] = .array(amr.map(JSONValue.string)) }
         if let jti = r.jti { id["jti"] = .string(jti) }
         let scopeSet = Set(r.scopes)
-        let profile = r.user.json
+        let user = r.user
         if scopeSet.contains("profile") {
             for k in ["name", "nickname", "given_name", "family_name", "picture", "updated_at", "locale"] {
-                if let v = profile[k] { id[k] = v }
+                if let v = user[profileKey: k] { id[k] = v }
             }
         }
         if scopeSet.contains("email") {
-            for k in ["email", "email_verified"] { if let v = profile[k] { id[k] = v } }
+            for k in ["email", "email_verified"] { if let v = user[profileKey: k] { id[k] = v } }
         }
         if scopeSet.contains("phone") {
-            if let v = profile["phone_number"] { id["phone_number"] = v }
-            if let v = profile["phone_verified"] { id["phone_number_verified"] = v }
+            if let v = user[profileKey: "phone_number"] { id["phone_number"] = v }
+            if let v = user[profileKey: "phone_verified"] { id["phone_number_verified"] = v }
         }
         let (idCustom, idDropped) = filter.filter(r.customIdClaims, token: .idToken, audience: r.client.clientId, sources: r.sources.id)
         dropped += idDropped

@@ -148,6 +148,26 @@ func temporaryStore() throws -> SQLiteUserStore {
         #expect(try await store2.user(id: "auth0|legacy-7")?.userMetadata == ["lang": "fr"])
     }
 
+    /// `profile[profileKey:]` must answer what `json[key]` holds, for every key: set and unset
+    /// fields, an `extra` attribute shadowed by a set field or standing in for an unset one.
+    @Test func profileKeyLookupsMatchTheWholeProfile() throws {
+        var full = sampleUser("frank@example.com")
+        full.name = "Frank"; full.nickname = "frankie"; full.givenName = "Frank"; full.familyName = "Stone"
+        full.picture = "https://example.com/f.png"; full.locale = "fr"; full.username = "frank"; full.phoneNumber = "+15550100"
+        full.phoneVerified = true; full.lastLogin = 1_700_000_000; full.lastIP = "10.0.0.1"; full.lastPasswordReset = 1_600_000_000
+        full.multifactor = ["guardian"]; full.loginsCount = 7; full.blocked = true
+        full.appMetadata = ["plan": "pro"]; full.userMetadata = ["lang": "fr"]
+        full.extra = ["groups": ["a"], "name": "shadowed", "phone_verified": false]
+        var sparse = sampleUser("gina@example.com")
+        sparse.extra = ["name": "from the IdP", "locale": "de", "last_login": "2020-01-01T00:00:00.000Z", "multifactor": ["x"], "custom": 1]
+        for profile in [full, sparse] {
+            let whole = try #require(profile.json.objectValue)
+            for key in Set(whole.keys).union(UserProfile.fixedKeys).union(profile.extra.keys).union(["nope"]) {
+                #expect(profile[profileKey: key] == whole[key], "\(key)")
+            }
+        }
+    }
+
     @Test func profileJSONRoundTrips() throws {
         var u = sampleUser("erin@example.com")
         u.appMetadata = ["plan": "pro"]
@@ -167,6 +187,20 @@ func temporaryStore() throws -> SQLiteUserStore {
         let v = try JSONValue.parse(text)
         #expect(v["b"]?.stringValue == "x\"y\né😀")
         #expect(v.serialized() == #"{"a":[1,2.5,-300,true,false,null],"b":"x\"y\né😀","c":{}}"#)
+    }
+
+    @Test func escapesEveryControlCharacterAndNothingElse() throws {
+        let raw = "q\"b\\/\u{08}\u{0C}\n\r\t\u{01}\u{1F}\u{7F}é😀\u{2028}end"
+        let text = JSONValue.string(raw).serialized()
+        #expect(text == #""q\"b\\/\b\f\n\r\t\u0001\u001f\#u{7F}é😀\#u{2028}end""#)
+        #expect(try JSONValue.parse(text).stringValue == raw)
+        // Keys are escaped too, and sorted; pretty output indents by two spaces.
+        let object: JSONValue = ["b\n": [1, ["x": true]], "a": [:], "c": []]
+        #expect(object.serialized() == #"{"a":{},"b\n":[1,{"x":true}],"c":[]}"#)
+        #expect(object.serialized(pretty: true) == "{\n  \"a\": {},\n  \"b\\n\": [\n    1,\n    {\n      \"x\": true\n    }\n  ],\n  \"c\": []\n}")
+        var unsorted = "<"
+        object.writeUnsorted(into: &unsorted)
+        #expect(try JSONValue.parse(String(unsorted.dropFirst())) == object)
     }
 
     @Test(arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01", "{} x"])
