@@ -47,14 +47,20 @@ public struct AccessTokenVerifier: Sendable {
             throw Failure(status: 401, message: "Missing authentication", errorCode: "missing_authentication")
         }
         let token = String(header.dropFirst(7))
-        let decoded: JWT.Decoded
-        do { decoded = try JWT.decode(token) } catch {
-            throw Failure(status: 401, message: "Bad audience or malformed token: \(error)", errorCode: "invalid_token")
+        let claims: JSONValue
+        if let verified = keys.verifiedTokens.claims(of: token) {
+            claims = verified
+        } else {
+            let decoded: JWT.Decoded
+            do { decoded = try JWT.decode(token) } catch {
+                throw Failure(status: 401, message: "Bad audience or malformed token: \(error)", errorCode: "invalid_token")
+            }
+            if case .failure(let e) = JWT.verifyRS256(decoded, keys: keys) {
+                throw Failure(status: 401, message: "Invalid token signature: \(e)", errorCode: "invalid_signature")
+            }
+            claims = decoded.claims
+            keys.verifiedTokens.remember(token, claims: claims)
         }
-        if case .failure(let e) = JWT.verifyRS256(decoded, keys: keys) {
-            throw Failure(status: 401, message: "Invalid token signature: \(e)", errorCode: "invalid_signature")
-        }
-        let claims = decoded.claims
         guard claims["iss"]?.stringValue == issuer else {
             throw Failure(status: 401, message: "Invalid token issuer (expected \(issuer))", errorCode: "invalid_token")
         }

@@ -11,11 +11,21 @@ public struct SigningKeys: Sendable {
     public struct Key: Sendable {
         public let kid: String
         public let privateKey: _RSA.Signing.PrivateKey
-        public var publicKey: _RSA.Signing.PublicKey { privateKey.publicKey }
+        /// Derived once: every verification uses it.
+        public let publicKey: _RSA.Signing.PublicKey
+
+        public init(kid: String, privateKey: _RSA.Signing.PrivateKey) {
+            self.kid = kid
+            self.privateKey = privateKey
+            self.publicKey = privateKey.publicKey
+        }
     }
 
     public let current: Key
     public let previous: Key?
+    /// Bearer tokens whose signature these keys verified (see `VerifiedTokens`). A rotation makes
+    /// new `SigningKeys`, and so starts an empty cache.
+    public let verifiedTokens = VerifiedTokens()
 
     public init(current: Key, previous: Key?) {
         self.current = current

@@ -187,6 +187,47 @@ import Tokens
 }
 
 @Suite struct AccessTokenVerifierTests {
+    /// A token whose signature was verified once is remembered by its key set, and everything
+    /// else is still checked on every use: scope, audience, expiry. A forged token is never
+    /// remembered, and another key set does not take the remembered ones.
+    @Test func aRememberedTokenIsStillCheckedEachTime() async throws {
+        let p = try await makePipeline(TenantFixture())
+        let keys = p.issuer.keys
+        let verifier = p.managementTokenVerifier
+        let token = try p.localManagementToken(scopes: ["read:users"], lifetime: 600)
+        let claims = try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users")
+        #expect(keys.verifiedTokens.claims(of: token) == claims)
+        #expect(try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users") == claims)
+        func failure(_ verify: () throws(AccessTokenVerifier.Failure) -> JSONValue) -> AccessTokenVerifier.Failure? {
+            do { _ = try verify(); return nil } catch { return error }
+        }
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "update:users") }?.status == 403)
+        let later = (claims["exp"]?.doubleValue ?? 0) + 1
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users", now: later) }?.errorCode == "token_expired")
+        let otherAudience = AccessTokenVerifier(keys: keys, issuer: verifier.issuer, audience: "https://elsewhere.test/")
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try otherAudience.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users") }?.errorCode == "invalid_audience")
+        // The same claims under another signature: refused, and not remembered.
+        let parts = token.split(separator: ".").map(String.init)
+        let signature = parts[2]
+        let forged: String = parts[0] + "." + parts[1] + "." + (signature.hasPrefix("A") ? "B" : "A") + String(signature.dropFirst())
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + forged, requiredScope: "read:users") }?.errorCode == "invalid_signature")
+        #expect(keys.verifiedTokens.claims(of: forged) == nil)
+        // Keys after a rotation that dropped this one know nothing of it.
+        let rotated = SigningKeys(current: try SigningKeys.generate(), previous: nil)
+        let rotatedVerifier = AccessTokenVerifier(keys: rotated, issuer: verifier.issuer, audiences: verifier.audiences)
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try rotatedVerifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users") }?.errorCode == "invalid_signature")
+    }
+
+    @Test func theRememberedTokensAreBounded() {
+        let cache = VerifiedTokens()
+        for i in 0..<(VerifiedTokens.capacity * 3 + 7) { cache.remember("token-\(i)", claims: ["n": .number(Double(i))]) }
+        #expect(cache.count == VerifiedTokens.capacity)
+        #expect(cache.claims(of: "token-0") == nil)
+        #expect(cache.claims(of: "token-\(VerifiedTokens.capacity * 3 + 6)")?["n"] == .number(Double(VerifiedTokens.capacity * 3 + 6)))
+        cache.remember("token-\(VerifiedTokens.capacity * 3 + 6)", claims: ["n": 0])  // a token already kept is not added twice
+        #expect(cache.count == VerifiedTokens.capacity)
+    }
+
     @Test func scopesAudienceAndSignatureAreChecked() async throws {
         let p = try await makePipeline(TenantFixture())
         let verifier = p.managementTokenVerifier

@@ -1,0 +1,48 @@
+import JSONCore
+import Synchronization
+
+/// The claims of bearer tokens whose RS256 signature one key set has verified, by token text, so
+/// that a client sending the same token with every request (the Management API, `/userinfo`)
+/// costs a dictionary lookup instead of a decode and an RSA verification each time.
+///
+/// Only what the signature proves is kept: that these exact bytes were signed by one of these
+/// keys, and what they say. Everything that can change between two requests with the same token
+/// (expiry, issuer, audience, scopes, the client's grant) is still checked on every use by the
+/// caller. A token that fails to decode or verify is never kept, so a stream of forged tokens
+/// cannot fill the cache. At most `capacity` tokens are kept; the oldest goes first.
+public final class VerifiedTokens: Sendable {
+    public static let capacity = 1024
+
+    private struct State {
+        var claims: [String: JSONValue] = [:]
+        /// Insertion order, for eviction; `head` is the oldest entry still in `order`.
+        var order: [String] = []
+        var head = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func claims(of token: String) -> JSONValue? {
+        state.withLock { $0.claims[token] }
+    }
+
+    public func remember(_ token: String, claims: JSONValue) {
+        state.withLock { s in
+            guard s.claims.updateValue(claims, forKey: token) == nil else { return }
+            s.order.append(token)
+            while s.claims.count > Self.capacity {
+                s.claims.removeValue(forKey: s.order[s.head])
+                s.head += 1
+            }
+            // Compact the order list once its dropped prefix is as long as what is kept.
+            if s.head > Self.capacity {
+                s.order.removeFirst(s.head)
+                s.head = 0
+            }
+        }
+    }
+
+    public var count: Int { state.withLock { $0.claims.count } }
+}
