@@ -129,6 +129,64 @@ import Tokens
         #expect(r.trace.last?["console"]?.arrayValue?.first?["message"] == "forgot to call back")
     }
 
+    /// Rules share one console whose lines are switched per rule: each rule's lines (and what it
+    /// writes through the global console, as a module would) land in its own entry, each rule
+    /// starts with its own line budget, and what a login does to the console is undone for the
+    /// next login.
+    @Test func eachRuleWritesToItsOwnConsoleLines() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("chatty", "function (user, context, callback) { for (var i = 0; i < 600; i++) console.log('line ' + i); callback(null, user, context); }"),
+            ("global", "function (user, context, callback) { global.console.warn('through the global console'); callback(null, user, context); }"),
+            ("vandal", "function (user, context, callback) { console.log('before'); console.log = function () {}; console.log('hidden'); callback(null, user, context); }"),
+            ("after", "function (user, context, callback) { console.log('after the vandal'); callback(null, user, context); }"),
+        ]
+        let p = try await makePipeline(f)
+        for login in 1...2 {
+            let r = try await simulate(p)
+            let lines = { (name: String) in (r.traceEntry(name)?["console"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue } }
+            #expect(lines("chatty").count == 501, "login \(login)")  // 500 lines and the marker of what was cut
+            #expect(lines("chatty").last?.contains("100 more console lines cut") == true, "login \(login)")
+            #expect(lines("global") == ["through the global console"], "login \(login)")
+            #expect(r.traceEntry("global")?["console"]?.arrayValue?.first?["level"] == "warn")
+            #expect(lines("vandal") == ["before"], "login \(login)")
+            // Within the login the replaced method stays replaced (one console, as in Node)…
+            #expect(lines("after") == [], "login \(login)")
+        }
+        // …and the next login's rules have the real one again.
+        let again = try await simulate(p)
+        #expect(again.traceEntry("chatty")?["console"]?.arrayValue?.first?["message"] == "line 0")
+    }
+
+    /// A rule that calls back at once still ends with a microtask turn: what it queued before
+    /// calling back runs before the next rule starts.
+    @Test func workARuleQueuedRunsBeforeTheNextRule() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("queues", "function (user, context, callback) { Promise.resolve().then(function () { context.idToken['https://t/late'] = 1; }); callback(null, user, context); }"),
+            ("reads", "function (user, context, callback) { context.idToken['https://t/seen'] = context.idToken['https://t/late'] === 1; callback(null, user, context); }"),
+            ("async", "async function (user, context, callback) { await new Promise(function (r) { setTimeout(r, 5); }); context.idToken['https://t/async'] = true; callback(null, user, context); }"),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed)
+        #expect(r.idClaims["https://t/seen"] == true)
+        #expect(r.idClaims["https://t/async"] == true)
+    }
+
+    /// A `then` planted on Object.prototype does not take over how the driver reads a rule's
+    /// callback (its answer has no prototype).
+    @Test func aPlantedThenDoesNotStealTheCallback() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("planter", "function (user, context, callback) { Object.prototype.then = function (resolve) { resolve({ err: new Error('hijacked') }); }; context.idToken['https://t/a'] = 1; callback(null, user, context); }"),
+            ("next", "function (user, context, callback) { delete Object.prototype.then; context.idToken['https://t/b'] = 2; callback(null, user, context); }"),
+        ]
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.outcome == .allowed, "\(String(describing: r.error))")
+        #expect(r.idClaims["https://t/a"] == 1)
+        #expect(r.idClaims["https://t/b"] == 2)
+    }
+
     @Test func callingBackTwiceIsAWarning() async throws {
         var f = TenantFixture()
         f.rules = [

@@ -40,13 +40,8 @@ var __authsim_actionExports, __authsim_secretsOf;
 })();
 var __authsim_actionCaches = Object.create(null);
 
-// While actions run, `console` is this one object (so a module that keeps `console.log` at
-// load time still writes to the running action's lines); its sink is switched per action.
-var __authsim_actionLogs = null;
-var __authsim_actionConsole = rt.makeConsole({ push: function (line) { if (__authsim_actionLogs) rt.append(__authsim_actionLogs, line); } });
-// The global console is this one for good (set before the snapshot, so no job changes it):
-// between actions it writes nowhere.
-globalThis.console = __authsim_actionConsole;
+// While actions run, `console` is the scripts' console (`rt.scriptConsole`, the global one),
+// its lines switched per action.
 
 
 // api.cache: one per trigger, shared by the actions bound to it (as Auth0 documents), kept in
@@ -81,11 +76,10 @@ function __authsim_cacheAPI(trigger) {
 // Built with the runtime's own Promise functions: an earlier script replacing Promise.resolve or
 // `then` must not get to skip or see the next action.
 function __authsim_runHandler(a, logs, call) {
-  rt.resetConsole(__authsim_actionConsole);
-  __authsim_actionLogs = logs;
+  rt.switchConsole(logs);
   // require('auth0') gives the node-auth0 version the action declares (4 when it declares none).
   rt.auth0Major = a.auth0Major || 4;
-  function done() { __authsim_actionLogs = null; rt.uncaught = __authsim_rethrow; rt.auth0Major = 0; }
+  function done() { rt.switchConsole(null); rt.uncaught = __authsim_rethrow; rt.auth0Major = 0; }
   var run = new P.Promise(function (resolve, reject) {
     rt.uncaught = reject;
     P.then(P.then(P.resolve(), function () { return call(__authsim_actionExports(a)); }), resolve, reject);

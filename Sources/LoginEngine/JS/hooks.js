@@ -5,9 +5,9 @@ var K = rt.flowKit, P = rt.primordials;
 var __authsim_hookFactories = Object.create(null), __authsim_hookModules = Object.create(null);
 rt.onInstall('hook', function (name, factory) { __authsim_hookFactories[name] = factory; });
 var __authsim_hookRun = null;
-// A hook's `console` (a parameter of its module): writes to the running hook's trace lines.
-var __authsim_hookLogs = null;
-var __authsim_hookConsole = rt.makeConsole({ push: function (line) { if (__authsim_hookLogs) rt.append(__authsim_hookLogs, line); } });
+// A hook's `console` (a parameter of its module) is the scripts' console: it writes to the
+// running hook's trace lines.
+var __authsim_hookConsole = rt.scriptConsole;
 
 function __authsim_hookExports(name, file) {
   var cached = __authsim_hookModules[name];
@@ -46,8 +46,7 @@ async function __authsim_runHook(input) {
   rt.outbound = function (call) { entry.http.push(call); };
   rt.netActivity = function (c) { entry.net.push(c); };
   rt.mark(0);
-  rt.resetConsole(__authsim_hookConsole);
-  __authsim_hookLogs = logs;
+  rt.switchConsole(logs);
   try {
     var result = await rt.untilCallback(entry, function (callback) {
       var fn = __authsim_hookExports(req.hook, req.file).exports;
@@ -78,7 +77,7 @@ async function __authsim_runHook(input) {
     return P.stringify({ error: error, result: value, trace: entry });
   } finally {
     __authsim_hookRun = null;
-    __authsim_hookLogs = null;
+    rt.switchConsole(null);
     rt.outbound = undefined; rt.netActivity = undefined;
     rt.uncaught = K.rethrow;
   }

@@ -74,37 +74,49 @@ function __authsim_partial() {
   return P.stringify(trace);
 }
 
-// Runs one rule: resolves with {err, u, c} when it calls back (or throws / rejects).
+// While a rule runs, its `console` (and the global one, so a module that keeps `console.log`
+// writes to the running rule's lines too) is the drivers' one console, its sink switched per
+// rule; between scripts it writes nowhere.
+var __authsim_console = rt.scriptConsole;
+
+// Runs one rule: {err, u, c} once it calls back (or throws / rejects). A rule that called back
+// before returning (most do) gets its answer without a promise of its own; the caller still
+// awaits once, so what the rule queued runs before the next rule starts. Otherwise the answer
+// is a promise that settles when the rule calls back.
 function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
-  return new P.Promise(function (resolve) {
-    var calls = 0;
-    function callback(err, u, c) {
-      calls++;
-      if (calls > 1) {
-        entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
-        return;
-      }
-      resolve({ err: err, u: u, c: c });
+  var calls = 0, answer = null, settle = null;
+  function callback(err, u, c) {
+    calls++;
+    if (calls > 1) {
+      entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
+      return;
     }
-    rt.uncaught = function (e) { callback(e); };
-    var auth0 = {
-      accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
-      users: {
-        updateAppMetadata: function (id, md) { return __authsim_writeMetadata('app_metadata', id, md, writes); },
-        updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
-      }
-    };
-    try {
-      var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, rt.makeConsole(logs), rt.require, UnauthorizedError);
-      if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
-      var r = P.apply(fn, undefined, [user, context, callback]);
-      if (r && typeof r.then === 'function') {
-        r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
-      }
-    } catch (e) {
-      callback(e);
+    // No prototype: awaiting it must not find a `then` a script put on Object.prototype.
+    answer = P.create(null);
+    answer.err = err; answer.u = u; answer.c = c;
+    if (settle) settle(answer);
+  }
+  rt.uncaught = function (e) { callback(e); };
+  var auth0 = {
+    accessToken: req.auth0.accessToken, domain: req.auth0.domain, baseUrl: req.auth0.baseUrl,
+    users: {
+      updateAppMetadata: function (id, md) { return __authsim_writeMetadata('app_metadata', id, md, writes); },
+      updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
     }
-  });
+  };
+  rt.switchConsole(logs);
+  try {
+    var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __authsim_console, rt.require, UnauthorizedError);
+    if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
+    var r = P.apply(fn, undefined, [user, context, callback]);
+    if (r && typeof r.then === 'function') {
+      r.then(undefined, function (e) { callback(e === undefined || e === null ? new Error('rule promise rejected') : e); });
+    }
+  } catch (e) {
+    callback(e);
+  }
+  if (answer) return answer;
+  return new P.Promise(function (resolve) { settle = resolve; });
 }
 
 // Snapshot of what a rule may change, taken before it runs.
@@ -213,6 +225,7 @@ async function __authsim_runFlow(input) {
     rt.currentFlow = null;
     rt.outbound = undefined; rt.netActivity = undefined;
     rt.uncaught = __authsim_rethrow;
+    rt.switchConsole(null);
     __authsim_setClock(null);
   }
 }
@@ -259,7 +272,10 @@ async function __authsim_runFlowBody(req) {
     if (!before) before = __authsim_snapshot(user, context);
     var start = rt.now();
     flow.currentStart = start;
-    var result = await __authsim_callRule(rule, req, user, context, entry, logs, writes);
+    var result = __authsim_callRule(rule, req, user, context, entry, logs, writes);
+    // One microtask turn either way (a promise's settling, or this): the rule's queued work first.
+    result = await result;
+    rt.switchConsole(null);
     rt.uncaught = __authsim_rethrow;
     entry.durationMs = rt.now() - start;
     entry.endedAt = __authsim_isoNow();
@@ -316,7 +332,6 @@ async function __authsim_runFlowBody(req) {
     lifetimes: st.lifetimes || null,
     primaryUser: context.primaryUser === undefined ? null : context.primaryUser,
     resume: st.resume,
-    user: user,
     claimSources: flow.claimSources,
     trace: flow.trace
   });

@@ -316,7 +316,18 @@ rt.makeConsole = function (sink) {
   consoleResets.set(c, function () { written = 0; lines = 0; dropped = 0; marker = null; timersByLabel = create(null); });
   return c;
 };
-g.console = rt.makeConsole([]);
+// The scripts' console, one per context and the global `console` too: its lines go to the
+// running script's list (`rt.switchConsole(lines)`, which also starts its counts again) and
+// nowhere between scripts, so a module that kept `console.log` when it loaded writes to the
+// running script's lines as well. One object for every script saves making a console (and its
+// dozen functions) per script per login; what a job does to it is put back like any shared object.
+var consoleLines = null;
+rt.scriptConsole = rt.makeConsole({ push: function (line) { if (consoleLines) append(consoleLines, line); } });
+rt.switchConsole = function (lines) {
+  rt.resetConsole(rt.scriptConsole);
+  consoleLines = lines || null;
+};
+g.console = rt.scriptConsole;
 
 // ---- Host calls: JSON in, JSON out -----------------------------------------------------------
 rt.call = function (name, args) {
