@@ -48,8 +48,9 @@ public struct AccessTokenVerifier: Sendable {
         }
         let token = String(header.dropFirst(7))
         let claims: JSONValue
-        if let verified = keys.verifiedTokens.claims(of: token) {
-            claims = verified
+        let remembered = keys.verifiedTokens.claims(of: token)
+        if let remembered {
+            claims = remembered
         } else {
             let decoded: JWT.Decoded
             do { decoded = try JWT.decode(token) } catch {
@@ -59,7 +60,6 @@ public struct AccessTokenVerifier: Sendable {
                 throw Failure(status: 401, message: "Invalid token signature: \(e)", errorCode: "invalid_signature")
             }
             claims = decoded.claims
-            keys.verifiedTokens.remember(token, claims: claims)
         }
         guard claims["iss"]?.stringValue == issuer else {
             throw Failure(status: 401, message: "Invalid token issuer (expected \(issuer))", errorCode: "invalid_token")
@@ -79,6 +79,9 @@ public struct AccessTokenVerifier: Sendable {
         guard let exp = claims["exp"]?.doubleValue, exp > now else {
             throw Failure(status: 401, message: "Expired token", errorCode: "token_expired")
         }
+        // A token for this verifier, signed, current: worth remembering (not a stranger's
+        // token that merely carries a valid signature, nor an expired one).
+        if remembered == nil { keys.verifiedTokens.remember(token, claims: claims) }
         let scopes = ScopeList.split(claims["scope"]?.stringValue ?? "")
         guard requiredScopes.contains(where: scopes.contains) else {
             throw Failure(status: 403, message: "Insufficient scope, expected any of: \(requiredScopes.joined(separator: ","))", errorCode: "insufficient_scope")

@@ -9,9 +9,22 @@ import Synchronization
 /// keys, and what they say. Everything that can change between two requests with the same token
 /// (expiry, issuer, audience, scopes, the client's grant) is still checked on every use by the
 /// caller. A token that fails to decode or verify is never kept, so a stream of forged tokens
-/// cannot fill the cache. At most `capacity` tokens are kept; the oldest goes first.
+/// cannot fill the cache; nor is one whose text is not the token's one plain form (only the
+/// base64url alphabet and dots, at most `maximumLength` bytes): the decoder forgives spaces
+/// around it and `=` padding, and such variants of one token must not each take a place. Texts
+/// are compared as the ASCII they must be, never as Unicode (where a Kelvin sign equals a `K`).
+/// At most `capacity` tokens are kept; the oldest goes first.
 public final class VerifiedTokens: Sendable {
     public static let capacity = 1024
+    public static let maximumLength = 8192
+
+    /// Whether `token` is a compact JWT in its one plain form (see above).
+    static func isPlain(_ token: String) -> Bool {
+        let utf8 = token.utf8
+        return utf8.count <= maximumLength && utf8.allSatisfy { b in
+            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
+        }
+    }
 
     private struct State {
         var claims: [String: JSONValue] = [:]
@@ -25,10 +38,13 @@ public final class VerifiedTokens: Sendable {
     public init() {}
 
     public func claims(of token: String) -> JSONValue? {
-        state.withLock { $0.claims[token] }
+        guard Self.isPlain(token) else { return nil }
+        return state.withLock { $0.claims[token] }
     }
 
+    /// Keeps `claims` for `token` unless its text is not the plain form.
     public func remember(_ token: String, claims: JSONValue) {
+        guard Self.isPlain(token) else { return }
         state.withLock { s in
             guard s.claims.updateValue(claims, forKey: token) == nil else { return }
             s.order.append(token)

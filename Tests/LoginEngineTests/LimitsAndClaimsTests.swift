@@ -212,6 +212,25 @@ import Tokens
         let forged: String = parts[0] + "." + parts[1] + "." + (signature.hasPrefix("A") ? "B" : "A") + String(signature.dropFirst())
         #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + forged, requiredScope: "read:users") }?.errorCode == "invalid_signature")
         #expect(keys.verifiedTokens.claims(of: forged) == nil)
+        // Only a token's plain text is remembered: the variants the decoder forgives (spaces,
+        // `=` padding) verify as before but take no place, a Unicode look-alike of the text (a
+        // Kelvin sign for a K) does not match it, and neither does an expired token stay.
+        let before = keys.verifiedTokens.count
+        #expect(try verifier.verify(authorizationHeader: "Bearer  " + token + " ", requiredScope: "read:users") == claims)
+        #expect(try verifier.verify(authorizationHeader: "Bearer " + token + "=", requiredScope: "read:users") == claims)
+        #expect(keys.verifiedTokens.count == before)
+        var withK = token
+        for extra in ["read:roles", "read:logs", "read:rules", "read:clients", "read:actions", "read:connections"] where !withK.contains("K") {
+            withK = try p.localManagementToken(scopes: ["read:users", extra], lifetime: 600)
+        }
+        #expect(withK.contains("K"))
+        _ = try verifier.verify(authorizationHeader: "Bearer " + withK, requiredScope: "read:users")
+        let kelvin = withK.replacingOccurrences(of: "K", with: "\u{212A}")
+        #expect(keys.verifiedTokens.claims(of: kelvin) == nil)
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + kelvin, requiredScope: "read:users") }?.errorCode == "invalid_token")
+        let expired = try p.localManagementToken(scopes: ["read:users"], lifetime: -10)
+        #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + expired, requiredScope: "read:users") }?.errorCode == "token_expired")
+        #expect(keys.verifiedTokens.claims(of: expired) == nil)
         // Keys after a rotation that dropped this one know nothing of it.
         let rotated = SigningKeys(current: try SigningKeys.generate(), previous: nil)
         let rotatedVerifier = AccessTokenVerifier(keys: rotated, issuer: verifier.issuer, audiences: verifier.audiences)
@@ -226,6 +245,13 @@ import Tokens
         #expect(cache.claims(of: "token-\(VerifiedTokens.capacity * 3 + 6)")?["n"] == .number(Double(VerifiedTokens.capacity * 3 + 6)))
         cache.remember("token-\(VerifiedTokens.capacity * 3 + 6)", claims: ["n": 0])  // a token already kept is not added twice
         #expect(cache.count == VerifiedTokens.capacity)
+        // Oldest first out, across the compactions of the insertion order.
+        let firstKept = VerifiedTokens.capacity * 2 + 7
+        #expect(cache.claims(of: "token-\(firstKept)") != nil)
+        #expect(cache.claims(of: "token-\(firstKept - 1)") == nil)
+        #expect(cache.claims(of: "token 1") == nil)
+        cache.remember("token 1", claims: ["n": 1])  // not a token's plain form: not kept
+        #expect(cache.claims(of: "token 1") == nil)
     }
 
     @Test func scopesAudienceAndSignatureAreChecked() async throws {
