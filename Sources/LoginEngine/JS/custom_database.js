@@ -73,7 +73,10 @@ rt.untilCallback = function (entry, invoke) {
         entry.warnings.push('callback was called ' + calls + ' times; only the first call counts');
         return;
       }
-      resolve({ err: err, value: value });
+      // No prototype: resolving with it must not find a `then` a script put on Object.prototype.
+      var answer = P.create(null);
+      answer.err = err; answer.value = value;
+      resolve(answer);
     }
     rt.uncaught = function (e) { callback(e); };
     try {

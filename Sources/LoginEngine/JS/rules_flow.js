@@ -30,18 +30,22 @@ function __authsim_plain(v) {
   return s === undefined ? null : P.parse(s);
 }
 
-// Per-key diff of two objects given as {key: json} maps.
+// {key: json} of an object's own enumerable keys (no prototype: a claim may be called
+// `constructor` or `__proto__`).
 function __authsim_keyJSON(o) {
-  var m = {};
+  var m = P.create(null);
   if (o && typeof o === 'object') for (var k in o) { if (Object.prototype.hasOwnProperty.call(o, k)) m[k] = __authsim_json(o[k]); }
   return m;
 }
-function __authsim_diff(before, after, obj) {
-  var d = { added: {}, changed: {}, removed: [] };
+// Per-key diff of two {key: json} maps (`__authsim_keyJSON`): the values are copies made from
+// the JSON texts, so the object itself is not read again.
+function __authsim_diff(before, after) {
+  function value(json) { return json === undefined ? null : P.parse(json); }
+  var d = { added: P.create(null), changed: P.create(null), removed: [] };
   var any = false;
   for (var k in after) {
-    if (!(k in before)) { d.added[k] = __authsim_plain(obj[k]); any = true; }
-    else if (before[k] !== after[k]) { d.changed[k] = { from: before[k] === undefined ? null : P.parse(before[k]), to: __authsim_plain(obj[k]) }; any = true; }
+    if (!(k in before)) { d.added[k] = value(after[k]); any = true; }
+    else if (before[k] !== after[k]) { d.changed[k] = { from: value(before[k]), to: value(after[k]) }; any = true; }
   }
   for (var k2 in before) if (!(k2 in after)) { d.removed.push(k2); any = true; }
   return any ? d : null;
@@ -74,11 +78,6 @@ function __authsim_partial() {
   return P.stringify(trace);
 }
 
-// While a rule runs, its `console` (and the global one, so a module that keeps `console.log`
-// writes to the running rule's lines too) is the drivers' one console, its sink switched per
-// rule; between scripts it writes nowhere.
-var __authsim_console = rt.scriptConsole;
-
 // Runs one rule: {err, u, c} once it calls back (or throws / rejects). A rule that called back
 // before returning (most do) gets its answer without a promise of its own; the caller still
 // awaits once, so what the rule queued runs before the next rule starts. Otherwise the answer
@@ -104,9 +103,14 @@ function __authsim_callRule(rule, req, user, context, entry, logs, writes) {
       updateUserMetadata: function (id, md) { return __authsim_writeMetadata('user_metadata', id, md, writes); }
     }
   };
+  // The rule's own `console` writes to its lines, whenever it is called (a line logged after
+  // the callback, from a timer or a promise, still belongs to this rule), with the rule's own
+  // budget; while the rule runs, what the global console gets (a module's `console.log`) goes
+  // to its lines too.
+  var ruleConsole = rt.makeConsole(logs);
   rt.switchConsole(logs);
   try {
-    var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, __authsim_console, rt.require, UnauthorizedError);
+    var fn = __authsim_rules[rule.name](auth0, __authsim_configuration, globalThis, ruleConsole, rt.require, UnauthorizedError);
     if (typeof fn !== 'function') throw new TypeError('rule ' + rule.name + ' is not a function (got ' + typeof fn + ')');
     var r = P.apply(fn, undefined, [user, context, callback]);
     if (r && typeof r.then === 'function') {
@@ -133,7 +137,7 @@ function __authsim_snapshot(user, context) {
 // claims as {key: json} (what the next step's diff starts from).
 function __authsim_recordClaims(ch, key, before, claims, sources, ruleName) {
   var now = __authsim_keyJSON(claims);
-  var diff = __authsim_diff(before, now, claims || {});
+  var diff = __authsim_diff(before, now);
   if (!diff) return now;
   ch[key] = diff;
   for (var k in diff.added) sources[k] = ruleName;
@@ -157,7 +161,7 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   if (after.user !== before.user) {
     // The rule may have replaced the object or edited it in place: diff the JSON texts.
     var was = before.user === undefined ? {} : P.parse(before.user);
-    var uDiff = __authsim_diff(__authsim_keyJSON(was), __authsim_keyJSON(user), user);
+    var uDiff = __authsim_diff(__authsim_keyJSON(was), __authsim_keyJSON(user));
     if (uDiff) ch.user = uDiff;
   }
   if (writes.length) ch.metadataWrites = writes;
@@ -165,7 +169,7 @@ function __authsim_recordChanges(flow, rule, entry, before, user, context, write
   if (after.redirect !== before.redirect) ch.redirect = __authsim_plain(context.redirect);
   if (after.primary !== before.primary) ch.primaryUser = context.primaryUser === undefined ? null : context.primaryUser;
   if (after.saml !== before.saml) {
-    var sDiff = __authsim_diff(__authsim_keyJSON(before.saml === undefined ? {} : P.parse(before.saml)), __authsim_keyJSON(context.samlConfiguration), context.samlConfiguration || {});
+    var sDiff = __authsim_diff(__authsim_keyJSON(before.saml === undefined ? {} : P.parse(before.saml)), __authsim_keyJSON(context.samlConfiguration));
     if (sDiff) ch.samlConfiguration = sDiff;
   }
   return after;
