@@ -22,7 +22,7 @@ extension JSONValue {
     }
 
     public static func writeString(_ s: String, into out: inout String) {
-        var w = JSONWriter(pretty: false, sortKeys: false)
+        var w = JSONWriter(pretty: false, sortKeys: false, capacity: s.utf8.count + 2)
         w.string(s)
         out += w.text
     }
@@ -35,11 +35,13 @@ struct JSONWriter {
     let pretty: Bool
     let sortKeys: Bool
 
-    init(pretty: Bool, sortKeys: Bool) {
+    init(pretty: Bool, sortKeys: Bool, capacity: Int = 512) {
         self.pretty = pretty
         self.sortKeys = sortKeys
-        bytes.reserveCapacity(512)
+        bytes.reserveCapacity(capacity)
     }
+
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -116,10 +118,9 @@ struct JSONWriter {
                 case 0x08: ascii("\\b")
                 case 0x0C: ascii("\\f")
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
                     ascii("\\u00")
-                    bytes.append(hex[Int(u >> 4)])
-                    bytes.append(hex[Int(u & 0x0F)])
+                    bytes.append(Self.hexDigits[Int(u >> 4)])
+                    bytes.append(Self.hexDigits[Int(u & 0x0F)])
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<utf8.count]))

@@ -132,8 +132,9 @@ struct LoadRequest: Sendable {
 
 extension Bench {
     /// `clients` threads, each on its own keep-alive connection, sending `request` for the
-    /// measurement time: requests/s, p50 and p99 (ms). Every answer must be 200.
-    func load(_ request: LoadRequest, port: Int, clients: Int, seconds: Double) async throws -> (rate: Double, p50: Double, p99: Double) {
+    /// measurement time: requests/s, p50 and p99 (ms), and the process's CPU time per request
+    /// (µs, the daemon's and this client's) over the measured requests. Every answer must be 200.
+    func load(_ request: LoadRequest, port: Int, clients: Int, seconds: Double) async throws -> (rate: Double, p50: Double, p99: Double, cpuPerRequest: Double) {
         let connections = try (0..<clients).map { _ in try LoadConnection(port: port) }
         // Warm each connection (accepted, its first request served).
         for c in connections {
@@ -142,6 +143,7 @@ extension Bench {
         }
         let results = Mutex<(latencies: [Double], failure: String?)>(([], nil))
         let group = DispatchGroup()
+        let cpuAtStart = processCPUSeconds()
         let started = Date()
         let deadline = started.addingTimeInterval(seconds)
         for connection in connections {
@@ -174,11 +176,26 @@ extension Bench {
         }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in group.notify(queue: .global()) { done.resume() } }
         let elapsed = Date().timeIntervalSince(started)
+        let cpu = processCPUSeconds() - cpuAtStart
         let (latencies, failure) = results.withLock { ($0.latencies.sorted(), $0.failure) }
         if let failure { throw CommandFailure(failure) }
         guard !latencies.isEmpty else { throw CommandFailure("no request finished within \(seconds) s") }
-        return (Double(latencies.count) / elapsed, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+        return (
+            Double(latencies.count) / elapsed, latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            cpu / Double(latencies.count) * 1e6
+        )
     }
 }
 
 private struct UncheckedConnection: @unchecked Sendable { let connection: LoadConnection }
+
+/// User and system CPU time of this process so far, in seconds.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    #if canImport(Glibc)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}

@@ -237,7 +237,7 @@ struct Bench: AsyncParsableCommand {
         print("")
         print("HTTP over loopback (in-process daemon, \(cores) workers, 8 keep-alive connections):")
         for c in cases {
-            let (rate, p50, p99) = try await load(c, port: daemon.port, clients: 8, seconds: min(seconds, 3))
+            let (rate, p50, p99, _) = try await load(c, port: daemon.port, clients: 8, seconds: min(seconds, 3))
             print("  \(c.name.padding(toLength: 52, withPad: " ", startingAt: 0)) \(fmt(rate).leftPad(7)) req/s   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms")
             benchFigures.add("HTTP \(c.name), 8 clients", rate, "req/s")
         }
@@ -250,7 +250,7 @@ struct Bench: AsyncParsableCommand {
         let realm = LoadRequest(
             name: "password-realm", method: "POST", path: "/oauth/token",
             body: "grant_type=http%3A%2F%2Fauth0.com%2Foauth%2Fgrant-type%2Fpassword-realm&realm=Username-Password-Authentication&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + daemon.app)
-        let (realmRate, realmP50, realmP99) = try await load(realm, port: daemon.port, clients: 8, seconds: min(seconds, 3))
+        let (realmRate, realmP50, realmP99, _) = try await load(realm, port: daemon.port, clients: 8, seconds: min(seconds, 3))
         print("")
         print("Password-realm logins (POST /oauth/token, bcrypt cost 10, 8 clients): \(fmt(realmRate)) logins/s   p50 \(fmt(realmP50)) ms   p99 \(fmt(realmP99)) ms")
         print("  bcrypt bound (verifications alone, \(cores) cores): \(fmt(bcryptBound))/s → logins reach \(fmt(realmRate / bcryptBound * 100)) % of it")
@@ -272,9 +272,7 @@ struct Bench: AsyncParsableCommand {
         // costs beyond its two signatures.
         let signingCPU = Double(cores) / signBound * 1e6
         for connections in [1, 16, 64] {
-            let cpuBefore = processCPUSeconds()
-            let (rate, p50, p99) = try await load(simulate, port: daemon.port, clients: connections, seconds: seconds)
-            let cpu = (processCPUSeconds() - cpuBefore) / (rate * seconds) * 1e6
+            let (rate, p50, p99, cpu) = try await load(simulate, port: daemon.port, clients: connections, seconds: seconds)
             print("  \(String(connections).leftPad(2)) connection(s): \(fmt(rate).leftPad(7)) simulations/s (\(fmt(rate / signBound * 100)) % of the bound)   p50 \(fmt(p50)) ms   p99 \(fmt(p99)) ms (\(fmt(p99 / p50)) × p50)")
             print("      CPU per simulation (daemon and load client): \(fmt(cpu)) µs, of which the two signatures \(fmt(signingCPU)) µs")
             benchFigures.add("HTTP simulations, \(connections) connection(s), CPU per simulation", cpu, "µs")
@@ -354,9 +352,3 @@ struct Bench: AsyncParsableCommand {
     }
 }
 
-/// User and system CPU time of this process so far, in seconds.
-func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
-}
