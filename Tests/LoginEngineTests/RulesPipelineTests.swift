@@ -3,7 +3,6 @@ import Directory
 import Foundation
 import JSONCore
 import ScriptRuntime
-import Tenant
 import Testing
 
 @testable import LoginEngine
@@ -148,11 +147,7 @@ import Tokens
         // first left behind.
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { runtime.shutdown() }
-        let tenant = try TenantLoader.load(directory: try f.write())
-        let store = try SQLiteUserStore(path: temporaryPath("store.sqlite"))
-        try await LoginPipeline.seed(store: store, tenant: tenant)
-        try await store.insert(TestUsers.ann())
-        let p = LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await Shared.keys.value)
+        let p = try await makePipeline(f, runtime: runtime)
         for login in 1...2 {
             let r = try await simulate(p)
             let lines = { (name: String) in (r.traceEntry(name)?["console"]?.arrayValue ?? []).compactMap { $0["message"]?.stringValue } }

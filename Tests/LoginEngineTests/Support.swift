@@ -66,17 +66,18 @@ struct TenantFixture {
     }
 }
 
-/// A pipeline over a fixture with a fresh store holding the given users.
-func makePipeline(_ fixture: TenantFixture, users: [UserProfile] = [TestUsers.ann()]) async throws -> LoginPipeline {
-    try await makePipeline(directory: try fixture.write(), users: users)
+/// A pipeline over a fixture with a fresh store holding the given users (on the shared runtime,
+/// unless the test needs one of its own).
+func makePipeline(_ fixture: TenantFixture, users: [UserProfile] = [TestUsers.ann()], runtime: ScriptRuntime = Shared.runtime) async throws -> LoginPipeline {
+    try await makePipeline(directory: try fixture.write(), users: users, runtime: runtime)
 }
 
-func makePipeline(directory: String, users: [UserProfile] = []) async throws -> LoginPipeline {
+func makePipeline(directory: String, users: [UserProfile] = [], runtime: ScriptRuntime = Shared.runtime) async throws -> LoginPipeline {
     let tenant = try TenantLoader.load(directory: directory)
     let store = try SQLiteUserStore(path: temporaryPath("store.sqlite"))
     try await LoginPipeline.seed(store: store, tenant: tenant)
     for u in users { try await store.insert(u) }
-    return LoginPipeline(tenant: tenant, store: store, runtime: Shared.runtime, keys: try await Shared.keys.value)
+    return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await Shared.keys.value)
 }
 
 enum TestUsers {

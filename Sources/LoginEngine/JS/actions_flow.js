@@ -41,8 +41,7 @@ var __authsim_actionExports, __authsim_secretsOf;
 var __authsim_actionCaches = Object.create(null);
 
 // While actions run, `console` is the scripts' console (`rt.scriptConsole`, the global one),
-// its lines switched per action.
-
+// its lines switched per action (`__authsim_runHandler`).
 
 // api.cache: one per trigger, shared by the actions bound to it (as Auth0 documents), kept in
 // the worker's context (best effort, like Auth0's). An entry lives 24 hours unless `ttl` or
