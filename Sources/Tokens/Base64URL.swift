@@ -12,6 +12,9 @@ public enum Base64URL {
         return t
     }()
 
+    /// Whether `byte` is one of the alphabet's 64 characters.
+    public static func isAlphabet(_ byte: UInt8) -> Bool { values[Int(byte)] != 0xFF }
+
     public static func encode<D: DataProtocol>(_ data: D) -> String {
         let bytes = Array(data)
         let length = (bytes.count * 4 + 2) / 3

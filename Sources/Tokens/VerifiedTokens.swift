@@ -21,9 +21,7 @@ public final class VerifiedTokens: Sendable {
     /// Whether `token` is a compact JWT in its one plain form (see above).
     static func isPlain(_ token: String) -> Bool {
         let utf8 = token.utf8
-        return utf8.count <= maximumLength && utf8.allSatisfy { b in
-            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F || b == 0x2E
-        }
+        return utf8.count <= maximumLength && utf8.allSatisfy { $0 == UInt8(ascii: ".") || Base64URL.isAlphabet($0) }
     }
 
     private struct State {
