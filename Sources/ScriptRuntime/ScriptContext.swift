@@ -124,8 +124,13 @@ final class ScriptContext {
         return (r, exc)
     }
 
-    private static func install(_ ctx: JSContext, _ rt: JSValue, _ name: String, _ body: @escaping NativeFunction.Body) {
-        JSC.setProperty(ctx, rt, name, NativeFunction.make(ctx, body), readOnly: true)
+    /// Every native call is a safe point for the heap check the watchdog found due.
+    private static func install(_ ctx: JSContext, _ rt: JSValue, _ worker: Worker, _ name: String, _ body: @escaping NativeFunction.Body) {
+        unowned let w = worker
+        JSC.setProperty(ctx, rt, name, NativeFunction.make(ctx) { ctx, args in
+            w.safePoint(ctx)
+            return try body(ctx, args)
+        }, readOnly: true)
     }
 
     /// The host side of the runtime. Every argument is a script's value in the end, so each is
@@ -133,27 +138,27 @@ final class ScriptContext {
     /// converted only when they are strings.
     private static func installNatives(_ ctx: JSContext, rt: JSValue, program: ScriptProgram, worker: Worker) {
         unowned let w = worker
-        install(ctx, rt, "now") { ctx, _ in
+        install(ctx, rt, w, "now") { ctx, _ in
             JSValueMakeNumber(ctx, Double(monotonicNanos()) / 1_000_000)
         }
-        install(ctx, rt, "setTimer") { ctx, args in
+        install(ctx, rt, w, "setTimer") { ctx, args in
             guard args.count >= 2, let id = JSC.integer(ctx, args[0]), let ms = JSC.finiteNumber(ctx, args[1]) else {
                 throw NativeThrow("setTimer(id, ms): id must be an integer and ms a finite number")
             }
             w.addTimer(id: id, delayMs: ms)
             return nil
         }
-        install(ctx, rt, "clearTimer") { ctx, args in
+        install(ctx, rt, w, "clearTimer") { ctx, args in
             if let id = JSC.integer(ctx, args.first ?? nil) { w.removeTimer(id: id) }
             return nil
         }
         // Remaining wall-clock time of the job, in milliseconds (host calls bound themselves by it).
-        install(ctx, rt, "remaining") { ctx, _ in
+        install(ctx, rt, w, "remaining") { ctx, _ in
             JSValueMakeNumber(ctx, w.remainingMilliseconds)
         }
         // `rt.fitsHeap(bytes)`: whether an allocation of `bytes`, weighed before it is made, fits
         // what the heap budget has left (garbage not charged).
-        install(ctx, rt, "fitsHeap") { ctx, args in
+        install(ctx, rt, w, "fitsHeap") { ctx, args in
             guard let value = args.first ?? nil, JSValueIsNumber(ctx, value) else { return JSValueMakeBoolean(ctx, false) }
             let bytes = JSValueToNumber(ctx, value, nil)
             guard bytes >= 0, bytes < Double(Int.max / 2) else { return JSValueMakeBoolean(ctx, false) }
@@ -163,7 +168,7 @@ final class ScriptContext {
         // Evaluates `source` as a script named `file` and returns its completion value: how the
         // module loader compiles a module file so that errors and stacks name the file and its
         // lines. Only runtime files can reach it (with eval off, scripts have no way to compile).
-        install(ctx, rt, "compile") { ctx, args in
+        install(ctx, rt, w, "compile") { ctx, args in
             guard args.count >= 2, let a = args[0], let b = args[1], JSValueIsString(ctx, a), JSValueIsString(ctx, b),
                 let source = JSC.toString(ctx, a), let file = JSC.toString(ctx, b)
             else {
@@ -174,16 +179,16 @@ final class ScriptContext {
             if let exc { throw NativeThrowValue(value: exc) }
             return value
         }
-        install(ctx, rt, "mark") { ctx, args in
+        install(ctx, rt, w, "mark") { ctx, args in
             if let m = JSC.integer(ctx, args.first ?? nil) { w.current?.mark = m }
             return nil
         }
-        install(ctx, rt, "done") { ctx, args in
+        install(ctx, rt, w, "done") { ctx, args in
             guard let job = w.current, job.outcome == nil else { return nil }
             job.outcome = .success(JSC.toString(ctx, args.first ?? nil) ?? "null")
             return nil
         }
-        install(ctx, rt, "fail") { ctx, args in
+        install(ctx, rt, w, "fail") { ctx, args in
             guard let job = w.current, job.outcome == nil else { return nil }
             let thrown = (args.first ?? nil).map { JSC.describeException(ctx, $0) } ?? ThrownValue(message: "undefined")
             job.outcome = .failure(.exception(thrown))
@@ -202,7 +207,7 @@ final class ScriptContext {
             return (name, JSC.stringValue(ctx, args[1]) ?? "null")
         }
         let syncFunctions = program.syncFunctions
-        install(ctx, rt, "host") { ctx, args in
+        install(ctx, rt, w, "host") { ctx, args in
             let (name, json) = try hostArguments(ctx, args)
             guard let fn = syncFunctions[name] else { throw NativeThrow("Unknown host function \(name)") }
             do {
@@ -213,7 +218,7 @@ final class ScriptContext {
             }
         }
         let asyncFunctions = program.asyncFunctions
-        install(ctx, rt, "hostAsync") { ctx, args in
+        install(ctx, rt, w, "hostAsync") { ctx, args in
             let (name, json) = try hostArguments(ctx, args)
             guard let fn = asyncFunctions[name] else { throw NativeThrow("Unknown async host function \(name)") }
             guard let job = w.current else { throw NativeThrow("No job is running") }
@@ -238,7 +243,7 @@ final class ScriptContext {
         unowned let w = worker
         let heapBudget = worker.configuration.heapBudget
         let limits = WasmMeter.Limits(memoryPages: UInt32(clamping: heapBudget / 4 / 65536))
-        install(ctx, rt, "meterWasm") { ctx, args in
+        install(ctx, rt, w, "meterWasm") { ctx, args in
             guard let value = args.first ?? nil, JSValueIsObject(ctx, value) else { return JSValueMakeNull(ctx) }
             var exc: JSValue?
             let pointer: UnsafeMutableRawPointer?

@@ -241,6 +241,9 @@ private struct Rewriter {
     var typeCount: UInt32 = 0
     var importedFunctions: UInt32 = 0
     var importedGlobals: UInt32 = 0
+    /// The functions and globals the module declares itself (function and global sections).
+    var declaredFunctions: UInt32 = 0
+    var declaredGlobals: UInt32 = 0
     var locals = 0
     var memoryBytes = 0
     var tableElements = 0
@@ -288,8 +291,21 @@ private struct Rewriter {
     /// The order known sections must appear in (the tag section sits between memory and global).
     static let rank: [UInt8: Int] = [1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13]
 
-    func renumber(_ f: UInt32) -> UInt64 { f < importedFunctions ? UInt64(f) : UInt64(f) + 3 }
-    func renumberGlobal(_ g: UInt32) -> UInt64 { g < importedGlobals ? UInt64(g) : UInt64(g) + 1 }
+    /// A function or global index in the rewritten module. An index past the module's own is
+    /// refused here rather than left to the engine's validation: the added functions and the fuel
+    /// counter stay out of reach by the meter's own check.
+    func renumber(_ f: UInt32) throws(WasmMeter.Refusal) -> UInt64 {
+        guard UInt64(f) < UInt64(importedFunctions) + UInt64(declaredFunctions) else {
+            throw WasmMeter.Refusal(message: "function index \(f) is out of range (the module has \(UInt64(importedFunctions) + UInt64(declaredFunctions)))")
+        }
+        return f < importedFunctions ? UInt64(f) : UInt64(f) + 3
+    }
+    func renumberGlobal(_ g: UInt32) throws(WasmMeter.Refusal) -> UInt64 {
+        guard UInt64(g) < UInt64(importedGlobals) + UInt64(declaredGlobals) else {
+            throw WasmMeter.Refusal(message: "global index \(g) is out of range (the module has \(UInt64(importedGlobals) + UInt64(declaredGlobals)))")
+        }
+        return g < importedGlobals ? UInt64(g) : UInt64(g) + 1
+    }
 
     mutating func run() throws(WasmMeter.Refusal) -> WasmMeter.Metered {
         // Make sure the type, import and global sections exist, at their places.
@@ -303,6 +319,8 @@ private struct Rewriter {
             switch sections[i].id {
             case 1: sections[i].payload = try types(sections[i].payload)
             case 2: sections[i].payload = try imports(sections[i].payload)
+            case 3: var r = WasmReader(sections[i].payload); declaredFunctions = try r.u32()
+            case 6: var r = WasmReader(sections[i].payload); declaredGlobals = try r.u32()
             default: break
             }
         }
@@ -321,7 +339,7 @@ private struct Rewriter {
             case 5: rewritten = try memories(payload)
             case 6: rewritten = try globals(payload)
             case 7: rewritten = try exports(payload)
-            case 8: var r = WasmReader(payload); var o: [UInt8] = []; o.leb(renumber(try r.u32())); rewritten = o
+            case 8: var r = WasmReader(payload); var o: [UInt8] = []; o.leb(try renumber(try r.u32())); rewritten = o
             case 9: rewritten = try elements(payload)
             case 10: rewritten = try code(payload)
             case 11: rewritten = try data(payload)
@@ -495,7 +513,7 @@ private struct Rewriter {
             let kind = try r.byte()
             out += payload[start..<r.position]
             let index = try r.u32()
-            out.leb(kind == 0x00 ? renumber(index) : kind == 0x03 ? renumberGlobal(index) : UInt64(index))
+            out.leb(kind == 0x00 ? try renumber(index) : kind == 0x03 ? try renumberGlobal(index) : UInt64(index))
         }
     }
 
@@ -514,7 +532,7 @@ private struct Rewriter {
             let k = try r.u32()
             out.leb(UInt64(k))
             for _ in 0..<k {
-                if flags & 4 == 0 { out.leb(renumber(try r.u32())) } else { out += try constantExpression(&r) }
+                if flags & 4 == 0 { out.leb(try renumber(try r.u32())) } else { out += try constantExpression(&r) }
             }
         }
     }
@@ -560,7 +578,7 @@ private struct Rewriter {
             while !body.atEnd {
                 let ins = try next(&body)
                 if Self.isBulk(ins) { rewritten += checkSequence(cost: Int32(Self.bulkCost)) }
-                emit(ins, payload, into: &rewritten)
+                try emit(ins, payload, into: &rewritten)
                 if ins.op == 0x03 {
                     rewritten += checkSequence(cost: costs.regions[costs.loopRegion[loops]])
                     loops += 1
@@ -659,7 +677,7 @@ private struct Rewriter {
         var out: [UInt8] = []
         while !r.atEnd {
             let ins = try next(&r)
-            emit(ins, r.bytes, into: &out)
+            try emit(ins, r.bytes, into: &out)
             if ins.op == 0x0B { return out }
         }
         throw r.refusal("a constant expression has no end")
@@ -667,14 +685,14 @@ private struct Rewriter {
 
     /// Copies one instruction, renumbering function indices and routing `table.grow` and
     /// `memory.grow` through the runtime.
-    func emit(_ ins: Instruction, _ bytes: [UInt8], into out: inout [UInt8]) {
+    func emit(_ ins: Instruction, _ bytes: [UInt8], into out: inout [UInt8]) throws(WasmMeter.Refusal) {
         switch ins.op {
         case 0x10, 0x12, 0xD2:
             out.append(ins.op)
-            out.leb(renumber(ins.index))
+            out.leb(try renumber(ins.index))
         case 0x23, 0x24:
             out.append(ins.op)
-            out.leb(renumberGlobal(ins.index))
+            out.leb(try renumberGlobal(ins.index))
         case 0xFC where ins.sub == 15:
             out.append(0x10); out.leb(UInt64(tableGrowFunction))
             out += bytes[ins.start..<ins.end]

@@ -149,6 +149,9 @@ function newModule(source, newTarget) {
   countObject('WebAssembly.Module');
   countCode(apply(typedArrayLength, meteredBytes, []));
   var module = construct(Module, [meteredBytes], newTarget);
+  // The engine throws its CompileError for a module it refuses; if one ever went missing (seen
+  // once under load, not reproduced), the answer is still a CompileError, not a TypeError here.
+  if (module === null || typeof module !== 'object') throw new CompileError('WebAssembly.Module doesn\'t validate');
   apply(weakSet, info, [module, { memory: getDescriptor(metered, 'memory').value, tables: getDescriptor(metered, 'tables').value }]);
   return module;
 }
