@@ -324,6 +324,50 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(next.freshContext)
     }
 
+    /// A job that makes a shared property read-only and leaves its value as it was (what a value
+    /// check cannot see) leaves a context that is replaced: the next login can still assign it,
+    /// whichever of the ways to do it the job used (directly, through a Proxy, from a trap).
+    @Test(arguments: [
+        "Object.defineProperty(Math, 'random', { writable: false })",
+        "Object.freeze(Math)",
+        "Reflect.defineProperty(JSON, 'parse', { value: JSON.parse, writable: false })",
+        "Object.defineProperties(Array.prototype, { map: { writable: false } })",
+        "var dp = Object.defineProperty; dp(new Proxy(Math, {}), 'random', { writable: false })",
+        "Object.freeze(new Proxy(JSON, {}))",
+        "Object.defineProperty(new Proxy(Math, { defineProperty: function (t, k, d) { return Reflect.defineProperty(t, k, d); } }), 'random', { writable: false })",
+    ]) func aSharedPropertyMadeReadOnlyGetsTheContextReplaced(tamper: String) async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("read-only", """
+            function main(i) {
+              'use strict';
+              if (i === 'tamper') { \(tamper); return 'tampered'; }
+              if (i === 'own') { Object.freeze({ a: 1 }); Object.defineProperty({}, 'x', { value: 1 }); return 'own'; }
+              var random = Math.random, parse = JSON.parse, map = Array.prototype.map;
+              try {
+                Math.random = function () { return 0.25; };
+                JSON.parse = function () { return 'parsed'; };
+                Array.prototype.map = function () { return 'mapped'; };
+                return [Math.random(), JSON.parse('1'), [].map()].join(' ');
+              } catch (e) {
+                return e.name + ': ' + e.message;
+              } finally {
+                Math.random = random; JSON.parse = parse; Array.prototype.map = map;
+              }
+            }
+            """)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "x")).output == "0.25 parsed mapped")
+        // Freezing or defining on the job's own objects keeps the context.
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "own")).output == "own")
+        let kept = try await single.run(ScriptJob(program: p, entry: "main", input: "x"))
+        #expect(kept.output == "0.25 parsed mapped")
+        #expect(!kept.freshContext)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "tamper")).output == "tampered")
+        let next = try await single.run(ScriptJob(program: p, entry: "main", input: "x"))
+        #expect(next.output == "0.25 parsed mapped")
+        #expect(next.freshContext)
+    }
+
     @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {
         // Its own runtime: other tests may hold a shared worker in a long job meanwhile.
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 2))

@@ -109,7 +109,7 @@ async function __authsim_runDatabaseScript(input) {
     var result = await rt.untilCallback(entry, function (callback) {
       var make = __authsim_dbScripts[req.connection + '/' + req.kind];
       if (!make) throw new Error('the connection ' + req.connection + ' has no ' + req.kind + ' script');
-      var fn = make(Object.freeze(req.configuration || {}), globalThis, rt.makeConsole(logs), rt.require,
+      var fn = make(P.freeze(req.configuration || {}), globalThis, rt.makeConsole(logs), rt.require,
         WrongUsernameOrPasswordError, ValidationError, UnauthorizedError);
       if (typeof fn !== 'function') throw new TypeError(req.file + ' is not a function (got ' + typeof fn + ')');
       var args = req.args.slice();

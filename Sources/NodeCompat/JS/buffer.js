@@ -301,7 +301,7 @@ rt.define('buffer', function (module, exports) {
   // Node's lower-case aliases (readUint8, writeUint32BE, …).
   Object.getOwnPropertyNames(Buffer.prototype).forEach(function (k) {
     if (/^(read|write)(Big)?UInt/.test(k)) {
-      Object.defineProperty(Buffer.prototype, k.replace('UInt', 'Uint'), { value: Buffer.prototype[k], writable: true, configurable: true, enumerable: false });
+      rt.primordials.defineProperty(Buffer.prototype, k.replace('UInt', 'Uint'), { value: Buffer.prototype[k], writable: true, configurable: true, enumerable: false });
     }
   });
   function outOfRange(name, range, received) {
@@ -326,7 +326,7 @@ rt.define('buffer', function (module, exports) {
     return Math.trunc(v);
   }
   function bufferSize(bits) { var e = new RangeError('Buffer size must be a multiple of ' + bits + '-bits'); e.code = 'ERR_INVALID_BUFFER_SIZE'; return e; }
-  Object.defineProperty(Buffer.prototype, 'parent', { get: function () { return this.buffer; } });
+  rt.primordials.defineProperty(Buffer.prototype, 'parent', { get: function () { return this.buffer; } });
 
   function btoa(s) {
     s = String(s);

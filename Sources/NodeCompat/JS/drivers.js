@@ -48,7 +48,7 @@ function countQueries(proto, socketOf) {
     else if (out && typeof out.once === 'function') { out.once('end', settle); out.once('error', settle); }
     return out;
   };
-  Object.defineProperty(counted, '__counted', { value: true });
+  rt.primordials.defineProperty(counted, '__counted', { value: true });
   proto.query = counted;
 }
 rt.adaptPackage('node_modules/mysql/index.js', function (mysql, require) {

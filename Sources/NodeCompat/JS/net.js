@@ -72,8 +72,8 @@ rt.define('net', function (module, exports, require) {
   }
   util.inherits(Socket, stream.Duplex);
 
-  Object.defineProperty(Socket.prototype, 'bytesWritten', { get: function () { return this._written; } });
-  Object.defineProperty(Socket.prototype, 'readyState', {
+  rt.primordials.defineProperty(Socket.prototype, 'bytesWritten', { get: function () { return this._written; } });
+  rt.primordials.defineProperty(Socket.prototype, 'readyState', {
     get: function () {
       if (this.connecting) return 'opening';
       if (!this._id || this.destroyed) return 'closed';

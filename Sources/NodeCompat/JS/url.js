@@ -192,11 +192,11 @@ rt.define('url', function (module, exports, require) {
     var self = this;
     var params = new URLSearchParams(rec(this).query || '');
     params.__url = self;
-    Object.defineProperty(this, '__params', { value: params, enumerable: false });
+    rt.primordials.defineProperty(this, '__params', { value: params, enumerable: false });
   }
   URL.canParse = function (input, base) { try { new URL(input, base); return true; } catch (e) { return false; } };
   function accessor(name, get, set) {
-    Object.defineProperty(URL.prototype, name, { get: get, set: set, enumerable: true, configurable: true });
+    rt.primordials.defineProperty(URL.prototype, name, { get: get, set: set, enumerable: true, configurable: true });
   }
   accessor('href', function () { return serialize(rec(this)); }, function (v) {
     records.set(this, parse(String(v), null));
@@ -293,8 +293,8 @@ rt.define('url', function (module, exports, require) {
     } else if (init && typeof init === 'object') {
       Object.keys(init).forEach(function (k) { list.push([k, String(init[k])]); });
     } else if (init !== undefined && init !== null) list = parseForm(String(init));
-    Object.defineProperty(this, '__list', { value: list, writable: true });
-    Object.defineProperty(this, '__url', { value: null, writable: true });
+    rt.primordials.defineProperty(this, '__list', { value: list, writable: true });
+    rt.primordials.defineProperty(this, '__url', { value: null, writable: true });
   }
   var P = URLSearchParams.prototype;
   P.__update = function () {
@@ -335,7 +335,7 @@ rt.define('url', function (module, exports, require) {
   P.entries = function () { return this.__list.map(function (p) { return [p[0], p[1]]; })[Symbol.iterator](); };
   P[Symbol.iterator] = P.entries;
   P.toString = function () { return this.__list.map(function (p) { return formEncode(p[0]) + '=' + formEncode(p[1]); }).join('&'); };
-  Object.defineProperty(P, 'size', { get: function () { return this.__list.length; } });
+  rt.primordials.defineProperty(P, 'size', { get: function () { return this.__list.length; } });
   P[Symbol.for('nodejs.util.inspect.custom')] = function () {
     return 'URLSearchParams {' + (this.__list.length ? ' ' + this.__list.map(function (p) { return "'" + p[0] + "' => '" + p[1] + "'"; }).join(', ') + ' ' : '') + '}';
   };

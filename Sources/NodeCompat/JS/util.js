@@ -22,7 +22,7 @@ rt.define('util', function (module, exports, require) {
       });
     }
     Object.setPrototypeOf(promisified, Object.getPrototypeOf(fn));
-    Object.defineProperty(promisified, customPromisify, { value: promisified });
+    rt.primordials.defineProperty(promisified, customPromisify, { value: promisified });
     return promisified;
   }
   promisify.custom = customPromisify;
@@ -41,7 +41,7 @@ rt.define('util', function (module, exports, require) {
   }
 
   function inherits(ctor, superCtor) {
-    Object.defineProperty(ctor, 'super_', { value: superCtor, writable: true, configurable: true });
+    rt.primordials.defineProperty(ctor, 'super_', { value: superCtor, writable: true, configurable: true });
     Object.setPrototypeOf(ctor.prototype, superCtor.prototype);
   }
 

@@ -19,7 +19,7 @@ rt.define('authsim:web', function (module, exports, require) {
   Event.prototype.stopPropagation = function () {};
   Event.prototype.stopImmediatePropagation = function () { this._stopped = true; };
 
-  function EventTarget() { Object.defineProperty(this, kListeners, { value: Object.create(null) }); }
+  function EventTarget() { rt.primordials.defineProperty(this, kListeners, { value: Object.create(null) }); }
   EventTarget.prototype.addEventListener = function (type, fn, options) {
     if (typeof fn !== 'function' && !(fn && typeof fn.handleEvent === 'function')) return;
     var list = this[kListeners][type] || (this[kListeners][type] = []);
@@ -107,7 +107,7 @@ rt.define('authsim:web', function (module, exports, require) {
     var b = new Blob([this._bytes.slice(start === undefined ? 0 : start, end === undefined ? this.size : end)], { type: type || '' });
     return b;
   };
-  Object.defineProperty(Blob.prototype, Symbol.toStringTag, { value: 'Blob' });
+  rt.primordials.defineProperty(Blob.prototype, Symbol.toStringTag, { value: 'Blob' });
 
   function FormData() {
     if (!(this instanceof FormData)) throw new TypeError("Class constructor FormData cannot be invoked without 'new'");
@@ -134,7 +134,7 @@ rt.define('authsim:web', function (module, exports, require) {
   FormData.prototype.values = function () { return this._entries.map(function (e) { return e[1]; })[Symbol.iterator](); };
   FormData.prototype.forEach = function (fn, self) { var t = this; this._entries.forEach(function (e) { fn.call(self, e[1], e[0], t); }); };
   FormData.prototype[Symbol.iterator] = FormData.prototype.entries;
-  Object.defineProperty(FormData.prototype, Symbol.toStringTag, { value: 'FormData' });
+  rt.primordials.defineProperty(FormData.prototype, Symbol.toStringTag, { value: 'FormData' });
 
   exports.Event = Event;
   exports.EventTarget = EventTarget;

@@ -473,8 +473,38 @@ function walk(root, deep, module, sealed) {
     }
   }
 }
+// The one change to a recorded property's attributes a job can still make (they are writable
+// and not configurable) is to make it read-only, which the value check does not see when the
+// value stays the same (`Object.defineProperty(Math, 'random', { writable: false })`,
+// `Object.freeze(Math)`): the next login could no longer assign it. Only these four functions
+// make a property read-only (a Proxy whose target is a recorded object reaches the target only
+// when one of them is called on the proxy, or from a trap that calls one): a job that calls one
+// has every recorded property's writability checked after it. The runtime's own files use the
+// originals (rt.primordials).
+var attributesTouched = false;
+function notingAttributeChanges(o, name) {
+  var original = o[name];
+  defineProperty(o, name, { value: new Proxy(original, freeze({
+    __proto__: null,
+    apply: function (target, self, args) { attributesTouched = true; return apply(target, self, args); }
+  })), writable: true, enumerable: false, configurable: true });
+}
+function readOnlyProperty() {
+  for (var i = 0; i < records.length; i++) {
+    var r = records[i], names = r.names;
+    for (var k = 0; k < names.length; k++) {
+      var d = getDescriptor(r.target, names[k]);
+      if (d && d.writable === false) return StringCtor(names[k]);
+    }
+  }
+  return null;
+}
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
+  notingAttributeChanges(Object, 'defineProperty');
+  notingAttributeChanges(Object, 'defineProperties');
+  notingAttributeChanges(Object, 'freeze');
+  notingAttributeChanges(Reflect, 'defineProperty');
   walk(g, 1e9, false, false);
   for (var i = 0; i < hidden.length; i++) if (hidden[i]) walk(hidden[i], 1e9, false, false);
 };
@@ -589,6 +619,11 @@ rt.restore = function () {
   if (taintedByLoad) return 'poisoned: a module loaded while shared objects were changed';
   var state = check(true);
   if (state.slice(0, 8) === 'poisoned') return state;
+  if (attributesTouched) {
+    attributesTouched = false;
+    var readOnly = readOnlyProperty();
+    if (readOnly !== null) return 'poisoned: ' + readOnly + ' was made read-only';
+  }
   for (var p = 0; p < poisonChecks.length; p++) { var why = poisonChecks[p](); if (why) return 'poisoned: ' + why; }
   for (var h = 0; h < resets.length; h++) resets[h]();
   // RegExp's legacy statics (RegExp.input, lastMatch, $1…) hold the last match of the job: an
