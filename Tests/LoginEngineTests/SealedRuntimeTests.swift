@@ -153,7 +153,7 @@ import Testing
         let first = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
         #expect(first.outcome == .allowed)
         let db = try await p.tryConnectionScript(connection: "db", script: "login", args: ["victim@test.local", "the-victims-password"])
-        #expect(db.result?["ok"] == false)
+        #expect(db.result?["ok"] == false, "\(db)")
         let second = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
         #expect(second.outcome == .allowed)
         #expect(second.idClaims["https://t/captured"] == nil, "the second login's rule found \(second.idClaims["https://t/captured"] ?? .null)")

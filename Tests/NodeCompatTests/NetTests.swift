@@ -62,10 +62,20 @@ import Testing
     }
 
     @Test func aRefusedPortFailsFastWithNodesError() async throws {
-        // A port nothing listens on: bind one, note it, close it.
-        let server = try await LoopbackTCPServer(.silent)
-        let port = server.port
-        server.stop()
+        // A port nothing listens on: bound (so that no test running meanwhile can take it and
+        // answer), never listening, closed after the test.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let r = try await runNode(
             """
             const net = require('net');
