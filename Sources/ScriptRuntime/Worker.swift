@@ -355,6 +355,7 @@ final class Worker: @unchecked Sendable {
         serial += 1
         breach = nil
         breachWhileRunning = false
+        heapCheckDue = false
         timers.removeAll()
         deadline = monotonicNanos() + job.timeout.nanoseconds
         extensionNanos.store(0, ordering: .relaxed)

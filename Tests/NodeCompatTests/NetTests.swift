@@ -65,7 +65,7 @@ import Testing
         // A port nothing listens on: bound (so that no test running meanwhile can take it and
         // answer), never listening, closed after the test.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(fd >= 0)
+        try #require(fd >= 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -74,7 +74,7 @@ import Testing
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        #expect(bound)
+        try #require(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
         let r = try await runNode(
             """

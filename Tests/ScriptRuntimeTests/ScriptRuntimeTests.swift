@@ -334,6 +334,8 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         "Object.defineProperties(Array.prototype, { map: { writable: false } })",
         "var dp = Object.defineProperty; dp(new Proxy(Math, {}), 'random', { writable: false })",
         "Object.freeze(new Proxy(JSON, {}))",
+        "Object.freeze(Proxy.revocable(new Proxy(Math, {}), {}).proxy)",
+        "Object.defineProperty(Reflect.construct(Proxy, [Math, {}]), 'random', { writable: false })",
         "Object.defineProperty(new Proxy(Math, { defineProperty: function (t, k, d) { return Reflect.defineProperty(t, k, d); } }), 'random', { writable: false })",
     ]) func aSharedPropertyMadeReadOnlyGetsTheContextReplaced(tamper: String) async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
@@ -366,6 +368,35 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         let next = try await single.run(ScriptJob(program: p, entry: "main", input: "x"))
         #expect(next.output == "0.25 parsed mapped")
         #expect(next.freshContext)
+    }
+
+    /// JavaScriptCore's `Error.captureStackTrace` writes `stack` past extensibility: on `Math` or
+    /// a frozen built-in it would leave a key for the next login to read. It refuses those (as
+    /// V8 does); on an object of the job's own, and on a prototype scripts may extend, it works.
+    @Test func captureStackTraceLeavesNothingOnSharedObjects() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("capture", """
+            function main(i) {
+              function attempt(f) { try { return String(f()); } catch (e) { return e.name + ': ' + e.message; } }
+              var has = Object.prototype.hasOwnProperty;
+              if (i === 'plant') {
+                var own = {};
+                Error.captureStackTrace(own);
+                return [
+                  attempt(function () { Error.captureStackTrace(Math); Math.stack = 'secret'; return Math.stack; }),
+                  attempt(function () { Error.captureStackTrace(Math.floor); Math.floor.stack = 'secret'; return Math.floor.stack; }),
+                  attempt(function () { Error.captureStackTrace(Array.prototype); Array.prototype.stack = 'secret'; return [].stack; }),
+                  typeof own.stack
+                ].join(' | ');
+              }
+              return [has.call(Math, 'stack'), has.call(Math.floor, 'stack'), Object.isFrozen(Math.floor), has.call(Array.prototype, 'stack')].join(' ');
+            }
+            """)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "false false true false")
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "plant")).output
+            == "TypeError: Cannot define property stack, object is not extensible | TypeError: Cannot define property stack, object is not extensible | secret | string")
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "false false true false")
     }
 
     @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {

@@ -477,17 +477,44 @@ function walk(root, deep, module, sealed) {
 // and not configurable) is to make it read-only, which the value check does not see when the
 // value stays the same (`Object.defineProperty(Math, 'random', { writable: false })`,
 // `Object.freeze(Math)`): the next login could no longer assign it. Only these four functions
-// make a property read-only (a Proxy whose target is a recorded object reaches the target only
-// when one of them is called on the proxy, or from a trap that calls one): a job that calls one
-// has every recorded property's writability checked after it. The runtime's own files use the
-// originals (rt.primordials).
+// make a property read-only, and a Proxy whose target is a shared object reaches the target only
+// when one of them is called on the proxy (or from a trap, which then names the target itself).
+// So a job that calls one on a shared object (one the snapshot or a module load walked) or on a
+// proxy has every recorded property's writability checked after it; calls on the job's own
+// objects (`Object.freeze(ROLES)`) cost nothing more. Proxies are known by the Proxy
+// constructor and Proxy.revocable, which note what they make.
 var attributesTouched = false;
+var WeakSetCtor = WeakSet, weakSetAdd = WeakSet.prototype.add, weakSetHas = WeakSet.prototype.has;
+var proxies = new WeakSetCtor();
+function mayBeShared(o) {
+  return o !== null && (typeof o === 'object' || typeof o === 'function') && (apply(setHas, visited, [o]) || apply(weakSetHas, proxies, [o]));
+}
 function notingAttributeChanges(o, name) {
   var original = o[name];
   defineProperty(o, name, { value: new Proxy(original, freeze({
     __proto__: null,
-    apply: function (target, self, args) { attributesTouched = true; return apply(target, self, args); }
+    apply: function (target, self, args) {
+      if (!attributesTouched && mayBeShared(args[0])) attributesTouched = true;
+      return apply(target, self, args);
+    }
   })), writable: true, enumerable: false, configurable: true });
+}
+function notingProxies() {
+  var OriginalProxy = g.Proxy, originalRevocable = OriginalProxy.revocable;
+  defineProperty(OriginalProxy, 'revocable', { value: function revocable(target, handler) {
+    var r = apply(originalRevocable, OriginalProxy, [target, handler]);
+    apply(weakSetAdd, proxies, [r.proxy]);
+    return r;
+  }, writable: true, enumerable: false, configurable: true });
+  var noted = new OriginalProxy(OriginalProxy, freeze({
+    __proto__: null,
+    construct: function (target, args, newTarget) {
+      var p = construct(target, args, newTarget === noted ? target : newTarget);
+      apply(weakSetAdd, proxies, [p]);
+      return p;
+    }
+  }));
+  defineProperty(g, 'Proxy', { value: noted, writable: true, enumerable: false, configurable: true });
 }
 function readOnlyProperty() {
   for (var i = 0; i < records.length; i++) {
@@ -499,8 +526,27 @@ function readOnlyProperty() {
   }
   return null;
 }
+// JavaScriptCore's Error.captureStackTrace writes `stack` past the object's extensibility and
+// attributes: on Math or a frozen built-in function it would leave a writable key no record
+// counts, for the next login to read. It refuses a non-extensible object, as V8 does.
+function guardCaptureStackTrace() {
+  var original = ErrorCtor.captureStackTrace;
+  if (typeof original !== 'function') return;
+  defineProperty(ErrorCtor, 'captureStackTrace', { value: new Proxy(original, freeze({
+    __proto__: null,
+    apply: function (target, self, args) {
+      var o = args[0];
+      if (o !== null && (typeof o === 'object' || typeof o === 'function') && !isExtensible(o)) {
+        throw new TypeErrorCtor('Cannot define property stack, object is not extensible');
+      }
+      return apply(target, self, args);
+    }
+  })), writable: true, enumerable: false, configurable: true });
+}
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
+  guardCaptureStackTrace();
+  notingProxies();
   notingAttributeChanges(Object, 'defineProperty');
   notingAttributeChanges(Object, 'defineProperties');
   notingAttributeChanges(Object, 'freeze');
