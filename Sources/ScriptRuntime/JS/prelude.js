@@ -443,8 +443,10 @@ function walk(root, deep, module, sealed) {
       if (isClass(o)) queue[queue.length] = [o.prototype, left];
       if (hasOwnState(o)) record(o, false, true); else next = null;
     } else if (typeof o === 'function' && !module && !isClass(o)) {
+      // Frozen, and walked on: a function written in JavaScript (setTimeout, a wrapper) has a
+      // `prototype` object of its own, which would otherwise stay open for a login to leave
+      // something on for the next.
       freeze(o);
-      next = null;
     } else if (module && typeof o !== 'function' && ownKeys(o).length > budget) {
       freeze(o);
       next = null;
@@ -501,11 +503,13 @@ function notingAttributeChanges(o, name) {
 }
 function notingProxies() {
   var OriginalProxy = g.Proxy, originalRevocable = OriginalProxy.revocable;
-  defineProperty(OriginalProxy, 'revocable', { value: function revocable(target, handler) {
+  // A method: like the built-in, no constructor and no prototype.
+  var revocable = freeze({ revocable(target, handler) {
     var r = apply(originalRevocable, OriginalProxy, [target, handler]);
     apply(weakSetAdd, proxies, [r.proxy]);
     return r;
-  }, writable: true, enumerable: false, configurable: true });
+  } }.revocable);
+  defineProperty(OriginalProxy, 'revocable', { value: revocable, writable: true, enumerable: false, configurable: true });
   var noted = new OriginalProxy(OriginalProxy, freeze({
     __proto__: null,
     construct: function (target, args, newTarget) {
@@ -528,7 +532,25 @@ function readOnlyProperty() {
 }
 // JavaScriptCore's Error.captureStackTrace writes `stack` past the object's extensibility and
 // attributes: on Math or a frozen built-in function it would leave a writable key no record
-// counts, for the next login to read. It refuses a non-extensible object, as V8 does.
+// counts, for the next login to read, and it would make a locked `stack` configurable again. It
+// refuses a non-extensible object and a non-configurable `stack`, as V8 does. Without a
+// function to cut the stack at, the guard's own frames are taken off its top (the stack starts
+// at the caller, as it would without the guard).
+function withoutGuardFrames(o) {
+  var d = getDescriptor(o, 'stack');
+  if (!d || typeof d.value !== 'string') return;
+  var stack = d.value, cut = 0;
+  // Reflect.apply's frame, the trap's and the proxy call's (`@[native code]`).
+  for (var frames = 0; frames < 3; frames++) {
+    var end = apply(stringIndexOf, stack, ['\n', cut]);
+    var line = apply(stringSlice, stack, [cut, end < 0 ? stack.length : end]);
+    if (line !== 'apply@[native code]' && line !== '@[native code]' && apply(stringIndexOf, line, ['@authsim:runtime/prelude.js:']) < 0) break;
+    cut = end < 0 ? stack.length : end + 1;
+  }
+  if (cut === 0) return;
+  d.value = apply(stringSlice, stack, [cut]);
+  defineProperty(o, 'stack', d);
+}
 function guardCaptureStackTrace() {
   var original = ErrorCtor.captureStackTrace;
   if (typeof original !== 'function') return;
@@ -536,21 +558,28 @@ function guardCaptureStackTrace() {
     __proto__: null,
     apply: function (target, self, args) {
       var o = args[0];
-      if (o !== null && (typeof o === 'object' || typeof o === 'function') && !isExtensible(o)) {
-        throw new TypeErrorCtor('Cannot define property stack, object is not extensible');
+      if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+        if (!isExtensible(o)) throw new TypeErrorCtor('Cannot define property stack, object is not extensible');
+        var d = getDescriptor(o, 'stack');
+        if (d && !d.configurable) throw new TypeErrorCtor('Cannot redefine property: stack');
       }
-      return apply(target, self, args);
+      var r = apply(target, self, args);
+      if (typeof args[1] !== 'function' && o !== null && (typeof o === 'object' || typeof o === 'function')) withoutGuardFrames(o);
+      return r;
     }
   })), writable: true, enumerable: false, configurable: true });
 }
+// Installed before the runtime's files and the tenant's load: code that runs while the program
+// loads keeps these, not the originals.
+guardCaptureStackTrace();
+notingProxies();
+notingAttributeChanges(Object, 'defineProperty');
+notingAttributeChanges(Object, 'defineProperties');
+notingAttributeChanges(Object, 'freeze');
+notingAttributeChanges(Reflect, 'defineProperty');
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
-  guardCaptureStackTrace();
-  notingProxies();
-  notingAttributeChanges(Object, 'defineProperty');
-  notingAttributeChanges(Object, 'defineProperties');
-  notingAttributeChanges(Object, 'freeze');
-  notingAttributeChanges(Reflect, 'defineProperty');
+  attributesTouched = false;
   walk(g, 1e9, false, false);
   for (var i = 0; i < hidden.length; i++) if (hidden[i]) walk(hidden[i], 1e9, false, false);
 };
