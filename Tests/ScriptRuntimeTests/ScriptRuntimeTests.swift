@@ -374,9 +374,7 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
     /// a frozen built-in it would leave a key for the next login to read. It refuses those (as
     /// V8 does); on an object of the job's own, and on a prototype scripts may extend, it works.
     @Test func captureStackTraceLeavesNothingOnSharedObjects() async throws {
-        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
-        defer { single.shutdown() }
-        let p = program("capture", """
+        let planted = try await plantBetweenLooks("capture", clean: "false false true false", """
             function main(i) {
               function attempt(f) { try { return String(f()); } catch (e) { return e.name + ': ' + e.message; } }
               var has = Object.prototype.hasOwnProperty;
@@ -396,19 +394,14 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
               return [has.call(Math, 'stack'), has.call(Math.floor, 'stack'), Object.isFrozen(Math.floor), has.call(Array.prototype, 'stack')].join(' ');
             }
             """)
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "false false true false")
-        let planted = try await single.run(ScriptJob(program: p, entry: "main", input: "plant")).output
         #expect(planted
             == "TypeError: Cannot define property stack, object is not extensible | TypeError: Cannot define property stack, object is not extensible | secret | string | true | TypeError: Cannot redefine property: stack")
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "false false true false")
     }
 
     /// Nothing a login leaves on the `prototype` object of a built-in function written in
     /// JavaScript (`setTimeout`, a wrapper) or on `Proxy.revocable` reaches the next login.
     @Test func functionPrototypesKeepNothingForTheNextLogin() async throws {
-        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
-        defer { single.shutdown() }
-        let p = program("function-prototypes", """
+        let planted = try await plantBetweenLooks("function-prototypes", clean: "|undefined", """
             function main(i) {
               var names = Object.getOwnPropertyNames(globalThis), found = [];
               for (var k = 0; k < names.length; k++) {
@@ -423,9 +416,19 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
               return found.join(',') + '|' + typeof Proxy.revocable.prototype;
             }
             """)
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "|undefined")
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "plant")).output == "planted")
-        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "|undefined")
+        #expect(planted == "planted")
+    }
+
+    /// Runs a program's `main` three times on one worker, "look", "plant", "look": both looks
+    /// must answer `clean` (nothing the plant left reached the next job); returns the plant's answer.
+    private func plantBetweenLooks(_ name: String, clean: String, _ source: String) async throws -> String {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program(name, source)
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == clean)
+        let planted = try await single.run(ScriptJob(program: p, entry: "main", input: "plant")).output
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == clean)
+        return planted
     }
 
     @Test func concurrentJobsUseAllWorkersAndStayIndependent() async throws {

@@ -488,8 +488,9 @@ function walk(root, deep, module, sealed) {
 var attributesTouched = false;
 var WeakSetCtor = WeakSet, weakSetAdd = WeakSet.prototype.add, weakSetHas = WeakSet.prototype.has;
 var proxies = new WeakSetCtor();
+function isObjectLike(o) { return o !== null && (typeof o === 'object' || typeof o === 'function'); }
 function mayBeShared(o) {
-  return o !== null && (typeof o === 'object' || typeof o === 'function') && (apply(setHas, visited, [o]) || apply(weakSetHas, proxies, [o]));
+  return isObjectLike(o) && (apply(setHas, visited, [o]) || apply(weakSetHas, proxies, [o]));
 }
 function notingAttributeChanges(o, name) {
   var original = o[name];
@@ -558,13 +559,13 @@ function guardCaptureStackTrace() {
     __proto__: null,
     apply: function (target, self, args) {
       var o = args[0];
-      if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+      if (isObjectLike(o)) {
         if (!isExtensible(o)) throw new TypeErrorCtor('Cannot define property stack, object is not extensible');
         var d = getDescriptor(o, 'stack');
         if (d && !d.configurable) throw new TypeErrorCtor('Cannot redefine property: stack');
       }
       var r = apply(target, self, args);
-      if (typeof args[1] !== 'function' && o !== null && (typeof o === 'object' || typeof o === 'function')) withoutGuardFrames(o);
+      if (typeof args[1] !== 'function' && isObjectLike(o)) withoutGuardFrames(o);
       return r;
     }
   })), writable: true, enumerable: false, configurable: true });

@@ -149,8 +149,10 @@ function newModule(source, newTarget) {
   countObject('WebAssembly.Module');
   countCode(apply(typedArrayLength, meteredBytes, []));
   var module = construct(Module, [meteredBytes], newTarget);
-  // The engine throws its CompileError for a module it refuses; if one ever went missing (seen
-  // once under load, not reproduced), the answer is still a CompileError, not a TypeError here.
+  // The engine throws its CompileError for a module it refuses. JavaScriptCore 2.50 can lose an
+  // exception in flight on a construct path when the VM allocates meanwhile (the watchdog reads
+  // the heap at native calls for this reason, see Worker.safePoint); if one still goes missing,
+  // the answer is a CompileError, not a TypeError here.
   if (module === null || typeof module !== 'object') throw new CompileError('WebAssembly.Module doesn\'t validate');
   apply(weakSet, info, [module, { memory: getDescriptor(metered, 'memory').value, tables: getDescriptor(metered, 'tables').value }]);
   return module;
