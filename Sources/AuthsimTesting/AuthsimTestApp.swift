@@ -23,30 +23,64 @@ public final class AuthsimTestApp: Sendable {
     /// The SQLite file of this application's store (its own, in a temporary folder, removed
     /// with the application).
     public let storePath: String
+
+    /// What the application logged.
+    public let log: AuthsimTestLog
     let folder: String
 
-    init(pipeline: LoginPipeline, server: AuthsimServer, storePath: String, folder: String) {
+    init(pipeline: LoginPipeline, server: AuthsimServer, storePath: String, folder: String, log: AuthsimTestLog) {
         self.pipeline = pipeline
         self.server = server
         self.storePath = storePath
         self.folder = folder
+        self.log = log
     }
 
     deinit { try? FileManager.default.removeItem(atPath: folder) }
 
     /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does;
     /// `metrics` serves `/metrics` from that registry.
+    /// `issuer` and `port` matter to `listening` only.
     public static func open(
         tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = [],
-        metrics: PrometheusCollectorRegistry? = nil, allowedHosts: [String] = []
+        metrics: PrometheusCollectorRegistry? = nil, allowedHosts: [String] = [], issuer: String = issuer, port: Int = 0
     ) async throws -> AuthsimTestApp {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-app-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let storePath = folder + "/authsim.sqlite"
+        let log = AuthsimTestLog()
         let pipeline = try await LoginPipeline.open(
-            tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths)
-        let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(maximumBodySize: maximumBodySize, allowedHosts: allowedHosts), metrics: metrics)
-        return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath, folder: folder)
+            tenantDirectory: tenantDirectory, storePath: storePath, runtime: runtime, issuer: issuer, modulePaths: modulePaths,
+            logger: log.logger(label: "authsim.pipeline"))
+        let server = AuthsimServer(
+            pipeline: pipeline, configuration: ServerConfiguration(port: port, maximumBodySize: maximumBodySize, allowedHosts: allowedHosts), metrics: metrics,
+            logger: log.logger(label: "authsim.server"))
+        return AuthsimTestApp(pipeline: pipeline, server: server, storePath: storePath, folder: folder, log: log)
+    }
+
+    /// The application listening on a free loopback port of this process, as `authsim serve
+    /// --port 0` would serve it (issuer `http://127.0.0.1:PORT/` unless `issuer` or the tenant's
+    /// `authsim.issuer` says otherwise), for tests that need real HTTP: a browser's redirects and
+    /// cookies, raw requests, header and body limits. Without `runtime`, it runs on a runtime of
+    /// its own (2 workers, as the tests' daemons), shut down by `stop()`.
+    public static func listening(
+        tenantDirectory: String, runtime: ScriptRuntime? = nil, issuer: String? = nil, maximumBodySize: Int = 1 << 20, modulePaths: [String] = [],
+        allowedHosts: [String] = []
+    ) async throws -> AuthsimListeningApp {
+        let reservation = try FreePort.reserve(host: "127.0.0.1")
+        let own = runtime == nil ? ScriptRuntime(configuration: RuntimeConfiguration(workers: 2)) : nil
+        do {
+            let app = try await open(
+                tenantDirectory: tenantDirectory, runtime: runtime ?? own!, maximumBodySize: maximumBodySize, modulePaths: modulePaths,
+                allowedHosts: allowedHosts,
+                issuer: AuthsimServer.issuer(explicit: issuer, tenantDirectory: tenantDirectory, host: "127.0.0.1", port: reservation.port),
+                port: reservation.port)
+            let listener = try await LocalListener.start(app.server, reservation: reservation)
+            return AuthsimListeningApp(app: app, listener: listener, token: try app.managementToken(), ownRuntime: own)
+        } catch {
+            own?.shutdown()
+            throw error
+        }
     }
 
     /// A Management API token signed by the tenant's key (as the one `serve` writes).
@@ -57,6 +91,33 @@ public final class AuthsimTestApp: Sendable {
     /// Runs `body` with a client of the application.
     public func test<Value: Sendable>(_ body: @Sendable (AuthsimTestClient) async throws -> Value) async throws -> Value {
         try await server.application().test(.router) { client in try await body(AuthsimTestClient(client: client)) }
+    }
+}
+
+/// The application of `AuthsimTestApp.listening`: real HTTP on a loopback port, no process.
+public final class AuthsimListeningApp: Sendable {
+    public let app: AuthsimTestApp
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    public let base: URL
+    /// A Management API token with every scope (as the one `serve` writes to its file).
+    public let token: String
+    let listener: LocalListener
+    let ownRuntime: ScriptRuntime?
+
+    init(app: AuthsimTestApp, listener: LocalListener, token: String, ownRuntime: ScriptRuntime?) {
+        self.app = app
+        self.listener = listener
+        self.token = token
+        self.ownRuntime = ownRuntime
+        base = URL(string: "http://127.0.0.1:\(listener.port)")!
+    }
+
+    public var pipeline: LoginPipeline { app.pipeline }
+
+    /// Stops listening (requests in flight finish), then shuts down the runtime it made.
+    public func stop() async {
+        await listener.stop()
+        ownRuntime?.shutdown()
     }
 }
 

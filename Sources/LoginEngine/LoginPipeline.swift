@@ -180,8 +180,12 @@ public final class LoginPipeline: Sendable {
     /// Opens everything a pipeline needs for a tenant directory: the store (seeded from
     /// `users/*.json` once per file content), the signing keys and a runtime.
     /// `issuer` overrides the tenant's issuer (the daemon uses its own URL).
-    public static func open(tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = []) async throws -> LoginPipeline {
-        try await open(tenantDirectory: tenantDirectory, store: try SQLiteUserStore(path: storePath), runtime: runtime, issuer: issuer, modulePaths: modulePaths)
+    public static func open(
+        tenantDirectory: String, storePath: String, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = [],
+        logger: Logger = Logger(label: "authsim.pipeline")
+    ) async throws -> LoginPipeline {
+        try await open(
+            tenantDirectory: tenantDirectory, store: try SQLiteUserStore(path: storePath), runtime: runtime, issuer: issuer, modulePaths: modulePaths, logger: logger)
     }
 
     /// The same over any store (the daemon's `--store postgres://…`).
@@ -189,14 +193,15 @@ public final class LoginPipeline: Sendable {
     /// (the store, for several daemons sharing one; else the tenant directory's files).
     public static func open(
         tenantDirectory: String, store: any DataStore, runtime: ScriptRuntime, issuer: String? = nil, modulePaths: [String] = [],
-        tenantChanges: TenantChangeTarget = .directory
+        tenantChanges: TenantChangeTarget = .directory, logger: Logger = Logger(label: "authsim.pipeline")
     ) async throws -> LoginPipeline {
         var tenant = try await loadTenant(directory: tenantDirectory, store: store, changes: tenantChanges)
         if let issuer { tenant.settings.issuer = issuer }
         try await seed(store: store, tenant: tenant)
         let keys = try await SigningKeys.load(from: store)
         return LoginPipeline(
-            tenant: tenant, store: store, runtime: runtime, keys: keys, issuerOverride: issuer, modulePaths: modulePaths, tenantChanges: tenantChanges)
+            tenant: tenant, store: store, runtime: runtime, keys: keys, logger: logger, issuerOverride: issuer, modulePaths: modulePaths,
+            tenantChanges: tenantChanges)
     }
 
     /// Imports each seed file once per content revision; users already present are kept.

@@ -187,19 +187,14 @@ struct Bench: AsyncParsableCommand {
     /// The daemon in-process on a free loopback port, driven over HTTP by 8 concurrent clients.
     func httpFigures(scratch: String) async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let port = try FreePort.find(host: "127.0.0.1")
+        let reservation = try FreePort.reserve(host: "127.0.0.1")
+        let port = reservation.port
         let base = "http://127.0.0.1:\(port)"
         let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: cores))
         let pipeline = try await LoginPipeline.open(tenantDirectory: tenant, storePath: scratch + "/http.sqlite", runtime: runtime, issuer: base + "/")
         let token = try pipeline.localManagementToken(scopes: ManagementService.allScopes)
         let server = AuthsimServer(pipeline: pipeline, configuration: ServerConfiguration(host: "127.0.0.1", port: port))
-        let serving = Task { try await server.run() }
-        defer { serving.cancel() }
-        // Wait until it answers.
-        for _ in 0..<100 {
-            if (try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(5))) != nil { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let listener = try await LocalListener.start(server, reservation: reservation)
         let app = "client_id=sampleAppClientId00000000000000&client_secret=sample-app-client-secret-change-me"
         let m2m = "client_id=sampleManagementClientId0000000&client_secret=sample-management-secret-change-me"
         let login = try await post(base + "/oauth/token", "grant_type=password&username=ann%40example.com&password=Passw0rd%21&scope=openid&" + app)
@@ -210,6 +205,7 @@ struct Bench: AsyncParsableCommand {
         if runs("simulations") { try await simulationFigures(daemon) }
         runtime.shutdown()
         if runs("http") { try await scriptEnvironmentFigures(base: base) }
+        await listener.stop()
     }
 
     /// What the in-process daemon of `httpFigures` gives the HTTP figures.

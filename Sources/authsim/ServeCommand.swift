@@ -52,13 +52,12 @@ struct Serve: AsyncParsableCommand {
         // while the tenant loads (seen: "Address already in use" with --port 0).
         let reservation = self.port == 0 ? try FreePort.reserve(host: host) : nil
         let port = reservation?.port ?? self.port
-        let defaultIssuer = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)/"
         let pipeline: LoginPipeline
         do {
-            let tenantIssuer = (try? TenantLoader.load(directory: tenantOptions.tenant))?.settings.issuer
             pipeline = try await LoginPipeline.open(
                 tenantDirectory: tenantOptions.tenant, store: try await StoreLocation.open(tenantOptions.storePath), runtime: runtime,
-                issuer: issuer ?? tenantIssuer ?? defaultIssuer, modulePaths: tenantOptions.modules, tenantChanges: tenantOptions.changesTarget)
+                issuer: AuthsimServer.issuer(explicit: issuer, tenantDirectory: tenantOptions.tenant, host: host, port: port),
+                modulePaths: tenantOptions.modules, tenantChanges: tenantOptions.changesTarget)
         } catch {
             throw CommandFailure(error)
         }
@@ -181,50 +180,5 @@ struct Serve: AsyncParsableCommand {
 
     static func duration(_ seconds: Double) -> String {
         seconds.truncatingRemainder(dividingBy: 3600) == 0 ? "\(Int(seconds / 3600)) h" : "\(Int(seconds / 60)) min"
-    }
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Asks the kernel for a free TCP port on `host` (bind to port 0, read it back).
-enum FreePort {
-    /// A port held by a bound socket until `release()`.
-    final class Reservation {
-        let port: Int
-        private var fd: Int32
-        init(port: Int, fd: Int32) { self.port = port; self.fd = fd }
-        func release() { if fd >= 0 { close(fd); fd = -1 } }
-        deinit { release() }
-    }
-
-    static func reserve(host: String) throws -> Reservation {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandFailure("socket() failed") }
-        do { return Reservation(port: try bindZero(fd, host: host), fd: fd) } catch {
-            close(fd)
-            throw error
-        }
-    }
-
-    /// Bound and released at once (for a listener that binds right after).
-    static func find(host: String) throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw CommandFailure("socket() failed") }
-        defer { close(fd) }
-        return try bindZero(fd, host: host)
-    }
-
-    private static func bindZero(_ fd: Int32, host: String) throws -> Int {
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { throw CommandFailure("cannot bind \(host) to find a free port") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }

@@ -1,3 +1,4 @@
+import AuthsimTesting
 import Crypto
 import Foundation
 import JSONCore
@@ -61,7 +62,7 @@ import FoundationNetworking
     }
 
     @Test func ruleThenActionRedirectsResumeThroughContinue() async throws {
-        let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
+        let d = try await listeningApp(tenant: try redirectingTenant())
         defer { d.terminate() }
         let flow = AuthorizeFlowTests()
         let b = Browser()
@@ -120,7 +121,7 @@ import FoundationNetworking
     }
 
     @Test func passwordGrantGetsInteractionRequired() async throws {
-        let d = try await Daemon.start(extraArguments: ["--tenant", try redirectingTenant()])
+        let d = try await listeningApp(tenant: try redirectingTenant())
         defer { d.terminate() }
         var r = URLRequest(url: d.base.appendingPathComponent("oauth/token"))
         r.httpMethod = "POST"
@@ -134,7 +135,7 @@ import FoundationNetworking
     }
 
     @Test func compareThroughTheAPIAndTheCLI() async throws {
-        let d = try await Daemon.start()
+        let d = try await listeningApp()
         defer { d.terminate() }
         let body = #"""
             {"rules": ["add-roles-to-tokens", "require-verified-email", "metadata-claims", "geoip-country", "track-first-login"],
@@ -167,19 +168,19 @@ import FoundationNetworking
 /// Actions managed at run time through the Management API: written to the tenant directory,
 /// deployed, bound and picked up without a restart.
 @Suite(.serialized) struct ActionsManagementAPITests {
-    func simulateClaim(_ d: Daemon) async throws -> JSONValue? {
+    func simulateClaim(_ d: some HTTPDaemon) async throws -> JSONValue? {
         let (s, r) = try await d.request("api/authsim/simulate", method: "POST", body: Data(#"{"user": "bob@example.com"}"#.utf8), token: d.token)
         #expect(s == 200)
         return r["idToken"]?["claims"]?["https://example.com/greet"]
     }
 
-    func send(_ d: Daemon, _ path: String, _ method: String, _ body: String) async throws -> (Int, JSONValue) {
+    func send(_ d: some HTTPDaemon, _ path: String, _ method: String, _ body: String) async throws -> (Int, JSONValue) {
         try await d.request(path, method: method, body: Data(body.utf8), token: d.token)
     }
 
     @Test func createDeployBindUpdateAndRedeploy() async throws {
         let tenant = try HotReloadTests().copyOfSampleTenant()
-        let d = try await Daemon.start(extraArguments: ["--tenant", tenant])
+        let d = try await listeningApp(tenant: tenant)
         defer { d.terminate() }
         let code = { (v: String) in #"exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://example.com/greet', '\#(v)' + ':' + event.secrets.GREETING); };"# }
         let create = JSONValue.object([
@@ -272,7 +273,7 @@ import FoundationNetworking
         return dir
     }
 
-    func signup(_ d: Daemon, _ email: String, password: String = "correct-horse-battery", givenName: String = "New") async throws -> (Int, JSONValue) {
+    func signup(_ d: some HTTPDaemon, _ email: String, password: String = "correct-horse-battery", givenName: String = "New") async throws -> (Int, JSONValue) {
         let body = JSONValue.object([
             "client_id": "sampleAppClientId00000000000000", "connection": "Username-Password-Authentication", "email": .string(email),
             "password": .string(password), "given_name": .string(givenName),
@@ -281,7 +282,7 @@ import FoundationNetworking
     }
 
     @Test func signupRunsRegistrationActions() async throws {
-        let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
+        let d = try await listeningApp(tenant: try tenant())
         defer { d.terminate() }
         let (s, created) = try await signup(d, "new@example.com")
         #expect(s == 200)
@@ -334,7 +335,7 @@ import FoundationNetworking
     }
 
     @Test func signupFromTheLoginPageThenPasswordChange() async throws {
-        let d = try await Daemon.start(extraArguments: ["--tenant", try tenant()])
+        let d = try await listeningApp(tenant: try tenant())
         defer { d.terminate() }
         let flow = AuthorizeFlowTests()
         let b = Browser()

@@ -1,3 +1,4 @@
+import AuthsimTesting
 import Foundation
 import JSONCore
 import LoginEngine
@@ -27,7 +28,38 @@ func sampleTenantCopy() throws -> String {
     return dir
 }
 
-final class Daemon: @unchecked Sendable {
+/// What the HTTP tests drive: the real daemon in a process of its own (`Daemon`), or the
+/// application listening on a loopback port of the test process (`AuthsimListeningApp`).
+protocol HTTPDaemon: Sendable {
+    var base: URL { get }
+    /// A Management API token with every scope.
+    var token: String { get }
+    /// What it has logged so far.
+    var logText: String { get }
+    /// Stops it without waiting (for `defer`).
+    func terminate()
+}
+
+extension HTTPDaemon {
+    func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
+        try await Daemon.send(base: base, path, method: method, body: body, token: token)
+    }
+}
+
+extension AuthsimListeningApp: HTTPDaemon {
+    var logText: String { app.log.text }
+    func terminate() { Task { await stop() } }
+    /// The console's one-time sign-in link (the one `serve` prints at start).
+    var consoleLink: String? { base.absoluteString + app.server.consoleSignIn.link() }
+}
+
+/// The sample tenant (or `tenant`) served on a loopback port of the test process, as
+/// `authsim serve --port 0` serves it: for HTTP tests that need no process of their own.
+func listeningApp(tenant: String = CLITests.root.path, issuer: String? = nil) async throws -> AuthsimListeningApp {
+    try await AuthsimTestApp.listening(tenantDirectory: tenant, issuer: issuer)
+}
+
+final class Daemon: HTTPDaemon, @unchecked Sendable {
     let process = Process()
     let base: URL
     let token: String
@@ -38,6 +70,7 @@ final class Daemon: @unchecked Sendable {
 
     /// The daemon's standard error (its logs).
     var logPath: String { storeDir + "/daemon.log" }
+    var logText: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// `store`: a PostgreSQL URL (default: a new SQLite file in the daemon's folder).
     init(extraArguments: [String] = [], store: String? = nil) throws {
@@ -86,10 +119,6 @@ final class Daemon: @unchecked Sendable {
     /// cooperative threads that the script runtime's host calls also need.
     static func start(extraArguments: [String] = [], store: String? = nil) async throws -> Daemon {
         try await offThePool { try Daemon(extraArguments: extraArguments, store: store) }
-    }
-
-    func request(_ path: String, method: String = "GET", body: Data? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
-        try await Self.send(base: base, path, method: method, body: body, token: token)
     }
 
     static func send(base: URL, _ path: String, method: String, body: Data?, token: String?) async throws -> (Int, JSONValue) {
