@@ -12,8 +12,9 @@ import Server
 
 /// The whole application — every route, the real engine, a real SQLite store, real signing keys
 /// and the JavaScriptCore runtime — on a tenant directory, driven in-process: requests go
-/// through the router (HummingbirdTesting's router mode) without a socket or a process.
-/// Tests that need a real process (signals, start-up, two daemons, the CLI) keep spawning one.
+/// through the router (HummingbirdTesting's router mode) without a socket or a process, or
+/// (`listening`) over real HTTP on a loopback port of the test process. Tests that need a real
+/// process (signals, start-up, two daemons, the CLI) keep spawning one.
 public final class AuthsimTestApp: Sendable {
     /// The issuer the application runs under (what `aud`/`iss` and links carry).
     public static let issuer = "http://authsim.test/"
@@ -40,7 +41,7 @@ public final class AuthsimTestApp: Sendable {
 
     /// Opens `tenantDirectory` (seeded users included) on a new store, as `authsim serve` does;
     /// `metrics` serves `/metrics` from that registry.
-    /// `issuer` and `port` matter to `listening` only.
+    /// `issuer`: what tokens are issued under and links carry; `port`: where `listening` serves it.
     public static func open(
         tenantDirectory: String, runtime: ScriptRuntime, maximumBodySize: Int = 1 << 20, modulePaths: [String] = [],
         metrics: PrometheusCollectorRegistry? = nil, allowedHosts: [String] = [], issuer: String = issuer, port: Int = 0
@@ -75,8 +76,9 @@ public final class AuthsimTestApp: Sendable {
                 allowedHosts: allowedHosts,
                 issuer: AuthsimServer.issuer(explicit: issuer, tenantDirectory: tenantDirectory, host: "127.0.0.1", port: reservation.port),
                 port: reservation.port)
+            let token = try app.managementToken()
             let listener = try await LocalListener.start(app.server, reservation: reservation)
-            return AuthsimListeningApp(app: app, listener: listener, token: try app.managementToken(), ownRuntime: own)
+            return AuthsimListeningApp(app: app, listener: listener, token: token, ownRuntime: own)
         } catch {
             own?.shutdown()
             throw error
@@ -114,10 +116,13 @@ public final class AuthsimListeningApp: Sendable {
 
     public var pipeline: LoginPipeline { app.pipeline }
 
-    /// Stops listening (requests in flight finish), then shuts down the runtime it made.
-    public func stop() async {
-        await listener.stop()
+    /// Stops listening (requests in flight finish), then shuts down the runtime it made; returns
+    /// the error the server ended with, if any.
+    @discardableResult
+    public func stop() async -> (any Error)? {
+        let error = await listener.stop()
         ownRuntime?.shutdown()
+        return error
     }
 }
 

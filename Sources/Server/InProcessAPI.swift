@@ -57,11 +57,18 @@ extension AuthsimServer {
     /// their logins never call the API. The daemon attaches the router it serves.
     public func attachInProcessAPI() {
         let server = self
-        pipeline.attach(api: LazyTenantAPI { InProcessAPI(responder: server.router().buildResponder(), logger: Logger(label: "authsim.scripts-api")) })
+        pipeline.attach(api: LazyTenantAPI { InProcessAPI(responder: server.router().buildResponder(), logger: server.scriptsAPILogger) })
     }
 
     func attach(_ router: Router<AuthsimRequestContext>) {
-        pipeline.attach(api: InProcessAPI(responder: router.buildResponder(), logger: Logger(label: "authsim.scripts-api")))
+        pipeline.attach(api: InProcessAPI(responder: router.buildResponder(), logger: scriptsAPILogger))
+    }
+
+    /// The server's logger, its lines marked as the scripts' calls (`api=scripts`).
+    var scriptsAPILogger: Logger {
+        var logger = logger
+        logger[metadataKey: "api"] = "scripts"
+        return logger
     }
 }
 

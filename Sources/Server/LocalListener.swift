@@ -15,11 +15,11 @@ public struct ListenerError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Asks the kernel for a free TCP port on `host` (bind to port 0, read it back).
+/// Asks the kernel for a free TCP port on a host's address (bind to port 0, read it back).
 public enum FreePort {
     /// A port held by a bound (not listening) socket until `release()`: nobody else can take it
     /// meanwhile, and the listener binds it right after the release.
-    public final class Reservation: @unchecked Sendable {
+    public final class Reservation: Sendable {
         public let port: Int
         private let fd: Mutex<Int32>
         init(port: Int, fd: Int32) { self.port = port; self.fd = Mutex(fd) }
@@ -77,12 +77,18 @@ public final class LocalListener: Sendable {
         self.task = task
     }
 
+    /// How long `stop()` lets requests in flight finish before cancelling them.
+    static let shutdownGrace: Duration = .seconds(30)
+
     /// Starts `server` on its configured address and returns once it listens. A `reservation`
     /// (the port of that address, held since the issuer was chosen) is released just before.
     public static func start(_ server: AuthsimServer, reservation: FreePort.Reservation? = nil) async throws -> LocalListener {
+        precondition(reservation == nil || reservation?.port == server.configuration.port, "the reservation holds another port than the server's")
         let (ports, bound) = AsyncThrowingStream<Int, any Error>.makeStream()
         let application = server.application(onListening: { port in bound.yield(port) })
-        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [], logger: server.logger))
+        var configuration = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [], logger: server.logger)
+        configuration.maximumGracefulShutdownDuration = shutdownGrace
+        let group = ServiceGroup(configuration: configuration)
         reservation?.release()
         let task = Task {
             do {
@@ -99,13 +105,20 @@ public final class LocalListener: Sendable {
             task.cancel()
             throw ListenerError("the server did not start: \(error)")
         }
-        throw ListenerError("the server stopped before it listened")
-    }
-
-    /// Stops accepting, lets requests in flight finish, closes kept-alive connections, and
-    /// returns once the port is closed.
-    public func stop() async {
+        // Only a cancelled caller gets here (the stream ends with the group otherwise): the
+        // server may be listening by now, so it is stopped before this returns.
         await group.triggerGracefulShutdown()
         _ = await task.result
+        throw CancellationError()
+    }
+
+    /// Stops accepting, lets requests in flight finish (at most `shutdownGrace`, then they are
+    /// cancelled), closes kept-alive connections, and returns once the port is closed: with
+    /// the error the server ended with, if any.
+    @discardableResult
+    public func stop() async -> (any Error)? {
+        await group.triggerGracefulShutdown()
+        if case .failure(let error) = await task.result { return error }
+        return nil
     }
 }

@@ -50,7 +50,8 @@ struct Serve: AsyncParsableCommand {
         // port here rather than by the listener. The port stays bound (not listening) until just
         // before the server binds it: found and released at once, another process could take it
         // while the tenant loads (seen: "Address already in use" with --port 0).
-        let reservation = self.port == 0 ? try FreePort.reserve(host: host) : nil
+        let reservation: FreePort.Reservation?
+        do { reservation = self.port == 0 ? try FreePort.reserve(host: host) : nil } catch { throw CommandFailure(error) }
         let port = reservation?.port ?? self.port
         let pipeline: LoginPipeline
         do {

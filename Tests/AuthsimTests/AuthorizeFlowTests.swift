@@ -185,7 +185,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         let after = try await b.go(authorizeURL(d, ["state": "st-5", "prompt": "none"]))
         #expect(query(after.location)["error"] == "login_required")
         #expect(query(after.location)["state"] == "st-5")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     /// The response modes the SDKs use (express-openid-connect's default is form_post,
@@ -236,7 +236,7 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         #expect(query(unknown.location)["error"] == "invalid_request")
         let tokensInQuery = try await b.go(authorizeURL(d, ["state": "x-2", "response_type": "id_token", "nonce": "n", "response_mode": "query"]))
         #expect(query(tokensInQuery.location)["error"] == "invalid_request")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func authorizeRefusesWhatItCannotRedirectSafely() async throws {
@@ -256,6 +256,6 @@ final class Browser: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
         #expect(q["error"] == "unauthorized")
         #expect(q["error_description"] == "Please verify your email before logging in.")
         #expect(q["state"] == "deny")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

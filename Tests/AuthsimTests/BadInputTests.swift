@@ -67,7 +67,7 @@ import FoundationNetworking
         #expect(after["user_metadata"]?["deeper"] == nil && after["user_metadata"]?["bad"] == nil)
         #expect(after["app_metadata"] == before["app_metadata"])
         #expect(after["email"] == before["email"])
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func hugeHeadersAreRefusedAndTheDaemonKeepsServing() async throws {
@@ -92,7 +92,7 @@ import FoundationNetworking
         let (health, body) = try await d.request("healthz")
         #expect(health == 200)
         #expect(body["status"] == "ok")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     /// Tokens that are wrong in every way a parser can trip on: each gets a 401 (never a 5xx),
@@ -143,6 +143,6 @@ import FoundationNetworking
         let wrong = statuses.filter { $0.value != 401 && !($0.key.hasSuffix("control characters") && $0.value == 400) }
         #expect(wrong.isEmpty, "expected 401 for every malformed token: \(wrong)")
         #expect(try await d.request("api/v2/users", token: d.token).0 == 200)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

@@ -98,7 +98,7 @@ import FoundationNetworking
         // The database login page offers the social connections.
         let login = try await Browser().go(flow.authorizeURL(d, [:]))
         #expect(login.body.contains("/authorize/idp?tx="))
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func passwordlessCodesByEmailAndSMS() async throws {
@@ -170,7 +170,7 @@ import FoundationNetworking
         #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "email", "email": "not-an-email"}"#).0 == 400)
         #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "\#(app.secret)", "connection": "Username-Password-Authentication", "email": "a@b.co"}"#).0 == 400)
         #expect(try await start(#"{"client_id": "\#(app.id)", "client_secret": "wrong", "connection": "email", "email": "a@b.co"}"#).0 == 401)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func linkingAndUnlinking() async throws {
@@ -221,6 +221,6 @@ import FoundationNetworking
             "api/v2/users/google-oauth2%7C4242/identities", method: "POST", body: Data(#"{"link_with": "\#(bobToken)"}"#.utf8), token: d.token)
         #expect(withToken == 201)
         #expect(viaToken.arrayValue?.last?["connection"] == "Username-Password-Authentication")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

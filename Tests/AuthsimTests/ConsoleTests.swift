@@ -32,7 +32,7 @@ import FoundationNetworking
         #expect(try await raw(d, "/console/secrets.txt").0 == 404)
 
         // The printed link carries a code that buys a working management token once.
-        let link = try #require(d.consoleLink)
+        let link = d.newConsoleLink()
         #expect(link.hasPrefix(d.base.absoluteString + "/console/#login="))
         let code = String(link.split(separator: "=", maxSplits: 1)[1])
         let body = Data(JSONValue.object(["code": .string(code)]).serialized().utf8)
@@ -55,7 +55,7 @@ import FoundationNetworking
         #expect(refused["errorCode"] == "invalid_code")
         #expect(try await d.request("console/session", method: "POST", body: Data(#"{"code": "guess"}"#.utf8)).0 == 401)
         #expect(try await d.request("console/session", method: "POST", body: Data("{".utf8)).0 == 400)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func tokenInspectorAndConnections() async throws {
@@ -94,6 +94,6 @@ import FoundationNetworking
         #expect(database["id"]?.stringValue?.hasPrefix("con_") == true)
         let (_, none) = try await d.request("api/v2/connections?strategy=samlp", token: d.token)
         #expect(none.arrayValue?.allSatisfy { $0["strategy"] == "samlp" } == true)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

@@ -120,7 +120,7 @@ import FoundationNetworking
         #expect(try record(tenant, "legacy-users", email: jane) == nil)
         #expect(try await d.request("api/v2/users/auth0%7C1001", token: d.token).0 == 404)
         #expect(try await login(d, jane, "N3w-passw0rd", realm: "legacy-users").1["error"] == "invalid_grant")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func importModeMigratesAtTheFirstLoginAndNeverCallsTheScriptAgain() async throws {
@@ -175,7 +175,7 @@ import FoundationNetworking
         #expect(try await patch(d, freshId, #"{"email_verified": true}"#).0 == 200)
         #expect(try await login(d, "fresh@legacy.example.com", realm: "legacy-migration").0 == 200)
         #expect(try table(tenant, "legacy-migration").count == rowsBefore)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func signUpThroughCreateAndTheTryEndpoint() async throws {
@@ -231,7 +231,7 @@ import FoundationNetworking
         #expect(try await run("nope", "[]").0 == 400)
         let (_, missing) = try await d.request("api/authsim/connections/Username-Password-Authentication/scripts/login", method: "POST", body: Data(#"{"args": ["a", "b"]}"#.utf8), token: d.token)
         #expect(missing["message"]?.stringValue?.contains("not a custom-database connection") == true)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
 
@@ -296,6 +296,6 @@ import FoundationNetworking
         #expect(try await request("nobody@legacy.example.com", "legacy-users").1 == "We've just sent you an email to reset your password.")
         #expect(try resetLink(d, email: "nobody@legacy.example.com") == nil)
         #expect(try await d.request("api/v2/tickets/password-change", method: "POST", body: Data(#"{"email": "nobody@legacy.example.com", "connection_id": "legacy-users"}"#.utf8), token: d.token).0 == 404)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

@@ -49,8 +49,8 @@ extension HTTPDaemon {
 extension AuthsimListeningApp: HTTPDaemon {
     var logText: String { app.log.text }
     func terminate() { Task { await stop() } }
-    /// The console's one-time sign-in link (the one `serve` prints at start).
-    var consoleLink: String? { base.absoluteString + app.server.consoleSignIn.link() }
+    /// A new one-time sign-in link of the console (as the one `serve` prints at start).
+    func newConsoleLink() -> String { base.absoluteString + app.server.consoleSignIn.link() }
 }
 
 /// The sample tenant (or `tenant`) served on a loopback port of the test process, as

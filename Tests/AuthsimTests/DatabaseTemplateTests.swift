@@ -214,7 +214,7 @@ import FoundationNetworking
         #expect(try sql(engine, url, "SELECT count(*) FROM users WHERE email = '\(email)'") == "0")
         #expect(try await user(d, "auth0|" + id).0 == 404)
         #expect(try await db.login(d, email, "N3w-passw0rd", realm: connection).1["error"] == "invalid_grant")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func postgresTemplatesRunTheWholeLifecycle() async throws { try await lifecycle(.postgres) }
@@ -261,7 +261,7 @@ import FoundationNetworking
         #expect(try await user(d, "auth0|" + id).1["email_verified"] == false)
         #expect(try await db.patch(d, "auth0|" + id, #"{"email_verified": true}"#).0 == 200)
         #expect(try await user(d, "auth0|" + id).1["email_verified"] == true)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
 
@@ -299,7 +299,7 @@ extension DatabaseTemplateTests {
         let claims = try db.claims(tokens["id_token"]?.stringValue)
         #expect(claims["nickname"] == "countess")
         #expect(claims["https://example.com/connection"] == "postgres-users")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
 
@@ -337,7 +337,7 @@ extension DatabaseTemplateTests {
         #expect(r["error"]?["name"] == "MongoNetworkError", "\(r)")
         #expect(r["error"]?["message"]?.stringValue?.contains("ECONNREFUSED 127.0.0.1:\(port)") == true)
         #expect(r["trace"]?["net"]?.arrayValue?.first?["error"] == "ECONNREFUSED")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
 
@@ -384,7 +384,7 @@ extension DatabaseTemplateTests {
         #expect(r["error"] == .null, "\(r["error"] ?? .null)")
         #expect(r["result"]?["nickname"]?.stringValue?.hasPrefix("TLSv1.") == true, "the session is encrypted: \(r["result"] ?? .null)")
         #expect(r["trace"]?["net"]?.arrayValue?.first?["tls"] == true)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
 

@@ -90,7 +90,7 @@ import FoundationNetworking
         let (dead, deadBody, _) = try await post(d, "oauth/token", form(["grant_type": "refresh_token", "refresh_token": refresh]), basic: (Self.app.id, Self.app.secret))
         #expect(dead == 403)
         #expect(deadBody["error"] == "invalid_grant")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func passwordGrantErrors() async throws {
@@ -126,7 +126,7 @@ import FoundationNetworking
         let (badRealm, e8, _) = try await post(d, "oauth/token", form(["grant_type": realm, "realm": "Nope", "username": "bob@example.com", "password": "Passw0rd!", "client_id": Self.app.id, "client_secret": Self.app.secret]))
         #expect(badRealm == 400)
         #expect(e8["error"] == "invalid_request")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func clientCredentialsTokensReachTheSimulationAPI() async throws {
@@ -167,6 +167,6 @@ import FoundationNetworking
         let (noSecret, e2, _) = try await post(d, "oauth/token", form(["grant_type": "client_credentials", "client_id": Self.m2m.id, "audience": "https://api.example.com"]))
         #expect(noSecret == 401)
         #expect(e2["error"] == "invalid_client")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }

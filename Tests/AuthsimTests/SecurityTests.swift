@@ -33,8 +33,10 @@ import FoundationNetworking
         for p in ["api/v2/users", path, "api/v2/logs", "api/v2/users/" + id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! + "/logs"] {
             seen += try await d.request(p, token: d.token).1.serialized()
         }
-        await d.stop()
+        #expect(await d.stop() == nil)
         seen += d.logText
+        // The log was captured: both logins are in it (the wrong password's as a failed login).
+        #expect(d.logText.contains("login allowed") && d.logText.contains("failed login"), "\(d.logText.suffix(2000))")
         for secret in [password, "S3cret-create-pw", "S3cret-patch-pw", "$2b$"] {
             #expect(!seen.contains(secret), "\(secret) leaked")
         }
@@ -68,7 +70,7 @@ import FoundationNetworking
             d, "oauth/token",
             Data("grant_type=client_credentials&client_id=sampleManagementClientId0000000&client_secret=sample-management-secret-change-me&audience=\(audience)&scope=read%3Ausers%20create%3Aeverything".utf8))
         #expect(wider == 403)
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func sessionCookiesAreHttpOnlyAndSameSiteLax() async throws {
@@ -95,7 +97,7 @@ import FoundationNetworking
         #expect(cookie.hasPrefix("authsim_session="))
         #expect(cookie.lowercased().contains("httponly"))
         #expect(cookie.lowercased().contains("samesite=lax"))
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     @Test func publicClientsNeedPKCEAndRedirectsMatchExactly() async throws {
@@ -159,7 +161,7 @@ import FoundationNetworking
         let home = try await b.go(URL(string: d.base.absoluteString + "/v2/logout?client_id=\(spa)&returnTo=http%3A%2F%2Flocalhost%3A4000%2F")!)
         #expect(home.status == 302)
         #expect(home.location == "http://localhost:4000/")
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 
     /// Errors from rules, from packages on the host (Debian's /usr/share/nodejs) and from broken
@@ -205,6 +207,6 @@ import FoundationNetworking
         for hostPath in [tenant, "/usr/share/nodejs", "/tmp/", FileManager.default.temporaryDirectory.path, CLITests.root.path, ".build/"] {
             #expect(!text.contains(hostPath), "\(hostPath) leaked in: \(message.prefix(600))")
         }
-        await d.stop()
+        #expect(await d.stop() == nil)
     }
 }
