@@ -14,9 +14,13 @@ enum ActionsFlowScript {
     /// errors keep the file's line numbers.
     static func file(_ action: Action) -> ScriptFile {
         ScriptFile(
-            name: action.file, source: "(function (exports, require, module, __filename, __dirname) {" + action.source + "\n})\n",
-            kind: .user(slot: "action:" + action.name))
+            name: action.file, source: "(function (" + moduleParameters.joined(separator: ", ") + ") {" + action.source + "\n})\n",
+            kind: .user(slot: "action:" + action.name), syntaxCheck: .functionBody(parameters: moduleParameters, body: action.source))
     }
+
+    /// A CommonJS module function's parameters.
+    static let moduleParameters = ["exports", "require", "module", "__filename", "__dirname"]
+
 
     /// Every action's secrets, as a runtime file: they never pass through user code, and the
     /// driver hands each action only its own, frozen, without a prototype.

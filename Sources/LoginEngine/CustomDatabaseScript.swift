@@ -17,7 +17,7 @@ enum CustomDatabaseScript {
             name: script.file,
             source: "(function (configuration, global, console, require, WrongUsernameOrPasswordError, ValidationError, UnauthorizedError) { var __authsim_script = "
                 + script.source + "\n;return __authsim_script; })\n",
-            kind: .user(slot: "db:" + key(connection: connection, kind: script.kind)), syntaxCheck: RulesFlowScript.standalone(source: script.source))
+            kind: .user(slot: "db:" + key(connection: connection, kind: script.kind)), syntaxCheck: .script(RulesFlowScript.standalone(source: script.source)))
     }
 
     static let source = String(decoding: PackageResources.custom_database_js, as: UTF8.self)

@@ -12,9 +12,13 @@ enum HookScript {
     static func file(_ hook: Hook) -> ScriptFile {
         ScriptFile(
             name: hook.file,
-            source: "(function (exports, require, module, __filename, __dirname, console, PreUserRegistrationError, InvalidScopeError, InvalidRequestError, ServerError) {" + hook.source + "\n})\n",
-            kind: .user(slot: "hook:" + hook.name))
+            source: "(function (" + parameters.joined(separator: ", ") + ") {" + hook.source + "\n})\n",
+            kind: .user(slot: "hook:" + hook.name), syntaxCheck: .functionBody(parameters: parameters, body: hook.source))
     }
+
+    /// A Webtask module function's parameters.
+    static let parameters = ActionsFlowScript.moduleParameters + ["console", "PreUserRegistrationError", "InvalidScopeError", "InvalidRequestError", "ServerError"]
+
 
     static let source = String(decoding: PackageResources.hooks_js, as: UTF8.self)
 }

@@ -17,7 +17,7 @@ enum RulesFlowScript {
             name: rule.file,
             source: "(function (auth0, configuration, global, console, require, UnauthorizedError) { var __authsim_rule = "
                 + rule.source + "\n;return __authsim_rule; })\n",
-            kind: .user(slot: "rule:" + rule.name), syntaxCheck: standalone(source: rule.source))
+            kind: .user(slot: "rule:" + rule.name), syntaxCheck: .script(standalone(source: rule.source)))
     }
 
     /// The rule alone as a script that parses exactly when the rule is one function expression

@@ -55,14 +55,40 @@ final class ScriptContext {
             JSGlobalContextRelease(ctx)
             return .compile(file: t.sourceURL ?? file.name, line: t.line, column: t.column, message: (t.name.map { $0 + ": " } ?? "") + t.message)
         }
+        func checkSyntax(_ file: ScriptFile, _ check: ScriptFile.SyntaxCheck) throws(ScriptFailure) {
+            var exc: JSValue?
+            let url = JSC.string(file.name)
+            defer { JSStringRelease(url) }
+            func script(_ text: String) throws(ScriptFailure) {
+                let source = JSC.string(text)
+                defer { JSStringRelease(source) }
+                if !JSCheckScriptSyntax(ctx, source, url, Int32(clamping: file.startLine), &exc), let exc { throw fail(file, exc) }
+            }
+            switch check {
+            case .script(let text):
+                try script(text)
+            case .functionBody(let parameters, let body):
+                try script(file.source)
+                let names: [JSStringRef?] = parameters.map { JSC.string($0) }
+                let bodyString = JSC.string(body)
+                defer { names.forEach { $0.map(JSStringRelease) }; JSStringRelease(bodyString) }
+                let made = names.withUnsafeBufferPointer {
+                    JSObjectMakeFunction(ctx, nil, UInt32(names.count), $0.baseAddress, bodyString, url, Int32(clamping: file.startLine), &exc)
+                }
+                // The wrapped file parsed and the body alone does not: the body ends the function
+                // it is placed in and goes on at the top level, where it would run while the
+                // program loads, outside any job's limits.
+                if made == nil {
+                    JSGlobalContextRelease(ctx)
+                    throw .compile(
+                        file: file.name, line: nil, column: nil,
+                        message: "SyntaxError: the code closes the module function it is wrapped in (a module's code must parse on its own as a function body)")
+                }
+            }
+        }
         func evaluate(_ file: ScriptFile) throws(ScriptFailure) {
             var exc: JSValue?
-            if let check = file.syntaxCheck {
-                let checkSource = JSC.string(check)
-                let url = JSC.string(file.name)
-                defer { JSStringRelease(checkSource); JSStringRelease(url) }
-                if !JSCheckScriptSyntax(ctx, checkSource, url, Int32(clamping: file.startLine), &exc), let exc { throw fail(file, exc) }
-            }
+            if let check = file.syntaxCheck { try checkSyntax(file, check) }
             // Runtime files become a strict function of `rt`, opened on the file's first line so
             // that its line numbers stay the file's own.
             let source = file.kind == .runtime ? "(function (rt) { 'use strict'; " + file.source + "\n})" : file.source

@@ -26,11 +26,23 @@ public struct ScriptFile: Sendable {
     public var source: String
     public var startLine: Int
     public var kind: Kind
-    /// When `source` wraps user code, the user code alone (in a form that parses standalone):
-    /// its syntax is checked first so errors point at the user's own lines, not the wrapper's.
-    public var syntaxCheck: String?
+    /// When `source` wraps user code, how the user code is checked on its own before it is
+    /// evaluated, so that it cannot close the wrapper and run at load (outside any job's limits).
+    public var syntaxCheck: SyntaxCheck?
 
-    public init(name: String, source: String, startLine: Int = 1, kind: Kind = .plain, syntaxCheck: String? = nil) {
+    /// How a wrapped user file's own code is checked before the file is evaluated.
+    public enum SyntaxCheck: Sendable, Equatable {
+        /// A script, the user code in a form that parses standalone only when it is what the
+        /// wrapper expects (a rule's `var __authsim_rule = <code>;`): its errors point at the
+        /// user's own lines.
+        case script(String)
+        /// A function body (a CommonJS module's code) with these parameters, parsed on its own
+        /// as the `Function` constructor parses one: a body that closes its function is refused.
+        /// The wrapped file's syntax is checked first, for errors at the file's own lines.
+        case functionBody(parameters: [String], body: String)
+    }
+
+    public init(name: String, source: String, startLine: Int = 1, kind: Kind = .plain, syntaxCheck: SyntaxCheck? = nil) {
         self.name = name
         self.source = source
         self.startLine = startLine

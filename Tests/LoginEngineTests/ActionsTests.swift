@@ -343,6 +343,60 @@ extension TenantFixture {
     }
 }
 
+/// An action's or a hook's code is a module's body, placed in a function: code that closes that
+/// function would go on at the top level and run while the program loads, outside any login's
+/// limits. It is refused as a syntax error; what a module body may do (return early, end in a
+/// line comment) is not.
+@Suite struct ModuleBodyTests {
+    /// Each loads, and sets `escaped` at load, when placed in the module function unchecked
+    /// (checked with Node's `vm` on the same wrapper).
+    static let escapes = [
+        "}); globalThis.escaped = 1; (function () {",
+        "}(globalThis.escaped = 1), function () {",
+        "}.call(this, {}), globalThis.escaped = 1, function () {",
+    ]
+
+    func refusal(_ f: TenantFixture) async throws -> (file: String, message: String)? {
+        do {
+            _ = try await simulate(try await makePipeline(f))
+        } catch let error as PipelineError {
+            guard case .script(let file, _, let message) = error else { return nil }
+            return (file, message)
+        }
+        return nil
+    }
+
+    @Test(arguments: escapes) func anActionThatClosesItsFunctionIsRefused(escape: String) async throws {
+        var f = TenantFixture()
+        f.add(actions: [ActionSource(name: "escapes", code: "exports.onExecutePostLogin = async () => {};\n" + escape)], bindings: ["post-login": ["escapes"]])
+        let refused = try #require(try await refusal(f), "the action loaded")
+        #expect(refused.file == "actions/escapes/code.js")
+        #expect(refused.message.contains("closes the module function it is wrapped in"))
+    }
+
+    @Test(arguments: escapes) func aHookThatClosesItsFunctionIsRefused(escape: String) async throws {
+        var f = TenantFixture()
+        // A login runs a job (and so loads the program, hooks included) only when a script runs.
+        f.add(actions: [ActionSource(name: "plain", code: "exports.onExecutePostLogin = async () => {};")], bindings: ["post-login": ["plain"]])
+        f.extraFiles["hooks/cc.json"] = #"{"name": "cc", "script": "./cc.js", "triggerId": "credentials-exchange", "enabled": true}"#
+        f.extraFiles["hooks/cc.js"] = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };\n" + escape
+        let refused = try #require(try await refusal(f), "the hook loaded")
+        #expect(refused.file == "hooks/cc.js")
+        #expect(refused.message.contains("closes the module function it is wrapped in"))
+    }
+
+    @Test func whatAModuleBodyMayDoStillLoads() async throws {
+        var f = TenantFixture()
+        f.add(
+            actions: [
+                ActionSource(name: "early", code: "exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://t/early', true); };\nif (true) return;\nexports.onExecutePostLogin = null; // never reached"),
+            ], bindings: ["post-login": ["early"]])
+        let result = try await simulate(try await makePipeline(f))
+        #expect(result.outcome == .allowed)
+        #expect(result.idClaims["https://t/early"] == true)
+    }
+}
+
 @Suite struct OtherTriggersTests {
     @Test func credentialsExchangeAddsClaimsOrDenies() async throws {
         var f = TenantFixture()
