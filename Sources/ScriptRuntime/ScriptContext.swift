@@ -30,6 +30,8 @@ final class ScriptContext {
     /// The largest JSON (UTF-16 units) one host call takes from a script: 32 Mi, above any
     /// body a script may send or hash in one call.
     static let maximumHostArguments = 32 << 20
+    /// Lines JavaScriptCore's Function constructor puts before a body it parses.
+    static let functionBodyLinesBefore = 2
 
     static let prelude = ScriptFile(name: "authsim:runtime/prelude.js", source: String(decoding: PackageResources.prelude_js, as: UTF8.self), kind: .runtime)
     static let webAssembly = ScriptFile(name: "authsim:runtime/webassembly.js", source: String(decoding: PackageResources.webassembly_js, as: UTF8.self), kind: .runtime)
@@ -79,9 +81,12 @@ final class ScriptContext {
                 // it is placed in and goes on at the top level, where it would run while the
                 // program loads, outside any job's limits.
                 if made == nil {
+                    // The Function constructor puts two lines before the body (`function
+                    // anonymous(…` and `) {`): the body's own line is two less.
+                    let line = exc.flatMap { JSC.describeException(ctx, $0).line }.map { max(file.startLine, $0 - Self.functionBodyLinesBefore) }
                     JSGlobalContextRelease(ctx)
                     throw .compile(
-                        file: file.name, line: nil, column: nil,
+                        file: file.name, line: line, column: nil,
                         message: "SyntaxError: the code closes the module function it is wrapped in (a module's code must parse on its own as a function body)")
                 }
             }

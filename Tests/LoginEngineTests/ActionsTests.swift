@@ -356,12 +356,12 @@ extension TenantFixture {
         "}.call(this, {}), globalThis.escaped = 1, function () {",
     ]
 
-    func refusal(_ f: TenantFixture) async throws -> (file: String, message: String)? {
+    func refusal(_ f: TenantFixture) async throws -> (file: String, line: Int?, message: String)? {
         do {
             _ = try await simulate(try await makePipeline(f))
         } catch let error as PipelineError {
-            guard case .script(let file, _, let message) = error else { return nil }
-            return (file, message)
+            guard case .script(let file, let line, let message) = error else { return nil }
+            return (file, line, message)
         }
         return nil
     }
@@ -371,6 +371,7 @@ extension TenantFixture {
         f.add(actions: [ActionSource(name: "escapes", code: "exports.onExecutePostLogin = async () => {};\n" + escape)], bindings: ["post-login": ["escapes"]])
         let refused = try #require(try await refusal(f), "the action loaded")
         #expect(refused.file == "actions/escapes/code.js")
+        #expect(refused.line == 2, "the line of the closing brace")
         #expect(refused.message.contains("closes the module function it is wrapped in"))
     }
 
@@ -382,7 +383,23 @@ extension TenantFixture {
         f.extraFiles["hooks/cc.js"] = "module.exports = function (client, scope, audience, context, cb) { cb(null, {}); };\n" + escape
         let refused = try #require(try await refusal(f), "the hook loaded")
         #expect(refused.file == "hooks/cc.js")
+        #expect(refused.line == 2, "the line of the closing brace")
         #expect(refused.message.contains("closes the module function it is wrapped in"))
+    }
+
+    /// A comment or a template left open at the end (to swallow what follows the code), and an
+    /// HTML-like comment on the first line (a comment where a body starts a line, not after
+    /// the wrapper's `{`): refused by one check or the other.
+    @Test(arguments: [
+        "exports.onExecutePostLogin = async () => {};\n/*", "exports.onExecutePostLogin = async () => {};\n`",
+        "exports.onExecutePostLogin = async () => {};\n}) /*",
+        "--> }); globalThis.escaped = 1; (function () {\nexports.onExecutePostLogin = async () => {};",
+    ])
+    func whatHidesTheClosingBraceIsRefused(code: String) async throws {
+        var f = TenantFixture()
+        f.add(actions: [ActionSource(name: "hides", code: code)], bindings: ["post-login": ["hides"]])
+        let refused = try #require(try await refusal(f), "the action loaded")
+        #expect(refused.file == "actions/hides/code.js")
     }
 
     @Test func whatAModuleBodyMayDoStillLoads() async throws {
