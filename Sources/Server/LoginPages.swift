@@ -39,6 +39,21 @@ enum Discovery {
 
 /// The plain HTML login page (no scripts, no external resources).
 enum LoginPage {
+    /// A page's error line ("" without an error).
+    static func alert(_ error: String?) -> String {
+        error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+    }
+
+    /// The opening of a login transaction's form: it posts to `action` with the transaction and
+    /// its anti-forgery token.
+    static func transactionForm(_ action: String, transaction: String, formToken: String) -> String {
+        """
+        <form method="post" action="\(action)">
+        <input type="hidden" name="tx" value="\(escape(transaction))">
+        <input type="hidden" name="_csrf" value="\(escape(formToken))">
+        """
+    }
+
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -63,7 +78,7 @@ enum LoginPage {
     }
 
     static func form(transaction: String, formToken: String, client: Client, connection: String, loginHint: String?, error: String?, federated: [String] = []) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         let others = federated.map { name in
             "<p class=\"sub\"><a class=\"idp\" href=\"/authorize/idp?tx=\(escape(transaction))&amp;connection=\(escape(name))\">Continue with \(escape(name))</a></p>"
         }.joined()
@@ -72,9 +87,7 @@ enum LoginPage {
             """
             <h1>Log in</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong> · \(escape(connection))</p>
             \(err)
-            <form method="post" action="/authorize/login">
-            <input type="hidden" name="tx" value="\(escape(transaction))">
-            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(transactionForm("/authorize/login", transaction: transaction, formToken: formToken))
             <label for="username">Email or username</label><input id="username" name="username" autocomplete="username" value="\(escape(loginHint ?? ""))" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
             <button type="submit">Continue</button>
@@ -86,7 +99,7 @@ enum LoginPage {
 
     /// A simulated upstream IdP: its users as buttons, and a box for any raw profile.
     static func idp(transaction: String, formToken: String, client: Client, connection: Connection, users: [JSONValue], error: String?) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         let buttons = users.enumerated().map { i, u in
             let label = u["email"]?.stringValue ?? u["name"]?.stringValue ?? u["login"]?.stringValue ?? u["sub"]?.stringValue ?? "user \(i + 1)"
             return "<button type=\"submit\" name=\"user\" value=\"\(i)\" class=\"idp-user\">\(escape(label))</button>"
@@ -96,9 +109,7 @@ enum LoginPage {
             """
             <h1>\(escape(connection.name))</h1><p class="sub">simulated \(escape(connection.strategy)) sign-in for <strong>\(escape(client.name))</strong></p>
             \(err)
-            <form method="post" action="/authorize/idp">
-            <input type="hidden" name="tx" value="\(escape(transaction))">
-            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(transactionForm("/authorize/idp", transaction: transaction, formToken: formToken))
             \(users.isEmpty ? "<p class=\"sub\">This connection lists no simulated users (options.simulated_users).</p>" : buttons)
             <label for="profile">Or sign in as this IdP profile (JSON)</label>
             <textarea id="profile" name="profile" rows="4" style="width:100%;box-sizing:border-box"></textarea>
@@ -109,15 +120,13 @@ enum LoginPage {
 
     /// The organization prompt (a client that requires organizations, asked without one).
     static func organization(transaction: String, formToken: String, client: Client, error: String?) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         return page(
             "Log in to \(client.name)",
             """
             <h1>Your organization</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong></p>
             \(err)
-            <form method="post" action="/authorize/organization">
-            <input type="hidden" name="tx" value="\(escape(transaction))">
-            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(transactionForm("/authorize/organization", transaction: transaction, formToken: formToken))
             <label for="organization">Organization name</label><input id="organization" name="organization" autocomplete="organization" required autofocus>
             <button type="submit">Continue</button>
             </form>
@@ -126,7 +135,7 @@ enum LoginPage {
 
     /// `post_login_prompt`: the user's organizations, one button each.
     static func organizationPick(transaction: String, formToken: String, client: Client, organizations: [Organization], error: String?) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         let buttons = organizations.map { o in
             "<button type=\"submit\" name=\"organization\" value=\"\(escape(o.id))\" class=\"idp-user\">\(escape(o.displayName))</button>"
         }.joined(separator: "\n")
@@ -135,24 +144,20 @@ enum LoginPage {
             """
             <h1>Choose your organization</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong></p>
             \(err)
-            <form method="post" action="/authorize/organization">
-            <input type="hidden" name="tx" value="\(escape(transaction))">
-            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(transactionForm("/authorize/organization", transaction: transaction, formToken: formToken))
             \(buttons)
             </form>
             """)
     }
 
     static func signupForm(transaction: String, formToken: String, client: Client, connection: String, error: String?) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         return page(
             "Sign up for \(client.name)",
             """
             <h1>Sign up</h1><p class="sub">to continue to <strong>\(escape(client.name))</strong> · \(escape(connection))</p>
             \(err)
-            <form method="post" action="/authorize/signup">
-            <input type="hidden" name="tx" value="\(escape(transaction))">
-            <input type="hidden" name="_csrf" value="\(escape(formToken))">
+            \(transactionForm("/authorize/signup", transaction: transaction, formToken: formToken))
             <label for="email">Email</label><input id="email" name="email" type="email" autocomplete="email" required autofocus>
             <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="new-password" minlength="8" required>
             <button type="submit">Sign up</button>
@@ -161,7 +166,7 @@ enum LoginPage {
     }
 
     static func resetForm(ticket: String, email: String, error: String?) -> Response {
-        let err = error.map { "<p class=\"error\" role=\"alert\">\(escape($0))</p>" } ?? ""
+        let err = alert(error)
         return page(
             "Change your password",
             """
