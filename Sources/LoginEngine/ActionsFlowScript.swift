@@ -21,7 +21,6 @@ enum ActionsFlowScript {
     /// A CommonJS module function's parameters.
     static let moduleParameters = ["exports", "require", "module", "__filename", "__dirname"]
 
-
     /// Every action's secrets, as a runtime file: they never pass through user code, and the
     /// driver hands each action only its own, frozen, without a prototype.
     static func secretsFile(_ actions: [Action]) -> ScriptFile {

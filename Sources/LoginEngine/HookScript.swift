@@ -19,6 +19,5 @@ enum HookScript {
     /// A Webtask module function's parameters.
     static let parameters = ActionsFlowScript.moduleParameters + ["console", "PreUserRegistrationError", "InvalidScopeError", "InvalidRequestError", "ServerError"]
 
-
     static let source = String(decoding: PackageResources.hooks_js, as: UTF8.self)
 }
