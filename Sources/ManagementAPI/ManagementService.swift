@@ -46,15 +46,16 @@ public struct ManagementService: Sendable {
     /// route reads or changes) to be its own `sub`. Whatever scopes a rule wrote into a user's
     /// token, nothing else is open to it.
     public func authorize(_ header: String?, anyOf scopes: [String], currentUser: [String] = [], subject: String? = nil) throws(ManagementError) -> JSONValue {
-        let claims: JSONValue
+        let verified: VerifiedTokens.Entry
         do {
-            claims = try pipeline.managementTokenVerifier.verify(authorizationHeader: header, anyOf: scopes + currentUser)
+            verified = try pipeline.managementTokenVerifier.verifiedToken(authorizationHeader: header, anyOf: scopes + currentUser)
         } catch {
             throw ManagementError(error.status, error.message, error.status == 403 ? "insufficient_scope" : "invalid_token")
         }
-        var granted = Self.scopes(of: claims)
+        let claims = verified.claims
+        var granted = verified.scopes
         if Self.isClientToken(claims) {
-            granted.formIntersection(try grantedNow(claims))
+            granted.formIntersection(try grantedNow(claims, scopes: verified.scopes))
             guard scopes.contains(where: granted.contains) else {
                 throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
             }
@@ -76,10 +77,10 @@ public struct ManagementService: Sendable {
     /// allows now (a grant narrowed or removed after the token was issued narrows or refuses
     /// it; a deleted client's tokens are refused). The daemon's own tokens (`serve`'s local
     /// token, console sessions) are not issued on a grant and keep their scopes.
-    func grantedNow(_ claims: JSONValue) throws(ManagementError) -> Set<String> {
+    func grantedNow(_ claims: JSONValue, scopes: Set<String>) throws(ManagementError) -> Set<String> {
         let azp = claims["azp"]?.stringValue ?? ""
         let tenantClient = tenant.clients.contains { $0.clientId == azp }
-        if Self.localClients.contains(azp) && !tenantClient { return Self.scopes(of: claims) }
+        if Self.localClients.contains(azp) && !tenantClient { return scopes }
         guard tenantClient else {
             throw ManagementError(401, "The client this token was issued to no longer exists", "invalid_token")
         }

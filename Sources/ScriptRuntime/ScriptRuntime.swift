@@ -40,6 +40,7 @@ public final class ScriptRuntime: Sendable {
     public let configuration: RuntimeConfiguration
     let queue: JobQueue
     let workers: Mutex<[Worker]>
+    let counters: RuntimeCounters
     /// Workers found stuck past their job's deadline (see `reap`), replaced by new ones.
     public var lostWorkers: Int { workers.withLock { $0.filter(\.lost).count } }
 
@@ -72,7 +73,9 @@ public final class ScriptRuntime: Sendable {
         self.configuration = configuration
         let queue = JobQueue()
         self.queue = queue
-        let initial = (0..<configuration.workers).map { Worker(index: $0, configuration: configuration, queue: queue) }
+        let counters = RuntimeCounters()
+        self.counters = counters
+        let initial = (0..<configuration.workers).map { Worker(index: $0, configuration: configuration, queue: queue, counters: counters) }
         self.workers = Mutex(initial)
         for w in initial { w.start() }
         let reaper = Thread { [weak self] in
@@ -113,7 +116,7 @@ public final class ScriptRuntime: Sendable {
                 w.lost = true
                 let seconds = Double(pending.job.timeout.nanoseconds) / 1e9
                 pending.finish(.failure(.timeout(seconds: seconds, mark: nil, partial: nil)))
-                let fresh = Worker(index: all.count + replacements.count, configuration: configuration, queue: queue)
+                let fresh = Worker(index: all.count + replacements.count, configuration: configuration, queue: queue, counters: counters)
                 fresh.overdueHandler.withLock { $0 = overdueHandler.withLock { $0 } }
                 replacements.append(fresh)
             }
@@ -169,8 +172,30 @@ public final class ScriptRuntime: Sendable {
     /// Jobs waiting for a worker.
     public var queueDepth: Int { queue.count }
 
+    /// What the workers have done since the runtime started (`make bench` prints it per job).
+    public var statistics: RuntimeStatistics {
+        RuntimeStatistics(
+            jobs: Int(counters.jobs.load(ordering: .relaxed)), workerSeconds: Double(counters.workerNanos.load(ordering: .relaxed)) / 1e9,
+            putBackSeconds: Double(counters.putBackNanos.load(ordering: .relaxed)) / 1e9)
+    }
+
     /// Stops the workers after their current jobs; queued jobs fail with `.shutDown`.
     public func shutdown() { queue.close() }
+}
+
+/// Jobs the workers ran, the time they spent on them (from taking a job to being ready for the
+/// next, whatever the outcome), and the part of it spent putting the shared built-ins back after
+/// a job (the prelude's `rt.restore`).
+public struct RuntimeStatistics: Sendable {
+    public var jobs: Int
+    public var workerSeconds: Double
+    public var putBackSeconds: Double
+}
+
+final class RuntimeCounters: Sendable {
+    let jobs = Atomic<UInt64>(0)
+    let workerNanos = Atomic<UInt64>(0)
+    let putBackNanos = Atomic<UInt64>(0)
 }
 
 final class PendingJob: @unchecked Sendable {

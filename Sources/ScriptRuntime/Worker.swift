@@ -9,6 +9,7 @@ final class Worker: @unchecked Sendable {
     let index: Int
     let configuration: RuntimeConfiguration
     let queue: JobQueue
+    let counters: RuntimeCounters
 
     /// The job running and its deadline, read by the runtime's reaper thread.
     let watch = Mutex<(PendingJob, UInt64)?>(nil)
@@ -61,10 +62,11 @@ final class Worker: @unchecked Sendable {
     private var timerSeq = 0
     private lazy var heapSizeName: OpaquePointer = JSC.string("heapSize")
 
-    init(index: Int, configuration: RuntimeConfiguration, queue: JobQueue) {
+    init(index: Int, configuration: RuntimeConfiguration, queue: JobQueue, counters: RuntimeCounters) {
         self.index = index
         self.configuration = configuration
         self.queue = queue
+        self.counters = counters
     }
 
     func start() {
@@ -350,6 +352,11 @@ final class Worker: @unchecked Sendable {
     private var serial = 0
 
     private func execute(_ pending: PendingJob) {
+        let started = monotonicNanos()
+        defer {
+            counters.jobs.add(1, ordering: .relaxed)
+            counters.workerNanos.add(monotonicNanos() &- started, ordering: .relaxed)
+        }
         forcedCollections = 0
         let job = pending.job
         serial += 1
@@ -462,7 +469,9 @@ final class Worker: @unchecked Sendable {
             ScriptJobResult(output: $0, unhandledRejections: running.unhandledRejections, worker: index, freshContext: fresh)
         })
         // Undo what the job did to shared built-ins; a context that cannot be restored is dropped.
+        let putBackStarted = monotonicNanos()
         let (restored, restoreThrew) = context.call(context.restore)
+        counters.putBackNanos.add(monotonicNanos() &- putBackStarted, ordering: .relaxed)
         let restoredState = restored.flatMap { JSC.toString(ctx, $0) } ?? "threw"
         if restoreThrew != nil || breach != nil || restoredState.hasPrefix("poisoned") {
             discardGroup()

@@ -43,14 +43,19 @@ public struct AccessTokenVerifier: Sendable {
 
     /// The same, accepting a token that has any of `scopes` (the signature is checked once).
     public func verify(authorizationHeader: String?, anyOf requiredScopes: [String], now: Double = Timestamp.now()) throws(Failure) -> JSONValue {
+        try verifiedToken(authorizationHeader: authorizationHeader, anyOf: requiredScopes, now: now).claims
+    }
+
+    /// The same, with the token's scopes as a set (split once per token, see `VerifiedTokens`).
+    public func verifiedToken(authorizationHeader: String?, anyOf requiredScopes: [String], now: Double = Timestamp.now()) throws(Failure) -> VerifiedTokens.Entry {
         guard let header = authorizationHeader, header.prefix(7).lowercased() == "bearer " else {
             throw Failure(status: 401, message: "Missing authentication", errorCode: "missing_authentication")
         }
         let token = String(header.dropFirst(7))
-        let claims: JSONValue
-        let remembered = keys.verifiedTokens.claims(of: token)
+        let verified: VerifiedTokens.Entry
+        let remembered = keys.verifiedTokens.entry(of: token)
         if let remembered {
-            claims = remembered
+            verified = remembered
         } else {
             let decoded: JWT.Decoded
             do { decoded = try JWT.decode(token) } catch {
@@ -59,8 +64,9 @@ public struct AccessTokenVerifier: Sendable {
             if case .failure(let e) = JWT.verifyRS256(decoded, keys: keys) {
                 throw Failure(status: 401, message: "Invalid token signature: \(e)", errorCode: "invalid_signature")
             }
-            claims = decoded.claims
+            verified = VerifiedTokens.Entry(claims: decoded.claims)
         }
+        let claims = verified.claims
         guard claims["iss"]?.stringValue == issuer else {
             throw Failure(status: 401, message: "Invalid token issuer (expected \(issuer))", errorCode: "invalid_token")
         }
@@ -81,11 +87,10 @@ public struct AccessTokenVerifier: Sendable {
         }
         // A token for this verifier, signed, current: worth remembering (not a stranger's
         // token that merely carries a valid signature, nor an expired one).
-        if remembered == nil { keys.verifiedTokens.remember(token, claims: claims) }
-        let scopes = ScopeList.split(claims["scope"]?.stringValue ?? "")
-        guard requiredScopes.contains(where: scopes.contains) else {
+        if remembered == nil { keys.verifiedTokens.remember(token, verified) }
+        guard requiredScopes.contains(where: verified.scopes.contains) else {
             throw Failure(status: 403, message: "Insufficient scope, expected any of: \(requiredScopes.joined(separator: ","))", errorCode: "insufficient_scope")
         }
-        return claims
+        return verified
     }
 }

@@ -15,6 +15,18 @@ import Synchronization
 /// are compared as the ASCII they must be, never as Unicode (where a Kelvin sign equals a `K`).
 /// At most `capacity` tokens are kept; the oldest goes first.
 public final class VerifiedTokens: Sendable {
+    /// A verified token's claims, and its `scope` claim split once (a Management API token
+    /// carries a hundred scopes or more, checked on every request).
+    public struct Entry: Sendable {
+        public let claims: JSONValue
+        public let scopes: Set<String>
+
+        public init(claims: JSONValue) {
+            self.claims = claims
+            scopes = Set(ScopeList.split(claims["scope"]?.stringValue ?? ""))
+        }
+    }
+
     public static let capacity = 1024
     public static let maximumLength = 8192
 
@@ -25,7 +37,7 @@ public final class VerifiedTokens: Sendable {
     }
 
     private struct State {
-        var claims: [String: JSONValue] = [:]
+        var entries: [String: Entry] = [:]
         /// Insertion order, for eviction; `head` is the oldest entry still in `order`.
         var order: [String] = []
         var head = 0
@@ -35,19 +47,19 @@ public final class VerifiedTokens: Sendable {
 
     public init() {}
 
-    public func claims(of token: String) -> JSONValue? {
+    public func entry(of token: String) -> Entry? {
         guard Self.isPlain(token) else { return nil }
-        return state.withLock { $0.claims[token] }
+        return state.withLock { $0.entries[token] }
     }
 
-    /// Keeps `claims` for `token` unless its text is not the plain form.
-    public func remember(_ token: String, claims: JSONValue) {
+    /// Keeps `entry` for `token` unless its text is not the plain form.
+    public func remember(_ token: String, _ entry: Entry) {
         guard Self.isPlain(token) else { return }
         state.withLock { s in
-            guard s.claims.updateValue(claims, forKey: token) == nil else { return }
+            guard s.entries.updateValue(entry, forKey: token) == nil else { return }
             s.order.append(token)
-            while s.claims.count > Self.capacity {
-                s.claims.removeValue(forKey: s.order[s.head])
+            while s.entries.count > Self.capacity {
+                s.entries.removeValue(forKey: s.order[s.head])
                 s.head += 1
             }
             // Compact the order list once its dropped prefix is as long as what is kept.
@@ -58,5 +70,5 @@ public final class VerifiedTokens: Sendable {
         }
     }
 
-    public var count: Int { state.withLock { $0.claims.count } }
+    public var count: Int { state.withLock { $0.entries.count } }
 }

@@ -59,3 +59,23 @@ extension Bench {
         print("  axios GET to the daemon, 8 in flight: \(fmt(outbound)) calls/s  (\(fmt(1e6 / outbound)) µs each)")
     }
 }
+
+/// A runtime's worker time per job between two readings of its statistics, in µs.
+struct JobCost {
+    var jobs: Int
+    var worker: Double
+    var putBack: Double
+
+    init(jobs: Int, worker: Double, putBack: Double) {
+        self.jobs = jobs
+        self.worker = worker
+        self.putBack = putBack
+    }
+
+    init(_ before: RuntimeStatistics, _ after: RuntimeStatistics) {
+        jobs = after.jobs - before.jobs
+        let n = Double(max(jobs, 1))
+        worker = (after.workerSeconds - before.workerSeconds) / n * 1e6
+        putBack = (after.putBackSeconds - before.putBackSeconds) / n * 1e6
+    }
+}

@@ -64,16 +64,22 @@ struct Bench: AsyncParsableCommand {
         let profile = try await setup.simulate(SimulationRequest(user: .stored(user))).user
         let request = SimulationRequest(user: .inline(profile))
 
+        // The workers' time per job in the last `measure` (or the echo runtime's), and how much of
+        // it put the shared built-ins back.
+        var lastJobCost = JobCost(jobs: 0, worker: 0, putBack: 0)
         func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String, request: SimulationRequest = request) async throws -> Double {
             let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers))
             defer { runtime.shutdown() }
             let p = try await LoginPipeline.open(tenantDirectory: tenantDir, storePath: scratch + "/\(UUID().uuidString).sqlite", runtime: runtime)
             // Warm up: compile on every worker, let the JIT settle.
             for _ in 0..<2000 { _ = try await p.simulate(request, signTokens: sign) }
-            return try await throughput(concurrency: concurrency, seconds: seconds) {
+            let before = runtime.statistics
+            let rate = try await throughput(concurrency: concurrency, seconds: seconds) {
                 let r = try await p.simulate(request, signTokens: sign)
                 guard r.outcome == .allowed else { throw CommandFailure("bench flow was \(r.outcome.rawValue): \(r.error?.description ?? "")") }
             }
+            lastJobCost = JobCost(before, runtime.statistics)
+            return rate
         }
 
         // A copy of the tenant without rules: the fixed cost of a flow.
@@ -90,19 +96,26 @@ struct Bench: AsyncParsableCommand {
             let echoRuntime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
             let echoInput = String(repeating: "x", count: 2000)
             for _ in 0..<2000 { _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput)) }
+            let echoBefore = echoRuntime.statistics
             let echoRate = try await throughput(concurrency: 2, seconds: seconds) {
                 _ = try await echoRuntime.run(ScriptJob(program: echo, entry: "echo", input: echoInput))
             }
+            let echoCost = JobCost(echoBefore, echoRuntime.statistics)
             echoRuntime.shutdown()
             print("")
             print("Runtime job round trip (2 KB string in and out, 1 worker): \(fmt(echoRate)) jobs/s (\(fmt(1e6 / echoRate)) µs each)")
+            print("  worker time per job \(fmt(echoCost.worker)) µs, of which putting the shared built-ins back \(fmt(echoCost.putBack)) µs")
+            benchFigures.add("echo job, worker time per job", echoCost.worker, "µs")
+            benchFigures.add("echo job, put-back per job", echoCost.putBack, "µs")
 
             let oneWorker = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: tenant)
+            let flowCost = lastJobCost
             let noRules = try await measure(workers: 1, concurrency: 2, sign: false, tenantDir: empty)
             let allWorkers = try await measure(workers: cores, concurrency: cores * 2, sign: false, tenantDir: tenant)
             print("")
             print("Pipeline without signing (inline user, \(ruleCount) rules):")
             print("  1 worker:              \(fmt(oneWorker)) executions/s  (\(fmt(1e6 / oneWorker)) µs each)")
+            print("    the worker's time per job: \(fmt(flowCost.worker)) µs, of which putting the shared built-ins back \(fmt(flowCost.putBack)) µs")
             print("  \(cores) workers:             \(fmt(allWorkers)) executions/s  (\(fmt(allWorkers / Double(cores))) per worker)")
             print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
             if ruleCount > 0 {
@@ -112,6 +125,8 @@ struct Bench: AsyncParsableCommand {
             benchFigures.add("pipeline, 1 worker, \(ruleCount) rules, no signing", oneWorker, "/s")
             benchFigures.add("pipeline, \(cores) workers, \(ruleCount) rules, no signing", allWorkers, "/s")
             benchFigures.add("pipeline, 1 worker, no rules", noRules, "/s")
+            benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: worker time per job", flowCost.worker, "µs")
+            benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: put-back per job", flowCost.putBack, "µs")
             nodeComparison(profile: profile, authsimRate: oneWorker, scratch: scratch)
             // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
             let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)

@@ -196,7 +196,9 @@ import Tokens
         let verifier = p.managementTokenVerifier
         let token = try p.localManagementToken(scopes: ["read:users"], lifetime: 600)
         let claims = try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users")
-        #expect(keys.verifiedTokens.claims(of: token) == claims)
+        #expect(keys.verifiedTokens.entry(of: token)?.claims == claims)
+        // The scopes are split once, with the claims, and are the token's own.
+        #expect(keys.verifiedTokens.entry(of: token)?.scopes == ["read:users"])
         #expect(try verifier.verify(authorizationHeader: "Bearer " + token, requiredScope: "read:users") == claims)
         func failure(_ verify: () throws(AccessTokenVerifier.Failure) -> JSONValue) -> AccessTokenVerifier.Failure? {
             do { _ = try verify(); return nil } catch { return error }
@@ -211,7 +213,7 @@ import Tokens
         let signature = parts[2]
         let forged: String = parts[0] + "." + parts[1] + "." + (signature.hasPrefix("A") ? "B" : "A") + String(signature.dropFirst())
         #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + forged, requiredScope: "read:users") }?.errorCode == "invalid_signature")
-        #expect(keys.verifiedTokens.claims(of: forged) == nil)
+        #expect(keys.verifiedTokens.entry(of: forged) == nil)
         // Only a token's plain text is remembered: the variants the decoder forgives (spaces,
         // `=` padding) verify as before but take no place, a Unicode look-alike of the text (a
         // Kelvin sign for a K) does not match it, and neither does an expired token stay.
@@ -226,11 +228,11 @@ import Tokens
         #expect(withK.contains("K"))
         _ = try verifier.verify(authorizationHeader: "Bearer " + withK, requiredScope: "read:users")
         let kelvin = withK.replacingOccurrences(of: "K", with: "\u{212A}")
-        #expect(keys.verifiedTokens.claims(of: kelvin) == nil)
+        #expect(keys.verifiedTokens.entry(of: kelvin) == nil)
         #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + kelvin, requiredScope: "read:users") }?.errorCode == "invalid_token")
         let expired = try p.localManagementToken(scopes: ["read:users"], lifetime: -10)
         #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + expired, requiredScope: "read:users") }?.errorCode == "token_expired")
-        #expect(keys.verifiedTokens.claims(of: expired) == nil)
+        #expect(keys.verifiedTokens.entry(of: expired) == nil)
         // Keys after a rotation that dropped this one know nothing of it.
         let rotated = SigningKeys(current: try SigningKeys.generate(), previous: nil)
         let rotatedVerifier = AccessTokenVerifier(keys: rotated, issuer: verifier.issuer, audiences: verifier.audiences)
@@ -239,19 +241,19 @@ import Tokens
 
     @Test func theRememberedTokensAreBounded() {
         let cache = VerifiedTokens()
-        for i in 0..<(VerifiedTokens.capacity * 3 + 7) { cache.remember("token-\(i)", claims: ["n": .number(Double(i))]) }
+        for i in 0..<(VerifiedTokens.capacity * 3 + 7) { cache.remember("token-\(i)", VerifiedTokens.Entry(claims: ["n": .number(Double(i))])) }
         #expect(cache.count == VerifiedTokens.capacity)
-        #expect(cache.claims(of: "token-0") == nil)
-        #expect(cache.claims(of: "token-\(VerifiedTokens.capacity * 3 + 6)")?["n"] == .number(Double(VerifiedTokens.capacity * 3 + 6)))
-        cache.remember("token-\(VerifiedTokens.capacity * 3 + 6)", claims: ["n": 0])  // a token already kept is not added twice
+        #expect(cache.entry(of: "token-0") == nil)
+        #expect(cache.entry(of: "token-\(VerifiedTokens.capacity * 3 + 6)")?.claims["n"] == .number(Double(VerifiedTokens.capacity * 3 + 6)))
+        cache.remember("token-\(VerifiedTokens.capacity * 3 + 6)", VerifiedTokens.Entry(claims: ["n": 0]))  // a token already kept is not added twice
         #expect(cache.count == VerifiedTokens.capacity)
         // Oldest first out, across the compactions of the insertion order.
         let firstKept = VerifiedTokens.capacity * 2 + 7
-        #expect(cache.claims(of: "token-\(firstKept)") != nil)
-        #expect(cache.claims(of: "token-\(firstKept - 1)") == nil)
-        #expect(cache.claims(of: "token 1") == nil)
-        cache.remember("token 1", claims: ["n": 1])  // not a token's plain form: not kept
-        #expect(cache.claims(of: "token 1") == nil)
+        #expect(cache.entry(of: "token-\(firstKept)") != nil)
+        #expect(cache.entry(of: "token-\(firstKept - 1)") == nil)
+        #expect(cache.entry(of: "token 1") == nil)
+        cache.remember("token 1", VerifiedTokens.Entry(claims: ["n": 1]))  // not a token's plain form: not kept
+        #expect(cache.entry(of: "token 1") == nil)
     }
 
     @Test func scopesAudienceAndSignatureAreChecked() async throws {

@@ -24,6 +24,25 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(try await run(p, #"{"n": 21, "s": "hi"}"#) == #"{"doubled":42,"s":"hi!"}"#)
     }
 
+    /// The workers count their jobs, the time they spent on them and the part of it spent putting
+    /// the shared built-ins back, whatever the job's outcome. One worker runs the jobs in order, so
+    /// once the sixth has answered the first five are counted (the sixth may not be yet: its
+    /// put-back runs after its answer).
+    @Test func statisticsCountJobsAndTheirPutBack() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        #expect(single.statistics.jobs == 0)
+        let p = program("statistics", "function main(input) { if (input === 'throw') throw new Error('no'); Array.prototype.extra = 1; return input; }")
+        for input in ["a", "throw", "b", "c", "d"] {
+            _ = try? await single.run(ScriptJob(program: p, entry: "main", input: input))
+        }
+        #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "[].extra")).output == "[].extra")
+        let s = single.statistics
+        #expect((5...6).contains(s.jobs))
+        #expect(s.putBackSeconds > 0)
+        #expect(s.workerSeconds > s.putBackSeconds)
+    }
+
     @Test func promisesAsyncFunctionsAndTimers() async throws {
         let p = program("timers", """
             async function main() {
@@ -242,8 +261,8 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
     /// What one job does to what jobs share is gone at the start of the next, on the same
     /// context: changed and added built-in methods, accessors, prototypes, RegExp statics,
     /// replaced globals; `global`'s new keys stay. One worker, so every job meets the same context.
-    /// `warmJobs`: jobs run first, so that the put-back's compiled check (used once a context has
-    /// served a few jobs) is the one that finds the changes.
+    /// `warmJobs`: jobs run first, so that the put-back's check has been compiled by the JIT when
+    /// it finds the changes.
     @Test(arguments: [0, 8]) func eachJobStartsFromTheSameSharedState(warmJobs: Int) async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
