@@ -53,9 +53,8 @@ public struct ManagementService: Sendable {
             throw ManagementError(error.status, error.message, error.status == 403 ? "insufficient_scope" : "invalid_token")
         }
         let claims = verified.claims
-        var granted = verified.scopes
+        let granted = try usableScopes(claims, tokenScopes: verified.scopes)
         if Self.isClientToken(claims) {
-            granted.formIntersection(try grantedNow(claims, scopes: verified.scopes))
             guard scopes.contains(where: granted.contains) else {
                 throw ManagementError(403, "Insufficient scope, expected any of: \(scopes.joined(separator: ","))", "insufficient_scope")
             }
@@ -71,6 +70,13 @@ public struct ManagementService: Sendable {
             }
         }
         return claims
+    }
+
+    /// The scopes a token may use now: a client token's own (`tokenScopes`) as far as its
+    /// client's grant still allows them (`grantedNow`), a user's token's own.
+    func usableScopes(_ claims: JSONValue, tokenScopes: Set<String>) throws(ManagementError) -> Set<String> {
+        guard Self.isClientToken(claims) else { return tokenScopes }
+        return tokenScopes.intersection(try grantedNow(claims, scopes: tokenScopes))
     }
 
     /// The scopes a client token may still use: what the client's grant for the Management API

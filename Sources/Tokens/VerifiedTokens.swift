@@ -15,8 +15,9 @@ import Synchronization
 /// are compared as the ASCII they must be, never as Unicode (where a Kelvin sign equals a `K`).
 /// At most `capacity` tokens are kept; the oldest goes first.
 public final class VerifiedTokens: Sendable {
-    /// A verified token's claims, and its `scope` claim split once (a Management API token
-    /// carries a hundred scopes or more, checked on every request).
+    /// A verified token's claims, and its `scope` claim split once (the daemon's local
+    /// Management token carries every Management scope, and the scopes are checked on every
+    /// request).
     public struct Entry: Sendable {
         public let claims: JSONValue
         public let scopes: Set<String>

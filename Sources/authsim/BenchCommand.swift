@@ -64,8 +64,8 @@ struct Bench: AsyncParsableCommand {
         let profile = try await setup.simulate(SimulationRequest(user: .stored(user))).user
         let request = SimulationRequest(user: .inline(profile))
 
-        // The workers' time per job in the last `measure` (or the echo runtime's), and how much of
-        // it put the shared built-ins back.
+        // The workers' time per job in the last `measure`, and how much of it put the shared
+        // built-ins back.
         var lastJobCost = JobCost(jobs: 0, worker: 0, putBack: 0)
         func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String, request: SimulationRequest = request) async throws -> Double {
             let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers))

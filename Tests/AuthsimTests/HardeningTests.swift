@@ -370,6 +370,19 @@ import Tokens
             #expect(narrowed.status == 403)
             #expect(narrowed.json["errorCode"] == "insufficient_scope")
             #expect(try await c.send(.get, "api/v2/rules", token: token).status == 200)
+            // Narrowed from update:users to update:users_app_metadata: the token, which still
+            // says update:users, may change a user's metadata and nothing else.
+            try #"{"client_id": "authsim Management", "audience": "https://sample.authsim.local/api/v2/", "scope": ["read:rules", "update:users_app_metadata"]}"#
+                .write(toFile: grantFile, atomically: true, encoding: .utf8)
+            try await app.pipeline.reload()
+            let user = "api/v2/users/auth0%7C5f7c8ec7c33c6c004bbafe83"
+            let renamed = try await c.send(.patch, user, body: #"{"name": "Robert"}"#, token: token)
+            #expect(renamed.status == 403)
+            #expect(renamed.json["errorCode"] == "insufficient_scope")
+            #expect(try await c.send(.patch, user, body: #"{"app_metadata": {"plan": "gold"}}"#, token: token).status == 200)
+            let stored = try await app.pipeline.store.user(id: "auth0|5f7c8ec7c33c6c004bbafe83")
+            #expect(stored?.name != "Robert")
+            #expect(stored?.appMetadata["plan"] == "gold")
             // The grant is removed: nothing is left.
             try FileManager.default.removeItem(atPath: grantFile)
             try await app.pipeline.reload()

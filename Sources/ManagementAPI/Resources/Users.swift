@@ -119,12 +119,14 @@ extension ManagementService {
     static let profileAttributes: Set<String> = ["name", "nickname", "given_name", "family_name", "picture"]
 
     /// `PATCH /users/{id}` for a verified token: without `update:users` (only
-    /// `update:users_app_metadata`) just the metadata may change.
+    /// `update:users_app_metadata`, or a grant narrowed to it since the token was issued) just
+    /// the metadata may change.
     public func patchUser(_ id: String, _ body: JSONValue, claims: JSONValue) async throws(ManagementError) -> JSONValue {
         if !Self.isClientToken(claims), let other = body.objectValue?.keys.sorted().first(where: { $0 != "user_metadata" }) {
             throw ManagementError(403, "A user's token may change only its own user_metadata, not '\(other)'", "insufficient_scope")
         }
-        return try await patchUser(id, body, metadataOnly: !Self.scopes(of: claims).contains("update:users"))
+        let usable = try usableScopes(claims, tokenScopes: Self.scopes(of: claims))
+        return try await patchUser(id, body, metadataOnly: !usable.contains("update:users"))
     }
 
     /// `PATCH /users/{id}`: root fields replaced (null unsets), metadata merged at the first
