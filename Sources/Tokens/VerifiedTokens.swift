@@ -53,9 +53,15 @@ public final class VerifiedTokens: Sendable {
         return state.withLock { $0.entries[token] }
     }
 
-    /// Keeps `entry` for `token` unless its text is not the plain form.
+    /// At most this many scopes in a remembered token: a signed token of the maximum length
+    /// could carry thousands of one-letter scopes, and their sets, not the token texts, would
+    /// then fill the memory the cache may take. (The daemon's own tokens carry every Management
+    /// scope, fewer than 64.)
+    public static let maximumScopes = 256
+
+    /// Keeps `entry` for `token` unless its text is not the plain form or it has too many scopes.
     public func remember(_ token: String, _ entry: Entry) {
-        guard Self.isPlain(token) else { return }
+        guard Self.isPlain(token), entry.scopes.count <= Self.maximumScopes else { return }
         state.withLock { s in
             guard s.entries.updateValue(entry, forKey: token) == nil else { return }
             s.order.append(token)

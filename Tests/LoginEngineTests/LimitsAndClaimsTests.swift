@@ -191,7 +191,8 @@ import Tokens
     /// else is still checked on every use: scope, audience, expiry. A forged token is never
     /// remembered, and another key set does not take the remembered ones.
     @Test func aRememberedTokenIsStillCheckedEachTime() async throws {
-        let p = try await makePipeline(TenantFixture())
+        // Keys of its own: it counts what they remember, and other tests verify tokens meanwhile.
+        let p = try await makePipeline(TenantFixture(), keys: SigningKeys(current: try SigningKeys.generate(), previous: nil))
         let keys = p.issuer.keys
         let verifier = p.managementTokenVerifier
         let token = try p.localManagementToken(scopes: ["read:users"], lifetime: 600)
@@ -233,6 +234,14 @@ import Tokens
         let expired = try p.localManagementToken(scopes: ["read:users"], lifetime: -10)
         #expect(failure { () throws(AccessTokenVerifier.Failure) in try verifier.verify(authorizationHeader: "Bearer " + expired, requiredScope: "read:users") }?.errorCode == "token_expired")
         #expect(keys.verifiedTokens.entry(of: expired) == nil)
+        // A token with more scopes than a remembered one may have verifies as before, and is
+        // verified again at every use instead of taking a place.
+        let many = (0..<(VerifiedTokens.maximumScopes + 1)).map { "s\($0)" } + ["read:users"]
+        let crowded = try p.localManagementToken(scopes: many, lifetime: 600)
+        let countBefore = keys.verifiedTokens.count
+        for _ in 0..<2 { #expect(try verifier.verify(authorizationHeader: "Bearer " + crowded, requiredScope: "read:users")["scope"]?.stringValue == many.joined(separator: " ")) }
+        #expect(keys.verifiedTokens.entry(of: crowded) == nil)
+        #expect(keys.verifiedTokens.count == countBefore)
         // Keys after a rotation that dropped this one know nothing of it.
         let rotated = SigningKeys(current: try SigningKeys.generate(), previous: nil)
         let rotatedVerifier = AccessTokenVerifier(keys: rotated, issuer: verifier.issuer, audiences: verifier.audiences)

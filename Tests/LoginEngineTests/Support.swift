@@ -68,16 +68,20 @@ struct TenantFixture {
 
 /// A pipeline over a fixture with a fresh store holding the given users (on the shared runtime,
 /// unless the test needs one of its own).
-func makePipeline(_ fixture: TenantFixture, users: [UserProfile] = [TestUsers.ann()], runtime: ScriptRuntime = Shared.runtime) async throws -> LoginPipeline {
-    try await makePipeline(directory: try fixture.write(), users: users, runtime: runtime)
+/// `keys`: the signing keys (the suite's shared ones unless given; a test that counts what a key
+/// set remembers needs its own, since tests run in parallel).
+func makePipeline(_ fixture: TenantFixture, users: [UserProfile] = [TestUsers.ann()], runtime: ScriptRuntime = Shared.runtime, keys: SigningKeys? = nil) async throws -> LoginPipeline {
+    try await makePipeline(directory: try fixture.write(), users: users, runtime: runtime, keys: keys)
 }
 
-func makePipeline(directory: String, users: [UserProfile] = [], runtime: ScriptRuntime = Shared.runtime) async throws -> LoginPipeline {
+func makePipeline(directory: String, users: [UserProfile] = [], runtime: ScriptRuntime = Shared.runtime, keys: SigningKeys? = nil) async throws -> LoginPipeline {
     let tenant = try TenantLoader.load(directory: directory)
     let store = try SQLiteUserStore(path: temporaryPath("store.sqlite"))
     try await LoginPipeline.seed(store: store, tenant: tenant)
     for u in users { try await store.insert(u) }
-    return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: try await Shared.keys.value)
+    let signing: SigningKeys
+    if let keys { signing = keys } else { signing = try await Shared.keys.value }
+    return LoginPipeline(tenant: tenant, store: store, runtime: runtime, keys: signing)
 }
 
 enum TestUsers {
