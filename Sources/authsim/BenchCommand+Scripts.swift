@@ -66,12 +66,6 @@ struct JobCost {
     var worker: Double
     var putBack: Double
 
-    init(jobs: Int, worker: Double, putBack: Double) {
-        self.jobs = jobs
-        self.worker = worker
-        self.putBack = putBack
-    }
-
     init(_ before: RuntimeStatistics, _ after: RuntimeStatistics) {
         jobs = after.jobs - before.jobs
         let n = Double(max(jobs, 1))

@@ -66,7 +66,7 @@ struct Bench: AsyncParsableCommand {
 
         // The workers' time per job in the last `measure`, and how much of it put the shared
         // built-ins back.
-        var lastJobCost = JobCost(jobs: 0, worker: 0, putBack: 0)
+        var lastJobCost: JobCost?
         func measure(workers: Int, concurrency: Int, sign: Bool, tenantDir: String, request: SimulationRequest = request) async throws -> Double {
             let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: workers))
             defer { runtime.shutdown() }
@@ -115,7 +115,12 @@ struct Bench: AsyncParsableCommand {
             print("")
             print("Pipeline without signing (inline user, \(ruleCount) rules):")
             print("  1 worker:              \(fmt(oneWorker)) executions/s  (\(fmt(1e6 / oneWorker)) µs each)")
-            print("    the worker's time per job: \(fmt(flowCost.worker)) µs, of which putting the shared built-ins back \(fmt(flowCost.putBack)) µs")
+            // (A tenant without rules runs no job in this flow.)
+            if let flowCost, flowCost.jobs > 0 {
+                print("    the worker's time per job: \(fmt(flowCost.worker)) µs, of which putting the shared built-ins back \(fmt(flowCost.putBack)) µs")
+                benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: worker time per job", flowCost.worker, "µs")
+                benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: put-back per job", flowCost.putBack, "µs")
+            }
             print("  \(cores) workers:             \(fmt(allWorkers)) executions/s  (\(fmt(allWorkers / Double(cores))) per worker)")
             print("  same flow, no rules:   \(fmt(noRules)) executions/s  (\(fmt(1e6 / noRules)) µs each)")
             if ruleCount > 0 {
@@ -125,8 +130,6 @@ struct Bench: AsyncParsableCommand {
             benchFigures.add("pipeline, 1 worker, \(ruleCount) rules, no signing", oneWorker, "/s")
             benchFigures.add("pipeline, \(cores) workers, \(ruleCount) rules, no signing", allWorkers, "/s")
             benchFigures.add("pipeline, 1 worker, no rules", noRules, "/s")
-            benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: worker time per job", flowCost.worker, "µs")
-            benchFigures.add("pipeline, 1 worker, \(ruleCount) rules: put-back per job", flowCost.putBack, "µs")
             nodeComparison(profile: profile, authsimRate: oneWorker, scratch: scratch)
             // The same flow with the tenant's post-login actions instead of its rules (e.g. the ports).
             let actionNames = tenantModel.actions.filter { $0.supportedTriggers.contains("post-login") }.map(\.name)
