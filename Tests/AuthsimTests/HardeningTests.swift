@@ -381,7 +381,7 @@ import Tokens
             #expect(renamed.json["errorCode"] == "insufficient_scope")
             #expect(try await c.send(.patch, user, body: #"{"app_metadata": {"plan": "gold"}}"#, token: token).status == 200)
             let stored = try await app.pipeline.store.user(id: "auth0|5f7c8ec7c33c6c004bbafe83")
-            #expect(stored?.name != "Robert")
+            #expect(stored?.name == "Bob Builder")
             #expect(stored?.appMetadata["plan"] == "gold")
             // The grant is removed: nothing is left.
             try FileManager.default.removeItem(atPath: grantFile)
