@@ -154,7 +154,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "Tenant", "Directory", "JSONCore",
+                "LoginEngine", "OIDCProvider", "ManagementAPI", "AuthorTools", "Tokens", "Tenant", "Directory", "JSONCore", "ScriptRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

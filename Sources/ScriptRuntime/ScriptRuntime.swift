@@ -190,6 +190,12 @@ public struct RuntimeStatistics: Sendable {
     public var jobs: Int
     public var workerSeconds: Double
     public var putBackSeconds: Double
+
+    public init(jobs: Int = 0, workerSeconds: Double = 0, putBackSeconds: Double = 0) {
+        self.jobs = jobs
+        self.workerSeconds = workerSeconds
+        self.putBackSeconds = putBackSeconds
+    }
 }
 
 final class RuntimeCounters: Sendable {

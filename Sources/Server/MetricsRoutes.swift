@@ -2,22 +2,44 @@ import Hummingbird
 import LoginEngine
 import Metrics
 import Prometheus
+import ScriptRuntime
+import Synchronization
 
 /// `GET /metrics`: Prometheus text format. The registry is the one `MetricsSystem` was
 /// bootstrapped with (see `AuthsimServer.bootstrapMetrics`).
 struct MetricsRoutes: RouteGroup {
     let registry: PrometheusCollectorRegistry
     let pipeline: LoginPipeline
+    /// The runtime's statistics at the last scrape: each scrape adds what the workers did since.
+    let reported = Reported()
+
+    final class Reported: Sendable {
+        let statistics = Mutex(RuntimeStatistics())
+    }
 
     func register(on router: some RouterMethods<AuthsimRequestContext>) {
         router.get("metrics") { _, _ -> Response in
             Gauge(label: "authsim_worker_queue_depth").record(pipeline.runtime.queueDepth)
+            reportScriptStatistics()
             var buffer: [UInt8] = []
             registry.emit(into: &buffer)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
         }
+    }
+
+    /// The script runtime's job count and worker time as counters (concurrent scrapes add each
+    /// stretch once).
+    func reportScriptStatistics() {
+        let now = pipeline.runtime.statistics
+        let (jobs, worker, putBack) = reported.statistics.withLock { last in
+            defer { last = now }
+            return (max(0, now.jobs - last.jobs), max(0, now.workerSeconds - last.workerSeconds), max(0, now.putBackSeconds - last.putBackSeconds))
+        }
+        Counter(label: "authsim_script_jobs_total").increment(by: jobs)
+        FloatingPointCounter(label: "authsim_script_worker_seconds_total").increment(by: worker)
+        FloatingPointCounter(label: "authsim_script_putback_seconds_total").increment(by: putBack)
     }
 }
 
