@@ -24,6 +24,16 @@ public final class LoginPipeline: Sendable {
 
     deinit { nestedRuntimes.withLock { $0.forEach { $0.shutdown() } } }
 
+    /// What the workers of every runtime of the pipeline's flows did (the base runtime and the
+    /// nested ones; not debug mode's own).
+    public var scriptStatistics: RuntimeStatistics {
+        ([baseRuntime] + nestedRuntimes.withLock { $0 }).map(\.statistics).reduce(into: RuntimeStatistics()) { sum, s in
+            sum.jobs += s.jobs
+            sum.workerSeconds += s.workerSeconds
+            sum.putBackSeconds += s.putBackSeconds
+        }
+    }
+
     /// The runtime for the flow at hand (see `nestedRuntimes`).
     public var runtime: ScriptRuntime {
         let depth = ScriptAPIDepth.value

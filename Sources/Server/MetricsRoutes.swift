@@ -29,11 +29,11 @@ struct MetricsRoutes: RouteGroup {
         }
     }
 
-    /// The script runtime's job count and worker time as counters (concurrent scrapes add each
-    /// stretch once).
+    /// The script runtimes' job count and worker time as counters. Read under the lock, so that
+    /// concurrent scrapes add each stretch once.
     func reportScriptStatistics() {
-        let now = pipeline.runtime.statistics
         let (jobs, worker, putBack) = reported.statistics.withLock { last in
+            let now = pipeline.scriptStatistics
             defer { last = now }
             return (max(0, now.jobs - last.jobs), max(0, now.workerSeconds - last.workerSeconds), max(0, now.putBackSeconds - last.putBackSeconds))
         }
