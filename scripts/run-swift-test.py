@@ -15,14 +15,21 @@ something is stuck, and then says what:
 - the tests ended but left processes behind (a daemon that ignored SIGTERM, say): they are
   listed and killed; that alone does not change the result.
 
+The tests' temporary files (tenants, stores, module folders: several hundred directories and a
+few hundred MB per run) go to a directory of this run's own (TMPDIR for the test process and
+everything it starts), removed when the run passes; when it fails it is kept and named, for
+looking into.
+
 Usage: run-swift-test.py swift test ARGS...
 """
 import ctypes
 import os
 import re
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -112,8 +119,21 @@ def kill_all(child):
 
 
 def main():
+    scratch = tempfile.mkdtemp(prefix="authsim-run-")
+    rc = 1
+    try:
+        rc = run(dict(os.environ, TMPDIR=scratch))
+    finally:
+        if rc == 0:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            print(f"run-swift-test: the tests' temporary files are kept in {scratch}", flush=True)
+    return rc
+
+
+def run(env):
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     verdict = {}
 
     def pump():
