@@ -146,7 +146,7 @@ enum NetSockets {
             let code = errnoName(e.errnoCode)
             return Failure(code: code, message: "connect \(code) \(target)")
         }
-        if String(describing: error).contains("resolution") {
+        if error is SocketAddressError.UnknownHost {
             return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)")
         }
         return Failure(code: "ECONNREFUSED", message: "connect ECONNREFUSED \(target) (\(error))")
@@ -321,6 +321,8 @@ enum NetSockets {
         }
         // BoringSSL's error does not say why (Node would name a self-signed certificate
         // DEPTH_ZERO_SELF_SIGNED_CERT): every chain that does not verify gets Node's general code.
+        // NIOSSL gives BoringSSL's reason only as text (its error code is private), so the
+        // reason's name is looked for in it.
         if text.contains("CERTIFICATE_VERIFY_FAILED") {
             return Failure(code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE", message: "unable to verify the first certificate")
         }

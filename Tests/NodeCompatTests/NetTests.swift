@@ -91,6 +91,23 @@ import Testing
         #expect(r["hadError"] == true)
     }
 
+    @Test func aHostThatDoesNotResolveFailsWithNodesError() async throws {
+        // `.invalid` never resolves (RFC 2606); the tenant allows it, so the lookup is made.
+        struct Allowing: OutboundEnvironment {
+            var outboundPolicy: OutboundPolicy { OutboundPolicy(allowedHosts: ["no-such-host.invalid"]) }
+        }
+        let r = try await runNode(
+            """
+            const net = require('net');
+            return await new Promise((resolve) => {
+              const s = net.connect(5432, 'no-such-host.invalid');
+              s.on('connect', () => resolve('connected'));
+              s.on('error', (e) => resolve(e.code + '|' + e.message));
+            });
+            """, timeout: .seconds(120), environment: Allowing())
+        #expect(r == "ENOTFOUND|getaddrinfo ENOTFOUND no-such-host.invalid")
+    }
+
     @Test func theAllowListIsCheckedOnEveryPath() async throws {
         let server = try await LoopbackTCPServer(.upperEcho)
         defer { server.stop() }

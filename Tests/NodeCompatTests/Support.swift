@@ -16,7 +16,7 @@ let debianModules = "/usr/share/nodejs"
 /// environment, and returns what it returns, through JSON.
 func runNode(
     _ body: String, modules: [String] = [], legacyGlobals: Bool = false, timeout: Duration = .seconds(10), preamble: String = "", evalEnabled: Bool = true,
-    shared: String? = nil, runtime: ScriptRuntime = Shared.runtime
+    shared: String? = nil, runtime: ScriptRuntime = Shared.runtime, environment: JobEnvironment = LoopbackEnvironment()
 ) async throws -> JSONValue {
     let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: modules, legacyGlobals: legacyGlobals))
     var files = node.files
@@ -34,7 +34,7 @@ func runNode(
     // `shared`: jobs with the same key run the same program (so a worker may reuse its context).
     let program = ScriptProgram(
         id: "node-test-" + (shared ?? UUID().uuidString), files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions, evalEnabled: evalEnabled)
-    let result = try await runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout, environment: LoopbackEnvironment()))
+    let result = try await runtime.run(ScriptJob(program: program, entry: "__test", input: "", timeout: timeout, environment: environment))
     return try JSONValue.parse(result.output)
 }
 
