@@ -32,6 +32,9 @@ struct JSONParser {
     let maxDepth: Int
     var i = 0
     var depth = 0
+    /// The members of the objects being parsed, innermost last: an object's dictionary is made
+    /// once its members are known, at its size, instead of growing (and rehashing) member by member.
+    var members: [(String, JSONValue)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -95,9 +98,9 @@ struct JSONParser {
     mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enter()
         i += 1
-        var dict: [String: JSONValue] = [:]
         skipWhitespace()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object(dict) }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; depth -= 1; return .object([:]) }
+        let first = members.count
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("Expected a property name") }
@@ -106,7 +109,7 @@ struct JSONParser {
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("Expected ':' after property name") }
             i += 1
             skipWhitespace()
-            dict[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard i < bytes.count else { throw fail("Unexpected end of JSON input") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -114,6 +117,10 @@ struct JSONParser {
             throw fail("Expected ',' or '}' in object")
         }
         depth -= 1
+        // In order: a repeated name keeps its last value (as JSON.parse does).
+        var dict = [String: JSONValue](minimumCapacity: members.count - first)
+        for k in first..<members.count { dict[members[k].0] = members[k].1 }
+        members.removeSubrange(first...)
         return .object(dict)
     }
 

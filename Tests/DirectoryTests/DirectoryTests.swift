@@ -203,6 +203,19 @@ func temporaryStore() throws -> SQLiteUserStore {
         #expect(try JSONValue.parse(String(unsorted.dropFirst())) == object)
     }
 
+    @Test func nestedObjectsKeepTheirOwnMembersAndARepeatedNameItsLastValue() throws {
+        // Objects inside objects and arrays, each made once its members are read.
+        let v = try JSONValue.parse(#"{"a":1,"o":{"a":2,"p":{"a":3},"q":[{"a":4},{}]},"a":5,"z":{"a":6,"a":7}}"#)
+        #expect(v == ["a": 5, "o": ["a": 2, "p": ["a": 3], "q": [["a": 4], [:]]], "z": ["a": 7]])
+        let wide = "{" + (0..<300).map { "\"k\($0)\":{\"v\":\($0)}" }.joined(separator: ",") + "}"
+        let parsed = try JSONValue.parse(wide)
+        #expect(parsed.objectValue?.count == 300)
+        #expect(parsed["k299"]?["v"] == 299)
+        // A failure half-way through leaves nothing behind for the next parse.
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#"{"a":{"b":1,"c":}"#) }
+        #expect(try JSONValue.parse(#"{"b":{"c":2}}"#) == ["b": ["c": 2]])
+    }
+
     @Test(arguments: ["{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01", "{} x"])
     func rejectsMalformedJSON(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
