@@ -68,16 +68,23 @@ public struct ClaimFilter: Sendable {
         isAuth0Namespace(lowered: lowercased(claim))
     }
 
+    /// Read as bytes (every claim of every token passes here): a URL's delimiters and these
+    /// hosts are ASCII, and a combining mark after a delimiter does not hide it.
     static func isAuth0Namespace(lowered l: String) -> Bool {
-        if l.hasPrefix("urn:auth0") { return true }
-        let rest: Substring
-        if l.hasPrefix("https://") { rest = l.dropFirst(8) } else if l.hasPrefix("http://") { rest = l.dropFirst(7) } else { return false }
+        let b = l.utf8
+        if b.starts(with: "urn:auth0".utf8) { return true }
+        let scheme: Int
+        if b.starts(with: "https://".utf8) { scheme = 8 } else if b.starts(with: "http://".utf8) { scheme = 7 } else { return false }
         // authority = up to the first '/', '?' or '#'; host = after any userinfo, before any port.
-        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        let host = authority.prefix { $0 != ":" }
-        return ["auth0.com", "webtask.io", "webtask.run"].contains { host == $0 || host.hasSuffix("." + $0) }
+        var authority = b.dropFirst(scheme).prefix { $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") }
+        if let at = authority.lastIndex(of: UInt8(ascii: "@")) { authority = authority[authority.index(after: at)...] }
+        let host = authority.prefix { $0 != UInt8(ascii: ":") }
+        return auth0Hosts.contains { name in
+            host.elementsEqual(name) || (host.count > name.count && host.dropLast(name.count).last == UInt8(ascii: ".") && host.suffix(name.count).elementsEqual(name))
+        }
     }
+
+    static let auth0Hosts: [[UInt8]] = ["auth0.com", "webtask.io", "webtask.run"].map { Array($0.utf8) }
 
     /// Why `claim` would be dropped from `token` for `audience`, or nil when it is kept.
     public func dropReason(claim: String, token: Token, audience: String?) -> String? {

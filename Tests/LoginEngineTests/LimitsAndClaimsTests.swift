@@ -319,3 +319,26 @@ import Tokens
         #expect(after == 3)
     }
 }
+
+/// The Auth0 namespaces, read from the claim name's bytes.
+@Suite struct Auth0NamespaceTests {
+    @Test func theAuth0HostsAreRefusedWhereverTheNameHidesThem() {
+        let filter = ClaimFilter(legacyNamespacedClaims: false, managementAudience: "https://test.authsim.local/api/v2/")
+        func refused(_ claim: String) -> Bool {
+            filter.dropReason(claim: claim, token: .idToken, audience: nil)?.contains("Auth0 namespaces") == true
+        }
+        for claim in [
+            "https://auth0.com/x", "https://X.Auth0.COM/y", "http://user@tenant.webtask.run:443/p", "https://a.webtask.io?x=1",
+            "https://a.webtask.io#f", "https://evil.example@auth0.com/", "urn:auth0:x", "URN:AUTH0:y", "https://auth0.com",
+            "https://x.auth0.com/\u{301}y", "https://x.auth0.com:\u{301}/",
+        ] {
+            #expect(refused(claim), "\(claim) should be refused")
+        }
+        for claim in [
+            "https://notauth0.com/x", "https://auth0.com.example/x", "https://example.com/auth0.com", "https://evil.example#@auth0.com",
+            "https://webtask.io.evil/x", "https://auth0.co/x", "https://.auth0.co/", "urn:example:auth0", "https://auth0.com\u{301}/x", "https://xauth0.com/",
+        ] {
+            #expect(!refused(claim), "\(claim) should be allowed")
+        }
+    }
+}
