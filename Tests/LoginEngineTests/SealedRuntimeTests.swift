@@ -160,4 +160,38 @@ import Testing
         #expect(second.outcome == .allowed)
         #expect(second.idClaims["https://t/captured"] == nil, "the second login's rule found \(second.idClaims["https://t/captured"] ?? .null)")
     }
+
+    /// The `Date` rules see (the driver's, which keeps a flow's clock) and `Function` take keys
+    /// for their login, as in Node, and the next login does not see them. One worker, so every
+    /// login meets the same context.
+    @Test(arguments: [0, 6]) func keysARuleAddsToDateAndFunctionLastOneLogin(warmLogins: Int) async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("extend", """
+                function (user, context, callback) {
+                  context.idToken['https://t/seen'] = [typeof Date.fromRule, typeof Function.fromRule].join();
+                  if (context.request.query.extend === 'yes') {
+                    Date.fromRule = function () { return 'kept?'; };
+                    Function.fromRule = 1;
+                    context.idToken['https://t/during'] = [typeof Date.fromRule, typeof Function.fromRule].join();
+                  }
+                  callback(null, user, context);
+                }
+                """)
+        ]
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { runtime.shutdown() }
+        let p = try await makePipeline(f, runtime: runtime)
+        func login(extend: Bool) async throws -> SimulationResult {
+            var request = SimulationRequest(user: .stored("ann@test.local"))
+            request.query = extend ? ["extend": "yes"] : [:]
+            let r = try await p.simulate(request, signTokens: false)
+            #expect(r.outcome == .allowed, "\(r.error?.description ?? "")")
+            return r
+        }
+        for _ in 0..<warmLogins { _ = try await login(extend: false) }
+        let extended = try await login(extend: true)
+        #expect(extended.idClaims["https://t/during"] == "function,number")
+        #expect(try await login(extend: false).idClaims["https://t/seen"] == "undefined,undefined")
+    }
 }

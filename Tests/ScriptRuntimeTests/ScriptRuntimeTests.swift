@@ -342,6 +342,44 @@ func run(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seconds(
         #expect(try await single.run(ScriptJob(program: p, entry: "main", input: "look")).output == "undefined|undefined|undefined")
     }
 
+    /// Every built-in a job may add keys to (the prototypes and constructors scripts extend)
+    /// loses what a job added, however it was added (assigned, hidden, a symbol), in a context
+    /// that has run many jobs (the engine then lists their keys from a cache) and again after
+    /// the first put-back deleted keys from them.
+    @Test(arguments: [0, 2, 8]) func keysAddedToAnyExtensibleBuiltInAreGoneForTheNextJob(warmJobs: Int) async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let p = program("extensible", """
+            var targets = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Date.prototype,
+              Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype, BigInt.prototype, Map.prototype, Set.prototype,
+              Error, Object, Array, String, Number, Boolean, Date, Function, Promise, RegExp, Map, Set, WeakMap, WeakSet, Symbol, BigInt];
+            var mark = Symbol.for('authsim.test.mark');
+            function main(input) {
+              if (input === 'add') {
+                for (var i = 0; i < targets.length; i++) {
+                  targets[i].addedByJob = i;
+                  Object.defineProperty(targets[i], 'hiddenByJob', { value: i, enumerable: false, configurable: true, writable: true });
+                  targets[i][mark] = i;
+                }
+              }
+              var left = [];
+              for (var j = 0; j < targets.length; j++) {
+                var keys = Reflect.ownKeys(targets[j]);
+                if (keys.indexOf('addedByJob') >= 0 || keys.indexOf('hiddenByJob') >= 0 || keys.indexOf(mark) >= 0) left.push(j);
+              }
+              return left.join(',');
+            }
+            """)
+        func run(_ input: String) async throws -> String { try await single.run(ScriptJob(program: p, entry: "main", input: input)).output }
+        for _ in 0..<warmJobs { #expect(try await run("look") == "") }
+        for _ in 0..<2 {
+            #expect(try await run("add") == (0..<29).map(String.init).joined(separator: ","))
+            let next = try await single.run(ScriptJob(program: p, entry: "main", input: "look"))
+            #expect(next.output == "")
+            #expect(!next.freshContext)
+        }
+    }
+
     /// A job that freezes a shared prototype leaves a context that cannot be put back: the next
     /// job gets a new one, with the prototype as it was.
     @Test(arguments: [0, 8]) func aFrozenBuiltInGetsTheContextReplaced(warmJobs: Int) async throws {

@@ -364,12 +364,14 @@ var namespaces = [JSON, Math, Reflect, Atomics, Intl];
 // adds to them are deleted after it. Every other shared object takes no new keys, which spares
 // the per-job key count that finding added keys costs.
 var extensible = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype, Date.prototype,
-  Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype, BigInt.prototype, Map.prototype, Set.prototype,
-  // Constructors scripts and packages set hooks or aliases on: Error.prepareStackTrace,
-  // Error.captureStackTrace, bson's `Map.Map = Map`, polyfills' `Promise.x`, `Object.x`. (A
-  // module whose load adds one leaves its context to be dropped after the job, like any load
-  // that changes something shared.)
-  Error, Object, Array, String, Number, Boolean, Date, Function, Promise, RegExp, Map, Set, WeakMap, WeakSet, Symbol, BigInt];
+  Function.prototype, Promise.prototype, RegExp.prototype, Error.prototype, BigInt.prototype, Map.prototype, Set.prototype];
+// Constructors scripts and packages set hooks or aliases on: Error.prepareStackTrace,
+// Error.captureStackTrace, bson's `Map.Map = Map`, polyfills' `Promise.x`, `Object.x`. (A
+// module whose load adds one leaves its context to be dropped after the job, like any load
+// that changes something shared.) Taken from the global object when the program has loaded:
+// the one scripts see (the rules driver's `Date`, which keeps a flow's clock).
+var extensibleConstructors = ['Error', 'Object', 'Array', 'String', 'Number', 'Boolean', 'Date', 'Function', 'Promise', 'RegExp',
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'BigInt'];
 // A constructor with methods of its own (Array, Promise, a module's class); a function whose
 // prototype is only `{constructor}` is a plain function.
 function isClass(f) {
@@ -442,7 +444,7 @@ function walk(root, deep, module, sealed) {
       // state of its own (`util.inspect.defaultOptions`, `moment.duration.fn`).
       if (isClass(o)) queue[queue.length] = [o.prototype, left];
       if (hasOwnState(o)) record(o, false, true); else next = null;
-    } else if (typeof o === 'function' && !module && !isClass(o)) {
+    } else if (typeof o === 'function' && !module && !isClass(o) && extensible.indexOf(o) < 0) {
       // Frozen, and walked on: a function written in JavaScript (setTimeout, a wrapper) has a
       // `prototype` object of its own, which would otherwise stay open for a login to leave
       // something on for the next.
@@ -581,6 +583,7 @@ notingAttributeChanges(Reflect, 'defineProperty');
 // Called by the host once the program's files have loaded.
 rt.snapshot = function () {
   attributesTouched = false;
+  for (var c = 0; c < extensibleConstructors.length; c++) extensible[extensible.length] = g[extensibleConstructors[c]];
   walk(g, 1e9, false, false);
   for (var i = 0; i < hidden.length; i++) if (hidden[i]) walk(hidden[i], 1e9, false, false);
 };
