@@ -277,4 +277,30 @@ import Testing
         #expect(r["x"] == "1")
         #expect(r["claims"] == "consent")
     }
+
+    /// A getter a script leaves past what the put-back records (the prototype of a package's
+    /// object three steps from its exports) is never run by the runtime between jobs: the
+    /// put-back's warm-up after a context's third job reads a missing name through prototype
+    /// chains, and only through chains that are all recorded. One worker, one context.
+    @Test func aGetterPastTheRecordedObjectsNeverRunsBetweenJobs() async throws {
+        let folder = try moduleFolder([
+            "deep/index.js": "const P = {}; module.exports = { a: { b: { c: Object.create(P) } } };"
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            const P = Object.getPrototypeOf(require('deep').a.b.c);
+            global.jobs = (global.jobs || 0) + 1;
+            if (global.jobs === 1) {
+              Object.defineProperty(P, '__authsim_flatten__', { configurable: true, get: function () { Array.prototype.planted = 'by a getter'; } });
+            }
+            // The getter stays on P (objects past three steps are not recorded: README, Modules).
+            return [global.jobs, typeof Array.prototype.planted, typeof Object.getOwnPropertyDescriptor(P, '__authsim_flatten__').get];
+            """
+        let key = "deep-getter-" + UUID().uuidString
+        for job in 1...8 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "undefined", "function"], "job \(job): \(r)")
+        }
+    }
 }

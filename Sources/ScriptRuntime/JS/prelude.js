@@ -701,20 +701,32 @@ function check(repair, upTo) {
 // engine keeps its key list. So, once a context has run a few jobs (a context that serves one
 // login does not pay), one function with a property access per counted object is called until
 // the JIT has compiled it: each access site meets few objects (batches of `flattenSites`), so
-// it caches. It reads a name no object has, after the objects were put back, and changes
-// nothing a script can see; a key a job adds and the put-back deletes makes that object a
-// dictionary again, as before.
+// it caches. It reads a name no object has, after the objects were put back, so the read walks
+// each object's prototype chain: only an object whose whole chain is recorded shared state with
+// no key the put-back leaves (no global object, no proxy, nothing a module load left unrecorded)
+// is touched, so no script's getter or trap can run. A key a job adds and the put-back deletes
+// makes that object a dictionary again, as before.
 var flattenSites = 64, flattenCalls = 1000, flattenAfterJobs = 3, jobsPutBack = 0;
 var touchAll = (function () {
-  var body = 'var o;';
+  var body = "'use strict'; var o;";
   for (var i = 0; i < flattenSites; i++) body += 'if ((o = a[' + i + ']) !== undefined) o.__authsim_flatten__;';
   return Function('a', body);  // the prelude runs before eval is turned off for the program
 })();
 function flattenCounted() {
+  // Objects that take no key a job could leave: non-extensible ones and those whose added keys
+  // are deleted.
+  var kept = new SetCtor();
+  for (var k = 0; k < records.length; k++) if (!records[k].keepAdded) apply(setAdd, kept, [records[k].target]);
+  function keptChain(o) {
+    for (var p = o; p !== null; p = getPrototypeOf(p)) {
+      if (!apply(setHas, kept, [p]) || apply(weakSetHas, proxies, [p])) return false;
+    }
+    return true;
+  }
   var batches = [];
   for (var i = 0, n = 0; i < records.length; i++) {
     var r = records[i];
-    if (!r.extensible || r.keepAdded) continue;
+    if (!r.extensible || r.keepAdded || !keptChain(r.target)) continue;
     if (n % flattenSites === 0) batches[batches.length] = [];
     var batch = batches[batches.length - 1];
     batch[batch.length] = r.target;
