@@ -69,10 +69,14 @@ public struct ClaimFilter: Sendable {
     }
 
     /// Read as bytes (every claim of every token passes here): a URL's delimiters and these
-    /// hosts are ASCII, and a combining mark after a delimiter does not hide it.
+    /// hosts are ASCII. A name with other characters is also read as characters, as this filter
+    /// read every name before (a delimiter followed by a combining mark is then another
+    /// character, and what follows it part of the host): refused if either reading finds an
+    /// Auth0 host.
     static func isAuth0Namespace(lowered l: String) -> Bool {
         let b = l.utf8
         if b.starts(with: "urn:auth0".utf8) { return true }
+        if b.contains(where: { $0 >= 0x80 }) && isAuth0NamespaceByCharacters(lowered: l) { return true }
         let scheme: Int
         if b.starts(with: "https://".utf8) { scheme = 8 } else if b.starts(with: "http://".utf8) { scheme = 7 } else { return false }
         // authority = up to the first '/', '?' or '#'; host = after any userinfo, before any port.
@@ -85,6 +89,16 @@ public struct ClaimFilter: Sendable {
     }
 
     static let auth0Hosts: [[UInt8]] = ["auth0.com", "webtask.io", "webtask.run"].map { Array($0.utf8) }
+
+    static func isAuth0NamespaceByCharacters(lowered l: String) -> Bool {
+        if l.hasPrefix("urn:auth0") { return true }
+        let rest: Substring
+        if l.hasPrefix("https://") { rest = l.dropFirst(8) } else if l.hasPrefix("http://") { rest = l.dropFirst(7) } else { return false }
+        var authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let host = authority.prefix { $0 != ":" }
+        return ["auth0.com", "webtask.io", "webtask.run"].contains { host == $0 || host.hasSuffix("." + $0) }
+    }
 
     /// Why `claim` would be dropped from `token` for `audience`, or nil when it is kept.
     public func dropReason(claim: String, token: Token, audience: String?) -> String? {

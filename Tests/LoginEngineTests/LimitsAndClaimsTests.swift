@@ -331,6 +331,9 @@ import Tokens
             "https://auth0.com/x", "https://X.Auth0.COM/y", "http://user@tenant.webtask.run:443/p", "https://a.webtask.io?x=1",
             "https://a.webtask.io#f", "https://evil.example@auth0.com/", "urn:auth0:x", "URN:AUTH0:y", "https://auth0.com",
             "https://x.auth0.com/\u{301}y", "https://x.auth0.com:\u{301}/",
+            // Read as characters, a delimiter with a combining mark is part of the host.
+            "https://evil.example/\u{301}x.auth0.com", "https://evil.example:\u{301}.auth0.com/", "https://evil.example?\u{301}.webtask.io",
+            "https://evil.example#\u{301}.webtask.run",
         ] {
             #expect(refused(claim), "\(claim) should be refused")
         }
