@@ -120,6 +120,8 @@ struct JSONParser {
         // In order: a repeated name keeps its last value (as JSON.parse does).
         var dict = [String: JSONValue](minimumCapacity: members.count - first)
         for k in first..<members.count { dict[members[k].0] = members[k].1 }
+        // Many repeated names (`{"a":0,"a":0,…}`) would leave a table sized for all of them.
+        if dict.count * 2 < members.count - first { dict = [String: JSONValue](uniqueKeysWithValues: dict.lazy.map { ($0.key, $0.value) }) }
         members.removeSubrange(first...)
         return .object(dict)
     }
