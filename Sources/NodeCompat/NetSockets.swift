@@ -129,7 +129,8 @@ enum NetSockets {
         ]).serialized()
     }
 
-    /// Node's codes and messages for what a connection attempt can meet.
+    /// Node's codes and messages for what a connection attempt can meet. A name that does not
+    /// resolve arrives as NIO's connection error with its lookups' errors and no connection tried.
     static func describe(_ error: any Error, host: String, port: Int) -> Failure {
         let target = "\(host):\(port)"
         if let e = error as? NIOConnectionError {
@@ -145,9 +146,6 @@ enum NetSockets {
         if let e = error as? IOError {
             let code = errnoName(e.errnoCode)
             return Failure(code: code, message: "connect \(code) \(target)")
-        }
-        if error is SocketAddressError.UnknownHost {
-            return Failure(code: "ENOTFOUND", message: "getaddrinfo ENOTFOUND \(host)")
         }
         return Failure(code: "ECONNREFUSED", message: "connect ECONNREFUSED \(target) (\(error))")
     }
