@@ -63,7 +63,10 @@ extension WasmRewriter {
         let flags = try r.byte()
         switch flags {
         case 0x00, 0x01: break
-        case 0x02, 0x03 where what == "memory": throw r.refusal("shared WebAssembly memories are not available here (Atomics.wait on one would block the worker)")
+        case 0x02, 0x03:
+            // The shared flag: memories only (a shared table is not WebAssembly).
+            if what == "memory" { throw r.refusal("shared WebAssembly memories are not available here (Atomics.wait on one would block the worker)") }
+            throw r.refusal("\(what) limits \(hex(flags)) mark it shared, which only a memory can be")
         default: throw r.refusal("\(what) limits \(hex(flags)) (64-bit or custom pages) are not supported")
         }
         let min = try r.u32()

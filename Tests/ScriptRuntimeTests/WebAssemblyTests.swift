@@ -336,6 +336,11 @@ func runWasm(_ p: ScriptProgram, _ input: String = "", timeout: Duration = .seco
         #expect(refusal([1, 2, 3])?.contains("no \\0asm header") == true)
         #expect(refusal(Wasm.module([(5, Wasm.vec([[0x03, 0x01, 0x02]]))]))?.contains("shared WebAssembly memories") == true)
         #expect(refusal(Wasm.module([(5, Wasm.vec([[0x04, 0x01]]))]))?.contains("64-bit") == true)
+        // A table's flags 0x02/0x03 are not "shared" (only memories can be): named as what they are.
+        for flags: UInt8 in [0x02, 0x03] {
+            let table = refusal(Wasm.module([(4, Wasm.vec([[0x70, flags, 0x01, 0x01]]))]))
+            #expect(table?.contains("table limits \(flags == 2 ? "0x02" : "0x03") mark it shared") == true, "\(table ?? "accepted")")
+        }
         // An instruction of the GC proposal (0xfb) in a function body.
         let gc = Wasm.module([(1, Wasm.vec([Wasm.void])), (3, Wasm.vec([[0x00]])), (10, Wasm.vec([Wasm.body([0xFB, 0x1C, 0x1A])]))])
         #expect(refusal(gc)?.contains("instruction 0xfb") == true)
