@@ -121,6 +121,11 @@ def kill_all(child):
 def main():
     scratch = tempfile.mkdtemp(prefix="authsim-run-")
     rc = 1
+
+    # A cancelled run (SIGTERM, Ctrl-C) still says where its files are.
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     try:
         rc = run(dict(os.environ, TMPDIR=scratch))
     finally:
