@@ -98,6 +98,7 @@ public struct UserProfile: Sendable, Equatable {
     /// `scriptUser`).
     public var json: JSONValue {
         var o: [String: JSONValue] = extra
+        o.reserveCapacity(extra.count + 24)  // the fields below, without growing the table as they go in
         o["user_id"] = .string(userId)
         o["email_verified"] = .bool(emailVerified)
         o["created_at"] = .string(Timestamp.format(createdAt))
