@@ -284,23 +284,26 @@ import Testing
     /// chains, and only through chains that are all recorded. One worker, one context.
     @Test func aGetterPastTheRecordedObjectsNeverRunsBetweenJobs() async throws {
         let folder = try moduleFolder([
-            "deep/index.js": "const P = {}; module.exports = { a: { b: { c: Object.create(P) } } };"
+            "deep/index.js": "const P = {}; module.exports = { a: { b: { c: Object.create(P) } } };",
+            // An accessor of that name on the exports, defined while the package loads (recorded).
+            "own/index.js": "Object.defineProperty(module.exports, '__authsim_flatten__', { configurable: true, get: function () { Array.prototype.fromLoad = 'yes'; } });",
         ])
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         let body = """
             const P = Object.getPrototypeOf(require('deep').a.b.c);
+            require('own');
             global.jobs = (global.jobs || 0) + 1;
             if (global.jobs === 1) {
               Object.defineProperty(P, '__authsim_flatten__', { configurable: true, get: function () { Array.prototype.planted = 'by a getter'; } });
             }
             // The getter stays on P (objects past three steps are not recorded: README, Modules).
-            return [global.jobs, typeof Array.prototype.planted, typeof Object.getOwnPropertyDescriptor(P, '__authsim_flatten__').get];
+            return [global.jobs, typeof Array.prototype.planted, typeof Object.getOwnPropertyDescriptor(P, '__authsim_flatten__').get, typeof Array.prototype.fromLoad];
             """
         let key = "deep-getter-" + UUID().uuidString
         for job in 1...8 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
-            #expect(r == [.number(Double(job)), "undefined", "function"], "job \(job): \(r)")
+            #expect(r == [.number(Double(job)), "undefined", "function", "undefined"], "job \(job): \(r)")
         }
     }
 }

@@ -717,9 +717,11 @@ function flattenCounted() {
   // are deleted.
   var kept = new SetCtor();
   for (var k = 0; k < records.length; k++) if (!records[k].keepAdded) apply(setAdd, kept, [records[k].target]);
+  // A recorded accessor of that name (a package can define one on its exports while it loads)
+  // would run too: such a chain is left alone.
   function keptChain(o) {
     for (var p = o; p !== null; p = getPrototypeOf(p)) {
-      if (!apply(setHas, kept, [p]) || apply(weakSetHas, proxies, [p])) return false;
+      if (!apply(setHas, kept, [p]) || apply(weakSetHas, proxies, [p]) || getDescriptor(p, '__authsim_flatten__') !== undefined) return false;
     }
     return true;
   }
