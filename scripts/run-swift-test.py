@@ -38,6 +38,7 @@ DEADLINE = int(os.environ.get("AUTHSIM_TEST_DEADLINE", "1200"))
 STRICT_EXIT = os.environ.get("AUTHSIM_TEST_STRICT_EXIT") == "1"
 VERDICT = re.compile(r"Test run with \d+ tests?.* (passed|failed)")
 PR_SET_CHILD_SUBREAPER = 36
+STARTED = {}  # the test command, once started
 
 
 def descendants(zombies=False):
@@ -122,12 +123,17 @@ def main():
     scratch = tempfile.mkdtemp(prefix="authsim-run-")
     rc = 1
 
-    # A cancelled run (SIGTERM, Ctrl-C) still says where its files are.
+    # A cancelled run (SIGTERM, Ctrl-C) ends the tests' processes and says where its files are.
     def stop(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)
     try:
         rc = run(dict(os.environ, TMPDIR=scratch))
+    except KeyboardInterrupt:
+        print("run-swift-test: stopped; ending the tests' processes", flush=True)
+        if "child" in STARTED:
+            kill_all(STARTED["child"])
+        rc = 130
     finally:
         if rc == 0:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -139,6 +145,7 @@ def main():
 def run(env):
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     child = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    STARTED["child"] = child
     verdict = {}
 
     def pump():
