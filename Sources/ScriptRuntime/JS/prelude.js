@@ -706,7 +706,10 @@ function check(repair, upTo) {
 // no key the put-back leaves (no global object, no proxy, nothing a module load left unrecorded)
 // is touched, so no script's getter or trap can run. A key a job adds and the put-back deletes
 // makes that object a dictionary again, as before.
-var flattenSites = 64, flattenCalls = 1000, flattenAfterJobs = 3, jobsPutBack = 0;
+// At most `flattenBatches` batches (256 objects: the 27 built-ins and the first modules' objects),
+// so the warm-up's one-time cost stays a few milliseconds however many packages a tenant loads;
+// the others are counted as before.
+var flattenSites = 64, flattenBatches = 4, flattenCalls = 1000, flattenAfterJobs = 3, jobsPutBack = 0;
 var touchAll = (function () {
   var body = "'use strict'; var o;";
   for (var i = 0; i < flattenSites; i++) body += 'if ((o = a[' + i + ']) !== undefined) o.__authsim_flatten__;';
@@ -729,6 +732,7 @@ function flattenCounted() {
   for (var i = 0, n = 0; i < records.length; i++) {
     var r = records[i];
     if (!r.extensible || r.keepAdded || !keptChain(r.target)) continue;
+    if (n === flattenSites * flattenBatches) break;
     if (n % flattenSites === 0) batches[batches.length] = [];
     var batch = batches[batches.length - 1];
     batch[batch.length] = r.target;
