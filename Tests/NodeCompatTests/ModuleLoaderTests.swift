@@ -306,4 +306,50 @@ import Testing
             #expect(r == [.number(Double(job)), "undefined", "function", "undefined"], "job \(job): \(r)")
         }
     }
+
+    /// A proxy a package exports is never read by the put-back (its traps would run after the
+    /// built-ins were checked, and a job can add traps to a handler the package exports, or
+    /// set a hook the package's trap calls): its target and handler are recorded instead, so
+    /// what a job changes through it is still put back. One worker, one context.
+    @Test func aProxyAPackageExportsRunsNoTrapBetweenJobs() async throws {
+        let folder = try moduleFolder([
+            "trapped/index.js": """
+                const handler = {};
+                const hooks = { onGet: null };
+                const delegating = { get: function (t, k, r) { if (hooks.onGet) hooks.onGet(k); return Reflect.get(t, k, r); } };
+                module.exports = {
+                  settings: new Proxy({ level: 1 }, handler), handler,
+                  watched: new Proxy({ level: 1 }, delegating), hooks,
+                  fn: new Proxy(function () { return 'called'; }, {}),
+                  lazy: new Proxy({}, { get: function (t, k) { return k === 'answer' ? 42 : undefined; } }),
+                };
+                """,
+            "rootproxy/index.js": "module.exports = new Proxy({ level: 1 }, {});",
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            const m = require('trapped'), root = require('rootproxy');
+            global.jobs = (global.jobs || 0) + 1;
+            const seen = [global.jobs, typeof Array.prototype.planted, m.settings.level, m.settings.added === undefined, m.watched.level, m.fn(), m.lazy.answer, root.level, typeof root.extra];
+            if (global.jobs % 2 === 1) {
+              const plant = function () { Array.prototype.planted = 'by a trap'; };
+              m.handler.get = function (t, k, r) { plant(); return Reflect.get(t, k, r); };
+              m.handler.getPrototypeOf = function (t) { plant(); return Reflect.getPrototypeOf(t); };
+              m.handler.isExtensible = function (t) { plant(); return Reflect.isExtensible(t); };
+              m.handler.ownKeys = function (t) { plant(); return Reflect.ownKeys(t); };
+              m.handler.getOwnPropertyDescriptor = function (t, k) { plant(); return Reflect.getOwnPropertyDescriptor(t, k); };
+              m.hooks.onGet = plant;
+              // Through the proxies, onto their targets: put back.
+              m.settings.level = 2; m.settings.added = true; m.watched.level = 3; root.level = 4; root.extra = 'x';
+              delete Array.prototype.planted;
+            }
+            return seen;
+            """
+        let key = "exported-proxy-" + UUID().uuidString
+        for job in 1...6 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "undefined", 1, true, 1, "called", 42, 1, "undefined"], "job \(job): \(r)")
+        }
+    }
 }

@@ -428,6 +428,12 @@ function rerecord(r) {
 // its objects and classes' prototypes are recorded, and no module function is frozen. A module
 // records at most `moduleKeys` properties (each costs a read after every job): objects past
 // that (the entries of a large JSON file) are frozen instead.
+// A proxy a script or package made (a package may export one) is never recorded: every read of
+// it runs its handler's traps, which a script can reach (a trap added to a handler the package
+// exports, or inherited from Object.prototype by a plain handler), and the put-back would run
+// them after it had checked the built-ins, for the next login to meet what they changed. Its
+// target and handler, which the Proxy constructor noted, are walked in its place: a change a
+// job makes through the proxy to its target is put back like any other.
 var moduleKeys = 4096;
 function walk(root, deep, module, sealed) {
   var queue = [[root, deep]];
@@ -436,6 +442,13 @@ function walk(root, deep, module, sealed) {
     var o = queue[q][0], left = queue[q][1];
     if (apply(setHas, visited, [o])) continue;
     apply(setAdd, visited, [o]);
+    var parts = apply(weakMapGet, proxies, [o]);
+    if (parts !== undefined) {
+      if (o === root) root = parts[0];
+      queue[queue.length] = [parts[0], left];
+      queue[queue.length] = [parts[1], left];
+      continue;
+    }
     var next = o;
     if (o === g || o === FunctionPrototype) {
       record(o, o === g);
@@ -486,13 +499,14 @@ function walk(root, deep, module, sealed) {
 // So a job that calls one on a shared object (one the snapshot or a module load walked) or on a
 // proxy has every recorded property's writability checked after it; calls on the job's own
 // objects (`Object.freeze(ROLES)`) cost nothing more. Proxies are known by the Proxy
-// constructor and Proxy.revocable, which note what they make.
+// constructor and Proxy.revocable, which note what they make, with its target and handler.
 var attributesTouched = false;
-var WeakSetCtor = WeakSet, weakSetAdd = WeakSet.prototype.add, weakSetHas = WeakSet.prototype.has;
-var proxies = new WeakSetCtor();
+var WeakMapCtor = WeakMap, weakMapGet = WeakMap.prototype.get, weakMapSet = WeakMap.prototype.set, weakMapHas = WeakMap.prototype.has;
+var proxies = new WeakMapCtor();
 function isObjectLike(o) { return o !== null && (typeof o === 'object' || typeof o === 'function'); }
+function isProxy(o) { return apply(weakMapHas, proxies, [o]); }
 function mayBeShared(o) {
-  return isObjectLike(o) && (apply(setHas, visited, [o]) || apply(weakSetHas, proxies, [o]));
+  return isObjectLike(o) && (apply(setHas, visited, [o]) || isProxy(o));
 }
 function notingAttributeChanges(o, name) {
   var original = o[name];
@@ -509,7 +523,7 @@ function notingProxies() {
   // A method: like the built-in, no constructor and no prototype.
   var revocable = freeze({ revocable(target, handler) {
     var r = apply(originalRevocable, OriginalProxy, [target, handler]);
-    apply(weakSetAdd, proxies, [r.proxy]);
+    apply(weakMapSet, proxies, [r.proxy, [target, handler]]);
     return r;
   } }.revocable);
   defineProperty(OriginalProxy, 'revocable', { value: revocable, writable: true, enumerable: false, configurable: true });
@@ -517,7 +531,7 @@ function notingProxies() {
     __proto__: null,
     construct: function (target, args, newTarget) {
       var p = construct(target, args, newTarget === noted ? target : newTarget);
-      apply(weakSetAdd, proxies, [p]);
+      apply(weakMapSet, proxies, [p, [args[0], args[1]]]);
       return p;
     }
   }));
@@ -724,7 +738,7 @@ function flattenCounted() {
   // would run too: such a chain is left alone.
   function keptChain(o) {
     for (var p = o; p !== null; p = getPrototypeOf(p)) {
-      if (!apply(setHas, kept, [p]) || apply(weakSetHas, proxies, [p]) || getDescriptor(p, '__authsim_flatten__') !== undefined) return false;
+      if (!apply(setHas, kept, [p]) || isProxy(p) || getDescriptor(p, '__authsim_flatten__') !== undefined) return false;
     }
     return true;
   }
