@@ -50,7 +50,7 @@ struct Bench: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("authsim-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { Self.removeScratch(scratch) }
 
         let tenantModel: Tenant
         do { tenantModel = try TenantLoader.load(directory: tenant) } catch { throw CommandFailure(error) }
@@ -200,6 +200,23 @@ struct Bench: AsyncParsableCommand {
             guard FileManager.default.createFile(atPath: json, contents: Data(doc.serialized(pretty: true).utf8)) else { throw CommandFailure("cannot write \(json)") }
             print("Figures written to \(json)")
         }
+    }
+
+    /// The scratch directory goes once the figures are printed. The pipelines' stores may still
+    /// be closing then (the HTTP daemon's is released as its connections close), and a removal
+    /// that meets a file a closing store removes or writes fails half-way: it is tried again
+    /// for a few seconds, and a directory that stays is named rather than left silently.
+    static func removeScratch(_ path: String) {
+        for _ in 0..<50 {
+            do {
+                try FileManager.default.removeItem(atPath: path)
+                return
+            } catch {
+                if !FileManager.default.fileExists(atPath: path) { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        FileHandle.standardError.write(Data("authsim bench: could not remove its scratch directory \(path)\n".utf8))
     }
 
     /// The daemon in-process on a free loopback port, driven over HTTP by 8 concurrent clients.
