@@ -1,4 +1,5 @@
 """Starts the real authsim daemon on a free loopback port for the SDK tests."""
+import atexit
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ TENANT_ITEMS = ["tenant.json", "geoip.json", "rules", "rules-configs", "clients"
 def tenant_copy():
     """A copy of the sample tenant that a test may change (rules written through the API land there)."""
     d = tempfile.mkdtemp(prefix="authsim-sdk-tenant-")
+    atexit.register(shutil.rmtree, d, True)  # the daemons that serve it have stopped by then
     for item in TENANT_ITEMS:
         src = os.path.join(ROOT, item)
         (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, os.path.join(d, item))

@@ -31,7 +31,11 @@ function (user, context, callback) {
 
 
 def simulate(token):
-    d = tempfile.mkdtemp(prefix="authsim-jwt-")
+    with tempfile.TemporaryDirectory(prefix="authsim-jwt-") as d:
+        return simulate_in(d, token)
+
+
+def simulate_in(d, token):
     os.makedirs(os.path.join(d, "rules"))
     os.makedirs(os.path.join(d, "rules-configs"))
     with open(os.path.join(d, "tenant.json"), "w") as f:
