@@ -10,7 +10,8 @@ import Synchronization
 struct MetricsRoutes: RouteGroup {
     let registry: PrometheusCollectorRegistry
     let pipeline: LoginPipeline
-    /// The runtime's statistics at the last scrape: each scrape adds what the workers did since.
+    /// The pipeline's script statistics (the sum over its runtimes, `LoginPipeline.scriptStatistics`)
+    /// at the last scrape: each scrape adds what their workers did since.
     let reported = Reported()
 
     final class Reported: Sendable {
