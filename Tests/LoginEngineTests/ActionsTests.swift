@@ -247,6 +247,32 @@ extension TenantFixture {
         #expect(r.idClaims["https://t/cache"] == ["successes": 20, "full": "MAX_ENTRIES_EXCEEDED", "longKey": "KEY_TOO_LARGE", "bigValue": "VALUE_TOO_LARGE", "got": "v3", "ttl": true, "gone": true])
     }
 
+    /// The cache's Map is the runtime's: an action that replaces Map.prototype methods is never
+    /// handed it (it would hold every login's entries past the cache's limits).
+    @Test func theCacheUsesNoMethodAnActionReplaced() async throws {
+        var f = TenantFixture()
+        f.add(
+            actions: [
+                ActionSource(name: "replaces", code: """
+                    exports.onExecutePostLogin = async (event, api) => {
+                      const handed = [];
+                      const forEach = Map.prototype.forEach, has = Map.prototype.has, get = Map.prototype.get, set = Map.prototype.set;
+                      Map.prototype.forEach = function (fn) { handed.push('forEach'); return forEach.call(this, fn); };
+                      Map.prototype.has = function (k) { handed.push('has'); return has.call(this, k); };
+                      Map.prototype.get = function (k) { handed.push('get'); return get.call(this, k); };
+                      Map.prototype.set = function (k, v) { handed.push('set'); return set.call(this, k, v); };
+                      const stored = api.cache.set('k', 'v').type;
+                      const got = api.cache.get('k').value;
+                      Object.assign(Map.prototype, { forEach, has, get, set });
+                      api.idToken.setCustomClaim('https://t/cache', { stored, got, handed });
+                    };
+                    """)
+            ], bindings: ["post-login": ["replaces"]])
+        let r = try await simulate(try await makePipeline(f))
+        #expect(r.error == nil, "\(r.error?.description ?? "")")
+        #expect(r.idClaims["https://t/cache"] == ["stored": "success", "got": "v", "handed": []])
+    }
+
     /// As Auth0 documents: one cache per trigger, shared by its actions; transaction metadata in
     /// the event as soon as it is set.
     @Test func theCacheIsPerTriggerAndTransactionMetadataShowsAtOnce() async throws {

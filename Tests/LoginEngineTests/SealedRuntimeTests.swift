@@ -194,4 +194,59 @@ import Testing
         #expect(extended.idClaims["https://t/during"] == "function,number")
         #expect(try await login(extend: false).idClaims["https://t/seen"] == "undefined,undefined")
     }
+
+    /// What the drivers hand every rule beside the built-ins (UnauthorizedError, `require`) and
+    /// what module functions and RegExp.multiline hold keep nothing a login leaves for the next:
+    /// a getter planted on UnauthorizedError.prototype.message would otherwise answer the next
+    /// login's denial and hand its message to a third. One worker, so every login meets the same
+    /// context (the counter shows it).
+    @Test func whatTheDriversHandRulesKeepsNothingForLaterLogins() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("plant", """
+                function (user, context, callback) {
+                  global.n = (global.n || 0) + 1;
+                  context.idToken['https://t/n'] = global.n;
+                  context.idToken['https://t/stolen'] = String(global.stolen);
+                  if (context.request.query.plant === 'yes') {
+                    const attempts = [
+                      () => Object.defineProperty(UnauthorizedError.prototype, 'message', { configurable: true, get() { return 'hijacked'; }, set(v) { global.stolen = v; } }),
+                      () => { UnauthorizedError.planted = 1; }, () => { require.planted = 1; }, () => { require.cache.planted = 1; },
+                      () => { require.resolve = function () { return 'EVIL'; }; },
+                      () => { require('crypto').randomBytes.planted = 1; }, () => { require('util').format.planted = 1; },
+                      () => { RegExp.multiline = true; }
+                    ];
+                    for (const attempt of attempts) { try { attempt(); } catch (e) {} }
+                  }
+                  context.idToken['https://t/seen'] = [typeof UnauthorizedError.planted, typeof require.planted, typeof require.cache.planted,
+                    require.resolve('crypto'), typeof require('crypto').randomBytes.planted, typeof require('util').format.planted, RegExp.multiline].join();
+                  callback(null, user, context);
+                }
+                """),
+            ("deny", """
+                function (user, context, callback) {
+                  if (context.request.query.deny === 'yes') return callback(new UnauthorizedError('the reason for ' + user.email));
+                  callback(null, user, context);
+                }
+                """),
+        ]
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { runtime.shutdown() }
+        let p = try await makePipeline(f, runtime: runtime)
+        func login(_ query: [String: JSONValue]) async throws -> SimulationResult {
+            var request = SimulationRequest(user: .stored("ann@test.local"))
+            request.query = query
+            return try await p.simulate(request, signTokens: false)
+        }
+        let planted = try await login(["plant": "yes"])
+        #expect(planted.outcome == .allowed, "\(planted.error?.description ?? "")")
+        let denied = try await login(["deny": "yes"])
+        #expect(denied.outcome != .allowed)
+        #expect(denied.error?.description == "the reason for ann@test.local", "\(denied.error?.description ?? "")")
+        let after = try await login([:])
+        #expect(after.outcome == .allowed, "\(after.error?.description ?? "")")
+        #expect(after.idClaims["https://t/n"] == 3)
+        #expect(after.idClaims["https://t/stolen"] == "undefined")
+        #expect(after.idClaims["https://t/seen"] == "undefined,undefined,undefined,crypto,undefined,undefined,false")
+    }
 }

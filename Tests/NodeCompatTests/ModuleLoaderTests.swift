@@ -352,4 +352,41 @@ import Testing
             #expect(r == [.number(Double(job)), "undefined", 1, true, 1, "called", 42, 1, "undefined"], "job \(job): \(r)")
         }
     }
+
+    /// A host module's functions that carry no state of their own (and their classes' methods)
+    /// and the regular expressions a package exports keep nothing a job leaves: a key on
+    /// `crypto.randomBytes` (`util.promisify.custom`) would hand a later login's promisify the
+    /// job's function, and `compile()` rewrites a pattern in place (lodash's
+    /// `templateSettings.interpolate`). One worker, one context.
+    @Test func hostFunctionsAndExportedPatternsKeepNothingAJobLeaves() async throws {
+        let folder = try moduleFolder([
+            "fns/index.js": """
+                module.exports = { interpolate: /<%=([\\s\\S]+?)%>/g, template: (s, v) => s.replace(module.exports.interpolate, (_, k) => v[k.trim()]) };
+                """,
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            const m = require('fns'), crypto = require('crypto'), util = require('util');
+            global.jobs = (global.jobs || 0) + 1;
+            const bytes = await util.promisify(crypto.randomBytes)(4);
+            const update = crypto.createHash('sha256').update;
+            const seen = [global.jobs, typeof util.format.planted, typeof update.planted, typeof util.promisify.planted, bytes.toString('hex') !== '41414141',
+              String(m.interpolate), m.template('hi <%= name %>', { name: 'ann' }), typeof Array.prototype.ran];
+            if (global.jobs % 2 === 1) {
+              const attempts = [
+                () => { util.format.planted = 1; }, () => { update.planted = 1; }, () => { util.promisify.planted = 1; },
+                () => { crypto.randomBytes[util.promisify.custom] = (n) => { Array.prototype.ran = 'yes'; return Promise.resolve(Buffer.alloc(n, 0x41)); }; },
+                () => { m.interpolate.compile('NEVERMATCHES'); }
+              ];
+              for (const attempt of attempts) { try { attempt(); } catch (e) {} }
+            }
+            return seen;
+            """
+        let key = "module-functions-" + UUID().uuidString
+        for job in 1...4 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "undefined", "undefined", "undefined", true, #"/<%=([\s\S]+?)%>/g"#, "hi ann", "undefined"], "job \(job): \(r)")
+        }
+    }
 }

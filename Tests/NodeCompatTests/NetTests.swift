@@ -474,4 +474,60 @@ import Testing
         let next = try await runNode(body, shared: key, runtime: single)
         #expect(next == ["ERR_SOCKET_CLOSED", "cb:ERR_SOCKET_CLOSED"], "\(next)")
     }
+
+    /// Marking a job's sockets as ended, after the put-back has checked the built-ins, runs no
+    /// script code and changes no shared object: not a setter a script put on its socket, not
+    /// a proxy's traps, not a shared object `_register` was called on, not a replaced
+    /// Array.prototype.push handed the runtime's list. One worker, one context.
+    @Test func aJobsEndRunsNoScriptCodeOnItsSockets() async throws {
+        let echo = try await LoopbackTCPServer(.upperEcho)
+        defer { echo.stop() }
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            const net = require('net'), tls = require('tls');
+            global.jobs = (global.jobs || 0) + 1;
+            const seen = [global.jobs, typeof Array.prototype.planted, typeof ({})._jobEnded, Object.prototype.hasOwnProperty.call(tls.TLSSocket.prototype, '_jobEnded')];
+            if (global.jobs === 2) seen.push(await new Promise((ok) => { global.kept.on('error', () => {}); global.kept.write('late', (e) => ok(e && e.code)); }));
+            if (global.jobs % 2 === 1) {
+              const plant = (how) => { Array.prototype.planted = how; };
+              const connected = (s) => new Promise((ok, no) => { s.once('connect', ok); s.once('error', no); });
+              // Setters on its own socket.
+              const s1 = net.connect(\(echo.port), '127.0.0.1');
+              await connected(s1);
+              let ended = false;
+              Object.defineProperty(s1, '_jobEnded', { configurable: true, get() { return ended; }, set(v) { ended = v; plant('setter'); } });
+              global.kept = s1;
+              // A proxy connected through.
+              const p = new Proxy(new net.Socket(), {
+                set(t, k, v) { if (k === '_jobEnded') plant('set trap'); return Reflect.set(t, k, v); },
+                defineProperty(t, k, d) { if (k === '_jobEnded') plant('defineProperty trap'); return Reflect.defineProperty(t, k, d); }
+              });
+              p.connect(\(echo.port), '127.0.0.1');
+              await connected(p);
+              // Shared objects registered as sockets.
+              net.Socket.prototype._register.call(Object.prototype);
+              net.Socket.prototype._register.call(tls.TLSSocket.prototype);
+              // A push that would be handed the list of the job's sockets.
+              const push = Array.prototype.push;
+              Array.prototype.push = function (x) {
+                if (arguments.length === 1 && x instanceof net.Socket && Array.isArray(this) && this.length === 0) {
+                  Object.defineProperty(this, '0', { configurable: true, enumerable: true, get() { plant('index getter'); return x; } });
+                  return 1;
+                }
+                return push.apply(this, arguments);
+              };
+              await connected(net.connect(\(echo.port), '127.0.0.1'));
+              delete Array.prototype.planted;
+            }
+            return seen;
+            """
+        let key = "ended-sockets-" + UUID().uuidString
+        for job in 1...4 {
+            let r = try await runNode(body, shared: key, runtime: single)
+            var expected: JSONValue = [.number(Double(job)), "undefined", "undefined", false]
+            if job == 2 { expected = [2, "undefined", "undefined", false, "ERR_SOCKET_CLOSED"] }
+            #expect(r == expected, "job \(job): \(r)")
+        }
+    }
 }

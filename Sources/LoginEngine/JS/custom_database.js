@@ -28,6 +28,8 @@ function ValidationError(code, message) {
 }
 ValidationError.prototype = Object.create(Error.prototype);
 ValidationError.prototype.constructor = ValidationError;
+rt.handToScripts(WrongUsernameOrPasswordError);
+rt.handToScripts(ValidationError);
 
 // What a callback script's callback got as its error, as plain data: {name, message, code?}
 // (custom-database scripts and Hooks).

@@ -106,6 +106,7 @@ var PreUserRegistrationError = __authsim_hookErrorType('PreUserRegistrationError
 var InvalidScopeError = __authsim_hookErrorType('InvalidScopeError', 'invalid_scope', 400);
 var InvalidRequestError = __authsim_hookErrorType('InvalidRequestError', 'invalid_request', 400);
 var ServerError = __authsim_hookErrorType('ServerError', 'server_error', 500);
+[PreUserRegistrationError, InvalidScopeError, InvalidRequestError, ServerError].forEach(rt.handToScripts);
 
 rt.entries.__authsim_runHook = __authsim_runHook;
 rt.entries.__authsim_hookPartial = __authsim_hookPartial;

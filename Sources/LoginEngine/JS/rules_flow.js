@@ -16,6 +16,7 @@ function UnauthorizedError(message) {
 }
 UnauthorizedError.prototype = Object.create(Error.prototype);
 UnauthorizedError.prototype.constructor = UnauthorizedError;
+rt.handToScripts(UnauthorizedError);
 
 // Copies go through the primordial JSON functions: a script that replaced JSON.parse earlier in
 // the login must not get to build (or proxy) the objects handed to the next script.

@@ -154,6 +154,7 @@
   var adapters = Object.create(null);
   rt.adaptPackage = function (display, fn) { adapters[display] = fn; };
   rt.require = makeRequire(null);
+  rt.handToScripts(rt.require);
   // `module`: what packages use to resolve names themselves (resolve-from, require_optional).
   rt.define('module', function (module) {
     function dirOf(f) { var i = String(f).lastIndexOf('/'); return i > 0 ? String(f).slice(0, i) : '/'; }

@@ -40,12 +40,25 @@ rt.define('net', function (module, exports, require) {
   }
 
   // The sockets connected in this job: when it ends the host closes their connections, and
-  // these objects (a script may keep one in `global`) learn it silently — no script code runs
-  // while a job ends —, so that a later login's write fails at once instead of waiting.
-  var live = [];
+  // these objects (a script may keep one in `global`) learn it silently, so that a later
+  // login's write fails at once instead of waiting. No script code may run while a job ends
+  // (the put-back has checked the built-ins by then, and what a setter or trap changed would
+  // stay for the next login): the list is the runtime's own Map (an array would meet a
+  // script's Array.prototype.push, which would be handed the list); an object scripts share
+  // (`_register` may be called on anything: TLSSocket.prototype, a built-in prototype) or a
+  // proxy is not marked; and the fields are defined, not assigned (an assignment would run a
+  // setter the script put on its socket).
+  var P = rt.primordials;
+  var live = new P.Map();
+  function defineField(o, key, value) {
+    P.defineProperty(o, key, { __proto__: null, value: value, writable: true, enumerable: true, configurable: true });
+  }
   rt.onRestore(function () {
-    for (var i = 0; i < live.length; i++) { live[i]._jobEnded = true; live[i]._id = null; live[i]._pumping = false; }
-    live = [];
+    P.mapForEach(live, function (_, s) {
+      if (rt.isShared(s)) return;
+      try { defineField(s, '_jobEnded', true); defineField(s, '_id', null); defineField(s, '_pumping', false); } catch (e) {}
+    });
+    live = new P.Map();
   });
 
   function Socket(options) {
@@ -162,7 +175,7 @@ rt.define('net', function (module, exports, require) {
     if (this.push(buf)) this._pump(); else this._wantRead = false;
   };
 
-  Socket.prototype._register = function () { live.push(this); };
+  Socket.prototype._register = function () { P.mapSet(live, this, true); };
   function jobEnded(syscall) {
     return netError({ code: 'ERR_SOCKET_CLOSED', message: 'Socket is closed: it belonged to an earlier login, whose end closed it' }, syscall);
   }

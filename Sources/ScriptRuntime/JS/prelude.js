@@ -18,7 +18,11 @@ var defineProperty = Object.defineProperty, getDescriptor = Object.getOwnPropert
 var create = Object.create, isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf, setPrototypeOf = Object.setPrototypeOf;
 var nativeThen = Promise.prototype.then, promiseResolve = Promise.resolve.bind(Promise);
 var regExpExec = RegExp.prototype.exec, emptyPattern = /(?:)/;
+var RegExpCtor = RegExp, RegExpPrototype = RegExp.prototype, regExpCompile = RegExp.prototype.compile;
+var regExpSource = Object.getOwnPropertyDescriptor(RegExp.prototype, 'source').get;
+var regExpMultiline = Object.getOwnPropertyDescriptor(RegExp, 'multiline');
 var MapCtor = Map, mapGet = Map.prototype.get, mapSet = Map.prototype.set, mapDelete = Map.prototype.delete, mapClear = Map.prototype.clear;
+var mapHas = Map.prototype.has, mapForEach = Map.prototype.forEach, mapSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size').get;
 var SetCtor = Set, setHas = Set.prototype.has, setAdd = Set.prototype.add;
 var arraySlice = Array.prototype.slice, stringSlice = String.prototype.slice, stringIndexOf = String.prototype.indexOf;
 var ObjectCtor = Object, NumberCtor = Number, StringCtor = String, isArray = Array.isArray, mathMax = Math.max, mathMin = Math.min;
@@ -31,10 +35,10 @@ rt.primordials = freeze({
   then: function (promise, onFulfilled, onRejected) { return apply(nativeThen, promise, [onFulfilled, onRejected]); },
   mapGet: function (map, key) { return apply(mapGet, map, [key]); },
   mapSet: function (map, key, value) { return apply(mapSet, map, [key, value]); },
-  mapHas: function (map, key) { return apply(Map.prototype.has, map, [key]); },
+  mapHas: function (map, key) { return apply(mapHas, map, [key]); },
   mapDelete: function (map, key) { return apply(mapDelete, map, [key]); },
-  mapForEach: function (map, fn) { return apply(Map.prototype.forEach, map, [fn]); },
-  mapSize: function (map) { return apply(getDescriptor(Map.prototype, 'size').get, map, []); }
+  mapForEach: function (map, fn) { return apply(mapForEach, map, [fn]); },
+  mapSize: function (map) { return apply(mapSize, map, []); }
 });
 
 // Appends without Array.prototype.push or an index setter a script may have put on Array.prototype.
@@ -402,10 +406,27 @@ function addKey(r, key) {
   apply(setAdd, r.keys, [key]);
   r.count++;
 }
+// A regular expression's pattern and flags live in internal slots no property read sees, and
+// `compile()` rewrites them in place (`_.templateSettings.interpolate.compile('x')` would break
+// every later login's templates): they are read with the built-in getters, which read only
+// those slots (no script code runs), as [source, flags], or null for any other object.
+var regExpFlags = [['d', 'hasIndices'], ['g', 'global'], ['i', 'ignoreCase'], ['m', 'multiline'], ['s', 'dotAll'],
+  ['u', 'unicode'], ['v', 'unicodeSets'], ['y', 'sticky']].map(function (f) {
+  var d = getDescriptor(RegExpPrototype, f[1]);
+  return [f[0], d && d.get];
+});
+function regExpState(o) {
+  if (o === RegExpPrototype) return null;
+  var source;
+  try { source = apply(regExpSource, o, []); } catch (e) { return null; }
+  var flags = '';
+  for (var i = 0; i < regExpFlags.length; i++) if (regExpFlags[i][1] && apply(regExpFlags[i][1], o, [])) flags += regExpFlags[i][0];
+  return [source, flags];
+}
 // `module`: the object belongs to a module's exports (see rt.loadModule).
 function record(o, keepAdded, module) {
   lock(o);
-  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module };
+  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module, regExp: regExpState(o) };
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
   records[records.length] = r;
@@ -419,6 +440,7 @@ function rerecord(r) {
   lock(o);
   r.proto = getPrototypeOf(o);
   r.extensible = isExtensible(o);
+  r.regExp = regExpState(o);
   r.names = []; r.values = []; r.keys = new SetCtor(); r.count = 0;
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
@@ -435,7 +457,7 @@ function rerecord(r) {
 // target and handler, which the Proxy constructor noted, are walked in its place: a change a
 // job makes through the proxy to its target is put back like any other.
 var moduleKeys = 4096;
-function walk(root, deep, module, sealed) {
+function walk(root, deep, module, sealed, host) {
   var queue = [[root, deep]];
   var budget = moduleKeys;
   for (var q = 0; q < queue.length; q++) {
@@ -453,10 +475,17 @@ function walk(root, deep, module, sealed) {
     if (o === g || o === FunctionPrototype) {
       record(o, o === g);
     } else if (typeof o === 'function' && module && o !== root) {
-      // A module's function: its class prototype, and the function itself when it carries
-      // state of its own (`util.inspect.defaultOptions`, `moment.duration.fn`).
-      if (isClass(o)) queue[queue.length] = [o.prototype, left];
-      if (hasOwnState(o)) record(o, false, true); else next = null;
+      // A module's function: its class prototype is walked, and the function itself is
+      // recorded when it carries state of its own (`util.inspect.defaultOptions`,
+      // `moment.duration.fn`). A host module's function that carries none is frozen when the
+      // outermost load ends (see freezeLater).
+      var classy = isClass(o);
+      if (classy) queue[queue.length] = [o.prototype, left];
+      if (hasOwnState(o)) record(o, false, true);
+      else {
+        if (host) freezeLater(o, classy);
+        next = null;
+      }
     } else if (typeof o === 'function' && !module && !isClass(o) && extensible.indexOf(o) < 0) {
       // Frozen, and walked on: a function written in JavaScript (setTimeout, a wrapper) has a
       // `prototype` object of its own, which would otherwise stay open for a login to leave
@@ -490,6 +519,34 @@ function walk(root, deep, module, sealed) {
     }
   }
 }
+// A host module's functions that carry no state of their own are frozen, with the plain
+// prototype object of one that is not a class: a key a job added to one
+// (`crypto.randomBytes[util.promisify.custom]`, which a later login's promisify would call)
+// would otherwise stay, and counting every module function's keys after every job would cost
+// too much. They are frozen when the outermost load ends, so that a module that decorates a
+// function of a module it loaded (`connect.MongoError = …`) still can; one that has state of
+// its own by then is recorded instead. (A package's own functions are left as they are: a
+// package may decorate another package's function whenever it loads, and freezing them would
+// break it; README, Modules.)
+var pendingFreeze = [];
+function freezeLater(fn, classy) {
+  pendingFreeze[pendingFreeze.length] = [fn, classy];
+  if (loadDepth === 0) freezePending();
+}
+function freezePending() {
+  var list = pendingFreeze;
+  pendingFreeze = [];
+  for (var i = 0; i < list.length; i++) {
+    var fn = list[i][0];
+    if (hasOwnState(fn)) { record(fn, false, true); continue; }
+    var own = getDescriptor(fn, 'prototype');
+    if (!list[i][1] && own && isObjectLike(own.value) && !apply(setHas, visited, [own.value]) && !isProxy(own.value)) {
+      apply(setAdd, visited, [own.value]);
+      freeze(own.value);
+    }
+    freeze(fn);
+  }
+}
 // The one change to a recorded property's attributes a job can still make (they are writable
 // and not configurable) is to make it read-only, which the value check does not see when the
 // value stays the same (`Object.defineProperty(Math, 'random', { writable: false })`,
@@ -508,6 +565,10 @@ function isProxy(o) { return apply(weakMapHas, proxies, [o]); }
 function mayBeShared(o) {
   return isObjectLike(o) && (apply(setHas, visited, [o]) || isProxy(o));
 }
+// For runtime files that change a script's object between jobs: only an object that is the
+// script's own may be (a shared one would keep the change for the next login; any operation
+// on a proxy runs its traps).
+rt.isShared = mayBeShared;
 function notingAttributeChanges(o, name) {
   var original = o[name];
   defineProperty(o, name, { value: new Proxy(original, freeze({
@@ -595,11 +656,22 @@ notingAttributeChanges(Object, 'defineProperties');
 notingAttributeChanges(Object, 'freeze');
 notingAttributeChanges(Reflect, 'defineProperty');
 // Called by the host once the program's files have loaded.
+var snapshotTaken = false;
 rt.snapshot = function () {
   attributesTouched = false;
   for (var c = 0; c < extensibleConstructors.length; c++) extensible[extensible.length] = g[extensibleConstructors[c]];
   walk(g, 1e9, false, false);
   for (var i = 0; i < hidden.length; i++) if (hidden[i]) walk(hidden[i], 1e9, false, false);
+  snapshotTaken = true;
+};
+// What the runtime's files hand every script that no property path from the global object
+// reaches (the rules' UnauthorizedError, the custom-database and Hooks error types, the scripts'
+// `require`): walked like the built-ins, so a job can leave nothing on them for the next (a
+// getter on UnauthorizedError.prototype.message would run in a later login's rule and read
+// its error).
+rt.handToScripts = function (value) {
+  if (snapshotTaken) walk(value, 1e9, false, false);
+  else hidden[hidden.length] = value;
 };
 // Built-ins no property path from the global object reaches: the iterator, generator and
 // async-function prototypes, Intl's segment objects.
@@ -649,8 +721,13 @@ rt.loadModule = function (load, whole) {
   }
   var exports;
   loadDepth++;
-  try { exports = load(); } finally { loadDepth--; }
-  if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false);
+  try {
+    exports = load();
+    if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, whole);
+  } finally {
+    loadDepth--;
+    if (outer) freezePending();
+  }
   if (outer && !taintedByLoad) {
     if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
     else if (adoptable) for (var i = start; i < records.length; i++) if (records[i].module) rerecord(records[i]);
@@ -660,7 +737,7 @@ rt.loadModule = function (load, whole) {
 // A host module's internal classes (their instances reach scripts): their prototypes are
 // recorded and take no new keys.
 rt.protectClasses = function (list) {
-  for (var i = 0; i < list.length; i++) walk(list[i].prototype, 1e9, true, 'classes');
+  for (var i = 0; i < list.length; i++) walk(list[i].prototype, 1e9, true, 'classes', true);
 };
 // Lazy globals and the like keep a value of their own: they register how to forget a job's.
 var resets = [];
@@ -685,6 +762,14 @@ function check(repair, upTo) {
       if (getPrototypeOf(t) !== r.proto) {
         if (!repair) return 'changed';
         try { setPrototypeOf(t, r.proto); changed++; } catch (x) { return 'poisoned: a prototype cannot be put back'; }
+      }
+    }
+    if (r.regExp !== null) {
+      var now = regExpState(t);
+      if (now[0] !== r.regExp[0] || now[1] !== r.regExp[1]) {
+        if (!repair) return 'changed';
+        // (compile sets lastIndex, which the loop below puts back)
+        try { apply(regExpCompile, t, [r.regExp[0], r.regExp[1]]); changed++; } catch (x) { return 'poisoned: a regular expression cannot be put back'; }
       }
     }
     var names = r.names, values = r.values, n = names.length;
@@ -768,6 +853,9 @@ rt.restore = function () {
   // RegExp's legacy statics (RegExp.input, lastMatch, $1…) hold the last match of the job: an
   // empty match clears them so the next login cannot read this one's data.
   apply(regExpExec, emptyPattern, ['']);
+  // RegExp.multiline (`$*`) is an accessor with state of its own (the walk records data
+  // properties): set back to false.
+  if (regExpMultiline && regExpMultiline.set) apply(regExpMultiline.set, RegExpCtor, [false]);
   if (++jobsPutBack === flattenAfterJobs) flattenCounted();
   return state;
 };
