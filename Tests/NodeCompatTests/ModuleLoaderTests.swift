@@ -367,15 +367,17 @@ import Testing
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         let body = """
-            const m = require('fns'), crypto = require('crypto'), util = require('util');
+            const m = require('fns'), crypto = require('crypto'), util = require('util'), stream = require('stream');
             global.jobs = (global.jobs || 0) + 1;
             const bytes = await util.promisify(crypto.randomBytes)(4);
             const update = crypto.createHash('sha256').update;
             const seen = [global.jobs, typeof util.format.planted, typeof update.planted, typeof util.promisify.planted, bytes.toString('hex') !== '41414141',
-              String(m.interpolate), m.template('hi <%= name %>', { name: 'ann' }), typeof Array.prototype.ran];
+              String(m.interpolate), m.template('hi <%= name %>', { name: 'ann' }), typeof Array.prototype.ran,
+              typeof stream.prototype.pipe.planted, typeof stream.Readable.prototype.read.planted, typeof process.nextTick.planted];
             if (global.jobs % 2 === 1) {
               const attempts = [
                 () => { util.format.planted = 1; }, () => { update.planted = 1; }, () => { util.promisify.planted = 1; },
+                () => { stream.prototype.pipe.planted = 1; }, () => { stream.Readable.prototype.read.planted = 1; }, () => { process.nextTick.planted = 1; },
                 () => { crypto.randomBytes[util.promisify.custom] = (n) => { Array.prototype.ran = 'yes'; return Promise.resolve(Buffer.alloc(n, 0x41)); }; },
                 () => { m.interpolate.compile('NEVERMATCHES'); }
               ];
@@ -386,7 +388,55 @@ import Testing
         let key = "module-functions-" + UUID().uuidString
         for job in 1...4 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
-            #expect(r == [.number(Double(job)), "undefined", "undefined", "undefined", true, #"/<%=([\s\S]+?)%>/g"#, "hi ann", "undefined"], "job \(job): \(r)")
+            #expect(r == [.number(Double(job)), "undefined", "undefined", "undefined", true, #"/<%=([\s\S]+?)%>/g"#, "hi ann", "undefined", "undefined", "undefined", "undefined"], "job \(job): \(r)")
         }
+    }
+
+    /// A load during which a script's getter can run (the job added a key to the global object,
+    /// which a package's feature test reads) and that changes a host function the load brought in
+    /// leaves the context to be dropped: the change is neither frozen in nor taken as the
+    /// function's state.
+    @Test func aScriptsChangeToAHostFunctionDuringALoadIsNotKept() async throws {
+        let folder = try moduleFolder(["sniffs/index.js": "var c = require('crypto'); var browser = typeof window !== 'undefined'; module.exports = { browser: browser };"])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            if (global.jobs === 1) {
+              Object.defineProperty(global, 'window', { configurable: true, get() {
+                require('crypto').randomBytes[Symbol.for('nodejs.util.promisify.custom')] = (n) => Promise.resolve(Buffer.alloc(n, 0x41));
+                return undefined;
+              } });
+              require('sniffs');
+            }
+            const crypto = require('crypto'), util = require('util');
+            const bytes = await util.promisify(crypto.randomBytes)(4);
+            return [global.jobs, typeof crypto.randomBytes[Symbol.for('nodejs.util.promisify.custom')], bytes.toString('hex') !== '41414141'];
+            """
+        let key = "load-getter-" + UUID().uuidString
+        let first = try await runNode(body, modules: [folder], shared: key, runtime: single)
+        #expect(first == [1, "function", false], "\(first)")
+        // A new context: the counter starts again (and the job plants again, in its own context).
+        let second = try await runNode(body, modules: [folder], shared: key, runtime: single)
+        #expect(second.arrayValue?.first == 1, "\(second)")
+    }
+
+    /// Loading a host module after the job added a key to the global object (rules do:
+    /// `global.cache = …`) keeps the context: its functions are frozen without dropping it.
+    /// (`stream` and what is built on it — zlib, net, tls, http, https, dns — drop it in that
+    /// case, as before: stream's load changes what readable-stream's load recorded.)
+    @Test func loadingHostModulesAfterAGlobalKeyKeepsTheContext() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        var dropped: [String] = []
+        for name in ["crypto", "util", "url", "events", "axios", "buffer", "querystring", "string_decoder", "path", "jsonwebtoken", "uuid",
+            "request", "node-fetch", "assert", "os"] {
+            let body = "global.jobs = (global.jobs || 0) + 1; require('\(name)'); return global.jobs;"
+            let key = "host-load-\(name)-" + UUID().uuidString
+            let first = try await runNode(body, shared: key, runtime: single)
+            let second = try await runNode(body, shared: key, runtime: single)
+            if first != 1 || second != 2 { dropped.append("\(name): \(first) \(second)") }
+        }
+        #expect(dropped == [], "\(dropped)")
     }
 }

@@ -189,7 +189,7 @@
       configurable: true, enumerable: false,
       get: function () {
         if (assigned) return own;
-        if (!built) { value = rt.loadModule(get, !open); built = true; }
+        if (!built) { value = rt.loadModule(get, !open, true); built = true; }
         return value;
       },
       set: function (v) { assigned = true; own = v; }

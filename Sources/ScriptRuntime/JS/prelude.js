@@ -417,6 +417,9 @@ var regExpFlags = [['d', 'hasIndices'], ['g', 'global'], ['i', 'ignoreCase'], ['
 });
 function regExpState(o) {
   if (o === RegExpPrototype) return null;
+  // Only an object with RegExp.prototype on its chain is tried (a throw per object would cost
+  // milliseconds at every snapshot).
+  for (var p = getPrototypeOf(o); p !== RegExpPrototype; p = getPrototypeOf(p)) if (p === null) return null;
   var source;
   try { source = apply(regExpSource, o, []); } catch (e) { return null; }
   var flags = '';
@@ -462,8 +465,17 @@ function walk(root, deep, module, sealed, host) {
   var budget = moduleKeys;
   for (var q = 0; q < queue.length; q++) {
     var o = queue[q][0], left = queue[q][1];
-    if (apply(setHas, visited, [o])) continue;
-    apply(setAdd, visited, [o]);
+    // What a package's walk met first (readable-stream's, three steps from its exports, meets
+    // the host `stream` it re-exports) a host module's walk meets again: its functions without
+    // state are frozen all the same, and it walks on from there.
+    var again = false;
+    if (apply(setHas, visited, [o])) {
+      if (!host || apply(setHas, hostWalked, [o])) continue;
+      again = true;
+    } else {
+      apply(setAdd, visited, [o]);
+    }
+    if (host) apply(setAdd, hostWalked, [o]);
     var parts = apply(weakMapGet, proxies, [o]);
     if (parts !== undefined) {
       if (o === root) root = parts[0];
@@ -472,7 +484,15 @@ function walk(root, deep, module, sealed, host) {
       continue;
     }
     var next = o;
-    if (o === g || o === FunctionPrototype) {
+    if (again) {
+      if (apply(setHas, skippedFunctions, [o])) {
+        apply(setDelete, skippedFunctions, [o]);
+        var skippedClass = isClass(o);
+        if (skippedClass) queue[queue.length] = [o.prototype, left];
+        freezeLater(o, skippedClass);
+        next = null;
+      }
+    } else if (o === g || o === FunctionPrototype) {
       record(o, o === g);
     } else if (typeof o === 'function' && module && o !== root) {
       // A module's function: its class prototype is walked, and the function itself is
@@ -483,7 +503,7 @@ function walk(root, deep, module, sealed, host) {
       if (classy) queue[queue.length] = [o.prototype, left];
       if (hasOwnState(o)) record(o, false, true);
       else {
-        if (host) freezeLater(o, classy);
+        if (host) freezeLater(o, classy); else apply(setAdd, skippedFunctions, [o]);
         next = null;
       }
     } else if (typeof o === 'function' && !module && !isClass(o) && extensible.indexOf(o) < 0) {
@@ -528,16 +548,37 @@ function walk(root, deep, module, sealed, host) {
 // its own by then is recorded instead. (A package's own functions are left as they are: a
 // package may decorate another package's function whenever it loads, and freezing them would
 // break it; README, Modules.)
+// A load during which script code may have run (see rt.loadModule: not `adoptable`) and that
+// changed such a function's own properties (a getter the package's feature test reads, putting
+// `util.promisify.custom` on crypto.randomBytes) would have the script's change frozen in, or
+// recorded as the function's state: such a load leaves the context to be dropped instead.
 var pendingFreeze = [];
-function freezeLater(fn, classy) {
-  pendingFreeze[pendingFreeze.length] = [fn, classy];
-  if (loadDepth === 0) freezePending();
+var skippedFunctions = new SetCtor(), hostWalked = new SetCtor();
+var setDelete = SetCtor.prototype.delete;
+function ownSignature(o) {
+  var keys = ownKeys(o), sig = [];
+  for (var i = 0; i < keys.length; i++) {
+    var d = getDescriptor(o, keys[i]);
+    sig[sig.length] = keys[i]; sig[sig.length] = d.value; sig[sig.length] = d.get; sig[sig.length] = d.set;
+    sig[sig.length] = d.writable; sig[sig.length] = d.enumerable; sig[sig.length] = d.configurable;
+  }
+  return sig;
 }
-function freezePending() {
+function sameSignature(a, b) {
+  if (a.length !== b.length) return false;
+  for (var i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+  return true;
+}
+function freezeLater(fn, classy) {
+  pendingFreeze[pendingFreeze.length] = [fn, classy, ownSignature(fn)];
+  if (loadDepth === 0) freezePending(true);
+}
+function freezePending(trusted) {
   var list = pendingFreeze;
   pendingFreeze = [];
   for (var i = 0; i < list.length; i++) {
     var fn = list[i][0];
+    if (!trusted && !sameSignature(list[i][2], ownSignature(fn))) { taintedByLoad = true; continue; }
     if (hasOwnState(fn)) { record(fn, false, true); continue; }
     var own = getDescriptor(fn, 'prototype');
     if (!list[i][1] && own && isObjectLike(own.value) && !apply(setHas, visited, [own.value]) && !isProxy(own.value)) {
@@ -713,7 +754,7 @@ rt.snapshotSize = function () {
 // when the load could have run script code.
 var taintedByLoad = false;
 var loadDepth = 0;
-rt.loadModule = function (load, whole) {
+rt.loadModule = function (load, whole, host) {
   var outer = loadDepth === 0, start = records.length, adoptable = false;
   if (outer && !taintedByLoad) {
     if (check(false) !== 'ok') taintedByLoad = true;
@@ -723,10 +764,10 @@ rt.loadModule = function (load, whole) {
   loadDepth++;
   try {
     exports = load();
-    if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, whole);
+    if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, host === undefined ? whole : host);
   } finally {
     loadDepth--;
-    if (outer) freezePending();
+    if (outer) freezePending(adoptable);
   }
   if (outer && !taintedByLoad) {
     if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
