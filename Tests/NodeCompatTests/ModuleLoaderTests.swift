@@ -421,6 +421,42 @@ import Testing
         #expect(second.arrayValue?.first == 1, "\(second)")
     }
 
+    /// A hook a job leaves on a package's function (those stay: README) runs during a later
+    /// load that adds no global key: what it changes in the host modules that load brings in (a
+    /// key on crypto.randomBytes, EventEmitter.prototype.emit) is neither frozen in nor taken as
+    /// their state: the context is dropped after that job. The counter is a module's, so that
+    /// no global key makes the loads look unsafe from the start.
+    @Test func aHookOnAPackagesFunctionCannotChangeHostModulesForLaterLogins() async throws {
+        let folder = try moduleFolder([
+            "ctr/index.js": "var n = 0; module.exports = function () { return ++n; };",
+            "pa/index.js": "function Base() {} Base.prototype.hello = function () {}; module.exports = { Base: Base };",
+            "pb/index.js": "var crypto = require('crypto'); var events = require('events'); var pa = require('pa'); module.exports = { isBase: ({}) instanceof pa.Base };",
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            const n = require('ctr')();
+            if (n === 1) {
+              Object.defineProperty(require('pa').Base, Symbol.hasInstance, { configurable: true, value() {
+                require('crypto').randomBytes.planted = 'yes';
+                require('events').prototype.emit = function () { return 'evil'; };
+                return false;
+              } });
+              return [n];
+            }
+            if (n === 2) require('pb');
+            const EE = require('events');
+            return [n, typeof require('crypto').randomBytes.planted, new EE().emit('x') === 'evil'];
+            """
+        let key = "hook-on-package-" + UUID().uuidString
+        #expect(try await runNode(body, modules: [folder], shared: key, runtime: single) == [1])
+        // The hook runs in the second login's load, within its own job.
+        #expect(try await runNode(body, modules: [folder], shared: key, runtime: single) == [2, "string", true])
+        // A new context (its counter starts again), with nothing of the hook.
+        let third = try await runNode(body, modules: [folder], shared: key, runtime: single)
+        #expect(third == [1], "\(third)")
+    }
+
     /// Loading a host module after the job added a key to the global object (rules do:
     /// `global.cache = …`) keeps the context: its functions are frozen without dropping it.
     /// (`stream` and what is built on it — zlib, net, tls, http, https, dns — drop it in that

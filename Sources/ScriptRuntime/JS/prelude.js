@@ -419,7 +419,7 @@ function regExpState(o) {
   if (o === RegExpPrototype) return null;
   // Only an object with RegExp.prototype on its chain is tried (a throw per object would cost
   // milliseconds at every snapshot).
-  for (var p = getPrototypeOf(o); p !== RegExpPrototype; p = getPrototypeOf(p)) if (p === null) return null;
+  for (var p = getPrototypeOf(o); p !== RegExpPrototype; p = getPrototypeOf(p)) if (p === null || isProxy(p)) return null;
   var source;
   try { source = apply(regExpSource, o, []); } catch (e) { return null; }
   var flags = '';
@@ -463,6 +463,7 @@ var moduleKeys = 4096;
 function walk(root, deep, module, sealed, host) {
   var queue = [[root, deep]];
   var budget = moduleKeys;
+  var firstRecord = records.length;
   for (var q = 0; q < queue.length; q++) {
     var o = queue[q][0], left = queue[q][1];
     // What a package's walk met first (readable-stream's, three steps from its exports, meets
@@ -538,6 +539,7 @@ function walk(root, deep, module, sealed, host) {
       if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, left - 1];
     }
   }
+  if (host) for (var h = firstRecord; h < records.length; h++) records[h].host = true;
 }
 // A host module's functions that carry no state of their own are frozen, with the plain
 // prototype object of one that is not a class: a key a job added to one
@@ -548,10 +550,11 @@ function walk(root, deep, module, sealed, host) {
 // its own by then is recorded instead. (A package's own functions are left as they are: a
 // package may decorate another package's function whenever it loads, and freezing them would
 // break it; README, Modules.)
-// A load during which script code may have run (see rt.loadModule: not `adoptable`) and that
-// changed such a function's own properties (a getter the package's feature test reads, putting
-// `util.promisify.custom` on crypto.randomBytes) would have the script's change frozen in, or
-// recorded as the function's state: such a load leaves the context to be dropped instead.
+// A load that changed such a function's own properties between its walk and the end of the
+// outermost load leaves the context to be dropped: script code can run during a load (a getter
+// a package's feature test reads, a Symbol.hasInstance a job left on a package's function,
+// which stays: README), and its change (`util.promisify.custom` on crypto.randomBytes) would
+// otherwise be frozen in. No host module changes another's functions while it loads.
 var pendingFreeze = [];
 var skippedFunctions = new SetCtor(), hostWalked = new SetCtor();
 var setDelete = SetCtor.prototype.delete;
@@ -767,11 +770,16 @@ rt.loadModule = function (load, whole, host) {
     if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, host === undefined ? whole : host);
   } finally {
     loadDepth--;
-    if (outer) freezePending(adoptable);
+    if (outer) freezePending(false);
   }
   if (outer && !taintedByLoad) {
     if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
-    else if (adoptable) for (var i = start; i < records.length; i++) if (records[i].module) rerecord(records[i]);
+    // What a host module's walk recorded is taken as it was then: script code can run during a
+    // load the checks above call adoptable (a hook a job left on a package's function), and a
+    // change it made to a host object (EventEmitter.prototype.emit) must not become the state
+    // every later login starts from. Only packages' records are taken again.
+    else if (adoptable && check(false, undefined, start, true) !== 'ok') taintedByLoad = true;
+    else if (adoptable) for (var i = start; i < records.length; i++) if (records[i].module && !records[i].host) rerecord(records[i]);
   }
   return exports;
 };
@@ -791,13 +799,15 @@ rt.onPoisonCheck = function (fn) { poisonChecks[poisonChecks.length] = fn; };
 function same(a, b) { return a === b || (a !== a && b !== b); }
 // Cheap when nothing changed: one read per recorded property, one key count per extensible
 // object. With `repair` false it only tells whether anything differs.
-// `upTo`: only the records before this index. An object that was not extensible when recorded
+// `upTo`: only the records before this index; `from`: only those from this one; `hostOnly`:
+// only those a host module's walk made. An object that was not extensible when recorded
 // skips the prototype check: the prototype of a non-extensible object cannot change.
-function check(repair, upTo) {
+function check(repair, upTo, from, hostOnly) {
   var changed = 0;
   var end = upTo === undefined ? records.length : upTo;
-  for (var i = 0; i < end; i++) {
+  for (var i = from === undefined ? 0 : from; i < end; i++) {
     var r = records[i], t = r.target;
+    if (hostOnly && !r.host) continue;
     if (r.extensible) {
       if (!isExtensible(t)) return 'poisoned: an object was made non-extensible';
       if (getPrototypeOf(t) !== r.proto) {
