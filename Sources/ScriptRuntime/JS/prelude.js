@@ -450,7 +450,8 @@ function rerecord(r) {
 }
 // `deep`: how many steps on from `root` are walked. `module`: `root` is a module's exports; a
 // module keeps state on its own functions (debug.enable()), so only the exports object and
-// its objects and classes' prototypes are recorded, and no module function is frozen. A module
+// its objects and classes' prototypes are recorded, and no package's function is frozen (a host
+// module's functions without state are: see freezeLater). A module
 // records at most `moduleKeys` properties (each costs a read after every job): objects past
 // that (the entries of a large JSON file) are frozen instead.
 // A proxy a script or package made (a package may export one) is never recorded: every read of
@@ -468,15 +469,17 @@ function walk(root, deep, module, sealed, host) {
     var o = queue[q][0], left = queue[q][1];
     // What a package's walk met first (readable-stream's, three steps from its exports, meets
     // the host `stream` it re-exports) a host module's walk meets again: its functions without
-    // state are frozen all the same, and it walks on from there.
+    // state are frozen all the same, and it walks on from there. (Not the global object: the
+    // keys scripts add to it are theirs.)
     var again = false;
     if (apply(setHas, visited, [o])) {
-      if (!host || apply(setHas, hostWalked, [o])) continue;
+      if (!host || o === g || apply(setHas, hostWalked, [o]) || !apply(setHas, packageWalked, [o])) continue;
       again = true;
     } else {
       apply(setAdd, visited, [o]);
     }
     if (host) apply(setAdd, hostWalked, [o]);
+    else if (module) apply(setAdd, packageWalked, [o]);
     var parts = apply(weakMapGet, proxies, [o]);
     if (parts !== undefined) {
       if (o === root) root = parts[0];
@@ -545,18 +548,17 @@ function walk(root, deep, module, sealed, host) {
 // prototype object of one that is not a class: a key a job added to one
 // (`crypto.randomBytes[util.promisify.custom]`, which a later login's promisify would call)
 // would otherwise stay, and counting every module function's keys after every job would cost
-// too much. They are frozen when the outermost load ends, so that a module that decorates a
-// function of a module it loaded (`connect.MongoError = …`) still can; one that has state of
-// its own by then is recorded instead. (A package's own functions are left as they are: a
-// package may decorate another package's function whenever it loads, and freezing them would
-// break it; README, Modules.)
-// A load that changed such a function's own properties between its walk and the end of the
-// outermost load leaves the context to be dropped: script code can run during a load (a getter
+// too much. They are frozen when the outermost load ends, after a check: a load that changed
+// such a function's own properties between its walk and its end leaves the context to be
+// dropped (the change is neither frozen in nor taken as the function's state; nothing throws).
+// (A package's own functions are left as they are: packages decorate each other's functions
+// when they load, mongodb's `connect.MongoError = …`, and freezing them would break that;
+// README, Modules.) Script code can run during a load (a getter
 // a package's feature test reads, a Symbol.hasInstance a job left on a package's function,
 // which stays: README), and its change (`util.promisify.custom` on crypto.randomBytes) would
 // otherwise be frozen in. No host module changes another's functions while it loads.
 var pendingFreeze = [];
-var skippedFunctions = new SetCtor(), hostWalked = new SetCtor();
+var skippedFunctions = new SetCtor(), hostWalked = new SetCtor(), packageWalked = new SetCtor();
 var setDelete = SetCtor.prototype.delete;
 function ownSignature(o) {
   var keys = ownKeys(o), sig = [];
