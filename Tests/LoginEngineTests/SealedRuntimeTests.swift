@@ -161,6 +161,40 @@ import Testing
         #expect(second.idClaims["https://t/captured"] == nil, "the second login's rule found \(second.idClaims["https://t/captured"] ?? .null)")
     }
 
+    /// A rule that keeps something in `global` (kept from login to login, as in Auth0's container)
+    /// before a later rule first requires `http` or `axios`: the context is kept, so the global
+    /// counts every login (it used to be dropped after every login: `stream`'s load, under `http`,
+    /// changes what readable-stream's load recorded, which was only taken as its state when the
+    /// job had added no global key).
+    @Test func aGlobalARuleKeepsSurvivesALaterRulesFirstRequire() async throws {
+        var f = TenantFixture()
+        f.rules = [
+            ("remember", """
+                function (user, context, callback) {
+                  global.logins = (global.logins || 0) + 1;
+                  context.idToken['https://t/logins'] = global.logins;
+                  callback(null, user, context);
+                }
+                """),
+            ("call-out", """
+                function (user, context, callback) {
+                  const http = require('http'), axios = require('axios');
+                  context.idToken['https://t/modules'] = [typeof http.request, typeof axios.get].join();
+                  callback(null, user, context);
+                }
+                """),
+        ]
+        let runtime = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { runtime.shutdown() }
+        let p = try await makePipeline(f, runtime: runtime)
+        for login in 1...4 {
+            let r = try await p.simulate(SimulationRequest(user: .stored("ann@test.local")), signTokens: false)
+            #expect(r.outcome == .allowed, "\(r.error?.description ?? "")")
+            #expect(r.idClaims["https://t/logins"] == .number(Double(login)), "login \(login): \(r.idClaims)")
+            #expect(r.idClaims["https://t/modules"] == "function,function")
+        }
+    }
+
     /// The `Date` rules see (the driver's, which keeps a flow's clock) and `Function` take keys
     /// for their login, as in Node, and the next login does not see them. One worker, so every
     /// login meets the same context.

@@ -392,10 +392,46 @@ import Testing
         }
     }
 
-    /// A load during which a script's getter can run (the job added a key to the global object,
-    /// which a package's feature test reads) and that changes a host function the load brought in
-    /// leaves the context to be dropped: the change is neither frozen in nor taken as the
-    /// function's state.
+    /// What a job leaves on the global object (kept from login to login, as Auth0's `global`) is
+    /// not there while a module first loads in the context: a package sees the same global object
+    /// whichever login loads it, a getter a job put there does not run in the middle of the load,
+    /// and the keys come back exactly as they were (the same getter, the same attributes). A key
+    /// a package's load added (a polyfill) is there for a later package's load. The context and
+    /// the job's global are kept.
+    @Test func aJobsGlobalKeysAreNotThereWhileAModuleLoads() async throws {
+        let folder = try moduleFolder([
+            "poly/index.js": "global.polyfilled = function () { return 'poly'; }; module.exports = { loaded: true };",
+            "reads/index.js": "module.exports = { secret: typeof loginSecret, window: typeof window, poly: typeof polyfilled };",
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            if (global.jobs === 1) {
+              global.loginSecret = 's3cret';
+              Object.defineProperty(global, 'window', { configurable: true, enumerable: false, get() { global.getterRan = true; return {}; } });
+              global.windowGetter = Object.getOwnPropertyDescriptor(global, 'window').get;
+            }
+            require('poly');
+            const seen = require('reads');
+            const d = Object.getOwnPropertyDescriptor(global, 'window');
+            return { jobs: global.jobs, seen, secret: global.loginSecret, sameGetter: d.get === global.windowGetter, enumerable: d.enumerable,
+              getterRan: typeof global.getterRan, poly: typeof polyfilled === 'function' ? polyfilled() : 'missing' };
+            """
+        let key = "hidden-globals-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["seen"] == ["secret": "undefined", "window": "undefined", "poly": "function"], "\(r)")
+            #expect(r["secret"] == "s3cret" && r["sameGetter"] == true && r["enumerable"] == false, "\(r)")
+            #expect(r["getterRan"] == "undefined" && r["poly"] == "poly", "\(r)")
+        }
+    }
+
+    /// A load during which a script's getter can run (the job added a key to the global object
+    /// that cannot be taken off it, non-configurable, which a package's feature test reads) and
+    /// that changes a host function the load brought in leaves the context to be dropped: the
+    /// change is neither frozen in nor taken as the function's state.
     @Test func aScriptsChangeToAHostFunctionDuringALoadIsNotKept() async throws {
         let folder = try moduleFolder(["sniffs/index.js": "var c = require('crypto'); var browser = typeof window !== 'undefined'; module.exports = { browser: browser };"])
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
@@ -403,7 +439,7 @@ import Testing
         let body = """
             global.jobs = (global.jobs || 0) + 1;
             if (global.jobs === 1) {
-              Object.defineProperty(global, 'window', { configurable: true, get() {
+              Object.defineProperty(global, 'window', { configurable: false, get() {
                 require('crypto').randomBytes[Symbol.for('nodejs.util.promisify.custom')] = (n) => Promise.resolve(Buffer.alloc(n, 0x41));
                 return undefined;
               } });
@@ -458,15 +494,16 @@ import Testing
     }
 
     /// Loading a host module after the job added a key to the global object (rules do:
-    /// `global.cache = …`) keeps the context: its functions are frozen without dropping it.
-    /// (`stream` and what is built on it — zlib, net, tls, http, https, dns — drop it in that
-    /// case, as before: stream's load changes what readable-stream's load recorded.)
+    /// `global.cache = …`) keeps the context: its functions are frozen without dropping it, and
+    /// `stream` and what is built on it (zlib, net, tls, http, https, dns) take what their load
+    /// does to readable-stream's exports as its state, since the job's keys are off the global
+    /// object while they load.
     @Test func loadingHostModulesAfterAGlobalKeyKeepsTheContext() async throws {
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
         defer { single.shutdown() }
         var dropped: [String] = []
         for name in ["crypto", "util", "url", "events", "axios", "buffer", "querystring", "string_decoder", "path", "jsonwebtoken", "uuid",
-            "request", "node-fetch", "assert", "os"] {
+            "request", "node-fetch", "assert", "os", "stream", "zlib", "net", "tls", "http", "https", "dns"] {
             let body = "global.jobs = (global.jobs || 0) + 1; require('\(name)'); return global.jobs;"
             let key = "host-load-\(name)-" + UUID().uuidString
             let first = try await runNode(body, shared: key, runtime: single)

@@ -752,18 +752,76 @@ rt.snapshotSize = function () {
 // part of it, and what its code does to their exports while it loads (readable-stream's
 // `exports.Readable = exports` on what `_stream_readable.js` exported) is taken as their state:
 // the records this load made are taken again at its end. That is only done when no script code
-// can have run during the load: nothing shared was changed when it began and the job had added
-// no key to the global object (a getter on `global.window`, read by a package's feature test,
-// would run script code in the middle of the load). Whatever else the load changed (a built-in,
-// a module loaded before) leaves the context to be dropped after the job, as does any change
-// when the load could have run script code.
+// can have run during the load: nothing shared was changed when it began, and no key a job added
+// to the global object was there while it ran (a getter on `global.window`, read by a package's
+// feature test, would run script code in the middle of the load). Those keys (they stay from
+// job to job, as Auth0's `global` does in its container: `global.cache = …`) are taken off the
+// global object for the length of the load and put back as they were when it ends (see
+// hideJobGlobals), so a package sees the same global object whichever login loads it. Whatever
+// else the load changed (a built-in, a module loaded before) leaves the context to be dropped
+// after the job, as does any change when the load could have run script code (a job's key that
+// could not be taken off).
+// The keys of the global object that are neither the snapshot's nor what a module load left
+// (unchanged since) are the jobs' own: hideJobGlobals takes them off (answering what to put
+// back), or answers null when one cannot be (a non-configurable key, or a key a load added that
+// a job has changed since: the load then goes on with them there, under the checks). A key a
+// load adds to the global object (a polyfill another package reads when it loads) is noted
+// with what it holds, and stays there for later loads while it holds that.
+var loadGlobals = new MapCtor();
+var objectHasOwn = Object.prototype.hasOwnProperty;
+function hideJobGlobals() {
+  if (globalRecord === null) return [];
+  var keys = ownKeys(g), taken = [];
+  for (var i = 0; i < keys.length; i++) {
+    var k = keys[i];
+    if (apply(setHas, globalRecord.keys, [k])) continue;
+    var d = getDescriptor(g, k), isData = apply(objectHasOwn, d, ['value']);
+    var left = apply(mapGet, loadGlobals, [k]);
+    if (left !== undefined) {
+      if (isData ? left[0] === 'value' && same(left[1], d.value) : left[0] === 'accessor' && left[1] === d.get && left[2] === d.set) continue;
+      return null;
+    }
+    if (!d.configurable) return null;
+    // A descriptor of its own, with no prototype: putting it back reads nothing a load could
+    // have put on Object.prototype.
+    var plain = create(null);
+    plain.enumerable = d.enumerable; plain.configurable = true;
+    if (isData) { plain.value = d.value; plain.writable = d.writable; } else { plain.get = d.get; plain.set = d.set; }
+    taken[taken.length] = [k, plain];
+  }
+  for (var j = 0; j < taken.length; j++) deleteProperty(g, taken[j][0]);
+  return taken;
+}
+// Puts the jobs' keys back (over a key of the same name the load added: the job's was there
+// first) and, for a load taken as the module's state (`noteAdded`), notes the keys it added. A
+// key that cannot be put back (the load made its own non-configurable) leaves the context to be
+// dropped after the job.
+function showJobGlobals(taken, noteAdded) {
+  var mine = new SetCtor();
+  for (var i = 0; i < taken.length; i++) apply(setAdd, mine, [taken[i][0]]);
+  if (noteAdded) {
+    var keys = ownKeys(g);
+    for (var k = 0; k < keys.length; k++) {
+      var key = keys[k];
+      if (apply(setHas, globalRecord.keys, [key]) || apply(setHas, mine, [key]) || apply(mapHas, loadGlobals, [key])) continue;
+      var d = getDescriptor(g, key);
+      apply(mapSet, loadGlobals, [key, apply(objectHasOwn, d, ['value']) ? ['value', d.value] : ['accessor', d.get, d.set]]);
+    }
+  }
+  for (var j = 0; j < taken.length; j++) {
+    try { defineProperty(g, taken[j][0], taken[j][1]); } catch (e) { taintedByLoad = true; }
+  }
+}
 var taintedByLoad = false;
 var loadDepth = 0;
 rt.loadModule = function (load, whole, host) {
-  var outer = loadDepth === 0, start = records.length, adoptable = false;
+  var outer = loadDepth === 0, start = records.length, adoptable = false, hidden = null;
   if (outer && !taintedByLoad) {
     if (check(false) !== 'ok') taintedByLoad = true;
-    else adoptable = ownKeys(g).length === globalRecord.count;
+    else {
+      hidden = hideJobGlobals();
+      adoptable = hidden !== null;
+    }
   }
   var exports;
   loadDepth++;
@@ -773,6 +831,7 @@ rt.loadModule = function (load, whole, host) {
   } finally {
     loadDepth--;
     if (outer) freezePending(false);
+    if (hidden !== null) showJobGlobals(hidden, adoptable);
   }
   if (outer && !taintedByLoad) {
     if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
