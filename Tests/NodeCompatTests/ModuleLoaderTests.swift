@@ -392,6 +392,41 @@ import Testing
         }
     }
 
+    /// Every kind of key the put-back reads (an identifier, a key with a dash or a space, an
+    /// index, a symbol; on a package's exports and on the built-ins) is put back after each job,
+    /// in a context that is kept, with eval off, and with nothing left in RegExp's statics.
+    @Test func everyKindOfKeyIsPutBackInAKeptContext() async throws {
+        let folder = try moduleFolder([
+            "oddkeys/index.js": """
+                module.exports = { 'odd-key': 1, 'with space': 2, [Symbol.for('authsim.test')]: 3, plain: 4, 0: 5, nested: { deep: 6 } };
+                """,
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const out = { jobs: global.jobs, lastMatch: RegExp.lastMatch, input: RegExp.input };
+            try { eval('1'); out.eval = 'ran'; } catch (e) { out.eval = e.name; }
+            try { out.fn = Function('return 1')(); } catch (e) { out.fn = e.name; }
+            const m = require('oddkeys'), s = Symbol.for('authsim.test');
+            out.values = [m['odd-key'], m['with space'], m[s], m.plain, m[0], m.nested.deep, [1].map((x) => x + 1)[0], [...[7]][0], Math.max(1, 8), JSON.parse('9')];
+            if (global.jobs % 2 === 1) {
+              m['odd-key'] = 'x'; m['with space'] = 'x'; m[s] = 'x'; m.plain = 'x'; m[0] = 'x'; m.nested.deep = 'x';
+              Array.prototype.map = () => ['x']; Array.prototype[Symbol.iterator] = function* () { yield 'x'; };
+              Math.max = () => 'x'; JSON.parse = () => 'x';
+            }
+            return out;
+            """
+        let key = "every-key-" + UUID().uuidString
+        for job in 1...6 {
+            let r = try await runNode(body, modules: [folder], evalEnabled: false, shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["values"] == [1, 2, 3, 4, 5, 6, 2, 7, 8, 9], "job \(job): \(r)")
+            #expect(r["eval"] == "EvalError" && r["fn"] == "EvalError", "job \(job): \(r)")
+            #expect(r["lastMatch"] == "" && r["input"] == "", "job \(job): \(r)")
+        }
+    }
+
     /// What a job leaves on the global object (kept from login to login, as Auth0's `global`) is
     /// not there while a module first loads in the context: a package sees the same global object
     /// whichever login loads it, a getter a job put there does not run in the middle of the load,
