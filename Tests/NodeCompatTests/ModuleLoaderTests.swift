@@ -207,6 +207,60 @@ import Testing
     }
 }
 
+/// Ways a job could get its code to run while a module loads, and so shape what the load makes
+/// (a package loaded inside that load is taken as it ends): none leaves anything for a later
+/// login. Entries stand for a login's script (they run as jobs of their own, in one worker).
+@Suite struct CodeDuringALoadTests {
+    func program(_ root: String) -> ScriptProgram {
+        let node = NodeModules(configuration: NodeModules.Configuration(modulePaths: [root]))
+        var files = node.files
+        files.append(ScriptFile(name: "entry.js", source: """
+            rt.entries.main = function (input) {
+              var g = globalThis, req = rt.require;
+              if (input === 'poly') { req('regpoly'); return 'loaded'; }
+              if (input === 'registry-getter') {
+                // A getter on what a package's load left on the global object, read by a later load.
+                Object.defineProperty(g.__registry, 'config', { configurable: true, get: function () { req('regdep').value = 'PLANTED'; return 1; } });
+                req('regreader');
+                return req('regdep').value;
+              }
+              if (input === 'process') {
+                // Node's lazily built global, assigned: a package reads it while it loads.
+                g.process = { env: { get DEBUG() { req('lazydep').value = 'PLANTED'; return '1'; } } };
+                req('lazyreader');
+                return req('lazydep').value;
+              }
+              if (input === 'fixed-getter') {
+                // A key that cannot be taken off the global object, read by the loading package.
+                Object.defineProperty(g, 'window', { configurable: false, get: function () { req('selfref').value = 'PLANTED'; return {}; } });
+                req('selfref');
+                return req('selfref').value;
+              }
+              return [req('regdep').value, req('lazydep').value, req('selfref').value].join();
+            };
+            """, kind: .runtime))
+        return ScriptProgram(id: "load-code-" + UUID().uuidString, files: files, syncFunctions: node.syncFunctions, asyncFunctions: node.asyncFunctions)
+    }
+
+    @Test(arguments: [["poly", "registry-getter"], ["process"], ["fixed-getter"]])
+    func whatAJobsCodeDoesDuringALoadDoesNotStay(steps: [String]) async throws {
+        let root = try moduleFolder([
+            "regpoly/index.js": "global.__registry = { plugins: {} }; module.exports = {};",
+            "regdep/index.js": "exports.value = 'clean';",
+            "regreader/index.js": "require('regdep'); var c = global.__registry.config; module.exports = {};",
+            "lazydep/index.js": "exports.value = 'clean';",
+            "lazyreader/index.js": "require('lazydep'); var debug = process.env.DEBUG; module.exports = {};",
+            "selfref/index.js": "exports.value = 'clean'; var w = typeof window !== 'undefined' && window.document; module.exports.ready = true;",
+        ])
+        let p = program(root)
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        for step in steps { _ = try await single.run(ScriptJob(program: p, entry: "main", input: step)) }
+        let later = try await single.run(ScriptJob(program: p, entry: "main", input: "look"))
+        #expect(later.output == "clean,clean,clean", "after \(steps): \(later.output)")
+    }
+}
+
 /// More of the packages public rules use, from Debian, and a scoped package (the shape of
 /// `@auth0/rule-utilities`) loading through the ordinary loader.
 @Suite struct RealPackagesTests {
@@ -424,6 +478,59 @@ import Testing
             #expect(r["values"] == [1, 2, 3, 4, 5, 6, 2, 7, 8, 9], "job \(job): \(r)")
             #expect(r["eval"] == "EvalError" && r["fn"] == "EvalError", "job \(job): \(r)")
             #expect(r["lastMatch"] == "" && r["input"] == "", "job \(job): \(r)")
+        }
+    }
+
+    /// A package that loads readable-stream before anything loaded `stream` (through2, bl, or
+    /// readable-stream itself: its main file requires `stream` first thing) leaves `stream` and
+    /// what is built on it whole, in that job and in the next.
+    @Test func streamIsWholeWhenReadableStreamLoadsFirst() async throws {
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const rs = require('readable-stream'), http = require('http'), stream = require('stream'), zlib = require('zlib');
+            return [global.jobs, typeof stream.Readable, typeof stream.Transform, typeof http.request, typeof zlib.createGzip, stream.Readable === rs.Readable,
+              new stream.PassThrough() instanceof stream.Readable];
+            """
+        let key = "readable-first-" + UUID().uuidString
+        for job in 1...2 {
+            let r = try await runNode(body, shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "function", "function", "function", "function", true, true], "job \(job): \(r)")
+        }
+    }
+
+    /// What packages and jobs keep in globals lasts from login to login in a kept context: a
+    /// registry one package leaves on the global object and another extends when it loads
+    /// (`global.__SENTRY__`), what a package's call keeps there (initialised once, after the
+    /// modules have loaded: a first load after such a change is not taken as the modules' state,
+    /// README), and a job's non-configurable cache (`Object.defineProperty`'s default), which
+    /// holds `undefined` while a package loads.
+    @Test func globalsPackagesAndJobsKeepLastInAKeptContext() async throws {
+        let folder = try moduleFolder([
+            "carrier/index.js": "global.__CARRIER__ = global.__CARRIER__ || { extensions: {} }; module.exports = { version: 1 };",
+            "extender/index.js": "global.__CARRIER__.extensions.start = function () { return 'started'; }; module.exports = {};",
+            "hub/index.js": """
+                global.__HUB__ = global.__HUB__ || { client: null };
+                exports.init = function (dsn) { global.__HUB__.client = { dsn: dsn }; };
+                exports.dsn = function () { return global.__HUB__.client && global.__HUB__.client.dsn; };
+                """,
+            "seescache/index.js": "module.exports = typeof cache;",
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            if (!global.cache) Object.defineProperty(global, 'cache', { value: { hits: 0 }, writable: true });
+            global.cache.hits++;
+            require('carrier'); require('extender');
+            const hub = require('hub'), sees = require('seescache'), axios = require('axios');
+            if (!global.inited) { hub.init('dsn-1'); global.inited = true; }
+            return [global.cache.hits, sees, typeof global.__CARRIER__.extensions.start, hub.dsn(), typeof axios.get];
+            """
+        let key = "kept-globals-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "undefined", "function", "dsn-1", "function"], "job \(job): \(r)")
         }
     }
 

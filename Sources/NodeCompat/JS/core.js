@@ -195,6 +195,12 @@
       set: function (v) { assigned = true; own = v; }
     });
     rt.onRestore(function () { assigned = false; own = undefined; });
+    rt.onLoadHide(function () {
+      if (!assigned) return null;
+      var mine = own;
+      assigned = false; own = undefined;
+      return function () { assigned = true; own = mine; };
+    });
   }
   lazyGlobal('Buffer', function () { return builtin('buffer').Buffer; });
   lazyGlobal('atob', function () { return builtin('buffer').atob; });
@@ -290,6 +296,12 @@
         set: function (v) { assigned = true; value = v; }
       });
       rt.onRestore(function () { assigned = false; value = undefined; });
+      rt.onLoadHide(function () {
+        if (!assigned) return null;
+        var mine = value;
+        assigned = false; value = undefined;
+        return function () { assigned = true; value = mine; };
+      });
     });
   };
 

@@ -39,6 +39,27 @@ rt.define('stream', function (module, exports, require) {
     throw e;
   }
   var rs = rt.loadSystemFile(r);
+  // readable-stream's main file requires `stream` first thing: when a package loads
+  // readable-stream before anything loaded `stream` (through2, bl, or readable-stream itself),
+  // this load runs inside that one and the main file's exports are still half-built. The classes
+  // are then taken from readable-stream's own files, the ones its main file exports (loading
+  // them requires `stream` again, which answers the legacy class above).
+  if (typeof rs.Readable !== 'function') {
+    var part = function (file) {
+      var p = rt.call('node.resolve', { request: 'readable-stream/' + file, system: true });
+      return p ? rt.loadSystemFile(p) : undefined;
+    };
+    rs = {
+      Readable: part('lib/_stream_readable.js'), Writable: part('lib/_stream_writable.js'), Duplex: part('lib/_stream_duplex.js'),
+      Transform: part('lib/_stream_transform.js'), PassThrough: part('lib/_stream_passthrough.js'),
+      finished: part('lib/internal/streams/end-of-stream.js'), pipeline: part('lib/internal/streams/pipeline.js')
+    };
+    if (typeof rs.Readable !== 'function') {
+      var partial = new Error("Cannot load 'stream': readable-stream's files were not found beside its main file (" + r.display + ')');
+      partial.code = 'MODULE_NOT_FOUND';
+      throw partial;
+    }
+  }
   Stream.Stream = Stream;
   Stream.Readable = rs.Readable;
   Stream.Writable = rs.Writable;

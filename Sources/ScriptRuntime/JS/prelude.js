@@ -770,8 +770,8 @@ rt.snapshotSize = function () {
 var loadGlobals = new MapCtor();
 var objectHasOwn = Object.prototype.hasOwnProperty;
 function hideJobGlobals() {
-  if (globalRecord === null) return [];
-  var keys = ownKeys(g), taken = [];
+  if (globalRecord === null) return { taken: [], blanked: [], undo: [] };
+  var keys = ownKeys(g), taken = [], blanked = [];
   for (var i = 0; i < keys.length; i++) {
     var k = keys[i];
     if (apply(setHas, globalRecord.keys, [k])) continue;
@@ -781,7 +781,14 @@ function hideJobGlobals() {
       if (isData ? left[0] === 'value' && same(left[1], d.value) : left[0] === 'accessor' && left[1] === d.get && left[2] === d.set) continue;
       return null;
     }
-    if (!d.configurable) return null;
+    // A key defined without `configurable` (Object.defineProperty's default) cannot be taken
+    // off: a writable one holds undefined for the load; a read-only one that holds no object
+    // cannot run anything; any other could.
+    if (!d.configurable) {
+      if (isData && d.writable) { blanked[blanked.length] = [k, d.value]; continue; }
+      if (isData && !isObjectLike(d.value)) continue;
+      return null;
+    }
     // A descriptor of its own, with no prototype: putting it back reads nothing a load could
     // have put on Object.prototype.
     var plain = create(null);
@@ -789,39 +796,97 @@ function hideJobGlobals() {
     if (isData) { plain.value = d.value; plain.writable = d.writable; } else { plain.get = d.get; plain.set = d.set; }
     taken[taken.length] = [k, plain];
   }
+  // What loads left on the global object (and the objects three steps from it) is as the last
+  // load left it: a job's change there (a getter on `global.registry.config`) could run during
+  // this load.
+  if (!watchedUnchanged()) return null;
   for (var j = 0; j < taken.length; j++) deleteProperty(g, taken[j][0]);
-  return taken;
+  for (var b = 0; b < blanked.length; b++) defineProperty(g, blanked[b][0], valueDescriptor(undefined));
+  // The global object's own accessors that keep a job's assignment (`process = …`, `Buffer = …`:
+  // see rt.onLoadHide) answer their own value for the length of the load too.
+  var undo = [];
+  for (var h = 0; h < loadHides.length; h++) { var back = loadHides[h](); if (back) undo[undo.length] = back; }
+  return { taken: taken, blanked: blanked, undo: undo };
 }
-// Puts the jobs' keys back (over a key of the same name the load added: the job's was there
-// first) and, for a load taken as the module's state (`noteAdded`), notes the keys it added. A
-// key that cannot be put back (the load made its own non-configurable) leaves the context to be
-// dropped after the job.
-function showJobGlobals(taken, noteAdded) {
-  var mine = new SetCtor();
-  for (var i = 0; i < taken.length; i++) apply(setAdd, mine, [taken[i][0]]);
-  if (noteAdded) {
-    var keys = ownKeys(g);
-    for (var k = 0; k < keys.length; k++) {
-      var key = keys[k];
-      if (apply(setHas, globalRecord.keys, [key]) || apply(setHas, mine, [key]) || apply(mapHas, loadGlobals, [key])) continue;
-      var d = getDescriptor(g, key);
-      apply(mapSet, loadGlobals, [key, apply(objectHasOwn, d, ['value']) ? ['value', d.value] : ['accessor', d.get, d.set]]);
+function valueDescriptor(v) { var d = create(null); d.value = v; return d; }
+// The objects reachable (three steps) from what loads left on the global object, each with its
+// own properties and prototype as the last load left them: compared when a module starts to
+// load, taken again when one ends. They are not put back after a job (a package's registry
+// there, `global.__SENTRY__`, keeps what its calls do, as the global object does): a job's
+// change to them only keeps the next first load from being taken as the modules' state.
+var watched = [];
+function watchLoadGlobals() {
+  watched = [];
+  var seen = new SetCtor(), queue = [];
+  apply(mapForEach, loadGlobals, [function (left) {
+    for (var i = 1; i < left.length; i++) if (isObjectLike(left[i])) queue[queue.length] = [left[i], 3];
+  }]);
+  for (var q = 0; q < queue.length; q++) {
+    var o = queue[q][0], depth = queue[q][1];
+    if (apply(setHas, seen, [o])) continue;
+    apply(setAdd, seen, [o]);
+    var parts = apply(weakMapGet, proxies, [o]);
+    if (parts !== undefined) { queue[queue.length] = [parts[0], depth]; queue[queue.length] = [parts[1], depth]; continue; }
+    // Shared objects the snapshot or a module recorded are checked as such.
+    if (apply(setHas, visited, [o])) continue;
+    var sig = ownSignature(o);
+    watched[watched.length] = [o, sig, getPrototypeOf(o), isExtensible(o)];
+    if (depth === 0) continue;
+    for (var k = 1; k < sig.length; k += 7) {
+      for (var f = 0; f < 3; f++) if (isObjectLike(sig[k + f])) queue[queue.length] = [sig[k + f], depth - 1];
     }
+    var proto = getPrototypeOf(o);
+    if (proto !== null) queue[queue.length] = [proto, depth - 1];
   }
+}
+function watchedUnchanged() {
+  for (var i = 0; i < watched.length; i++) {
+    var w = watched[i], o = w[0];
+    if (getPrototypeOf(o) !== w[2] || isExtensible(o) !== w[3] || !sameSignature(w[1], ownSignature(o))) return false;
+  }
+  return true;
+}
+var loadHides = [];
+// A runtime file's global accessor that keeps what a job assigns registers how to set that
+// aside for a module's load: a function that answers null (nothing assigned) or a function that
+// puts the job's value back.
+rt.onLoadHide = function (fn) { loadHides[loadHides.length] = fn; };
+// Puts the jobs' keys back (over a key of the same name the load added: the job's was there
+// first, and a package writes a global mostly as a polyfill, `if (!global.x) global.x = …`),
+// notes the keys the load added and watches what they hold (see watchLoadGlobals). A key that
+// cannot be put back (the load made its own non-configurable) leaves the context to be dropped
+// after the job.
+function showJobGlobals(hidden) {
+  var taken = hidden.taken, mine = new SetCtor();
+  for (var i = 0; i < taken.length; i++) apply(setAdd, mine, [taken[i][0]]);
+  for (var n = 0; n < hidden.blanked.length; n++) apply(setAdd, mine, [hidden.blanked[n][0]]);
+  var keys = globalRecord === null ? [] : ownKeys(g);
+  for (var k = 0; k < keys.length; k++) {
+    var key = keys[k];
+    if (apply(setHas, globalRecord.keys, [key]) || apply(setHas, mine, [key]) || apply(mapHas, loadGlobals, [key])) continue;
+    var d = getDescriptor(g, key), isData = apply(objectHasOwn, d, ['value']);
+    apply(mapSet, loadGlobals, [key, isData ? ['value', d.value] : ['accessor', d.get, d.set]]);
+  }
+  // Only package code ran: what loads left on the global object is taken as it is now.
+  if (globalRecord !== null) watchLoadGlobals();
   for (var j = 0; j < taken.length; j++) {
     try { defineProperty(g, taken[j][0], taken[j][1]); } catch (e) { taintedByLoad = true; }
   }
+  for (var b = 0; b < hidden.blanked.length; b++) {
+    try { defineProperty(g, hidden.blanked[b][0], valueDescriptor(hidden.blanked[b][1])); } catch (e) { taintedByLoad = true; }
+  }
+  for (var u = 0; u < hidden.undo.length; u++) hidden.undo[u]();
 }
 var taintedByLoad = false;
 var loadDepth = 0;
 rt.loadModule = function (load, whole, host) {
-  var outer = loadDepth === 0, start = records.length, adoptable = false, hidden = null;
+  var outer = loadDepth === 0, start = records.length, hidden = null;
   if (outer && !taintedByLoad) {
     if (check(false) !== 'ok') taintedByLoad = true;
-    else {
-      hidden = hideJobGlobals();
-      adoptable = hidden !== null;
-    }
+    // A job's key that cannot be taken off (or a load's key a job changed) could run script code
+    // during the load, which could change anything the load makes before it is recorded: such a
+    // load is never taken as the modules' state.
+    else if ((hidden = hideJobGlobals()) === null) taintedByLoad = true;
   }
   var exports;
   loadDepth++;
@@ -831,16 +896,16 @@ rt.loadModule = function (load, whole, host) {
   } finally {
     loadDepth--;
     if (outer) freezePending(false);
-    if (hidden !== null) showJobGlobals(hidden, adoptable);
+    if (hidden !== null) showJobGlobals(hidden);
   }
   if (outer && !taintedByLoad) {
-    if (check(false, adoptable ? start : undefined) !== 'ok') taintedByLoad = true;
+    if (check(false, start) !== 'ok') taintedByLoad = true;
     // What a host module's walk recorded is taken as it was then: script code can run during a
     // load the checks above call adoptable (a hook a job left on a package's function), and a
     // change it made to a host object (EventEmitter.prototype.emit) must not become the state
     // every later login starts from. Only packages' records are taken again.
-    else if (adoptable && check(false, undefined, start, true) !== 'ok') taintedByLoad = true;
-    else if (adoptable) for (var i = start; i < records.length; i++) if (records[i].module && !records[i].host) rerecord(records[i]);
+    else if (check(false, undefined, start, true) !== 'ok') taintedByLoad = true;
+    else for (var i = start; i < records.length; i++) if (records[i].module && !records[i].host) rerecord(records[i]);
   }
   return exports;
 };
