@@ -763,10 +763,11 @@ rt.snapshotSize = function () {
 // could not be taken off).
 // The keys of the global object that are neither the snapshot's nor what a module load left
 // (unchanged since) are the jobs' own: hideJobGlobals takes them off (answering what to put
-// back), or answers null when one cannot be (a non-configurable key, or a key a load added that
-// a job has changed since: the load then goes on with them there, under the checks). A key a
-// load adds to the global object (a polyfill another package reads when it loads) is noted
-// with what it holds, and stays there for later loads while it holds that.
+// back), or answers null when one cannot be set aside (a read-only key holding an object, a
+// non-configurable accessor, a key a load added that a job has changed since, or a change to
+// what loads left there: see watchLoadGlobals); the load then runs with them there and is never
+// taken as the modules' state. A key a load adds to the global object (a polyfill another
+// package reads when it loads) is noted with what it holds, and stays there for later loads.
 var loadGlobals = new MapCtor();
 var objectHasOwn = Object.prototype.hasOwnProperty;
 function hideJobGlobals() {
