@@ -133,6 +133,27 @@ import _CryptoExtras
         #expect(r["td"] == "✓")
         #expect(r["indexOf"] == 2)
     }
+
+    /// Node's Buffer is a function that works without `new` (deprecated, still used: old rules,
+    /// safer-buffer's fallbacks under iconv-lite) and whose static methods `for…in` lists.
+    @Test func bufferIsCallableWithoutNewAndItsStaticsAreListed() async throws {
+        let r = try await runNode("""
+            var statics = []; for (var k in Buffer) if (Buffer.hasOwnProperty(k)) statics.push(k);
+            var safer = {}; statics.forEach(function (k) { safer[k] = Buffer[k]; });
+            class Tagged extends Buffer { tag() { return 'tagged:' + this.toString(); } }
+            var t = new Tagged('ab'), plain = Buffer('aGk=', 'base64'), sliced = plain.slice(1);
+            return {
+              plain: plain.toString(), sized: Buffer(3).length, isBuffer: Buffer.isBuffer(plain) && plain instanceof Buffer && plain instanceof Uint8Array,
+              ctor: plain.constructor === Buffer && sliced instanceof Buffer,
+              statics: ['from', 'alloc', 'isBuffer', 'concat', 'byteLength'].filter(function (k) { return statics.indexOf(k) < 0; }),
+              saferFrom: safer.from('x').toString('hex'), subclass: t.tag() + '|' + (t instanceof Buffer),
+              viaModule: require('buffer').Buffer === Buffer, name: Buffer.name, ofs: Buffer.of(1, 2).length
+            };
+            """)
+        #expect(r["plain"] == "hi" && r["sized"] == 3 && r["isBuffer"] == true && r["ctor"] == true, "\(r)")
+        #expect(r["statics"] == [], "\(r)")
+        #expect(r["saferFrom"] == "78" && r["subclass"] == "tagged:ab|true" && r["viaModule"] == true && r["name"] == "Buffer" && r["ofs"] == 2, "\(r)")
+    }
 }
 
 @Suite struct URLAndQueryStringTests {

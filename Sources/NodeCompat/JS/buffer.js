@@ -297,6 +297,18 @@ rt.define('buffer', function (module, exports) {
       return '<Buffer' + (parts.length ? ' ' + parts.join(' ') : '') + (this.length > 50 ? ' ... ' + (this.length - 50) + ' more bytes' : '') + '>';
     }
   }
+  // Node's Buffer is a function: callable without `new` (deprecated, still met: safer-buffer's
+  // fallbacks under iconv-lite, old rules' `Buffer(str, 'base64')`), with enumerable static
+  // methods (safer-buffer copies them with `for (key in Buffer)`). Instances and subclasses
+  // are the class's.
+  var BufferClass = Buffer;
+  Buffer = function Buffer(a, b, c) { return Reflect.construct(BufferClass, arguments, new.target || Buffer); };
+  Object.setPrototypeOf(Buffer, Uint8Array);
+  Buffer.prototype = BufferClass.prototype;
+  rt.primordials.defineProperty(Buffer.prototype, 'constructor', { value: Buffer, writable: true, configurable: true, enumerable: false });
+  Object.getOwnPropertyNames(BufferClass).forEach(function (k) {
+    if (k !== 'length' && k !== 'name' && k !== 'prototype') Buffer[k] = BufferClass[k];
+  });
   Buffer.poolSize = 8192;
   // Node's lower-case aliases (readUint8, writeUint32BE, …).
   Object.getOwnPropertyNames(Buffer.prototype).forEach(function (k) {
