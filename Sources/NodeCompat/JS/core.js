@@ -101,8 +101,7 @@
     fileCache[r.path] = module;
     try {
       if (r.json) {
-        try { module.exports = JSON.parse(source); }
-        catch (e) { throw new SyntaxError(r.display + ': ' + e.message); }
+        module.exports = rt.loadJSON(source, r.display);
       } else {
         var fn;
         // The source comes from the module folders through the host (rt.call parses with the

@@ -26,7 +26,7 @@ var mapHas = Map.prototype.has, mapForEach = Map.prototype.forEach, mapSize = Ob
 var SetCtor = Set, setHas = Set.prototype.has, setAdd = Set.prototype.add;
 var arraySlice = Array.prototype.slice, stringSlice = String.prototype.slice, stringIndexOf = String.prototype.indexOf;
 var ObjectCtor = Object, NumberCtor = Number, StringCtor = String, isArray = Array.isArray, mathMax = Math.max, mathMin = Math.min;
-var TypeErrorCtor = TypeError, RangeErrorCtor = RangeError, ErrorCtor = Error;
+var TypeErrorCtor = TypeError, RangeErrorCtor = RangeError, SyntaxErrorCtor = SyntaxError, ErrorCtor = Error;
 
 var PromiseCtor = Promise;
 rt.primordials = freeze({
@@ -460,13 +460,27 @@ function rerecord(r) {
 // them after it had checked the built-ins, for the next login to meet what they changed. Its
 // target and handler, which the Proxy constructor noted, are walked in its place: a change a
 // job makes through the proxy to its target is put back like any other.
+// `json`: the objects a JSON module's parse made (see rt.loadJSON): they are walked at any
+// depth, and those past the budget are frozen with everything of theirs; what a package put in
+// one while it loaded is walked as a module's (three steps), and one a package moved elsewhere
+// is walked after the rest. Other walks leave a JSON module's objects to its own walk.
 var moduleKeys = 4096;
-function walk(root, deep, module, sealed, host) {
+function walk(root, deep, module, sealed, host, json) {
   var queue = [[root, deep]];
   var budget = moduleKeys;
   var firstRecord = records.length;
-  for (var q = 0; q < queue.length; q++) {
+  var jsonNext = 0;
+  for (var q = 0; ; q++) {
+    if (q === queue.length) {
+      if (json === undefined) break;
+      while (jsonNext < json.length && apply(setHas, visited, [json[jsonNext]])) jsonNext++;
+      if (jsonNext === json.length) break;
+      queue[queue.length] = [json[jsonNext], deep];
+    }
     var o = queue[q][0], left = queue[q][1];
+    var data = apply(setHas, jsonMade, [o]);
+    if (data && json === undefined) continue;
+    if (json !== undefined && !data && left > 3) left = 3;
     // What a package's walk met first (readable-stream's, three steps from its exports, meets
     // the host `stream` it re-exports) a host module's walk meets again: its functions without
     // state are frozen all the same, and it walks on from there. (Not the global object: the
@@ -516,7 +530,7 @@ function walk(root, deep, module, sealed, host) {
       // something on for the next.
       freeze(o);
     } else if (module && typeof o !== 'function' && ownKeys(o).length > budget) {
-      freeze(o);
+      if (data) freezeJSON(o, queue); else freeze(o);
       next = null;
     } else if (module) {
       if (sealed === 'classes') preventExtensions(o);
@@ -539,10 +553,64 @@ function walk(root, deep, module, sealed, host) {
     }
     for (var j = 0; j < values.length; j++) {
       var v = values[j];
-      if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, left - 1];
+      if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, data ? left : left - 1];
     }
   }
   if (host) for (var h = firstRecord; h < records.length; h++) records[h].host = true;
+}
+// A JSON module's object past the walk's budget, frozen with the JSON objects it holds (plain
+// data no code owns: nothing of it is left open for a login to change for the next). What a
+// package put in one while it loaded goes back to the walk as a module's.
+function freezeJSON(root, queue) {
+  var stack = [root], first = true;
+  while (stack.length > 0) {
+    var o = stack[stack.length - 1];
+    stack.length--;
+    // (the walk has marked the root visited already)
+    if (!first && apply(setHas, visited, [o])) continue;
+    first = false;
+    if (!apply(setHas, jsonMade, [o])) { queue[queue.length] = [o, 3]; continue; }
+    apply(setAdd, visited, [o]);
+    freeze(o);
+    var keys = ownKeys(o), proto = getPrototypeOf(o);
+    if (proto !== null) stack[stack.length] = proto;
+    for (var i = 0; i < keys.length; i++) {
+      var d = getDescriptor(o, keys[i]);
+      var parts = d.get === undefined && d.set === undefined ? [d.value] : [d.get, d.set];
+      for (var j = 0; j < parts.length; j++) if (isObjectLike(parts[j])) stack[stack.length] = parts[j];
+    }
+  }
+}
+// JSON modules (`require('./config.json')`, a package's data file): parsed with the runtime's
+// own JSON.parse (a job's replacement would choose what every later login gets), and recorded
+// like a package's exports, at any depth up to the walk's budget (frozen past it), so a
+// login's change to one is put back after the job. Parsing runs no script code and makes only
+// new objects, so a JSON module a login requires first is recorded at once and costs no
+// context. One a package requires while it loads is recorded when the outermost load ends:
+// what the package's code did to it meanwhile (old aws-sdk-apis completes its metadata) is
+// its state.
+var jsonMade = new SetCtor(), pendingJSON = [];
+rt.loadJSON = function (source, display) {
+  var value;
+  try { value = parse(source); } catch (e) { throw new SyntaxErrorCtor(display + ': ' + e.message); }
+  if (!isObjectLike(value)) return value;
+  var objects = [value];
+  for (var i = 0; i < objects.length; i++) {
+    var o = objects[i], keys = ownKeys(o);
+    apply(setAdd, jsonMade, [o]);
+    for (var k = 0; k < keys.length; k++) {
+      var v = getDescriptor(o, keys[k]).value;
+      if (isObjectLike(v)) objects[objects.length] = v;
+    }
+  }
+  if (loadDepth === 0) walk(value, 1e9, true, false, false, objects);
+  else pendingJSON[pendingJSON.length] = [value, objects];
+  return value;
+};
+function walkPendingJSON() {
+  var list = pendingJSON;
+  pendingJSON = [];
+  for (var i = 0; i < list.length; i++) walk(list[i][0], 1e9, true, false, false, list[i][1]);
 }
 // A host module's functions that carry no state of their own are frozen, with the plain
 // prototype object of one that is not a class: a key a job added to one
@@ -896,6 +964,7 @@ rt.loadModule = function (load, whole, host) {
     if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, host === undefined ? whole : host);
   } finally {
     loadDepth--;
+    if (outer) walkPendingJSON();
     if (outer) freezePending(false);
     if (hidden !== null) showJobGlobals(hidden);
   }

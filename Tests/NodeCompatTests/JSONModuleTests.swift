@@ -1,0 +1,128 @@
+import Foundation
+import JSONCore
+import NodeCompat
+import ScriptRuntime
+import Testing
+
+/// `require('./data.json')`: one shared object per context (as Node's module cache), which a
+/// login may change for itself and no later login sees changed; the context is kept.
+@Suite struct JSONModuleTests {
+    static let settings = #"{"level": 1, "tags": ["a", "b"], "deep": {"a": {"b": {"c": {"d": {"value": "original", "list": [1, 2]}}}}}}"#
+
+    @Test func aLoginsChangesToAJSONModuleAreUndoneAtAnyDepth() async throws {
+        let folder = try moduleFolder(["cfg/package.json": #"{"name": "cfg", "version": "1.0.0"}"#, "cfg/settings.json": Self.settings])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const s = require('cfg/settings.json');
+            if (global.jobs === 1) global.first = s;
+            const d = s.deep.a.b.c.d;
+            const seen = { jobs: global.jobs, same: global.first === s, level: s.level, tags: s.tags.join(','), value: d.value,
+              list: d.list.join(','), extra: typeof s.extra, extraDeep: typeof d.extra, hook: typeof Object.getOwnPropertyDescriptor(s, 'hook') };
+            s.level = 99; s.tags.push('z'); s.tags[0] = 'x'; d.value = 'changed'; d.list.push(3); d.list[0] = 0;
+            s.extra = {}; d.extra = function () {};
+            Object.defineProperty(s, 'hook', { configurable: true, enumerable: true, get() { global.hookRan = true; return 1; } });
+            let redefined = 'no';
+            try { Object.defineProperty(s, 'level', { get() { return 1; } }); redefined = 'yes'; } catch (e) { redefined = e instanceof TypeError ? 'refused' : String(e); }
+            seen.redefined = redefined;
+            seen.hookRan = typeof global.hookRan;
+            return seen;
+            """
+        let key = "json-module-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["same"] == true, "\(r)")
+            #expect(r["level"] == 1 && r["tags"] == "a,b" && r["value"] == "original" && r["list"] == "1,2", "job \(job): \(r)")
+            #expect(r["extra"] == "undefined" && r["extraDeep"] == "undefined" && r["hook"] == "undefined", "job \(job): \(r)")
+            #expect(r["redefined"] == "refused" && r["hookRan"] == "undefined", "job \(job): \(r)")
+        }
+    }
+
+    /// A JSON file larger than what is recorded (4,096 properties) is frozen past that, at any
+    /// depth: a login's write there fails (a TypeError in strict code) and nothing of it stays.
+    @Test func aLargeJSONModuleIsFrozenPastWhatIsRecorded() async throws {
+        var entries: [String] = []
+        for i in 0..<3000 { entries.append("\"k\(i)\": {\"v\": {\"w\": [\(i)]}}") }
+        let folder = try moduleFolder(["big/package.json": #"{"name": "big", "main": "data.json"}"#, "big/data.json": "{" + entries.joined(separator: ", ") + "}"])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const d = require('big');
+            const seen = { jobs: global.jobs, first: d.k0.v.w[0], last: d.k2999.v.w[0], count: Object.keys(d).length, added: typeof d.k2999.v.added };
+            const strictWrite = (f) => { try { f(); return 'wrote'; } catch (e) { return e instanceof TypeError ? 'refused' : String(e); } };
+            seen.deepWrite = strictWrite(function () { 'use strict'; d.k2999.v.w[0] = -1; });
+            d.k0.v.w[0] = -1; d.k2999.v.added = 1; d.k1500.v.w[1] = 7; d.k0.v = null;
+            seen.after = [d.k0.v === null ? 'null' : 'kept', d.k1500.v.w.length];
+            return seen;
+            """
+        let key = "json-big-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["first"] == 0 && r["last"] == 2999 && r["count"] == 3000 && r["added"] == "undefined", "job \(job): \(r)")
+            #expect(r["deepWrite"] == "refused" && r["after"] == ["null", 1], "job \(job): \(r)")
+        }
+    }
+
+    /// A package that completes the JSON it requires while it loads (old aws-sdk-apis): what it
+    /// did is the JSON's state, at any depth, with the function it added; what a login does after
+    /// is put back, more than three steps from the package's exports.
+    @Test func whatAPackageDoesToItsJSONWhileItLoadsIsItsState() async throws {
+        let folder = try moduleFolder([
+            "meta/meta.json": #"{"a": {"b": {"c": {"d": {"e": "json"}}}}, "list": [1]}"#,
+            "meta/index.js": """
+                var m = require('./meta.json');
+                m.added = { by: 'load' };
+                m.a.b.c.d.e = 'set-by-load';
+                m.fn = function () { return 'fn'; };
+                module.exports = { meta: m, again: require('./meta.json') === m };
+                """,
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const x = require('meta'), m = x.meta;
+            const seen = { jobs: global.jobs, again: x.again, added: m.added && m.added.by, e: m.a.b.c.d.e, fn: typeof m.fn === 'function' ? m.fn() : typeof m.fn,
+              list: m.list.length, direct: require('meta/meta.json') === m };
+            m.a.b.c.d.e = 'job'; m.added.by = 'job'; m.list.push(2); m.fn = null; m.a.b.c.d.more = 1;
+            return seen;
+            """
+        let key = "json-meta-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["again"] == true && r["direct"] == true, "\(r)")
+            #expect(r["added"] == "load" && r["e"] == "set-by-load" && r["fn"] == "fn" && r["list"] == 1, "job \(job): \(r)")
+        }
+    }
+
+    /// A login that replaced `JSON.parse` before a JSON file's first `require` does not choose
+    /// what that file is for every later login (the loader parses with the runtime's own).
+    @Test func aReplacedJSONParseDoesNotMakeAJSONModule() async throws {
+        let folder = try moduleFolder(["cfg/package.json": #"{"name": "cfg", "version": "1.0.0"}"#, "cfg/settings.json": Self.settings])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            if (global.jobs === 1) {
+              const real = JSON.parse;
+              JSON.parse = function (text) {
+                const o = real(text);
+                if (o && typeof o === 'object') Object.defineProperty(o, 'planted', { enumerable: true, get() { global.plantedRan = (global.plantedRan || 0) + 1; return 'p'; } });
+                return o;
+              };
+            }
+            const s = require('cfg/settings.json');
+            return { jobs: global.jobs, planted: typeof Object.getOwnPropertyDescriptor(s, 'planted'), level: s.level, ran: typeof global.plantedRan };
+            """
+        let key = "json-parse-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == ["jobs": .number(Double(job)), "planted": "undefined", "level": 1, "ran": "undefined"], "job \(job): \(r)")
+        }
+    }
+}
