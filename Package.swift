@@ -97,6 +97,7 @@ let package = Package(
                 .embedInCode("JS/events.js"),
                 .embedInCode("JS/util.js"),
                 .embedInCode("JS/querystring.js"),
+                .embedInCode("JS/punycode.js"),
                 .embedInCode("JS/url.js"),
                 .embedInCode("JS/crypto.js"),
                 .embedInCode("JS/assert.js"),

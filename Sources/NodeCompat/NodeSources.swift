@@ -8,7 +8,8 @@ enum NodeSources {
     static let all: [(name: String, source: String)] = [
         ("core", PackageResources.core_js), ("errors", PackageResources.errors_js), ("buffer", PackageResources.buffer_js),
         ("events", PackageResources.events_js), ("util", PackageResources.util_js),
-        ("querystring", PackageResources.querystring_js), ("url", PackageResources.url_js),
+        ("querystring", PackageResources.querystring_js), ("punycode", PackageResources.punycode_js),
+        ("url", PackageResources.url_js),
         ("crypto", PackageResources.crypto_js), ("assert", PackageResources.assert_js),
         ("uuid", PackageResources.uuid_js), ("jsonwebtoken", PackageResources.jsonwebtoken_js),
         ("http-client", PackageResources.http_client_js), ("request", PackageResources.request_js),

@@ -1,7 +1,7 @@
 // `url`: the WHATWG `URL` and `URLSearchParams`, and the legacy `parse`/`format`/`resolve`.
 rt.define('url', function (module, exports, require) {
   'use strict';
-  var querystring = require('querystring');
+  var querystring = require('querystring'), punycode = require('punycode');
   var SPECIAL = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443', 'ftp:': '21', 'file:': '' };
 
   function invalid(input) {
@@ -42,6 +42,14 @@ rt.define('url', function (module, exports, require) {
     return out;
   }
 
+  // A host name with non-ASCII letters, as the WHATWG parser (UTS #46) gives it: compatibility
+  // forms and case folded, IDNA dots taken as dots, each such label in Punycode
+  // (`bücher.example` → `xn--bcher-kva.example`); null when it cannot be encoded.
+  function asciiHost(h) {
+    if (!/[^\0-\x7F]/.test(h)) return h.toLowerCase();
+    try { return punycode.toASCII(h.normalize('NFKC').toLowerCase().replace(/[\u3002\uFF0E\uFF61]/g, '.').replace(/\u00AD/g, '')); }
+    catch (e) { return null; }
+  }
   function parseHost(host, special, input) {
     if (host.charAt(0) === '[') {
       if (host.charAt(host.length - 1) !== ']' || !/^\[[0-9a-fA-F:.]+\]$/.test(host)) throw invalid(input);
@@ -50,7 +58,8 @@ rt.define('url', function (module, exports, require) {
     var h;
     try { h = decodeURIComponent(host); } catch (e) { throw invalid(input); }
     if (special) {
-      h = h.toLowerCase();
+      h = asciiHost(h);
+      if (h === null) throw invalid(input);
       if (h === '' && special) throw invalid(input);
       if (/[\u0000\t\n\r #%\/:<>?@\[\\\]^|]/.test(h)) throw invalid(input);
     } else if (/[\u0000\t\n\r #\/:<>?@\[\\\]^|]/.test(host)) throw invalid(input);
@@ -373,7 +382,7 @@ rt.define('url', function (module, exports, require) {
       if (at >= 0) { u.auth = decodeURIComponent(host.slice(0, at)); host = host.slice(at + 1); }
       var portMatch = /:(\d*)$/.exec(host);
       if (portMatch) { if (portMatch[1]) u.port = portMatch[1]; host = host.slice(0, portMatch.index); }
-      u.hostname = host.toLowerCase();
+      u.hostname = asciiHost(host) || '';
       u.host = u.hostname + (u.port ? ':' + u.port : '');
       if (rest === '' && SLASHED[u.protocol]) rest = '/';
     }
@@ -432,8 +441,15 @@ rt.define('url', function (module, exports, require) {
   exports.parse = legacyParse;
   exports.format = legacyFormat;
   exports.resolve = legacyResolve;
-  exports.domainToASCII = function (d) { return String(d).toLowerCase(); };
-  exports.domainToUnicode = function (d) { return String(d); };
+  function domainToASCII(d) {
+    var h = asciiHost(String(d));
+    return h === null || /[\u0000\t\n\r #%\/:<>?@\[\\\]^|]/.test(h) ? '' : h;
+  }
+  exports.domainToASCII = domainToASCII;
+  exports.domainToUnicode = function (d) {
+    var h = domainToASCII(d);
+    try { return h && punycode.toUnicode(h); } catch (e) { return ''; }
+  };
   exports.fileURLToPath = function (u) {
     var url = typeof u === 'string' ? new URL(u) : u;
     if (url.protocol !== 'file:') throw new TypeError('The URL must be of scheme file');
