@@ -99,6 +99,7 @@ let package = Package(
                 .embedInCode("JS/querystring.js"),
                 .embedInCode("JS/punycode.js"),
                 .embedInCode("JS/url.js"),
+                .embedInCode("JS/cipher.js"),
                 .embedInCode("JS/crypto.js"),
                 .embedInCode("JS/assert.js"),
                 .embedInCode("JS/uuid.js"),

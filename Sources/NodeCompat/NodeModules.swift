@@ -57,6 +57,7 @@ public struct NodeModules: Sendable {
             "node.sign": HostCrypto.sign,
             "node.verify": HostCrypto.verify,
             "node.pbkdf2": HostCrypto.pbkdf2,
+            "node.aes": HostCipher.aes,
             "node.zlib": HostZlib.process,
         ]
         return own.merging(NetSockets.functions.sync) { a, _ in a }

@@ -10,7 +10,7 @@ enum NodeSources {
         ("events", PackageResources.events_js), ("util", PackageResources.util_js),
         ("querystring", PackageResources.querystring_js), ("punycode", PackageResources.punycode_js),
         ("url", PackageResources.url_js),
-        ("crypto", PackageResources.crypto_js), ("assert", PackageResources.assert_js),
+        ("cipher", PackageResources.cipher_js), ("crypto", PackageResources.crypto_js), ("assert", PackageResources.assert_js),
         ("uuid", PackageResources.uuid_js), ("jsonwebtoken", PackageResources.jsonwebtoken_js),
         ("http-client", PackageResources.http_client_js), ("request", PackageResources.request_js),
         ("axios", PackageResources.axios_js), ("node-fetch", PackageResources.node_fetch_js),

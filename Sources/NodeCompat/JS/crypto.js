@@ -1,5 +1,5 @@
-// `crypto`: hashes, HMAC, random values, PBKDF2, sign/verify and timingSafeEqual, backed
-// by swift-crypto in the host.
+// `crypto`: hashes, HMAC, random values, PBKDF2, sign/verify, timingSafeEqual and the AES
+// ciphers (cipher.js), backed by swift-crypto in the host.
 rt.define('crypto', function (module, exports, require) {
   'use strict';
   var Buffer = require('buffer').Buffer;
@@ -192,5 +192,7 @@ rt.define('crypto', function (module, exports, require) {
   exports.getHashes = function () { return HASHES.concat(['RSA-SHA1', 'RSA-SHA256', 'RSA-SHA384', 'RSA-SHA512']); };
   exports.getRandomValues = function (arr) { return randomFillSync(arr); };
   exports.constants = {};
-  rt.protectClasses([Hash, Hmac, Sign, Verify, KeyObject]);
+  var cipher = require('authsim:cipher');
+  ['createCipheriv', 'createDecipheriv', 'createCipher', 'createDecipher', 'Cipheriv', 'Decipheriv', 'getCiphers'].forEach(function (name) { exports[name] = cipher[name]; });
+  rt.protectClasses([Hash, Hmac, Sign, Verify, KeyObject].concat(cipher.protect));
 });
