@@ -1,4 +1,5 @@
 import CJavaScriptCore
+import Foundation
 import Synchronization
 
 /// One global context in a worker's group, with the runtime prelude and a program evaluated
@@ -196,6 +197,15 @@ final class ScriptContext {
             return JSValueMakeBoolean(ctx, Int(bytes) <= w.heapRemaining(ctx, toFit: Int(bytes)))
         }
         JSC.setProperty(ctx, rt, "heapBudget", JSValueMakeNumber(ctx, Double(worker.configuration.heapBudget)), readOnly: true)
+        // `rt.sameBytes(a, b)`: whether two Uint8Arrays hold the same bytes (the put-back's check
+        // of a shared typed array against its copy: one comparison, not a read per element).
+        install(ctx, rt, w, "sameBytes") { ctx, args in
+            guard args.count == 2, let a = args[0], let b = args[1], let x = uint8Bytes(ctx, a), let y = uint8Bytes(ctx, b) else {
+                return JSValueMakeBoolean(ctx, false)
+            }
+            guard x.count == y.count else { return JSValueMakeBoolean(ctx, false) }
+            return JSValueMakeBoolean(ctx, x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+        }
         // Evaluates `source` as a script named `file` and returns its completion value: how the
         // module loader compiles a module file so that errors and stacks name the file and its
         // lines. Only runtime files can reach it (with eval off, scripts have no way to compile).
@@ -264,6 +274,17 @@ final class ScriptContext {
         var exc: JSValue?
         JSGlobalContextSetUnhandledRejectionCallback(ctx, rejection, &exc)
         if program.webAssemblyEnabled { installWebAssembly(ctx, rt: rt, worker: worker) }
+    }
+
+    /// The bytes a Uint8Array views (nil for any other value; empty when its buffer is detached).
+    private static func uint8Bytes(_ ctx: JSContext, _ value: JSValue) -> UnsafeRawBufferPointer? {
+        var exc: JSValue?
+        guard JSValueIsObject(ctx, value), JSValueGetTypedArrayType(ctx, value, &exc) == kJSTypedArrayTypeUint8Array, exc == nil else { return nil }
+        let length = JSObjectGetTypedArrayByteLength(ctx, value, &exc)
+        let offset = JSObjectGetTypedArrayByteOffset(ctx, value, &exc)
+        guard exc == nil else { return nil }
+        guard length > 0, let base = JSObjectGetTypedArrayBytesPtr(ctx, value, &exc), exc == nil else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + offset, count: length)
     }
 
     /// `rt.meterWasm(bytes)`: the module rewritten by `WasmMeter` as `{bytes, memory, tables}`

@@ -394,13 +394,44 @@ function lockKey(o, key) {
   var d = getDescriptor(o, key);
   if (d && d.configurable) { d.configurable = false; defineProperty(o, key, d); }
 }
-function lock(o) {
+function lock(o, typed) {
   var keys = ownKeys(o);
-  for (var i = 0; i < keys.length; i++) lockKey(o, keys[i]);
+  for (var i = 0; i < keys.length; i++) if (!typed || !isElementKey(keys[i])) lockKey(o, keys[i]);
+}
+// Typed arrays (a package's lookup table: entities' decode trees, 15,242 elements): their
+// elements can be neither made non-configurable nor frozen, and one read per element after
+// every job would cost too much. Their bytes are kept in a copy instead, compared with it after
+// every job in one native comparison (rt.sameBytes) and copied back when a job changed them;
+// the array takes no new key, and its other properties are recorded as any object's. (A
+// DataView or an ArrayBuffer a module exports is recorded as a plain object: its bytes are
+// not covered.)
+var isView = ArrayBuffer.isView, Uint8ArrayCtor = Uint8Array, TypedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
+var viewBuffer = getDescriptor(TypedArrayPrototype, 'buffer').get, viewOffset = getDescriptor(TypedArrayPrototype, 'byteOffset').get;
+var viewBytes = getDescriptor(TypedArrayPrototype, 'byteLength').get, viewLength = getDescriptor(TypedArrayPrototype, 'length').get;
+var viewSet = TypedArrayPrototype.set, mathFloor = Math.floor;
+function isTypedArray(o) {
+  if (!isView(o)) return false;
+  try { apply(viewLength, o, []); return true; } catch (e) { return false; }  // a DataView
+}
+function isElementKey(key) {
+  if (typeof key !== 'string') return false;
+  var n = NumberCtor(key);
+  return n >= 0 && n === mathFloor(n) && StringCtor(n) === key;
+}
+// [record index, a Uint8Array over the array's bytes, their copy]
+var bytesWatched = [];
+function watchBytes(o) {
+  var live = new Uint8ArrayCtor(apply(viewBuffer, o, []), apply(viewOffset, o, []), apply(viewBytes, o, []));
+  var copy = new Uint8ArrayCtor(apply(viewLength, live, []));
+  apply(viewSet, copy, [live]);
+  var watch = [records.length, live, copy];
+  bytesWatched[bytesWatched.length] = watch;
+  return watch;
 }
 // A data property that is neither writable nor configurable can never change (the language
 // guarantees it, for every object): only its key is kept, it costs nothing after a job.
 function addKey(r, key) {
+  if (r.typed && isElementKey(key)) return;  // (the array takes no new key: nothing is counted)
   var d = getDescriptor(r.target, key);
   if (d.get === undefined && d.set === undefined && (d.writable || d.configurable)) { r.names[r.names.length] = key; r.values[r.values.length] = d.value; }
   apply(setAdd, r.keys, [key]);
@@ -428,8 +459,11 @@ function regExpState(o) {
 }
 // `module`: the object belongs to a module's exports (see rt.loadModule).
 function record(o, keepAdded, module) {
-  lock(o);
-  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module, regExp: regExpState(o) };
+  var typed = isTypedArray(o), watch = null;
+  if (typed) { watch = watchBytes(o); preventExtensions(o); }
+  lock(o, typed);
+  var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module,
+    regExp: regExpState(o), typed: typed, watch: watch };
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
   records[records.length] = r;
@@ -440,7 +474,8 @@ var globalRecord = null;
 // decorating what it required: `exports = module.exports = require('./x'); exports.y = …`).
 function rerecord(r) {
   var o = r.target;
-  lock(o);
+  lock(o, r.typed);
+  if (r.watch !== null) apply(viewSet, r.watch[2], [r.watch[1]]);
   r.proto = getPrototypeOf(o);
   r.extensible = isExtensible(o);
   r.regExp = regExpState(o);
@@ -512,6 +547,13 @@ function walk(root, deep, module, sealed, host, json) {
       }
     } else if (o === g || o === FunctionPrototype) {
       record(o, o === g);
+    } else if (isTypedArray(o)) {
+      // Its elements are numbers: only its prototype and its other properties are walked on.
+      record(o, false, module);
+      var named = records[records.length - 1].names;
+      queue[queue.length] = [getPrototypeOf(o), left - 1];
+      for (var t = 0; t < named.length; t++) queue[queue.length] = [getDescriptor(o, named[t]).value, left - 1];
+      next = null;
     } else if (typeof o === 'function' && module && o !== root) {
       // A module's function: its class prototype is walked, and the function itself is
       // recorded when it carries state of its own (`util.inspect.defaultOptions`,
@@ -1026,6 +1068,12 @@ function check(repair, upTo, from, hostOnly) {
       if (!repair) return 'changed';
       try { t[names[k]] = values[k]; } catch (x) {}
       if (!same(t[names[k]], values[k])) return 'poisoned: ' + StringCtor(names[k]) + ' cannot be put back';
+      changed++;
+    }
+    if (r.watch !== null && !rt.sameBytes(r.watch[1], r.watch[2])) {
+      if (!repair) return 'changed';
+      if (apply(viewLength, r.watch[1], []) !== apply(viewLength, r.watch[2], [])) return 'poisoned: a typed array cannot be put back';
+      apply(viewSet, r.watch[1], [r.watch[2]]);
       changed++;
     }
     if (r.extensible && !r.keepAdded) {

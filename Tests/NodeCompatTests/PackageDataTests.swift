@@ -126,3 +126,37 @@ import Testing
         }
     }
 }
+
+/// Typed arrays a package exports (entities' decode trees, a Buffer constant): they load, a
+/// login's change to their elements is put back after it, and the context is kept.
+@Suite struct SharedTypedArrayTests {
+    @Test func aPackagesTypedArraysLoadAndALoginsWritesArePutBack() async throws {
+        let folder = try moduleFolder([
+            "tables/index.js": """
+                var tree = new Uint16Array(20000);
+                for (var i = 0; i < tree.length; i++) tree[i] = i % 65535;
+                exports.tree = tree;
+                exports.small = new Int32Array([1, 2, 3]);
+                exports.magic = Buffer.from('PNG');
+                exports.lookup = function (i) { return tree[i]; };
+                """
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const t = require('tables');
+            const seen = { jobs: global.jobs, at: t.lookup(12345), last: t.tree[19999], small: Array.from(t.small).join(','), magic: t.magic.toString(), extra: typeof t.tree.extra };
+            t.tree[12345] = 7; t.tree.fill(1, 0, 100); t.small.reverse(); t.magic.write('GIF'); t.tree.extra = 1;
+            seen.changed = [t.lookup(12345), t.magic.toString(), typeof t.tree.extra];
+            return seen;
+            """
+        let key = "typed-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
+            #expect(r["at"] == 12345 && r["last"] == 19999 && r["small"] == "1,2,3" && r["magic"] == "PNG" && r["extra"] == "undefined", "job \(job): \(r)")
+            #expect(r["changed"] == [7, "GIF", "undefined"], "job \(job): \(r)")
+        }
+    }
+}
