@@ -163,13 +163,15 @@ import _CryptoExtras
         let r = try await runNode("""
             const p = require('punycode'), url = require('url');
             let bad; try { p.decode('a-!'); bad = 'no'; } catch (e) { bad = e.constructor.name + ': ' + e.message; }
+            const code = (f) => { try { return 'none: ' + JSON.stringify(f()); } catch (e) { return e.code; } };
             return {
               enc: p.encode('bücher'), cn: p.encode('他们为什么不说中文'), dec: p.decode('maana-pta'), ascii: p.toASCII('mañana.com'),
               email: p.toASCII('джумла@джpумлатест.bрфa'), uni: p.toUnicode('xn--maana-pta.com'), ucs2: p.ucs2.decode('\\uD834\\uDF06'),
               ucs2e: p.ucs2.encode([0x1D306]), snow: p.encode('☃-⌘'), bad,
               whatwg: new URL('https://BÜCHER.example/x').hostname, full: new URL('https://ｅｘａｍｐｌｅ．com/').hostname,
               href: new URL('http://mañana.com:8080/a').href, legacy: url.parse('http://bücher.de/p').hostname,
-              d2a: url.domainToASCII('español.com'), d2u: url.domainToUnicode('xn--espaol-zwa.com'), nodeName: require('node:punycode') === p
+              d2a: url.domainToASCII('español.com'), d2u: url.domainToUnicode('xn--espaol-zwa.com'), nodeName: require('node:punycode') === p,
+              spoof: code(() => url.parse('https://evil.example\\uFF0F.good.com/cb')), badLabel: code(() => new URL('https://xn--a.com/'))
             };
             """)
         let node: JSONValue = [
@@ -177,6 +179,7 @@ import _CryptoExtras
             "email": "джумла@xn--p-8sbkgc5ag7bhce.xn--ba-lmcq", "uni": "mañana.com", "ucs2": [119_558], "ucs2e": "𝌆", "snow": "--dqo34k",
             "bad": "RangeError: Invalid input", "whatwg": "xn--bcher-kva.example", "full": "example.com", "href": "http://xn--maana-pta.com:8080/a",
             "legacy": "xn--bcher-kva.de", "d2a": "xn--espaol-zwa.com", "d2u": "español.com", "nodeName": true,
+            "spoof": "ERR_INVALID_URL", "badLabel": "ERR_INVALID_URL",
         ]
         #expect(r == node)
     }

@@ -45,11 +45,23 @@ rt.define('url', function (module, exports, require) {
   // A host name with non-ASCII letters, as the WHATWG parser (UTS #46) gives it: compatibility
   // forms and case folded, IDNA dots taken as dots, each such label in Punycode
   // (`bücher.example` → `xn--bcher-kva.example`); null when it cannot be encoded.
+  // A label already in Punycode must decode to letters beyond ASCII (`xn--a` does not).
   function asciiHost(h) {
-    if (!/[^\0-\x7F]/.test(h)) return h.toLowerCase();
-    try { return punycode.toASCII(h.normalize('NFKC').toLowerCase().replace(/[\u3002\uFF0E\uFF61]/g, '.').replace(/\u00AD/g, '')); }
-    catch (e) { return null; }
+    var out = h.toLowerCase();
+    if (/[^\0-\x7F]/.test(h)) {
+      try { out = punycode.toASCII(h.normalize('NFKC').toLowerCase().replace(/[\u3002\uFF0E\uFF61]/g, '.').replace(/\u00AD/g, '')); }
+      catch (e) { return null; }
+    }
+    var labels = out.split('.');
+    for (var i = 0; i < labels.length; i++) {
+      if (labels[i].slice(0, 4) !== 'xn--') continue;
+      var decoded;
+      try { decoded = punycode.decode(labels[i].slice(4)); } catch (e) { return null; }
+      if (!/[^\0-\x9F]/.test(decoded)) return null;
+    }
+    return out;
   }
+  var FORBIDDEN_HOST = /[\u0000\t\n\r #%\/:<>?@\[\\\]^|]/;
   function parseHost(host, special, input) {
     if (host.charAt(0) === '[') {
       if (host.charAt(host.length - 1) !== ']' || !/^\[[0-9a-fA-F:.]+\]$/.test(host)) throw invalid(input);
@@ -382,7 +394,11 @@ rt.define('url', function (module, exports, require) {
       if (at >= 0) { u.auth = decodeURIComponent(host.slice(0, at)); host = host.slice(at + 1); }
       var portMatch = /:(\d*)$/.exec(host);
       if (portMatch) { if (portMatch[1]) u.port = portMatch[1]; host = host.slice(0, portMatch.index); }
-      u.hostname = asciiHost(host) || '';
+      // A host that only becomes one of the URL's delimiters once mapped (`evil.example\uFF0F.good.com`
+      // → `evil.example/.good.com`) is refused, as Node refuses it.
+      var ascii = /[^\0-\x7F]/.test(host) ? asciiHost(host) : host.toLowerCase();
+      if (ascii === null || (ascii !== host.toLowerCase() && FORBIDDEN_HOST.test(ascii))) throw invalid(str);
+      u.hostname = ascii;
       u.host = u.hostname + (u.port ? ':' + u.port : '');
       if (rest === '' && SLASHED[u.protocol]) rest = '/';
     }
@@ -443,7 +459,7 @@ rt.define('url', function (module, exports, require) {
   exports.resolve = legacyResolve;
   function domainToASCII(d) {
     var h = asciiHost(String(d));
-    return h === null || /[\u0000\t\n\r #%\/:<>?@\[\\\]^|]/.test(h) ? '' : h;
+    return h === null || FORBIDDEN_HOST.test(h) ? '' : h;
   }
   exports.domainToASCII = domainToASCII;
   exports.domainToUnicode = function (d) {
