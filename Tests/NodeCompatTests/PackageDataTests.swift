@@ -101,7 +101,8 @@ import Testing
     }
 
     /// A login that replaced `JSON.parse` before a JSON file's first `require` does not choose
-    /// what that file is for every later login (the loader parses with the runtime's own).
+    /// what that file is (the loader parses with the runtime's own); as after any first load
+    /// that follows a change to shared objects, that context is not kept.
     @Test func aReplacedJSONParseDoesNotMakeAJSONModule() async throws {
         let folder = try moduleFolder(["cfg/package.json": #"{"name": "cfg", "version": "1.0.0"}"#, "cfg/settings.json": Self.settings])
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
@@ -122,7 +123,7 @@ import Testing
         let key = "json-parse-" + UUID().uuidString
         for job in 1...3 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
-            #expect(r == ["jobs": .number(Double(job)), "planted": "undefined", "level": 1, "ran": "undefined"], "job \(job): \(r)")
+            #expect(r == ["jobs": 1, "planted": "undefined", "level": 1, "ran": "undefined"], "job \(job): \(r)")
         }
     }
 }
@@ -158,5 +159,72 @@ import Testing
             #expect(r["at"] == 12345 && r["last"] == 19999 && r["small"] == "1,2,3" && r["magic"] == "PNG" && r["extra"] == "undefined", "job \(job): \(r)")
             #expect(r["changed"] == [7, "GIF", "undefined"], "job \(job): \(r)")
         }
+    }
+}
+
+/// The ways a JSON module's recording could be skipped or cost the context.
+@Suite struct JSONModuleEdgeTests {
+    /// A login that hooks Array.prototype's indices before a JSON file's first require cannot
+    /// keep the runtime from recording it: that context is dropped after the login, and no
+    /// later login sees another's change to the file.
+    @Test func aHookedArrayPrototypeDoesNotLeaveAJSONModuleOpen() async throws {
+        let folder = try moduleFolder(["jm/package.json": #"{"name": "jm", "version": "1.0.0"}"#, "jm/d.json": #"{"deep": {"a": {"b": {"c": {"value": "original"}}}}}"#])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            if (!global.first) {
+              global.first = true;
+              Object.defineProperty(Array.prototype, '1', { set(v) {}, get() {}, configurable: true });
+              Object.defineProperty(Array.prototype, '0', { set(v) {}, get() {}, configurable: true });
+              require('jm/d.json');
+              delete Array.prototype[1]; delete Array.prototype[0];
+            }
+            const s = require('jm/d.json');
+            const seen = s.deep.a.b.c.value + '|' + typeof s.deep.a.b.extra + '|' + typeof Object.getOwnPropertyDescriptor(s.deep.a, 'g');
+            s.deep.a.b.c.value += '+'; s.deep.a.b.extra = 1;
+            try { Object.defineProperty(s.deep.a, 'g', { get() { return 'planted'; }, configurable: true }); } catch (e) {}
+            return seen;
+            """
+        let key = "json-hooked-" + UUID().uuidString
+        for job in 1...4 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == "original|undefined|undefined", "job \(job): \(r)")
+        }
+    }
+
+    /// A package that completes a JSON file a login required before the package's first load
+    /// (the same file, from the module cache) keeps the context: the package's change is the
+    /// file's state, what a login changes after is put back.
+    @Test func aPackageCompletingAJSONFileRequiredEarlierKeepsTheContext() async throws {
+        let folder = try moduleFolder([
+            "pv/data.json": #"{"types": {"a": {"ext": ["x"]}}}"#,
+            "pv/index.js": "var data = require('./data.json'); data.types.a.source = 'pv'; data.types.b = { ext: ['y'] }; module.exports = { get: function (k) { return data.types[k]; } };",
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const raw = require('pv/data.json');
+            const a = require('pv').get('a'), b = require('pv').get('b');
+            const seen = { jobs: global.jobs, source: a.source, ext: a.ext.join(','), b: b.ext.join(','), same: raw.types.a === a };
+            a.source = 'job'; a.ext.push('z'); b.ext[0] = 'job';
+            return seen;
+            """
+        let key = "json-completed-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == ["jobs": .number(Double(job)), "source": "pv", "ext": "x", "b": "y", "same": true], "job \(job): \(r)")
+        }
+    }
+
+    /// A large data file (120,000 objects, 3.5 MB) loads in a job: past the recorded part it is
+    /// frozen in one pass, not walked object by object.
+    @Test func aLargeJSONFileLoads() async throws {
+        var items: [String] = []
+        for i in 0..<120_000 { items.append("{\"i\": \(i), \"t\": [\(i)]}") }
+        let folder = try moduleFolder(["large/package.json": #"{"name": "large", "main": "data.json"}"#, "large/data.json": "[" + items.joined(separator: ",") + "]"])
+        let r = try await runNode(
+            "const d = require('large'); d[5].i = -1; return [d.length, d[119999].t[0], Object.isFrozen(d[100000]), d[5].i];", modules: [folder], timeout: .seconds(120))
+        #expect(r == [120_000, 119_999, true, 5])
     }
 }

@@ -463,7 +463,7 @@ function record(o, keepAdded, module) {
   if (typed) { watch = watchBytes(o); preventExtensions(o); }
   lock(o, typed);
   var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module,
-    regExp: regExpState(o), typed: typed, watch: watch };
+    regExp: regExpState(o), typed: typed, watch: watch, json: false };
   var keys = ownKeys(o);
   for (var i = 0; i < keys.length; i++) addKey(r, keys[i]);
   records[records.length] = r;
@@ -495,27 +495,13 @@ function rerecord(r) {
 // them after it had checked the built-ins, for the next login to meet what they changed. Its
 // target and handler, which the Proxy constructor noted, are walked in its place: a change a
 // job makes through the proxy to its target is put back like any other.
-// `json`: the objects a JSON module's parse made (see rt.loadJSON): they are walked at any
-// depth, and those past the budget are frozen with everything of theirs; what a package put in
-// one while it loaded is walked as a module's (three steps), and one a package moved elsewhere
-// is walked after the rest. Other walks leave a JSON module's objects to its own walk.
 var moduleKeys = 4096;
-function walk(root, deep, module, sealed, host, json) {
+function walk(root, deep, module, sealed, host) {
   var queue = [[root, deep]];
   var budget = moduleKeys;
   var firstRecord = records.length;
-  var jsonNext = 0;
-  for (var q = 0; ; q++) {
-    if (q === queue.length) {
-      if (json === undefined) break;
-      while (jsonNext < json.length && apply(setHas, visited, [json[jsonNext]])) jsonNext++;
-      if (jsonNext === json.length) break;
-      queue[queue.length] = [json[jsonNext], deep];
-    }
+  for (var q = 0; q < queue.length; q++) {
     var o = queue[q][0], left = queue[q][1];
-    var data = apply(setHas, jsonMade, [o]);
-    if (data && json === undefined) continue;
-    if (json !== undefined && !data && left > 3) left = 3;
     // What a package's walk met first (readable-stream's, three steps from its exports, meets
     // the host `stream` it re-exports) a host module's walk meets again: its functions without
     // state are frozen all the same, and it walks on from there. (Not the global object: the
@@ -572,7 +558,7 @@ function walk(root, deep, module, sealed, host, json) {
       // something on for the next.
       freeze(o);
     } else if (module && typeof o !== 'function' && ownKeys(o).length > budget) {
-      if (data) freezeJSON(o, queue); else freeze(o);
+      freeze(o);
       next = null;
     } else if (module) {
       if (sealed === 'classes') preventExtensions(o);
@@ -595,64 +581,72 @@ function walk(root, deep, module, sealed, host, json) {
     }
     for (var j = 0; j < values.length; j++) {
       var v = values[j];
-      if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, data ? left : left - 1];
+      if (v !== null && (typeof v === 'object' || typeof v === 'function')) queue[queue.length] = [v, left - 1];
     }
   }
   if (host) for (var h = firstRecord; h < records.length; h++) records[h].host = true;
 }
-// A JSON module's object past the walk's budget, frozen with the JSON objects it holds (plain
-// data no code owns: nothing of it is left open for a login to change for the next). What a
-// package put in one while it loaded goes back to the walk as a module's.
-function freezeJSON(root, queue) {
-  var stack = [root], first = true;
-  while (stack.length > 0) {
-    var o = stack[stack.length - 1];
-    stack.length--;
-    // (the walk has marked the root visited already)
-    if (!first && apply(setHas, visited, [o])) continue;
-    first = false;
-    if (!apply(setHas, jsonMade, [o])) { queue[queue.length] = [o, 3]; continue; }
-    apply(setAdd, visited, [o]);
-    freeze(o);
-    var keys = ownKeys(o), proto = getPrototypeOf(o);
-    if (proto !== null) stack[stack.length] = proto;
-    for (var i = 0; i < keys.length; i++) {
-      var d = getDescriptor(o, keys[i]);
-      var parts = d.get === undefined && d.set === undefined ? [d.value] : [d.get, d.set];
-      for (var j = 0; j < parts.length; j++) if (isObjectLike(parts[j])) stack[stack.length] = parts[j];
-    }
-  }
-}
 // JSON modules (`require('./config.json')`, a package's data file): parsed with the runtime's
-// own JSON.parse (a job's replacement would choose what every later login gets), and recorded
-// like a package's exports, at any depth up to the walk's budget (frozen past it), so a
-// login's change to one is put back after the job. Parsing runs no script code and makes only
-// new objects, so a JSON module a login requires first is recorded at once and costs no
-// context. One a package requires while it loads is recorded when the outermost load ends:
-// what the package's code did to it meanwhile (old aws-sdk-apis completes its metadata) is
-// its state.
-var jsonMade = new SetCtor(), pendingJSON = [];
+// own JSON.parse (a job's replacement would choose what every later login gets) and recorded at
+// once, at any depth, up to the module budget; the objects past it are frozen with all they
+// hold (plain data no code owns). Parsing runs no script code and makes only new objects, so a
+// JSON file a login requires first keeps the context, unless the job had changed something
+// shared (a setter on Array.prototype could catch the walk's own lists): then the context is
+// dropped after the job, as for a module's load. What a package does to a JSON file while it
+// loads (old aws-sdk-apis completes its metadata) is taken as its state when the outermost load
+// ends, with the objects it added walked as a module's (see adoptJSONChanges).
 rt.loadJSON = function (source, display) {
   var value;
   try { value = parse(source); } catch (e) { throw new SyntaxErrorCtor(display + ': ' + e.message); }
   if (!isObjectLike(value)) return value;
-  var objects = [value];
-  for (var i = 0; i < objects.length; i++) {
-    var o = objects[i], keys = ownKeys(o);
-    apply(setAdd, jsonMade, [o]);
-    for (var k = 0; k < keys.length; k++) {
-      var v = getDescriptor(o, keys[k]).value;
-      if (isObjectLike(v)) objects[objects.length] = v;
-    }
-  }
-  if (loadDepth === 0) walk(value, 1e9, true, false, false, objects);
-  else pendingJSON[pendingJSON.length] = [value, objects];
+  if (loadDepth === 0 && !taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
+  if (!taintedByLoad) walkJSON(value);
   return value;
 };
-function walkPendingJSON() {
-  var list = pendingJSON;
-  pendingJSON = [];
-  for (var i = 0; i < list.length; i++) walk(list[i][0], 1e9, true, false, false, list[i][1]);
+function walkJSON(root) {
+  var queue = [root], budget = moduleKeys;
+  for (var q = 0; q < queue.length; q++) {
+    var o = queue[q];
+    if (apply(setHas, visited, [o])) continue;
+    var list = isArray(o), keys = list ? null : ownKeys(o), count = list ? o.length : keys.length;
+    if (count > budget) { freezeJSON(o); continue; }
+    apply(setAdd, visited, [o]);
+    record(o, false, true);
+    records[records.length - 1].json = true;
+    budget -= count;
+    // Fresh from the parse: own data properties only, read directly.
+    if (list) { for (var i = 0; i < count; i++) if (isObjectLike(o[i])) queue[queue.length] = o[i]; }
+    else for (var k = 0; k < count; k++) { var v = o[keys[k]]; if (isObjectLike(v)) queue[queue.length] = v; }
+  }
+}
+function freezeJSON(root) {
+  var stack = [root], n = 1;
+  while (n > 0) {
+    var o = stack[--n];  // (a tree fresh from the parse: nothing is met twice)
+    freeze(o);
+    if (isArray(o)) { for (var i = 0, len = o.length; i < len; i++) if (isObjectLike(o[i])) stack[n++] = o[i]; }
+    else { var keys = ownKeys(o); for (var k = 0; k < keys.length; k++) { var v = o[keys[k]]; if (isObjectLike(v)) stack[n++] = v; } }
+  }
+}
+// At the end of an outermost load that began with nothing shared changed (only package code
+// ran since): a JSON module's record the load changed (a package completing a JSON file that a
+// login or an earlier load required) is taken again, and what the package put in it is walked
+// as a module's exports. Answers false when the load changed any other record made before it.
+function adoptJSONChanges(start) {
+  if (check(false, start) === 'ok') return true;
+  for (var i = 0; i < start; i++) {
+    if (check(false, i + 1, i) === 'ok') continue;
+    if (!records[i].json) return false;
+    rerecord(records[i]);
+    walkAdded(records[i]);
+  }
+  return true;
+}
+function walkAdded(r) {
+  for (var i = 0; i < r.values.length; i++) {
+    var v = r.values[i];
+    if (isObjectLike(v) && !apply(setHas, visited, [v])) walk(v, 3, true, false, false);
+  }
 }
 // A host module's functions that carry no state of their own are frozen, with the plain
 // prototype object of one that is not a class: a key a job added to one
@@ -1006,18 +1000,23 @@ rt.loadModule = function (load, whole, host) {
     if (exports !== null && (typeof exports === 'object' || typeof exports === 'function')) walk(exports, whole ? 1e9 : 3, true, false, host === undefined ? whole : host);
   } finally {
     loadDepth--;
-    if (outer) walkPendingJSON();
     if (outer) freezePending(false);
     if (hidden !== null) showJobGlobals(hidden);
   }
   if (outer && !taintedByLoad) {
-    if (check(false, start) !== 'ok') taintedByLoad = true;
+    if (!adoptJSONChanges(start)) taintedByLoad = true;
     // What a host module's walk recorded is taken as it was then: script code can run during a
     // load the checks above call adoptable (a hook a job left on a package's function), and a
     // change it made to a host object (EventEmitter.prototype.emit) must not become the state
     // every later login starts from. Only packages' records are taken again.
     else if (check(false, undefined, start, true) !== 'ok') taintedByLoad = true;
-    else for (var i = start; i < records.length; i++) if (records[i].module && !records[i].host) rerecord(records[i]);
+    else {
+      for (var i = start; i < records.length; i++) {
+        if (!records[i].module || records[i].host) continue;
+        rerecord(records[i]);
+        if (records[i].json) walkAdded(records[i]);
+      }
+    }
   }
   return exports;
 };
