@@ -147,12 +147,14 @@ import _CryptoExtras
               ctor: plain.constructor === Buffer && sliced instanceof Buffer,
               statics: ['from', 'alloc', 'isBuffer', 'concat', 'byteLength'].filter(function (k) { return statics.indexOf(k) < 0; }),
               saferFrom: safer.from('x').toString('hex'), subclass: t.tag() + '|' + (t instanceof Buffer),
-              viaModule: require('buffer').Buffer === Buffer, name: Buffer.name, ofs: Buffer.of(1, 2).length
+              viaModule: require('buffer').Buffer === Buffer, name: Buffer.name, ofs: Buffer.of(1, 2).length,
+              newStatic: new Buffer.alloc(2).length, elements: Buffer.from(new Uint16Array([258, 3])).toString('hex'), boxed: Buffer.from(new String('xy')).toString()
             };
             """)
         #expect(r["plain"] == "hi" && r["sized"] == 3 && r["isBuffer"] == true && r["ctor"] == true, "\(r)")
         #expect(r["statics"] == [], "\(r)")
         #expect(r["saferFrom"] == "78" && r["subclass"] == "tagged:ab|true" && r["viaModule"] == true && r["name"] == "Buffer" && r["ofs"] == 2, "\(r)")
+        #expect(r["newStatic"] == 2 && r["elements"] == "0203" && r["boxed"] == "xy", "\(r)")
     }
 }
 

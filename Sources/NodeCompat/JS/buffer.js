@@ -152,12 +152,17 @@ rt.define('buffer', function (module, exports) {
     static from(v, encOrOffset, length) {
       if (typeof v === 'string') return new Buffer(v, encOrOffset);
       if (v instanceof ArrayBuffer) return new Buffer(v, encOrOffset, length);
-      if (ArrayBuffer.isView(v)) { var copy = new Buffer(v.byteLength); copy.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return copy; }
+      // A DataView's bytes; a typed array's elements, each truncated to a byte (as Node copies
+      // `new Uint16Array([258, 3])`: 02 03).
+      if (v instanceof DataView) { var view = new Buffer(v.byteLength); view.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return view; }
+      if (ArrayBuffer.isView(v)) { var copy = new Buffer(v.length); for (var j = 0; j < v.length; j++) copy[j] = Number(v[j]) & 255; return copy; }
       if (Array.isArray(v)) { var arr = new Buffer(v.length); for (var i = 0; i < v.length; i++) arr[i] = v[i] & 255; return arr; }
       if (v && typeof v === 'object') {
+        // A boxed string or a wrapper first (`new String('xy')`), as Node does.
+        var prim = typeof v.valueOf === 'function' ? v.valueOf() : v;
+        if (prim != null && prim !== v && (typeof prim === 'string' || typeof prim === 'object')) return Buffer.from(prim, encOrOffset, length);
         if (v.type === 'Buffer' && Array.isArray(v.data)) return Buffer.from(v.data);
         if (typeof v.length === 'number') return Buffer.from(Array.prototype.slice.call(v));
-        if (typeof v.valueOf === 'function' && v.valueOf() !== v) return Buffer.from(v.valueOf(), encOrOffset, length);
       }
       throw new TypeError('The first argument must be of type string or an instance of Buffer, ArrayBuffer, or Array or an Array-like Object. Received ' + (v === null ? 'null' : typeof v));
     }
@@ -306,9 +311,23 @@ rt.define('buffer', function (module, exports) {
   Object.setPrototypeOf(Buffer, Uint8Array);
   Buffer.prototype = BufferClass.prototype;
   rt.primordials.defineProperty(Buffer.prototype, 'constructor', { value: Buffer, writable: true, configurable: true, enumerable: false });
+  // Node's statics are plain functions (form-data writes `new Buffer.alloc(0)`).
   Object.getOwnPropertyNames(BufferClass).forEach(function (k) {
-    if (k !== 'length' && k !== 'name' && k !== 'prototype') Buffer[k] = BufferClass[k];
+    if (k === 'length' || k === 'name' || k === 'prototype') return;
+    var method = BufferClass[k];
+    var fn = function () { return Reflect.apply(method, Buffer, arguments); };
+    rt.primordials.defineProperty(fn, 'name', { value: k });
+    Buffer[k] = fn;
   });
+  Buffer.of = function () { return Buffer.from(Array.prototype.slice.call(arguments)); };
+  Buffer.copyBytesFrom = function (view, offset, length) {
+    if (!ArrayBuffer.isView(view) || view instanceof DataView) throw new TypeError('The "view" argument must be an instance of TypedArray.');
+    var start = offset === undefined ? 0 : Math.min(offset, view.length), end = length === undefined ? view.length : Math.min(view.length, start + length);
+    var bytes = new Uint8Array(view.buffer, view.byteOffset + start * view.BYTES_PER_ELEMENT, (end - start) * view.BYTES_PER_ELEMENT);
+    var out = Buffer.alloc(bytes.length);
+    out.set(bytes);
+    return out;
+  };
   Buffer.poolSize = 8192;
   // Node's lower-case aliases (readUint8, writeUint32BE, …).
   Object.getOwnPropertyNames(Buffer.prototype).forEach(function (k) {
