@@ -45,7 +45,7 @@ rt.define('url', function (module, exports, require) {
   // A host name with non-ASCII letters, as the WHATWG parser (UTS #46) gives it: compatibility
   // forms and case folded, IDNA dots taken as dots, each such label in Punycode
   // (`bücher.example` → `xn--bcher-kva.example`); null when it cannot be encoded.
-  // A label already in Punycode must decode to letters beyond ASCII (`xn--a` does not).
+  // A label already in Punycode must decode, to no control character (`xn--`, `xn--a` do not).
   function asciiHost(h) {
     var out = h.toLowerCase();
     if (/[^\0-\x7F]/.test(h)) {
@@ -57,7 +57,7 @@ rt.define('url', function (module, exports, require) {
       if (labels[i].slice(0, 4) !== 'xn--') continue;
       var decoded;
       try { decoded = punycode.decode(labels[i].slice(4)); } catch (e) { return null; }
-      if (!/[^\0-\x9F]/.test(decoded)) return null;
+      if (decoded === '' || /[\0-\x1F\x7F-\x9F]/.test(decoded)) return null;
     }
     return out;
   }
