@@ -155,7 +155,7 @@ rt.define('buffer', function (module, exports) {
       // A DataView's bytes; a typed array's elements, each truncated to a byte (as Node copies
       // `new Uint16Array([258, 3])`: 02 03).
       if (v instanceof DataView) { var view = new Buffer(v.byteLength); view.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)); return view; }
-      if (ArrayBuffer.isView(v)) { var copy = new Buffer(v.length); for (var j = 0; j < v.length; j++) copy[j] = Number(v[j]) & 255; return copy; }
+      if (ArrayBuffer.isView(v)) { var copy = new Buffer(v.length); for (var j = 0; j < v.length; j++) copy[j] = v[j] & 255; return copy; }
       if (Array.isArray(v)) { var arr = new Buffer(v.length); for (var i = 0; i < v.length; i++) arr[i] = v[i] & 255; return arr; }
       if (v && typeof v === 'object') {
         // A boxed string or a wrapper first (`new String('xy')`), as Node does.
