@@ -101,8 +101,8 @@ import Testing
     }
 
     /// A login that replaced `JSON.parse` before a JSON file's first `require` does not choose
-    /// what that file is (the loader parses with the runtime's own); as after any first load
-    /// that follows a change to shared objects, that context is not kept.
+    /// what that file is (the loader parses with the runtime's own), and the context is kept
+    /// (the recording reads nothing a replaced JSON.parse could reach).
     @Test func aReplacedJSONParseDoesNotMakeAJSONModule() async throws {
         let folder = try moduleFolder(["cfg/package.json": #"{"name": "cfg", "version": "1.0.0"}"#, "cfg/settings.json": Self.settings])
         let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
@@ -123,7 +123,7 @@ import Testing
         let key = "json-parse-" + UUID().uuidString
         for job in 1...3 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
-            #expect(r == ["jobs": 1, "planted": "undefined", "level": 1, "ran": "undefined"], "job \(job): \(r)")
+            #expect(r == ["jobs": .number(Double(job)), "planted": "undefined", "level": 1, "ran": "undefined"], "job \(job): \(r)")
         }
     }
 }
@@ -147,8 +147,9 @@ import Testing
         let body = """
             global.jobs = (global.jobs || 0) + 1;
             const t = require('tables');
-            const seen = { jobs: global.jobs, at: t.lookup(12345), last: t.tree[19999], small: Array.from(t.small).join(','), magic: t.magic.toString(), extra: typeof t.tree.extra };
-            t.tree[12345] = 7; t.tree.fill(1, 0, 100); t.small.reverse(); t.magic.write('GIF'); t.tree.extra = 1;
+            const seen = { jobs: global.jobs, at: t.lookup(12345), last: t.tree[19999], small: Array.from(t.small).join(','), magic: t.magic.toString(), extra: typeof t.tree.extra,
+              owner: typeof t.tree.buffer.owner };
+            t.tree[12345] = 7; t.tree.fill(1, 0, 100); t.small.reverse(); t.magic.write('GIF'); t.tree.extra = 1; t.tree.buffer.owner = 'job';
             seen.changed = [t.lookup(12345), t.magic.toString(), typeof t.tree.extra];
             return seen;
             """
@@ -156,7 +157,7 @@ import Testing
         for job in 1...3 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
             #expect(r["jobs"] == .number(Double(job)), "the context is kept: \(r)")
-            #expect(r["at"] == 12345 && r["last"] == 19999 && r["small"] == "1,2,3" && r["magic"] == "PNG" && r["extra"] == "undefined", "job \(job): \(r)")
+            #expect(r["at"] == 12345 && r["last"] == 19999 && r["small"] == "1,2,3" && r["magic"] == "PNG" && r["extra"] == "undefined" && r["owner"] == "undefined", "job \(job): \(r)")
             #expect(r["changed"] == [7, "GIF", "undefined"], "job \(job): \(r)")
         }
     }
@@ -214,6 +215,31 @@ import Testing
         for job in 1...3 {
             let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
             #expect(r == ["jobs": .number(Double(job)), "source": "pv", "ext": "x", "b": "y", "same": true], "job \(job): \(r)")
+        }
+    }
+
+    /// A JSON file first required after the login changed a package's exports (i18n-iso-countries'
+    /// registerLocale, iconv-lite's codec tables) keeps the context: only a key added to
+    /// Object.prototype or Array.prototype could reach the recording.
+    @Test func aJSONFileRequiredAfterAChangeToAPackageKeepsTheContext() async throws {
+        let folder = try moduleFolder([
+            "loc/index.js": "exports.registry = {}; exports.register = function (d) { exports.registry[d.lang] = d.names; };",
+            "loc/langs/en.json": #"{"lang": "en", "names": {"FR": "France"}}"#,
+            "loc/langs/fr.json": #"{"lang": "fr", "names": {"FR": "France", "DE": "Allemagne"}}"#,
+        ])
+        let single = ScriptRuntime(configuration: RuntimeConfiguration(workers: 1))
+        defer { single.shutdown() }
+        let body = """
+            global.jobs = (global.jobs || 0) + 1;
+            const loc = require('loc');
+            loc.register(require('loc/langs/en.json'));
+            loc.register(require('loc/langs/fr.json'));
+            return [global.jobs, loc.registry.fr.DE, Object.keys(loc.registry).join(',')];
+            """
+        let key = "json-after-change-" + UUID().uuidString
+        for job in 1...3 {
+            let r = try await runNode(body, modules: [folder], shared: key, runtime: single)
+            #expect(r == [.number(Double(job)), "Allemagne", "en,fr"], "job \(job): \(r)")
         }
     }
 

@@ -418,15 +418,12 @@ function isElementKey(key) {
   var n = NumberCtor(key);
   return n >= 0 && n === mathFloor(n) && StringCtor(n) === key;
 }
-// [record index, a Uint8Array over the array's bytes, their copy]
-var bytesWatched = [];
+// [a Uint8Array over the array's bytes, their copy]
 function watchBytes(o) {
   var live = new Uint8ArrayCtor(apply(viewBuffer, o, []), apply(viewOffset, o, []), apply(viewBytes, o, []));
   var copy = new Uint8ArrayCtor(apply(viewLength, live, []));
   apply(viewSet, copy, [live]);
-  var watch = [records.length, live, copy];
-  bytesWatched[bytesWatched.length] = watch;
-  return watch;
+  return [live, copy];
 }
 // A data property that is neither writable nor configurable can never change (the language
 // guarantees it, for every object): only its key is kept, it costs nothing after a job.
@@ -460,7 +457,12 @@ function regExpState(o) {
 // `module`: the object belongs to a module's exports (see rt.loadModule).
 function record(o, keepAdded, module) {
   var typed = isTypedArray(o), watch = null;
-  if (typed) { watch = watchBytes(o); preventExtensions(o); }
+  if (typed) {
+    watch = watchBytes(o);
+    // (one over a resizable buffer that follows its length cannot be made non-extensible: its
+    // key count is checked instead)
+    try { preventExtensions(o); } catch (e) {}
+  }
   lock(o, typed);
   var r = { target: o, proto: getPrototypeOf(o), extensible: isExtensible(o), names: [], values: [], keys: new SetCtor(), count: 0, keepAdded: keepAdded, module: !!module,
     regExp: regExpState(o), typed: typed, watch: watch, json: false };
@@ -475,7 +477,7 @@ var globalRecord = null;
 function rerecord(r) {
   var o = r.target;
   lock(o, r.typed);
-  if (r.watch !== null) apply(viewSet, r.watch[2], [r.watch[1]]);
+  if (r.watch !== null) apply(viewSet, r.watch[1], [r.watch[0]]);
   r.proto = getPrototypeOf(o);
   r.extensible = isExtensible(o);
   r.regExp = regExpState(o);
@@ -538,6 +540,7 @@ function walk(root, deep, module, sealed, host) {
       record(o, false, module);
       var named = records[records.length - 1].names;
       queue[queue.length] = [getPrototypeOf(o), left - 1];
+      queue[queue.length] = [apply(viewBuffer, o, []), left - 1];  // (its bytes are the array's; its own keys and prototype are recorded)
       for (var t = 0; t < named.length; t++) queue[queue.length] = [getDescriptor(o, named[t]).value, left - 1];
       next = null;
     } else if (typeof o === 'function' && module && o !== root) {
@@ -590,19 +593,32 @@ function walk(root, deep, module, sealed, host) {
 // own JSON.parse (a job's replacement would choose what every later login gets) and recorded at
 // once, at any depth, up to the module budget; the objects past it are frozen with all they
 // hold (plain data no code owns). Parsing runs no script code and makes only new objects, so a
-// JSON file a login requires first keeps the context, unless the job had changed something
-// shared (a setter on Array.prototype could catch the walk's own lists): then the context is
-// dropped after the job, as for a module's load. What a package does to a JSON file while it
-// loads (old aws-sdk-apis completes its metadata) is taken as its state when the outermost load
-// ends, with the objects it added walked as a module's (see adoptJSONChanges).
+// JSON file a login requires first keeps the context, unless the job had added a key to
+// Object.prototype or Array.prototype (a setter there could catch the walk's own lists): then
+// the context is dropped after the job. What a package does to a JSON file while it loads (old
+// aws-sdk-apis completes its metadata) is taken as its state when the outermost load ends, with
+// the objects it added walked as a module's (see adoptJSONChanges); as the file is recorded
+// (locked) when parsed, a package can assign and add to it then, not delete from it.
 rt.loadJSON = function (source, display) {
   var value;
   try { value = parse(source); } catch (e) { throw new SyntaxErrorCtor(display + ': ' + e.message); }
   if (!isObjectLike(value)) return value;
-  if (loadDepth === 0 && !taintedByLoad && check(false) !== 'ok') taintedByLoad = true;
+  if (loadDepth === 0 && !taintedByLoad && !walkUntouched()) taintedByLoad = true;
   if (!taintedByLoad) walkJSON(value);
   return value;
 };
+// What the walk's own steps consult beyond the runtime's primordials: a key a job added to
+// Object.prototype or Array.prototype (an index setter catches an append to a list, a `get` or
+// `set` key a descriptor read). Any other change a job made leaves the walk of fresh JSON alone.
+var walkPrototypes = null, ObjectPrototype = Object.prototype, ArrayPrototype = Array.prototype;
+function walkUntouched() {
+  if (walkPrototypes === null) {
+    walkPrototypes = [];
+    for (var i = 0; i < records.length; i++) if (records[i].target === ObjectPrototype || records[i].target === ArrayPrototype) walkPrototypes[walkPrototypes.length] = i;
+  }
+  for (var j = 0; j < walkPrototypes.length; j++) if (check(false, walkPrototypes[j] + 1, walkPrototypes[j]) !== 'ok') return false;
+  return walkPrototypes.length === 2;
+}
 function walkJSON(root) {
   var queue = [root], budget = moduleKeys;
   for (var q = 0; q < queue.length; q++) {
@@ -1069,10 +1085,10 @@ function check(repair, upTo, from, hostOnly) {
       if (!same(t[names[k]], values[k])) return 'poisoned: ' + StringCtor(names[k]) + ' cannot be put back';
       changed++;
     }
-    if (r.watch !== null && !rt.sameBytes(r.watch[1], r.watch[2])) {
+    if (r.watch !== null && !rt.sameBytes(r.watch[0], r.watch[1])) {
       if (!repair) return 'changed';
-      if (apply(viewLength, r.watch[1], []) !== apply(viewLength, r.watch[2], [])) return 'poisoned: a typed array cannot be put back';
-      apply(viewSet, r.watch[1], [r.watch[2]]);
+      if (apply(viewLength, r.watch[0], []) !== apply(viewLength, r.watch[1], [])) return 'poisoned: a typed array cannot be put back';
+      apply(viewSet, r.watch[0], [r.watch[1]]);
       changed++;
     }
     if (r.extensible && !r.keepAdded) {
