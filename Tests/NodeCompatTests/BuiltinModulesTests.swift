@@ -142,18 +142,24 @@ import _CryptoExtras
             var safer = {}; statics.forEach(function (k) { safer[k] = Buffer[k]; });
             class Tagged extends Buffer { tag() { return 'tagged:' + this.toString(); } }
             var t = new Tagged('ab'), plain = Buffer('aGk=', 'base64'), sliced = plain.slice(1);
+            var hooked = 0, ra = Reflect.apply, rc = Reflect.construct;
+            Reflect.apply = function () { hooked++; return ra.apply(null, arguments); };
+            Reflect.construct = function () { hooked++; return rc.apply(null, arguments); };
+            Buffer.from('x'); Buffer('y'); require('crypto').createHash('sha256').update('z').digest();
+            Reflect.apply = ra; Reflect.construct = rc;
             return {
               plain: plain.toString(), sized: Buffer(3).length, isBuffer: Buffer.isBuffer(plain) && plain instanceof Buffer && plain instanceof Uint8Array,
               ctor: plain.constructor === Buffer && sliced instanceof Buffer,
               statics: ['from', 'alloc', 'isBuffer', 'concat', 'byteLength'].filter(function (k) { return statics.indexOf(k) < 0; }),
               saferFrom: safer.from('x').toString('hex'), subclass: t.tag() + '|' + (t instanceof Buffer),
               viaModule: require('buffer').Buffer === Buffer, name: Buffer.name, ofs: Buffer.of(1, 2).length,
-              newStatic: new Buffer.alloc(2).length, elements: Buffer.from(new Uint16Array([258, 3])).toString('hex'), boxed: Buffer.from(new String('xy')).toString()
+              hooked: hooked, newStatic: new Buffer.alloc(2).length, elements: Buffer.from(new Uint16Array([258, 3])).toString('hex'), boxed: Buffer.from(new String('xy')).toString()
             };
             """)
         #expect(r["plain"] == "hi" && r["sized"] == 3 && r["isBuffer"] == true && r["ctor"] == true, "\(r)")
         #expect(r["statics"] == [], "\(r)")
         #expect(r["saferFrom"] == "78" && r["subclass"] == "tagged:ab|true" && r["viaModule"] == true && r["name"] == "Buffer" && r["ofs"] == 2, "\(r)")
+        #expect(r["hooked"] == 0, "the runtime's Buffer calls do not go through a job's Reflect: \(r)")
         #expect(r["newStatic"] == 2 && r["elements"] == "0203" && r["boxed"] == "xy", "\(r)")
     }
 }

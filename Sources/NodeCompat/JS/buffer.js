@@ -306,8 +306,10 @@ rt.define('buffer', function (module, exports) {
   // fallbacks under iconv-lite, old rules' `Buffer(str, 'base64')`), with enumerable static
   // methods (safer-buffer copies them with `for (key in Buffer)`). Instances and subclasses
   // are the class's.
-  var BufferClass = Buffer;
-  Buffer = function Buffer(a, b, c) { return Reflect.construct(BufferClass, arguments, new.target || Buffer); };
+  // (Reflect's functions as the module found them: a job that replaces Reflect.apply does not
+  // get the runtime's own Buffer calls through its function.)
+  var BufferClass = Buffer, construct = Reflect.construct, applyFn = rt.primordials.apply;
+  Buffer = function Buffer(a, b, c) { return construct(BufferClass, arguments, new.target || Buffer); };
   Object.setPrototypeOf(Buffer, Uint8Array);
   Buffer.prototype = BufferClass.prototype;
   rt.primordials.defineProperty(Buffer.prototype, 'constructor', { value: Buffer, writable: true, configurable: true, enumerable: false });
@@ -315,7 +317,7 @@ rt.define('buffer', function (module, exports) {
   Object.getOwnPropertyNames(BufferClass).forEach(function (k) {
     if (k === 'length' || k === 'name' || k === 'prototype') return;
     var method = BufferClass[k];
-    var fn = function () { return Reflect.apply(method, Buffer, arguments); };
+    var fn = function () { return applyFn(method, Buffer, arguments); };
     rt.primordials.defineProperty(fn, 'name', { value: k });
     Buffer[k] = fn;
   });
